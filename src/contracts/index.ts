@@ -1,0 +1,5 @@
+export * from './records';
+export * from './properties';
+export * from './factors';
+export * from './settings';
+export * from './errors';

@@ -1,0 +1,103 @@
+/**
+ * Admin settings (the app's settings page → function `settings` → store). Tier values are
+ * stable enumeration values (`tier_1` is the best); labels and thresholds are the admin's.
+ */
+import { z } from 'zod';
+
+export const TIER_VALUES = ['tier_1', 'tier_2', 'tier_3', 'tier_4', 'tier_5'] as const;
+export type TierValue = (typeof TIER_VALUES)[number];
+
+export const TierSchema = z.object({
+  value: z.enum(TIER_VALUES),
+  label: z.string().trim().min(1).max(40),
+  /** A record is in this tier when score >= minScore (and it is not in a better tier). */
+  minScore: z.number().min(0).max(100),
+});
+export type Tier = z.infer<typeof TierSchema>;
+
+export const TiersSchema = z
+  .array(TierSchema)
+  .min(2, 'Use at least 2 tiers.')
+  .max(5, 'Use at most 5 tiers.')
+  .superRefine((tiers, ctx) => {
+    tiers.forEach((t, i) => {
+      if (t.value !== TIER_VALUES[i]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'value'],
+          message: `Tier ${i + 1} must have value ${TIER_VALUES[i]} (values are stable, best first).`,
+        });
+      }
+      if (i > 0 && !(t.minScore < tiers[i - 1].minScore)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'minScore'],
+          message: `Thresholds must strictly decrease: tier ${i + 1} (${t.minScore}) must be below tier ${i} (${tiers[i - 1].minScore}).`,
+        });
+      }
+    });
+    const last = tiers[tiers.length - 1];
+    if (last && last.minScore !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [tiers.length - 1, 'minScore'],
+        message: 'The last tier must start at 0 so every score has a tier.',
+      });
+    }
+    const labels = new Set(tiers.map((t) => t.label.toLowerCase()));
+    if (labels.size !== tiers.length) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'Tier names must be unique.' });
+    }
+  });
+
+export const ConversionSchema = z.discriminatedUnion('kind', [
+  /** lifecyclestage reached `customer` (the default). */
+  z.object({
+    kind: z.literal('lifecycle_customer'),
+    horizonDays: z.number().int().min(7).max(730),
+  }),
+  /** lifecyclestage reached `salesqualifiedlead` or `opportunity`. */
+  z.object({ kind: z.literal('lifecycle_sql'), horizonDays: z.number().int().min(7).max(730) }),
+  /** An associated deal closed won within `horizonDays` of `asOf`. */
+  z.object({ kind: z.literal('deal_won'), horizonDays: z.number().int().min(7).max(730) }),
+]);
+export type Conversion = z.infer<typeof ConversionSchema>;
+
+export const SettingsSchema = z.object({
+  tiers: TiersSchema,
+  conversion: ConversionSchema,
+  features: z.object({
+    /** Extra contact properties (custom ones too) to use as features. */
+    include: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(100),
+    /** Properties never to use, e.g. ones filled in by sales after the first call. */
+    exclude: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(200),
+  }),
+  model: z.enum(['auto', 'logistic', 'gbdt', 'tree']),
+  retrainCadenceDays: z.number().int().min(1).max(90),
+  /** A new model scores into the store only; the CRM keeps the published model's scores. */
+  shadowMode: z.boolean(),
+  /** A score change of at least this many points sets `leadlens_score_jump`. */
+  scoreJumpPoints: z.number().int().min(1).max(100),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  tiers: [
+    { value: 'tier_1', label: 'Hot', minScore: 70 },
+    { value: 'tier_2', label: 'Warm', minScore: 40 },
+    { value: 'tier_3', label: 'Cool', minScore: 15 },
+    { value: 'tier_4', label: 'Cold', minScore: 0 },
+  ],
+  conversion: { kind: 'lifecycle_customer', horizonDays: 120 },
+  features: { include: [], exclude: [] },
+  model: 'auto',
+  retrainCadenceDays: 7,
+  shadowMode: false,
+  scoreJumpPoints: 15,
+};
+
+/** The tier a score falls in; tiers are ordered best first and the last starts at 0. */
+export function tierFor(score: number, tiers: readonly Tier[]): Tier {
+  for (const t of tiers) if (score >= t.minScore) return t;
+  return tiers[tiers.length - 1];
+}

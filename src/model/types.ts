@@ -1,0 +1,58 @@
+/**
+ * The shapes shared across `model` and read by `explain`. Numerics are Float64Array,
+ * column-major: the value of row i, column j is `data[j * n + i]`.
+ */
+
+/** A raw input cell, as it comes from CSV or from `features` (CRM values already typed). */
+export type Cell = string | number | boolean | null | undefined | readonly string[];
+export type RawRow = Readonly<Record<string, Cell>>;
+
+/** What one encoded column means; `field` is the source field it is grouped under for SHAP. */
+export interface ColumnInfo {
+  name: string;
+  field: string;
+  kind: 'numeric' | 'missing' | 'onehot' | 'other' | 'bool' | 'date' | 'multi';
+  /** For one-hot / multi columns: the category value the column stands for. */
+  category?: string;
+}
+
+export interface EncodedMatrix {
+  n: number;
+  p: number;
+  /** Column-major, length n·p. Missing values are NaN only where a model handles them (trees). */
+  data: Float64Array;
+  columns: readonly ColumnInfo[];
+}
+
+/**
+ * One tree in flat arrays (the normal form every tree explainer reads). Node 0 is the root;
+ * a leaf has `left[j] === -1`. `cover[j]` is the training weight (hessian sum for GBDT, sample
+ * count for CART) reaching node j — TreeSHAP needs it.
+ */
+export interface FlatTree {
+  left: Int32Array;
+  right: Int32Array;
+  /** Encoded column index split on; -1 on leaves. */
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** 1 when a missing (NaN) value goes left, 0 when it goes right. */
+  defaultLeft: Uint8Array;
+  /** Leaf value (margin contribution); unused on internal nodes. */
+  value: Float64Array;
+  cover: Float64Array;
+}
+
+/**
+ * Trees summed (boosting) or averaged (forest) on top of `baseMargin`, in log-odds (boosting)
+ * or probability (single CART with class-1 proportions) units. `comparison` is the split rule:
+ * 'lt' goes left when x < threshold (our GBDT, xgboost, ml-cart); 'le' when x <= threshold.
+ */
+export interface TreeEnsemble {
+  trees: FlatTree[];
+  nFeatures: number;
+  baseMargin: number;
+  comparison: 'lt' | 'le';
+  aggregate: 'sum' | 'mean';
+  /** 'logit': the output is a log-odds margin; 'probability': it is already P(y = 1). */
+  output: 'logit' | 'probability';
+}
