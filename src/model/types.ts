@@ -56,3 +56,37 @@ export interface TreeEnsemble {
   /** 'logit': the output is a log-odds margin; 'probability': it is already P(y = 1). */
   output: 'logit' | 'probability';
 }
+
+/** The learned numeric core of a model, in the encoded column space. */
+export type ModelCore =
+  | { kind: 'logistic'; coef: Float64Array; intercept: number }
+  | { kind: 'gbdt' | 'tree' | 'ml-cart'; ensemble: TreeEnsemble };
+
+/** A source field as the encoder saw it (what SHAP values are grouped and labelled by). */
+export interface FieldInfo {
+  name: string;
+  label: string;
+  type: 'number' | 'category' | 'bool' | 'date' | 'multi';
+}
+
+export interface FittedEncoderLike {
+  readonly fields: readonly FieldInfo[];
+  readonly columns: readonly ColumnInfo[];
+  /** Encode rows with the fitted statistics; unseen categories go to "other". */
+  transform(rows: readonly RawRow[]): EncodedMatrix;
+}
+
+/**
+ * A fitted, immutable model: encoder + core + calibration. `margin` is the raw log-odds the
+ * explainers decompose; `calibrate` maps a margin to a probability (monotone non-decreasing),
+ * and the displayed score is `100 · calibrate(margin)`.
+ */
+export interface FittedModel {
+  readonly core: ModelCore;
+  readonly encoder: FittedEncoderLike;
+  /** Mean of every encoded column over the training rows (the linear SHAP background). */
+  readonly backgroundMean: Float64Array;
+  margin(X: EncodedMatrix): Float64Array;
+  calibrate(margin: number): number;
+  predictProba(rows: readonly RawRow[]): Float64Array;
+}
