@@ -1,0 +1,96 @@
+/**
+ * The CRM port: everything the pipeline asks of a CRM. Adapters (hubspot/, salesforce/) implement
+ * it over the real SDKs and translate every provider error into a `LeadLensError` with a
+ * `CRM_*` code. Cursors are opaque strings the pipeline checkpoints and hands back unchanged.
+ */
+import type { CrmRecord, DealOutcome } from '../contracts/records';
+import type { Tier } from '../contracts/settings';
+
+export interface Page<T> {
+  items: T[];
+  /** Cursor of the next page, or null after the last page. */
+  next: string | null;
+}
+
+export interface CrmPropertyMeta {
+  name: string;
+  label: string;
+  /** CRM type: 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool'. */
+  type: string;
+  fieldType: string;
+  options?: Array<{ value: string; label: string }>;
+  /** Defined by the CRM (true) or by the portal's admins (false: a custom property). */
+  crmDefined: boolean;
+  readOnly: boolean;
+}
+
+export interface RecordUpdate {
+  id: string;
+  properties: Record<string, string>;
+}
+
+export interface BatchWriteResult {
+  /** Ids the CRM confirmed written. */
+  written: string[];
+  /** Ids that failed; `retryable` failures may be sent again as they are. */
+  failed: Array<{ id: string; code: string; message: string; retryable: boolean }>;
+}
+
+export interface ApiUsage {
+  /** HTTP requests sent, including retries. */
+  calls: number;
+  /** Requests answered 429. */
+  throttled: number;
+  /** Requests by kind, e.g. { 'contacts.list': 200, 'contacts.batchUpdate': 12 }. */
+  byKind: Record<string, number>;
+}
+
+export type LeadObjectType = 'contact' | 'lead';
+
+export interface CrmPort {
+  readonly kind: 'hubspot' | 'salesforce';
+
+  /** Create the `leadlens` group and properties if missing; tier options follow `tiers`. Idempotent. */
+  provision(tiers: readonly Tier[]): Promise<void>;
+
+  /** Contact property metadata (schema inference, admin pickers, type checks). */
+  describeContactProperties(): Promise<CrmPropertyMeta[]>;
+
+  /**
+   * One page (≤ 100) of contacts with the current values of `properties` and their deal and
+   * company associations. `modifiedSince` (ISO) restricts to records changed since then.
+   */
+  listContacts(opts: {
+    properties: readonly string[];
+    after?: string | null;
+    modifiedSince?: string;
+  }): Promise<Page<CrmRecord>>;
+
+  /** Property history of up to 100 contacts (oldest first per property); unknown ids are skipped. */
+  readContactHistory(ids: readonly string[], properties: readonly string[]): Promise<CrmRecord[]>;
+
+  /** One page of deals with their outcome and associated contacts. */
+  listDeals(opts: { after?: string | null; modifiedSince?: string }): Promise<Page<DealOutcome>>;
+
+  /** One page of lead records (HubSpot 0-136) with `associations.contact`. */
+  listLeads(opts: {
+    properties: readonly string[];
+    after?: string | null;
+    modifiedSince?: string;
+  }): Promise<Page<CrmRecord>>;
+
+  /** Current values of one record (the card's refresh and webhooks). Null when it does not exist. */
+  getRecord(
+    objectType: LeadObjectType,
+    id: string,
+    properties: readonly string[],
+  ): Promise<CrmRecord | null>;
+
+  /** Write up to 100 records in one call. Partial failures come back in `failed`, not thrown. */
+  updateRecords(
+    objectType: LeadObjectType,
+    updates: readonly RecordUpdate[],
+  ): Promise<BatchWriteResult>;
+
+  usage(): ApiUsage;
+}
