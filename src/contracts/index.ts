@@ -3,3 +3,4 @@ export * from './properties';
 export * from './factors';
 export * from './settings';
 export * from './errors';
+export * from './functions';

@@ -1,0 +1,135 @@
+/**
+ * Wire contracts of the serverless functions (functions/*.ts, also mounted by the express
+ * server as POST /functions/:name). Cards and the settings page import only these types.
+ */
+import { z } from 'zod';
+import { SettingsSchema, TierSchema } from './settings';
+import type { Settings, Tier } from './settings';
+import type { FactorsPayload } from './factors';
+
+/** HubSpot's serverless context, the parts we read. */
+export interface FunctionContext {
+  parameters?: Record<string, unknown>;
+  propertiesToSend?: Record<string, string | null | undefined>;
+  /** Set by the local server; in HubSpot the secrets come from process.env. */
+  secrets?: Record<string, string | undefined>;
+}
+
+/** A long job's answer: call again with `continuation` until `status` is 'done'. */
+export interface JobResult<S = Record<string, unknown>> {
+  status: 'continue' | 'done' | 'paused' | 'failed';
+  job: string;
+  runId: string;
+  continuation: string | null;
+  /** Human-readable progress line, e.g. "synced 4,200 / 20,000 contacts". */
+  progress: string;
+  /** For 'paused': when the job may resume (e.g. the CRM's daily limit resets). */
+  resumeAt?: string;
+  summary: S;
+}
+
+export const RecordRefSchema = z.object({
+  objectType: z.enum(['contact', 'lead']).default('contact'),
+  objectId: z.string().regex(/^\d+$/, 'objectId must be the numeric CRM record id'),
+});
+export type RecordRef = z.infer<typeof RecordRefSchema>;
+
+/** What the card shows; built from the record's `leadlens_*` properties. */
+export interface CardData {
+  objectType: 'contact' | 'lead';
+  objectId: string;
+  /** Where the values were read from: the record itself or its associated contact. */
+  source: { objectType: 'contact' | 'lead'; objectId: string };
+  score: number | null;
+  tier: { value: string; label: string } | null;
+  factors: FactorsPayload | null;
+  reasons: string | null;
+  modelVersion: string | null;
+  scoredAt: string | null;
+  scoreChange: number | null;
+}
+
+export const ScoreRecordRequestSchema = RecordRefSchema;
+export interface ScoreRecordResult {
+  card: CardData;
+  /** False when the score did not change and nothing was written. */
+  written: boolean;
+}
+
+export const FeedbackRequestSchema = RecordRefSchema.extend({
+  kind: z.enum(['too_high', 'too_low', 'wrong_factors', 'other']),
+  comment: z.string().max(2000).default(''),
+  userId: z.string().optional(),
+});
+export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>;
+export interface FeedbackResult {
+  id: number;
+  message: string;
+}
+
+/** Per tier: how many open records it holds now and how the held-out history converted. */
+export interface TierStat {
+  value: string;
+  label: string;
+  minScore: number;
+  count: number;
+  share: number;
+  /** Conversion rate of the time-held-out slice in this tier; null without a model. */
+  historicalConversionRate: number | null;
+}
+
+export const SuggestRequestSchema = z.discriminatedUnion('method', [
+  /** The team can work `leadsPerWeek` leads; the top tier holds about that many. */
+  z.object({
+    method: z.literal('capacity'),
+    leadsPerWeek: z.number().int().min(1),
+    tierCount: z.number().int().min(2).max(5).default(4),
+  }),
+  /** Work a lead when p × dealValue > costPerLead. */
+  z.object({
+    method: z.literal('expected_value'),
+    dealValue: z.number().positive(),
+    costPerLead: z.number().positive(),
+    tierCount: z.number().int().min(2).max(5).default(4),
+  }),
+  /** The top tier converts at least `targetPrecision` on held-out history. */
+  z.object({
+    method: z.literal('precision'),
+    targetPrecision: z.number().gt(0).lt(1),
+    tierCount: z.number().int().min(2).max(5).default(4),
+  }),
+]);
+export type SuggestRequest = z.infer<typeof SuggestRequestSchema>;
+
+export interface Suggestion {
+  method: SuggestRequest['method'];
+  tiers: Tier[];
+  stats: TierStat[];
+  /** One sentence on how the thresholds were derived. */
+  rationale: string;
+}
+
+export const SettingsRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('get') }),
+  z.object({ action: z.literal('save'), settings: SettingsSchema }),
+  z.object({ action: z.literal('suggest'), request: SuggestRequestSchema }),
+  z.object({ action: z.literal('preview'), tiers: z.array(TierSchema) }),
+]);
+export type SettingsRequest = z.infer<typeof SettingsRequestSchema>;
+
+export interface ModelSummary {
+  version: number;
+  modelType: string;
+  trainedAt: string;
+  auc: number | null;
+  status: string;
+}
+
+export interface SettingsResult {
+  settings: Settings;
+  model: ModelSummary | null;
+  stats: TierStat[];
+  /** On save: records whose tier changed and were queued for write-back. */
+  retiered?: number;
+  suggestion?: Suggestion;
+}
