@@ -1,0 +1,138 @@
+/**
+ * HubSpot webhook receiver: contact property changes → a batched rescore.
+ *
+ * HubSpot delivers at least once, unordered, in batches, and expects a fast 2xx; our own
+ * write-back of `leadlens_*` properties triggers webhooks too. So: verify the v3 signature over
+ * the raw body, drop replays (eventId), drop our own properties, answer at once, and coalesce
+ * everything that arrives within `batchWindowMs` into one rescore call.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { isLeadLensProperty } from '../contracts/properties';
+import { verifyHubSpotRequest, type HubSpotVerifyOptions } from './hubspot-signature';
+
+const WebhookEventSchema = z
+  .object({
+    eventId: z.union([z.number(), z.string()]),
+    subscriptionType: z.string(),
+    objectId: z.union([z.number(), z.string()]),
+    objectTypeId: z.string().optional(),
+    propertyName: z.string().optional(),
+    occurredAt: z.number().optional(),
+    attemptNumber: z.number().optional(),
+  })
+  .passthrough();
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+const WebhookBatchSchema = z.array(WebhookEventSchema).max(1000);
+
+export interface WebhooksRouterOptions extends HubSpotVerifyOptions {
+  /** True when the id is new (and is now remembered); false for a delivery seen before. */
+  rememberEvent(eventId: string): boolean;
+  rescore(contactIds: string[]): Promise<void>;
+  /** Events arriving within this window after the first one are rescored together. */
+  batchWindowMs: number;
+  /** Called when a batched rescore fails; the ids are not retried here (HubSpot won't resend). */
+  onRescoreError?(error: unknown, contactIds: string[]): void;
+}
+
+export interface WebhooksRouter extends Router {
+  /** Runs the pending batch now (shutdown, tests); resolves when its rescore settles. */
+  flush(): Promise<void>;
+}
+
+const CONTACT_TYPE_ID = '0-1';
+
+/** Which events can change a contact's score: creations and non-LeadLens property changes. */
+function contactToRescore(e: WebhookEvent): string | null {
+  const legacy = e.subscriptionType.startsWith('contact.');
+  const generic = e.subscriptionType.startsWith('object.') && e.objectTypeId === CONTACT_TYPE_ID;
+  if (!legacy && !generic) return null;
+  const kind = e.subscriptionType.slice(e.subscriptionType.indexOf('.') + 1);
+  if (kind === 'propertyChange') {
+    if (!e.propertyName || isLeadLensProperty(e.propertyName)) return null;
+  } else if (kind !== 'creation') {
+    return null;
+  }
+  return String(e.objectId);
+}
+
+export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const runBatch = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending.size === 0) return inFlight;
+    const ids = [...pending];
+    pending = new Set();
+    inFlight = inFlight
+      .then(() => opts.rescore(ids))
+      .catch((error: unknown) => opts.onRescoreError?.(error, ids));
+    return inFlight;
+  };
+
+  const enqueue = (ids: string[]): void => {
+    for (const id of ids) pending.add(id);
+    if (pending.size > 0 && !timer) {
+      timer = setTimeout(() => void runBatch(), opts.batchWindowMs);
+      timer.unref();
+    }
+  };
+
+  const router = express.Router() as WebhooksRouter;
+  router.post(
+    '/',
+    express.raw({ type: () => true, limit: '2mb' }),
+    (req: Request, res: Response) => {
+      if (!Buffer.isBuffer(req.body)) {
+        res.status(500).json({
+          error: 'RAW_BODY_UNAVAILABLE',
+          message: 'The webhook body was parsed before signature verification.',
+          hint: 'Mount webhooksRouter before any express.json() middleware.',
+        });
+        return;
+      }
+      const rawBody = req.body.toString('utf8');
+      const verdict = verifyHubSpotRequest(req, rawBody, opts);
+      if (!verdict.ok) {
+        res.status(401).json({
+          error: 'SIGNATURE_INVALID',
+          reason: verdict.reason,
+          message: verdict.message,
+          hint: 'Check that the app client secret matches and the sender clock is correct.',
+        });
+        return;
+      }
+      let parsed: z.infer<typeof WebhookBatchSchema>;
+      try {
+        parsed = WebhookBatchSchema.parse(JSON.parse(rawBody));
+      } catch {
+        res.status(400).json({
+          error: 'INPUT_INVALID',
+          message: 'The webhook body is not an array of HubSpot events.',
+          hint: 'Send the JSON array HubSpot delivers (eventId, subscriptionType, objectId, …).',
+        });
+        return;
+      }
+      let duplicates = 0;
+      let ignored = 0;
+      const ids: string[] = [];
+      for (const event of parsed) {
+        if (!opts.rememberEvent(String(event.eventId))) {
+          duplicates += 1;
+          continue;
+        }
+        const id = contactToRescore(event);
+        if (id === null) ignored += 1;
+        else ids.push(id);
+      }
+      enqueue(ids);
+      res.status(200).json({ received: parsed.length, queued: ids.length, duplicates, ignored });
+    },
+  );
+  router.flush = runBatch;
+  return router;
+}

@@ -1,0 +1,135 @@
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { CardData } from '../contracts/functions';
+import { signV3 } from './hubspot-signature';
+import { workflowActionRouter } from './workflow-action';
+
+const SECRET = 'workflow-secret-77aa';
+
+function card(objectId: string): CardData {
+  return {
+    objectType: 'contact',
+    objectId,
+    source: { objectType: 'contact', objectId },
+    score: 78,
+    tier: { value: 'tier_1', label: 'Hot' },
+    factors: {
+      v: 1,
+      score: 78,
+      base: 31,
+      otherPoints: 2,
+      modelVersion: 'v3',
+      top: [
+        {
+          field: 'email',
+          label: 'E-mail',
+          value: 'student.edu',
+          points: -7,
+          logOdds: -0.4,
+          reason: 'Student e-mail domain: −7',
+        },
+        {
+          field: 'pv',
+          label: 'Page views',
+          value: '3',
+          points: 18,
+          logOdds: 0.9,
+          reason: 'Visited pricing 3× this week: +18',
+        },
+      ],
+    },
+    reasons: 'Visited pricing 3× this week: +18',
+    modelVersion: 'v3',
+    scoredAt: '2026-01-01T10:00:00.000Z',
+    scoreChange: 4,
+  };
+}
+
+describe('workflowActionRouter (real HTTP)', () => {
+  let server: Server;
+  let url: string;
+  const calls: string[] = [];
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(
+      '/hubspot/workflow-action',
+      workflowActionRouter({
+        clientSecret: SECRET,
+        getCard: async (id) => {
+          calls.push(id);
+          if (id === '999') return null;
+          if (id === '500') throw new Error('store down');
+          return card(id);
+        },
+      }),
+    );
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hubspot/workflow-action`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  const execution = (objectId: number) => ({
+    callbackId: 'ap-102-5000-1-0',
+    origin: { portalId: 62515, actionDefinitionId: 102, actionDefinitionVersion: 1 },
+    context: { source: 'WORKFLOWS', workflowId: 1234 },
+    object: { objectId, objectType: 'CONTACT' },
+    inputFields: {},
+  });
+
+  async function call(body: unknown, opts: { secret?: string; timestamp?: number } = {}) {
+    const rawBody = JSON.stringify(body);
+    const timestamp = opts.timestamp ?? Date.now();
+    const signature = signV3(opts.secret ?? SECRET, { method: 'POST', url, rawBody, timestamp });
+    return fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': signature,
+        'x-hubspot-request-timestamp': String(timestamp),
+      },
+      body: rawBody,
+    });
+  }
+
+  it('answers the score, tier and strongest reason with SUCCESS', async () => {
+    const res = await call(execution(614));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      outputFields: {
+        score: 78,
+        tier: 'tier_1',
+        top_reason: 'Visited pricing 3× this week: +18',
+        hs_execution_state: 'SUCCESS',
+      },
+    });
+    expect(calls).toContain('614');
+  });
+
+  it('answers FAIL_CONTINUE for a contact that is not scored', async () => {
+    const res = await call(execution(999));
+    const body = await res.json();
+    expect(body.outputFields).toMatchObject({ score: null, hs_execution_state: 'FAIL_CONTINUE' });
+    expect(body.outputFields.top_reason).toMatch(/Not scored/);
+  });
+
+  it('rejects forged and stale requests before reading anything', async () => {
+    const before = calls.length;
+    const forged = await call(execution(615), { secret: 'wrong' });
+    expect(forged.status).toBe(401);
+    const stale = await call(execution(615), { timestamp: Date.now() - 6 * 60 * 1000 });
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: 'SIGNATURE_INVALID', reason: 'stale' });
+    expect(calls.length).toBe(before);
+  });
+
+  it('maps a bad body to 400 and a store failure to 503 so HubSpot retries', async () => {
+    expect((await call({ object: { objectType: 'CONTACT' } })).status).toBe(400);
+    const res = await call(execution(500));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'UNAVAILABLE' });
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The "LeadLens score" custom workflow action (app/workflow-actions). HubSpot POSTs an execution
+ * request per enrolled contact; we answer with output fields later workflow steps can branch on.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { CardData } from '../contracts/functions';
+import { verifyHubSpotRequest, type HubSpotVerifyOptions } from './hubspot-signature';
+
+const ExecutionRequestSchema = z
+  .object({
+    callbackId: z.string().optional(),
+    origin: z.object({ portalId: z.number().optional() }).passthrough().optional(),
+    object: z
+      .object({
+        objectId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]),
+        objectType: z.string(),
+      })
+      .passthrough(),
+    inputFields: z.record(z.string(), z.unknown()).optional(),
+  })
+  .passthrough();
+
+export interface WorkflowOutput {
+  outputFields: {
+    score: number | null;
+    tier: string | null;
+    top_reason: string;
+    hs_execution_state: 'SUCCESS' | 'FAIL_CONTINUE';
+  };
+}
+
+export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
+  getCard(objectId: string): Promise<CardData | null>;
+}
+
+/** The strongest factor by absolute points; its reason is what a workflow e-mail can quote. */
+export function topReason(card: CardData): string {
+  const top = card.factors?.top ?? [];
+  const strongest = [...top].sort((a, b) => Math.abs(b.points) - Math.abs(a.points))[0];
+  if (strongest) return strongest.reason;
+  const firstLine = card.reasons?.split('\n').find((l) => l.trim() !== '');
+  return firstLine?.trim() ?? '';
+}
+
+export function workflowOutput(card: CardData | null): WorkflowOutput {
+  if (!card || card.score === null) {
+    return {
+      outputFields: {
+        score: null,
+        tier: null,
+        top_reason: 'Not scored yet: LeadLens has no score for this contact.',
+        hs_execution_state: 'FAIL_CONTINUE',
+      },
+    };
+  }
+  return {
+    outputFields: {
+      score: card.score,
+      tier: card.tier?.value ?? null,
+      top_reason: topReason(card),
+      hs_execution_state: 'SUCCESS',
+    },
+  };
+}
+
+export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router {
+  const router = express.Router();
+  router.post(
+    '/',
+    express.raw({ type: () => true, limit: '1mb' }),
+    async (req: Request, res: Response) => {
+      if (!Buffer.isBuffer(req.body)) {
+        res.status(500).json({
+          error: 'RAW_BODY_UNAVAILABLE',
+          message: 'The request body was parsed before signature verification.',
+          hint: 'Mount workflowActionRouter before any express.json() middleware.',
+        });
+        return;
+      }
+      const rawBody = req.body.toString('utf8');
+      const verdict = verifyHubSpotRequest(req, rawBody, opts);
+      if (!verdict.ok) {
+        res.status(401).json({
+          error: 'SIGNATURE_INVALID',
+          reason: verdict.reason,
+          message: verdict.message,
+          hint: 'Check that the app client secret matches and the sender clock is correct.',
+        });
+        return;
+      }
+      let objectId: string;
+      try {
+        objectId = String(ExecutionRequestSchema.parse(JSON.parse(rawBody)).object.objectId);
+      } catch {
+        res.status(400).json({
+          error: 'INPUT_INVALID',
+          message: 'The body is not a HubSpot workflow action execution request.',
+          hint: 'Expected { callbackId, origin, object: { objectId, objectType }, inputFields }.',
+        });
+        return;
+      }
+      try {
+        res.status(200).json(workflowOutput(await opts.getCard(objectId)));
+      } catch {
+        // 5xx makes HubSpot retry the action later, which is right for a transient store error.
+        res.status(503).json({
+          error: 'UNAVAILABLE',
+          message: 'LeadLens could not read the score right now.',
+          hint: 'HubSpot retries the action; check the LeadLens server logs if it persists.',
+        });
+      }
+    },
+  );
+  return router;
+}
