@@ -1,20 +1,7 @@
 /** Map any error to one clear line on stderr and an exit code; never print a stack to users. */
-import { isLeadLensError } from '../contracts/errors';
+import { describeError } from '../contracts/errors';
 
-export function describeError(e: unknown): { message: string; code: string } {
-  if (isLeadLensError(e)) return { message: e.describe(), code: e.code };
-  if (
-    e &&
-    typeof e === 'object' &&
-    'code' in e &&
-    'message' in e &&
-    typeof e.message === 'string'
-  ) {
-    const code = (e as { code: unknown }).code;
-    return { message: e.message, code: typeof code === 'string' ? code : 'ERROR' };
-  }
-  return { message: e instanceof Error ? e.message : String(e), code: 'INTERNAL' };
-}
+export { describeError };
 
 export function reportErrorAndExit(e: unknown): never {
   const { message, code } = describeError(e);

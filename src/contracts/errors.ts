@@ -48,3 +48,20 @@ export class LeadLensError extends Error {
 export function isLeadLensError(e: unknown, code?: ErrorCode): e is LeadLensError {
   return e instanceof LeadLensError && (code === undefined || e.code === code);
 }
+
+/** One message and code for any thrown value (ours, a provider's, or a plain Error). */
+export function describeError(e: unknown): { message: string; code: string } {
+  if (isLeadLensError(e)) return { message: e.describe(), code: e.code };
+  if (
+    e &&
+    typeof e === 'object' &&
+    'code' in e &&
+    'message' in e &&
+    typeof e.message === 'string'
+  ) {
+    const code = (e as { code: unknown }).code;
+    const hint = 'hint' in e && typeof e.hint === 'string' ? ` ${e.hint}` : '';
+    return { message: e.message + hint, code: typeof code === 'string' ? code : 'ERROR' };
+  }
+  return { message: e instanceof Error ? e.message : String(e), code: 'INTERNAL' };
+}
