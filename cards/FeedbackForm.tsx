@@ -1,0 +1,70 @@
+/** "This score looks wrong": the rep's feedback, stored by the `feedback` function. */
+import { Button, Flex, Select, TextArea } from '@hubspot/ui-extensions';
+import { useState } from 'react';
+import type { FeedbackRequest, FeedbackResult } from '../src/contracts/functions';
+
+/** hubspot.serverless, injectable so tests can stand in for HubSpot's function runtime. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Serverless = (
+  name: string,
+  options?: { parameters?: { [key: string]: Json }; propertiesToSend?: string[] },
+) => Promise<unknown>;
+
+const KINDS: { value: FeedbackRequest['kind']; label: string }[] = [
+  { value: 'too_high', label: 'The score is too high' },
+  { value: 'too_low', label: 'The score is too low' },
+  { value: 'wrong_factors', label: 'The reasons are wrong' },
+  { value: 'other', label: 'Something else' },
+];
+
+export const COMMENT_MAX = 2000;
+
+interface Props {
+  record: { objectType: 'contact' | 'lead'; objectId: string };
+  serverless: Serverless;
+  onDone(ok: boolean, message: string): void;
+}
+
+export function FeedbackForm({ record, serverless, onDone }: Props) {
+  const [kind, setKind] = useState<FeedbackRequest['kind']>('too_high');
+  const [comment, setComment] = useState('');
+  const [sending, setSending] = useState(false);
+  const tooLong = comment.length > COMMENT_MAX;
+
+  const send = async () => {
+    setSending(true);
+    try {
+      const result = (await serverless('feedback', {
+        parameters: { ...record, kind, comment: comment.trim() },
+      })) as FeedbackResult;
+      onDone(true, result.message || 'Thanks, your feedback was recorded.');
+    } catch (e) {
+      onDone(false, e instanceof Error ? e.message : String(e));
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <Flex direction="column" gap="xs">
+      <Select
+        label="What looks wrong?"
+        name="feedback-kind"
+        value={kind}
+        options={KINDS}
+        onChange={(v) => setKind(v as FeedbackRequest['kind'])}
+      />
+      <TextArea
+        label="Comment (optional)"
+        name="feedback-comment"
+        value={comment}
+        onInput={(v) => setComment(v)}
+        error={tooLong}
+        validationMessage={tooLong ? `Keep it under ${COMMENT_MAX} characters.` : undefined}
+      />
+      <Button variant="primary" disabled={sending || tooLong} onClick={() => void send()}>
+        {sending ? 'Sending…' : 'Send feedback'}
+      </Button>
+    </Flex>
+  );
+}

@@ -1,0 +1,269 @@
+import {
+  Alert,
+  Button,
+  DescriptionListItem,
+  EmptyState,
+  ErrorState,
+  LoadingSpinner,
+  ProgressBar,
+  Select,
+  StatisticsItem,
+  Tag,
+  Text,
+  TextArea,
+} from '@hubspot/ui-extensions';
+import { createRenderer } from '@hubspot/ui-extensions/testing';
+import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
+import { LeadScoreCard, type Serverless } from './LeadScoreCard';
+
+const NOW = new Date('2026-03-10T12:00:00.000Z');
+const FACTORS = {
+  v: 1 as const,
+  score: 78,
+  base: 31,
+  otherPoints: 2,
+  modelVersion: 'v3',
+  top: [
+    {
+      field: 'pv',
+      label: 'Pricing visits',
+      value: '3',
+      points: 18,
+      logOdds: 0.9,
+      reason: 'Visited pricing 3× this week: +18',
+    },
+    {
+      field: 'src',
+      label: 'Lead source',
+      value: 'Referral',
+      points: 34,
+      logOdds: 1.6,
+      reason: 'Lead source is Referral: +34',
+    },
+    {
+      field: 'email',
+      label: 'E-mail domain',
+      value: 'student.edu',
+      points: -7,
+      logOdds: -0.4,
+      reason: 'Student e-mail domain: −7',
+    },
+  ],
+};
+const SCORED: Record<string, string | null> = {
+  leadlens_score: '78',
+  leadlens_tier: 'tier_1',
+  leadlens_factors: JSON.stringify(FACTORS),
+  leadlens_reasons: 'Lead source is Referral: +34',
+  leadlens_model_version: 'v3',
+  leadlens_scored_at: '2026-03-10T09:00:00.000Z',
+  leadlens_score_change: '4',
+};
+const EMPTY: Record<string, string | null> = Object.fromEntries(
+  Object.keys(SCORED).map((k) => [k, null]),
+);
+
+type R = ReturnType<typeof createRenderer<'crm.record.sidebar'>>;
+
+function propsState(
+  properties: Record<string, string | null>,
+  over: Partial<{ isLoading: boolean; error: Error | null }> = {},
+) {
+  return {
+    properties,
+    error: null,
+    isLoading: false,
+    isRefetching: false,
+    refetch: async () => {},
+    ...over,
+  };
+}
+
+function setProperties(
+  r: R,
+  raw: Record<string, string | null>,
+  label: string | null = 'Hot',
+  over = {},
+) {
+  r.mocks.useCrmProperties.willCall((names, options) =>
+    options?.propertiesToFormat
+      ? propsState({ leadlens_tier: raw.leadlens_tier ? label : null })
+      : propsState(Object.fromEntries(names.map((n) => [n, raw[n] ?? null])), over),
+  );
+}
+
+function setup(serverless: Serverless = async () => ({})) {
+  const r = createRenderer('crm.record.sidebar');
+  const render = () => r.render(<LeadScoreCard serverless={serverless} now={() => NOW} />);
+  return { r, render };
+}
+
+function card(score: number, change: number): CardData {
+  return {
+    objectType: 'contact',
+    objectId: '123',
+    source: { objectType: 'contact', objectId: '123' },
+    score,
+    tier: { value: 'tier_2', label: 'Warm' },
+    factors: { ...FACTORS, score },
+    reasons: null,
+    modelVersion: 'v4',
+    scoredAt: NOW.toISOString(),
+    scoreChange: change,
+  };
+}
+
+describe('LeadScoreCard', () => {
+  it('shows a spinner while the properties load', () => {
+    const { r, render } = setup();
+    setProperties(r, SCORED, 'Hot', { isLoading: true });
+    render();
+    expect(r.find(LoadingSpinner).props.label).toMatch(/Loading/);
+  });
+
+  it('shows the score, tier, bar, signed factors with reasons, baseline, version, freshness and change', () => {
+    const { r, render } = setup();
+    setProperties(r, SCORED);
+    render();
+    expect(r.find(StatisticsItem).props.number).toBe(78);
+    expect(r.find(Tag).text).toBe('Hot');
+    expect(r.find(Tag).props.variant).toBe('success');
+    expect(r.find(ProgressBar).props).toMatchObject({
+      value: 78,
+      maxValue: 100,
+      variant: 'success',
+    });
+    const items = r.findAll(DescriptionListItem);
+    expect(items.map((i) => i.props.label)).toEqual([
+      '+34  Lead source',
+      '+18  Pricing visits',
+      '\u22127  E-mail domain',
+    ]);
+    expect(items[2].find(Text).text).toBe('Student e-mail domain: −7');
+    const meta = r.findByTestId(Text, 'score-meta').text;
+    expect(meta).toContain('Baseline 31');
+    expect(meta).toContain('model v3');
+    expect(meta).toContain('scored 3 h ago');
+    expect(meta).toContain('+4 since the last score');
+  });
+
+  it('shows an empty state (never blank) when the record is not scored', () => {
+    const { r, render } = setup();
+    setProperties(r, EMPTY);
+    render();
+    expect(r.find(EmptyState).props.title).toBe('Not scored yet');
+    expect(r.find(Button, { variant: 'primary' }).text).toBe('Refresh score');
+  });
+
+  it('shows an error state with a retry when the properties cannot be read', () => {
+    const { r, render } = setup();
+    let retried = 0;
+    r.mocks.useCrmProperties.willCall(() => ({
+      ...propsState({}),
+      error: new Error('Property fetch failed (503)'),
+      refetch: async () => {
+        retried += 1;
+      },
+    }));
+    render();
+    expect(r.find(ErrorState).props.title).toMatch(/Could not load/);
+    expect(r.find(ErrorState).find(Text).text).toBe('Property fetch failed (503)');
+    r.find(Button, (b) => b.text === 'Try again').trigger('onClick');
+    expect(retried).toBe(1);
+  });
+
+  it('refreshes the score through score-record and shows the new card', async () => {
+    const calls: unknown[] = [];
+    const serverless: Serverless = async (name, options) => {
+      calls.push({ name, options });
+      const result: ScoreRecordResult = { card: card(64, -14), written: true };
+      return result;
+    };
+    const { r, render } = setup(serverless);
+    setProperties(r, SCORED);
+    render();
+    r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Score refreshed'));
+    expect(calls).toEqual([
+      { name: 'score-record', options: { parameters: { objectType: 'contact', objectId: '123' } } },
+    ]);
+    expect(r.find(StatisticsItem).props.number).toBe(64);
+    expect(r.find(Tag).text).toBe('Warm');
+    expect(r.findByTestId(Text, 'score-meta').text).toContain('\u221214 since the last score');
+  });
+
+  it('turns a refresh without a model into the "not enough data" empty state', async () => {
+    const { r, render } = setup(async () => {
+      throw new Error('NOT_ENOUGH_DATA: only 12 converted contacts; need 50.');
+    });
+    setProperties(r, EMPTY);
+    render();
+    r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
+    await r.waitFor(() =>
+      expect(r.find(EmptyState).props.title).toBe('Not enough data to train yet'),
+    );
+    expect(r.find(Alert).props.variant).toBe('danger');
+    expect(r.find(Alert).text).toContain('only 12 converted contacts');
+  });
+
+  it('sends feedback with kind and comment, then shows a success alert', async () => {
+    const calls: unknown[] = [];
+    const { r, render } = setup(async (name, options) => {
+      calls.push({ name, options });
+      return { id: 7, message: 'Thanks! Feedback #7 will be shown in the model report.' };
+    });
+    setProperties(r, SCORED);
+    render();
+    r.find(Button, (b) => b.text === 'This score looks wrong').trigger('onClick');
+    r.find(Select).trigger('onChange', 'too_low' as never);
+    r.find(TextArea).trigger('onInput', '  Signed a contract last week  ' as never);
+    r.find(Button, (b) => b.text === 'Send feedback').trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Feedback sent'));
+    expect(r.find(Alert).props.variant).toBe('success');
+    expect(r.find(Alert).text).toContain('Feedback #7');
+    expect(r.maybeFind(TextArea)).toBeNull();
+    expect(calls).toEqual([
+      {
+        name: 'feedback',
+        options: {
+          parameters: {
+            objectType: 'contact',
+            objectId: '123',
+            kind: 'too_low',
+            comment: 'Signed a contract last week',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('on a lead without its own score, shows the associated contact score', () => {
+    const { r, render } = setup();
+    r.mocks.context.crm.objectTypeId = '0-136';
+    r.mocks.context.crm.objectId = 9001;
+    setProperties(r, EMPTY);
+    r.mocks.useAssociations.willCall(() => ({
+      results: [
+        { toObjectId: 41, associationTypes: [], properties: EMPTY },
+        { toObjectId: 42, associationTypes: [], properties: { ...SCORED, leadlens_score: '66' } },
+      ],
+      error: null,
+      isLoading: false,
+      isRefetching: false,
+      refetch: async () => {},
+      pagination: {
+        hasNextPage: false,
+        hasPreviousPage: false,
+        currentPage: 1,
+        pageSize: 10,
+        nextPage: () => {},
+        previousPage: () => {},
+        reset: () => {},
+      },
+    }));
+    render();
+    expect(r.find(StatisticsItem).props.number).toBe(66);
+    expect(r.findAll(Text).map((t) => t.text)).toContain('From the associated contact #42');
+    expect(r.mocks.useAssociations.calls[0][0]).toMatchObject({ toObjectType: '0-1' });
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * LeadLens score card (crm.record.sidebar on contacts and leads). It shows the score from the
+ * record's `leadlens_*` properties without any backend call; functions are called only to
+ * refresh one record (`score-record`) or to send feedback (`feedback`).
+ */
+import {
+  Alert,
+  Button,
+  DescriptionList,
+  DescriptionListItem,
+  EmptyState,
+  ErrorState,
+  Flex,
+  LoadingSpinner,
+  ProgressBar,
+  Statistics,
+  StatisticsItem,
+  StatisticsTrend,
+  Tag,
+  Text,
+  hubspot,
+  useExtensionContext,
+} from '@hubspot/ui-extensions';
+import { useAssociations, useCrmProperties } from '@hubspot/ui-extensions/crm';
+import { useState } from 'react';
+import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
+import {
+  CARD_PROPERTIES,
+  cardDataToProps,
+  hasOwnScore,
+  isNoModelError,
+  toCardView,
+  type CardProps,
+  type FactorView,
+  type ScoredView,
+} from './card-view';
+import { FeedbackForm, type Serverless } from './FeedbackForm';
+
+export type { Serverless } from './FeedbackForm';
+
+export interface RecordRef {
+  objectType: 'contact' | 'lead';
+  objectId: string;
+}
+
+interface LeadScoreCardProps {
+  serverless: Serverless;
+  now?: () => Date;
+}
+
+const LEAD_TYPE_ID = '0-136';
+const PROPS = [...CARD_PROPERTIES];
+const TIER_LABEL_OPTIONS = { propertiesToFormat: ['leadlens_tier'] };
+
+hubspot.extend<'crm.record.sidebar'>(() => <LeadScoreCard serverless={hubspot.serverless} />);
+
+export function LeadScoreCard({ serverless, now = () => new Date() }: LeadScoreCardProps) {
+  const context = useExtensionContext<'crm.record.sidebar'>();
+  const record: RecordRef = {
+    objectType: context.crm.objectTypeId === LEAD_TYPE_ID ? 'lead' : 'contact',
+    objectId: String(context.crm.objectId),
+  };
+  return record.objectType === 'lead' ? (
+    <LeadSource record={record} serverless={serverless} now={now} />
+  ) : (
+    <ContactSource record={record} serverless={serverless} now={now} />
+  );
+}
+
+interface SourceProps {
+  record: RecordRef;
+  serverless: Serverless;
+  now: () => Date;
+}
+
+function Loading() {
+  return <LoadingSpinner label="Loading the LeadLens score…" layout="centered" />;
+}
+
+function LoadError({ error, retry }: { error: Error; retry: () => void }) {
+  return (
+    <ErrorState title="Could not load the LeadLens score.">
+      <Text>{error.message || 'HubSpot did not return the record properties.'}</Text>
+      <Button onClick={() => retry()}>Try again</Button>
+    </ErrorState>
+  );
+}
+
+function ContactSource({ record, serverless, now }: SourceProps) {
+  const own = useCrmProperties(PROPS);
+  const formatted = useCrmProperties(['leadlens_tier'], TIER_LABEL_OPTIONS);
+  if (own.isLoading) return <Loading />;
+  if (own.error) return <LoadError error={own.error} retry={() => void own.refetch()} />;
+  return (
+    <ScoreBody
+      record={record}
+      serverless={serverless}
+      now={now}
+      props={own.properties}
+      tierLabel={formatted.properties.leadlens_tier ?? null}
+      sourceNote={null}
+    />
+  );
+}
+
+/** A lead (0-136) shows its own score, else the score of an associated contact. */
+function LeadSource({ record, serverless, now }: SourceProps) {
+  const own = useCrmProperties(PROPS);
+  const contacts = useAssociations(
+    { toObjectType: '0-1', properties: PROPS, pageLength: 10 },
+    { propertiesToFormat: ['leadlens_tier'] },
+  );
+  if (own.isLoading) return <Loading />;
+  if (own.error) return <LoadError error={own.error} retry={() => void own.refetch()} />;
+  if (hasOwnScore(own.properties)) {
+    return (
+      <ScoreBody
+        record={record}
+        serverless={serverless}
+        now={now}
+        props={own.properties}
+        tierLabel={null}
+        sourceNote={null}
+      />
+    );
+  }
+  if (contacts.isLoading) return <Loading />;
+  if (contacts.error) {
+    return <LoadError error={contacts.error} retry={() => void contacts.refetch()} />;
+  }
+  const scored = contacts.results.find((r) => hasOwnScore(r.properties));
+  return (
+    <ScoreBody
+      record={record}
+      serverless={serverless}
+      now={now}
+      props={scored?.properties ?? {}}
+      tierLabel={null}
+      sourceNote={scored ? `From the associated contact #${scored.toObjectId}` : null}
+    />
+  );
+}
+
+type Notice = { variant: 'success' | 'danger' | 'info'; title: string; text: string };
+
+interface BodyProps extends SourceProps {
+  props: CardProps;
+  tierLabel: string | null;
+  sourceNote: string | null;
+}
+
+function ScoreBody({ record, serverless, now, props, tierLabel, sourceNote }: BodyProps) {
+  const [refreshed, setRefreshed] = useState<CardData | null>(null);
+  const [refreshing, setRefreshing] = useState(false);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [noModel, setNoModel] = useState(false);
+  const [feedbackOpen, setFeedbackOpen] = useState(false);
+
+  const shown = refreshed ? cardDataToProps(refreshed) : { props, tierLabel };
+  const view = toCardView(shown.props, now(), shown.tierLabel);
+
+  const refresh = async () => {
+    setRefreshing(true);
+    setNotice(null);
+    try {
+      const result = (await serverless('score-record', {
+        parameters: { objectType: record.objectType, objectId: record.objectId },
+      })) as ScoreRecordResult;
+      setRefreshed(result.card);
+      setNoModel(false);
+      setNotice({
+        variant: 'success',
+        title: 'Score refreshed',
+        text: result.written ? 'The new score was saved to the record.' : 'The score is unchanged.',
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (isNoModelError(message)) setNoModel(true);
+      setNotice({ variant: 'danger', title: 'Could not refresh the score', text: message });
+    } finally {
+      setRefreshing(false);
+    }
+  };
+
+  const refreshButton = (
+    <Button variant="primary" disabled={refreshing} onClick={() => void refresh()}>
+      {refreshing ? 'Refreshing…' : 'Refresh score'}
+    </Button>
+  );
+  const noticeAlert = notice ? (
+    <Alert title={notice.title} variant={notice.variant}>
+      {notice.text}
+    </Alert>
+  ) : null;
+
+  if (view.kind === 'not_scored') {
+    return (
+      <Flex direction="column" gap="sm">
+        {noModel ? (
+          <EmptyState title="Not enough data to train yet" layout="vertical" imageName="leads">
+            <Text>
+              LeadLens needs more contacts with a known outcome before it can train a model. An
+              admin can run training again once more history has been synced.
+            </Text>
+          </EmptyState>
+        ) : (
+          <EmptyState title="Not scored yet" layout="vertical" imageName="leads">
+            <Text>
+              This record has no LeadLens score. Scores appear after the next scoring run, or
+              refresh it now.
+            </Text>
+          </EmptyState>
+        )}
+        {refreshButton}
+        {noticeAlert}
+      </Flex>
+    );
+  }
+
+  return (
+    <Flex direction="column" gap="sm">
+      <ScoreSummary view={view} sourceNote={sourceNote} />
+      <FactorList title="Raising the score" factors={view.positives} />
+      <FactorList title="Lowering the score" factors={view.negatives} />
+      <Text variant="microcopy" testId="score-meta">
+        {metaLine(view)}
+      </Text>
+      <Flex direction="row" gap="sm" wrap>
+        {refreshButton}
+        <Button variant="secondary" onClick={() => setFeedbackOpen(!feedbackOpen)}>
+          This score looks wrong
+        </Button>
+      </Flex>
+      {feedbackOpen ? (
+        <FeedbackForm
+          record={record}
+          serverless={serverless}
+          onDone={(ok, text) => {
+            if (ok) setFeedbackOpen(false);
+            setNotice(
+              ok
+                ? { variant: 'success', title: 'Feedback sent', text }
+                : { variant: 'danger', title: 'Could not send feedback', text },
+            );
+          }}
+        />
+      ) : null}
+      {noticeAlert}
+    </Flex>
+  );
+}
+
+function metaLine(view: ScoredView): string {
+  const parts = [
+    view.base !== null ? `Baseline ${view.base}` : null,
+    view.otherPointsText ? `other factors ${view.otherPointsText}` : null,
+    view.modelVersion ? `model ${view.modelVersion}` : null,
+    view.freshness ? `scored ${view.freshness}` : null,
+    view.changeText,
+  ];
+  return parts.filter((p): p is string => p !== null).join(' · ');
+}
+
+function ScoreSummary({ view, sourceNote }: { view: ScoredView; sourceNote: string | null }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Flex direction="row" justify="between" align="center">
+        <Statistics>
+          <StatisticsItem label="LeadLens score" number={view.score}>
+            {view.change ? (
+              <StatisticsTrend direction={view.change.direction} value={view.change.text} />
+            ) : null}
+          </StatisticsItem>
+        </Statistics>
+        {view.tier ? <Tag variant={view.tier.variant}>{view.tier.label}</Tag> : null}
+      </Flex>
+      <ProgressBar
+        title="Score out of 100"
+        value={view.score}
+        maxValue={100}
+        valueDescription={`${view.score} / 100`}
+        variant={view.barVariant}
+      />
+      {sourceNote ? <Text variant="microcopy">{sourceNote}</Text> : null}
+    </Flex>
+  );
+}
+
+function FactorList({ title, factors }: { title: string; factors: FactorView[] }) {
+  if (factors.length === 0) return null;
+  return (
+    <DescriptionList direction="column">
+      {factors.map((f) => (
+        <DescriptionListItem key={`${title}-${f.label}`} label={`${f.pointsText}  ${f.label}`}>
+          <Text>{f.reason}</Text>
+        </DescriptionListItem>
+      ))}
+    </DescriptionList>
+  );
+}
