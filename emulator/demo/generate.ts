@@ -1,0 +1,297 @@
+/**
+ * The demo portal generator: a seeded, deterministic HubSpot account with companies,
+ * contacts whose engagement unfolds in property history, deals, lead records and a hidden
+ * ground truth per contact. Same options → byte-identical portal (see `fingerprint`).
+ */
+import { PortalState } from '../hubspot/state/portal';
+import { type ObjectStore } from '../hubspot/state/records';
+import * as C from './catalog';
+import {
+  DAY,
+  planContact,
+  type ChildPlan,
+  type CompanyInfo,
+  type ContactPlan,
+  type Truth,
+} from './contact';
+import { Rng } from './rng';
+
+export interface GenerateOptions {
+  seed?: string | number;
+  contacts?: number;
+  /** Generator clock (ISO). Contacts are created over the ~18 months before it. */
+  now?: string;
+}
+export type { Truth } from './contact';
+
+export interface DemoSummary {
+  contacts: number;
+  companies: number;
+  deals: number;
+  leads: number;
+  converted: number;
+  labelled: number;
+  labelledConverted: number;
+  censored: number;
+  customersAtAsOf: number;
+  historyVersions: number;
+  generationMs: number;
+}
+
+export interface DemoPortal {
+  readonly seed: string;
+  readonly now: string;
+  readonly state: PortalState;
+  readonly summary: DemoSummary;
+  /** Hidden ground truth for a contact id, for tests and benches — never served under /crm. */
+  truth(contactId: string | number): Truth | undefined;
+  /** Contact ids with their truth, in id order. */
+  truths(): Array<[string, Truth]>;
+  fingerprint(): string;
+}
+
+export const DEFAULT_NOW = '2026-11-01T00:00:00.000Z';
+const SPAN_DAYS = 540;
+const IMPORTED_CUSTOMER_RATE = 0.003;
+
+const ascii = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
+
+export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
+  const started = Date.now();
+  const seed = String(opts.seed ?? 'demo');
+  const n = opts.contacts ?? 5000;
+  const nowIso = opts.now ?? DEFAULT_NOW;
+  const now = Date.parse(nowIso);
+  if (!Number.isFinite(now))
+    throw new Error(`generatePortal: now must be an ISO date, got "${nowIso}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`generatePortal: contacts must be an integer ≥ 0, got ${n}`);
+  const rng = new Rng(`${seed}|${n}|${nowIso}`);
+  const start = now - SPAN_DAYS * DAY;
+  const state = new PortalState(start - 90 * DAY);
+  const truths = new Map<number, Truth>();
+  const summary: DemoSummary = {
+    contacts: n,
+    companies: 0,
+    deals: 0,
+    leads: 0,
+    converted: 0,
+    labelled: 0,
+    labelledConverted: 0,
+    censored: 0,
+    customersAtAsOf: 0,
+    historyVersions: 0,
+    generationMs: 0,
+  };
+
+  if (n > 0) {
+    const companies = makeCompanies(rng, state, Math.max(3, Math.round(n / 4)), start);
+    const universities = makeUniversities(state, start);
+    summary.companies = companies.length + universities.length;
+    const createdTimes = Array.from(
+      { length: n },
+      () => start + rng.uniform(0, SPAN_DAYS - 0.5) * DAY,
+    ).sort((a, b) => a - b);
+    const emails = new Set<string>();
+    const children: Array<{
+      kind: 'deals' | 'leads';
+      plan: ChildPlan;
+      contactId: number;
+      companyId: number;
+    }> = [];
+    const scores: Array<[number, number, number]> = [];
+    const contacts = state.stores.contacts;
+    for (const createdAt of createdTimes) {
+      const cs = contactSeed(rng, createdAt, companies, universities, emails);
+      const plan = planContact(rng, cs, now, [start, now]);
+      const rec = contacts.create(plan.initial, {
+        timestamp: plan.createdAt,
+        sourceType: plan.initialSource,
+      });
+      for (const e of plan.events)
+        contacts.write(rec, e.props, { timestamp: e.t, sourceType: e.source });
+      const companyId = cs.company.id;
+      state.associations.add('contacts', rec.id, 'companies', companyId, 279);
+      truths.set(rec.id, plan.truth);
+      tally(summary, plan);
+      if (!plan.truth.customerAtAsOf)
+        scores.push([rec.id, plan.hubspotScore, Date.parse(plan.truth.asOf)]);
+      if (plan.deal)
+        children.push({ kind: 'deals', plan: plan.deal, contactId: rec.id, companyId });
+      if (plan.lead)
+        children.push({ kind: 'leads', plan: plan.lead, contactId: rec.id, companyId });
+    }
+    writeHubSpotScores(contacts, scores);
+    // Children are created in time order so their ids grow with createdate, as in HubSpot.
+    children.sort((a, b) => a.plan.createdAt - b.plan.createdAt);
+    for (const c of children) {
+      const store = state.stores[c.kind];
+      const rec = store.create(c.plan.props, { timestamp: c.plan.createdAt, sourceType: 'CRM_UI' });
+      for (const e of c.plan.events)
+        store.write(rec, e.props, { timestamp: e.t, sourceType: e.source });
+      if (c.kind === 'deals') {
+        state.associations.add('deals', rec.id, 'contacts', c.contactId, 3);
+        state.associations.add('deals', rec.id, 'companies', c.companyId, 341);
+        summary.deals++;
+      } else {
+        state.associations.add('leads', rec.id, 'contacts', c.contactId, 578);
+        state.associations.add('leads', rec.id, 'companies', c.companyId, 580);
+        summary.leads++;
+      }
+    }
+  }
+  for (const t of Object.values(state.stores)) summary.historyVersions += t.history.length;
+  summary.generationMs = Date.now() - started;
+
+  return {
+    seed,
+    now: nowIso,
+    state,
+    summary,
+    truth: (id) => truths.get(Number(id)),
+    truths: () => [...truths.entries()].map(([id, t]) => [String(id), t]),
+    fingerprint: () => state.fingerprint(),
+  };
+}
+
+function tally(s: DemoSummary, plan: ContactPlan): void {
+  const t = plan.truth;
+  if (t.customerAtAsOf) {
+    s.customersAtAsOf++;
+    return;
+  }
+  if (t.converted) s.converted++;
+  if (t.censored) s.censored++;
+  else {
+    s.labelled++;
+    if (t.converted) s.labelledConverted++;
+  }
+}
+
+/** HubSpot's "likelihood to close" and its quartile tiers, stamped at each contact's asOf. */
+function writeHubSpotScores(contacts: ObjectStore, scores: Array<[number, number, number]>): void {
+  const sorted = scores.map((s) => s[1]).sort((a, b) => a - b);
+  const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] ?? 0;
+  const [q1, q2, q3] = [q(0.25), q(0.5), q(0.75)];
+  for (const [id, score, at] of scores) {
+    const tier =
+      score >= q3 ? 'tier_1' : score >= q2 ? 'tier_2' : score >= q1 ? 'tier_3' : 'tier_4';
+    contacts.write(
+      contacts.get(id)!,
+      { hs_predictivecontactscore_v2: String(score), hs_predictivescoringtier: tier },
+      { timestamp: at, sourceType: 'CALCULATED' },
+    );
+  }
+}
+
+function makeCompanies(rng: Rng, state: PortalState, count: number, start: number): CompanyInfo[] {
+  const out: CompanyInfo[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    let name = `${rng.pick(C.COMPANY_WORDS_A)} ${rng.pick(C.COMPANY_WORDS_B)}`;
+    if (names.has(name)) name = `${name} ${i}`;
+    names.add(name);
+    const country = rng.weighted(C.COUNTRIES);
+    const sizeIndex = rng.weighted(C.SIZE_WEIGHTS.map((w, j) => [j, w] as const));
+    const [lo, hi] = C.SIZE_BOUNDS[sizeIndex];
+    const employees = rng.int(lo, hi);
+    const info: CompanyInfo = {
+      id: 0,
+      name,
+      domain: `${ascii(name)}.${rng.pick(C.TLDS)}`,
+      industry: rng.weighted(C.INDUSTRY_WEIGHTS),
+      sizeIndex,
+      country,
+      city: rng.pick(C.CITIES[country]),
+    };
+    const rec = state.stores.companies.create(
+      {
+        name,
+        domain: info.domain,
+        website: `https://www.${info.domain}`,
+        industry: info.industry,
+        numberofemployees: String(employees),
+        annualrevenue: String(Math.round(employees * 150_000 * Math.exp(0.5 * rng.normal()))),
+        country,
+        city: info.city,
+        lifecyclestage: 'lead',
+      },
+      { timestamp: start - rng.uniform(1, 80) * DAY, sourceType: 'IMPORT' },
+    );
+    info.id = rec.id;
+    out.push(info);
+  }
+  return out;
+}
+
+function makeUniversities(state: PortalState, start: number): CompanyInfo[] {
+  return C.UNIVERSITIES.map(([name, domain], i) => {
+    const rec = state.stores.companies.create(
+      {
+        name,
+        domain,
+        industry: 'EDUCATION_MANAGEMENT',
+        numberofemployees: String(800 + 900 * i),
+        country: 'United States',
+      },
+      { timestamp: start - 85 * DAY, sourceType: 'IMPORT' },
+    );
+    return {
+      id: rec.id,
+      name,
+      domain,
+      industry: 'EDUCATION_MANAGEMENT',
+      sizeIndex: i < 2 ? 5 : 6,
+      country: 'United States',
+      city: 'Boston',
+    };
+  });
+}
+
+function contactSeed(
+  rng: Rng,
+  createdAt: number,
+  companies: CompanyInfo[],
+  universities: CompanyInfo[],
+  emails: Set<string>,
+): Parameters<typeof planContact>[1] {
+  const emailKind = rng.weighted([
+    ['corporate', 60],
+    ['free', 30],
+    ['education', 10],
+  ] as const);
+  const company = emailKind === 'education' ? rng.pick(universities) : rng.pick(companies);
+  const seniority =
+    emailKind === 'education'
+      ? rng.weighted([
+          [0, 70],
+          [1, 25],
+          [2, 5],
+        ] as const)
+      : rng.weighted(C.SENIORITY_WEIGHTS.map((w, j) => [j, w] as const));
+  const firstname = rng.pick(C.FIRST_NAMES);
+  const lastname = rng.pick(C.LAST_NAMES);
+  const domain = emailKind === 'free' ? rng.pick(C.FREE_DOMAINS) : company.domain;
+  let local = `${ascii(firstname)}.${ascii(lastname)}`;
+  for (let k = 2; emails.has(`${local}@${domain}`); k++)
+    local = `${ascii(firstname)}.${ascii(lastname)}${k}`;
+  emails.add(`${local}@${domain}`);
+  const imported = rng.chance(IMPORTED_CUSTOMER_RATE);
+  return {
+    createdAt,
+    firstname,
+    lastname,
+    email: `${local}@${domain}`,
+    emailKind,
+    jobtitle: rng.pick(C.TITLES[seniority]),
+    seniority,
+    source: imported ? 'OFFLINE' : rng.weighted(C.SOURCE_WEIGHTS),
+    company,
+    imported,
+  };
+}
