@@ -1,0 +1,224 @@
+/**
+ * LeadLens app settings (Connected apps → LeadLens → Settings): tiers with suggestions, the
+ * conversion definition, features, retraining and shadow mode. Everything goes through the
+ * `settings` function; saving re-tiers the scored records without retraining.
+ */
+import {
+  Alert,
+  Button,
+  Divider,
+  ErrorState,
+  Flex,
+  Heading,
+  Input,
+  LoadingSpinner,
+  NumberInput,
+  Select,
+  Text,
+  Toggle,
+  hubspot,
+} from '@hubspot/ui-extensions';
+import { useEffect, useState } from 'react';
+import type { SettingsResult } from '../../src/contracts/functions';
+import type { Settings } from '../../src/contracts/settings';
+import { parsePropertyList, validateSettings } from './settings-form';
+import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
+import { TierEditor } from './TierEditor';
+
+hubspot.extend<'settings'>(() => <SettingsPage serverless={hubspot.serverless} />);
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'error'; message: string }
+  | { state: 'ready'; result: SettingsResult };
+type Notice = { variant: 'success' | 'danger'; title: string; text: string } | null;
+
+const CONVERSIONS: { value: Settings['conversion']['kind']; label: string }[] = [
+  { value: 'lifecycle_customer', label: 'Lifecycle stage reaches Customer' },
+  { value: 'lifecycle_sql', label: 'Lifecycle stage reaches SQL or Opportunity' },
+  { value: 'deal_won', label: 'An associated deal is closed won' },
+];
+const MODELS: { value: Settings['model']; label: string }[] = [
+  { value: 'auto', label: 'Automatic (best on held-out history)' },
+  { value: 'logistic', label: 'Logistic regression' },
+  { value: 'gbdt', label: 'Gradient-boosted trees' },
+  { value: 'tree', label: 'Single decision tree' },
+];
+
+export function SettingsPage({ serverless }: { serverless: Serverless }) {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [draft, setDraft] = useState<Settings | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
+
+  const fetchSettings = async () => {
+    setLoad({ state: 'loading' });
+    try {
+      const result = (await serverless('settings', {
+        parameters: { action: 'get' },
+      })) as SettingsResult;
+      setLoad({ state: 'ready', result });
+      setDraft(result.settings);
+    } catch (e) {
+      setLoad({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  useEffect(() => {
+    void fetchSettings();
+    // Load once on mount; a retry is the admin's explicit action.
+  }, []);
+
+  if (load.state === 'loading' || (load.state === 'ready' && !draft)) {
+    return <LoadingSpinner label="Loading LeadLens settings…" layout="centered" />;
+  }
+  if (load.state === 'error' || !draft) {
+    return (
+      <ErrorState title="Could not load the LeadLens settings.">
+        <Text>{load.state === 'error' ? load.message : 'No settings were returned.'}</Text>
+        <Button onClick={() => void fetchSettings()}>Try again</Button>
+      </ErrorState>
+    );
+  }
+
+  const { result } = load;
+  const errors = validateSettings(draft);
+  const otherError = (field: string) => errors.find((e) => e.field === field)?.message;
+  const patch = (p: Partial<Settings>) => {
+    setDraft({ ...draft, ...p });
+    setNotice(null);
+  };
+
+  const save = async () => {
+    setSaving(true);
+    try {
+      const saved = (await serverless('settings', {
+        parameters: { action: 'save', settings: draft },
+      })) as SettingsResult;
+      setLoad({ state: 'ready', result: saved });
+      setDraft(saved.settings);
+      const n = saved.retiered ?? 0;
+      setNotice({
+        variant: 'success',
+        title: 'Settings saved',
+        text: `${n} scored record${n === 1 ? '' : 's'} changed tier and ${n === 1 ? 'is' : 'are'} queued for write-back. No retraining was needed.`,
+      });
+    } catch (e) {
+      setNotice({
+        variant: 'danger',
+        title: 'Could not save',
+        text: e instanceof Error ? e.message : String(e),
+      });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Flex direction="column" gap="md">
+      <Text>
+        {result.model
+          ? `Published model v${result.model.version} (${result.model.modelType}), trained ${result.model.trainedAt}${result.model.auc !== null ? `, AUC ${result.model.auc.toFixed(3)}` : ''}.`
+          : 'No model is published yet: thresholds apply once the first model scores your records.'}
+      </Text>
+      <Heading>Tiers</Heading>
+      <TierEditor tiers={draft.tiers} errors={errors} onChange={(tiers) => patch({ tiers })} />
+      {result.stats.length > 0 ? <TierStatsTable stats={result.stats} /> : null}
+      <Heading>Suggested thresholds</Heading>
+      <Flex direction="row" gap="sm" wrap>
+        {(['capacity', 'expected_value', 'precision'] as const).map((method) => (
+          <SuggestionPanel
+            key={method}
+            method={method}
+            tierCount={draft.tiers.length}
+            serverless={serverless}
+            onApply={(tiers) => patch({ tiers })}
+          />
+        ))}
+      </Flex>
+      <Divider />
+      <Heading>What counts as converted</Heading>
+      <Flex direction="row" gap="sm">
+        <Select
+          label="Conversion"
+          name="conversion-kind"
+          value={draft.conversion.kind}
+          options={CONVERSIONS}
+          onChange={(v) =>
+            patch({
+              conversion: { ...draft.conversion, kind: v as Settings['conversion']['kind'] },
+            })
+          }
+        />
+        <NumberInput
+          label="Within (days)"
+          name="horizon-days"
+          min={7}
+          max={730}
+          value={draft.conversion.horizonDays}
+          onChange={(v) => patch({ conversion: { ...draft.conversion, horizonDays: v } })}
+          error={otherError('conversion') !== undefined}
+          validationMessage={otherError('conversion')}
+        />
+      </Flex>
+      <Heading>Features</Heading>
+      <Input
+        label="Extra contact properties to use (internal names, comma-separated)"
+        name="features-include"
+        value={draft.features.include.join(', ')}
+        onChange={(v) => patch({ features: { ...draft.features, include: parsePropertyList(v) } })}
+        error={otherError('features') !== undefined}
+        validationMessage={otherError('features')}
+      />
+      <Input
+        label="Properties never to use (e.g. ones sales fills in after the first call)"
+        name="features-exclude"
+        value={draft.features.exclude.join(', ')}
+        onChange={(v) => patch({ features: { ...draft.features, exclude: parsePropertyList(v) } })}
+      />
+      <Heading>Model and retraining</Heading>
+      <Flex direction="row" gap="sm">
+        <Select
+          label="Model"
+          name="model"
+          value={draft.model}
+          options={MODELS}
+          onChange={(v) => patch({ model: v as Settings['model'] })}
+        />
+        <NumberInput
+          label="Retrain every (days)"
+          name="retrain-days"
+          min={1}
+          max={90}
+          value={draft.retrainCadenceDays}
+          onChange={(v) => patch({ retrainCadenceDays: v })}
+          error={otherError('cadence') !== undefined}
+          validationMessage={otherError('cadence')}
+        />
+        <NumberInput
+          label="Flag a score jump of at least (points)"
+          name="score-jump"
+          min={1}
+          max={100}
+          value={draft.scoreJumpPoints}
+          onChange={(v) => patch({ scoreJumpPoints: v })}
+          error={otherError('scoreJump') !== undefined}
+          validationMessage={otherError('scoreJump')}
+        />
+      </Flex>
+      <Toggle
+        label="Shadow mode: a new model scores into LeadLens only; the CRM keeps the published scores"
+        name="shadow-mode"
+        checked={draft.shadowMode}
+        onChange={(checked) => patch({ shadowMode: checked })}
+      />
+      <Button variant="primary" disabled={saving || errors.length > 0} onClick={() => void save()}>
+        {saving ? 'Saving…' : 'Save settings'}
+      </Button>
+      {notice ? (
+        <Alert title={notice.title} variant={notice.variant}>
+          {notice.text}
+        </Alert>
+      ) : null}
+    </Flex>
+  );
+}

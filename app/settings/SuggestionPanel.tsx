@@ -1,0 +1,207 @@
+/** One threshold suggestion (capacity, expected value or precision) the admin can apply. */
+import {
+  Alert,
+  Button,
+  Flex,
+  Heading,
+  NumberInput,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+  Text,
+  Tile,
+} from '@hubspot/ui-extensions';
+import { useState } from 'react';
+import type {
+  SettingsResult,
+  SuggestRequest,
+  Suggestion,
+  TierStat,
+} from '../../src/contracts/functions';
+import type { Tier } from '../../src/contracts/settings';
+import { percent } from './settings-form';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Serverless = (
+  name: string,
+  options?: { parameters?: { [key: string]: Json }; propertiesToSend?: string[] },
+) => Promise<unknown>;
+
+type Method = SuggestRequest['method'];
+
+interface Props {
+  method: Method;
+  tierCount: number;
+  serverless: Serverless;
+  onApply(tiers: Tier[]): void;
+}
+
+const TITLES: Record<Method, { title: string; help: string }> = {
+  capacity: {
+    title: 'By capacity',
+    help: 'The top tier holds about as many leads as the team can work in a week.',
+  },
+  expected_value: {
+    title: 'By expected value',
+    help: 'Work a lead when its probability × deal value is more than the cost of working it.',
+  },
+  precision: {
+    title: 'By precision target',
+    help: 'The top tier converts at least this often on held-out history.',
+  },
+};
+
+/** Input values per method; null means "not entered yet". */
+interface Inputs {
+  leadsPerWeek: number | null;
+  dealValue: number | null;
+  costPerLead: number | null;
+  targetPercent: number | null;
+}
+
+function toRequest(method: Method, v: Inputs, tierCount: number): SuggestRequest | string {
+  if (method === 'capacity') {
+    if (!v.leadsPerWeek || v.leadsPerWeek < 1 || !Number.isInteger(v.leadsPerWeek)) {
+      return 'Enter how many leads the team can work per week (a whole number, at least 1).';
+    }
+    return { method, leadsPerWeek: v.leadsPerWeek, tierCount };
+  }
+  if (method === 'expected_value') {
+    if (!v.dealValue || v.dealValue <= 0 || !v.costPerLead || v.costPerLead <= 0) {
+      return 'Enter a positive average deal value and cost of working one lead.';
+    }
+    return { method, dealValue: v.dealValue, costPerLead: v.costPerLead, tierCount };
+  }
+  if (!v.targetPercent || v.targetPercent <= 0 || v.targetPercent >= 100) {
+    return 'Enter a target conversion rate between 0 and 100%.';
+  }
+  return { method, targetPrecision: v.targetPercent / 100, tierCount };
+}
+
+export function TierStatsTable({ stats }: { stats: TierStat[] }) {
+  return (
+    <Table bordered>
+      <TableHead>
+        <TableRow>
+          <TableHeader>Tier</TableHeader>
+          <TableHeader>From score</TableHeader>
+          <TableHeader>Records</TableHeader>
+          <TableHeader>Share</TableHeader>
+          <TableHeader>Historical conversion</TableHeader>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {stats.map((s) => (
+          <TableRow key={s.value}>
+            <TableCell>{s.label}</TableCell>
+            <TableCell>{s.minScore}</TableCell>
+            <TableCell>{s.count}</TableCell>
+            <TableCell>{percent(s.share)}</TableCell>
+            <TableCell>{percent(s.historicalConversionRate)}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function SuggestionPanel({ method, tierCount, serverless, onApply }: Props) {
+  const [inputs, setInputs] = useState<Inputs>({
+    leadsPerWeek: null,
+    dealValue: null,
+    costPerLead: null,
+    targetPercent: null,
+  });
+  const [suggestion, setSuggestion] = useState<Suggestion | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof Inputs) => (v: number) => setInputs({ ...inputs, [k]: v });
+
+  const suggest = async () => {
+    const request = toRequest(method, inputs, tierCount);
+    if (typeof request === 'string') {
+      setError(request);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const result = (await serverless('settings', {
+        parameters: { action: 'suggest', request },
+      })) as SettingsResult;
+      if (!result.suggestion) throw new Error('The server returned no suggestion.');
+      setSuggestion(result.suggestion);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const { title, help } = TITLES[method];
+  return (
+    <Tile>
+      <Flex direction="column" gap="sm">
+        <Heading>{title}</Heading>
+        <Text variant="microcopy">{help}</Text>
+        {method === 'capacity' ? (
+          <NumberInput
+            label="Leads the team can work per week"
+            name="leadsPerWeek"
+            min={1}
+            value={inputs.leadsPerWeek ?? undefined}
+            onChange={set('leadsPerWeek')}
+          />
+        ) : null}
+        {method === 'expected_value' ? (
+          <Flex direction="row" gap="sm">
+            <NumberInput
+              label="Average deal value"
+              name="dealValue"
+              min={0}
+              value={inputs.dealValue ?? undefined}
+              onChange={set('dealValue')}
+            />
+            <NumberInput
+              label="Cost of working one lead"
+              name="costPerLead"
+              min={0}
+              value={inputs.costPerLead ?? undefined}
+              onChange={set('costPerLead')}
+            />
+          </Flex>
+        ) : null}
+        {method === 'precision' ? (
+          <NumberInput
+            label="Target conversion rate of the top tier (%)"
+            name="targetPercent"
+            min={0}
+            max={100}
+            value={inputs.targetPercent ?? undefined}
+            onChange={set('targetPercent')}
+          />
+        ) : null}
+        <Button disabled={busy} onClick={() => void suggest()}>
+          {busy ? 'Calculating…' : 'Suggest thresholds'}
+        </Button>
+        {error ? (
+          <Alert title="No suggestion" variant="warning">
+            {error}
+          </Alert>
+        ) : null}
+        {suggestion ? (
+          <Flex direction="column" gap="xs">
+            <Text>{suggestion.rationale}</Text>
+            <TierStatsTable stats={suggestion.stats} />
+            <Button variant="primary" onClick={() => onApply(suggestion.tiers)}>
+              Apply these tiers
+            </Button>
+          </Flex>
+        ) : null}
+      </Flex>
+    </Tile>
+  );
+}
