@@ -1,0 +1,71 @@
+/**
+ * The one shape every explainer returns, and the check every explanation passes through:
+ * base + Σ values must reproduce the model's output for that row, or we refuse to show it.
+ */
+export interface Explanation {
+  /** φ₀: the expected model output (log-odds for logistic / boosted models). */
+  base: number;
+  /** One SHAP value per source field, in the same units as `base`. */
+  values: Float64Array;
+  /** Source field names, parallel to `values`. */
+  names: string[];
+  /** The row's value of each field as shown to a person; null when missing. */
+  data: (string | null)[];
+}
+
+export type ExplainErrorCode = 'NOT_ADDITIVE' | 'UNSUPPORTED_MODEL' | 'INPUT_INVALID';
+
+export class ExplainError extends Error {
+  override readonly name = 'ExplainError';
+  constructor(
+    readonly code: ExplainErrorCode,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+
+  describe(): string {
+    return `${this.message} ${this.hint}`;
+  }
+}
+
+export function isExplainError(e: unknown): e is ExplainError {
+  return e instanceof ExplainError;
+}
+
+export function explanationSum(expl: Explanation): number {
+  let s = expl.base;
+  for (let i = 0; i < expl.values.length; i++) s += expl.values[i];
+  return s;
+}
+
+/** Throws unless base + Σ values = f within `tol` (absolute, scaled up for large |f|). */
+export function assertAdditive(expl: Explanation, f: number, tol = 1e-9): void {
+  const sum = explanationSum(expl);
+  const err = Math.abs(sum - f);
+  if (!(err <= tol * Math.max(1, Math.abs(f)))) {
+    throw new ExplainError(
+      'NOT_ADDITIVE',
+      `Explanation is not additive: base + Σ values = ${sum} but the model output is ${f} (|Δ| = ${err}).`,
+      'This is a bug in the explainer or a model/encoder mismatch; re-train the model and report it.',
+    );
+  }
+}
+
+/**
+ * Sum per-column values (row-major n × p) into per-field values, following `fieldOfColumn`
+ * (index into the field list, one entry per encoded column).
+ */
+export function groupColumns(
+  phi: Float64Array,
+  row: number,
+  p: number,
+  fieldOfColumn: Int32Array,
+  nFields: number,
+): Float64Array {
+  const out = new Float64Array(nFields);
+  const at = row * p;
+  for (let j = 0; j < p; j++) out[fieldOfColumn[j]] += phi[at + j];
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * Explanations of a fitted model's rows, grouped per source field, plus points and reasons.
+ * One explainer per model family over one normal form: linear SHAP for logistic regression,
+ * TreeSHAP for every tree source (our GBDT, our single tree, ml-cart).
+ */
+import type { Cell, EncodedMatrix, FittedModel, RawRow } from '../model/types';
+import { assertAdditive, ExplainError, groupColumns, type Explanation } from './explanation';
+import { linearShap } from './linear';
+import { toPoints } from './points';
+import { makeFactor, topFactors, type FactorLike } from './reasons';
+import { treeShap } from './treeshap';
+
+export { assertAdditive, ExplainError, isExplainError, type Explanation } from './explanation';
+export { toPoints, largestRemainder, type Points } from './points';
+export { topFactors, reasonText, formatPoints, type FactorLike } from './reasons';
+export { treeShap } from './treeshap';
+export { linearShap } from './linear';
+
+/** Additivity tolerance: relative to max(1, |f|); float64 sums over ≤ thousands of terms. */
+const ADDITIVE_TOL = 1e-8;
+
+/** How a raw cell is shown to a rep ("12.5", "Yes", "a, b"); null when there is nothing. */
+export function displayValue(cell: Cell): string | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === 'number') {
+    if (!Number.isFinite(cell)) return null;
+    return Number.isInteger(cell) ? String(cell) : String(Math.round(cell * 100) / 100);
+  }
+  if (typeof cell === 'boolean') return cell ? 'Yes' : 'No';
+  if (typeof cell === 'string') return cell.trim() === '' ? null : cell.trim();
+  return cell.length === 0 ? null : cell.join(', ');
+}
+
+function columnsByField(model: FittedModel): {
+  fieldOfColumn: Int32Array;
+  missingColumn: Int32Array;
+} {
+  const fields = model.encoder.fields;
+  const index = new Map(fields.map((f, i) => [f.name, i]));
+  const cols = model.encoder.columns;
+  const fieldOfColumn = new Int32Array(cols.length);
+  const missingColumn = new Int32Array(fields.length).fill(-1);
+  cols.forEach((c, j) => {
+    const i = index.get(c.field);
+    if (i === undefined) {
+      throw new ExplainError(
+        'INPUT_INVALID',
+        `Encoded column '${c.name}' belongs to field '${c.field}', which the encoder does not list.`,
+        'The model artifact is inconsistent; re-train it.',
+      );
+    }
+    fieldOfColumn[j] = i;
+    if (c.kind === 'missing') missingColumn[i] = j;
+  });
+  return { fieldOfColumn, missingColumn };
+}
+
+/** Per-column SHAP values of every row, by model family. */
+function columnShap(model: FittedModel, X: EncodedMatrix): { base: number; phi: Float64Array } {
+  const core = model.core;
+  switch (core.kind) {
+    case 'logistic':
+      return linearShap(core.coef, core.intercept, model.backgroundMean, X);
+    case 'gbdt':
+    case 'tree':
+    case 'ml-cart':
+      return treeShap(core.ensemble, X);
+    default: {
+      const kind: string = (core as { kind: string }).kind;
+      throw new ExplainError(
+        'UNSUPPORTED_MODEL',
+        `No explainer for model kind '${kind}'.`,
+        'Use logistic, gbdt, tree or ml-cart.',
+      );
+    }
+  }
+}
+
+/**
+ * One additive Explanation per row, grouped per source field. Every explanation is checked
+ * against the model's own margin; a mismatch throws rather than showing wrong reasons.
+ */
+export function explainRows(model: FittedModel, rows: readonly RawRow[]): Explanation[] {
+  const X = model.encoder.transform(rows);
+  const f = model.margin(X);
+  const { base, phi } = columnShap(model, X);
+  const { fieldOfColumn, missingColumn } = columnsByField(model);
+  const fields = model.encoder.fields;
+  const names = fields.map((fi) => fi.name);
+  return rows.map((row, i) => {
+    const data = fields.map((fi, k) => {
+      // A placeholder such as "Select" is missing to the encoder; show it as missing too.
+      const mc = missingColumn[k];
+      if (mc >= 0 && X.data[mc * X.n + i] === 1) return null;
+      return displayValue(row[fi.name]);
+    });
+    const expl: Explanation = {
+      base,
+      values: groupColumns(phi, i, X.p, fieldOfColumn, fields.length),
+      names,
+      data,
+    };
+    assertAdditive(expl, f[i], ADDITIVE_TOL);
+    return expl;
+  });
+}
+
+export interface ExplainedRow {
+  probability: number;
+  score: number;
+  base: number;
+  factors: FactorLike[];
+  /** All factors, strongest first (top ones included). */
+  otherPoints: number;
+}
+
+/** Points and reasons of one explanation, with the top `k` factors. */
+export function describeExplanation(
+  model: FittedModel,
+  expl: Explanation,
+  k: number,
+): ExplainedRow {
+  const pts = toPoints(expl, (m) => model.calibrate(m));
+  const labels = new Map(model.encoder.fields.map((fi) => [fi.name, fi.label]));
+  const all = expl.names.map((name, i) =>
+    makeFactor(name, labels.get(name) ?? name, expl.data[i], pts.points[i], expl.values[i]),
+  );
+  const { top, otherPoints } = topFactors(all, k);
+  return {
+    probability: pts.scoreExact / 100,
+    score: pts.score,
+    base: pts.base,
+    factors: top,
+    otherPoints,
+  };
+}

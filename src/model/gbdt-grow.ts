@@ -1,0 +1,379 @@
+/**
+ * Growing one regression tree on gradient/hessian histograms (second-order, xgboost-style).
+ * Nodes are expanded best gain first within the depth and leaf limits; each node owns a
+ * contiguous segment of the row-index array, and only the smaller child's histogram is built
+ * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees.
+ */
+import type { BinnedMatrix } from './histogram';
+
+export interface GrowParams {
+  maxDepth: number;
+  maxLeaves: number;
+  minChildHessian: number;
+  l2: number;
+  minSplitGain: number;
+  learningRate: number;
+}
+
+/** A grown tree before conversion to FlatTree; `splitBin` lets training rows be routed on bins. */
+export interface GrownTree {
+  left: number[];
+  right: number[];
+  feature: number[];
+  splitBin: number[];
+  threshold: number[];
+  defaultLeft: number[];
+  value: number[];
+  cover: number[];
+  /** For each leaf node: its row segment [start, end) in `ws.rows` after growth. */
+  leafStart: number[];
+  leafEnd: number[];
+}
+
+interface Candidate {
+  id: number;
+  start: number;
+  end: number;
+  depth: number;
+  G: number;
+  H: number;
+  hist: Float64Array;
+  gain: number;
+  feature: number;
+  bin: number;
+  missingLeft: boolean;
+}
+
+export class GrowWorkspace {
+  readonly rows: Uint32Array;
+  private readonly scratch: Uint32Array;
+  private readonly gs: Float64Array;
+  private readonly hs: Float64Array;
+  private readonly pool: Float64Array[] = [];
+  private readonly rowMajor: Uint16Array;
+
+  constructor(
+    private readonly B: BinnedMatrix,
+    nRows: number,
+  ) {
+    this.rows = new Uint32Array(nRows);
+    this.scratch = new Uint32Array(nRows);
+    this.gs = new Float64Array(nRows);
+    this.hs = new Float64Array(nRows);
+    // A row-major copy of the bins, already offset into the flat histogram: a histogram pass
+    // reads one row's bins from one cache line instead of p, and skips the offset lookup.
+    const { n, p, bins, offsets } = B;
+    this.rowMajor = new Uint16Array(n * p);
+    for (let f = 0; f < p; f++) {
+      const col = f * n;
+      const off = offsets[f];
+      for (let i = 0; i < n; i++) this.rowMajor[i * p + f] = off + bins[col + i];
+    }
+  }
+
+  private takeHist(): Float64Array {
+    const h = this.pool.pop();
+    if (h) {
+      h.fill(0);
+      return h;
+    }
+    return new Float64Array(this.B.totalBins * 2);
+  }
+
+  private releaseHist(h: Float64Array): void {
+    this.pool.push(h);
+  }
+
+  /** Histogram of gradient/hessian of rows[start, end) over the active features. */
+  private buildHist(
+    start: number,
+    end: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+  ): Float64Array {
+    const hist = this.takeHist();
+    const { rows, gs, hs } = this;
+    const m = end - start;
+    for (let k = 0; k < m; k++) {
+      const r = rows[start + k];
+      gs[k] = grad[r];
+      hs[k] = hess[r];
+    }
+    const p = this.B.p;
+    if (features.length === p) accumulateAll(hist, this.rowMajor, rows, start, m, p, gs, hs);
+    else accumulateSome(hist, this.rowMajor, rows, start, m, p, gs, hs, features);
+    return hist;
+  }
+
+  /** Fill the best split of `c` (gain −Infinity when none satisfies the constraints). */
+  private findSplit(c: Candidate, P: GrowParams, features: Int32Array): void {
+    const { nValueBins, offsets } = this.B;
+    const { l2: lambda, minChildHessian: mch } = P;
+    const { G, H, hist } = c;
+    const parentScore = (G * G) / (H + lambda);
+    let bestGain = -Infinity;
+    let bestF = -1;
+    let bestBin = -1;
+    let bestMissingLeft = false;
+    for (let a = 0; a < features.length; a++) {
+      const f = features[a];
+      const base = offsets[f] * 2;
+      const nb = nValueBins[f];
+      const Gm = hist[base + 2 * nb];
+      const Hm = hist[base + 2 * nb + 1];
+      const hasMissing = Hm > 0;
+      let GL = 0;
+      let HL = 0;
+      // b = nb − 1 puts every present value left: the "known vs missing" split.
+      const last = hasMissing ? nb - 1 : nb - 2;
+      for (let b = 0; b <= last; b++) {
+        GL += hist[base + 2 * b];
+        HL += hist[base + 2 * b + 1];
+        // Missing right.
+        let GR = G - GL;
+        let HR = H - HL;
+        if (HL >= mch && HR >= mch) {
+          const gain = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda) - parentScore;
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestF = f;
+            bestBin = b;
+            // Without missing rows at this node, send future missing values to the heavier side.
+            bestMissingLeft = !hasMissing && HL > HR;
+          }
+        }
+        if (hasMissing && b < nb - 1) {
+          const GL2 = GL + Gm;
+          const HL2 = HL + Hm;
+          GR = G - GL2;
+          HR = H - HL2;
+          if (HL2 >= mch && HR >= mch) {
+            const gain = (GL2 * GL2) / (HL2 + lambda) + (GR * GR) / (HR + lambda) - parentScore;
+            if (gain > bestGain) {
+              bestGain = gain;
+              bestF = f;
+              bestBin = b;
+              bestMissingLeft = true;
+            }
+          }
+        }
+      }
+    }
+    c.gain = bestGain;
+    c.feature = bestF;
+    c.bin = bestBin;
+    c.missingLeft = bestMissingLeft;
+  }
+
+  /** Stable in-place partition of rows[start, end); returns the first right index. */
+  private partition(c: Candidate): number {
+    const { rows, scratch } = this;
+    const { bins, n, nValueBins } = this.B;
+    const col = c.feature * n;
+    const missing = nValueBins[c.feature];
+    const split = c.bin;
+    const ml = c.missingLeft;
+    let l = c.start;
+    let r = 0;
+    for (let k = c.start; k < c.end; k++) {
+      const row = rows[k];
+      const b = bins[col + row];
+      if (b === missing ? ml : b <= split) rows[l++] = row;
+      else scratch[r++] = row;
+    }
+    rows.set(scratch.subarray(0, r), l);
+    return l;
+  }
+
+  /**
+   * Grow one tree over rows[0, nActive) (the caller fills `rows`, e.g. with a subsample).
+   */
+  grow(
+    nActive: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+    P: GrowParams,
+  ): GrownTree {
+    const t: GrownTree = {
+      left: [],
+      right: [],
+      feature: [],
+      splitBin: [],
+      threshold: [],
+      defaultLeft: [],
+      value: [],
+      cover: [],
+      leafStart: [],
+      leafEnd: [],
+    };
+    const newNode = (G: number, H: number, start: number, end: number): number => {
+      t.left.push(-1);
+      t.right.push(-1);
+      t.feature.push(-1);
+      t.splitBin.push(-1);
+      t.threshold.push(0);
+      t.defaultLeft.push(0);
+      t.value.push((-G / (H + P.l2)) * P.learningRate);
+      t.cover.push(H);
+      t.leafStart.push(start);
+      t.leafEnd.push(end);
+      return t.left.length - 1;
+    };
+    const rootHist = this.buildHist(0, nActive, grad, hess, features);
+    let G = 0;
+    let H = 0;
+    for (let k = 0; k < nActive; k++) {
+      G += this.gs[k];
+      H += this.hs[k];
+    }
+    const root: Candidate = {
+      id: newNode(G, H, 0, nActive),
+      start: 0,
+      end: nActive,
+      depth: 0,
+      G,
+      H,
+      hist: rootHist,
+      gain: -Infinity,
+      feature: -1,
+      bin: -1,
+      missingLeft: false,
+    };
+    const open: Candidate[] = [];
+    const consider = (c: Candidate): void => {
+      if (c.depth < P.maxDepth && c.end - c.start >= 2 && c.H >= 2 * P.minChildHessian) {
+        this.findSplit(c, P, features);
+        if (c.gain > P.minSplitGain && c.feature >= 0) {
+          open.push(c);
+          return;
+        }
+      }
+      this.releaseHist(c.hist);
+    };
+    consider(root);
+    let leaves = 1;
+    while (open.length > 0 && leaves < P.maxLeaves) {
+      // Best gain first; the open list is short (≤ maxLeaves), so a scan beats a heap.
+      let bi = 0;
+      for (let k = 1; k < open.length; k++) if (open[k].gain > open[bi].gain) bi = k;
+      const c = open[bi];
+      open[bi] = open[open.length - 1];
+      open.pop();
+      const mid = this.partition(c);
+      const f = c.feature;
+      const cuts = this.B.cuts[f];
+      t.feature[c.id] = f;
+      t.splitBin[c.id] = c.bin;
+      t.threshold[c.id] = c.bin < cuts.length ? cuts[c.bin] : Number.MAX_VALUE;
+      t.defaultLeft[c.id] = c.missingLeft ? 1 : 0;
+      const leftSmaller = mid - c.start <= c.end - mid;
+      const small = leftSmaller
+        ? this.buildHist(c.start, mid, grad, hess, features)
+        : this.buildHist(mid, c.end, grad, hess, features);
+      const big = c.hist;
+      for (let a = 0; a < features.length; a++) {
+        const fa = features[a];
+        const from = this.B.offsets[fa] * 2;
+        const to = from + (this.B.nValueBins[fa] + 1) * 2;
+        for (let k = from; k < to; k++) big[k] -= small[k];
+      }
+      const sums = (h: Float64Array): [number, number] => {
+        // Any one feature's bins (incl. missing) sum to the node totals.
+        const fa = features[0];
+        const from = this.B.offsets[fa] * 2;
+        const to = from + (this.B.nValueBins[fa] + 1) * 2;
+        let g = 0;
+        let hh = 0;
+        for (let k = from; k < to; k += 2) {
+          g += h[k];
+          hh += h[k + 1];
+        }
+        return [g, hh];
+      };
+      const [Gs, Hs] = sums(small);
+      const [Gb, Hb] = [c.G - Gs, c.H - Hs];
+      const [GL, HL, histL, GR, HR, histR] = leftSmaller
+        ? [Gs, Hs, small, Gb, Hb, big]
+        : [Gb, Hb, big, Gs, Hs, small];
+      const li = newNode(GL, HL, c.start, mid);
+      const ri = newNode(GR, HR, mid, c.end);
+      t.left[c.id] = li;
+      t.right[c.id] = ri;
+      leaves++;
+      const mk = (
+        id: number,
+        start: number,
+        end: number,
+        g: number,
+        h: number,
+        hist: Float64Array,
+      ): Candidate => ({
+        id,
+        start,
+        end,
+        depth: c.depth + 1,
+        G: g,
+        H: h,
+        hist,
+        gain: -Infinity,
+        feature: -1,
+        bin: -1,
+        missingLeft: false,
+      });
+      consider(mk(li, c.start, mid, GL, HL, histL));
+      consider(mk(ri, mid, c.end, GR, HR, histR));
+    }
+    for (const c of open) this.releaseHist(c.hist);
+    return t;
+  }
+}
+
+// The two hot loops of training, kept as plain functions over typed arrays so V8 keeps them
+// monomorphic.
+function accumulateAll(
+  hist: Float64Array,
+  rm: Uint16Array,
+  rows: Uint32Array,
+  start: number,
+  m: number,
+  p: number,
+  gs: Float64Array,
+  hs: Float64Array,
+): void {
+  for (let k = 0; k < m; k++) {
+    const rb = rows[start + k] * p;
+    const g = gs[k];
+    const h = hs[k];
+    for (let f = 0; f < p; f++) {
+      const b = rm[rb + f] << 1;
+      hist[b] += g;
+      hist[b + 1] += h;
+    }
+  }
+}
+
+function accumulateSome(
+  hist: Float64Array,
+  rm: Uint16Array,
+  rows: Uint32Array,
+  start: number,
+  m: number,
+  p: number,
+  gs: Float64Array,
+  hs: Float64Array,
+  features: Int32Array,
+): void {
+  const nf = features.length;
+  for (let k = 0; k < m; k++) {
+    const rb = rows[start + k] * p;
+    const g = gs[k];
+    const h = hs[k];
+    for (let a = 0; a < nf; a++) {
+      const b = rm[rb + features[a]] << 1;
+      hist[b] += g;
+      hist[b + 1] += h;
+    }
+  }
+}
