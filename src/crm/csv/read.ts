@@ -1,0 +1,172 @@
+/**
+ * Reads CSV exports as they come out of CRMs and spreadsheets: `,` `;` or tab (detected), quoted
+ * fields, a UTF-8 BOM, CRLF, and the trailing empty column some exports add (every line ending
+ * in ','). Values stay strings; placeholders like "Select" are the model's business. A bad file
+ * fails with CSV_INVALID naming the line and the problem.
+ */
+import fs from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { LeadLensError } from '../../contracts/errors';
+
+export type CsvRow = Record<string, string>;
+
+export interface CsvTable {
+  columns: string[];
+  rows: CsvRow[];
+  delimiter: ',' | ';' | '\t';
+  /** The 1-based file line each row starts on (for error messages further down). */
+  lines: number[];
+}
+
+const DELIMITERS = [',', ';', '\t'] as const;
+
+/** The delimiter that occurs most often outside quotes on the header line. */
+export function detectDelimiter(text: string): CsvTable['delimiter'] {
+  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) break;
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  let best: CsvTable['delimiter'] = ',';
+  for (const d of DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
+/** The line a quote was opened on and never closed, or -1. */
+function unclosedQuoteLine(text: string): number {
+  let quoted = false;
+  let line = 1;
+  let openedAt = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      quoted = !quoted;
+      if (quoted) openedAt = line;
+    } else if (c === '\n') line++;
+  }
+  return quoted ? openedAt : -1;
+}
+
+function invalid(source: string, message: string, hint: string, cause?: unknown): LeadLensError {
+  return new LeadLensError('CSV_INVALID', `${source}: ${message}`, { hint, cause });
+}
+
+export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
+  let text = typeof input === 'string' ? input : input.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') {
+    throw invalid(
+      source,
+      'the file is empty.',
+      'Export the data again with a header line and at least one row.',
+    );
+  }
+  const delimiter = detectDelimiter(text);
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, {
+      delimiter,
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+    }) as Array<{ record: string[]; info: { lines: number } }>;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const lines = (e as { lines?: number }).lines;
+    if (code === 'CSV_QUOTE_NOT_CLOSED') {
+      const at = unclosedQuoteLine(text);
+      throw invalid(
+        source,
+        `line ${at}: a quote (") is opened and never closed.`,
+        'Close the quoted field or remove the stray quote.',
+        e,
+      );
+    }
+    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
+      const m = /expect (\d+), got (\d+)/.exec((e as Error).message);
+      const detail = m
+        ? `has ${m[2]} columns but the header has ${m[1]}`
+        : 'has a different number of columns than the header';
+      throw invalid(
+        source,
+        `line ${lines ?? '?'} ${detail}.`,
+        `Check that line for an unquoted "${delimiter === '\t' ? 'tab' : delimiter}" inside a value or a missing field.`,
+        e,
+      );
+    }
+    throw invalid(
+      source,
+      `line ${lines ?? '?'}: ${(e as Error).message}`,
+      'Fix the line or export the file again.',
+      e,
+    );
+  }
+  const header = records[0]!.record.map((h) => h.trim());
+  let width = header.length;
+  // Exports that end every line with the delimiter produce one empty, unnamed last column.
+  if (width > 1 && header[width - 1] === '') {
+    const filled = records.findIndex((r, k) => k > 0 && r.record[width - 1]!.trim() !== '');
+    if (filled >= 0) {
+      throw invalid(
+        source,
+        `line ${records[filled]!.info.lines} has a value in the last column, which has no name in the header.`,
+        'Give the last column a name in the header.',
+      );
+    }
+    width--;
+  }
+  const names = header.slice(0, width);
+  const seen = new Set<string>();
+  names.forEach((name, k) => {
+    if (name === '') {
+      throw invalid(
+        source,
+        `line 1: column ${k + 1} has no name.`,
+        'Name every column in the header line.',
+      );
+    }
+    if (seen.has(name)) {
+      throw invalid(
+        source,
+        `line 1: the column "${name}" appears twice in the header.`,
+        'Rename or remove one of the duplicate columns.',
+      );
+    }
+    seen.add(name);
+  });
+  const rows: CsvRow[] = [];
+  const lines: number[] = [];
+  for (let k = 1; k < records.length; k++) {
+    const rec = records[k]!.record;
+    const row: CsvRow = {};
+    for (let j = 0; j < width; j++) row[names[j]!] = rec[j]!;
+    rows.push(row);
+    // info.lines is the line the record ends on; a record spanning lines starts earlier.
+    lines.push(records[k]!.info.lines - countNewlines(rec));
+  }
+  return { columns: names, rows, delimiter, lines };
+}
+
+function countNewlines(rec: readonly string[]): number {
+  let c = 0;
+  for (const v of rec) for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) === 10) c++;
+  return c;
+}
+
+export function readCsvFile(path: string): CsvTable {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(path);
+  } catch (e) {
+    throw new LeadLensError(
+      'INPUT_INVALID',
+      `Cannot read the CSV file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}.`,
+      { hint: 'Check the path and that the file is readable.', cause: e },
+    );
+  }
+  return parseCsv(buf, path);
+}

@@ -1,0 +1,85 @@
+/**
+ * The fitted model every caller scores with: encoder + numeric core + calibration. Immutable;
+ * `predictProba` is transform → margin → calibrate, and the explainers decompose `margin`.
+ */
+import { applyCalibration, type Calibration } from './calibration';
+import { type FittedEncoder } from './encoder';
+import { ModelError } from './errors';
+import { linearPredictor } from './logistic';
+import { predictEnsemble } from './tree-ensemble';
+import type { EncodedMatrix, FittedModel, ModelCore, RawRow } from './types';
+
+export class Model implements FittedModel {
+  readonly core: ModelCore;
+  readonly encoder: FittedEncoder;
+  readonly calibration: Calibration;
+  readonly backgroundMean: Float64Array;
+
+  constructor(
+    core: ModelCore,
+    encoder: FittedEncoder,
+    calibration: Calibration,
+    backgroundMean: Float64Array,
+  ) {
+    const p = encoder.columns.length;
+    const coreP = core.kind === 'logistic' ? core.coef.length : core.ensemble.nFeatures;
+    if (coreP !== p || backgroundMean.length !== p) {
+      throw new ModelError(
+        'ARTIFACT_INVALID',
+        `The model core expects ${coreP} columns and the background ${backgroundMean.length}, but the encoder makes ${p}.`,
+        'The artifact is inconsistent; retrain the model.',
+      );
+    }
+    this.core = core;
+    this.encoder = encoder;
+    this.calibration = calibration;
+    this.backgroundMean = backgroundMean;
+    Object.freeze(this);
+  }
+
+  get kind(): ModelCore['kind'] {
+    return this.core.kind;
+  }
+
+  margin(X: EncodedMatrix): Float64Array {
+    if (X.p !== this.encoder.columns.length) {
+      throw new ModelError(
+        'SCHEMA_MISMATCH',
+        `Got ${X.p} encoded columns; the model expects ${this.encoder.columns.length}.`,
+        "Encode rows with this model's own encoder (model.encoder.transform).",
+      );
+    }
+    if (this.core.kind === 'logistic')
+      return linearPredictor(X, this.core.coef, this.core.intercept);
+    return predictEnsemble(this.core.ensemble, X);
+  }
+
+  calibrate(margin: number): number {
+    return applyCalibration(this.calibration, margin);
+  }
+
+  predictProba(rows: readonly RawRow[], opts: { referenceTime?: number } = {}): Float64Array {
+    const m = this.margin(this.encoder.transform(rows, opts));
+    for (let i = 0; i < m.length; i++) m[i] = this.calibrate(m[i]!);
+    return m;
+  }
+}
+
+/** Mean of every encoded column, NaN cells (tree encoders) skipped. */
+export function columnMeans(X: EncodedMatrix): Float64Array {
+  const out = new Float64Array(X.p);
+  for (let j = 0; j < X.p; j++) {
+    let s = 0;
+    let c = 0;
+    const off = j * X.n;
+    for (let i = 0; i < X.n; i++) {
+      const v = X.data[off + i]!;
+      if (v === v) {
+        s += v;
+        c++;
+      }
+    }
+    out[j] = c ? s / c : 0;
+  }
+  return out;
+}
