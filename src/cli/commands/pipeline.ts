@@ -1,0 +1,227 @@
+/**
+ * The CRM pipeline from a terminal: `leadlens run` loops the same resumable jobs the serverless
+ * functions run in HubSpot, call after call, until they finish. `sync`, `writeback`, `status`
+ * and `models` run one part each. (`train` and `score` without --csv are in their own files.)
+ */
+import { Command } from 'commander';
+import type { JobResult } from '../../contracts/functions';
+import {
+  makeBudget,
+  modelSummary,
+  readReport,
+  runJob,
+  runToCompletion,
+  syncJob,
+  writebackJob,
+  type PipelineDeps,
+} from '../../pipeline';
+import type { AppDeps } from '../../server/compose';
+import { openDeps, printJson, progressReporter, withCrmFlags, type CrmFlags } from '../context';
+
+export interface RunSummary {
+  contactsSynced: number;
+  modelVersion: number | null;
+  modelType: string | null;
+  metrics: Record<string, unknown>;
+  scored: number;
+  written: number;
+  apiCalls: number;
+  throttled: number;
+  status: JobResult['status'];
+  resumeAt?: string;
+}
+
+export function summarizeRun(deps: PipelineDeps, res: JobResult): RunSummary {
+  const s = res.summary as Record<string, Record<string, unknown> | undefined>;
+  const published = deps.store.getPublishedModel();
+  const report = published ? readReport(published) : null;
+  const usage = deps.crm.usage();
+  return {
+    contactsSynced: Number(s.sync?.contacts ?? 0),
+    modelVersion: published?.version ?? null,
+    modelType: published?.modelType ?? null,
+    metrics: report ? { ...report.metrics } : {},
+    scored: Number(s.score?.scored ?? 0) + Number(s.score?.leads ?? 0),
+    written: Number(s.writeback?.written ?? 0),
+    apiCalls: usage.calls,
+    throttled: usage.throttled,
+    status: res.status,
+    ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
+  };
+}
+
+async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): Promise<T> {
+  const deps = openDeps(flags);
+  try {
+    return await fn(deps);
+  } finally {
+    deps.close();
+  }
+}
+
+async function loopJob(
+  deps: PipelineDeps,
+  make: () => Parameters<typeof runJob>[1],
+  json: boolean,
+) {
+  const progress = progressReporter(!json);
+  try {
+    for (;;) {
+      const res = await runJob(deps, make(), { budget: makeBudget(1000, deps.now) });
+      progress.update(res);
+      if (res.status !== 'continue') return res;
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+export function register(program: Command): void {
+  withCrmFlags(
+    program
+      .command('run')
+      .description(
+        'Sync, train (when due), score every open contact and lead, and write back what changed.',
+      )
+      .option('--retrain <when>', 'auto | always | never', 'auto')
+      .option(
+        '--full-sync',
+        'read every contact again instead of only those changed since the last sync',
+      )
+      .option('--restart', 'start a new run instead of resuming an unfinished one'),
+  ).action(
+    async (
+      flags: CrmFlags & {
+        retrain: 'auto' | 'always' | 'never';
+        fullSync?: boolean;
+        restart?: boolean;
+      },
+    ) => {
+      await withDeps(flags, async (deps) => {
+        const progress = progressReporter(!flags.json);
+        let res: JobResult;
+        try {
+          res = await runToCompletion(deps, {
+            retrain: flags.retrain,
+            fullSync: flags.fullSync,
+            restart: flags.restart,
+            onProgress: (r) => progress.update(r),
+          });
+        } finally {
+          progress.stop();
+        }
+        const summary = summarizeRun(deps, res);
+        if (flags.json) printJson(summary);
+        else printRunSummary(summary);
+        if (res.status === 'paused') process.exitCode = 3;
+      });
+    },
+  );
+
+  withCrmFlags(
+    program
+      .command('sync')
+      .description(
+        'Mirror contacts (with property history), deals and leads from the CRM into the local store.',
+      )
+      .option(
+        '--full',
+        'read every contact again instead of only those changed since the last sync',
+      ),
+  ).action(async (flags: CrmFlags & { full?: boolean }) => {
+    await withDeps(flags, async (deps) => {
+      const res = await loopJob(deps, () => syncJob({ full: flags.full }) as never, !!flags.json);
+      output(flags, { ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
+    });
+  });
+
+  withCrmFlags(
+    program
+      .command('writeback')
+      .description('Write the stored scores that changed back to the CRM, in batches of 100.'),
+  ).action(async (flags: CrmFlags) => {
+    await withDeps(flags, async (deps) => {
+      const res = await loopJob(deps, () => writebackJob() as never, !!flags.json);
+      output(flags, { ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
+    });
+  });
+
+  withCrmFlags(
+    program
+      .command('status')
+      .description('Show the published model, the jobs and their checkpoints.'),
+  ).action(async (flags: CrmFlags) => {
+    await withDeps(flags, async (deps) => {
+      const jobs = ['run', 'sync', 'train', 'score', 'writeback'].map((j) => {
+        const cp = deps.store.getJob(j);
+        return cp
+          ? {
+              job: j,
+              status: cp.status,
+              updatedAt: cp.updatedAt,
+              message: cp.message ?? null,
+              resumeAt: cp.resumeAt ?? null,
+            }
+          : { job: j, status: 'never run' };
+      });
+      output(flags, {
+        model: modelSummary(deps),
+        contacts: deps.store.countRecords('contact'),
+        leads: deps.store.countRecords('lead'),
+        scored: deps.store.countScores('contact'),
+        jobs,
+      });
+    });
+  });
+
+  const models = program
+    .command('models')
+    .description('List model versions, publish one or roll back.');
+  withCrmFlags(models.command('list').description('List the stored model versions.')).action(
+    async (flags: CrmFlags) => {
+      await withDeps(flags, async (deps) => {
+        output(
+          flags,
+          deps.store.listModels().map((m) => ({
+            version: m.version,
+            modelType: m.modelType,
+            status: m.status,
+            trainedAt: m.trainedAt,
+            auc: readReport(m)?.metrics.auc ?? null,
+          })),
+        );
+      });
+    },
+  );
+  withCrmFlags(
+    models
+      .command('publish <version>')
+      .description('Publish a stored version (also how to roll back); the next score run uses it.'),
+  ).action(async (version: string, flags: CrmFlags) => {
+    await withDeps(flags, async (deps) => {
+      const v = Number(version);
+      if (!deps.store.getModel(v))
+        throw new Error(`There is no model version ${version}; see \`leadlens models list\`.`);
+      deps.store.publishModel(v, new Date(deps.now()).toISOString());
+      output(flags, { published: v });
+    });
+  });
+}
+
+function output(flags: CrmFlags, value: unknown) {
+  if (flags.json) printJson(value);
+  else process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printRunSummary(s: RunSummary): void {
+  const m = s.metrics as { auc?: number | null; liftTopDecile?: number | null };
+  const lines = [
+    `status          ${s.status}${s.resumeAt ? ` (resumes at ${s.resumeAt})` : ''}`,
+    `contacts synced ${s.contactsSynced}`,
+    `model           v${s.modelVersion ?? '—'} ${s.modelType ?? ''}  AUC ${m.auc?.toFixed(3) ?? '—'}  top-decile lift ${m.liftTopDecile?.toFixed(2) ?? '—'}×`,
+    `scored          ${s.scored}`,
+    `written         ${s.written}`,
+    `API calls       ${s.apiCalls} (${s.throttled} answered 429)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,61 @@
+/** Building the deps a CLI command needs from its flags, and the shared output helpers. */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import type { JobResult } from '../contracts/functions';
+import { composeDeps, DEFAULT_DB_FILE, type AppDeps } from '../server/compose';
+import { createLogger } from '../server/logger';
+import { resolvePortal } from './config';
+
+export interface CrmFlags {
+  crm?: string;
+  baseUrl?: string;
+  token?: string;
+  db?: string;
+  json?: boolean;
+}
+
+/** The flags every CRM-facing command takes. */
+export function withCrmFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--crm <crm>', 'which CRM').choices(['hubspot']).default('hubspot'))
+    .option('--base-url <url>', 'API base URL (default: the default portal of hubspot.config.yml)')
+    .option(
+      '--token <token>',
+      'private app access token (default: hubspot.config.yml or HUBSPOT_ACCESS_TOKEN)',
+    )
+    .option('--db <file>', 'SQLite state file', DEFAULT_DB_FILE)
+    .option('--json', 'print one machine-readable JSON summary on stdout');
+}
+
+export function openDeps(flags: CrmFlags): AppDeps {
+  const portal = resolvePortal({ baseUrl: flags.baseUrl, token: flags.token });
+  // Logs go to stderr as JSON only when asked; the CLI talks to people through the progress bar.
+  const log = createLogger({ level: process.env.LEADLENS_LOG_LEVEL ?? 'warn' });
+  return composeDeps({ baseUrl: portal.baseUrl, token: portal.token, dbFile: flags.db, log });
+}
+
+/** A progress line on stderr for a TTY; silent otherwise (CI logs, --json). */
+export function progressReporter(enabled: boolean) {
+  if (!enabled || !process.stderr.isTTY) return { update: (_r: JobResult) => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{bar} {stage} | {progress} | elapsed {duration_formatted} | ETA {eta_formatted}',
+      stream: process.stderr,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(5, 0, { stage: 'starting', progress: '' });
+  const stages = ['provision', 'sync', 'train', 'score', 'writeback', 'done'];
+  return {
+    update(r: JobResult) {
+      const stage = String(r.summary.stage ?? r.job);
+      bar.update(Math.max(0, stages.indexOf(stage)), { stage, progress: r.progress });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

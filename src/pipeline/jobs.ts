@@ -1,0 +1,129 @@
+/**
+ * Resumable jobs. A job's state lives in the store's checkpoint; each step does one unit of work
+ * and commits the work and the new state in one transaction, so a crash at any point resumes
+ * from the last committed unit: nothing finished is repeated and nothing is lost.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobResult } from '../contracts/functions';
+import { isLeadLensError, LeadLensError } from '../contracts/errors';
+import type { JobCheckpoint } from '../store/port';
+import type { Budget } from './budget';
+import type { PipelineDeps } from './deps';
+
+export interface StepContext<S> {
+  deps: PipelineDeps;
+  budget: Budget;
+  runId: string;
+  /** Commit `work` and the job's next state atomically. */
+  commit(state: S, work?: () => void): void;
+}
+
+export interface StepOutcome<S> {
+  state: S;
+  done: boolean;
+  progress: string;
+}
+
+export interface JobDefinition<S extends Record<string, unknown>> {
+  name: string;
+  init(deps: PipelineDeps): S;
+  /** One unit of work. Must call `ctx.commit` for anything it wants kept. */
+  step(state: S, ctx: StepContext<S>): Promise<StepOutcome<S>>;
+  summary(state: S): Record<string, unknown>;
+}
+
+export interface RunJobOptions {
+  budget: Budget;
+  /** Start a new run even if the last one did not finish. */
+  restart?: boolean;
+}
+
+export async function runJob<S extends Record<string, unknown>>(
+  deps: PipelineDeps,
+  def: JobDefinition<S>,
+  opts: RunJobOptions,
+): Promise<JobResult> {
+  const { store } = deps;
+  const iso = () => new Date(deps.now()).toISOString();
+  let cp = store.getJob(def.name);
+  if (!cp || cp.status === 'done' || opts.restart) {
+    cp = {
+      job: def.name,
+      runId: randomUUID(),
+      status: 'running',
+      state: def.init(deps),
+      startedAt: iso(),
+      updatedAt: iso(),
+    };
+    store.saveJob(cp);
+  }
+  if (cp.status === 'paused' && cp.resumeAt && Date.parse(cp.resumeAt) > deps.now()) {
+    return result(def, cp, 'paused', cp.message ?? 'paused');
+  }
+  let current: JobCheckpoint = {
+    ...cp,
+    status: 'running',
+    message: undefined,
+    resumeAt: undefined,
+  };
+  const ctx: StepContext<S> = {
+    deps,
+    budget: opts.budget,
+    runId: current.runId,
+    commit(state, work) {
+      store.transaction(() => {
+        work?.();
+        current = { ...current, state, updatedAt: iso() };
+        store.saveJob(current);
+      });
+    },
+  };
+
+  let progress = '';
+  try {
+    // Always do at least one unit, so a tiny budget still makes progress.
+    do {
+      const out = await def.step(current.state as S, ctx);
+      progress = out.progress;
+      if (out.done) {
+        current = { ...current, state: out.state, status: 'done', updatedAt: iso() };
+        store.saveJob(current);
+        return result(def, current, 'done', progress);
+      }
+    } while (opts.budget.hasTime());
+    return result(def, current, 'continue', progress);
+  } catch (e) {
+    if (isLeadLensError(e, 'CRM_DAILY_LIMIT')) {
+      const resumeAt = typeof e.details?.resumeAt === 'string' ? e.details.resumeAt : undefined;
+      current = { ...current, status: 'paused', message: e.describe(), resumeAt, updatedAt: iso() };
+      store.saveJob(current);
+      return result(def, current, 'paused', e.describe());
+    }
+    const message = isLeadLensError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
+    current = { ...current, status: 'failed', message, updatedAt: iso() };
+    store.saveJob(current);
+    throw e instanceof LeadLensError
+      ? e
+      : new LeadLensError('INTERNAL', `${def.name} failed: ${message}`, {
+          cause: e,
+          hint: 'Run it again: the job resumes from its last checkpoint.',
+        });
+  }
+}
+
+function result<S extends Record<string, unknown>>(
+  def: JobDefinition<S>,
+  cp: JobCheckpoint,
+  status: JobResult['status'],
+  progress: string,
+): JobResult {
+  return {
+    status,
+    job: def.name,
+    runId: cp.runId,
+    continuation: status === 'continue' || status === 'paused' ? cp.runId : null,
+    progress,
+    ...(cp.resumeAt ? { resumeAt: cp.resumeAt } : {}),
+    summary: def.summary(cp.state as S),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Chains of jobs as one resumable job: `run` = provision → sync → train (when due) → score →
+ * write back; `score-and-write` = score → write back (the `score` function). Each call advances
+ * as far as its budget allows; sub-jobs keep their own checkpoints, so a chain resumes inside
+ * whichever step was interrupted.
+ */
+import type { JobResult } from '../contracts/functions';
+import { LeadLensError } from '../contracts/errors';
+import { makeBudget } from './budget';
+import type { PipelineDeps } from './deps';
+import { runJob, type JobDefinition } from './jobs';
+import { scoreJob } from './score';
+import { syncJob } from './sync';
+import { trainJob } from './train';
+import { writebackJob } from './writeback';
+
+type AnyJob = JobDefinition<Record<string, unknown>>;
+const asAny = <S extends Record<string, unknown>>(j: JobDefinition<S>) => j as unknown as AnyJob;
+
+interface Stage {
+  name: string;
+  job(): AnyJob;
+  /** A reason to skip this stage, or null to run it. */
+  skip?(deps: PipelineDeps): string | null;
+}
+
+export interface ChainState extends Record<string, unknown> {
+  stage: number;
+  results: Record<string, Record<string, unknown>>;
+}
+
+export function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainState> {
+  return {
+    name,
+    init: () => ({ stage: 0, results: {} }),
+    async step(state, ctx) {
+      const stage = stages[state.stage];
+      if (!stage) return { state, done: true, progress: 'done' };
+      const skipped = stage.skip?.(ctx.deps) ?? null;
+      let summary: Record<string, unknown>;
+      let finished: boolean;
+      let progress: string;
+      if (skipped) {
+        summary = { skipped };
+        finished = true;
+        progress = `${stage.name}: skipped (${skipped})`;
+      } else {
+        const res = await runJob(ctx.deps, stage.job(), { budget: ctx.budget });
+        if (res.status === 'paused') {
+          // The CRM's daily limit stops the whole chain cleanly, with the time it may resume.
+          throw new LeadLensError('CRM_DAILY_LIMIT', res.progress, {
+            details: { resumeAt: res.resumeAt },
+          });
+        }
+        summary = res.summary;
+        finished = res.status === 'done';
+        progress = `${stage.name}: ${res.progress}`;
+      }
+      const next: ChainState = {
+        stage: finished ? state.stage + 1 : state.stage,
+        results: { ...state.results, [stage.name]: summary },
+      };
+      ctx.commit(next);
+      return { state: next, done: next.stage >= stages.length, progress };
+    },
+    summary: (s) => ({ stage: stages[s.stage]?.name ?? 'done', ...s.results }),
+  };
+}
+
+function provisionJob(): JobDefinition<{ done: boolean }> {
+  return {
+    name: 'provision',
+    init: () => ({ done: false }),
+    async step(_state, ctx) {
+      await ctx.deps.crm.provision(ctx.deps.store.getSettings().tiers);
+      const next = { done: true };
+      ctx.commit(next);
+      return { state: next, done: true, progress: 'LeadLens properties ready' };
+    },
+    summary: () => ({}),
+  };
+}
+
+export interface RunOptions {
+  /** 'auto' retrains when there is no model or the cadence is due; 'always'/'never' force it. */
+  retrain?: 'auto' | 'always' | 'never';
+  fullSync?: boolean;
+}
+
+function trainSkipReason(deps: PipelineDeps, mode: RunOptions['retrain']): string | null {
+  const published = deps.store.getPublishedModel();
+  if (mode === 'never') return published ? 'retraining disabled' : null;
+  if (mode === 'always' || !published) return null;
+  const cadence = deps.store.getSettings().retrainCadenceDays * 86_400_000;
+  return deps.now() - Date.parse(published.trainedAt) < cadence ? 'model is recent enough' : null;
+}
+
+export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {
+  return chainJob('run', [
+    { name: 'provision', job: () => asAny(provisionJob()) },
+    { name: 'sync', job: () => asAny(syncJob({ full: opts.fullSync })) },
+    {
+      name: 'train',
+      job: () => asAny(trainJob()),
+      skip: (deps) => trainSkipReason(deps, opts.retrain ?? 'auto'),
+    },
+    { name: 'score', job: () => asAny(scoreJob()) },
+    { name: 'writeback', job: () => asAny(writebackJob()) },
+  ]);
+}
+
+export function scoreAndWriteJob(): JobDefinition<ChainState> {
+  return chainJob('score-and-write', [
+    { name: 'score', job: () => asAny(scoreJob()) },
+    { name: 'writeback', job: () => asAny(writebackJob()) },
+  ]);
+}
+
+/** Run the chain until it finishes (the CLI's local loop), reporting between calls. */
+export async function runToCompletion(
+  deps: PipelineDeps,
+  opts: RunOptions & {
+    stepBudgetMs?: number;
+    onProgress?: (r: JobResult) => void;
+    restart?: boolean;
+  },
+): Promise<JobResult> {
+  // By default an interrupted run is resumed, never restarted: a restart would rescore and
+  // could send a record different values than the batch in flight when it stopped.
+  let restart = opts.restart ?? false;
+  for (;;) {
+    const budget = makeBudget(opts.stepBudgetMs ?? 1000, deps.now);
+    const res = await runJob(deps, runPipelineJob(opts), { budget, restart });
+    restart = false;
+    opts.onProgress?.(res);
+    if (res.status !== 'continue') return res;
+  }
+}

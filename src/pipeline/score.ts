@@ -1,0 +1,114 @@
+/**
+ * Score: every open contact (not converted, not a customer) with the published model, as of
+ * now, in chunks committed with their cursor; then every lead record (0-136) takes its
+ * associated contact's score. Customers are never rescored as prospects.
+ */
+import type { CrmRecord, DealOutcome } from '../contracts/records';
+import type { Conversion } from '../contracts/settings';
+import { dealIndex, isOpenAt } from '../features';
+import type { ScoreRow } from '../store/port';
+import type { JobDefinition } from './jobs';
+import { publishedModel, scoreRecords } from './scoring';
+
+const CHUNK = 1000;
+const CLOSED_STAGES = new Set(['customer', 'evangelist']);
+
+export interface ScoreState extends Record<string, unknown> {
+  phase: 'contact' | 'lead' | 'done';
+  cursor: string | null;
+  modelVersion: number | null;
+  /** One timestamp for the whole run, so a resumed run writes the same values. */
+  scoredAt: string;
+  asOf: number;
+  scored: number;
+  skippedClosed: number;
+  leads: number;
+}
+
+export function isOpenContact(
+  record: CrmRecord,
+  dealsOf: (r: CrmRecord) => DealOutcome[],
+  conversion: Conversion,
+  at: number,
+): boolean {
+  if (CLOSED_STAGES.has(record.properties.lifecyclestage ?? '')) return false;
+  return isOpenAt(record, dealsOf(record), conversion, at);
+}
+
+export function scoreJob(): JobDefinition<ScoreState> {
+  return {
+    name: 'score',
+    init: (deps) => ({
+      phase: 'contact',
+      cursor: null,
+      modelVersion: null,
+      scoredAt: new Date(deps.now()).toISOString(),
+      asOf: deps.now(),
+      scored: 0,
+      skippedClosed: 0,
+      leads: 0,
+    }),
+    async step(state, ctx) {
+      const { store } = ctx.deps;
+      const settings = store.getSettings();
+      const lm = publishedModel(store);
+      if (state.phase === 'contact') {
+        const page = store.listRecords('contact', { afterId: state.cursor, limit: CHUNK });
+        if (page.length === 0) {
+          const next: ScoreState = { ...state, phase: 'lead', cursor: null };
+          ctx.commit(next);
+          return { state: next, done: false, progress: `scored ${state.scored} contacts` };
+        }
+        const dealsOf = dealIndex(store.listDeals());
+        const open = page.filter((r) => isOpenContact(r, dealsOf, settings.conversion, state.asOf));
+        const rows = scoreRecords(lm, open, {
+          objectType: 'contact',
+          asOf: state.asOf,
+          tiers: settings.tiers,
+          scoredAt: state.scoredAt,
+        });
+        const next: ScoreState = {
+          ...state,
+          cursor: page[page.length - 1].id,
+          modelVersion: lm.version,
+          scored: state.scored + rows.length,
+          skippedClosed: state.skippedClosed + page.length - open.length,
+        };
+        ctx.commit(next, () => store.putScores(rows));
+        return { state: next, done: false, progress: `scored ${next.scored} contacts` };
+      }
+      if (state.phase === 'lead') {
+        const page = store.listRecords('lead', { afterId: state.cursor, limit: CHUNK });
+        if (page.length === 0) {
+          const next: ScoreState = { ...state, phase: 'done' };
+          ctx.commit(next);
+          return {
+            state: next,
+            done: true,
+            progress: `scored ${state.scored} contacts, ${state.leads} leads`,
+          };
+        }
+        const rows: ScoreRow[] = [];
+        for (const lead of page) {
+          const contactId = lead.associations.contact?.[0];
+          const contactScore = contactId ? store.getScore('contact', contactId) : null;
+          if (contactScore) rows.push({ ...contactScore, objectType: 'lead', id: lead.id });
+        }
+        const next: ScoreState = {
+          ...state,
+          cursor: page[page.length - 1].id,
+          leads: state.leads + rows.length,
+        };
+        ctx.commit(next, () => store.putScores(rows));
+        return { state: next, done: false, progress: `scored ${next.leads} leads` };
+      }
+      return { state, done: true, progress: 'done' };
+    },
+    summary: (s) => ({
+      modelVersion: s.modelVersion,
+      scored: s.scored,
+      skippedClosed: s.skippedClosed,
+      leads: s.leads,
+    }),
+  };
+}

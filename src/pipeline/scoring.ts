@@ -1,0 +1,97 @@
+/**
+ * The scoring core shared by the batch job, one-record refreshes and webhook rescoring:
+ * features as of now → calibrated probability → exact explanation → integer points that sum to
+ * the score → the `leadlens_factors` payload, reason text and tier.
+ */
+import { LeadLensError } from '../contracts/errors';
+import { FACTORS_MAX_CHARS, type FactorsPayload } from '../contracts/factors';
+import type { CrmRecord } from '../contracts/records';
+import { tierFor, type Tier } from '../contracts/settings';
+import { describeExplanation, explainRows } from '../explain';
+import { snapshot, type FeatureSpec } from '../features';
+import { loadModel, type FittedModel } from '../model';
+import type { ScoreRow, StoredModel, StoredObjectType, StorePort } from '../store/port';
+
+export interface LoadedModel {
+  version: number;
+  model: FittedModel;
+  spec: FeatureSpec;
+}
+
+const cache = new Map<string, LoadedModel>();
+
+/** The published model, parsed once per process and version. */
+export function publishedModel(store: StorePort): LoadedModel {
+  const stored = store.getPublishedModel();
+  if (!stored) {
+    throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
+      hint: 'Run `leadlens train` (or `leadlens run`) first.',
+    });
+  }
+  return loaded(stored);
+}
+
+export function loaded(stored: StoredModel): LoadedModel {
+  const key = `${stored.version}:${stored.trainedAt}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const report = JSON.parse(stored.report) as { featureFields: FeatureSpec['fields'] };
+  const entry: LoadedModel = {
+    version: stored.version,
+    model: loadModel(JSON.parse(stored.artifact)),
+    spec: {
+      fields: report.featureFields.map((f) => ({ ...f, source: f.source ?? 'property' })),
+      skipped: [],
+    },
+  };
+  cache.set(key, entry);
+  return entry;
+}
+
+/** Up to three positive and three negative factors are shown. */
+const TOP_K = 6;
+
+/** Scores records as of `asOf`; returns one ScoreRow per record, in input order. */
+export function scoreRecords(
+  lm: LoadedModel,
+  records: readonly CrmRecord[],
+  opts: { objectType: StoredObjectType; asOf: number; tiers: readonly Tier[]; scoredAt: string },
+): ScoreRow[] {
+  if (records.length === 0) return [];
+  const rows = records.map((r) => snapshot(r, opts.asOf, lm.spec));
+  const explanations = explainRows(lm.model, rows);
+  return records.map((r, i) => {
+    const d = describeExplanation(lm.model, explanations[i], TOP_K);
+    const payload: FactorsPayload = {
+      v: 1,
+      score: d.score,
+      base: d.base,
+      top: d.factors,
+      otherPoints: d.otherPoints,
+      modelVersion: String(lm.version),
+    };
+    return {
+      objectType: opts.objectType,
+      id: r.id,
+      modelVersion: lm.version,
+      probability: d.probability,
+      score: d.score,
+      tier: tierFor(d.score, opts.tiers).value,
+      factors: fitFactors(payload),
+      reasons: d.factors.map((f) => f.reason).join('\n'),
+      scoredAt: opts.scoredAt,
+    };
+  });
+}
+
+/** Keeps the JSON under the property's budget by dropping the weakest shown factors. */
+function fitFactors(payload: FactorsPayload): string {
+  let p = payload;
+  let json = JSON.stringify(p);
+  while (json.length > FACTORS_MAX_CHARS && p.top.length > 0) {
+    const dropped = p.top[p.top.length - 1];
+    p = { ...p, top: p.top.slice(0, -1), otherPoints: p.otherPoints + dropped.points };
+    json = JSON.stringify(p);
+  }
+  return json;
+}

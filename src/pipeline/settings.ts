@@ -1,0 +1,111 @@
+/**
+ * The settings function: get, save (re-tier without retraining), suggest thresholds, preview.
+ */
+import type { SettingsRequest, SettingsResult, ModelSummary } from '../contracts/functions';
+import { tierFor, type Tier } from '../contracts/settings';
+import type { ScoreRow } from '../store/port';
+import type { PipelineDeps } from './deps';
+import { readReport } from './report';
+import { suggestTiers, tierStats, type TierInputs } from './tiers';
+
+export async function settingsAction(
+  deps: PipelineDeps,
+  req: SettingsRequest,
+): Promise<SettingsResult> {
+  const { store } = deps;
+  switch (req.action) {
+    case 'get':
+      return { settings: store.getSettings(), model: modelSummary(deps), stats: stats(deps) };
+    case 'preview':
+      return {
+        settings: store.getSettings(),
+        model: modelSummary(deps),
+        stats: tierStats(req.tiers, tierInputs(deps)),
+      };
+    case 'suggest': {
+      const current = store.getSettings();
+      const suggestion = suggestTiers(
+        req.request,
+        tierInputs(deps),
+        current.tiers.map((t) => t.label),
+      );
+      return { settings: current, model: modelSummary(deps), stats: stats(deps), suggestion };
+    }
+    case 'save': {
+      const before = store.getSettings();
+      const at = new Date(deps.now()).toISOString();
+      store.saveSettings(req.settings, at);
+      const labelsChanged =
+        JSON.stringify(before.tiers.map((t) => [t.value, t.label])) !==
+        JSON.stringify(req.settings.tiers.map((t) => [t.value, t.label]));
+      // The enumeration's options follow the tiers; only touch the CRM when they changed.
+      if (labelsChanged) await deps.crm.provision(req.settings.tiers);
+      const retiered = retier(deps, req.settings.tiers);
+      return {
+        settings: req.settings,
+        model: modelSummary(deps),
+        stats: stats(deps),
+        retiered,
+      };
+    }
+  }
+}
+
+/** New tiers on every stored score, no retraining; write-back then sends only changed tiers. */
+export function retier(deps: PipelineDeps, tiers: readonly Tier[]): number {
+  let changed = 0;
+  for (const objectType of ['contact', 'lead'] as const) {
+    let after: string | null = null;
+    for (;;) {
+      const rows = deps.store.listScores(objectType, { afterId: after, limit: 1000 });
+      if (rows.length === 0) break;
+      const updated: ScoreRow[] = [];
+      for (const r of rows) {
+        const tier = tierFor(r.score, tiers).value;
+        if (tier !== r.tier) updated.push({ ...r, tier });
+      }
+      if (updated.length) deps.store.putScores(updated);
+      changed += updated.length;
+      after = rows[rows.length - 1].id;
+    }
+  }
+  return changed;
+}
+
+function allOpenScores(deps: PipelineDeps): number[] {
+  const out: number[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const rows = deps.store.listScores('contact', { afterId: after, limit: 5000 });
+    if (rows.length === 0) return out;
+    for (const r of rows) out.push(r.score);
+    after = rows[rows.length - 1].id;
+  }
+}
+
+export function tierInputs(deps: PipelineDeps): TierInputs {
+  const published = deps.store.getPublishedModel();
+  const report = published ? readReport(published) : null;
+  return {
+    openScores: allOpenScores(deps),
+    heldOut: report?.heldOut ?? null,
+    weeklyInflow: report?.weeklyInflow ?? null,
+  };
+}
+
+function stats(deps: PipelineDeps) {
+  return tierStats(deps.store.getSettings().tiers, tierInputs(deps));
+}
+
+export function modelSummary(deps: PipelineDeps): ModelSummary | null {
+  const m = deps.store.getPublishedModel();
+  if (!m) return null;
+  const report = readReport(m);
+  return {
+    version: m.version,
+    modelType: m.modelType,
+    trainedAt: m.trainedAt,
+    auc: report?.metrics.auc ?? null,
+    status: m.status,
+  };
+}

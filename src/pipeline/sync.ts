@@ -1,0 +1,152 @@
+/**
+ * Sync: CRM → store. Phases run in order, each page committed with its cursor:
+ * contacts (list pages, or only those modified since the last finished sync), their property
+ * history (batch reads of 100), deals, leads. A killed sync resumes at the page it stopped at.
+ */
+import type { CrmPropertyMeta } from '../crm/port';
+import type { FeatureSpec } from '../features';
+import type { JobDefinition } from './jobs';
+import type { PipelineDeps } from './deps';
+import { planFeatureProperties } from './feature-plan';
+
+type Phase = 'contacts' | 'history' | 'deals' | 'leads' | 'done';
+
+export interface SyncState extends Record<string, unknown> {
+  phase: Phase;
+  cursor: string | null;
+  /** Properties read on every contact, and those read with history. */
+  properties: string[];
+  /** The feature spec of this portal, decided from its property metadata at sync start. */
+  spec: FeatureSpec | null;
+  historyProperties: string[];
+  /** ISO; set for an incremental sync (the start of the last finished sync, minus a margin). */
+  modifiedSince: string | null;
+  startedAt: string;
+  contacts: number;
+  histories: number;
+  deals: number;
+  leads: number;
+}
+
+/** HubSpot's search index lags writes; re-reading a little overlap costs little. */
+const INCREMENTAL_OVERLAP_MS = 5 * 60 * 1000;
+
+export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState> {
+  return {
+    name: 'sync',
+    init(deps) {
+      const last = deps.store.getJob('sync');
+      const lastStart = last?.status === 'done' ? Date.parse(String(last.state.startedAt)) : NaN;
+      return {
+        phase: 'contacts',
+        cursor: null,
+        properties: [],
+        spec: null,
+        historyProperties: [],
+        modifiedSince:
+          !opts.full && Number.isFinite(lastStart)
+            ? new Date(lastStart - INCREMENTAL_OVERLAP_MS).toISOString()
+            : null,
+        startedAt: new Date(deps.now()).toISOString(),
+        contacts: 0,
+        histories: 0,
+        deals: 0,
+        leads: 0,
+      };
+    },
+    async step(state, ctx) {
+      const { crm, store } = ctx.deps;
+      if (state.properties.length === 0) {
+        const meta: CrmPropertyMeta[] = await crm.describeContactProperties();
+        const plan = planFeatureProperties(meta, store.getSettings());
+        const next = {
+          ...state,
+          spec: plan.spec,
+          properties: plan.read,
+          historyProperties: plan.history,
+        };
+        ctx.commit(next);
+        return { state: next, done: false, progress: `reading ${plan.read.length} properties` };
+      }
+      switch (state.phase) {
+        case 'contacts': {
+          const page = await crm.listContacts({
+            properties: state.properties,
+            after: state.cursor,
+            ...(state.modifiedSince ? { modifiedSince: state.modifiedSince } : {}),
+          });
+          const next: SyncState = {
+            ...state,
+            cursor: page.next,
+            phase: page.next ? 'contacts' : 'history',
+            contacts: state.contacts + page.items.length,
+          };
+          ctx.commit(next, () => store.upsertRecords(page.items));
+          return { state: next, done: false, progress: `synced ${next.contacts} contacts` };
+        }
+        case 'history': {
+          const ids = store.idsNeedingHistory(100);
+          if (ids.length === 0) {
+            const next: SyncState = { ...state, phase: 'deals', cursor: null };
+            ctx.commit(next);
+            return { state: next, done: false, progress: `read history of ${state.histories}` };
+          }
+          const records = await crm.readContactHistory(ids, state.historyProperties);
+          const next: SyncState = { ...state, histories: state.histories + records.length };
+          ctx.commit(next, () => {
+            // Merge history into the mirrored contacts without touching their current values.
+            const merged = records.map((r) => {
+              const existing = store.getRecord('contact', r.id);
+              return existing ? { ...existing, history: { ...existing.history, ...r.history } } : r;
+            });
+            store.upsertRecords(merged);
+            // Ids the CRM no longer has are marked too, or they would be asked for forever.
+            store.markHistorySynced(ids, state.startedAt);
+          });
+          return { state: next, done: false, progress: `read history of ${next.histories}` };
+        }
+        case 'deals': {
+          const page = await crm.listDeals({
+            after: state.cursor,
+            ...(state.modifiedSince ? { modifiedSince: state.modifiedSince } : {}),
+          });
+          const next: SyncState = {
+            ...state,
+            cursor: page.next,
+            phase: page.next ? 'deals' : 'leads',
+            deals: state.deals + page.items.length,
+          };
+          ctx.commit(next, () => store.upsertDeals(page.items));
+          return { state: next, done: false, progress: `synced ${next.deals} deals` };
+        }
+        case 'leads': {
+          const page = await crm.listLeads({
+            properties: ['hs_lead_name', 'hs_pipeline_stage'],
+            after: state.cursor,
+            ...(state.modifiedSince ? { modifiedSince: state.modifiedSince } : {}),
+          });
+          const next: SyncState = {
+            ...state,
+            cursor: page.next,
+            phase: page.next ? 'leads' : 'done',
+            leads: state.leads + page.items.length,
+          };
+          ctx.commit(next, () => store.upsertRecords(page.items));
+          return { state: next, done: !page.next, progress: `synced ${next.leads} leads` };
+        }
+        case 'done':
+          return { state, done: true, progress: 'sync finished' };
+      }
+    },
+    summary: (s) => ({
+      phase: s.phase,
+      incremental: s.modifiedSince !== null,
+      contacts: s.contacts,
+      histories: s.histories,
+      deals: s.deals,
+      leads: s.leads,
+    }),
+  };
+}
+
+export type SyncDeps = PipelineDeps;

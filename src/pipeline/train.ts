@@ -1,0 +1,156 @@
+/**
+ * Train: the mirrored contacts → point-in-time training rows → leakage checks → model fit
+ * (time split, calibration, `auto` choice) → a new model version in the store, published unless
+ * the admin runs new models in shadow mode first.
+ */
+import { LeadLensError } from '../contracts/errors';
+import {
+  buildTrainingSet,
+  findNearDuplicates,
+  findPostConversionProperties,
+  type FeatureSpec,
+} from '../features';
+import { trainModel, type FittedModel } from '../model';
+import type { StorePort } from '../store/port';
+import type { JobDefinition } from './jobs';
+import type { StoredReport } from './report';
+import { allRecords } from './records';
+
+const DAY = 86_400_000;
+
+export interface TrainState extends Record<string, unknown> {
+  version: number | null;
+  status: string | null;
+  modelType: string | null;
+  auc: number | null;
+}
+
+export function featureSpecOf(store: StorePort): FeatureSpec {
+  const spec = store.getJob('sync')?.state.spec as FeatureSpec | null | undefined;
+  if (!spec) {
+    throw new LeadLensError('NOT_ENOUGH_DATA', 'No contacts have been synced yet.', {
+      hint: 'Run `leadlens sync` (or the sync function) before training.',
+    });
+  }
+  return spec;
+}
+
+export function trainJob(): JobDefinition<TrainState> {
+  return {
+    name: 'train',
+    init: () => ({ version: null, status: null, modelType: null, auc: null }),
+    async step(_state, ctx) {
+      const { store, now, seed, log } = ctx.deps;
+      const settings = store.getSettings();
+      const spec = featureSpecOf(store);
+      const contacts = allRecords(store, 'contact');
+      const deals = store.listDeals();
+      const at = now();
+      const set = buildTrainingSet(contacts, deals, {
+        conversion: settings.conversion,
+        now: at,
+        spec,
+      });
+
+      // Record-level leakage: properties only ever set after conversion, near-duplicates.
+      const propertyNames = spec.fields.filter((f) => f.source === 'property').map((f) => f.name);
+      const recordFindings = [
+        ...findPostConversionProperties(contacts, deals, settings.conversion, propertyNames),
+        ...findNearDuplicates(set.rows, spec.fields),
+      ];
+      const excludedByRecords = new Set(recordFindings.map((f) => f.field));
+      const schema = spec.fields
+        .filter((f) => !excludedByRecords.has(f.name))
+        .map((f) => ({ name: f.name, label: f.label, type: f.type }));
+
+      const result = trainModel({
+        rows: set.rows,
+        labels: set.labels,
+        times: set.times,
+        schema,
+        options: { model: settings.model, seed, referenceTime: at },
+      });
+
+      const labelled = set.labels.filter((l) => l !== null) as number[];
+      const heldOut = heldOutSlice(set, result.model, result.report.splits.test);
+      const created = contacts.map((c) => Date.parse(c.createdAt)).filter(Number.isFinite);
+      const recent = created.filter((t) => t > at - 28 * DAY && t <= at).length;
+      const report: StoredReport = {
+        modelType: result.report.chosen,
+        metrics: result.report.metrics,
+        candidates: result.report.candidates,
+        splits: { ...result.report.splits },
+        excluded: [
+          ...recordFindings.map((f) => ({ ...f })),
+          ...result.report.leakage.map((f) => ({ ...f })),
+        ],
+        featureFields: schema,
+        trainingRows: labelled.length,
+        conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
+        censored: set.labels.length - labelled.length,
+        heldOut,
+        weeklyInflow: recent / 4,
+        trainingWindow: {
+          from: new Date(Math.min(...set.times)).toISOString(),
+          to: new Date(Math.max(...set.times)).toISOString(),
+        },
+        conversion: settings.conversion,
+        dropped: set.dropped,
+        specSkipped: spec.skipped,
+      };
+      const trainedAt = new Date(at).toISOString();
+      const status = settings.shadowMode && store.getPublishedModel() ? 'shadow' : 'published';
+      let version = 0;
+      const next: TrainState = {
+        version: null,
+        status,
+        modelType: result.report.chosen,
+        auc: result.report.metrics.auc,
+      };
+      ctx.commit(next, () => {
+        version = store.saveModel({
+          status: status === 'shadow' ? 'shadow' : 'retired',
+          modelType: result.report.chosen,
+          artifact: JSON.stringify(result.artifact),
+          report: JSON.stringify(report),
+          trainedAt,
+          publishedAt: null,
+        });
+        if (status === 'published') store.publishModel(version, trainedAt);
+        // `commit` saves `next` after this runs, so the version lands in the same transaction.
+        next.version = version;
+      });
+      log.info('model trained', { version, modelType: next.modelType, auc: next.auc, status });
+      return {
+        state: next,
+        done: true,
+        progress: `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}`,
+      };
+    },
+    summary: (s) => ({ ...s }),
+  };
+}
+
+/** Scores and outcomes of the time-held-out slice (the last `n` labelled rows by time). */
+function heldOutSlice(
+  set: {
+    ids: string[];
+    rows: Record<string, unknown>[];
+    labels: Array<0 | 1 | null>;
+    times: number[];
+  },
+  model: FittedModel,
+  n: number,
+): StoredReport['heldOut'] {
+  const idx = set.labels
+    .map((l, i) => (l === null ? -1 : i))
+    .filter((i) => i >= 0)
+    .sort((a, b) => set.times[a] - set.times[b] || a - b)
+    .slice(-n);
+  const p = model.predictProba(idx.map((i) => set.rows[i] as never));
+  return {
+    ids: idx.map((i) => set.ids[i]),
+    scores: Array.from(p, (v) => Math.round(v * 1000) / 10),
+    labels: idx.map((i) => set.labels[i] as number),
+  };
+}
