@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildHubSpotProject } from './build-hubspot';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..');
+const VALIDATOR = path.join(__dirname, 'validate-hubspot-project.mjs');
+
+interface Validation {
+  ok: boolean;
+  errors?: string;
+  nodes?: { uid: string; componentType: string; metaFilePath: string }[];
+  fetched: string[];
+}
+
+/** HubSpot's own parser/validator, in a child process because the library is ESM-only. */
+async function validate(dir: string): Promise<Validation> {
+  try {
+    const { stdout } = await run(process.execPath, [VALIDATOR, dir], { cwd: ROOT });
+    return JSON.parse(stdout) as Validation;
+  } catch (e) {
+    const out = (e as { stdout?: string }).stdout;
+    if (out) return JSON.parse(out) as Validation;
+    throw e;
+  }
+}
+
+describe('build:hubspot', () => {
+  let tmp: string;
+  let out: string;
+  let fns: string;
+
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'leadlens-hs-'));
+    fns = path.join(tmp, 'functions');
+    out = path.join(tmp, 'project');
+    await fs.mkdir(fns);
+    // Functions shaped like the real ones: main(context), importing src/ code to be bundled.
+    const contracts = path.join(ROOT, 'src', 'contracts', 'functions').replace(/\\/g, '/');
+    await fs.writeFile(
+      path.join(fns, 'score-record.ts'),
+      `import { RecordRefSchema } from '${contracts}';\n` +
+        `export const main = async (context: { parameters?: unknown } = {}) => RecordRefSchema.parse(context.parameters);\n`,
+    );
+    await fs.writeFile(
+      path.join(fns, 'feedback.ts'),
+      `import { FeedbackRequestSchema } from '${contracts}';\n` +
+        `export const main = async (context: { parameters?: unknown } = {}) => FeedbackRequestSchema.parse(context.parameters).kind;\n`,
+    );
+    await fs.writeFile(path.join(fns, 'feedback.test.ts'), 'it("x", () => undefined);\n');
+    await buildHubSpotProject({
+      root: ROOT,
+      outDir: out,
+      publicUrl: 'https://leadlens.example.com/',
+      functionsDir: fns,
+      webhookProperties: ['jobtitle', 'leadlens_score', 'hs_lead_status'],
+    });
+  });
+  afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+  it("passes HubSpot's translate with every expected component", async () => {
+    const result = await validate(out);
+    expect(result.errors).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.fetched).toEqual(['project-components-external/project-schemas/v3/2026.03']);
+    const byUid = Object.fromEntries((result.nodes ?? []).map((n) => [n.uid, n]));
+    expect(byUid.leadlens_app.componentType).toBe('APPLICATION');
+    expect(byUid.leadlens_score_card).toMatchObject({
+      componentType: 'CARD',
+      metaFilePath: 'app/cards/lead-score-card-hsmeta.json',
+    });
+    expect(byUid.leadlens_settings.componentType).toBe('SETTINGS');
+    expect(byUid.leadlens_score_action.componentType).toBe('WORKFLOW_ACTION');
+    expect(byUid.leadlens_webhooks.componentType).toBe('WEBHOOKS');
+    expect(byUid['score-record'].componentType).toBe('APP_FUNCTION');
+    expect(byUid.feedback.componentType).toBe('APP_FUNCTION');
+    expect(byUid['feedback.test']).toBeUndefined();
+    expect(byUid['hubspot-serverless-package-uid'].componentType).toBe('SERVERLESS_PACKAGE');
+  });
+
+  it('bundles each function into one self-contained CJS file that runs', async () => {
+    const fn = require(path.join(out, 'src/app/functions/score-record.js')) as {
+      main(c: unknown): Promise<unknown>;
+    };
+    await expect(fn.main({ parameters: { objectId: '42' } })).resolves.toEqual({
+      objectType: 'contact',
+      objectId: '42',
+    });
+    await expect(fn.main({ parameters: { objectId: 'x' } })).rejects.toThrow(/numeric/);
+    const js = await fs.readFile(path.join(out, 'src/app/functions/score-record.js'), 'utf8');
+    expect(js).not.toMatch(/require\(["'][./]*src\//);
+  });
+
+  it('fills the public URLs and the webhook subscriptions, never for leadlens_* properties', async () => {
+    const hooks = JSON.parse(
+      await fs.readFile(path.join(out, 'src/app/webhooks/webhooks-hsmeta.json'), 'utf8'),
+    );
+    expect(hooks.config.settings.targetUrl).toBe('https://leadlens.example.com/hubspot/webhooks');
+    const names = hooks.config.subscriptions.crmObjects.map(
+      (s: { propertyName?: string }) => s.propertyName,
+    );
+    expect(names).toEqual([undefined, 'jobtitle', 'hs_lead_status']);
+    const action = JSON.parse(
+      await fs.readFile(
+        path.join(out, 'src/app/workflow-actions/lead-score-action-hsmeta.json'),
+        'utf8',
+      ),
+    );
+    expect(action.config.actionUrl).toBe('https://leadlens.example.com/hubspot/workflow-action');
+    const card = await fs.readFile(path.join(out, 'src/app/cards/LeadScoreCard.tsx'), 'utf8');
+    expect(card).toContain("from './contracts/functions'");
+    expect(card).not.toContain('src/contracts');
+  });
+
+  it("the validator's structural checks really run: a duplicate settings page and a bad uid fail", async () => {
+    const broken = path.join(tmp, 'broken');
+    await fs.cp(out, broken, { recursive: true });
+    await fs.writeFile(
+      path.join(broken, 'src/app/settings/second-settings-hsmeta.json'),
+      JSON.stringify({
+        uid: 'other_settings',
+        type: 'settings',
+        config: { entrypoint: '/app/settings/SettingsPage.tsx' },
+      }),
+    );
+    await fs.writeFile(
+      path.join(broken, 'src/app/cards/bad-hsmeta.json'),
+      JSON.stringify({ uid: 'bad uid!', type: 'card', config: {} }),
+    );
+    const result = await validate(broken);
+    expect(result.ok).toBe(false);
+    expect(result.errors).toMatch(/Only one settings component is allowed/);
+    expect(result.errors).toMatch(/bad-hsmeta\.json/);
+  });
+
+  it('refuses a non-HTTPS public URL with a clear error', async () => {
+    await expect(
+      buildHubSpotProject({
+        root: ROOT,
+        outDir: path.join(tmp, 'x'),
+        publicUrl: 'http://127.0.0.1:3000',
+        functionsDir: fns,
+      }),
+    ).rejects.toThrow(/HTTPS/);
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * `npm run build:hubspot`: assembles a platform-2026.03 HubSpot developer project in
+ * build/hubspot/ from app/, cards/ and functions/, ready for `hs project upload`.
+ *
+ *   npm run build:hubspot -- --public-url https://leadlens.example.com [--out DIR]
+ *                            [--webhook-properties a,b,c]
+ *
+ * The public URL is where the LeadLens server receives webhooks (/hubspot/webhooks) and the
+ * workflow action (/hubspot/workflow-action); LEADLENS_PUBLIC_URL works too.
+ */
+import { build } from 'esbuild';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LeadLensError } from '../src/contracts/errors';
+import { isLeadLensProperty } from '../src/contracts/properties';
+
+export const PLATFORM_VERSION = '2026.03';
+export const PROJECT_NAME = 'leadlens';
+export const WEBHOOK_PATH = '/hubspot/webhooks';
+export const WORKFLOW_ACTION_PATH = '/hubspot/workflow-action';
+
+/**
+ * Contact properties whose change can move a score: the standard engagement and lifecycle
+ * inputs the features use (reference/hubspot.md §2.7). Settings may add custom ones; pass them
+ * with --webhook-properties.
+ */
+export const DEFAULT_WEBHOOK_PROPERTIES = [
+  'lifecyclestage',
+  'hs_lead_status',
+  'jobtitle',
+  'industry',
+  'hs_analytics_source',
+  'hs_analytics_num_page_views',
+  'hs_analytics_num_visits',
+  'num_conversion_events',
+  'num_associated_deals',
+  'hs_email_open',
+  'hs_email_click',
+  'hs_email_bounce',
+  'notes_last_contacted',
+  'hs_last_sales_activity_timestamp',
+];
+
+/** Packages that cannot be bundled (native code); installed by HubSpot from package.json. */
+const FUNCTION_EXTERNALS = ['better-sqlite3'];
+
+export interface BuildOptions {
+  root: string;
+  outDir: string;
+  publicUrl: string;
+  webhookProperties?: string[];
+  /** Defaults to <root>/functions. */
+  functionsDir?: string;
+}
+
+export interface BuildSummary {
+  outDir: string;
+  functions: string[];
+  components: string[];
+  webhookProperties: string[];
+}
+
+function checkPublicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new LeadLensError('CONFIG_INVALID', `The public URL "${raw}" is not a URL.`, {
+      hint: 'Pass --public-url https://your-leadlens-host (or set LEADLENS_PUBLIC_URL).',
+    });
+  }
+  if (url.protocol !== 'https:') {
+    throw new LeadLensError('CONFIG_INVALID', 'HubSpot only calls HTTPS webhook and action URLs.', {
+      hint: 'Use the https:// address of the LeadLens server (a tunnel works for development).',
+    });
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+const isSource = (f: string) => /\.(ts|tsx)$/.test(f) && !/\.test\.(ts|tsx)$/.test(f);
+
+/**
+ * Copies a UI extension folder (cards/ or app/settings/). Their type-only imports of
+ * src/contracts are pointed at a copy beside them so the uploaded project type-checks alone.
+ */
+async function copyExtension(root: string, from: string, to: string): Promise<string[]> {
+  const files = await fs.readdir(from);
+  await fs.mkdir(to, { recursive: true });
+  const copied: string[] = [];
+  for (const f of files) {
+    const src = path.join(from, f);
+    if (isSource(f)) {
+      const text = await fs.readFile(src, 'utf8');
+      const rewritten = text.replace(
+        /from '((?:\.\.\/)+)src\/contracts\/([a-z-]+)'/g,
+        (_m, _up: string, mod: string) => `from './contracts/${mod}'`,
+      );
+      await fs.writeFile(path.join(to, f), rewritten);
+      copied.push(f);
+    } else if (f.endsWith('-hsmeta.json')) {
+      await fs.copyFile(src, path.join(to, f));
+      copied.push(f);
+    } else if (f === 'package.json') {
+      const pkg = await readJson(src);
+      const deps = { ...(pkg.dependencies as Record<string, string>) };
+      deps.zod = await versionOf(root, 'zod');
+      await writeJson(path.join(to, f), { ...pkg, dependencies: deps });
+      copied.push(f);
+    }
+  }
+  const contracts = path.join(root, 'src', 'contracts');
+  await fs.mkdir(path.join(to, 'contracts'), { recursive: true });
+  for (const f of await fs.readdir(contracts)) {
+    if (isSource(f)) await fs.copyFile(path.join(contracts, f), path.join(to, 'contracts', f));
+  }
+  return copied;
+}
+
+async function versionOf(root: string, pkg: string): Promise<string> {
+  const own = await readJson(path.join(root, 'package.json'));
+  const all = {
+    ...(own.dependencies as Record<string, string>),
+    ...(own.devDependencies as Record<string, string>),
+  };
+  const v = all[pkg];
+  if (!v) throw new LeadLensError('CONFIG_INVALID', `package.json does not list ${pkg}.`);
+  return v;
+}
+
+/** Bundles every functions/*.ts (not tests) into one CJS file plus its -hsmeta.json. */
+async function buildFunctions(root: string, dir: string, to: string): Promise<string[]> {
+  const names = (await fs.readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  await fs.mkdir(to, { recursive: true });
+  for (const name of names) {
+    await build({
+      entryPoints: [path.join(dir, `${name}.ts`)],
+      outfile: path.join(to, `${name}.js`),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: FUNCTION_EXTERNALS,
+      logLevel: 'error',
+      legalComments: 'none',
+    });
+    await writeJson(path.join(to, `${name}-hsmeta.json`), {
+      uid: name,
+      type: 'app-function',
+      config: {
+        entrypoint: `/app/functions/${name}.js`,
+        secretKeys: ['LEADLENS_CLIENT_SECRET'],
+      },
+    });
+  }
+  const externals: Record<string, string> = {};
+  for (const e of FUNCTION_EXTERNALS) externals[e] = await versionOf(root, e);
+  await writeJson(path.join(to, 'package.json'), {
+    name: `${PROJECT_NAME}-functions`,
+    version: '0.1.0',
+    private: true,
+    description: 'LeadLens serverless functions, bundled by npm run build:hubspot.',
+    dependencies: externals,
+  });
+  return names;
+}
+
+export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSummary> {
+  const base = checkPublicUrl(opts.publicUrl);
+  const webhookProperties = (opts.webhookProperties ?? DEFAULT_WEBHOOK_PROPERTIES).filter(
+    (p) => !isLeadLensProperty(p),
+  );
+  const { root, outDir } = opts;
+  const app = path.join(outDir, 'src', 'app');
+  await fs.rm(outDir, { recursive: true, force: true });
+  await writeJson(path.join(outDir, 'hsproject.json'), {
+    name: PROJECT_NAME,
+    srcDir: 'src',
+    platformVersion: PLATFORM_VERSION,
+  });
+  await writeJson(
+    path.join(app, 'app-hsmeta.json'),
+    await readJson(path.join(root, 'app', 'app-hsmeta.json')),
+  );
+  await copyExtension(root, path.join(root, 'cards'), path.join(app, 'cards'));
+  await copyExtension(root, path.join(root, 'app', 'settings'), path.join(app, 'settings'));
+  const functions = await buildFunctions(
+    root,
+    opts.functionsDir ?? path.join(root, 'functions'),
+    path.join(app, 'functions'),
+  );
+
+  const actionDir = path.join(root, 'app', 'workflow-actions');
+  for (const f of (await fs.readdir(actionDir)).filter((f) => f.endsWith('-hsmeta.json'))) {
+    const meta = await readJson(path.join(actionDir, f));
+    const config = meta.config as Record<string, unknown>;
+    await writeJson(path.join(app, 'workflow-actions', f), {
+      ...meta,
+      config: { ...config, actionUrl: base + WORKFLOW_ACTION_PATH },
+    });
+  }
+
+  const hooks = await readJson(path.join(root, 'app', 'webhooks', 'webhooks-hsmeta.json'));
+  const hookConfig = hooks.config as Record<string, unknown>;
+  await writeJson(path.join(app, 'webhooks', 'webhooks-hsmeta.json'), {
+    ...hooks,
+    config: {
+      ...hookConfig,
+      settings: { ...(hookConfig.settings as object), targetUrl: base + WEBHOOK_PATH },
+      subscriptions: {
+        crmObjects: [
+          { subscriptionType: 'object.creation', objectType: 'contact', active: true },
+          ...webhookProperties.map((propertyName) => ({
+            subscriptionType: 'object.propertyChange',
+            objectType: 'contact',
+            propertyName,
+            active: true,
+          })),
+        ],
+        legacyCrmObjects: [],
+        hubEvents: [],
+      },
+    },
+  });
+
+  return {
+    outDir,
+    functions,
+    components: ['app', 'card', 'settings', 'app-function', 'workflow-action', 'webhooks'],
+    webhookProperties,
+  };
+}
+
+function argValue(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+async function cli(argv: string[]): Promise<void> {
+  const root = path.resolve(__dirname, '..');
+  const publicUrl = argValue(argv, '--public-url') ?? process.env.LEADLENS_PUBLIC_URL;
+  if (!publicUrl) {
+    throw new LeadLensError(
+      'CONFIG_INVALID',
+      'No public URL for webhooks and the workflow action.',
+      {
+        hint: 'Run: npm run build:hubspot -- --public-url https://your-leadlens-host',
+      },
+    );
+  }
+  const props = argValue(argv, '--webhook-properties');
+  const summary = await buildHubSpotProject({
+    root,
+    outDir: path.resolve(argValue(argv, '--out') ?? path.join(root, 'build', 'hubspot')),
+    publicUrl,
+    webhookProperties: props
+      ? props
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : undefined,
+  });
+  process.stdout.write(
+    `Built ${PROJECT_NAME} (platform ${PLATFORM_VERSION}) in ${summary.outDir}\n` +
+      `  functions: ${summary.functions.join(', ') || '(none)'}\n` +
+      `  webhook properties: ${summary.webhookProperties.length}\n` +
+      `Upload with: cd ${path.relative(process.cwd(), summary.outDir) || '.'} && hs project upload\n`,
+  );
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).catch((e: unknown) => {
+    const msg =
+      e instanceof LeadLensError ? e.describe() : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`build:hubspot failed: ${msg}\n`);
+    process.exitCode = 1;
+  });
+}
