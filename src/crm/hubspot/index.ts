@@ -1,0 +1,139 @@
+/**
+ * The HubSpot CrmPort over the real @hubspot/api-client. All requests go through one caller
+ * (one rate limiter, one retry policy, one error translation); the SDK's own retries are off.
+ */
+import { Client } from '@hubspot/api-client';
+import { LeadLensError } from '../../contracts/errors';
+import type { CrmRecord } from '../../contracts/records';
+import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
+import { createCaller, type Log } from './caller';
+import { DEAL_PROPERTIES, toCrmRecord, toDealOutcome, type HubSpotObject } from './mapping';
+import { provision } from './provision';
+import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
+import { CONTACTS, DEALS, LEADS, readHistory, readPage } from './reads';
+import { createRetryPolicy, type RetryOptions } from './retry';
+import { updateRecords } from './writes';
+
+export interface HubSpotCrmOptions {
+  accessToken: string;
+  /** e.g. http://127.0.0.1:4010 for the emulator; HubSpot's API when omitted. */
+  basePath?: string;
+  rateLimit?: RateLimiterOptions;
+  retry?: RetryOptions;
+  /** Structured events (throttles, retries). Never receives tokens or record contents. */
+  log?: Log;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
+  if (!opts.accessToken) {
+    throw new LeadLensError('CONFIG_INVALID', 'No HubSpot access token was given.', {
+      hint: 'Pass --token, set PRIVATE_APP_ACCESS_TOKEN, or configure the portal in hubspot.config.yml.',
+    });
+  }
+  const sleep = opts.sleep ?? realSleep;
+  const client = new Client({
+    accessToken: opts.accessToken,
+    ...(opts.basePath ? { basePath: opts.basePath.replace(/\/+$/, '') } : {}),
+    // One retry policy, ours: the SDK's would retry non-idempotent calls and sleep 10 s × n.
+    numberOfApiCallRetries: 0,
+  });
+  const limiter = new RateLimiter({ sleep, ...opts.rateLimit });
+  const caller = createCaller({
+    limiter,
+    retry: createRetryPolicy(opts.retry),
+    sleep,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+
+  const toLeadRecord = (o: HubSpotObject) => toCrmRecord(o, 'lead');
+
+  return {
+    kind: 'hubspot',
+
+    provision: (tiers) => provision(client, caller, tiers),
+
+    async describeContactProperties(): Promise<CrmPropertyMeta[]> {
+      const { data } = await caller.call('properties.list', () =>
+        client.crm.properties.coreApi.getAllWithHttpInfo('contacts', false),
+      );
+      return (data?.results ?? []).map((p) => ({
+        name: p.name,
+        label: p.label,
+        type: p.type,
+        fieldType: p.fieldType,
+        ...(p.options?.length
+          ? { options: p.options.map((o) => ({ value: o.value, label: o.label })) }
+          : {}),
+        crmDefined: p.hubspotDefined === true,
+        readOnly: p.modificationMetadata?.readOnlyValue === true,
+      }));
+    },
+
+    async listContacts({ properties, after, modifiedSince }) {
+      const page = await readPage(client, caller, CONTACTS, {
+        properties,
+        after: after ?? null,
+        ...(modifiedSince ? { modifiedSince } : {}),
+      });
+      return { items: page.items.map((o) => toCrmRecord(o, 'contact')), next: page.next };
+    },
+
+    async readContactHistory(ids, properties): Promise<CrmRecord[]> {
+      const objs = await readHistory(client, caller, CONTACTS, ids, properties);
+      return objs.map((o) => toCrmRecord(o, 'contact'));
+    },
+
+    async listDeals({ after, modifiedSince }) {
+      const page = await readPage(client, caller, DEALS, {
+        properties: DEAL_PROPERTIES,
+        after: after ?? null,
+        ...(modifiedSince ? { modifiedSince } : {}),
+      });
+      return {
+        items: page.items.map((o) =>
+          toDealOutcome(o, toCrmRecord(o, 'deal').associations.contact ?? []),
+        ),
+        next: page.next,
+      };
+    },
+
+    async listLeads({ properties, after, modifiedSince }) {
+      const page = await readPage(client, caller, LEADS, {
+        properties,
+        after: after ?? null,
+        ...(modifiedSince ? { modifiedSince } : {}),
+      });
+      return { items: page.items.map(toLeadRecord), next: page.next };
+    },
+
+    async getRecord(objectType: LeadObjectType, id, properties) {
+      const spec = objectType === 'contact' ? CONTACTS : LEADS;
+      const { status, data } = await caller.call(
+        objectType === 'contact' ? 'contacts.get' : 'leads.get',
+        () =>
+          client.crm.objects.basicApi.getByIdWithHttpInfo(
+            spec.type,
+            id,
+            [...properties],
+            undefined,
+            spec.associations,
+            false,
+          ),
+        { tolerate: [404] },
+      );
+      if (status === 404 || !data) return null;
+      return toCrmRecord(data as unknown as HubSpotObject, objectType);
+    },
+
+    updateRecords: (objectType, updates) => updateRecords(client, caller, objectType, updates),
+
+    usage: () => caller.usage(),
+  };
+}
+
+export { RateLimiter, nextMidnight } from './rate-limiter';
+export { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
+export { translateError } from './errors';
