@@ -1,0 +1,179 @@
+/**
+ * `leadlens train`: a model from a CSV export. Rows are ordered by --time (or file order), the
+ * oldest train, the next validate, the newest test; --json prints one JSON object for scripts.
+ */
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { LeadLensError } from '../../contracts/errors';
+import { readCsvFile, type CsvTable } from '../../crm/csv/read';
+import { labelsFrom, trainModel, type TrainReport } from '../../model';
+
+const OptionsSchema = z.object({
+  csv: z.string().min(1),
+  label: z.string().min(1),
+  positive: z.string().optional(),
+  id: z.string().min(1).optional(),
+  time: z.string().min(1).optional(),
+  exclude: z.string().optional(),
+  model: z.enum(['auto', 'logistic', 'gbdt', 'tree']),
+  out: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+  seed: z.coerce.number().int(),
+});
+type TrainCliOptions = z.infer<typeof OptionsSchema>;
+
+function requireColumn(table: CsvTable, name: string, flag: string): void {
+  if (!table.columns.includes(name)) {
+    throw new LeadLensError('INPUT_INVALID', `The ${flag} column "${name}" is not in the CSV.`, {
+      hint: `Columns found: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}.`,
+    });
+  }
+}
+
+/** Times as numbers: numeric values as they are, otherwise ISO dates as epoch ms. */
+function readTimes(table: CsvTable, column: string): number[] {
+  return table.rows.map((r, k) => {
+    const raw = (r[column] ?? '').trim();
+    const t = /^[+-]?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (!Number.isFinite(t)) {
+      throw new LeadLensError(
+        'CSV_INVALID',
+        `line ${table.lines[k]}: the --time column "${column}" is not a number or a date.`,
+        {
+          hint: 'Give every row a time (a date or an increasing number), or drop --time to use file order.',
+        },
+      );
+    }
+    return t;
+  });
+}
+
+const fmt = (x: number | undefined, d = 3): string =>
+  x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d);
+
+function summary(r: TrainReport, out: string | undefined): string {
+  const lines: string[] = [];
+  const s = r.splits;
+  lines.push(
+    `Model: ${r.chosen}  (train ${s.train}, valid ${s.valid}, test ${s.test}, censored ${s.censored} rows; oldest → newest)`,
+  );
+  for (const c of r.candidates) {
+    lines.push(
+      `  candidate ${c.kind.padEnd(8)} valid AUC ${fmt(c.validAuc)}  log loss ${fmt(c.validLogLoss)}  calibration ${c.calibration}`,
+    );
+  }
+  if (r.metrics) {
+    const m = r.metrics;
+    lines.push(`Test (newest ${m.rows} rows, ${m.positives} converted):`);
+    lines.push(
+      `  AUC ${fmt(m.auc)}  PR AUC ${fmt(m.prAuc)}  log loss ${fmt(m.logLoss)}  Brier ${fmt(m.brier)}  ECE ${fmt(m.ece)}`,
+    );
+    lines.push(`  lift by decile: ${m.liftByDecile.map((d) => fmt(d.lift, 2)).join(' ')}`);
+  }
+  if (r.leakage.length) {
+    lines.push('Leakage guard:');
+    for (const l of r.leakage)
+      lines.push(`  ${l.excluded ? 'excluded' : 'kept    '} ${l.field}: ${l.detail}`);
+  } else lines.push('Leakage guard: nothing flagged.');
+  lines.push(`Features (${r.features.length}): ${r.features.map((f) => f.name).join(', ')}`);
+  lines.push(
+    out ? `Model written to ${out}` : 'Model not saved (pass --out model.json to save it).',
+  );
+  return lines.join('\n');
+}
+
+export function runTrain(raw: Record<string, unknown>): void {
+  const parsed = OptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new LeadLensError(
+      'INPUT_INVALID',
+      `Option --${issue.path.join('.')}: ${issue.message}.`,
+      { hint: 'See leadlens train --help.' },
+    );
+  }
+  const o: TrainCliOptions = parsed.data;
+  const table = readCsvFile(o.csv);
+  if (table.rows.length === 0) {
+    throw new LeadLensError('CSV_INVALID', `${o.csv}: the file has a header but no data rows.`, {
+      hint: 'Export the leads with their outcomes.',
+    });
+  }
+  const exclude = (o.exclude ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const e of exclude) requireColumn(table, e, '--exclude');
+  if (o.id) requireColumn(table, o.id, '--id');
+  if (o.time) requireColumn(table, o.time, '--time');
+  const labels = labelsFrom(table.rows, o.label, { positive: o.positive });
+  const times = o.time ? readTimes(table, o.time) : undefined;
+  // The label, the id and the ordering column are never features.
+  const never = [o.label, ...(o.id ? [o.id] : []), ...(o.time ? [o.time] : [])];
+  const result = trainModel({
+    rows: table.rows,
+    labels,
+    times,
+    options: {
+      model: o.model,
+      seed: o.seed,
+      exclude: [...never, ...exclude],
+      createdBy: `leadlens ${require('../../../package.json').version} (train --csv)`,
+    },
+  });
+  if (o.out) fs.writeFileSync(o.out, `${JSON.stringify(result.artifact, null, 2)}\n`);
+  const r = result.report;
+  if (o.json) {
+    const out = {
+      chosen: r.chosen,
+      candidates: r.candidates,
+      metrics: r.metrics,
+      splits: r.splits,
+      leakage: r.leakage,
+      excluded: r.excluded,
+      features: r.features.map((f) => ({ name: f.name, type: f.type })),
+      refit: r.refit,
+      out: o.out ?? null,
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else process.stdout.write(`${summary(r, o.out)}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'Train a lead-scoring model from a CSV export: rows ordered by --time (or file order), the oldest 60 % train, the next 20 % choose settings and calibrate, the newest 20 % are the test the metrics come from. Fields that leak the outcome are flagged and left out.',
+    )
+    .requiredOption(
+      '--csv <file>',
+      'CSV file (delimiter , ; or tab detected; header line required)',
+    )
+    .requiredOption(
+      '--label <column>',
+      'column saying whether the lead converted (empty = outcome unknown, left out)',
+    )
+    .option(
+      '--positive <value>',
+      'value of --label meaning converted (inferred for 1/0, true/false, yes/no, won/lost)',
+    )
+    .option('--id <column>', 'identifier column (never a feature)')
+    .option(
+      '--time <column>',
+      'order rows by this column ascending (number or date); file order when absent',
+    )
+    .option('--exclude <a,b>', 'comma-separated columns never to use as features')
+    .addOption(
+      new Option('--model <kind>', 'model family')
+        .choices(['auto', 'logistic', 'gbdt', 'tree'])
+        .default('auto'),
+    )
+    .option('--out <file>', 'write the model artifact (JSON) to this file')
+    .option(
+      '--json',
+      'print metrics, chosen model, split sizes and leakage findings as one JSON object',
+    )
+    .option('--seed <n>', 'random seed (same seed, same model)', '1')
+    .action((opts: Record<string, unknown>) => runTrain(opts));
+}
