@@ -1,0 +1,129 @@
+import { isLeadLensError, LeadLensError } from '../../contracts/errors';
+import { nextMidnight, RateLimiter } from './rate-limiter';
+import { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
+
+/** A virtual clock: sleeping advances time instantly, so spacing is measured exactly. */
+function virtualClock(start = Date.parse('2024-05-01T12:00:00.000Z')) {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+const headers = (max: number, remaining: number) => ({
+  'x-hubspot-ratelimit-max': String(max),
+  'x-hubspot-ratelimit-remaining': String(remaining),
+  'x-hubspot-ratelimit-interval-milliseconds': '10000',
+});
+
+function maxInAnyWindow(times: number[], windowMs: number): number {
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi] - times[lo] >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+describe('RateLimiter', () => {
+  it('starts conservative, learns the ceiling from headers and runs just under it', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep });
+    const sent: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      await limiter.acquire('general');
+      sent.push(clock.now());
+    }
+    // Before any header: 96 % of 100 per 10 s.
+    expect(maxInAnyWindow(sent, 10_000)).toBeLessThanOrEqual(96);
+    limiter.observe(headers(190, 150));
+    const start = clock.now();
+    const later: number[] = [];
+    for (let i = 0; i < 1900; i++) {
+      await limiter.acquire('general');
+      later.push(clock.now());
+    }
+    const elapsed = clock.now() - start;
+    const rate = (1900 / elapsed) * 10_000;
+    expect(rate).toBeGreaterThanOrEqual(0.9 * 190);
+    expect(maxInAnyWindow([...sent, ...later], 10_000)).toBeLessThan(190);
+    expect(limiter.stats().max).toBe(190);
+  });
+
+  it('spaces search calls under the secondly limit and pauses them 1 s on SECONDLY', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, initialMax: 190 });
+    const sent: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await limiter.acquire('search');
+      sent.push(clock.now());
+    }
+    expect(maxInAnyWindow(sent, 1000)).toBeLessThanOrEqual(4);
+    const before = clock.now();
+    await limiter.throttled('SECONDLY', 'search');
+    await limiter.acquire('search');
+    expect(clock.now() - before).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('waits for the window on a full TEN_SECONDLY_ROLLING, briefly when HubSpot says there is room', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, initialMax: 100 });
+    await limiter.acquire('general');
+    const t0 = clock.now();
+    await limiter.throttled('TEN_SECONDLY_ROLLING', 'general', headers(100, 0));
+    await limiter.acquire('general');
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(9_900);
+    const t1 = clock.now();
+    await limiter.throttled('TEN_SECONDLY_ROLLING', 'general', headers(100, 60));
+    await limiter.acquire('general');
+    expect(clock.now() - t1).toBeLessThan(500);
+  });
+
+  it('stops on the daily limit with the time it resets', async () => {
+    const clock = virtualClock(Date.parse('2024-05-01T22:30:00.000Z'));
+    const limiter = new RateLimiter({
+      now: clock.now,
+      sleep: clock.sleep,
+      timeZone: 'America/New_York',
+    });
+    let err: unknown;
+    try {
+      await limiter.throttled('DAILY', 'general');
+    } catch (e) {
+      err = e;
+    }
+    expect(isLeadLensError(err, 'CRM_DAILY_LIMIT')).toBe(true);
+    // 22:30 UTC is 18:30 in New York (EDT): the next local midnight is 04:00 UTC.
+    expect((err as LeadLensError).details?.resumeAt).toBe('2024-05-02T04:00:00.000Z');
+    // And nothing more is sent.
+    await expect(limiter.acquire('general')).rejects.toMatchObject({ code: 'CRM_DAILY_LIMIT' });
+  });
+
+  it('computes the next midnight in UTC when the zone is unknown', () => {
+    expect(nextMidnight(Date.parse('2024-05-01T10:15:00.000Z'), 'Not/AZone')).toBe(
+      '2024-05-02T00:00:00.000Z',
+    );
+  });
+});
+
+describe('retry policy', () => {
+  const unavailable = new LeadLensError('CRM_UNAVAILABLE', 'down');
+  const invalid = new LeadLensError('CRM_VALIDATION', 'bad');
+
+  it('retries only safe calls, only on 5xx/network, with bounded jittered backoff', () => {
+    const seq = [0, 0.5, 0.999];
+    let i = 0;
+    const p = createRetryPolicy({ baseDelayMs: 100, maxAttempts: 4, random: () => seq[i++ % 3] });
+    expect(p.delayBeforeRetry('contacts.list', unavailable, 1)).toBe(50);
+    expect(p.delayBeforeRetry('contacts.list', unavailable, 2)).toBe(150);
+    expect(p.delayBeforeRetry('contacts.list', unavailable, 3)).toBe(400);
+    expect(p.delayBeforeRetry('contacts.list', unavailable, 4)).toBeNull();
+    expect(p.delayBeforeRetry('contacts.list', invalid, 1)).toBeNull();
+    expect(p.delayBeforeRetry('contacts.create', unavailable, 1)).toBeNull();
+    expect(SAFE_TO_REPEAT.has('contacts.batchUpdate')).toBe(true);
+  });
+});
