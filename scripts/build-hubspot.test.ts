@@ -98,7 +98,7 @@ describe('build:hubspot', () => {
     const hooks = JSON.parse(
       await fs.readFile(path.join(out, 'src/app/webhooks/webhooks-hsmeta.json'), 'utf8'),
     );
-    expect(hooks.config.settings.targetUrl).toBe('https://leadlens.example.com/hubspot/webhooks');
+    expect(hooks.config.settings.targetUrl).toBe('https://leadlens.example.com/webhooks/hubspot');
     const names = hooks.config.subscriptions.crmObjects.map(
       (s: { propertyName?: string }) => s.propertyName,
     );
@@ -109,7 +109,9 @@ describe('build:hubspot', () => {
         'utf8',
       ),
     );
-    expect(action.config.actionUrl).toBe('https://leadlens.example.com/hubspot/workflow-action');
+    expect(action.config.actionUrl).toBe(
+      'https://leadlens.example.com/workflow-actions/lead-score',
+    );
     const card = await fs.readFile(path.join(out, 'src/app/cards/LeadScoreCard.tsx'), 'utf8');
     expect(card).toContain("from './contracts/functions'");
     expect(card).not.toContain('src/contracts');

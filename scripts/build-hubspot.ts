@@ -5,8 +5,8 @@
  *   npm run build:hubspot -- --public-url https://leadlens.example.com [--out DIR]
  *                            [--webhook-properties a,b,c]
  *
- * The public URL is where the LeadLens server receives webhooks (/hubspot/webhooks) and the
- * workflow action (/hubspot/workflow-action); LEADLENS_PUBLIC_URL works too.
+ * The public URL is where the LeadLens server receives webhooks (/webhooks/hubspot) and the
+ * workflow action (/workflow-actions/lead-score); LEADLENS_PUBLIC_URL works too.
  */
 import { build } from 'esbuild';
 import { promises as fs } from 'node:fs';
@@ -16,8 +16,8 @@ import { isLeadLensProperty } from '../src/contracts/properties';
 
 export const PLATFORM_VERSION = '2026.03';
 export const PROJECT_NAME = 'leadlens';
-export const WEBHOOK_PATH = '/hubspot/webhooks';
-export const WORKFLOW_ACTION_PATH = '/hubspot/workflow-action';
+export const WEBHOOK_PATH = '/webhooks/hubspot';
+export const WORKFLOW_ACTION_PATH = '/workflow-actions/lead-score';
 
 /**
  * Contact properties whose change can move a score: the standard engagement and lifecycle
