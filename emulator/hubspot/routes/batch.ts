@@ -1,0 +1,171 @@
+/** Objects v3 batch endpoints: ≤100 inputs, 200 COMPLETE vs 207 with OBJECT_NOT_FOUND errors. */
+import { type Express, type Request } from 'express';
+import { standardError, validation } from '../errors';
+import { boolParam, crm, json, objectScope, storeOf, type Ctx } from '../routing';
+import { serialize } from '../serialize';
+import { type ObjectStore, type Rec } from '../state/records';
+import { validateProperties } from '../validate';
+import { checkUnique, commitCreate, commitUpdate, lookup, prepareCreate } from '../writes';
+
+const BASE = '/crm/v3/objects/:objectType/batch';
+const MAX_INPUTS = 100;
+
+function inputsOf(req: Request): Array<Record<string, unknown>> {
+  const inputs = (req.body as { inputs?: unknown } | undefined)?.inputs;
+  if (!Array.isArray(inputs)) throw validation('Body must contain "inputs": an array.');
+  if (inputs.length > MAX_INPUTS)
+    throw validation(
+      `Batch input size is ${inputs.length}; the maximum is ${MAX_INPUTS} inputs per request.`,
+    );
+  return inputs as Array<Record<string, unknown>>;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+function batchBody(
+  startedAt: string,
+  results: unknown[],
+  missing: string[],
+  store: ObjectStore,
+  verb: string,
+) {
+  const body: Record<string, unknown> = {
+    status: 'COMPLETE',
+    results,
+    startedAt,
+    completedAt: new Date().toISOString(),
+  };
+  if (missing.length) {
+    body.numErrors = 1;
+    body.errors = [
+      standardError(
+        'OBJECT_NOT_FOUND',
+        `Could not ${verb} some ${store.info.upper} objects, they may be deleted or not exist. Check that ids are valid.`,
+        { ids: missing },
+      ),
+    ];
+  }
+  return body;
+}
+
+export function registerBatch(app: Express, ctx: Ctx): void {
+  crm(app, ctx, 'post', `${BASE}/read`, objectScope('read'), (req, res) => {
+    const startedAt = new Date().toISOString();
+    const store = storeOf(ctx, req.params.objectType);
+    const inputs = inputsOf(req);
+    const body = req.body as Record<string, unknown>;
+    const props = stringList(body.properties);
+    const shape = {
+      properties: props.length ? props : null,
+      history: stringList(body.propertiesWithHistory),
+      associations: [],
+    };
+    const idProperty = typeof body.idProperty === 'string' ? body.idProperty : undefined;
+    const results: unknown[] = [];
+    const missing: string[] = [];
+    const seen = new Set<number>();
+    for (const input of inputs) {
+      const id = String(input.id ?? '');
+      const rec = lookup(store, id, idProperty, boolParam(req.query.archived));
+      if (!rec) missing.push(id);
+      else if (!seen.has(rec.id)) {
+        seen.add(rec.id);
+        results.push(serialize(ctx.state(), store, rec, shape));
+      }
+    }
+    json(res, missing.length ? 207 : 200, batchBody(startedAt, results, missing, store, 'get'));
+  });
+
+  crm(app, ctx, 'post', `${BASE}/create`, objectScope('write'), (req, res) => {
+    const startedAt = new Date().toISOString();
+    const state = ctx.state();
+    const store = storeOf(ctx, req.params.objectType);
+    const prepared = inputsOf(req).map((i) => prepareCreate(state, store, i));
+    const emails = prepared.map((p) => p.props.email?.toLowerCase()).filter(Boolean);
+    if (store.info.name === 'contacts' && new Set(emails).size !== emails.length)
+      throw validation('Duplicate email values in the batch inputs.');
+    const results = prepared.map((p) =>
+      serialize(state, store, commitCreate(state, store, p), {
+        properties: null,
+        history: [],
+        associations: [],
+      }),
+    );
+    json(res, 201, batchBody(startedAt, results, [], store, 'create'));
+  });
+
+  crm(app, ctx, 'post', `${BASE}/update`, objectScope('write'), (req, res) => {
+    const startedAt = new Date().toISOString();
+    const state = ctx.state();
+    const store = storeOf(ctx, req.params.objectType);
+    const inputs = inputsOf(req);
+    const ids = inputs.map((i) => String(i.id ?? ''));
+    if (new Set(ids).size !== ids.length) throw validation('Duplicate IDs found in batch input.');
+    const planned: Array<[Rec, Record<string, string>]> = [];
+    const missing: string[] = [];
+    for (const input of inputs) {
+      const props = validateProperties(store, input.properties);
+      const idProperty = typeof input.idProperty === 'string' ? input.idProperty : undefined;
+      const rec = lookup(store, String(input.id ?? ''), idProperty);
+      if (!rec) missing.push(String(input.id ?? ''));
+      else {
+        checkUnique(store, props, rec);
+        planned.push([rec, props]);
+      }
+    }
+    const results = planned.map(([rec, props]) => {
+      commitUpdate(state, store, rec, props);
+      return serialize(state, store, rec, {
+        properties: Object.keys(props),
+        history: [],
+        associations: [],
+      });
+    });
+    json(res, missing.length ? 207 : 200, batchBody(startedAt, results, missing, store, 'update'));
+  });
+
+  crm(app, ctx, 'post', `${BASE}/upsert`, objectScope('write'), (req, res) => {
+    const startedAt = new Date().toISOString();
+    const state = ctx.state();
+    const store = storeOf(ctx, req.params.objectType);
+    const planned = inputsOf(req).map((input) => {
+      const idProperty = typeof input.idProperty === 'string' ? input.idProperty : undefined;
+      if (!idProperty)
+        throw validation('Each upsert input needs "idProperty" (a unique property such as email).');
+      const id = String(input.id ?? '');
+      const props = validateProperties(store, input.properties);
+      const rec = lookup(store, id, idProperty);
+      if (rec) checkUnique(store, props, rec);
+      return { rec, props: rec ? props : { ...props, [idProperty]: id }, id };
+    });
+    const results = planned.map(({ rec, props }) => {
+      const isNew = !rec;
+      const target = rec ?? commitCreate(state, store, { props, assocs: [] });
+      if (rec) commitUpdate(state, store, rec, props);
+      return {
+        ...serialize(state, store, target, {
+          properties: Object.keys(props),
+          history: [],
+          associations: [],
+        }),
+        new: isNew,
+      };
+    });
+    json(res, 200, batchBody(startedAt, results, [], store, 'upsert'));
+  });
+
+  crm(app, ctx, 'post', `${BASE}/archive`, objectScope('write'), (req, res) => {
+    const state = ctx.state();
+    const store = storeOf(ctx, req.params.objectType);
+    for (const input of inputsOf(req)) {
+      const rec = lookup(store, String(input.id ?? ''));
+      if (rec) {
+        store.archive(rec, Date.now());
+        state.associations.dropRecord(store.info.name, rec.id);
+      }
+    }
+    res.status(204).end();
+  });
+}

@@ -1,0 +1,91 @@
+/** Route plumbing shared by every /crm handler: faults → auth → rate limit → handler. */
+import { type Express, type Request, type Response } from 'express';
+import { authenticate, type TokenRegistry } from './auth';
+import { sendError, validation } from './errors';
+import { type FaultInjector } from './faults';
+import { type RateLimiter } from './ratelimit';
+import { type PortalState } from './state/portal';
+import { type ObjectStore } from './state/records';
+import { resolveObjectType, type ObjectTypeInfo } from './state/types';
+
+export interface Ctx {
+  state(): PortalState;
+  tokens: TokenRegistry;
+  limiter: RateLimiter;
+  faults: FaultInjector;
+}
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export function crm(
+  app: Express,
+  ctx: Ctx,
+  method: Method,
+  path: string,
+  scopes: (req: Request) => string[],
+  handler: (req: Request, res: Response) => unknown,
+  kind: 'default' | 'search' = 'default',
+): void {
+  app[method](
+    path,
+    ctx.faults.middleware(),
+    authenticate(ctx.tokens, scopes),
+    ctx.limiter.middleware(kind),
+    async (req: Request, res: Response) => {
+      try {
+        await handler(req, res);
+      } catch (e) {
+        sendError(res, e);
+      }
+    },
+  );
+}
+
+export function typeOf(param: string | undefined): ObjectTypeInfo {
+  const t = param === undefined ? undefined : resolveObjectType(param);
+  if (!t) throw validation(`Unable to infer object type from: ${param}`);
+  return t;
+}
+
+export function storeOf(ctx: Ctx, param: string | undefined): ObjectStore {
+  return ctx.state().stores[typeOf(param).name];
+}
+
+export const objectScope =
+  (access: 'read' | 'write', param = 'objectType') =>
+  (req: Request): string[] => {
+    const t = resolveObjectType(String(req.params[param] ?? ''));
+    return t ? [`crm.objects.${t.name}.${access}`] : [];
+  };
+
+export const schemaScope =
+  (access: 'read' | 'write') =>
+  (req: Request): string[] => {
+    const t = resolveObjectType(String(req.params.objectType ?? ''));
+    return t ? [`crm.schemas.${t.name}.${access}`] : [];
+  };
+
+export function json(res: Response, status: number, body: unknown): void {
+  res.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+/** Opaque list cursors: base64url of the next record id. */
+export const encodeCursor = (id: number) => Buffer.from(String(id)).toString('base64url');
+export function decodeCursor(after: unknown): number {
+  if (after === undefined || after === '') return 0;
+  const n = Number(Buffer.from(String(after), 'base64url').toString());
+  if (!Number.isInteger(n) || n < 0)
+    throw validation(`Invalid paging cursor after=${String(after)}`);
+  return n;
+}
+
+export function intParam(v: unknown, name: string, def: number, max: number): number {
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw validation(`${name} must be a positive integer, got ${String(v)}`);
+  if (n > max) throw validation(`${name} may be at most ${max}, got ${n}`);
+  return n;
+}
+
+export const boolParam = (v: unknown) => String(v ?? '').toLowerCase() === 'true';
