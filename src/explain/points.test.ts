@@ -10,8 +10,11 @@ const expl = (base: number, values: number[]): Explanation => ({
   names: values.map((_, i) => `f${i}`),
   data: values.map(() => null),
 });
-const sum = (a: ArrayLike<number>): number =>
-  Array.prototype.reduce.call(a, (s: number, v: number) => s + v, 0) as number;
+const sum = (a: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+};
 
 describe('points on the 0–100 scale', () => {
   it('reproduces the worked example of ml.md §3.4', () => {
