@@ -7,6 +7,7 @@ import { reportErrorAndExit } from './errors';
 
 const COMMANDS: Array<{ register(program: Command): void }> = [
   // one line per command module, e.g. require('./commands/emulator'),
+  require('./commands/emulator'),
   require('./commands/train'),
   require('./commands/demo'),
   require('./commands/pipeline'),

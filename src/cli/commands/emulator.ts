@@ -1,0 +1,73 @@
+/** `leadlens emulator`: the local HubSpot with the demo portal, until SIGINT/SIGTERM. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { startHubSpotEmulator } from '../../../emulator/hubspot';
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}.`);
+  return n;
+};
+
+function rateLimit(v: string): number | null {
+  if (v === 'off') return null;
+  if (v === '100' || v === '190') return Number(v);
+  throw new InvalidArgumentError('use 190 (Pro/Enterprise), 100 (Free/Starter) or off.');
+}
+
+export function register(program: Command): void {
+  program
+    .command('emulator')
+    .description(
+      'Run the local HubSpot API emulator with a seeded demo portal (prints "listening on URL").',
+    )
+    .addOption(
+      new Option('--crm <crm>', 'which CRM to emulate').choices(['hubspot']).default('hubspot'),
+    )
+    .option('--port <port>', 'port on 127.0.0.1 (0 = a free port)', int('--port', 0), 4010)
+    .option('--token <token>', 'bearer token granted every scope', 'local-dev-token')
+    .option('--seed <seed>', 'demo generator seed (same seed → identical portal)', 'demo')
+    .option(
+      '--contacts <n>',
+      'demo contacts to generate (0 = empty portal)',
+      int('--contacts', 0),
+      5000,
+    )
+    .option(
+      '--now <iso>',
+      'generator clock; contacts span the ~18 months before it',
+      '2026-11-01T00:00:00.000Z',
+    )
+    .option('--rate-limit <limit>', 'requests per 10 s: 190, 100 or off', rateLimit, 190)
+    .action(
+      async (o: {
+        port: number;
+        token: string;
+        seed: string;
+        contacts: number;
+        now: string;
+        rateLimit: number | null;
+      }) => {
+        const emu = await startHubSpotEmulator({
+          port: o.port,
+          token: o.token,
+          seed: o.seed,
+          contacts: o.contacts,
+          now: o.now,
+          rateLimit:
+            o.rateLimit === null
+              ? { tenSecondly: null, secondly: null, daily: null }
+              : { tenSecondly: o.rateLimit },
+        });
+        process.stdout.write(`listening on ${emu.url}\n`);
+        const stop = () => {
+          emu.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+    );
+}
