@@ -52,6 +52,7 @@ export function createCaller(deps: CallerDeps): Caller {
         try {
           const res = await fn();
           deps.limiter.observe(res.headers);
+          deps.limiter.succeeded();
           return { status: res.httpStatusCode, data: res.data };
         } catch (e) {
           const failure = asHttpFailure(e);

@@ -74,6 +74,7 @@ export class RateLimiter {
   private searchPausedUntil = 0;
   private dailyExhausted = false;
   private waited = 0;
+  private consecutive = 0;
 
   constructor(opts: RateLimiterOptions = {}) {
     this.max = opts.initialMax ?? 100;
@@ -154,16 +155,26 @@ export class RateLimiter {
       else this.pausedUntil = Math.max(this.pausedUntil, until);
       return;
     }
-    const remaining = Number(headers?.['x-hubspot-ratelimit-remaining']);
-    if (Number.isFinite(remaining) && remaining > 0) {
-      // HubSpot says the window has room: a transient refusal, a short pause is enough.
-      this.pausedUntil = Math.max(this.pausedUntil, this.now() + this.intervalMs / this.budget());
+    const now = this.now();
+    const header = headers?.['x-hubspot-ratelimit-remaining'];
+    const inWindow = this.sends.filter((t) => t > now - this.intervalMs && t <= now).length;
+    const full = (header !== undefined && Number(header) <= 0) || inWindow >= 0.9 * this.budget();
+    if (full) {
+      // The window is full: wait until our oldest send in it has left the window.
+      const oldest = this.sends.find((t) => t > now - this.intervalMs);
+      this.pausedUntil = Math.max(this.pausedUntil, (oldest ?? now) + this.intervalMs);
       return;
     }
-    // The window is full: wait until our oldest send in it has left the window.
-    const oldest = this.sends.find((t) => t > this.now() - this.intervalMs);
-    const until = (oldest ?? this.now()) + this.intervalMs;
-    this.pausedUntil = Math.max(this.pausedUntil, until);
+    // Refused while the window has room (a shared budget, a hiccup): back off briefly and
+    // longer each time in a row, up to a full window.
+    this.consecutive++;
+    const pause = Math.min(this.intervalMs, 250 * 2 ** (this.consecutive - 1));
+    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+  }
+
+  /** A call succeeded: refusals are no longer "in a row". */
+  succeeded(): void {
+    this.consecutive = 0;
   }
 
   private dailyError(): LeadLensError {
