@@ -76,6 +76,14 @@ export function labelsFrom(
       { label, values: distinct.slice(0, 50) },
     );
   }
+  if (distinct.length === 1) {
+    throw new ModelError(
+      'SINGLE_CLASS',
+      `Every known outcome in "${label}" is "${distinct[0]}"; a model needs both converted and not converted leads.`,
+      'Include leads with the other outcome (e.g. a longer time window).',
+      { label, value: distinct[0] },
+    );
+  }
   let positive = opts.positive;
   if (positive !== undefined) {
     if (!distinct.includes(positive)) {
@@ -99,14 +107,6 @@ export function labelsFrom(
       );
     }
     positive = distinct[lower.indexOf(POSITIVE_WORDS[k]!)]!;
-  }
-  if (distinct.length === 1) {
-    throw new ModelError(
-      'SINGLE_CLASS',
-      `Every known outcome in "${label}" is "${distinct[0]}"; a model needs both converted and not converted leads.`,
-      'Include leads with the other outcome (e.g. a longer time window).',
-      { label, value: distinct[0] },
-    );
   }
   return raw.map((v) => (v === null ? null : v === positive ? 1 : 0));
 }

@@ -3,7 +3,7 @@
  * oldest train, the next validate, the newest test; --json prints one JSON object for scripts.
  */
 import fs from 'node:fs';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
 import { readCsvFile, type CsvTable } from '../../crm/csv/read';

@@ -139,22 +139,38 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
     seen.add(name);
   });
   const rows: CsvRow[] = [];
-  const lines: number[] = [];
   for (let k = 1; k < records.length; k++) {
     const rec = records[k]!.record;
     const row: CsvRow = {};
     for (let j = 0; j < width; j++) row[names[j]!] = rec[j]!;
     rows.push(row);
-    // info.lines is the line the record ends on; a record spanning lines starts earlier.
-    lines.push(records[k]!.info.lines - countNewlines(rec));
   }
+  // csv-parse's info.lines counts a CRLF inside quotes twice, so start lines are found here.
+  const starts = recordStartLines(text);
+  const lines =
+    starts.length === records.length ? starts.slice(1) : records.slice(1).map((r) => r.info.lines);
   return { columns: names, rows, delimiter, lines };
 }
 
-function countNewlines(rec: readonly string[]): number {
-  let c = 0;
-  for (const v of rec) for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) === 10) c++;
-  return c;
+/** The 1-based line on which every non-empty record starts (quoted line breaks stay inside). */
+function recordStartLines(text: string): number[] {
+  const starts: number[] = [];
+  let quoted = false;
+  let line = 1;
+  let atStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (atStart && c !== '\n' && c !== '\r') {
+      starts.push(line);
+      atStart = false;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (c === '\n') {
+      line++;
+      if (!quoted) atStart = true;
+    }
+  }
+  return starts;
 }
 
 export function readCsvFile(path: string): CsvTable {
