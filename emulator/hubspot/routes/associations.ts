@@ -193,7 +193,6 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
               'OBJECT_NOT_FOUND',
               `No ${to.singular} is associated with ${from.singular} ${id}.`,
               { fromObjectId: [id] },
-              'crm.associations.NO_ASSOCIATIONS_FOUND',
             ),
           );
         else results.push({ from: { id }, to: list.map(([tid, t]) => toJson(tid, t)) });
