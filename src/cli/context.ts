@@ -1,5 +1,5 @@
 /** Building the deps a CLI command needs from its flags, and the shared output helpers. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { JobResult } from '../contracts/functions';
 import { composeDeps, DEFAULT_DB_FILE, type AppDeps } from '../server/compose';
@@ -31,7 +31,13 @@ export function openDeps(flags: CrmFlags): AppDeps {
   const portal = resolvePortal({ baseUrl: flags.baseUrl, token: flags.token });
   // Logs go to stderr as JSON only when asked; the CLI talks to people through the progress bar.
   const log = createLogger({ level: process.env.LEADLENS_LOG_LEVEL ?? 'warn' });
-  return composeDeps({ baseUrl: portal.baseUrl, token: portal.token, dbFile: flags.db, log });
+  return composeDeps({
+    baseUrl: portal.baseUrl,
+    token: portal.token,
+    dbFile: flags.db,
+    log,
+    now: clockFromEnv(),
+  });
 }
 
 /** A progress line on stderr for a TTY; silent otherwise (CI logs, --json). */
@@ -58,4 +64,18 @@ export function progressReporter(enabled: boolean) {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * LEADLENS_NOW (ISO) pins "now" for reproducible runs: back-scoring as of a date, or comparing
+ * two runs exactly. Unset, the clock is the real one.
+ */
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): (() => number) | undefined {
+  if (!env.LEADLENS_NOW) return undefined;
+  const t = Date.parse(env.LEADLENS_NOW);
+  if (!Number.isFinite(t))
+    throw new Error(
+      `LEADLENS_NOW must be an ISO date-time, got ${JSON.stringify(env.LEADLENS_NOW)}.`,
+    );
+  return () => t;
 }

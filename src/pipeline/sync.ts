@@ -19,9 +19,14 @@ export interface SyncState extends Record<string, unknown> {
   /** The feature spec of this portal, decided from its property metadata at sync start. */
   spec: FeatureSpec | null;
   historyProperties: string[];
-  /** ISO; set for an incremental sync (the start of the last finished sync, minus a margin). */
+  /** ISO; set for an incremental sync (the last sync's high watermark, minus a margin). */
   modifiedSince: string | null;
   startedAt: string;
+  /**
+   * The newest last-modified time seen (the CRM's clock, not ours): the next incremental sync
+   * asks for changes since it, so clock skew between us and the CRM loses nothing.
+   */
+  highWatermark: string | null;
   contacts: number;
   histories: number;
   deals: number;
@@ -36,7 +41,7 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
     name: 'sync',
     init(deps) {
       const last = deps.store.getJob('sync');
-      const lastStart = last?.status === 'done' ? Date.parse(String(last.state.startedAt)) : NaN;
+      const mark = last?.status === 'done' ? Date.parse(String(last.state.highWatermark)) : NaN;
       return {
         phase: 'contacts',
         cursor: null,
@@ -44,10 +49,14 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
         spec: null,
         historyProperties: [],
         modifiedSince:
-          !opts.full && Number.isFinite(lastStart)
-            ? new Date(lastStart - INCREMENTAL_OVERLAP_MS).toISOString()
+          !opts.full && Number.isFinite(mark)
+            ? new Date(mark - INCREMENTAL_OVERLAP_MS).toISOString()
             : null,
         startedAt: new Date(deps.now()).toISOString(),
+        highWatermark:
+          last?.status === 'done' && typeof last.state.highWatermark === 'string'
+            ? last.state.highWatermark
+            : null,
         contacts: 0,
         histories: 0,
         deals: 0,
@@ -77,6 +86,10 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
           });
           const next: SyncState = {
             ...state,
+            highWatermark: page.items.reduce<string | null>(
+              (m, r) => (m === null || Date.parse(r.updatedAt) > Date.parse(m) ? r.updatedAt : m),
+              state.highWatermark,
+            ),
             cursor: page.next,
             phase: page.next ? 'contacts' : 'history',
             contacts: state.contacts + page.items.length,
@@ -100,8 +113,13 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
               return existing ? { ...existing, history: { ...existing.history, ...r.history } } : r;
             });
             store.upsertRecords(merged);
-            // Ids the CRM no longer has are marked too, or they would be asked for forever.
-            store.markHistorySynced(ids, state.startedAt);
+            // Marked with the CRM's own clock: the newest change we just read. Ids the CRM no
+            // longer has are marked too, or they would be asked for forever.
+            const newest = records.reduce(
+              (m, r) => (Date.parse(r.updatedAt) > Date.parse(m) ? r.updatedAt : m),
+              records[0]?.updatedAt ?? state.startedAt,
+            );
+            store.markHistorySynced(ids, newest);
           });
           return { state: next, done: false, progress: `read history of ${next.histories}` };
         }

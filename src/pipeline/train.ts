@@ -68,7 +68,11 @@ export function trainJob(): JobDefinition<TrainState> {
         labels: set.labels,
         times: set.times,
         schema,
-        options: { model: settings.model, seed, referenceTime: at },
+        options: {
+          model: settings.model,
+          seed,
+          tiers: settings.tiers.map((t) => ({ name: t.label, min: t.minScore })),
+        },
       });
 
       const labelled = set.labels.filter((l) => l !== null) as number[];
@@ -77,12 +81,12 @@ export function trainJob(): JobDefinition<TrainState> {
       const recent = created.filter((t) => t > at - 28 * DAY && t <= at).length;
       const report: StoredReport = {
         modelType: result.report.chosen,
-        metrics: result.report.metrics,
-        candidates: result.report.candidates,
+        metrics: { ...(result.report.metrics ?? { auc: null }) },
+        candidates: result.report.candidates.map((c) => ({ ...c })),
         splits: { ...result.report.splits },
         excluded: [
           ...recordFindings.map((f) => ({ ...f })),
-          ...result.report.leakage.map((f) => ({ ...f })),
+          ...result.report.excluded.map((f) => ({ ...f })),
         ],
         featureFields: schema,
         trainingRows: labelled.length,
@@ -105,7 +109,7 @@ export function trainJob(): JobDefinition<TrainState> {
         version: null,
         status,
         modelType: result.report.chosen,
-        auc: result.report.metrics.auc,
+        auc: result.report.metrics?.auc ?? null,
       };
       ctx.commit(next, () => {
         version = store.saveModel({

@@ -27,7 +27,11 @@ export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
 export function composeDeps(opts: ComposeOptions): AppDeps {
   const store = openSqliteStore(opts.dbFile ?? DEFAULT_DB_FILE);
   const log = opts.log ?? createLogger();
-  const crm = createHubSpotCrm({ accessToken: opts.token, basePath: opts.baseUrl, log });
+  const crm = createHubSpotCrm({
+    accessToken: opts.token,
+    basePath: opts.baseUrl,
+    log: (event, fields) => log.info(event, fields),
+  });
   return {
     crm,
     store,

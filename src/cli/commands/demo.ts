@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import { startHubSpotEmulator } from '../../../emulator/hubspot';
 import {
   readReport,

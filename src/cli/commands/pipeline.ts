@@ -3,7 +3,7 @@
  * functions run in HubSpot, call after call, until they finish. `sync`, `writeback`, `status`
  * and `models` run one part each. (`train` and `score` without --csv are in their own files.)
  */
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import type { JobResult } from '../../contracts/functions';
 import {
   makeBudget,

@@ -1,6 +1,6 @@
 /** `leadlens serve`: the express host (functions, webhooks, workflow action, pages). */
 import type { Server } from 'node:http';
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import type { PipelineDeps } from '../../pipeline';
 import { createServer } from '../../server/app';
 import { openDeps, withCrmFlags, type CrmFlags } from '../context';

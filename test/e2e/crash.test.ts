@@ -1,0 +1,139 @@
+/**
+ * Kill `leadlens run` with SIGKILL in the middle of write-back, run it again: the CRM ends as a
+ * clean run leaves it, and no record was ever written two different values.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { runToCompletion } from '../../src/pipeline';
+import {
+  allContacts,
+  depsFor,
+  emulatorJson,
+  startPortal,
+  tempDb,
+  TOKEN,
+  type Emulator,
+} from './helpers';
+
+const ROOT = path.resolve(__dirname, '../..');
+const LEADLENS = [
+  'leadlens_score',
+  'leadlens_tier',
+  'leadlens_factors',
+  'leadlens_reasons',
+  'leadlens_model_version',
+  'leadlens_scored_at',
+  'leadlens_score_change',
+  'leadlens_score_jump',
+];
+type Stats = { byRoute: Record<string, Record<string, number>> };
+type Writes = Record<string, Array<Record<string, string>>>;
+
+async function writesOf(url: string): Promise<Writes> {
+  return (await emulatorJson<{ writes: Writes }>(url, '/__emulator/writes?objectType=contacts'))
+    .writes;
+}
+
+function cli(url: string, db: string, now: number) {
+  return spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/leadlens.js'),
+      'run',
+      '--base-url',
+      url,
+      '--token',
+      TOKEN,
+      '--db',
+      db,
+      '--json',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LEADLENS_NOW: new Date(now).toISOString() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+}
+
+function batchUpdates(stats: Stats): number {
+  return Object.entries(stats.byRoute)
+    .filter(([route]) => route.startsWith('POST') && route.endsWith('/batch/update'))
+    .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+}
+
+describe('crash in the middle of write-back', () => {
+  let killed: Emulator;
+  let clean: Emulator;
+  const now = Date.now() + 3_600_000;
+
+  beforeAll(async () => {
+    [killed, clean] = await Promise.all([startPortal(1200, 'crash'), startPortal(1200, 'crash')]);
+  });
+  afterAll(async () => {
+    await Promise.all([killed?.close(), clean?.close()]);
+  });
+
+  it('resumes to the same CRM state as a clean run, never writing a record two values', async () => {
+    const db = tempDb('crash');
+    // Slow every call down so the kill lands inside write-back, not after it.
+    await emulatorJson(killed.url, '/__emulator/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 60 }),
+    });
+    const child = cli(killed.url, db, now);
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    let updates = 0;
+    for (let i = 0; i < 3000 && updates < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      updates = batchUpdates(await emulatorJson<Stats>(killed.url, '/__emulator/stats'));
+    }
+    expect(updates).toBeGreaterThanOrEqual(3);
+    child.kill('SIGKILL');
+    await exited;
+    await emulatorJson(killed.url, '/__emulator/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 0 }),
+    });
+
+    // Resume with the same command.
+    const again = cli(killed.url, db, now);
+    let out = '';
+    again.stdout.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(JSON.parse(out).status).toBe('done');
+
+    // A clean run on an identical portal.
+    const deps = depsFor(clean.url, tempDb('clean'), now);
+    try {
+      expect((await runToCompletion(deps, { retrain: 'auto' })).status).toBe('done');
+    } finally {
+      deps.close();
+    }
+
+    const props = ['lifecyclestage', ...LEADLENS];
+    const a = await allContacts(killed.url, props);
+    const b = await allContacts(clean.url, props);
+    expect(a.length).toBe(b.length);
+    expect(a.filter((c) => c.properties.leadlens_score !== null).length).toBeGreaterThan(300);
+    expect(a).toEqual(b);
+
+    // No record was written two different values for the same property.
+    const writes = await writesOf(killed.url);
+    for (const [id, sets] of Object.entries(writes)) {
+      const seen: Record<string, string> = {};
+      for (const set of sets) {
+        for (const [k, v] of Object.entries(set)) {
+          if (!k.startsWith('leadlens_')) continue;
+          if (k in seen) expect(`${id}.${k}=${v}`).toBe(`${id}.${k}=${seen[k]}`);
+          seen[k] = v;
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/** Shared set-up of the end-to-end tests: an emulator, a fresh SQLite file, pinned time. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@hubspot/api-client';
+import { startHubSpotEmulator } from '../../emulator/hubspot';
+import { silentLogger } from '../../src/pipeline';
+import { composeDeps, type AppDeps } from '../../src/server/compose';
+
+export const TOKEN = 'e2e-token';
+
+export type Emulator = Awaited<ReturnType<typeof startHubSpotEmulator>>;
+
+export async function startPortal(contacts: number, seed = 'e2e'): Promise<Emulator> {
+  return startHubSpotEmulator({
+    port: 0,
+    token: TOKEN,
+    seed,
+    contacts,
+    rateLimit: { tenSecondly: null, secondly: null, daily: null },
+  });
+}
+
+export function tempDb(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `leadlens-${name}-`));
+  return path.join(dir, 'leadlens.db');
+}
+
+/** Deps against `url` with time pinned at `now` (an hour ahead: after every real write). */
+export function depsFor(url: string, dbFile: string, now: number): AppDeps {
+  return composeDeps({ baseUrl: url, token: TOKEN, dbFile, log: silentLogger, now: () => now });
+}
+
+export function sdk(url: string): Client {
+  return new Client({ accessToken: TOKEN, basePath: url, numberOfApiCallRetries: 0 });
+}
+
+export interface ContactState {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+/** Every contact with the given properties, paged through the real SDK. */
+export async function allContacts(url: string, properties: string[]): Promise<ContactState[]> {
+  const client = sdk(url);
+  const out: ContactState[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await client.crm.contacts.basicApi.getPage(100, after, properties);
+    for (const r of page.results) out.push({ id: r.id, properties: r.properties });
+    after = page.paging?.next?.after;
+    if (!after) return out;
+  }
+}
+
+export async function emulatorJson<T>(
+  url: string,
+  pathAndQuery: string,
+  init?: RequestInit,
+): Promise<T> {
+  const res = await fetch(`${url}${pathAndQuery}`, init);
+  if (!res.ok) throw new Error(`${pathAndQuery}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
