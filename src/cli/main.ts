@@ -9,6 +9,7 @@ const COMMANDS: Array<{ register(program: Command): void }> = [
   // one line per command module, e.g. require('./commands/emulator'),
   require('./commands/emulator'),
   require('./commands/train'),
+  require('./commands/score'),
   require('./commands/demo'),
   require('./commands/pipeline'),
   require('./commands/serve'),

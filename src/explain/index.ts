@@ -8,12 +8,12 @@ import { assertAdditive, ExplainError, groupColumns, type Explanation } from './
 import { linearShap } from './linear';
 import { toPoints } from './points';
 import { makeFactor, topFactors, type FactorLike } from './reasons';
-import { treeShap } from './treeshap';
+import { ensembleBase, treeShap } from './treeshap';
 
 export { assertAdditive, ExplainError, isExplainError, type Explanation } from './explanation';
 export { toPoints, largestRemainder, type Points } from './points';
 export { topFactors, reasonText, formatPoints, type FactorLike } from './reasons';
-export { treeShap } from './treeshap';
+export { ensembleBase, treeShap } from './treeshap';
 export { linearShap } from './linear';
 
 /** Additivity tolerance: relative to max(1, |f|); float64 sums over ≤ thousands of terms. */
@@ -80,8 +80,12 @@ function columnShap(model: FittedModel, X: EncodedMatrix): { base: number; phi: 
  * One additive Explanation per row, grouped per source field. Every explanation is checked
  * against the model's own margin; a mismatch throws rather than showing wrong reasons.
  */
-export function explainRows(model: FittedModel, rows: readonly RawRow[]): Explanation[] {
-  const X = model.encoder.transform(rows);
+export function explainRows(
+  model: FittedModel,
+  rows: readonly RawRow[],
+  opts: { referenceTime?: number } = {},
+): Explanation[] {
+  const X = model.encoder.transform(rows, opts);
   const f = model.margin(X);
   const { base, phi } = columnShap(model, X);
   const { fieldOfColumn, missingColumn } = columnsByField(model);
@@ -106,12 +110,29 @@ export function explainRows(model: FittedModel, rows: readonly RawRow[]): Explan
 }
 
 export interface ExplainedRow {
+  /** Calibrated probability of the row. */
   probability: number;
+  /** Displayed score and baseline (integers, 0–100); base + Σ all points = score. */
   score: number;
   base: number;
+  /** The top factors, strongest first. */
   factors: FactorLike[];
-  /** All factors, strongest first (top ones included). */
+  /** Points of every factor not in `factors`. */
   otherPoints: number;
+}
+
+/**
+ * φ₀ of the model — the expected margin its explanations start from — without explaining any
+ * row: f(E[x]) for logistic regression, the cover-weighted tree expectation for trees.
+ */
+export function explanationBase(model: FittedModel): number {
+  const core = model.core;
+  if (core.kind === 'logistic') {
+    let b = core.intercept;
+    for (let j = 0; j < core.coef.length; j++) b += core.coef[j] * model.backgroundMean[j];
+    return b;
+  }
+  return ensembleBase(core.ensemble);
 }
 
 /** Points and reasons of one explanation, with the top `k` factors. */

@@ -15,6 +15,18 @@ function childFractions(t: FlatTree, j: number): [number, number] {
   return s > 0 ? [ra / s, rb / s] : [0.5, 0.5];
 }
 
+/** childFractions for every node, indexed by the child. */
+function childShares(t: FlatTree): Float64Array {
+  const frac = new Float64Array(t.left.length);
+  for (let j = 0; j < t.left.length; j++) {
+    if (t.left[j] === -1) continue;
+    const [fa, fb] = childFractions(t, j);
+    frac[t.left[j]] = fa;
+    frac[t.right[j]] = fb;
+  }
+  return frac;
+}
+
 /** E[tree output] under the cover distribution: the tree's share of the base value. */
 export function treeExpectation(t: FlatTree): number {
   // Children always follow their parent, so one backward pass suffices.
@@ -56,6 +68,13 @@ class PathBuffer {
   }
 }
 
+// 1/k for small k: the path loops multiply instead of dividing (a division costs ~10 adds).
+let INV = inverses(64);
+
+function inverses(size: number): Float64Array {
+  return Float64Array.from({ length: size }, (_, k) => (k === 0 ? 0 : 1 / k));
+}
+
 function extend(
   P: PathBuffer,
   at: number,
@@ -69,9 +88,11 @@ function extend(
   zero[at + depth] = pz;
   one[at + depth] = po;
   w[at + depth] = depth === 0 ? 1 : 0;
+  const inv = INV[depth + 1];
   for (let i = depth - 1; i >= 0; i--) {
-    w[at + i + 1] += (po * w[at + i] * (i + 1)) / (depth + 1);
-    w[at + i] = (pz * w[at + i] * (depth - i)) / (depth + 1);
+    const wi = w[at + i];
+    w[at + i + 1] += po * wi * (i + 1) * inv;
+    w[at + i] = pz * wi * (depth - i) * inv;
   }
 }
 
@@ -79,15 +100,20 @@ function unwind(P: PathBuffer, at: number, depth: number, k: number): void {
   const { feat, zero, one, w } = P;
   const o = one[at + k];
   const z = zero[at + k];
-  let next = w[at + depth];
-  for (let i = depth - 1; i >= 0; i--) {
-    if (o !== 0) {
+  const d1 = depth + 1;
+  const inv = INV[d1];
+  if (o !== 0) {
+    const c = d1 / o;
+    let next = w[at + depth];
+    for (let i = depth - 1; i >= 0; i--) {
       const t = w[at + i];
-      w[at + i] = (next * (depth + 1)) / ((i + 1) * o);
-      next = t - (w[at + i] * z * (depth - i)) / (depth + 1);
-    } else {
-      w[at + i] = (w[at + i] * (depth + 1)) / (z * (depth - i));
+      const wi = next * c * INV[i + 1];
+      w[at + i] = wi;
+      next = t - wi * z * (depth - i) * inv;
     }
+  } else {
+    const c = d1 / z;
+    for (let i = depth - 1; i >= 0; i--) w[at + i] = w[at + i] * c * INV[depth - i];
   }
   for (let i = k; i < depth; i++) {
     feat[at + i] = feat[at + i + 1];
@@ -96,26 +122,33 @@ function unwind(P: PathBuffer, at: number, depth: number, k: number): void {
   }
 }
 
+/** Σ of the path weights with element k unwound, without modifying the path. */
 function unwoundSum(P: PathBuffer, at: number, depth: number, k: number): number {
   const { zero, one, w } = P;
   const o = one[at + k];
   const z = zero[at + k];
-  let next = w[at + depth];
+  const d1 = depth + 1;
   let total = 0;
-  for (let i = depth - 1; i >= 0; i--) {
-    if (o !== 0) {
-      const t = (next * (depth + 1)) / ((i + 1) * o);
+  if (o !== 0) {
+    const c = d1 / o;
+    const zi = z * INV[d1];
+    let next = w[at + depth];
+    for (let i = depth - 1; i >= 0; i--) {
+      const t = next * c * INV[i + 1];
       total += t;
-      next = w[at + i] - (t * z * (depth - i)) / (depth + 1);
-    } else if (z !== 0) {
-      total += (w[at + i] * (depth + 1)) / (z * (depth - i));
+      next = w[at + i] - t * zi * (depth - i);
     }
+  } else if (z !== 0) {
+    const c = d1 / z;
+    for (let i = depth - 1; i >= 0; i--) total += w[at + i] * c * INV[depth - i];
   }
   return total;
 }
 
 interface Walk {
   t: FlatTree;
+  /** Per node: its share of its parent's cover (precomputed once per tree). */
+  frac: Float64Array;
   data: Float64Array;
   n: number;
   row: number;
@@ -137,35 +170,38 @@ function recurse(
 ): void {
   const { t, P } = W;
   const at = parentAt + depth + 1;
-  // Copy the parent's path into this level's slice (the EXTEND works on a copy).
-  P.feat.copyWithin(at, parentAt, parentAt + depth + 1);
-  P.zero.copyWithin(at, parentAt, parentAt + depth + 1);
-  P.one.copyWithin(at, parentAt, parentAt + depth + 1);
-  P.w.copyWithin(at, parentAt, parentAt + depth + 1);
+  // Copy the parent's path into this level's slice (the EXTEND works on a copy); a plain loop
+  // beats copyWithin for these few elements.
+  const { feat, zero, one, w } = P;
+  for (let k = 0; k <= depth; k++) {
+    feat[at + k] = feat[parentAt + k];
+    zero[at + k] = zero[parentAt + k];
+    one[at + k] = one[parentAt + k];
+    w[at + k] = w[parentAt + k];
+  }
   extend(P, at, depth, pz, po, pi);
   if (t.left[j] === -1) {
     const v = t.value[j] * W.scale;
     for (let i = 1; i <= depth; i++) {
-      const w = unwoundSum(P, at, depth, i);
-      W.phi[W.phiAt + P.feat[at + i]] += w * (P.one[at + i] - P.zero[at + i]) * v;
+      const u = unwoundSum(P, at, depth, i);
+      W.phi[W.phiAt + feat[at + i]] += u * (one[at + i] - zero[at + i]) * v;
     }
     return;
   }
   const d = t.feature[j];
   const x = W.data[d * W.n + W.row];
   const goLeft = x !== x ? t.defaultLeft[j] === 1 : W.lt ? x < t.threshold[j] : x <= t.threshold[j];
-  const [fa, fb] = childFractions(t, j);
   const hot = goLeft ? t.left[j] : t.right[j];
   const cold = goLeft ? t.right[j] : t.left[j];
-  const hotFrac = goLeft ? fa : fb;
-  const coldFrac = goLeft ? fb : fa;
+  const hotFrac = W.frac[hot];
+  const coldFrac = W.frac[cold];
   let iz = 1;
   let io = 1;
   let k = 1;
-  while (k <= depth && P.feat[at + k] !== d) k++;
+  while (k <= depth && feat[at + k] !== d) k++;
   if (k <= depth) {
-    iz = P.zero[at + k];
-    io = P.one[at + k];
+    iz = zero[at + k];
+    io = one[at + k];
     unwind(P, at, depth, k);
     depth -= 1;
   }
@@ -181,21 +217,29 @@ export interface TreeShapResult {
   phi: Float64Array;
 }
 
+/** φ₀ of an ensemble: its expected output under the cover distribution. */
+export function ensembleBase(e: TreeEnsemble): number {
+  const scale = e.aggregate === 'mean' && e.trees.length > 0 ? 1 / e.trees.length : 1;
+  let base = e.baseMargin;
+  for (const t of e.trees) base += treeExpectation(t) * scale;
+  return base;
+}
+
 /** SHAP values of every row of X for every encoded column; base + Σφ = ensemble output. */
 export function treeShap(e: TreeEnsemble, X: EncodedMatrix): TreeShapResult {
   const { n, data } = X;
   const p = e.nFeatures;
   const scale = e.aggregate === 'mean' && e.trees.length > 0 ? 1 / e.trees.length : 1;
-  let base = e.baseMargin;
+  const base = ensembleBase(e);
   let maxDepth = 0;
-  for (const t of e.trees) {
-    base += treeExpectation(t) * scale;
-    maxDepth = Math.max(maxDepth, treeDepth(t));
-  }
+  for (const t of e.trees) maxDepth = Math.max(maxDepth, treeDepth(t));
+  if (maxDepth + 3 > INV.length) INV = inverses(2 * maxDepth + 3);
   const phi = new Float64Array(n * p);
   const P = new PathBuffer(maxDepth);
+  const fracs = e.trees.map(childShares);
   const W: Walk = {
     t: e.trees[0],
+    frac: fracs[0],
     data,
     n,
     row: 0,
@@ -208,9 +252,11 @@ export function treeShap(e: TreeEnsemble, X: EncodedMatrix): TreeShapResult {
   for (let i = 0; i < n; i++) {
     W.row = i;
     W.phiAt = i * p;
-    for (const t of e.trees) {
+    for (let k = 0; k < e.trees.length; k++) {
+      const t = e.trees[k];
+      if (t.left[0] === -1) continue; // a single leaf only shifts the base
       W.t = t;
-      if (t.left[0] === -1) continue; // a stump-less tree only shifts the base
+      W.frac = fracs[k];
       recurse(W, 0, 0, 0, 1, 1, -1);
     }
   }

@@ -72,8 +72,11 @@ export interface FieldInfo {
 export interface FittedEncoderLike {
   readonly fields: readonly FieldInfo[];
   readonly columns: readonly ColumnInfo[];
-  /** Encode rows with the fitted statistics; unseen categories go to "other". */
-  transform(rows: readonly RawRow[]): EncodedMatrix;
+  /**
+   * Encode rows with the fitted statistics; unseen categories go to "other". Dates become ages
+   * relative to `referenceTime` (epoch ms; the encoder's own reference when absent).
+   */
+  transform(rows: readonly RawRow[], opts?: { referenceTime?: number }): EncodedMatrix;
 }
 
 /**

@@ -1,0 +1,153 @@
+/**
+ * `leadlens score`: score a CSV with a saved model, one JSON object per row (JSON Lines), with
+ * the top factors behind each score when --explain is given. Points of all factors add up to
+ * score − base; --top only limits how many are printed.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { LeadLensError } from '../../contracts/errors';
+import { readCsvFile } from '../../crm/csv/read';
+import { describeExplanation, explainRows, explanationBase } from '../../explain';
+import { loadModel, type Model } from '../../model';
+
+const OptionsSchema = z.object({
+  model: z.string().min(1),
+  csv: z.string().min(1),
+  id: z.string().min(1).optional(),
+  explain: z.boolean().optional(),
+  top: z.coerce.number().int().min(0).max(100),
+  out: z.string().min(1).optional(),
+});
+type ScoreOptions = z.infer<typeof OptionsSchema>;
+
+/** Rows are scored in chunks so a large file never holds all explanations at once. */
+const CHUNK = 2000;
+
+export interface ScoredLine {
+  id: string | number;
+  probability: number;
+  score: number;
+  base: number;
+  factors?: Array<{ field: string; value: string | null; points: number; logOdds: number }>;
+}
+
+function readModel(path: string): Model {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new LeadLensError(
+      'INPUT_INVALID',
+      `Cannot read the model file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}.`,
+      {
+        hint: 'Pass the file written by `leadlens train --out`.',
+        cause: e,
+      },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new LeadLensError('INPUT_INVALID', `The model file ${path} is not JSON.`, {
+      hint: 'Pass the file written by `leadlens train --out`.',
+      cause: e,
+    });
+  }
+  return loadModel(json);
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** Score (and explain) rows; pure apart from the model, so tests can call it directly. */
+export function scoreRows(
+  model: Model,
+  rows: ReadonlyArray<Record<string, string>>,
+  ids: ReadonlyArray<string | number>,
+  opts: { explain: boolean; top: number },
+): ScoredLine[] {
+  if (opts.explain) {
+    return explainRows(model, rows).map((expl, i) => {
+      const d = describeExplanation(model, expl, opts.top);
+      return {
+        id: ids[i],
+        probability: round6(d.probability),
+        score: d.score,
+        base: d.base,
+        factors: d.factors.map((f) => ({
+          field: f.field,
+          value: f.value,
+          points: f.points,
+          logOdds: round6(f.logOdds),
+        })),
+      };
+    });
+  }
+  const base = Math.round(100 * model.calibrate(explanationBase(model)));
+  const m = model.margin(model.encoder.transform(rows));
+  return rows.map((_, i) => {
+    const p = model.calibrate(m[i]);
+    return { id: ids[i], probability: round6(p), score: Math.round(100 * p), base };
+  });
+}
+
+function run(o: ScoreOptions): void {
+  const model = readModel(o.model);
+  const table = readCsvFile(o.csv);
+  if (o.id !== undefined && !table.columns.includes(o.id)) {
+    throw new LeadLensError('INPUT_INVALID', `The --id column "${o.id}" is not in the CSV.`, {
+      hint: `Columns found: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}.`,
+    });
+  }
+  const fd = o.out ? fs.openSync(o.out, 'w') : 1;
+  try {
+    for (let start = 0; start < table.rows.length; start += CHUNK) {
+      const rows = table.rows.slice(start, start + CHUNK);
+      const ids = rows.map((r, k) => (o.id !== undefined ? (r[o.id] ?? '') : start + k + 1));
+      const lines = scoreRows(model, rows, ids, { explain: o.explain === true, top: o.top });
+      try {
+        fs.writeSync(fd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      } catch (e) {
+        // `leadlens score … | head` closes the pipe early: that is the reader's choice, not an error.
+        if (fd === 1 && (e as NodeJS.ErrnoException).code === 'EPIPE') return;
+        throw e;
+      }
+    }
+  } finally {
+    if (fd !== 1) fs.closeSync(fd);
+  }
+  if (o.out) process.stderr.write(`Scored ${table.rows.length} rows into ${o.out}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('score')
+    .description(
+      'Score a CSV with a saved model: one JSON object per row { id, probability, score, base, factors }.',
+    )
+    .requiredOption('--model <file>', 'model JSON written by `leadlens train --out`')
+    .requiredOption('--csv <file>', 'CSV export to score (`,` `;` or tab, quotes, BOM handled)')
+    .option('--id <column>', 'column to use as the id (default: the 1-based row number)')
+    .option('--explain', 'add the top factors (field, value, points, logOdds) behind each score')
+    .option(
+      '--top <k>',
+      'how many factors to print with --explain (strongest positives and negatives)',
+      '6',
+    )
+    .option('--out <file.jsonl>', 'write JSON Lines to this file instead of stdout')
+    .action((raw: Record<string, unknown>) => {
+      const parsed = OptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new LeadLensError(
+          'INPUT_INVALID',
+          `Option --${issue.path.join('.')} is invalid: ${issue.message}.`,
+          {
+            hint: 'See `leadlens score --help`.',
+          },
+        );
+      }
+      run(parsed.data);
+    });
+}
