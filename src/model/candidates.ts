@@ -56,8 +56,11 @@ const logistic: Candidate = {
   missing: 'impute',
   tune(Xtr, ytr, Xva, yva, s) {
     let best: { C: number; loss: number; core: ModelCore; m: Float64Array } | undefined;
-    for (const C of s.cGrid) {
-      const fit = fitLogistic(Xtr, ytr, { l2: 1 / C, classWeight: s.classWeight });
+    let prev: { coef: Float64Array; intercept: number } | undefined;
+    // Ascending C, each fit warm-started from the previous (more regularised) solution.
+    for (const C of [...s.cGrid].sort((a, b) => a - b)) {
+      const fit = fitLogistic(Xtr, ytr, { l2: 1 / C, classWeight: s.classWeight, init: prev });
+      prev = fit;
       const m = linearPredictor(Xva, fit.coef, fit.intercept);
       const loss = logLoss(yva, Float64Array.from(m, sigmoid));
       // Log loss picks C (a proper score); the first (strongest L2) wins ties.
@@ -68,7 +71,12 @@ const logistic: Candidate = {
     return { core: best!.core, validMargin: best!.m, chosen: { C: best!.C }, output: 'logit' };
   },
   refit(X, y, tuned, s) {
-    const fit = fitLogistic(X, y, { l2: 1 / tuned.chosen.C!, classWeight: s.classWeight });
+    const start = tuned.core.kind === 'logistic' ? tuned.core : undefined;
+    const fit = fitLogistic(X, y, {
+      l2: 1 / tuned.chosen.C!,
+      classWeight: s.classWeight,
+      init: start,
+    });
     return { kind: 'logistic', coef: fit.coef, intercept: fit.intercept };
   },
 };

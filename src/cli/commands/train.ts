@@ -144,7 +144,7 @@ export function register(program: Command): void {
   program
     .command('train')
     .description(
-      'Train a lead-scoring model from a CSV export: rows ordered by --time (or file order), the oldest 60 % train, the next 20 % choose settings and calibrate, the newest 20 % are the test the metrics come from. Fields that leak the outcome are flagged and left out.',
+      'Train a lead-scoring model from a CSV export: rows ordered by --time (or file order), the oldest 60 % train, the next 20 % choose the model, its settings and calibration (then it is refit on both), the newest 20 % are the test the metrics come from. Fields that leak the outcome are flagged and left out.',
     )
     .requiredOption(
       '--csv <file>',
