@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseCsv } from '../../crm/csv/read';
+import { labelsFrom, trainModel } from '../../model';
+import { buildProgram } from '../main';
+
+/** A small synthetic export: the score must follow "Source" and "Visits", with a placeholder. */
+function csv(n: number, seed: number): string {
+  let s = seed;
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const lines = ['Lead Id;Source;Visits;Converted'];
+  for (let i = 0; i < n; i++) {
+    const source = ['Reference', 'Google', 'Select', 'Olark'][Math.floor(rnd() * 4)];
+    const visits = Math.floor(rnd() * 10);
+    const p = 1 / (1 + Math.exp(-(-1.5 + (source === 'Reference' ? 2.5 : 0) + 0.25 * visits)));
+    lines.push(`L${i};${source};${visits};${rnd() < p ? 1 : 0}`);
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+describe('leadlens score', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-score-'));
+  const modelFile = path.join(dir, 'model.json');
+  const csvFile = path.join(dir, 'leads.csv');
+  const outFile = path.join(dir, 'scores.jsonl');
+  beforeAll(() => {
+    const table = parseCsv(csv(1500, 1));
+    const { artifact } = trainModel({
+      rows: table.rows,
+      labels: labelsFrom(table.rows, 'Converted'),
+      options: { model: 'logistic', exclude: ['Lead Id'] },
+    });
+    fs.writeFileSync(modelFile, JSON.stringify(artifact));
+    fs.writeFileSync(csvFile, csv(50, 2));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (...args: string[]): Promise<unknown> =>
+    buildProgram()
+      .exitOverride()
+      .parseAsync(['node', 'leadlens', 'score', ...args]);
+
+  it('writes one JSON object per row with ids, scores and factors that add up', async () => {
+    await run(
+      '--model',
+      modelFile,
+      '--csv',
+      csvFile,
+      '--id',
+      'Lead Id',
+      '--explain',
+      '--top',
+      '10',
+      '--out',
+      outFile,
+    );
+    const lines = fs
+      .readFileSync(outFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(50);
+    expect(lines[0].id).toBe('L0');
+    for (const l of lines) {
+      expect(Object.keys(l).sort()).toEqual(['base', 'factors', 'id', 'probability', 'score']);
+      expect(l.score).toBe(Math.round(100 * l.probability));
+      const pts = l.factors.reduce((s: number, f: { points: number }) => s + f.points, 0);
+      // Only two fields: with --top 10 every factor is shown, so they sum to score − base.
+      expect(l.base + pts).toBe(l.score);
+      for (const f of l.factors)
+        expect(Object.keys(f).sort()).toEqual(['field', 'logOdds', 'points', 'value']);
+    }
+    const ref = lines.find((l) =>
+      l.factors.some((f: { value: string }) => f.value === 'Reference'),
+    );
+    expect(ref.factors.find((f: { field: string }) => f.field === 'Source').points).toBeGreaterThan(
+      0,
+    );
+    const sel = lines.find((l) =>
+      l.factors.some(
+        (f: { field: string; value: null }) => f.field === 'Source' && f.value === null,
+      ),
+    );
+    expect(sel).toBeDefined();
+  });
+
+  it('numbers rows from 1 without --id and omits factors without --explain', async () => {
+    await run('--model', modelFile, '--csv', csvFile, '--out', outFile);
+    const lines = fs
+      .readFileSync(outFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id).slice(0, 3)).toEqual([1, 2, 3]);
+    expect(lines[0].factors).toBeUndefined();
+  });
+
+  it('names a missing --id column and an unreadable model', async () => {
+    await expect(run('--model', modelFile, '--csv', csvFile, '--id', 'Nope')).rejects.toThrow(
+      /--id column "Nope"/,
+    );
+    await expect(run('--model', path.join(dir, 'none.json'), '--csv', csvFile)).rejects.toThrow(
+      /Cannot read the model file/,
+    );
+  });
+});
