@@ -120,7 +120,8 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       truths.set(rec.id, plan.truth);
       tally(summary, plan);
       if (!plan.truth.customerAtAsOf)
-        scores.push([rec.id, plan.hubspotScore, Date.parse(plan.truth.asOf)]);
+        // Never after the generator clock: nothing in the portal may be modified in its future.
+        scores.push([rec.id, plan.hubspotScore, Math.min(Date.parse(plan.truth.asOf), now)]);
       if (plan.deal)
         children.push({ kind: 'deals', plan: plan.deal, contactId: rec.id, companyId });
       if (plan.lead)

@@ -226,6 +226,40 @@ const LEAD: Seed[] = [
   ['hs_lastmodifieddate', 'datetime', 'lead_information', 'rc'],
   ['hs_object_id', 'number', 'lead_information', 'rc'],
 ];
+/** HubSpot's own labels for the standard properties (reasons on the card quote them). */
+const LABELS: Record<string, string> = {
+  email: 'Email',
+  firstname: 'First Name',
+  lastname: 'Last Name',
+  jobtitle: 'Job Title',
+  company: 'Company Name',
+  industry: 'Industry',
+  country: 'Country/Region',
+  numemployees: 'Number of Employees',
+  lifecyclestage: 'Lifecycle Stage',
+  hs_lead_status: 'Lead Status',
+  hs_analytics_source: 'Original Source',
+  hs_analytics_num_page_views: 'Number of Pageviews',
+  hs_analytics_num_visits: 'Number of Sessions',
+  hs_analytics_last_visit_timestamp: 'Last Session Date',
+  hs_email_open: 'Marketing emails opened',
+  hs_email_click: 'Marketing emails clicked',
+  hs_email_delivered: 'Marketing emails delivered',
+  hs_email_bounce: 'Marketing emails bounced',
+  num_conversion_events: 'Number of Form Submissions',
+  num_associated_deals: 'Number of Associated Deals',
+  notes_last_contacted: 'Last Contacted',
+  hs_predictivecontactscore_v2: 'Likelihood to close',
+  hs_predictivescoringtier: 'Contact priority',
+  pricing_page_views: 'Pricing page views',
+  demo_requested: 'Demo requested',
+  web_sessions_total: 'Web sessions (total)',
+  onboarding_status: 'Onboarding status',
+  contract_signed_date: 'Contract signed date',
+  createdate: 'Create Date',
+  lastmodifieddate: 'Last Modified Date',
+};
+
 const SEEDS: Record<ObjectTypeName, Seed[]> = {
   contacts: CONTACT,
   companies: COMPANY,
@@ -286,7 +320,7 @@ export class Schema {
         );
       this.add({
         name,
-        label: humanize(name),
+        label: LABELS[name] ?? humanize(name),
         type: ptype,
         fieldType: defaultFieldType(ptype),
         groupName: group,
