@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
 import { readCsvFile, type CsvTable } from '../../crm/csv/read';
 import { labelsFrom, trainModel, type TrainReport } from '../../model';
+import { makeBudget, runJob, trainJob } from '../../pipeline';
+import { DEFAULT_DB_FILE } from '../../server/compose';
+import { openDeps, printJson, type CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
   csv: z.string().min(1),
@@ -144,15 +147,12 @@ export function register(program: Command): void {
   program
     .command('train')
     .description(
-      'Train a lead-scoring model from a CSV export: rows ordered by --time (or file order), the oldest 60 % train, the next 20 % choose the model, its settings and calibration (then it is refit on both), the newest 20 % are the test the metrics come from. Fields that leak the outcome are flagged and left out.',
+      'Without --csv: train on the contacts synced from the CRM (point-in-time features, time split, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export: rows ordered by --time (or file order), the oldest 60 % train, the next 20 % choose the model, its settings and calibration (then it is refit on both), the newest 20 % are the test the metrics come from. Fields that leak the outcome are flagged and left out.',
     )
-    .requiredOption(
-      '--csv <file>',
-      'CSV file (delimiter , ; or tab detected; header line required)',
-    )
-    .requiredOption(
+    .option('--csv <file>', 'CSV file (delimiter , ; or tab detected; header line required)')
+    .option(
       '--label <column>',
-      'column saying whether the lead converted (empty = outcome unknown, left out)',
+      'with --csv: column saying whether the lead converted (empty = outcome unknown, left out)',
     )
     .option(
       '--positive <value>',
@@ -175,5 +175,26 @@ export function register(program: Command): void {
       'print metrics, chosen model, split sizes and leakage findings as one JSON object',
     )
     .option('--seed <n>', 'random seed (same seed, same model)', '1')
-    .action((opts: Record<string, unknown>) => runTrain(opts));
+    .option('--base-url <url>', 'without --csv: CRM API base URL (default: hubspot.config.yml)')
+    .option('--token <token>', 'without --csv: private app access token')
+    .option('--db <file>', 'without --csv: SQLite state file', DEFAULT_DB_FILE)
+    .action(async (opts: Record<string, unknown>) => {
+      if (opts.csv !== undefined) return runTrain(opts);
+      await trainFromCrm(opts as CrmFlags);
+    });
+}
+
+/** `leadlens train` without --csv: the pipeline's train job on the synced CRM mirror. */
+async function trainFromCrm(flags: CrmFlags): Promise<void> {
+  const deps = openDeps(flags);
+  try {
+    const res = await runJob(deps, trainJob(), {
+      budget: makeBudget(Infinity, deps.now),
+      restart: true,
+    });
+    if (flags.json) printJson({ status: res.status, ...res.summary });
+    else process.stdout.write(`${res.progress}\n`);
+  } finally {
+    deps.close();
+  }
 }
