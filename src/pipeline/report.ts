@@ -24,8 +24,14 @@ export const StoredReportSchema = z
     splits: z.object({ train: z.number(), valid: z.number(), test: z.number() }).passthrough(),
     /** Fields left out, with why: leakage, near-duplicates, post-conversion properties. */
     excluded: z.array(FindingSchema),
+    /** With `source`: scoring rebuilds engineered signals instead of reading properties. */
     featureFields: z.array(
-      z.object({ name: z.string(), label: z.string(), type: z.string() }).passthrough(),
+      z.object({
+        name: z.string(),
+        label: z.string(),
+        type: z.enum(['number', 'category', 'bool', 'date', 'multi']),
+        source: z.enum(['property', 'engineered']),
+      }),
     ),
     trainingRows: z.number(),
     conversionRate: z.number(),

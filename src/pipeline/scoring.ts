@@ -11,6 +11,7 @@ import { describeExplanation, explainRows } from '../explain';
 import { snapshot, type FeatureSpec } from '../features';
 import { loadModel, type FittedModel } from '../model';
 import type { ScoreRow, StoredModel, StoredObjectType, StorePort } from '../store/port';
+import { readReport } from './report';
 
 export interface LoadedModel {
   version: number;
@@ -35,14 +36,20 @@ export function loaded(stored: StoredModel): LoadedModel {
   const key = `${stored.version}:${stored.trainedAt}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const report = JSON.parse(stored.report) as { featureFields: FeatureSpec['fields'] };
+  const report = readReport(stored);
+  if (!report) {
+    throw new LeadLensError(
+      'STORE_ERROR',
+      `Model v${stored.version} has no readable training report.`,
+      {
+        hint: 'Retrain (`leadlens run --retrain always`) or publish another version.',
+      },
+    );
+  }
   const entry: LoadedModel = {
     version: stored.version,
     model: loadModel(JSON.parse(stored.artifact)),
-    spec: {
-      fields: report.featureFields.map((f) => ({ ...f, source: f.source ?? 'property' })),
-      skipped: [],
-    },
+    spec: { fields: report.featureFields, skipped: [] },
   };
   cache.set(key, entry);
   return entry;

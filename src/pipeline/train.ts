@@ -59,9 +59,8 @@ export function trainJob(): JobDefinition<TrainState> {
         ...findNearDuplicates(set.rows, spec.fields),
       ];
       const excludedByRecords = new Set(recordFindings.map((f) => f.field));
-      const schema = spec.fields
-        .filter((f) => !excludedByRecords.has(f.name))
-        .map((f) => ({ name: f.name, label: f.label, type: f.type }));
+      const fields = spec.fields.filter((f) => !excludedByRecords.has(f.name));
+      const schema = fields.map((f) => ({ name: f.name, label: f.label, type: f.type }));
 
       const result = trainModel({
         rows: set.rows,
@@ -88,16 +87,14 @@ export function trainJob(): JobDefinition<TrainState> {
           ...recordFindings.map((f) => ({ ...f })),
           ...result.report.excluded.map((f) => ({ ...f })),
         ],
-        featureFields: schema,
+        // With `source`: scoring must rebuild engineered signals, not read them as properties.
+        featureFields: fields.map((f) => ({ ...f })),
         trainingRows: labelled.length,
         conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
         censored: set.labels.length - labelled.length,
         heldOut,
         weeklyInflow: recent / 4,
-        trainingWindow: {
-          from: new Date(Math.min(...set.times)).toISOString(),
-          to: new Date(Math.max(...set.times)).toISOString(),
-        },
+        trainingWindow: window(set.times.filter((_, i) => set.labels[i] !== null)),
         conversion: settings.conversion,
         dropped: set.dropped,
         specSkipped: spec.skipped,
@@ -157,4 +154,17 @@ function heldOutSlice(
     scores: Array.from(p, (v) => Math.round(v * 1000) / 10),
     labels: idx.map((i) => set.labels[i] as number),
   };
+}
+
+/** The asOf span of the rows that had an outcome (censored rows trained nothing). */
+function window(times: number[]): { from: string; to: string } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of times) {
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return Number.isFinite(lo)
+    ? { from: new Date(lo).toISOString(), to: new Date(hi).toISOString() }
+    : { from: '', to: '' };
 }

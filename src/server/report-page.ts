@@ -7,18 +7,19 @@ import type { StoredReport } from '../pipeline/report';
 import type { TierStat } from '../contracts/functions';
 import { esc, fmt, page } from './html';
 
+/** The shapes of src/model's metrics (the report stores them as JSON). */
 interface DecileRow {
   decile: number;
-  n: number;
-  rate: number;
+  count: number;
+  conversionRate: number;
   lift: number;
 }
 interface CalibrationRow {
-  lo?: number;
-  hi?: number;
-  n: number;
-  meanPredicted?: number;
-  observed?: number;
+  lo: number;
+  hi: number;
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
 }
 
 export interface ReportPageData {
@@ -81,11 +82,11 @@ ${kpi('Drift (PSI)', d.drift === null ? '—' : d.drift.toFixed(3))}
 Candidates: ${r.candidates.map((c) => `${esc(c.kind)} (validation AUC ${fmt.num(c.validAuc as number)})`).join(', ')}.</p>
 <h2>Lift by decile (test slice)</h2>
 <table><tr><th>Decile</th><th>Contacts</th><th>Conversion</th><th>Lift</th></tr>
-${deciles.map((x) => `<tr><td>${x.decile}</td><td>${x.n}</td><td>${fmt.pct(x.rate)}</td><td><span class="bar" style="width:${Math.round((x.lift / maxLift) * 200)}px"></span> ${x.lift.toFixed(2)}×</td></tr>`).join('')}
+${deciles.map((x) => `<tr><td>${x.decile}</td><td>${x.count}</td><td>${fmt.pct(x.conversionRate)}</td><td><span class="bar" style="width:${Math.round((x.lift / maxLift) * 200)}px"></span> ${x.lift.toFixed(2)}×</td></tr>`).join('')}
 </table>
 <h2>Calibration (test slice)</h2>
 <table><tr><th>Predicted</th><th>Contacts</th><th>Mean predicted</th><th>Observed</th></tr>
-${calib.map((c) => `<tr><td>${fmt.pct(c.lo ?? null, 0)}–${fmt.pct(c.hi ?? null, 0)}</td><td>${c.n}</td><td>${fmt.pct(c.meanPredicted ?? null)}</td><td>${fmt.pct(c.observed ?? null)}</td></tr>`).join('')}
+${calib.map((c) => `<tr><td>${fmt.pct(c.lo, 0)}–${fmt.pct(c.hi, 0)}</td><td>${c.count}</td><td>${fmt.pct(c.count ? c.meanPredicted : null)}</td><td>${fmt.pct(c.count ? c.observedRate : null)}</td></tr>`).join('')}
 </table>
 <h2>Tiers</h2>
 <table><tr><th>Tier</th><th>From score</th><th>Open contacts</th><th>Share</th><th>Held-out conversion</th></tr>

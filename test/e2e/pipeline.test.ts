@@ -4,7 +4,8 @@
  */
 import { parseFactors } from '../../src/contracts/factors';
 import { DEFAULT_SETTINGS, TIER_VALUES } from '../../src/contracts/settings';
-import { readReport, runToCompletion } from '../../src/pipeline';
+import { publishedModel, readReport, runToCompletion } from '../../src/pipeline';
+import { scoreRecords } from '../../src/pipeline/scoring';
 import type { AppDeps } from '../../src/server/compose';
 import {
   allContacts,
@@ -86,6 +87,29 @@ describe('HubSpot pipeline end to end', () => {
       excluded.includes('web_sessions_total') || excluded.includes('hs_analytics_num_visits'),
     ).toBe(true);
     expect(report.metrics.auc).toBeGreaterThan(0.7);
+  });
+
+  it('scores a contact at its training moment exactly as training did (no train/serve skew)', () => {
+    const stored = deps.store.getPublishedModel()!;
+    const report = readReport(stored)!;
+    const lm = publishedModel(deps.store);
+    const sample = report.heldOut.ids.slice(0, 200);
+    for (const [k, id] of sample.entries()) {
+      const record = deps.store.getRecord('contact', id)!;
+      const asOf = Date.parse(record.createdAt) + 30 * 86_400_000;
+      const [row] = scoreRecords(lm, [record], {
+        objectType: 'contact',
+        asOf,
+        tiers: DEFAULT_SETTINGS.tiers,
+        scoredAt: new Date(asOf).toISOString(),
+      });
+      expect(Math.round(row.probability * 1000) / 10).toBeCloseTo(report.heldOut.scores[k], 6);
+    }
+    // Engineered signals are rebuilt at scoring time, not read as (absent) properties.
+    const anyRow = deps.store.listScores('contact', { afterId: null, limit: 50 });
+    const fields = anyRow.flatMap((r) => parseFactors(r.factors)!.top.map((f) => f.field));
+    expect(lm.spec.fields.some((f) => f.source === 'engineered')).toBe(true);
+    expect(fields.length).toBeGreaterThan(0);
   });
 
   it('a second run with nothing changed writes nothing', async () => {
