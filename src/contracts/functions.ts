@@ -131,5 +131,7 @@ export interface SettingsResult {
   stats: TierStat[];
   /** On save: records whose tier changed and were queued for write-back. */
   retiered?: number;
+  /** On save: the write-back of the changed tiers (call `score` to continue when 'continue'). */
+  writeback?: { status: JobResult['status']; written: number };
   suggestion?: Suggestion;
 }

@@ -22,6 +22,7 @@ import {
   settingsAction,
   syncJob,
   trainJob,
+  writebackJob,
   type PipelineDeps,
 } from '../pipeline';
 
@@ -93,7 +94,16 @@ export const handlers: Record<string, Handler> = {
   },
   async settings(deps, context) {
     const req = parse(SettingsRequestSchema, context.parameters, 'settings');
-    return settingsAction(deps, req);
+    const result = await settingsAction(deps, req);
+    if (req.action !== 'save' || !result.retiered) return result;
+    // New thresholds reach the CRM at once: only the tiers that changed are written.
+    const wb = await runJob(deps, writebackJob(), {
+      budget: makeBudget(FUNCTION_BUDGET_MS, deps.now),
+    });
+    return {
+      ...result,
+      writeback: { status: wb.status, written: Number(wb.summary.written ?? 0) },
+    };
   },
   async feedback(deps, context) {
     const req = parse(FeedbackRequestSchema, recordParams(context), 'feedback');

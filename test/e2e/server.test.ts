@@ -1,0 +1,211 @@
+/**
+ * Issue 5 through the express host and the emulator: the settings function (suggest, save →
+ * re-tier without retraining, only changed tiers written), score-record, feedback in the
+ * report, a signed webhook burst rescoring a contact, and the signed workflow action.
+ */
+import type { Server } from 'node:http';
+import { parseFactors } from '../../src/contracts/factors';
+import type { ScoreRecordResult, SettingsResult } from '../../src/contracts/functions';
+import { runToCompletion } from '../../src/pipeline';
+import { createServer } from '../../src/server/app';
+import type { AppDeps } from '../../src/server/compose';
+import { sign } from '../../src/server/hubspot-signature';
+import {
+  allContacts,
+  depsFor,
+  emulatorJson,
+  sdk,
+  startPortal,
+  tempDb,
+  type Emulator,
+} from './helpers';
+
+const SECRET = 'test-client-secret';
+type Writes = Record<string, Array<Record<string, string>>>;
+const writesOf = async (url: string, objectType = 'contacts') =>
+  (await emulatorJson<{ writes: Writes }>(url, `/__emulator/writes?objectType=${objectType}`))
+    .writes;
+
+describe('the LeadLens server against the emulator', () => {
+  let emu: Emulator;
+  let deps: AppDeps;
+  let server: Server;
+  let base: string;
+  let flush: () => Promise<void>;
+
+  beforeAll(async () => {
+    emu = await startPortal(900, 'server');
+    deps = depsFor(emu.url, tempDb('server'), Date.now() + 3_600_000);
+    expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
+    const { app, flushWebhooks } = createServer(deps, {
+      clientSecret: SECRET,
+      webhookBatchWindowMs: 50,
+    });
+    flush = flushWebhooks;
+    await new Promise<void>((resolve) => {
+      server = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    const addr = server.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    deps?.close();
+    await emu?.close();
+  });
+
+  const call = async <T>(
+    name: string,
+    parameters: unknown,
+  ): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${base}/functions/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ parameters }),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+
+  it('suggests thresholds and saving them re-tiers without retraining, writing only the tiers that changed', async () => {
+    const got = await call<SettingsResult>('settings', { action: 'get' });
+    expect(got.status).toBe(200);
+    expect(got.body.model?.version).toBe(1);
+    const suggested = await call<SettingsResult>('settings', {
+      action: 'suggest',
+      request: { method: 'capacity', leadsPerWeek: 15, tierCount: 3 },
+    });
+    const tiers = suggested.body.suggestion!.tiers;
+    expect(tiers).toHaveLength(3);
+
+    const before = { ...(await writesOf(emu.url)), ...(await writesOf(emu.url, 'leads')) };
+    const saved = await call<SettingsResult>('settings', {
+      action: 'save',
+      settings: { ...got.body.settings, tiers },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.retiered).toBeGreaterThan(0);
+    expect(saved.body.writeback).toEqual({ status: 'done', written: saved.body.retiered });
+    expect(deps.store.listModels()).toHaveLength(1); // no retraining
+
+    // Contacts and lead records (their ids do not overlap) both carry the tier.
+    const after = { ...(await writesOf(emu.url)), ...(await writesOf(emu.url, 'leads')) };
+    const newWrites = Object.entries(after).flatMap(([id, sets]) =>
+      sets.slice(before[id]?.length ?? 0).map((s) => ({ id, keys: Object.keys(s) })),
+    );
+    expect(newWrites).toHaveLength(saved.body.retiered!);
+    for (const w of newWrites) expect(w.keys).toEqual(['leadlens_tier']);
+
+    const invalid = await call<{ error: { code: string; message: string } }>('settings', {
+      action: 'save',
+      settings: { ...got.body.settings, tiers: [tiers[1], tiers[0], tiers[2]] },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('INPUT_INVALID');
+  });
+
+  it('score-record refreshes one contact and feedback lands in the model report', async () => {
+    const contacts = await allContacts(emu.url, ['leadlens_score', 'lifecyclestage']);
+    const target = contacts.find((c) => c.properties.leadlens_score !== null)!;
+    const res = await call<ScoreRecordResult>('score-record', {
+      objectType: 'contact',
+      objectId: target.id,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.card.score).toBe(Number(target.properties.leadlens_score));
+    expect(res.body.card.factors?.top.length).toBeGreaterThan(0);
+    expect(res.body.written).toBe(false);
+
+    const missing = await call<{ error: { code: string } }>('score-record', {
+      objectType: 'contact',
+      objectId: 'abc',
+    });
+    expect(missing.status).toBe(400);
+
+    const fb = await call<{ id: number }>('feedback', {
+      objectType: 'contact',
+      objectId: target.id,
+      kind: 'too_high',
+      comment: 'Student, not a buyer',
+    });
+    expect(fb.status).toBe(200);
+    const report = await (await fetch(`${base}/report`)).text();
+    expect(report).toContain('Student, not a buyer');
+  });
+
+  it('a signed webhook burst rescores the contact once; forged and own-property events do nothing', async () => {
+    const contacts = await allContacts(emu.url, ['leadlens_score', 'lifecyclestage']);
+    const target = contacts
+      .filter((c) => c.properties.leadlens_score !== null)
+      .sort((a, b) => Number(a.properties.leadlens_score) - Number(b.properties.leadlens_score))[0];
+    await sdk(emu.url).crm.contacts.basicApi.update(target.id, {
+      properties: { pricing_page_views: '30', demo_requested: 'true' },
+    });
+    const events = [1, 2, 3].map((n) => ({
+      eventId: 9000 + n,
+      subscriptionId: 1,
+      portalId: 1,
+      appId: 1,
+      occurredAt: Date.now(),
+      subscriptionType: 'contact.propertyChange',
+      attemptNumber: 0,
+      objectId: Number(target.id),
+      propertyName: n === 3 ? 'leadlens_score' : 'pricing_page_views',
+      propertyValue: '30',
+      changeSource: 'CRM',
+    }));
+    const post = async (body: string, signature?: string, timestamp = Date.now()) => {
+      const url = `${base}/webhooks/hubspot`;
+      const sig =
+        signature ?? sign('v3', SECRET, { method: 'POST', url, rawBody: body, timestamp });
+      return fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hubspot-signature-v3': sig,
+          'x-hubspot-request-timestamp': String(timestamp),
+        },
+        body,
+      });
+    };
+    const body = JSON.stringify(events);
+    expect((await post(body, 'forged')).status).toBe(401);
+    expect((await post(body, undefined, Date.now() - 6 * 60_000)).status).toBe(401);
+    expect((await post(body)).status).toBe(200);
+    expect((await post(body)).status).toBe(200); // a replay: de-duplicated by eventId
+    await flush();
+    const after = await allContacts(emu.url, ['leadlens_score', 'leadlens_score_change']);
+    const now = after.find((c) => c.id === target.id)!;
+    expect(Number(now.properties.leadlens_score)).toBeGreaterThan(
+      Number(target.properties.leadlens_score),
+    );
+    const writes = (await writesOf(emu.url))[target.id];
+    expect(writes.filter((w) => 'leadlens_score' in w)).toHaveLength(2); // the run, then one rescore
+  });
+
+  it('the workflow action answers a signed request with score, tier and top reason', async () => {
+    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+    const url = `${base}/workflow-actions/lead-score`;
+    const rawBody = JSON.stringify({
+      callbackId: 'ap-1',
+      origin: { portalId: 1, actionDefinitionId: 1, actionDefinitionVersion: 1 },
+      context: { source: 'WORKFLOWS', workflowId: 1 },
+      object: { objectId: Number(row.id), objectType: 'CONTACT' },
+      inputFields: {},
+    });
+    const timestamp = Date.now();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': sign('v3', SECRET, { method: 'POST', url, rawBody, timestamp }),
+        'x-hubspot-request-timestamp': String(timestamp),
+      },
+      body: rawBody,
+    });
+    expect(res.status).toBe(200);
+    const out = (await res.json()) as { outputFields: Record<string, unknown> };
+    expect(out.outputFields.score).toBe(row.score);
+    expect(out.outputFields.hs_execution_state).toBe('SUCCESS');
+    expect(out.outputFields.top_reason).toBe(parseFactors(row.factors)!.top[0].reason);
+  });
+});
