@@ -104,14 +104,12 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     const rows = deps.store.listScores('contact', { afterId: null, limit: 100_000 });
     rows.sort((a, b) => b.score - a.score);
     const settings = deps.store.getSettings();
-    res
-      .type('html')
-      .send(
-        renderContactsPage(rows.slice(0, 500), modelSummary(deps), {
-          total: rows.length,
-          tiers: settings.tiers,
-        }),
-      );
+    res.type('html').send(
+      renderContactsPage(rows.slice(0, 500), modelSummary(deps), {
+        total: rows.length,
+        tiers: settings.tiers,
+      }),
+    );
   });
 
   app.get('/contacts/:id', (req, res) => {
