@@ -53,19 +53,28 @@ export function treeDepth(t: FlatTree): number {
   return max;
 }
 
-/** Reusable path buffers sized for the deepest tree. */
-class PathBuffer {
-  readonly feat: Int32Array;
-  readonly zero: Float64Array;
-  readonly one: Float64Array;
-  readonly w: Float64Array;
-  constructor(depth: number) {
-    const size = ((depth + 2) * (depth + 3)) / 2 + depth + 4;
-    this.feat = new Int32Array(size);
-    this.zero = new Float64Array(size);
-    this.one = new Float64Array(size);
-    this.w = new Float64Array(size);
-  }
+/**
+ * Path storage. The permutation weights change at every node, so each recursion level gets its
+ * own slice of `Wt` (level at `at` holds weights at[0…depth]), copied from its parent: that
+ * copy is the EXTEND-on-a-copy of Algorithm 2. Features and fractions only ever grow at the top
+ * or lose one element (UNWIND), so they live in one shared stack (F, Z, O) and an UNWIND is
+ * undone after the children return. No array is allocated per node.
+ */
+interface Path {
+  F: Int32Array;
+  Z: Float64Array;
+  O: Float64Array;
+  Wt: Float64Array;
+}
+
+function makePath(depth: number): Path {
+  const size = depth + 3;
+  return {
+    F: new Int32Array(size),
+    Z: new Float64Array(size),
+    O: new Float64Array(size),
+    Wt: new Float64Array(((depth + 2) * (depth + 3)) / 2 + depth + 4),
+  };
 }
 
 // 1/k for small k: the path loops multiply instead of dividing (a division costs ~10 adds).
@@ -75,72 +84,56 @@ function inverses(size: number): Float64Array {
   return Float64Array.from({ length: size }, (_, k) => (k === 0 ? 0 : 1 / k));
 }
 
-function extend(
-  P: PathBuffer,
+/** UNWIND's effect on the weights of the level at `at` when removing an element (zero, one). */
+function unwindWeights(
+  Wt: Float64Array,
   at: number,
   depth: number,
-  pz: number,
-  po: number,
-  pi: number,
+  zero: number,
+  one: number,
 ): void {
-  const { feat, zero, one, w } = P;
-  feat[at + depth] = pi;
-  zero[at + depth] = pz;
-  one[at + depth] = po;
-  w[at + depth] = depth === 0 ? 1 : 0;
-  const inv = INV[depth + 1];
-  for (let i = depth - 1; i >= 0; i--) {
-    const wi = w[at + i];
-    w[at + i + 1] += po * wi * (i + 1) * inv;
-    w[at + i] = pz * wi * (depth - i) * inv;
-  }
-}
-
-function unwind(P: PathBuffer, at: number, depth: number, k: number): void {
-  const { feat, zero, one, w } = P;
-  const o = one[at + k];
-  const z = zero[at + k];
   const d1 = depth + 1;
   const inv = INV[d1];
-  if (o !== 0) {
-    const c = d1 / o;
-    let next = w[at + depth];
+  if (one !== 0) {
+    const c = d1 / one;
+    let next = Wt[at + depth];
     for (let i = depth - 1; i >= 0; i--) {
-      const t = w[at + i];
-      const wi = next * c * INV[i + 1];
-      w[at + i] = wi;
-      next = t - wi * z * (depth - i) * inv;
+      const a = c * INV[i + 1];
+      const b = a * zero * (depth - i) * inv;
+      const t = Wt[at + i];
+      Wt[at + i] = next * a;
+      next = t - next * b;
     }
   } else {
-    const c = d1 / z;
-    for (let i = depth - 1; i >= 0; i--) w[at + i] = w[at + i] * c * INV[depth - i];
-  }
-  for (let i = k; i < depth; i++) {
-    feat[at + i] = feat[at + i + 1];
-    zero[at + i] = zero[at + i + 1];
-    one[at + i] = one[at + i + 1];
+    const c = d1 / zero;
+    for (let i = depth - 1; i >= 0; i--) Wt[at + i] *= c * INV[depth - i];
   }
 }
 
-/** Σ of the path weights with element k unwound, without modifying the path. */
-function unwoundSum(P: PathBuffer, at: number, depth: number, k: number): number {
-  const { zero, one, w } = P;
-  const o = one[at + k];
-  const z = zero[at + k];
+/** Σ of the weights with an element (zero, one) unwound, without modifying the path. */
+function unwoundSum(
+  Wt: Float64Array,
+  at: number,
+  depth: number,
+  zero: number,
+  one: number,
+): number {
   const d1 = depth + 1;
   let total = 0;
-  if (o !== 0) {
-    const c = d1 / o;
-    const zi = z * INV[d1];
-    let next = w[at + depth];
+  if (one !== 0) {
+    const c = d1 / one;
+    const zi = zero * INV[d1];
+    let next = Wt[at + depth];
+    // Coefficients first: the loop-carried chain is then one multiply-subtract per step
+    // instead of four dependent multiplies (this loop is the hot spot of TreeSHAP).
     for (let i = depth - 1; i >= 0; i--) {
-      const t = next * c * INV[i + 1];
-      total += t;
-      next = w[at + i] - t * zi * (depth - i);
+      const a = c * INV[i + 1];
+      total += next * a;
+      next = Wt[at + i] - next * (a * zi * (depth - i));
     }
-  } else if (z !== 0) {
-    const c = d1 / z;
-    for (let i = depth - 1; i >= 0; i--) total += w[at + i] * c * INV[depth - i];
+  } else if (zero !== 0) {
+    const c = d1 / zero;
+    for (let i = depth - 1; i >= 0; i--) total += Wt[at + i] * c * INV[depth - i];
   }
   return total;
 }
@@ -156,7 +149,7 @@ interface Walk {
   phi: Float64Array;
   phiAt: number;
   scale: number;
-  P: PathBuffer;
+  P: Path;
 }
 
 function recurse(
@@ -168,23 +161,26 @@ function recurse(
   po: number,
   pi: number,
 ): void {
-  const { t, P } = W;
+  const { t } = W;
+  const { F, Z, O, Wt } = W.P;
   const at = parentAt + depth + 1;
-  // Copy the parent's path into this level's slice (the EXTEND works on a copy); a plain loop
-  // beats copyWithin for these few elements.
-  const { feat, zero, one, w } = P;
-  for (let k = 0; k <= depth; k++) {
-    feat[at + k] = feat[parentAt + k];
-    zero[at + k] = zero[parentAt + k];
-    one[at + k] = one[parentAt + k];
-    w[at + k] = w[parentAt + k];
+  for (let k = 0; k < depth; k++) Wt[at + k] = Wt[parentAt + k];
+  // EXTEND with (pi, pz, po).
+  F[depth] = pi;
+  Z[depth] = pz;
+  O[depth] = po;
+  Wt[at + depth] = depth === 0 ? 1 : 0;
+  const inv = INV[depth + 1];
+  for (let i = depth - 1; i >= 0; i--) {
+    const wi = Wt[at + i];
+    Wt[at + i + 1] += po * wi * (i + 1) * inv;
+    Wt[at + i] = pz * wi * (depth - i) * inv;
   }
-  extend(P, at, depth, pz, po, pi);
   if (t.left[j] === -1) {
     const v = t.value[j] * W.scale;
     for (let i = 1; i <= depth; i++) {
-      const u = unwoundSum(P, at, depth, i);
-      W.phi[W.phiAt + feat[at + i]] += u * (one[at + i] - zero[at + i]) * v;
+      const u = unwoundSum(Wt, at, depth, Z[i], O[i]);
+      W.phi[W.phiAt + F[i]] += u * (O[i] - Z[i]) * v;
     }
     return;
   }
@@ -193,21 +189,38 @@ function recurse(
   const goLeft = x !== x ? t.defaultLeft[j] === 1 : W.lt ? x < t.threshold[j] : x <= t.threshold[j];
   const hot = goLeft ? t.left[j] : t.right[j];
   const cold = goLeft ? t.right[j] : t.left[j];
-  const hotFrac = W.frac[hot];
-  const coldFrac = W.frac[cold];
+  let k = 1;
+  while (k <= depth && F[k] !== d) k++;
+  const seen = k <= depth;
   let iz = 1;
   let io = 1;
-  let k = 1;
-  while (k <= depth && feat[at + k] !== d) k++;
-  if (k <= depth) {
-    iz = zero[at + k];
-    io = one[at + k];
-    unwind(P, at, depth, k);
+  if (seen) {
+    // The feature is already on the path: UNWIND it, and redo the split with its fractions.
+    iz = Z[k];
+    io = O[k];
+    unwindWeights(Wt, at, depth, iz, io);
+    for (let i = k; i < depth; i++) {
+      F[i] = F[i + 1];
+      Z[i] = Z[i + 1];
+      O[i] = O[i + 1];
+    }
     depth -= 1;
   }
-  recurse(W, hot, at, depth + 1, hotFrac * iz, io, d);
+  recurse(W, hot, at, depth + 1, W.frac[hot] * iz, io, d);
   // A cold branch with no cover adds exactly nothing (all its path weights are 0): skip it.
-  if (coldFrac * iz !== 0) recurse(W, cold, at, depth + 1, coldFrac * iz, 0, d);
+  const coldZero = W.frac[cold] * iz;
+  if (coldZero !== 0) recurse(W, cold, at, depth + 1, coldZero, 0, d);
+  if (seen) {
+    // Undo the UNWIND on the shared stack: the caller's sibling branch still reads it.
+    for (let i = depth; i >= k; i--) {
+      F[i + 1] = F[i];
+      Z[i + 1] = Z[i];
+      O[i + 1] = O[i];
+    }
+    F[k] = d;
+    Z[k] = iz;
+    O[k] = io;
+  }
 }
 
 export interface TreeShapResult {
@@ -235,7 +248,7 @@ export function treeShap(e: TreeEnsemble, X: EncodedMatrix): TreeShapResult {
   for (const t of e.trees) maxDepth = Math.max(maxDepth, treeDepth(t));
   if (maxDepth + 3 > INV.length) INV = inverses(2 * maxDepth + 3);
   const phi = new Float64Array(n * p);
-  const P = new PathBuffer(maxDepth);
+  const P = makePath(maxDepth);
   const fracs = e.trees.map(childShares);
   const W: Walk = {
     t: e.trees[0],
