@@ -112,14 +112,18 @@ describe('treeShap', () => {
         output: 'logit',
       };
       const X = randomX(rng, 4, M);
-      const { base, phi } = treeShap(e, X);
       const f = predictEnsemble(e, X);
-      for (let i = 0; i < X.n; i++) {
-        const exact = bruteForce(e, rowOf(X, i));
-        for (let k = 0; k < M; k++) expect(Math.abs(phi[i * M + k] - exact[k])).toBeLessThan(1e-9);
-        let s = base;
-        for (let k = 0; k < M; k++) s += phi[i * M + k];
-        expect(Math.abs(s - f[i])).toBeLessThan(1e-9);
+      // Both forms: the published recursion and the per-leaf tables.
+      for (const method of ['recursive', 'tables'] as const) {
+        const { base, phi } = treeShap(e, X, method);
+        for (let i = 0; i < X.n; i++) {
+          const exact = bruteForce(e, rowOf(X, i));
+          for (let k = 0; k < M; k++)
+            expect(Math.abs(phi[i * M + k] - exact[k])).toBeLessThan(1e-9);
+          let s = base;
+          for (let k = 0; k < M; k++) s += phi[i * M + k];
+          expect(Math.abs(s - f[i])).toBeLessThan(1e-9);
+        }
       }
     }
   });
@@ -162,6 +166,23 @@ describe('treeShap', () => {
     );
     expect(avg.base).toBeCloseTo(E, 12);
     expect(avg.phi[1]).toBeCloseTo(2 - E, 12);
+  });
+
+  it('falls back to the recursion for trees deeper than the table limit', () => {
+    const rng = makeRng(11);
+    const deep = randomTree(rng, 14, 13);
+    const e: TreeEnsemble = {
+      trees: [deep],
+      nFeatures: 14,
+      baseMargin: 0,
+      comparison: 'lt',
+      aggregate: 'sum',
+      output: 'logit',
+    };
+    const X = randomX(rng, 20, 14);
+    const a = treeShap(e, X, 'recursive').phi;
+    const b = treeShap(e, X, 'tables').phi;
+    for (let k = 0; k < a.length; k++) expect(Math.abs(a[k] - b[k])).toBeLessThan(1e-12);
   });
 
   it('swaps the values of two symmetric features when their inputs swap', () => {
@@ -208,8 +229,10 @@ describe('treeShap', () => {
       output: 'logit',
     };
     const X: EncodedMatrix = { n: 2, p: 2, data: Float64Array.from([-1, 1, 1, -1]), columns: [] };
-    const { base, phi } = treeShap(e, X);
     const f = predictEnsemble(e, X);
-    for (let i = 0; i < 2; i++) expect(base + phi[2 * i] + phi[2 * i + 1]).toBeCloseTo(f[i], 12);
+    for (const method of ['recursive', 'tables'] as const) {
+      const { base, phi } = treeShap(e, X, method);
+      for (let i = 0; i < 2; i++) expect(base + phi[2 * i] + phi[2 * i + 1]).toBeCloseTo(f[i], 12);
+    }
   });
 });

@@ -6,6 +6,7 @@
  * array is allocated per node.
  */
 import type { EncodedMatrix, FlatTree, TreeEnsemble } from '../model/types';
+import { addTreeFromTables, buildTables, type TreeTables } from './treeshap-tables';
 
 /** Per child, the share of its parent's cover; both children empty → half each (stays exact). */
 function childFractions(t: FlatTree, j: number): [number, number] {
@@ -238,39 +239,74 @@ export function ensembleBase(e: TreeEnsemble): number {
   return base;
 }
 
+/**
+ * How each tree is explained: 'recursive' is Algorithm 2 as published; 'tables' precomputes
+ * per-leaf tables (treeshap-tables.ts) and falls back to the recursion for trees deeper than
+ * MAX_TABLE_DEPTH; 'auto' uses tables once they are built or when the batch is big enough
+ * to pay for building them.
+ */
+export type TreeShapMethod = 'auto' | 'recursive' | 'tables';
+
+const ROW_BLOCK = 256;
+/** Rows from which building the tables pays off (measured: a few rows' worth of recursion). */
+const TABLES_MIN_ROWS = 16;
+// Trees are immutable once fitted, so their tables are cached for later calls.
+const tableCache = new WeakMap<FlatTree, TreeTables | null>();
+
+function tablesFor(t: FlatTree, frac: Float64Array): TreeTables | null {
+  let T = tableCache.get(t);
+  if (T === undefined) {
+    T = buildTables(t, frac);
+    tableCache.set(t, T);
+  }
+  return T;
+}
+
 /** SHAP values of every row of X for every encoded column; base + Σφ = ensemble output. */
-export function treeShap(e: TreeEnsemble, X: EncodedMatrix): TreeShapResult {
+export function treeShap(
+  e: TreeEnsemble,
+  X: EncodedMatrix,
+  method: TreeShapMethod = 'auto',
+): TreeShapResult {
   const { n, data } = X;
   const p = e.nFeatures;
   const scale = e.aggregate === 'mean' && e.trees.length > 0 ? 1 / e.trees.length : 1;
   const base = ensembleBase(e);
   let maxDepth = 0;
-  for (const t of e.trees) maxDepth = Math.max(maxDepth, treeDepth(t));
+  let maxNodes = 0;
+  for (const t of e.trees) {
+    maxDepth = Math.max(maxDepth, treeDepth(t));
+    maxNodes = Math.max(maxNodes, t.left.length);
+  }
   if (maxDepth + 3 > INV.length) INV = inverses(2 * maxDepth + 3);
   const phi = new Float64Array(n * p);
   const P = makePath(maxDepth);
   const fracs = e.trees.map(childShares);
-  const W: Walk = {
-    t: e.trees[0],
-    frac: fracs[0],
-    data,
-    n,
-    row: 0,
-    lt: e.comparison === 'lt',
-    phi,
-    phiAt: 0,
-    scale,
-    P,
-  };
-  for (let i = 0; i < n; i++) {
-    W.row = i;
-    W.phiAt = i * p;
+  const useTables =
+    method === 'tables' ||
+    (method === 'auto' && (n >= TABLES_MIN_ROWS || e.trees.every((t) => tableCache.has(t))));
+  const tables = e.trees.map((t, k) => (useTables ? tablesFor(t, fracs[k]) : null));
+  const goLeft = new Uint8Array(maxNodes);
+  const lt = e.comparison === 'lt';
+  const W: Walk = { t: e.trees[0], frac: fracs[0], data, n, row: 0, lt, phi, phiAt: 0, scale, P };
+  // Trees outer, rows inner (in blocks): one tree's tables stay in cache across the block;
+  // rows outer would stream every table of the ensemble from memory for every row.
+  for (let r0 = 0; r0 < n; r0 += ROW_BLOCK) {
+    const r1 = Math.min(n, r0 + ROW_BLOCK);
     for (let k = 0; k < e.trees.length; k++) {
       const t = e.trees[k];
       if (t.left[0] === -1) continue; // a single leaf only shifts the base
+      const T = tables[k];
       W.t = t;
       W.frac = fracs[k];
-      recurse(W, 0, 0, 0, 1, 1, -1);
+      for (let i = r0; i < r1; i++) {
+        if (T) addTreeFromTables(t, T, data, n, i, lt, phi, i * p, scale, goLeft);
+        else {
+          W.row = i;
+          W.phiAt = i * p;
+          recurse(W, 0, 0, 0, 1, 1, -1);
+        }
+      }
     }
   }
   return { base, phi };
