@@ -6,6 +6,7 @@
  * Comparison is constant-time so a forger cannot learn the digest byte by byte.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { LeadLensError } from '../contracts/errors';
 
 export const SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
@@ -167,4 +168,38 @@ export function verifyHubSpotRequest(
     req.get('x-hubspot-signature-v3'),
     (opts.now ?? Date.now)(),
   );
+}
+
+/**
+ * Express handlers for a signed HubSpot POST: read the body raw (the signature covers the exact
+ * bytes), verify it, and leave the text in `res.locals.rawBody` for the route. Mount before any
+ * JSON parser.
+ */
+export function signedHubSpotBody(opts: HubSpotVerifyOptions & { limit: string }) {
+  return [
+    express.raw({ type: () => true, limit: opts.limit }),
+    (req: Request, res: Response, next: NextFunction) => {
+      if (!Buffer.isBuffer(req.body)) {
+        res.status(500).json({
+          error: 'RAW_BODY_UNAVAILABLE',
+          message: 'The request body was parsed before signature verification.',
+          hint: 'Mount the HubSpot routers before any express.json() middleware.',
+        });
+        return;
+      }
+      const rawBody = req.body.toString('utf8');
+      const verdict = verifyHubSpotRequest(req, rawBody, opts);
+      if (!verdict.ok) {
+        res.status(401).json({
+          error: 'SIGNATURE_INVALID',
+          reason: verdict.reason,
+          message: verdict.message,
+          hint: 'Check that the app client secret matches and the sender clock is correct.',
+        });
+        return;
+      }
+      res.locals.rawBody = rawBody;
+      next();
+    },
+  ];
 }

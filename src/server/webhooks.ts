@@ -9,7 +9,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { isLeadLensProperty } from '../contracts/properties';
-import { verifyHubSpotRequest, type HubSpotVerifyOptions } from './hubspot-signature';
+import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
 
 const WebhookEventSchema = z
   .object({
@@ -85,27 +85,9 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
   const router = express.Router() as WebhooksRouter;
   router.post(
     '/',
-    express.raw({ type: () => true, limit: '2mb' }),
-    (req: Request, res: Response) => {
-      if (!Buffer.isBuffer(req.body)) {
-        res.status(500).json({
-          error: 'RAW_BODY_UNAVAILABLE',
-          message: 'The webhook body was parsed before signature verification.',
-          hint: 'Mount webhooksRouter before any express.json() middleware.',
-        });
-        return;
-      }
-      const rawBody = req.body.toString('utf8');
-      const verdict = verifyHubSpotRequest(req, rawBody, opts);
-      if (!verdict.ok) {
-        res.status(401).json({
-          error: 'SIGNATURE_INVALID',
-          reason: verdict.reason,
-          message: verdict.message,
-          hint: 'Check that the app client secret matches and the sender clock is correct.',
-        });
-        return;
-      }
+    ...signedHubSpotBody({ ...opts, limit: '2mb' }),
+    (_req: Request, res: Response) => {
+      const rawBody = res.locals.rawBody as string;
       let parsed: z.infer<typeof WebhookBatchSchema>;
       try {
         parsed = WebhookBatchSchema.parse(JSON.parse(rawBody));

@@ -5,7 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { CardData } from '../contracts/functions';
-import { verifyHubSpotRequest, type HubSpotVerifyOptions } from './hubspot-signature';
+import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
 
 const ExecutionRequestSchema = z
   .object({
@@ -68,27 +68,9 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
   const router = express.Router();
   router.post(
     '/',
-    express.raw({ type: () => true, limit: '1mb' }),
-    async (req: Request, res: Response) => {
-      if (!Buffer.isBuffer(req.body)) {
-        res.status(500).json({
-          error: 'RAW_BODY_UNAVAILABLE',
-          message: 'The request body was parsed before signature verification.',
-          hint: 'Mount workflowActionRouter before any express.json() middleware.',
-        });
-        return;
-      }
-      const rawBody = req.body.toString('utf8');
-      const verdict = verifyHubSpotRequest(req, rawBody, opts);
-      if (!verdict.ok) {
-        res.status(401).json({
-          error: 'SIGNATURE_INVALID',
-          reason: verdict.reason,
-          message: verdict.message,
-          hint: 'Check that the app client secret matches and the sender clock is correct.',
-        });
-        return;
-      }
+    ...signedHubSpotBody({ ...opts, limit: '1mb' }),
+    async (_req: Request, res: Response) => {
+      const rawBody = res.locals.rawBody as string;
       let objectId: string;
       try {
         objectId = String(ExecutionRequestSchema.parse(JSON.parse(rawBody)).object.objectId);

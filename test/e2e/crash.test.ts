@@ -13,6 +13,7 @@ import {
   tempDb,
   TOKEN,
   type Emulator,
+  writesOf,
 } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -27,12 +28,6 @@ const LEADLENS = [
   'leadlens_score_jump',
 ];
 type Stats = { byRoute: Record<string, Record<string, number>> };
-type Writes = Record<string, Array<Record<string, string>>>;
-
-async function writesOf(url: string): Promise<Writes> {
-  return (await emulatorJson<{ writes: Writes }>(url, '/__emulator/writes?objectType=contacts'))
-    .writes;
-}
 
 function cli(url: string, db: string, now: number) {
   return spawn(

@@ -62,3 +62,12 @@ export async function emulatorJson<T>(
   if (!res.ok) throw new Error(`${pathAndQuery}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+/** Property sets written to each record, in order (the emulator's write log). */
+export type Writes = Record<string, Array<Record<string, string>>>;
+
+export async function writesOf(url: string, objectType = 'contacts'): Promise<Writes> {
+  return (
+    await emulatorJson<{ writes: Writes }>(url, `/__emulator/writes?objectType=${objectType}`)
+  ).writes;
+}

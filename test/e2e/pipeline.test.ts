@@ -10,11 +10,11 @@ import type { AppDeps } from '../../src/server/compose';
 import {
   allContacts,
   depsFor,
-  emulatorJson,
   sdk,
   startPortal,
   tempDb,
   type Emulator,
+  writesOf,
 } from './helpers';
 
 const PROPS = [
@@ -27,13 +27,6 @@ const PROPS = [
   'leadlens_scored_at',
   'leadlens_score_change',
 ];
-
-type Writes = Record<string, Array<Record<string, string>>>;
-
-async function writesOf(url: string): Promise<Writes> {
-  return (await emulatorJson<{ writes: Writes }>(url, '/__emulator/writes?objectType=contacts'))
-    .writes;
-}
 
 describe('HubSpot pipeline end to end', () => {
   let emu: Emulator;

@@ -13,18 +13,14 @@ import { sign } from '../../src/server/hubspot-signature';
 import {
   allContacts,
   depsFor,
-  emulatorJson,
   sdk,
   startPortal,
   tempDb,
   type Emulator,
+  writesOf,
 } from './helpers';
 
 const SECRET = 'test-client-secret';
-type Writes = Record<string, Array<Record<string, string>>>;
-const writesOf = async (url: string, objectType = 'contacts') =>
-  (await emulatorJson<{ writes: Writes }>(url, `/__emulator/writes?objectType=${objectType}`))
-    .writes;
 
 describe('the LeadLens server against the emulator', () => {
   let emu: Emulator;
