@@ -10,6 +10,9 @@ import { LeadLensError } from '../../contracts/errors';
 import { readCsvFile } from '../../crm/csv/read';
 import { describeExplanation, explainRows, explanationBase } from '../../explain';
 import { loadModel, type Model } from '../../model';
+import { makeBudget, runJob, scoreAndWriteJob } from '../../pipeline';
+import { DEFAULT_DB_FILE } from '../../server/compose';
+import { openDeps, printJson, type CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
   model: z.string().min(1),
@@ -124,10 +127,10 @@ export function register(program: Command): void {
   program
     .command('score')
     .description(
-      'Score a CSV with a saved model: one JSON object per row { id, probability, score, base, factors }.',
+      'Without --csv: score every open contact and lead synced from the CRM with the published model and write back what changed. With --csv: score a CSV with a saved model, one JSON object per row { id, probability, score, base, factors }.',
     )
-    .requiredOption('--model <file>', 'model JSON written by `leadlens train --out`')
-    .requiredOption('--csv <file>', 'CSV export to score (`,` `;` or tab, quotes, BOM handled)')
+    .option('--model <file>', 'with --csv: model JSON written by `leadlens train --out`')
+    .option('--csv <file>', 'CSV export to score (`,` `;` or tab, quotes, BOM handled)')
     .option('--id <column>', 'column to use as the id (default: the 1-based row number)')
     .option('--explain', 'add the top factors (field, value, points, logOdds) behind each score')
     .option(
@@ -136,7 +139,12 @@ export function register(program: Command): void {
       '6',
     )
     .option('--out <file.jsonl>', 'write JSON Lines to this file instead of stdout')
-    .action((raw: Record<string, unknown>) => {
+    .option('--base-url <url>', 'without --csv: CRM API base URL (default: hubspot.config.yml)')
+    .option('--token <token>', 'without --csv: private app access token')
+    .option('--db <file>', 'without --csv: SQLite state file', DEFAULT_DB_FILE)
+    .option('--json', 'without --csv: print one JSON summary')
+    .action(async (raw: Record<string, unknown>) => {
+      if (raw.csv === undefined) return scoreCrm(raw as CrmFlags);
       const parsed = OptionsSchema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -150,4 +158,20 @@ export function register(program: Command): void {
       }
       run(parsed.data);
     });
+}
+
+/** `leadlens score` without --csv: the pipeline's score → write-back chain on the CRM mirror. */
+async function scoreCrm(flags: CrmFlags): Promise<void> {
+  const deps = openDeps(flags);
+  try {
+    let res;
+    do {
+      res = await runJob(deps, scoreAndWriteJob(), { budget: makeBudget(1000, deps.now) });
+    } while (res.status === 'continue');
+    if (flags.json)
+      printJson({ status: res.status, ...res.summary, apiCalls: deps.crm.usage().calls });
+    else process.stdout.write(`${res.progress}\n`);
+  } finally {
+    deps.close();
+  }
 }
