@@ -94,7 +94,8 @@ const gbdt: Candidate = {
     return {
       core,
       validMargin: margins(core, Xva),
-      chosen: { nRounds: bestIteration },
+      // bestIteration is 0-based: the early-stopped ensemble holds bestIteration + 1 trees.
+      chosen: { nRounds: bestIteration + 1 },
       output: 'logit',
     };
   },
