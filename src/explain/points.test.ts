@@ -98,4 +98,15 @@ describe('reasons', () => {
     ).toEqual(['a', 'b']);
     expect(topFactors(all, 0).top).toEqual([]);
   });
+
+  it('never shows a factor worth 0 displayed points, however large its log-odds', () => {
+    const all = [
+      makeFactor('a', 'A', '1', 5, 0.5),
+      makeFactor('z', 'Z', '1', 0, 0.04),
+      makeFactor('y', 'Y', '1', 0, -0.04),
+    ];
+    const { top, otherPoints } = topFactors(all, 6);
+    expect(top.map((f) => f.field)).toEqual(['a']);
+    expect(otherPoints).toBe(0);
+  });
 });

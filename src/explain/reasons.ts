@@ -46,15 +46,16 @@ const strength = (a: FactorLike, b: FactorLike): number =>
 /**
  * Up to `k` factors: half (rounded up) from the strongest positives, the rest from the
  * strongest negatives, topping up from the other side when one runs short; strongest first.
- * Factors with 0 points and no log-odds effect are never shown. `otherPoints` is the sum of
+ * Factors worth 0 displayed points are never shown: a "+0" line tells a rep nothing, and the
+ * integers shown must be the ones that add up to the score. `otherPoints` is the sum of
  * everything left out, so shown points + otherPoints = score − base.
  */
 export function topFactors(
   all: readonly FactorLike[],
   k: number,
 ): { top: FactorLike[]; otherPoints: number } {
-  const pos = all.filter((f) => f.points > 0 || (f.points === 0 && f.logOdds > 0)).sort(strength);
-  const neg = all.filter((f) => f.points < 0 || (f.points === 0 && f.logOdds < 0)).sort(strength);
+  const pos = all.filter((f) => f.points > 0).sort(strength);
+  const neg = all.filter((f) => f.points < 0).sort(strength);
   let nPos = Math.min(pos.length, Math.ceil(k / 2));
   let nNeg = Math.min(neg.length, k - nPos);
   nPos = Math.min(pos.length, k - nNeg);
