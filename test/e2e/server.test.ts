@@ -16,6 +16,7 @@ import {
   sdk,
   startPortal,
   tempDb,
+  TOKEN,
   type Emulator,
   writesOf,
 } from './helpers';
@@ -28,10 +29,11 @@ describe('the LeadLens server against the emulator', () => {
   let server: Server;
   let base: string;
   let flush: () => Promise<void>;
+  const dbFile = tempDb('server');
 
   beforeAll(async () => {
     emu = await startPortal(900, 'server');
-    deps = depsFor(emu.url, tempDb('server'), Date.now() + 3_600_000);
+    deps = depsFor(emu.url, dbFile, Date.now() + 3_600_000);
     expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
     const { app, flushWebhooks } = createServer(deps, {
       clientSecret: SECRET,
@@ -176,6 +178,21 @@ describe('the LeadLens server against the emulator', () => {
     );
     const writes = (await writesOf(emu.url))[target.id];
     expect(writes.filter((w) => 'leadlens_score' in w)).toHaveLength(2); // the run, then one rescore
+  });
+
+  it('a HubSpot function (functions/settings.ts) runs with its secrets from the environment', async () => {
+    const saved = { ...process.env };
+    process.env.PRIVATE_APP_ACCESS_TOKEN = TOKEN;
+    process.env.HUBSPOT_BASE_PATH = emu.url;
+    process.env.LEADLENS_DB = dbFile;
+    try {
+      const { main } = await import('../../functions/settings');
+      const result = (await main({ parameters: { action: 'get' } })) as SettingsResult;
+      expect(result.model?.version).toBe(1);
+      await expect(main({ parameters: { action: 'nope' } })).rejects.toThrow(/INPUT_INVALID/);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('the workflow action answers a signed request with score, tier and top reason', async () => {
