@@ -7,15 +7,7 @@ import { DEFAULT_SETTINGS, TIER_VALUES } from '../../src/contracts/settings';
 import { publishedModel, readReport, runToCompletion } from '../../src/pipeline';
 import { scoreRecords } from '../../src/pipeline/scoring';
 import type { AppDeps } from '../../src/server/compose';
-import {
-  allContacts,
-  depsFor,
-  sdk,
-  startPortal,
-  tempDb,
-  type Emulator,
-  writesOf,
-} from './helpers';
+import { allContacts, depsFor, sdk, startPortal, tempDb, type Emulator, writesOf } from './helpers';
 
 const PROPS = [
   'lifecyclestage',
