@@ -24,7 +24,10 @@ export function displayValue(cell: Cell): string | null {
   if (cell === null || cell === undefined) return null;
   if (typeof cell === 'number') {
     if (!Number.isFinite(cell)) return null;
-    return Number.isInteger(cell) ? String(cell) : String(Math.round(cell * 100) / 100);
+    // A rep reads "307 days", not "307.08": two significant decimals only below 10.
+    if (Number.isInteger(cell)) return String(cell);
+    const digits = Math.abs(cell) >= 10 ? 0 : Math.abs(cell) >= 1 ? 1 : 2;
+    return String(Number(cell.toFixed(digits)));
   }
   if (typeof cell === 'boolean') return cell ? 'Yes' : 'No';
   if (typeof cell === 'string') return cell.trim() === '' ? null : cell.trim();
