@@ -128,6 +128,9 @@ export function register(program: Command): void {
           seed: flags.seed,
           contacts: Number(flags.contacts),
           rateLimit: { tenSecondly: null, secondly: null, daily: null },
+          // The portal's history ends today (UTC midnight), so "now" on the pages is really
+          // now and recency reads naturally; the same seed gives the same portal all day.
+          now: new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString(),
         });
         if (!flags.json)
           process.stderr.write(
