@@ -295,3 +295,32 @@ describe('labels', () => {
     expect(isOpenAt(contacts[2], [], CUSTOMER, now)).toBe(true);
   });
 });
+
+describe('value labels for reason text', () => {
+  it('carries CRM option labels and names engineered categories', () => {
+    const spec = specFromProperties(
+      [
+        {
+          name: 'hs_lead_status',
+          label: 'Lead Status',
+          type: 'enumeration',
+          fieldType: 'select',
+          options: [{ value: 'IN_PROGRESS', label: 'In progress' }],
+        },
+        {
+          name: 'hs_analytics_source',
+          label: 'Original Source',
+          type: 'enumeration',
+          fieldType: 'select',
+          options: [{ value: 'ORGANIC_SEARCH', label: 'Organic search' }],
+        },
+      ],
+      [],
+      [],
+    );
+    const byName = new Map(spec.fields.map((f) => [f.name, f]));
+    expect(byName.get('hs_lead_status')?.valueLabels).toEqual({ IN_PROGRESS: 'In progress' });
+    expect(byName.get('source')?.valueLabels).toEqual({ organic_search: 'Organic search' });
+    expect(byName.get('seniority')?.valueLabels?.c_level).toBe('C-level');
+  });
+});

@@ -10,6 +10,8 @@ export interface FeatureField {
   label: string;
   type: FeatureType;
   source: 'property' | 'engineered';
+  /** How values read to a rep (CRM option labels, named engineered categories). */
+  valueLabels?: Readonly<Record<string, string>>;
 }
 
 export interface FeatureSpec {
@@ -25,6 +27,13 @@ export interface PropertyMetaLike {
   type: string;
   fieldType: string;
   crmDefined?: boolean;
+  options?: ReadonlyArray<{ value: string; label: string }>;
+}
+
+/** Option value → label, for enumeration properties that have options. */
+function optionLabels(meta: PropertyMetaLike): Record<string, string> | undefined {
+  if (!meta.options?.length) return undefined;
+  return Object.fromEntries(meta.options.map((o) => [o.value, o.label]));
 }
 
 /** Counters whose history gives frequency, velocity and decayed activity. */
@@ -93,8 +102,27 @@ export const ENGINEERED_FIELDS: readonly FeatureField[] = [
     eng(`${k}_trend_30d`, `${VELOCITY_LABELS[k]}: last 30 days minus the 30 before`, 'number'),
   ]),
   eng('activity_decayed', 'Recent activity (14-day half-life)', 'number'),
-  eng('email_domain_kind', 'E-mail domain', 'category'),
-  eng('seniority', 'Seniority', 'category'),
+  {
+    ...eng('email_domain_kind', 'E-mail domain', 'category'),
+    valueLabels: {
+      free: 'a free provider',
+      corporate: 'a company domain',
+      education: 'a school or university',
+      missing: 'missing',
+    },
+  },
+  {
+    ...eng('seniority', 'Seniority', 'category'),
+    valueLabels: {
+      c_level: 'C-level',
+      vp: 'VP',
+      director: 'Director',
+      manager: 'Manager',
+      individual: 'Individual contributor',
+      student_intern: 'Student or intern',
+      unknown: 'unknown',
+    },
+  },
   eng('company_size_band', 'Company size', 'category'),
   eng('source', 'Source', 'category'),
 ];
@@ -197,7 +225,13 @@ export function specFromProperties(
     if (!m || excluded.has(f.name)) continue;
     const mapped = mapCrmType(m, opts);
     // The portal's own type wins over our default guess (a portal may redefine a property).
-    fields.push({ ...f, label: m.label || f.label, type: 'type' in mapped ? mapped.type : f.type });
+    const labels = optionLabels(m);
+    fields.push({
+      ...f,
+      label: m.label || f.label,
+      type: 'type' in mapped ? mapped.type : f.type,
+      ...(labels ? { valueLabels: labels } : {}),
+    });
     seen.add(f.name);
   }
   for (const name of include) {
@@ -214,9 +248,24 @@ export function specFromProperties(
     }
     const mapped = mapCrmType(m, opts);
     if ('reason' in mapped) skipped.push({ name, reason: mapped.reason });
-    else fields.push(prop(name, m.label || name, mapped.type));
+    else {
+      const labels = optionLabels(m);
+      fields.push({
+        ...prop(name, m.label || name, mapped.type),
+        ...(labels ? { valueLabels: labels } : {}),
+      });
+    }
   }
-  for (const f of ENGINEERED_FIELDS) if (!excluded.has(f.name)) fields.push(f);
+  // The engineered source reads hs_analytics_source (lower-cased): borrow its option labels.
+  const sourceMeta = ENGINEERED_INPUTS.source.map((n) => byName.get(n)).find((m) => m?.options);
+  const sourceLabels = sourceMeta && optionLabels(sourceMeta);
+  for (const f of ENGINEERED_FIELDS) {
+    if (excluded.has(f.name)) continue;
+    if (f.name === 'source' && sourceLabels) {
+      const lower = Object.entries(sourceLabels).map(([v, l]) => [v.toLowerCase(), l]);
+      fields.push({ ...f, valueLabels: Object.fromEntries(lower) });
+    } else fields.push(f);
+  }
   return { fields, skipped };
 }
 

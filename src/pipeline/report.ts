@@ -31,6 +31,7 @@ export const StoredReportSchema = z
         label: z.string(),
         type: z.enum(['number', 'category', 'bool', 'date', 'multi']),
         source: z.enum(['property', 'engineered']),
+        valueLabels: z.record(z.string(), z.string()).optional(),
       }),
     ),
     trainingRows: z.number(),

@@ -7,7 +7,7 @@ import { LeadLensError } from '../contracts/errors';
 import { FACTORS_MAX_CHARS, type FactorsPayload } from '../contracts/factors';
 import type { CrmRecord } from '../contracts/records';
 import { tierFor, type Tier } from '../contracts/settings';
-import { describeExplanation, explainRows } from '../explain';
+import { describeExplanation, explainRows, reasonText } from '../explain';
 import { snapshot, type FeatureSpec } from '../features';
 import { loadModel, type FittedModel } from '../model';
 import type { ScoreRow, StoredModel, StoredObjectType, StorePort } from '../store/port';
@@ -17,6 +17,8 @@ export interface LoadedModel {
   version: number;
   model: FittedModel;
   spec: FeatureSpec;
+  /** Field → (value → how it reads), for reason text. */
+  valueLabels: Map<string, Readonly<Record<string, string>>>;
 }
 
 const cache = new Map<string, LoadedModel>();
@@ -50,6 +52,11 @@ export function loaded(stored: StoredModel): LoadedModel {
     version: stored.version,
     model: loadModel(JSON.parse(stored.artifact)),
     spec: { fields: report.featureFields, skipped: [] },
+    valueLabels: new Map(
+      report.featureFields.flatMap((f) =>
+        f.valueLabels ? [[f.name, f.valueLabels] as const] : [],
+      ),
+    ),
   };
   cache.set(key, entry);
   return entry;
@@ -69,11 +76,17 @@ export function scoreRecords(
   const explanations = explainRows(lm.model, rows);
   return records.map((r, i) => {
     const d = describeExplanation(lm.model, explanations[i], TOP_K);
+    const top = d.factors.map((f) => {
+      const shown = f.value === null ? null : (lm.valueLabels.get(f.field)?.[f.value] ?? f.value);
+      return shown === f.value
+        ? f
+        : { ...f, value: shown, reason: reasonText(f.label, shown, f.points) };
+    });
     const payload: FactorsPayload = {
       v: 1,
       score: d.score,
       base: d.base,
-      top: d.factors,
+      top,
       otherPoints: d.otherPoints,
       modelVersion: String(lm.version),
     };
@@ -85,7 +98,7 @@ export function scoreRecords(
       score: d.score,
       tier: tierFor(d.score, opts.tiers).value,
       factors: fitFactors(payload),
-      reasons: d.factors.map((f) => f.reason).join('\n'),
+      reasons: top.map((f) => f.reason).join('\n'),
       scoredAt: opts.scoredAt,
     };
   });

@@ -57,6 +57,9 @@ describe('HubSpot pipeline end to end', () => {
       expect(f!.base + f!.top.reduce((s, x) => s + x.points, 0) + f!.otherPoints).toBe(score);
       expect(c.properties.leadlens_reasons).toBe(f!.top.map((x) => x.reason).join('\n'));
     }
+    // Reasons read like the CRM: option labels and named categories, not raw codes.
+    const reasons = open.map((c) => c.properties.leadlens_reasons ?? '').join('\n');
+    expect(reasons).not.toMatch(/c_level|student_intern|\bindividual\b|IN_PROGRESS/);
     // Customers are never rescored as prospects.
     for (const c of customers) expect(c.properties.leadlens_score ?? null).toBeNull();
     expect(TIER_VALUES).toEqual(expect.arrayContaining(tierValues));
