@@ -154,6 +154,8 @@ async function buildFunctions(root: string, dir: string, to: string): Promise<st
       external: FUNCTION_EXTERNALS,
       logLevel: 'error',
       legalComments: 'none',
+      // The API client's generated code is most of a bundle; minified, an upload is ~4× smaller.
+      minify: true,
     });
     await writeJson(path.join(to, `${name}-hsmeta.json`), {
       uid: name,
