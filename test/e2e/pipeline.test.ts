@@ -142,4 +142,23 @@ describe('HubSpot pipeline end to end', () => {
       String(Number(ours[0].leadlens_score) - Number(target.properties.leadlens_score)),
     );
   });
+
+  it('shadow mode trains and evaluates a new model without publishing it; publishing rolls forward or back', async () => {
+    const settings = deps.store.getSettings();
+    deps.store.saveSettings({ ...settings, shadowMode: true }, new Date().toISOString());
+    try {
+      const res = await runToCompletion(deps, { retrain: 'always' });
+      expect(res.status).toBe('done');
+      const models = deps.store.listModels();
+      expect(models.map((m) => m.status)).toEqual(['published', 'shadow']);
+      expect(deps.store.getPublishedModel()!.version).toBe(1);
+      expect((res.summary.writeback as { written: number }).written).toBe(0);
+      deps.store.publishModel(2, new Date().toISOString());
+      expect(deps.store.getPublishedModel()!.version).toBe(2);
+      deps.store.publishModel(1, new Date().toISOString()); // roll back
+      expect(deps.store.getPublishedModel()!.version).toBe(1);
+    } finally {
+      deps.store.saveSettings(settings, new Date().toISOString());
+    }
+  });
 });
