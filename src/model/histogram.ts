@@ -82,12 +82,53 @@ export function binMatrix(X: EncodedMatrix, maxBins: number): BinnedMatrix {
     nValueBins[f] = c.length + 1;
     offsets[f] = total;
     total += c.length + 2;
-    const missing = c.length + 1;
-    const out = bins.subarray(f * n, (f + 1) * n);
-    for (let i = 0; i < n; i++) {
-      const x = col[i];
-      out[i] = x === x ? binOf(c, x) : missing;
-    }
+    binColumn(col, c, bins.subarray(f * n, (f + 1) * n));
   }
   return { n, p, bins, cuts, nValueBins, offsets, totalBins: total };
+}
+
+/** Cells of the uniform grid over [first cut, last cut] that narrows each binary search. */
+const GRID_CELLS = 4096;
+
+/**
+ * Bins one column: the same result as `binOf` per value (missing → cuts.length + 1), but a
+ * uniform grid over the cut range gives each value the one or two cuts it can fall between,
+ * so most values need no search at all (a plain binary search mispredicts at every step).
+ */
+export function binColumn(col: Float64Array, cuts: Float64Array, out: Uint8Array): void {
+  const n = col.length;
+  const nc = cuts.length;
+  const missing = nc + 1;
+  const first = cuts[0];
+  const last = cuts[nc - 1];
+  const scale = GRID_CELLS / (last - first);
+  // Few cuts need no grid; infinite cuts (from infinite values) admit none.
+  if (nc < 16 || !(scale > 0 && scale < Infinity)) {
+    for (let i = 0; i < n; i++) {
+      const x = col[i];
+      out[i] = x === x ? binOf(cuts, x) : missing;
+    }
+    return;
+  }
+  // start[g] = number of cuts ≤ the left edge of cell g; a value in cell g lies in
+  // [start[g], start[g + 1]], widened by one on each side against rounding of the cell index.
+  const start = new Int32Array(GRID_CELLS + 2);
+  for (let g = 0; g < start.length; g++) start[g] = binOf(cuts, first + g / scale);
+  for (let i = 0; i < n; i++) {
+    const x = col[i];
+    if (x !== x) out[i] = missing;
+    else if (x < first) out[i] = 0;
+    else if (x >= last) out[i] = nc;
+    else {
+      const g = Math.floor((x - first) * scale);
+      let lo = start[g] > 0 ? start[g] - 1 : 0;
+      let hi = start[g + 1] < nc ? start[g + 1] + 1 : nc;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (cuts[mid] <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      out[i] = lo;
+    }
+  }
 }

@@ -1,0 +1,37 @@
+import { binColumn, binOf, computeCuts } from './histogram';
+import { makeRng } from './rng';
+
+describe('binColumn', () => {
+  const rng = makeRng(7);
+  const columns: Record<string, (i: number) => number> = {
+    uniform: () => rng.next(),
+    'heavy tail': () => Math.exp(12 * rng.next()) * (rng.next() < 0.5 ? -1 : 1),
+    'few values with ties': (i) => i % 37,
+    'huge range': () => (rng.next() - 0.5) * 1e308 * 1.5,
+    'missing and infinite': (i) =>
+      i % 11 === 0 ? NaN : i % 13 === 0 ? Infinity : i % 17 === 0 ? -Infinity : rng.next(),
+  };
+  it.each(Object.keys(columns))('agrees with binary search per value: %s', (name) => {
+    const n = 20_000;
+    const col = Float64Array.from({ length: n }, (_, i) => columns[name](i));
+    // Cuts from the first half, so the second half has values between and beyond them.
+    const cuts = computeCuts(col.subarray(0, n / 2), 255);
+    const out = new Uint8Array(n);
+    binColumn(col, cuts, out);
+    let wrong = 0;
+    for (let i = 0; i < n; i++) {
+      const x = col[i];
+      if (out[i] !== (x === x ? binOf(cuts, x) : cuts.length + 1)) wrong++;
+    }
+    expect(wrong).toBe(0);
+    // Exactly on every cut, and just below it.
+    const probe = Float64Array.from(
+      Array.from(cuts)
+        .filter(Number.isFinite)
+        .flatMap((c) => [c, c - Math.abs(c) * 1e-15 - 1e-300]),
+    );
+    const pOut = new Uint8Array(probe.length);
+    binColumn(probe, cuts, pOut);
+    expect(Array.from(pOut)).toEqual(Array.from(probe, (x) => binOf(cuts, x)));
+  });
+});
