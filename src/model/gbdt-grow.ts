@@ -4,7 +4,13 @@
  * contiguous segment of the row-index array, and only the smaller child's histogram is built
  * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees.
  */
+import { HistHelper, sharedBuffer } from './gbdt-hist-pool';
 import type { BinnedMatrix } from './histogram';
+
+/** Below this many bin cells (n·p) a helper thread costs more to start than it saves. */
+const HELPER_MIN_CELLS = 1_000_000;
+/** A node's histogram is built as two halves (one per thread) above this many bin updates. */
+const SPLIT_MIN_UPDATES = 100_000;
 
 export interface GrowParams {
   maxDepth: number;
@@ -56,23 +62,46 @@ export class GrowWorkspace {
   private readonly pool: Float64Array[] = [];
   private readonly goesLeft = new Uint8Array(256);
   private readonly rowMajor: Uint16Array;
+  private readonly helper: HistHelper | null = null;
+  /** The second half's histogram of a large node when there is no helper thread. */
+  private readonly partial: Float64Array;
 
+  /**
+   * `threads` > 1 lets histograms of large nodes be built by two threads (same result bit for
+   * bit); call `close()` when done with such a workspace.
+   */
   constructor(
     private readonly B: BinnedMatrix,
     nRows: number,
+    threads = 1,
   ) {
-    this.rows = new Uint32Array(nRows);
+    const { n, p, bins, offsets } = B;
+    const shared = threads > 1 && n * p >= HELPER_MIN_CELLS;
+    this.rows = new Uint32Array(sharedBuffer(4 * nRows, shared));
     this.scratch = new Uint32Array(nRows);
-    this.gh = new Float64Array(2 * B.n);
+    this.gh = new Float64Array(sharedBuffer(16 * n, shared));
     // A row-major copy of the bins, already offset into the flat histogram: a histogram pass
     // reads one row's bins from one cache line instead of p, and skips the offset lookup.
-    const { n, p, bins, offsets } = B;
-    this.rowMajor = new Uint16Array(n * p);
+    this.rowMajor = new Uint16Array(sharedBuffer(2 * n * p, shared));
     for (let f = 0; f < p; f++) {
       const col = f * n;
       const off = offsets[f];
       for (let i = 0; i < n; i++) this.rowMajor[i * p + f] = off + bins[col + i];
     }
+    this.partial = new Float64Array(B.totalBins * 2);
+    if (shared) {
+      this.helper = new HistHelper(this.rowMajor, this.rows, this.gh, p, B.totalBins);
+    }
+  }
+
+  /** Whether large histograms are built on two threads. */
+  get threaded(): boolean {
+    return this.helper !== null;
+  }
+
+  /** Stops the helper thread, if any. */
+  close(): void {
+    this.helper?.close();
   }
 
   private takeHist(): Float64Array {
@@ -94,7 +123,24 @@ export class GrowWorkspace {
     const { rows, gh } = this;
     const m = end - start;
     const p = this.B.p;
-    if (features.length === p) accumulateAll(hist, this.rowMajor, rows, start, m, p, gh);
+    const nf = features.length;
+    if (nf === p && m * p >= SPLIT_MIN_UPDATES) {
+      // Large nodes are summed as two halves of their rows, then added: with a helper thread
+      // the halves run in parallel, without one in turn, and the sums are the same bit for bit.
+      const half = m >>> 1;
+      if (this.helper?.begin(start + half, m - half)) {
+        accumulateRange(hist, this.rowMajor, rows, start, half, p, gh, 0, p);
+        this.helper.finishInto(hist);
+      } else {
+        const second = this.partial;
+        second.fill(0);
+        accumulateRange(hist, this.rowMajor, rows, start, half, p, gh, 0, p);
+        accumulateRange(second, this.rowMajor, rows, start + half, m - half, p, gh, 0, p);
+        for (let k = 0; k < hist.length; k++) hist[k] += second[k];
+      }
+      return hist;
+    }
+    if (nf === p) accumulateRange(hist, this.rowMajor, rows, start, m, p, gh, 0, p);
     else accumulateSome(hist, this.rowMajor, rows, start, m, p, gh, features);
     return hist;
   }
@@ -358,7 +404,8 @@ export class GrowWorkspace {
 
 // The two hot loops of training, kept as plain functions over typed arrays so V8 keeps them
 // monomorphic.
-function accumulateAll(
+/** Features [f0, f1) of rows[start, start + m); gbdt-hist-pool.ts runs the same loop. */
+function accumulateRange(
   hist: Float64Array,
   rm: Uint16Array,
   rows: Uint32Array,
@@ -366,16 +413,18 @@ function accumulateAll(
   m: number,
   p: number,
   gh: Float64Array,
+  f0: number,
+  f1: number,
 ): void {
-  const p4 = p & ~3;
+  const f4 = f0 + ((f1 - f0) & ~3);
   for (let k = 0; k < m; k++) {
     const r = rows[start + k];
     const rb = r * p;
     const g = gh[2 * r];
     const h = gh[2 * r + 1];
     // Unrolled by four: V8 does not unroll, and the loop body is only a few instructions.
-    let f = 0;
-    for (; f < p4; f += 4) {
+    let f = f0;
+    for (; f < f4; f += 4) {
       const b0 = rm[rb + f] << 1;
       const b1 = rm[rb + f + 1] << 1;
       const b2 = rm[rb + f + 2] << 1;
@@ -389,7 +438,7 @@ function accumulateAll(
       hist[b3] += g;
       hist[b3 + 1] += h;
     }
-    for (; f < p; f++) {
+    for (; f < f1; f++) {
       const b = rm[rb + f] << 1;
       hist[b] += g;
       hist[b + 1] += h;

@@ -1,0 +1,43 @@
+import { GrowWorkspace } from './gbdt-grow';
+import { binMatrix } from './histogram';
+import { makeRng } from './rng';
+
+describe('GrowWorkspace with a helper thread', () => {
+  it('grows the same tree bit for bit as one thread', () => {
+    const rng = makeRng(3);
+    const n = 40_000;
+    const p = 30;
+    const data = new Float64Array(n * p);
+    for (let k = 0; k < data.length; k++) data[k] = rng.next() < 0.05 ? NaN : rng.next();
+    // Gradients that depend on two columns (missing counts as 0.5), plus noise.
+    const at = (f: number, i: number): number =>
+      data[f * n + i] === data[f * n + i] ? data[f * n + i] : 0.5;
+    const grad = Float64Array.from({ length: n }, (_, i) => at(0, i) - at(7, i) + rng.next() - 0.5);
+    const hess = Float64Array.from({ length: n }, () => 0.05 + rng.next() * 0.2);
+    const B = binMatrix({ n, p, data, columns: [] }, 255);
+    const features = Int32Array.from({ length: p }, (_, f) => f);
+    const params = {
+      maxDepth: 6,
+      maxLeaves: 64,
+      minChildHessian: 1,
+      l2: 1,
+      minSplitGain: 0,
+      learningRate: 0.1,
+    };
+    const grown = (threads: number): { tree: unknown; threaded: boolean } => {
+      const ws = new GrowWorkspace(B, n, threads);
+      try {
+        for (let i = 0; i < n; i++) ws.rows[i] = i;
+        return { tree: ws.grow(n, grad, hess, features, params), threaded: ws.threaded };
+      } finally {
+        ws.close();
+      }
+    };
+    const one = grown(1);
+    const two = grown(2);
+    expect(one.threaded).toBe(false);
+    expect(two.threaded).toBe(true);
+    expect(two.tree).toEqual(one.tree);
+    expect((one.tree as { left: number[] }).left.length).toBeGreaterThan(60);
+  });
+});
