@@ -5,6 +5,7 @@
  * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees.
  */
 import { HistHelper, sharedBuffer } from './gbdt-hist-pool';
+import { accumulateSparse, sparseBinsOf, type SparseBins } from './gbdt-sparse';
 import type { BinnedMatrix } from './histogram';
 
 /** Below this many bin cells (n·p) a helper thread costs more to start than it saves. */
@@ -63,6 +64,8 @@ export class GrowWorkspace {
   private readonly goesLeft = new Uint8Array(256);
   private readonly rowMajor: Uint16Array;
   private readonly helper: HistHelper | null = null;
+  /** Non-default bins per row when most cells hold their feature's default (one-hot data). */
+  private readonly sparse: SparseBins | null;
   /** The second half's histogram of a large node when there is no helper thread. */
   private readonly partial: Float64Array;
 
@@ -76,14 +79,15 @@ export class GrowWorkspace {
     threads = 1,
   ) {
     const { n, p, bins, offsets } = B;
-    const shared = threads > 1 && n * p >= HELPER_MIN_CELLS;
+    this.sparse = sparseBinsOf(B);
+    const shared = threads > 1 && n * p >= HELPER_MIN_CELLS && this.sparse === null;
     this.rows = new Uint32Array(sharedBuffer(4 * nRows, shared));
     this.scratch = new Uint32Array(nRows);
     this.gh = new Float64Array(sharedBuffer(16 * n, shared));
     // A row-major copy of the bins, already offset into the flat histogram: a histogram pass
     // reads one row's bins from one cache line instead of p, and skips the offset lookup.
-    this.rowMajor = new Uint16Array(sharedBuffer(2 * n * p, shared));
-    for (let f = 0; f < p; f++) {
+    this.rowMajor = new Uint16Array(sharedBuffer(this.sparse ? 0 : 2 * n * p, shared));
+    for (let f = 0; f < (this.sparse ? 0 : p); f++) {
       const col = f * n;
       const off = offsets[f];
       for (let i = 0; i < n; i++) this.rowMajor[i * p + f] = off + bins[col + i];
@@ -124,6 +128,10 @@ export class GrowWorkspace {
     const m = end - start;
     const p = this.B.p;
     const nf = features.length;
+    if (this.sparse) {
+      accumulateSparse(hist, this.sparse, this.B, rows, start, m, gh);
+      return hist;
+    }
     if (nf === p && m * p >= SPLIT_MIN_UPDATES) {
       // Large nodes are summed as two halves of their rows, then added: with a helper thread
       // the halves run in parallel, without one in turn, and the sums are the same bit for bit.
