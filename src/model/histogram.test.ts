@@ -1,4 +1,4 @@
-import { binColumn, binOf, computeCuts } from './histogram';
+import { binColumn, binOf, computeCuts, sortFloats } from './histogram';
 import { makeRng } from './rng';
 
 describe('binColumn', () => {
@@ -33,5 +33,24 @@ describe('binColumn', () => {
     const pOut = new Uint8Array(probe.length);
     binColumn(probe, cuts, pOut);
     expect(Array.from(pOut)).toEqual(Array.from(probe, (x) => binOf(cuts, x)));
+  });
+});
+
+describe('sortFloats', () => {
+  const rng = makeRng(5);
+  const kinds: Record<string, () => number> = {
+    uniform: () => rng.next(),
+    'both signs, wide range': () => Math.log(rng.next()) * (rng.next() < 0.5 ? -1e5 : 1e-7),
+    'few integers': () => Math.floor(rng.next() * 5),
+    'signed zeros and infinities': () =>
+      [-0, 0, -1, Infinity, -Infinity, 1e-310, -1e-310][Math.floor(rng.next() * 7)],
+  };
+  it.each(Object.keys(kinds))('orders like TypedArray#sort: %s', (kind) => {
+    const a = Float64Array.from({ length: 30_000 }, kinds[kind]);
+    const expected = Float64Array.from(a).sort();
+    const got = sortFloats(Float64Array.from(a));
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) if (!Object.is(got[i], expected[i])) diff++;
+    expect(diff).toBe(0);
   });
 });
