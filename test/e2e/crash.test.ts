@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { LEADLENS_PROPERTY_NAMES } from '../../src/contracts/properties';
 import { runToCompletion } from '../../src/pipeline';
 import {
   allContacts,
@@ -17,16 +18,6 @@ import {
 } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LEADLENS = [
-  'leadlens_score',
-  'leadlens_tier',
-  'leadlens_factors',
-  'leadlens_reasons',
-  'leadlens_model_version',
-  'leadlens_scored_at',
-  'leadlens_score_change',
-  'leadlens_score_jump',
-];
 type Stats = { byRoute: Record<string, Record<string, number>> };
 
 function cli(url: string, db: string, now: number) {
@@ -111,7 +102,7 @@ describe('crash in the middle of write-back', () => {
       deps.close();
     }
 
-    const props = ['lifecyclestage', ...LEADLENS];
+    const props = ['lifecyclestage', ...LEADLENS_PROPERTY_NAMES];
     const a = await allContacts(killed.url, props);
     const b = await allContacts(clean.url, props);
     expect(a.length).toBe(b.length);

@@ -3,22 +3,14 @@
  * a second run that writes nothing, a one-contact change that rewrites that contact only.
  */
 import { parseFactors } from '../../src/contracts/factors';
+import { LEADLENS_PROPERTY_NAMES } from '../../src/contracts/properties';
 import { DEFAULT_SETTINGS, TIER_VALUES } from '../../src/contracts/settings';
 import { publishedModel, readReport, runToCompletion } from '../../src/pipeline';
 import { scoreRecords } from '../../src/pipeline/scoring';
 import type { AppDeps } from '../../src/server/compose';
 import { allContacts, depsFor, sdk, startPortal, tempDb, type Emulator, writesOf } from './helpers';
 
-const PROPS = [
-  'lifecyclestage',
-  'leadlens_score',
-  'leadlens_tier',
-  'leadlens_factors',
-  'leadlens_reasons',
-  'leadlens_model_version',
-  'leadlens_scored_at',
-  'leadlens_score_change',
-];
+const PROPS = ['lifecyclestage', ...LEADLENS_PROPERTY_NAMES];
 
 describe('HubSpot pipeline end to end', () => {
   let emu: Emulator;
