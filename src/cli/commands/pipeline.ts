@@ -137,6 +137,19 @@ export function register(program: Command): void {
 
   withCrmFlags(
     program
+      .command('provision')
+      .description(
+        'Create the `leadlens` property group and properties on contacts and leads (idempotent); the tier options follow the settings.',
+      ),
+  ).action(async (flags: CrmFlags) => {
+    await withDeps(flags, async (deps) => {
+      await deps.crm.provision(deps.store.getSettings().tiers);
+      output(flags, { provisioned: true, apiCalls: deps.crm.usage().calls });
+    });
+  });
+
+  withCrmFlags(
+    program
       .command('writeback')
       .description('Write the stored scores that changed back to the CRM, in batches of 100.'),
   ).action(async (flags: CrmFlags) => {
