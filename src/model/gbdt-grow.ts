@@ -10,8 +10,11 @@ import type { BinnedMatrix } from './histogram';
 
 /** Below this many bin cells (n·p) a helper thread costs more to start than it saves. */
 const HELPER_MIN_CELLS = 1_000_000;
-/** A node's histogram is built as two halves (one per thread) above this many bin updates. */
-const SPLIT_MIN_UPDATES = 100_000;
+/** A node's histogram is built in row chunks (shared between threads) above this many updates. */
+const SPLIT_MIN_UPDATES = 200_000;
+/** Bin updates per chunk, and the most chunks (each adds one histogram-sized sum). */
+const CHUNK_UPDATES = 250_000;
+const MAX_CHUNKS = 8;
 
 export interface GrowParams {
   maxDepth: number;
@@ -59,15 +62,15 @@ export class GrowWorkspace {
   readonly rows: Uint32Array;
   private readonly scratch: Uint32Array;
   /** Gradient and hessian interleaved by row: a scattered row costs one cache line, not two. */
-  private readonly gh: Float64Array;
+  readonly gh: Float64Array;
   private readonly pool: Float64Array[] = [];
   private readonly goesLeft = new Uint8Array(256);
   private readonly rowMajor: Uint16Array;
   private readonly helper: HistHelper | null = null;
   /** Non-default bins per row when most cells hold their feature's default (one-hot data). */
   private readonly sparse: SparseBins | null;
-  /** The second half's histogram of a large node when there is no helper thread. */
-  private readonly partial: Float64Array;
+  /** Partial histograms of a large node's row chunks, side by side. */
+  private readonly parts: Float64Array;
 
   /**
    * `threads` > 1 lets histograms of large nodes be built by two threads (same result bit for
@@ -92,9 +95,9 @@ export class GrowWorkspace {
       const off = offsets[f];
       for (let i = 0; i < n; i++) this.rowMajor[i * p + f] = off + bins[col + i];
     }
-    this.partial = new Float64Array(B.totalBins * 2);
+    this.parts = new Float64Array(sharedBuffer(MAX_CHUNKS * B.totalBins * 16, shared));
     if (shared) {
-      this.helper = new HistHelper(this.rowMajor, this.rows, this.gh, p, B.totalBins);
+      this.helper = new HistHelper(this.rowMajor, this.rows, this.gh, this.parts, p, B.totalBins);
     }
   }
 
@@ -133,24 +136,37 @@ export class GrowWorkspace {
       return hist;
     }
     if (nf === p && m * p >= SPLIT_MIN_UPDATES) {
-      // Large nodes are summed as two halves of their rows, then added: with a helper thread
-      // the halves run in parallel, without one in turn, and the sums are the same bit for bit.
-      const half = m >>> 1;
-      if (this.helper?.begin(start + half, m - half)) {
-        accumulateRange(hist, this.rowMajor, rows, start, half, p, gh, 0, p);
-        this.helper.finishInto(hist);
-      } else {
-        const second = this.partial;
-        second.fill(0);
-        accumulateRange(hist, this.rowMajor, rows, start, half, p, gh, 0, p);
-        accumulateRange(second, this.rowMajor, rows, start + half, m - half, p, gh, 0, p);
-        for (let k = 0; k < hist.length; k++) hist[k] += second[k];
+      // Large nodes: fixed chunks of rows, each summed from zero into its own partial
+      // histogram, then added in chunk order. Which thread sums a chunk does not matter, so the
+      // helper (when there is one) and this thread take chunks as they come free, and the
+      // result is the same bit for bit with or without the helper.
+      const chunks = Math.min(MAX_CHUNKS, Math.max(2, Math.floor((m * p) / CHUNK_UPDATES)));
+      const helper = this.helper?.begin(start, m, chunks) ? this.helper : null;
+      for (let c = helper ? helper.claim() : 0; c < chunks; c = helper ? helper.claim() : c + 1) {
+        this.sumChunk(start, m, chunks, c);
+      }
+      helper?.wait();
+      const L = hist.length;
+      const parts = this.parts;
+      for (let c = 0; c < chunks; c++) {
+        const o = c * L;
+        for (let k = 0; k < L; k++) hist[k] += parts[o + k];
       }
       return hist;
     }
     if (nf === p) accumulateRange(hist, this.rowMajor, rows, start, m, p, gh, 0, p);
     else accumulateSome(hist, this.rowMajor, rows, start, m, p, gh, features);
     return hist;
+  }
+
+  /** Chunk c of `chunks` of rows[start, start + m) into its partial histogram. */
+  private sumChunk(start: number, m: number, chunks: number, c: number): void {
+    const L = 2 * this.B.totalBins;
+    const part = this.parts.subarray(c * L, (c + 1) * L);
+    part.fill(0);
+    const a = start + Math.floor((m * c) / chunks);
+    const b = start + Math.floor((m * (c + 1)) / chunks);
+    accumulateRange(part, this.rowMajor, this.rows, a, b - a, this.B.p, this.gh, 0, this.B.p);
   }
 
   /** Fill the best split of `c` (gain −Infinity when none satisfies the constraints). */
@@ -256,6 +272,16 @@ export class GrowWorkspace {
     features: Int32Array,
     P: GrowParams,
   ): GrownTree {
+    const gh = this.gh;
+    for (let i = 0; i < this.B.n; i++) {
+      gh[2 * i] = grad[i];
+      gh[2 * i + 1] = hess[i];
+    }
+    return this.growPrepared(nActive, features, P);
+  }
+
+  /** `grow` for a caller that wrote gradient and hessian straight into `gh` (row i at 2i, 2i+1). */
+  growPrepared(nActive: number, features: Int32Array, P: GrowParams): GrownTree {
     const t: GrownTree = {
       left: [],
       right: [],
@@ -282,10 +308,6 @@ export class GrowWorkspace {
       return t.left.length - 1;
     };
     const gh = this.gh;
-    for (let i = 0; i < this.B.n; i++) {
-      gh[2 * i] = grad[i];
-      gh[2 * i + 1] = hess[i];
-    }
     const rootHist = this.buildHist(0, nActive, features);
     let G = 0;
     let H = 0;

@@ -1,8 +1,8 @@
 /**
- * A second thread for histogram building. A large node's histogram is the sum of two partial
- * histograms over the two halves of its rows (gbdt-grow.ts); this helper builds the second half
- * while the calling thread builds the first. Each partial sum runs in row order from zero either
- * way, so trees are bit-identical with or without the helper.
+ * A second thread for histogram building. A large node's histogram is the ordered sum of
+ * partial histograms over fixed chunks of its rows (gbdt-grow.ts); this helper and the calling
+ * thread take chunks from a shared counter until none is left. Each partial sum runs in row
+ * order from zero whoever computes it, so trees are bit-identical with or without the helper.
  *
  * fitGbdt is synchronous, so the calling thread hands work over with Atomics on a shared control
  * block and blocks until the worker is done; the worker is a small plain-JS loop (no TypeScript
@@ -14,29 +14,23 @@ import { Worker } from 'node:worker_threads';
 const SEQ = 0;
 const START = 1;
 const COUNT = 2;
-const DONE = 3;
-const READY = 4;
-const STOP = 5;
+const CHUNKS = 3;
+const NEXT = 4;
+const DONE = 5;
+const READY = 6;
+const STOP = 7;
 
-/** The worker's loop: the same accumulation as `accumulateRange` in gbdt-grow.ts. */
+/** The worker's loop: `sumChunk` / `accumulateRange` of gbdt-grow.ts, chunk by chunk. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { ctlBuf, rmBuf, rowsBuf, ghBuf, outBuf, p } = workerData;
+const { ctlBuf, rmBuf, rowsBuf, ghBuf, partsBuf, p, L } = workerData;
 const ctl = new Int32Array(ctlBuf);
 const rm = new Uint16Array(rmBuf);
 const rows = new Uint32Array(rowsBuf);
 const gh = new Float64Array(ghBuf);
-const out = new Float64Array(outBuf);
+const parts = new Float64Array(partsBuf);
 const p4 = p & ~3;
-Atomics.store(ctl, ${READY}, 1);
-Atomics.notify(ctl, ${READY});
-let seen = 0;
-for (;;) {
-  Atomics.wait(ctl, ${SEQ}, seen);
-  seen = Atomics.load(ctl, ${SEQ});
-  if (Atomics.load(ctl, ${STOP}) === 1) break;
-  const start = ctl[${START}];
-  const m = ctl[${COUNT}];
+function sumChunk(out, start, m) {
   out.fill(0);
   for (let k = 0; k < m; k++) {
     const r = rows[start + k];
@@ -64,6 +58,22 @@ for (;;) {
       out[b + 1] += h;
     }
   }
+}
+Atomics.store(ctl, ${READY}, 1);
+Atomics.notify(ctl, ${READY});
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  if (Atomics.load(ctl, ${STOP}) === 1) break;
+  const start = ctl[${START}];
+  const m = ctl[${COUNT}];
+  const chunks = ctl[${CHUNKS}];
+  for (let c = Atomics.add(ctl, ${NEXT}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT}, 1)) {
+    const a = start + Math.floor((m * c) / chunks);
+    const b = start + Math.floor((m * (c + 1)) / chunks);
+    sumChunk(parts.subarray(c * L, (c + 1) * L), a, b - a);
+  }
   Atomics.store(ctl, ${DONE}, seen);
   Atomics.notify(ctl, ${DONE});
 }
@@ -74,7 +84,6 @@ const START_TIMEOUT_MS = 10_000;
 
 export class HistHelper {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(8 * 4));
-  private readonly out: Float64Array;
   private readonly worker: Worker;
   private seq = 0;
   private alive = true;
@@ -84,10 +93,10 @@ export class HistHelper {
     rowMajor: Uint16Array,
     rows: Uint32Array,
     gh: Float64Array,
+    parts: Float64Array,
     p: number,
     totalBins: number,
   ) {
-    this.out = new Float64Array(new SharedArrayBuffer(totalBins * 2 * 8));
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -95,8 +104,9 @@ export class HistHelper {
         rmBuf: rowMajor.buffer,
         rowsBuf: rows.buffer,
         ghBuf: gh.buffer,
-        outBuf: this.out.buffer,
+        partsBuf: parts.buffer,
         p,
+        L: 2 * totalBins,
       },
     });
     // Never keep the process alive for the helper; a failed start shows as a missing READY flag.
@@ -106,8 +116,8 @@ export class HistHelper {
     });
   }
 
-  /** Starts the worker on rows[start, start + m); false when it is not available. */
-  begin(start: number, m: number): boolean {
+  /** Opens `chunks` chunks of rows[start, start + m) to both threads; false without a worker. */
+  begin(start: number, m: number, chunks: number): boolean {
     if (!this.alive) return false;
     if (Atomics.load(this.ctl, READY) !== 1) {
       Atomics.wait(this.ctl, READY, 0, START_TIMEOUT_MS);
@@ -119,22 +129,27 @@ export class HistHelper {
     const c = this.ctl;
     c[START] = start;
     c[COUNT] = m;
+    c[CHUNKS] = chunks;
+    Atomics.store(c, NEXT, 0);
     this.seq = (this.seq + 1) | 0;
     Atomics.store(c, SEQ, this.seq);
     Atomics.notify(c, SEQ);
     return true;
   }
 
-  /** Waits for the worker, then adds its partial histogram into `hist`. */
-  finishInto(hist: Float64Array): void {
+  /** The next unclaimed chunk (≥ chunks when none is left). */
+  claim(): number {
+    return Atomics.add(this.ctl, NEXT, 1);
+  }
+
+  /** Waits until the worker has finished its chunks. */
+  wait(): void {
     const c = this.ctl;
     for (;;) {
       const d = Atomics.load(c, DONE);
       if (d === this.seq) break;
       Atomics.wait(c, DONE, d);
     }
-    const out = this.out;
-    for (let k = 0; k < hist.length; k++) hist[k] += out[k];
   }
 
   close(): void {

@@ -202,8 +202,8 @@ function boost(
   const valid = opts.valid;
   const base = weightedBaseMargin(y, w);
   const margin = new Float64Array(n).fill(base);
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n);
+  // Gradient and hessian go straight into the workspace, interleaved by row.
+  const gh = ws.gh;
   const vMargin = valid ? new Float64Array(valid.X.n).fill(base) : undefined;
   const growP = {
     maxDepth: P.maxDepth,
@@ -224,8 +224,8 @@ function boost(
     for (let i = 0; i < n; i++) {
       const pr = 1 / (1 + Math.exp(-margin[i]));
       const wi = w ? w[i] : 1;
-      grad[i] = (pr - y[i]) * wi;
-      hess[i] = Math.max(pr * (1 - pr), 1e-16) * wi;
+      gh[2 * i] = (pr - y[i]) * wi;
+      gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
     }
     const features = nCols < p ? sampleSorted(p, nCols, opts.rng) : allFeatures;
     let nActive = n;
@@ -243,7 +243,7 @@ function boost(
     } else {
       for (let i = 0; i < n; i++) ws.rows[i] = i;
     }
-    const grown = ws.grow(nActive, grad, hess, features, growP);
+    const grown = ws.growPrepared(nActive, features, growP);
     if (nActive === n) {
       // Every row sits in exactly one leaf segment: no tree walk needed.
       for (let j = 0; j < grown.left.length; j++) {
