@@ -40,4 +40,34 @@ describe('GrowWorkspace with a helper thread', () => {
     expect(two.tree).toEqual(one.tree);
     expect((one.tree as { left: number[] }).left.length).toBeGreaterThan(60);
   });
+
+  it('computes the same gradients bit for bit on two threads', () => {
+    const rng = makeRng(4);
+    const n = 40_000;
+    const p = 30;
+    const data = Float64Array.from({ length: n * p }, () => rng.next());
+    const B = binMatrix({ n, p, data, columns: [] }, 255);
+    const margin = Float64Array.from({ length: n }, () => (rng.next() - 0.5) * 8);
+    const labels = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+    const weights = Float64Array.from({ length: n }, () => 0.5 + rng.next());
+    const gh = (threads: number): { gh: Float64Array; threaded: boolean } => {
+      const ws = new GrowWorkspace(B, n, threads, true);
+      try {
+        ws.margin.set(margin);
+        ws.labels.set(labels);
+        ws.weights.set(weights);
+        ws.gradients();
+        return { gh: Float64Array.from(ws.gh), threaded: ws.threaded };
+      } finally {
+        ws.close();
+      }
+    };
+    const one = gh(1);
+    const two = gh(2);
+    expect(two.threaded).toBe(true);
+    expect(Buffer.from(two.gh.buffer).equals(Buffer.from(one.gh.buffer))).toBe(true);
+    const i = 123;
+    const pr = 1 / (1 + Math.exp(-margin[i]));
+    expect(one.gh[2 * i]).toBeCloseTo((pr - labels[i]) * weights[i], 12);
+  });
 });

@@ -76,10 +76,16 @@ export class GrowWorkspace {
    * `threads` > 1 lets histograms of large nodes be built by two threads (same result bit for
    * bit); call `close()` when done with such a workspace.
    */
+  /** Boosting state for `gradients()` (empty unless `boosting`): margins, labels, weights. */
+  readonly margin: Float64Array;
+  readonly labels: Float64Array;
+  readonly weights: Float64Array;
+
   constructor(
     private readonly B: BinnedMatrix,
     nRows: number,
     threads = 1,
+    boosting = false,
   ) {
     const { n, p, bins, offsets } = B;
     this.sparse = sparseBinsOf(B);
@@ -96,8 +102,17 @@ export class GrowWorkspace {
       for (let i = 0; i < n; i++) this.rowMajor[i * p + f] = off + bins[col + i];
     }
     this.parts = new Float64Array(sharedBuffer(MAX_CHUNKS * B.totalBins * 16, shared));
+    const nb = boosting ? n : 0;
+    this.margin = new Float64Array(sharedBuffer(8 * nb, shared));
+    this.labels = new Float64Array(sharedBuffer(8 * nb, shared));
+    this.weights = new Float64Array(sharedBuffer(8 * nb, shared));
     if (shared) {
-      this.helper = new HistHelper(this.rowMajor, this.rows, this.gh, this.parts, p, B.totalBins);
+      this.helper = new HistHelper(
+        { rowMajor: this.rowMajor, rows: this.rows, gh: this.gh, parts: this.parts },
+        { margin: this.margin, labels: this.labels, weights: this.weights },
+        p,
+        B.totalBins,
+      );
     }
   }
 
@@ -157,6 +172,20 @@ export class GrowWorkspace {
     if (nf === p) accumulateRange(hist, this.rowMajor, rows, start, m, p, gh, 0, p);
     else accumulateSome(hist, this.rowMajor, rows, start, m, p, gh, features);
     return hist;
+  }
+
+  /**
+   * Logistic-loss gradient and hessian of every row from `margin`, `labels` and `weights`
+   * into `gh`; rows are independent, so the helper takes the second half.
+   */
+  gradients(): void {
+    const n = this.margin.length;
+    const half = n >>> 1;
+    const { margin, labels, weights, gh } = this;
+    if (this.helper?.beginGradients(half, n - half)) {
+      logisticGradients(margin, labels, weights, gh, 0, half);
+      this.helper.wait();
+    } else logisticGradients(margin, labels, weights, gh, 0, n);
   }
 
   /** Chunk c of `chunks` of rows[start, start + m) into its partial histogram. */
@@ -429,6 +458,23 @@ export class GrowWorkspace {
     }
     for (const c of open) if (c.hist) this.releaseHist(c.hist);
     return t;
+  }
+}
+
+/** Rows [a, b): the same expressions as the helper's copy in gbdt-hist-pool.ts. */
+function logisticGradients(
+  margin: Float64Array,
+  y: Float64Array,
+  w: Float64Array,
+  gh: Float64Array,
+  a: number,
+  b: number,
+): void {
+  for (let i = a; i < b; i++) {
+    const pr = 1 / (1 + Math.exp(-margin[i]));
+    const wi = w[i];
+    gh[2 * i] = (pr - y[i]) * wi;
+    gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
   }
 }
 

@@ -19,11 +19,17 @@ const NEXT = 4;
 const DONE = 5;
 const READY = 6;
 const STOP = 7;
+/** 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT). */
+const KIND = 8;
 
 /** The worker's loop: `sumChunk` / `accumulateRange` of gbdt-grow.ts, chunk by chunk. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { ctlBuf, rmBuf, rowsBuf, ghBuf, partsBuf, p, L } = workerData;
+const { ctlBuf, rmBuf, rowsBuf, ghBuf, partsBuf, marginBuf, labelsBuf, weightsBuf, p, L } =
+  workerData;
+const margin = new Float64Array(marginBuf);
+const labels = new Float64Array(labelsBuf);
+const weights = new Float64Array(weightsBuf);
 const ctl = new Int32Array(ctlBuf);
 const rm = new Uint16Array(rmBuf);
 const rows = new Uint32Array(rowsBuf);
@@ -68,6 +74,17 @@ for (;;) {
   if (Atomics.load(ctl, ${STOP}) === 1) break;
   const start = ctl[${START}];
   const m = ctl[${COUNT}];
+  if (ctl[${KIND}] === 1) {
+    for (let i = start; i < start + m; i++) {
+      const pr = 1 / (1 + Math.exp(-margin[i]));
+      const wi = weights[i];
+      gh[2 * i] = (pr - labels[i]) * wi;
+      gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
+    }
+    Atomics.store(ctl, ${DONE}, seen);
+    Atomics.notify(ctl, ${DONE});
+    continue;
+  }
   const chunks = ctl[${CHUNKS}];
   for (let c = Atomics.add(ctl, ${NEXT}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT}, 1)) {
     const a = start + Math.floor((m * c) / chunks);
@@ -83,17 +100,15 @@ for (;;) {
 const START_TIMEOUT_MS = 10_000;
 
 export class HistHelper {
-  private readonly ctl = new Int32Array(new SharedArrayBuffer(8 * 4));
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(12 * 4));
   private readonly worker: Worker;
   private seq = 0;
   private alive = true;
 
   /** The arrays must live on SharedArrayBuffers (see `sharedBuffer`). */
   constructor(
-    rowMajor: Uint16Array,
-    rows: Uint32Array,
-    gh: Float64Array,
-    parts: Float64Array,
+    grow: { rowMajor: Uint16Array; rows: Uint32Array; gh: Float64Array; parts: Float64Array },
+    boost: { margin: Float64Array; labels: Float64Array; weights: Float64Array },
     p: number,
     totalBins: number,
   ) {
@@ -101,10 +116,13 @@ export class HistHelper {
       eval: true,
       workerData: {
         ctlBuf: this.ctl.buffer,
-        rmBuf: rowMajor.buffer,
-        rowsBuf: rows.buffer,
-        ghBuf: gh.buffer,
-        partsBuf: parts.buffer,
+        rmBuf: grow.rowMajor.buffer,
+        rowsBuf: grow.rows.buffer,
+        ghBuf: grow.gh.buffer,
+        partsBuf: grow.parts.buffer,
+        marginBuf: boost.margin.buffer,
+        labelsBuf: boost.labels.buffer,
+        weightsBuf: boost.weights.buffer,
         p,
         L: 2 * totalBins,
       },
@@ -118,6 +136,15 @@ export class HistHelper {
 
   /** Opens `chunks` chunks of rows[start, start + m) to both threads; false without a worker. */
   begin(start: number, m: number, chunks: number): boolean {
+    return this.post(0, start, m, chunks);
+  }
+
+  /** Starts the gradients of rows [start, start + m) on the worker; false without one. */
+  beginGradients(start: number, m: number): boolean {
+    return this.post(1, start, m, 0);
+  }
+
+  private post(kind: number, start: number, m: number, chunks: number): boolean {
     if (!this.alive) return false;
     if (Atomics.load(this.ctl, READY) !== 1) {
       Atomics.wait(this.ctl, READY, 0, START_TIMEOUT_MS);
@@ -127,6 +154,7 @@ export class HistHelper {
       }
     }
     const c = this.ctl;
+    c[KIND] = kind;
     c[START] = start;
     c[COUNT] = m;
     c[CHUNKS] = chunks;

@@ -181,7 +181,7 @@ export function fitGbdt(
   }
   const B = binMatrix(X, P.maxBins);
   // Histograms of large nodes on two threads; the trees are the same bit for bit either way.
-  const ws = new GrowWorkspace(B, X.n, Math.min(2, availableParallelism()));
+  const ws = new GrowWorkspace(B, X.n, Math.min(2, availableParallelism()), true);
   try {
     return boost(X, y, opts, P, B, ws);
   } finally {
@@ -201,9 +201,12 @@ function boost(
   const w = opts.weights;
   const valid = opts.valid;
   const base = weightedBaseMargin(y, w);
-  const margin = new Float64Array(n).fill(base);
-  // Gradient and hessian go straight into the workspace, interleaved by row.
-  const gh = ws.gh;
+  // Margins, labels and weights live in the workspace, which turns them into gradients.
+  const margin = ws.margin.fill(base);
+  ws.labels.set(y);
+  // A unit weight multiplies exactly: the same gradients as no weights at all.
+  if (w) ws.weights.set(w);
+  else ws.weights.fill(1);
   const vMargin = valid ? new Float64Array(valid.X.n).fill(base) : undefined;
   const growP = {
     maxDepth: P.maxDepth,
@@ -221,12 +224,7 @@ function boost(
   let best = Infinity;
   let bestIteration = -1;
   for (let round = 0; round < P.nRounds; round++) {
-    for (let i = 0; i < n; i++) {
-      const pr = 1 / (1 + Math.exp(-margin[i]));
-      const wi = w ? w[i] : 1;
-      gh[2 * i] = (pr - y[i]) * wi;
-      gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
-    }
+    ws.gradients();
     const features = nCols < p ? sampleSorted(p, nCols, opts.rng) : allFeatures;
     let nActive = n;
     if (nRows < n) {
