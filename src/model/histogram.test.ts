@@ -54,3 +54,16 @@ describe('sortFloats', () => {
     expect(diff).toBe(0);
   });
 });
+
+describe('computeCuts on few distinct values', () => {
+  it('cuts halfway between the sorted distinct values, signed zeros counted once', () => {
+    const rng = makeRng(9);
+    const values = [3, -0, 0, 1, -2.5, 7, 1e-300];
+    const col = Float64Array.from({ length: 5000 }, (_, i) =>
+      i % 50 === 0 ? NaN : values[Math.floor(rng.next() * values.length)],
+    );
+    expect(Array.from(computeCuts(col, 255))).toEqual([-1.25, 5e-301, 0.5, 2, 5]);
+    // More distinct values than bins: quantile cuts instead.
+    expect(computeCuts(col, 3).length).toBeLessThanOrEqual(2);
+  });
+});

@@ -33,8 +33,10 @@ export function computeCuts(col: Float64Array, maxBins: number): Float64Array {
     const v = col[Math.floor(k * step)];
     if (v === v) sample[m++] = v;
   }
-  const sorted = sortFloats(sample.subarray(0, m));
   if (m === 0) return new Float64Array(0);
+  const few = fewDistinct(sample, m);
+  if (few && few.length <= maxBins) return midpoints(few);
+  const sorted = sortFloats(sample.subarray(0, m));
   let distinct = 1;
   for (let k = 1; k < m; k++) if (sorted[k] !== sorted[k - 1]) distinct++;
   if (distinct <= maxBins) {
@@ -54,6 +56,35 @@ export function computeCuts(col: Float64Array, maxBins: number): Float64Array {
     if (v > sorted[0] && (cuts.length === 0 || v > cuts[cuts.length - 1])) cuts.push(v);
   }
   return Float64Array.from(cuts);
+}
+
+/** At most this many distinct values are collected without sorting (one-hot, flags, counts). */
+const FEW = 16;
+
+/**
+ * The distinct values of sample[0, m) ascending, or null past FEW of them: one-hot and
+ * indicator columns (most of X Education) then need no sort at all.
+ */
+function fewDistinct(sample: Float64Array, m: number): Float64Array | null {
+  const seen = new Float64Array(FEW);
+  let nd = 0;
+  for (let k = 0; k < m; k++) {
+    const v = sample[k];
+    let j = 0;
+    while (j < nd && seen[j] !== v) j++;
+    if (j === nd) {
+      if (nd === FEW) return null;
+      seen[nd++] = v;
+    }
+  }
+  return seen.subarray(0, nd).sort();
+}
+
+/** Cuts halfway between neighbouring distinct values (ascending). */
+function midpoints(values: Float64Array): Float64Array {
+  const cuts = new Float64Array(values.length - 1);
+  for (let k = 1; k < values.length; k++) cuts[k - 1] = (values[k] + values[k - 1]) / 2;
+  return cuts;
 }
 
 /** Number of cuts ≤ x (binary search); callers handle NaN. */
