@@ -22,7 +22,7 @@ const STOP = 7;
 /** 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT). */
 const KIND = 8;
 
-/** The worker's loop: `sumChunk` / `accumulateRange` of gbdt-grow.ts, chunk by chunk. */
+/** The worker's loop: `sumChunk` (gbdt-grow.ts) / `accumulateRange` (gbdt-accumulate.ts) per chunk. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { ctlBuf, rmBuf, rowsBuf, ghBuf, partsBuf, marginBuf, labelsBuf, weightsBuf, p, L } =
