@@ -1,13 +1,17 @@
 /**
- * L2-regularised logistic regression by Newton's method (IRLS). The objective is scikit-learn's:
+ * L2-regularised logistic regression. The objective is scikit-learn's:
  *   Σᵢ wᵢ·logloss(yᵢ, σ(xᵢβ + b)) + (l2 / 2)·‖β‖²   (l2 = 1/C, the intercept b unpenalised),
- * so coefficients match LogisticRegression(C) to solver precision. The gradient is always
- * exact; the Hessian (logistic-hessian.ts) is exact up to 50,000 rows and row-subsampled on
- * taller data, so a step costs two fused passes over X (X·d for the line search, Xᵀr for the
- * gradient) plus O(rows·p²) on the subsample, never O(n·p²). ml-matrix factorises the p+1 system.
+ * so coefficients match LogisticRegression(C) to solver precision. Two solvers, picked by shape
+ * (chooseLogisticSolver): L-BFGS (lbfgs.ts) for tall, mostly dense data, where one pass over X
+ * per iteration beats building a Hessian; Newton's method (IRLS) otherwise, above all for
+ * one-hot-heavy data. In Newton the gradient is always exact; the Hessian (logistic-hessian.ts)
+ * is exact up to 50,000 rows and row-subsampled on taller data, so a step costs two fused passes
+ * over X (X·d for the line search, Xᵀr for the gradient) plus O(rows·p²) on the subsample, never
+ * O(n·p²). ml-matrix factorises the p+1 system.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { ModelError } from './errors';
+import { lbfgsLogistic, prefersLbfgs } from './lbfgs';
 import { HessianBuilder } from './logistic-hessian';
 
 export interface DenseMatrix {
@@ -189,15 +193,39 @@ function penalty(coef: Float64Array, l2: number): number {
   return 0.5 * l2 * pen;
 }
 
+export type LogisticSolver = 'newton' | 'lbfgs';
+
+/**
+ * Default tolerances (largest gradient entry / Σw). Newton converges quadratically, so a tight
+ * one is nearly free; L-BFGS stops where coefficients agree with Newton's to ~1e-6 (the
+ * statistical noise of a coefficient is ~1/√n, far above either).
+ */
+const DEFAULT_TOL: Readonly<Record<LogisticSolver, number>> = { newton: 1e-10, lbfgs: 1e-6 };
+
+/** The solver fitLogistic uses for X: L-BFGS for tall mostly-dense data, Newton otherwise. */
+export function chooseLogisticSolver(X: DenseMatrix): LogisticSolver {
+  return prefersLbfgs(X) ? 'lbfgs' : 'newton';
+}
+
 export function fitLogistic(X: DenseMatrix, y: Float64Array, opts: LogisticOptions): LogisticFit {
+  return fitLogisticWith(chooseLogisticSolver(X), X, y, opts);
+}
+
+/** fitLogistic with the solver named (tests compare the two on the same data). */
+export function fitLogisticWith(
+  solver: LogisticSolver,
+  X: DenseMatrix,
+  y: Float64Array,
+  opts: LogisticOptions,
+): LogisticFit {
   const { n, p } = X;
   if (y.length !== n)
     throw new ModelError('INVALID_OPTIONS', 'y and X differ in length.', 'Pass one label per row.');
   if (!(opts.l2 >= 0))
     throw new ModelError('INVALID_OPTIONS', `l2 must be ≥ 0, got ${opts.l2}.`, 'Pass l2 = 1/C.');
   const w = effectiveWeights(y, opts.weights, opts.classWeight);
-  const maxIter = opts.maxIter ?? 100;
-  const tol = opts.tol ?? 1e-10;
+  const maxIter = opts.maxIter ?? (solver === 'lbfgs' ? 500 : 100);
+  const tol = opts.tol ?? DEFAULT_TOL[solver];
   const l2 = opts.l2;
   let wSum = 0;
   for (let i = 0; i < n; i++) wSum += w[i]!;
@@ -213,6 +241,19 @@ export function fitLogistic(X: DenseMatrix, y: Float64Array, opts: LogisticOptio
     for (let i = 0; i < n; i++) wy += w[i]! * y[i]!;
     const rate = Math.min(1 - 1e-12, Math.max(1e-12, wy / wSum));
     intercept = Math.log(rate / (1 - rate));
+  }
+  if (solver === 'lbfgs') {
+    const x0 = new Float64Array(p + 1);
+    x0.set(coef);
+    x0[p] = intercept;
+    const r = lbfgsLogistic(X, y, w, x0, { l2, tol, maxIter, wSum });
+    return {
+      coef: r.x.slice(0, p),
+      intercept: r.x[p]!,
+      iterations: r.iterations,
+      converged: r.reached || r.gradNorm < 1e-6,
+      gradNorm: r.gradNorm,
+    };
   }
   let eta = new Float64Array(n);
   let r = new Float64Array(n);
