@@ -224,7 +224,7 @@ export function fitLogisticWith(
   if (!(opts.l2 >= 0))
     throw new ModelError('INVALID_OPTIONS', `l2 must be ≥ 0, got ${opts.l2}.`, 'Pass l2 = 1/C.');
   const w = effectiveWeights(y, opts.weights, opts.classWeight);
-  const maxIter = opts.maxIter ?? (solver === 'lbfgs' ? 500 : 100);
+  const maxIter = opts.maxIter ?? (solver === 'lbfgs' ? 200 : 100);
   const tol = opts.tol ?? DEFAULT_TOL[solver];
   const l2 = opts.l2;
   let wSum = 0;
