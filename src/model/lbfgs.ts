@@ -44,6 +44,36 @@ export function prefersLbfgs(X: DenseMatrix): boolean {
   return dense >= 0.75 * p;
 }
 
+/** Lower Cholesky factor of the k × k row-major H, or null when H is not positive definite. */
+function cholesky(H: Float64Array, k: number): Float64Array | null {
+  const L = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let v = H[a * k + b]!;
+      for (let c = 0; c < b; c++) v -= L[a * k + c]! * L[b * k + c]!;
+      if (a === b) {
+        if (!(v > 0)) return null;
+        L[a * k + a] = Math.sqrt(v);
+      } else L[a * k + b] = v / L[b * k + b]!;
+    }
+  }
+  return L;
+}
+
+/** d ← (L·Lᵀ)⁻¹·d by forward then backward substitution. */
+function cholSolve(L: Float64Array, k: number, d: Float64Array): void {
+  for (let a = 0; a < k; a++) {
+    let v = d[a]!;
+    for (let c = 0; c < a; c++) v -= L[a * k + c]! * d[c]!;
+    d[a] = v / L[a * k + a]!;
+  }
+  for (let a = k - 1; a >= 0; a--) {
+    let v = d[a]!;
+    for (let c = a + 1; c < k; c++) v -= L[c * k + a]! * d[c]!;
+    d[a] = v / L[a * k + a]!;
+  }
+}
+
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
@@ -89,7 +119,17 @@ export function lbfgsLogistic(
   let x = Float64Array.from(x0);
   let g = new Float64Array(k);
   let f = obj.evaluate(x, g);
-  const diag = obj.diagonal(x);
+  // H₀: the Cholesky factor of the Hessian at the start, from a strided row sample (cut 9 → 7
+  // iterations on the bench's synthetic sets) when that costs at most about half an evaluation
+  // and the sample has at least 4 rows per unknown; else the diagonal, then the usual γ scaling.
+  const rows = Math.min(X.n, 100 * k, Math.floor((X.n * X.p) / (k * k)));
+  const L = rows >= 4 * k ? cholesky(obj.sampledHessian(x, rows), k) : null;
+  const diag = L ? null : obj.diagonal(x);
+  /** d ← H₀·d. */
+  const applyH0 = (v: Float64Array): void => {
+    if (L) cholSolve(L, k, v);
+    else for (let j = 0; j < k; j++) v[j]! /= diag![j]! > 0 ? diag![j]! : 1;
+  };
   let xT = new Float64Array(k);
   let gT = new Float64Array(k);
   const d = new Float64Array(k);
@@ -107,18 +147,18 @@ export function lbfgsLogistic(
   });
   for (let iter = 1; iter <= opts.maxIter; iter++) {
     if (gradNorm <= opts.tol) return result(iter - 1, true);
-    // Two-loop recursion; before any pair exists, the Hessian's diagonal stands in for H₀.
+    // Two-loop recursion (Nocedal & Wright 7.4) around H₀.
     for (let j = 0; j < k; j++) d[j] = -g[j]!;
     for (let m = S.length - 1; m >= 0; m--) {
       alpha[m] = rho[m]! * dot(S[m]!, d);
       const ym = Y[m]!;
       for (let j = 0; j < k; j++) d[j]! -= alpha[m]! * ym[j]!;
     }
-    if (S.length > 0) {
+    if (!L && S.length > 0) {
       const last = S.length - 1;
       const gamma = 1 / (rho[last]! * dot(Y[last]!, Y[last]!));
       for (let j = 0; j < k; j++) d[j]! *= gamma;
-    } else for (let j = 0; j < k; j++) d[j]! /= diag[j]! > 0 ? diag[j]! : 1;
+    } else applyH0(d);
     for (let m = 0; m < S.length; m++) {
       const beta = rho[m]! * dot(Y[m]!, d);
       const sm = S[m]!;
@@ -128,7 +168,8 @@ export function lbfgsLogistic(
     if (!(dg0 < 0)) {
       // Not a descent direction (rounding in the curvature pairs): restart from steepest descent.
       S.length = Y.length = rho.length = 0;
-      for (let j = 0; j < k; j++) d[j] = -g[j]! / (diag[j]! > 0 ? diag[j]! : 1);
+      for (let j = 0; j < k; j++) d[j] = -g[j]!;
+      applyH0(d);
       dg0 = dot(g, d);
       if (!(dg0 < 0)) return result(iter - 1, false);
     }
