@@ -4,7 +4,7 @@
  * thread (gbdt-hist-pool.ts) runs plain-JS copies of the same loops.
  */
 
-/** Rows [a, b): the same expressions as the helper's copy in gbdt-hist-pool.ts. */
+/** Rows [a, b): the same arithmetic as the helper's copy in gbdt-hist-pool.ts. */
 export function logisticGradients(
   margin: Float64Array,
   y: Float64Array,
