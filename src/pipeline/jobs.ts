@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobResult } from '../contracts/functions';
 import { isLeadLensError, LeadLensError } from '../contracts/errors';
 import type { JobCheckpoint } from '../store/port';
-import type { Budget } from './budget';
+import { makeBudget, type Budget } from './budget';
 import type { PipelineDeps } from './deps';
 
 export interface StepContext<S> {
@@ -126,4 +126,23 @@ function result<S extends Record<string, unknown>>(
     ...(cp.resumeAt ? { resumeAt: cp.resumeAt } : {}),
     summary: def.summary(cp.state as S),
   };
+}
+
+/**
+ * Calls a job again and again until it is no longer 'continue' (the CLI's local loop; HubSpot
+ * makes the calls itself). Only the first call may restart; the rest resume.
+ */
+export async function runJobToEnd<S extends Record<string, unknown>>(
+  deps: PipelineDeps,
+  make: () => JobDefinition<S>,
+  opts: { stepBudgetMs?: number; onProgress?: (r: JobResult) => void; restart?: boolean } = {},
+): Promise<JobResult> {
+  let restart = opts.restart ?? false;
+  for (;;) {
+    const budget = makeBudget(opts.stepBudgetMs ?? 1000, deps.now);
+    const res = await runJob(deps, make(), { budget, restart });
+    restart = false;
+    opts.onProgress?.(res);
+    if (res.status !== 'continue') return res;
+  }
 }

@@ -6,9 +6,8 @@
  */
 import type { JobResult } from '../contracts/functions';
 import { LeadLensError } from '../contracts/errors';
-import { makeBudget } from './budget';
 import type { PipelineDeps } from './deps';
-import { runJob, type JobDefinition } from './jobs';
+import { runJob, runJobToEnd, type JobDefinition } from './jobs';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
 import { trainJob } from './train';
@@ -117,7 +116,7 @@ export function scoreAndWriteJob(): JobDefinition<ChainState> {
 }
 
 /** Run the chain until it finishes (the CLI's local loop), reporting between calls. */
-export async function runToCompletion(
+export function runToCompletion(
   deps: PipelineDeps,
   opts: RunOptions & {
     stepBudgetMs?: number;
@@ -127,12 +126,5 @@ export async function runToCompletion(
 ): Promise<JobResult> {
   // By default an interrupted run is resumed, never restarted: a restart would rescore and
   // could send a record different values than the batch in flight when it stopped.
-  let restart = opts.restart ?? false;
-  for (;;) {
-    const budget = makeBudget(opts.stepBudgetMs ?? 1000, deps.now);
-    const res = await runJob(deps, runPipelineJob(opts), { budget, restart });
-    restart = false;
-    opts.onProgress?.(res);
-    if (res.status !== 'continue') return res;
-  }
+  return runJobToEnd(deps, () => runPipelineJob(opts), opts);
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Command } from 'commander';
 import { startHubSpotEmulator } from '../../../emulator/hubspot';
+import { rocAuc } from '../../model';
 import {
   readReport,
   runToCompletion,
@@ -35,26 +36,6 @@ export interface DemoSummary extends RunSummary {
   seconds: number;
 }
 
-/** Mann–Whitney AUC; used only to put the model's AUC next to the ground truth's. */
-function auc(labels: number[], scores: number[]): number | null {
-  const idx = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let rankSum = 0;
-  let pos = 0;
-  for (let k = 0; k < idx.length;) {
-    let j = k;
-    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[k]]) j++;
-    const rank = (k + j + 2) / 2;
-    for (let t = k; t <= j; t++)
-      if (labels[idx[t]]) {
-        rankSum += rank;
-        pos++;
-      }
-    k = j + 1;
-  }
-  const neg = labels.length - pos;
-  return pos && neg ? (rankSum - (pos * (pos + 1)) / 2) / (pos * neg) : null;
-}
-
 export function demoSummary(
   deps: PipelineDeps,
   run: RunSummary,
@@ -79,7 +60,7 @@ export function demoSummary(
   let truthAuc: number | null = null;
   if (truth && report) {
     const t = report.heldOut.ids.map((id) => truth(id)?.propensity ?? NaN);
-    if (t.every(Number.isFinite)) truthAuc = auc(report.heldOut.labels, t);
+    if (t.every(Number.isFinite)) truthAuc = rocAuc(report.heldOut.labels, t);
   }
   return {
     ...run,

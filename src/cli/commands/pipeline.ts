@@ -6,11 +6,11 @@
 import { type Command } from 'commander';
 import type { JobResult } from '../../contracts/functions';
 import {
-  makeBudget,
   modelSummary,
   readReport,
-  runJob,
+  runJobToEnd,
   runToCompletion,
+  type JobDefinition,
   syncJob,
   writebackJob,
   type PipelineDeps,
@@ -59,18 +59,14 @@ async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): 
   }
 }
 
-async function loopJob(
+async function loopJob<S extends Record<string, unknown>>(
   deps: PipelineDeps,
-  make: () => Parameters<typeof runJob>[1],
+  make: () => JobDefinition<S>,
   json: boolean,
 ) {
   const progress = progressReporter(!json);
   try {
-    for (;;) {
-      const res = await runJob(deps, make(), { budget: makeBudget(1000, deps.now) });
-      progress.update(res);
-      if (res.status !== 'continue') return res;
-    }
+    return await runJobToEnd(deps, make, { onProgress: (r) => progress.update(r) });
   } finally {
     progress.stop();
   }
@@ -130,8 +126,8 @@ export function register(program: Command): void {
       ),
   ).action(async (flags: CrmFlags & { full?: boolean }) => {
     await withDeps(flags, async (deps) => {
-      const res = await loopJob(deps, () => syncJob({ full: flags.full }) as never, !!flags.json);
-      output(flags, { ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
+      const res = await loopJob(deps, () => syncJob({ full: flags.full }), !!flags.json);
+      printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
     });
   });
 
@@ -144,7 +140,7 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags) => {
     await withDeps(flags, async (deps) => {
       await deps.crm.provision(deps.store.getSettings().tiers);
-      output(flags, { provisioned: true, apiCalls: deps.crm.usage().calls });
+      printJson({ provisioned: true, apiCalls: deps.crm.usage().calls });
     });
   });
 
@@ -154,8 +150,8 @@ export function register(program: Command): void {
       .description('Write the stored scores that changed back to the CRM, in batches of 100.'),
   ).action(async (flags: CrmFlags) => {
     await withDeps(flags, async (deps) => {
-      const res = await loopJob(deps, () => writebackJob() as never, !!flags.json);
-      output(flags, { ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
+      const res = await loopJob(deps, () => writebackJob(), !!flags.json);
+      printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
     });
   });
 
@@ -177,7 +173,7 @@ export function register(program: Command): void {
             }
           : { job: j, status: 'never run' };
       });
-      output(flags, {
+      printJson({
         model: modelSummary(deps),
         contacts: deps.store.countRecords('contact'),
         leads: deps.store.countRecords('lead'),
@@ -193,8 +189,7 @@ export function register(program: Command): void {
   withCrmFlags(models.command('list').description('List the stored model versions.')).action(
     async (flags: CrmFlags) => {
       await withDeps(flags, async (deps) => {
-        output(
-          flags,
+        printJson(
           deps.store.listModels().map((m) => ({
             version: m.version,
             modelType: m.modelType,
@@ -216,14 +211,9 @@ export function register(program: Command): void {
       if (!deps.store.getModel(v))
         throw new Error(`There is no model version ${version}; see \`leadlens models list\`.`);
       deps.store.publishModel(v, new Date(deps.now()).toISOString());
-      output(flags, { published: v });
+      printJson({ published: v });
     });
   });
-}
-
-function output(flags: CrmFlags, value: unknown) {
-  if (flags.json) printJson(value);
-  else process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function printRunSummary(s: RunSummary): void {

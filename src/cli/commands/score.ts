@@ -10,7 +10,7 @@ import { LeadLensError } from '../../contracts/errors';
 import { readCsvFile } from '../../crm/csv/read';
 import { describeExplanation, explainRows, explanationBase } from '../../explain';
 import { loadModel, type Model } from '../../model';
-import { makeBudget, runJob, scoreAndWriteJob } from '../../pipeline';
+import { runJobToEnd, scoreAndWriteJob } from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
 import { openDeps, printJson, type CrmFlags } from '../context';
 
@@ -164,10 +164,7 @@ export function register(program: Command): void {
 async function scoreCrm(flags: CrmFlags): Promise<void> {
   const deps = openDeps(flags);
   try {
-    let res;
-    do {
-      res = await runJob(deps, scoreAndWriteJob(), { budget: makeBudget(1000, deps.now) });
-    } while (res.status === 'continue');
+    const res = await runJobToEnd(deps, scoreAndWriteJob);
     if (flags.json)
       printJson({ status: res.status, ...res.summary, apiCalls: deps.crm.usage().calls });
     else process.stdout.write(`${res.progress}\n`);
