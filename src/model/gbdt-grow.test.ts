@@ -3,7 +3,10 @@ import { binMatrix } from './histogram';
 import { makeRng } from './rng';
 
 describe('GrowWorkspace with a helper thread', () => {
-  it('grows the same tree bit for bit as one thread', () => {
+  it.each([
+    ['all features', null],
+    ['a column sample', [0, 2, 5, 7, 11, 19, 29]],
+  ])('grows the same tree bit for bit as one thread (%s)', (_label, subset) => {
     const rng = makeRng(3);
     const n = 40_000;
     const p = 30;
@@ -15,7 +18,7 @@ describe('GrowWorkspace with a helper thread', () => {
     const grad = Float64Array.from({ length: n }, (_, i) => at(0, i) - at(7, i) + rng.next() - 0.5);
     const hess = Float64Array.from({ length: n }, () => 0.05 + rng.next() * 0.2);
     const B = binMatrix({ n, p, data, columns: [] }, 255);
-    const features = Int32Array.from({ length: p }, (_, f) => f);
+    const features = subset ? Int32Array.from(subset) : Int32Array.from({ length: p }, (_, f) => f);
     const params = {
       maxDepth: 6,
       maxLeaves: 64,
@@ -39,6 +42,9 @@ describe('GrowWorkspace with a helper thread', () => {
     expect(two.threaded).toBe(true);
     expect(two.tree).toEqual(one.tree);
     expect((one.tree as { left: number[] }).left.length).toBeGreaterThan(60);
+    // Only listed features are split on.
+    const used = (one.tree as { feature: number[] }).feature.filter((f) => f >= 0);
+    expect(used.every((f) => features.includes(f))).toBe(true);
   });
 
   it('computes the same gradients bit for bit on two threads', () => {

@@ -2,12 +2,15 @@
  * Growing one regression tree on gradient/hessian histograms (second-order, xgboost-style).
  * Nodes are expanded best gain first within the depth and leaf limits; each node owns a
  * contiguous segment of the row-index array, and only the smaller child's histogram is built
- * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees.
+ * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees;
+ * the hot loops (histograms, partitions) are WebAssembly kernels over its memory (gbdt-memory.ts).
  */
-import { accumulateRange, accumulateSome, logisticGradients } from './gbdt-accumulate';
-import { HistHelper, sharedBuffer } from './gbdt-hist-pool';
+import { HistHelper } from './gbdt-hist-pool';
+import { KernelMemory, kernelModule, stageBytes, type GbdtKernels } from './gbdt-memory';
+import { logisticGradients } from './gbdt-accumulate';
 import { accumulateSparse, sparseBinsOf, type SparseBins } from './gbdt-sparse';
 import type { BinnedMatrix } from './histogram';
+import { TreeModelError } from './tree-errors';
 
 /** Below this many bin cells (n·p) a helper thread costs more to start than it saves. */
 const HELPER_MIN_CELLS = 1_000_000;
@@ -16,6 +19,8 @@ const SPLIT_MIN_UPDATES = 200_000;
 /** Bin updates per chunk, and the most chunks (each adds one histogram-sized sum). */
 const CHUNK_UPDATES = 250_000;
 const MAX_CHUNKS = 8;
+/** Histogram slots reserved up front; more are allocated when a tree keeps more nodes open. */
+const INITIAL_HISTS = 8;
 
 export interface GrowParams {
   maxDepth: number;
@@ -49,7 +54,7 @@ interface Candidate {
   G: number;
   H: number;
   /** Null when the node can never be split (no histogram was built for it). */
-  hist: Float64Array | null;
+  hist: Hist | null;
   gain: number;
   feature: number;
   bin: number;
@@ -59,61 +64,142 @@ interface Candidate {
   HL: number;
 }
 
+/** A histogram in kernel memory: its byte offset and a view of its 2·totalBins doubles. */
+interface Hist {
+  at: number;
+  a: Float64Array;
+}
+
 export class GrowWorkspace {
   readonly rows: Uint32Array;
-  private readonly scratch: Uint32Array;
-  /** Gradient and hessian interleaved by row: a scattered row costs one cache line, not two. */
+  /** Gradient and hessian interleaved by row: one f64x2 per row for the kernels. */
   readonly gh: Float64Array;
-  private readonly pool: Float64Array[] = [];
-  private readonly goesLeft = new Uint8Array(256);
-  private readonly rowMajor: Uint16Array;
+  /** Boosting state for `gradients()` (empty unless `boosting`): margins, labels, weights. */
+  readonly margin: Float64Array;
+  readonly labels: Float64Array;
+  readonly weights: Float64Array;
+  private readonly mem: KernelMemory;
+  private readonly k: GbdtKernels;
+  private readonly pool: Hist[] = [];
   private readonly helper: HistHelper | null = null;
   /** Non-default bins per row when most cells hold their feature's default (one-hot data). */
   private readonly sparse: SparseBins | null;
-  /** Partial histograms of a large node's row chunks, side by side. */
-  private readonly parts: Float64Array;
+  /** Byte offsets in kernel memory. */
+  private readonly at: {
+    rows: number;
+    scratch: number;
+    gh: number;
+    /** Row-major bins, already offset into the flat histogram (u16), 16 bytes of padding. */
+    rm: number;
+    /** Column-major bins (u8), as in BinnedMatrix: what partitions read. */
+    col: number;
+    /** Partial histograms of a large node's row chunks, side by side. */
+    parts: number;
+    stage: number;
+    /** Which bins go left in the current partition (u8 per bin). */
+    table: number;
+    /** Active features as u16 byte offsets into a row (2f), for `histSome`. */
+    feats: number;
+  };
+  private readonly histBytes: number;
+  private readonly table: Uint8Array;
+  private readonly feats: Uint16Array;
+  /** The features `feats` currently lists (so it is rewritten only when they change). */
+  private featsFor: Int32Array | null = null;
 
   /**
    * `threads` > 1 lets histograms of large nodes be built by two threads (same result bit for
    * bit); call `close()` when done with such a workspace.
    */
-  /** Boosting state for `gradients()` (empty unless `boosting`): margins, labels, weights. */
-  readonly margin: Float64Array;
-  readonly labels: Float64Array;
-  readonly weights: Float64Array;
-
   constructor(
     private readonly B: BinnedMatrix,
     nRows: number,
     threads = 1,
     boosting = false,
   ) {
-    const { n, p, bins, offsets } = B;
-    this.sparse = sparseBinsOf(B);
-    const shared = threads > 1 && n * p >= HELPER_MIN_CELLS && this.sparse === null;
-    this.rows = new Uint32Array(sharedBuffer(4 * nRows, shared));
-    this.scratch = new Uint32Array(nRows);
-    this.gh = new Float64Array(sharedBuffer(16 * n, shared));
-    // A row-major copy of the bins, already offset into the flat histogram: a histogram pass
-    // reads one row's bins from one cache line instead of p, and skips the offset lookup.
-    this.rowMajor = new Uint16Array(sharedBuffer(this.sparse ? 0 : 2 * n * p, shared));
-    for (let f = 0; f < (this.sparse ? 0 : p); f++) {
-      const col = f * n;
-      const off = offsets[f];
-      for (let i = 0; i < n; i++) this.rowMajor[i * p + f] = off + bins[col + i];
-    }
-    this.parts = new Float64Array(sharedBuffer(MAX_CHUNKS * B.totalBins * 16, shared));
-    const nb = boosting ? n : 0;
-    this.margin = new Float64Array(sharedBuffer(8 * nb, shared));
-    this.labels = new Float64Array(sharedBuffer(8 * nb, shared));
-    this.weights = new Float64Array(sharedBuffer(8 * nb, shared));
-    if (shared) {
-      this.helper = new HistHelper(
-        { rowMajor: this.rowMajor, rows: this.rows, gh: this.gh, parts: this.parts },
-        { margin: this.margin, labels: this.labels, weights: this.weights },
-        p,
-        B.totalBins,
+    const { n, p, bins, offsets, totalBins } = B;
+    if (totalBins > 65_536) {
+      throw new TreeModelError(
+        'TOO_LARGE',
+        `${p} features with up to ${B.nValueBins.reduce((a, b) => Math.max(a, b), 0)} bins ` +
+          `each make ${totalBins} histogram bins; at most 65,536 fit the 16-bit bin indices.`,
+        'Use fewer bins (maxBins) or fewer numeric features.',
       );
+    }
+    this.sparse = sparseBinsOf(B);
+    const dense = this.sparse === null;
+    const useHelper = threads > 1 && n * p >= HELPER_MIN_CELLS && dense;
+    const nb = boosting ? n : 0;
+    this.histBytes = 16 * totalBins;
+    const partBytes = this.histBytes;
+    const stage = stageBytes(p);
+    const sizes = {
+      rows: 4 * nRows,
+      scratch: 4 * nRows,
+      gh: 16 * n,
+      rm: dense ? 2 * n * p + 16 : 0,
+      col: n * p,
+      parts: dense ? MAX_CHUNKS * partBytes : 0,
+      stage: 2 * stage,
+      table: 256,
+      feats: 2 * p,
+      margin: 8 * nb,
+      labels: 8 * nb,
+      weights: 8 * nb,
+    };
+    const total = Object.values(sizes).reduce((a, b) => a + b + 64, 0);
+    this.mem = new KernelMemory(total + INITIAL_HISTS * (this.histBytes + 64));
+    this.k = this.mem.k;
+    const mem = this.mem;
+    const at = {
+      rows: mem.alloc(sizes.rows),
+      scratch: mem.alloc(sizes.scratch),
+      gh: mem.alloc(sizes.gh),
+      rm: mem.alloc(sizes.rm),
+      col: mem.alloc(sizes.col),
+      parts: mem.alloc(sizes.parts),
+      stage: mem.alloc(sizes.stage),
+      table: mem.alloc(sizes.table),
+      feats: mem.alloc(sizes.feats),
+    };
+    this.at = at;
+    this.rows = mem.u32(at.rows, nRows);
+    this.gh = mem.f64(at.gh, 2 * n);
+    this.table = mem.u8(at.table, 256);
+    this.feats = mem.u16(at.feats, p);
+    mem.u8(at.col, n * p).set(bins);
+    if (dense) {
+      // A row-major copy of the bins, already offset into the flat histogram: a histogram pass
+      // reads one row's bins from one cache line instead of p, and skips the offset lookup.
+      const rm = mem.u16(at.rm, n * p);
+      for (let f = 0; f < p; f++) {
+        const col = f * n;
+        const off = offsets[f];
+        for (let i = 0; i < n; i++) rm[i * p + f] = off + bins[col + i];
+      }
+    }
+    const margin = mem.alloc(sizes.margin);
+    const labels = mem.alloc(sizes.labels);
+    const weights = mem.alloc(sizes.weights);
+    this.margin = mem.f64(margin, nb);
+    this.labels = mem.f64(labels, nb);
+    this.weights = mem.f64(weights, nb);
+    for (let h = 0; h < INITIAL_HISTS; h++) this.pool.push(this.newHist());
+    if (useHelper) {
+      this.helper = new HistHelper(kernelModule(), mem.memory, {
+        rm: at.rm,
+        rows: at.rows,
+        gh: at.gh,
+        parts: at.parts,
+        stage: at.stage + stage,
+        feats: at.feats,
+        margin,
+        labels,
+        weights,
+        nBoost: nb,
+        p,
+        partBytes,
+      });
     }
   }
 
@@ -127,52 +213,71 @@ export class GrowWorkspace {
     this.helper?.close();
   }
 
-  private takeHist(): Float64Array {
-    const h = this.pool.pop();
-    if (h) {
-      h.fill(0);
-      return h;
-    }
-    return new Float64Array(this.B.totalBins * 2);
+  private newHist(): Hist {
+    const at = this.mem.alloc(this.histBytes);
+    return { at, a: this.mem.f64(at, this.histBytes / 8) };
   }
 
-  private releaseHist(h: Float64Array): void {
+  /** A free histogram slot; zeroed unless the caller overwrites all of it. */
+  private takeHist(zero = true): Hist {
+    const h = this.pool.pop();
+    if (h) {
+      if (zero) h.a.fill(0);
+      return h;
+    }
+    return this.newHist();
+  }
+
+  private releaseHist(h: Hist): void {
     this.pool.push(h);
   }
 
+  /** Lists `features` for `histSome` (byte offsets into a row), once per feature set. */
+  private listFeatures(features: Int32Array): void {
+    if (this.featsFor === features) return;
+    for (let a = 0; a < features.length; a++) this.feats[a] = 2 * features[a];
+    this.featsFor = features;
+  }
+
   /** Histogram of gradient/hessian of rows[start, end) over the active features. */
-  private buildHist(start: number, end: number, features: Int32Array): Float64Array {
-    const hist = this.takeHist();
-    const { rows, gh } = this;
+  private buildHist(start: number, end: number, features: Int32Array): Hist {
     const m = end - start;
     const p = this.B.p;
     const nf = features.length;
     if (this.sparse) {
-      accumulateSparse(hist, this.sparse, this.B, rows, start, m, gh);
+      const hist = this.takeHist();
+      accumulateSparse(hist.a, this.sparse, this.B, this.rows, start, m, this.gh);
       return hist;
     }
-    if (nf === p && m * p >= SPLIT_MIN_UPDATES) {
+    const all = nf === p;
+    if (!all) this.listFeatures(features);
+    if (m * nf >= SPLIT_MIN_UPDATES) {
       // Large nodes: fixed chunks of rows, each summed from zero into its own partial
       // histogram, then added in chunk order. Which thread sums a chunk does not matter, so the
       // helper (when there is one) and this thread take chunks as they come free, and the
       // result is the same bit for bit with or without the helper.
-      const chunks = Math.min(MAX_CHUNKS, Math.max(2, Math.floor((m * p) / CHUNK_UPDATES)));
-      const helper = this.helper?.begin(start, m, chunks) ? this.helper : null;
+      const chunks = Math.min(MAX_CHUNKS, Math.max(2, Math.floor((m * nf) / CHUNK_UPDATES)));
+      const helper = this.helper?.begin(start, m, chunks, all ? 0 : nf) ? this.helper : null;
       for (let c = helper ? helper.claim() : 0; c < chunks; c = helper ? helper.claim() : c + 1) {
-        this.sumChunk(start, m, chunks, c);
+        this.sumChunk(start, m, chunks, c, features);
       }
       helper?.wait();
-      const L = hist.length;
-      const parts = this.parts;
-      for (let c = 0; c < chunks; c++) {
-        const o = c * L;
-        for (let k = 0; k < L; k++) hist[k] += parts[o + k];
-      }
+      const hist = this.takeHist(false);
+      this.k.sumParts(hist.at, this.at.parts, this.histBytes, chunks, this.histBytes);
       return hist;
     }
-    if (nf === p) accumulateRange(hist, this.rowMajor, rows, start, m, p, gh, 0, p);
-    else accumulateSome(hist, this.rowMajor, rows, start, m, p, gh, features);
+    const hist = this.takeHist();
+    this.accumulate(hist.at, start, m, features);
     return hist;
+  }
+
+  /** Rows[start, start + m) into the zeroed histogram at byte offset `hist`, on this thread. */
+  private accumulate(hist: number, start: number, m: number, features: Int32Array): void {
+    const { at, k } = this;
+    const p = this.B.p;
+    const rows = at.rows + 4 * start;
+    if (features.length === p) k.histAll(hist, at.rm, rows, m, p, at.gh, at.stage);
+    else k.histSome(hist, at.rm, rows, m, p, at.gh, at.stage, at.feats, features.length);
   }
 
   /**
@@ -190,13 +295,18 @@ export class GrowWorkspace {
   }
 
   /** Chunk c of `chunks` of rows[start, start + m) into its partial histogram. */
-  private sumChunk(start: number, m: number, chunks: number, c: number): void {
-    const L = 2 * this.B.totalBins;
-    const part = this.parts.subarray(c * L, (c + 1) * L);
-    part.fill(0);
+  private sumChunk(
+    start: number,
+    m: number,
+    chunks: number,
+    c: number,
+    features: Int32Array,
+  ): void {
+    const part = this.at.parts + c * this.histBytes;
+    this.mem.u8(part, this.histBytes).fill(0);
     const a = start + Math.floor((m * c) / chunks);
     const b = start + Math.floor((m * (c + 1)) / chunks);
-    accumulateRange(part, this.rowMajor, this.rows, a, b - a, this.B.p, this.gh, 0, this.B.p);
+    this.accumulate(part, a, b - a, features);
   }
 
   /** Fill the best split of `c` (gain −Infinity when none satisfies the constraints). */
@@ -204,7 +314,7 @@ export class GrowWorkspace {
     const { nValueBins, offsets } = this.B;
     const { l2: lambda, minChildHessian: mch } = P;
     const { G, H } = c;
-    const hist = c.hist as Float64Array;
+    const hist = (c.hist as Hist).a;
     const parentScore = (G * G) / (H + lambda);
     let bestGain = -Infinity;
     let bestF = -1;
@@ -270,26 +380,19 @@ export class GrowWorkspace {
 
   /** Stable in-place partition of rows[start, end); returns the first right index. */
   private partition(c: Candidate): number {
-    const { rows, scratch, goesLeft } = this;
-    const { bins, n, nValueBins } = this.B;
-    const col = c.feature * n;
+    const { table, at } = this;
+    const { n, nValueBins } = this.B;
     const missing = nValueBins[c.feature];
-    for (let b = 0; b < missing; b++) goesLeft[b] = b <= c.bin ? 1 : 0;
-    goesLeft[missing] = c.missingLeft ? 1 : 0;
-    let l = c.start;
-    let r = 0;
-    // Branch-free: a left/right branch per row mispredicts half the time; a table lookup and
-    // two unconditional stores do not.
-    for (let k = c.start; k < c.end; k++) {
-      const row = rows[k];
-      const isLeft = goesLeft[bins[col + row]];
-      rows[l] = row;
-      scratch[r] = row;
-      l += isLeft;
-      r += 1 - isLeft;
-    }
-    rows.set(scratch.subarray(0, r), l);
-    return l;
+    for (let b = 0; b < missing; b++) table[b] = b <= c.bin ? 1 : 0;
+    table[missing] = c.missingLeft ? 1 : 0;
+    const nLeft = this.k.partition(
+      at.rows + 4 * c.start,
+      c.end - c.start,
+      at.col + c.feature * n,
+      at.table,
+      at.scratch,
+    );
+    return c.start + nLeft;
   }
 
   /**
@@ -408,23 +511,26 @@ export class GrowWorkspace {
       const leftOk = splittable(HL, mid - c.start);
       const rightOk = splittable(HR, c.end - mid);
       const leftSmaller = mid - c.start <= c.end - mid;
-      let histL: Float64Array | null = null;
-      let histR: Float64Array | null = null;
+      let histL: Hist | null = null;
+      let histR: Hist | null = null;
       const bigOk = leftSmaller ? rightOk : leftOk;
       const smallOk = leftSmaller ? leftOk : rightOk;
-      const parent = c.hist as Float64Array;
+      const parent = c.hist as Hist;
       if (bigOk || smallOk) {
         const small = leftSmaller
           ? this.buildHist(c.start, mid, features)
           : this.buildHist(mid, c.end, features);
-        let big: Float64Array | null = null;
+        let big: Hist | null = null;
         if (bigOk) {
           big = parent;
-          for (let a = 0; a < features.length; a++) {
-            const fa = features[a];
-            const from = this.B.offsets[fa] * 2;
-            const to = from + (this.B.nValueBins[fa] + 1) * 2;
-            for (let k = from; k < to; k++) big[k] -= small[k];
+          if (features.length === this.B.p) this.k.subtract(big.at, small.at, this.histBytes);
+          else {
+            for (let a = 0; a < features.length; a++) {
+              const fa = features[a];
+              const from = this.B.offsets[fa] * 16;
+              const bytes = (this.B.nValueBins[fa] + 1) * 16;
+              this.k.subtract(big.at + from, small.at + from, bytes);
+            }
           }
         } else this.releaseHist(parent);
         const smallKept = smallOk ? small : null;
@@ -438,7 +544,7 @@ export class GrowWorkspace {
         end: number,
         g: number,
         h: number,
-        hist: Float64Array | null,
+        hist: Hist | null,
       ): Candidate => ({
         id,
         start,

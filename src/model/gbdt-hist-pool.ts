@@ -5,8 +5,9 @@
  * order from zero whoever computes it, so trees are bit-identical with or without the helper.
  *
  * fitGbdt is synchronous, so the calling thread hands work over with Atomics on a shared control
- * block and blocks until the worker is done; the worker is a small plain-JS loop (no TypeScript
- * loader needed) over the same shared row-major bins, row indices and gradients.
+ * block and blocks until the worker is done. The worker instantiates the same WebAssembly
+ * kernels on the same shared memory (gbdt-memory.ts), so it needs no TypeScript loader: it is a
+ * small plain-JS loop that calls them, plus a copy of `logisticGradients` (no `exp` in wasm).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -21,50 +22,39 @@ const READY = 6;
 const STOP = 7;
 /** 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT). */
 const KIND = 8;
+/** For KIND 0: how many features are listed at `feats` (0 = all p features). */
+const NF = 9;
 
-/** The worker's loop: `sumChunk` (gbdt-grow.ts) / `accumulateRange` (gbdt-accumulate.ts) per chunk. */
+/** Byte offsets of the arrays both threads use, inside the shared kernel memory. */
+export interface HelperLayout {
+  rm: number;
+  rows: number;
+  gh: number;
+  parts: number;
+  /** The helper's own staging area (the calling thread has another). */
+  stage: number;
+  feats: number;
+  margin: number;
+  labels: number;
+  weights: number;
+  /** Rows with boosting state (margin, labels, weights). */
+  nBoost: number;
+  p: number;
+  /** Bytes of one partial histogram. */
+  partBytes: number;
+}
+
+/** The worker's loop: `sumChunk` (gbdt-grow.ts) / `logisticGradients` (gbdt-accumulate.ts). */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { ctlBuf, rmBuf, rowsBuf, ghBuf, partsBuf, marginBuf, labelsBuf, weightsBuf, p, L } =
-  workerData;
-const margin = new Float64Array(marginBuf);
-const labels = new Float64Array(labelsBuf);
-const weights = new Float64Array(weightsBuf);
+const { ctlBuf, module, memory, o } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(ctlBuf);
-const rm = new Uint16Array(rmBuf);
-const rows = new Uint32Array(rowsBuf);
-const gh = new Float64Array(ghBuf);
-const parts = new Float64Array(partsBuf);
-const p4 = p & ~3;
-function sumChunk(out, start, m) {
-  out.fill(0);
-  for (let k = 0; k < m; k++) {
-    const r = rows[start + k];
-    const rb = r * p;
-    const g = gh[2 * r];
-    const h = gh[2 * r + 1];
-    let f = 0;
-    for (; f < p4; f += 4) {
-      const b0 = rm[rb + f] << 1;
-      const b1 = rm[rb + f + 1] << 1;
-      const b2 = rm[rb + f + 2] << 1;
-      const b3 = rm[rb + f + 3] << 1;
-      out[b0] += g;
-      out[b0 + 1] += h;
-      out[b1] += g;
-      out[b1 + 1] += h;
-      out[b2] += g;
-      out[b2 + 1] += h;
-      out[b3] += g;
-      out[b3 + 1] += h;
-    }
-    for (; f < p; f++) {
-      const b = rm[rb + f] << 1;
-      out[b] += g;
-      out[b + 1] += h;
-    }
-  }
-}
+const buf = memory.buffer;
+const margin = new Float64Array(buf, o.margin, o.nBoost);
+const labels = new Float64Array(buf, o.labels, o.nBoost);
+const weights = new Float64Array(buf, o.weights, o.nBoost);
+const gh = new Float64Array(buf, o.gh, 2 * o.nBoost);
 Atomics.store(ctl, ${READY}, 1);
 Atomics.notify(ctl, ${READY});
 let seen = 0;
@@ -86,10 +76,14 @@ for (;;) {
     continue;
   }
   const chunks = ctl[${CHUNKS}];
+  const nf = ctl[${NF}];
   for (let c = Atomics.add(ctl, ${NEXT}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT}, 1)) {
     const a = start + Math.floor((m * c) / chunks);
     const b = start + Math.floor((m * (c + 1)) / chunks);
-    sumChunk(parts.subarray(c * L, (c + 1) * L), a, b - a);
+    const part = o.parts + c * o.partBytes;
+    new Uint8Array(buf, part, o.partBytes).fill(0);
+    if (nf === 0) k.histAll(part, o.rm, o.rows + 4 * a, b - a, o.p, o.gh, o.stage);
+    else k.histSome(part, o.rm, o.rows + 4 * a, b - a, o.p, o.gh, o.stage, o.feats, nf);
   }
   Atomics.store(ctl, ${DONE}, seen);
   Atomics.notify(ctl, ${DONE});
@@ -105,27 +99,10 @@ export class HistHelper {
   private seq = 0;
   private alive = true;
 
-  /** The arrays must live on SharedArrayBuffers (see `sharedBuffer`). */
-  constructor(
-    grow: { rowMajor: Uint16Array; rows: Uint32Array; gh: Float64Array; parts: Float64Array },
-    boost: { margin: Float64Array; labels: Float64Array; weights: Float64Array },
-    p: number,
-    totalBins: number,
-  ) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, layout: HelperLayout) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: {
-        ctlBuf: this.ctl.buffer,
-        rmBuf: grow.rowMajor.buffer,
-        rowsBuf: grow.rows.buffer,
-        ghBuf: grow.gh.buffer,
-        partsBuf: grow.parts.buffer,
-        marginBuf: boost.margin.buffer,
-        labelsBuf: boost.labels.buffer,
-        weightsBuf: boost.weights.buffer,
-        p,
-        L: 2 * totalBins,
-      },
+      workerData: { ctlBuf: this.ctl.buffer, module, memory, o: layout },
     });
     // Never keep the process alive for the helper; a failed start shows as a missing READY flag.
     this.worker.unref();
@@ -134,17 +111,20 @@ export class HistHelper {
     });
   }
 
-  /** Opens `chunks` chunks of rows[start, start + m) to both threads; false without a worker. */
-  begin(start: number, m: number, chunks: number): boolean {
-    return this.post(0, start, m, chunks);
+  /**
+   * Opens `chunks` chunks of rows[start, start + m) to both threads, over all features (nf = 0)
+   * or the nf listed at `feats`; false without a worker.
+   */
+  begin(start: number, m: number, chunks: number, nf: number): boolean {
+    return this.post(0, start, m, chunks, nf);
   }
 
   /** Starts the gradients of rows [start, start + m) on the worker; false without one. */
   beginGradients(start: number, m: number): boolean {
-    return this.post(1, start, m, 0);
+    return this.post(1, start, m, 0, 0);
   }
 
-  private post(kind: number, start: number, m: number, chunks: number): boolean {
+  private post(kind: number, start: number, m: number, chunks: number, nf: number): boolean {
     if (!this.alive) return false;
     if (Atomics.load(this.ctl, READY) !== 1) {
       Atomics.wait(this.ctl, READY, 0, START_TIMEOUT_MS);
@@ -158,6 +138,7 @@ export class HistHelper {
     c[START] = start;
     c[COUNT] = m;
     c[CHUNKS] = chunks;
+    c[NF] = nf;
     Atomics.store(c, NEXT, 0);
     this.seq = (this.seq + 1) | 0;
     Atomics.store(c, SEQ, this.seq);
@@ -191,9 +172,4 @@ export class HistHelper {
     Atomics.store(this.ctl, SEQ, this.seq);
     Atomics.notify(this.ctl, SEQ);
   }
-}
-
-/** Shared memory when a helper thread may read it, plain memory otherwise. */
-export function sharedBuffer(bytes: number, shared: boolean): ArrayBuffer {
-  return shared ? (new SharedArrayBuffer(bytes) as unknown as ArrayBuffer) : new ArrayBuffer(bytes);
 }

@@ -4,7 +4,7 @@
  * a message saying what went wrong and a `hint` saying how to fix it.
  */
 export type TreeModelErrorCode =
-  'FEATURE_MISMATCH' | 'ENSEMBLE_INVALID' | 'INPUT_INVALID' | 'PARAMS_INVALID';
+  'FEATURE_MISMATCH' | 'ENSEMBLE_INVALID' | 'INPUT_INVALID' | 'PARAMS_INVALID' | 'TOO_LARGE';
 
 export class TreeModelError extends Error {
   override readonly name = 'TreeModelError';
