@@ -5,8 +5,8 @@
  * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees;
  * the hot loops (histograms, partitions) are WebAssembly kernels over its memory (gbdt-memory.ts).
  */
-import { HistHelper } from './gbdt-hist-pool';
-import { KernelMemory, kernelModule, stageBytes, type GbdtKernels } from './gbdt-memory';
+import { chunkRange, HistHelper } from './gbdt-hist-pool';
+import { KernelMemory, kernelModule, rowStride, stageBytes, type GbdtKernels } from './gbdt-memory';
 import { logisticGradients } from './gbdt-accumulate';
 import { accumulateSparse, sparseBinsOf, type SparseBins } from './gbdt-sparse';
 import type { BinnedMatrix } from './histogram';
@@ -19,6 +19,8 @@ const SPLIT_MIN_UPDATES = 200_000;
 /** Bin updates per chunk, and the most chunks (each adds one histogram-sized sum). */
 const CHUNK_UPDATES = 250_000;
 const MAX_CHUNKS = 8;
+/** Pieces the per-row gradients are cut into, for the two threads to share. */
+const GRADIENT_CHUNKS = 4;
 /** Histogram slots reserved up front; more are allocated when a tree keeps more nodes open. */
 const INITIAL_HISTS = 8;
 
@@ -89,8 +91,10 @@ export class GrowWorkspace {
     rows: number;
     scratch: number;
     gh: number;
-    /** Row-major bins, already offset into the flat histogram (u16), 16 bytes of padding. */
+    /** Row-major u8 bins, rows padded to `rowStride(p)` bytes. */
     rm: number;
+    /** Per feature, its offset into the flat histogram (u16, rowStride(p) of them). */
+    offs: number;
     /** Column-major bins (u8), as in BinnedMatrix: what partitions read. */
     col: number;
     /** Partial histograms of a large node's row chunks, side by side. */
@@ -103,6 +107,8 @@ export class GrowWorkspace {
   };
   private readonly histBytes: number;
   private readonly table: Uint8Array;
+  /** All partial histograms as bytes (for zeroing without a new view each time). */
+  private readonly parts: Uint8Array;
   private readonly feats: Uint16Array;
   /** The features `feats` currently lists (so it is rewritten only when they change). */
   private featsFor: Int32Array | null = null;
@@ -137,7 +143,8 @@ export class GrowWorkspace {
       rows: 4 * nRows,
       scratch: 4 * nRows,
       gh: 16 * n,
-      rm: dense ? 2 * n * p + 16 : 0,
+      rm: dense ? n * rowStride(p) : 0,
+      offs: 2 * rowStride(p),
       col: n * p,
       parts: dense ? MAX_CHUNKS * partBytes : 0,
       stage: 2 * stage,
@@ -156,6 +163,7 @@ export class GrowWorkspace {
       scratch: mem.alloc(sizes.scratch),
       gh: mem.alloc(sizes.gh),
       rm: mem.alloc(sizes.rm),
+      offs: mem.alloc(sizes.offs),
       col: mem.alloc(sizes.col),
       parts: mem.alloc(sizes.parts),
       stage: mem.alloc(sizes.stage),
@@ -166,16 +174,18 @@ export class GrowWorkspace {
     this.rows = mem.u32(at.rows, nRows);
     this.gh = mem.f64(at.gh, 2 * n);
     this.table = mem.u8(at.table, 256);
+    this.parts = mem.u8(at.parts, sizes.parts);
     this.feats = mem.u16(at.feats, p);
     mem.u8(at.col, n * p).set(bins);
+    mem.u16(at.offs, p).set(offsets);
     if (dense) {
-      // A row-major copy of the bins, already offset into the flat histogram: a histogram pass
-      // reads one row's bins from one cache line instead of p, and skips the offset lookup.
-      const rm = mem.u16(at.rm, n * p);
+      // A row-major copy of the bins: a histogram pass over scattered rows then reads each row's
+      // bins from one cache line (up to 64 features) instead of p.
+      const S8 = rowStride(p);
+      const rm = mem.u8(at.rm, n * S8);
       for (let f = 0; f < p; f++) {
         const col = f * n;
-        const off = offsets[f];
-        for (let i = 0; i < n; i++) rm[i * p + f] = off + bins[col + i];
+        for (let i = 0; i < n; i++) rm[i * S8 + f] = bins[col + i];
       }
     }
     const margin = mem.alloc(sizes.margin);
@@ -188,6 +198,7 @@ export class GrowWorkspace {
     if (useHelper) {
       this.helper = new HistHelper(kernelModule(), mem.memory, {
         rm: at.rm,
+        offs: at.offs,
         rows: at.rows,
         gh: at.gh,
         parts: at.parts,
@@ -257,11 +268,9 @@ export class GrowWorkspace {
       // helper (when there is one) and this thread take chunks as they come free, and the
       // result is the same bit for bit with or without the helper.
       const chunks = Math.min(MAX_CHUNKS, Math.max(2, Math.floor((m * nf) / CHUNK_UPDATES)));
-      const helper = this.helper?.begin(start, m, chunks, all ? 0 : nf) ? this.helper : null;
-      for (let c = helper ? helper.claim() : 0; c < chunks; c = helper ? helper.claim() : c + 1) {
-        this.sumChunk(start, m, chunks, c, features);
-      }
-      helper?.wait();
+      const here = (c: number): void => this.sumChunk(start, m, chunks, c, features);
+      if (this.helper) this.helper.histograms(start, m, chunks, all ? 0 : nf, here);
+      else for (let c = 0; c < chunks; c++) here(c);
       const hist = this.takeHist(false);
       this.k.sumParts(hist.at, this.at.parts, this.histBytes, chunks, this.histBytes);
       return hist;
@@ -276,22 +285,25 @@ export class GrowWorkspace {
     const { at, k } = this;
     const p = this.B.p;
     const rows = at.rows + 4 * start;
-    if (features.length === p) k.histAll(hist, at.rm, rows, m, p, at.gh, at.stage);
-    else k.histSome(hist, at.rm, rows, m, p, at.gh, at.stage, at.feats, features.length);
+    if (features.length === p) k.histAll(hist, at.rm, at.offs, rows, m, p, at.gh, at.stage);
+    else k.histSome(hist, at.rm, at.offs, rows, m, p, at.gh, at.stage, at.feats, features.length);
   }
 
   /**
    * Logistic-loss gradient and hessian of every row from `margin`, `labels` and `weights`
-   * into `gh`; rows are independent, so the helper takes the second half.
+   * into `gh`; rows are independent, so both threads take pieces.
    */
   gradients(): void {
     const n = this.margin.length;
-    const half = n >>> 1;
     const { margin, labels, weights, gh } = this;
-    if (this.helper?.beginGradients(half, n - half)) {
-      logisticGradients(margin, labels, weights, gh, 0, half);
-      this.helper.wait();
-    } else logisticGradients(margin, labels, weights, gh, 0, n);
+    if (!this.helper) {
+      logisticGradients(margin, labels, weights, gh, 0, n);
+      return;
+    }
+    this.helper.gradients(0, n, GRADIENT_CHUNKS, (c) => {
+      const [a, b] = chunkRange(0, n, GRADIENT_CHUNKS, c);
+      logisticGradients(margin, labels, weights, gh, a, b);
+    });
   }
 
   /** Chunk c of `chunks` of rows[start, start + m) into its partial histogram. */
@@ -303,9 +315,8 @@ export class GrowWorkspace {
     features: Int32Array,
   ): void {
     const part = this.at.parts + c * this.histBytes;
-    this.mem.u8(part, this.histBytes).fill(0);
-    const a = start + Math.floor((m * c) / chunks);
-    const b = start + Math.floor((m * (c + 1)) / chunks);
+    this.parts.fill(0, c * this.histBytes, (c + 1) * this.histBytes);
+    const [a, b] = chunkRange(start, m, chunks, c);
     this.accumulate(part, a, b - a, features);
   }
 

@@ -16,18 +16,24 @@ const SEQ = 0;
 const START = 1;
 const COUNT = 2;
 const CHUNKS = 3;
+/** (job seq << 8) | next unclaimed chunk: a claim is a compare-exchange, so it is never stale. */
 const NEXT = 4;
-const DONE = 5;
+/** Chunks of the current job finished, by either thread. */
+const FINISHED = 5;
 const READY = 6;
 const STOP = 7;
 /** 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT). */
 const KIND = 8;
 /** For KIND 0: how many features are listed at `feats` (0 = all p features). */
 const NF = 9;
+/** Polls of SEQ before the worker sleeps: jobs come every few hundred microseconds while a tree
+ * grows, and waking a sleeping thread costs about as long as a small job. */
+const SPIN = 20_000;
 
 /** Byte offsets of the arrays both threads use, inside the shared kernel memory. */
 export interface HelperLayout {
   rm: number;
+  offs: number;
   rows: number;
   gh: number;
   parts: number;
@@ -44,7 +50,16 @@ export interface HelperLayout {
   partBytes: number;
 }
 
-/** The worker's loop: `sumChunk` (gbdt-grow.ts) / `logisticGradients` (gbdt-accumulate.ts). */
+/** Chunk c of `chunks` over [start, start + m): both threads cut the same ranges. */
+export function chunkRange(start: number, m: number, chunks: number, c: number): [number, number] {
+  return [start + Math.floor((m * c) / chunks), start + Math.floor((m * (c + 1)) / chunks)];
+}
+
+/**
+ * The worker's loop: `sumChunk` (gbdt-grow.ts) / `logisticGradients` (gbdt-accumulate.ts) per
+ * chunk it manages to claim. It may wake late, after the caller did every chunk itself and
+ * moved on; its claim then fails and it goes back to waiting.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { ctlBuf, module, memory, o } = workerData;
@@ -55,38 +70,52 @@ const margin = new Float64Array(buf, o.margin, o.nBoost);
 const labels = new Float64Array(buf, o.labels, o.nBoost);
 const weights = new Float64Array(buf, o.weights, o.nBoost);
 const gh = new Float64Array(buf, o.gh, 2 * o.nBoost);
+function claim(seq, chunks) {
+  for (;;) {
+    const v = Atomics.load(ctl, ${NEXT});
+    if (v >>> 8 !== seq) return -1;
+    const c = v & 0xff;
+    if (c >= chunks) return -1;
+    if (Atomics.compareExchange(ctl, ${NEXT}, v, v + 1) === v) return c;
+  }
+}
 Atomics.store(ctl, ${READY}, 1);
 Atomics.notify(ctl, ${READY});
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctl, ${SEQ}, seen);
-  seen = Atomics.load(ctl, ${SEQ});
+  let s = Atomics.load(ctl, ${SEQ});
+  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(ctl, ${SEQ});
+  if (s === seen) {
+    Atomics.wait(ctl, ${SEQ}, seen);
+    s = Atomics.load(ctl, ${SEQ});
+  }
+  seen = s;
   if (Atomics.load(ctl, ${STOP}) === 1) break;
+  const kind = ctl[${KIND}];
   const start = ctl[${START}];
   const m = ctl[${COUNT}];
-  if (ctl[${KIND}] === 1) {
-    for (let i = start; i < start + m; i++) {
-      const pr = 1 / (1 + Math.exp(-margin[i]));
-      const wi = weights[i];
-      gh[2 * i] = (pr - labels[i]) * wi;
-      gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
-    }
-    Atomics.store(ctl, ${DONE}, seen);
-    Atomics.notify(ctl, ${DONE});
-    continue;
-  }
   const chunks = ctl[${CHUNKS}];
   const nf = ctl[${NF}];
-  for (let c = Atomics.add(ctl, ${NEXT}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT}, 1)) {
+  for (let c = claim(seen, chunks); c >= 0; c = claim(seen, chunks)) {
     const a = start + Math.floor((m * c) / chunks);
     const b = start + Math.floor((m * (c + 1)) / chunks);
-    const part = o.parts + c * o.partBytes;
-    new Uint8Array(buf, part, o.partBytes).fill(0);
-    if (nf === 0) k.histAll(part, o.rm, o.rows + 4 * a, b - a, o.p, o.gh, o.stage);
-    else k.histSome(part, o.rm, o.rows + 4 * a, b - a, o.p, o.gh, o.stage, o.feats, nf);
+    if (kind === 1) {
+      for (let i = a; i < b; i++) {
+        const pr = 1 / (1 + Math.exp(-margin[i]));
+        const wi = weights[i];
+        gh[2 * i] = (pr - labels[i]) * wi;
+        gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
+      }
+    } else {
+      const part = o.parts + c * o.partBytes;
+      new Uint8Array(buf, part, o.partBytes).fill(0);
+      const rows = o.rows + 4 * a;
+      if (nf === 0) k.histAll(part, o.rm, o.offs, rows, b - a, o.p, o.gh, o.stage);
+      else k.histSome(part, o.rm, o.offs, rows, b - a, o.p, o.gh, o.stage, o.feats, nf);
+    }
+    Atomics.add(ctl, ${FINISHED}, 1);
+    Atomics.notify(ctl, ${FINISHED});
   }
-  Atomics.store(ctl, ${DONE}, seen);
-  Atomics.notify(ctl, ${DONE});
 }
 `;
 
@@ -112,16 +141,52 @@ export class HistHelper {
   }
 
   /**
-   * Opens `chunks` chunks of rows[start, start + m) to both threads, over all features (nf = 0)
-   * or the nf listed at `feats`; false without a worker.
+   * Histogram chunks of rows[start, start + m) over all features (nf = 0) or the nf listed at
+   * `feats`: `here(c)` sums chunk c on this thread; returns once all `chunks` are done.
    */
-  begin(start: number, m: number, chunks: number, nf: number): boolean {
-    return this.post(0, start, m, chunks, nf);
+  histograms(
+    start: number,
+    m: number,
+    chunks: number,
+    nf: number,
+    here: (c: number) => void,
+  ): void {
+    this.run(0, start, m, chunks, nf, here);
   }
 
-  /** Starts the gradients of rows [start, start + m) on the worker; false without one. */
-  beginGradients(start: number, m: number): boolean {
-    return this.post(1, start, m, 0, 0);
+  /** Gradients of rows [start, start + m) in `chunks` pieces; `here(c)` computes piece c. */
+  gradients(start: number, m: number, chunks: number, here: (c: number) => void): void {
+    this.run(1, start, m, chunks, 0, here);
+  }
+
+  private run(
+    kind: number,
+    start: number,
+    m: number,
+    chunks: number,
+    nf: number,
+    here: (c: number) => void,
+  ): void {
+    if (!this.post(kind, start, m, chunks, nf)) {
+      for (let c = 0; c < chunks; c++) here(c);
+      return;
+    }
+    const ctl = this.ctl;
+    for (;;) {
+      const v = Atomics.load(ctl, NEXT);
+      const c = v & 0xff;
+      if (c >= chunks) break;
+      if (Atomics.compareExchange(ctl, NEXT, v, v + 1) !== v) continue;
+      here(c);
+      Atomics.add(ctl, FINISHED, 1);
+    }
+    // Every chunk is claimed; wait for the worker's (if it claimed any) to finish.
+    let done = Atomics.load(ctl, FINISHED);
+    for (let i = 0; done < chunks && i < SPIN; i++) done = Atomics.load(ctl, FINISHED);
+    while (done < chunks) {
+      Atomics.wait(ctl, FINISHED, done);
+      done = Atomics.load(ctl, FINISHED);
+    }
   }
 
   private post(kind: number, start: number, m: number, chunks: number, nf: number): boolean {
@@ -139,26 +204,12 @@ export class HistHelper {
     c[COUNT] = m;
     c[CHUNKS] = chunks;
     c[NF] = nf;
-    Atomics.store(c, NEXT, 0);
-    this.seq = (this.seq + 1) | 0;
+    Atomics.store(c, FINISHED, 0);
+    this.seq = (this.seq % 0xffffff) + 1;
+    Atomics.store(c, NEXT, this.seq << 8);
     Atomics.store(c, SEQ, this.seq);
     Atomics.notify(c, SEQ);
     return true;
-  }
-
-  /** The next unclaimed chunk (≥ chunks when none is left). */
-  claim(): number {
-    return Atomics.add(this.ctl, NEXT, 1);
-  }
-
-  /** Waits until the worker has finished its chunks. */
-  wait(): void {
-    const c = this.ctl;
-    for (;;) {
-      const d = Atomics.load(c, DONE);
-      if (d === this.seq) break;
-      Atomics.wait(c, DONE, d);
-    }
   }
 
   close(): void {
@@ -168,7 +219,7 @@ export class HistHelper {
     }
     this.alive = false;
     Atomics.store(this.ctl, STOP, 1);
-    this.seq = (this.seq + 1) | 0;
+    this.seq = (this.seq % 0xffffff) + 1;
     Atomics.store(this.ctl, SEQ, this.seq);
     Atomics.notify(this.ctl, SEQ);
   }

@@ -1,19 +1,14 @@
-import { KernelMemory, stageBytes } from './gbdt-memory';
+import { KernelMemory, rowStride, stageBytes } from './gbdt-memory';
 import { makeRng } from './rng';
 
 /** Plain-JS references: the loops the kernels replace, in the same summation order. */
-function histReference(
-  rm: Uint16Array,
-  rows: Uint32Array,
-  gh: Float64Array,
-  p: number,
-  totalBins: number,
-  features: number[],
-): Float64Array {
+function histReference(fx: Fixture, p: number, bins: number, features: number[]): Float64Array {
+  const { rm, rows, gh, totalBins } = fx;
+  const S8 = rowStride(p);
   const hist = new Float64Array(2 * totalBins);
   for (const r of rows) {
     for (const f of features) {
-      const b = rm[r * p + f];
+      const b = f * bins + rm[r * S8 + f];
       hist[2 * b] += gh[2 * r];
       hist[2 * b + 1] += gh[2 * r + 1];
     }
@@ -23,8 +18,16 @@ function histReference(
 
 interface Fixture {
   mem: KernelMemory;
-  at: { rm: number; rows: number; gh: number; stage: number; hist: number; feats: number };
-  rm: Uint16Array;
+  at: {
+    rm: number;
+    offs: number;
+    rows: number;
+    gh: number;
+    stage: number;
+    hist: number;
+    feats: number;
+  };
+  rm: Uint8Array;
   rows: Uint32Array;
   gh: Float64Array;
   hist: Float64Array;
@@ -38,15 +41,21 @@ function fixture(n: number, p: number, bins: number, m: number, seed: number): F
   const totalBins = p * bins;
   const mem = new KernelMemory(0);
   const at = {
-    rm: mem.alloc(2 * n * p + 16),
+    rm: mem.alloc(n * rowStride(p)),
+    offs: mem.alloc(2 * rowStride(p)),
     rows: mem.alloc(4 * n),
     gh: mem.alloc(16 * n),
     stage: mem.alloc(stageBytes(p)),
     hist: mem.alloc(16 * totalBins),
     feats: mem.alloc(2 * p),
   };
-  const rm = mem.u16(at.rm, n * p);
-  for (let i = 0; i < n; i++) for (let f = 0; f < p; f++) rm[i * p + f] = f * bins + rng.int(bins);
+  const S8 = rowStride(p);
+  const rm = mem.u8(at.rm, n * S8);
+  // Padding bytes hold junk: the kernels must ignore them.
+  for (let k = 0; k < rm.length; k++) rm[k] = rng.int(256);
+  for (let i = 0; i < n; i++) for (let f = 0; f < p; f++) rm[i * S8 + f] = rng.int(bins);
+  const offs = mem.u16(at.offs, S8);
+  for (let f = 0; f < p; f++) offs[f] = f * bins;
   const gh = mem.f64(at.gh, 2 * n);
   for (let k = 0; k < 2 * n; k++) gh[k] = rng.next() - (k % 2 === 0 ? 0.5 : 0);
   // m distinct rows, ascending, as a node's segment is after stable partitions.
@@ -82,9 +91,9 @@ describe('GBDT WebAssembly kernels', () => {
     [100, 400, 129],
   ])('histAll over p = %i features equals the plain loop bit for bit (n %i, m %i)', (p, n, m) => {
     const fx = fixture(n, p, 5, m, p * 31 + m);
-    fx.mem.k.histAll(fx.at.hist, fx.at.rm, fx.at.rows, m, p, fx.at.gh, fx.at.stage);
+    fx.mem.k.histAll(fx.at.hist, fx.at.rm, fx.at.offs, fx.at.rows, m, p, fx.at.gh, fx.at.stage);
     const all = Array.from({ length: p }, (_, f) => f);
-    const ref = histReference(fx.rm, fx.rows, fx.gh, p, fx.totalBins, all);
+    const ref = histReference(fx, p, 5, all);
     expect(bits(fx.hist).equals(bits(ref))).toBe(true);
     // Every row lands once per feature: the hessian column sums to m·p rows' hessians.
     let H = 0;
@@ -98,10 +107,10 @@ describe('GBDT WebAssembly kernels', () => {
     const p = 5;
     const fx = fixture(300, p, 4, 100, 9);
     fx.hist.fill(1);
-    fx.mem.k.histAll(fx.at.hist, fx.at.rm, fx.at.rows, 0, p, fx.at.gh, fx.at.stage);
+    fx.mem.k.histAll(fx.at.hist, fx.at.rm, fx.at.offs, fx.at.rows, 0, p, fx.at.gh, fx.at.stage);
     expect(fx.hist.every((v) => v === 1)).toBe(true);
-    fx.mem.k.histAll(fx.at.hist, fx.at.rm, fx.at.rows, 100, p, fx.at.gh, fx.at.stage);
-    const ref = histReference(fx.rm, fx.rows, fx.gh, p, fx.totalBins, [0, 1, 2, 3, 4]);
+    fx.mem.k.histAll(fx.at.hist, fx.at.rm, fx.at.offs, fx.at.rows, 100, p, fx.at.gh, fx.at.stage);
+    const ref = histReference(fx, p, 4, [0, 1, 2, 3, 4]);
     for (let k = 0; k < ref.length; k++) expect(fx.hist[k]).toBe(1 + ref[k]);
   });
 
@@ -113,6 +122,7 @@ describe('GBDT WebAssembly kernels', () => {
     fx.mem.k.histSome(
       fx.at.hist,
       fx.at.rm,
+      fx.at.offs,
       fx.at.rows,
       300,
       p,
@@ -121,7 +131,7 @@ describe('GBDT WebAssembly kernels', () => {
       fx.at.feats,
       features.length,
     );
-    const ref = histReference(fx.rm, fx.rows, fx.gh, p, fx.totalBins, features);
+    const ref = histReference(fx, p, 6, features);
     expect(bits(fx.hist).equals(bits(ref))).toBe(true);
     expect(fx.hist.subarray(2 * 6, 2 * 12).every((v) => v === 0)).toBe(true);
   });

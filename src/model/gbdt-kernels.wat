@@ -10,46 +10,56 @@
 ;; - A gradient/hessian pair is one f64x2: one load, one add, one store per bin update.
 ;;
 ;; All addresses are byte offsets into the imported memory; JS lays the arrays out
-;; (gbdt-memory.ts). Bins are u16, row-major, already offset into the flat histogram.
+;; (gbdt-memory.ts). Bins are u8, row-major, each row padded to a multiple of 16 bytes (so a row
+;; of up to 64 features is one cache line), and are offset into the flat histogram (u16) while
+;; they are staged.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Rows per staging batch (the staging area holds BATCH rows of bins, then BATCH f64x2 pairs).
   (global $BATCH i32 (i32.const 64))
 
-  ;; Copies rows[0, m) (u32 row ids at $rows, m ≤ BATCH): their bins (rowBytes = 2p bytes, read
-  ;; as S = rowBytes rounded up to 16) to stage + k·S, their gradient pair to ghs + 16k.
-  (func $stage (param $rows i32) (param $m i32) (param $rm i32) (param $rowBytes i32)
-      (param $S i32) (param $gh i32) (param $stage i32) (param $ghs i32)
-    (local $end i32) (local $r i32) (local $src i32) (local $j i32)
+  ;; Copies rows[0, m) (u32 row ids at $rows, m ≤ BATCH) to the staging area: their bins widened
+  ;; to u16 and offset into the flat histogram (row r's u8 bins are at rm + r·S8, S8 = p rounded
+  ;; up to 16; the per-feature offsets are S8 u16 at $offs) to stage + 2·S8·k, their gradient
+  ;; pair to ghs + 16k.
+  (func $stage (param $rows i32) (param $m i32) (param $rm i32) (param $S8 i32) (param $offs i32)
+      (param $gh i32) (param $stage i32) (param $ghs i32)
+    (local $end i32) (local $r i32) (local $src i32) (local $j i32) (local $v v128)
     (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
     (block $done
       (loop $row
         (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
         (local.set $r (i32.load (local.get $rows)))
-        (local.set $src (i32.add (local.get $rm) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $src (i32.add (local.get $rm) (i32.mul (local.get $r) (local.get $S8))))
         (local.set $j (i32.const 0))
         (loop $copy
-          (v128.store (i32.add (local.get $stage) (local.get $j))
-            (v128.load (i32.add (local.get $src) (local.get $j))))
+          (local.set $v (v128.load (i32.add (local.get $src) (local.get $j))))
+          (v128.store (i32.add (local.get $stage) (i32.shl (local.get $j) (i32.const 1)))
+            (i16x8.add (i16x8.extend_low_i8x16_u (local.get $v))
+              (v128.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 1))))))
+          (v128.store offset=16 (i32.add (local.get $stage) (i32.shl (local.get $j) (i32.const 1)))
+            (i16x8.add (i16x8.extend_high_i8x16_u (local.get $v))
+              (v128.load offset=16 (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 1))))))
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br_if $copy (i32.lt_u (local.get $j) (local.get $S))))
+          (br_if $copy (i32.lt_u (local.get $j) (local.get $S8))))
         (v128.store (local.get $ghs)
           (v128.load (i32.add (local.get $gh) (i32.shl (local.get $r) (i32.const 4)))))
-        (local.set $stage (i32.add (local.get $stage) (local.get $S)))
+        (local.set $stage (i32.add (local.get $stage) (i32.shl (local.get $S8) (i32.const 1))))
         (local.set $ghs (i32.add (local.get $ghs) (i32.const 16)))
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
         (br $row))))
 
   ;; hist[bin] += gh[row] for every bin of every row in rows[0, m), all p features.
-  ;; stage must hold BATCH·S + BATCH·16 bytes; rm must be readable 16 bytes past its end.
-  (func (export "histAll") (param $hist i32) (param $rm i32) (param $rows i32) (param $m i32)
-      (param $p i32) (param $gh i32) (param $stage i32)
+  ;; stage must hold BATCH·2·S8 + BATCH·16 bytes (S = 2·S8 is a staged row's stride).
+  (func (export "histAll") (param $hist i32) (param $rm i32) (param $offs i32) (param $rows i32)
+      (param $m i32) (param $p i32) (param $gh i32) (param $stage i32)
     (local $rowBytes i32) (local $S i32) (local $ghs i32) (local $end i32) (local $n i32)
     (local $rb i32) (local $re i32) (local $re4 i32) (local $gp i32) (local $gend i32)
     (local $v v128) (local $a i32)
     (local.set $rowBytes (i32.shl (local.get $p) (i32.const 1)))
-    (local.set $S (i32.and (i32.add (local.get $rowBytes) (i32.const 15)) (i32.const -16)))
+    (local.set $S (i32.shl (i32.and (i32.add (local.get $p) (i32.const 15)) (i32.const -16))
+      (i32.const 1)))
     (local.set $ghs (i32.add (local.get $stage) (i32.mul (global.get $BATCH) (local.get $S))))
     (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
     (block $done
@@ -57,8 +67,9 @@
         (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
         (local.set $n (i32.shr_u (i32.sub (local.get $end) (local.get $rows)) (i32.const 2)))
         (if (i32.gt_u (local.get $n) (global.get $BATCH)) (then (local.set $n (global.get $BATCH))))
-        (call $stage (local.get $rows) (local.get $n) (local.get $rm) (local.get $rowBytes)
-          (local.get $S) (local.get $gh) (local.get $stage) (local.get $ghs))
+        (call $stage (local.get $rows) (local.get $n) (local.get $rm)
+          (i32.shr_u (local.get $S) (i32.const 1)) (local.get $offs) (local.get $gh)
+          (local.get $stage) (local.get $ghs))
         (local.set $gp (local.get $ghs))
         (local.set $gend (i32.add (local.get $ghs) (i32.shl (local.get $n) (i32.const 4))))
         (local.set $rb (local.get $stage))
@@ -100,13 +111,15 @@
         (br $batch))))
 
   ;; histAll over the features listed at $feats (nf u16 byte offsets into a row: 2f each).
-  (func (export "histSome") (param $hist i32) (param $rm i32) (param $rows i32) (param $m i32)
-      (param $p i32) (param $gh i32) (param $stage i32) (param $feats i32) (param $nf i32)
+  (func (export "histSome") (param $hist i32) (param $rm i32) (param $offs i32) (param $rows i32)
+      (param $m i32) (param $p i32) (param $gh i32) (param $stage i32) (param $feats i32)
+      (param $nf i32)
     (local $rowBytes i32) (local $S i32) (local $ghs i32) (local $end i32) (local $n i32)
     (local $rb i32) (local $fp i32) (local $fend i32) (local $gp i32) (local $gend i32)
     (local $v v128) (local $a i32)
     (local.set $rowBytes (i32.shl (local.get $p) (i32.const 1)))
-    (local.set $S (i32.and (i32.add (local.get $rowBytes) (i32.const 15)) (i32.const -16)))
+    (local.set $S (i32.shl (i32.and (i32.add (local.get $p) (i32.const 15)) (i32.const -16))
+      (i32.const 1)))
     (local.set $ghs (i32.add (local.get $stage) (i32.mul (global.get $BATCH) (local.get $S))))
     (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
     (local.set $fend (i32.add (local.get $feats) (i32.shl (local.get $nf) (i32.const 1))))
@@ -115,8 +128,9 @@
         (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
         (local.set $n (i32.shr_u (i32.sub (local.get $end) (local.get $rows)) (i32.const 2)))
         (if (i32.gt_u (local.get $n) (global.get $BATCH)) (then (local.set $n (global.get $BATCH))))
-        (call $stage (local.get $rows) (local.get $n) (local.get $rm) (local.get $rowBytes)
-          (local.get $S) (local.get $gh) (local.get $stage) (local.get $ghs))
+        (call $stage (local.get $rows) (local.get $n) (local.get $rm)
+          (i32.shr_u (local.get $S) (i32.const 1)) (local.get $offs) (local.get $gh)
+          (local.get $stage) (local.get $ghs))
         (local.set $gp (local.get $ghs))
         (local.set $gend (i32.add (local.get $ghs) (i32.shl (local.get $n) (i32.const 4))))
         (local.set $rb (local.get $stage))

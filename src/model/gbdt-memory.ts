@@ -13,6 +13,7 @@ export interface GbdtKernels {
   histAll(
     hist: number,
     rm: number,
+    offs: number,
     rows: number,
     m: number,
     p: number,
@@ -22,6 +23,7 @@ export interface GbdtKernels {
   histSome(
     hist: number,
     rm: number,
+    offs: number,
     rows: number,
     m: number,
     p: number,
@@ -55,9 +57,14 @@ export function instantiateKernels(memory: WebAssembly.Memory): GbdtKernels {
   return instance.exports as unknown as GbdtKernels;
 }
 
+/** Bytes per row of row-major u8 bins: p rounded up to 16 (see the .wat). */
+export function rowStride(p: number): number {
+  return (p + 15) & ~15;
+}
+
 /** Bytes of staging area one thread needs for rows of p features (see the .wat). */
 export function stageBytes(p: number): number {
-  return KERNEL_BATCH * (((2 * p + 15) & ~15) + 16);
+  return KERNEL_BATCH * (2 * rowStride(p) + 16);
 }
 
 export class KernelMemory {
