@@ -27,11 +27,13 @@ describe('GrowWorkspace with a helper thread', () => {
       minSplitGain: 0,
       learningRate: 0.1,
     };
-    const grown = (threads: number): { tree: unknown; threaded: boolean } => {
-      const ws = new GrowWorkspace(B, n, threads);
+    const grown = (threads: number): { tree: unknown; threaded: boolean; helped: number } => {
+      const ws = new GrowWorkspace(B, n, threads, false, true);
       try {
+        if (threads > 1) expect(ws.waitForHelper()).toBe(true);
         for (let i = 0; i < n; i++) ws.rows[i] = i;
-        return { tree: ws.grow(n, grad, hess, features, params), threaded: ws.threaded };
+        const tree = ws.grow(n, grad, hess, features, params);
+        return { tree, threaded: ws.threaded, helped: ws.helperChunks };
       } finally {
         ws.close();
       }
@@ -40,6 +42,9 @@ describe('GrowWorkspace with a helper thread', () => {
     const two = grown(2);
     expect(one.threaded).toBe(false);
     expect(two.threaded).toBe(true);
+    // The helper really summed some of the chunks (it is let take each job's first).
+    expect(two.helped).toBeGreaterThan(0);
+    expect(one.helped).toBe(0);
     expect(two.tree).toEqual(one.tree);
     expect((one.tree as { left: number[] }).left.length).toBeGreaterThan(60);
     // Only listed features are split on.
@@ -56,14 +61,15 @@ describe('GrowWorkspace with a helper thread', () => {
     const margin = Float64Array.from({ length: n }, () => (rng.next() - 0.5) * 8);
     const labels = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
     const weights = Float64Array.from({ length: n }, () => 0.5 + rng.next());
-    const gh = (threads: number): { gh: Float64Array; threaded: boolean } => {
-      const ws = new GrowWorkspace(B, n, threads, true);
+    const gh = (threads: number): { gh: Float64Array; threaded: boolean; helped: number } => {
+      const ws = new GrowWorkspace(B, n, threads, true, true);
       try {
+        if (threads > 1) expect(ws.waitForHelper()).toBe(true);
         ws.margin.set(margin);
         ws.labels.set(labels);
         ws.weights.set(weights);
         ws.gradients();
-        return { gh: Float64Array.from(ws.gh), threaded: ws.threaded };
+        return { gh: Float64Array.from(ws.gh), threaded: ws.threaded, helped: ws.helperChunks };
       } finally {
         ws.close();
       }
@@ -71,6 +77,7 @@ describe('GrowWorkspace with a helper thread', () => {
     const one = gh(1);
     const two = gh(2);
     expect(two.threaded).toBe(true);
+    expect(two.helped).toBeGreaterThan(0);
     expect(Buffer.from(two.gh.buffer).equals(Buffer.from(one.gh.buffer))).toBe(true);
     const i = 123;
     const pr = 1 / (1 + Math.exp(-margin[i]));

@@ -107,21 +107,21 @@ export class GrowWorkspace {
   };
   private readonly histBytes: number;
   private readonly table: Uint8Array;
-  /** All partial histograms as bytes (for zeroing without a new view each time). */
-  private readonly parts: Uint8Array;
   private readonly feats: Uint16Array;
   /** The features `feats` currently lists (so it is rewritten only when they change). */
   private featsFor: Int32Array | null = null;
 
   /**
    * `threads` > 1 lets histograms of large nodes be built by two threads (same result bit for
-   * bit); call `close()` when done with such a workspace.
+   * bit); call `close()` when done with such a workspace. `helperFirst` is for tests (see
+   * HistHelper).
    */
   constructor(
     private readonly B: BinnedMatrix,
     nRows: number,
     threads = 1,
     boosting = false,
+    helperFirst = false,
   ) {
     const { n, p, bins, offsets, totalBins } = B;
     if (totalBins > 65_536) {
@@ -174,7 +174,6 @@ export class GrowWorkspace {
     this.rows = mem.u32(at.rows, nRows);
     this.gh = mem.f64(at.gh, 2 * n);
     this.table = mem.u8(at.table, 256);
-    this.parts = mem.u8(at.parts, sizes.parts);
     this.feats = mem.u16(at.feats, p);
     mem.u8(at.col, n * p).set(bins);
     mem.u16(at.offs, p).set(offsets);
@@ -196,27 +195,42 @@ export class GrowWorkspace {
     this.weights = mem.f64(weights, nb);
     for (let h = 0; h < INITIAL_HISTS; h++) this.pool.push(this.newHist());
     if (useHelper) {
-      this.helper = new HistHelper(kernelModule(), mem.memory, {
-        rm: at.rm,
-        offs: at.offs,
-        rows: at.rows,
-        gh: at.gh,
-        parts: at.parts,
-        stage: at.stage + stage,
-        feats: at.feats,
-        margin,
-        labels,
-        weights,
-        nBoost: nb,
-        p,
-        partBytes,
-      });
+      this.helper = new HistHelper(
+        kernelModule(),
+        mem.memory,
+        {
+          rm: at.rm,
+          offs: at.offs,
+          rows: at.rows,
+          gh: at.gh,
+          parts: at.parts,
+          stage: at.stage + stage,
+          feats: at.feats,
+          margin,
+          labels,
+          weights,
+          nBoost: nb,
+          p,
+          partBytes,
+        },
+        helperFirst,
+      );
     }
   }
 
   /** Whether large histograms are built on two threads. */
   get threaded(): boolean {
     return this.helper !== null;
+  }
+
+  /** Pieces of work the helper thread has done so far (0 without one). */
+  get helperChunks(): number {
+    return this.helper?.chunksDone ?? 0;
+  }
+
+  /** Blocks until the helper thread (if any) has started; false if it has not within the time. */
+  waitForHelper(timeoutMs = 10_000): boolean {
+    return this.helper?.waitUntilReady(timeoutMs) ?? false;
   }
 
   /** Stops the helper thread, if any. */
@@ -233,7 +247,7 @@ export class GrowWorkspace {
   private takeHist(zero = true): Hist {
     const h = this.pool.pop();
     if (h) {
-      if (zero) h.a.fill(0);
+      if (zero) this.k.zero(h.at, this.histBytes);
       return h;
     }
     return this.newHist();
@@ -315,7 +329,7 @@ export class GrowWorkspace {
     features: Int32Array,
   ): void {
     const part = this.at.parts + c * this.histBytes;
-    this.parts.fill(0, c * this.histBytes, (c + 1) * this.histBytes);
+    this.k.zero(part, this.histBytes);
     const [a, b] = chunkRange(start, m, chunks, c);
     this.accumulate(part, a, b - a, features);
   }

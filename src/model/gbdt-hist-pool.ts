@@ -26,8 +26,15 @@ const STOP = 7;
 const KIND = 8;
 /** For KIND 0: how many features are listed at `feats` (0 = all p features). */
 const NF = 9;
-/** Polls of SEQ before the worker sleeps: jobs come every few hundred microseconds while a tree
- * grows, and waking a sleeping thread costs about as long as a small job. */
+/** Chunks the worker has done in all (for tests: proof that it took part). */
+const BY_WORKER = 10;
+/**
+ * Milliseconds the worker polls for the next job before it sleeps. While trees grow, jobs come
+ * every few milliseconds at most, and waking a thread that slept (on a VM, a halted vCPU) was
+ * measured at up to several milliseconds: longer than the job. The caller polls briefly for the
+ * worker's last chunk (SPIN polls), then sleeps.
+ */
+const SPIN_MS = 2;
 const SPIN = 20_000;
 
 /** Byte offsets of the arrays both threads use, inside the shared kernel memory. */
@@ -84,7 +91,11 @@ Atomics.notify(ctl, ${READY});
 let seen = 0;
 for (;;) {
   let s = Atomics.load(ctl, ${SEQ});
-  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(ctl, ${SEQ});
+  const until = performance.now() + ${SPIN_MS};
+  for (let i = 1; s === seen; i++) {
+    s = Atomics.load(ctl, ${SEQ});
+    if ((i & 1023) === 0 && performance.now() > until) break;
+  }
   if (s === seen) {
     Atomics.wait(ctl, ${SEQ}, seen);
     s = Atomics.load(ctl, ${SEQ});
@@ -108,19 +119,17 @@ for (;;) {
       }
     } else {
       const part = o.parts + c * o.partBytes;
-      new Uint8Array(buf, part, o.partBytes).fill(0);
+      k.zero(part, o.partBytes);
       const rows = o.rows + 4 * a;
       if (nf === 0) k.histAll(part, o.rm, o.offs, rows, b - a, o.p, o.gh, o.stage);
       else k.histSome(part, o.rm, o.offs, rows, b - a, o.p, o.gh, o.stage, o.feats, nf);
     }
+    Atomics.add(ctl, ${BY_WORKER}, 1);
     Atomics.add(ctl, ${FINISHED}, 1);
     Atomics.notify(ctl, ${FINISHED});
   }
 }
 `;
-
-/** How long to wait for the worker to start before building histograms alone. */
-const START_TIMEOUT_MS = 10_000;
 
 export class HistHelper {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(12 * 4));
@@ -128,16 +137,36 @@ export class HistHelper {
   private seq = 0;
   private alive = true;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, layout: HelperLayout) {
+  /**
+   * `helperFirst` (for tests): the caller lets the worker claim each job's first chunk before it
+   * takes any, so the worker provably takes part whatever the timing.
+   */
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    layout: HelperLayout,
+    private readonly helperFirst = false,
+  ) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { ctlBuf: this.ctl.buffer, module, memory, o: layout },
     });
-    // Never keep the process alive for the helper; a failed start shows as a missing READY flag.
+    // Never keep the process alive for the helper; one that fails to start is never READY.
     this.worker.unref();
     this.worker.on('error', () => {
       this.alive = false;
     });
+  }
+
+  /** Chunks (histogram or gradient pieces) the worker has done so far. */
+  get chunksDone(): number {
+    return Atomics.load(this.ctl, BY_WORKER);
+  }
+
+  /** Blocks until the worker has started (tests use this to be sure it takes part). */
+  waitUntilReady(timeoutMs: number): boolean {
+    Atomics.wait(this.ctl, READY, 0, timeoutMs);
+    return this.alive && Atomics.load(this.ctl, READY) === 1;
   }
 
   /**
@@ -172,6 +201,9 @@ export class HistHelper {
       return;
     }
     const ctl = this.ctl;
+    while (this.helperFirst && (Atomics.load(ctl, NEXT) & 0xff) === 0) {
+      Atomics.wait(ctl, NEXT, Atomics.load(ctl, NEXT), 1);
+    }
     for (;;) {
       const v = Atomics.load(ctl, NEXT);
       const c = v & 0xff;
@@ -190,14 +222,9 @@ export class HistHelper {
   }
 
   private post(kind: number, start: number, m: number, chunks: number, nf: number): boolean {
-    if (!this.alive) return false;
-    if (Atomics.load(this.ctl, READY) !== 1) {
-      Atomics.wait(this.ctl, READY, 0, START_TIMEOUT_MS);
-      if (Atomics.load(this.ctl, READY) !== 1) {
-        this.alive = false;
-        return false;
-      }
-    }
+    // Until the worker has started (tens of milliseconds), this thread does every chunk itself
+    // rather than wait for it.
+    if (!this.alive || Atomics.load(this.ctl, READY) !== 1) return false;
     const c = this.ctl;
     c[KIND] = kind;
     c[START] = start;

@@ -35,6 +35,7 @@ export interface GbdtKernels {
   partition(rows: number, m: number, col: number, table: number, scratch: number): number;
   sumParts(dst: number, src: number, stride: number, count: number, nBytes: number): void;
   subtract(dst: number, src: number, nBytes: number): void;
+  zero(dst: number, nBytes: number): void;
 }
 
 /** Rows per staging batch in the kernels ($BATCH). */
