@@ -58,10 +58,15 @@ function main(): void {
   if (job.tasks.includes('gbdt')) {
     const tr = load(`${job.dir}/tree.train`, job.nTrain, job.pTree);
     const te = load(`${job.dir}/tree.test`, job.nTest, job.pTree);
+    // One thread, then the default (two on a 2-core machine): the same trees either way.
+    const single = bestOf(job.repeats, () =>
+      fitGbdt(tr.X, tr.y, { rng: makeRng(1), params: job.gbdt, threads: 1 }),
+    );
     const { seconds, out } = bestOf(job.repeats, () =>
       fitGbdt(tr.X, tr.y, { rng: makeRng(1), params: job.gbdt }),
     );
     const entry: Record<string, number> = {
+      seconds1: single.seconds,
       seconds,
       auc: rocAuc(te.y, predictEnsemble(out.ensemble, te.X)),
       trees: out.ensemble.trees.length,

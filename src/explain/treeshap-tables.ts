@@ -2,30 +2,32 @@
  * A precomputed form of path-dependent TreeSHAP for batches (the idea of Yang 2021, "Fast
  * TreeSHAP" v2). In Algorithm 2 a leaf's contribution to feature i is
  * v · (oᵢ − zᵢ) · G(z, o without i), where the zero fractions z of the leaf's path are fixed by
- * the tree and only the 0/1 one-fractions o depend on the row. So G is tabulated once per leaf
- * for every 0/1 pattern of the other path features (D · 2^(D−1) numbers per leaf), and
- * explaining a row becomes: one comparison per internal node, then per leaf a pattern and D
- * look-ups instead of D unwound sums of O(D) each. Same values as Algorithm 2 up to rounding.
+ * the tree and only the 0/1 one-fractions o depend on the row. So for every leaf and every 0/1
+ * pattern o of its D path features, the contribution to each feature is tabulated once
+ * (D · 2^D numbers per leaf), and explaining a row becomes: one pass over the nodes in order,
+ * each split passing its children the row's pattern with one bit cleared on the side the row
+ * does not take, and per leaf D look-ups. Same values as Algorithm 2 up to rounding.
  */
 import type { FlatTree } from '../model/types';
 
-/** Leaves with longer unique paths use the recursive algorithm (tables would grow as 2^D). */
-export const MAX_TABLE_DEPTH = 10;
+/** Leaves with longer unique paths use the recursive algorithm (tables grow as D · 2^D). */
+export const MAX_TABLE_DEPTH = 8;
 
 export interface TreeTables {
-  /** Per leaf (in DFS order). */
-  leafStart: Int32Array;
-  leafLen: Int32Array;
-  /** Per leaf path element: the encoded feature and its zero fraction. */
+  /**
+   * Per internal node: the bit of its split feature in the patterns of the paths below it
+   * (features are numbered in the order they first appear from the root).
+   */
+  bit: Int32Array;
+  /** Per leaf node: its number of unique path features D (0 for internal nodes). */
+  len: Int32Array;
+  /** Per leaf node: where its D features start in `feat`. */
+  featStart: Int32Array;
   feat: Int32Array;
-  zero: Float64Array;
-  /** Per leaf: its splits, as (node, direction towards the leaf, element index). */
-  splitStart: Int32Array;
-  splitCount: Int32Array;
-  splitNode: Int32Array;
-  splitLeft: Uint8Array;
-  splitElem: Int32Array;
-  /** Per leaf: offset of its table: for element i, 2^(D−1) values of v · G. */
+  /**
+   * Per leaf node: offset of its table in `table`: for feature i, 2^D values (one per pattern)
+   * of v · (oᵢ − zᵢ) · G(z, o without i).
+   */
   tableStart: Int32Array;
   table: Float64Array;
 }
@@ -52,26 +54,23 @@ function pathWeightSum(z: Float64Array, o: Float64Array, m: number, w: Float64Ar
  * `frac[c]` is child c's share of its parent's cover (as in the recursive algorithm).
  */
 export function buildTables(t: FlatTree, frac: Float64Array): TreeTables | null {
-  const leafStart: number[] = [];
-  const leafLen: number[] = [];
+  const nodes = t.left.length;
+  const bit = new Int32Array(nodes);
+  const len = new Int32Array(nodes);
+  const featStart = new Int32Array(nodes);
+  const tableStart = new Int32Array(nodes);
   const feat: number[] = [];
-  const zero: number[] = [];
-  const splitStart: number[] = [];
-  const splitCount: number[] = [];
-  const splitNode: number[] = [];
-  const splitLeft: number[] = [];
-  const splitElem: number[] = [];
-  const tableStart: number[] = [];
-  const values: number[] = [];
-  // The current root-to-node path: its splits and its unique features with zero fractions.
-  const pNode: number[] = [];
-  const pLeft: number[] = [];
+  // Grown by doubling: a depth-6 tree holds ~25,000 values, and pushes one by one were slow.
+  let values = new Float64Array(1024);
+  let nValues = 0;
+  // The current root-to-node path's unique features with their zero fractions.
   const uFeat: number[] = [];
   const uZero: number[] = [];
   let tooDeep = false;
   const zs = new Float64Array(MAX_TABLE_DEPTH);
   const os = new Float64Array(MAX_TABLE_DEPTH);
   const w = new Float64Array(MAX_TABLE_DEPTH + 2);
+  const g = new Float64Array(1 << Math.max(0, MAX_TABLE_DEPTH - 1));
 
   const visit = (j: number): void => {
     if (tooDeep) return;
@@ -81,76 +80,69 @@ export function buildTables(t: FlatTree, frac: Float64Array): TreeTables | null 
         tooDeep = true;
         return;
       }
-      leafStart.push(feat.length);
-      leafLen.push(D);
+      len[j] = D;
+      featStart[j] = feat.length;
       feat.push(...uFeat);
-      zero.push(...uZero);
-      splitStart.push(splitNode.length);
-      splitCount.push(pNode.length);
-      for (let s = 0; s < pNode.length; s++) {
-        splitNode.push(pNode[s]);
-        splitLeft.push(pLeft[s]);
-        splitElem.push(uFeat.indexOf(t.feature[pNode[s]]));
-      }
-      tableStart.push(values.length);
+      tableStart[j] = nValues;
       const v = t.value[j];
       const half = D > 0 ? 1 << (D - 1) : 0;
+      if (nValues + 2 * half * D > values.length) {
+        const bigger = new Float64Array(Math.max(2 * values.length, nValues + 2 * half * D));
+        bigger.set(values.subarray(0, nValues));
+        values = bigger;
+      }
       for (let i = 0; i < D; i++) {
+        // G for every pattern q of the other D − 1 features…
         let m = 0;
         for (let k = 0; k < D; k++) if (k !== i) zs[m++] = uZero[k];
         for (let q = 0; q < half; q++) {
           for (let b = 0; b < D - 1; b++) os[b] = (q >> b) & 1;
-          values.push(v * pathWeightSum(zs, os, D - 1, w));
+          g[q] = v * pathWeightSum(zs, os, D - 1, w);
+        }
+        // …spread over the full patterns: bit i is oᵢ, the other bits are q.
+        for (let P = 0; P < 2 * half; P++) {
+          const oi = (P >> i) & 1;
+          const q = (P & ((1 << i) - 1)) | ((P >> (i + 1)) << i);
+          values[nValues++] = (oi - uZero[i]) * g[q];
         }
       }
       return;
     }
     const f = t.feature[j];
-    for (const [child, left] of [
-      [t.left[j], 1],
-      [t.right[j], 0],
-    ] as const) {
-      let k = uFeat.indexOf(f);
-      const added = k < 0;
-      if (added) {
-        k = uFeat.length;
-        uFeat.push(f);
-        uZero.push(1);
-      }
-      const before = uZero[k];
+    let k = uFeat.indexOf(f);
+    const added = k < 0;
+    if (added) {
+      k = uFeat.length;
+      uFeat.push(f);
+      uZero.push(1);
+    }
+    bit[j] = k;
+    const before = uZero[k];
+    for (const child of [t.left[j], t.right[j]]) {
       uZero[k] = before * frac[child];
-      pNode.push(j);
-      pLeft.push(left);
       visit(child);
-      pNode.pop();
-      pLeft.pop();
-      uZero[k] = before;
-      if (added) {
-        uFeat.pop();
-        uZero.pop();
-      }
+    }
+    uZero[k] = before;
+    if (added) {
+      uFeat.pop();
+      uZero.pop();
     }
   };
   visit(0);
   if (tooDeep) return null;
   return {
-    leafStart: Int32Array.from(leafStart),
-    leafLen: Int32Array.from(leafLen),
+    bit,
+    len,
+    featStart,
     feat: Int32Array.from(feat),
-    zero: Float64Array.from(zero),
-    splitStart: Int32Array.from(splitStart),
-    splitCount: Int32Array.from(splitCount),
-    splitNode: Int32Array.from(splitNode),
-    splitLeft: Uint8Array.from(splitLeft),
-    splitElem: Int32Array.from(splitElem),
-    tableStart: Int32Array.from(tableStart),
-    table: Float64Array.from(values),
+    tableStart,
+    table: values.slice(0, nValues),
   };
 }
 
 /**
  * Add one row's SHAP values for one tree to `phi[phiAt + feature]`, scaled by `scale`.
- * `goLeft` is scratch of the tree's node count.
+ * `pattern` is scratch of the tree's node count.
  */
 export function addTreeFromTables(
   t: FlatTree,
@@ -162,47 +154,30 @@ export function addTreeFromTables(
   phi: Float64Array,
   phiAt: number,
   scale: number,
-  goLeft: Uint8Array,
+  pattern: Int32Array,
 ): void {
-  const { left, feature, threshold, defaultLeft } = t;
-  for (let j = 0; j < left.length; j++) {
-    if (left[j] === -1) continue;
-    const x = data[feature[j] * n + row];
-    goLeft[j] = (x !== x ? defaultLeft[j] === 1 : lt ? x < threshold[j] : x <= threshold[j])
-      ? 1
-      : 0;
-  }
-  const {
-    leafStart,
-    leafLen,
-    feat,
-    zero,
-    splitStart,
-    splitCount,
-    splitNode,
-    splitLeft,
-    splitElem,
-    tableStart,
-    table,
-  } = T;
-  const nLeaves = leafLen.length;
-  for (let l = 0; l < nLeaves; l++) {
-    const D = leafLen[l];
+  const { left, right, feature, threshold, defaultLeft } = t;
+  const { bit, len, featStart, feat, tableStart, table } = T;
+  const nodes = left.length;
+  // Bit k of a node's pattern: does the row follow every split on path feature k down to it?
+  // Children always come after their parent, so one forward pass fills every node's pattern.
+  pattern[0] = -1;
+  for (let j = 0; j < nodes; j++) {
+    const P = pattern[j];
+    const l = left[j];
+    if (l !== -1) {
+      const x = data[feature[j] * n + row];
+      const goLeft = x !== x ? defaultLeft[j] === 1 : lt ? x < threshold[j] : x <= threshold[j];
+      const off = P & ~(1 << bit[j]);
+      pattern[l] = goLeft ? P : off;
+      pattern[right[j]] = goLeft ? off : P;
+      continue;
+    }
+    const D = len[j];
     if (D === 0) continue;
-    // Bit k of `pattern`: does the row follow every split on path feature k towards this leaf?
-    let pattern = (1 << D) - 1;
-    const s0 = splitStart[l];
-    const s1 = s0 + splitCount[l];
-    for (let s = s0; s < s1; s++) {
-      if (goLeft[splitNode[s]] !== splitLeft[s]) pattern &= ~(1 << splitElem[s]);
-    }
-    const half = 1 << (D - 1);
-    const base = leafStart[l];
-    let at = tableStart[l];
-    for (let i = 0; i < D; i++, at += half) {
-      const oi = (pattern >> i) & 1;
-      const q = (pattern & ((1 << i) - 1)) | ((pattern >> (i + 1)) << i);
-      phi[phiAt + feat[base + i]] += (oi - zero[base + i]) * table[at + q] * scale;
-    }
+    const size = 1 << D;
+    const f0 = featStart[j];
+    let at = tableStart[j] + (P & (size - 1));
+    for (let i = 0; i < D; i++, at += size) phi[phiAt + feat[f0 + i]] += table[at] * scale;
   }
 }

@@ -286,7 +286,7 @@ export function treeShap(
     method === 'tables' ||
     (method === 'auto' && (n >= TABLES_MIN_ROWS || e.trees.every((t) => tableCache.has(t))));
   const tables = e.trees.map((t, k) => (useTables ? tablesFor(t, fracs[k]) : null));
-  const goLeft = new Uint8Array(maxNodes);
+  const pattern = new Int32Array(maxNodes);
   const lt = e.comparison === 'lt';
   const W: Walk = { t: e.trees[0], frac: fracs[0], data, n, row: 0, lt, phi, phiAt: 0, scale, P };
   // Trees outer, rows inner (in blocks): one tree's tables stay in cache across the block;
@@ -300,7 +300,7 @@ export function treeShap(
       W.t = t;
       W.frac = fracs[k];
       for (let i = r0; i < r1; i++) {
-        if (T) addTreeFromTables(t, T, data, n, i, lt, phi, i * p, scale, goLeft);
+        if (T) addTreeFromTables(t, T, data, n, i, lt, phi, i * p, scale, pattern);
         else {
           W.row = i;
           W.phiAt = i * p;

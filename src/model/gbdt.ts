@@ -48,6 +48,8 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
 
 export interface FitTreeOptions<P> {
   weights?: Float64Array;
+  /** Threads for GBDT histograms (default: 2 when the machine has two cores; more do not help). */
+  threads?: number;
   valid?: { X: EncodedMatrix; y: Float64Array };
   params?: Partial<P>;
   rng: Rng;
@@ -181,7 +183,8 @@ export function fitGbdt(
   }
   const B = binMatrix(X, P.maxBins);
   // Histograms of large nodes on two threads; the trees are the same bit for bit either way.
-  const ws = new GrowWorkspace(B, X.n, Math.min(2, availableParallelism()), true);
+  const threads = opts.threads ?? Math.min(2, availableParallelism());
+  const ws = new GrowWorkspace(B, X.n, threads, true);
   try {
     return boost(X, y, opts, P, B, ws);
   } finally {
