@@ -283,7 +283,8 @@ export class GrowWorkspace {
       // result is the same bit for bit with or without the helper.
       const chunks = Math.min(MAX_CHUNKS, Math.max(2, Math.floor((m * nf) / CHUNK_UPDATES)));
       const here = (c: number): void => this.sumChunk(start, m, chunks, c, features);
-      if (this.helper) this.helper.histograms(start, m, chunks, all ? 0 : nf, here);
+      const job = { kind: 'histograms', start, m, chunks, nf: all ? 0 : nf } as const;
+      if (this.helper) this.helper.run(job, here);
       else for (let c = 0; c < chunks; c++) here(c);
       const hist = this.takeHist(false);
       this.k.sumParts(hist.at, this.at.parts, this.histBytes, chunks, this.histBytes);
@@ -314,7 +315,7 @@ export class GrowWorkspace {
       logisticGradients(margin, labels, weights, gh, 0, n);
       return;
     }
-    this.helper.gradients(0, n, GRADIENT_CHUNKS, (c) => {
+    this.helper.run({ kind: 'gradients', start: 0, m: n, chunks: GRADIENT_CHUNKS }, (c) => {
       const [a, b] = chunkRange(0, n, GRADIENT_CHUNKS, c);
       logisticGradients(margin, labels, weights, gh, a, b);
     });

@@ -57,6 +57,18 @@ export interface HelperLayout {
   partBytes: number;
 }
 
+/**
+ * Work for both threads: histogram chunks of rows[start, start + m) over all features (nf 0 or
+ * absent) or the nf listed at `feats`, or the gradients of rows [start, start + m).
+ */
+export interface HelperJob {
+  kind: 'histograms' | 'gradients';
+  start: number;
+  m: number;
+  chunks: number;
+  nf?: number;
+}
+
 /** Chunk c of `chunks` over [start, start + m): both threads cut the same ranges. */
 export function chunkRange(start: number, m: number, chunks: number, c: number): [number, number] {
   return [start + Math.floor((m * c) / chunks), start + Math.floor((m * (c + 1)) / chunks)];
@@ -170,33 +182,12 @@ export class HistHelper {
   }
 
   /**
-   * Histogram chunks of rows[start, start + m) over all features (nf = 0) or the nf listed at
-   * `feats`: `here(c)` sums chunk c on this thread; returns once all `chunks` are done.
+   * Runs `job` in `job.chunks` pieces on this thread and the worker: `here(c)` does piece c on
+   * this thread. Returns once every piece is done, by whichever thread.
    */
-  histograms(
-    start: number,
-    m: number,
-    chunks: number,
-    nf: number,
-    here: (c: number) => void,
-  ): void {
-    this.run(0, start, m, chunks, nf, here);
-  }
-
-  /** Gradients of rows [start, start + m) in `chunks` pieces; `here(c)` computes piece c. */
-  gradients(start: number, m: number, chunks: number, here: (c: number) => void): void {
-    this.run(1, start, m, chunks, 0, here);
-  }
-
-  private run(
-    kind: number,
-    start: number,
-    m: number,
-    chunks: number,
-    nf: number,
-    here: (c: number) => void,
-  ): void {
-    if (!this.post(kind, start, m, chunks, nf)) {
+  run(job: HelperJob, here: (c: number) => void): void {
+    const { chunks } = job;
+    if (!this.post(job)) {
       for (let c = 0; c < chunks; c++) here(c);
       return;
     }
@@ -221,16 +212,16 @@ export class HistHelper {
     }
   }
 
-  private post(kind: number, start: number, m: number, chunks: number, nf: number): boolean {
+  private post(job: HelperJob): boolean {
     // Until the worker has started (tens of milliseconds), this thread does every chunk itself
     // rather than wait for it.
     if (!this.alive || Atomics.load(this.ctl, READY) !== 1) return false;
     const c = this.ctl;
-    c[KIND] = kind;
-    c[START] = start;
-    c[COUNT] = m;
-    c[CHUNKS] = chunks;
-    c[NF] = nf;
+    c[KIND] = job.kind === 'gradients' ? 1 : 0;
+    c[START] = job.start;
+    c[COUNT] = job.m;
+    c[CHUNKS] = job.chunks;
+    c[NF] = job.nf ?? 0;
     Atomics.store(c, FINISHED, 0);
     this.seq = (this.seq % 0xffffff) + 1;
     Atomics.store(c, NEXT, this.seq << 8);

@@ -8,30 +8,22 @@
 import { GBDT_KERNELS_WASM } from './gbdt-kernels-wasm';
 import { TreeModelError } from './tree-errors';
 
+/** histAll's arguments: where the histogram, bins, offsets, rows, gradients and staging are. */
+type HistArgs = [
+  hist: number,
+  rm: number,
+  offs: number,
+  rows: number,
+  m: number,
+  p: number,
+  gh: number,
+  stage: number,
+];
+
 /** The kernels' exports; every pointer is a byte offset into the memory. */
 export interface GbdtKernels {
-  histAll(
-    hist: number,
-    rm: number,
-    offs: number,
-    rows: number,
-    m: number,
-    p: number,
-    gh: number,
-    stage: number,
-  ): void;
-  histSome(
-    hist: number,
-    rm: number,
-    offs: number,
-    rows: number,
-    m: number,
-    p: number,
-    gh: number,
-    stage: number,
-    feats: number,
-    nf: number,
-  ): void;
+  histAll(...args: HistArgs): void;
+  histSome(...args: [...HistArgs, feats: number, nf: number]): void;
   partition(rows: number, m: number, col: number, table: number, scratch: number): number;
   sumParts(dst: number, src: number, stride: number, count: number, nBytes: number): void;
   subtract(dst: number, src: number, nBytes: number): void;
