@@ -15,41 +15,10 @@ import {
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
 import { LeadScoreCard, type Serverless } from './LeadScoreCard';
+import { SAMPLE_FACTORS } from './testing/sample-factors';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
-const FACTORS = {
-  v: 1 as const,
-  score: 78,
-  base: 31,
-  otherPoints: 2,
-  modelVersion: 'v3',
-  top: [
-    {
-      field: 'pv',
-      label: 'Pricing visits',
-      value: '3',
-      points: 18,
-      logOdds: 0.9,
-      reason: 'Visited pricing 3× this week: +18',
-    },
-    {
-      field: 'src',
-      label: 'Lead source',
-      value: 'Referral',
-      points: 34,
-      logOdds: 1.6,
-      reason: 'Lead source is Referral: +34',
-    },
-    {
-      field: 'email',
-      label: 'E-mail domain',
-      value: 'student.edu',
-      points: -7,
-      logOdds: -0.4,
-      reason: 'Student e-mail domain: −7',
-    },
-  ],
-};
+const FACTORS = SAMPLE_FACTORS;
 const SCORED: Record<string, string | null> = {
   leadlens_score: '78',
   leadlens_tier: 'tier_1',

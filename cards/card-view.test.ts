@@ -5,39 +5,18 @@ import {
   toCardView,
   cardDataToProps,
 } from './card-view';
+import { SAMPLE_FACTORS } from './testing/sample-factors';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
+// The shared sample with Lead source at +12 and a fourth factor, so the view has to sort them.
 const factors = {
-  v: 1,
-  score: 78,
-  base: 31,
-  otherPoints: 2,
-  modelVersion: 'v3',
+  ...SAMPLE_FACTORS,
   top: [
-    {
-      field: 'pv',
-      label: 'Pricing visits',
-      value: '3',
-      points: 18,
-      logOdds: 0.9,
-      reason: 'Visited pricing 3× this week: +18',
-    },
-    {
-      field: 'src',
-      label: 'Lead source',
-      value: 'Referral',
-      points: 12,
-      logOdds: 0.6,
-      reason: 'Lead source is Referral: +12',
-    },
-    {
-      field: 'email',
-      label: 'E-mail domain',
-      value: 'student.edu',
-      points: -7,
-      logOdds: -0.4,
-      reason: 'Student e-mail domain: −7',
-    },
+    ...SAMPLE_FACTORS.top.map((f) =>
+      f.field === 'src'
+        ? { ...f, points: 12, logOdds: 0.6, reason: 'Lead source is Referral: +12' }
+        : f,
+    ),
     {
       field: 'size',
       label: 'Company size',

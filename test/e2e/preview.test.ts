@@ -11,43 +11,18 @@ import { chromium, type Browser } from 'playwright-core';
 import type { CardData } from '../../src/contracts/functions';
 import type { ScoreRow } from '../../src/store/port';
 import { renderCardPage, renderContactsPage } from '../../src/server/preview';
+import { SAMPLE_FACTORS } from '../../cards/testing/sample-factors';
 
 const CHROMIUM = '/usr/bin/chromium';
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 const SHOT = path.join(__dirname, '..', '..', 'build', 'e2e', 'card-preview.png');
 
+// A reason with markup: the page must show it as text, never run it.
 const factors = {
-  v: 1 as const,
-  score: 78,
-  base: 31,
-  otherPoints: 2,
-  modelVersion: 'v3',
-  top: [
-    {
-      field: 'pv',
-      label: 'Pricing visits',
-      value: '3',
-      points: 18,
-      logOdds: 0.9,
-      reason: 'Visited pricing 3× this week: +18',
-    },
-    {
-      field: 'src',
-      label: 'Lead source',
-      value: 'Referral',
-      points: 34,
-      logOdds: 1.6,
-      reason: 'Lead source is Referral: +34',
-    },
-    {
-      field: 'email',
-      label: 'E-mail domain',
-      value: 'student.edu',
-      points: -7,
-      logOdds: -0.4,
-      reason: '<script>window.__pwned=1</script>Student e-mail domain: −7',
-    },
-  ],
+  ...SAMPLE_FACTORS,
+  top: SAMPLE_FACTORS.top.map((f) =>
+    f.field === 'email' ? { ...f, reason: `<script>window.__pwned=1</script>${f.reason}` } : f,
+  ),
 };
 const CARD: CardData = {
   objectType: 'contact',
