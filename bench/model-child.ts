@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import { treeShap } from '../src/explain/treeshap';
-import { fitGbdt, type GbdtParams } from '../src/model/gbdt';
-import { fitLogistic, linearPredictor } from '../src/model/logistic';
-import { rocAuc } from '../src/model/metrics';
+import { fitGbdt, type GbdtParams } from '../src/model/trees/gbdt';
+import { fitLogistic, linearPredictor } from '../src/model/linear/logistic';
+import { rocAuc } from '../src/model/evaluation/metrics';
 import { makeRng } from '../src/model/rng';
-import { predictEnsemble } from '../src/model/tree-ensemble';
+import { predictEnsemble } from '../src/model/trees/tree-ensemble';
 import type { EncodedMatrix } from '../src/model/types';
 
 interface Job {

@@ -1,5 +1,5 @@
 /**
- * `npm run build:wasm`: compiles src/model/gbdt-kernels.wat into gbdt-kernels-wasm.ts (the bytes
+ * `npm run build:wasm`: compiles src/model/trees/gbdt-kernels.wat into gbdt-kernels-wasm.ts (the bytes
  * as base64), so the runtime needs no compiler and the bundles for HubSpot carry the kernels
  * inline. scripts/build-wasm.test.ts fails when the committed bytes and the .wat disagree.
  */
@@ -8,8 +8,8 @@ import path from 'node:path';
 import wabt from 'wabt';
 
 const ROOT = path.resolve(__dirname, '..');
-export const WAT_FILE = path.join(ROOT, 'src/model/gbdt-kernels.wat');
-export const OUT_FILE = path.join(ROOT, 'src/model/gbdt-kernels-wasm.ts');
+export const WAT_FILE = path.join(ROOT, 'src/model/trees/gbdt-kernels.wat');
+export const OUT_FILE = path.join(ROOT, 'src/model/trees/gbdt-kernels-wasm.ts');
 
 export async function compileKernels(): Promise<Uint8Array> {
   const w = await wabt();

@@ -9,7 +9,7 @@ import { DecisionTreeClassifier } from 'ml-cart';
 import { FactorSchema } from '../contracts/factors';
 import { parseCsv } from '../crm/csv/read';
 import { labelsFrom, Model, trainModel, type TrainResult } from '../model';
-import { fromMlCart } from '../model/mlcart';
+import { fromMlCart } from '../model/trees/importers/mlcart';
 import { assertAdditive, describeExplanation, explainRows, explanationBase, toPoints } from '.';
 
 const CSV = path.resolve(__dirname, '../../../shared/datasets/x-education-leads/Leads.csv');

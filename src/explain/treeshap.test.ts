@@ -1,5 +1,5 @@
 import { makeRng, type Rng } from '../model/rng';
-import { predictEnsemble } from '../model/tree-ensemble';
+import { predictEnsemble } from '../model/trees/tree-ensemble';
 import type { EncodedMatrix, FlatTree, TreeEnsemble } from '../model/types';
 import { treeShap } from './treeshap';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromXgboostJson } from '../model/gbdt-xgboost';
-import { predictEnsemble } from '../model/tree-ensemble';
+import { fromXgboostJson } from '../model/trees/importers/gbdt-xgboost';
+import { predictEnsemble } from '../model/trees/tree-ensemble';
 import { treeShap } from './treeshap';
 
 // Generated once by bench/xgboost-fixture.py with Debian's python3-xgboost.

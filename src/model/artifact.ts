@@ -5,11 +5,11 @@
  * an artifact written today keeps loading after the format changes.
  */
 import { z } from 'zod';
-import { type Calibration } from './calibration';
-import { FittedEncoder, type EncoderState } from './encoder';
+import { type Calibration } from './evaluation/calibration';
+import { FittedEncoder, type EncoderState } from './encoding/encoder';
 import { ModelError } from './errors';
 import { Model } from './fitted';
-import { ensembleFromJSON, ensembleToJSON } from './tree-ensemble';
+import { ensembleFromJSON, ensembleToJSON } from './trees/tree-ensemble';
 import type { FieldInfo, ModelCore } from './types';
 
 export const CURRENT_SCHEMA_VERSION = 1;

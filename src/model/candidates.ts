@@ -2,13 +2,13 @@
  * One entry per model family `trainModel` can fit: how to encode for it, how to fit on the
  * training slice (tuning on validation), and how to refit the tuned settings on more rows.
  */
-import { fitGbdt, type GbdtParams } from './gbdt';
-import { fitLogistic, linearPredictor, sigmoid } from './logistic';
-import { logLoss, rocAuc } from './metrics';
-import type { MissingMode } from './encoder';
+import { fitGbdt, type GbdtParams } from './trees/gbdt';
+import { fitLogistic, linearPredictor, sigmoid } from './linear/logistic';
+import { logLoss, rocAuc } from './evaluation/metrics';
+import type { MissingMode } from './encoding/encoder';
 import type { Rng } from './rng';
-import { fitTree, type TreeParams } from './tree';
-import { predictEnsemble } from './tree-ensemble';
+import { fitTree, type TreeParams } from './trees/tree';
+import { predictEnsemble } from './trees/tree-ensemble';
 import type { EncodedMatrix, ModelCore } from './types';
 
 export type CandidateKind = 'logistic' | 'gbdt' | 'tree';

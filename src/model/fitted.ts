@@ -2,11 +2,11 @@
  * The fitted model every caller scores with: encoder + numeric core + calibration. Immutable;
  * `predictProba` is transform → margin → calibrate, and the explainers decompose `margin`.
  */
-import { applyCalibration, type Calibration } from './calibration';
-import { type FittedEncoder } from './encoder';
+import { applyCalibration, type Calibration } from './evaluation/calibration';
+import { type FittedEncoder } from './encoding/encoder';
 import { ModelError } from './errors';
-import { linearPredictor } from './logistic';
-import { predictEnsemble } from './tree-ensemble';
+import { linearPredictor } from './linear/logistic';
+import { predictEnsemble } from './trees/tree-ensemble';
 import type { EncodedMatrix, FittedModel, ModelCore, RawRow } from './types';
 
 export class Model implements FittedModel {

@@ -11,15 +11,15 @@ export {
   type FieldType,
   type InferOptions,
   type SkippedField,
-} from './schema';
+} from './encoding/schema';
 export {
   fitEncoder,
   FittedEncoder,
   type EncoderOptions,
   type EncoderState,
   type MissingMode,
-} from './encoder';
-export { fitLogistic, sigmoid, type LogisticFit, type LogisticOptions } from './logistic';
+} from './encoding/encoder';
+export { fitLogistic, sigmoid, type LogisticFit, type LogisticOptions } from './linear/logistic';
 export {
   applyCalibration,
   chooseCalibration,
@@ -27,11 +27,22 @@ export {
   fitPlatt,
   scoreFromProbability,
   type Calibration,
-} from './calibration';
-export * from './metrics';
-export { splitByTime, timeOrder, type Label, type SplitOptions, type TimeSplit } from './split';
-export { findLeakage, type LeakageFinding, type LeakageOptions } from './leakage';
-export { checkTrainable, labelsFrom, requireLabelColumn, type LabelOptions } from './checks';
+} from './evaluation/calibration';
+export * from './evaluation/metrics';
+export {
+  splitByTime,
+  timeOrder,
+  type Label,
+  type SplitOptions,
+  type TimeSplit,
+} from './evaluation/split';
+export { findLeakage, type LeakageFinding, type LeakageOptions } from './evaluation/leakage';
+export {
+  checkTrainable,
+  labelsFrom,
+  requireLabelColumn,
+  type LabelOptions,
+} from './encoding/checks';
 export { columnMeans, Model } from './fitted';
 export {
   CURRENT_SCHEMA_VERSION,

@@ -4,19 +4,19 @@
  * measure on the newest slice it never saw → artifact + report.
  */
 import { toArtifact, type ModelArtifact } from './artifact';
-import { chooseCalibration, type Calibration } from './calibration';
+import { chooseCalibration, type Calibration } from './evaluation/calibration';
 import { CANDIDATES, margins, type CandidateKind, type CandidateSettings } from './candidates';
-import { checkTrainable } from './checks';
-import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoder';
+import { checkTrainable } from './encoding/checks';
+import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoding/encoder';
 import { ModelError } from './errors';
 import { columnMeans, Model } from './fitted';
-import type { GbdtParams } from './gbdt';
-import { findLeakage, type LeakageFinding, type LeakageOptions } from './leakage';
-import { evaluate, rocAuc, type EvaluationMetrics, type Tier } from './metrics';
+import type { GbdtParams } from './trees/gbdt';
+import { findLeakage, type LeakageFinding, type LeakageOptions } from './evaluation/leakage';
+import { evaluate, rocAuc, type EvaluationMetrics, type Tier } from './evaluation/metrics';
 import { makeRng } from './rng';
-import { inferSchema, type SkippedField } from './schema';
-import { splitByTime, type Label, type SplitOptions, type TimeSplit } from './split';
-import type { TreeParams } from './tree';
+import { inferSchema, type SkippedField } from './encoding/schema';
+import { splitByTime, type Label, type SplitOptions, type TimeSplit } from './evaluation/split';
+import type { TreeParams } from './trees/tree';
 import type { FieldInfo, RawRow } from './types';
 
 export type ModelChoice = 'auto' | CandidateKind;

@@ -3,7 +3,7 @@
  * a yes/no field, a date and a multi-select, with placeholders and gaps like real exports.
  */
 import { makeRng } from '../rng';
-import type { Label } from '../split';
+import type { Label } from '../evaluation/split';
 import type { RawRow } from '../types';
 
 export interface SyntheticLeads {

@@ -1,0 +1,199 @@
+/**
+ * The Newton system of logistic regression, H = [X 1]ᵀ·diag(s)·[X 1] + l2·I (intercept
+ * unpenalised), built at a cost that does not grow as n·p² on tall data.
+ *
+ * - Sparse columns (one-hot, indicators: ≤ 25 % non-zero) are summed exactly over their non-zero
+ *   rows, so rare categories keep their true curvature.
+ * - Dense × dense entries come from a fixed, evenly strided row subsample of `rows` rows,
+ *   scaled by Σs(all) / Σs(subsample). With rows = n the Hessian is exact (plain IRLS); on tall
+ *   data the step is a subsampled Newton step: the gradient stays exact, so the optimum and the
+ *   convergence test are unchanged, only the rate per iteration becomes linear with a small
+ *   constant (relative Hessian error ≈ √(p / rows)).
+ */
+import type { DenseMatrix } from './dense';
+
+/**
+ * Subsample size: 3,000 rows per column (relative Hessian error ≈ √(p / rows) ≈ 2 %, so each
+ * late step gains about 1.5 digits), and never fewer than 50,000 rows (exact below that).
+ */
+const ROWS_PER_COLUMN = 3000;
+const MIN_ROWS = 50_000;
+const BLOCK = 512;
+
+export class HessianBuilder {
+  private readonly sparse: Array<Uint32Array | null>;
+  private readonly dense: Int32Array;
+  /** Subsampled dense columns, column-major m × dense.length (X itself when m = n). */
+  private readonly sub: Float64Array;
+  private readonly subIdx: Uint32Array | null;
+  private readonly m: number;
+  private readonly sS: Float64Array;
+  private readonly sx: Float64Array;
+  private readonly blk: Float64Array;
+  private readonly acc: Float64Array;
+
+  constructor(private readonly X: DenseMatrix) {
+    const { n, p, data } = X;
+    const m = Math.min(n, Math.max(MIN_ROWS, ROWS_PER_COLUMN * p));
+    this.m = m;
+    this.subIdx = m < n ? Uint32Array.from({ length: m }, (_, k) => Math.floor((k * n) / m)) : null;
+    this.sparse = sparseColumns(X, this.subIdx);
+    const dense: number[] = [];
+    for (let j = 0; j < p; j++) if (!this.sparse[j]) dense.push(j);
+    this.dense = Int32Array.from(dense);
+    if (this.subIdx) {
+      const idx = this.subIdx;
+      this.sub = new Float64Array(m * dense.length);
+      dense.forEach((j, a) => {
+        const off = j * n;
+        for (let k = 0; k < m; k++) this.sub[a * m + k] = data[off + idx[k]!]!;
+      });
+    } else this.sub = data;
+    this.sS = new Float64Array(BLOCK);
+    this.sx = new Float64Array(BLOCK);
+    this.blk = new Float64Array(BLOCK * dense.length);
+    this.acc = new Float64Array(dense.length * (dense.length + 1));
+  }
+
+  private put(H: Float64Array, k: number, a: number, b: number, v: number): void {
+    H[a * k + b] = v;
+    H[b * k + a] = v;
+  }
+
+  /** Rows of the subsample (n when the Hessian is exact). */
+  get rows(): number {
+    return this.m;
+  }
+
+  /**
+   * Fills H (k × k, k = p + 1, intercept last) for the per-row curvature s, the dense part
+   * from every `stride`-th subsample row (coarse while far from the optimum, where precision
+   * does not pay).
+   */
+  build(s: Float64Array, l2: number, H: Float64Array, stride = 1): void {
+    const { n, p, data } = this.X;
+    const k = p + 1;
+    const { m, sS, sx, sub, dense, sparse, subIdx } = this;
+    let sAll = 0;
+    for (let i = 0; i < n; i++) sAll += s[i]!;
+    H[p * k + p] = sAll;
+    // Dense × dense and dense × intercept, on the (strided) subsample, in blocks of BLOCK rows
+    // copied side by side: every pair of columns is then multiplied out of L1/L2, not memory.
+    const nd = dense.length;
+    const { acc, blk } = this;
+    acc.fill(0);
+    const colOff = (a: number): number => (subIdx ? a * m : dense[a]! * n);
+    for (let t0 = 0; t0 < m; t0 += BLOCK * stride) {
+      let c = 0;
+      for (let t = t0; t < m && c < BLOCK; t += stride) sS[c++] = s[subIdx ? subIdx[t]! : t]!;
+      for (let a = 0; a < nd; a++) {
+        const oa = colOff(a) + t0;
+        const ob = a * BLOCK;
+        for (let q = 0; q < c; q++) blk[ob + q] = sub[oa + q * stride]!;
+      }
+      for (let a = 0; a < nd; a++) {
+        const oa = a * BLOCK;
+        const row = a * (nd + 1);
+        let ha = 0;
+        for (let q = 0; q < c; q++) {
+          const v = sS[q]! * blk[oa + q]!;
+          sx[q] = v;
+          ha += v;
+        }
+        acc[row + nd]! += ha;
+        // Four columns per sweep: four independent sums hide the add latency.
+        let b = 0;
+        for (; b + 3 <= a; b += 4) {
+          const o0 = b * BLOCK;
+          let h0 = 0;
+          let h1 = 0;
+          let h2 = 0;
+          let h3 = 0;
+          for (let q = 0; q < c; q++) {
+            const v = sx[q]!;
+            h0 += v * blk[o0 + q]!;
+            h1 += v * blk[o0 + BLOCK + q]!;
+            h2 += v * blk[o0 + 2 * BLOCK + q]!;
+            h3 += v * blk[o0 + 3 * BLOCK + q]!;
+          }
+          acc[row + b]! += h0;
+          acc[row + b + 1]! += h1;
+          acc[row + b + 2]! += h2;
+          acc[row + b + 3]! += h3;
+        }
+        for (; b <= a; b++) {
+          const ob = b * BLOCK;
+          let h = 0;
+          for (let q = 0; q < c; q++) h += sx[q]! * blk[ob + q]!;
+          acc[row + b]! += h;
+        }
+      }
+    }
+    let sSub = 0;
+    for (let t = 0; t < m; t += stride) sSub += s[subIdx ? subIdx[t]! : t]!;
+    const scale = sSub > 0 ? sAll / sSub : 1;
+    for (let a = 0; a < nd; a++) {
+      const ja = dense[a]!;
+      const row = a * (nd + 1);
+      this.put(H, k, ja, p, acc[row + nd]! * scale);
+      for (let b = 0; b <= a; b++) this.put(H, k, ja, dense[b]!, acc[row + b]! * scale);
+    }
+    // Sparse columns, exactly over their non-zero rows of the full data.
+    for (let ja = 0; ja < p; ja++) {
+      const nzA = sparse[ja];
+      if (!nzA) continue;
+      const oa = ja * n;
+      let ha = 0;
+      for (let t = 0; t < nzA.length; t++) {
+        const i = nzA[t]!;
+        ha += s[i]! * data[oa + i]!;
+      }
+      H[ja * k + p] = H[p * k + ja] = ha;
+      for (let jb = 0; jb < p; jb++) {
+        const nzB = sparse[jb];
+        // Sparse × sparse pairs once (jb ≤ ja); sparse × dense always from the sparse side.
+        if (nzB && jb > ja) continue;
+        const nz = nzB && nzB.length < nzA.length ? nzB : nzA;
+        const ob = jb * n;
+        let h = 0;
+        for (let t = 0; t < nz.length; t++) {
+          const i = nz[t]!;
+          h += s[i]! * data[oa + i]! * data[ob + i]!;
+        }
+        H[ja * k + jb] = H[jb * k + ja] = h;
+      }
+    }
+    for (let j = 0; j < p; j++) H[j * k + j]! += l2;
+  }
+}
+
+/**
+ * Row indices of the non-zero cells of each column under 25 % dense; null for dense columns.
+ * A column clearly dense on the subsample is not scanned in full.
+ */
+function sparseColumns(X: DenseMatrix, subIdx: Uint32Array | null): Array<Uint32Array | null> {
+  const { n, p, data } = X;
+  const out: Array<Uint32Array | null> = [];
+  for (let j = 0; j < p; j++) {
+    const off = j * n;
+    if (subIdx) {
+      let c = 0;
+      for (let t = 0; t < subIdx.length; t++) if (data[off + subIdx[t]!] !== 0) c++;
+      if (c > 0.5 * subIdx.length) {
+        out.push(null);
+        continue;
+      }
+    }
+    let c = 0;
+    for (let i = 0; i < n; i++) if (data[off + i] !== 0) c++;
+    if (c > 0.25 * n) {
+      out.push(null);
+      continue;
+    }
+    const idx = new Uint32Array(c);
+    let t = 0;
+    for (let i = 0; i < n; i++) if (data[off + i] !== 0) idx[t++] = i;
+    out.push(idx);
+  }
+  return out;
+}

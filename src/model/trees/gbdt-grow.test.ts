@@ -1,0 +1,86 @@
+import { GrowWorkspace } from './gbdt-grow';
+import { binMatrix } from './histogram';
+import { makeRng } from '../rng';
+
+describe('GrowWorkspace with a helper thread', () => {
+  it.each([
+    ['all features', null],
+    ['a column sample', [0, 2, 5, 7, 11, 19, 29]],
+  ])('grows the same tree bit for bit as one thread (%s)', (_label, subset) => {
+    const rng = makeRng(3);
+    const n = 40_000;
+    const p = 30;
+    const data = new Float64Array(n * p);
+    for (let k = 0; k < data.length; k++) data[k] = rng.next() < 0.05 ? NaN : rng.next();
+    // Gradients that depend on two columns (missing counts as 0.5), plus noise.
+    const at = (f: number, i: number): number =>
+      data[f * n + i] === data[f * n + i] ? data[f * n + i] : 0.5;
+    const grad = Float64Array.from({ length: n }, (_, i) => at(0, i) - at(7, i) + rng.next() - 0.5);
+    const hess = Float64Array.from({ length: n }, () => 0.05 + rng.next() * 0.2);
+    const B = binMatrix({ n, p, data, columns: [] }, 255);
+    const features = subset ? Int32Array.from(subset) : Int32Array.from({ length: p }, (_, f) => f);
+    const params = {
+      maxDepth: 6,
+      maxLeaves: 64,
+      minChildHessian: 1,
+      l2: 1,
+      minSplitGain: 0,
+      learningRate: 0.1,
+    };
+    const grown = (threads: number): { tree: unknown; threaded: boolean; helped: number } => {
+      const ws = new GrowWorkspace(B, n, threads, false, true);
+      try {
+        if (threads > 1) expect(ws.waitForHelper()).toBe(true);
+        for (let i = 0; i < n; i++) ws.rows[i] = i;
+        const tree = ws.grow(n, grad, hess, features, params);
+        return { tree, threaded: ws.threaded, helped: ws.helperChunks };
+      } finally {
+        ws.close();
+      }
+    };
+    const one = grown(1);
+    const two = grown(2);
+    expect(one.threaded).toBe(false);
+    expect(two.threaded).toBe(true);
+    // The helper really summed some of the chunks (it is let take each job's first).
+    expect(two.helped).toBeGreaterThan(0);
+    expect(one.helped).toBe(0);
+    expect(two.tree).toEqual(one.tree);
+    expect((one.tree as { left: number[] }).left.length).toBeGreaterThan(60);
+    // Only listed features are split on.
+    const used = (one.tree as { feature: number[] }).feature.filter((f) => f >= 0);
+    expect(used.every((f) => features.includes(f))).toBe(true);
+  });
+
+  it('computes the same gradients bit for bit on two threads', () => {
+    const rng = makeRng(4);
+    const n = 40_000;
+    const p = 30;
+    const data = Float64Array.from({ length: n * p }, () => rng.next());
+    const B = binMatrix({ n, p, data, columns: [] }, 255);
+    const margin = Float64Array.from({ length: n }, () => (rng.next() - 0.5) * 8);
+    const labels = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+    const weights = Float64Array.from({ length: n }, () => 0.5 + rng.next());
+    const gh = (threads: number): { gh: Float64Array; threaded: boolean; helped: number } => {
+      const ws = new GrowWorkspace(B, n, threads, true, true);
+      try {
+        if (threads > 1) expect(ws.waitForHelper()).toBe(true);
+        ws.margin.set(margin);
+        ws.labels.set(labels);
+        ws.weights.set(weights);
+        ws.gradients();
+        return { gh: Float64Array.from(ws.gh), threaded: ws.threaded, helped: ws.helperChunks };
+      } finally {
+        ws.close();
+      }
+    };
+    const one = gh(1);
+    const two = gh(2);
+    expect(two.threaded).toBe(true);
+    expect(two.helped).toBeGreaterThan(0);
+    expect(Buffer.from(two.gh.buffer).equals(Buffer.from(one.gh.buffer))).toBe(true);
+    const i = 123;
+    const pr = 1 / (1 + Math.exp(-margin[i]));
+    expect(one.gh[2 * i]).toBeCloseTo((pr - labels[i]) * weights[i], 12);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Prediction and (de)serialisation of the tree normal form. Every tree source (our GBDT, our
+ * single tree, ml-cart, xgboost JSON) ends up as a TreeEnsemble, so this is the only place that
+ * walks trees for prediction.
+ */
+import { z } from 'zod';
+import { TreeModelError } from './tree-errors';
+import type { EncodedMatrix, FlatTree, TreeEnsemble } from '../types';
+
+/** The leaf a row of `X` (row `i`) reaches in `tree`. */
+export function leafIndex(
+  tree: FlatTree,
+  data: Float64Array,
+  n: number,
+  i: number,
+  lt: boolean,
+): number {
+  const { left, right, feature, threshold, defaultLeft } = tree;
+  let j = 0;
+  while (left[j] !== -1) {
+    const x = data[feature[j] * n + i];
+    let goLeft: boolean;
+    if (x !== x) goLeft = defaultLeft[j] === 1;
+    else goLeft = lt ? x < threshold[j] : x <= threshold[j];
+    j = goLeft ? left[j] : right[j];
+  }
+  return j;
+}
+
+/** The raw output (margin, or probability for 'probability' ensembles) of every row. */
+export function predictEnsemble(e: TreeEnsemble, X: EncodedMatrix): Float64Array {
+  if (X.p !== e.nFeatures) {
+    throw new TreeModelError(
+      'FEATURE_MISMATCH',
+      `The ensemble expects ${e.nFeatures} encoded columns but got ${X.p}.`,
+      'Encode the rows with the same fitted encoder the model was trained with.',
+    );
+  }
+  const n = X.n;
+  const out = new Float64Array(n);
+  const lt = e.comparison === 'lt';
+  for (const tree of e.trees) {
+    for (let i = 0; i < n; i++) out[i] += tree.value[leafIndex(tree, X.data, n, i, lt)];
+  }
+  if (e.aggregate === 'mean' && e.trees.length > 0) {
+    const inv = 1 / e.trees.length;
+    for (let i = 0; i < n; i++) out[i] *= inv;
+  }
+  for (let i = 0; i < n; i++) out[i] += e.baseMargin;
+  return out;
+}
+
+export interface FlatTreeJSON {
+  left: number[];
+  right: number[];
+  feature: number[];
+  threshold: number[];
+  defaultLeft: number[];
+  value: number[];
+  cover: number[];
+}
+
+export interface TreeEnsembleJSON {
+  trees: FlatTreeJSON[];
+  nFeatures: number;
+  baseMargin: number;
+  comparison: 'lt' | 'le';
+  aggregate: 'sum' | 'mean';
+  output: 'logit' | 'probability';
+}
+
+// JSON has no Infinity/NaN: thresholds are always finite for real splits, leaves store 0.
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const FlatTreeSchema = z.object({
+  left: z.array(z.number().int()),
+  right: z.array(z.number().int()),
+  feature: z.array(z.number().int()),
+  threshold: z.array(finite),
+  defaultLeft: z.array(z.union([z.literal(0), z.literal(1)])),
+  value: z.array(finite),
+  cover: z.array(finite),
+});
+const EnsembleSchema = z.object({
+  trees: z.array(FlatTreeSchema),
+  nFeatures: z.number().int().min(0),
+  baseMargin: finite,
+  comparison: z.enum(['lt', 'le']),
+  aggregate: z.enum(['sum', 'mean']),
+  output: z.enum(['logit', 'probability']),
+});
+
+export function ensembleToJSON(e: TreeEnsemble): TreeEnsembleJSON {
+  return {
+    trees: e.trees.map((t) => ({
+      left: Array.from(t.left),
+      right: Array.from(t.right),
+      feature: Array.from(t.feature),
+      threshold: Array.from(t.threshold, (v) => (Number.isFinite(v) ? v : 0)),
+      defaultLeft: Array.from(t.defaultLeft),
+      value: Array.from(t.value),
+      cover: Array.from(t.cover),
+    })),
+    nFeatures: e.nFeatures,
+    baseMargin: e.baseMargin,
+    comparison: e.comparison,
+    aggregate: e.aggregate,
+    output: e.output,
+  };
+}
+
+/** Parse and structurally check an ensemble, so a corrupt artifact fails here, not mid-walk. */
+export function ensembleFromJSON(json: unknown): TreeEnsemble {
+  const parsed = EnsembleSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TreeModelError(
+      'ENSEMBLE_INVALID',
+      `The tree ensemble JSON is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}.`,
+      'Re-train the model or restore the artifact from a backup; it was not written by LeadLens.',
+    );
+  }
+  const j = parsed.data;
+  const trees = j.trees.map((t, k) => {
+    const tree: FlatTree = {
+      left: Int32Array.from(t.left),
+      right: Int32Array.from(t.right),
+      feature: Int32Array.from(t.feature),
+      threshold: Float64Array.from(t.threshold),
+      defaultLeft: Uint8Array.from(t.defaultLeft),
+      value: Float64Array.from(t.value),
+      cover: Float64Array.from(t.cover),
+    };
+    checkTree(tree, j.nFeatures, k);
+    return tree;
+  });
+  return { ...j, trees };
+}
+
+/** Lengths agree, children point forward inside the tree, features exist: no walk can loop. */
+export function checkTree(t: FlatTree, nFeatures: number, index: number): void {
+  const m = t.left.length;
+  const bad = (why: string): never => {
+    throw new TreeModelError(
+      'ENSEMBLE_INVALID',
+      `Tree ${index} of the ensemble is malformed: ${why}.`,
+      'Re-train the model; the artifact is damaged or was edited by hand.',
+    );
+  };
+  if (m === 0) bad('it has no nodes');
+  for (const [name, arr] of Object.entries(t)) {
+    if ((arr as ArrayLike<number>).length !== m) bad(`'${name}' has a different length`);
+  }
+  for (let j = 0; j < m; j++) {
+    if (t.left[j] === -1) continue;
+    if (t.left[j] <= j || t.left[j] >= m || t.right[j] <= j || t.right[j] >= m) {
+      bad(`node ${j} has children outside the tree`);
+    }
+    if (t.feature[j] < 0 || t.feature[j] >= nFeatures) bad(`node ${j} splits on a missing column`);
+  }
+}
