@@ -6,10 +6,10 @@
 import { describeError } from '../contracts/errors';
 import type { FunctionContext } from '../contracts/functions';
 import { composeFromEnv } from './compose';
-import { handlers } from './handlers';
+import { findHandler } from './handlers';
 
 export async function runFunction(name: string, context: FunctionContext): Promise<unknown> {
-  const handler = handlers[name];
+  const handler = findHandler(name);
   if (!handler) throw new Error(`Unknown function ${name}.`);
   const deps = composeFromEnv({ ...process.env, ...(context.secrets ?? {}) });
   try {

@@ -112,3 +112,12 @@ export const handlers: Record<string, Handler> = {
 };
 
 export const FUNCTION_NAMES = Object.keys(handlers);
+
+/**
+ * The handler named `name`, looked up as an own property only: `constructor`, `__proto__`,
+ * `toString` and friends are inherited from Object.prototype and must answer "no such
+ * function", not run.
+ */
+export function findHandler(name: string): Handler | undefined {
+  return Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+}
