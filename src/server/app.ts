@@ -15,7 +15,17 @@ import {
   tierStats,
   type PipelineDeps,
 } from '../pipeline';
-import { handlers } from './handlers';
+import {
+  adminZone,
+  bodyErrors,
+  memoryReplayGuard,
+  securityHeaders,
+  type AdminCredential,
+  type PortalResolver,
+  type ReplayGuard,
+} from './auth';
+import { findHandler } from './handlers';
+import { hubspotFetchRouter } from './hubspot-fetch-routes';
 import { renderCardPage, renderContactsPage } from './preview';
 import { psi, renderReportPage } from './report-page';
 import { webhooksRouter, type WebhooksRouter } from './webhooks';
@@ -27,6 +37,28 @@ export interface ServerOptions {
   /** The public URL HubSpot calls (signatures cover it); default: the request's own URL. */
   publicBaseUrl?: string;
   webhookBatchWindowMs?: number;
+  /** Who may use the pages and the operator API (docs/security.md). */
+  admin: AdminCredential;
+  /**
+   * The HubSpot portal this server serves (a private app's account). When set, signed calls
+   * for another portal are refused, and hubspot.fetch calls of this portal reach `deps`.
+   */
+  portalId?: string;
+  /**
+   * Multi-portal (marketplace): the deps of the portal a signed hubspot.fetch call carries,
+   * null when the app is not installed there. Overrides the single-portal `portalId` binding.
+   */
+  resolvePortal?: PortalResolver;
+  /** The HubSpot app id; hubspot.fetch calls for another app are refused. */
+  appId?: string;
+  /** Express `trust proxy` (behind a TLS-terminating proxy), so https and client IPs are real. */
+  trustProxy?: boolean | number | string;
+  /** Host names the pages answer to (DNS-rebinding guard); unset = any. */
+  allowedHosts?: string[];
+  /** Replay protection of hubspot.fetch calls; shared storage when several processes serve. */
+  replayGuard?: ReplayGuard;
+  /** Failed sign-ins allowed per client address per 15 minutes (default 10). */
+  maxLoginFailures?: number;
 }
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -48,12 +80,17 @@ const STATUS_BY_CODE: Record<string, number> = {
 export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
+  app.use(securityHeaders());
+  const acceptsPortal = (portalId: string | number | undefined) =>
+    opts.portalId === undefined || portalId === undefined || String(portalId) === opts.portalId;
 
   // Signed HubSpot calls need the raw body, so they are mounted before any JSON parser.
   const webhooks: WebhooksRouter = webhooksRouter({
     clientSecret: opts.clientSecret,
     publicBaseUrl: opts.publicBaseUrl,
     batchWindowMs: opts.webhookBatchWindowMs ?? 1000,
+    acceptsPortal,
     rememberEvent: (id) => deps.store.rememberEvent(id, new Date(deps.now()).toISOString()),
     rescore: async (ids) => {
       const { scored, written } = await rescoreContacts(deps, ids);
@@ -68,6 +105,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     workflowActionRouter({
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
+      acceptsPortal,
       getCard: async (id) => {
         const row = deps.store.getScore('contact', id);
         if (!row) return null;
@@ -77,10 +115,33 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     }),
   );
 
+  app.use(
+    '/hubspot',
+    hubspotFetchRouter({
+      clientSecret: opts.clientSecret,
+      publicBaseUrl: opts.publicBaseUrl,
+      appId: opts.appId,
+      replay: opts.replayGuard ?? memoryReplayGuard(),
+      resolvePortal:
+        opts.resolvePortal ??
+        ((portalId) => (opts.portalId !== undefined && portalId === opts.portalId ? deps : null)),
+    }),
+  );
+
+  // Everything below is the operator's: admin token or signed-in session (docs/security.md).
+  app.use(
+    adminZone({
+      admin: opts.admin,
+      log: deps.log,
+      publicBaseUrl: opts.publicBaseUrl,
+      allowedHosts: opts.allowedHosts,
+      maxLoginFailures: opts.maxLoginFailures,
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
 
   app.post('/functions/:name', async (req: Request, res: Response, next: NextFunction) => {
-    const handler = handlers[String(req.params.name)];
+    const handler = findHandler(String(req.params.name));
     if (!handler) {
       res.status(404).json({
         error: { code: 'NOT_FOUND', message: `No function named ${req.params.name}.` },
@@ -161,6 +222,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     });
   });
 
+  app.use(bodyErrors);
   app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { message, code } = describeError(e);
     const status = isLeadLensError(e) ? (STATUS_BY_CODE[e.code] ?? 500) : 500;

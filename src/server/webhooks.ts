@@ -14,6 +14,7 @@ import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signatur
 const WebhookEventSchema = z
   .object({
     eventId: z.union([z.number(), z.string()]),
+    portalId: z.union([z.number(), z.string()]).optional(),
     subscriptionType: z.string(),
     objectId: z.union([z.number(), z.string()]),
     objectTypeId: z.string().optional(),
@@ -34,6 +35,8 @@ export interface WebhooksRouterOptions extends HubSpotVerifyOptions {
   batchWindowMs: number;
   /** Called when a batched rescore fails; the ids are not retried here (HubSpot won't resend). */
   onRescoreError?(error: unknown, contactIds: string[]): void;
+  /** False for a portal this server does not serve: its events are dropped, not rescored. */
+  acceptsPortal?(portalId: string | number | undefined): boolean;
 }
 
 export interface WebhooksRouter extends Router {
@@ -101,8 +104,14 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
       }
       let duplicates = 0;
       let ignored = 0;
+      let foreign = 0;
       const ids: string[] = [];
       for (const event of parsed) {
+        // Answered 200 all the same: HubSpot retries any other answer, and it can never change.
+        if (opts.acceptsPortal && !opts.acceptsPortal(event.portalId)) {
+          foreign += 1;
+          continue;
+        }
         if (!opts.rememberEvent(String(event.eventId))) {
           duplicates += 1;
           continue;
@@ -112,7 +121,13 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
         else ids.push(id);
       }
       enqueue(ids);
-      res.status(200).json({ received: parsed.length, queued: ids.length, duplicates, ignored });
+      res.status(200).json({
+        received: parsed.length,
+        queued: ids.length,
+        duplicates,
+        ignored,
+        ...(foreign > 0 ? { foreign } : {}),
+      });
     },
   );
   router.flush = runBatch;

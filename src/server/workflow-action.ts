@@ -10,7 +10,10 @@ import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signatur
 const ExecutionRequestSchema = z
   .object({
     callbackId: z.string().optional(),
-    origin: z.object({ portalId: z.number().optional() }).passthrough().optional(),
+    origin: z
+      .object({ portalId: z.union([z.number(), z.string()]).optional() })
+      .passthrough()
+      .optional(),
     object: z
       .object({
         objectId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]),
@@ -32,6 +35,8 @@ export interface WorkflowOutput {
 
 export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
   getCard(objectId: string): Promise<CardData | null>;
+  /** False for a portal this server does not serve: its requests are refused (403). */
+  acceptsPortal?(portalId: string | number | undefined): boolean;
 }
 
 /** The strongest factor by absolute points; its reason is what a workflow e-mail can quote. */
@@ -71,9 +76,9 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
     ...signedHubSpotBody({ ...opts, limit: '1mb' }),
     async (_req: Request, res: Response) => {
       const rawBody = res.locals.rawBody as string;
-      let objectId: string;
+      let request: z.infer<typeof ExecutionRequestSchema>;
       try {
-        objectId = String(ExecutionRequestSchema.parse(JSON.parse(rawBody)).object.objectId);
+        request = ExecutionRequestSchema.parse(JSON.parse(rawBody));
       } catch {
         res.status(400).json({
           error: 'INPUT_INVALID',
@@ -82,6 +87,15 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
         });
         return;
       }
+      if (opts.acceptsPortal && !opts.acceptsPortal(request.origin?.portalId)) {
+        res.status(403).json({
+          error: 'PORTAL_UNKNOWN',
+          message: 'This LeadLens server does not serve that HubSpot portal.',
+          hint: 'Point the workflow action of that portal at its own LeadLens server (HUBSPOT_PORTAL_ID).',
+        });
+        return;
+      }
+      const objectId = String(request.object.objectId);
       try {
         res.status(200).json(workflowOutput(await opts.getCard(objectId)));
       } catch {

@@ -8,6 +8,7 @@ import { parseFactors } from '../../src/contracts/factors';
 import type { ScoreRecordResult, SettingsResult } from '../../src/contracts/functions';
 import { runToCompletion } from '../../src/pipeline';
 import { createServer } from '../../src/server/app';
+import { adminCredential } from '../../src/server/auth';
 import type { AppDeps } from '../../src/server/compose';
 import { sign } from '../../src/server/hubspot-signature';
 import {
@@ -22,6 +23,8 @@ import {
 } from './helpers';
 
 const SECRET = 'test-client-secret';
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef-xyz';
+const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('the LeadLens server against the emulator', () => {
   let emu: Emulator;
@@ -38,6 +41,7 @@ describe('the LeadLens server against the emulator', () => {
     const { app, flushWebhooks } = createServer(deps, {
       clientSecret: SECRET,
       webhookBatchWindowMs: 50,
+      admin: adminCredential(ADMIN_TOKEN, 'test'),
     });
     flush = flushWebhooks;
     await new Promise<void>((resolve) => {
@@ -58,7 +62,7 @@ describe('the LeadLens server against the emulator', () => {
   ): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}/functions/${name}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...asAdmin },
       body: JSON.stringify({ parameters }),
     });
     return { status: res.status, body: (await res.json()) as T };
@@ -126,7 +130,7 @@ describe('the LeadLens server against the emulator', () => {
       comment: 'Student, not a buyer',
     });
     expect(fb.status).toBe(200);
-    const report = await (await fetch(`${base}/report`)).text();
+    const report = await (await fetch(`${base}/report`, { headers: asAdmin })).text();
     expect(report).toContain('Student, not a buyer');
   });
 
