@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { LeadLensError } from '../contracts/errors';
+import { secretFrom } from './secrets';
 
 const PortalSchema = z.object({
   name: z.string(),
@@ -33,9 +34,13 @@ export const HUBSPOT_API = 'https://api.hubapi.com';
 
 export function resolvePortal(opts: {
   baseUrl?: string;
+  /** --token: accepted with a warning (the process list shows it). */
   token?: string;
+  /** --token-file */
+  tokenFile?: string;
   configPath?: string;
   env?: NodeJS.ProcessEnv;
+  warn?: (line: string) => void;
 }): PortalTarget {
   const env = opts.env ?? process.env;
   const file = opts.configPath ?? env.HUBSPOT_CONFIG_PATH ?? path.resolve('hubspot.config.yml');
@@ -68,14 +73,27 @@ export function resolvePortal(opts: {
       token: portal.auth?.tokenInfo?.accessToken ?? portal.personalAccessKey,
     };
   }
-  const token = opts.token ?? env.HUBSPOT_ACCESS_TOKEN ?? fromFile?.token;
+  const explicit = secretFrom({
+    what: 'HubSpot access token',
+    flagValue: opts.token,
+    flagName: '--token',
+    fileFlagValue: opts.tokenFile,
+    fileFlagName: '--token-file',
+    envVar: 'HUBSPOT_ACCESS_TOKEN',
+    env,
+    warn: opts.warn,
+  });
+  const token = explicit?.value ?? fromFile?.token;
   if (!token) {
     throw new LeadLensError('CONFIG_INVALID', 'No HubSpot access token was given.', {
-      hint: 'Pass --token, set HUBSPOT_ACCESS_TOKEN, or add personalAccessKey to hubspot.config.yml.',
+      hint: 'Pass --token-file FILE, set HUBSPOT_ACCESS_TOKEN (or HUBSPOT_ACCESS_TOKEN_FILE), or add personalAccessKey to hubspot.config.yml.',
     });
   }
   return {
-    name: opts.baseUrl || opts.token ? 'command line' : (fromFile?.name ?? 'environment'),
+    name:
+      opts.baseUrl || opts.token || opts.tokenFile
+        ? 'command line'
+        : (fromFile?.name ?? 'environment'),
     baseUrl: (opts.baseUrl ?? env.HUBSPOT_BASE_PATH ?? fromFile?.baseUrl ?? HUBSPOT_API).replace(
       /\/$/,
       '',

@@ -10,6 +10,7 @@ export interface CrmFlags {
   crm?: string;
   baseUrl?: string;
   token?: string;
+  tokenFile?: string;
   db?: string;
   json?: boolean;
 }
@@ -20,15 +21,25 @@ export function withCrmFlags(cmd: Command): Command {
     .addOption(new Option('--crm <crm>', 'which CRM').choices(['hubspot']).default('hubspot'))
     .option('--base-url <url>', 'API base URL (default: the default portal of hubspot.config.yml)')
     .option(
-      '--token <token>',
-      'private app access token (default: hubspot.config.yml or HUBSPOT_ACCESS_TOKEN)',
+      '--token-file <file>',
+      'file holding the private app access token (default: HUBSPOT_ACCESS_TOKEN_FILE, HUBSPOT_ACCESS_TOKEN, then hubspot.config.yml)',
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'the access token itself — avoid: the process list shows it to every user; use --token-file or HUBSPOT_ACCESS_TOKEN',
+      ),
     )
     .option('--db <file>', 'SQLite state file', DEFAULT_DB_FILE)
     .option('--json', 'print one machine-readable JSON summary on stdout');
 }
 
 export function openDeps(flags: CrmFlags): AppDeps {
-  const portal = resolvePortal({ baseUrl: flags.baseUrl, token: flags.token });
+  const portal = resolvePortal({
+    baseUrl: flags.baseUrl,
+    token: flags.token,
+    tokenFile: flags.tokenFile,
+  });
   // Logs go to stderr as JSON only when asked; the CLI talks to people through the progress bar.
   const log = createLogger({ level: process.env.LEADLENS_LOG_LEVEL ?? 'warn' });
   return composeDeps({

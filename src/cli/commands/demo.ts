@@ -19,7 +19,7 @@ import { composeDeps } from '../../server/compose';
 import { createLogger } from '../../server/logger';
 import { printJson, progressReporter } from '../context';
 import { summarizeRun, type RunSummary } from './pipeline';
-import { listen } from './serve';
+import { adminFor, listen } from './serve';
 
 const DEMO_TOKEN = 'local-dev-token';
 const DEMO_SECRET = 'local-demo-client-secret';
@@ -147,9 +147,16 @@ export function register(program: Command): void {
           await emulator.close();
           return;
         }
-        const { url } = await listen(deps, { port: Number(flags.port), clientSecret: DEMO_SECRET });
+        const admin = adminFor({ host: '127.0.0.1', dbFile: flags.db });
+        const { url } = await listen(deps, {
+          port: Number(flags.port),
+          clientSecret: DEMO_SECRET,
+          admin,
+        });
         process.stdout.write(
-          `\nScored contacts, card previews and the model report: ${url}\n(Ctrl-C to stop)\n`,
+          `\nScored contacts, card previews and the model report: ${url}\n` +
+            `Sign in with the admin token from ${admin.source.replace(/^file /, '')}` +
+            `${admin.generated ? ' (generated for this machine; set LEADLENS_ADMIN_TOKEN to choose one)' : ''}.\n(Ctrl-C to stop)\n`,
         );
         const stop = () => {
           deps.close();
