@@ -1,7 +1,7 @@
 /**
  * Security headers on every answer (helmet). The pages are server-rendered with inline styles
  * and no scripts, so the content security policy allows inline styles, scripts only from this
- * origin, forms only to this origin, and no framing (a framed login form is clickjacking bait).
+ * origin (and their requests only to it), forms only to this origin, and no framing (a framed login form is clickjacking bait).
  */
 import helmet from 'helmet';
 
@@ -14,6 +14,7 @@ export function securityHeaders() {
         styleSrc: ["'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
