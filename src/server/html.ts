@@ -32,6 +32,6 @@ th{background:#eaf0f6}
 .kpi b{display:block;font-size:22px}.muted{color:#516f90;font-size:13px}
 .bar{background:#00a4bd;height:10px;display:inline-block;border-radius:2px}
 </style></head><body>
-<header><strong>LeadLens</strong><a href="/">Scored contacts</a><a href="/report">Model report</a></header>
+<header><strong>LeadLens</strong><a href="/">Scored contacts</a><a href="/report">Model report</a><a href="/logout" style="margin-left:auto">Sign out</a></header>
 <main>${body}</main></body></html>`;
 }
