@@ -140,7 +140,14 @@ export function register(program: Command): void {
     )
     .option('--out <file.jsonl>', 'write JSON Lines to this file instead of stdout')
     .option('--base-url <url>', 'without --csv: CRM API base URL (default: hubspot.config.yml)')
-    .option('--token <token>', 'without --csv: private app access token')
+    .option(
+      '--token-file <file>',
+      'without --csv: file holding the private app access token (default: HUBSPOT_ACCESS_TOKEN_FILE, HUBSPOT_ACCESS_TOKEN)',
+    )
+    .option(
+      '--token <token>',
+      'without --csv: the access token itself — avoid: the process list shows it; use --token-file',
+    )
     .option('--db <file>', 'without --csv: SQLite state file', DEFAULT_DB_FILE)
     .option('--json', 'without --csv: print one JSON summary')
     .action(async (raw: Record<string, unknown>) => {

@@ -176,7 +176,14 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'random seed (same seed, same model)', '1')
     .option('--base-url <url>', 'without --csv: CRM API base URL (default: hubspot.config.yml)')
-    .option('--token <token>', 'without --csv: private app access token')
+    .option(
+      '--token-file <file>',
+      'without --csv: file holding the private app access token (default: HUBSPOT_ACCESS_TOKEN_FILE, HUBSPOT_ACCESS_TOKEN)',
+    )
+    .option(
+      '--token <token>',
+      'without --csv: the access token itself — avoid: the process list shows it; use --token-file',
+    )
     .option('--db <file>', 'without --csv: SQLite state file', DEFAULT_DB_FILE)
     .action(async (opts: Record<string, unknown>) => {
       if (opts.csv !== undefined) return runTrain(opts);
