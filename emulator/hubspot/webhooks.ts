@@ -95,7 +95,10 @@ export interface WebhookFaults {
 export const RETRY_MINUTES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 const MAX_BATCH = 100;
 
-export const SUBSCRIPTION_TYPES: Record<string, { objectType: ObjectTypeName; event: Subscription['event'] }> = {
+export const SUBSCRIPTION_TYPES: Record<
+  string,
+  { objectType: ObjectTypeName; event: Subscription['event'] }
+> = {
   'contact.creation': { objectType: 'contacts', event: 'creation' },
   'contact.propertyChange': { objectType: 'contacts', event: 'propertyChange' },
   'contact.deletion': { objectType: 'contacts', event: 'deletion' },
@@ -320,7 +323,10 @@ export class WebhookDispatcher {
         const batch = due.splice(0, MAX_BATCH);
         for (const b of batch) this.pending.splice(this.pending.indexOf(b), 1);
         this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
-        void this.deliver(batch, batch.some((b) => b.duplicate === true)).finally(() => {
+        void this.deliver(
+          batch,
+          batch.some((b) => b.duplicate === true),
+        ).finally(() => {
           this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
           this.schedule();
         });

@@ -344,7 +344,14 @@ export class WorkflowRunner {
         }
         const branch = (value !== null ? step.branches[value] : undefined) ?? step.defaultBranch;
         e.branch = branch;
-        e.steps.push({ stepId: step.id, type: 'BRANCH', attempts: 0, status: 'TAKEN', branch, value });
+        e.steps.push({
+          stepId: step.id,
+          type: 'BRANCH',
+          attempts: 0,
+          status: 'TAKEN',
+          branch,
+          value,
+        });
         continue;
       }
       e.steps.push(await this.execute(w, e, step, portal));
@@ -361,7 +368,12 @@ export class WorkflowRunner {
   ): Promise<StepResult> {
     const def = this.actions.get(step.actionDefinitionId)!;
     const app = this.hub.app(def.appId);
-    const result: StepResult = { stepId: step.id, type: 'CUSTOM_ACTION', attempts: 0, status: 'FAILED' };
+    const result: StepResult = {
+      stepId: step.id,
+      type: 'CUSTOM_ACTION',
+      attempts: 0,
+      status: 'FAILED',
+    };
     if (!app || !portal.installed.has(def.appId)) {
       result.error = 'The app is no longer installed in this account.';
       return result;
@@ -494,7 +506,11 @@ export class WorkflowRunner {
     url: string,
     secret: string,
     body: string,
-  ): Promise<{ status: number | 'timeout' | 'connection-failed'; body: string; retryAfter?: string }> {
+  ): Promise<{
+    status: number | 'timeout' | 'connection-failed';
+    body: string;
+    retryAfter?: string;
+  }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
     try {

@@ -159,11 +159,11 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
       stateOf(res).associations.remove(
-          from.name,
-          Number(req.params.objectId),
-          to.name,
-          Number(req.params.toObjectId),
-        );
+        from.name,
+        Number(req.params.objectId),
+        to.name,
+        Number(req.params.toObjectId),
+      );
       res.status(204).end();
     },
   );

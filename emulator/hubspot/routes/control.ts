@@ -17,7 +17,15 @@ import { serialize } from '../serialize';
 import { validateProperties } from '../validate';
 import { webhooksFromComponent, type WebhookDispatcher } from '../webhooks';
 import { type WorkflowRunner, type WorkflowStep } from '../workflows';
-import { checkUnique, commitArchive, commitCreate, commitUpdate, lookup, prepareCreate, uiSource } from '../writes';
+import {
+  checkUnique,
+  commitArchive,
+  commitCreate,
+  commitUpdate,
+  lookup,
+  prepareCreate,
+  uiSource,
+} from '../writes';
 
 export interface ControlServices {
   hub: Hub;
@@ -131,23 +139,21 @@ const WebhookFaultSchema = z
 export function registerControl(app: Express, ctx: Ctx, s: ControlServices): void {
   const { hub } = s;
   const r = express.Router();
-  const handle =
-    (fn: (req: Request, res: Response) => void) => (req: Request, res: Response) => {
-      try {
-        fn(req, res);
-      } catch (e) {
-        const err =
-          e instanceof z.ZodError
-            ? validation(e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
-            : e instanceof HubSpotHttpError
-              ? e
-              : new HubSpotHttpError(400, 'VALIDATION_ERROR', (e as Error).message);
-        json(res, err.status, errorBody(err));
-      }
-    };
+  const handle = (fn: (req: Request, res: Response) => void) => (req: Request, res: Response) => {
+    try {
+      fn(req, res);
+    } catch (e) {
+      const err =
+        e instanceof z.ZodError
+          ? validation(e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+          : e instanceof HubSpotHttpError
+            ? e
+            : new HubSpotHttpError(400, 'VALIDATION_ERROR', (e as Error).message);
+      json(res, err.status, errorBody(err));
+    }
+  };
   const portalFrom = (req: Request): Portal => {
-    const id =
-      (req.body as { portalId?: unknown } | undefined)?.portalId ?? req.query.portalId;
+    const id = (req.body as { portalId?: unknown } | undefined)?.portalId ?? req.query.portalId;
     const p = hub.portal(id === undefined ? undefined : String(id));
     if (!p) throw new HubSpotHttpError(404, 'OBJECT_NOT_FOUND', `No portal ${String(id)}.`);
     return p;
@@ -171,8 +177,14 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
     optionalScopes: a.optionalScopes,
   });
 
-  r.get('/faults', handle((_req, res) => json(res, 200, ctx.faults.faults)));
-  r.post('/faults', handle((req, res) => json(res, 200, ctx.faults.set(req.body ?? {}))));
+  r.get(
+    '/faults',
+    handle((_req, res) => json(res, 200, ctx.faults.faults)),
+  );
+  r.post(
+    '/faults',
+    handle((req, res) => json(res, 200, ctx.faults.set(req.body ?? {}))),
+  );
   r.get(
     '/stats',
     handle((_req, res) =>
@@ -192,7 +204,10 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
     }),
   );
 
-  r.get('/portals', handle((_req, res) => json(res, 200, { results: [...hub.portals.values()].map(portalJson) })));
+  r.get(
+    '/portals',
+    handle((_req, res) => json(res, 200, { results: [...hub.portals.values()].map(portalJson) })),
+  );
   r.post(
     '/portals',
     handle((req, res) => {
@@ -210,8 +225,10 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
       if (hub.token(t.token)) throw validation('That token already exists.');
       const appId =
         t.appId ??
-        hub.registerApp({ name: `private app of ${t.token.slice(0, 4)}…`, scopes: t.scopes ?? null })
-          .appId;
+        hub.registerApp({
+          name: `private app of ${t.token.slice(0, 4)}…`,
+          scopes: t.scopes ?? null,
+        }).appId;
       if (!hub.app(appId)) throw new HubSpotHttpError(404, 'OBJECT_NOT_FOUND', `No app ${appId}.`);
       const info = hub.addStaticToken(portal.hubId, appId, t.token, {
         ...(t.scopes ? { scopes: t.scopes } : {}),
@@ -290,7 +307,11 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
       const body = { ...(req.body as Record<string, unknown>) };
       delete body.portalId;
       const rec = commitCreate(state, store, prepareCreate(state, store, body), uiSource());
-      json(res, 201, serialize(state, store, rec, { properties: null, history: [], associations: [] }));
+      json(
+        res,
+        201,
+        serialize(state, store, rec, { properties: null, history: [], associations: [] }),
+      );
     }),
   );
   r.patch(
@@ -309,7 +330,11 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
       json(
         res,
         200,
-        serialize(state, store, rec, { properties: Object.keys(props), history: [], associations: [] }),
+        serialize(state, store, rec, {
+          properties: Object.keys(props),
+          history: [],
+          associations: [],
+        }),
       );
     }),
   );
@@ -342,7 +367,10 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
     }),
   );
 
-  r.get('/workflows', handle((_req, res) => json(res, 200, { results: [...s.workflows.workflows.values()] })));
+  r.get(
+    '/workflows',
+    handle((_req, res) => json(res, 200, { results: [...s.workflows.workflows.values()] })),
+  );
   r.post(
     '/workflows',
     handle((req, res) => {

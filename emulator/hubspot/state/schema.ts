@@ -6,13 +6,7 @@ import { type ObjectTypeName } from './types';
 
 /** The property types of the properties v3 spec (`type` enum of PropertyCreate). */
 export type PropertyType =
-  | 'string'
-  | 'number'
-  | 'date'
-  | 'datetime'
-  | 'enumeration'
-  | 'bool'
-  | 'phone_number';
+  'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
 export interface PropertyOption {
   label: string;
   value: string;
