@@ -189,6 +189,8 @@ export class WorkflowRunner {
   private nextEnrollmentId = 1;
   private nextActionId = 10_860_211;
   private running = 0;
+  /** Running enrolments waiting on a BLOCK callback: they do not keep the runner busy. */
+  private blocked = 0;
   private readonly queue: Array<() => Promise<void>> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -294,8 +296,14 @@ export class WorkflowRunner {
   }
 
   private isIdle(): boolean {
-    // Blocked enrolments wait for their callback; they do not keep the runner busy.
-    return this.running === 0 && this.queue.length === 0;
+    return this.running - this.blocked === 0 && this.queue.length === 0;
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
   }
 
   private drain(): void {
@@ -305,11 +313,7 @@ export class WorkflowRunner {
       void job().finally(() => {
         this.running--;
         this.drain();
-        if (this.isIdle()) {
-          const w = this.idleWaiters;
-          this.idleWaiters = [];
-          for (const f of w) f();
-        }
+        this.notifyIfIdle();
       });
     }
   }
@@ -331,12 +335,11 @@ export class WorkflowRunner {
       if (this.stopped) return;
       if (step.type === 'BRANCH') {
         let value: string | null = null;
-        if ('property' in step.on)
-          value = portal.state.stores.contacts.value(
-            portal.state.stores.contacts.get(e.objectId, true)!,
-            step.on.property,
-          );
-        else {
+        if ('property' in step.on) {
+          const contacts = portal.state.stores.contacts;
+          const rec = contacts.get(e.objectId, true);
+          value = rec ? contacts.value(rec, step.on.property) : null;
+        } else {
           const { stepId, outputField } = step.on;
           const from = e.steps.find((s) => s.stepId === stepId);
           const v = from?.outputFields?.[outputField];
@@ -443,7 +446,7 @@ export class WorkflowRunner {
         result.error = 'The action answered with a body that is not JSON.';
         return result;
       }
-      return this.outcome(def, result, parsed);
+      return this.outcome(def, result, parsed, e);
     }
   }
 
@@ -451,11 +454,16 @@ export class WorkflowRunner {
     def: ActionDefinition,
     result: StepResult,
     parsed: { outputFields?: Record<string, unknown>; expirationDuration?: string },
+    e: Enrollment,
   ): Promise<StepResult> {
     let raw = parsed.outputFields ?? {};
     let state = String(raw.hs_execution_state ?? 'SUCCESS');
     if (state === 'BLOCK') {
       result.status = 'BLOCKED';
+      e.status = 'BLOCKED';
+      e.steps.push(result);
+      this.blocked++;
+      this.notifyIfIdle();
       const outputs = await new Promise<Record<string, unknown> | null>((resolve) => {
         this.callbacks.set(result.callbackId!, { appId: def.appId, resolve });
         const t = setTimeout(
@@ -468,6 +476,9 @@ export class WorkflowRunner {
         );
         this.timers.add(t);
       });
+      this.blocked--;
+      e.steps.pop();
+      e.status = 'ACTIVE';
       if (outputs === null) {
         result.status = 'FAILED';
         result.error = 'The blocked action was never completed before it expired.';

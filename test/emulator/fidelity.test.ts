@@ -68,9 +68,12 @@ describe('fidelity ledger: reads, batches, search, errors (limits off)', () => {
   });
 
   test('[list-history] with propertiesWithHistory a list page holds at most 50', async () => {
-    const page = await client.crm.contacts.basicApi.getPage(50, undefined, ['email'], [
-      'lifecyclestage',
-    ]);
+    const page = await client.crm.contacts.basicApi.getPage(
+      50,
+      undefined,
+      ['email'],
+      ['lifecyclestage'],
+    );
     expect(page.results).toHaveLength(50);
     expect(page.results[0].propertiesWithHistory?.lifecyclestage?.length).toBeGreaterThan(0);
     const err = await failure(
@@ -324,9 +327,7 @@ describe('fidelity ledger: rate limits per app and account', () => {
       const get = (token: string) =>
         sdk(emu.url, token).apiRequest({ method: 'GET', path: '/crm/v3/objects/contacts?limit=1' });
       expect((await get(TOKEN)).headers.get('x-hubspot-ratelimit-daily-remaining')).toBe('2');
-      expect((await get('other-app')).headers.get('x-hubspot-ratelimit-daily-remaining')).toBe(
-        '1',
-      );
+      expect((await get('other-app')).headers.get('x-hubspot-ratelimit-daily-remaining')).toBe('1');
       await get(TOKEN);
       const refused = await get('other-app');
       expect(refused.status).toBe(429);
@@ -392,7 +393,10 @@ describe('fidelity ledger: rate limits per app and account', () => {
     const emu = await startHubSpotEmulator({ token: TOKEN, contacts: 5 });
     try {
       const client = sdk(emu.url);
-      const ok = await client.apiRequest({ method: 'GET', path: '/crm/v3/objects/contacts?limit=1' });
+      const ok = await client.apiRequest({
+        method: 'GET',
+        path: '/crm/v3/objects/contacts?limit=1',
+      });
       const h = Object.fromEntries(
         [...ok.headers.entries()].filter(([k]) => k.startsWith('x-hubspot-ratelimit')),
       );
@@ -430,7 +434,10 @@ describe('fidelity ledger: rate limits per app and account', () => {
       const one = sdk(emu.url);
       const two = sdk(emu.url, 'p2-token');
       const ids1 = (await one.crm.contacts.basicApi.getPage(100)).results.map((r) => r.id);
-      const page2 = await two.apiRequest({ method: 'GET', path: '/crm/v3/objects/contacts?limit=100' });
+      const page2 = await two.apiRequest({
+        method: 'GET',
+        path: '/crm/v3/objects/contacts?limit=100',
+      });
       expect(page2.headers.get('x-hubspot-ratelimit-max')).toBe('100');
       const ids2 = ((await page2.json()) as { results: Array<{ id: string }> }).results;
       expect([ids1.length, ids2.length]).toEqual([10, 20]);

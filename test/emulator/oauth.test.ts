@@ -33,9 +33,7 @@ describe('OAuth install of a marketplace app', () => {
         { hubId: 900_001, contacts: 5, seed: 'second' },
         { hubId: 900_002, contacts: 5, seed: 'third' },
       ],
-      oauthApps: [
-        { name: 'LeadLens', ...app, redirectUris: [REDIRECT], scopes: SCOPES },
-      ],
+      oauthApps: [{ name: 'LeadLens', ...app, redirectUris: [REDIRECT], scopes: SCOPES }],
       oauth: { accessTokenTtlMs: 60_000 },
       oauthTenSecondly: 3,
     });
@@ -103,7 +101,13 @@ describe('OAuth install of a marketplace app', () => {
       scopes: SCOPES,
     });
     const again = await failure(
-      sdk.oauth.tokensApi.create('authorization_code', code, REDIRECT, app.clientId, app.clientSecret),
+      sdk.oauth.tokensApi.create(
+        'authorization_code',
+        code,
+        REDIRECT,
+        app.clientId,
+        app.clientSecret,
+      ),
     );
     expect([again.code, again.body.status, again.body.message]).toEqual([
       400,
@@ -124,7 +128,10 @@ describe('OAuth install of a marketplace app', () => {
     });
     const page = await client.crm.contacts.basicApi.getPage(100);
     expect(page.results.map((r) => r.id)).toEqual(
-      emu.portalOf(900_001).truths().map(([id]) => id),
+      emu
+        .portalOf(900_001)
+        .truths()
+        .map(([id]) => id),
     );
   });
 
@@ -141,11 +148,25 @@ describe('OAuth install of a marketplace app', () => {
     expect(second.accessToken).not.toBe(first.accessToken);
     expect(second.refreshToken).toBe(first.refreshToken);
     const bad = await failure(
-      sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, app.clientId, app.clientSecret, 'nope'),
+      sdk.oauth.tokensApi.create(
+        'refresh_token',
+        undefined,
+        undefined,
+        app.clientId,
+        app.clientSecret,
+        'nope',
+      ),
     );
     expect([bad.code, bad.body.status]).toEqual([400, 'BAD_REFRESH_TOKEN']);
     const wrongSecret = await failure(
-      sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, app.clientId, 'x', first.refreshToken),
+      sdk.oauth.tokensApi.create(
+        'refresh_token',
+        undefined,
+        undefined,
+        app.clientId,
+        'x',
+        first.refreshToken,
+      ),
     );
     expect(wrongSecret.body.status).toBe('BAD_CLIENT_SECRET');
   });
@@ -158,10 +179,21 @@ describe('OAuth install of a marketplace app', () => {
     expect(info.expiresIn).toBeGreaterThan(50);
     await sdk.oauth.refreshTokensApi.archive(t.refreshToken);
     const refused = await failure(
-      sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, app.clientId, app.clientSecret, t.refreshToken),
+      sdk.oauth.tokensApi.create(
+        'refresh_token',
+        undefined,
+        undefined,
+        app.clientId,
+        app.clientSecret,
+        t.refreshToken,
+      ),
     );
     expect(refused.body.status).toBe('BAD_REFRESH_TOKEN');
-    const client = new Client({ accessToken: t.accessToken, basePath: emu.url, numberOfApiCallRetries: 0 });
+    const client = new Client({
+      accessToken: t.accessToken,
+      basePath: emu.url,
+      numberOfApiCallRetries: 0,
+    });
     await expect(client.crm.contacts.basicApi.getPage(1)).resolves.toBeDefined();
   });
 
@@ -173,7 +205,11 @@ describe('OAuth install of a marketplace app', () => {
       body: JSON.stringify({ token: t.accessToken }),
     });
     expect(control.ok).toBe(true);
-    const client = new Client({ accessToken: t.accessToken, basePath: emu.url, numberOfApiCallRetries: 0 });
+    const client = new Client({
+      accessToken: t.accessToken,
+      basePath: emu.url,
+      numberOfApiCallRetries: 0,
+    });
     const err = await failure(client.crm.contacts.basicApi.getPage(1));
     expect([err.code, err.body.category]).toEqual([401, 'EXPIRED_AUTHENTICATION']);
     const fresh = await sdk.oauth.tokensApi.create(
@@ -184,7 +220,11 @@ describe('OAuth install of a marketplace app', () => {
       app.clientSecret,
       t.refreshToken,
     );
-    const renewed = new Client({ accessToken: fresh.accessToken, basePath: emu.url, numberOfApiCallRetries: 0 });
+    const renewed = new Client({
+      accessToken: fresh.accessToken,
+      basePath: emu.url,
+      numberOfApiCallRetries: 0,
+    });
     await expect(renewed.crm.contacts.basicApi.getPage(1)).resolves.toBeDefined();
   });
 
@@ -206,13 +246,27 @@ describe('OAuth install of a marketplace app', () => {
 
   test('[uninstall] uninstalling revokes the install’s tokens; no uninstall notification exists to send', async () => {
     const t = await install(900_001);
-    const client = new Client({ accessToken: t.accessToken, basePath: emu.url, numberOfApiCallRetries: 0 });
-    const del = await client.apiRequest({ method: 'DELETE', path: '/appinstalls/v3/external-install' });
+    const client = new Client({
+      accessToken: t.accessToken,
+      basePath: emu.url,
+      numberOfApiCallRetries: 0,
+    });
+    const del = await client.apiRequest({
+      method: 'DELETE',
+      path: '/appinstalls/v3/external-install',
+    });
     expect(del.status).toBe(204);
     const err = await failure(client.crm.contacts.basicApi.getPage(1));
     expect([err.code, err.body.category]).toEqual([401, 'INVALID_AUTHENTICATION']);
     const refresh = await failure(
-      sdk.oauth.tokensApi.create('refresh_token', undefined, undefined, app.clientId, app.clientSecret, t.refreshToken),
+      sdk.oauth.tokensApi.create(
+        'refresh_token',
+        undefined,
+        undefined,
+        app.clientId,
+        app.clientSecret,
+        t.refreshToken,
+      ),
     );
     expect(refresh.body.status).toBe('BAD_REFRESH_TOKEN');
   });

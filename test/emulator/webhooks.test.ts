@@ -180,7 +180,9 @@ describe('webhook delivery', () => {
       await client.crm.deals.basicApi.update(deal.id, { properties: { dealstage: 'closedwon' } });
       await emu.webhooks.idle();
       const events = r.got.flatMap((g) => g.body);
-      const generic = events.find((e) => e.propertyName === 'jobtitle' && e.changeSource === 'INTEGRATION')!;
+      const generic = events.find(
+        (e) => e.propertyName === 'jobtitle' && e.changeSource === 'INTEGRATION',
+      )!;
       expect(generic).toEqual({
         eventId: expect.any(Number),
         subscriptionId: expect.any(Number),
@@ -217,7 +219,13 @@ describe('webhook delivery', () => {
         const url = r.base + g.url;
         expect(g.headers['x-hubspot-signature-version']).toBe('v1');
         expect(
-          verifySignature('v1', SECRET, { method: 'POST', url, rawBody: raw }, String(g.headers['x-hubspot-signature']), Date.now()),
+          verifySignature(
+            'v1',
+            SECRET,
+            { method: 'POST', url, rawBody: raw },
+            String(g.headers['x-hubspot-signature']),
+            Date.now(),
+          ),
         ).toEqual({ ok: true });
         const timestamp = Number(g.headers['x-hubspot-request-timestamp']);
         expect(

@@ -1,8 +1,10 @@
 /**
  * Automation v4 callbacks: a custom action that answered BLOCK finishes with
  * POST /automation/v4/actions/callbacks/{callbackId}/complete {outputFields, typedOutputs} →
- * 204, or the batch form /automation/v4/actions/callbacks/complete {inputs: […]}. The spec
- * requires the `automation` scope and both `outputFields` and `typedOutputs`.
+ * 204, or the batch form /automation/v4/actions/callbacks/complete {inputs: […]}, with the
+ * `automation` scope. The newest spec also marks `typedOutputs` required, but HubSpot's own
+ * @hubspot/api-client 14 and the docs' example send `outputFields` alone, so only
+ * `outputFields` is required; `typedOutputs`, when sent, must be an object.
  */
 import { type Express, type Response } from 'express';
 import { tokenOf } from '../auth';
@@ -16,8 +18,11 @@ function completion(raw: unknown): Record<string, unknown> {
   const b = raw as { outputFields?: unknown; typedOutputs?: unknown } | undefined;
   if (!b || typeof b.outputFields !== 'object' || b.outputFields === null)
     throw validation('"outputFields" is required: an object of output field name → value.');
-  if (typeof b.typedOutputs !== 'object' || b.typedOutputs === null)
-    throw validation('"typedOutputs" is required (an object; may be empty).');
+  if (
+    b.typedOutputs !== undefined &&
+    (typeof b.typedOutputs !== 'object' || b.typedOutputs === null)
+  )
+    throw validation('"typedOutputs" must be an object.');
   return b.outputFields as Record<string, unknown>;
 }
 
