@@ -165,7 +165,9 @@ export class RateLimiter {
     const used = max - remaining;
     const known = await this.store.count(this.burstKey, now - this.intervalMs, now);
     if (used > known) {
-      const from = Math.max(now - this.intervalMs, this.lastObserved);
+      // Sent since we last looked; on the first look their times are unknown, so they count
+      // as sent just now (they then leave the window last: the safe side).
+      const from = now - this.lastObserved < this.intervalMs ? this.lastObserved : now;
       await this.store.recordForeign(this.burstKey, used - known, from, now);
       this.foreign += used - known;
     }
