@@ -169,7 +169,7 @@ export class Hub {
   private nextHubId: number;
   private nextAppId = 2_000_001;
   defaultHubId = 0;
-  private sink: ((portal: Portal, events: ChangeEvent[]) => void) | null = null;
+  private readonly listeners: Array<(portal: Portal, events: ChangeEvent[]) => void> = [];
 
   constructor(firstHubId = 62_515) {
     this.nextHubId = firstHubId;
@@ -180,7 +180,9 @@ export class Hub {
     if (this.portals.has(hubId)) throw new Error(`portal ${hubId} already exists`);
     if (hubId >= this.nextHubId) this.nextHubId = hubId + 1;
     const portal = new Portal({ ...opts, hubId });
-    portal.onChange((p, events) => this.sink?.(p, events));
+    portal.onChange((p, events) => {
+      for (const l of this.listeners) l(p, events);
+    });
     this.portals.set(hubId, portal);
     if (!this.defaultHubId) this.defaultHubId = hubId;
     return portal;
@@ -196,9 +198,9 @@ export class Hub {
     return this.portals.get(this.defaultHubId)!;
   }
 
-  /** Every portal's change events, in order per portal. */
-  onChange(sink: (portal: Portal, events: ChangeEvent[]) => void): void {
-    this.sink = sink;
+  /** Every portal's change events, in order per portal (webhooks, workflows, benches). */
+  onChange(listener: (portal: Portal, events: ChangeEvent[]) => void): void {
+    this.listeners.push(listener);
   }
 
   registerApp(
