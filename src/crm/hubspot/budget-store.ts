@@ -14,8 +14,13 @@ export interface BudgetRequest {
   /** At most this many sends in any window of `intervalMs`. */
   budget: number;
   intervalMs: number;
-  /** At least this far apart, so a long run is evenly paced instead of bursting. */
+  /** On average this far apart, so a long run is evenly paced instead of bursting. */
   gapMs: number;
+  /**
+   * How far a send may run ahead of the even pace (GCRA's tolerance): time lost to a slow
+   * answer is made up by the next quick ones, still never more than `budget` per window.
+   */
+  burstMs?: number;
 }
 
 export interface RateBudgetStore {
@@ -35,6 +40,8 @@ interface Timeline {
   /** Send times, ascending. */
   sends: number[];
   pausedUntil: number;
+  /** Theoretical arrival time of the next send on the even pace (GCRA). */
+  tat: number;
 }
 
 /** One process's shared budgets. */
@@ -43,7 +50,7 @@ export class MemoryBudgetStore implements RateBudgetStore {
 
   private line(key: string): Timeline {
     let l = this.lines.get(key);
-    if (!l) this.lines.set(key, (l = { sends: [], pausedUntil: 0 }));
+    if (!l) this.lines.set(key, (l = { sends: [], pausedUntil: 0, tat: -Infinity }));
     return l;
   }
 
@@ -57,15 +64,15 @@ export class MemoryBudgetStore implements RateBudgetStore {
     const l = this.line(key);
     // Forget what can no longer matter: older than one window before the earliest slot.
     while (l.sends.length && l.sends[0] <= req.earliest - 2 * req.intervalMs) l.sends.shift();
-    let slot = Math.max(req.earliest, l.pausedUntil);
-    const last = l.sends[l.sends.length - 1];
-    if (last !== undefined) slot = Math.max(slot, last + req.gapMs);
+    const tat = Math.max(l.tat, req.earliest);
+    let slot = Math.max(req.earliest, l.pausedUntil, tat - (req.burstMs ?? 0));
     // Never more than `budget` sends in any window ending at the slot.
     for (;;) {
       const inWindow = l.sends.filter((t) => t > slot - req.intervalMs && t <= slot);
       if (inWindow.length < req.budget) break;
       slot = inWindow[inWindow.length - req.budget] + req.intervalMs;
     }
+    l.tat = Math.max(tat, slot) + req.gapMs;
     this.insert(l, slot);
     return slot;
   }
