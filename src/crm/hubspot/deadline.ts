@@ -34,25 +34,23 @@ function track(req: http.ClientRequest): void {
 // @types/node, hence the cast.
 type WithAddRequest = { addRequest(req: http.ClientRequest, options: unknown): void };
 
-class TrackingHttpAgent extends http.Agent {}
-(TrackingHttpAgent.prototype as unknown as WithAddRequest).addRequest = function (
-  this: http.Agent,
-  req: http.ClientRequest,
-  options: unknown,
-) {
-  track(req);
-  (http.Agent.prototype as unknown as WithAddRequest).addRequest.call(this, req, options);
-};
+/** An agent class that tells the running call about every request it takes. */
+function tracking(Base: typeof http.Agent): typeof http.Agent {
+  class Tracking extends Base {}
+  const base = Base.prototype as unknown as WithAddRequest;
+  (Tracking.prototype as unknown as WithAddRequest).addRequest = function (
+    this: http.Agent,
+    req: http.ClientRequest,
+    options: unknown,
+  ) {
+    track(req);
+    base.addRequest.call(this, req, options);
+  };
+  return Tracking;
+}
 
-class TrackingHttpsAgent extends https.Agent {}
-(TrackingHttpsAgent.prototype as unknown as WithAddRequest).addRequest = function (
-  this: https.Agent,
-  req: http.ClientRequest,
-  options: unknown,
-) {
-  track(req);
-  (https.Agent.prototype as unknown as WithAddRequest).addRequest.call(this, req, options);
-};
+const TrackingHttpAgent = tracking(http.Agent);
+const TrackingHttpsAgent = tracking(https.Agent as unknown as typeof http.Agent);
 
 /** The agent to give the SDK (`httpAgent`) for a base path. */
 export function deadlineAgent(basePath: string | undefined): http.Agent {
