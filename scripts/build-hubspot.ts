@@ -178,6 +178,41 @@ async function buildFunctions(root: string, dir: string, to: string): Promise<st
   return names;
 }
 
+/**
+ * The webhooks component as uploaded: app/webhooks/webhooks-hsmeta.json with its target URL and
+ * a subscription per contact property that can move a score, plus contact creation. Also what
+ * the local emulator installs to deliver webhooks (with a relative target URL).
+ */
+export function webhooksComponent(
+  hooks: Record<string, unknown>,
+  targetUrl: string,
+  webhookProperties: readonly string[],
+): Record<string, unknown> {
+  const hookConfig = hooks.config as Record<string, unknown>;
+  return {
+    ...hooks,
+    config: {
+      ...hookConfig,
+      settings: { ...(hookConfig.settings as object), targetUrl },
+      subscriptions: {
+        crmObjects: [
+          { subscriptionType: 'object.creation', objectType: 'contact', active: true },
+          ...webhookProperties
+            .filter((p) => !isLeadLensProperty(p))
+            .map((propertyName) => ({
+              subscriptionType: 'object.propertyChange',
+              objectType: 'contact',
+              propertyName,
+              active: true,
+            })),
+        ],
+        legacyCrmObjects: [],
+        hubEvents: [],
+      },
+    },
+  };
+}
+
 export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSummary> {
   const base = checkPublicUrl(opts.publicUrl);
   const webhookProperties = (opts.webhookProperties ?? DEFAULT_WEBHOOK_PROPERTIES).filter(
@@ -214,27 +249,10 @@ export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSumm
   }
 
   const hooks = await readJson(path.join(root, 'app', 'webhooks', 'webhooks-hsmeta.json'));
-  const hookConfig = hooks.config as Record<string, unknown>;
-  await writeJson(path.join(app, 'webhooks', 'webhooks-hsmeta.json'), {
-    ...hooks,
-    config: {
-      ...hookConfig,
-      settings: { ...(hookConfig.settings as object), targetUrl: base + WEBHOOK_PATH },
-      subscriptions: {
-        crmObjects: [
-          { subscriptionType: 'object.creation', objectType: 'contact', active: true },
-          ...webhookProperties.map((propertyName) => ({
-            subscriptionType: 'object.propertyChange',
-            objectType: 'contact',
-            propertyName,
-            active: true,
-          })),
-        ],
-        legacyCrmObjects: [],
-        hubEvents: [],
-      },
-    },
-  });
+  await writeJson(
+    path.join(app, 'webhooks', 'webhooks-hsmeta.json'),
+    webhooksComponent(hooks, base + WEBHOOK_PATH, webhookProperties),
+  );
 
   return {
     outDir,

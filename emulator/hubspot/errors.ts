@@ -33,11 +33,14 @@ export const validation = (message: string, errors?: ErrorDetail[]) =>
 export const notFound = (message = 'Resource not found') =>
   new HubSpotHttpError(404, 'OBJECT_NOT_FOUND', message);
 
-export function errorBody(e: HubSpotHttpError): Record<string, unknown> {
+export function errorBody(
+  e: HubSpotHttpError,
+  correlationId: string = randomUUID(),
+): Record<string, unknown> {
   return {
     status: 'error',
     message: e.message,
-    correlationId: randomUUID(),
+    correlationId,
     category: e.category,
     ...(e.extra.subCategory ? { subCategory: e.extra.subCategory } : {}),
     ...(e.extra.errors ? { errors: e.extra.errors } : {}),
@@ -57,7 +60,21 @@ export function sendError(res: Response, e: unknown): void {
   res
     .status(err.status)
     .type('application/json')
-    .send(JSON.stringify(errorBody(err)));
+    .send(JSON.stringify(errorBody(err, correlationIdOf(res))));
+}
+
+/**
+ * Every answer carries X-HubSpot-Correlation-Id (seen on real responses, e.g. in
+ * HubSpot/hubspot-api-python#143); an error body repeats it as `correlationId`.
+ */
+export function correlationIdOf(res: Response): string {
+  let id = res.locals.correlationId as string | undefined;
+  if (!id) {
+    id = randomUUID();
+    res.locals.correlationId = id;
+    if (!res.headersSent) res.setHeader('X-HubSpot-Correlation-Id', id);
+  }
+  return id;
 }
 
 /** A batch error entry (StandardError): every field the spec marks required is present. */

@@ -2,7 +2,7 @@
 import { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { Rng } from '../demo/rng';
-import { errorBody, HubSpotHttpError } from './errors';
+import { correlationIdOf, errorBody, HubSpotHttpError } from './errors';
 import { DAILY_BODY, SECONDLY_BODY, TEN_SECONDLY_BODY } from './ratelimit';
 
 const FAIL_KINDS = [
@@ -71,14 +71,15 @@ export class FaultInjector {
       res.socket?.destroy();
       return;
     }
+    const id = correlationIdOf(res);
     const body =
       kind === 'TEN_SECONDLY_ROLLING'
-        ? TEN_SECONDLY_BODY()
+        ? TEN_SECONDLY_BODY(id)
         : kind === 'SECONDLY'
-          ? SECONDLY_BODY()
+          ? SECONDLY_BODY(id)
           : kind === 'DAILY'
-            ? DAILY_BODY()
-            : errorBody(new HubSpotHttpError(Number(kind), 'INTERNAL_ERROR', 'injected fault'));
+            ? DAILY_BODY(id)
+            : errorBody(new HubSpotHttpError(Number(kind), 'INTERNAL_ERROR', 'injected fault'), id);
     res
       .status(kind.length === 3 ? Number(kind) : 429)
       .type('application/json')

@@ -1,19 +1,32 @@
 /**
- * HubSpot's rate limits: a 10-second rolling window per token, a per-second window for
- * search, and a daily quota, with the X-HubSpot-RateLimit-* headers and the exact 429 bodies
- * that @hubspot/api-client's RetryDecorator matches (policyName / message).
+ * HubSpot's rate limits as the usage guidelines describe them:
+ * - the burst limit, a rolling 10 s window per app *and* account (every token of that app in
+ *   that portal shares it; another app in the same portal has its own);
+ * - the daily limit per account, shared by its privately distributed apps (OAuth marketplace
+ *   apps have none, and their responses carry no daily headers);
+ * - the search limit, per account, on every search call whatever the app.
+ * HubSpot's OpenAPI specs mark search and the v4 association batch endpoints
+ * `x-hubspot-rate-limit-exemptions: ['ten-secondly']`: they never spend the burst budget
+ * (they still count toward the daily limit, the stricter reading). Search answers carry none
+ * of the X-HubSpot-RateLimit-* headers (CRM search guide).
+ * The 429 bodies are the ones @hubspot/api-client's RetryDecorator matches.
  */
 import { randomUUID } from 'node:crypto';
 import { type NextFunction, type Request, type Response } from 'express';
+import { correlationIdOf } from './errors';
+import { OAUTH_TEN_SECONDLY, type Portal, type TokenInfo } from './hub';
 
 export interface RateLimitOptions {
-  /** Requests per 10 s (HubSpot: 100 free/starter, 190 pro/enterprise); null = off. */
+  /** Requests per 10 s per app (HubSpot: 100 free/starter, 190 pro/enterprise); null = off. */
   tenSecondly?: number | null;
-  /** Search requests per second (HubSpot: 5); null = off. */
+  /** Search requests per second per account (HubSpot: 5); null = off. */
   secondly?: number | null;
-  /** Requests per UTC day; null = off. */
+  /** Requests per day per account (private apps); null = off. */
   daily?: number | null;
 }
+
+/** 'search': own per-second limit, exempt from the burst; 'exempt': exempt from the burst. */
+export type LimitKind = 'default' | 'search' | 'exempt';
 
 /** Sliding window as a ring of the last `max` admission times: O(1) per request. */
 class Window {
@@ -38,84 +51,132 @@ class Window {
   }
 }
 
-export const TEN_SECONDLY_BODY = () => ({
+const body = (
+  message: string,
+  policyName: string,
+  groupName: string,
+  correlationId: string = randomUUID(),
+) => ({
   status: 'error',
-  message: 'You have reached your ten_secondly_rolling limit.',
+  message,
   errorType: 'RATE_LIMIT',
-  correlationId: randomUUID(),
-  policyName: 'TEN_SECONDLY_ROLLING',
-  groupName: 'publicapi:private-app:leadlens-emulator',
+  correlationId,
+  policyName,
+  groupName,
   category: 'RATE_LIMITS',
 });
-export const SECONDLY_BODY = () => ({
-  status: 'error',
-  message: 'You have reached your secondly limit.',
-  errorType: 'RATE_LIMIT',
-  correlationId: randomUUID(),
-  policyName: 'SECONDLY',
-  groupName: 'publicapi:private-app:leadlens-emulator:search',
-  category: 'RATE_LIMITS',
-});
-export const DAILY_BODY = () => ({
-  status: 'error',
-  message: 'You have reached your daily limit.',
-  errorType: 'RATE_LIMIT',
-  correlationId: randomUUID(),
-  policyName: 'DAILY',
-  groupName: 'publicapi:private-app:leadlens-emulator',
-  category: 'RATE_LIMITS',
-});
+export const TEN_SECONDLY_BODY = (correlationId?: string, group = 'publicapi:app') =>
+  body(
+    'You have reached your ten_secondly_rolling limit.',
+    'TEN_SECONDLY_ROLLING',
+    group,
+    correlationId,
+  );
+export const SECONDLY_BODY = (correlationId?: string, group = 'publicapi:search') =>
+  body('You have reached your secondly limit.', 'SECONDLY', group, correlationId);
+export const DAILY_BODY = (correlationId?: string, group = 'publicapi:account') =>
+  body('You have reached your daily limit.', 'DAILY', group, correlationId);
 
 /** Numbers reported in headers when a limit is off: large, so clients never throttle. */
 const UNLIMITED = 1_000_000;
 
+/** What one portal spent, for /__emulator/stats and the benches. */
+export interface PortalUsage {
+  /** Requests admitted per app id. */
+  byApp: Record<string, number>;
+  /** Requests charged to a burst window, per app id. */
+  tenSecondlyCharged: Record<string, number>;
+  search: number;
+  throttled: Record<string, number>;
+}
+
 export class RateLimiter {
   private readonly ten = new Map<string, Window>();
-  private readonly sec = new Map<string, Window>();
-  private readonly day = new Map<string, { day: string; used: number }>();
+  private readonly sec = new Map<number, Window>();
+  private readonly day = new Map<number, { day: string; used: number }>();
+  readonly usage = new Map<number, PortalUsage>();
 
-  constructor(readonly opts: Required<RateLimitOptions>) {}
+  constructor(readonly oauthTenSecondly: number | null = OAUTH_TEN_SECONDLY) {}
 
-  middleware(kind: 'default' | 'search') {
+  reset(hubId?: number): void {
+    for (const m of [this.ten, this.sec, this.day, this.usage] as Array<Map<unknown, unknown>>)
+      for (const k of [...m.keys()])
+        if (hubId === undefined || String(k).split(':')[0] === String(hubId)) m.delete(k);
+  }
+
+  /** The burst limit that applies to a token's app in its portal. */
+  tenSecondlyMax(portal: Portal, token: TokenInfo): number | null {
+    return token.kind === 'oauth' ? this.oauthTenSecondly : portal.limits.tenSecondly;
+  }
+
+  usageOf(hubId: number): PortalUsage {
+    let u = this.usage.get(hubId);
+    if (!u)
+      this.usage.set(hubId, (u = { byApp: {}, tenSecondlyCharged: {}, search: 0, throttled: {} }));
+    return u;
+  }
+
+  middleware(kind: LimitKind) {
     return (_req: Request, res: Response, next: NextFunction) => {
-      const key = String(res.locals.token ?? '');
+      const portal = res.locals.portal as Portal;
+      const token = res.locals.tokenInfo as TokenInfo;
       const now = Date.now();
-      const { tenSecondly, secondly, daily } = this.opts;
-      const ten = tenSecondly ? this.window(this.ten, key, tenSecondly, 10_000) : undefined;
+      const tenMax = this.tenSecondlyMax(portal, token);
+      const secondly = portal.limits.secondly;
+      const dailyMax = token.kind === 'oauth' ? null : portal.limits.daily;
+      const appKey = `${portal.hubId}:${token.appId}`;
+      const ten = tenMax ? this.window(this.ten, appKey, tenMax, 10_000) : undefined;
       const sec =
-        kind === 'search' && secondly ? this.window(this.sec, key, secondly, 1000) : undefined;
+        kind === 'search' && secondly
+          ? this.window(this.sec, portal.hubId, secondly, 1000)
+          : undefined;
       const today = new Date(now).toISOString().slice(0, 10);
-      let d = this.day.get(key);
-      if (!d || d.day !== today) this.day.set(key, (d = { day: today, used: 0 }));
+      let d = this.day.get(portal.hubId);
+      if (!d || d.day !== today) this.day.set(portal.hubId, (d = { day: today, used: 0 }));
 
-      let body: Record<string, unknown> | undefined;
-      if (daily && d.used >= daily) body = DAILY_BODY();
-      else if (sec && !sec.tryTake(now)) body = SECONDLY_BODY();
-      else if (ten && !ten.tryTake(now)) body = TEN_SECONDLY_BODY();
-      if (!body) d.used++;
+      const id = correlationIdOf(res);
+      const group = `publicapi:${token.kind === 'oauth' ? 'oauth' : 'private-app'}:${token.appId}`;
+      let refusal: Record<string, unknown> | undefined;
+      if (dailyMax && d.used >= dailyMax) refusal = DAILY_BODY(id, `publicapi:${portal.hubId}`);
+      else if (sec && !sec.tryTake(now)) refusal = SECONDLY_BODY(id, `${group}:search`);
+      else if (kind === 'default' && ten && !ten.tryTake(now))
+        refusal = TEN_SECONDLY_BODY(id, group);
+      const u = this.usageOf(portal.hubId);
+      if (!refusal) {
+        if (token.kind !== 'oauth') d.used++;
+        u.byApp[token.appId] = (u.byApp[token.appId] ?? 0) + 1;
+        if (kind === 'default')
+          u.tenSecondlyCharged[token.appId] = (u.tenSecondlyCharged[token.appId] ?? 0) + 1;
+        if (kind === 'search') u.search++;
+      } else {
+        const p = String(refusal.policyName);
+        u.throttled[p] = (u.throttled[p] ?? 0) + 1;
+      }
 
-      res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', '10000');
-      res.setHeader('X-HubSpot-RateLimit-Max', String(tenSecondly ?? UNLIMITED));
-      res.setHeader('X-HubSpot-RateLimit-Remaining', String(ten ? ten.remaining(now) : UNLIMITED));
-      res.setHeader('X-HubSpot-RateLimit-Daily', String(daily ?? UNLIMITED));
-      res.setHeader(
-        'X-HubSpot-RateLimit-Daily-Remaining',
-        String(daily ? Math.max(0, daily - d.used) : UNLIMITED),
-      );
-      res.setHeader('X-HubSpot-RateLimit-Secondly', String(secondly ?? UNLIMITED));
-      res.setHeader(
-        'X-HubSpot-RateLimit-Secondly-Remaining',
-        String(sec ? sec.remaining(now) : (secondly ?? UNLIMITED)),
-      );
-      if (body) {
-        res.status(429).type('application/json').send(JSON.stringify(body));
+      if (kind !== 'search') {
+        res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', '10000');
+        res.setHeader('X-HubSpot-RateLimit-Max', String(tenMax ?? UNLIMITED));
+        res.setHeader(
+          'X-HubSpot-RateLimit-Remaining',
+          String(ten ? ten.remaining(now) : UNLIMITED),
+        );
+        if (token.kind !== 'oauth') {
+          res.setHeader('X-HubSpot-RateLimit-Daily', String(dailyMax ?? UNLIMITED));
+          res.setHeader(
+            'X-HubSpot-RateLimit-Daily-Remaining',
+            String(dailyMax ? Math.max(0, dailyMax - d.used) : UNLIMITED),
+          );
+        }
+      }
+      if (refusal) {
+        res.status(429).type('application/json').send(JSON.stringify(refusal));
         return;
       }
       next();
     };
   }
 
-  private window(map: Map<string, Window>, key: string, max: number, ms: number): Window {
+  private window<K>(map: Map<K, Window>, key: K, max: number, ms: number): Window {
     let w = map.get(key);
     if (!w || w.max !== max) map.set(key, (w = new Window(max, ms)));
     return w;

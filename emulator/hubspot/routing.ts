@@ -1,21 +1,24 @@
 /** Route plumbing shared by every /crm handler: faults → auth → rate limit → handler. */
 import { type Express, type Request, type Response } from 'express';
-import { authenticate, type TokenRegistry } from './auth';
+import { authenticate, portalOf } from './auth';
 import { sendError, validation } from './errors';
 import { type FaultInjector } from './faults';
-import { type RateLimiter } from './ratelimit';
+import { type Hub } from './hub';
+import { type LimitKind, type RateLimiter } from './ratelimit';
 import { type PortalState } from './state/portal';
 import { type ObjectStore } from './state/records';
 import { resolveObjectType, type ObjectTypeInfo } from './state/types';
 
 export interface Ctx {
-  state(): PortalState;
-  tokens: TokenRegistry;
+  hub: Hub;
   limiter: RateLimiter;
   faults: FaultInjector;
 }
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+/** "METHOD /path" → the limit kind it was registered with (the exemptions test reads it). */
+export const ROUTE_LIMIT_KINDS = new Map<string, LimitKind>();
 
 export function crm(
   app: Express,
@@ -24,12 +27,13 @@ export function crm(
   path: string,
   scopes: (req: Request) => string[],
   handler: (req: Request, res: Response) => unknown,
-  kind: 'default' | 'search' = 'default',
+  kind: LimitKind = 'default',
 ): void {
+  ROUTE_LIMIT_KINDS.set(`${method.toUpperCase()} ${path}`, kind);
   app[method](
     path,
     ctx.faults.middleware(),
-    authenticate(ctx.tokens, scopes),
+    authenticate(ctx.hub, scopes),
     ctx.limiter.middleware(kind),
     async (req: Request, res: Response) => {
       try {
@@ -47,8 +51,11 @@ export function typeOf(param: string | undefined): ObjectTypeInfo {
   return t;
 }
 
-export function storeOf(ctx: Ctx, param: string | undefined): ObjectStore {
-  return ctx.state().stores[typeOf(param).name];
+/** The data of the portal the request's token belongs to. */
+export const stateOf = (res: Response): PortalState => portalOf(res).state;
+
+export function storeOf(res: Response, param: string | undefined): ObjectStore {
+  return stateOf(res).stores[typeOf(param).name];
 }
 
 export const objectScope =
@@ -84,7 +91,7 @@ export function intParam(v: unknown, name: string, def: number, max: number): nu
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw validation(`${name} must be a positive integer, got ${String(v)}`);
-  if (n > max) throw validation(`${name} may be at most ${max}, got ${n}`);
+  if (n > max) throw validation(`${name} may be at most ${max} for this request, got ${n}`);
   return n;
 }
 

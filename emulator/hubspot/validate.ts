@@ -61,6 +61,15 @@ function normalize(def: PropertyDef, raw: string): string | Problem {
         `${raw} is not a valid date: use YYYY-MM-DD or epoch milliseconds at midnight UTC.`,
       );
     }
+    case 'phone_number': {
+      // HubSpot documents the type, not its validation: the stricter reading accepts what a
+      // phone number can look like (+, digits, spaces, . - ( ), an extension) and no letters.
+      const v = raw.trim();
+      const digits = v.replace(/\D/g, '').length;
+      return /^\+?[\d\s().-]+((\s*(x|ext\.?)\s*)\d+)?$/i.test(v) && digits >= 3 && digits <= 20
+        ? v
+        : bad('INVALID_PHONE_NUMBER', `${raw} is not a valid phone number.`);
+    }
     default:
       return raw.length > 65_536
         ? bad('INVALID_STRING', `value of ${def.name} is longer than 65536 characters.`)

@@ -1,17 +1,61 @@
 /** Create and update as the API performs them: validate, enforce uniqueness, record history. */
 import { HubSpotHttpError, validation } from './errors';
+import { DEFAULT_APP_ID, type TokenInfo } from './hub';
 import { ASSOC_TYPES } from './state/associations';
-import { type PortalState } from './state/portal';
-import { type ObjectStore, type Rec, type WriteSource } from './state/records';
+import { type ChangeEvent, type PortalState } from './state/portal';
+import { type ObjectStore, type Rec, type WriteSource, type Written } from './state/records';
 import { conflict, validateProperties } from './validate';
 
-/** API writes by our private app, as HubSpot labels them in property history. */
-export function apiSource(rec?: Rec): WriteSource {
+/**
+ * API writes by an app, as HubSpot labels them in property history. `sourceId` names the app
+ * (the default private app keeps the label `private-app`).
+ */
+export function apiSource(rec?: Rec, sourceId = 'private-app'): WriteSource {
   return {
     timestamp: Math.max(Date.now(), rec?.updatedAt ?? 0),
     sourceType: 'INTEGRATION',
-    sourceId: 'private-app',
+    sourceId,
   };
+}
+
+/** The write source of a request: its app (the default app's label stays `private-app`). */
+export function apiSourceOf(token: TokenInfo, rec?: Rec): WriteSource {
+  return apiSource(rec, token.appId === DEFAULT_APP_ID ? 'private-app' : String(token.appId));
+}
+
+/** A user editing in HubSpot's UI (the control plane stands in for them). */
+export function uiSource(rec?: Rec, userId = 1): WriteSource {
+  return {
+    timestamp: Math.max(Date.now(), rec?.updatedAt ?? 0),
+    sourceType: 'CRM_UI',
+    sourceId: `userId:${userId}`,
+  };
+}
+
+function changeEvents(
+  store: ObjectStore,
+  rec: Rec,
+  written: Written[],
+  at: number,
+  created: boolean,
+  src: WriteSource,
+): ChangeEvent[] {
+  const base = { objectType: store.info.name, objectId: rec.id, occurredAt: at };
+  const out: ChangeEvent[] = created
+    ? [{ ...base, kind: 'creation', changeSource: src.sourceType, sourceId: src.sourceId }]
+    : [];
+  for (const w of written) {
+    if (w.value === '' && created) continue;
+    out.push({
+      ...base,
+      kind: 'propertyChange',
+      propertyName: w.name,
+      propertyValue: w.value,
+      changeSource: w.sourceType,
+      ...(w.sourceId !== undefined ? { sourceId: w.sourceId } : {}),
+    });
+  }
+  return out;
 }
 
 interface AssocInput {
@@ -72,13 +116,16 @@ export function commitCreate(
   state: PortalState,
   store: ObjectStore,
   prepared: ReturnType<typeof prepareCreate>,
+  src: WriteSource = apiSource(),
 ): Rec {
-  const rec = store.create(prepared.props, apiSource());
+  let written: Written[] = [];
+  const rec = store.create(prepared.props, src, (w) => (written = w));
   for (const [a, typeId] of prepared.assocs) {
     const def = ASSOC_TYPES.get(typeId)!;
     state.associations.add(store.info.name, rec.id, def.to, Number(a.to.id), typeId);
   }
   state.recordWrite(store.info.name, rec.id, prepared.props);
+  state.emit(changeEvents(store, rec, written, src.timestamp, true, src));
   return rec;
 }
 
@@ -87,9 +134,31 @@ export function commitUpdate(
   store: ObjectStore,
   rec: Rec,
   props: Record<string, string>,
+  src: WriteSource = apiSource(rec),
 ): void {
-  store.write(rec, props, apiSource(rec));
+  const written = store.write(rec, props, src);
   state.recordWrite(store.info.name, rec.id, props);
+  state.emit(changeEvents(store, rec, written, src.timestamp, false, src));
+}
+
+export function commitArchive(
+  state: PortalState,
+  store: ObjectStore,
+  rec: Rec,
+  src: WriteSource = apiSource(rec),
+): void {
+  store.archive(rec, src.timestamp);
+  state.associations.dropRecord(store.info.name, rec.id);
+  state.emit([
+    {
+      objectType: store.info.name,
+      objectId: rec.id,
+      kind: 'deletion',
+      changeSource: src.sourceType,
+      ...(src.sourceId !== undefined ? { sourceId: src.sourceId } : {}),
+      occurredAt: src.timestamp,
+    },
+  ]);
 }
 
 /** Finds a record by id or by a unique property (idProperty=email). */

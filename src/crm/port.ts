@@ -10,6 +10,8 @@ export interface Page<T> {
   items: T[];
   /** Cursor of the next page, or null after the last page. */
   next: string | null;
+  /** The items carry the property history asked for (`historyProperties`), complete. */
+  historyIncluded?: boolean;
 }
 
 export interface CrmPropertyMeta {
@@ -59,14 +61,17 @@ export interface CrmPort {
   /**
    * One page (≤ 100) of contacts with the current values of `properties` and their deal and
    * company associations. `modifiedSince` (ISO) restricts to records changed since then.
+   * With `historyProperties` the adapter may return their history on the page when that is
+   * the cheaper way to read it (then `historyIncluded` is true and the page may be smaller).
    */
   listContacts(opts: {
     properties: readonly string[];
+    historyProperties?: readonly string[];
     after?: string | null;
     modifiedSince?: string;
   }): Promise<Page<CrmRecord>>;
 
-  /** Property history of up to 100 contacts (oldest first per property); unknown ids are skipped. */
+  /** Property history of contacts (oldest first per property); unknown ids are skipped. */
   readContactHistory(ids: readonly string[], properties: readonly string[]): Promise<CrmRecord[]>;
 
   /** One page of deals with their outcome and associated contacts. */

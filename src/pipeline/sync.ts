@@ -1,7 +1,8 @@
 /**
  * Sync: CRM → store. Phases run in order, each page committed with its cursor:
  * contacts (list pages, or only those modified since the last finished sync), their property
- * history (batch reads of 100), deals, leads. A killed sync resumes at the page it stopped at.
+ * history (batch reads; skipped for contacts whose page already carried it — the cheaper way
+ * when the CRM allows it), deals, leads. A killed sync resumes at the page it stopped at.
  */
 import type { CrmPropertyMeta } from '../crm/port';
 import type { FeatureSpec } from '../features';
@@ -81,6 +82,7 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
         case 'contacts': {
           const page = await crm.listContacts({
             properties: state.properties,
+            historyProperties: state.historyProperties,
             after: state.cursor,
             ...(state.modifiedSince ? { modifiedSince: state.modifiedSince } : {}),
           });
@@ -94,7 +96,12 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
             phase: page.next ? 'contacts' : 'history',
             contacts: state.contacts + page.items.length,
           };
-          ctx.commit(next, () => store.upsertRecords(page.items));
+          ctx.commit(next, () => {
+            store.upsertRecords(page.items);
+            // History read on the page: marked with the CRM's clock like the history phase does.
+            if (page.historyIncluded)
+              for (const r of page.items) store.markHistorySynced([r.id], r.updatedAt);
+          });
           return { state: next, done: false, progress: `synced ${next.contacts} contacts` };
         }
         case 'history': {

@@ -7,7 +7,11 @@ import { isLeadLensError, LeadLensError } from '../../src/contracts/errors';
 import { LEADLENS_PROPERTIES } from '../../src/contracts/properties';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings';
 import type { CrmRecord } from '../../src/contracts/records';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@hubspot/api-client';
 import { createHubSpotCrm } from '../../src/crm';
+import { minimumCalls } from '../../src/crm/hubspot';
 import type { CrmPort } from '../../src/crm/port';
 
 const TOKEN = 'test-token';
@@ -112,6 +116,64 @@ describe('HubSpot adapter: reads', () => {
     }
     expect(compared).toBeGreaterThan(100);
     expect(crm.usage().byKind['contacts.batchRead']).toBe(1);
+  });
+
+  it('reads history 50 ids a call (HubSpot’s batch limit with history)', async () => {
+    const crm = crmFor();
+    const ids = (await crm.listContacts({ properties: ['email'] })).items.map((r) => r.id);
+    const records = await crm.readContactHistory(ids, ['lifecyclestage']);
+    expect(records).toHaveLength(100);
+    expect(crm.usage().byKind).toEqual({ 'contacts.list': 1, 'contacts.batchRead': 2 });
+  });
+
+  it('a full sync with history reads it on list pages of 50: ⌈N/50⌉ calls, the minimum', async () => {
+    const crm = crmFor();
+    const props = ['email', 'lifecyclestage', 'hs_analytics_num_page_views'];
+    const pages: CrmRecord[][] = [];
+    let after: string | null = null;
+    do {
+      const page = await crm.listContacts({ properties: props, historyProperties: props, after });
+      expect(page.historyIncluded).toBe(true);
+      pages.push(page.items);
+      after = page.next;
+    } while (after);
+    expect(pages.map((p) => p.length)).toEqual([50, 50, 50, 50, 50]);
+    expect(pages.flat().every((r) => (r.history.lifecyclestage ?? []).length > 0)).toBe(true);
+    expect(crm.usage().byKind).toEqual({ 'contacts.listWithHistory': 5 });
+    const work = { contacts: CONTACTS, deals: 0, leads: 0, contactsWritten: 0, leadsWritten: 0 };
+    // One property-metadata call, one empty deal page and one empty lead page besides.
+    expect(minimumCalls({ ...work, historyOnListPages: true })).toBe(1 + 5 + 1 + 1);
+    expect(minimumCalls({ ...work, historyOnListPages: false })).toBe(1 + 3 + 5 + 1 + 1);
+  });
+
+  it('a property list too long for a URL: pages of 100 without history, the pipeline reads it by batch', async () => {
+    const crm = crmFor();
+    const long = Array.from({ length: 120 }, (_, i) => `a_rather_long_custom_property_name_${i}`);
+    const page = await crm.listContacts({
+      properties: ['email', ...long],
+      historyProperties: ['lifecyclestage', ...long],
+    });
+    expect(page.historyIncluded).toBeUndefined();
+    expect(page.items).toHaveLength(100);
+    expect(crm.usage().byKind).toEqual({ 'contacts.list': 1 });
+  });
+
+  it('incremental sync of a long property list stays under the 3,000-character search body', async () => {
+    const crm = crmFor();
+    await crm.provision(DEFAULT_SETTINGS.tiers);
+    const first = await crm.listContacts({ properties: ['email'] });
+    const since = new Date(Date.now() - 1).toISOString();
+    const id = first.items[7].id;
+    await crm.updateRecords('contact', [{ id, properties: { [LEADLENS_PROPERTIES.score]: '7' } }]);
+    const long = Array.from({ length: 120 }, (_, i) => `a_rather_long_custom_property_name_${i}`);
+    const page = await crm.listContacts({ properties: ['email', ...long], modifiedSince: since });
+    expect(page.items.map((r) => r.id)).toEqual([id]);
+    expect(page.items[0].properties.email).toBe(first.items[7].properties.email);
+    expect(crm.usage().byKind).toMatchObject({
+      'contacts.search': 1,
+      'contacts.batchRead': 1,
+      'associations.batchRead': 2,
+    });
   });
 
   it('maps deals with their outcome and contacts, and leads with their contact', async () => {
@@ -302,4 +364,99 @@ describe('HubSpot adapter: failures', () => {
     });
     expect(crm.usage().calls).toBe(calls);
   });
+});
+
+describe('HubSpot adapter: deadlines and shared budgets', () => {
+  it('a hung connection fails in bounded time: the request is aborted and retried once, then CRM_UNAVAILABLE', async () => {
+    let opened = 0;
+    let closed = 0;
+    const hung = http.createServer(() => {
+      // Never answers.
+    });
+    hung.on('connection', (socket) => {
+      opened++;
+      socket.on('close', () => closed++);
+    });
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    try {
+      const crm = createHubSpotCrm({
+        accessToken: TOKEN,
+        basePath: url,
+        timeoutMs: 200,
+        retry: { maxAttempts: 2, baseDelayMs: 5, random: () => 0.5 },
+      });
+      const t0 = Date.now();
+      const err = await caught(crm.listContacts({ properties: ['email'] }));
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(err.code).toBe('CRM_UNAVAILABLE');
+      expect(err.message).toMatch(/did not answer contacts.list within 0.2 s/);
+      expect(crm.usage().calls).toBe(2);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(closed).toBe(opened);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((r) => hung.close(r));
+    }
+  });
+
+  it('two tokens of one app with the same portal key share one budget: together they stay under it', async () => {
+    const small = await startHubSpotEmulator({
+      token: TOKEN,
+      seed: 'budget',
+      contacts: 10,
+      rateLimit: { tenSecondly: 10, secondly: null, daily: null },
+    });
+    try {
+      await fetch(`${small.url}/__emulator/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: 'rotated', appId: small.defaultApp.appId }),
+      });
+      const port = (token: string) =>
+        createHubSpotCrm({
+          accessToken: token,
+          basePath: small.url,
+          portalKey: 'hub-62515-shared-test',
+          rateLimit: { initialMax: 10 },
+        });
+      const a = port(TOKEN);
+      const b = port('rotated');
+      const loop = async (crm: CrmPort) => {
+        for (let i = 0; i < 6; i++) await crm.describeContactProperties();
+      };
+      await Promise.all([loop(a), loop(b)]);
+      expect(a.usage().throttled + b.usage().throttled).toBe(0);
+      const stats = (await (await fetch(`${small.url}/__emulator/stats`)).json()) as {
+        byPortal: Record<string, { tenSecondlyCharged: Record<string, number> }>;
+      };
+      expect(stats.byPortal['62515'].tenSecondlyCharged[small.defaultApp.appId]).toBe(12);
+    } finally {
+      await small.close();
+    }
+  }, 40_000);
+
+  it('what others spend shows in X-HubSpot-RateLimit-Remaining and slows this port down', async () => {
+    const small = await startHubSpotEmulator({
+      token: TOKEN,
+      seed: 'foreign',
+      contacts: 10,
+      rateLimit: { tenSecondly: 12, secondly: null, daily: null },
+    });
+    try {
+      // Another process of the same app (no shared store) has spent 8 of the 12.
+      const other = new Client({ accessToken: TOKEN, basePath: small.url });
+      for (let i = 0; i < 8; i++)
+        await other.apiRequest({ method: 'GET', path: '/crm/v3/objects/contacts?limit=1' });
+      const crm = createHubSpotCrm({
+        accessToken: TOKEN,
+        basePath: small.url,
+        rateLimit: { initialMax: 12 },
+      });
+      for (let i = 0; i < 6; i++) await crm.describeContactProperties();
+      expect(crm.usage().throttled).toBe(0);
+    } finally {
+      await small.close();
+    }
+  }, 40_000);
 });

@@ -191,7 +191,13 @@ describe('HubSpot emulator through @hubspot/api-client', () => {
     expect(rejected.length).toBeGreaterThanOrEqual(2);
     expect(rejected[0].code).toBe(429);
     expect(rejected[0].body.message).toBe('You have reached your secondly limit.');
-    expect(rejected[0].headers['x-hubspot-ratelimit-secondly']).toBe('5');
+    // Search answers carry none of the X-HubSpot-RateLimit-* headers (CRM search guide).
+    expect(
+      Object.keys(rejected[0].headers).filter((h) => h.startsWith('x-hubspot-ratelimit')),
+    ).toEqual([]);
+    expect(rejected[0].headers['x-hubspot-correlation-id']).toBe(
+      (rejected[0].body as { correlationId?: string }).correlationId,
+    );
 
     await post('/__emulator/faults', { failNextN: 1, failWith: 'SECONDLY' });
     const retrying = new Client({

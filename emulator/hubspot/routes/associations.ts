@@ -8,6 +8,7 @@ import {
   intParam,
   json,
   objectScope,
+  stateOf,
   typeOf,
   type Ctx,
 } from '../routing';
@@ -45,7 +46,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       if (!state.stores[from.name].get(req.params.objectId)) throw objectNotFound();
       const limit = intParam(req.query.limit, 'limit', 500, 500);
       const start = decodeCursor(req.query.after);
@@ -72,7 +73,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       const startedAt = new Date().toISOString();
       if (
         !state.stores[from.name].get(req.params.objectId) ||
@@ -113,7 +114,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       if (
         !state.stores[from.name].get(req.params.objectId) ||
         !state.stores[to.name].get(req.params.toObjectId)
@@ -157,14 +158,12 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      ctx
-        .state()
-        .associations.remove(
-          from.name,
-          Number(req.params.objectId),
-          to.name,
-          Number(req.params.toObjectId),
-        );
+      stateOf(res).associations.remove(
+        from.name,
+        Number(req.params.objectId),
+        to.name,
+        Number(req.params.toObjectId),
+      );
       res.status(204).end();
     },
   );
@@ -178,10 +177,11 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       const startedAt = new Date().toISOString();
       const results: unknown[] = [];
       const errors: unknown[] = [];
+      // 1000 ids per request since 2025-02-10 (changelog: batch read limit for associations API).
       for (const input of inputsOf(req, 1000)) {
         const id = String(input.id ?? '');
         const list = state.stores[from.name].get(id)
@@ -206,6 +206,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       if (errors.length) Object.assign(body, { numErrors: errors.length, errors });
       json(res, errors.length ? 207 : 200, body);
     },
+    'exempt',
   );
 
   crm(
@@ -217,7 +218,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       const startedAt = new Date().toISOString();
       const results: unknown[] = [];
       const missing: string[] = [];
@@ -266,6 +267,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
         });
       json(res, missing.length ? 207 : 201, body);
     },
+    'exempt',
   );
 
   crm(
@@ -277,7 +279,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       const startedAt = new Date().toISOString();
       const typeId = pair(from, to);
       const results: unknown[] = [];
@@ -299,6 +301,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
         completedAt: new Date().toISOString(),
       });
     },
+    'exempt',
   );
 
   crm(
@@ -310,7 +313,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     (req, res) => {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
-      const state = ctx.state();
+      const state = stateOf(res);
       for (const input of inputsOf(req, 2000)) {
         const f = Number((input.from as { id?: unknown } | undefined)?.id);
         const targets = Array.isArray(input.to) ? (input.to as Array<{ id?: unknown }>) : [];
@@ -318,5 +321,6 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       }
       res.status(204).end();
     },
+    'exempt',
   );
 }

@@ -1,14 +1,27 @@
 /** Objects v3 batch endpoints: ≤100 inputs, 200 COMPLETE vs 207 with OBJECT_NOT_FOUND errors. */
 import { type Express, type Request } from 'express';
 import { standardError, validation } from '../errors';
-import { boolParam, crm, json, objectScope, storeOf, type Ctx } from '../routing';
+import { tokenOf } from '../auth';
+import { boolParam, crm, json, objectScope, stateOf, storeOf, type Ctx } from '../routing';
 import { serialize } from '../serialize';
 import { type ObjectStore, type Rec } from '../state/records';
 import { validateProperties } from '../validate';
-import { checkUnique, commitCreate, commitUpdate, lookup, prepareCreate } from '../writes';
+import {
+  apiSourceOf,
+  checkUnique,
+  commitArchive,
+  commitCreate,
+  commitUpdate,
+  lookup,
+  prepareCreate,
+} from '../writes';
 
 const BASE = '/crm/v3/objects/:objectType/batch';
 const MAX_INPUTS = 100;
+/** With propertiesWithHistory a batch read takes at most 50 inputs (activepieces PR #9359). */
+export const MAX_HISTORY_INPUTS = 50;
+export const HISTORY_BATCH_MESSAGE =
+  'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again';
 
 function inputsOf(req: Request): Array<Record<string, unknown>> {
   const inputs = (req.body as { inputs?: unknown } | undefined)?.inputs;
@@ -53,7 +66,7 @@ function batchBody(
 export function registerBatch(app: Express, ctx: Ctx): void {
   crm(app, ctx, 'post', `${BASE}/read`, objectScope('read'), (req, res) => {
     const startedAt = new Date().toISOString();
-    const store = storeOf(ctx, req.params.objectType);
+    const store = storeOf(res, req.params.objectType);
     const inputs = inputsOf(req);
     const body = req.body as Record<string, unknown>;
     const props = stringList(body.properties);
@@ -62,6 +75,8 @@ export function registerBatch(app: Express, ctx: Ctx): void {
       history: stringList(body.propertiesWithHistory),
       associations: [],
     };
+    if (shape.history.length && inputs.length > MAX_HISTORY_INPUTS)
+      throw validation(HISTORY_BATCH_MESSAGE);
     const idProperty = typeof body.idProperty === 'string' ? body.idProperty : undefined;
     const results: unknown[] = [];
     const missing: string[] = [];
@@ -72,7 +87,7 @@ export function registerBatch(app: Express, ctx: Ctx): void {
       if (!rec) missing.push(id);
       else if (!seen.has(rec.id)) {
         seen.add(rec.id);
-        results.push(serialize(ctx.state(), store, rec, shape));
+        results.push(serialize(stateOf(res), store, rec, shape));
       }
     }
     json(res, missing.length ? 207 : 200, batchBody(startedAt, results, missing, store, 'get'));
@@ -80,14 +95,14 @@ export function registerBatch(app: Express, ctx: Ctx): void {
 
   crm(app, ctx, 'post', `${BASE}/create`, objectScope('write'), (req, res) => {
     const startedAt = new Date().toISOString();
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
     const prepared = inputsOf(req).map((i) => prepareCreate(state, store, i));
     const emails = prepared.map((p) => p.props.email?.toLowerCase()).filter(Boolean);
     if (store.info.name === 'contacts' && new Set(emails).size !== emails.length)
       throw validation('Duplicate email values in the batch inputs.');
     const results = prepared.map((p) =>
-      serialize(state, store, commitCreate(state, store, p), {
+      serialize(state, store, commitCreate(state, store, p, apiSourceOf(tokenOf(res))), {
         properties: null,
         history: [],
         associations: [],
@@ -98,8 +113,8 @@ export function registerBatch(app: Express, ctx: Ctx): void {
 
   crm(app, ctx, 'post', `${BASE}/update`, objectScope('write'), (req, res) => {
     const startedAt = new Date().toISOString();
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
     const inputs = inputsOf(req);
     const ids = inputs.map((i) => String(i.id ?? ''));
     if (new Set(ids).size !== ids.length) throw validation('Duplicate IDs found in batch input.');
@@ -116,7 +131,7 @@ export function registerBatch(app: Express, ctx: Ctx): void {
       }
     }
     const results = planned.map(([rec, props]) => {
-      commitUpdate(state, store, rec, props);
+      commitUpdate(state, store, rec, props, apiSourceOf(tokenOf(res), rec));
       return serialize(state, store, rec, {
         properties: Object.keys(props),
         history: [],
@@ -128,8 +143,8 @@ export function registerBatch(app: Express, ctx: Ctx): void {
 
   crm(app, ctx, 'post', `${BASE}/upsert`, objectScope('write'), (req, res) => {
     const startedAt = new Date().toISOString();
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
     const planned = inputsOf(req).map((input) => {
       const idProperty = typeof input.idProperty === 'string' ? input.idProperty : undefined;
       if (!idProperty)
@@ -142,8 +157,9 @@ export function registerBatch(app: Express, ctx: Ctx): void {
     });
     const results = planned.map(({ rec, props }) => {
       const isNew = !rec;
-      const target = rec ?? commitCreate(state, store, { props, assocs: [] });
-      if (rec) commitUpdate(state, store, rec, props);
+      const src = apiSourceOf(tokenOf(res), rec ?? undefined);
+      const target = rec ?? commitCreate(state, store, { props, assocs: [] }, src);
+      if (rec) commitUpdate(state, store, rec, props, src);
       return {
         ...serialize(state, store, target, {
           properties: Object.keys(props),
@@ -157,14 +173,11 @@ export function registerBatch(app: Express, ctx: Ctx): void {
   });
 
   crm(app, ctx, 'post', `${BASE}/archive`, objectScope('write'), (req, res) => {
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
     for (const input of inputsOf(req)) {
       const rec = lookup(store, String(input.id ?? ''));
-      if (rec) {
-        store.archive(rec, Date.now());
-        state.associations.dropRecord(store.info.name, rec.id);
-      }
+      if (rec) commitArchive(state, store, rec, apiSourceOf(tokenOf(res), rec));
     }
     res.status(204).end();
   });

@@ -9,13 +9,17 @@ import {
   intParam,
   json,
   objectScope,
+  stateOf,
   storeOf,
   type Ctx,
 } from '../routing';
 import { readShape, serialize } from '../serialize';
 import { validateProperties } from '../validate';
+import { tokenOf } from '../auth';
 import {
+  apiSourceOf,
   checkUnique,
+  commitArchive,
   commitCreate,
   commitUpdate,
   lookup,
@@ -24,13 +28,18 @@ import {
 } from '../writes';
 
 const BASE = '/crm/v3/objects/:objectType';
+export const MAX_HISTORY_PAGE = 50;
 
 export function registerObjects(app: Express, ctx: Ctx): void {
   crm(app, ctx, 'get', BASE, objectScope('read'), (req, res) => {
-    const store = storeOf(ctx, req.params.objectType);
-    const limit = intParam(req.query.limit, 'limit', 10, 100);
-    const archived = boolParam(req.query.archived);
+    const store = storeOf(res, req.params.objectType);
     const shape = readShape(req);
+    // History caps a page at 50 records: the contacts spec says propertiesWithHistory "will
+    // reduce the maximum number of contacts that can be read by a single request"; asking for
+    // more answers 400 (HubSpot/hubspot-api-python#143), the stricter reading of the two.
+    const max = shape.history.length ? MAX_HISTORY_PAGE : 100;
+    const limit = intParam(req.query.limit, 'limit', 10, max);
+    const archived = boolParam(req.query.archived);
     const results: unknown[] = [];
     let next: number | undefined;
     for (let i = store.positionOf(decodeCursor(req.query.after)); i < store.ids.length; i++) {
@@ -40,7 +49,7 @@ export function registerObjects(app: Express, ctx: Ctx): void {
         next = rec.id;
         break;
       }
-      results.push(serialize(ctx.state(), store, rec, shape));
+      results.push(serialize(stateOf(res), store, rec, shape));
     }
     const body: Record<string, unknown> = { results };
     if (next !== undefined) {
@@ -51,9 +60,14 @@ export function registerObjects(app: Express, ctx: Ctx): void {
   });
 
   crm(app, ctx, 'post', BASE, objectScope('write'), (req, res) => {
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
-    const rec = commitCreate(state, store, prepareCreate(state, store, req.body));
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
+    const rec = commitCreate(
+      state,
+      store,
+      prepareCreate(state, store, req.body),
+      apiSourceOf(tokenOf(res)),
+    );
     json(
       res,
       201,
@@ -62,17 +76,17 @@ export function registerObjects(app: Express, ctx: Ctx): void {
   });
 
   crm(app, ctx, 'get', `${BASE}/:objectId`, objectScope('read'), (req, res) => {
-    const store = storeOf(ctx, req.params.objectType);
+    const store = storeOf(res, req.params.objectType);
     const idProperty =
       req.query.idProperty === undefined ? undefined : String(req.query.idProperty);
     const rec = lookup(store, req.params.objectId, idProperty, boolParam(req.query.archived));
     if (!rec) throw objectNotFound();
-    json(res, 200, serialize(ctx.state(), store, rec, readShape(req)));
+    json(res, 200, serialize(stateOf(res), store, rec, readShape(req)));
   });
 
   crm(app, ctx, 'patch', `${BASE}/:objectId`, objectScope('write'), (req, res) => {
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
     const idProperty =
       req.query.idProperty === undefined ? undefined : String(req.query.idProperty);
     const rec = lookup(store, req.params.objectId, idProperty);
@@ -81,7 +95,7 @@ export function registerObjects(app: Express, ctx: Ctx): void {
       throw validation('Body must be {"properties":{…}}.');
     const props = validateProperties(store, (req.body as { properties?: unknown }).properties);
     checkUnique(store, props, rec);
-    commitUpdate(state, store, rec, props);
+    commitUpdate(state, store, rec, props, apiSourceOf(tokenOf(res), rec));
     json(
       res,
       200,
@@ -94,14 +108,11 @@ export function registerObjects(app: Express, ctx: Ctx): void {
   });
 
   crm(app, ctx, 'delete', `${BASE}/:objectId`, objectScope('write'), (req, res) => {
-    const state = ctx.state();
-    const store = storeOf(ctx, req.params.objectType);
+    const state = stateOf(res);
+    const store = storeOf(res, req.params.objectType);
     const rec = lookup(store, req.params.objectId);
     // HubSpot answers 204 for an id that is already gone, too.
-    if (rec) {
-      store.archive(rec, Date.now());
-      state.associations.dropRecord(store.info.name, rec.id);
-    }
+    if (rec) commitArchive(state, store, rec, apiSourceOf(tokenOf(res), rec));
     res.status(204).end();
   });
 }

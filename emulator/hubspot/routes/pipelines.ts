@@ -1,7 +1,7 @@
 /** Pipelines v3: the default deal pipeline (closedwon/closedlost) and the lead pipeline. */
 import { type Express } from 'express';
 import { HubSpotHttpError } from '../errors';
-import { crm, json, objectScope, typeOf, type Ctx } from '../routing';
+import { crm, json, objectScope, stateOf, typeOf, type Ctx } from '../routing';
 import { DEAL_STAGES, LEAD_STAGES } from '../state/schema';
 import { iso } from '../state/types';
 
@@ -50,10 +50,10 @@ function pipelines(objectType: string, epoch: number) {
 export function registerPipelines(app: Express, ctx: Ctx): void {
   const scope = objectScope('read');
   crm(app, ctx, 'get', '/crm/v3/pipelines/:objectType', scope, (req, res) => {
-    json(res, 200, { results: pipelines(typeOf(req.params.objectType).name, ctx.state().epoch) });
+    json(res, 200, { results: pipelines(typeOf(req.params.objectType).name, stateOf(res).epoch) });
   });
   crm(app, ctx, 'get', '/crm/v3/pipelines/:objectType/:pipelineId', scope, (req, res) => {
-    const p = pipelines(typeOf(req.params.objectType).name, ctx.state().epoch).find(
+    const p = pipelines(typeOf(req.params.objectType).name, stateOf(res).epoch).find(
       (x) => x.id === req.params.pipelineId,
     );
     if (!p)
@@ -65,7 +65,7 @@ export function registerPipelines(app: Express, ctx: Ctx): void {
     json(res, 200, p);
   });
   crm(app, ctx, 'get', '/crm/v3/pipelines/:objectType/:pipelineId/stages', scope, (req, res) => {
-    const p = pipelines(typeOf(req.params.objectType).name, ctx.state().epoch).find(
+    const p = pipelines(typeOf(req.params.objectType).name, stateOf(res).epoch).find(
       (x) => x.id === req.params.pipelineId,
     );
     if (!p)

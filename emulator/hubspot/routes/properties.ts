@@ -23,7 +23,7 @@ const OptionSchema = z.object({
 const CreateSchema = z.object({
   name: z.string().regex(NAME, 'must match ^[a-z][a-z0-9_]*$'),
   label: z.string().min(1),
-  type: z.enum(['string', 'number', 'date', 'datetime', 'enumeration', 'bool']),
+  type: z.enum(['string', 'number', 'date', 'datetime', 'enumeration', 'bool', 'phone_number']),
   fieldType: z.string(),
   groupName: z.string().min(1),
   description: z.string().optional(),
@@ -107,11 +107,11 @@ const groupParam = (req: Request) => String(req.params.groupName);
 
 export function registerProperties(app: Express, ctx: Ctx): void {
   crm(app, ctx, 'get', `${BASE}/groups`, schemaScope('read'), (req, res) => {
-    const s = storeOf(ctx, req.params.objectType).schema;
+    const s = storeOf(res, req.params.objectType).schema;
     json(res, 200, { results: [...s.groups.values()].filter((g) => !g.archived).map(groupJson) });
   });
   crm(app, ctx, 'post', `${BASE}/groups`, schemaScope('write'), (req, res) => {
-    const s = storeOf(ctx, req.params.objectType).schema;
+    const s = storeOf(res, req.params.objectType).schema;
     const g = parse(GroupSchema, req.body);
     if (s.groups.get(g.name) && !s.groups.get(g.name)!.archived)
       throw new HubSpotHttpError(
@@ -129,7 +129,7 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 201, groupJson(group));
   });
   crm(app, ctx, 'get', `${BASE}/groups/:groupName`, schemaScope('read'), (req, res) => {
-    const g = storeOf(ctx, req.params.objectType).schema.groups.get(groupParam(req));
+    const g = storeOf(res, req.params.objectType).schema.groups.get(groupParam(req));
     if (!g || g.archived)
       throw new HubSpotHttpError(
         404,
@@ -139,7 +139,7 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 200, groupJson(g));
   });
   crm(app, ctx, 'patch', `${BASE}/groups/:groupName`, schemaScope('write'), (req, res) => {
-    const g = storeOf(ctx, req.params.objectType).schema.groups.get(groupParam(req));
+    const g = storeOf(res, req.params.objectType).schema.groups.get(groupParam(req));
     if (!g || g.archived)
       throw new HubSpotHttpError(
         404,
@@ -151,20 +151,20 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 200, groupJson(g));
   });
   crm(app, ctx, 'delete', `${BASE}/groups/:groupName`, schemaScope('write'), (req, res) => {
-    const g = storeOf(ctx, req.params.objectType).schema.groups.get(groupParam(req));
+    const g = storeOf(res, req.params.objectType).schema.groups.get(groupParam(req));
     if (g) g.archived = true;
     res.status(204).end();
   });
 
   crm(app, ctx, 'get', BASE, schemaScope('read'), (req, res) => {
-    const s = storeOf(ctx, req.params.objectType).schema;
+    const s = storeOf(res, req.params.objectType).schema;
     const archived = String(req.query.archived) === 'true';
     json(res, 200, {
       results: [...s.props.values()].filter((p) => p.archived === archived).map(propertyJson),
     });
   });
   crm(app, ctx, 'post', BASE, schemaScope('write'), (req, res) => {
-    const s = storeOf(ctx, req.params.objectType).schema;
+    const s = storeOf(res, req.params.objectType).schema;
     const p = parse(CreateSchema, req.body);
     if (s.get(p.name))
       throw new HubSpotHttpError(409, 'CONFLICT', `A property named "${p.name}" already exists.`);
@@ -200,7 +200,7 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 201, propertyJson(def));
   });
   crm(app, ctx, 'get', `${BASE}/:propertyName`, schemaScope('read'), (req, res) => {
-    const p = storeOf(ctx, req.params.objectType).schema.get(req.params.propertyName);
+    const p = storeOf(res, req.params.objectType).schema.get(req.params.propertyName);
     if (!p)
       throw new HubSpotHttpError(
         404,
@@ -210,7 +210,7 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 200, propertyJson(p));
   });
   crm(app, ctx, 'patch', `${BASE}/:propertyName`, schemaScope('write'), (req, res) => {
-    const p = storeOf(ctx, req.params.objectType).schema.get(req.params.propertyName);
+    const p = storeOf(res, req.params.objectType).schema.get(req.params.propertyName);
     if (!p)
       throw new HubSpotHttpError(
         404,
@@ -233,7 +233,7 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 200, propertyJson(p));
   });
   crm(app, ctx, 'delete', `${BASE}/:propertyName`, schemaScope('write'), (req, res) => {
-    const p = storeOf(ctx, req.params.objectType).schema.get(req.params.propertyName);
+    const p = storeOf(res, req.params.objectType).schema.get(req.params.propertyName);
     if (p?.hubspotDefined) throw validation(`${p.name} is HubSpot-defined and cannot be archived.`);
     if (p) {
       p.archived = true;

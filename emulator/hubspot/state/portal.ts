@@ -6,12 +6,32 @@ import { ObjectStore } from './records';
 import { Schema } from './schema';
 import { OBJECT_TYPES, type ObjectTypeName } from './types';
 
+/**
+ * A change a webhook subscription or a workflow enrolment trigger can see. Only changes made
+ * after the portal was generated produce events (API writes and edits "in the UI" through the
+ * control plane); the generated history is the past.
+ */
+export interface ChangeEvent {
+  objectType: ObjectTypeName;
+  objectId: number;
+  kind: 'creation' | 'propertyChange' | 'deletion';
+  propertyName?: string;
+  propertyValue?: string;
+  /** The history source of the change: INTEGRATION (an app's API write), CRM_UI, CALCULATED… */
+  changeSource: string;
+  sourceId?: string;
+  occurredAt: number;
+}
+
 export class PortalState {
   readonly strings = new Interner();
   readonly stores: Record<ObjectTypeName, ObjectStore>;
   readonly associations = new AssociationStore();
   /** Property-value sets written through the API, per type and record id, in order. */
   readonly writes = new Map<ObjectTypeName, Map<string, Array<Record<string, string>>>>();
+
+  /** Receives every change event (set by the hub that owns this portal). */
+  onChange: ((events: ChangeEvent[]) => void) | null = null;
 
   /** `epoch` dates the HubSpot-defined properties and pipelines (portal creation). */
   constructor(readonly epoch: number) {
@@ -23,6 +43,10 @@ export class PortalState {
       deals: make('deals'),
       leads: make('leads'),
     };
+  }
+
+  emit(events: ChangeEvent[]): void {
+    if (events.length && this.onChange) this.onChange(events);
   }
 
   recordWrite(type: ObjectTypeName, id: number, props: Record<string, string>): void {

@@ -16,6 +16,14 @@ export interface Rec {
   head: Int32Array;
 }
 
+/** One property value a write stored. */
+export interface Written {
+  name: string;
+  value: string;
+  sourceType: SourceType;
+  sourceId?: string;
+}
+
 export interface WriteSource {
   timestamp: number;
   sourceType: SourceType;
@@ -42,7 +50,11 @@ export class ObjectStore {
     this.nextId = info.idBase;
   }
 
-  create(props: Record<string, string>, src: WriteSource): Rec {
+  create(
+    props: Record<string, string>,
+    src: WriteSource,
+    onWritten?: (written: Written[]) => void,
+  ): Rec {
     const rec: Rec = {
       id: this.nextId++,
       createdAt: src.timestamp,
@@ -57,7 +69,8 @@ export class ObjectStore {
     if (initial[created] === undefined || initial[created] === '')
       initial[created] = iso(src.timestamp);
     else rec.createdAt = Date.parse(initial[created]);
-    this.write(rec, initial, src);
+    const written = this.write(rec, initial, src);
+    onWritten?.(written);
     rec.updatedAt = src.timestamp;
     return rec;
   }
@@ -72,14 +85,19 @@ export class ObjectStore {
     return id === undefined ? undefined : this.get(id);
   }
 
-  /** Appends one version per property (HubSpot records a version even when the value repeats). */
-  write(rec: Rec, props: Record<string, string>, src: WriteSource): void {
+  /**
+   * Appends one version per property (HubSpot records a version even when the value repeats).
+   * Returns what was written, derived values included, in order: change events are built from it.
+   */
+  write(rec: Rec, props: Record<string, string>, src: WriteSource): Written[] {
+    const written: Written[] = [];
     const derived: Record<string, string> = {};
     for (const [name, value] of Object.entries(props)) {
       const def = this.schema.get(name);
       if (!def) continue;
       if (def.hasUniqueValue) this.index(name, rec, value);
       this.append(rec, def.idx, { value, ...src });
+      written.push({ name, value, sourceType: src.sourceType, sourceId: src.sourceId });
       if (name === 'dealstage' && this.info.name === 'deals') {
         const stage = STAGE_CLOSED.get(value);
         if (stage) {
@@ -96,10 +114,13 @@ export class ObjectStore {
     }
     for (const [name, value] of Object.entries(derived)) {
       const def = this.schema.get(name);
-      if (def && this.value(rec, name) !== value)
+      if (def && this.value(rec, name) !== value) {
         this.append(rec, def.idx, { value, timestamp: src.timestamp, sourceType: 'CALCULATED' });
+        written.push({ name, value, sourceType: 'CALCULATED' });
+      }
     }
     if (src.timestamp > rec.updatedAt) rec.updatedAt = src.timestamp;
+    return written;
   }
 
   archive(rec: Rec, at: number): void {

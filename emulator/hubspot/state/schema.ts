@@ -4,7 +4,9 @@
  */
 import { type ObjectTypeName } from './types';
 
-export type PropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
+/** The property types of the properties v3 spec (`type` enum of PropertyCreate). */
+export type PropertyType =
+  'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
 export interface PropertyOption {
   label: string;
   value: string;
@@ -48,6 +50,7 @@ export const FIELD_TYPES: Record<PropertyType, string[]> = {
   datetime: ['date'],
   enumeration: ['select', 'radio', 'checkbox', 'booleancheckbox'],
   bool: ['booleancheckbox'],
+  phone_number: ['phonenumber'],
 };
 
 export const LIFECYCLE_STAGES = [
@@ -295,7 +298,9 @@ export function defaultFieldType(type: PropertyType): string {
         ? 'select'
         : type === 'bool'
           ? 'booleancheckbox'
-          : 'date';
+          : type === 'phone_number'
+            ? 'phonenumber'
+            : 'date';
 }
 
 /** The property catalogue of one object type. */

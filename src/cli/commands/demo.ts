@@ -31,7 +31,6 @@ export interface DemoSummary extends RunSummary {
   /** AUC of the generator's hidden true propensity on the same held-out contacts. */
   truthAuc: number | null;
   tiers: Array<{ tier: string; label: string; count: number }>;
-  minimumApiCalls: number;
   apiCallsByKind: Record<string, number>;
   seconds: number;
 }
@@ -46,17 +45,6 @@ export function demoSummary(
   const report = published ? readReport(published) : null;
   const stats = tierStats(deps.store.getSettings().tiers, tierInputs(deps));
   const usage = deps.crm.usage();
-  const contacts = deps.store.countRecords('contact');
-  const leads = deps.store.countRecords('lead');
-  const deals = deps.store.listDeals().length;
-  const writtenLeads = deps.store.countScores('lead');
-  const minimumApiCalls =
-    1 + // property metadata
-    2 * Math.ceil(contacts / 100) + // list pages + history batches
-    Math.ceil(deals / 100) +
-    Math.ceil(leads / 100) +
-    Math.ceil((run.written - Math.min(run.written, writtenLeads)) / 100) +
-    Math.ceil(Math.min(run.written, writtenLeads) / 100);
   let truthAuc: number | null = null;
   if (truth && report) {
     const t = report.heldOut.ids.map((id) => truth(id)?.propensity ?? NaN);
@@ -69,7 +57,6 @@ export function demoSummary(
     liftTopDecile: (report?.metrics.liftTopDecile as number | undefined) ?? null,
     truthAuc,
     tiers: stats.map((s) => ({ tier: s.value, label: s.label, count: s.count })),
-    minimumApiCalls,
     apiCallsByKind: usage.byKind,
     seconds,
   };
@@ -181,7 +168,7 @@ function printDemoSummary(s: DemoSummary): void {
     `  lift of the top decile ${s.liftTopDecile?.toFixed(2) ?? '—'}×`,
     `  tiers                  ${s.tiers.map((t) => `${t.label} ${t.count}`).join(' · ')}`,
     `  scored / written       ${s.scored} / ${s.written}`,
-    `  API calls              ${s.apiCalls} (minimum possible ${s.minimumApiCalls}; ${s.throttled} answered 429)`,
+    `  API calls              ${s.apiCalls} (minimum possible ${s.minimumApiCalls ?? '—'}; ${s.throttled} answered 429)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

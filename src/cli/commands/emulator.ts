@@ -38,7 +38,17 @@ export function register(program: Command): void {
       'generator clock; contacts span the ~18 months before it',
       '2026-11-01T00:00:00.000Z',
     )
-    .option('--rate-limit <limit>', 'requests per 10 s: 190, 100 or off', rateLimit, 190)
+    .option(
+      '--rate-limit <limit>',
+      'requests per 10 s per app and portal: 190, 100 or off',
+      rateLimit,
+      190,
+    )
+    .option(
+      '--client-secret <secret>',
+      'client secret of the LeadLens app (signs the webhooks and workflow-action requests it sends)',
+      'local-dev-client-secret',
+    )
     .action(
       async (o: {
         port: number;
@@ -47,6 +57,7 @@ export function register(program: Command): void {
         contacts: number;
         now: string;
         rateLimit: number | null;
+        clientSecret: string;
       }) => {
         const emu = await startHubSpotEmulator({
           port: o.port,
@@ -54,6 +65,7 @@ export function register(program: Command): void {
           seed: o.seed,
           contacts: o.contacts,
           now: o.now,
+          clientSecret: o.clientSecret,
           rateLimit:
             o.rateLimit === null
               ? { tenSecondly: null, secondly: null, daily: null }

@@ -5,6 +5,7 @@
  */
 import { type Command } from 'commander';
 import type { JobResult } from '../../contracts/functions';
+import { minimumCalls } from '../../crm/hubspot/limits';
 import {
   modelSummary,
   readReport,
@@ -26,6 +27,11 @@ export interface RunSummary {
   scored: number;
   written: number;
   apiCalls: number;
+  /**
+   * The fewest calls HubSpot's limits allow for this run's work (full syncs only; null
+   * otherwise): see src/crm/hubspot/limits.ts.
+   */
+  minimumApiCalls: number | null;
   throttled: number;
   status: JobResult['status'];
   resumeAt?: string;
@@ -44,10 +50,30 @@ export function summarizeRun(deps: PipelineDeps, res: JobResult): RunSummary {
     scored: Number(s.score?.scored ?? 0) + Number(s.score?.leads ?? 0),
     written: Number(s.writeback?.written ?? 0),
     apiCalls: usage.calls,
+    minimumApiCalls: minimumFor(deps, s),
     throttled: usage.throttled,
     status: res.status,
     ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
   };
+}
+
+/** The minimum for a full sync plus write-back of what this run synced and wrote. */
+export function minimumFor(
+  deps: PipelineDeps,
+  s: Record<string, Record<string, unknown> | undefined>,
+): number | null {
+  if (deps.crm.kind !== 'hubspot' || !s.sync || s.sync.incremental !== false) return null;
+  const written = Number(s.writeback?.written ?? 0);
+  // Leads are written only when scored; the rest of the writes are contacts.
+  const leadsWritten = Math.min(written, deps.store.countScores('lead'));
+  return minimumCalls({
+    contacts: Number(s.sync.contacts ?? 0),
+    deals: Number(s.sync.deals ?? 0),
+    leads: Number(s.sync.leads ?? 0),
+    contactsWritten: written - leadsWritten,
+    leadsWritten,
+    historyOnListPages: (deps.crm.usage().byKind['contacts.list'] ?? 0) === 0,
+  });
 }
 
 async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): Promise<T> {
@@ -224,7 +250,7 @@ export function printRunSummary(s: RunSummary): void {
     `model           v${s.modelVersion ?? '—'} ${s.modelType ?? ''}  AUC ${m.auc?.toFixed(3) ?? '—'}  top-decile lift ${m.liftTopDecile?.toFixed(2) ?? '—'}×`,
     `scored          ${s.scored}`,
     `written         ${s.written}`,
-    `API calls       ${s.apiCalls} (${s.throttled} answered 429)`,
+    `API calls       ${s.apiCalls}${s.minimumApiCalls !== null ? ` (minimum possible ${s.minimumApiCalls})` : ''}, ${s.throttled} answered 429`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

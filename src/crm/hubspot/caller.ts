@@ -5,6 +5,7 @@
  */
 import type { LeadLensError } from '../../contracts/errors';
 import type { ApiUsage } from '../port';
+import { withDeadline } from './deadline';
 import { asHttpFailure, translateError } from './errors';
 import type { Lane, RateLimiter } from './rate-limiter';
 import type { CallKind, RetryPolicy } from './retry';
@@ -24,6 +25,8 @@ export interface CallerDeps {
   log?: Log;
   /** Consecutive 429s on one call before giving up with CRM_RATE_LIMITED. */
   max429PerCall?: number;
+  /** Deadline of one HTTP request; a slower one is aborted and fails as CRM_UNAVAILABLE. */
+  timeoutMs?: number;
 }
 
 export interface Caller {
@@ -38,6 +41,7 @@ export interface Caller {
 export function createCaller(deps: CallerDeps): Caller {
   const usage: ApiUsage = { calls: 0, throttled: 0, byKind: {} };
   const max429 = deps.max429PerCall ?? 20;
+  const timeoutMs = deps.timeoutMs ?? 30_000;
 
   return {
     async call(kind, fn, opts = {}) {
@@ -50,13 +54,13 @@ export function createCaller(deps: CallerDeps): Caller {
         usage.calls++;
         usage.byKind[kind] = (usage.byKind[kind] ?? 0) + 1;
         try {
-          const res = await fn();
-          deps.limiter.observe(res.headers);
+          const res = await withDeadline(timeoutMs, fn);
+          await deps.limiter.observe(res.headers);
           deps.limiter.succeeded();
           return { status: res.httpStatusCode, data: res.data };
         } catch (e) {
           const failure = asHttpFailure(e);
-          if (failure) deps.limiter.observe(failure.headers);
+          if (failure) await deps.limiter.observe(failure.headers);
           if (failure && opts.tolerate?.includes(failure.status)) {
             return { status: failure.status, data: null };
           }

@@ -4,6 +4,7 @@
  * own explanation and correlationId, never the request headers (which hold the token).
  */
 import { LeadLensError } from '../../contracts/errors';
+import { DeadlineExceeded } from './deadline';
 
 export interface HubSpotErrorBody {
   status?: string;
@@ -61,6 +62,16 @@ const describe = (body: HubSpotErrorBody, fallback: string) =>
 export function translateError(e: unknown, kind: string): LeadLensError {
   if (e instanceof LeadLensError) return e;
   const f = asHttpFailure(e);
+  if (e instanceof DeadlineExceeded)
+    return new LeadLensError(
+      'CRM_UNAVAILABLE',
+      `HubSpot did not answer ${kind} within ${e.ms / 1000} s; the request was aborted.`,
+      {
+        hint: 'HubSpot or the network is slow; the call is retried only if it is safe to repeat, and a run resumes where it stopped.',
+        cause: e,
+        details: { kind, timeoutMs: e.ms },
+      },
+    );
   if (!f) {
     const reason = e instanceof Error ? e.message : String(e);
     return new LeadLensError(

@@ -9,6 +9,8 @@ import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
 import { createCaller, type Log } from './caller';
 import { DEAL_PROPERTIES, toCrmRecord, toDealOutcome, type HubSpotObject } from './mapping';
 import { provision } from './provision';
+import { type RateBudgetStore } from './budget-store';
+import { deadlineAgent } from './deadline';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
 import { CONTACTS, DEALS, LEADS, readHistory, readPage } from './reads';
 import { createRetryPolicy, type RetryOptions } from './retry';
@@ -23,6 +25,16 @@ export interface HubSpotCrmOptions {
   /** Structured events (throttles, retries). Never receives tokens or record contents. */
   log?: Log;
   sleep?: (ms: number) => Promise<void>;
+  /** Deadline of one HTTP request (default 30 s); a hung connection is aborted after it. */
+  timeoutMs?: number;
+  /**
+   * The portal (hub id) this token belongs to. Every CrmPort with the same key shares one rate
+   * budget — all tokens of this app in this portal, in this process, or across processes when
+   * `budgetStore` is shared storage. Without it this port paces alone (and still yields to
+   * what X-HubSpot-RateLimit-Remaining shows others spend).
+   */
+  portalKey?: string;
+  budgetStore?: RateBudgetStore;
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -34,17 +46,26 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     });
   }
   const sleep = opts.sleep ?? realSleep;
+  const basePath = (opts.basePath ?? 'https://api.hubapi.com').replace(/\/+$/, '');
   const client = new Client({
     accessToken: opts.accessToken,
-    ...(opts.basePath ? { basePath: opts.basePath.replace(/\/+$/, '') } : {}),
+    basePath,
     // One retry policy, ours: the SDK's would retry non-idempotent calls and sleep 10 s × n.
     numberOfApiCallRetries: 0,
+    // Lets every call be aborted at its deadline (deadline.ts).
+    httpAgent: deadlineAgent(basePath),
   });
-  const limiter = new RateLimiter({ sleep, ...opts.rateLimit });
+  const limiter = new RateLimiter({
+    sleep,
+    ...(opts.portalKey ? { portalKey: opts.portalKey } : {}),
+    ...(opts.budgetStore ? { store: opts.budgetStore } : {}),
+    ...opts.rateLimit,
+  });
   const caller = createCaller({
     limiter,
     retry: createRetryPolicy(opts.retry),
     sleep,
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
 
@@ -72,13 +93,18 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       }));
     },
 
-    async listContacts({ properties, after, modifiedSince }) {
-      const page = await readPage(client, caller, CONTACTS, {
+    async listContacts({ properties, historyProperties, after, modifiedSince }) {
+      const page = await readPage(client, caller, basePath, CONTACTS, {
         properties,
+        ...(historyProperties ? { historyProperties } : {}),
         after: after ?? null,
         ...(modifiedSince ? { modifiedSince } : {}),
       });
-      return { items: page.items.map((o) => toCrmRecord(o, 'contact')), next: page.next };
+      return {
+        items: page.items.map((o) => toCrmRecord(o, 'contact')),
+        next: page.next,
+        ...(page.historyIncluded ? { historyIncluded: true } : {}),
+      };
     },
 
     async readContactHistory(ids, properties): Promise<CrmRecord[]> {
@@ -87,7 +113,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     },
 
     async listDeals({ after, modifiedSince }) {
-      const page = await readPage(client, caller, DEALS, {
+      const page = await readPage(client, caller, basePath, DEALS, {
         properties: DEAL_PROPERTIES,
         after: after ?? null,
         ...(modifiedSince ? { modifiedSince } : {}),
@@ -101,7 +127,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     },
 
     async listLeads({ properties, after, modifiedSince }) {
-      const page = await readPage(client, caller, LEADS, {
+      const page = await readPage(client, caller, basePath, LEADS, {
         properties,
         after: after ?? null,
         ...(modifiedSince ? { modifiedSince } : {}),
@@ -135,5 +161,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
 }
 
 export { RateLimiter, nextMidnight } from './rate-limiter';
+export { MemoryBudgetStore, processBudgets, type RateBudgetStore } from './budget-store';
+export { LIMITS, minimumCalls, type SyncWork } from './limits';
 export { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
 export { translateError } from './errors';

@@ -1,4 +1,5 @@
 import { isLeadLensError, LeadLensError } from '../../contracts/errors';
+import { MemoryBudgetStore } from './budget-store';
 import { nextMidnight, RateLimiter } from './rate-limiter';
 import { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
 
@@ -101,6 +102,70 @@ describe('RateLimiter', () => {
     expect((err as LeadLensError).details?.resumeAt).toBe('2024-05-02T04:00:00.000Z');
     // And nothing more is sent.
     await expect(limiter.acquire('general')).rejects.toMatchObject({ code: 'CRM_DAILY_LIMIT' });
+  });
+
+  it('makes up what slow answers lost, without ever passing the window budget', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, initialMax: 100 });
+    const sent: number[] = [];
+    // A sequential caller whose answers take 150 ms and 40 ms in turn (mean 95 ms, under the
+    // 104 ms pace of 96 per 10 s): even pacing alone would lose the slow answers' time.
+    for (let i = 0; i < 960; i++) {
+      await limiter.acquire('general');
+      sent.push(clock.now());
+      await clock.sleep(i % 2 ? 40 : 150);
+    }
+    const rate = (sent.length / (sent[sent.length - 1] - sent[0])) * 10_000;
+    expect(rate).toBeGreaterThan(0.99 * 96);
+    expect(maxInAnyWindow(sent, 10_000)).toBeLessThanOrEqual(96);
+  });
+
+  it('exempt calls (v4 association batches) never wait for the burst window', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, initialMax: 10 });
+    for (let i = 0; i < 9; i++) await limiter.acquire('general');
+    const t0 = clock.now();
+    for (let i = 0; i < 50; i++) await limiter.acquire('exempt');
+    expect(clock.now()).toBe(t0);
+  });
+
+  it('limiters sharing a store share one budget, as tokens and processes of one portal must', async () => {
+    const clock = virtualClock();
+    const store = new MemoryBudgetStore();
+    const make = () =>
+      new RateLimiter({
+        now: clock.now,
+        sleep: clock.sleep,
+        initialMax: 100,
+        store,
+        portalKey: 'p',
+      });
+    const [a, b] = [make(), make()];
+    const sent: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      await (i % 2 ? a : b).acquire('general');
+      sent.push(clock.now());
+    }
+    expect(maxInAnyWindow(sent, 10_000)).toBeLessThanOrEqual(96);
+    // Alone, each would have sent 96 in the first window.
+    expect(sent.filter((t) => t < sent[0] + 10_000).length).toBeLessThanOrEqual(96);
+  });
+
+  it('counts what others spent (from X-HubSpot-RateLimit-Remaining) in its window', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, initialMax: 100 });
+    await limiter.acquire('general');
+    // HubSpot saw 60 requests in this window; we sent 1.
+    await limiter.observe(headers(100, 40));
+    expect(limiter.stats().foreignSeen).toBe(59);
+    const t0 = clock.now();
+    const sent: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      await limiter.acquire('general');
+      sent.push(clock.now());
+    }
+    // Only 96 − 60 = 36 fit before the others' requests leave the window.
+    expect(sent.filter((t) => t < t0 + 10_000).length).toBeLessThanOrEqual(36);
   });
 
   it('computes the next midnight in UTC when the zone is unknown', () => {

@@ -1,13 +1,21 @@
 /**
- * The one client-side rate limiter for HubSpot. HubSpot counts requests per app and portal in a
- * rolling window (X-HubSpot-RateLimit-Interval-Milliseconds, usually 10 s) up to
- * X-HubSpot-RateLimit-Max, plus a separate per-second limit on search and a daily quota.
- * We start at the lowest tier's ceiling, learn the real one from the headers, and space calls
- * evenly just under it, so a long sync runs near the ceiling instead of bursting into 429s.
+ * The one client-side rate limiter for HubSpot. HubSpot counts requests per app and account in
+ * a rolling window (X-HubSpot-RateLimit-Interval-Milliseconds, 10 s) up to
+ * X-HubSpot-RateLimit-Max, keeps a separate per-second limit on search per account, and a
+ * daily quota per account. Search and the v4 association batch endpoints are exempt from the
+ * burst window (`x-hubspot-rate-limit-exemptions` in HubSpot's specs): lanes 'search' and
+ * 'exempt' never spend it.
+ *
+ * We start at the lowest ceiling, learn the real one from the headers, and space calls evenly
+ * just under it. The send timeline lives in a RateBudgetStore keyed by portal, so every token
+ * and process spending the same budget shares it; what others spend that we do not see in the
+ * store (another process, another integration of the same app) shows in
+ * X-HubSpot-RateLimit-Remaining and is recorded as foreign sends.
  */
 import { LeadLensError } from '../../contracts/errors';
+import { MemoryBudgetStore, processBudgets, type RateBudgetStore } from './budget-store';
 
-export type Lane = 'general' | 'search';
+export type Lane = 'general' | 'search' | 'exempt';
 
 export interface RateLimiterOptions {
   /** Ceiling assumed before any response says otherwise (HubSpot's lowest tier: 100 / 10 s). */
@@ -15,10 +23,17 @@ export interface RateLimiterOptions {
   initialIntervalMs?: number;
   /** Fraction of the ceiling we aim for; the rest absorbs clock skew and other clients. */
   targetShare?: number;
-  /** Search calls per second (HubSpot documents ~5; we stay under). */
+  /** Search calls per second (HubSpot documents 5 per account; we stay under). */
   searchPerSecond?: number;
   /** IANA zone of the portal, for when the daily quota resets (UTC when unknown). */
   timeZone?: string;
+  /**
+   * Which budget this is: the portal (hub id) the token belongs to. Every limiter with the same
+   * key and store shares one timeline. Without a key the limiter keeps its own.
+   */
+  portalKey?: string;
+  /** Shared timeline; default: this process's store when `portalKey` is set. */
+  store?: RateBudgetStore;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -29,6 +44,8 @@ export interface LimiterStats {
   max: number;
   intervalMs: number;
   waitsMs: number;
+  /** Requests others sent in our windows, as the headers showed them. */
+  foreignSeen: number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -59,6 +76,8 @@ export function nextMidnight(now: number, timeZone = 'UTC'): string {
   return new Date(now - sinceMidnight + 86_400_000).toISOString();
 }
 
+let anonymous = 0;
+
 export class RateLimiter {
   private max: number;
   private intervalMs: number;
@@ -67,14 +86,14 @@ export class RateLimiter {
   private readonly timeZone: string | undefined;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Scheduled send times in the current window, ascending. */
-  private sends: number[] = [];
-  private lastSearch = -Infinity;
-  private pausedUntil = 0;
-  private searchPausedUntil = 0;
+  private readonly store: RateBudgetStore;
+  private readonly burstKey: string;
+  private readonly searchKey: string;
   private dailyExhausted = false;
   private waited = 0;
   private consecutive = 0;
+  private foreign = 0;
+  private lastObserved = -Infinity;
 
   constructor(opts: RateLimiterOptions = {}) {
     this.max = opts.initialMax ?? 100;
@@ -84,6 +103,10 @@ export class RateLimiter {
     this.timeZone = opts.timeZone;
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
+    const key = opts.portalKey ?? `private-${++anonymous}`;
+    this.store = opts.store ?? (opts.portalKey ? processBudgets : new MemoryBudgetStore());
+    this.burstKey = `${key}:burst`;
+    this.searchKey = `${key}:search`;
   }
 
   private budget(): number {
@@ -91,27 +114,32 @@ export class RateLimiter {
   }
 
   /**
-   * Waits until a call may be sent. Slots are reserved synchronously, so concurrent callers
-   * queue up in order without a mutex.
+   * Waits until a call may be sent. Slots are reserved in the store before waiting, so
+   * concurrent callers (and processes sharing the store) queue up without overlapping.
    */
   async acquire(lane: Lane): Promise<void> {
     if (this.dailyExhausted) throw this.dailyError();
     const now = this.now();
-    const budget = this.budget();
-    const gap = this.intervalMs / budget;
-    let slot = Math.max(now, this.pausedUntil);
-    const last = this.sends[this.sends.length - 1];
-    if (last !== undefined) slot = Math.max(slot, last + gap);
-    // Never more than `budget` sends in any window ending at the slot.
-    while (this.sends.length && this.sends[0] <= slot - this.intervalMs) this.sends.shift();
-    if (this.sends.length >= budget) {
-      slot = Math.max(slot, this.sends[this.sends.length - budget] + this.intervalMs);
+    let slot = now;
+    if (lane === 'general') {
+      const budget = this.budget();
+      slot = await this.store.reserve(this.burstKey, {
+        earliest: now,
+        budget,
+        intervalMs: this.intervalMs,
+        gapMs: this.intervalMs / budget,
+        // Up to a fifth of a window ahead of the pace: a sequential sync whose answers vary in
+        // speed makes up what a slow one lost.
+        burstMs: this.intervalMs / 5,
+      });
+    } else if (lane === 'search') {
+      slot = await this.store.reserve(this.searchKey, {
+        earliest: now,
+        budget: 1,
+        intervalMs: this.searchGapMs,
+        gapMs: this.searchGapMs,
+      });
     }
-    if (lane === 'search') {
-      slot = Math.max(slot, this.searchPausedUntil, this.lastSearch + this.searchGapMs);
-      this.lastSearch = slot;
-    }
-    this.sends.push(slot);
     const wait = slot - now;
     if (wait > 0) {
       this.waited += wait;
@@ -119,26 +147,46 @@ export class RateLimiter {
     }
   }
 
-  /** Learns the ceiling from any response's headers (lower-cased, as Node gives them). */
-  observe(headers: Record<string, string> | undefined): void {
+  /**
+   * Learns the ceiling from a response's headers (lower-cased, as Node gives them) and records
+   * what others spent of the same window. Search answers carry no such headers.
+   */
+  async observe(headers: Record<string, string> | undefined): Promise<void> {
     if (!headers) return;
     const max = Number(headers['x-hubspot-ratelimit-max']);
     const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
     if (Number.isFinite(max) && max > 0) this.max = max;
     if (Number.isFinite(interval) && interval > 0) this.intervalMs = interval;
-    const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
-    // Someone else (another app run, a workflow) shares the portal's budget: let the window
-    // drain before the next call instead of walking into a 429.
-    if (headers['x-hubspot-ratelimit-remaining'] !== undefined && remaining <= 0) {
-      this.pausedUntil = Math.max(this.pausedUntil, this.now() + this.intervalMs / 10);
-    }
     const daily = headers['x-hubspot-ratelimit-daily-remaining'];
     if (daily !== undefined && Number(daily) <= 0) this.dailyExhausted = true;
+    const header = headers['x-hubspot-ratelimit-remaining'];
+    if (header === undefined || !Number.isFinite(max)) return;
+    const remaining = Number(header);
+    const now = this.now();
+    // HubSpot's count for the window includes everyone's requests; whatever exceeds what the
+    // store knows was sent by someone else since we last looked.
+    const used = max - remaining;
+    const known = await this.store.count(this.burstKey, now - this.intervalMs, now);
+    if (used > known) {
+      // Sent since we last looked; on the first look their times are unknown, so they count
+      // as sent just now (they then leave the window last: the safe side).
+      const from = now - this.lastObserved < this.intervalMs ? this.lastObserved : now;
+      await this.store.recordForeign(this.burstKey, used - known, from, now);
+      this.foreign += used - known;
+    }
+    this.lastObserved = now;
+    if (remaining <= 0) await this.drainWindow(now);
+  }
+
+  /** Waits until the oldest send of the current window has left it. */
+  private async drainWindow(now: number): Promise<void> {
+    const oldest = await this.store.oldestAfter(this.burstKey, now - this.intervalMs);
+    await this.store.pauseUntil(this.burstKey, (oldest ?? now) + this.intervalMs);
   }
 
   /**
-   * A 429 came back. Returns normally when the call may be retried after the wait already
-   * taken here; throws CRM_DAILY_LIMIT when nothing can be sent until tomorrow.
+   * A 429 came back. Returns normally when the call may be retried after the pause recorded
+   * here; throws CRM_DAILY_LIMIT when nothing can be sent until tomorrow.
    */
   async throttled(
     policy: ThrottlePolicy,
@@ -149,27 +197,23 @@ export class RateLimiter {
       this.dailyExhausted = true;
       throw this.dailyError();
     }
+    const now = this.now();
     if (policy === 'SECONDLY') {
-      const until = this.now() + 1000;
-      if (lane === 'search') this.searchPausedUntil = until;
-      else this.pausedUntil = Math.max(this.pausedUntil, until);
+      await this.store.pauseUntil(lane === 'search' ? this.searchKey : this.burstKey, now + 1000);
       return;
     }
-    const now = this.now();
     const header = headers?.['x-hubspot-ratelimit-remaining'];
-    const inWindow = this.sends.filter((t) => t > now - this.intervalMs && t <= now).length;
+    const inWindow = await this.store.count(this.burstKey, now - this.intervalMs, now);
     const full = (header !== undefined && Number(header) <= 0) || inWindow >= 0.9 * this.budget();
     if (full) {
-      // The window is full: wait until our oldest send in it has left the window.
-      const oldest = this.sends.find((t) => t > now - this.intervalMs);
-      this.pausedUntil = Math.max(this.pausedUntil, (oldest ?? now) + this.intervalMs);
+      await this.drainWindow(now);
       return;
     }
     // Refused while the window has room (a shared budget, a hiccup): back off briefly and
     // longer each time in a row, up to a full window.
     this.consecutive++;
     const pause = Math.min(this.intervalMs, 250 * 2 ** (this.consecutive - 1));
-    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    await this.store.pauseUntil(this.burstKey, now + pause);
   }
 
   /** A call succeeded: refusals are no longer "in a row". */
@@ -190,6 +234,11 @@ export class RateLimiter {
   }
 
   stats(): LimiterStats {
-    return { max: this.max, intervalMs: this.intervalMs, waitsMs: this.waited };
+    return {
+      max: this.max,
+      intervalMs: this.intervalMs,
+      waitsMs: this.waited,
+      foreignSeen: this.foreign,
+    };
   }
 }

@@ -9,6 +9,11 @@ import type { LeadLensError } from '../../contracts/errors';
 
 export type CallKind =
   | 'contacts.list'
+  | 'contacts.listWithHistory'
+  | 'deals.listWithHistory'
+  | 'deals.batchRead'
+  | 'leads.listWithHistory'
+  | 'leads.batchRead'
   | 'contacts.search'
   | 'contacts.batchRead'
   | 'contacts.get'
@@ -27,6 +32,11 @@ export type CallKind =
 
 export const SAFE_TO_REPEAT: ReadonlySet<CallKind> = new Set<CallKind>([
   'contacts.list',
+  'contacts.listWithHistory',
+  'deals.listWithHistory',
+  'deals.batchRead',
+  'leads.listWithHistory',
+  'leads.batchRead',
   'contacts.search',
   'contacts.batchRead',
   'contacts.get',

@@ -11,7 +11,7 @@ import { isLeadLensError, LeadLensError } from '../../contracts/errors';
 import type { BatchWriteResult, LeadObjectType, RecordUpdate } from '../port';
 import type { Caller } from './caller';
 import type { CallKind } from './retry';
-import { PAGE_SIZE } from './reads';
+import { LIMITS } from './limits';
 
 /** 207 error categories worth sending again unchanged. */
 const RETRYABLE_CATEGORIES = new Set([
@@ -36,8 +36,8 @@ export async function updateRecords(
   updates: readonly RecordUpdate[],
 ): Promise<BatchWriteResult> {
   const result: BatchWriteResult = { written: [], failed: [] };
-  for (let i = 0; i < updates.length; i += PAGE_SIZE) {
-    const part = await writeBatch(client, caller, objectType, updates.slice(i, i + PAGE_SIZE));
+  for (let i = 0; i < updates.length; i += LIMITS.batch) {
+    const part = await writeBatch(client, caller, objectType, updates.slice(i, i + LIMITS.batch));
     result.written.push(...part.written);
     result.failed.push(...part.failed);
   }
