@@ -92,6 +92,21 @@ module.exports = tseslint.config(
     rules: restrict([ours(ALL.filter((n) => !['features', 'contracts'].includes(n)))], IO_PACKAGES),
   },
   {
+    // The error family imports nothing, so every folder (model, cards) may import it.
+    files: ['src/errors/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '.*', message: 'src/errors is dependency-free: every folder imports it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/contracts/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: restrict([ours(ALL.filter((n) => n !== 'contracts'))], IO_PACKAGES),
@@ -118,13 +133,15 @@ module.exports = tseslint.config(
         {
           patterns: [
             {
-              regex: 'src/(?!contracts)',
-              message: 'Cards and settings import only types from src/contracts.',
+              regex: 'src/(?!contracts|errors)',
+              message:
+                'Cards and settings import only types from src/contracts, and the dependency-free src/errors.',
             },
             {
               regex: 'src/contracts',
               allowTypeImports: true,
-              message: 'Cards and settings import only types from src/contracts.',
+              message:
+                'Cards and settings import only types from src/contracts, and the dependency-free src/errors.',
             },
           ],
         },

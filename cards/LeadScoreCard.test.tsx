@@ -161,10 +161,15 @@ describe('LeadScoreCard', () => {
     expect(r.findByTestId(Text, 'score-meta').text).toContain('\u221214 since the last score');
   });
 
-  it('turns a refresh without a model into the "not enough data" empty state', async () => {
-    const { r, render } = setup(async () => {
-      throw new Error('NOT_ENOUGH_DATA: only 12 converted contacts; need 50.');
-    });
+  it('turns a refresh without a model into the "not enough data" empty state, with the hint', async () => {
+    // What runFunction answers for a failed call: the error as the function's result.
+    const { r, render } = setup(async () => ({
+      error: {
+        code: 'NO_MODEL',
+        message: 'There is no published model yet: only 12 converted contacts.',
+        hint: 'Run `leadlens train` (or `leadlens run`) first.',
+      },
+    }));
     setProperties(r, EMPTY);
     render();
     r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
@@ -173,6 +178,19 @@ describe('LeadScoreCard', () => {
     );
     expect(r.find(Alert).props.variant).toBe('danger');
     expect(r.find(Alert).text).toContain('only 12 converted contacts');
+    expect(r.find(Alert).text).toContain('Run `leadlens train`');
+  });
+
+  it('shows a failed call that HubSpot rejected (no error result) with its message', async () => {
+    const { r, render } = setup(async () => {
+      throw new Error('The function timed out.');
+    });
+    setProperties(r, SCORED);
+    render();
+    r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Could not refresh the score'));
+    expect(r.find(Alert).text).toContain('The function timed out.');
+    expect(r.find(StatisticsItem).props.number).toBe(78);
   });
 
   it('sends feedback with kind and comment, then shows a success alert', async () => {

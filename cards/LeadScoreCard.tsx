@@ -24,6 +24,7 @@ import {
 import { useAssociations, useCrmProperties } from '@hubspot/ui-extensions/crm';
 import { useState } from 'react';
 import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
+import { describeError, unwrapResult } from '../src/errors';
 import {
   CARD_PROPERTIES,
   cardDataToProps,
@@ -163,9 +164,11 @@ function ScoreBody({ record, serverless, now, props, tierLabel, sourceNote }: Bo
     setRefreshing(true);
     setNotice(null);
     try {
-      const result = (await serverless('score-record', {
-        parameters: { objectType: record.objectType, objectId: record.objectId },
-      })) as ScoreRecordResult;
+      const result = unwrapResult<ScoreRecordResult>(
+        await serverless('score-record', {
+          parameters: { objectType: record.objectType, objectId: record.objectId },
+        }),
+      );
       setRefreshed(result.card);
       setNoModel(false);
       setNotice({
@@ -174,9 +177,12 @@ function ScoreBody({ record, serverless, now, props, tierLabel, sourceNote }: Bo
         text: result.written ? 'The new score was saved to the record.' : 'The score is unchanged.',
       });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (isNoModelError(message)) setNoModel(true);
-      setNotice({ variant: 'danger', title: 'Could not refresh the score', text: message });
+      if (isNoModelError(e)) setNoModel(true);
+      setNotice({
+        variant: 'danger',
+        title: 'Could not refresh the score',
+        text: describeError(e),
+      });
     } finally {
       setRefreshing(false);
     }

@@ -5,6 +5,7 @@
  */
 import type { CardData } from '../src/contracts/functions';
 import type { Factor, FactorsPayload } from '../src/contracts/factors';
+import { isLeadLensError } from '../src/errors';
 
 /** The `leadlens_*` properties the card reads (src/contracts/properties.ts names). */
 export const CARD_PROPERTIES = [
@@ -219,7 +220,7 @@ export function hasOwnScore(props: CardProps): boolean {
   return toNumber(props.leadlens_score) !== null;
 }
 
-/** Errors the server raises when there is no model yet (src/contracts/errors.ts codes). */
-export function isNoModelError(message: string): boolean {
-  return /NOT_ENOUGH_DATA|NO_MODEL|not enough/i.test(message);
+/** The errors that mean "no model yet": the card shows "not enough data" instead. */
+export function isNoModelError(e: unknown): boolean {
+  return isLeadLensError(e, 'NO_MODEL') || isLeadLensError(e, 'NOT_ENOUGH_DATA');
 }

@@ -90,7 +90,8 @@ const isSource = (f: string) => /\.(ts|tsx)$/.test(f) && !/\.test\.(ts|tsx)$/.te
 
 /**
  * Copies a UI extension folder (cards/ or app/settings/). Their type-only imports of
- * src/contracts are pointed at a copy beside them so the uploaded project type-checks alone.
+ * src/contracts and their imports of the dependency-free src/errors are pointed at copies
+ * beside them, so the uploaded project type-checks alone.
  */
 async function copyExtension(root: string, from: string, to: string): Promise<string[]> {
   const files = await fs.readdir(from);
@@ -100,10 +101,12 @@ async function copyExtension(root: string, from: string, to: string): Promise<st
     const src = path.join(from, f);
     if (isSource(f)) {
       const text = await fs.readFile(src, 'utf8');
-      const rewritten = text.replace(
-        /from '((?:\.\.\/)+)src\/contracts\/([a-z-]+)'/g,
-        (_m, _up: string, mod: string) => `from './contracts/${mod}'`,
-      );
+      const rewritten = text
+        .replace(
+          /from '((?:\.\.\/)+)src\/contracts\/([a-z-]+)'/g,
+          (_m, _up: string, mod: string) => `from './contracts/${mod}'`,
+        )
+        .replace(/from '(?:\.\.\/)+src\/errors'/g, "from './errors'");
       await fs.writeFile(path.join(to, f), rewritten);
       copied.push(f);
     } else if (f.endsWith('-hsmeta.json')) {
@@ -122,6 +125,12 @@ async function copyExtension(root: string, from: string, to: string): Promise<st
   for (const f of await fs.readdir(contracts)) {
     if (isSource(f)) await fs.copyFile(path.join(contracts, f), path.join(to, 'contracts', f));
   }
+  // The error family is dependency-free; contracts/errors.ts re-exports it from '../errors'.
+  await fs.mkdir(path.join(to, 'errors'), { recursive: true });
+  await fs.copyFile(
+    path.join(root, 'src', 'errors', 'index.ts'),
+    path.join(to, 'errors', 'index.ts'),
+  );
   return copied;
 }
 

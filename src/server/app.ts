@@ -4,7 +4,7 @@
  * for the process; each route is parse → use case → map errors.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { describeError, isLeadLensError } from '../contracts/errors';
+import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
   cardFromStore,
@@ -16,6 +16,7 @@ import {
   type PipelineDeps,
 } from '../pipeline';
 import { handlers } from './handlers';
+import { sendError } from './http-errors';
 import { renderCardPage, renderContactsPage } from './preview';
 import { psi, renderReportPage } from './report-page';
 import { webhooksRouter, type WebhooksRouter } from './webhooks';
@@ -28,22 +29,6 @@ export interface ServerOptions {
   publicBaseUrl?: string;
   webhookBatchWindowMs?: number;
 }
-
-const STATUS_BY_CODE: Record<string, number> = {
-  INPUT_INVALID: 400,
-  CONFIG_INVALID: 400,
-  CSV_INVALID: 400,
-  SIGNATURE_INVALID: 401,
-  CRM_NOT_FOUND: 404,
-  NO_MODEL: 409,
-  NOT_ENOUGH_DATA: 409,
-  JOB_LOCKED: 409,
-  CRM_RATE_LIMITED: 429,
-  CRM_DAILY_LIMIT: 429,
-  CRM_AUTH: 502,
-  CRM_SCOPES: 502,
-  CRM_UNAVAILABLE: 503,
-};
 
 export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   const app = express();
@@ -60,7 +45,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       deps.log.info('webhook rescore', { contacts: ids.length, scored, written });
     },
     onRescoreError: (e, ids) =>
-      deps.log.error('webhook rescore failed', { contacts: ids.length, error: describeError(e) }),
+      deps.log.error('webhook rescore failed', { contacts: ids.length, error: errorBody(e) }),
   });
   app.use('/webhooks/hubspot', webhooks);
   app.use(
@@ -82,9 +67,12 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   app.post('/functions/:name', async (req: Request, res: Response, next: NextFunction) => {
     const handler = handlers[String(req.params.name)];
     if (!handler) {
-      res.status(404).json({
-        error: { code: 'NOT_FOUND', message: `No function named ${req.params.name}.` },
-      });
+      sendError(
+        res,
+        new LeadLensError('NOT_FOUND', `There is no LeadLens function named ${req.params.name}.`, {
+          hint: `Call one of: ${Object.keys(handlers).join(', ')}.`,
+        }),
+      );
       return;
     }
     try {
@@ -161,12 +149,9 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     });
   });
 
-  app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { message, code } = describeError(e);
-    const status = isLeadLensError(e) ? (STATUS_BY_CODE[e.code] ?? 500) : 500;
-    if (status >= 500) deps.log.error('request failed', { code, message });
-    res.status(status).json({ error: { code, message } });
-  });
+  app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) =>
+    sendError(res, e, deps.log),
+  );
 
   return { app, flushWebhooks: () => webhooks.flush() };
 }

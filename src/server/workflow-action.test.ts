@@ -122,7 +122,9 @@ describe('workflowActionRouter (real HTTP)', () => {
     expect(forged.status).toBe(401);
     const stale = await call(execution(615), { timestamp: Date.now() - 6 * 60 * 1000 });
     expect(stale.status).toBe(401);
-    expect(await stale.json()).toMatchObject({ error: 'SIGNATURE_INVALID', reason: 'stale' });
+    expect(await stale.json()).toMatchObject({
+      error: { code: 'SIGNATURE_INVALID', details: { reason: 'stale' } },
+    });
     expect(calls.length).toBe(before);
   });
 
@@ -130,6 +132,6 @@ describe('workflowActionRouter (real HTTP)', () => {
     expect((await call({ object: { objectType: 'CONTACT' } })).status).toBe(400);
     const res = await call(execution(500));
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: 'UNAVAILABLE' });
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
   });
 });

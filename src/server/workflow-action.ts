@@ -5,7 +5,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { CardData } from '../contracts/functions';
+import { LeadLensError } from '../errors';
 import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
+import { sendError } from './http-errors';
 
 const ExecutionRequestSchema = z
   .object({
@@ -75,22 +77,29 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
       try {
         objectId = String(ExecutionRequestSchema.parse(JSON.parse(rawBody)).object.objectId);
       } catch {
-        res.status(400).json({
-          error: 'INPUT_INVALID',
-          message: 'The body is not a HubSpot workflow action execution request.',
-          hint: 'Expected { callbackId, origin, object: { objectId, objectType }, inputFields }.',
-        });
+        sendError(
+          res,
+          new LeadLensError(
+            'INPUT_INVALID',
+            'The body is not a HubSpot workflow action execution request.',
+            {
+              hint: 'Expected { callbackId, origin, object: { objectId, objectType }, inputFields }.',
+            },
+          ),
+        );
         return;
       }
       try {
         res.status(200).json(workflowOutput(await opts.getCard(objectId)));
-      } catch {
+      } catch (e) {
         // 5xx makes HubSpot retry the action later, which is right for a transient store error.
-        res.status(503).json({
-          error: 'UNAVAILABLE',
-          message: 'LeadLens could not read the score right now.',
-          hint: 'HubSpot retries the action; check the LeadLens server logs if it persists.',
-        });
+        sendError(
+          res,
+          new LeadLensError('UNAVAILABLE', 'LeadLens could not read the score right now.', {
+            hint: 'HubSpot retries the action; check the LeadLens server logs if it persists.',
+            cause: e,
+          }),
+        );
       }
     },
   );

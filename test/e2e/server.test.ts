@@ -189,7 +189,10 @@ describe('the LeadLens server against the emulator', () => {
       const { main } = await import('../../functions/settings');
       const result = (await main({ parameters: { action: 'get' } })) as SettingsResult;
       expect(result.model?.version).toBe(1);
-      await expect(main({ parameters: { action: 'nope' } })).rejects.toThrow(/INPUT_INVALID/);
+      // A failed call is the function's result, with the code and the hint the card shows.
+      await expect(main({ parameters: { action: 'nope' } })).resolves.toMatchObject({
+        error: { code: 'INPUT_INVALID', hint: expect.stringMatching(/parameters/) },
+      });
     } finally {
       process.env = saved;
     }
