@@ -145,21 +145,19 @@ export function isErrorResult(x: unknown): x is ErrorResult {
   );
 }
 
-/** One line for people: "message hint [CODE]". */
-export function describeBody(body: ErrorBody): string {
-  return `${body.message}${body.hint ? ` ${body.hint}` : ''} [${body.code}]`;
-}
-
 /**
  * A function's result, or — when it answered `{ error }` — that error thrown again as a
  * LeadLensError with its code and hint (the cards' and settings page's side of the edge).
  */
 export function unwrapResult<T>(result: unknown): T {
-  if (isErrorResult(result)) {
-    const { code, message, hint, details } = result.error;
-    throw new LeadLensError(code as ErrorCode, message, { hint: hint ?? undefined, details });
-  }
+  if (isErrorResult(result)) throw errorFromBody(result.error);
   return result as T;
+}
+
+/** An error body (from a function result or an HTTP answer) as the error it describes. */
+export function errorFromBody(body: ErrorBody): LeadLensError {
+  const { code, message, hint, details } = body;
+  return new LeadLensError(code as ErrorCode, message, { hint: hint ?? undefined, details });
 }
 
 /** What to show a person for any thrown value: ours with its hint, anything else as it says. */

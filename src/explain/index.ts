@@ -138,17 +138,24 @@ export function explanationBase(model: FittedModel): number {
   return ensembleBase(core.ensemble);
 }
 
-/** Points and reasons of one explanation, with the top `k` factors. */
+/**
+ * Points and reasons of one explanation, with the top `k` factors. `show` turns a field's raw
+ * value into what a rep reads (a CRM option label, a named category); reasons are built once,
+ * from the shown value.
+ */
 export function describeExplanation(
   model: FittedModel,
   expl: Explanation,
   k: number,
+  show: (field: string, value: string) => string = (_field, value) => value,
 ): ExplainedRow {
   const pts = toPoints(expl, (m) => model.calibrate(m));
   const labels = new Map(model.encoder.fields.map((fi) => [fi.name, fi.label]));
-  const all = expl.names.map((name, i) =>
-    makeFactor(name, labels.get(name) ?? name, expl.data[i], pts.points[i], expl.values[i]),
-  );
+  const all = expl.names.map((name, i) => {
+    const raw = expl.data[i];
+    const value = raw === null ? null : show(name, raw);
+    return makeFactor(name, labels.get(name) ?? name, value, pts.points[i], expl.values[i]);
+  });
   const { top, otherPoints } = topFactors(all, k);
   return {
     probability: pts.scoreExact / 100,

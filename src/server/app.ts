@@ -7,12 +7,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
-  cardFromStore,
   modelSummary,
   readReport,
   rescoreContacts,
+  storedCard,
   tierInputs,
   tierStats,
+  workflowCard,
   type PipelineDeps,
 } from '../pipeline';
 import { handlers } from './handlers';
@@ -41,8 +42,16 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     batchWindowMs: opts.webhookBatchWindowMs ?? 1000,
     rememberEvent: (id) => deps.store.rememberEvent(id, new Date(deps.now()).toISOString()),
     rescore: async (ids) => {
-      const { scored, written } = await rescoreContacts(deps, ids);
+      const { scored, written, failed } = await rescoreContacts(deps, ids);
       deps.log.info('webhook rescore', { contacts: ids.length, scored, written });
+      if (failed.length > 0) {
+        // Kept in the store as pending: the next write-back sends them again.
+        deps.log.warn('webhook rescore: the CRM refused some writes', {
+          failures: failed
+            .slice(0, 10)
+            .map((f) => ({ id: f.id, code: f.code, message: f.message })),
+        });
+      }
     },
     onRescoreError: (e, ids) =>
       deps.log.error('webhook rescore failed', { contacts: ids.length, error: errorBody(e) }),
@@ -53,12 +62,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     workflowActionRouter({
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
-      getCard: async (id) => {
-        const row = deps.store.getScore('contact', id);
-        if (!row) return null;
-        const written = deps.store.getWritten('contact', [id]).get(id);
-        return cardFromStore(row, written, deps.store.getSettings().tiers);
-      },
+      getCard: (id) => workflowCard(deps, id),
     }),
   );
 
@@ -102,8 +106,8 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
 
   app.get('/contacts/:id', (req, res) => {
     const id = String(req.params.id);
-    const row = deps.store.getScore('contact', id);
-    if (!row) {
+    const card = storedCard(deps.store, { objectType: 'contact', objectId: id });
+    if (!card) {
       res
         .status(404)
         .type('html')
@@ -116,11 +120,6 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
         );
       return;
     }
-    const card = cardFromStore(
-      row,
-      deps.store.getWritten('contact', [id]).get(id),
-      deps.store.getSettings().tiers,
-    );
     res.type('html').send(renderCardPage(card, { title: `Contact ${id}` }));
   });
 

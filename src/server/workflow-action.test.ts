@@ -102,6 +102,7 @@ describe('workflowActionRouter (real HTTP)', () => {
       outputFields: {
         score: 78,
         tier: 'tier_1',
+        tier_label: 'Hot',
         top_reason: 'Visited pricing 3× this week: +18',
         hs_execution_state: 'SUCCESS',
       },

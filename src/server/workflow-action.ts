@@ -4,6 +4,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { factorsView } from '../../cards/factors-view';
 import type { CardData } from '../contracts/functions';
 import { LeadLensError } from '../errors';
 import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
@@ -26,7 +27,10 @@ const ExecutionRequestSchema = z
 export interface WorkflowOutput {
   outputFields: {
     score: number | null;
+    /** The stable tier value (tier_1 is the best): what branches compare. */
     tier: string | null;
+    /** The admin's label of that tier, as the settings page names it today. */
+    tier_label: string | null;
     top_reason: string;
     hs_execution_state: 'SUCCESS' | 'FAIL_CONTINUE';
   };
@@ -36,10 +40,9 @@ export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
   getCard(objectId: string): Promise<CardData | null>;
 }
 
-/** The strongest factor by absolute points; its reason is what a workflow e-mail can quote. */
+/** The strongest factor (the one factors view's first); its reason is what an e-mail can quote. */
 export function topReason(card: CardData): string {
-  const top = card.factors?.top ?? [];
-  const strongest = [...top].sort((a, b) => Math.abs(b.points) - Math.abs(a.points))[0];
+  const strongest = factorsView(card.factors, card.score, 1)?.shown[0];
   if (strongest) return strongest.reason;
   const firstLine = card.reasons?.split('\n').find((l) => l.trim() !== '');
   return firstLine?.trim() ?? '';
@@ -51,7 +54,9 @@ export function workflowOutput(card: CardData | null): WorkflowOutput {
       outputFields: {
         score: null,
         tier: null,
-        top_reason: 'Not scored yet: LeadLens has no score for this contact.',
+        tier_label: null,
+        top_reason:
+          'Not scored: LeadLens has no score for this contact (a customer, or no model yet).',
         hs_execution_state: 'FAIL_CONTINUE',
       },
     };
@@ -60,6 +65,7 @@ export function workflowOutput(card: CardData | null): WorkflowOutput {
     outputFields: {
       score: card.score,
       tier: card.tier?.value ?? null,
+      tier_label: card.tier?.label ?? null,
       top_reason: topReason(card),
       hs_execution_state: 'SUCCESS',
     },

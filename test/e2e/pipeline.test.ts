@@ -88,7 +88,7 @@ describe('HubSpot pipeline end to end', () => {
     // Engineered signals are rebuilt at scoring time, not read as (absent) properties.
     const anyRow = deps.store.listScores('contact', { afterId: null, limit: 50 });
     const fields = anyRow.flatMap((r) => parseFactors(r.factors)!.top.map((f) => f.field));
-    expect(lm.spec.fields.some((f) => f.source === 'engineered')).toBe(true);
+    expect(lm.features.some((f) => f.source === 'engineered')).toBe(true);
     expect(fields.length).toBeGreaterThan(0);
   });
 

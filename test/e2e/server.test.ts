@@ -189,23 +189,28 @@ describe('the LeadLens server against the emulator', () => {
       const { main } = await import('../../functions/settings');
       const result = (await main({ parameters: { action: 'get' } })) as SettingsResult;
       expect(result.model?.version).toBe(1);
-      // A failed call is the function's result, with the code and the hint the card shows.
+      // A failed call is the function's result, with the code and the hint the card shows,
+      // and one line in HubSpot's function log.
+      const log = jest.spyOn(console, 'error').mockImplementation(() => {});
       await expect(main({ parameters: { action: 'nope' } })).resolves.toMatchObject({
         error: { code: 'INPUT_INVALID', hint: expect.stringMatching(/parameters/) },
       });
+      expect(log).toHaveBeenCalledWith(
+        expect.stringMatching(/^settings failed: .*\[INPUT_INVALID\]$/),
+      );
+      log.mockRestore();
     } finally {
       process.env = saved;
     }
   });
 
-  it('the workflow action answers a signed request with score, tier and top reason', async () => {
-    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+  const workflow = async (objectId: number) => {
     const url = `${base}/workflow-actions/lead-score`;
     const rawBody = JSON.stringify({
       callbackId: 'ap-1',
       origin: { portalId: 1, actionDefinitionId: 1, actionDefinitionVersion: 1 },
       context: { source: 'WORKFLOWS', workflowId: 1 },
-      object: { objectId: Number(row.id), objectType: 'CONTACT' },
+      object: { objectId, objectType: 'CONTACT' },
       inputFields: {},
     });
     const timestamp = Date.now();
@@ -219,9 +224,35 @@ describe('the LeadLens server against the emulator', () => {
       body: rawBody,
     });
     expect(res.status).toBe(200);
-    const out = (await res.json()) as { outputFields: Record<string, unknown> };
-    expect(out.outputFields.score).toBe(row.score);
-    expect(out.outputFields.hs_execution_state).toBe('SUCCESS');
-    expect(out.outputFields.top_reason).toBe(parseFactors(row.factors)!.top[0].reason);
+    return ((await res.json()) as { outputFields: Record<string, unknown> }).outputFields;
+  };
+
+  it('the workflow action answers a signed request with score, tier and top reason', async () => {
+    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+    const out = await workflow(Number(row.id));
+    expect(out.score).toBe(row.score);
+    expect(out.hs_execution_state).toBe('SUCCESS');
+    expect(out.top_reason).toBe(parseFactors(row.factors)!.top[0].reason);
+    // The admin's label of the tier, as the settings name it now.
+    const tiers = deps.store.getSettings().tiers;
+    expect(out.tier).toBe(row.tier);
+    expect(out.tier_label).toBe(tiers.find((t) => t.value === row.tier)!.label);
+  });
+
+  it('the workflow action scores a contact created after the last run (through the one scorer) and writes it', async () => {
+    const created = await sdk(emu.url).crm.contacts.basicApi.create({
+      properties: { email: 'new.lead@example.org', lifecyclestage: 'lead', jobtitle: 'CTO' },
+      associations: [],
+    });
+    expect(deps.store.getScore('contact', created.id)).toBeNull();
+    const out = await workflow(Number(created.id));
+    expect(out.hs_execution_state).toBe('SUCCESS');
+    expect(typeof out.score).toBe('number');
+    const stored = deps.store.getScore('contact', created.id)!;
+    expect(out.score).toBe(stored.score);
+    const [now] = (await allContacts(emu.url, ['leadlens_score'])).filter(
+      (c) => c.id === created.id,
+    );
+    expect(now.properties.leadlens_score).toBe(String(stored.score));
   });
 });
