@@ -13,7 +13,8 @@ import type { ScoreRow } from '../store/port';
 import { cardFromProperties, storedCard } from './card';
 import type { PipelineDeps } from './deps';
 import { isOpenContact } from './score';
-import { publishedModel, scoreRecords } from './scoring';
+import { scoreRecords } from './score-records';
+import { publishedModel } from './scoring-model';
 import { writeNow, type WriteFailure } from './writeback';
 
 /** Fetch, score and write back contacts (100 per call); returns their new rows (open ones only). */

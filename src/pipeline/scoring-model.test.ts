@@ -6,8 +6,9 @@ import { isLeadLensError } from '../errors';
 import { loadModel } from '../model';
 import type { ScoreRow, StoredModel } from '../store/port';
 import { readReport } from './report';
-import { loadedModel, scoreRecords } from './scoring';
+import { scoreRecords } from './score-records';
 import {
+  loadedModel,
   packScoringModel,
   SCORING_MODEL_FORMAT,
   scoringModelFromFile,

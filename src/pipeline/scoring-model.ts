@@ -18,7 +18,9 @@ import { z } from 'zod';
 import { LeadLensError } from '../errors';
 import type { FeatureField } from '../features';
 import { loadModel, type Model, type ModelArtifact } from '../model';
+import type { StoredModel, StorePort } from '../store/port';
 import { FeatureFieldSchema } from './feature-plan';
+import { readReport } from './report';
 
 export const SCORING_MODEL_FORMAT = 'leadlens.scoring-model';
 export const SCORING_MODEL_VERSION = 1;
@@ -39,6 +41,11 @@ export interface ScoringModel {
   features: readonly FeatureField[];
   /** Field → (raw value → how it reads to a rep). */
   valueLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+/** A stored model version, loaded for scoring. */
+export interface LoadedModel extends ScoringModel {
+  version: number;
 }
 
 /** What a row stored before the envelope needs to be lifted: its training report. */
@@ -166,4 +173,39 @@ export function scoringModelFromFile(json: unknown): ScoringModel {
   }
   const model = loadModel(json);
   return { model, features: [], valueLabels: new Map() };
+}
+
+/**
+ * Parsed models by their stored text: the same text is the same model whatever portal or
+ * version number it is stored under. A few are kept (the published one, a shadow, a rollback).
+ */
+const cache = new Map<string, LoadedModel>();
+const CACHE_SIZE = 4;
+
+/** The published model, parsed once per process and version. */
+export function publishedModel(store: StorePort): LoadedModel {
+  const stored = store.getPublishedModel();
+  if (!stored) {
+    throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
+      hint: 'Run `leadlens train` (or `leadlens run`) first.',
+    });
+  }
+  return loadedModel(stored);
+}
+
+export function loadedModel(stored: StoredModel): LoadedModel {
+  const key = stored.artifact;
+  const hit = cache.get(key);
+  if (hit && hit.version === stored.version) return hit;
+  const entry: LoadedModel = {
+    version: stored.version,
+    // Only a version stored before the scoring envelope reads its report (for its plan).
+    ...unpackScoringModel(stored.artifact, {
+      reportFeatures: () => readReport(stored)?.featureFields ?? null,
+    }),
+  };
+  cache.delete(key);
+  cache.set(key, entry);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return entry;
 }

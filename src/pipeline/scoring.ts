@@ -3,25 +3,14 @@
  * refresh, webhook rescoring, the workflow action, `leadlens score --csv`, the held-out slice of
  * the model report — comes out of `scoreRows`: feature rows → calibrated probability → exact
  * explanation → integer points that sum to the score → the top factors with their reason text
- * (built once, from the value as a rep reads it) and the points of all the others.
- * `scoreRecords` puts CRM records through it: snapshot as of a moment with the model's own
- * feature plan, then the `leadlens_factors` payload, reason text and tier of each record.
+ * (built once, from the value as a rep reads it) and the points of all the others. Nothing else
+ * in src/ calls the model or the explainers to score (test/one-scorer.test.ts checks both).
+ * `scoreRecords` (score-records.ts) puts CRM records through it.
  */
-import { LeadLensError } from '../errors';
-import { FACTORS_MAX_CHARS, type Factor, type FactorsPayload } from '../contracts/factors';
-import type { CrmRecord } from '../contracts/records';
-import { tierFor, type Tier } from '../contracts/settings';
+import type { Factor } from '../contracts/factors';
 import { describeExplanation, explainRows, explanationBase } from '../explain';
-import { snapshot } from '../features';
 import type { RawRow } from '../model';
-import type { ScoreRow, StoredModel, StoredObjectType, StorePort } from '../store/port';
-import { readReport } from './report';
-import { unpackScoringModel, type ScoringModel } from './scoring-model';
-
-/** A stored model version, loaded for scoring. */
-export interface LoadedModel extends ScoringModel {
-  version: number;
-}
+import type { ScoringModel } from './scoring-model';
 
 /** One scored row: base + Σ top points + otherPoints = score, always. */
 export interface Scored {
@@ -67,83 +56,4 @@ export function scoreRows(sm: ScoringModel, rows: readonly RawRow[], opts: Score
       otherPoints: d.otherPoints,
     };
   });
-}
-
-/**
- * Parsed models by their stored text: the same text is the same model whatever portal or
- * version number it is stored under. A few are kept (the published one, a shadow, a rollback).
- */
-const cache = new Map<string, LoadedModel>();
-const CACHE_SIZE = 4;
-
-/** The published model, parsed once per process and version. */
-export function publishedModel(store: StorePort): LoadedModel {
-  const stored = store.getPublishedModel();
-  if (!stored) {
-    throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
-      hint: 'Run `leadlens train` (or `leadlens run`) first.',
-    });
-  }
-  return loadedModel(stored);
-}
-
-export function loadedModel(stored: StoredModel): LoadedModel {
-  const key = stored.artifact;
-  const hit = cache.get(key);
-  if (hit && hit.version === stored.version) return hit;
-  const entry: LoadedModel = {
-    version: stored.version,
-    // Only a version stored before the scoring envelope reads its report (for its plan).
-    ...unpackScoringModel(stored.artifact, {
-      reportFeatures: () => readReport(stored)?.featureFields ?? null,
-    }),
-  };
-  cache.delete(key);
-  cache.set(key, entry);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return entry;
-}
-
-/** Up to three positive and three negative factors are stored with every score. */
-export const TOP_K = 6;
-
-/** Scores records as of `asOf`; returns one ScoreRow per record, in input order. */
-export function scoreRecords(
-  lm: LoadedModel,
-  records: readonly CrmRecord[],
-  opts: { objectType: StoredObjectType; asOf: number; tiers: readonly Tier[]; scoredAt: string },
-): ScoreRow[] {
-  const spec = { fields: lm.features, skipped: [] };
-  const rows = records.map((r) => snapshot(r, opts.asOf, spec));
-  return scoreRows(lm, rows, { top: TOP_K }).map((s, i) => {
-    const payload = fitFactors({
-      v: 1,
-      score: s.score,
-      base: s.base,
-      top: s.top,
-      otherPoints: s.otherPoints,
-      modelVersion: String(lm.version),
-    });
-    return {
-      objectType: opts.objectType,
-      id: records[i].id,
-      modelVersion: lm.version,
-      probability: s.probability,
-      score: s.score,
-      tier: tierFor(s.score, opts.tiers).value,
-      factors: JSON.stringify(payload),
-      reasons: payload.top.map((f) => f.reason).join('\n'),
-      scoredAt: opts.scoredAt,
-    };
-  });
-}
-
-/** Keeps the JSON under the property's budget by moving the weakest shown factors to "other". */
-function fitFactors(payload: FactorsPayload): FactorsPayload {
-  let p = payload;
-  while (JSON.stringify(p).length > FACTORS_MAX_CHARS && p.top.length > 0) {
-    const dropped = p.top[p.top.length - 1];
-    p = { ...p, top: p.top.slice(0, -1), otherPoints: p.otherPoints + dropped.points };
-  }
-  return p;
 }

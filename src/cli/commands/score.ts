@@ -15,6 +15,7 @@ import {
   scoreAndWriteJob,
   scoreRows,
   scoringModelFromFile,
+  type Scored,
   type ScoringModel,
 } from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
@@ -68,6 +69,27 @@ function readModel(path: string): ScoringModel {
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
+/** One printed line: a scored row through the one factors view (the card's and preview's). */
+export function toLine(
+  id: string | number,
+  s: Scored,
+  opts: { explain: boolean; top: number },
+): ScoredLine {
+  const line: ScoredLine = { id, probability: round6(s.probability), score: s.score, base: s.base };
+  if (!opts.explain) return line;
+  const view = factorsView({ v: 1, ...s, modelVersion: '' }, s.score, opts.top)!;
+  return {
+    ...line,
+    factors: view.shown.map((f) => ({
+      field: f.field,
+      value: f.value,
+      points: f.points,
+      logOdds: round6(f.logOdds),
+    })),
+    otherPoints: view.otherPoints,
+  };
+}
+
 /** Score (and explain) rows; pure apart from the model, so tests can call it directly. */
 export function scoreLines(
   sm: ScoringModel,
@@ -75,27 +97,9 @@ export function scoreLines(
   ids: ReadonlyArray<string | number>,
   opts: { explain: boolean; top: number },
 ): ScoredLine[] {
-  return scoreRows(sm, rows, { top: opts.top, explain: opts.explain }).map((s, i) => {
-    const line: ScoredLine = {
-      id: ids[i],
-      probability: round6(s.probability),
-      score: s.score,
-      base: s.base,
-    };
-    if (!opts.explain) return line;
-    const payload = { v: 1 as const, ...s, modelVersion: '' };
-    const view = factorsView(payload, s.score, opts.top)!;
-    return {
-      ...line,
-      factors: view.shown.map((f) => ({
-        field: f.field,
-        value: f.value,
-        points: f.points,
-        logOdds: round6(f.logOdds),
-      })),
-      otherPoints: view.otherPoints,
-    };
-  });
+  return scoreRows(sm, rows, { top: opts.top, explain: opts.explain }).map((s, i) =>
+    toLine(ids[i], s, opts),
+  );
 }
 
 function run(o: ScoreOptions): void {
