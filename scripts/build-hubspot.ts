@@ -8,7 +8,7 @@
  * The public URL is where the LeadLens server receives webhooks (/webhooks/hubspot) and the
  * workflow action (/workflow-actions/lead-score); LEADLENS_PUBLIC_URL works too.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions as EsbuildOptions } from 'esbuild';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LeadLensError } from '../src/contracts/errors';
@@ -43,6 +43,19 @@ export const DEFAULT_WEBHOOK_PROPERTIES = [
 
 /** Packages that cannot be bundled (native code); installed by HubSpot from package.json. */
 const FUNCTION_EXTERNALS = ['better-sqlite3'];
+
+/** How each function is bundled (also what the GBDT helper-thread test bundles with). */
+export const FUNCTION_BUNDLE: EsbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: FUNCTION_EXTERNALS,
+  logLevel: 'error',
+  legalComments: 'none',
+  // The API client's generated code is most of a bundle; minified, an upload is ~4× smaller.
+  minify: true,
+};
 
 export interface BuildOptions {
   root: string;
@@ -154,17 +167,9 @@ async function buildFunctions(root: string, dir: string, to: string): Promise<st
   await fs.mkdir(to, { recursive: true });
   for (const name of names) {
     await build({
+      ...FUNCTION_BUNDLE,
       entryPoints: [path.join(dir, `${name}.ts`)],
       outfile: path.join(to, `${name}.js`),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: FUNCTION_EXTERNALS,
-      logLevel: 'error',
-      legalComments: 'none',
-      // The API client's generated code is most of a bundle; minified, an upload is ~4× smaller.
-      minify: true,
     });
     await writeJson(path.join(to, `${name}-hsmeta.json`), {
       uid: name,
