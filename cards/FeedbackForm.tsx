@@ -18,7 +18,7 @@ const KINDS: { value: FeedbackRequest['kind']; label: string }[] = [
   { value: 'other', label: 'Something else' },
 ];
 
-export const COMMENT_MAX = 2000;
+const COMMENT_MAX = 2000;
 
 interface Props {
   record: { objectType: 'contact' | 'lead'; objectId: string };

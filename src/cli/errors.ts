@@ -2,7 +2,7 @@
 import { errorBody, exitStatus } from '../errors';
 
 /** "leadlens: what went wrong. How to fix it. [CODE]" */
-export function errorLine(e: unknown): string {
+function errorLine(e: unknown): string {
   const body = errorBody(e);
   return `leadlens: ${body.message}${body.hint ? ` ${body.hint}` : ''} [${body.code}]`;
 }

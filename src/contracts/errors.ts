@@ -4,8 +4,6 @@
  * contract: a failed call answers `{ error: ErrorBody }`.
  */
 export {
-  errorBody,
-  isErrorResult,
   isLeadLensError,
   LeadLensError,
   type ErrorBody,

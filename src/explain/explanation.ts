@@ -29,11 +29,7 @@ export class ExplainError extends LeadLensError<ExplainErrorCode> {
   }
 }
 
-export function isExplainError(e: unknown): e is ExplainError {
-  return e instanceof ExplainError;
-}
-
-export function explanationSum(expl: Explanation): number {
+function explanationSum(expl: Explanation): number {
   let s = expl.base;
   for (let i = 0; i < expl.values.length; i++) s += expl.values[i];
   return s;

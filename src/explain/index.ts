@@ -10,11 +10,9 @@ import { toPoints } from './points';
 import { makeFactor, topFactors, type FactorLike } from './reasons';
 import { ensembleBase, treeShap } from './treeshap';
 
-export { assertAdditive, ExplainError, isExplainError, type Explanation } from './explanation';
-export { toPoints, largestRemainder, type Points } from './points';
-export { topFactors, reasonText, formatPoints, type FactorLike } from './reasons';
-export { ensembleBase, treeShap } from './treeshap';
-export { linearShap } from './linear';
+export { assertAdditive, type Explanation } from './explanation';
+export { toPoints, type Points } from './points';
+export type { FactorLike } from './reasons';
 
 /** Additivity tolerance: relative to max(1, |f|); float64 sums over ≤ thousands of terms. */
 const ADDITIVE_TOL = 1e-8;

@@ -23,7 +23,7 @@ import { FeatureFieldSchema } from './feature-plan';
 import { readReport } from './report';
 
 export const SCORING_MODEL_FORMAT = 'leadlens.scoring-model';
-export const SCORING_MODEL_VERSION = 1;
+const SCORING_MODEL_VERSION = 1;
 
 const EnvelopeSchema = z.object({
   format: z.literal(SCORING_MODEL_FORMAT),

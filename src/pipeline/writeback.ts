@@ -30,7 +30,7 @@ export interface WriteFailure {
 }
 
 /** The plan of each row against the ledger: what to send, and how many rows need nothing. */
-export function planWrites(
+function planWrites(
   store: StorePort,
   objectType: StoredObjectType,
   rows: readonly ScoreRow[],
@@ -52,7 +52,7 @@ export function planWrites(
  * Sends one batch (≤ 100). Retryable failures come back in `retry` unless this is the last
  * try, when they are final like the others.
  */
-export async function sendWrites(
+async function sendWrites(
   crm: CrmPort,
   objectType: StoredObjectType,
   updates: readonly PlannedWrite[],

@@ -110,5 +110,3 @@ export const handlers: Record<string, Handler> = {
     return recordFeedback(deps, req);
   },
 };
-
-export const FUNCTION_NAMES = Object.keys(handlers);

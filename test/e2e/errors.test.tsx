@@ -12,10 +12,9 @@ import { LeadScoreCard } from '../../cards/LeadScoreCard';
 import { isLeadLensError } from '../../src/errors';
 import { ModelError } from '../../src/model';
 import { runToCompletion } from '../../src/pipeline';
-import { createServer } from '../../src/server/app';
 import type { AppDeps } from '../../src/server/compose';
 import { runFunction } from '../../src/server/function-host';
-import { depsFor, startPortal, tempDb, TOKEN, type Emulator } from './helpers';
+import { depsFor, listenLocal, startPortal, tempDb, TOKEN, type Emulator } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HINT = /30 or more conversions/;
@@ -36,12 +35,7 @@ describe("the model's hint reaches every edge", () => {
     // 40 contacts: a handful of conversions, too few to learn from.
     emu = await startPortal(40, 'errors');
     deps = depsFor(emu.url, db, Date.now() + 3_600_000);
-    const { app } = createServer(deps, { clientSecret: 'x' });
-    await new Promise<void>((resolve) => {
-      server = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    ({ server, base } = await listenLocal(deps, { clientSecret: 'x' }));
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));

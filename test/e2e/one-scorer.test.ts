@@ -14,12 +14,19 @@ import { buildProgram } from '../../src/cli/main';
 import { runJob, runToCompletion, makeBudget, scoreJob } from '../../src/pipeline';
 import * as scoring from '../../src/pipeline/scoring';
 import type { Scored } from '../../src/pipeline/scoring';
-import { createServer } from '../../src/server/app';
 import type { AppDeps } from '../../src/server/compose';
 import { handlers } from '../../src/server/handlers';
-import { sign } from '../../src/server/hubspot-signature';
 import { trainModel, labelsFrom } from '../../src/model';
-import { allContacts, depsFor, sdk, startPortal, tempDb, type Emulator } from './helpers';
+import {
+  allContacts,
+  depsFor,
+  listenLocal,
+  sdk,
+  signedPost,
+  startPortal,
+  tempDb,
+  type Emulator,
+} from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -79,13 +86,10 @@ describe('one scorer', () => {
         returned.push(out);
         return out;
       });
-      const app = createServer(deps, { clientSecret: SECRET, webhookBatchWindowMs: 20 });
-      flush = app.flushWebhooks;
-      await new Promise<void>((resolve) => {
-        server = app.app.listen(0, '127.0.0.1', () => resolve());
-      });
-      const addr = server.address();
-      base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+      ({ server, base, flush } = await listenLocal(deps, {
+        clientSecret: SECRET,
+        webhookBatchWindowMs: 20,
+      }));
     });
     afterAll(async () => {
       spy?.mockRestore();
@@ -133,7 +137,6 @@ describe('one scorer', () => {
       await sdk(emu.url).crm.contacts.basicApi.update(target.id, {
         properties: { pricing_page_views: '25' },
       });
-      const url = `${base}/webhooks/hubspot`;
       const rawBody = JSON.stringify([
         {
           eventId: 777,
@@ -143,16 +146,7 @@ describe('one scorer', () => {
           occurredAt: Date.now(),
         },
       ]);
-      const timestamp = Date.now();
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hubspot-signature-v3': sign('v3', SECRET, { method: 'POST', url, rawBody, timestamp }),
-          'x-hubspot-request-timestamp': String(timestamp),
-        },
-        body: rawBody,
-      });
+      const res = await signedPost(`${base}/webhooks/hubspot`, rawBody, SECRET);
       expect(res.status).toBe(200);
       await flush();
       expect(spy).toHaveBeenCalledTimes(1);
@@ -166,23 +160,13 @@ describe('one scorer', () => {
         properties: { email: 'first.score@example.org', lifecyclestage: 'lead' },
         associations: [],
       });
-      const url = `${base}/workflow-actions/lead-score`;
       const rawBody = JSON.stringify({
         callbackId: 'ap-9',
         origin: { portalId: 1 },
         object: { objectId: Number(created.id), objectType: 'CONTACT' },
         inputFields: {},
       });
-      const timestamp = Date.now();
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hubspot-signature-v3': sign('v3', SECRET, { method: 'POST', url, rawBody, timestamp }),
-          'x-hubspot-request-timestamp': String(timestamp),
-        },
-        body: rawBody,
-      });
+      const res = await signedPost(`${base}/workflow-actions/lead-score`, rawBody, SECRET);
       const out = ((await res.json()) as { outputFields: { score: number } }).outputFields;
       expect(spy).toHaveBeenCalledTimes(1);
       expect(out.score).toBe(all()[0].score);

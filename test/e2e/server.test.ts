@@ -7,13 +7,13 @@ import type { Server } from 'node:http';
 import { parseFactors } from '../../src/contracts/factors';
 import type { ScoreRecordResult, SettingsResult } from '../../src/contracts/functions';
 import { runToCompletion } from '../../src/pipeline';
-import { createServer } from '../../src/server/app';
 import type { AppDeps } from '../../src/server/compose';
-import { sign } from '../../src/server/hubspot-signature';
 import {
   allContacts,
   depsFor,
+  listenLocal,
   sdk,
+  signedPost,
   startPortal,
   tempDb,
   TOKEN,
@@ -35,16 +35,10 @@ describe('the LeadLens server against the emulator', () => {
     emu = await startPortal(900, 'server');
     deps = depsFor(emu.url, dbFile, Date.now() + 3_600_000);
     expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
-    const { app, flushWebhooks } = createServer(deps, {
+    ({ server, base, flush } = await listenLocal(deps, {
       clientSecret: SECRET,
       webhookBatchWindowMs: 50,
-    });
-    flush = flushWebhooks;
-    await new Promise<void>((resolve) => {
-      server = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    }));
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
@@ -151,20 +145,8 @@ describe('the LeadLens server against the emulator', () => {
       propertyValue: '30',
       changeSource: 'CRM',
     }));
-    const post = async (body: string, signature?: string, timestamp = Date.now()) => {
-      const url = `${base}/webhooks/hubspot`;
-      const sig =
-        signature ?? sign('v3', SECRET, { method: 'POST', url, rawBody: body, timestamp });
-      return fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hubspot-signature-v3': sig,
-          'x-hubspot-request-timestamp': String(timestamp),
-        },
-        body,
-      });
-    };
+    const post = (body: string, signature?: string, timestamp = Date.now()) =>
+      signedPost(`${base}/webhooks/hubspot`, body, SECRET, { signature, timestamp });
     const body = JSON.stringify(events);
     expect((await post(body, 'forged')).status).toBe(401);
     expect((await post(body, undefined, Date.now() - 6 * 60_000)).status).toBe(401);
@@ -205,7 +187,6 @@ describe('the LeadLens server against the emulator', () => {
   });
 
   const workflow = async (objectId: number) => {
-    const url = `${base}/workflow-actions/lead-score`;
     const rawBody = JSON.stringify({
       callbackId: 'ap-1',
       origin: { portalId: 1, actionDefinitionId: 1, actionDefinitionVersion: 1 },
@@ -213,16 +194,7 @@ describe('the LeadLens server against the emulator', () => {
       object: { objectId, objectType: 'CONTACT' },
       inputFields: {},
     });
-    const timestamp = Date.now();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': sign('v3', SECRET, { method: 'POST', url, rawBody, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-      },
-      body: rawBody,
-    });
+    const res = await signedPost(`${base}/workflow-actions/lead-score`, rawBody, SECRET);
     expect(res.status).toBe(200);
     return ((await res.json()) as { outputFields: Record<string, unknown> }).outputFields;
   };

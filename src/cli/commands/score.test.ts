@@ -36,6 +36,14 @@ describe('leadlens score', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON lines, checked below
+  const printed = (): any[] =>
+    fs
+      .readFileSync(outFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+
   const run = (...args: string[]): Promise<unknown> =>
     buildProgram()
       .exitOverride()
@@ -55,11 +63,7 @@ describe('leadlens score', () => {
       '--out',
       outFile,
     );
-    const lines = fs
-      .readFileSync(outFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = printed();
     expect(lines).toHaveLength(50);
     expect(lines[0].id).toBe('L0');
     for (const l of lines) {
@@ -95,11 +99,7 @@ describe('leadlens score', () => {
 
   it('with a small --top, prints the rest as otherPoints so every line adds up', async () => {
     await run('--model', modelFile, '--csv', csvFile, '--explain', '--top', '1', '--out', outFile);
-    const lines = fs
-      .readFileSync(outFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = printed();
     expect(lines).toHaveLength(50);
     for (const l of lines) {
       expect(l.factors.length).toBeLessThanOrEqual(1);
@@ -111,11 +111,7 @@ describe('leadlens score', () => {
 
   it('numbers rows from 1 without --id and omits factors without --explain', async () => {
     await run('--model', modelFile, '--csv', csvFile, '--out', outFile);
-    const lines = fs
-      .readFileSync(outFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = printed();
     expect(lines.map((l) => l.id).slice(0, 3)).toEqual([1, 2, 3]);
     expect(lines[0].factors).toBeUndefined();
   });

@@ -90,8 +90,8 @@ export function toLine(
   };
 }
 
-/** Score (and explain) rows; pure apart from the model, so tests can call it directly. */
-export function scoreLines(
+/** Score (and explain) rows of one chunk. */
+function scoreLines(
   sm: ScoringModel,
   rows: ReadonlyArray<Record<string, string>>,
   ids: ReadonlyArray<string | number>,

@@ -14,6 +14,16 @@ export interface ProbeResult {
   sameGradients: boolean;
 }
 
+/** One tree's growth settings for the helper-thread tests. */
+export const GROW_PARAMS = {
+  maxDepth: 6,
+  maxLeaves: 64,
+  minChildHessian: 1,
+  l2: 1,
+  minSplitGain: 0,
+  learningRate: 0.1,
+};
+
 export function probeHelper(): ProbeResult {
   const rng = makeRng(11);
   const n = 40_000;
@@ -25,14 +35,7 @@ export function probeHelper(): ProbeResult {
   const labels = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
   const weights = Float64Array.from({ length: n }, () => 0.5 + rng.next());
   const features = Int32Array.from({ length: p }, (_, f) => f);
-  const params = {
-    maxDepth: 6,
-    maxLeaves: 64,
-    minChildHessian: 1,
-    l2: 1,
-    minSplitGain: 0,
-    learningRate: 0.1,
-  };
+  const params = GROW_PARAMS;
   const run = (threads: number) => {
     // helperFirst: the helper takes each job's first chunk, so its part is proven.
     const ws = new GrowWorkspace(B, n, threads, true, true);

@@ -81,7 +81,7 @@ export interface HelperCode {
  * many as it manages to claim. It may wake late, after the caller did every chunk itself and
  * moved on; its claim then fails and it goes back to waiting.
  */
-export function helperMain(d: HelperData, code: HelperCode): void {
+function helperMain(d: HelperData, code: HelperCode): void {
   const s = d.slot;
   const o = d.o;
   const k = new WebAssembly.Instance(d.module, { env: { memory: d.memory } })
