@@ -10,6 +10,7 @@ import { toCardView } from '../cards/card-view';
 import { DEFAULT_SHOWN } from '../cards/factors-view';
 import { LeadScoreCard } from '../cards/LeadScoreCard';
 import { toLine } from '../src/cli/commands/score';
+import { TOP_K } from '../src/pipeline/score-records';
 import type { Factor, FactorsPayload } from '../src/contracts/factors';
 import type { CardData } from '../src/contracts/functions';
 import { renderCardPage } from '../src/server/preview';
@@ -88,6 +89,10 @@ function meta(text: string): { base: number | null; other: number } {
 describe('what every surface shows adds up to the shown score', () => {
   const r = rng(20260310);
   const cases = Array.from({ length: 3000 }, () => randomCase(r));
+
+  it('the card shows every factor the scorer stores', () => {
+    expect(DEFAULT_SHOWN).toBe(TOP_K);
+  });
 
   it('the view every surface uses, for any top K', () => {
     let shown = 0;
