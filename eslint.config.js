@@ -29,6 +29,8 @@ const IO_PACKAGES = [
   'node:child_process',
 ];
 
+const THREADS = ['worker_threads', 'node:worker_threads', 'os', 'node:os'];
+
 const restrict = (regexes, paths = []) => ({
   'no-restricted-imports': [
     'error',
@@ -65,7 +67,7 @@ module.exports = tseslint.config(
     files: ['src/model/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      ...restrict([ours(ALL.filter((n) => n !== 'model'))], IO_PACKAGES),
+      ...restrict([ours(ALL.filter((n) => n !== 'model'))], [...IO_PACKAGES, ...THREADS]),
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'model is pure: pass configuration in.' },
@@ -73,6 +75,11 @@ module.exports = tseslint.config(
         { object: 'Math', property: 'random', message: 'use the seeded RNG passed in.' },
       ],
     },
+  },
+  {
+    // The GBDT helper thread is the one place in model that starts a thread.
+    files: ['src/model/trees/gbdt-hist-pool.ts'],
+    rules: restrict([ours(ALL.filter((n) => n !== 'model'))], IO_PACKAGES),
   },
   {
     files: ['src/explain/**/*.ts'],
@@ -90,6 +97,21 @@ module.exports = tseslint.config(
     files: ['src/features/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: restrict([ours(ALL.filter((n) => !['features', 'contracts'].includes(n)))], IO_PACKAGES),
+  },
+  {
+    // The error family imports nothing, so every folder (model, cards) may import it.
+    files: ['src/errors/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '.*', message: 'src/errors is dependency-free: every folder imports it.' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/contracts/**/*.ts'],
@@ -118,13 +140,15 @@ module.exports = tseslint.config(
         {
           patterns: [
             {
-              regex: 'src/(?!contracts)',
-              message: 'Cards and settings import only types from src/contracts.',
+              regex: 'src/(?!contracts|errors)',
+              message:
+                'Cards and settings import only types from src/contracts, and the dependency-free src/errors.',
             },
             {
               regex: 'src/contracts',
               allowTypeImports: true,
-              message: 'Cards and settings import only types from src/contracts.',
+              message:
+                'Cards and settings import only types from src/contracts, and the dependency-free src/errors.',
             },
           ],
         },

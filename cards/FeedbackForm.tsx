@@ -2,6 +2,7 @@
 import { Button, Flex, Select, TextArea } from '@hubspot/ui-extensions';
 import { useState } from 'react';
 import type { FeedbackRequest, FeedbackResult } from '../src/contracts/functions';
+import { describeError, unwrapResult } from '../src/errors';
 
 /** hubspot.serverless, injectable so tests can stand in for HubSpot's function runtime. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -17,7 +18,7 @@ const KINDS: { value: FeedbackRequest['kind']; label: string }[] = [
   { value: 'other', label: 'Something else' },
 ];
 
-export const COMMENT_MAX = 2000;
+const COMMENT_MAX = 2000;
 
 interface Props {
   record: { objectType: 'contact' | 'lead'; objectId: string };
@@ -34,12 +35,12 @@ export function FeedbackForm({ record, serverless, onDone }: Props) {
   const send = async () => {
     setSending(true);
     try {
-      const result = (await serverless('feedback', {
-        parameters: { ...record, kind, comment: comment.trim() },
-      })) as FeedbackResult;
+      const result = unwrapResult<FeedbackResult>(
+        await serverless('feedback', { parameters: { ...record, kind, comment: comment.trim() } }),
+      );
       onDone(true, result.message || 'Thanks, your feedback was recorded.');
     } catch (e) {
-      onDone(false, e instanceof Error ? e.message : String(e));
+      onDone(false, describeError(e));
     } finally {
       setSending(false);
     }

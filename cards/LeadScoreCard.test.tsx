@@ -161,10 +161,15 @@ describe('LeadScoreCard', () => {
     expect(r.findByTestId(Text, 'score-meta').text).toContain('\u221214 since the last score');
   });
 
-  it('turns a refresh without a model into the "not enough data" empty state', async () => {
-    const { r, render } = setup(async () => {
-      throw new Error('NOT_ENOUGH_DATA: only 12 converted contacts; need 50.');
-    });
+  it('turns a refresh without a model into the "not enough data" empty state, with the hint', async () => {
+    // What runFunction answers for a failed call: the error as the function's result.
+    const { r, render } = setup(async () => ({
+      error: {
+        code: 'NO_MODEL',
+        message: 'There is no published model yet: only 12 converted contacts.',
+        hint: 'Run `leadlens train` (or `leadlens run`) first.',
+      },
+    }));
     setProperties(r, EMPTY);
     render();
     r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
@@ -173,6 +178,19 @@ describe('LeadScoreCard', () => {
     );
     expect(r.find(Alert).props.variant).toBe('danger');
     expect(r.find(Alert).text).toContain('only 12 converted contacts');
+    expect(r.find(Alert).text).toContain('Run `leadlens train`');
+  });
+
+  it('shows a failed call that HubSpot rejected (no error result) with its message', async () => {
+    const { r, render } = setup(async () => {
+      throw new Error('The function timed out.');
+    });
+    setProperties(r, SCORED);
+    render();
+    r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Could not refresh the score'));
+    expect(r.find(Alert).text).toContain('The function timed out.');
+    expect(r.find(StatisticsItem).props.number).toBe(78);
   });
 
   it('sends feedback with kind and comment, then shows a success alert', async () => {
@@ -206,16 +224,11 @@ describe('LeadScoreCard', () => {
     ]);
   });
 
-  it('on a lead without its own score, shows the associated contact score', () => {
-    const { r, render } = setup();
-    r.mocks.context.crm.objectTypeId = '0-136';
-    r.mocks.context.crm.objectId = 9001;
-    setProperties(r, EMPTY);
-    r.mocks.useAssociations.willCall(() => ({
-      results: [
-        { toObjectId: 41, associationTypes: [], properties: EMPTY },
-        { toObjectId: 42, associationTypes: [], properties: { ...SCORED, leadlens_score: '66' } },
-      ],
+  function associations(
+    results: Array<{ toObjectId: number; properties: Record<string, string | null> }>,
+  ) {
+    return {
+      results: results.map((r) => ({ ...r, associationTypes: [] })),
       error: null,
       isLoading: false,
       isRefetching: false,
@@ -229,10 +242,67 @@ describe('LeadScoreCard', () => {
         previousPage: () => {},
         reset: () => {},
       },
-    }));
+    };
+  }
+
+  it('on a lead without its own score, shows the associated contact score with the admin tier label', () => {
+    const { r, render } = setup();
+    r.mocks.context.crm.objectTypeId = '0-136';
+    r.mocks.context.crm.objectId = 9001;
+    setProperties(r, EMPTY);
+    // HubSpot answers formatted values (option labels) only where asked to.
+    r.mocks.useAssociations.willCall((_config, options) =>
+      options?.propertiesToFormat
+        ? associations([
+            { toObjectId: 41, properties: { leadlens_tier: null } },
+            { toObjectId: 42, properties: { leadlens_tier: 'Hot' } },
+          ])
+        : associations([
+            { toObjectId: 41, properties: EMPTY },
+            { toObjectId: 42, properties: SCORED },
+          ]),
+    );
     render();
-    expect(r.find(StatisticsItem).props.number).toBe(66);
+    expect(r.find(StatisticsItem).props.number).toBe(78);
+    expect(r.find(Tag).text).toBe('Hot');
     expect(r.findAll(Text).map((t) => t.text)).toContain('From the associated contact #42');
+    expect(r.findAll(DescriptionListItem)).toHaveLength(3);
     expect(r.mocks.useAssociations.calls[0][0]).toMatchObject({ toObjectType: '0-1' });
+  });
+
+  it('on a lead with its own score, shows the admin tier label, not "Tier 1"', () => {
+    const { r, render } = setup();
+    r.mocks.context.crm.objectTypeId = '0-136';
+    r.mocks.context.crm.objectId = 9002;
+    setProperties(r, SCORED, 'Hot');
+    r.mocks.useAssociations.willCall(() => associations([]));
+    render();
+    expect(r.find(Tag).text).toBe('Hot');
+    expect(r.find(Tag).props.variant).toBe('success');
+    expect(r.findAll(Text).some((t) => (t.text ?? '').startsWith('From the associated'))).toBe(
+      false,
+    );
+  });
+
+  it('says so when the CRM refused to save a refreshed score', async () => {
+    const { r, render } = setup(async () => ({
+      card: card(64, -14),
+      written: false,
+      notWritten: {
+        code: 'CRM_VALIDATION',
+        message:
+          'The CRM refused the new score of contact 123: Property "leadlens_tier" has no option tier_2.',
+        hint: 'The score is kept and the next write-back sends it again.',
+      },
+    }));
+    setProperties(r, SCORED);
+    render();
+    r.find(Button, (b) => b.text === 'Refresh score').trigger('onClick');
+    await r.waitFor(() =>
+      expect(r.find(Alert).props.title).toBe('Score refreshed, not saved to the record'),
+    );
+    expect(r.find(Alert).props.variant).toBe('warning');
+    expect(r.find(Alert).text).toContain('next write-back sends it again');
+    expect(r.find(StatisticsItem).props.number).toBe(64);
   });
 });

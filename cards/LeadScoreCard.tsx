@@ -24,16 +24,17 @@ import {
 import { useAssociations, useCrmProperties } from '@hubspot/ui-extensions/crm';
 import { useState } from 'react';
 import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
+import { describeError, errorFromBody, unwrapResult } from '../src/errors';
 import {
   CARD_PROPERTIES,
-  cardDataToProps,
+  cardFromProps,
   hasOwnScore,
   isNoModelError,
+  metaLine,
   toCardView,
-  type CardProps,
-  type FactorView,
   type ScoredView,
 } from './card-view';
+import type { FactorLine } from './factors-view';
 import { FeedbackForm, type Serverless } from './FeedbackForm';
 
 export type { Serverless } from './FeedbackForm';
@@ -91,92 +92,105 @@ function ContactSource({ record, serverless, now }: SourceProps) {
   const formatted = useCrmProperties(['leadlens_tier'], TIER_LABEL_OPTIONS);
   if (own.isLoading) return <Loading />;
   if (own.error) return <LoadError error={own.error} retry={() => void own.refetch()} />;
+  const tierLabel = formatted.properties.leadlens_tier ?? null;
   return (
     <ScoreBody
       record={record}
       serverless={serverless}
       now={now}
-      props={own.properties}
-      tierLabel={formatted.properties.leadlens_tier ?? null}
-      sourceNote={null}
+      card={cardFromProps(record, record, own.properties, tierLabel)}
     />
   );
 }
 
-/** A lead (0-136) shows its own score, else the score of an associated contact. */
+/**
+ * A lead (0-136) shows its own score, else the score of an associated contact. Either way the
+ * tier's label is the property's formatted value: the option label the admin's settings wrote.
+ */
 function LeadSource({ record, serverless, now }: SourceProps) {
   const own = useCrmProperties(PROPS);
-  const contacts = useAssociations(
-    { toObjectType: '0-1', properties: PROPS, pageLength: 10 },
-    { propertiesToFormat: ['leadlens_tier'] },
+  const ownLabel = useCrmProperties(['leadlens_tier'], TIER_LABEL_OPTIONS);
+  const contacts = useAssociations({ toObjectType: '0-1', properties: PROPS, pageLength: 10 });
+  const contactLabels = useAssociations(
+    { toObjectType: '0-1', properties: ['leadlens_tier'], pageLength: 10 },
+    TIER_LABEL_OPTIONS,
   );
   if (own.isLoading) return <Loading />;
   if (own.error) return <LoadError error={own.error} retry={() => void own.refetch()} />;
   if (hasOwnScore(own.properties)) {
-    return (
-      <ScoreBody
-        record={record}
-        serverless={serverless}
-        now={now}
-        props={own.properties}
-        tierLabel={null}
-        sourceNote={null}
-      />
-    );
+    const tierLabel = ownLabel.properties.leadlens_tier ?? null;
+    const card = cardFromProps(record, record, own.properties, tierLabel);
+    return <ScoreBody record={record} serverless={serverless} now={now} card={card} />;
   }
   if (contacts.isLoading) return <Loading />;
   if (contacts.error) {
     return <LoadError error={contacts.error} retry={() => void contacts.refetch()} />;
   }
   const scored = contacts.results.find((r) => hasOwnScore(r.properties));
-  return (
-    <ScoreBody
-      record={record}
-      serverless={serverless}
-      now={now}
-      props={scored?.properties ?? {}}
-      tierLabel={null}
-      sourceNote={scored ? `From the associated contact #${scored.toObjectId}` : null}
-    />
-  );
+  const source = scored
+    ? { objectType: 'contact' as const, objectId: String(scored.toObjectId) }
+    : record;
+  const tierLabel = scored
+    ? (contactLabels.results.find((r) => r.toObjectId === scored.toObjectId)?.properties
+        .leadlens_tier ?? null)
+    : null;
+  const card = cardFromProps(record, source, scored?.properties ?? {}, tierLabel);
+  return <ScoreBody record={record} serverless={serverless} now={now} card={card} />;
 }
 
-type Notice = { variant: 'success' | 'danger' | 'info'; title: string; text: string };
+type Notice = { variant: 'success' | 'danger' | 'warning'; title: string; text: string };
 
 interface BodyProps extends SourceProps {
-  props: CardProps;
-  tierLabel: string | null;
-  sourceNote: string | null;
+  card: CardData;
 }
 
-function ScoreBody({ record, serverless, now, props, tierLabel, sourceNote }: BodyProps) {
+function ScoreBody({ record, serverless, now, card }: BodyProps) {
   const [refreshed, setRefreshed] = useState<CardData | null>(null);
   const [refreshing, setRefreshing] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [noModel, setNoModel] = useState(false);
   const [feedbackOpen, setFeedbackOpen] = useState(false);
 
-  const shown = refreshed ? cardDataToProps(refreshed) : { props, tierLabel };
-  const view = toCardView(shown.props, now(), shown.tierLabel);
+  const shown = refreshed ?? card;
+  const view = toCardView(shown, now());
+  const sourceNote =
+    shown.source.objectId !== shown.objectId || shown.source.objectType !== shown.objectType
+      ? `From the associated ${shown.source.objectType} #${shown.source.objectId}`
+      : null;
 
   const refresh = async () => {
     setRefreshing(true);
     setNotice(null);
     try {
-      const result = (await serverless('score-record', {
-        parameters: { objectType: record.objectType, objectId: record.objectId },
-      })) as ScoreRecordResult;
+      const result = unwrapResult<ScoreRecordResult>(
+        await serverless('score-record', {
+          parameters: { objectType: record.objectType, objectId: record.objectId },
+        }),
+      );
       setRefreshed(result.card);
       setNoModel(false);
-      setNotice({
-        variant: 'success',
-        title: 'Score refreshed',
-        text: result.written ? 'The new score was saved to the record.' : 'The score is unchanged.',
-      });
+      setNotice(
+        result.notWritten
+          ? {
+              variant: 'warning',
+              title: 'Score refreshed, not saved to the record',
+              text: describeError(errorFromBody(result.notWritten)),
+            }
+          : {
+              variant: 'success',
+              title: 'Score refreshed',
+              text: result.written
+                ? 'The new score was saved to the record.'
+                : 'The score is unchanged.',
+            },
+      );
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (isNoModelError(message)) setNoModel(true);
-      setNotice({ variant: 'danger', title: 'Could not refresh the score', text: message });
+      if (isNoModelError(e)) setNoModel(true);
+      setNotice({
+        variant: 'danger',
+        title: 'Could not refresh the score',
+        text: describeError(e),
+      });
     } finally {
       setRefreshing(false);
     }
@@ -250,17 +264,6 @@ function ScoreBody({ record, serverless, now, props, tierLabel, sourceNote }: Bo
   );
 }
 
-function metaLine(view: ScoredView): string {
-  const parts = [
-    view.base !== null ? `Baseline ${view.base}` : null,
-    view.otherPointsText ? `other factors ${view.otherPointsText}` : null,
-    view.modelVersion ? `model ${view.modelVersion}` : null,
-    view.freshness ? `scored ${view.freshness}` : null,
-    view.changeText,
-  ];
-  return parts.filter((p): p is string => p !== null).join(' · ');
-}
-
 function ScoreSummary({ view, sourceNote }: { view: ScoredView; sourceNote: string | null }) {
   return (
     <Flex direction="column" gap="xs">
@@ -286,7 +289,7 @@ function ScoreSummary({ view, sourceNote }: { view: ScoredView; sourceNote: stri
   );
 }
 
-function FactorList({ title, factors }: { title: string; factors: FactorView[] }) {
+function FactorList({ title, factors }: { title: string; factors: FactorLine[] }) {
   if (factors.length === 0) return null;
   return (
     <DescriptionList direction="column">

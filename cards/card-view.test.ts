@@ -1,9 +1,12 @@
+import type { CardData } from '../src/contracts/functions';
 import {
+  cardFromProps,
   formatAge,
   parseFactorsPayload,
   signedPoints,
+  tierTone,
   toCardView,
-  cardDataToProps,
+  type CardProps,
 } from './card-view';
 import { SAMPLE_FACTORS } from './testing/sample-factors';
 
@@ -28,15 +31,19 @@ const factors = {
   ],
 };
 
+const REF = { objectType: 'contact' as const, objectId: '1' };
+const fromProps = (props: CardProps, tierLabel: string | null = null) =>
+  toCardView(cardFromProps(REF, REF, props, tierLabel), NOW);
+
 describe('toCardView', () => {
   it('is not_scored without a numeric score', () => {
-    expect(toCardView({}, NOW)).toEqual({ kind: 'not_scored' });
-    expect(toCardView({ leadlens_score: '' }, NOW)).toEqual({ kind: 'not_scored' });
-    expect(toCardView({ leadlens_score: 'abc' }, NOW)).toEqual({ kind: 'not_scored' });
+    expect(fromProps({})).toEqual({ kind: 'not_scored' });
+    expect(fromProps({ leadlens_score: '' })).toEqual({ kind: 'not_scored' });
+    expect(fromProps({ leadlens_score: 'abc' })).toEqual({ kind: 'not_scored' });
   });
 
   it('maps a scored record: tier, factors sorted by strength with signed points, meta', () => {
-    const view = toCardView(
+    const view = fromProps(
       {
         leadlens_score: '78',
         leadlens_tier: 'tier_1',
@@ -45,7 +52,6 @@ describe('toCardView', () => {
         leadlens_scored_at: '2026-03-10T09:00:00.000Z',
         leadlens_score_change: '-4',
       },
-      NOW,
       'Hot',
     );
     if (view.kind !== 'scored') throw new Error('expected scored');
@@ -57,6 +63,7 @@ describe('toCardView', () => {
       expect.objectContaining({ pointsText: '\u22127', reason: 'Student e-mail domain: −7' }),
     ]);
     expect(view.base).toBe(31);
+    // 78 = 31 + 22 + 18 + 12 − 7 + 2: the remainder is computed from what is shown.
     expect(view.otherPointsText).toBe('+2');
     expect(view.freshness).toBe('3 h ago');
     expect(view.change).toEqual({ text: '\u22124', direction: 'decrease' });
@@ -64,10 +71,11 @@ describe('toCardView', () => {
   });
 
   it('survives garbage factors and humanises an unlabeled tier', () => {
-    const view = toCardView(
-      { leadlens_score: '12.6', leadlens_tier: 'tier_4', leadlens_factors: '{"v":2' },
-      NOW,
-    );
+    const view = fromProps({
+      leadlens_score: '12.6',
+      leadlens_tier: 'tier_4',
+      leadlens_factors: '{"v":2',
+    });
     if (view.kind !== 'scored') throw new Error('expected scored');
     expect(view.score).toBe(13);
     expect(view.tier?.label).toBe('Tier 4');
@@ -76,26 +84,45 @@ describe('toCardView', () => {
     expect(view.changeText).toBe('First score');
   });
 
-  it('round-trips a CardData from score-record', () => {
-    const { props, tierLabel } = cardDataToProps({
-      objectType: 'contact',
-      objectId: '1',
-      source: { objectType: 'contact', objectId: '1' },
+  it('shows a CardData from score-record as it is, its tier colour from the tier', () => {
+    const card: CardData = {
+      ...REF,
+      source: REF,
       score: 55,
       tier: { value: 'tier_2', label: 'Warm' },
-      factors: factors as never,
+      factors: { ...factors, score: 55, base: 20 },
       reasons: null,
       modelVersion: 'v3',
       scoredAt: NOW.toISOString(),
       scoreChange: 0,
-    });
-    const view = toCardView(props, NOW, tierLabel);
+    };
+    const view = toCardView(card, NOW);
     expect(view).toMatchObject({
       kind: 'scored',
       score: 55,
-      tier: { label: 'Warm' },
+      tier: { label: 'Warm', variant: 'info' },
+      barVariant: 'warning',
       freshness: 'just now',
     });
+    if (view.kind !== 'scored') throw new Error('expected scored');
+    // 55 = 20 + 22 + 18 + 12 − 7 − 10: the dropped points are in "other factors".
+    expect(view.otherPointsText).toBe('\u221210');
+  });
+
+  it('shows no factors that explain another score than the one shown', () => {
+    const view = fromProps({ leadlens_score: '60', leadlens_factors: JSON.stringify(factors) });
+    expect(view).toMatchObject({ kind: 'scored', score: 60, factors: null, positives: [] });
+  });
+
+  it('colours follow the tier (the admin thresholds), not fixed score cut-offs', () => {
+    // A score of 35 in the admin's best tier is green; 90 in the third is red.
+    expect(fromProps({ leadlens_score: '35', leadlens_tier: 'tier_1' })).toMatchObject({
+      barVariant: 'success',
+    });
+    expect(fromProps({ leadlens_score: '90', leadlens_tier: 'tier_3' })).toMatchObject({
+      barVariant: 'danger',
+    });
+    expect(tierTone('tier_2')).toEqual({ tag: 'info', bar: 'warning' });
   });
 });
 

@@ -1,10 +1,19 @@
 /**
- * The card's pure half: CRM property strings → what the card shows. Cards may import only types
- * from src/contracts, so the factors JSON is checked here by hand (the server's zod schema is
- * the authority; anything that does not look like it is treated as "no factors").
+ * The card's pure half: a CardData (from the record's properties, the store or a refresh) →
+ * what the card shows, one form change each. Shared with the server's preview pages. Cards may
+ * import only types from src/contracts, so the factors JSON is checked here by hand (the
+ * server's zod schema is the authority; anything that does not look like it is "no factors").
  */
 import type { CardData } from '../src/contracts/functions';
 import type { Factor, FactorsPayload } from '../src/contracts/factors';
+import { isLeadLensError } from '../src/errors';
+import {
+  DEFAULT_SHOWN,
+  factorsView,
+  signedPoints,
+  type FactorLine,
+  type FactorsView,
+} from './factors-view';
 
 /** The `leadlens_*` properties the card reads (src/contracts/properties.ts names). */
 export const CARD_PROPERTIES = [
@@ -22,22 +31,16 @@ export type CardProps = Partial<Record<(typeof CARD_PROPERTIES)[number], string 
 export type TagVariant = 'default' | 'success' | 'warning' | 'error' | 'info';
 export type BarVariant = 'success' | 'warning' | 'danger';
 
-export interface FactorView {
-  label: string;
-  value: string | null;
-  /** Signed, with a real minus sign: "+18", "−7". */
-  pointsText: string;
-  points: number;
-  reason: string;
-}
-
 export interface ScoredView {
   kind: 'scored';
   score: number;
   tier: { value: string; label: string; variant: TagVariant } | null;
+  /** The colour of the record's tier: the admin's thresholds decide it, not fixed cut-offs. */
   barVariant: BarVariant;
-  positives: FactorView[];
-  negatives: FactorView[];
+  /** The one factors view (factors-view.ts); null when the record has no usable factors. */
+  factors: FactorsView | null;
+  positives: FactorLine[];
+  negatives: FactorLine[];
   base: number | null;
   otherPointsText: string | null;
   modelVersion: string | null;
@@ -53,13 +56,7 @@ export interface NotScoredView {
 
 export type CardView = ScoredView | NotScoredView;
 
-export const MAX_FACTORS_PER_SIDE = 3;
-
-export function signedPoints(points: number): string {
-  if (points > 0) return `+${points}`;
-  if (points < 0) return `\u2212${Math.abs(points)}`;
-  return '0';
-}
+export { signedPoints };
 
 function isFactor(x: unknown): x is Factor {
   if (typeof x !== 'object' || x === null) return false;
@@ -89,7 +86,7 @@ export function parseFactorsPayload(raw: string | null | undefined): FactorsPayl
     v: 1,
     score: p.score as number,
     base: p.base as number,
-    top: p.top,
+    top: p.top.map((f) => ({ ...f, logOdds: typeof f.logOdds === 'number' ? f.logOdds : 0 })),
     otherPoints: Number.isInteger(p.otherPoints) ? (p.otherPoints as number) : 0,
     modelVersion: typeof p.modelVersion === 'string' ? p.modelVersion : '',
   };
@@ -109,14 +106,27 @@ export function formatAge(iso: string | null | undefined, now: Date): string | n
   return `${Math.floor(hours / 24)} d ago`;
 }
 
-const TIER_VARIANTS: Record<string, TagVariant> = {
-  tier_1: 'success',
-  tier_2: 'info',
-  tier_3: 'warning',
-  tier_4: 'default',
-  tier_5: 'default',
-};
+/**
+ * A tier's colours by its rank (tier_1 is the best). Which tier a score is in is the admin's
+ * thresholds' decision, so the tag and the bar follow them; with the default tiers the bar is
+ * green from 70, yellow from 40, red below, as before.
+ */
+export function tierTone(value: string | null): { tag: TagVariant; bar: BarVariant } {
+  switch (value) {
+    case 'tier_1':
+      return { tag: 'success', bar: 'success' };
+    case 'tier_2':
+      return { tag: 'info', bar: 'warning' };
+    case 'tier_3':
+      return { tag: 'warning', bar: 'danger' };
+    case null:
+      return { tag: 'default', bar: 'warning' };
+    default:
+      return { tag: 'default', bar: 'danger' };
+  }
+}
 
+/** The label of a tier value when HubSpot gave none (the property's option label is the admin's). */
 function humanTier(value: string): string {
   const m = /^tier_(\d)$/.exec(value);
   return m ? `Tier ${m[1]}` : value;
@@ -128,90 +138,81 @@ function toNumber(raw: string | null | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function factorView(f: Factor): FactorView {
+type Ref = { objectType: 'contact' | 'lead'; objectId: string };
+
+/**
+ * A record's card from its `leadlens_*` properties, as the HubSpot card reads them.
+ * @param tierLabel the formatted value of leadlens_tier (its option label: the admin's name)
+ */
+export function cardFromProps(
+  ref: Ref,
+  source: Ref,
+  props: CardProps,
+  tierLabel: string | null,
+): CardData {
+  const tierValue = props.leadlens_tier?.trim() || null;
+  const rawScore = toNumber(props.leadlens_score);
   return {
-    label: f.label,
-    value: f.value,
-    points: f.points,
-    pointsText: signedPoints(f.points),
-    reason: f.reason,
+    ...ref,
+    source,
+    score: rawScore === null ? null : Math.round(Math.min(100, Math.max(0, rawScore))),
+    tier: tierValue
+      ? {
+          value: tierValue,
+          label: tierLabel && tierLabel !== tierValue ? tierLabel : humanTier(tierValue),
+        }
+      : null,
+    factors: parseFactorsPayload(props.leadlens_factors),
+    reasons: props.leadlens_reasons?.trim() || null,
+    modelVersion: props.leadlens_model_version?.trim() || null,
+    scoredAt: props.leadlens_scored_at ?? null,
+    scoreChange: toNumber(props.leadlens_score_change),
   };
 }
 
-/**
- * @param props raw property values of the record
- * @param tierLabel the formatted (label) value of leadlens_tier when HubSpot provides one
- */
-export function toCardView(props: CardProps, now: Date, tierLabel?: string | null): CardView {
-  const rawScore = toNumber(props.leadlens_score);
-  if (rawScore === null) return { kind: 'not_scored' };
-  const score = Math.round(Math.min(100, Math.max(0, rawScore)));
-  const factors = parseFactorsPayload(props.leadlens_factors);
-  const top = factors?.top ?? [];
-  const positives = top
-    .filter((f) => f.points > 0)
-    .sort((a, b) => b.points - a.points)
-    .slice(0, MAX_FACTORS_PER_SIDE)
-    .map(factorView);
-  const negatives = top
-    .filter((f) => f.points < 0)
-    .sort((a, b) => a.points - b.points)
-    .slice(0, MAX_FACTORS_PER_SIDE)
-    .map(factorView);
-  const tierValue = props.leadlens_tier?.trim() || null;
-  const tier = tierValue
-    ? {
-        value: tierValue,
-        label: tierLabel && tierLabel !== tierValue ? tierLabel : humanTier(tierValue),
-        variant: TIER_VARIANTS[tierValue] ?? 'default',
-      }
-    : null;
-  const change = toNumber(props.leadlens_score_change);
-  const rounded = change === null ? null : Math.round(change);
+/** What the card and the preview page show for a card (from the CRM, the store or a refresh). */
+export function toCardView(card: CardData, now: Date, top: number = DEFAULT_SHOWN): CardView {
+  if (card.score === null) return { kind: 'not_scored' };
+  const score = card.score;
+  const factors = factorsView(card.factors, score, top);
+  const tone = tierTone(card.tier?.value ?? null);
+  const rounded = card.scoreChange === null ? null : Math.round(card.scoreChange);
   return {
     kind: 'scored',
     score,
-    tier,
-    barVariant: score >= 70 ? 'success' : score >= 40 ? 'warning' : 'danger',
-    positives,
-    negatives,
+    tier: card.tier ? { ...card.tier, variant: tone.tag } : null,
+    barVariant: tone.bar,
+    factors,
+    positives: factors?.positives ?? [],
+    negatives: factors?.negatives ?? [],
     base: factors?.base ?? null,
-    otherPointsText:
-      factors && factors.otherPoints !== 0 ? signedPoints(factors.otherPoints) : null,
-    modelVersion: props.leadlens_model_version?.trim() || factors?.modelVersion || null,
-    freshness: formatAge(props.leadlens_scored_at, now),
+    otherPointsText: factors?.otherPointsText ?? null,
+    modelVersion: card.modelVersion || card.factors?.modelVersion || null,
+    freshness: formatAge(card.scoredAt, now),
     change:
       rounded === null || rounded === 0
         ? null
-        : {
-            text: signedPoints(rounded),
-            direction: rounded > 0 ? 'increase' : 'decrease',
-          },
+        : { text: signedPoints(rounded), direction: rounded > 0 ? 'increase' : 'decrease' },
     changeText:
       rounded === null
         ? 'First score'
         : rounded === 0
           ? 'No change since the last score'
           : `${signedPoints(rounded)} since the last score`,
-    reasons: props.leadlens_reasons?.trim() || null,
+    reasons: card.reasons,
   };
 }
 
-/** A refreshed CardData (from score-record) in the same shape as the record's properties. */
-export function cardDataToProps(card: CardData): { props: CardProps; tierLabel: string | null } {
-  const str = (n: number | null) => (n === null ? null : String(n));
-  return {
-    props: {
-      leadlens_score: str(card.score),
-      leadlens_tier: card.tier?.value ?? null,
-      leadlens_factors: card.factors ? JSON.stringify(card.factors) : null,
-      leadlens_reasons: card.reasons,
-      leadlens_model_version: card.modelVersion,
-      leadlens_scored_at: card.scoredAt,
-      leadlens_score_change: str(card.scoreChange),
-    },
-    tierLabel: card.tier?.label ?? null,
-  };
+/** The small print under the factors, the same on the card and the preview page. */
+export function metaLine(view: ScoredView): string {
+  const parts = [
+    view.base !== null ? `Baseline ${view.base}` : null,
+    view.otherPointsText ? `other factors ${view.otherPointsText}` : null,
+    view.modelVersion ? `model ${view.modelVersion}` : null,
+    view.freshness ? `scored ${view.freshness}` : null,
+    view.changeText,
+  ];
+  return parts.filter((p): p is string => p !== null).join(' · ');
 }
 
 /** A lead has its own score when any leadlens_score value is set on it. */
@@ -219,7 +220,7 @@ export function hasOwnScore(props: CardProps): boolean {
   return toNumber(props.leadlens_score) !== null;
 }
 
-/** Errors the server raises when there is no model yet (src/contracts/errors.ts codes). */
-export function isNoModelError(message: string): boolean {
-  return /NOT_ENOUGH_DATA|NO_MODEL|not enough/i.test(message);
+/** The errors that mean "no model yet": the card shows "not enough data" instead. */
+export function isNoModelError(e: unknown): boolean {
+  return isLeadLensError(e, 'NO_MODEL') || isLeadLensError(e, 'NOT_ENOUGH_DATA');
 }

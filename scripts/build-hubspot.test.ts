@@ -115,6 +115,11 @@ describe('build:hubspot', () => {
     const card = await fs.readFile(path.join(out, 'src/app/cards/LeadScoreCard.tsx'), 'utf8');
     expect(card).toContain("from './contracts/functions'");
     expect(card).not.toContain('src/contracts');
+    // The error family travels with the card (contracts/errors.ts re-exports it from ../errors).
+    expect(card).toContain("from './errors'");
+    await expect(
+      fs.readFile(path.join(out, 'src/app/cards/errors/index.ts'), 'utf8'),
+    ).resolves.toContain('export class LeadLensError');
   });
 
   it("the validator's structural checks really run: a duplicate settings page and a bad uid fail", async () => {

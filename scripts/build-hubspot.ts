@@ -8,7 +8,7 @@
  * The public URL is where the LeadLens server receives webhooks (/webhooks/hubspot) and the
  * workflow action (/workflow-actions/lead-score); LEADLENS_PUBLIC_URL works too.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions as EsbuildOptions } from 'esbuild';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LeadLensError } from '../src/contracts/errors';
@@ -43,6 +43,19 @@ export const DEFAULT_WEBHOOK_PROPERTIES = [
 
 /** Packages that cannot be bundled (native code); installed by HubSpot from package.json. */
 const FUNCTION_EXTERNALS = ['better-sqlite3'];
+
+/** How each function is bundled (also what the GBDT helper-thread test bundles with). */
+export const FUNCTION_BUNDLE: EsbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: FUNCTION_EXTERNALS,
+  logLevel: 'error',
+  legalComments: 'none',
+  // The API client's generated code is most of a bundle; minified, an upload is ~4× smaller.
+  minify: true,
+};
 
 export interface BuildOptions {
   root: string;
@@ -90,7 +103,8 @@ const isSource = (f: string) => /\.(ts|tsx)$/.test(f) && !/\.test\.(ts|tsx)$/.te
 
 /**
  * Copies a UI extension folder (cards/ or app/settings/). Their type-only imports of
- * src/contracts are pointed at a copy beside them so the uploaded project type-checks alone.
+ * src/contracts and their imports of the dependency-free src/errors are pointed at copies
+ * beside them, so the uploaded project type-checks alone.
  */
 async function copyExtension(root: string, from: string, to: string): Promise<string[]> {
   const files = await fs.readdir(from);
@@ -100,10 +114,12 @@ async function copyExtension(root: string, from: string, to: string): Promise<st
     const src = path.join(from, f);
     if (isSource(f)) {
       const text = await fs.readFile(src, 'utf8');
-      const rewritten = text.replace(
-        /from '((?:\.\.\/)+)src\/contracts\/([a-z-]+)'/g,
-        (_m, _up: string, mod: string) => `from './contracts/${mod}'`,
-      );
+      const rewritten = text
+        .replace(
+          /from '((?:\.\.\/)+)src\/contracts\/([a-z-]+)'/g,
+          (_m, _up: string, mod: string) => `from './contracts/${mod}'`,
+        )
+        .replace(/from '(?:\.\.\/)+src\/errors'/g, "from './errors'");
       await fs.writeFile(path.join(to, f), rewritten);
       copied.push(f);
     } else if (f.endsWith('-hsmeta.json')) {
@@ -122,6 +138,12 @@ async function copyExtension(root: string, from: string, to: string): Promise<st
   for (const f of await fs.readdir(contracts)) {
     if (isSource(f)) await fs.copyFile(path.join(contracts, f), path.join(to, 'contracts', f));
   }
+  // The error family is dependency-free; contracts/errors.ts re-exports it from '../errors'.
+  await fs.mkdir(path.join(to, 'errors'), { recursive: true });
+  await fs.copyFile(
+    path.join(root, 'src', 'errors', 'index.ts'),
+    path.join(to, 'errors', 'index.ts'),
+  );
   return copied;
 }
 
@@ -145,17 +167,9 @@ async function buildFunctions(root: string, dir: string, to: string): Promise<st
   await fs.mkdir(to, { recursive: true });
   for (const name of names) {
     await build({
+      ...FUNCTION_BUNDLE,
       entryPoints: [path.join(dir, `${name}.ts`)],
       outfile: path.join(to, `${name}.js`),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: FUNCTION_EXTERNALS,
-      logLevel: 'error',
-      legalComments: 'none',
-      // The API client's generated code is most of a bundle; minified, an upload is ~4× smaller.
-      minify: true,
     });
     await writeJson(path.join(to, `${name}-hsmeta.json`), {
       uid: name,

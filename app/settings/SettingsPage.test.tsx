@@ -234,14 +234,20 @@ describe('SettingsPage', () => {
 
   it('shows the server error when saving fails', async () => {
     const { serverless } = server({
-      save: () => {
-        throw new Error('INPUT_INVALID: tiers.1.minScore must be below 70');
-      },
+      save: () => ({
+        error: {
+          code: 'INPUT_INVALID',
+          message:
+            'Function settings: parameter settings.tiers.1.minScore is invalid: must be below 70.',
+          hint: 'Check the parameters the caller sends.',
+        },
+      }),
     });
     const r = await loaded(serverless);
     r.find(Button, button('Save settings')).trigger('onClick');
     await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Could not save'));
     expect(r.find(Alert).props.variant).toBe('danger');
     expect(r.find(Alert).text).toContain('must be below 70');
+    expect(r.find(Alert).text).toContain('Check the parameters');
   });
 });

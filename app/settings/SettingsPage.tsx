@@ -21,6 +21,7 @@ import {
 import { useEffect, useState } from 'react';
 import type { SettingsResult } from '../../src/contracts/functions';
 import type { Settings } from '../../src/contracts/settings';
+import { describeError, unwrapResult } from '../../src/errors';
 import { parsePropertyList, validateSettings } from './settings-form';
 import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
 import { TierEditor } from './TierEditor';
@@ -54,13 +55,13 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
   const fetchSettings = async () => {
     setLoad({ state: 'loading' });
     try {
-      const result = (await serverless('settings', {
-        parameters: { action: 'get' },
-      })) as SettingsResult;
+      const result = unwrapResult<SettingsResult>(
+        await serverless('settings', { parameters: { action: 'get' } }),
+      );
       setLoad({ state: 'ready', result });
       setDraft(result.settings);
     } catch (e) {
-      setLoad({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      setLoad({ state: 'error', message: describeError(e) });
     }
   };
   useEffect(() => {
@@ -91,9 +92,9 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
   const save = async () => {
     setSaving(true);
     try {
-      const saved = (await serverless('settings', {
-        parameters: { action: 'save', settings: draft },
-      })) as SettingsResult;
+      const saved = unwrapResult<SettingsResult>(
+        await serverless('settings', { parameters: { action: 'save', settings: draft } }),
+      );
       setLoad({ state: 'ready', result: saved });
       setDraft(saved.settings);
       const n = saved.retiered ?? 0;
@@ -106,7 +107,7 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
       setNotice({
         variant: 'danger',
         title: 'Could not save',
-        text: e instanceof Error ? e.message : String(e),
+        text: describeError(e),
       });
     } finally {
       setSaving(false);

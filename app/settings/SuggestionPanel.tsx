@@ -22,6 +22,7 @@ import type {
   TierStat,
 } from '../../src/contracts/functions';
 import type { Tier } from '../../src/contracts/settings';
+import { describeError, unwrapResult } from '../../src/errors';
 import { percent } from './settings-form';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -129,13 +130,13 @@ export function SuggestionPanel({ method, tierCount, serverless, onApply }: Prop
     setBusy(true);
     setError(null);
     try {
-      const result = (await serverless('settings', {
-        parameters: { action: 'suggest', request },
-      })) as SettingsResult;
+      const result = unwrapResult<SettingsResult>(
+        await serverless('settings', { parameters: { action: 'suggest', request } }),
+      );
       if (!result.suggestion) throw new Error('The server returned no suggestion.');
       setSuggestion(result.suggestion);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(describeError(e));
     } finally {
       setBusy(false);
     }

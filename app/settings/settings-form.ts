@@ -5,7 +5,7 @@
  */
 import type { Settings, Tier, TierValue } from '../../src/contracts/settings';
 
-export const TIER_VALUES: readonly TierValue[] = ['tier_1', 'tier_2', 'tier_3', 'tier_4', 'tier_5'];
+const TIER_VALUES: readonly TierValue[] = ['tier_1', 'tier_2', 'tier_3', 'tier_4', 'tier_5'];
 export const MIN_TIERS = 2;
 export const MAX_TIERS = 5;
 const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/;
@@ -97,7 +97,7 @@ export function validateSettings(s: Settings): FieldError[] {
 }
 
 /** Tier values are positional (tier_1 is the best); renumber after adding or removing. */
-export function renumber(tiers: readonly Tier[]): Tier[] {
+function renumber(tiers: readonly Tier[]): Tier[] {
   return tiers.map((t, i) => ({ ...t, value: TIER_VALUES[i] ?? t.value }));
 }
 

@@ -1,11 +1,14 @@
-/** Map any error to one clear line on stderr and an exit code; never print a stack to users. */
-import { describeError } from '../contracts/errors';
+/** The CLI's edge: any error → one clear line on stderr and an exit status; never a stack. */
+import { errorBody, exitStatus } from '../errors';
 
-export { describeError };
+/** "leadlens: what went wrong. How to fix it. [CODE]" */
+function errorLine(e: unknown): string {
+  const body = errorBody(e);
+  return `leadlens: ${body.message}${body.hint ? ` ${body.hint}` : ''} [${body.code}]`;
+}
 
 export function reportErrorAndExit(e: unknown): never {
-  const { message, code } = describeError(e);
-  process.stderr.write(`leadlens: ${message} [${code}]\n`);
+  process.stderr.write(`${errorLine(e)}\n`);
   if (process.env.LEADLENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  process.exit(code === 'INTERNAL' ? 70 : 1);
+  process.exit(exitStatus(errorBody(e).code));
 }

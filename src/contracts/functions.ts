@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SettingsSchema, TierSchema } from './settings';
 import type { Settings, Tier } from './settings';
 import type { FactorsPayload } from './factors';
+import type { ErrorBody } from '../errors';
 
 /** HubSpot's serverless context, the parts we read. */
 export interface FunctionContext {
@@ -54,6 +55,11 @@ export interface ScoreRecordResult {
   card: CardData;
   /** False when the score did not change and nothing was written. */
   written: boolean;
+  /**
+   * Set when the CRM refused the new values: the card shows the new score, the store keeps it
+   * and the next write-back sends it again.
+   */
+  notWritten?: ErrorBody;
 }
 
 export const FeedbackRequestSchema = RecordRefSchema.extend({

@@ -2,6 +2,8 @@
  * The one shape every explainer returns, and the check every explanation passes through:
  * base + Σ values must reproduce the model's output for that row, or we refuse to show it.
  */
+import { LeadLensError, type ErrorCode } from '../errors';
+
 export interface Explanation {
   /** φ₀: the expected model output (log-odds for logistic / boosted models). */
   base: number;
@@ -13,28 +15,21 @@ export interface Explanation {
   data: (string | null)[];
 }
 
-export type ExplainErrorCode = 'NOT_ADDITIVE' | 'UNSUPPORTED_MODEL' | 'INPUT_INVALID';
+export type ExplainErrorCode = Extract<
+  ErrorCode,
+  'NOT_ADDITIVE' | 'UNSUPPORTED_MODEL' | 'INPUT_INVALID'
+>;
 
-export class ExplainError extends Error {
-  override readonly name = 'ExplainError';
-  constructor(
-    readonly code: ExplainErrorCode,
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
+/** An explainer's error: a member of the one family (`src/errors`). */
+export class ExplainError extends LeadLensError<ExplainErrorCode> {
+  override readonly name: string = 'ExplainError';
 
-  describe(): string {
-    return `${this.message} ${this.hint}`;
+  constructor(code: ExplainErrorCode, message: string, hint: string) {
+    super(code, message, { hint });
   }
 }
 
-export function isExplainError(e: unknown): e is ExplainError {
-  return e instanceof ExplainError;
-}
-
-export function explanationSum(expl: Explanation): number {
+function explanationSum(expl: Explanation): number {
   let s = expl.base;
   for (let i = 0; i < expl.values.length; i++) s += expl.values[i];
   return s;

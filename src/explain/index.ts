@@ -10,11 +10,9 @@ import { toPoints } from './points';
 import { makeFactor, topFactors, type FactorLike } from './reasons';
 import { ensembleBase, treeShap } from './treeshap';
 
-export { assertAdditive, ExplainError, isExplainError, type Explanation } from './explanation';
-export { toPoints, largestRemainder, type Points } from './points';
-export { topFactors, reasonText, formatPoints, type FactorLike } from './reasons';
-export { ensembleBase, treeShap } from './treeshap';
-export { linearShap } from './linear';
+export { assertAdditive, type Explanation } from './explanation';
+export { toPoints, type Points } from './points';
+export type { FactorLike } from './reasons';
 
 /** Additivity tolerance: relative to max(1, |f|); float64 sums over ≤ thousands of terms. */
 const ADDITIVE_TOL = 1e-8;
@@ -138,17 +136,24 @@ export function explanationBase(model: FittedModel): number {
   return ensembleBase(core.ensemble);
 }
 
-/** Points and reasons of one explanation, with the top `k` factors. */
+/**
+ * Points and reasons of one explanation, with the top `k` factors. `show` turns a field's raw
+ * value into what a rep reads (a CRM option label, a named category); reasons are built once,
+ * from the shown value.
+ */
 export function describeExplanation(
   model: FittedModel,
   expl: Explanation,
   k: number,
+  show: (field: string, value: string) => string = (_field, value) => value,
 ): ExplainedRow {
   const pts = toPoints(expl, (m) => model.calibrate(m));
   const labels = new Map(model.encoder.fields.map((fi) => [fi.name, fi.label]));
-  const all = expl.names.map((name, i) =>
-    makeFactor(name, labels.get(name) ?? name, expl.data[i], pts.points[i], expl.values[i]),
-  );
+  const all = expl.names.map((name, i) => {
+    const raw = expl.data[i];
+    const value = raw === null ? null : show(name, raw);
+    return makeFactor(name, labels.get(name) ?? name, value, pts.points[i], expl.values[i]);
+  });
   const { top, otherPoints } = topFactors(all, k);
   return {
     probability: pts.scoreExact / 100,

@@ -1,9 +1,13 @@
 /**
- * The model core's own error family (it may not import `contracts`). Same shape as
- * LeadLensError: a stable `code`, a message saying what is wrong, a `hint` saying how to fix
- * it, and `details` with the numbers behind it. Composition roots map it to their own errors.
+ * The model core's errors: members of the one family (`src/errors`, which model may import:
+ * it imports nothing). A stable `code`, a message saying what is wrong, a `hint` saying how to
+ * fix it, and `details` with the numbers behind it — kept all the way to the CLI, the function
+ * result and the card.
  */
-export type ModelErrorCode =
+import { LeadLensError, type ErrorCode } from '../errors';
+
+export type ModelErrorCode = Extract<
+  ErrorCode,
   | 'EMPTY_INPUT'
   | 'LABEL_MISSING'
   | 'LABEL_NOT_BINARY'
@@ -15,13 +19,11 @@ export type ModelErrorCode =
   | 'ARTIFACT_INVALID'
   | 'INVALID_OPTIONS'
   | 'NOT_CONVERGED'
-  | 'NO_FEATURES';
+  | 'NO_FEATURES'
+>;
 
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
-  readonly code: ModelErrorCode;
-  readonly hint: string;
-  readonly details: Record<string, unknown> | undefined;
+export class ModelError extends LeadLensError<ModelErrorCode> {
+  override readonly name: string = 'ModelError';
 
   constructor(
     code: ModelErrorCode,
@@ -29,15 +31,7 @@ export class ModelError extends Error {
     hint: string,
     details?: Record<string, unknown>,
   ) {
-    super(message);
-    this.code = code;
-    this.hint = hint;
-    this.details = details;
-  }
-
-  /** One line: what, then how to fix. */
-  describe(): string {
-    return `${this.message} ${this.hint}`;
+    super(code, message, { hint, details });
   }
 }
 

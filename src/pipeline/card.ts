@@ -1,32 +1,36 @@
 /**
- * CardData — what the card, the preview page and the workflow action show — from the LeadLens
- * properties of a record. A lead with no score of its own shows its associated contact's.
+ * CardData — what the card, the preview page and the workflow action show — from the store
+ * (`storedCard`, the one way to read a card from the store) or, for a record LeadLens does not
+ * score, from its `leadlens_*` CRM properties.
  */
 import type { CardData } from '../contracts/functions';
 import { parseFactors } from '../contracts/factors';
 import { LEADLENS_PROPERTIES as P } from '../contracts/properties';
 import type { Tier } from '../contracts/settings';
-import type { ScoreRow, StoredObjectType } from '../store/port';
+import type { ScoreRow, StoredObjectType, StorePort } from '../store/port';
 import { desiredCoreValues } from './writeback-plan';
 
+type Ref = { objectType: StoredObjectType; objectId: string };
+
+function tierOf(value: string | null | undefined, tiers: readonly Tier[]): CardData['tier'] {
+  if (!value) return null;
+  return { value, label: tiers.find((t) => t.value === value)?.label ?? value };
+}
+
 export function cardFromProperties(
-  ref: { objectType: StoredObjectType; objectId: string },
-  source: { objectType: StoredObjectType; objectId: string },
+  ref: Ref,
+  source: Ref,
   props: Record<string, string | null | undefined>,
   tiers: readonly Tier[],
 ): CardData {
   const num = (v: string | null | undefined) =>
     v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v);
-  const tierValue = props[P.tier] ?? null;
-  const tier = tierValue
-    ? { value: tierValue, label: tiers.find((t) => t.value === tierValue)?.label ?? tierValue }
-    : null;
   return {
     objectType: ref.objectType,
     objectId: ref.objectId,
     source,
     score: num(props[P.score]),
-    tier,
+    tier: tierOf(props[P.tier], tiers),
     factors: parseFactors(props[P.factors]),
     reasons: props[P.reasons] ?? null,
     modelVersion: props[P.modelVersion] ?? null,
@@ -35,8 +39,11 @@ export function cardFromProperties(
   };
 }
 
-/** Card data from the store: the desired values merged over what was last written. */
-export function cardFromStore(
+/**
+ * The card of a stored score: its desired values, with the change and time of the last
+ * confirmed write when the score is the one written (else this score's own time, no change yet).
+ */
+function cardFromStore(
   row: ScoreRow,
   written: Record<string, string> | undefined,
   tiers: readonly Tier[],
@@ -47,4 +54,12 @@ export function cardFromStore(
   }
   const ref = { objectType: row.objectType, objectId: row.id };
   return cardFromProperties(ref, ref, props, tiers);
+}
+
+/** The card of a record from the store; null when LeadLens has no score for it. */
+export function storedCard(store: StorePort, ref: Ref): CardData | null {
+  const row = store.getScore(ref.objectType, ref.objectId);
+  if (!row) return null;
+  const written = store.getWritten(ref.objectType, [ref.objectId]).get(ref.objectId);
+  return cardFromStore(row, written, store.getSettings().tiers);
 }

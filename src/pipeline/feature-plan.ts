@@ -3,11 +3,18 @@
  * properties; LeadLens does the opposite: every custom contact property of a usable type is a
  * candidate by default (the leakage checks then drop those only set after conversion), the
  * admin's `include` adds any other property and `exclude` removes anything.
+ *
+ * Sync decides the plan from the portal's property metadata and keeps it as its own stored
+ * record; train reads it from there. The fields a model was trained on then travel inside the
+ * model's scoring envelope (scoring-model.ts), so scoring never needs this record.
  */
+import { z } from 'zod';
 import type { CrmPropertyMeta } from '../crm/port';
+import { LeadLensError } from '../errors';
 import type { Settings } from '../contracts/settings';
 import { isLeadLensProperty } from '../contracts/properties';
-import { readPlan, specFromProperties, type FeatureSpec } from '../features';
+import { readPlan, specFromProperties, type FeatureField, type FeatureSpec } from '../features';
+import type { StorePort } from '../store/port';
 
 export interface FeaturePlan {
   spec: FeatureSpec;
@@ -16,6 +23,27 @@ export interface FeaturePlan {
   /** Properties read with history (point-in-time features and labels). */
   history: string[];
 }
+
+/** A feature field as stored (plan record, scoring envelope): with its source and value labels. */
+export const FeatureFieldSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  type: z.enum(['number', 'category', 'bool', 'date', 'multi']),
+  source: z.enum(['property', 'engineered']),
+  valueLabels: z.record(z.string(), z.string()).optional(),
+}) satisfies z.ZodType<FeatureField>;
+
+const SpecSchema = z.object({
+  fields: z.array(FeatureFieldSchema),
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+});
+
+const StoredPlanSchema = z.object({
+  v: z.literal(1),
+  spec: SpecSchema,
+  read: z.array(z.string()),
+  history: z.array(z.string()),
+});
 
 export function planFeatureProperties(
   meta: readonly CrmPropertyMeta[],
@@ -28,4 +56,37 @@ export function planFeatureProperties(
   const spec = specFromProperties(meta, include, settings.features.exclude);
   const { read, history } = readPlan(spec);
   return { spec, read, history };
+}
+
+export function saveFeaturePlan(store: StorePort, plan: FeaturePlan, at: string): void {
+  store.saveFeaturePlan(JSON.stringify({ v: 1, ...plan }), at);
+}
+
+/**
+ * The plan the last sync decided. A store synced before the plan had a record of its own kept
+ * the spec in sync's checkpoint: that one is read once, checked, and moved into the record.
+ */
+export function featurePlanOf(store: StorePort): FeaturePlan {
+  const stored = store.getFeaturePlan();
+  if (stored) {
+    const parsed = StoredPlanSchema.safeParse(JSON.parse(stored.plan));
+    if (!parsed.success) {
+      throw new LeadLensError('STORE_ERROR', 'The stored feature plan is not valid.', {
+        hint: 'Run `leadlens sync` again: it decides the plan anew.',
+        details: { issues: parsed.error.issues.slice(0, 3).map((i) => i.message) },
+      });
+    }
+    const { spec, read, history } = parsed.data;
+    return { spec, read, history };
+  }
+  const legacy = SpecSchema.safeParse(store.getJob('sync')?.state.spec);
+  if (legacy.success) {
+    const { read, history } = readPlan(legacy.data);
+    const plan = { spec: legacy.data, read, history };
+    saveFeaturePlan(store, plan, store.getJob('sync')!.updatedAt);
+    return plan;
+  }
+  throw new LeadLensError('NOT_ENOUGH_DATA', 'No contacts have been synced yet.', {
+    hint: 'Run `leadlens sync` (or the sync function) before training.',
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobResult } from '../contracts/functions';
-import { isLeadLensError, LeadLensError } from '../contracts/errors';
+import { isLeadLensError, LeadLensError } from '../errors';
 import type { JobCheckpoint } from '../store/port';
 import { makeBudget, type Budget } from './budget';
 import type { PipelineDeps } from './deps';
@@ -99,10 +99,12 @@ export async function runJob<S extends Record<string, unknown>>(
       store.saveJob(current);
       return result(def, current, 'paused', e.describe());
     }
+    // Every error of the family (the model's included) goes up as it is, hint and all; only
+    // what is not ours becomes INTERNAL.
     const message = isLeadLensError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
     current = { ...current, status: 'failed', message, updatedAt: iso() };
     store.saveJob(current);
-    throw e instanceof LeadLensError
+    throw isLeadLensError(e)
       ? e
       : new LeadLensError('INTERNAL', `${def.name} failed: ${message}`, {
           cause: e,

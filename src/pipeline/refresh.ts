@@ -1,93 +1,62 @@
 /**
- * Scoring a few records right now: the card's "refresh score" (one record) and webhook
- * rescoring (a burst of contacts). Reads the records fresh from the CRM with history, scores
- * them with the published model, writes only what changed, and keeps the mirror current.
+ * Scoring a few records right now: the card's "refresh score" (one record), webhook rescoring
+ * (a burst of contacts) and the workflow action's first score of a contact. Reads the records
+ * fresh from the CRM with history, scores them with the one scorer, writes only what changed
+ * through the one write-back path, and keeps the mirror current.
  */
 import type { CardData, RecordRef, ScoreRecordResult } from '../contracts/functions';
 import { LEADLENS_PROPERTY_NAMES } from '../contracts/properties';
-import { LeadLensError } from '../contracts/errors';
 import type { CrmRecord } from '../contracts/records';
+import { isLeadLensError, LeadLensError } from '../errors';
 import { dealIndex, readPlan } from '../features';
-import type { ScoreRow, StoredObjectType } from '../store/port';
-import { cardFromProperties, cardFromStore } from './card';
+import type { ScoreRow } from '../store/port';
+import { cardFromProperties, storedCard } from './card';
 import type { PipelineDeps } from './deps';
 import { isOpenContact } from './score';
-import { publishedModel, scoreRecords } from './scoring';
-import { planRecordWrite } from './writeback-plan';
+import { scoreRecords } from './score-records';
+import { publishedModel } from './scoring-model';
+import { writeNow, type WriteFailure } from './writeback';
 
-/** Fetch, score and write back up to 100 contacts; returns their new rows (open ones only). */
+/** Fetch, score and write back contacts (100 per call); returns their new rows (open ones only). */
 export async function rescoreContacts(
   deps: PipelineDeps,
   contactIds: readonly string[],
-): Promise<{ scored: number; written: number; rows: ScoreRow[] }> {
+): Promise<{ scored: number; written: number; rows: ScoreRow[]; failed: WriteFailure[] }> {
   const { crm, store } = deps;
   const lm = publishedModel(store);
   const settings = store.getSettings();
-  const { read, history } = readPlan(lm.spec);
-  const properties = [...new Set([...read, ...LEADLENS_PROPERTY_NAMES])];
-  let scored = 0;
+  const { read, history } = readPlan({ fields: lm.features, skipped: [] });
+  const properties = [...new Set([...read, ...history, ...LEADLENS_PROPERTY_NAMES])];
   let written = 0;
-  const allRows: ScoreRow[] = [];
+  const rows: ScoreRow[] = [];
+  const failed: WriteFailure[] = [];
   for (let i = 0; i < contactIds.length; i += 100) {
-    const ids = contactIds.slice(i, i + 100);
-    const records: CrmRecord[] = await crm.readContactHistory(ids, [
-      ...new Set([...properties, ...history]),
-    ]);
+    const records: CrmRecord[] = await crm.readContactHistory(
+      contactIds.slice(i, i + 100),
+      properties,
+    );
     store.upsertRecords(records);
     const dealsOf = dealIndex(store.listDeals());
     const at = deps.now();
     const open = records.filter((r) => isOpenContact(r, dealsOf, settings.conversion, at));
-    const rows = scoreRecords(lm, open, {
+    const scored = scoreRecords(lm, open, {
       objectType: 'contact',
       asOf: at,
       tiers: settings.tiers,
       scoredAt: new Date(at).toISOString(),
     });
-    store.putScores(rows);
-    written += await writeRows(deps, 'contact', rows);
-    scored += rows.length;
-    allRows.push(...rows);
+    store.putScores(scored);
+    const res = await writeNow(deps, 'contact', scored);
+    written += res.written;
+    failed.push(...res.failed);
+    rows.push(...scored);
   }
-  return { scored, written, rows: allRows };
-}
-
-/** Writes the changed LeadLens properties of `rows` (≤ 100) and records what was confirmed. */
-async function writeRows(deps: PipelineDeps, objectType: StoredObjectType, rows: ScoreRow[]) {
-  if (rows.length === 0) return 0;
-  const { store, crm } = deps;
-  const jump = store.getSettings().scoreJumpPoints;
-  const ledger = store.getWritten(
-    objectType,
-    rows.map((r) => r.id),
-  );
-  const updates = rows
-    .map((r) => ({ id: r.id, properties: planRecordWrite(r, ledger.get(r.id), jump) }))
-    .filter((u): u is { id: string; properties: Record<string, string> } => u.properties !== null);
-  if (updates.length === 0) return 0;
-  const res = await crm.updateRecords(objectType, updates);
-  const ok = new Set(res.written);
-  store.markWritten(
-    objectType,
-    updates.filter((u) => ok.has(u.id)),
-    new Date(deps.now()).toISOString(),
-  );
-  if (res.failed.length > 0) {
-    const f = res.failed[0];
-    throw new LeadLensError(
-      'CRM_VALIDATION',
-      `The CRM refused the new score of ${objectType} ${f.id}: ${f.message}`,
-      {
-        hint: 'Check that the LeadLens properties exist (run `leadlens run` once to provision them).',
-      },
-    );
-  }
-  return ok.size;
+  return { scored: rows.length, written, rows, failed };
 }
 
 /** The card's refresh: score one contact (or a lead's contact) now and return the card. */
 export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<ScoreRecordResult> {
   const { crm, store } = deps;
-  const tiers = store.getSettings().tiers;
   let contactId = ref.objectId;
   if (ref.objectType === 'lead') {
     const lead = await crm.getRecord('lead', ref.objectId, LEADLENS_PROPERTY_NAMES);
@@ -97,43 +66,76 @@ export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<S
       throw new LeadLensError(
         'NOT_ENOUGH_DATA',
         `Lead ${ref.objectId} has no associated contact to score.`,
-        {
-          hint: 'Associate the lead with its contact in HubSpot, then refresh.',
-        },
+        { hint: 'Associate the lead with its contact in HubSpot, then refresh.' },
       );
     }
     contactId = cid;
   }
-  const before = store.getWritten('contact', [contactId]).get(contactId);
-  const { rows, written } = await rescoreContacts(deps, [contactId]);
+  const { rows, written, failed } = await rescoreContacts(deps, [contactId]);
   const row = rows[0];
   if (!row) {
     // Not open (a customer) or unknown: show what the CRM has, never a rescored prospect.
     const record = await crm.getRecord('contact', contactId, LEADLENS_PROPERTY_NAMES);
     if (!record) throw notFound({ objectType: 'contact', objectId: contactId });
     const src = { objectType: 'contact' as const, objectId: contactId };
-    return { card: cardFromProperties(ref, src, record.properties, tiers), written: false };
+    const card = cardFromProperties(ref, src, record.properties, store.getSettings().tiers);
+    return { card, written: false };
   }
   let leadWritten = 0;
   if (ref.objectType === 'lead') {
+    // A lead carries its contact's score (the batch job copies it the same way).
     const leadRow: ScoreRow = { ...row, objectType: 'lead', id: ref.objectId };
     store.putScores([leadRow]);
-    leadWritten = await writeRows(deps, 'lead', [leadRow]);
+    const res = await writeNow(deps, 'lead', [leadRow]);
+    leadWritten = res.written;
+    failed.push(...res.failed);
   }
-  const card: CardData = {
-    ...cardFromStore(row, store.getWritten('contact', [contactId]).get(contactId) ?? before, tiers),
-    objectType: ref.objectType,
-    objectId: ref.objectId,
+  const card = storedCard(store, ref);
+  if (!card)
+    throw new LeadLensError(
+      'STORE_ERROR',
+      `The new score of ${ref.objectType} ${ref.objectId} was not stored.`,
+    );
+  const refused = failed[0];
+  return {
+    card,
+    written: written + leadWritten > 0,
+    ...(refused
+      ? {
+          notWritten: {
+            code: refused.code,
+            message: `The CRM refused the new score of ${refused.objectType} ${refused.id}: ${refused.message}`,
+            hint: 'The score is kept and the next write-back sends it again; check that the LeadLens properties exist (`leadlens provision`).',
+          },
+        }
+      : {}),
   };
-  return { card, written: written + leadWritten > 0 };
 }
 
 function notFound(ref: RecordRef) {
   return new LeadLensError(
     'CRM_NOT_FOUND',
     `${ref.objectType} ${ref.objectId} does not exist in the CRM.`,
-    {
-      hint: 'It may have been deleted or merged; reload the record page.',
-    },
+    { hint: 'It may have been deleted or merged; reload the record page.' },
   );
+}
+
+/**
+ * The workflow action's card: the stored score, or — for a contact never scored (a workflow
+ * enrolling it on creation can run before its webhook rescore) — its first score, now. Null
+ * when LeadLens cannot score it: no model yet, or no such contact.
+ */
+export async function workflowCard(
+  deps: PipelineDeps,
+  contactId: string,
+): Promise<CardData | null> {
+  const ref = { objectType: 'contact' as const, objectId: contactId };
+  const stored = storedCard(deps.store, ref);
+  if (stored) return stored;
+  try {
+    return (await scoreRecord(deps, ref)).card;
+  } catch (e) {
+    if (isLeadLensError(e, 'NO_MODEL') || isLeadLensError(e, 'CRM_NOT_FOUND')) return null;
+    throw e;
+  }
 }

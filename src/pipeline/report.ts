@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { StoredModel } from '../store/port';
+import { FeatureFieldSchema } from './feature-plan';
 
 const FindingSchema = z.object({ field: z.string(), reason: z.string() }).passthrough();
 
@@ -24,16 +25,11 @@ export const StoredReportSchema = z
     splits: z.object({ train: z.number(), valid: z.number(), test: z.number() }).passthrough(),
     /** Fields left out, with why: leakage, near-duplicates, post-conversion properties. */
     excluded: z.array(FindingSchema),
-    /** With `source`: scoring rebuilds engineered signals instead of reading properties. */
-    featureFields: z.array(
-      z.object({
-        name: z.string(),
-        label: z.string(),
-        type: z.enum(['number', 'category', 'bool', 'date', 'multi']),
-        source: z.enum(['property', 'engineered']),
-        valueLabels: z.record(z.string(), z.string()).optional(),
-      }),
-    ),
+    /**
+     * The fields offered to training, for the report page. Scoring reads the plan from the
+     * model's own envelope; only a version stored before it is lifted from this list.
+     */
+    featureFields: z.array(FeatureFieldSchema),
     trainingRows: z.number(),
     conversionRate: z.number(),
     censored: z.number(),

@@ -28,7 +28,7 @@ export interface ChainState extends Record<string, unknown> {
   results: Record<string, Record<string, unknown>>;
 }
 
-export function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainState> {
+function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainState> {
   return {
     name,
     init: () => ({ stage: 0, results: {} }),

@@ -8,7 +8,8 @@ import type { Conversion } from '../contracts/settings';
 import { dealIndex, isOpenAt } from '../features';
 import type { ScoreRow } from '../store/port';
 import type { JobDefinition } from './jobs';
-import { publishedModel, scoreRecords } from './scoring';
+import { scoreRecords } from './score-records';
+import { publishedModel } from './scoring-model';
 
 const CHUNK = 1000;
 const CLOSED_STAGES = new Set(['customer', 'evangelist']);

@@ -1,117 +1,59 @@
 /**
- * The scoring core shared by the batch job, one-record refreshes and webhook rescoring:
- * features as of now → calibrated probability → exact explanation → integer points that sum to
- * the score → the `leadlens_factors` payload, reason text and tier.
+ * The one scorer. Every score LeadLens writes or shows — the batch score job, the card's
+ * refresh, webhook rescoring, the workflow action, `leadlens score --csv`, the held-out slice of
+ * the model report — comes out of `scoreRows`: feature rows → calibrated probability → exact
+ * explanation → integer points that sum to the score → the top factors with their reason text
+ * (built once, from the value as a rep reads it) and the points of all the others. Nothing else
+ * in src/ calls the model or the explainers to score (test/one-scorer.test.ts checks both).
+ * `scoreRecords` (score-records.ts) puts CRM records through it.
  */
-import { LeadLensError } from '../contracts/errors';
-import { FACTORS_MAX_CHARS, type FactorsPayload } from '../contracts/factors';
-import type { CrmRecord } from '../contracts/records';
-import { tierFor, type Tier } from '../contracts/settings';
-import { describeExplanation, explainRows, reasonText } from '../explain';
-import { snapshot, type FeatureSpec } from '../features';
-import { loadModel, type FittedModel } from '../model';
-import type { ScoreRow, StoredModel, StoredObjectType, StorePort } from '../store/port';
-import { readReport } from './report';
+import type { Factor } from '../contracts/factors';
+import { describeExplanation, explainRows, explanationBase } from '../explain';
+import type { RawRow } from '../model';
+import type { ScoringModel } from './scoring-model';
 
-export interface LoadedModel {
-  version: number;
-  model: FittedModel;
-  spec: FeatureSpec;
-  /** Field → (value → how it reads), for reason text. */
-  valueLabels: Map<string, Readonly<Record<string, string>>>;
+/** One scored row: base + Σ top points + otherPoints = score, always. */
+export interface Scored {
+  /** Calibrated probability. */
+  probability: number;
+  /** Displayed score and baseline, integers 0–100. */
+  score: number;
+  base: number;
+  /** The factors worth showing, strongest first; empty when not explained. */
+  top: Factor[];
+  /** Points of every factor not in `top`. */
+  otherPoints: number;
 }
 
-const cache = new Map<string, LoadedModel>();
+export interface ScoreOptions {
+  /** How many factors to keep (the strongest positives and negatives). */
+  top: number;
+  /** False: probability and score only (no explanation is computed). */
+  explain?: boolean;
+}
 
-/** The published model, parsed once per process and version. */
-export function publishedModel(store: StorePort): LoadedModel {
-  const stored = store.getPublishedModel();
-  if (!stored) {
-    throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
-      hint: 'Run `leadlens train` (or `leadlens run`) first.',
+/** The scorer. Rows hold each field of the model by name, raw or typed. */
+export function scoreRows(sm: ScoringModel, rows: readonly RawRow[], opts: ScoreOptions): Scored[] {
+  if (rows.length === 0) return [];
+  const { model, valueLabels } = sm;
+  if (opts.explain === false) {
+    const base = Math.round(100 * model.calibrate(explanationBase(model)));
+    const margins = model.margin(model.encoder.transform(rows));
+    return Array.from(margins, (m) => {
+      const probability = model.calibrate(m);
+      const score = Math.round(100 * probability);
+      return { probability, score, base, top: [], otherPoints: score - base };
     });
   }
-  return loaded(stored);
-}
-
-export function loaded(stored: StoredModel): LoadedModel {
-  const key = `${stored.version}:${stored.trainedAt}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const report = readReport(stored);
-  if (!report) {
-    throw new LeadLensError(
-      'STORE_ERROR',
-      `Model v${stored.version} has no readable training report.`,
-      {
-        hint: 'Retrain (`leadlens run --retrain always`) or publish another version.',
-      },
-    );
-  }
-  const entry: LoadedModel = {
-    version: stored.version,
-    model: loadModel(JSON.parse(stored.artifact)),
-    spec: { fields: report.featureFields, skipped: [] },
-    valueLabels: new Map(
-      report.featureFields.flatMap((f) =>
-        f.valueLabels ? [[f.name, f.valueLabels] as const] : [],
-      ),
-    ),
-  };
-  cache.set(key, entry);
-  return entry;
-}
-
-/** Up to three positive and three negative factors are shown. */
-const TOP_K = 6;
-
-/** Scores records as of `asOf`; returns one ScoreRow per record, in input order. */
-export function scoreRecords(
-  lm: LoadedModel,
-  records: readonly CrmRecord[],
-  opts: { objectType: StoredObjectType; asOf: number; tiers: readonly Tier[]; scoredAt: string },
-): ScoreRow[] {
-  if (records.length === 0) return [];
-  const rows = records.map((r) => snapshot(r, opts.asOf, lm.spec));
-  const explanations = explainRows(lm.model, rows);
-  return records.map((r, i) => {
-    const d = describeExplanation(lm.model, explanations[i], TOP_K);
-    const top = d.factors.map((f) => {
-      const shown = f.value === null ? null : (lm.valueLabels.get(f.field)?.[f.value] ?? f.value);
-      return shown === f.value
-        ? f
-        : { ...f, value: shown, reason: reasonText(f.label, shown, f.points) };
-    });
-    const payload: FactorsPayload = {
-      v: 1,
-      score: d.score,
-      base: d.base,
-      top,
-      otherPoints: d.otherPoints,
-      modelVersion: String(lm.version),
-    };
+  const show = (field: string, value: string): string => valueLabels.get(field)?.[value] ?? value;
+  return explainRows(model, rows).map((expl) => {
+    const d = describeExplanation(model, expl, opts.top, show);
     return {
-      objectType: opts.objectType,
-      id: r.id,
-      modelVersion: lm.version,
       probability: d.probability,
       score: d.score,
-      tier: tierFor(d.score, opts.tiers).value,
-      factors: fitFactors(payload),
-      reasons: top.map((f) => f.reason).join('\n'),
-      scoredAt: opts.scoredAt,
+      base: d.base,
+      top: d.factors,
+      otherPoints: d.otherPoints,
     };
   });
-}
-
-/** Keeps the JSON under the property's budget by dropping the weakest shown factors. */
-function fitFactors(payload: FactorsPayload): string {
-  let p = payload;
-  let json = JSON.stringify(p);
-  while (json.length > FACTORS_MAX_CHARS && p.top.length > 0) {
-    const dropped = p.top[p.top.length - 1];
-    p = { ...p, top: p.top.slice(0, -1), otherPoints: p.otherPoints + dropped.points };
-    json = JSON.stringify(p);
-  }
-  return json;
 }

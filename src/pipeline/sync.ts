@@ -5,20 +5,19 @@
  * when the CRM allows it), deals, leads. A killed sync resumes at the page it stopped at.
  */
 import type { CrmPropertyMeta } from '../crm/port';
-import type { FeatureSpec } from '../features';
 import type { JobDefinition } from './jobs';
-import type { PipelineDeps } from './deps';
-import { planFeatureProperties } from './feature-plan';
+import { planFeatureProperties, saveFeaturePlan } from './feature-plan';
 
 type Phase = 'contacts' | 'history' | 'deals' | 'leads' | 'done';
 
 export interface SyncState extends Record<string, unknown> {
   phase: Phase;
   cursor: string | null;
-  /** Properties read on every contact, and those read with history. */
+  /**
+   * Properties read on every contact, and those read with history: this run's copy of the
+   * feature plan, which is decided at sync start and stored as its own record.
+   */
   properties: string[];
-  /** The feature spec of this portal, decided from its property metadata at sync start. */
-  spec: FeatureSpec | null;
   historyProperties: string[];
   /** ISO; set for an incremental sync (the last sync's high watermark, minus a margin). */
   modifiedSince: string | null;
@@ -47,7 +46,6 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
         phase: 'contacts',
         cursor: null,
         properties: [],
-        spec: null,
         historyProperties: [],
         modifiedSince:
           !opts.full && Number.isFinite(mark)
@@ -69,13 +67,9 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
       if (state.properties.length === 0) {
         const meta: CrmPropertyMeta[] = await crm.describeContactProperties();
         const plan = planFeatureProperties(meta, store.getSettings());
-        const next = {
-          ...state,
-          spec: plan.spec,
-          properties: plan.read,
-          historyProperties: plan.history,
-        };
-        ctx.commit(next);
+        const next = { ...state, properties: plan.read, historyProperties: plan.history };
+        const at = new Date(ctx.deps.now()).toISOString();
+        ctx.commit(next, () => saveFeaturePlan(store, plan, at));
         return { state: next, done: false, progress: `reading ${plan.read.length} properties` };
       }
       switch (state.phase) {
@@ -173,5 +167,3 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
     }),
   };
 }
-
-export type SyncDeps = PipelineDeps;

@@ -3,18 +3,19 @@
  * (time split, calibration, `auto` choice) → a new model version in the store, published unless
  * the admin runs new models in shadow mode first.
  */
-import { LeadLensError } from '../contracts/errors';
 import {
   buildTrainingSet,
   findNearDuplicates,
   findPostConversionProperties,
-  type FeatureSpec,
+  type FeatureField,
 } from '../features';
-import { trainModel, type FittedModel } from '../model';
-import type { StorePort } from '../store/port';
+import { trainModel, type Model } from '../model';
+import { featurePlanOf } from './feature-plan';
 import type { JobDefinition } from './jobs';
 import type { StoredReport } from './report';
 import { allRecords } from './records';
+import { packScoringModel } from './scoring-model';
+import { scoreRows } from './scoring';
 
 const DAY = 86_400_000;
 
@@ -25,16 +26,6 @@ export interface TrainState extends Record<string, unknown> {
   auc: number | null;
 }
 
-export function featureSpecOf(store: StorePort): FeatureSpec {
-  const spec = store.getJob('sync')?.state.spec as FeatureSpec | null | undefined;
-  if (!spec) {
-    throw new LeadLensError('NOT_ENOUGH_DATA', 'No contacts have been synced yet.', {
-      hint: 'Run `leadlens sync` (or the sync function) before training.',
-    });
-  }
-  return spec;
-}
-
 export function trainJob(): JobDefinition<TrainState> {
   return {
     name: 'train',
@@ -42,7 +33,7 @@ export function trainJob(): JobDefinition<TrainState> {
     async step(_state, ctx) {
       const { store, now, seed, log } = ctx.deps;
       const settings = store.getSettings();
-      const spec = featureSpecOf(store);
+      const { spec } = featurePlanOf(store);
       const contacts = allRecords(store, 'contact');
       const deals = store.listDeals();
       const at = now();
@@ -76,6 +67,9 @@ export function trainJob(): JobDefinition<TrainState> {
 
       const labelled = set.labels.filter((l) => l !== null) as number[];
       const heldOut = heldOutSlice(set, result.model, result.report.splits.test);
+      // The envelope carries the plan of exactly the fields the model reads.
+      const used = new Set(result.model.encoder.fields.map((f) => f.name));
+      const planned: FeatureField[] = fields.filter((f) => used.has(f.name));
       const created = contacts.map((c) => Date.parse(c.createdAt)).filter(Number.isFinite);
       const recent = created.filter((t) => t > at - 28 * DAY && t <= at).length;
       const report: StoredReport = {
@@ -87,7 +81,7 @@ export function trainJob(): JobDefinition<TrainState> {
           ...recordFindings.map((f) => ({ ...f })),
           ...result.report.excluded.map((f) => ({ ...f })),
         ],
-        // With `source`: scoring must rebuild engineered signals, not read them as properties.
+        // For the report page; scoring reads the plan from the model's own envelope.
         featureFields: fields.map((f) => ({ ...f })),
         trainingRows: labelled.length,
         conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
@@ -112,7 +106,7 @@ export function trainJob(): JobDefinition<TrainState> {
         version = store.saveModel({
           status: status === 'shadow' ? 'shadow' : 'retired',
           modelType: result.report.chosen,
-          artifact: JSON.stringify(result.artifact),
+          artifact: packScoringModel(result.artifact, planned),
           report: JSON.stringify(report),
           trainedAt,
           publishedAt: null,
@@ -140,7 +134,7 @@ function heldOutSlice(
     labels: Array<0 | 1 | null>;
     times: number[];
   },
-  model: FittedModel,
+  model: Model,
   n: number,
 ): StoredReport['heldOut'] {
   const idx = set.labels
@@ -148,10 +142,15 @@ function heldOutSlice(
     .filter((i) => i >= 0)
     .sort((a, b) => set.times[a] - set.times[b] || a - b)
     .slice(-n);
-  const p = model.predictProba(idx.map((i) => set.rows[i] as never));
+  const scored = scoreRows(
+    { model, features: [], valueLabels: new Map() },
+    idx.map((i) => set.rows[i] as never),
+    { top: 0, explain: false },
+  );
   return {
     ids: idx.map((i) => set.ids[i]),
-    scores: Array.from(p, (v) => Math.round(v * 1000) / 10),
+    // One decimal: tier statistics compare these with thresholds.
+    scores: scored.map((s) => Math.round(s.probability * 1000) / 10),
     labels: idx.map((i) => set.labels[i] as number),
   };
 }

@@ -4,15 +4,16 @@
  * for the process; each route is parse → use case → map errors.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { describeError, isLeadLensError } from '../contracts/errors';
+import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
-  cardFromStore,
   modelSummary,
   readReport,
   rescoreContacts,
+  storedCard,
   tierInputs,
   tierStats,
+  workflowCard,
   type PipelineDeps,
 } from '../pipeline';
 import {
@@ -24,8 +25,9 @@ import {
   type PortalResolver,
   type ReplayGuard,
 } from './auth';
-import { findHandler } from './handlers';
+import { findHandler, handlers } from './handlers';
 import { hubspotFetchRouter } from './hubspot-fetch-routes';
+import { sendError } from './http-errors';
 import { renderCardPage, renderContactsPage } from './preview';
 import { psi, renderReportPage } from './report-page';
 import { webhooksRouter, type WebhooksRouter } from './webhooks';
@@ -61,22 +63,6 @@ export interface ServerOptions {
   maxLoginFailures?: number;
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  INPUT_INVALID: 400,
-  CONFIG_INVALID: 400,
-  CSV_INVALID: 400,
-  SIGNATURE_INVALID: 401,
-  CRM_NOT_FOUND: 404,
-  NO_MODEL: 409,
-  NOT_ENOUGH_DATA: 409,
-  JOB_LOCKED: 409,
-  CRM_RATE_LIMITED: 429,
-  CRM_DAILY_LIMIT: 429,
-  CRM_AUTH: 502,
-  CRM_SCOPES: 502,
-  CRM_UNAVAILABLE: 503,
-};
-
 export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   const app = express();
   app.disable('x-powered-by');
@@ -93,11 +79,19 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     acceptsPortal,
     rememberEvent: (id) => deps.store.rememberEvent(id, new Date(deps.now()).toISOString()),
     rescore: async (ids) => {
-      const { scored, written } = await rescoreContacts(deps, ids);
+      const { scored, written, failed } = await rescoreContacts(deps, ids);
       deps.log.info('webhook rescore', { contacts: ids.length, scored, written });
+      if (failed.length > 0) {
+        // Kept in the store as pending: the next write-back sends them again.
+        deps.log.warn('webhook rescore: the CRM refused some writes', {
+          failures: failed
+            .slice(0, 10)
+            .map((f) => ({ id: f.id, code: f.code, message: f.message })),
+        });
+      }
     },
     onRescoreError: (e, ids) =>
-      deps.log.error('webhook rescore failed', { contacts: ids.length, error: describeError(e) }),
+      deps.log.error('webhook rescore failed', { contacts: ids.length, error: errorBody(e) }),
   });
   app.use('/webhooks/hubspot', webhooks);
   app.use(
@@ -106,12 +100,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
       acceptsPortal,
-      getCard: async (id) => {
-        const row = deps.store.getScore('contact', id);
-        if (!row) return null;
-        const written = deps.store.getWritten('contact', [id]).get(id);
-        return cardFromStore(row, written, deps.store.getSettings().tiers);
-      },
+      getCard: (id) => workflowCard(deps, id),
     }),
   );
 
@@ -143,9 +132,12 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   app.post('/functions/:name', async (req: Request, res: Response, next: NextFunction) => {
     const handler = findHandler(String(req.params.name));
     if (!handler) {
-      res.status(404).json({
-        error: { code: 'NOT_FOUND', message: `No function named ${req.params.name}.` },
-      });
+      sendError(
+        res,
+        new LeadLensError('NOT_FOUND', `There is no LeadLens function named ${req.params.name}.`, {
+          hint: `Call one of: ${Object.keys(handlers).join(', ')}.`,
+        }),
+      );
       return;
     }
     try {
@@ -175,8 +167,8 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
 
   app.get('/contacts/:id', (req, res) => {
     const id = String(req.params.id);
-    const row = deps.store.getScore('contact', id);
-    if (!row) {
+    const card = storedCard(deps.store, { objectType: 'contact', objectId: id });
+    if (!card) {
       res
         .status(404)
         .type('html')
@@ -189,11 +181,6 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
         );
       return;
     }
-    const card = cardFromStore(
-      row,
-      deps.store.getWritten('contact', [id]).get(id),
-      deps.store.getSettings().tiers,
-    );
     res.type('html').send(renderCardPage(card, { title: `Contact ${id}` }));
   });
 
@@ -223,12 +210,9 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   });
 
   app.use(bodyErrors);
-  app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { message, code } = describeError(e);
-    const status = isLeadLensError(e) ? (STATUS_BY_CODE[e.code] ?? 500) : 500;
-    if (status >= 500) deps.log.error('request failed', { code, message });
-    res.status(status).json({ error: { code, message } });
-  });
+  app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) =>
+    sendError(res, e, deps.log),
+  );
 
   return { app, flushWebhooks: () => webhooks.flush() };
 }

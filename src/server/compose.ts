@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { createHubSpotCrm } from '../crm/hubspot';
+import { LeadLensError } from '../errors';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
 import { openSqliteStore } from '../store/sqlite';
 import { createLogger } from './logger';
@@ -46,9 +47,9 @@ export function composeDeps(opts: ComposeOptions): AppDeps {
 export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
   const token = env.PRIVATE_APP_ACCESS_TOKEN ?? env.HUBSPOT_ACCESS_TOKEN;
   if (!token) {
-    throw new Error(
-      'PRIVATE_APP_ACCESS_TOKEN is not set: add it as a secret of the function (hs secret add).',
-    );
+    throw new LeadLensError('CONFIG_INVALID', 'PRIVATE_APP_ACCESS_TOKEN is not set.', {
+      hint: 'Add it as a secret of the function (hs secret add PRIVATE_APP_ACCESS_TOKEN).',
+    });
   }
   return composeDeps({
     baseUrl: env.HUBSPOT_BASE_PATH ?? 'https://api.hubapi.com',

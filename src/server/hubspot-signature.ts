@@ -7,7 +7,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { LeadLensError } from '../contracts/errors';
+import { LeadLensError } from '../errors';
+import { sendError } from './http-errors';
 
 export const SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -180,22 +181,26 @@ export function signedHubSpotBody(opts: HubSpotVerifyOptions & { limit: string }
     express.raw({ type: () => true, limit: opts.limit }),
     (req: Request, res: Response, next: NextFunction) => {
       if (!Buffer.isBuffer(req.body)) {
-        res.status(500).json({
-          error: 'RAW_BODY_UNAVAILABLE',
-          message: 'The request body was parsed before signature verification.',
-          hint: 'Mount the HubSpot routers before any express.json() middleware.',
-        });
+        sendError(
+          res,
+          new LeadLensError(
+            'INTERNAL',
+            'The request body was parsed before signature verification.',
+            { hint: 'Mount the HubSpot routers before any express.json() middleware.' },
+          ),
+        );
         return;
       }
       const rawBody = req.body.toString('utf8');
       const verdict = verifyHubSpotRequest(req, rawBody, opts);
       if (!verdict.ok) {
-        res.status(401).json({
-          error: 'SIGNATURE_INVALID',
-          reason: verdict.reason,
-          message: verdict.message,
-          hint: 'Check that the app client secret matches and the sender clock is correct.',
-        });
+        sendError(
+          res,
+          new LeadLensError('SIGNATURE_INVALID', verdict.message, {
+            hint: 'Check that the app client secret matches and the sender clock is correct.',
+            details: { reason: verdict.reason },
+          }),
+        );
         return;
       }
       res.locals.rawBody = rawBody;

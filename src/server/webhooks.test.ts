@@ -97,8 +97,10 @@ describe('webhooksRouter (real HTTP)', () => {
     const res = await post(h, [event(502, 'jobtitle')], { secret: 'not-the-secret' });
     expect(res.status).toBe(401);
     const body = await res.json();
-    expect(body).toMatchObject({ error: 'SIGNATURE_INVALID', reason: 'mismatch' });
-    expect(body.hint).toMatch(/client secret/);
+    expect(body).toMatchObject({
+      error: { code: 'SIGNATURE_INVALID', details: { reason: 'mismatch' } },
+    });
+    expect(body.error.hint).toMatch(/client secret/);
     const missing = await post(h, [event(502, 'jobtitle')], { signature: '' });
     expect(missing.status).toBe(401);
     await h.router.flush();
@@ -111,7 +113,7 @@ describe('webhooksRouter (real HTTP)', () => {
       timestamp: h.clock.now - 5 * 60 * 1000 - 1,
     });
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ reason: 'stale' });
+    expect(await res.json()).toMatchObject({ error: { details: { reason: 'stale' } } });
   });
 
   it('drops a replayed eventId', async () => {
@@ -162,6 +164,6 @@ describe('webhooksRouter (real HTTP)', () => {
     h = await start();
     const res = await post(h, [{ hello: 'world' }]);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: 'INPUT_INVALID' });
+    expect(await res.json()).toMatchObject({ error: { code: 'INPUT_INVALID' } });
   });
 });

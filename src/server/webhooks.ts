@@ -9,7 +9,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { isLeadLensProperty } from '../contracts/properties';
+import { LeadLensError } from '../errors';
 import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
+import { sendError } from './http-errors';
 
 const WebhookEventSchema = z
   .object({
@@ -95,11 +97,16 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
       try {
         parsed = WebhookBatchSchema.parse(JSON.parse(rawBody));
       } catch {
-        res.status(400).json({
-          error: 'INPUT_INVALID',
-          message: 'The webhook body is not an array of HubSpot events.',
-          hint: 'Send the JSON array HubSpot delivers (eventId, subscriptionType, objectId, …).',
-        });
+        sendError(
+          res,
+          new LeadLensError(
+            'INPUT_INVALID',
+            'The webhook body is not an array of HubSpot events.',
+            {
+              hint: 'Send the JSON array HubSpot delivers (eventId, subscriptionType, objectId, …).',
+            },
+          ),
+        );
         return;
       }
       let duplicates = 0;

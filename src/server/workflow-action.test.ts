@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { CardData } from '../contracts/functions';
 import { signV3 } from './hubspot-signature';
 import { workflowActionRouter } from './workflow-action';
+import { SAMPLE_FACTORS } from '../../cards/testing/sample-factors';
 
 const SECRET = 'workflow-secret-77aa';
 
@@ -14,31 +15,7 @@ function card(objectId: string): CardData {
     source: { objectType: 'contact', objectId },
     score: 78,
     tier: { value: 'tier_1', label: 'Hot' },
-    factors: {
-      v: 1,
-      score: 78,
-      base: 31,
-      otherPoints: 2,
-      modelVersion: 'v3',
-      top: [
-        {
-          field: 'email',
-          label: 'E-mail',
-          value: 'student.edu',
-          points: -7,
-          logOdds: -0.4,
-          reason: 'Student e-mail domain: −7',
-        },
-        {
-          field: 'pv',
-          label: 'Page views',
-          value: '3',
-          points: 18,
-          logOdds: 0.9,
-          reason: 'Visited pricing 3× this week: +18',
-        },
-      ],
-    },
+    factors: SAMPLE_FACTORS,
     reasons: 'Visited pricing 3× this week: +18',
     modelVersion: 'v3',
     scoredAt: '2026-01-01T10:00:00.000Z',
@@ -102,7 +79,9 @@ describe('workflowActionRouter (real HTTP)', () => {
       outputFields: {
         score: 78,
         tier: 'tier_1',
-        top_reason: 'Visited pricing 3× this week: +18',
+        tier_label: 'Hot',
+        // The strongest factor of the payload.
+        top_reason: 'Lead source is Referral: +34',
         hs_execution_state: 'SUCCESS',
       },
     });
@@ -122,7 +101,9 @@ describe('workflowActionRouter (real HTTP)', () => {
     expect(forged.status).toBe(401);
     const stale = await call(execution(615), { timestamp: Date.now() - 6 * 60 * 1000 });
     expect(stale.status).toBe(401);
-    expect(await stale.json()).toMatchObject({ error: 'SIGNATURE_INVALID', reason: 'stale' });
+    expect(await stale.json()).toMatchObject({
+      error: { code: 'SIGNATURE_INVALID', details: { reason: 'stale' } },
+    });
     expect(calls.length).toBe(before);
   });
 
@@ -130,6 +111,6 @@ describe('workflowActionRouter (real HTTP)', () => {
     expect((await call({ object: { objectType: 'CONTACT' } })).status).toBe(400);
     const res = await call(execution(500));
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: 'UNAVAILABLE' });
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
   });
 });

@@ -4,8 +4,11 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { factorsView } from '../../cards/factors-view';
 import type { CardData } from '../contracts/functions';
+import { LeadLensError } from '../errors';
 import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
+import { sendError } from './http-errors';
 
 const ExecutionRequestSchema = z
   .object({
@@ -27,7 +30,10 @@ const ExecutionRequestSchema = z
 export interface WorkflowOutput {
   outputFields: {
     score: number | null;
+    /** The stable tier value (tier_1 is the best): what branches compare. */
     tier: string | null;
+    /** The admin's label of that tier, as the settings page names it today. */
+    tier_label: string | null;
     top_reason: string;
     hs_execution_state: 'SUCCESS' | 'FAIL_CONTINUE';
   };
@@ -39,10 +45,9 @@ export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
   acceptsPortal?(portalId: string | number | undefined): boolean;
 }
 
-/** The strongest factor by absolute points; its reason is what a workflow e-mail can quote. */
+/** The strongest factor (the one factors view's first); its reason is what an e-mail can quote. */
 export function topReason(card: CardData): string {
-  const top = card.factors?.top ?? [];
-  const strongest = [...top].sort((a, b) => Math.abs(b.points) - Math.abs(a.points))[0];
+  const strongest = factorsView(card.factors, card.score, 1)?.shown[0];
   if (strongest) return strongest.reason;
   const firstLine = card.reasons?.split('\n').find((l) => l.trim() !== '');
   return firstLine?.trim() ?? '';
@@ -54,7 +59,9 @@ export function workflowOutput(card: CardData | null): WorkflowOutput {
       outputFields: {
         score: null,
         tier: null,
-        top_reason: 'Not scored yet: LeadLens has no score for this contact.',
+        tier_label: null,
+        top_reason:
+          'Not scored: LeadLens has no score for this contact (a customer, or no model yet).',
         hs_execution_state: 'FAIL_CONTINUE',
       },
     };
@@ -63,6 +70,7 @@ export function workflowOutput(card: CardData | null): WorkflowOutput {
     outputFields: {
       score: card.score,
       tier: card.tier?.value ?? null,
+      tier_label: card.tier?.label ?? null,
       top_reason: topReason(card),
       hs_execution_state: 'SUCCESS',
     },
@@ -80,11 +88,16 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
       try {
         request = ExecutionRequestSchema.parse(JSON.parse(rawBody));
       } catch {
-        res.status(400).json({
-          error: 'INPUT_INVALID',
-          message: 'The body is not a HubSpot workflow action execution request.',
-          hint: 'Expected { callbackId, origin, object: { objectId, objectType }, inputFields }.',
-        });
+        sendError(
+          res,
+          new LeadLensError(
+            'INPUT_INVALID',
+            'The body is not a HubSpot workflow action execution request.',
+            {
+              hint: 'Expected { callbackId, origin, object: { objectId, objectType }, inputFields }.',
+            },
+          ),
+        );
         return;
       }
       if (opts.acceptsPortal && !opts.acceptsPortal(request.origin?.portalId)) {
@@ -98,13 +111,15 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
       const objectId = String(request.object.objectId);
       try {
         res.status(200).json(workflowOutput(await opts.getCard(objectId)));
-      } catch {
+      } catch (e) {
         // 5xx makes HubSpot retry the action later, which is right for a transient store error.
-        res.status(503).json({
-          error: 'UNAVAILABLE',
-          message: 'LeadLens could not read the score right now.',
-          hint: 'HubSpot retries the action; check the LeadLens server logs if it persists.',
-        });
+        sendError(
+          res,
+          new LeadLensError('UNAVAILABLE', 'LeadLens could not read the score right now.', {
+            hint: 'HubSpot retries the action; check the LeadLens server logs if it persists.',
+            cause: e,
+          }),
+        );
       }
     },
   );

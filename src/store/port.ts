@@ -32,9 +32,13 @@ export interface StoredModel {
   version: number;
   status: ModelStatus;
   modelType: string;
-  /** The model artifact JSON text (src/model artifact format). */
+  /**
+   * JSON text of everything scoring needs: the pipeline's scoring envelope (model artifact +
+   * feature plan, src/pipeline/scoring-model.ts). Versions stored before it hold the bare model
+   * artifact; the envelope's migration upgrades them on load.
+   */
   artifact: string;
-  /** The training report (metrics, leakage findings, split sizes) as JSON text. */
+  /** The training report (metrics, leakage findings, split sizes) as JSON text; scoring never reads it. */
   report: string;
   trainedAt: string;
   publishedAt: string | null;
@@ -53,6 +57,13 @@ export interface ScoreRow {
   /** `leadlens_reasons` plain text. */
   reasons: string;
   scoredAt: string;
+}
+
+/** The feature plan sync decided for this portal (its JSON is the pipeline's format). */
+export interface StoredFeaturePlan {
+  /** JSON text (src/pipeline/feature-plan.ts `FeaturePlan`). */
+  plan: string;
+  savedAt: string;
 }
 
 export interface FeedbackRow {
@@ -90,6 +101,12 @@ export interface StorePort {
   // Jobs --------------------------------------------------------------------------------------
   getJob(job: string): JobCheckpoint | null;
   saveJob(checkpoint: JobCheckpoint): void;
+
+  // Feature plan ------------------------------------------------------------------------------
+  /** The plan of the last sync that decided one; null before the first sync. */
+  getFeaturePlan(): StoredFeaturePlan | null;
+  /** Replaces the plan (one per portal). */
+  saveFeaturePlan(plan: string, at: string): void;
 
   // Models ------------------------------------------------------------------------------------
   /** Stores a model and returns its version (1, 2, …). */

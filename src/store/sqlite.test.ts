@@ -256,11 +256,16 @@ describe('openSqliteStore', () => {
     expect(s.getRecord('contact', '7')?.updatedAt).toBe('2024-01-02T00:00:00.000Z');
     // Version 2's partial index serves the history backlog.
     expect(s.idsNeedingHistory(5)).toEqual(['7']);
+    // Version 3: the feature plan is a record of its own, empty until a sync decides one.
+    expect(s.getFeaturePlan()).toBeNull();
+    s.saveFeaturePlan('{"v":1}', '2024-01-03T00:00:00.000Z');
+    s.saveFeaturePlan('{"v":2}', '2024-01-04T00:00:00.000Z');
+    expect(s.getFeaturePlan()).toEqual({ plan: '{"v":2}', savedAt: '2024-01-04T00:00:00.000Z' });
     s.close();
     const check = new Database(file, { readonly: true });
     const versions = check.prepare('SELECT version FROM schema_version ORDER BY version').all();
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
-    expect(LATEST_SCHEMA_VERSION).toBe(2);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(LATEST_SCHEMA_VERSION).toBe(3);
     check.close();
   });
 

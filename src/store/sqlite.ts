@@ -108,6 +108,12 @@ export function openSqliteStore(file: string): StorePort {
   const saveSettingsStmt = db.prepare(
     'INSERT OR REPLACE INTO settings (id, data, saved_at) VALUES (1, ?, ?)',
   );
+  const getPlanStmt = db.prepare<[], { data: string; saved_at: string }>(
+    'SELECT data, saved_at FROM feature_plan WHERE id = 1',
+  );
+  const savePlanStmt = db.prepare(
+    'INSERT OR REPLACE INTO feature_plan (id, data, saved_at) VALUES (1, ?, ?)',
+  );
   const addFeedbackStmt = db.prepare(
     `INSERT INTO feedback (object_type, record_id, kind, comment, score, model_version, user_id,
        created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -197,6 +203,12 @@ export function openSqliteStore(file: string): StorePort {
       guard('save a job checkpoint', () => saveJobStmt.run(cp.job, JSON.stringify(cp))),
 
     saveModel: (m: Omit<StoredModel, 'version'>) => guard('save a model', () => models.save(m)),
+    getFeaturePlan() {
+      const row = getPlanStmt.get();
+      return row ? { plan: row.data, savedAt: row.saved_at } : null;
+    },
+    saveFeaturePlan: (plan, at) => guard('save the feature plan', () => savePlanStmt.run(plan, at)),
+
     getModel: (version) => models.get(version),
     getPublishedModel: () => models.published(),
     listModels: () => models.list(),

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
 import { silentLogger } from '../../src/pipeline';
+import type { Server } from 'node:http';
+import { createServer, type ServerOptions } from '../../src/server/app';
+import { adminCredential } from '../../src/server/auth';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
+import { sign } from '../../src/server/hubspot-signature';
 
 export const TOKEN = 'e2e-token';
 
@@ -70,4 +74,45 @@ export async function writesOf(url: string, objectType = 'contacts'): Promise<Wr
   return (
     await emulatorJson<{ writes: Writes }>(url, `/__emulator/writes?objectType=${objectType}`)
   ).writes;
+}
+
+/** The LeadLens server on a free local port. */
+/** The operator's credential of the e2e servers, and the header that presents it. */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef-shared';
+export const AS_ADMIN = { authorization: `Bearer ${E2E_ADMIN_TOKEN}` };
+
+export async function listenLocal(
+  deps: AppDeps,
+  opts: Omit<ServerOptions, 'admin'> & Partial<Pick<ServerOptions, 'admin'>>,
+): Promise<{ server: Server; base: string; flush: () => Promise<void> }> {
+  const { app, flushWebhooks } = createServer(deps, {
+    admin: adminCredential(E2E_ADMIN_TOKEN, 'test'),
+    ...opts,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const addr = server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return { server, base, flush: flushWebhooks };
+}
+
+/** A POST signed as HubSpot signs webhooks and workflow actions (v3). */
+export function signedPost(
+  url: string,
+  rawBody: string,
+  secret: string,
+  opts: { signature?: string; timestamp?: number } = {},
+): Promise<Response> {
+  const timestamp = opts.timestamp ?? Date.now();
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3':
+        opts.signature ?? sign('v3', secret, { method: 'POST', url, rawBody, timestamp }),
+      'x-hubspot-request-timestamp': String(timestamp),
+    },
+    body: rawBody,
+  });
 }

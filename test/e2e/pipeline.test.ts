@@ -6,7 +6,7 @@ import { parseFactors } from '../../src/contracts/factors';
 import { LEADLENS_PROPERTY_NAMES } from '../../src/contracts/properties';
 import { DEFAULT_SETTINGS, TIER_VALUES } from '../../src/contracts/settings';
 import { publishedModel, readReport, runToCompletion } from '../../src/pipeline';
-import { scoreRecords } from '../../src/pipeline/scoring';
+import { scoreRecords } from '../../src/pipeline/score-records';
 import type { AppDeps } from '../../src/server/compose';
 import { allContacts, depsFor, sdk, startPortal, tempDb, type Emulator, writesOf } from './helpers';
 
@@ -88,7 +88,15 @@ describe('HubSpot pipeline end to end', () => {
     // Engineered signals are rebuilt at scoring time, not read as (absent) properties.
     const anyRow = deps.store.listScores('contact', { afterId: null, limit: 50 });
     const fields = anyRow.flatMap((r) => parseFactors(r.factors)!.top.map((f) => f.field));
-    expect(lm.spec.fields.some((f) => f.source === 'engineered')).toBe(true);
+    expect(lm.features.some((f) => f.source === 'engineered')).toBe(true);
+    // Sync kept its plan as a record of its own; the model carries the plan it was trained on.
+    expect(deps.store.getJob('sync')!.state.spec).toBeUndefined();
+    expect(JSON.parse(deps.store.getFeaturePlan()!.plan).spec.fields.length).toBeGreaterThan(0);
+    expect(JSON.parse(stored.artifact)).toMatchObject({
+      format: 'leadlens.scoring-model',
+      version: 1,
+      model: { schemaVersion: 1 },
+    });
     expect(fields.length).toBeGreaterThan(0);
   });
 

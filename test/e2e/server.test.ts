@@ -7,14 +7,14 @@ import type { Server } from 'node:http';
 import { parseFactors } from '../../src/contracts/factors';
 import type { ScoreRecordResult, SettingsResult } from '../../src/contracts/functions';
 import { runToCompletion } from '../../src/pipeline';
-import { createServer } from '../../src/server/app';
 import { adminCredential } from '../../src/server/auth';
 import type { AppDeps } from '../../src/server/compose';
-import { sign } from '../../src/server/hubspot-signature';
 import {
   allContacts,
   depsFor,
+  listenLocal,
   sdk,
+  signedPost,
   startPortal,
   tempDb,
   TOKEN,
@@ -38,17 +38,11 @@ describe('the LeadLens server against the emulator', () => {
     emu = await startPortal(900, 'server');
     deps = depsFor(emu.url, dbFile, Date.now() + 3_600_000);
     expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
-    const { app, flushWebhooks } = createServer(deps, {
+    ({ server, base, flush } = await listenLocal(deps, {
       clientSecret: SECRET,
       webhookBatchWindowMs: 50,
       admin: adminCredential(ADMIN_TOKEN, 'test'),
-    });
-    flush = flushWebhooks;
-    await new Promise<void>((resolve) => {
-      server = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    }));
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
@@ -155,20 +149,8 @@ describe('the LeadLens server against the emulator', () => {
       propertyValue: '30',
       changeSource: 'CRM',
     }));
-    const post = async (body: string, signature?: string, timestamp = Date.now()) => {
-      const url = `${base}/webhooks/hubspot`;
-      const sig =
-        signature ?? sign('v3', SECRET, { method: 'POST', url, rawBody: body, timestamp });
-      return fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hubspot-signature-v3': sig,
-          'x-hubspot-request-timestamp': String(timestamp),
-        },
-        body,
-      });
-    };
+    const post = (body: string, signature?: string, timestamp = Date.now()) =>
+      signedPost(`${base}/webhooks/hubspot`, body, SECRET, { signature, timestamp });
     const body = JSON.stringify(events);
     expect((await post(body, 'forged')).status).toBe(401);
     expect((await post(body, undefined, Date.now() - 6 * 60_000)).status).toBe(401);
@@ -193,36 +175,60 @@ describe('the LeadLens server against the emulator', () => {
       const { main } = await import('../../functions/settings');
       const result = (await main({ parameters: { action: 'get' } })) as SettingsResult;
       expect(result.model?.version).toBe(1);
-      await expect(main({ parameters: { action: 'nope' } })).rejects.toThrow(/INPUT_INVALID/);
+      // A failed call is the function's result, with the code and the hint the card shows,
+      // and one line in HubSpot's function log.
+      const log = jest.spyOn(console, 'error').mockImplementation(() => {});
+      await expect(main({ parameters: { action: 'nope' } })).resolves.toMatchObject({
+        error: { code: 'INPUT_INVALID', hint: expect.stringMatching(/parameters/) },
+      });
+      expect(log).toHaveBeenCalledWith(
+        expect.stringMatching(/^settings failed: .*\[INPUT_INVALID\]$/),
+      );
+      log.mockRestore();
     } finally {
       process.env = saved;
     }
   });
 
-  it('the workflow action answers a signed request with score, tier and top reason', async () => {
-    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
-    const url = `${base}/workflow-actions/lead-score`;
+  const workflow = async (objectId: number) => {
     const rawBody = JSON.stringify({
       callbackId: 'ap-1',
       origin: { portalId: 1, actionDefinitionId: 1, actionDefinitionVersion: 1 },
       context: { source: 'WORKFLOWS', workflowId: 1 },
-      object: { objectId: Number(row.id), objectType: 'CONTACT' },
+      object: { objectId, objectType: 'CONTACT' },
       inputFields: {},
     });
-    const timestamp = Date.now();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': sign('v3', SECRET, { method: 'POST', url, rawBody, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-      },
-      body: rawBody,
-    });
+    const res = await signedPost(`${base}/workflow-actions/lead-score`, rawBody, SECRET);
     expect(res.status).toBe(200);
-    const out = (await res.json()) as { outputFields: Record<string, unknown> };
-    expect(out.outputFields.score).toBe(row.score);
-    expect(out.outputFields.hs_execution_state).toBe('SUCCESS');
-    expect(out.outputFields.top_reason).toBe(parseFactors(row.factors)!.top[0].reason);
+    return ((await res.json()) as { outputFields: Record<string, unknown> }).outputFields;
+  };
+
+  it('the workflow action answers a signed request with score, tier and top reason', async () => {
+    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+    const out = await workflow(Number(row.id));
+    expect(out.score).toBe(row.score);
+    expect(out.hs_execution_state).toBe('SUCCESS');
+    expect(out.top_reason).toBe(parseFactors(row.factors)!.top[0].reason);
+    // The admin's label of the tier, as the settings name it now.
+    const tiers = deps.store.getSettings().tiers;
+    expect(out.tier).toBe(row.tier);
+    expect(out.tier_label).toBe(tiers.find((t) => t.value === row.tier)!.label);
+  });
+
+  it('the workflow action scores a contact created after the last run (through the one scorer) and writes it', async () => {
+    const created = await sdk(emu.url).crm.contacts.basicApi.create({
+      properties: { email: 'new.lead@example.org', lifecyclestage: 'lead', jobtitle: 'CTO' },
+      associations: [],
+    });
+    expect(deps.store.getScore('contact', created.id)).toBeNull();
+    const out = await workflow(Number(created.id));
+    expect(out.hs_execution_state).toBe('SUCCESS');
+    expect(typeof out.score).toBe('number');
+    const stored = deps.store.getScore('contact', created.id)!;
+    expect(out.score).toBe(stored.score);
+    const [now] = (await allContacts(emu.url, ['leadlens_score'])).filter(
+      (c) => c.id === created.id,
+    );
+    expect(now.properties.leadlens_score).toBe(String(stored.score));
   });
 });

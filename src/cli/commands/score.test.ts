@@ -36,6 +36,14 @@ describe('leadlens score', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON lines, checked below
+  const printed = (): any[] =>
+    fs
+      .readFileSync(outFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+
   const run = (...args: string[]): Promise<unknown> =>
     buildProgram()
       .exitOverride()
@@ -55,18 +63,22 @@ describe('leadlens score', () => {
       '--out',
       outFile,
     );
-    const lines = fs
-      .readFileSync(outFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = printed();
     expect(lines).toHaveLength(50);
     expect(lines[0].id).toBe('L0');
     for (const l of lines) {
-      expect(Object.keys(l).sort()).toEqual(['base', 'factors', 'id', 'probability', 'score']);
+      expect(Object.keys(l).sort()).toEqual([
+        'base',
+        'factors',
+        'id',
+        'otherPoints',
+        'probability',
+        'score',
+      ]);
       expect(l.score).toBe(Math.round(100 * l.probability));
       const pts = l.factors.reduce((s: number, f: { points: number }) => s + f.points, 0);
-      // Only two fields: with --top 10 every factor is shown, so they sum to score − base.
+      // Only two fields: with --top 10 every factor is shown, so nothing is left for "other".
+      expect(l.otherPoints).toBe(0);
       expect(l.base + pts).toBe(l.score);
       for (const f of l.factors)
         expect(Object.keys(f).sort()).toEqual(['field', 'logOdds', 'points', 'value']);
@@ -85,13 +97,21 @@ describe('leadlens score', () => {
     expect(sel).toBeDefined();
   });
 
+  it('with a small --top, prints the rest as otherPoints so every line adds up', async () => {
+    await run('--model', modelFile, '--csv', csvFile, '--explain', '--top', '1', '--out', outFile);
+    const lines = printed();
+    expect(lines).toHaveLength(50);
+    for (const l of lines) {
+      expect(l.factors.length).toBeLessThanOrEqual(1);
+      const pts = l.factors.reduce((s: number, f: { points: number }) => s + f.points, 0);
+      expect(l.base + pts + l.otherPoints).toBe(l.score);
+    }
+    expect(lines.some((l) => l.otherPoints !== 0)).toBe(true);
+  });
+
   it('numbers rows from 1 without --id and omits factors without --explain', async () => {
     await run('--model', modelFile, '--csv', csvFile, '--out', outFile);
-    const lines = fs
-      .readFileSync(outFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = printed();
     expect(lines.map((l) => l.id).slice(0, 3)).toEqual([1, 2, 3]);
     expect(lines[0].factors).toBeUndefined();
   });

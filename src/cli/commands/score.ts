@@ -1,16 +1,23 @@
 /**
  * `leadlens score`: score a CSV with a saved model, one JSON object per row (JSON Lines), with
- * the top factors behind each score when --explain is given. Points of all factors add up to
- * score − base; --top only limits how many are printed.
+ * the top factors behind each score when --explain is given. Rows go through the one scorer
+ * (src/pipeline/scoring.ts) and the one factors view (cards/factors-view.ts), like every other
+ * surface: base + Σ printed points + otherPoints = score on every line, whatever --top is.
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { LeadLensError } from '../../contracts/errors';
+import { factorsView } from '../../../cards/factors-view';
+import { LeadLensError } from '../../errors';
 import { readCsvFile } from '../../crm/csv/read';
-import { describeExplanation, explainRows, explanationBase } from '../../explain';
-import { loadModel, type Model } from '../../model';
-import { runJobToEnd, scoreAndWriteJob } from '../../pipeline';
+import {
+  runJobToEnd,
+  scoreAndWriteJob,
+  scoreRows,
+  scoringModelFromFile,
+  type Scored,
+  type ScoringModel,
+} from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
 import { openDeps, printJson, type CrmFlags } from '../context';
 
@@ -32,10 +39,12 @@ export interface ScoredLine {
   probability: number;
   score: number;
   base: number;
+  /** With --explain: the strongest factors, then the points of all the others. */
   factors?: Array<{ field: string; value: string | null; points: number; logOdds: number }>;
+  otherPoints?: number;
 }
 
-function readModel(path: string): Model {
+function readModel(path: string): ScoringModel {
   let text: string;
   try {
     text = fs.readFileSync(path, 'utf8');
@@ -43,10 +52,7 @@ function readModel(path: string): Model {
     throw new LeadLensError(
       'INPUT_INVALID',
       `Cannot read the model file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}.`,
-      {
-        hint: 'Pass the file written by `leadlens train --out`.',
-        cause: e,
-      },
+      { hint: 'Pass the file written by `leadlens train --out`.', cause: e },
     );
   }
   let json: unknown;
@@ -58,41 +64,42 @@ function readModel(path: string): Model {
       cause: e,
     });
   }
-  return loadModel(json);
+  return scoringModelFromFile(json);
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-/** Score (and explain) rows; pure apart from the model, so tests can call it directly. */
-export function scoreRows(
-  model: Model,
+/** One printed line: a scored row through the one factors view (the card's and preview's). */
+export function toLine(
+  id: string | number,
+  s: Scored,
+  opts: { explain: boolean; top: number },
+): ScoredLine {
+  const line: ScoredLine = { id, probability: round6(s.probability), score: s.score, base: s.base };
+  if (!opts.explain) return line;
+  const view = factorsView({ v: 1, ...s, modelVersion: '' }, s.score, opts.top)!;
+  return {
+    ...line,
+    factors: view.shown.map((f) => ({
+      field: f.field,
+      value: f.value,
+      points: f.points,
+      logOdds: round6(f.logOdds),
+    })),
+    otherPoints: view.otherPoints,
+  };
+}
+
+/** Score (and explain) rows of one chunk. */
+function scoreLines(
+  sm: ScoringModel,
   rows: ReadonlyArray<Record<string, string>>,
   ids: ReadonlyArray<string | number>,
   opts: { explain: boolean; top: number },
 ): ScoredLine[] {
-  if (opts.explain) {
-    return explainRows(model, rows).map((expl, i) => {
-      const d = describeExplanation(model, expl, opts.top);
-      return {
-        id: ids[i],
-        probability: round6(d.probability),
-        score: d.score,
-        base: d.base,
-        factors: d.factors.map((f) => ({
-          field: f.field,
-          value: f.value,
-          points: f.points,
-          logOdds: round6(f.logOdds),
-        })),
-      };
-    });
-  }
-  const base = Math.round(100 * model.calibrate(explanationBase(model)));
-  const m = model.margin(model.encoder.transform(rows));
-  return rows.map((_, i) => {
-    const p = model.calibrate(m[i]);
-    return { id: ids[i], probability: round6(p), score: Math.round(100 * p), base };
-  });
+  return scoreRows(sm, rows, { top: opts.top, explain: opts.explain }).map((s, i) =>
+    toLine(ids[i], s, opts),
+  );
 }
 
 function run(o: ScoreOptions): void {
@@ -108,7 +115,7 @@ function run(o: ScoreOptions): void {
     for (let start = 0; start < table.rows.length; start += CHUNK) {
       const rows = table.rows.slice(start, start + CHUNK);
       const ids = rows.map((r, k) => (o.id !== undefined ? (r[o.id] ?? '') : start + k + 1));
-      const lines = scoreRows(model, rows, ids, { explain: o.explain === true, top: o.top });
+      const lines = scoreLines(model, rows, ids, { explain: o.explain === true, top: o.top });
       try {
         fs.writeSync(fd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
       } catch (e) {
@@ -127,12 +134,15 @@ export function register(program: Command): void {
   program
     .command('score')
     .description(
-      'Without --csv: score every open contact and lead synced from the CRM with the published model and write back what changed. With --csv: score a CSV with a saved model, one JSON object per row { id, probability, score, base, factors }.',
+      'Without --csv: score every open contact and lead synced from the CRM with the published model and write back what changed. With --csv: score a CSV with a saved model, one JSON object per row { id, probability, score, base, factors, otherPoints } where base + Σ factor points + otherPoints = score.',
     )
     .option('--model <file>', 'with --csv: model JSON written by `leadlens train --out`')
     .option('--csv <file>', 'CSV export to score (`,` `;` or tab, quotes, BOM handled)')
     .option('--id <column>', 'column to use as the id (default: the 1-based row number)')
-    .option('--explain', 'add the top factors (field, value, points, logOdds) behind each score')
+    .option(
+      '--explain',
+      'add the top factors (field, value, points, logOdds) behind each score and otherPoints, the points of all the others',
+    )
     .option(
       '--top <k>',
       'how many factors to print with --explain (strongest positives and negatives)',

@@ -1,10 +1,11 @@
 /**
  * The one hot loop of GBDT training left in JS (WebAssembly has no `exp`): per-row logistic
  * gradients, a plain function over typed arrays so V8 keeps it monomorphic. The helper thread
- * (gbdt-hist-pool.ts) runs a plain-JS copy of it.
+ * runs this same function: gbdt-hist-worker.ts ships its source to the worker, so it must stay
+ * self-contained (no reference outside its own body).
  */
 
-/** Rows [a, b): the same arithmetic as the helper's copy in gbdt-hist-pool.ts. */
+/** Rows [a, b) of `gh` (gradient, hessian pairs) from the margins, labels and weights. */
 export function logisticGradients(
   margin: Float64Array,
   y: Float64Array,

@@ -1,6 +1,7 @@
 import { GrowWorkspace } from './gbdt-grow';
 import { binMatrix } from './histogram';
 import { makeRng } from '../rng';
+import { GROW_PARAMS } from '../testing/helper-probe';
 
 describe('GrowWorkspace with a helper thread', () => {
   it.each([
@@ -19,14 +20,7 @@ describe('GrowWorkspace with a helper thread', () => {
     const hess = Float64Array.from({ length: n }, () => 0.05 + rng.next() * 0.2);
     const B = binMatrix({ n, p, data, columns: [] }, 255);
     const features = subset ? Int32Array.from(subset) : Int32Array.from({ length: p }, (_, f) => f);
-    const params = {
-      maxDepth: 6,
-      maxLeaves: 64,
-      minChildHessian: 1,
-      l2: 1,
-      minSplitGain: 0,
-      learningRate: 0.1,
-    };
+    const params = GROW_PARAMS;
     const grown = (threads: number): { tree: unknown; threaded: boolean; helped: number } => {
       const ws = new GrowWorkspace(B, n, threads, false, true);
       try {

@@ -1,33 +1,29 @@
 /**
  * A second thread for histogram building. A large node's histogram is the ordered sum of
- * partial histograms over fixed chunks of its rows (gbdt-grow.ts); this helper and the calling
- * thread take chunks from a shared counter until none is left. Each partial sum runs in row
- * order from zero whoever computes it, so trees are bit-identical with or without the helper.
+ * partial histograms over fixed chunks of its rows (gbdt-grow.ts); a helper thread and the
+ * calling thread take chunks from a shared counter until none is left. Each partial sum runs in
+ * row order from zero whoever computes it, so trees are bit-identical with or without the helper.
  *
  * fitGbdt is synchronous, so the calling thread hands work over with Atomics on a shared control
  * block and blocks until the worker is done. The worker instantiates the same WebAssembly
- * kernels on the same shared memory (gbdt-memory.ts), so it needs no TypeScript loader: it is a
- * small plain-JS loop that calls them, plus a copy of `logisticGradients` (no `exp` in wasm).
+ * kernels on the same shared memory (gbdt-memory.ts) and runs `helperMain`
+ * (gbdt-hist-worker.ts), a typed module of its own. This module is the only one in `model` that
+ * touches threads (lint).
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import {
+  CONTROL_SLOTS,
+  helperSource,
+  SLOT,
+  type HelperData,
+  type HelperLayout,
+} from './gbdt-hist-worker';
 
-/** Control block slots (Int32Array over a SharedArrayBuffer). */
-const SEQ = 0;
-const START = 1;
-const COUNT = 2;
-const CHUNKS = 3;
-/** (job seq << 8) | next unclaimed chunk: a claim is a compare-exchange, so it is never stale. */
-const NEXT = 4;
-/** Chunks of the current job finished, by either thread. */
-const FINISHED = 5;
-const READY = 6;
-const STOP = 7;
-/** 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT). */
-const KIND = 8;
-/** For KIND 0: how many features are listed at `feats` (0 = all p features). */
-const NF = 9;
-/** Chunks the worker has done in all (for tests: proof that it took part). */
-const BY_WORKER = 10;
+export { chunkRange } from './gbdt-hist-worker';
+
+const { SEQ, START, COUNT, CHUNKS, NEXT, FINISHED, READY, STOP, KIND, NF, BY_WORKER } = SLOT;
+
 /**
  * Milliseconds the worker polls for the next job before it sleeps. While trees grow, jobs come
  * every few milliseconds at most, and waking a thread that slept (on a VM, a halted vCPU) was
@@ -37,24 +33,9 @@ const BY_WORKER = 10;
 const SPIN_MS = 2;
 const SPIN = 20_000;
 
-/** Byte offsets of the arrays both threads use, inside the shared kernel memory. */
-export interface HelperLayout {
-  rm: number;
-  offs: number;
-  rows: number;
-  gh: number;
-  parts: number;
-  /** The helper's own staging area (the calling thread has another). */
-  stage: number;
-  feats: number;
-  margin: number;
-  labels: number;
-  weights: number;
-  /** Rows with boosting state (margin, labels, weights). */
-  nBoost: number;
-  p: number;
-  /** Bytes of one partial histogram. */
-  partBytes: number;
+/** Threads GBDT uses unless told: two where there are two cores. */
+export function defaultThreads(): number {
+  return Math.min(2, availableParallelism());
 }
 
 /**
@@ -69,82 +50,11 @@ export interface HelperJob {
   nf?: number;
 }
 
-/** Chunk c of `chunks` over [start, start + m): both threads cut the same ranges. */
-export function chunkRange(start: number, m: number, chunks: number, c: number): [number, number] {
-  return [start + Math.floor((m * c) / chunks), start + Math.floor((m * (c + 1)) / chunks)];
-}
-
-/**
- * The worker's loop: `sumChunk` (gbdt-grow.ts) / `logisticGradients` (gbdt-accumulate.ts) per
- * chunk it manages to claim. It may wake late, after the caller did every chunk itself and
- * moved on; its claim then fails and it goes back to waiting.
- */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { ctlBuf, module, memory, o } = workerData;
-const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(ctlBuf);
-const buf = memory.buffer;
-const margin = new Float64Array(buf, o.margin, o.nBoost);
-const labels = new Float64Array(buf, o.labels, o.nBoost);
-const weights = new Float64Array(buf, o.weights, o.nBoost);
-const gh = new Float64Array(buf, o.gh, 2 * o.nBoost);
-function claim(seq, chunks) {
-  for (;;) {
-    const v = Atomics.load(ctl, ${NEXT});
-    if (v >>> 8 !== seq) return -1;
-    const c = v & 0xff;
-    if (c >= chunks) return -1;
-    if (Atomics.compareExchange(ctl, ${NEXT}, v, v + 1) === v) return c;
-  }
-}
-Atomics.store(ctl, ${READY}, 1);
-Atomics.notify(ctl, ${READY});
-let seen = 0;
-for (;;) {
-  let s = Atomics.load(ctl, ${SEQ});
-  const until = performance.now() + ${SPIN_MS};
-  for (let i = 1; s === seen; i++) {
-    s = Atomics.load(ctl, ${SEQ});
-    if ((i & 1023) === 0 && performance.now() > until) break;
-  }
-  if (s === seen) {
-    Atomics.wait(ctl, ${SEQ}, seen);
-    s = Atomics.load(ctl, ${SEQ});
-  }
-  seen = s;
-  if (Atomics.load(ctl, ${STOP}) === 1) break;
-  const kind = ctl[${KIND}];
-  const start = ctl[${START}];
-  const m = ctl[${COUNT}];
-  const chunks = ctl[${CHUNKS}];
-  const nf = ctl[${NF}];
-  for (let c = claim(seen, chunks); c >= 0; c = claim(seen, chunks)) {
-    const a = start + Math.floor((m * c) / chunks);
-    const b = start + Math.floor((m * (c + 1)) / chunks);
-    if (kind === 1) {
-      for (let i = a; i < b; i++) {
-        const pr = 1 / (1 + Math.exp(-margin[i]));
-        const wi = weights[i];
-        gh[2 * i] = (pr - labels[i]) * wi;
-        gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * wi;
-      }
-    } else {
-      const part = o.parts + c * o.partBytes;
-      k.zero(part, o.partBytes);
-      const rows = o.rows + 4 * a;
-      if (nf === 0) k.histAll(part, o.rm, o.offs, rows, b - a, o.p, o.gh, o.stage);
-      else k.histSome(part, o.rm, o.offs, rows, b - a, o.p, o.gh, o.stage, o.feats, nf);
-    }
-    Atomics.add(ctl, ${BY_WORKER}, 1);
-    Atomics.add(ctl, ${FINISHED}, 1);
-    Atomics.notify(ctl, ${FINISHED});
-  }
-}
-`;
+/** The worker's program, made once per process. */
+let source: string | null = null;
 
 export class HistHelper {
-  private readonly ctl = new Int32Array(new SharedArrayBuffer(12 * 4));
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
   private readonly worker: Worker;
   private seq = 0;
   private alive = true;
@@ -159,10 +69,16 @@ export class HistHelper {
     layout: HelperLayout,
     private readonly helperFirst = false,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { ctlBuf: this.ctl.buffer, module, memory, o: layout },
-    });
+    const workerData: HelperData = {
+      ctlBuf: this.ctl.buffer as SharedArrayBuffer,
+      module,
+      memory,
+      o: layout,
+      slot: SLOT,
+      spinMs: SPIN_MS,
+    };
+    source ??= helperSource();
+    this.worker = new Worker(source, { eval: true, workerData });
     // Never keep the process alive for the helper; one that fails to start is never READY.
     this.worker.unref();
     this.worker.on('error', () => {

@@ -4,9 +4,9 @@
  * every node keeping its cover (hessian sum) for TreeSHAP, early stopping on the caller's
  * time-ordered validation slice. Deterministic under the seed.
  */
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { GrowWorkspace, type GrownTree } from './gbdt-grow';
+import { defaultThreads } from './gbdt-hist-pool';
 import { binMatrix, type BinnedMatrix } from './histogram';
 import type { Rng } from '../rng';
 import { leafIndex } from './tree-ensemble';
@@ -183,7 +183,7 @@ export function fitGbdt(
   }
   const B = binMatrix(X, P.maxBins);
   // Histograms of large nodes on two threads; the trees are the same bit for bit either way.
-  const threads = opts.threads ?? Math.min(2, availableParallelism());
+  const threads = opts.threads ?? defaultThreads();
   const ws = new GrowWorkspace(B, X.n, threads, true);
   try {
     return boost(X, y, opts, P, B, ws);

@@ -3,12 +3,8 @@
  * model as the HubSpot card (cards/card-view.ts), so both show the same numbers and words.
  */
 import type { CardData } from '../../contracts/functions';
-import {
-  cardDataToProps,
-  toCardView,
-  type FactorView,
-  type ScoredView,
-} from '../../../cards/card-view';
+import { metaLine, tierTone, toCardView, type ScoredView } from '../../../cards/card-view';
+import type { FactorLine } from '../../../cards/factors-view';
 import { esc, page } from '../html';
 
 export interface CardPageOptions {
@@ -38,7 +34,7 @@ export const CARD_CSS = `
 .ll-label{font-weight:600}.ll-reason{color:#516f90;font-size:13px}
 .ll-change{font-size:14px;font-weight:600}`;
 
-function factorItems(factors: FactorView[], cls: string): string {
+function factorItems(factors: FactorLine[], cls: string): string {
   return factors
     .map(
       (f) => `<li class="ll-factor"><span class="ll-pts ${cls}">${esc(f.pointsText)}</span>
@@ -47,21 +43,18 @@ function factorItems(factors: FactorView[], cls: string): string {
     .join('');
 }
 
+/** A tier as a coloured tag: the admin's label, the colour of its rank (card-view's tierTone). */
+export function tierTag(tier: { value: string; label: string }): string {
+  const variant = tierTone(tier.value).tag;
+  return `<span class="ll-tag" data-tier="${esc(tier.value)}" style="background:${TAG_COLORS[variant]}">${esc(tier.label)}</span>`;
+}
+
 export function renderCardBody(view: ScoredView): string {
-  const tag = view.tier
-    ? `<span class="ll-tag" data-tier="${esc(view.tier.value)}" style="background:${TAG_COLORS[view.tier.variant]}">${esc(view.tier.label)}</span>`
-    : '';
+  const tag = view.tier ? tierTag(view.tier) : '';
   const change = view.change
     ? `<span class="ll-change ${view.change.direction === 'increase' ? 'll-pos' : 'll-neg'}">${esc(view.change.text)}</span>`
     : '';
-  const meta = [
-    view.base !== null ? `Baseline ${view.base}` : null,
-    view.otherPointsText ? `other factors ${view.otherPointsText}` : null,
-    view.modelVersion ? `model ${view.modelVersion}` : null,
-    view.freshness ? `scored ${view.freshness}` : null,
-    view.changeText,
-  ].filter((p): p is string => p !== null);
-  const section = (title: string, f: FactorView[], cls: string) =>
+  const section = (title: string, f: FactorLine[], cls: string) =>
     f.length
       ? `<h3 class="muted">${esc(title)}</h3><ul class="ll-factors">${factorItems(f, cls)}</ul>`
       : '';
@@ -73,7 +66,7 @@ export function renderCardBody(view: ScoredView): string {
 <div class="muted">${view.score} / 100</div>
 ${section('Raising the score', view.positives, 'll-pos')}
 ${section('Lowering the score', view.negatives, 'll-neg')}
-<p class="muted" data-testid="meta">${esc(meta.join(' · '))}</p>
+<p class="muted" data-testid="meta">${esc(metaLine(view))}</p>
 </section>`;
 }
 
@@ -82,8 +75,7 @@ export function renderCardPage(card: CardData | null, opts: CardPageOptions): st
     opts.message ?? 'This record has no LeadLens score yet.',
   )}</p></section>`;
   if (card) {
-    const { props, tierLabel } = cardDataToProps(card);
-    const view = toCardView(props, opts.now ?? new Date(), tierLabel);
+    const view = toCardView(card, opts.now ?? new Date());
     if (view.kind === 'scored') {
       const borrowed =
         card.source.objectId !== card.objectId || card.source.objectType !== card.objectType;

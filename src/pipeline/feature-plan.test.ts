@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SETTINGS } from '../contracts/settings';
+import { isLeadLensError } from '../errors';
+import { openSqliteStore } from '../store/sqlite';
+import { featurePlanOf, planFeatureProperties, saveFeaturePlan } from './feature-plan';
+
+const META = [
+  {
+    name: 'industry',
+    label: 'Industry',
+    type: 'enumeration',
+    fieldType: 'select',
+    crmDefined: true,
+    readOnly: false,
+    options: [{ value: 'TECH', label: 'Technology' }],
+  },
+  {
+    name: 'hs_lead_status',
+    label: 'Lead Status',
+    type: 'enumeration',
+    fieldType: 'select',
+    crmDefined: true,
+    readOnly: false,
+  },
+  {
+    name: 'demo_requested',
+    label: 'Demo requested',
+    type: 'bool',
+    fieldType: 'booleancheckbox',
+    crmDefined: false,
+    readOnly: false,
+  },
+];
+
+describe('the feature plan record', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-plan-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const open = (name: string) => openSqliteStore(path.join(dir, name));
+
+  it('is what train reads: the plan sync saved, with sources and value labels', () => {
+    const store = open('a.db');
+    const plan = planFeatureProperties(META, DEFAULT_SETTINGS);
+    saveFeaturePlan(store, plan, '2026-01-01T00:00:00.000Z');
+    const read = featurePlanOf(store);
+    expect(read).toEqual(plan);
+    expect(read.spec.fields.find((f) => f.name === 'industry')).toMatchObject({
+      source: 'property',
+      valueLabels: { TECH: 'Technology' },
+    });
+    // The custom property is a candidate by default; engineered signals are in the plan too.
+    expect(read.spec.fields.map((f) => f.name)).toContain('demo_requested');
+    expect(read.spec.fields.some((f) => f.source === 'engineered')).toBe(true);
+    store.close();
+  });
+
+  it('says to sync first when there is none', () => {
+    const store = open('b.db');
+    try {
+      featurePlanOf(store);
+      throw new Error('expected a throw');
+    } catch (e) {
+      expect(isLeadLensError(e, 'NOT_ENOUGH_DATA')).toBe(true);
+      expect((e as { hint: string }).hint).toMatch(/leadlens sync/);
+    }
+    store.close();
+  });
+
+  it('moves a spec an older sync kept in its checkpoint into the record, once', () => {
+    const store = open('c.db');
+    const { spec } = planFeatureProperties(META, DEFAULT_SETTINGS);
+    store.saveJob({
+      job: 'sync',
+      runId: 'r1',
+      status: 'done',
+      state: { phase: 'done', spec, properties: [], historyProperties: [] },
+      startedAt: '2025-12-01T00:00:00.000Z',
+      updatedAt: '2025-12-01T01:00:00.000Z',
+    });
+    expect(store.getFeaturePlan()).toBeNull();
+    expect(featurePlanOf(store).spec).toEqual(spec);
+    expect(store.getFeaturePlan()?.savedAt).toBe('2025-12-01T01:00:00.000Z');
+    // A checkpoint spec that is not one is not guessed at.
+    const other = open('d.db');
+    other.saveJob({
+      job: 'sync',
+      runId: 'r1',
+      status: 'done',
+      state: { spec: { fields: 'nope' } },
+      startedAt: '2025-12-01T00:00:00.000Z',
+      updatedAt: '2025-12-01T01:00:00.000Z',
+    });
+    expect(() => featurePlanOf(other)).toThrow(/No contacts have been synced/);
+    store.close();
+    other.close();
+  });
+
+  it('refuses a stored plan that is not valid, with what to do', () => {
+    const store = open('e.db');
+    store.saveFeaturePlan('{"v":1,"spec":{}}', '2026-01-01T00:00:00.000Z');
+    expect(() => featurePlanOf(store)).toThrow(/not valid/);
+    store.close();
+  });
+});
