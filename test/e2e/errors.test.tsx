@@ -98,17 +98,11 @@ describe("the model's hint reaches every edge", () => {
   it('the CLI prints it on one line and exits 1', () => {
     const run = spawnSync(
       process.execPath,
-      [
-        path.join(ROOT, 'bin/leadlens.js'),
-        'train',
-        '--base-url',
-        emu.url,
-        '--token',
-        TOKEN,
-        '--db',
-        db,
-      ],
-      { encoding: 'utf8', env: { ...process.env, LEADLENS_LOG_LEVEL: 'silent' } },
+      [path.join(ROOT, 'bin/leadlens.js'), 'train', '--base-url', emu.url, '--db', db],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, HUBSPOT_ACCESS_TOKEN: TOKEN, LEADLENS_LOG_LEVEL: 'silent' },
+      },
     );
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
