@@ -15,12 +15,15 @@ const ALL = [
   'store',
   'server',
   'cli',
+  'worker',
 ];
 const IO_PACKAGES = [
   '@hubspot/api-client',
   'jsforce',
   'express',
   'better-sqlite3',
+  'pg',
+  'pg-boss',
   'fs',
   'node:fs',
   'http',
@@ -102,11 +105,22 @@ module.exports = tseslint.config(
     rules: restrict([ours(['model', 'explain', 'pipeline', 'store', 'server', 'cli'])]),
   },
   {
+    // The store knows the wire types and nothing of the code that uses it.
+    files: ['src/store/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: restrict([ours(ALL.filter((n) => !['store', 'contracts'].includes(n)))]),
+  },
+  {
     files: ['src/pipeline/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: restrict(
-      [ours(['server', 'cli']), '(^|/)crm/(hubspot|salesforce|csv)(/|$)', '(^|/)store/sqlite'],
-      ['@hubspot/api-client', 'jsforce', 'express', 'better-sqlite3'],
+      [
+        ours(['server', 'cli', 'worker']),
+        '(^|/)crm/(hubspot|salesforce|csv)(/|$)',
+        // The pipeline sees the store's port only, never an engine.
+        '(^|/)store/(sqlite|postgres|open|common|secrets)',
+      ],
+      ['@hubspot/api-client', 'jsforce', 'express', 'better-sqlite3', 'pg', 'pg-boss'],
     ),
   },
   {
