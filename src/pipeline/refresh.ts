@@ -21,8 +21,8 @@ export async function rescoreContacts(
   contactIds: readonly string[],
 ): Promise<{ scored: number; written: number; rows: ScoreRow[] }> {
   const { crm, store } = deps;
-  const lm = publishedModel(store);
-  const settings = store.getSettings();
+  const lm = await publishedModel(store);
+  const settings = await store.getSettings();
   const { read, history } = readPlan(lm.spec);
   const properties = [...new Set([...read, ...LEADLENS_PROPERTY_NAMES])];
   let scored = 0;
@@ -33,8 +33,8 @@ export async function rescoreContacts(
     const records: CrmRecord[] = await crm.readContactHistory(ids, [
       ...new Set([...properties, ...history]),
     ]);
-    store.upsertRecords(records);
-    const dealsOf = dealIndex(store.listDeals());
+    await store.upsertRecords(records);
+    const dealsOf = dealIndex(await store.listDeals());
     const at = deps.now();
     const open = records.filter((r) => isOpenContact(r, dealsOf, settings.conversion, at));
     const rows = scoreRecords(lm, open, {
@@ -43,7 +43,7 @@ export async function rescoreContacts(
       tiers: settings.tiers,
       scoredAt: new Date(at).toISOString(),
     });
-    store.putScores(rows);
+    await store.putScores(rows);
     written += await writeRows(deps, 'contact', rows);
     scored += rows.length;
     allRows.push(...rows);
@@ -55,8 +55,8 @@ export async function rescoreContacts(
 async function writeRows(deps: PipelineDeps, objectType: StoredObjectType, rows: ScoreRow[]) {
   if (rows.length === 0) return 0;
   const { store, crm } = deps;
-  const jump = store.getSettings().scoreJumpPoints;
-  const ledger = store.getWritten(
+  const jump = (await store.getSettings()).scoreJumpPoints;
+  const ledger = await store.getWritten(
     objectType,
     rows.map((r) => r.id),
   );
@@ -66,7 +66,7 @@ async function writeRows(deps: PipelineDeps, objectType: StoredObjectType, rows:
   if (updates.length === 0) return 0;
   const res = await crm.updateRecords(objectType, updates);
   const ok = new Set(res.written);
-  store.markWritten(
+  await store.markWritten(
     objectType,
     updates.filter((u) => ok.has(u.id)),
     new Date(deps.now()).toISOString(),
@@ -87,7 +87,7 @@ async function writeRows(deps: PipelineDeps, objectType: StoredObjectType, rows:
 /** The card's refresh: score one contact (or a lead's contact) now and return the card. */
 export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<ScoreRecordResult> {
   const { crm, store } = deps;
-  const tiers = store.getSettings().tiers;
+  const tiers = (await store.getSettings()).tiers;
   let contactId = ref.objectId;
   if (ref.objectType === 'lead') {
     const lead = await crm.getRecord('lead', ref.objectId, LEADLENS_PROPERTY_NAMES);
@@ -104,7 +104,7 @@ export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<S
     }
     contactId = cid;
   }
-  const before = store.getWritten('contact', [contactId]).get(contactId);
+  const before = (await store.getWritten('contact', [contactId])).get(contactId);
   const { rows, written } = await rescoreContacts(deps, [contactId]);
   const row = rows[0];
   if (!row) {
@@ -117,11 +117,15 @@ export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<S
   let leadWritten = 0;
   if (ref.objectType === 'lead') {
     const leadRow: ScoreRow = { ...row, objectType: 'lead', id: ref.objectId };
-    store.putScores([leadRow]);
+    await store.putScores([leadRow]);
     leadWritten = await writeRows(deps, 'lead', [leadRow]);
   }
   const card: CardData = {
-    ...cardFromStore(row, store.getWritten('contact', [contactId]).get(contactId) ?? before, tiers),
+    ...cardFromStore(
+      row,
+      (await store.getWritten('contact', [contactId])).get(contactId) ?? before,
+      tiers,
+    ),
     objectType: ref.objectType,
     objectId: ref.objectId,
   };

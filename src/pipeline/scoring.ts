@@ -10,7 +10,7 @@ import { tierFor, type Tier } from '../contracts/settings';
 import { describeExplanation, explainRows, reasonText } from '../explain';
 import { snapshot, type FeatureSpec } from '../features';
 import { loadModel, type FittedModel } from '../model';
-import type { ScoreRow, StoredModel, StoredObjectType, StorePort } from '../store/port';
+import type { ScoreRow, StoredModel, StoredObjectType, StoreOps } from '../store/port';
 import { readReport } from './report';
 
 export interface LoadedModel {
@@ -21,23 +21,30 @@ export interface LoadedModel {
   valueLabels: Map<string, Readonly<Record<string, string>>>;
 }
 
+/** A worker serves many portals: keep the most recently used models, not every one seen. */
+const CACHE_SIZE = 16;
 const cache = new Map<string, LoadedModel>();
 
-/** The published model, parsed once per process and version. */
-export function publishedModel(store: StorePort): LoadedModel {
-  const stored = store.getPublishedModel();
+/** The published model, parsed once per process, portal and version. */
+export async function publishedModel(store: StoreOps): Promise<LoadedModel> {
+  const stored = await store.getPublishedModel();
   if (!stored) {
     throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
       hint: 'Run `leadlens train` (or `leadlens run`) first.',
     });
   }
-  return loaded(stored);
+  return loaded(store.portalId, stored);
 }
 
-export function loaded(stored: StoredModel): LoadedModel {
-  const key = `${stored.version}:${stored.trainedAt}`;
+export function loaded(portalId: string, stored: StoredModel): LoadedModel {
+  // Versions are numbered per portal: two portals' v1 are different models.
+  const key = `${portalId}:${stored.version}:${stored.trainedAt}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
   const report = readReport(stored);
   if (!report) {
     throw new LeadLensError(
@@ -59,6 +66,7 @@ export function loaded(stored: StoredModel): LoadedModel {
     ),
   };
   cache.set(key, entry);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return entry;
 }
 

@@ -11,7 +11,7 @@ import {
   type FeatureSpec,
 } from '../features';
 import { trainModel, type FittedModel } from '../model';
-import type { StorePort } from '../store/port';
+import type { StoreOps } from '../store/port';
 import type { JobDefinition } from './jobs';
 import type { StoredReport } from './report';
 import { allRecords } from './records';
@@ -25,8 +25,8 @@ export interface TrainState extends Record<string, unknown> {
   auc: number | null;
 }
 
-export function featureSpecOf(store: StorePort): FeatureSpec {
-  const spec = store.getJob('sync')?.state.spec as FeatureSpec | null | undefined;
+export async function featureSpecOf(store: StoreOps): Promise<FeatureSpec> {
+  const spec = (await store.getJob('sync'))?.state.spec as FeatureSpec | null | undefined;
   if (!spec) {
     throw new LeadLensError('NOT_ENOUGH_DATA', 'No contacts have been synced yet.', {
       hint: 'Run `leadlens sync` (or the sync function) before training.',
@@ -41,10 +41,10 @@ export function trainJob(): JobDefinition<TrainState> {
     init: () => ({ version: null, status: null, modelType: null, auc: null }),
     async step(_state, ctx) {
       const { store, now, seed, log } = ctx.deps;
-      const settings = store.getSettings();
-      const spec = featureSpecOf(store);
-      const contacts = allRecords(store, 'contact');
-      const deals = store.listDeals();
+      const settings = await store.getSettings();
+      const spec = await featureSpecOf(store);
+      const contacts = await allRecords(store, 'contact');
+      const deals = await store.listDeals();
       const at = now();
       const set = buildTrainingSet(contacts, deals, {
         conversion: settings.conversion,
@@ -100,7 +100,8 @@ export function trainJob(): JobDefinition<TrainState> {
         specSkipped: spec.skipped,
       };
       const trainedAt = new Date(at).toISOString();
-      const status = settings.shadowMode && store.getPublishedModel() ? 'shadow' : 'published';
+      const status =
+        settings.shadowMode && (await store.getPublishedModel()) ? 'shadow' : 'published';
       let version = 0;
       const next: TrainState = {
         version: null,
@@ -108,8 +109,8 @@ export function trainJob(): JobDefinition<TrainState> {
         modelType: result.report.chosen,
         auc: result.report.metrics?.auc ?? null,
       };
-      ctx.commit(next, () => {
-        version = store.saveModel({
+      await ctx.commit(next, async (tx) => {
+        version = await tx.saveModel({
           status: status === 'shadow' ? 'shadow' : 'retired',
           modelType: result.report.chosen,
           artifact: JSON.stringify(result.artifact),
@@ -117,7 +118,7 @@ export function trainJob(): JobDefinition<TrainState> {
           trainedAt,
           publishedAt: null,
         });
-        if (status === 'published') store.publishModel(version, trainedAt);
+        if (status === 'published') await tx.publishModel(version, trainedAt);
         // `commit` saves `next` after this runs, so the version lands in the same transaction.
         next.version = version;
       });

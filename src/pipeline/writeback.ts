@@ -41,7 +41,7 @@ export function writebackJob(): JobDefinition<WritebackState> {
     }),
     async step(state, ctx) {
       const { store, crm } = ctx.deps;
-      const jump = store.getSettings().scoreJumpPoints;
+      const jump = (await store.getSettings()).scoreJumpPoints;
 
       // Collect up to one batch of changed records, scanning from the cursor.
       const updates: Array<{ id: string; properties: Record<string, string> }> = [];
@@ -51,19 +51,20 @@ export function writebackJob(): JobDefinition<WritebackState> {
       const retryPass = state.cursor === null && state.retry.length > 0 && state.retried;
       if (retryPass) {
         for (const id of state.retry.slice(0, BATCH)) {
-          const row = store.getScore(state.objectType, id);
+          const row = await store.getScore(state.objectType, id);
           const plan =
-            row && planRecordWrite(row, store.getWritten(state.objectType, [id]).get(id), jump);
+            row &&
+            planRecordWrite(row, (await store.getWritten(state.objectType, [id])).get(id), jump);
           if (plan) updates.push({ id, properties: plan });
         }
       } else {
         while (updates.length < BATCH) {
-          const rows = store.listScores(state.objectType, { afterId: cursor, limit: SCAN });
+          const rows = await store.listScores(state.objectType, { afterId: cursor, limit: SCAN });
           if (rows.length === 0) {
             exhausted = true;
             break;
           }
-          const ledger = store.getWritten(
+          const ledger = await store.getWritten(
             state.objectType,
             rows.map((r) => r.id),
           );
@@ -120,8 +121,8 @@ export function writebackJob(): JobDefinition<WritebackState> {
         }
       }
       const at = new Date(ctx.deps.now()).toISOString();
-      ctx.commit(next, () => {
-        if (confirmed.length > 0) store.markWritten(state.objectType, confirmed, at);
+      await ctx.commit(next, async (tx) => {
+        if (confirmed.length > 0) await tx.markWritten(state.objectType, confirmed, at);
       });
       return {
         state: next,
