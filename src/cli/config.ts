@@ -27,6 +27,8 @@ export interface PortalTarget {
   name: string;
   baseUrl: string;
   token: string;
+  /** The portal (hub) id the store files this portal's data under. */
+  portalId: string;
 }
 
 export const HUBSPOT_API = 'https://api.hubapi.com';
@@ -34,12 +36,13 @@ export const HUBSPOT_API = 'https://api.hubapi.com';
 export function resolvePortal(opts: {
   baseUrl?: string;
   token?: string;
+  portalId?: string;
   configPath?: string;
   env?: NodeJS.ProcessEnv;
 }): PortalTarget {
   const env = opts.env ?? process.env;
   const file = opts.configPath ?? env.HUBSPOT_CONFIG_PATH ?? path.resolve('hubspot.config.yml');
-  let fromFile: { name: string; baseUrl?: string; token?: string } | null = null;
+  let fromFile: { name: string; baseUrl?: string; token?: string; portalId?: string } | null = null;
   if (existsSync(file)) {
     let raw: unknown;
     try {
@@ -66,6 +69,7 @@ export function resolvePortal(opts: {
       name: portal.name,
       baseUrl: portal.baseUrl,
       token: portal.auth?.tokenInfo?.accessToken ?? portal.personalAccessKey,
+      portalId: portal.portalId === undefined ? undefined : String(portal.portalId),
     };
   }
   const token = opts.token ?? env.HUBSPOT_ACCESS_TOKEN ?? fromFile?.token;
@@ -81,5 +85,12 @@ export function resolvePortal(opts: {
       '',
     ),
     token,
+    // A token from the command line or the environment may be any portal's: the config
+    // file's portal id applies only when its token is the one used.
+    portalId:
+      opts.portalId ??
+      env.HUBSPOT_PORTAL_ID ??
+      (token === fromFile?.token ? fromFile?.portalId : undefined) ??
+      'default',
   };
 }

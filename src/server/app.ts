@@ -45,6 +45,13 @@ const STATUS_BY_CODE: Record<string, number> = {
   CRM_UNAVAILABLE: 503,
 };
 
+/** Express 4 does not catch a rejected promise: every async route goes through this. */
+const route =
+  (fn: (req: Request, res: Response) => Promise<void>) =>
+  (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res).catch(next);
+  };
+
 export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   const app = express();
   app.disable('x-powered-by');
@@ -69,10 +76,10 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
       getCard: async (id) => {
-        const row = deps.store.getScore('contact', id);
+        const row = await deps.store.getScore('contact', id);
         if (!row) return null;
-        const written = deps.store.getWritten('contact', [id]).get(id);
-        return cardFromStore(row, written, deps.store.getSettings().tiers);
+        const written = (await deps.store.getWritten('contact', [id])).get(id);
+        return cardFromStore(row, written, (await deps.store.getSettings()).tiers);
       },
     }),
   );
@@ -100,66 +107,82 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     }
   });
 
-  app.get('/', (_req, res) => {
-    const rows = deps.store.listScores('contact', { afterId: null, limit: 100_000 });
-    rows.sort((a, b) => b.score - a.score);
-    const settings = deps.store.getSettings();
-    res.type('html').send(
-      renderContactsPage(rows.slice(0, 500), modelSummary(deps), {
-        total: rows.length,
-        tiers: settings.tiers,
-      }),
-    );
-  });
+  app.get(
+    '/',
+    route(async (_req, res) => {
+      const rows = await deps.store.listScores('contact', { afterId: null, limit: 100_000 });
+      rows.sort((a, b) => b.score - a.score);
+      const settings = await deps.store.getSettings();
+      res.type('html').send(
+        renderContactsPage(rows.slice(0, 500), await modelSummary(deps), {
+          total: rows.length,
+          tiers: settings.tiers,
+        }),
+      );
+    }),
+  );
 
-  app.get('/contacts/:id', (req, res) => {
-    const id = String(req.params.id);
-    const row = deps.store.getScore('contact', id);
-    if (!row) {
-      res
-        .status(404)
-        .type('html')
-        .send(
-          renderCardPage(null, {
-            title: `Contact ${id}`,
-            message:
-              'This contact has no LeadLens score (not synced, a customer, or not scored yet).',
-          }),
-        );
-      return;
-    }
-    const card = cardFromStore(
-      row,
-      deps.store.getWritten('contact', [id]).get(id),
-      deps.store.getSettings().tiers,
-    );
-    res.type('html').send(renderCardPage(card, { title: `Contact ${id}` }));
-  });
+  app.get(
+    '/contacts/:id',
+    route(async (req, res) => {
+      const id = String(req.params.id);
+      const row = await deps.store.getScore('contact', id);
+      if (!row) {
+        res
+          .status(404)
+          .type('html')
+          .send(
+            renderCardPage(null, {
+              title: `Contact ${id}`,
+              message:
+                'This contact has no LeadLens score (not synced, a customer, or not scored yet).',
+            }),
+          );
+        return;
+      }
+      const card = cardFromStore(
+        row,
+        (await deps.store.getWritten('contact', [id])).get(id),
+        (await deps.store.getSettings()).tiers,
+      );
+      res.type('html').send(renderCardPage(card, { title: `Contact ${id}` }));
+    }),
+  );
 
-  app.get('/report', (_req, res) => {
-    const published = deps.store.getPublishedModel();
-    const report = published ? readReport(published) : null;
-    const inputs = tierInputs(deps);
-    res.type('html').send(
-      renderReportPage({
-        published,
-        report,
-        models: deps.store.listModels(),
-        stats: tierStats(deps.store.getSettings().tiers, inputs),
-        feedback: deps.store.listFeedback({ limit: 50 }),
-        drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
-      }),
-    );
-  });
+  app.get(
+    '/report',
+    route(async (_req, res) => {
+      const published = await deps.store.getPublishedModel();
+      const report = published ? readReport(published) : null;
+      const inputs = await tierInputs(deps);
+      res.type('html').send(
+        renderReportPage({
+          published,
+          report,
+          models: await deps.store.listModels(),
+          stats: tierStats((await deps.store.getSettings()).tiers, inputs),
+          feedback: await deps.store.listFeedback({ limit: 50 }),
+          drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
+        }),
+      );
+    }),
+  );
 
-  app.get('/api/status', (_req, res) => {
-    res.json({
-      model: modelSummary(deps),
-      jobs: ['run', 'sync', 'train', 'score', 'writeback'].map((j) => deps.store.getJob(j)),
-      contacts: deps.store.countRecords('contact'),
-      scored: deps.store.countScores('contact'),
-    });
-  });
+  app.get(
+    '/api/status',
+    route(async (_req, res) => {
+      res.json({
+        portal: deps.store.portalId,
+        model: await modelSummary(deps),
+        lease: await deps.store.getLease(),
+        jobs: await Promise.all(
+          ['run', 'sync', 'train', 'score', 'writeback'].map((j) => deps.store.getJob(j)),
+        ),
+        contacts: await deps.store.countRecords('contact'),
+        scored: await deps.store.countScores('contact'),
+      });
+    }),
+  );
 
   app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { message, code } = describeError(e);

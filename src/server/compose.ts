@@ -1,31 +1,70 @@
 /**
- * Composition: the adapters behind the ports, built once per process (server, CLI) or per
- * call (a HubSpot function). The only place that knows which CRM and which store are real.
+ * Composition: the adapters behind the ports, built once per process (server, CLI, worker) or
+ * per call (a HubSpot function). The only place that knows which CRM and which store are real.
  */
 import path from 'node:path';
 import { createHubSpotCrm } from '../crm/hubspot';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
-import { openSqliteStore } from '../store/sqlite';
+import { openStoreEngine } from '../store/open';
+import type { StoreEngine } from '../store/port';
+import { secretBoxFromEnv } from '../store/secrets';
 import { createLogger } from './logger';
 
 export interface AppDeps extends PipelineDeps {
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ComposeOptions {
   baseUrl: string;
   token: string;
+  /** The portal this process serves; 'default' when the CLI is told none. */
+  portalId?: string;
+  /** A postgres:// URL selects PostgreSQL (default: DATABASE_URL); otherwise SQLite. */
+  databaseUrl?: string | null;
   /** SQLite file; default ./.leadlens/leadlens.db */
   dbFile?: string;
+  /** An engine opened by the caller (a worker shares one across portals); not closed here. */
+  engine?: StoreEngine;
   log?: Logger;
   seed?: number;
   now?: () => number;
 }
 
 export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
+export const DEFAULT_PORTAL_ID = 'default';
 
-export function composeDeps(opts: ComposeOptions): AppDeps {
-  const store = openSqliteStore(opts.dbFile ?? DEFAULT_DB_FILE);
+/** The store engine a process uses, from DATABASE_URL / the SQLite file and the key env. */
+export function openEngine(opts: {
+  databaseUrl?: string | null;
+  dbFile?: string;
+  legacyPortalId?: string | null;
+  env?: NodeJS.ProcessEnv;
+}): Promise<StoreEngine> {
+  const env = opts.env ?? process.env;
+  return openStoreEngine({
+    databaseUrl: opts.databaseUrl === undefined ? (env.DATABASE_URL ?? null) : opts.databaseUrl,
+    sqliteFile: opts.dbFile ?? DEFAULT_DB_FILE,
+    secrets: secretBoxFromEnv(env),
+    legacyPortalId: opts.legacyPortalId ?? null,
+  });
+}
+
+export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
+  const portalId = opts.portalId ?? DEFAULT_PORTAL_ID;
+  const engine =
+    opts.engine ??
+    (await openEngine({
+      databaseUrl: opts.databaseUrl,
+      dbFile: opts.dbFile,
+      legacyPortalId: portalId,
+    }));
+  let store;
+  try {
+    store = engine.forPortal(portalId);
+  } catch (e) {
+    if (!opts.engine) await engine.close();
+    throw e;
+  }
   const log = opts.log ?? createLogger();
   const crm = createHubSpotCrm({
     accessToken: opts.token,
@@ -38,12 +77,14 @@ export function composeDeps(opts: ComposeOptions): AppDeps {
     log,
     now: opts.now ?? Date.now,
     seed: opts.seed ?? 42,
-    close: () => store.close(),
+    close: async () => {
+      if (!opts.engine) await engine.close();
+    },
   };
 }
 
-/** A HubSpot function's deps: the token and base path come from the function's secrets. */
-export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
+/** A HubSpot function's deps: the token, portal and database come from the function's secrets. */
+export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<AppDeps> {
   const token = env.PRIVATE_APP_ACCESS_TOKEN ?? env.HUBSPOT_ACCESS_TOKEN;
   if (!token) {
     throw new Error(
@@ -53,6 +94,8 @@ export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
   return composeDeps({
     baseUrl: env.HUBSPOT_BASE_PATH ?? 'https://api.hubapi.com',
     token,
+    portalId: env.LEADLENS_PORTAL_ID ?? env.HUBSPOT_PORTAL_ID ?? DEFAULT_PORTAL_ID,
+    databaseUrl: env.DATABASE_URL ?? null,
     dbFile: env.LEADLENS_DB,
   });
 }

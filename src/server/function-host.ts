@@ -11,13 +11,14 @@ import { handlers } from './handlers';
 export async function runFunction(name: string, context: FunctionContext): Promise<unknown> {
   const handler = handlers[name];
   if (!handler) throw new Error(`Unknown function ${name}.`);
-  const deps = composeFromEnv({ ...process.env, ...(context.secrets ?? {}) });
+  let deps: Awaited<ReturnType<typeof composeFromEnv>> | null = null;
   try {
+    deps = await composeFromEnv({ ...process.env, ...(context.secrets ?? {}) });
     return await handler(deps, context);
   } catch (e) {
     const { message, code } = describeError(e);
     throw new Error(`${message} [${code}]`);
   } finally {
-    deps.close();
+    await deps?.close();
   }
 }

@@ -28,7 +28,7 @@ const WebhookBatchSchema = z.array(WebhookEventSchema).max(1000);
 
 export interface WebhooksRouterOptions extends HubSpotVerifyOptions {
   /** True when the id is new (and is now remembered); false for a delivery seen before. */
-  rememberEvent(eventId: string): boolean;
+  rememberEvent(eventId: string): boolean | Promise<boolean>;
   rescore(contactIds: string[]): Promise<void>;
   /** Events arriving within this window after the first one are rescored together. */
   batchWindowMs: number;
@@ -86,7 +86,7 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
   router.post(
     '/',
     ...signedHubSpotBody({ ...opts, limit: '2mb' }),
-    (_req: Request, res: Response) => {
+    async (_req: Request, res: Response) => {
       const rawBody = res.locals.rawBody as string;
       let parsed: z.infer<typeof WebhookBatchSchema>;
       try {
@@ -103,7 +103,21 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
       let ignored = 0;
       const ids: string[] = [];
       for (const event of parsed) {
-        if (!opts.rememberEvent(String(event.eventId))) {
+        let isNew: boolean;
+        try {
+          isNew = await opts.rememberEvent(String(event.eventId));
+        } catch {
+          // 5xx: HubSpot delivers the batch again; events remembered so far are skipped then,
+          // so they are queued now.
+          enqueue(ids);
+          res.status(503).json({
+            error: 'UNAVAILABLE',
+            message: 'LeadLens could not record the webhook events right now.',
+            hint: 'HubSpot retries the delivery; check the LeadLens server logs if it persists.',
+          });
+          return;
+        }
+        if (!isNew) {
           duplicates += 1;
           continue;
         }

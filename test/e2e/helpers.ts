@@ -8,6 +8,8 @@ import { silentLogger } from '../../src/pipeline';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 
 export const TOKEN = 'e2e-token';
+/** The portal id the e2e runs file their data under. */
+export const PORTAL = '1';
 
 export type Emulator = Awaited<ReturnType<typeof startHubSpotEmulator>>;
 
@@ -27,8 +29,16 @@ export function tempDb(name: string): string {
 }
 
 /** Deps against `url` with time pinned at `now` (an hour ahead: after every real write). */
-export function depsFor(url: string, dbFile: string, now: number): AppDeps {
-  return composeDeps({ baseUrl: url, token: TOKEN, dbFile, log: silentLogger, now: () => now });
+export function depsFor(url: string, dbFile: string, now: number): Promise<AppDeps> {
+  return composeDeps({
+    baseUrl: url,
+    token: TOKEN,
+    portalId: PORTAL,
+    databaseUrl: null,
+    dbFile,
+    log: silentLogger,
+    now: () => now,
+  });
 }
 
 export function sdk(url: string): Client {

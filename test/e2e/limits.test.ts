@@ -15,18 +15,18 @@ describe('pipeline under HubSpot limits', () => {
       contacts: 600,
       rateLimit: { tenSecondly: null, secondly: null, daily: 12 },
     });
-    const deps = depsFor(emu.url, tempDb('daily'), Date.now() + 3_600_000);
+    const deps = await depsFor(emu.url, tempDb('daily'), Date.now() + 3_600_000);
     try {
       const res = await runToCompletion(deps, {});
       expect(res.status).toBe('paused');
       expect(Date.parse(res.resumeAt!)).toBeGreaterThan(Date.now());
-      expect(deps.store.getJob('run')?.status).toBe('paused');
+      expect((await deps.store.getJob('run'))?.status).toBe('paused');
       const callsBefore = deps.crm.usage().calls;
       const again = await runToCompletion(deps, {});
       expect(again.status).toBe('paused');
       expect(deps.crm.usage().calls).toBe(callsBefore);
     } finally {
-      deps.close();
+      await deps.close();
       await emu.close();
     }
   });
@@ -39,7 +39,7 @@ describe('pipeline under HubSpot limits', () => {
       contacts: 500,
       rateLimit: { tenSecondly: null, secondly: null, daily: null },
     });
-    const deps = depsFor(emu.url, tempDb('storm'), Date.now() + 3_600_000);
+    const deps = await depsFor(emu.url, tempDb('storm'), Date.now() + 3_600_000);
     try {
       await emulatorJson(emu.url, '/__emulator/faults', {
         method: 'POST',
@@ -59,7 +59,7 @@ describe('pipeline under HubSpot limits', () => {
       const open = contacts.filter((c) => c.properties.lifecyclestage !== 'customer');
       expect(open.every((c) => c.properties.leadlens_score !== null)).toBe(true);
     } finally {
-      deps.close();
+      await deps.close();
       await emu.close();
     }
   });

@@ -13,6 +13,7 @@ import { sign } from '../../src/server/hubspot-signature';
 import {
   allContacts,
   depsFor,
+  PORTAL,
   sdk,
   startPortal,
   tempDb,
@@ -33,7 +34,7 @@ describe('the LeadLens server against the emulator', () => {
 
   beforeAll(async () => {
     emu = await startPortal(900, 'server');
-    deps = depsFor(emu.url, dbFile, Date.now() + 3_600_000);
+    deps = await depsFor(emu.url, dbFile, Date.now() + 3_600_000);
     expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
     const { app, flushWebhooks } = createServer(deps, {
       clientSecret: SECRET,
@@ -48,7 +49,7 @@ describe('the LeadLens server against the emulator', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
-    deps?.close();
+    await deps?.close();
     await emu?.close();
   });
 
@@ -83,7 +84,7 @@ describe('the LeadLens server against the emulator', () => {
     expect(saved.status).toBe(200);
     expect(saved.body.retiered).toBeGreaterThan(0);
     expect(saved.body.writeback).toEqual({ status: 'done', written: saved.body.retiered });
-    expect(deps.store.listModels()).toHaveLength(1); // no retraining
+    expect(await deps.store.listModels()).toHaveLength(1); // no retraining
 
     // Contacts and lead records (their ids do not overlap) both carry the tier.
     const after = { ...(await writesOf(emu.url)), ...(await writesOf(emu.url, 'leads')) };
@@ -185,6 +186,9 @@ describe('the LeadLens server against the emulator', () => {
     process.env.PRIVATE_APP_ACCESS_TOKEN = TOKEN;
     process.env.HUBSPOT_BASE_PATH = emu.url;
     process.env.LEADLENS_DB = dbFile;
+    // The function's data is its portal's: without the portal id it would read another one.
+    process.env.HUBSPOT_PORTAL_ID = PORTAL;
+    delete process.env.DATABASE_URL;
     try {
       const { main } = await import('../../functions/settings');
       const result = (await main({ parameters: { action: 'get' } })) as SettingsResult;
@@ -196,7 +200,7 @@ describe('the LeadLens server against the emulator', () => {
   });
 
   it('the workflow action answers a signed request with score, tier and top reason', async () => {
-    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+    const row = (await deps.store.listScores('contact', { afterId: null, limit: 1 }))[0];
     const url = `${base}/workflow-actions/lead-score`;
     const rawBody = JSON.stringify({
       callbackId: 'ap-1',

@@ -47,7 +47,7 @@ export function register(program: Command): void {
           'No client secret: pass --client-secret or set HUBSPOT_CLIENT_SECRET (needed to verify HubSpot webhooks and workflow actions).',
         );
       }
-      const deps = openDeps(flags);
+      const deps = await openDeps(flags);
       const { url, server, flushWebhooks } = await listen(deps, {
         port: Number(flags.port),
         host: flags.host,
@@ -57,7 +57,7 @@ export function register(program: Command): void {
       process.stdout.write(`listening on ${url}\n`);
       const stop = () => {
         server.close();
-        void flushWebhooks().finally(() => deps.close());
+        void flushWebhooks().finally(() => void deps.close());
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
