@@ -11,6 +11,14 @@ interface Frame {
   client: PoolClient;
   open: boolean;
   savepoints: number;
+  /** Queries on one client run one after another (pg 9 will refuse overlapping ones). */
+  queue: Promise<unknown>;
+}
+
+function onClient<T>(f: Frame, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const next = f.queue.then(() => fn(f.client));
+  f.queue = next.catch(() => undefined);
+  return next;
 }
 
 export class PgConn {
@@ -25,13 +33,17 @@ export class PgConn {
 
   async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     const f = this.frame();
-    const res = f ? await f.client.query<R>(text, values) : await this.pool.query<R>(text, values);
+    const res = f
+      ? await onClient(f, (c) => c.query<R>(text, values))
+      : await this.pool.query<R>(text, values);
     return res.rows;
   }
 
   async execute(text: string, values: unknown[] = []): Promise<number> {
     const f = this.frame();
-    const res = f ? await f.client.query(text, values) : await this.pool.query(text, values);
+    const res = f
+      ? await onClient(f, (c) => c.query(text, values))
+      : await this.pool.query(text, values);
     return res.rowCount ?? 0;
   }
 
@@ -43,26 +55,28 @@ export class PgConn {
     const f = this.frame();
     if (f) {
       const name = `sp${++f.savepoints}`;
-      await f.client.query(`SAVEPOINT ${name}`);
+      await onClient(f, (c) => c.query(`SAVEPOINT ${name}`));
       try {
         const out = await fn();
-        await f.client.query(`RELEASE SAVEPOINT ${name}`);
+        await onClient(f, (c) => c.query(`RELEASE SAVEPOINT ${name}`));
         return out;
       } catch (e) {
-        await f.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        await onClient(f, (c) => c.query(`ROLLBACK TO SAVEPOINT ${name}`));
         throw e;
       }
     }
     const client = await this.pool.connect();
-    const own: Frame = { client, open: true, savepoints: 0 };
+    const own: Frame = { client, open: true, savepoints: 0, queue: Promise.resolve() };
     let broken = false;
     try {
       await client.query('BEGIN');
       try {
         const out = await this.als.run(own, fn);
+        await own.queue;
         await client.query('COMMIT');
         return out;
       } catch (e) {
+        await own.queue;
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });
