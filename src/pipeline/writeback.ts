@@ -1,8 +1,10 @@
 /**
  * Write-back: store → CRM, only what changed, in batches of 100. The cursor advances only in the
- * transaction that records what the CRM confirmed, so a crash re-sends at most one batch, with
- * the same values. Retryable failures (207 item errors, 5xx) get one more pass at the end;
- * the others are recorded with the CRM's message.
+ * transaction that records what the CRM confirmed. Before each batch is sent it is checkpointed
+ * as `inflight`; a run that resumes with a batch in flight (the process died, or the CRM
+ * applied the write and then failed to answer) reads those records back and records what the
+ * CRM already holds instead of sending it twice. Retryable failures (207 item errors, 5xx) get
+ * one more pass at the end; the others are recorded with the CRM's message.
  */
 import type { StoredObjectType } from '../store/port';
 import type { JobDefinition } from './jobs';
@@ -23,6 +25,20 @@ export interface WritebackState extends Record<string, unknown> {
   calls: number;
   failed: Array<{ id: string; objectType: StoredObjectType; code: string; message: string }>;
   done: boolean;
+  /** A batch sent (or about to be) whose outcome is not recorded yet. */
+  inflight?: { objectType: StoredObjectType; updates: RecordUpdate[] } | null;
+}
+
+type RecordUpdate = { id: string; properties: Record<string, string> };
+
+/** The CRM answers numbers and datetimes in its own format: compare what they mean. */
+export function sameCrmValue(held: string | null | undefined, sent: string): boolean {
+  if (held === sent) return true;
+  if (held === null || held === undefined) return sent === '';
+  if (held.trim() !== '' && sent.trim() !== '' && Number(held) === Number(sent)) return true;
+  const iso = /^\d{4}-\d{2}-\d{2}T/;
+  const a = Date.parse(held);
+  return iso.test(held) && iso.test(sent) && Number.isFinite(a) && a === Date.parse(sent);
 }
 
 export function writebackJob(): JobDefinition<WritebackState> {
@@ -38,9 +54,42 @@ export function writebackJob(): JobDefinition<WritebackState> {
       calls: 0,
       failed: [],
       done: false,
+      inflight: null,
     }),
     async step(state, ctx) {
       const { store, crm } = ctx.deps;
+      if (state.inflight) {
+        const { objectType, updates } = state.inflight;
+        const names = [...new Set(updates.flatMap((u) => Object.keys(u.properties)))];
+        const held = new Map(
+          (
+            await crm.readRecords(
+              objectType,
+              updates.map((u) => u.id),
+              names,
+            )
+          ).map((r) => [r.id, r.properties]),
+        );
+        const applied = updates.filter((u) => {
+          const p = held.get(u.id);
+          return !!p && Object.entries(u.properties).every(([k, v]) => sameCrmValue(p[k], v));
+        });
+        // The rest were not applied: the cursor did not move, so the next step plans them again.
+        const next: WritebackState = {
+          ...state,
+          inflight: null,
+          written: state.written + applied.length,
+        };
+        const at = new Date(ctx.deps.now()).toISOString();
+        await ctx.commit(next, async (tx) => {
+          if (applied.length > 0) await tx.markWritten(objectType, applied, at);
+        });
+        return {
+          state: next,
+          done: false,
+          progress: `an interrupted batch of ${updates.length}: ${applied.length} already in the CRM`,
+        };
+      }
       const jump = (await store.getSettings()).scoreJumpPoints;
 
       // Collect up to one batch of changed records, scanning from the cursor.
@@ -85,6 +134,7 @@ export function writebackJob(): JobDefinition<WritebackState> {
       let next: WritebackState = { ...state, cursor, unchanged: state.unchanged + unchanged };
       const confirmed: typeof updates = [];
       if (updates.length > 0) {
+        await ctx.commit({ ...state, inflight: { objectType: state.objectType, updates } });
         const res = await crm.updateRecords(state.objectType, updates);
         const ok = new Set(res.written);
         for (const u of updates) if (ok.has(u.id)) confirmed.push(u);
