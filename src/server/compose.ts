@@ -3,10 +3,11 @@
  * per call (a HubSpot function). The only place that knows which CRM and which store are real.
  */
 import path from 'node:path';
+import { LeadLensError } from '../contracts/errors';
 import { createHubSpotCrm } from '../crm/hubspot';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
 import { openStoreEngine } from '../store/open';
-import type { StoreEngine } from '../store/port';
+import type { Install, StoreEngine } from '../store/port';
 import { secretBoxFromEnv } from '../store/secrets';
 import { createLogger } from './logger';
 
@@ -81,6 +82,57 @@ export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
       if (!opts.engine) await engine.close();
     },
   };
+}
+
+/** The token a portal's CRM calls use now; never logged, never returned. */
+export function accessTokenOf(install: Install, now: number): string {
+  if (install.status !== 'installed') {
+    throw new LeadLensError('CONFIG_INVALID', `Portal ${install.portalId} is uninstalled.`, {
+      hint: 'Install LeadLens in that portal again (`leadlens portals add` for a private app).',
+    });
+  }
+  const token = install.accessToken?.reveal();
+  if (install.auth === 'private_app' && token) return token;
+  const expires = install.accessTokenExpiresAt ? Date.parse(install.accessTokenExpiresAt) : NaN;
+  if (install.auth === 'oauth' && token && expires - now > 60_000) return token;
+  throw new LeadLensError(
+    'CRM_AUTH',
+    install.auth === 'oauth'
+      ? `Portal ${install.portalId}'s OAuth access token has expired, and this version cannot refresh it yet.`
+      : `Portal ${install.portalId} has no private app token stored.`,
+    {
+      hint:
+        install.auth === 'oauth'
+          ? 'Refreshing comes with the marketplace OAuth flow; until then re-install the portal.'
+          : 'Store one with `leadlens portals add --portal <id>` (token from HUBSPOT_ACCESS_TOKEN or --token-file).',
+    },
+  );
+}
+
+/**
+ * Deps for one portal of a multi-portal process (a worker): its store on the shared engine and
+ * a CRM client with that portal's own token and API base URL, from its install row.
+ */
+export async function composeForPortal(
+  engine: StoreEngine,
+  portalId: string,
+  opts: { log: Logger; now?: () => number; seed?: number },
+): Promise<PipelineDeps> {
+  const store = engine.forPortal(portalId);
+  const install = await store.getInstall();
+  if (!install) {
+    throw new LeadLensError('CONFIG_INVALID', `Portal ${portalId} is not installed.`, {
+      hint: 'Install it first (`leadlens portals add --portal <id>` for a private app).',
+    });
+  }
+  const now = opts.now ?? Date.now;
+  const log = opts.log;
+  const crm = createHubSpotCrm({
+    accessToken: accessTokenOf(install, now()),
+    basePath: install.apiBaseUrl,
+    log: (event, fields) => log.info(event, { portal: portalId, ...fields }),
+  });
+  return { crm, store, log, now, seed: opts.seed ?? 42 };
 }
 
 /** A HubSpot function's deps: the token, portal and database come from the function's secrets. */

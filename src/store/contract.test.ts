@@ -487,8 +487,18 @@ describe.each([
 
     // Renewing keeps it; a crashed holder stops renewing and the lease lapses.
     expect(await a.renewLease(first.token, 400)).not.toBeNull();
+    expect((await engine.listLeases()).find((l) => l.portalId === a.portalId)).toMatchObject({
+      holder: 'cli on h:1',
+      live: true,
+    });
     await sleep(600);
     expect(await a.getLease()).toBeNull();
+    // Lapsed, not released: still listed (a watchdog hands the dead holder's job on).
+    expect((await engine.listLeases()).find((l) => l.portalId === a.portalId)).toMatchObject({
+      holder: 'cli on h:1',
+      token: first.token,
+      live: false,
+    });
     const second = await a.acquireLease({ holder: 'worker', purpose: 'run', ttlMs: 5000 });
     expect(second.token).toBeGreaterThan(first.token);
 
@@ -513,6 +523,7 @@ describe.each([
 
     await a.releaseLease(second.token);
     expect(await a.getLease()).toBeNull();
+    expect((await engine.listLeases()).map((l) => l.portalId)).not.toContain(a.portalId);
     const third = await a.acquireLease({ holder: 'cli', purpose: 'sync', ttlMs: 1000 });
     expect(third.token).toBeGreaterThan(second.token);
     await a.releaseLease(third.token);

@@ -227,6 +227,11 @@ export interface StoreEngine {
   readonly kind: 'sqlite' | 'postgres';
   /** A store bound to one portal. Throws INPUT_INVALID for an id that is not a portal id. */
   forPortal(portalId: string): PortalStore;
+  /**
+   * Every lease not released, live or lapsed: who runs what (operators), and which holders
+   * died without releasing (a worker's watchdog hands their jobs to another worker).
+   */
+  listLeases(): Promise<Array<LeaseInfo & { portalId: string; live: boolean }>>;
   /** Portals with an install row (no tokens): what workers schedule. */
   listInstalls(opts?: { status?: Install['status'] }): Promise<InstallSummary[]>;
   /**

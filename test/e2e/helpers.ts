@@ -41,8 +41,8 @@ export function depsFor(url: string, dbFile: string, now: number): Promise<AppDe
   });
 }
 
-export function sdk(url: string): Client {
-  return new Client({ accessToken: TOKEN, basePath: url, numberOfApiCallRetries: 0 });
+export function sdk(url: string, token = TOKEN): Client {
+  return new Client({ accessToken: token, basePath: url, numberOfApiCallRetries: 0 });
 }
 
 export interface ContactState {
@@ -51,8 +51,12 @@ export interface ContactState {
 }
 
 /** Every contact with the given properties, paged through the real SDK. */
-export async function allContacts(url: string, properties: string[]): Promise<ContactState[]> {
-  const client = sdk(url);
+export async function allContacts(
+  url: string,
+  properties: string[],
+  token = TOKEN,
+): Promise<ContactState[]> {
+  const client = sdk(url, token);
   const out: ContactState[] = [];
   let after: string | undefined;
   for (;;) {

@@ -744,6 +744,15 @@ export async function openPostgresEngine(
           installedAt: r.installed_at,
         })),
       ),
+    listLeases: () =>
+      op('list leases', async () =>
+        (
+          await conn.query<LeaseRow & { portal_id: string }>(
+            `SELECT portal_id, ${LEASE_COLUMNS} FROM leases WHERE holder IS NOT NULL
+              ORDER BY portal_id`,
+          )
+        ).map((r) => ({ ...toLease(r), portalId: r.portal_id, live: r.live })),
+      ),
     rotateSecrets: () =>
       op('re-encrypt stored tokens', () =>
         conn.transaction(async () => {

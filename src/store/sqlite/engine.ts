@@ -233,6 +233,9 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
        WHERE portal_id = ?`,
     ),
     listInstalls: db.prepare<[], InstallRow>('SELECT * FROM installs ORDER BY portal_id'),
+    listLeases: db.prepare<[], LeaseRow & { portal_id: string }>(
+      'SELECT * FROM leases WHERE holder IS NOT NULL ORDER BY portal_id',
+    ),
     resealInstall: db.prepare(
       `UPDATE installs SET access_token_enc = COALESCE(?, access_token_enc),
          refresh_token_enc = COALESCE(?, refresh_token_enc) WHERE portal_id = ?`,
@@ -464,6 +467,14 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
             hubId: r.hub_id,
             installedAt: r.installed_at,
           })),
+      ),
+    listLeases: () =>
+      op('list leases', () =>
+        s.listLeases.all().map((r) => ({
+          ...toLease(r),
+          portalId: r.portal_id,
+          live: !!r.expires_at && Date.parse(r.expires_at) > Date.now(),
+        })),
       ),
     rotateSecrets: () =>
       conn.transaction(async () => {
