@@ -1,8 +1,10 @@
 /**
  * The settings function: get, save (re-tier without retraining), suggest thresholds, preview.
  */
+import { parseExpression } from 'cron-parser';
+import { LeadLensError } from '../contracts/errors';
 import type { SettingsRequest, SettingsResult, ModelSummary } from '../contracts/functions';
-import { tierFor, type Tier } from '../contracts/settings';
+import { tierFor, type Schedule, type Tier } from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
@@ -41,6 +43,7 @@ export async function settingsAction(
       };
     }
     case 'save': {
+      checkSchedule(req.settings.schedule);
       const before = await store.getSettings();
       const at = new Date(deps.now()).toISOString();
       await store.saveSettings(req.settings, at);
@@ -57,6 +60,21 @@ export async function settingsAction(
         retiered,
       };
     }
+  }
+}
+
+/** The schema checks the cron's shape; this checks that it and the time zone mean something. */
+function checkSchedule(schedule: Schedule): void {
+  try {
+    parseExpression(schedule.cron, { tz: schedule.timezone }).next();
+  } catch (e) {
+    throw new LeadLensError(
+      'INPUT_INVALID',
+      `The schedule "${schedule.cron}" (${schedule.timezone}) cannot be read: ${e instanceof Error ? e.message : String(e)}.`,
+      {
+        hint: 'Use five cron fields, e.g. "0 * * * *" (hourly) or "30 6 * * 1-5" (06:30 on weekdays), and an IANA time zone such as "Europe/Berlin".',
+      },
+    );
   }
 }
 

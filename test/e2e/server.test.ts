@@ -100,6 +100,33 @@ describe('the LeadLens server against the emulator', () => {
     });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('INPUT_INVALID');
+
+    // The schedule workers follow: saved as given, and refused when it means nothing.
+    expect(got.body.settings.schedule).toEqual({
+      enabled: true,
+      cron: '0 * * * *',
+      timezone: 'UTC',
+    });
+    const weekdays = { enabled: true, cron: '30 6 * * 1-5', timezone: 'Europe/Berlin' };
+    const rescheduled = await call<SettingsResult>('settings', {
+      action: 'save',
+      settings: { ...saved.body.settings, schedule: weekdays },
+    });
+    expect(rescheduled.status).toBe(200);
+    expect((await deps.store.getSettings()).schedule).toEqual(weekdays);
+    for (const schedule of [
+      { ...weekdays, cron: '61 * * * *' },
+      { ...weekdays, timezone: 'Mars/Olympus_Mons' },
+    ]) {
+      const bad = await call<{ error: { code: string; message: string } }>('settings', {
+        action: 'save',
+        settings: { ...saved.body.settings, schedule },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('INPUT_INVALID');
+      expect(bad.body.error.message).toContain('cannot be read');
+    }
+    expect((await deps.store.getSettings()).schedule).toEqual(weekdays);
   });
 
   it('score-record refreshes one contact and feedback lands in the model report', async () => {
