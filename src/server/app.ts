@@ -61,6 +61,8 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     clientSecret: opts.clientSecret,
     publicBaseUrl: opts.publicBaseUrl,
     batchWindowMs: opts.webhookBatchWindowMs ?? 1000,
+    // Only a hub id can be compared with the portalId HubSpot puts on each event.
+    ...(/^\d+$/.test(deps.store.portalId) ? { portalId: deps.store.portalId } : {}),
     rememberEvent: (id) => deps.store.rememberEvent(id, new Date(deps.now()).toISOString()),
     rescore: async (ids) => {
       const { scored, written } = await rescoreContacts(deps, ids);

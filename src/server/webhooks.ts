@@ -19,6 +19,7 @@ const WebhookEventSchema = z
     objectTypeId: z.string().optional(),
     propertyName: z.string().optional(),
     occurredAt: z.number().optional(),
+    portalId: z.union([z.number(), z.string()]).optional(),
     attemptNumber: z.number().optional(),
   })
   .passthrough();
@@ -32,6 +33,12 @@ export interface WebhooksRouterOptions extends HubSpotVerifyOptions {
   rescore(contactIds: string[]): Promise<void>;
   /** Events arriving within this window after the first one are rescored together. */
   batchWindowMs: number;
+  /**
+   * The portal (hub id) this server serves. An app's webhooks are signed with the app's one
+   * secret whichever portal they come from, so another portal's events are ignored, never
+   * applied to this portal's records with the same ids.
+   */
+  portalId?: string;
   /** Called when a batched rescore fails; the ids are not retried here (HubSpot won't resend). */
   onRescoreError?(error: unknown, contactIds: string[]): void;
 }
@@ -103,6 +110,14 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
       let ignored = 0;
       const ids: string[] = [];
       for (const event of parsed) {
+        if (
+          opts.portalId !== undefined &&
+          event.portalId !== undefined &&
+          String(event.portalId) !== opts.portalId
+        ) {
+          ignored += 1;
+          continue;
+        }
         let isNew: boolean;
         try {
           isNew = await opts.rememberEvent(String(event.eventId));
