@@ -146,6 +146,8 @@ function openDatabase(file: string, opts: SqliteEngineOptions): Database.Databas
 }
 
 export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): StoreEngine {
+  // Old rows are moved under this id for good: it must be one forPortal accepts.
+  if (opts.legacyPortalId != null) checkPortalId(opts.legacyPortalId);
   const db = openDatabase(file, opts);
   const conn = new SqliteConn(db);
   const box = opts.secrets ?? null;

@@ -111,6 +111,17 @@ describe('the SQLite engine', () => {
     raw.close();
   });
 
+  it('will not file old rows under something that is not a portal id', () => {
+    const file = path.join(dir, 'old.db');
+    legacyFile(file);
+    expect(() => openSqliteEngine(file, { legacyPortalId: 'not a portal' })).toThrow(
+      'is not a portal id',
+    );
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare('SELECT MAX(version) AS v FROM schema_version').get()).toEqual({ v: 2 });
+    raw.close();
+  });
+
   it('upgrades an empty old file without being told a portal', async () => {
     const file = path.join(dir, 'empty.db');
     const old = new Database(file);
