@@ -15,12 +15,15 @@ const ALL = [
   'store',
   'server',
   'cli',
+  'worker',
 ];
 const IO_PACKAGES = [
   '@hubspot/api-client',
   'jsforce',
   'express',
   'better-sqlite3',
+  'pg',
+  'pg-boss',
   'fs',
   'node:fs',
   'http',
@@ -61,6 +64,17 @@ module.exports = tseslint.config(
       ],
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // The store is asynchronous: a store call without `await` is a write that may never land
+    // or a read of a Promise. Type-aware rules catch both.
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
     },
   },
   {
@@ -124,11 +138,22 @@ module.exports = tseslint.config(
     rules: restrict([ours(['model', 'explain', 'pipeline', 'store', 'server', 'cli'])]),
   },
   {
+    // The store knows the wire types and nothing of the code that uses it.
+    files: ['src/store/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: restrict([ours(ALL.filter((n) => !['store', 'contracts'].includes(n)))]),
+  },
+  {
     files: ['src/pipeline/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: restrict(
-      [ours(['server', 'cli']), '(^|/)crm/(hubspot|salesforce|csv)(/|$)', '(^|/)store/sqlite'],
-      ['@hubspot/api-client', 'jsforce', 'express', 'better-sqlite3'],
+      [
+        ours(['server', 'cli', 'worker']),
+        '(^|/)crm/(hubspot|salesforce|csv)(/|$)',
+        // The pipeline sees the store's port only, never an engine.
+        '(^|/)store/(sqlite|postgres|open|common|secrets)',
+      ],
+      ['@hubspot/api-client', 'jsforce', 'express', 'better-sqlite3', 'pg', 'pg-boss'],
     ),
   },
   {

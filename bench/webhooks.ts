@@ -43,7 +43,7 @@ async function main() {
     webhooks: { batchDelayMs },
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-bench-webhooks-'));
-  const deps = composeDeps({
+  const deps = await composeDeps({
     baseUrl: emu.url,
     token: 'bench',
     dbFile: path.join(dir, 'leadlens.db'),
@@ -83,8 +83,7 @@ async function main() {
   });
 
   // Open, scored contacts with the fewest pricing views: the change moves their score.
-  const targets = deps.store
-    .listScores('contact', { afterId: null, limit: 1_000_000 })
+  const targets = (await deps.store.listScores('contact', { afterId: null, limit: 1_000_000 }))
     .sort((a, b) => a.score - b.score)
     .slice(0, changes)
     .map((r) => r.id);
@@ -142,7 +141,7 @@ async function main() {
     }),
   );
   await new Promise((r) => server.close(r));
-  deps.close();
+  await deps.close();
   await emu.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -28,6 +28,8 @@ export interface PortalTarget {
   name: string;
   baseUrl: string;
   token: string;
+  /** The portal (hub) id the store files this portal's data under. */
+  portalId: string;
 }
 
 export const HUBSPOT_API = 'https://api.hubapi.com';
@@ -38,13 +40,14 @@ export function resolvePortal(opts: {
   token?: string;
   /** --token-file */
   tokenFile?: string;
+  portalId?: string;
   configPath?: string;
   env?: NodeJS.ProcessEnv;
   warn?: (line: string) => void;
 }): PortalTarget {
   const env = opts.env ?? process.env;
   const file = opts.configPath ?? env.HUBSPOT_CONFIG_PATH ?? path.resolve('hubspot.config.yml');
-  let fromFile: { name: string; baseUrl?: string; token?: string } | null = null;
+  let fromFile: { name: string; baseUrl?: string; token?: string; portalId?: string } | null = null;
   if (existsSync(file)) {
     let raw: unknown;
     try {
@@ -71,6 +74,7 @@ export function resolvePortal(opts: {
       name: portal.name,
       baseUrl: portal.baseUrl,
       token: portal.auth?.tokenInfo?.accessToken ?? portal.personalAccessKey,
+      portalId: portal.portalId === undefined ? undefined : String(portal.portalId),
     };
   }
   const explicit = secretFrom({
@@ -99,5 +103,12 @@ export function resolvePortal(opts: {
       '',
     ),
     token,
+    // A token from the command line or the environment may be any portal's: the config
+    // file's portal id applies only when its token is the one used.
+    portalId:
+      opts.portalId ??
+      env.HUBSPOT_PORTAL_ID ??
+      (token === fromFile?.token ? fromFile?.portalId : undefined) ??
+      'default',
   };
 }

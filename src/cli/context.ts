@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { JobResult } from '../contracts/functions';
+import { LeadLensError } from '../contracts/errors';
 import { composeDeps, DEFAULT_DB_FILE, type AppDeps } from '../server/compose';
 import { createLogger } from '../server/logger';
 import { resolvePortal } from './config';
@@ -11,6 +12,7 @@ export interface CrmFlags {
   baseUrl?: string;
   token?: string;
   tokenFile?: string;
+  portal?: string;
   db?: string;
   json?: boolean;
 }
@@ -30,21 +32,31 @@ export function withCrmFlags(cmd: Command): Command {
         'the access token itself — avoid: the process list shows it to every user; use --token-file or HUBSPOT_ACCESS_TOKEN',
       ),
     )
-    .option('--db <file>', 'SQLite state file', DEFAULT_DB_FILE)
+    .option(
+      '--portal <id>',
+      'portal (hub) id the data is filed under (default: HUBSPOT_PORTAL_ID, the config portalId, or "default")',
+    )
+    .option(
+      '--db <file>',
+      'SQLite state file (ignored when DATABASE_URL is a postgres:// URL)',
+      DEFAULT_DB_FILE,
+    )
     .option('--json', 'print one machine-readable JSON summary on stdout');
 }
 
-export function openDeps(flags: CrmFlags): AppDeps {
+export function openDeps(flags: CrmFlags): Promise<AppDeps> {
   const portal = resolvePortal({
     baseUrl: flags.baseUrl,
     token: flags.token,
     tokenFile: flags.tokenFile,
+    portalId: flags.portal,
   });
   // Logs go to stderr as JSON only when asked; the CLI talks to people through the progress bar.
   const log = createLogger({ level: process.env.LEADLENS_LOG_LEVEL ?? 'warn' });
   return composeDeps({
     baseUrl: portal.baseUrl,
     token: portal.token,
+    portalId: portal.portalId,
     dbFile: flags.db,
     log,
     now: clockFromEnv(),
@@ -75,6 +87,21 @@ export function progressReporter(enabled: boolean) {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * LEADLENS_LEASE_TTL_MS: how long a run's lease outlives its last renewal (default 120 s). A
+ * killed run frees its portal after this long; it must outlast the longest blocking step.
+ */
+export function leaseTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (!env.LEADLENS_LEASE_TTL_MS) return undefined;
+  const ms = Number(env.LEADLENS_LEASE_TTL_MS);
+  if (!Number.isInteger(ms) || ms < 500) {
+    throw new LeadLensError('CONFIG_INVALID', 'LEADLENS_LEASE_TTL_MS must be an integer ≥ 500.', {
+      hint: 'Unset it for the default (120000), or give milliseconds.',
+    });
+  }
+  return ms;
 }
 
 /**

@@ -13,6 +13,8 @@ const COMMANDS: Array<{ register(program: Command): void }> = [
   require('./commands/demo'),
   require('./commands/pipeline'),
   require('./commands/serve'),
+  require('./commands/portals'),
+  require('./commands/worker'),
 ];
 
 export function buildProgram(): Command {

@@ -63,6 +63,27 @@ export const ConversionSchema = z.discriminatedUnion('kind', [
 ]);
 export type Conversion = z.infer<typeof ConversionSchema>;
 
+/** Five cron fields (minute hour day-of-month month day-of-week), as pg-boss and crontab read them. */
+const CRON_FIELD = String.raw`[0-9A-Za-z*/,?-]+`;
+const CRON = new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`);
+
+/**
+ * When the pipeline runs on its own (deployments with workers): an incremental sync, a retrain
+ * when `retrainCadenceDays` says so, scoring and write-back of what changed.
+ */
+export const ScheduleSchema = z.object({
+  enabled: z.boolean(),
+  cron: z
+    .string()
+    .trim()
+    .regex(CRON, 'Use five cron fields, e.g. "0 * * * *" for every hour on the hour.'),
+  /** IANA time zone the cron is read in, e.g. "Europe/Berlin". */
+  timezone: z.string().trim().min(1).max(64),
+});
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
+export const DEFAULT_SCHEDULE: Schedule = { enabled: true, cron: '0 * * * *', timezone: 'UTC' };
+
 export const SettingsSchema = z.object({
   tiers: TiersSchema,
   conversion: ConversionSchema,
@@ -78,6 +99,8 @@ export const SettingsSchema = z.object({
   shadowMode: z.boolean(),
   /** A score change of at least this many points sets `leadlens_score_jump`. */
   scoreJumpPoints: z.number().int().min(1).max(100),
+  /** Settings saved before schedules existed read as the default schedule. */
+  schedule: ScheduleSchema.default(DEFAULT_SCHEDULE),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -94,6 +117,7 @@ export const DEFAULT_SETTINGS: Settings = {
   retrainCadenceDays: 7,
   shadowMode: false,
   scoreJumpPoints: 15,
+  schedule: DEFAULT_SCHEDULE,
 };
 
 /** The tier a score falls in; tiers are ordered best first and the last starts at 0. */

@@ -91,6 +91,17 @@ export interface CrmPort {
     properties: readonly string[],
   ): Promise<CrmRecord | null>;
 
+  /**
+   * Current values of `properties` on up to 100 records (one batch read, no history); ids the
+   * CRM does not have are left out. Write-back uses it to learn whether an interrupted batch
+   * was applied before sending it again.
+   */
+  readRecords(
+    objectType: LeadObjectType,
+    ids: readonly string[],
+    properties: readonly string[],
+  ): Promise<CrmRecord[]>;
+
   /** Write up to 100 records in one call. Partial failures come back in `failed`, not thrown. */
   updateRecords(
     objectType: LeadObjectType,

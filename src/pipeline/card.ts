@@ -7,7 +7,7 @@ import type { CardData } from '../contracts/functions';
 import { parseFactors } from '../contracts/factors';
 import { LEADLENS_PROPERTIES as P } from '../contracts/properties';
 import type { Tier } from '../contracts/settings';
-import type { ScoreRow, StoredObjectType, StorePort } from '../store/port';
+import type { ScoreRow, StoredObjectType, StoreOps } from '../store/port';
 import { desiredCoreValues } from './writeback-plan';
 
 type Ref = { objectType: StoredObjectType; objectId: string };
@@ -57,9 +57,9 @@ function cardFromStore(
 }
 
 /** The card of a record from the store; null when LeadLens has no score for it. */
-export function storedCard(store: StorePort, ref: Ref): CardData | null {
-  const row = store.getScore(ref.objectType, ref.objectId);
+export async function storedCard(store: StoreOps, ref: Ref): Promise<CardData | null> {
+  const row = await store.getScore(ref.objectType, ref.objectId);
   if (!row) return null;
-  const written = store.getWritten(ref.objectType, [ref.objectId]).get(ref.objectId);
-  return cardFromStore(row, written, store.getSettings().tiers);
+  const written = (await store.getWritten(ref.objectType, [ref.objectId])).get(ref.objectId);
+  return cardFromStore(row, written, (await store.getSettings()).tiers);
 }

@@ -3,7 +3,7 @@
  * pipeline never constructs an adapter itself.
  */
 import type { CrmPort } from '../crm/port';
-import type { StorePort } from '../store/port';
+import type { PortalStore } from '../store/port';
 
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -13,7 +13,8 @@ export interface Logger {
 
 export interface PipelineDeps {
   crm: CrmPort;
-  store: StorePort;
+  /** The store of the one portal this run serves. */
+  store: PortalStore;
   /** Epoch ms; injectable so tests and the demo control time. */
   now: () => number;
   log: Logger;

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../contracts/settings';
 import { isLeadLensError } from '../errors';
-import { openSqliteStore } from '../store/sqlite';
+import { openStoreEngine } from '../store/open';
+import type { StoreEngine } from '../store/port';
 import { featurePlanOf, planFeatureProperties, saveFeaturePlan } from './feature-plan';
 
 const META = [
@@ -36,14 +37,22 @@ const META = [
 
 describe('the feature plan record', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-plan-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const open = (name: string) => openSqliteStore(path.join(dir, name));
+  const engines: StoreEngine[] = [];
+  afterAll(async () => {
+    await Promise.all(engines.map((e) => e.close()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const open = async (name: string) => {
+    const engine = await openStoreEngine({ sqliteFile: path.join(dir, name) });
+    engines.push(engine);
+    return engine.forPortal('1');
+  };
 
-  it('is what train reads: the plan sync saved, with sources and value labels', () => {
-    const store = open('a.db');
+  it('is what train reads: the plan sync saved, with sources and value labels', async () => {
+    const store = await open('a.db');
     const plan = planFeatureProperties(META, DEFAULT_SETTINGS);
-    saveFeaturePlan(store, plan, '2026-01-01T00:00:00.000Z');
-    const read = featurePlanOf(store);
+    await saveFeaturePlan(store, plan, '2026-01-01T00:00:00.000Z');
+    const read = await featurePlanOf(store);
     expect(read).toEqual(plan);
     expect(read.spec.fields.find((f) => f.name === 'industry')).toMatchObject({
       source: 'property',
@@ -52,25 +61,23 @@ describe('the feature plan record', () => {
     // The custom property is a candidate by default; engineered signals are in the plan too.
     expect(read.spec.fields.map((f) => f.name)).toContain('demo_requested');
     expect(read.spec.fields.some((f) => f.source === 'engineered')).toBe(true);
-    store.close();
   });
 
-  it('says to sync first when there is none', () => {
-    const store = open('b.db');
+  it('says to sync first when there is none', async () => {
+    const store = await open('b.db');
     try {
-      featurePlanOf(store);
+      await featurePlanOf(store);
       throw new Error('expected a throw');
     } catch (e) {
       expect(isLeadLensError(e, 'NOT_ENOUGH_DATA')).toBe(true);
       expect((e as { hint: string }).hint).toMatch(/leadlens sync/);
     }
-    store.close();
   });
 
-  it('moves a spec an older sync kept in its checkpoint into the record, once', () => {
-    const store = open('c.db');
+  it('moves a spec an older sync kept in its checkpoint into the record, once', async () => {
+    const store = await open('c.db');
     const { spec } = planFeatureProperties(META, DEFAULT_SETTINGS);
-    store.saveJob({
+    await store.saveJob({
       job: 'sync',
       runId: 'r1',
       status: 'done',
@@ -78,12 +85,12 @@ describe('the feature plan record', () => {
       startedAt: '2025-12-01T00:00:00.000Z',
       updatedAt: '2025-12-01T01:00:00.000Z',
     });
-    expect(store.getFeaturePlan()).toBeNull();
-    expect(featurePlanOf(store).spec).toEqual(spec);
-    expect(store.getFeaturePlan()?.savedAt).toBe('2025-12-01T01:00:00.000Z');
+    expect(await store.getFeaturePlan()).toBeNull();
+    expect((await featurePlanOf(store)).spec).toEqual(spec);
+    expect((await store.getFeaturePlan())?.savedAt).toBe('2025-12-01T01:00:00.000Z');
     // A checkpoint spec that is not one is not guessed at.
-    const other = open('d.db');
-    other.saveJob({
+    const other = await open('d.db');
+    await other.saveJob({
       job: 'sync',
       runId: 'r1',
       status: 'done',
@@ -91,15 +98,12 @@ describe('the feature plan record', () => {
       startedAt: '2025-12-01T00:00:00.000Z',
       updatedAt: '2025-12-01T01:00:00.000Z',
     });
-    expect(() => featurePlanOf(other)).toThrow(/No contacts have been synced/);
-    store.close();
-    other.close();
+    await expect(featurePlanOf(other)).rejects.toThrow(/No contacts have been synced/);
   });
 
-  it('refuses a stored plan that is not valid, with what to do', () => {
-    const store = open('e.db');
-    store.saveFeaturePlan('{"v":1,"spec":{}}', '2026-01-01T00:00:00.000Z');
-    expect(() => featurePlanOf(store)).toThrow(/not valid/);
-    store.close();
+  it('refuses a stored plan that is not valid, with what to do', async () => {
+    const store = await open('e.db');
+    await store.saveFeaturePlan('{"v":1,"spec":{}}', '2026-01-01T00:00:00.000Z');
+    await expect(featurePlanOf(store)).rejects.toThrow(/not valid/);
   });
 });

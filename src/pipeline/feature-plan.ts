@@ -14,7 +14,7 @@ import { LeadLensError } from '../errors';
 import type { Settings } from '../contracts/settings';
 import { isLeadLensProperty } from '../contracts/properties';
 import { readPlan, specFromProperties, type FeatureField, type FeatureSpec } from '../features';
-import type { StorePort } from '../store/port';
+import type { StoreOps } from '../store/port';
 
 export interface FeaturePlan {
   spec: FeatureSpec;
@@ -58,16 +58,16 @@ export function planFeatureProperties(
   return { spec, read, history };
 }
 
-export function saveFeaturePlan(store: StorePort, plan: FeaturePlan, at: string): void {
-  store.saveFeaturePlan(JSON.stringify({ v: 1, ...plan }), at);
+export function saveFeaturePlan(store: StoreOps, plan: FeaturePlan, at: string): Promise<void> {
+  return store.saveFeaturePlan(JSON.stringify({ v: 1, ...plan }), at);
 }
 
 /**
  * The plan the last sync decided. A store synced before the plan had a record of its own kept
  * the spec in sync's checkpoint: that one is read once, checked, and moved into the record.
  */
-export function featurePlanOf(store: StorePort): FeaturePlan {
-  const stored = store.getFeaturePlan();
+export async function featurePlanOf(store: StoreOps): Promise<FeaturePlan> {
+  const stored = await store.getFeaturePlan();
   if (stored) {
     const parsed = StoredPlanSchema.safeParse(JSON.parse(stored.plan));
     if (!parsed.success) {
@@ -79,11 +79,12 @@ export function featurePlanOf(store: StorePort): FeaturePlan {
     const { spec, read, history } = parsed.data;
     return { spec, read, history };
   }
-  const legacy = SpecSchema.safeParse(store.getJob('sync')?.state.spec);
-  if (legacy.success) {
+  const sync = await store.getJob('sync');
+  const legacy = SpecSchema.safeParse(sync?.state.spec);
+  if (sync && legacy.success) {
     const { read, history } = readPlan(legacy.data);
     const plan = { spec: legacy.data, read, history };
-    saveFeaturePlan(store, plan, store.getJob('sync')!.updatedAt);
+    await saveFeaturePlan(store, plan, sync.updatedAt);
     return plan;
   }
   throw new LeadLensError('NOT_ENOUGH_DATA', 'No contacts have been synced yet.', {

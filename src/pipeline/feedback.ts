@@ -2,9 +2,12 @@
 import type { FeedbackRequest, FeedbackResult } from '../contracts/functions';
 import type { PipelineDeps } from './deps';
 
-export function recordFeedback(deps: PipelineDeps, req: FeedbackRequest): FeedbackResult {
-  const row = deps.store.getScore(req.objectType, req.objectId);
-  const id = deps.store.addFeedback({
+export async function recordFeedback(
+  deps: PipelineDeps,
+  req: FeedbackRequest,
+): Promise<FeedbackResult> {
+  const row = await deps.store.getScore(req.objectType, req.objectId);
+  const id = await deps.store.addFeedback({
     objectType: req.objectType,
     recordId: req.objectId,
     kind: req.kind,

@@ -2,6 +2,7 @@
 export * from './deps';
 export * from './budget';
 export * from './jobs';
+export * from './lease';
 export { syncJob } from './sync';
 export { trainJob } from './train';
 export { scoreJob } from './score';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobResult } from '../contracts/functions';
 import { isLeadLensError, LeadLensError } from '../errors';
-import type { JobCheckpoint } from '../store/port';
+import type { JobCheckpoint, StoreOps } from '../store/port';
 import { makeBudget, type Budget } from './budget';
 import type { PipelineDeps } from './deps';
 
@@ -14,8 +14,8 @@ export interface StepContext<S> {
   deps: PipelineDeps;
   budget: Budget;
   runId: string;
-  /** Commit `work` and the job's next state atomically. */
-  commit(state: S, work?: () => void): void;
+  /** Commit `work` (done through `tx`) and the job's next state atomically. */
+  commit(state: S, work?: (tx: StoreOps) => Promise<unknown>): Promise<void>;
 }
 
 export interface StepOutcome<S> {
@@ -26,7 +26,7 @@ export interface StepOutcome<S> {
 
 export interface JobDefinition<S extends Record<string, unknown>> {
   name: string;
-  init(deps: PipelineDeps): S;
+  init(deps: PipelineDeps): S | Promise<S>;
   /** One unit of work. Must call `ctx.commit` for anything it wants kept. */
   step(state: S, ctx: StepContext<S>): Promise<StepOutcome<S>>;
   summary(state: S): Record<string, unknown>;
@@ -45,17 +45,17 @@ export async function runJob<S extends Record<string, unknown>>(
 ): Promise<JobResult> {
   const { store } = deps;
   const iso = () => new Date(deps.now()).toISOString();
-  let cp = store.getJob(def.name);
+  let cp = await store.getJob(def.name);
   if (!cp || cp.status === 'done' || opts.restart) {
     cp = {
       job: def.name,
       runId: randomUUID(),
       status: 'running',
-      state: def.init(deps),
+      state: await def.init(deps),
       startedAt: iso(),
       updatedAt: iso(),
     };
-    store.saveJob(cp);
+    await store.saveJob(cp);
   }
   if (cp.status === 'paused' && cp.resumeAt && Date.parse(cp.resumeAt) > deps.now()) {
     return result(def, cp, 'paused', cp.message ?? 'paused');
@@ -70,12 +70,13 @@ export async function runJob<S extends Record<string, unknown>>(
     deps,
     budget: opts.budget,
     runId: current.runId,
-    commit(state, work) {
-      store.transaction(() => {
-        work?.();
-        current = { ...current, state, updatedAt: iso() };
-        store.saveJob(current);
+    async commit(state, work) {
+      const next: JobCheckpoint = { ...current, state, updatedAt: iso() };
+      await store.transaction(async (tx) => {
+        await work?.(tx);
+        await tx.saveJob(next);
       });
+      current = next;
     },
   };
 
@@ -87,7 +88,7 @@ export async function runJob<S extends Record<string, unknown>>(
       progress = out.progress;
       if (out.done) {
         current = { ...current, state: out.state, status: 'done', updatedAt: iso() };
-        store.saveJob(current);
+        await store.saveJob(current);
         return result(def, current, 'done', progress);
       }
     } while (opts.budget.hasTime());
@@ -96,14 +97,18 @@ export async function runJob<S extends Record<string, unknown>>(
     if (isLeadLensError(e, 'CRM_DAILY_LIMIT')) {
       const resumeAt = typeof e.details?.resumeAt === 'string' ? e.details.resumeAt : undefined;
       current = { ...current, status: 'paused', message: e.describe(), resumeAt, updatedAt: iso() };
-      store.saveJob(current);
+      await store.saveJob(current);
       return result(def, current, 'paused', e.describe());
     }
     // Every error of the family (the model's included) goes up as it is, hint and all; only
     // what is not ours becomes INTERNAL.
     const message = isLeadLensError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
     current = { ...current, status: 'failed', message, updatedAt: iso() };
-    store.saveJob(current);
+    // A run that lost its lease must not write even its failure: the new holder owns the row.
+    if (!isLeadLensError(e, 'JOB_LOCKED')) {
+      // The original error is what the caller must see, even when the store is what failed.
+      await store.saveJob(current).catch(() => undefined);
+    }
     throw isLeadLensError(e)
       ? e
       : new LeadLensError('INTERNAL', `${def.name} failed: ${message}`, {

@@ -23,8 +23,8 @@ export async function rescoreContacts(
   contactIds: readonly string[],
 ): Promise<{ scored: number; written: number; rows: ScoreRow[]; failed: WriteFailure[] }> {
   const { crm, store } = deps;
-  const lm = publishedModel(store);
-  const settings = store.getSettings();
+  const lm = await publishedModel(store);
+  const settings = await store.getSettings();
   const { read, history } = readPlan({ fields: lm.features, skipped: [] });
   const properties = [...new Set([...read, ...history, ...LEADLENS_PROPERTY_NAMES])];
   let written = 0;
@@ -35,8 +35,8 @@ export async function rescoreContacts(
       contactIds.slice(i, i + 100),
       properties,
     );
-    store.upsertRecords(records);
-    const dealsOf = dealIndex(store.listDeals());
+    await store.upsertRecords(records);
+    const dealsOf = dealIndex(await store.listDeals());
     const at = deps.now();
     const open = records.filter((r) => isOpenContact(r, dealsOf, settings.conversion, at));
     const scored = scoreRecords(lm, open, {
@@ -45,7 +45,7 @@ export async function rescoreContacts(
       tiers: settings.tiers,
       scoredAt: new Date(at).toISOString(),
     });
-    store.putScores(scored);
+    await store.putScores(scored);
     const res = await writeNow(deps, 'contact', scored);
     written += res.written;
     failed.push(...res.failed);
@@ -78,19 +78,19 @@ export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<S
     const record = await crm.getRecord('contact', contactId, LEADLENS_PROPERTY_NAMES);
     if (!record) throw notFound({ objectType: 'contact', objectId: contactId });
     const src = { objectType: 'contact' as const, objectId: contactId };
-    const card = cardFromProperties(ref, src, record.properties, store.getSettings().tiers);
+    const card = cardFromProperties(ref, src, record.properties, (await store.getSettings()).tiers);
     return { card, written: false };
   }
   let leadWritten = 0;
   if (ref.objectType === 'lead') {
     // A lead carries its contact's score (the batch job copies it the same way).
     const leadRow: ScoreRow = { ...row, objectType: 'lead', id: ref.objectId };
-    store.putScores([leadRow]);
+    await store.putScores([leadRow]);
     const res = await writeNow(deps, 'lead', [leadRow]);
     leadWritten = res.written;
     failed.push(...res.failed);
   }
-  const card = storedCard(store, ref);
+  const card = await storedCard(store, ref);
   if (!card)
     throw new LeadLensError(
       'STORE_ERROR',
@@ -130,7 +130,7 @@ export async function workflowCard(
   contactId: string,
 ): Promise<CardData | null> {
   const ref = { objectType: 'contact' as const, objectId: contactId };
-  const stored = storedCard(deps.store, ref);
+  const stored = await storedCard(deps.store, ref);
   if (stored) return stored;
   try {
     return (await scoreRecord(deps, ref)).card;

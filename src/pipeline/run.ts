@@ -20,7 +20,7 @@ interface Stage {
   name: string;
   job(): AnyJob;
   /** A reason to skip this stage, or null to run it. */
-  skip?(deps: PipelineDeps): string | null;
+  skip?(deps: PipelineDeps): Promise<string | null>;
 }
 
 export interface ChainState extends Record<string, unknown> {
@@ -35,7 +35,7 @@ function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainSt
     async step(state, ctx) {
       const stage = stages[state.stage];
       if (!stage) return { state, done: true, progress: 'done' };
-      const skipped = stage.skip?.(ctx.deps) ?? null;
+      const skipped = (await stage.skip?.(ctx.deps)) ?? null;
       let summary: Record<string, unknown>;
       let finished: boolean;
       let progress: string;
@@ -59,7 +59,7 @@ function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainSt
         stage: finished ? state.stage + 1 : state.stage,
         results: { ...state.results, [stage.name]: summary },
       };
-      ctx.commit(next);
+      await ctx.commit(next);
       return { state: next, done: next.stage >= stages.length, progress };
     },
     summary: (s) => ({ stage: stages[s.stage]?.name ?? 'done', ...s.results }),
@@ -71,9 +71,9 @@ function provisionJob(): JobDefinition<{ done: boolean }> {
     name: 'provision',
     init: () => ({ done: false }),
     async step(_state, ctx) {
-      await ctx.deps.crm.provision(ctx.deps.store.getSettings().tiers);
+      await ctx.deps.crm.provision((await ctx.deps.store.getSettings()).tiers);
       const next = { done: true };
-      ctx.commit(next);
+      await ctx.commit(next);
       return { state: next, done: true, progress: 'LeadLens properties ready' };
     },
     summary: () => ({}),
@@ -86,11 +86,14 @@ export interface RunOptions {
   fullSync?: boolean;
 }
 
-function trainSkipReason(deps: PipelineDeps, mode: RunOptions['retrain']): string | null {
-  const published = deps.store.getPublishedModel();
+async function trainSkipReason(
+  deps: PipelineDeps,
+  mode: RunOptions['retrain'],
+): Promise<string | null> {
+  const published = await deps.store.getPublishedModel();
   if (mode === 'never') return published ? 'retraining disabled' : null;
   if (mode === 'always' || !published) return null;
-  const cadence = deps.store.getSettings().retrainCadenceDays * 86_400_000;
+  const cadence = (await deps.store.getSettings()).retrainCadenceDays * 86_400_000;
   return deps.now() - Date.parse(published.trainedAt) < cadence ? 'model is recent enough' : null;
 }
 

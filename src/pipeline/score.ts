@@ -51,16 +51,16 @@ export function scoreJob(): JobDefinition<ScoreState> {
     }),
     async step(state, ctx) {
       const { store } = ctx.deps;
-      const settings = store.getSettings();
-      const lm = publishedModel(store);
+      const settings = await store.getSettings();
+      const lm = await publishedModel(store);
       if (state.phase === 'contact') {
-        const page = store.listRecords('contact', { afterId: state.cursor, limit: CHUNK });
+        const page = await store.listRecords('contact', { afterId: state.cursor, limit: CHUNK });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'lead', cursor: null };
-          ctx.commit(next);
+          await ctx.commit(next);
           return { state: next, done: false, progress: `scored ${state.scored} contacts` };
         }
-        const dealsOf = dealIndex(store.listDeals());
+        const dealsOf = dealIndex(await store.listDeals());
         const open = page.filter((r) => isOpenContact(r, dealsOf, settings.conversion, state.asOf));
         const rows = scoreRecords(lm, open, {
           objectType: 'contact',
@@ -75,14 +75,14 @@ export function scoreJob(): JobDefinition<ScoreState> {
           scored: state.scored + rows.length,
           skippedClosed: state.skippedClosed + page.length - open.length,
         };
-        ctx.commit(next, () => store.putScores(rows));
+        await ctx.commit(next, (tx) => tx.putScores(rows));
         return { state: next, done: false, progress: `scored ${next.scored} contacts` };
       }
       if (state.phase === 'lead') {
-        const page = store.listRecords('lead', { afterId: state.cursor, limit: CHUNK });
+        const page = await store.listRecords('lead', { afterId: state.cursor, limit: CHUNK });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'done' };
-          ctx.commit(next);
+          await ctx.commit(next);
           return {
             state: next,
             done: true,
@@ -92,7 +92,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
         const rows: ScoreRow[] = [];
         for (const lead of page) {
           const contactId = lead.associations.contact?.[0];
-          const contactScore = contactId ? store.getScore('contact', contactId) : null;
+          const contactScore = contactId ? await store.getScore('contact', contactId) : null;
           if (contactScore) rows.push({ ...contactScore, objectType: 'lead', id: lead.id });
         }
         const next: ScoreState = {
@@ -100,7 +100,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
           cursor: page[page.length - 1].id,
           leads: state.leads + rows.length,
         };
-        ctx.commit(next, () => store.putScores(rows));
+        await ctx.commit(next, (tx) => tx.putScores(rows));
         return { state: next, done: false, progress: `scored ${next.leads} leads` };
       }
       return { state, done: true, progress: 'done' };

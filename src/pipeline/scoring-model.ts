@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { LeadLensError } from '../errors';
 import type { FeatureField } from '../features';
 import { loadModel, type Model, type ModelArtifact } from '../model';
-import type { StoredModel, StorePort } from '../store/port';
+import type { StoredModel, StoreOps } from '../store/port';
 import { FeatureFieldSchema } from './feature-plan';
 import { readReport } from './report';
 
@@ -177,14 +177,15 @@ export function scoringModelFromFile(json: unknown): ScoringModel {
 
 /**
  * Parsed models by their stored text: the same text is the same model whatever portal or
- * version number it is stored under. A few are kept (the published one, a shadow, a rollback).
+ * version number it is stored under. The most recently used are kept: a worker serves many
+ * portals, each with its published model and maybe a shadow.
  */
 const cache = new Map<string, LoadedModel>();
-const CACHE_SIZE = 4;
+const CACHE_SIZE = 16;
 
 /** The published model, parsed once per process and version. */
-export function publishedModel(store: StorePort): LoadedModel {
-  const stored = store.getPublishedModel();
+export async function publishedModel(store: StoreOps): Promise<LoadedModel> {
+  const stored = await store.getPublishedModel();
   if (!stored) {
     throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
       hint: 'Run `leadlens train` (or `leadlens run`) first.',

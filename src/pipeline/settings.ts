@@ -1,8 +1,10 @@
 /**
  * The settings function: get, save (re-tier without retraining), suggest thresholds, preview.
  */
+import { parseExpression } from 'cron-parser';
+import { LeadLensError } from '../contracts/errors';
 import type { SettingsRequest, SettingsResult, ModelSummary } from '../contracts/functions';
-import { tierFor, type Tier } from '../contracts/settings';
+import { tierFor, type Schedule, type Tier } from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
@@ -15,56 +17,81 @@ export async function settingsAction(
   const { store } = deps;
   switch (req.action) {
     case 'get':
-      return { settings: store.getSettings(), model: modelSummary(deps), stats: stats(deps) };
+      return {
+        settings: await store.getSettings(),
+        model: await modelSummary(deps),
+        stats: await stats(deps),
+      };
     case 'preview':
       return {
-        settings: store.getSettings(),
-        model: modelSummary(deps),
-        stats: tierStats(req.tiers, tierInputs(deps)),
+        settings: await store.getSettings(),
+        model: await modelSummary(deps),
+        stats: tierStats(req.tiers, await tierInputs(deps)),
       };
     case 'suggest': {
-      const current = store.getSettings();
+      const current = await store.getSettings();
       const suggestion = suggestTiers(
         req.request,
-        tierInputs(deps),
+        await tierInputs(deps),
         current.tiers.map((t) => t.label),
       );
-      return { settings: current, model: modelSummary(deps), stats: stats(deps), suggestion };
+      return {
+        settings: current,
+        model: await modelSummary(deps),
+        stats: await stats(deps),
+        suggestion,
+      };
     }
     case 'save': {
-      const before = store.getSettings();
+      checkSchedule(req.settings.schedule);
+      const before = await store.getSettings();
       const at = new Date(deps.now()).toISOString();
-      store.saveSettings(req.settings, at);
+      await store.saveSettings(req.settings, at);
       const labelsChanged =
         JSON.stringify(before.tiers.map((t) => [t.value, t.label])) !==
         JSON.stringify(req.settings.tiers.map((t) => [t.value, t.label]));
       // The enumeration's options follow the tiers; only touch the CRM when they changed.
       if (labelsChanged) await deps.crm.provision(req.settings.tiers);
-      const retiered = retier(deps, req.settings.tiers);
+      const retiered = await retier(deps, req.settings.tiers);
       return {
         settings: req.settings,
-        model: modelSummary(deps),
-        stats: stats(deps),
+        model: await modelSummary(deps),
+        stats: await stats(deps),
         retiered,
       };
     }
   }
 }
 
+/** The schema checks the cron's shape; this checks that it and the time zone mean something. */
+function checkSchedule(schedule: Schedule): void {
+  try {
+    parseExpression(schedule.cron, { tz: schedule.timezone }).next();
+  } catch (e) {
+    throw new LeadLensError(
+      'INPUT_INVALID',
+      `The schedule "${schedule.cron}" (${schedule.timezone}) cannot be read: ${e instanceof Error ? e.message : String(e)}.`,
+      {
+        hint: 'Use five cron fields, e.g. "0 * * * *" (hourly) or "30 6 * * 1-5" (06:30 on weekdays), and an IANA time zone such as "Europe/Berlin".',
+      },
+    );
+  }
+}
+
 /** New tiers on every stored score, no retraining; write-back then sends only changed tiers. */
-export function retier(deps: PipelineDeps, tiers: readonly Tier[]): number {
+export async function retier(deps: PipelineDeps, tiers: readonly Tier[]): Promise<number> {
   let changed = 0;
   for (const objectType of ['contact', 'lead'] as const) {
     let after: string | null = null;
     for (;;) {
-      const rows = deps.store.listScores(objectType, { afterId: after, limit: 1000 });
+      const rows = await deps.store.listScores(objectType, { afterId: after, limit: 1000 });
       if (rows.length === 0) break;
       const updated: ScoreRow[] = [];
       for (const r of rows) {
         const tier = tierFor(r.score, tiers).value;
         if (tier !== r.tier) updated.push({ ...r, tier });
       }
-      if (updated.length) deps.store.putScores(updated);
+      if (updated.length) await deps.store.putScores(updated);
       changed += updated.length;
       after = rows[rows.length - 1].id;
     }
@@ -72,33 +99,33 @@ export function retier(deps: PipelineDeps, tiers: readonly Tier[]): number {
   return changed;
 }
 
-function allOpenScores(deps: PipelineDeps): number[] {
+async function allOpenScores(deps: PipelineDeps): Promise<number[]> {
   const out: number[] = [];
   let after: string | null = null;
   for (;;) {
-    const rows = deps.store.listScores('contact', { afterId: after, limit: 5000 });
+    const rows = await deps.store.listScores('contact', { afterId: after, limit: 5000 });
     if (rows.length === 0) return out;
     for (const r of rows) out.push(r.score);
     after = rows[rows.length - 1].id;
   }
 }
 
-export function tierInputs(deps: PipelineDeps): TierInputs {
-  const published = deps.store.getPublishedModel();
+export async function tierInputs(deps: PipelineDeps): Promise<TierInputs> {
+  const published = await deps.store.getPublishedModel();
   const report = published ? readReport(published) : null;
   return {
-    openScores: allOpenScores(deps),
+    openScores: await allOpenScores(deps),
     heldOut: report?.heldOut ?? null,
     weeklyInflow: report?.weeklyInflow ?? null,
   };
 }
 
-function stats(deps: PipelineDeps) {
-  return tierStats(deps.store.getSettings().tiers, tierInputs(deps));
+async function stats(deps: PipelineDeps) {
+  return tierStats((await deps.store.getSettings()).tiers, await tierInputs(deps));
 }
 
-export function modelSummary(deps: PipelineDeps): ModelSummary | null {
-  const m = deps.store.getPublishedModel();
+export async function modelSummary(deps: PipelineDeps): Promise<ModelSummary | null> {
+  const m = await deps.store.getPublishedModel();
   if (!m) return null;
   const report = readReport(m);
   return {

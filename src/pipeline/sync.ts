@@ -39,8 +39,8 @@ const INCREMENTAL_OVERLAP_MS = 5 * 60 * 1000;
 export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState> {
   return {
     name: 'sync',
-    init(deps) {
-      const last = deps.store.getJob('sync');
+    async init(deps) {
+      const last = await deps.store.getJob('sync');
       const mark = last?.status === 'done' ? Date.parse(String(last.state.highWatermark)) : NaN;
       return {
         phase: 'contacts',
@@ -66,10 +66,10 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
       const { crm, store } = ctx.deps;
       if (state.properties.length === 0) {
         const meta: CrmPropertyMeta[] = await crm.describeContactProperties();
-        const plan = planFeatureProperties(meta, store.getSettings());
+        const plan = planFeatureProperties(meta, await store.getSettings());
         const next = { ...state, properties: plan.read, historyProperties: plan.history };
         const at = new Date(ctx.deps.now()).toISOString();
-        ctx.commit(next, () => saveFeaturePlan(store, plan, at));
+        await ctx.commit(next, (tx) => saveFeaturePlan(tx, plan, at));
         return { state: next, done: false, progress: `reading ${plan.read.length} properties` };
       }
       switch (state.phase) {
@@ -90,37 +90,41 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
             phase: page.next ? 'contacts' : 'history',
             contacts: state.contacts + page.items.length,
           };
-          ctx.commit(next, () => {
-            store.upsertRecords(page.items);
+          await ctx.commit(next, async (tx) => {
+            await tx.upsertRecords(page.items);
             // History read on the page: marked with the CRM's clock like the history phase does.
             if (page.historyIncluded)
-              for (const r of page.items) store.markHistorySynced([r.id], r.updatedAt);
+              for (const r of page.items) await tx.markHistorySynced([r.id], r.updatedAt);
           });
           return { state: next, done: false, progress: `synced ${next.contacts} contacts` };
         }
         case 'history': {
-          const ids = store.idsNeedingHistory(100);
+          const ids = await store.idsNeedingHistory(100);
           if (ids.length === 0) {
             const next: SyncState = { ...state, phase: 'deals', cursor: null };
-            ctx.commit(next);
+            await ctx.commit(next);
             return { state: next, done: false, progress: `read history of ${state.histories}` };
           }
           const records = await crm.readContactHistory(ids, state.historyProperties);
           const next: SyncState = { ...state, histories: state.histories + records.length };
-          ctx.commit(next, () => {
+          await ctx.commit(next, async (tx) => {
             // Merge history into the mirrored contacts without touching their current values.
-            const merged = records.map((r) => {
-              const existing = store.getRecord('contact', r.id);
-              return existing ? { ...existing, history: { ...existing.history, ...r.history } } : r;
-            });
-            store.upsertRecords(merged);
+            const merged = await Promise.all(
+              records.map(async (r) => {
+                const existing = await tx.getRecord('contact', r.id);
+                return existing
+                  ? { ...existing, history: { ...existing.history, ...r.history } }
+                  : r;
+              }),
+            );
+            await tx.upsertRecords(merged);
             // Marked with the CRM's own clock: the newest change we just read. Ids the CRM no
             // longer has are marked too, or they would be asked for forever.
             const newest = records.reduce(
               (m, r) => (Date.parse(r.updatedAt) > Date.parse(m) ? r.updatedAt : m),
               records[0]?.updatedAt ?? state.startedAt,
             );
-            store.markHistorySynced(ids, newest);
+            await tx.markHistorySynced(ids, newest);
           });
           return { state: next, done: false, progress: `read history of ${next.histories}` };
         }
@@ -135,7 +139,7 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
             phase: page.next ? 'deals' : 'leads',
             deals: state.deals + page.items.length,
           };
-          ctx.commit(next, () => store.upsertDeals(page.items));
+          await ctx.commit(next, (tx) => tx.upsertDeals(page.items));
           return { state: next, done: false, progress: `synced ${next.deals} deals` };
         }
         case 'leads': {
@@ -150,7 +154,7 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
             phase: page.next ? 'leads' : 'done',
             leads: state.leads + page.items.length,
           };
-          ctx.commit(next, () => store.upsertRecords(page.items));
+          await ctx.commit(next, (tx) => tx.upsertRecords(page.items));
           return { state: next, done: !page.next, progress: `synced ${next.leads} leads` };
         }
         case 'done':

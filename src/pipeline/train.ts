@@ -32,10 +32,10 @@ export function trainJob(): JobDefinition<TrainState> {
     init: () => ({ version: null, status: null, modelType: null, auc: null }),
     async step(_state, ctx) {
       const { store, now, seed, log } = ctx.deps;
-      const settings = store.getSettings();
-      const { spec } = featurePlanOf(store);
-      const contacts = allRecords(store, 'contact');
-      const deals = store.listDeals();
+      const settings = await store.getSettings();
+      const { spec } = await featurePlanOf(store);
+      const contacts = await allRecords(store, 'contact');
+      const deals = await store.listDeals();
       const at = now();
       const set = buildTrainingSet(contacts, deals, {
         conversion: settings.conversion,
@@ -94,7 +94,8 @@ export function trainJob(): JobDefinition<TrainState> {
         specSkipped: spec.skipped,
       };
       const trainedAt = new Date(at).toISOString();
-      const status = settings.shadowMode && store.getPublishedModel() ? 'shadow' : 'published';
+      const status =
+        settings.shadowMode && (await store.getPublishedModel()) ? 'shadow' : 'published';
       let version = 0;
       const next: TrainState = {
         version: null,
@@ -102,8 +103,8 @@ export function trainJob(): JobDefinition<TrainState> {
         modelType: result.report.chosen,
         auc: result.report.metrics?.auc ?? null,
       };
-      ctx.commit(next, () => {
-        version = store.saveModel({
+      await ctx.commit(next, async (tx) => {
+        version = await tx.saveModel({
           status: status === 'shadow' ? 'shadow' : 'retired',
           modelType: result.report.chosen,
           artifact: packScoringModel(result.artifact, planned),
@@ -111,7 +112,7 @@ export function trainJob(): JobDefinition<TrainState> {
           trainedAt,
           publishedAt: null,
         });
-        if (status === 'published') store.publishModel(version, trainedAt);
+        if (status === 'published') await tx.publishModel(version, trainedAt);
         // `commit` saves `next` after this runs, so the version lands in the same transaction.
         next.version = version;
       });

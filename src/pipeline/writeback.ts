@@ -7,13 +7,15 @@
  *   job's pass, or at once by `writeNow`;
  * - what still fails is reported with the CRM's code and message, and stays pending in the
  *   store, so the next write-back sends it again. Nothing fails silently, nothing is lost.
- * In the job the cursor advances only in the transaction that records what the CRM confirmed,
- * so a crash re-sends at most one batch, with the same values.
+ * In the job the cursor advances only in the transaction that records what the CRM confirmed.
+ * Before a batch is sent it is checkpointed as `inflight`; a run that resumes with a batch in
+ * flight (the process died, or the CRM applied the write and then failed to answer) reads those
+ * records back and records what the CRM already holds instead of sending it twice.
  */
 import type { CrmPort } from '../crm/port';
-import type { ScoreRow, StoredObjectType, StorePort } from '../store/port';
+import type { ScoreRow, StoredObjectType, StoreOps } from '../store/port';
 import type { PipelineDeps } from './deps';
-import type { JobDefinition } from './jobs';
+import type { JobDefinition, StepContext } from './jobs';
 import { planRecordWrite } from './writeback-plan';
 
 /** One record's changed LeadLens properties. */
@@ -30,13 +32,13 @@ export interface WriteFailure {
 }
 
 /** The plan of each row against the ledger: what to send, and how many rows need nothing. */
-function planWrites(
-  store: StorePort,
+async function planWrites(
+  store: StoreOps,
   objectType: StoredObjectType,
   rows: readonly ScoreRow[],
-): { updates: PlannedWrite[]; unchanged: number } {
-  const jump = store.getSettings().scoreJumpPoints;
-  const ledger = store.getWritten(
+): Promise<{ updates: PlannedWrite[]; unchanged: number }> {
+  const jump = (await store.getSettings()).scoreJumpPoints;
+  const ledger = await store.getWritten(
     objectType,
     rows.map((r) => r.id),
   );
@@ -81,9 +83,9 @@ export async function writeNow(
   let written = 0;
   const failed: WriteFailure[] = [];
   for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
-    const { updates } = planWrites(store, objectType, pending);
+    const { updates } = await planWrites(store, objectType, pending);
     const res = await sendWrites(crm, objectType, updates, attempt === 1);
-    store.markWritten(objectType, res.confirmed, new Date(deps.now()).toISOString());
+    await store.markWritten(objectType, res.confirmed, new Date(deps.now()).toISOString());
     written += res.confirmed.length;
     failed.push(...res.failed);
     const retry = new Set(res.retry);
@@ -107,6 +109,56 @@ export interface WritebackState extends Record<string, unknown> {
   calls: number;
   failed: WriteFailure[];
   done: boolean;
+  /** A batch sent (or about to be) whose outcome is not recorded yet. */
+  inflight?: { objectType: StoredObjectType; updates: PlannedWrite[] } | null;
+}
+
+/** The CRM answers numbers and datetimes in its own format: compare what they mean. */
+export function sameCrmValue(held: string | null | undefined, sent: string): boolean {
+  if (held === sent) return true;
+  if (held === null || held === undefined) return sent === '';
+  if (held.trim() !== '' && sent.trim() !== '' && Number(held) === Number(sent)) return true;
+  const iso = /^\d{4}-\d{2}-\d{2}T/;
+  const a = Date.parse(held);
+  return iso.test(held) && iso.test(sent) && Number.isFinite(a) && a === Date.parse(sent);
+}
+
+/**
+ * A batch was sent (or about to be) when the last run stopped: read those records back and
+ * record what the CRM already holds. The rest were not applied; the cursor did not move, so the
+ * next step plans them again.
+ */
+async function settleInflight(
+  state: WritebackState,
+  inflight: NonNullable<WritebackState['inflight']>,
+  ctx: StepContext<WritebackState>,
+) {
+  const { objectType, updates } = inflight;
+  const names = [...new Set(updates.flatMap((u) => Object.keys(u.properties)))];
+  const records = await ctx.deps.crm.readRecords(
+    objectType,
+    updates.map((u) => u.id),
+    names,
+  );
+  const held = new Map(records.map((r) => [r.id, r.properties]));
+  const applied = updates.filter((u) => {
+    const p = held.get(u.id);
+    return !!p && Object.entries(u.properties).every(([k, v]) => sameCrmValue(p[k], v));
+  });
+  const next: WritebackState = {
+    ...state,
+    inflight: null,
+    written: state.written + applied.length,
+  };
+  const at = new Date(ctx.deps.now()).toISOString();
+  await ctx.commit(next, async (tx) => {
+    if (applied.length > 0) await tx.markWritten(objectType, applied, at);
+  });
+  return {
+    state: next,
+    done: false,
+    progress: `an interrupted batch of ${updates.length}: ${applied.length} already in the CRM`,
+  };
 }
 
 export function writebackJob(): JobDefinition<WritebackState> {
@@ -122,9 +174,11 @@ export function writebackJob(): JobDefinition<WritebackState> {
       calls: 0,
       failed: [],
       done: false,
+      inflight: null,
     }),
     async step(state, ctx) {
       const { store, crm } = ctx.deps;
+      if (state.inflight) return settleInflight(state, state.inflight, ctx);
 
       // Collect up to one batch of changed records, scanning from the cursor.
       const updates: PlannedWrite[] = [];
@@ -133,19 +187,20 @@ export function writebackJob(): JobDefinition<WritebackState> {
       let exhausted = false;
       const retryPass = state.cursor === null && state.retry.length > 0 && state.retried;
       if (retryPass) {
-        const rows = state.retry
-          .slice(0, BATCH)
-          .map((id) => store.getScore(state.objectType, id))
-          .filter((r): r is ScoreRow => r !== null);
-        updates.push(...planWrites(store, state.objectType, rows).updates);
+        const rows: ScoreRow[] = [];
+        for (const id of state.retry.slice(0, BATCH)) {
+          const row = await store.getScore(state.objectType, id);
+          if (row) rows.push(row);
+        }
+        updates.push(...(await planWrites(store, state.objectType, rows)).updates);
       } else {
         while (updates.length < BATCH) {
-          const rows = store.listScores(state.objectType, { afterId: cursor, limit: SCAN });
+          const rows = await store.listScores(state.objectType, { afterId: cursor, limit: SCAN });
           if (rows.length === 0) {
             exhausted = true;
             break;
           }
-          const planned = planWrites(store, state.objectType, rows);
+          const planned = await planWrites(store, state.objectType, rows);
           const byId = new Map(planned.updates.map((u) => [u.id, u]));
           for (const row of rows) {
             cursor = row.id;
@@ -161,9 +216,15 @@ export function writebackJob(): JobDefinition<WritebackState> {
         }
       }
 
-      let next: WritebackState = { ...state, cursor, unchanged: state.unchanged + unchanged };
+      let next: WritebackState = {
+        ...state,
+        cursor,
+        unchanged: state.unchanged + unchanged,
+        inflight: null,
+      };
       let confirmed: PlannedWrite[] = [];
       if (updates.length > 0) {
+        await ctx.commit({ ...state, inflight: { objectType: state.objectType, updates } });
         const res = await sendWrites(crm, state.objectType, updates, retryPass);
         confirmed = res.confirmed;
         const ok = new Set(confirmed.map((u) => u.id));
@@ -191,8 +252,8 @@ export function writebackJob(): JobDefinition<WritebackState> {
         }
       }
       const at = new Date(ctx.deps.now()).toISOString();
-      ctx.commit(next, () => {
-        if (confirmed.length > 0) store.markWritten(state.objectType, confirmed, at);
+      await ctx.commit(next, async (tx) => {
+        if (confirmed.length > 0) await tx.markWritten(state.objectType, confirmed, at);
       });
       return {
         state: next,

@@ -63,13 +63,23 @@ export interface ServerOptions {
   maxLoginFailures?: number;
 }
 
+/** Express 4 does not catch a rejected promise: every async route goes through this. */
+const route =
+  (fn: (req: Request, res: Response) => Promise<void>) =>
+  (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res).catch(next);
+  };
+
 export function createServer(deps: PipelineDeps, opts: ServerOptions) {
   const app = express();
   app.disable('x-powered-by');
   if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
   app.use(securityHeaders());
+  // The hub id signed calls must carry: the option, else the store's portal when it is a hub id.
+  const servedPortal =
+    opts.portalId ?? (/^\d+$/.test(deps.store.portalId) ? deps.store.portalId : undefined);
   const acceptsPortal = (portalId: string | number | undefined) =>
-    opts.portalId === undefined || portalId === undefined || String(portalId) === opts.portalId;
+    servedPortal === undefined || portalId === undefined || String(portalId) === servedPortal;
 
   // Signed HubSpot calls need the raw body, so they are mounted before any JSON parser.
   const webhooks: WebhooksRouter = webhooksRouter({
@@ -113,7 +123,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       replay: opts.replayGuard ?? memoryReplayGuard(),
       resolvePortal:
         opts.resolvePortal ??
-        ((portalId) => (opts.portalId !== undefined && portalId === opts.portalId ? deps : null)),
+        ((portalId) => (servedPortal !== undefined && portalId === servedPortal ? deps : null)),
     }),
   );
 
@@ -153,61 +163,77 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
     }
   });
 
-  app.get('/', (_req, res) => {
-    const rows = deps.store.listScores('contact', { afterId: null, limit: 100_000 });
-    rows.sort((a, b) => b.score - a.score);
-    const settings = deps.store.getSettings();
-    res.type('html').send(
-      renderContactsPage(rows.slice(0, 500), modelSummary(deps), {
-        total: rows.length,
-        tiers: settings.tiers,
-      }),
-    );
-  });
+  app.get(
+    '/',
+    route(async (_req, res) => {
+      const rows = await deps.store.listScores('contact', { afterId: null, limit: 100_000 });
+      rows.sort((a, b) => b.score - a.score);
+      const settings = await deps.store.getSettings();
+      res.type('html').send(
+        renderContactsPage(rows.slice(0, 500), await modelSummary(deps), {
+          total: rows.length,
+          tiers: settings.tiers,
+        }),
+      );
+    }),
+  );
 
-  app.get('/contacts/:id', (req, res) => {
-    const id = String(req.params.id);
-    const card = storedCard(deps.store, { objectType: 'contact', objectId: id });
-    if (!card) {
-      res
-        .status(404)
-        .type('html')
-        .send(
-          renderCardPage(null, {
-            title: `Contact ${id}`,
-            message:
-              'This contact has no LeadLens score (not synced, a customer, or not scored yet).',
-          }),
-        );
-      return;
-    }
-    res.type('html').send(renderCardPage(card, { title: `Contact ${id}` }));
-  });
+  app.get(
+    '/contacts/:id',
+    route(async (req, res) => {
+      const id = String(req.params.id);
+      const card = await storedCard(deps.store, { objectType: 'contact', objectId: id });
+      if (!card) {
+        res
+          .status(404)
+          .type('html')
+          .send(
+            renderCardPage(null, {
+              title: `Contact ${id}`,
+              message:
+                'This contact has no LeadLens score (not synced, a customer, or not scored yet).',
+            }),
+          );
+        return;
+      }
+      res.type('html').send(renderCardPage(card, { title: `Contact ${id}` }));
+    }),
+  );
 
-  app.get('/report', (_req, res) => {
-    const published = deps.store.getPublishedModel();
-    const report = published ? readReport(published) : null;
-    const inputs = tierInputs(deps);
-    res.type('html').send(
-      renderReportPage({
-        published,
-        report,
-        models: deps.store.listModels(),
-        stats: tierStats(deps.store.getSettings().tiers, inputs),
-        feedback: deps.store.listFeedback({ limit: 50 }),
-        drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
-      }),
-    );
-  });
+  app.get(
+    '/report',
+    route(async (_req, res) => {
+      const published = await deps.store.getPublishedModel();
+      const report = published ? readReport(published) : null;
+      const inputs = await tierInputs(deps);
+      res.type('html').send(
+        renderReportPage({
+          published,
+          report,
+          models: await deps.store.listModels(),
+          stats: tierStats((await deps.store.getSettings()).tiers, inputs),
+          feedback: await deps.store.listFeedback({ limit: 50 }),
+          drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
+        }),
+      );
+    }),
+  );
 
-  app.get('/api/status', (_req, res) => {
-    res.json({
-      model: modelSummary(deps),
-      jobs: ['run', 'sync', 'train', 'score', 'writeback'].map((j) => deps.store.getJob(j)),
-      contacts: deps.store.countRecords('contact'),
-      scored: deps.store.countScores('contact'),
-    });
-  });
+  app.get(
+    '/api/status',
+    route(async (_req, res) => {
+      res.json({
+        portal: deps.store.portalId,
+        model: await modelSummary(deps),
+        lease: await deps.store.getLease(),
+        jobs: await Promise.all(
+          ['run', 'sync', 'train', 'score', 'writeback'].map((j) => deps.store.getJob(j)),
+        ),
+        contacts: await deps.store.countRecords('contact'),
+        scored: await deps.store.countScores('contact'),
+      });
+    }),
+  );
 
   app.use(bodyErrors);
   app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) =>

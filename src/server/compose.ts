@@ -1,32 +1,71 @@
 /**
- * Composition: the adapters behind the ports, built once per process (server, CLI) or per
- * call (a HubSpot function). The only place that knows which CRM and which store are real.
+ * Composition: the adapters behind the ports, built once per process (server, CLI, worker) or
+ * per call (a HubSpot function). The only place that knows which CRM and which store are real.
  */
 import path from 'node:path';
 import { createHubSpotCrm } from '../crm/hubspot';
 import { LeadLensError } from '../errors';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
-import { openSqliteStore } from '../store/sqlite';
+import { openStoreEngine } from '../store/open';
+import type { Install, StoreEngine } from '../store/port';
+import { secretBoxFromEnv } from '../store/secrets';
 import { createLogger } from './logger';
 
 export interface AppDeps extends PipelineDeps {
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ComposeOptions {
   baseUrl: string;
   token: string;
+  /** The portal this process serves; 'default' when the CLI is told none. */
+  portalId?: string;
+  /** A postgres:// URL selects PostgreSQL (default: DATABASE_URL); otherwise SQLite. */
+  databaseUrl?: string | null;
   /** SQLite file; default ./.leadlens/leadlens.db */
   dbFile?: string;
+  /** An engine opened by the caller (a worker shares one across portals); not closed here. */
+  engine?: StoreEngine;
   log?: Logger;
   seed?: number;
   now?: () => number;
 }
 
 export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
+export const DEFAULT_PORTAL_ID = 'default';
 
-export function composeDeps(opts: ComposeOptions): AppDeps {
-  const store = openSqliteStore(opts.dbFile ?? DEFAULT_DB_FILE);
+/** The store engine a process uses, from DATABASE_URL / the SQLite file and the key env. */
+export function openEngine(opts: {
+  databaseUrl?: string | null;
+  dbFile?: string;
+  legacyPortalId?: string | null;
+  env?: NodeJS.ProcessEnv;
+}): Promise<StoreEngine> {
+  const env = opts.env ?? process.env;
+  return openStoreEngine({
+    databaseUrl: opts.databaseUrl === undefined ? (env.DATABASE_URL ?? null) : opts.databaseUrl,
+    sqliteFile: opts.dbFile ?? DEFAULT_DB_FILE,
+    secrets: secretBoxFromEnv(env),
+    legacyPortalId: opts.legacyPortalId ?? null,
+  });
+}
+
+export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
+  const portalId = opts.portalId ?? DEFAULT_PORTAL_ID;
+  const engine =
+    opts.engine ??
+    (await openEngine({
+      databaseUrl: opts.databaseUrl,
+      dbFile: opts.dbFile,
+      legacyPortalId: portalId,
+    }));
+  let store;
+  try {
+    store = engine.forPortal(portalId);
+  } catch (e) {
+    if (!opts.engine) await engine.close();
+    throw e;
+  }
   const log = opts.log ?? createLogger();
   const crm = createHubSpotCrm({
     accessToken: opts.token,
@@ -39,12 +78,65 @@ export function composeDeps(opts: ComposeOptions): AppDeps {
     log,
     now: opts.now ?? Date.now,
     seed: opts.seed ?? 42,
-    close: () => store.close(),
+    close: async () => {
+      if (!opts.engine) await engine.close();
+    },
   };
 }
 
-/** A HubSpot function's deps: the token and base path come from the function's secrets. */
-export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
+/** The token a portal's CRM calls use now; never logged, never returned. */
+export function accessTokenOf(install: Install, now: number): string {
+  if (install.status !== 'installed') {
+    throw new LeadLensError('CONFIG_INVALID', `Portal ${install.portalId} is uninstalled.`, {
+      hint: 'Install LeadLens in that portal again (`leadlens portals add` for a private app).',
+    });
+  }
+  const token = install.accessToken?.reveal();
+  if (install.auth === 'private_app' && token) return token;
+  const expires = install.accessTokenExpiresAt ? Date.parse(install.accessTokenExpiresAt) : NaN;
+  if (install.auth === 'oauth' && token && expires - now > 60_000) return token;
+  throw new LeadLensError(
+    'CRM_AUTH',
+    install.auth === 'oauth'
+      ? `Portal ${install.portalId}'s OAuth access token has expired, and this version cannot refresh it yet.`
+      : `Portal ${install.portalId} has no private app token stored.`,
+    {
+      hint:
+        install.auth === 'oauth'
+          ? 'Refreshing comes with the marketplace OAuth flow; until then re-install the portal.'
+          : 'Store one with `leadlens portals add --portal <id>` (token from HUBSPOT_ACCESS_TOKEN or --token-file).',
+    },
+  );
+}
+
+/**
+ * Deps for one portal of a multi-portal process (a worker): its store on the shared engine and
+ * a CRM client with that portal's own token and API base URL, from its install row.
+ */
+export async function composeForPortal(
+  engine: StoreEngine,
+  portalId: string,
+  opts: { log: Logger; now?: () => number; seed?: number },
+): Promise<PipelineDeps> {
+  const store = engine.forPortal(portalId);
+  const install = await store.getInstall();
+  if (!install) {
+    throw new LeadLensError('CONFIG_INVALID', `Portal ${portalId} is not installed.`, {
+      hint: 'Install it first (`leadlens portals add --portal <id>` for a private app).',
+    });
+  }
+  const now = opts.now ?? Date.now;
+  const log = opts.log;
+  const crm = createHubSpotCrm({
+    accessToken: accessTokenOf(install, now()),
+    basePath: install.apiBaseUrl,
+    log: (event, fields) => log.info(event, { portal: portalId, ...fields }),
+  });
+  return { crm, store, log, now, seed: opts.seed ?? 42 };
+}
+
+/** A HubSpot function's deps: the token, portal and database come from the function's secrets. */
+export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<AppDeps> {
   const token = env.PRIVATE_APP_ACCESS_TOKEN ?? env.HUBSPOT_ACCESS_TOKEN;
   if (!token) {
     throw new LeadLensError('CONFIG_INVALID', 'PRIVATE_APP_ACCESS_TOKEN is not set.', {
@@ -54,6 +146,8 @@ export function composeFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
   return composeDeps({
     baseUrl: env.HUBSPOT_BASE_PATH ?? 'https://api.hubapi.com',
     token,
+    portalId: env.LEADLENS_PORTAL_ID ?? env.HUBSPOT_PORTAL_ID ?? DEFAULT_PORTAL_ID,
+    databaseUrl: env.DATABASE_URL ?? null,
     dbFile: env.LEADLENS_DB,
   });
 }

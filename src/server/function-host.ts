@@ -17,11 +17,11 @@ export async function runFunction(name: string, context: FunctionContext): Promi
         hint: `Call one of: ${Object.keys(handlers).join(', ')}.`,
       });
     }
-    const deps = composeFromEnv({ ...process.env, ...(context.secrets ?? {}) });
+    const deps = await composeFromEnv({ ...process.env, ...(context.secrets ?? {}) });
     try {
       return await handler(deps, context);
     } finally {
-      deps.close();
+      await deps.close();
     }
   } catch (e) {
     const result: ErrorResult = { error: errorBody(e) };

@@ -22,6 +22,7 @@ import {
   settingsAction,
   syncJob,
   trainJob,
+  withRunLease,
   writebackJob,
   type PipelineDeps,
 } from '../pipeline';
@@ -59,34 +60,43 @@ function recordParams(context: FunctionContext): Record<string, unknown> {
   return p;
 }
 
+/** Everything that runs a pipeline job holds the portal's run lease while it does. */
+const leased = <T>(deps: PipelineDeps, fn: string, body: (d: PipelineDeps) => Promise<T>) =>
+  withRunLease(deps, { purpose: fn, role: `function ${fn}` }, body);
+
 export const handlers: Record<string, Handler> = {
   async sync(deps, context) {
     const p = parse(JobParamsSchema, context.parameters, 'sync');
-    return runJob(deps, syncJob({ full: p.full }), {
-      budget: makeBudget(p.budgetMs, deps.now),
-      restart: p.restart,
-    });
+    return leased(deps, 'sync', (d) =>
+      runJob(d, syncJob({ full: p.full }), {
+        budget: makeBudget(p.budgetMs, d.now),
+        restart: p.restart,
+      }),
+    );
   },
   async train(deps, context) {
     const p = parse(JobParamsSchema, context.parameters, 'train');
-    return runJob(deps, trainJob(), {
-      budget: makeBudget(p.budgetMs, deps.now),
-      restart: p.restart,
-    });
+    return leased(deps, 'train', (d) =>
+      runJob(d, trainJob(), { budget: makeBudget(p.budgetMs, d.now), restart: p.restart }),
+    );
   },
   async score(deps, context) {
     const p = parse(JobParamsSchema, context.parameters, 'score');
-    return runJob(deps, scoreAndWriteJob(), {
-      budget: makeBudget(p.budgetMs, deps.now),
-      restart: p.restart,
-    });
+    return leased(deps, 'score', (d) =>
+      runJob(d, scoreAndWriteJob(), {
+        budget: makeBudget(p.budgetMs, d.now),
+        restart: p.restart,
+      }),
+    );
   },
   async run(deps, context) {
     const p = parse(JobParamsSchema, context.parameters, 'run');
-    return runJob(deps, runPipelineJob({ retrain: p.retrain, fullSync: p.full }), {
-      budget: makeBudget(p.budgetMs, deps.now),
-      restart: p.restart,
-    });
+    return leased(deps, 'run', (d) =>
+      runJob(d, runPipelineJob({ retrain: p.retrain, fullSync: p.full }), {
+        budget: makeBudget(p.budgetMs, d.now),
+        restart: p.restart,
+      }),
+    );
   },
   async 'score-record'(deps, context) {
     const ref = parse(ScoreRecordRequestSchema, recordParams(context), 'score-record');
@@ -94,16 +104,20 @@ export const handlers: Record<string, Handler> = {
   },
   async settings(deps, context) {
     const req = parse(SettingsRequestSchema, context.parameters, 'settings');
-    const result = await settingsAction(deps, req);
-    if (req.action !== 'save' || !result.retiered) return result;
-    // New thresholds reach the CRM at once: only the tiers that changed are written.
-    const wb = await runJob(deps, writebackJob(), {
-      budget: makeBudget(FUNCTION_BUDGET_MS, deps.now),
+    if (req.action !== 'save') return settingsAction(deps, req);
+    // Saving re-tiers the stored scores and writes the changed tiers back: a run of its own.
+    return leased(deps, 'settings', async (d) => {
+      const result = await settingsAction(d, req);
+      if (!result.retiered) return result;
+      // New thresholds reach the CRM at once: only the tiers that changed are written.
+      const wb = await runJob(d, writebackJob(), {
+        budget: makeBudget(FUNCTION_BUDGET_MS, d.now),
+      });
+      return {
+        ...result,
+        writeback: { status: wb.status, written: Number(wb.summary.written ?? 0) },
+      };
     });
-    return {
-      ...result,
-      writeback: { status: wb.status, written: Number(wb.summary.written ?? 0) },
-    };
   },
   async feedback(deps, context) {
     const req = parse(FeedbackRequestSchema, recordParams(context), 'feedback');

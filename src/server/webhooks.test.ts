@@ -14,7 +14,7 @@ interface Harness {
   clock: { now: number };
 }
 
-async function start(batchWindowMs = 150): Promise<Harness> {
+async function start(batchWindowMs = 150, portalId?: string): Promise<Harness> {
   const seen = new Set<string>();
   const rescored: string[][] = [];
   const clock = { now: Date.now() };
@@ -26,6 +26,7 @@ async function start(batchWindowMs = 150): Promise<Harness> {
     },
     batchWindowMs,
     now: () => clock.now,
+    ...(portalId ? { portalId } : {}),
   });
   const app = express();
   app.use('/hubspot/webhooks', router);
@@ -158,6 +159,15 @@ describe('webhooksRouter (real HTTP)', () => {
     expect(h.rescored).toEqual([]);
     await new Promise((r) => setTimeout(r, 450));
     expect(h.rescored).toEqual([['601', '602', '603']]);
+  });
+
+  it('ignores events of another portal signed with the same app secret', async () => {
+    h = await start(20, '62515');
+    const res = await post(h, [event(7, 'jobtitle', { portalId: 99 }), event(8, 'jobtitle')]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ received: 2, queued: 1, ignored: 1 });
+    await h.router.flush();
+    expect(h.rescored).toEqual([['8']]);
   });
 
   it('answers 400 for a signed body that is not a HubSpot event array', async () => {

@@ -31,13 +31,17 @@ const WebhookBatchSchema = z.array(WebhookEventSchema).max(1000);
 
 export interface WebhooksRouterOptions extends HubSpotVerifyOptions {
   /** True when the id is new (and is now remembered); false for a delivery seen before. */
-  rememberEvent(eventId: string): boolean;
+  rememberEvent(eventId: string): boolean | Promise<boolean>;
   rescore(contactIds: string[]): Promise<void>;
   /** Events arriving within this window after the first one are rescored together. */
   batchWindowMs: number;
   /** Called when a batched rescore fails; the ids are not retried here (HubSpot won't resend). */
   onRescoreError?(error: unknown, contactIds: string[]): void;
-  /** False for a portal this server does not serve: its events are dropped, not rescored. */
+  /**
+   * False for a portal this server does not serve: its events are dropped, not rescored. An
+   * app's webhooks are signed with the app's one secret whichever portal they come from, so
+   * another portal's events must never be applied to this portal's records with the same ids.
+   */
   acceptsPortal?(portalId: string | number | undefined): boolean;
 }
 
@@ -91,7 +95,7 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
   router.post(
     '/',
     ...signedHubSpotBody({ ...opts, limit: '2mb' }),
-    (_req: Request, res: Response) => {
+    async (_req: Request, res: Response) => {
       const rawBody = res.locals.rawBody as string;
       let parsed: z.infer<typeof WebhookBatchSchema>;
       try {
@@ -119,7 +123,27 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
           foreign += 1;
           continue;
         }
-        if (!opts.rememberEvent(String(event.eventId))) {
+        let isNew: boolean;
+        try {
+          isNew = await opts.rememberEvent(String(event.eventId));
+        } catch (e) {
+          // 5xx: HubSpot delivers the batch again; events remembered so far are skipped then,
+          // so they are queued now.
+          enqueue(ids);
+          sendError(
+            res,
+            new LeadLensError(
+              'UNAVAILABLE',
+              'LeadLens could not record the webhook events right now.',
+              {
+                hint: 'HubSpot retries the delivery; check the LeadLens server logs if it persists.',
+                cause: e,
+              },
+            ),
+          );
+          return;
+        }
+        if (!isNew) {
           duplicates += 1;
           continue;
         }

@@ -1,11 +1,20 @@
 /**
- * The persistence port the pipeline depends on. The SQLite implementation (`sqlite.ts`) is the
- * only one; the port keeps the pipeline free of SQL and lets tests open a fresh database file.
- * Methods are synchronous because better-sqlite3 is, and a job's checkpoint must be written
- * in the same transaction as the work it records.
+ * The persistence port the pipeline depends on. Two engines implement it: SQLite (embedded,
+ * the laptop default) and PostgreSQL (hosted, many portals, many workers); one contract suite
+ * (`contract.test.ts`) runs against both.
+ *
+ * Every row belongs to a portal (a CRM account, the tenant). A `StoreEngine` is the database;
+ * `engine.forPortal(id)` is the only way to reach data, and every query of the store it returns
+ * is bound to that portal: there is no call that reads or writes another portal's rows.
+ *
+ * Methods are asynchronous. `transaction(fn)` runs `fn` — which may await anything — in one
+ * database transaction: a job step commits its work and its checkpoint together. Calls made on
+ * the store from inside `fn`'s async context join the transaction (on SQLite's one connection
+ * they must, or they would wait for it forever).
  */
 import type { CrmRecord, DealOutcome } from '../contracts/records';
 import type { Settings } from '../contracts/settings';
+import type { Secret } from './secrets';
 
 export type StoredObjectType = 'contact' | 'lead';
 
@@ -29,6 +38,7 @@ export interface JobCheckpoint {
 export type ModelStatus = 'published' | 'shadow' | 'retired';
 
 export interface StoredModel {
+  /** 1, 2, … per portal. */
   version: number;
   status: ModelStatus;
   modelType: string;
@@ -79,71 +89,175 @@ export interface FeedbackRow {
   createdAt: string;
 }
 
-export interface StorePort {
-  transaction<T>(fn: () => T): T;
+/**
+ * The run lease: at most one pipeline run per portal at a time, whoever starts it (CLI, HTTP,
+ * worker). It expires unless renewed, so a killed holder frees the portal after `ttlMs`; each
+ * grant gets a higher `token`, and writes made through `withFence(token)` fail once a later
+ * grant exists, so a holder that stalled past its expiry cannot overwrite its successor.
+ */
+export interface LeaseRequest {
+  /** Who asks, shown to the next caller: e.g. "leadlens run (cli) on host:pid". */
+  holder: string;
+  /** What it runs, e.g. 'run', 'sync', 'settings'. */
+  purpose: string;
+  ttlMs: number;
+}
+
+export interface LeaseInfo {
+  holder: string;
+  purpose: string;
+  /** Fencing token: strictly increasing per portal. */
+  token: number;
+  acquiredAt: string;
+  renewedAt: string;
+  expiresAt: string;
+}
+
+/** How a portal's CRM calls are authorised. */
+export type InstallAuth = 'private_app' | 'oauth';
+
+export interface InstallInput {
+  auth: InstallAuth;
+  /** The CRM's id of the account (HubSpot hub id); the portal id may differ for other CRMs. */
+  hubId: string | null;
+  scopes: readonly string[];
+  /** API base URL; https://api.hubapi.com for real HubSpot, an emulator URL in tests. */
+  apiBaseUrl: string;
+  /** private_app: its static token. oauth: the last access token (may be null). */
+  accessToken: Secret | null;
+  accessTokenExpiresAt: string | null;
+  /** oauth only. */
+  refreshToken: Secret | null;
+  installedAt: string;
+}
+
+export interface Install extends InstallInput {
+  portalId: string;
+  status: 'installed' | 'uninstalled';
+  uninstalledAt: string | null;
+  updatedAt: string;
+}
+
+/** What a portal can read and write: everything except the transaction and lease controls. */
+export interface StoreOps {
+  readonly portalId: string;
 
   // CRM mirror --------------------------------------------------------------------------------
-  /** Insert or replace records; `history` entries given replace that property's stored history. */
-  upsertRecords(records: readonly CrmRecord[]): void;
-  getRecord(objectType: StoredObjectType, id: string): CrmRecord | null;
+  /** Insert or merge records: properties, history and associations given replace those keys. */
+  upsertRecords(records: readonly CrmRecord[]): Promise<void>;
+  getRecord(objectType: StoredObjectType, id: string): Promise<CrmRecord | null>;
   /** Records in id order (numeric when ids are numeric), `limit` after `afterId`, for chunking. */
   listRecords(
     objectType: StoredObjectType,
     opts: { afterId?: string | null; limit: number },
-  ): CrmRecord[];
-  countRecords(objectType: StoredObjectType): number;
+  ): Promise<CrmRecord[]>;
+  countRecords(objectType: StoredObjectType): Promise<number>;
   /** Contacts whose history is older than their last change (or never read), in id order. */
-  idsNeedingHistory(limit: number): string[];
-  markHistorySynced(ids: readonly string[], at: string): void;
-  upsertDeals(deals: readonly DealOutcome[]): void;
-  listDeals(): DealOutcome[];
+  idsNeedingHistory(limit: number): Promise<string[]>;
+  markHistorySynced(ids: readonly string[], at: string): Promise<void>;
+  upsertDeals(deals: readonly DealOutcome[]): Promise<void>;
+  listDeals(): Promise<DealOutcome[]>;
 
   // Jobs --------------------------------------------------------------------------------------
-  getJob(job: string): JobCheckpoint | null;
-  saveJob(checkpoint: JobCheckpoint): void;
+  getJob(job: string): Promise<JobCheckpoint | null>;
+  saveJob(checkpoint: JobCheckpoint): Promise<void>;
 
   // Feature plan ------------------------------------------------------------------------------
   /** The plan of the last sync that decided one; null before the first sync. */
-  getFeaturePlan(): StoredFeaturePlan | null;
-  /** Replaces the plan (one per portal). */
-  saveFeaturePlan(plan: string, at: string): void;
+  getFeaturePlan(): Promise<StoredFeaturePlan | null>;
+  /** Replaces the portal's plan (one per portal). */
+  saveFeaturePlan(plan: string, at: string): Promise<void>;
 
   // Models ------------------------------------------------------------------------------------
-  /** Stores a model and returns its version (1, 2, …). */
-  saveModel(model: Omit<StoredModel, 'version'>): number;
-  getModel(version: number): StoredModel | null;
-  getPublishedModel(): StoredModel | null;
-  listModels(): StoredModel[];
+  /** Stores a model and returns its version (1, 2, … per portal). */
+  saveModel(model: Omit<StoredModel, 'version'>): Promise<number>;
+  getModel(version: number): Promise<StoredModel | null>;
+  getPublishedModel(): Promise<StoredModel | null>;
+  listModels(): Promise<StoredModel[]>;
   /** Makes `version` the published model (publish or roll back); the previous one is retired. */
-  publishModel(version: number, at: string): void;
+  publishModel(version: number, at: string): Promise<void>;
 
   // Scores and the write-back ledger ----------------------------------------------------------
-  putScores(rows: readonly ScoreRow[]): void;
-  getScore(objectType: StoredObjectType, id: string): ScoreRow | null;
+  putScores(rows: readonly ScoreRow[]): Promise<void>;
+  getScore(objectType: StoredObjectType, id: string): Promise<ScoreRow | null>;
   listScores(
     objectType: StoredObjectType,
     opts: { afterId?: string | null; limit: number },
-  ): ScoreRow[];
-  countScores(objectType: StoredObjectType): number;
+  ): Promise<ScoreRow[]>;
+  countScores(objectType: StoredObjectType): Promise<number>;
   /** The property values last confirmed written to the CRM, per record id. */
   getWritten(
     objectType: StoredObjectType,
     ids: readonly string[],
-  ): Map<string, Record<string, string>>;
+  ): Promise<Map<string, Record<string, string>>>;
   /** Record values the CRM confirmed (merged over what was written before). */
   markWritten(
     objectType: StoredObjectType,
     entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
     at: string,
-  ): void;
+  ): Promise<void>;
 
   // Settings, feedback, webhook de-duplication ------------------------------------------------
-  getSettings(): Settings;
-  saveSettings(settings: Settings, at: string): void;
-  addFeedback(row: FeedbackRow): number;
-  listFeedback(opts: { limit: number }): FeedbackRow[];
+  getSettings(): Promise<Settings>;
+  saveSettings(settings: Settings, at: string): Promise<void>;
+  addFeedback(row: FeedbackRow): Promise<number>;
+  listFeedback(opts: { limit: number }): Promise<FeedbackRow[]>;
   /** True the first time an event id is seen, false for a repeat (at-least-once delivery). */
-  rememberEvent(eventId: string, at: string): boolean;
+  rememberEvent(eventId: string, at: string): Promise<boolean>;
 
-  close(): void;
+  // The portal's install (tokens encrypted at rest) ---------------------------------------------
+  getInstall(): Promise<Install | null>;
+  /** Creates or replaces the install (a reinstall clears `uninstalledAt`). */
+  saveInstall(install: InstallInput): Promise<void>;
+  /** Marks the portal uninstalled and erases its tokens; its data stays until deleted. */
+  markUninstalled(at: string): Promise<void>;
+
+  /** Throws JOB_LOCKED unless `token` is the portal's newest lease grant (fencing). */
+  assertLease(token: number): Promise<void>;
 }
+
+export interface PortalStore extends StoreOps {
+  /** Runs `fn` in one transaction; a throw rolls everything back. Nests as a savepoint. */
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+
+  /** Takes the portal's run lease or throws JOB_LOCKED naming its holder and since when. */
+  acquireLease(req: LeaseRequest): Promise<LeaseInfo>;
+  /** Extends a held lease; null when it was lost (expired and taken by a later grant). */
+  renewLease(token: number, ttlMs: number): Promise<LeaseInfo | null>;
+  /** Frees the lease if `token` still holds it. */
+  releaseLease(token: number): Promise<void>;
+  /** The current holder, or null when the portal is free (never held, released or expired). */
+  getLease(): Promise<LeaseInfo | null>;
+  /** This store with every write (and transaction) checked against lease `token` atomically. */
+  withFence(token: number): PortalStore;
+}
+
+export interface InstallSummary {
+  portalId: string;
+  status: Install['status'];
+  auth: InstallAuth;
+  hubId: string | null;
+  installedAt: string;
+}
+
+export interface StoreEngine {
+  readonly kind: 'sqlite' | 'postgres';
+  /** A store bound to one portal. Throws INPUT_INVALID for an id that is not a portal id. */
+  forPortal(portalId: string): PortalStore;
+  /**
+   * Every lease not released, live or lapsed: who runs what (operators), and which holders
+   * died without releasing (a worker's watchdog hands their jobs to another worker).
+   */
+  listLeases(): Promise<Array<LeaseInfo & { portalId: string; live: boolean }>>;
+  /** Portals with an install row (no tokens): what workers schedule. */
+  listInstalls(opts?: { status?: Install['status'] }): Promise<InstallSummary[]>;
+  /**
+   * Re-encrypts every stored token under the current key: how many installs changed, and the
+   * portals whose tokens could not be read (tampered, or under a key no longer configured).
+   */
+  rotateSecrets(): Promise<{ rotated: number; unreadable: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Portal ids are short opaque strings: HubSpot hub ids, Salesforce org ids, 'default'. */
+export const PORTAL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -49,7 +49,7 @@ describe('access to every route of the server', () => {
 
   beforeAll(async () => {
     // No CRM call is made by these requests; the base URL points nowhere on purpose.
-    deps = composeDeps({
+    deps = await composeDeps({
       baseUrl: 'http://127.0.0.1:9',
       token: 'hs-token-not-used',
       dbFile: tempDb('access'),
@@ -74,7 +74,7 @@ describe('access to every route of the server', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
-    deps?.close();
+    await deps?.close();
   });
 
   const send = (r: Route, headers: Record<string, string>, body?: string) =>
@@ -106,7 +106,7 @@ describe('access to every route of the server', () => {
         refused: true,
       });
     }
-    expect(deps.store.getJob('run')).toBeNull();
+    expect(await deps.store.getJob('run')).toBeNull();
   });
 
   it('with wrong credentials every route refuses', async () => {
@@ -141,7 +141,7 @@ describe('access to every route of the server', () => {
         });
       }
     }
-    expect(deps.store.getJob('run')).toBeNull();
+    expect(await deps.store.getJob('run')).toBeNull();
   });
 
   it('cross-site requests carrying the admin session are refused on every route', async () => {
@@ -187,7 +187,7 @@ describe('access to every route of the server', () => {
         }
       }
     }
-    expect(deps.store.getJob('run')).toBeNull();
+    expect(await deps.store.getJob('run')).toBeNull();
   });
 
   it('a rebinding host name is refused even with the admin token', async () => {

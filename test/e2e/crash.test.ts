@@ -1,6 +1,7 @@
 /**
- * Kill `leadlens run` with SIGKILL in the middle of write-back, run it again: the CRM ends as a
- * clean run leaves it, and no record was ever written two different values.
+ * Kill `leadlens run` with SIGKILL in the middle of write-back, run it again: while the killed
+ * run's lease lasts the new run is refused (JOB_LOCKED, naming the dead holder); once it lapses
+ * the run resumes, the CRM ends as a clean run leaves it, and every record was written once.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import {
 } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
+/** Short (the default is 2 min), yet longer than a CLI start on a busy machine (~5 s). */
+const LEASE_TTL_MS = 12_000;
 type Stats = { byRoute: Record<string, Record<string, number>> };
 
 function cli(url: string, db: string, now: number) {
@@ -36,7 +39,12 @@ function cli(url: string, db: string, now: number) {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, LEADLENS_NOW: new Date(now).toISOString() },
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        LEADLENS_NOW: new Date(now).toISOString(),
+        LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -86,7 +94,19 @@ describe('crash in the middle of write-back', () => {
       body: JSON.stringify({ latencyMs: 0 }),
     });
 
-    // Resume with the same command.
+    // At once: the dead run still holds the portal.
+    const refused = cli(killed.url, db, now);
+    let err = '';
+    refused.stderr.on('data', (d) => (err += d));
+    const refusedAt = Date.now();
+    expect(await new Promise((resolve) => refused.on('exit', (c) => resolve(c)))).toBe(1);
+    expect(err).toMatch(/busy: leadlens run \(cli\) on .+:\d+ has been running "run" since \S+Z/);
+    expect(err).toContain('[JOB_LOCKED]');
+    expect(err).toContain('If that process died, its lease expires at');
+    // After its TTL the lease lapses; the same command resumes.
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, LEASE_TTL_MS + 500 - (Date.now() - refusedAt))),
+    );
     const again = cli(killed.url, db, now);
     let out = '';
     again.stdout.on('data', (d) => (out += d));
@@ -95,11 +115,11 @@ describe('crash in the middle of write-back', () => {
     expect(JSON.parse(out).status).toBe('done');
 
     // A clean run on an identical portal.
-    const deps = depsFor(clean.url, tempDb('clean'), now);
+    const deps = await depsFor(clean.url, tempDb('clean'), now);
     try {
       expect((await runToCompletion(deps, { retrain: 'auto' })).status).toBe('done');
     } finally {
-      deps.close();
+      await deps.close();
     }
 
     const props = ['lifecyclestage', ...LEADLENS_PROPERTY_NAMES];
@@ -109,8 +129,15 @@ describe('crash in the middle of write-back', () => {
     expect(a.filter((c) => c.properties.leadlens_score !== null).length).toBeGreaterThan(300);
     expect(a).toEqual(b);
 
-    // No record was written two different values for the same property.
+    // Every record was written exactly once: the batch in flight at the kill was read back,
+    // not sent again.
     const writes = await writesOf(killed.url);
+    const twice = Object.entries(writes).filter(([, sets]) => sets.length > 1);
+    expect(twice).toEqual([]);
+    expect(Object.keys(writes).length).toBe(
+      b.filter((c) => c.properties.leadlens_score !== null).length,
+    );
+    // (and so) no record was written two different values for the same property.
     for (const [id, sets] of Object.entries(writes)) {
       const seen: Record<string, string> = {};
       for (const set of sets) {

@@ -42,12 +42,12 @@ describe("the model's hint reaches every edge", () => {
   beforeAll(async () => {
     // 40 contacts: a handful of conversions, too few to learn from.
     emu = await startPortal(40, 'errors');
-    deps = depsFor(emu.url, db, Date.now() + 3_600_000);
+    deps = await depsFor(emu.url, db, Date.now() + 3_600_000);
     ({ server, base } = await listenLocal(deps, { clientSecret: 'x' }));
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
-    deps?.close();
+    await deps?.close();
     await emu?.close();
   });
 
@@ -61,7 +61,7 @@ describe("the model's hint reaches every edge", () => {
     expect(err).toBeInstanceOf(ModelError);
     expect(isLeadLensError(err, 'TOO_FEW_POSITIVES')).toBe(true);
     expect((err as ModelError).hint).toMatch(HINT);
-    expect(deps.store.getJob('train')?.message).toMatch(HINT);
+    expect((await deps.store.getJob('train'))?.message).toMatch(HINT);
   });
 
   it('the function result and the HTTP body carry its code and hint', async () => {
@@ -112,7 +112,7 @@ describe("the model's hint reaches every edge", () => {
 
   it('the card shows a model error of a refresh with its hint', async () => {
     // A published model from a newer LeadLens: loadModel's ModelError, with how to fix it.
-    const version = deps.store.saveModel({
+    const version = await deps.store.saveModel({
       status: 'retired',
       modelType: 'logistic',
       artifact: JSON.stringify({
@@ -125,8 +125,8 @@ describe("the model's hint reaches every edge", () => {
       trainedAt: new Date().toISOString(),
       publishedAt: null,
     });
-    deps.store.publishModel(version, new Date().toISOString());
-    const contactId = deps.store.listRecords('contact', { afterId: null, limit: 1 })[0].id;
+    await deps.store.publishModel(version, new Date().toISOString());
+    const contactId = (await deps.store.listRecords('contact', { afterId: null, limit: 1 }))[0].id;
     const log = jest.spyOn(console, 'error').mockImplementation(() => {});
     const r = createRenderer('crm.record.sidebar');
     r.mocks.context.crm.objectId = Number(contactId);

@@ -12,6 +12,8 @@ import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { sign } from '../../src/server/hubspot-signature';
 
 export const TOKEN = 'e2e-token';
+/** The portal id the e2e runs file their data under. */
+export const PORTAL = '1';
 
 export type Emulator = Awaited<ReturnType<typeof startHubSpotEmulator>>;
 
@@ -31,12 +33,20 @@ export function tempDb(name: string): string {
 }
 
 /** Deps against `url` with time pinned at `now` (an hour ahead: after every real write). */
-export function depsFor(url: string, dbFile: string, now: number): AppDeps {
-  return composeDeps({ baseUrl: url, token: TOKEN, dbFile, log: silentLogger, now: () => now });
+export function depsFor(url: string, dbFile: string, now: number): Promise<AppDeps> {
+  return composeDeps({
+    baseUrl: url,
+    token: TOKEN,
+    portalId: PORTAL,
+    databaseUrl: null,
+    dbFile,
+    log: silentLogger,
+    now: () => now,
+  });
 }
 
-export function sdk(url: string): Client {
-  return new Client({ accessToken: TOKEN, basePath: url, numberOfApiCallRetries: 0 });
+export function sdk(url: string, token = TOKEN): Client {
+  return new Client({ accessToken: token, basePath: url, numberOfApiCallRetries: 0 });
 }
 
 export interface ContactState {
@@ -45,8 +55,12 @@ export interface ContactState {
 }
 
 /** Every contact with the given properties, paged through the real SDK. */
-export async function allContacts(url: string, properties: string[]): Promise<ContactState[]> {
-  const client = sdk(url);
+export async function allContacts(
+  url: string,
+  properties: string[],
+  token = TOKEN,
+): Promise<ContactState[]> {
+  const client = sdk(url, token);
   const out: ContactState[] = [];
   let after: string | undefined;
   for (;;) {

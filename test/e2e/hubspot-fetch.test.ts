@@ -31,18 +31,18 @@ describe('hubspot.fetch: signature, portal binding, replay', () => {
       [A, 'Alpha hot'],
       [B, 'Bravo hot'],
     ] as const) {
-      const deps = composeDeps({
+      const deps = await composeDeps({
         baseUrl: 'http://127.0.0.1:9',
         token: `token-of-${id}`,
         dbFile: tempDb(`fetch-${id}`),
         log: silentLogger,
       });
-      const s = deps.store.getSettings();
+      const s = await deps.store.getSettings();
       const tiers = s.tiers.map((t, i) => (i === 0 ? { ...t, label } : t));
-      deps.store.saveSettings({ ...s, tiers } as Settings, new Date().toISOString());
+      await deps.store.saveSettings({ ...s, tiers } as Settings, new Date().toISOString());
       portals.set(id, deps);
     }
-    const unused = composeDeps({
+    const unused = await composeDeps({
       baseUrl: 'http://127.0.0.1:9',
       token: 'self-hosted',
       dbFile: tempDb('fetch-unused'),
@@ -65,7 +65,7 @@ describe('hubspot.fetch: signature, portal binding, replay', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
-    for (const d of portals.values()) d.close();
+    await Promise.all([...portals.values()].map((d) => d.close()));
   });
 
   const query = (portalId: string, extra = '') =>
@@ -110,10 +110,10 @@ describe('hubspot.fetch: signature, portal binding, replay', () => {
       { q: query(B) },
     );
     expect(res.status).toBe(200);
-    const inB = portals.get(B)!.store.listFeedback({ limit: 10 });
+    const inB = await portals.get(B)!.store.listFeedback({ limit: 10 });
     expect(inB).toHaveLength(1);
     expect(inB[0].userId).toBe('77');
-    expect(portals.get(A)!.store.listFeedback({ limit: 10 })).toHaveLength(0);
+    expect(await portals.get(A)!.store.listFeedback({ limit: 10 })).toHaveLength(0);
   });
 
   it('changing the portal (or any signed part) after signing is refused', async () => {
@@ -192,11 +192,7 @@ describe('hubspot.fetch: signature, portal binding, replay', () => {
     });
     expect(retried.status).toBe(200);
     expect(
-      portals
-        .get(A)!
-        .store.listFeedback({ limit: 10 })
-        .map((f) => f.recordId)
-        .sort(),
+      (await portals.get(A)!.store.listFeedback({ limit: 10 })).map((f) => f.recordId).sort(),
     ).toEqual(['615', '616']);
   });
 
@@ -220,6 +216,6 @@ describe('hubspot.fetch: signature, portal binding, replay', () => {
       const res = await call(fn, {}, { q: query(A) });
       expect({ fn, status: res.status }).toEqual({ fn, status: 404 });
     }
-    expect(portals.get(A)!.store.getJob('run')).toBeNull();
+    expect(await portals.get(A)!.store.getJob('run')).toBeNull();
   });
 });

@@ -16,11 +16,11 @@ describe('pipeline under HubSpot limits', () => {
       contacts: 400,
       rateLimit: { tenSecondly: 40, secondly: 5, daily: 100_000 },
     });
-    const deps = depsFor(emu.url, tempDb('all-limits'), Date.now() + 3_600_000);
+    const deps = await depsFor(emu.url, tempDb('all-limits'), Date.now() + 3_600_000);
     try {
       const res = await runToCompletion(deps, { retrain: 'always' });
       expect(res.status).toBe('done');
-      const summary = summarizeRun(deps, res);
+      const summary = await summarizeRun(deps, res);
       expect(summary.throttled).toBe(0);
       // Full sync: contacts with their history on list pages of 50.
       const byKind = deps.crm.usage().byKind;
@@ -53,9 +53,9 @@ describe('pipeline under HubSpot limits', () => {
       expect(delta('contacts.search')).toBeGreaterThanOrEqual(1);
       expect(delta('contacts.batchRead')).toBeGreaterThanOrEqual(2);
       expect(deps.crm.usage().throttled).toBe(0);
-      expect(minimumFor(deps, again.summary as never)).toBeNull();
+      expect(await minimumFor(deps, again.summary as never)).toBeNull();
     } finally {
-      deps.close();
+      await deps.close();
       await emu.close();
     }
   });
@@ -68,18 +68,18 @@ describe('pipeline under HubSpot limits', () => {
       contacts: 600,
       rateLimit: { tenSecondly: null, secondly: null, daily: 12 },
     });
-    const deps = depsFor(emu.url, tempDb('daily'), Date.now() + 3_600_000);
+    const deps = await depsFor(emu.url, tempDb('daily'), Date.now() + 3_600_000);
     try {
       const res = await runToCompletion(deps, {});
       expect(res.status).toBe('paused');
       expect(Date.parse(res.resumeAt!)).toBeGreaterThan(Date.now());
-      expect(deps.store.getJob('run')?.status).toBe('paused');
+      expect((await deps.store.getJob('run'))?.status).toBe('paused');
       const callsBefore = deps.crm.usage().calls;
       const again = await runToCompletion(deps, {});
       expect(again.status).toBe('paused');
       expect(deps.crm.usage().calls).toBe(callsBefore);
     } finally {
-      deps.close();
+      await deps.close();
       await emu.close();
     }
   });
@@ -92,7 +92,7 @@ describe('pipeline under HubSpot limits', () => {
       contacts: 500,
       rateLimit: { tenSecondly: null, secondly: null, daily: null },
     });
-    const deps = depsFor(emu.url, tempDb('storm'), Date.now() + 3_600_000);
+    const deps = await depsFor(emu.url, tempDb('storm'), Date.now() + 3_600_000);
     try {
       await emulatorJson(emu.url, '/__emulator/faults', {
         method: 'POST',
@@ -112,7 +112,7 @@ describe('pipeline under HubSpot limits', () => {
       const open = contacts.filter((c) => c.properties.lifecyclestage !== 'customer');
       expect(open.every((c) => c.properties.leadlens_score !== null)).toBe(true);
     } finally {
-      deps.close();
+      await deps.close();
       await emu.close();
     }
   });

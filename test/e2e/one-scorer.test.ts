@@ -79,7 +79,7 @@ describe('one scorer', () => {
 
     beforeAll(async () => {
       emu = await startPortal(500, 'one-scorer');
-      deps = depsFor(emu.url, tempDb('one-scorer'), Date.now() + 3_600_000);
+      deps = await depsFor(emu.url, tempDb('one-scorer'), Date.now() + 3_600_000);
       const real = scoring.scoreRows;
       spy = jest.spyOn(scoring, 'scoreRows').mockImplementation((...args) => {
         const out = real(...args);
@@ -94,7 +94,7 @@ describe('one scorer', () => {
     afterAll(async () => {
       spy?.mockRestore();
       await new Promise((r) => server?.close(r));
-      deps?.close();
+      await deps?.close();
       await emu?.close();
       fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -107,7 +107,7 @@ describe('one scorer', () => {
     it('training scores its held-out slice through it, the batch job every open contact', async () => {
       expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
       expect(spy).toHaveBeenCalled();
-      const rows = deps.store.listScores('contact', { afterId: null, limit: 10_000 });
+      const rows = await deps.store.listScores('contact', { afterId: null, limit: 10_000 });
       expect(rows.length).toBeGreaterThan(100);
       // Held-out (no explanation) + the batch job: every stored score is one the scorer made.
       const made = new Set(all().map((s) => `${s.probability}|${s.score}`));
@@ -121,7 +121,7 @@ describe('one scorer', () => {
     });
 
     it("the card's refresh (score-record function)", async () => {
-      const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+      const row = (await deps.store.listScores('contact', { afterId: null, limit: 1 }))[0];
       const result = (await handlers['score-record'](deps, {
         parameters: { objectType: 'contact', objectId: row.id },
       })) as ScoreRecordResult;
@@ -150,7 +150,7 @@ describe('one scorer', () => {
       expect(res.status).toBe(200);
       await flush();
       expect(spy).toHaveBeenCalledTimes(1);
-      const stored = deps.store.getScore('contact', target.id)!;
+      const stored = (await deps.store.getScore('contact', target.id))!;
       expect(stored.score).toBe(all()[0].score);
       expect(parseFactors(stored.factors)!.top).toEqual(all()[0].top);
     });

@@ -65,7 +65,7 @@ describe('the operator in Chromium, and what the logs never contain', () => {
         cb();
       },
     });
-    deps = composeDeps({
+    deps = await composeDeps({
       baseUrl: emu.url,
       token: TOKEN,
       dbFile: tempDb('browser'),
@@ -90,7 +90,7 @@ describe('the operator in Chromium, and what the logs never contain', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((r) => server?.close(r));
-    deps?.close();
+    await deps?.close();
     await emu?.close();
   });
 
@@ -142,7 +142,7 @@ describe('the operator in Chromium, and what the logs never contain', () => {
     ['another site', 'localhost'],
     ['another port of the same host (same site: SameSite does not help)', '127.0.0.1'],
   ])('a page on %s cannot start a run with the operator’s session', async (_name, host) => {
-    const before = JSON.stringify(deps.store.getJob('run'));
+    const before = JSON.stringify(await deps.store.getJob('run'));
     const attacker = await attackerSite(host, base);
     const page = await context.newPage();
     const answers: number[] = [];
@@ -161,7 +161,7 @@ describe('the operator in Chromium, and what the logs never contain', () => {
       await page.close();
       await new Promise((r) => attacker.server.close(r));
     }
-    expect(JSON.stringify(deps.store.getJob('run'))).toBe(before);
+    expect(JSON.stringify(await deps.store.getJob('run'))).toBe(before);
   });
 
   it('HubSpot’s signed calls still work beside the browser session', async () => {

@@ -19,10 +19,10 @@ describe('HubSpot pipeline end to end', () => {
 
   beforeAll(async () => {
     emu = await startPortal(1500);
-    deps = depsFor(emu.url, tempDb('e2e'), now);
+    deps = await depsFor(emu.url, tempDb('e2e'), now);
   });
   afterAll(async () => {
-    deps?.close();
+    await deps?.close();
     await emu?.close();
   });
 
@@ -57,8 +57,8 @@ describe('HubSpot pipeline end to end', () => {
     expect(TIER_VALUES).toEqual(expect.arrayContaining(tierValues));
   });
 
-  it('reports the generator’s leaky trap and near-duplicate as excluded', () => {
-    const report = readReport(deps.store.getPublishedModel()!)!;
+  it('reports the generator’s leaky trap and near-duplicate as excluded', async () => {
+    const report = readReport((await deps.store.getPublishedModel())!)!;
     const excluded = report.excluded.map((f) => f.field);
     // The generator's traps (emulator/README.md): set only after conversion, and a near copy
     // of the visit counter. One of the near-duplicate pair must go.
@@ -69,13 +69,13 @@ describe('HubSpot pipeline end to end', () => {
     expect(report.metrics.auc).toBeGreaterThan(0.7);
   });
 
-  it('scores a contact at its training moment exactly as training did (no train/serve skew)', () => {
-    const stored = deps.store.getPublishedModel()!;
+  it('scores a contact at its training moment exactly as training did (no train/serve skew)', async () => {
+    const stored = (await deps.store.getPublishedModel())!;
     const report = readReport(stored)!;
-    const lm = publishedModel(deps.store);
+    const lm = await publishedModel(deps.store);
     const sample = report.heldOut.ids.slice(0, 200);
     for (const [k, id] of sample.entries()) {
-      const record = deps.store.getRecord('contact', id)!;
+      const record = (await deps.store.getRecord('contact', id))!;
       const asOf = Date.parse(record.createdAt) + 30 * 86_400_000;
       const [row] = scoreRecords(lm, [record], {
         objectType: 'contact',
@@ -86,12 +86,14 @@ describe('HubSpot pipeline end to end', () => {
       expect(Math.round(row.probability * 1000) / 10).toBeCloseTo(report.heldOut.scores[k], 6);
     }
     // Engineered signals are rebuilt at scoring time, not read as (absent) properties.
-    const anyRow = deps.store.listScores('contact', { afterId: null, limit: 50 });
+    const anyRow = await deps.store.listScores('contact', { afterId: null, limit: 50 });
     const fields = anyRow.flatMap((r) => parseFactors(r.factors)!.top.map((f) => f.field));
     expect(lm.features.some((f) => f.source === 'engineered')).toBe(true);
     // Sync kept its plan as a record of its own; the model carries the plan it was trained on.
-    expect(deps.store.getJob('sync')!.state.spec).toBeUndefined();
-    expect(JSON.parse(deps.store.getFeaturePlan()!.plan).spec.fields.length).toBeGreaterThan(0);
+    expect((await deps.store.getJob('sync'))!.state.spec).toBeUndefined();
+    expect(
+      JSON.parse((await deps.store.getFeaturePlan())!.plan).spec.fields.length,
+    ).toBeGreaterThan(0);
     expect(JSON.parse(stored.artifact)).toMatchObject({
       format: 'leadlens.scoring-model',
       version: 1,
@@ -144,21 +146,21 @@ describe('HubSpot pipeline end to end', () => {
   });
 
   it('shadow mode trains and evaluates a new model without publishing it; publishing rolls forward or back', async () => {
-    const settings = deps.store.getSettings();
-    deps.store.saveSettings({ ...settings, shadowMode: true }, new Date().toISOString());
+    const settings = await deps.store.getSettings();
+    await deps.store.saveSettings({ ...settings, shadowMode: true }, new Date().toISOString());
     try {
       const res = await runToCompletion(deps, { retrain: 'always' });
       expect(res.status).toBe('done');
-      const models = deps.store.listModels();
+      const models = await deps.store.listModels();
       expect(models.map((m) => m.status)).toEqual(['published', 'shadow']);
-      expect(deps.store.getPublishedModel()!.version).toBe(1);
+      expect((await deps.store.getPublishedModel())!.version).toBe(1);
       expect((res.summary.writeback as { written: number }).written).toBe(0);
-      deps.store.publishModel(2, new Date().toISOString());
-      expect(deps.store.getPublishedModel()!.version).toBe(2);
-      deps.store.publishModel(1, new Date().toISOString()); // roll back
-      expect(deps.store.getPublishedModel()!.version).toBe(1);
+      await deps.store.publishModel(2, new Date().toISOString());
+      expect((await deps.store.getPublishedModel())!.version).toBe(2);
+      await deps.store.publishModel(1, new Date().toISOString()); // roll back
+      expect((await deps.store.getPublishedModel())!.version).toBe(1);
     } finally {
-      deps.store.saveSettings(settings, new Date().toISOString());
+      await deps.store.saveSettings(settings, new Date().toISOString());
     }
   });
 });

@@ -69,7 +69,7 @@ describe('HubSpot drives LeadLens: webhooks and workflows (every limit on)', () 
       webhooks: { timeScale: 0.0005, batchDelayMs: 100, timeoutMs: 5000 },
       workflows: { timeScale: 0.0005 },
     });
-    deps = depsFor(emu.url, tempDb('realtime'), Date.now() + 3_600_000);
+    deps = await depsFor(emu.url, tempDb('realtime'), Date.now() + 3_600_000);
     // Contacts enrol when LeadLens writes their tier; the workflow branches on it.
     tierWorkflow = (
       await control(emu.url, '/workflows', {
@@ -117,7 +117,7 @@ describe('HubSpot drives LeadLens: webhooks and workflows (every limit on)', () 
 
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
-    deps?.close();
+    await deps?.close();
     await emu?.close();
   });
 
@@ -151,7 +151,9 @@ describe('HubSpot drives LeadLens: webhooks and workflows (every limit on)', () 
     expect(Number(written.leadlens_score)).toBeGreaterThan(
       Number(target.properties.leadlens_score),
     );
-    expect(Number(written.leadlens_score)).toBe(deps.store.getScore('contact', target.id)!.score);
+    expect(Number(written.leadlens_score)).toBe(
+      (await deps.store.getScore('contact', target.id))!.score,
+    );
     const deliveries = emu.webhooks.deliveries.slice(deliveredBefore);
     expect(deliveries.every((d) => d.ok)).toBe(true);
     const events = deliveries.flatMap((d) => d.eventIds).length;
@@ -236,7 +238,7 @@ describe('HubSpot drives LeadLens: webhooks and workflows (every limit on)', () 
     const { results } = (await res.json()) as { results: Enrollment[] };
     expect(results).toHaveLength(picked.length);
     for (const e of results) {
-      const row = deps.store.getScore('contact', String(e.objectId));
+      const row = await deps.store.getScore('contact', String(e.objectId));
       const action = e.steps[0];
       if (row) {
         expect(action.status).toBe('SUCCESS');

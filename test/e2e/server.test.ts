@@ -13,6 +13,7 @@ import {
   allContacts,
   depsFor,
   listenLocal,
+  PORTAL,
   sdk,
   signedPost,
   startPortal,
@@ -36,7 +37,7 @@ describe('the LeadLens server against the emulator', () => {
 
   beforeAll(async () => {
     emu = await startPortal(900, 'server');
-    deps = depsFor(emu.url, dbFile, Date.now() + 3_600_000);
+    deps = await depsFor(emu.url, dbFile, Date.now() + 3_600_000);
     expect((await runToCompletion(deps, { retrain: 'always' })).status).toBe('done');
     ({ server, base, flush } = await listenLocal(deps, {
       clientSecret: SECRET,
@@ -46,7 +47,7 @@ describe('the LeadLens server against the emulator', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
-    deps?.close();
+    await deps?.close();
     await emu?.close();
   });
 
@@ -81,7 +82,7 @@ describe('the LeadLens server against the emulator', () => {
     expect(saved.status).toBe(200);
     expect(saved.body.retiered).toBeGreaterThan(0);
     expect(saved.body.writeback).toEqual({ status: 'done', written: saved.body.retiered });
-    expect(deps.store.listModels()).toHaveLength(1); // no retraining
+    expect(await deps.store.listModels()).toHaveLength(1); // no retraining
 
     // Contacts and lead records (their ids do not overlap) both carry the tier.
     const after = { ...(await writesOf(emu.url)), ...(await writesOf(emu.url, 'leads')) };
@@ -97,6 +98,33 @@ describe('the LeadLens server against the emulator', () => {
     });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('INPUT_INVALID');
+
+    // The schedule workers follow: saved as given, and refused when it means nothing.
+    expect(got.body.settings.schedule).toEqual({
+      enabled: true,
+      cron: '0 * * * *',
+      timezone: 'UTC',
+    });
+    const weekdays = { enabled: true, cron: '30 6 * * 1-5', timezone: 'Europe/Berlin' };
+    const rescheduled = await call<SettingsResult>('settings', {
+      action: 'save',
+      settings: { ...saved.body.settings, schedule: weekdays },
+    });
+    expect(rescheduled.status).toBe(200);
+    expect((await deps.store.getSettings()).schedule).toEqual(weekdays);
+    for (const schedule of [
+      { ...weekdays, cron: '61 * * * *' },
+      { ...weekdays, timezone: 'Mars/Olympus_Mons' },
+    ]) {
+      const bad = await call<{ error: { code: string; message: string } }>('settings', {
+        action: 'save',
+        settings: { ...saved.body.settings, schedule },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('INPUT_INVALID');
+      expect(bad.body.error.message).toContain('cannot be read');
+    }
+    expect((await deps.store.getSettings()).schedule).toEqual(weekdays);
   });
 
   it('score-record refreshes one contact and feedback lands in the model report', async () => {
@@ -171,6 +199,9 @@ describe('the LeadLens server against the emulator', () => {
     process.env.PRIVATE_APP_ACCESS_TOKEN = TOKEN;
     process.env.HUBSPOT_BASE_PATH = emu.url;
     process.env.LEADLENS_DB = dbFile;
+    // The function's data is its portal's: without the portal id it would read another one.
+    process.env.HUBSPOT_PORTAL_ID = PORTAL;
+    delete process.env.DATABASE_URL;
     try {
       const { main } = await import('../../functions/settings');
       const result = (await main({ parameters: { action: 'get' } })) as SettingsResult;
@@ -204,13 +235,13 @@ describe('the LeadLens server against the emulator', () => {
   };
 
   it('the workflow action answers a signed request with score, tier and top reason', async () => {
-    const row = deps.store.listScores('contact', { afterId: null, limit: 1 })[0];
+    const row = (await deps.store.listScores('contact', { afterId: null, limit: 1 }))[0];
     const out = await workflow(Number(row.id));
     expect(out.score).toBe(row.score);
     expect(out.hs_execution_state).toBe('SUCCESS');
     expect(out.top_reason).toBe(parseFactors(row.factors)!.top[0].reason);
     // The admin's label of the tier, as the settings name it now.
-    const tiers = deps.store.getSettings().tiers;
+    const tiers = (await deps.store.getSettings()).tiers;
     expect(out.tier).toBe(row.tier);
     expect(out.tier_label).toBe(tiers.find((t) => t.value === row.tier)!.label);
   });
@@ -220,11 +251,11 @@ describe('the LeadLens server against the emulator', () => {
       properties: { email: 'new.lead@example.org', lifecyclestage: 'lead', jobtitle: 'CTO' },
       associations: [],
     });
-    expect(deps.store.getScore('contact', created.id)).toBeNull();
+    expect(await deps.store.getScore('contact', created.id)).toBeNull();
     const out = await workflow(Number(created.id));
     expect(out.hs_execution_state).toBe('SUCCESS');
     expect(typeof out.score).toBe('number');
-    const stored = deps.store.getScore('contact', created.id)!;
+    const stored = (await deps.store.getScore('contact', created.id))!;
     expect(out.score).toBe(stored.score);
     const [now] = (await allContacts(emu.url, ['leadlens_score'])).filter(
       (c) => c.id === created.id,

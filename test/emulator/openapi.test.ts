@@ -93,9 +93,19 @@ describeIfSpecs('emulator responses satisfy the official HubSpot OpenAPI specs',
         await call('POST', '/crm/v3/objects/contacts/batch/read', {
           inputs: [{ id }, { id: '42' }],
           properties: ['email'],
+          propertiesWithHistory: [],
         })
       ).status,
     ).toBe(207);
+    // propertiesWithHistory is required by the spec: the stricter reading refuses its absence.
+    expect(
+      (
+        await call('POST', '/crm/v3/objects/contacts/batch/read', {
+          inputs: [{ id }],
+          properties: ['email'],
+        })
+      ).status,
+    ).toBe(400);
     expect(
       (
         await call('POST', '/crm/v3/objects/contacts/batch/create', {

@@ -69,6 +69,11 @@ export function registerBatch(app: Express, ctx: Ctx): void {
     const store = storeOf(res, req.params.objectType);
     const inputs = inputsOf(req);
     const body = req.body as Record<string, unknown>;
+    // Both lists are `required` in BatchReadInputSimplePublicObjectId (objects.v3.json); the
+    // stricter reading: a request without them is refused, not guessed at.
+    for (const field of ['properties', 'propertiesWithHistory']) {
+      if (!Array.isArray(body[field])) throw validation(`${field} is required (an array).`);
+    }
     const props = stringList(body.properties);
     const shape = {
       properties: props.length ? props : null,

@@ -13,6 +13,7 @@ import {
   runToCompletion,
   tierStats,
   tierInputs,
+  withRunLease,
   type PipelineDeps,
 } from '../../pipeline';
 import { composeDeps } from '../../server/compose';
@@ -23,6 +24,8 @@ import { adminFor, listen } from './serve';
 
 const DEMO_TOKEN = 'local-dev-token';
 const DEMO_SECRET = 'local-demo-client-secret';
+/** The emulator's portal id, as in the committed hubspot.config.yml. */
+const DEMO_PORTAL = '1';
 
 export interface DemoSummary extends RunSummary {
   trainingRows: number;
@@ -35,15 +38,15 @@ export interface DemoSummary extends RunSummary {
   seconds: number;
 }
 
-export function demoSummary(
+export async function demoSummary(
   deps: PipelineDeps,
   run: RunSummary,
   truth: ((id: string) => { propensity: number } | undefined) | null,
   seconds: number,
-): DemoSummary {
-  const published = deps.store.getPublishedModel();
+): Promise<DemoSummary> {
+  const published = await deps.store.getPublishedModel();
   const report = published ? readReport(published) : null;
-  const stats = tierStats(deps.store.getSettings().tiers, tierInputs(deps));
+  const stats = tierStats((await deps.store.getSettings()).tiers, await tierInputs(deps));
   const usage = deps.crm.usage();
   let truthAuc: number | null = null;
   if (truth && report) {
@@ -105,32 +108,34 @@ export function register(program: Command): void {
             `HubSpot emulator with ${flags.contacts} demo contacts on ${emulator.url}\n`,
           );
         for (const suffix of ['', '-wal', '-shm']) fs.rmSync(flags.db + suffix, { force: true });
-        const deps = composeDeps({
+        // The demo is the laptop deployment: always the embedded SQLite file, one portal.
+        const deps = await composeDeps({
           baseUrl: emulator.url,
           token: DEMO_TOKEN,
+          portalId: DEMO_PORTAL,
+          databaseUrl: null,
           dbFile: flags.db,
           log: createLogger({ level: 'warn' }),
         });
         const progress = progressReporter(!flags.json);
         let res;
         try {
-          res = await runToCompletion(deps, {
-            retrain: 'always',
-            onProgress: (r) => progress.update(r),
-          });
+          res = await withRunLease(deps, { purpose: 'run', role: 'leadlens demo' }, (d) =>
+            runToCompletion(d, { retrain: 'always', onProgress: (r) => progress.update(r) }),
+          );
         } finally {
           progress.stop();
         }
-        const summary = demoSummary(
+        const summary = await demoSummary(
           deps,
-          summarizeRun(deps, res),
+          await summarizeRun(deps, res),
           (id) => emulator.portal.truth(id) ?? undefined,
           (Date.now() - started) / 1000,
         );
         if (flags.json) printJson(summary);
         else printDemoSummary(summary);
         if (!flags.serve) {
-          deps.close();
+          await deps.close();
           await emulator.close();
           return;
         }
@@ -146,8 +151,7 @@ export function register(program: Command): void {
             `${admin.generated ? ' (generated for this machine; set LEADLENS_ADMIN_TOKEN to choose one)' : ''}.\n(Ctrl-C to stop)\n`,
         );
         const stop = () => {
-          deps.close();
-          void emulator.close().finally(() => process.exit(0));
+          void Promise.allSettled([deps.close(), emulator.close()]).finally(() => process.exit(0));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

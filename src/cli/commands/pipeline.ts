@@ -13,11 +13,19 @@ import {
   runToCompletion,
   type JobDefinition,
   syncJob,
+  withRunLease,
   writebackJob,
   type PipelineDeps,
 } from '../../pipeline';
 import type { AppDeps } from '../../server/compose';
-import { openDeps, printJson, progressReporter, withCrmFlags, type CrmFlags } from '../context';
+import {
+  leaseTtlFromEnv,
+  openDeps,
+  printJson,
+  progressReporter,
+  withCrmFlags,
+  type CrmFlags,
+} from '../context';
 
 export interface RunSummary {
   contactsSynced: number;
@@ -37,9 +45,9 @@ export interface RunSummary {
   resumeAt?: string;
 }
 
-export function summarizeRun(deps: PipelineDeps, res: JobResult): RunSummary {
+export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<RunSummary> {
   const s = res.summary as Record<string, Record<string, unknown> | undefined>;
-  const published = deps.store.getPublishedModel();
+  const published = await deps.store.getPublishedModel();
   const report = published ? readReport(published) : null;
   const usage = deps.crm.usage();
   return {
@@ -50,7 +58,7 @@ export function summarizeRun(deps: PipelineDeps, res: JobResult): RunSummary {
     scored: Number(s.score?.scored ?? 0) + Number(s.score?.leads ?? 0),
     written: Number(s.writeback?.written ?? 0),
     apiCalls: usage.calls,
-    minimumApiCalls: minimumFor(deps, s),
+    minimumApiCalls: await minimumFor(deps, s),
     throttled: usage.throttled,
     status: res.status,
     ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
@@ -58,14 +66,14 @@ export function summarizeRun(deps: PipelineDeps, res: JobResult): RunSummary {
 }
 
 /** The minimum for a full sync plus write-back of what this run synced and wrote. */
-export function minimumFor(
+export async function minimumFor(
   deps: PipelineDeps,
   s: Record<string, Record<string, unknown> | undefined>,
-): number | null {
+): Promise<number | null> {
   if (deps.crm.kind !== 'hubspot' || !s.sync || s.sync.incremental !== false) return null;
   const written = Number(s.writeback?.written ?? 0);
   // Leads are written only when scored; the rest of the writes are contacts.
-  const leadsWritten = Math.min(written, deps.store.countScores('lead'));
+  const leadsWritten = Math.min(written, await deps.store.countScores('lead'));
   return minimumCalls({
     contacts: Number(s.sync.contacts ?? 0),
     deals: Number(s.sync.deals ?? 0),
@@ -77,12 +85,27 @@ export function minimumFor(
 }
 
 async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): Promise<T> {
-  const deps = openDeps(flags);
+  const deps = await openDeps(flags);
   try {
     return await fn(deps);
   } finally {
-    deps.close();
+    await deps.close();
   }
+}
+
+/** Deps holding the portal's run lease: one run per portal, whoever starts it. */
+async function withLeasedDeps<T>(
+  flags: CrmFlags,
+  command: string,
+  fn: (deps: PipelineDeps) => Promise<T>,
+): Promise<T> {
+  return withDeps(flags, (deps) =>
+    withRunLease(
+      deps,
+      { purpose: command, role: `leadlens ${command} (cli)`, ttlMs: leaseTtlFromEnv() },
+      fn,
+    ),
+  );
 }
 
 async function loopJob<S extends Record<string, unknown>>(
@@ -119,7 +142,7 @@ export function register(program: Command): void {
         restart?: boolean;
       },
     ) => {
-      await withDeps(flags, async (deps) => {
+      await withLeasedDeps(flags, 'run', async (deps) => {
         const progress = progressReporter(!flags.json);
         let res: JobResult;
         try {
@@ -132,7 +155,7 @@ export function register(program: Command): void {
         } finally {
           progress.stop();
         }
-        const summary = summarizeRun(deps, res);
+        const summary = await summarizeRun(deps, res);
         if (flags.json) printJson(summary);
         else printRunSummary(summary);
         if (res.status === 'paused') process.exitCode = 3;
@@ -151,7 +174,7 @@ export function register(program: Command): void {
         'read every contact again instead of only those changed since the last sync',
       ),
   ).action(async (flags: CrmFlags & { full?: boolean }) => {
-    await withDeps(flags, async (deps) => {
+    await withLeasedDeps(flags, 'sync', async (deps) => {
       const res = await loopJob(deps, () => syncJob({ full: flags.full }), !!flags.json);
       printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
     });
@@ -164,8 +187,8 @@ export function register(program: Command): void {
         'Create the `leadlens` property group and properties on contacts and leads (idempotent); the tier options follow the settings.',
       ),
   ).action(async (flags: CrmFlags) => {
-    await withDeps(flags, async (deps) => {
-      await deps.crm.provision(deps.store.getSettings().tiers);
+    await withLeasedDeps(flags, 'provision', async (deps) => {
+      await deps.crm.provision((await deps.store.getSettings()).tiers);
       printJson({ provisioned: true, apiCalls: deps.crm.usage().calls });
     });
   });
@@ -175,7 +198,7 @@ export function register(program: Command): void {
       .command('writeback')
       .description('Write the stored scores that changed back to the CRM, in batches of 100.'),
   ).action(async (flags: CrmFlags) => {
-    await withDeps(flags, async (deps) => {
+    await withLeasedDeps(flags, 'writeback', async (deps) => {
       const res = await loopJob(deps, () => writebackJob(), !!flags.json);
       printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
     });
@@ -184,26 +207,41 @@ export function register(program: Command): void {
   withCrmFlags(
     program
       .command('status')
-      .description('Show the published model, the jobs and their checkpoints.'),
+      .description(
+        'Show the published model, who is running the pipeline now (the run lease), the jobs and their checkpoints.',
+      ),
   ).action(async (flags: CrmFlags) => {
     await withDeps(flags, async (deps) => {
-      const jobs = ['run', 'sync', 'train', 'score', 'writeback'].map((j) => {
-        const cp = deps.store.getJob(j);
-        return cp
-          ? {
-              job: j,
-              status: cp.status,
-              updatedAt: cp.updatedAt,
-              message: cp.message ?? null,
-              resumeAt: cp.resumeAt ?? null,
-            }
-          : { job: j, status: 'never run' };
-      });
+      const jobs = [];
+      for (const j of ['run', 'sync', 'train', 'score', 'writeback']) {
+        const cp = await deps.store.getJob(j);
+        jobs.push(
+          cp
+            ? {
+                job: j,
+                status: cp.status,
+                updatedAt: cp.updatedAt,
+                message: cp.message ?? null,
+                resumeAt: cp.resumeAt ?? null,
+              }
+            : { job: j, status: 'never run' },
+        );
+      }
+      const lease = await deps.store.getLease();
       printJson({
-        model: modelSummary(deps),
-        contacts: deps.store.countRecords('contact'),
-        leads: deps.store.countRecords('lead'),
-        scored: deps.store.countScores('contact'),
+        portal: deps.store.portalId,
+        model: await modelSummary(deps),
+        contacts: await deps.store.countRecords('contact'),
+        leads: await deps.store.countRecords('lead'),
+        scored: await deps.store.countScores('contact'),
+        running: lease
+          ? {
+              holder: lease.holder,
+              purpose: lease.purpose,
+              since: lease.acquiredAt,
+              expiresAt: lease.expiresAt,
+            }
+          : null,
         jobs,
       });
     });
@@ -216,7 +254,7 @@ export function register(program: Command): void {
     async (flags: CrmFlags) => {
       await withDeps(flags, async (deps) => {
         printJson(
-          deps.store.listModels().map((m) => ({
+          (await deps.store.listModels()).map((m) => ({
             version: m.version,
             modelType: m.modelType,
             status: m.status,
@@ -232,11 +270,11 @@ export function register(program: Command): void {
       .command('publish <version>')
       .description('Publish a stored version (also how to roll back); the next score run uses it.'),
   ).action(async (version: string, flags: CrmFlags) => {
-    await withDeps(flags, async (deps) => {
+    await withLeasedDeps(flags, 'models publish', async (deps) => {
       const v = Number(version);
-      if (!deps.store.getModel(v))
+      if (!(await deps.store.getModel(v)))
         throw new Error(`There is no model version ${version}; see \`leadlens models list\`.`);
-      deps.store.publishModel(v, new Date(deps.now()).toISOString());
+      await deps.store.publishModel(v, new Date(deps.now()).toISOString());
       printJson({ published: v });
     });
   });

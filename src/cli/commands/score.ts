@@ -12,6 +12,7 @@ import { LeadLensError } from '../../errors';
 import { readCsvFile } from '../../crm/csv/read';
 import {
   runJobToEnd,
+  withRunLease,
   scoreAndWriteJob,
   scoreRows,
   scoringModelFromFile,
@@ -19,7 +20,7 @@ import {
   type ScoringModel,
 } from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
-import { openDeps, printJson, type CrmFlags } from '../context';
+import { leaseTtlFromEnv, openDeps, printJson, type CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
   model: z.string().min(1),
@@ -179,13 +180,17 @@ export function register(program: Command): void {
 
 /** `leadlens score` without --csv: the pipeline's score → write-back chain on the CRM mirror. */
 async function scoreCrm(flags: CrmFlags): Promise<void> {
-  const deps = openDeps(flags);
+  const deps = await openDeps(flags);
   try {
-    const res = await runJobToEnd(deps, scoreAndWriteJob);
+    const res = await withRunLease(
+      deps,
+      { purpose: 'score', role: 'leadlens score (cli)', ttlMs: leaseTtlFromEnv() },
+      (d) => runJobToEnd(d, scoreAndWriteJob),
+    );
     if (flags.json)
       printJson({ status: res.status, ...res.summary, apiCalls: deps.crm.usage().calls });
     else process.stdout.write(`${res.progress}\n`);
   } finally {
-    deps.close();
+    await deps.close();
   }
 }

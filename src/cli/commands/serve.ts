@@ -162,7 +162,8 @@ export function register(program: Command): void {
       );
     }
     const admin = adminFor({ host: flags.host, tokenFile: flags.adminTokenFile, dbFile: flags.db });
-    const deps = openDeps(flags);
+    // The store is filed under the portal the signed calls must come from.
+    const deps = await openDeps({ ...flags, portal: flags.portal ?? portalId });
     const { url, server, flushWebhooks } = await listen(deps, {
       port: Number(flags.port),
       host: flags.host,
@@ -179,7 +180,7 @@ export function register(program: Command): void {
     );
     const stop = () => {
       server.close();
-      void flushWebhooks().finally(() => deps.close());
+      void flushWebhooks().finally(() => void deps.close());
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

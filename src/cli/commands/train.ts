@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
 import { readCsvFile, type CsvTable } from '../../crm/csv/read';
 import { labelsFrom, trainModel, type TrainReport } from '../../model';
-import { makeBudget, runJob, trainJob } from '../../pipeline';
+import { makeBudget, runJob, trainJob, withRunLease } from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
-import { openDeps, printJson, type CrmFlags } from '../context';
+import { leaseTtlFromEnv, openDeps, printJson, type CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
   csv: z.string().min(1),
@@ -193,15 +193,16 @@ export function register(program: Command): void {
 
 /** `leadlens train` without --csv: the pipeline's train job on the synced CRM mirror. */
 async function trainFromCrm(flags: CrmFlags): Promise<void> {
-  const deps = openDeps(flags);
+  const deps = await openDeps(flags);
   try {
-    const res = await runJob(deps, trainJob(), {
-      budget: makeBudget(Infinity, deps.now),
-      restart: true,
-    });
+    const res = await withRunLease(
+      deps,
+      { purpose: 'train', role: 'leadlens train (cli)', ttlMs: leaseTtlFromEnv() },
+      (d) => runJob(d, trainJob(), { budget: makeBudget(Infinity, d.now), restart: true }),
+    );
     if (flags.json) printJson({ status: res.status, ...res.summary });
     else process.stdout.write(`${res.progress}\n`);
   } finally {
-    deps.close();
+    await deps.close();
   }
 }

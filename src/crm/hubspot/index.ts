@@ -154,6 +154,12 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       return toCrmRecord(data as unknown as HubSpotObject, objectType);
     },
 
+    async readRecords(objectType: LeadObjectType, ids, properties): Promise<CrmRecord[]> {
+      const spec = objectType === 'contact' ? CONTACTS : LEADS;
+      const objs = await readHistory(client, caller, spec, ids, properties, false);
+      return objs.map((o) => toCrmRecord(o, objectType));
+    },
+
     updateRecords: (objectType, updates) => updateRecords(client, caller, objectType, updates),
 
     usage: () => caller.usage(),

@@ -41,7 +41,7 @@ describe('RateLimiter', () => {
     }
     // Before any header: 96 % of 100 per 10 s.
     expect(maxInAnyWindow(sent, 10_000)).toBeLessThanOrEqual(96);
-    limiter.observe(headers(190, 150));
+    await limiter.observe(headers(190, 150));
     const start = clock.now();
     const later: number[] = [];
     for (let i = 0; i < 1900; i++) {

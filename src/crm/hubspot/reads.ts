@@ -256,6 +256,7 @@ export async function readHistory(
   spec: ObjectSpec,
   ids: readonly string[],
   properties: readonly string[],
+  withHistory = true,
 ): Promise<HubSpotObject[]> {
   const out: HubSpotObject[] = [];
   for (let i = 0; i < ids.length; i += LIMITS.batchWithHistory) {
@@ -266,7 +267,7 @@ export async function readHistory(
         {
           inputs: chunk.map((id) => ({ id })),
           properties: [...properties],
-          propertiesWithHistory: [...properties],
+          propertiesWithHistory: withHistory ? [...properties] : [],
         },
         false,
       ),

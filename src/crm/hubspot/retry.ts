@@ -23,6 +23,7 @@ export type CallKind =
   | 'leads.list'
   | 'leads.search'
   | 'leads.get'
+  | 'leads.batchRead'
   | 'leads.batchUpdate'
   | 'associations.batchRead'
   | 'properties.list'
@@ -46,6 +47,7 @@ export const SAFE_TO_REPEAT: ReadonlySet<CallKind> = new Set<CallKind>([
   'leads.list',
   'leads.search',
   'leads.get',
+  'leads.batchRead',
   'leads.batchUpdate',
   'associations.batchRead',
   'properties.list',

@@ -1,0 +1,173 @@
+/** What both engines share: error wording, settings parsing, secrets in install rows, fencing. */
+import { LeadLensError } from '../contracts/errors';
+import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../contracts/settings';
+import {
+  PORTAL_ID_PATTERN,
+  type Install,
+  type InstallInput,
+  type LeaseInfo,
+  type PortalStore,
+  type StoreOps,
+} from './port';
+import { requireBox, Secret, type SecretBox } from './secrets';
+
+export function checkPortalId(portalId: string): string {
+  if (typeof portalId !== 'string' || !PORTAL_ID_PATTERN.test(portalId)) {
+    throw new LeadLensError('INPUT_INVALID', `"${String(portalId)}" is not a portal id.`, {
+      hint: 'Use the HubSpot hub id (digits), or letters, digits, "_", "-" and "." (at most 64).',
+    });
+  }
+  return portalId;
+}
+
+export function storeError(what: string, cause: unknown): LeadLensError {
+  if (cause instanceof LeadLensError) return cause;
+  return new LeadLensError('STORE_ERROR', `The LeadLens database failed to ${what}.`, {
+    hint: 'Check that the database is reachable and not full; if another LeadLens process holds a SQLite file, wait for it or stop it.',
+    cause,
+  });
+}
+
+export function parseSettings(json: string | null): Settings {
+  if (json === null) return DEFAULT_SETTINGS;
+  const parsed = SettingsSchema.safeParse(JSON.parse(json));
+  if (!parsed.success) {
+    throw new LeadLensError('STORE_ERROR', 'The stored settings are not valid any more.', {
+      hint: 'Save the settings again from the settings page (or `leadlens settings`).',
+      details: { issues: parsed.error.issues.map((i) => i.message) },
+    });
+  }
+  return parsed.data;
+}
+
+export function jobLocked(portalId: string, lease: LeaseInfo): LeadLensError {
+  return new LeadLensError(
+    'JOB_LOCKED',
+    `Portal ${portalId} is busy: ${lease.holder} has been running "${lease.purpose}" since ${lease.acquiredAt}.`,
+    {
+      hint: `Wait for it to finish (\`leadlens status\` shows it). If that process died, its lease expires at ${lease.expiresAt} and the next run resumes from its checkpoint.`,
+      details: { ...lease },
+    },
+  );
+}
+
+export function leaseLost(portalId: string, token: number): LeadLensError {
+  return new LeadLensError(
+    'JOB_LOCKED',
+    `This run lost portal ${portalId}'s lease (grant ${token}): it stalled past its expiry and another run took over.`,
+    {
+      hint: 'Nothing of this run after the takeover was kept; the other run continues from the last checkpoint.',
+      details: { token },
+    },
+  );
+}
+
+/** An install row as stored: tokens as ciphertext. */
+export interface InstallRecord {
+  portalId: string;
+  status: Install['status'];
+  auth: Install['auth'];
+  hubId: string | null;
+  scopes: string[];
+  apiBaseUrl: string;
+  accessTokenEnc: string | null;
+  accessTokenExpiresAt: string | null;
+  refreshTokenEnc: string | null;
+  installedAt: string;
+  uninstalledAt: string | null;
+  updatedAt: string;
+}
+
+const aad = (portalId: string, field: string) => `leadlens:${portalId}:${field}`;
+
+export function sealInstall(
+  portalId: string,
+  input: InstallInput,
+  box: SecretBox | null,
+  at: string,
+): InstallRecord {
+  const seal = (s: Secret | null, field: string) =>
+    s === null ? null : requireBox(box).encrypt(s.reveal(), aad(portalId, field));
+  return {
+    portalId,
+    status: 'installed',
+    auth: input.auth,
+    hubId: input.hubId,
+    scopes: [...input.scopes],
+    apiBaseUrl: input.apiBaseUrl,
+    accessTokenEnc: seal(input.accessToken, 'access_token'),
+    accessTokenExpiresAt: input.accessTokenExpiresAt,
+    refreshTokenEnc: seal(input.refreshToken, 'refresh_token'),
+    installedAt: input.installedAt,
+    uninstalledAt: null,
+    updatedAt: at,
+  };
+}
+
+export function openInstall(rec: InstallRecord, box: SecretBox | null): Install {
+  const open = (enc: string | null, field: string) =>
+    enc === null ? null : new Secret(requireBox(box).decrypt(enc, aad(rec.portalId, field)));
+  return {
+    portalId: rec.portalId,
+    status: rec.status,
+    auth: rec.auth,
+    hubId: rec.hubId,
+    scopes: rec.scopes,
+    apiBaseUrl: rec.apiBaseUrl,
+    accessToken: open(rec.accessTokenEnc, 'access_token'),
+    accessTokenExpiresAt: rec.accessTokenExpiresAt,
+    refreshToken: open(rec.refreshTokenEnc, 'refresh_token'),
+    installedAt: rec.installedAt,
+    uninstalledAt: rec.uninstalledAt,
+    updatedAt: rec.updatedAt,
+  };
+}
+
+/** Re-encrypts a ciphertext under the current key; null when it already is. */
+export function reseal(
+  portalId: string,
+  field: string,
+  enc: string | null,
+  box: SecretBox,
+): string | null {
+  if (enc === null || box.keyIdOf(enc) === box.currentKeyId) return null;
+  return box.encrypt(box.decrypt(enc, aad(portalId, field)), aad(portalId, field));
+}
+
+const WRITES = [
+  'upsertRecords',
+  'markHistorySynced',
+  'upsertDeals',
+  'saveJob',
+  'saveModel',
+  'publishModel',
+  'putScores',
+  'markWritten',
+  'saveSettings',
+  'addFeedback',
+  'rememberEvent',
+  'saveInstall',
+  'markUninstalled',
+] as const satisfies ReadonlyArray<keyof StoreOps>;
+
+/**
+ * `store` with every write checked against lease `token` in the same transaction as the write,
+ * so a holder that lost its lease cannot change anything after its successor started.
+ */
+export function fenceStore(store: PortalStore, token: number): PortalStore {
+  const fenced: PortalStore = Object.create(store) as PortalStore;
+  const guardTx = <T>(fn: (tx: StoreOps) => Promise<T>) =>
+    store.transaction(async (tx) => {
+      await tx.assertLease(token);
+      return fn(tx);
+    });
+  for (const name of WRITES) {
+    Object.defineProperty(fenced, name, {
+      value: (...args: unknown[]) =>
+        guardTx((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    });
+  }
+  Object.defineProperty(fenced, 'transaction', { value: guardTx });
+  Object.defineProperty(fenced, 'withFence', { value: (t: number) => fenceStore(store, t) });
+  return fenced;
+}

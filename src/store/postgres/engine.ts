@@ -1,0 +1,801 @@
+/**
+ * The PostgreSQL engine over `pg`: one pool per process, tables in their own schema
+ * (`leadlens` by default), every query bound to one portal id. Time for leases comes from the
+ * database's clock, so workers on different machines agree on when a lease expired.
+ */
+import { Pool } from 'pg';
+import { LeadLensError } from '../../contracts/errors';
+import type { CrmRecord, DealOutcome } from '../../contracts/records';
+import {
+  checkPortalId,
+  fenceStore,
+  jobLocked,
+  leaseLost,
+  openInstall,
+  parseSettings,
+  reseal,
+  sealInstall,
+  storeError,
+  type InstallRecord,
+} from '../common';
+import type {
+  FeedbackRow,
+  InstallSummary,
+  JobCheckpoint,
+  LeaseInfo,
+  ModelStatus,
+  PortalStore,
+  ScoreRow,
+  StoredModel,
+  StoredObjectType,
+  StoreEngine,
+  StoreOps,
+} from '../port';
+import type { SecretBox } from '../secrets';
+import { sortKey } from '../sort-key';
+import { PgConn } from './conn';
+import { migratePostgres, SCHEMA_NAME } from './migrations';
+
+export interface PostgresEngineOptions {
+  secrets?: SecretBox | null;
+  /** Schema of LeadLens's tables; default 'leadlens'. */
+  schema?: string;
+  /** Pool size per process; default 10. */
+  poolSize?: number;
+}
+
+interface RecordRow {
+  object_type: string;
+  id: string;
+  created_at: string;
+  updated_at: string;
+  properties: string;
+  history: string;
+  associations: string;
+}
+
+const toRecord = (r: RecordRow): CrmRecord => ({
+  id: r.id,
+  objectType: r.object_type as CrmRecord['objectType'],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  properties: JSON.parse(r.properties) as CrmRecord['properties'],
+  history: JSON.parse(r.history) as CrmRecord['history'],
+  associations: JSON.parse(r.associations) as CrmRecord['associations'],
+});
+
+interface ModelRow {
+  version: number;
+  status: string;
+  model_type: string;
+  artifact: string;
+  report: string;
+  trained_at: string;
+  published_at: string | null;
+}
+
+const toModel = (r: ModelRow): StoredModel => ({
+  version: r.version,
+  status: r.status as ModelStatus,
+  modelType: r.model_type,
+  artifact: r.artifact,
+  report: r.report,
+  trainedAt: r.trained_at,
+  publishedAt: r.published_at,
+});
+
+interface ScoreDbRow {
+  object_type: string;
+  id: string;
+  model_version: number;
+  probability: number;
+  score: number;
+  tier: string;
+  factors: string;
+  reasons: string;
+  scored_at: string;
+}
+
+const toScore = (r: ScoreDbRow): ScoreRow => ({
+  objectType: r.object_type as StoredObjectType,
+  id: r.id,
+  modelVersion: r.model_version,
+  probability: r.probability,
+  score: r.score,
+  tier: r.tier,
+  factors: r.factors,
+  reasons: r.reasons,
+  scoredAt: r.scored_at,
+});
+
+interface LeaseRow {
+  token: string;
+  holder: string | null;
+  purpose: string | null;
+  acquired_at: Date | null;
+  renewed_at: Date | null;
+  expires_at: Date | null;
+  live: boolean;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : '');
+const toLease = (r: LeaseRow): LeaseInfo => ({
+  holder: r.holder ?? '',
+  purpose: r.purpose ?? '',
+  token: Number(r.token),
+  acquiredAt: iso(r.acquired_at),
+  renewedAt: iso(r.renewed_at),
+  expiresAt: iso(r.expires_at),
+});
+
+interface InstallRow {
+  portal_id: string;
+  status: 'installed' | 'uninstalled';
+  auth: 'private_app' | 'oauth';
+  hub_id: string | null;
+  scopes: string;
+  api_base_url: string;
+  access_token_enc: string | null;
+  access_token_expires_at: string | null;
+  refresh_token_enc: string | null;
+  installed_at: string;
+  uninstalled_at: string | null;
+  updated_at: string;
+}
+
+const toInstallRecord = (r: InstallRow): InstallRecord => ({
+  portalId: r.portal_id,
+  status: r.status,
+  auth: r.auth,
+  hubId: r.hub_id,
+  scopes: JSON.parse(r.scopes) as string[],
+  apiBaseUrl: r.api_base_url,
+  accessTokenEnc: r.access_token_enc,
+  accessTokenExpiresAt: r.access_token_expires_at,
+  refreshTokenEnc: r.refresh_token_enc,
+  installedAt: r.installed_at,
+  uninstalledAt: r.uninstalled_at,
+  updatedAt: r.updated_at,
+});
+
+const LEASE_COLUMNS =
+  'token, holder, purpose, acquired_at, renewed_at, expires_at, (holder IS NOT NULL AND expires_at > clock_timestamp()) AS live';
+
+/** Last write wins within one call, as SQLite's row-by-row upserts behave. */
+function lastById<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const t of items) m.set(key(t), t);
+  return [...m.values()];
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+export async function openPostgresEngine(
+  url: string,
+  opts: PostgresEngineOptions = {},
+): Promise<StoreEngine> {
+  const schema = opts.schema ?? 'leadlens';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new LeadLensError('CONFIG_INVALID', `"${schema}" is not a usable schema name.`, {
+      hint: 'Use lower-case letters, digits and "_".',
+    });
+  }
+  const pool = new Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+    application_name: 'leadlens',
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await migratePostgres(client, schema);
+    } finally {
+      client.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new LeadLensError(
+      'STORE_ERROR',
+      `Could not open the LeadLens database at ${describeUrl(url)}.`,
+      {
+        hint: 'Check DATABASE_URL (postgres://user@host:5432/db), that PostgreSQL is running (`pg_isready`) and that the user may create tables.',
+        cause: e,
+      },
+    );
+  }
+  const conn = new PgConn(pool);
+  const box = opts.secrets ?? null;
+
+  const op = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw storeError(what, e);
+    }
+  };
+  /** Runs `fn` in the caller's transaction, or in a new one. */
+  const atomic = <T>(fn: () => Promise<T>): Promise<T> =>
+    conn.inTransaction ? fn() : conn.transaction(fn);
+
+  const nowIso = () => new Date().toISOString();
+
+  function ops(portal: string): StoreOps {
+    return {
+      portalId: portal,
+
+      upsertRecords: (records) =>
+        op('store records', () =>
+          atomic(async () => {
+            if (records.length === 0) return;
+            const merged = new Map<string, CrmRecord>();
+            const byType = new Map<string, string[]>();
+            for (const r of records)
+              byType.set(r.objectType, [...(byType.get(r.objectType) ?? []), r.id]);
+            for (const [type, ids] of byType) {
+              const rows = await conn.query<RecordRow>(
+                `SELECT object_type, id, created_at, updated_at, properties, history, associations
+                   FROM records WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])
+                   FOR UPDATE`,
+                [portal, type, ids],
+              );
+              for (const row of rows) merged.set(`${row.object_type}/${row.id}`, toRecord(row));
+            }
+            // Merged, not replaced: a list page brings current values and associations, a
+            // history read brings history; neither may wipe what the other stored.
+            for (const rec of records) {
+              const key = `${rec.objectType}/${rec.id}`;
+              const prev = merged.get(key);
+              merged.set(key, {
+                ...rec,
+                properties: { ...(prev?.properties ?? {}), ...rec.properties },
+                history: { ...(prev?.history ?? {}), ...rec.history },
+                associations: { ...(prev?.associations ?? {}), ...rec.associations },
+              });
+            }
+            const touched = lastById(records, (r) => `${r.objectType}/${r.id}`).map((r) =>
+              merged.get(`${r.objectType}/${r.id}`)!,
+            );
+            await conn.execute(
+              `INSERT INTO records (portal_id, object_type, id, sort_key, created_at, updated_at,
+                 properties, history, associations)
+               SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[],
+                 $6::text[], $7::text[], $8::text[], $9::text[])
+               ON CONFLICT (portal_id, object_type, id) DO UPDATE SET
+                 created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+                 properties = EXCLUDED.properties, history = EXCLUDED.history,
+                 associations = EXCLUDED.associations`,
+              [
+                portal,
+                touched.map((r) => r.objectType),
+                touched.map((r) => r.id),
+                touched.map((r) => sortKey(r.id)),
+                touched.map((r) => r.createdAt),
+                touched.map((r) => r.updatedAt),
+                touched.map((r) => JSON.stringify(r.properties)),
+                touched.map((r) => JSON.stringify(r.history)),
+                touched.map((r) => JSON.stringify(r.associations)),
+              ],
+            );
+          }),
+        ),
+      getRecord: (objectType, id) =>
+        op('read a record', async () => {
+          const rows = await conn.query<RecordRow>(
+            'SELECT * FROM records WHERE portal_id = $1 AND object_type = $2 AND id = $3',
+            [portal, objectType, id],
+          );
+          return rows[0] ? toRecord(rows[0]) : null;
+        }),
+      listRecords: (objectType, { afterId, limit }) =>
+        op('list records', async () =>
+          (
+            await conn.query<RecordRow>(
+              `SELECT * FROM records WHERE portal_id = $1 AND object_type = $2 AND sort_key > $3
+                ORDER BY sort_key LIMIT $4`,
+              [portal, objectType, afterId == null ? '' : sortKey(afterId), limit],
+            )
+          ).map(toRecord),
+        ),
+      countRecords: (objectType) =>
+        op('count records', async () => {
+          const rows = await conn.query<{ n: string }>(
+            'SELECT COUNT(*) AS n FROM records WHERE portal_id = $1 AND object_type = $2',
+            [portal, objectType],
+          );
+          return Number(rows[0].n);
+        }),
+      idsNeedingHistory: (limit) =>
+        op('list the history backlog', async () =>
+          (
+            await conn.query<{ id: string }>(
+              `SELECT id FROM records WHERE portal_id = $1 AND object_type = 'contact'
+                 AND (history_synced_at IS NULL OR history_synced_at < updated_at)
+               ORDER BY sort_key LIMIT $2`,
+              [portal, limit],
+            )
+          ).map((r) => r.id),
+        ),
+      markHistorySynced: (ids, at) =>
+        op('mark history synced', async () => {
+          await conn.execute(
+            `UPDATE records SET history_synced_at = $2
+              WHERE portal_id = $1 AND object_type = 'contact' AND id = ANY($3::text[])`,
+            [portal, at, ids],
+          );
+        }),
+      upsertDeals: (deals) =>
+        op('store deals', async () => {
+          const rows = lastById(deals, (d) => d.id);
+          if (rows.length === 0) return;
+          await conn.execute(
+            `INSERT INTO deals (portal_id, id, sort_key, data)
+             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
+             ON CONFLICT (portal_id, id) DO UPDATE SET data = EXCLUDED.data`,
+            [
+              portal,
+              rows.map((d) => d.id),
+              rows.map((d) => sortKey(d.id)),
+              rows.map((d) => JSON.stringify(d)),
+            ],
+          );
+        }),
+      listDeals: () =>
+        op('list deals', async () =>
+          (
+            await conn.query<{ data: string }>(
+              'SELECT data FROM deals WHERE portal_id = $1 ORDER BY sort_key',
+              [portal],
+            )
+          ).map((r) => JSON.parse(r.data) as DealOutcome),
+        ),
+
+      getJob: (job) =>
+        op('read a job checkpoint', async () => {
+          const rows = await conn.query<{ data: string }>(
+            'SELECT data FROM jobs WHERE portal_id = $1 AND job = $2',
+            [portal, job],
+          );
+          return rows[0] ? (JSON.parse(rows[0].data) as JobCheckpoint) : null;
+        }),
+      saveJob: (cp) =>
+        op('save a job checkpoint', async () => {
+          await conn.execute(
+            `INSERT INTO jobs (portal_id, job, data) VALUES ($1, $2, $3)
+             ON CONFLICT (portal_id, job) DO UPDATE SET data = EXCLUDED.data`,
+            [portal, cp.job, JSON.stringify(cp)],
+          );
+        }),
+
+      saveModel: (m) =>
+        op('save a model', () =>
+          atomic(async () => {
+            // Versions are numbered per portal; concurrent saves for one portal queue here.
+            await conn.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+              `leadlens.models:${portal}`,
+            ]);
+            const rows = await conn.query<{ version: number }>(
+              `INSERT INTO models (portal_id, version, status, model_type, artifact, report,
+                 trained_at, published_at)
+               SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6, $7
+                 FROM models WHERE portal_id = $1
+               RETURNING version`,
+              [portal, m.status, m.modelType, m.artifact, m.report, m.trainedAt, m.publishedAt],
+            );
+            return rows[0].version;
+          }),
+        ),
+      getModel: (version) =>
+        op('read a model', async () => {
+          const rows = await conn.query<ModelRow>(
+            'SELECT * FROM models WHERE portal_id = $1 AND version = $2',
+            [portal, version],
+          );
+          return rows[0] ? toModel(rows[0]) : null;
+        }),
+      getPublishedModel: () =>
+        op('read the published model', async () => {
+          const rows = await conn.query<ModelRow>(
+            `SELECT * FROM models WHERE portal_id = $1 AND status = 'published'
+              ORDER BY version DESC LIMIT 1`,
+            [portal],
+          );
+          return rows[0] ? toModel(rows[0]) : null;
+        }),
+      listModels: () =>
+        op('list models', async () =>
+          (
+            await conn.query<ModelRow>(
+              'SELECT * FROM models WHERE portal_id = $1 ORDER BY version',
+              [portal],
+            )
+          ).map(toModel),
+        ),
+      publishModel: (version, at) =>
+        op('publish a model', () =>
+          atomic(async () => {
+            const found = await conn.execute(
+              `UPDATE models SET status = 'published', published_at = $3
+                WHERE portal_id = $1 AND version = $2`,
+              [portal, version, at],
+            );
+            if (found === 0) {
+              throw new LeadLensError(
+                'NO_MODEL',
+                `There is no model version ${version} to publish.`,
+                {
+                  hint: 'List the stored versions with `leadlens models list` and pick one of them.',
+                },
+              );
+            }
+            await conn.execute(
+              `UPDATE models SET status = 'retired'
+                WHERE portal_id = $1 AND status = 'published' AND version <> $2`,
+              [portal, version],
+            );
+          }),
+        ),
+
+      putScores: (rows) =>
+        op('store scores', async () => {
+          const rs = lastById(rows, (r) => `${r.objectType}/${r.id}`);
+          if (rs.length === 0) return;
+          await conn.execute(
+            `INSERT INTO scores (portal_id, object_type, id, sort_key, model_version, probability,
+               score, tier, factors, reasons, scored_at)
+             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[],
+               $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[])
+             ON CONFLICT (portal_id, object_type, id) DO UPDATE SET
+               model_version = EXCLUDED.model_version, probability = EXCLUDED.probability,
+               score = EXCLUDED.score, tier = EXCLUDED.tier, factors = EXCLUDED.factors,
+               reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at`,
+            [
+              portal,
+              rs.map((r) => r.objectType),
+              rs.map((r) => r.id),
+              rs.map((r) => sortKey(r.id)),
+              rs.map((r) => r.modelVersion),
+              rs.map((r) => r.probability),
+              rs.map((r) => r.score),
+              rs.map((r) => r.tier),
+              rs.map((r) => r.factors),
+              rs.map((r) => r.reasons),
+              rs.map((r) => r.scoredAt),
+            ],
+          );
+        }),
+      getScore: (objectType, id) =>
+        op('read a score', async () => {
+          const rows = await conn.query<ScoreDbRow>(
+            'SELECT * FROM scores WHERE portal_id = $1 AND object_type = $2 AND id = $3',
+            [portal, objectType, id],
+          );
+          return rows[0] ? toScore(rows[0]) : null;
+        }),
+      listScores: (objectType, { afterId, limit }) =>
+        op('list scores', async () =>
+          (
+            await conn.query<ScoreDbRow>(
+              `SELECT * FROM scores WHERE portal_id = $1 AND object_type = $2 AND sort_key > $3
+                ORDER BY sort_key LIMIT $4`,
+              [portal, objectType, afterId == null ? '' : sortKey(afterId), limit],
+            )
+          ).map(toScore),
+        ),
+      countScores: (objectType) =>
+        op('count scores', async () => {
+          const rows = await conn.query<{ n: string }>(
+            'SELECT COUNT(*) AS n FROM scores WHERE portal_id = $1 AND object_type = $2',
+            [portal, objectType],
+          );
+          return Number(rows[0].n);
+        }),
+      getWritten: (objectType, ids) =>
+        op('read written values', async () => {
+          const out = new Map<string, Record<string, string>>();
+          if (ids.length === 0) return out;
+          const rows = await conn.query<{ id: string; properties: string }>(
+            `SELECT id, properties FROM written
+              WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])`,
+            [portal, objectType, ids],
+          );
+          for (const r of rows) out.set(r.id, JSON.parse(r.properties) as Record<string, string>);
+          return out;
+        }),
+      markWritten: (objectType, entries, at) =>
+        op('record written values', () =>
+          atomic(async () => {
+            if (entries.length === 0) return;
+            const prev = new Map<string, Record<string, string>>();
+            const rows = await conn.query<{ id: string; properties: string }>(
+              `SELECT id, properties FROM written
+                WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[]) FOR UPDATE`,
+              [portal, objectType, entries.map((e) => e.id)],
+            );
+            for (const r of rows)
+              prev.set(r.id, JSON.parse(r.properties) as Record<string, string>);
+            for (const e of entries) prev.set(e.id, { ...(prev.get(e.id) ?? {}), ...e.properties });
+            const ids = [...new Set(entries.map((e) => e.id))];
+            await conn.execute(
+              `INSERT INTO written (portal_id, object_type, id, properties, written_at)
+               SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])
+               ON CONFLICT (portal_id, object_type, id) DO UPDATE SET
+                 properties = EXCLUDED.properties, written_at = EXCLUDED.written_at`,
+              [
+                portal,
+                objectType,
+                ids,
+                ids.map((id) => JSON.stringify(prev.get(id))),
+                ids.map(() => at),
+              ],
+            );
+          }),
+        ),
+
+      getFeaturePlan: () =>
+        op('read the feature plan', async () => {
+          const rows = await conn.query<{ data: string; saved_at: string }>(
+            'SELECT data, saved_at FROM feature_plan WHERE portal_id = $1',
+            [portal],
+          );
+          return rows[0] ? { plan: rows[0].data, savedAt: rows[0].saved_at } : null;
+        }),
+      saveFeaturePlan: (plan, at) =>
+        op('save the feature plan', async () => {
+          await conn.execute(
+            `INSERT INTO feature_plan (portal_id, data, saved_at) VALUES ($1, $2, $3)
+             ON CONFLICT (portal_id) DO UPDATE SET data = EXCLUDED.data, saved_at = EXCLUDED.saved_at`,
+            [portal, plan, at],
+          );
+        }),
+      getSettings: () =>
+        op('read settings', async () => {
+          const rows = await conn.query<{ data: string }>(
+            'SELECT data FROM settings WHERE portal_id = $1',
+            [portal],
+          );
+          return parseSettings(rows[0]?.data ?? null);
+        }),
+      saveSettings: (settings, at) =>
+        op('save settings', async () => {
+          await conn.execute(
+            `INSERT INTO settings (portal_id, data, saved_at) VALUES ($1, $2, $3)
+             ON CONFLICT (portal_id) DO UPDATE SET data = EXCLUDED.data, saved_at = EXCLUDED.saved_at`,
+            [portal, JSON.stringify(settings), at],
+          );
+        }),
+      addFeedback: (f: FeedbackRow) =>
+        op('save feedback', async () => {
+          const rows = await conn.query<{ id: string }>(
+            `INSERT INTO feedback (portal_id, object_type, record_id, kind, comment, score,
+               model_version, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             RETURNING id`,
+            [
+              portal,
+              f.objectType,
+              f.recordId,
+              f.kind,
+              f.comment,
+              f.score,
+              f.modelVersion,
+              f.userId,
+              f.createdAt,
+            ],
+          );
+          return Number(rows[0].id);
+        }),
+      listFeedback: ({ limit }) =>
+        op('list feedback', async () =>
+          (
+            await conn.query<Record<string, unknown>>(
+              'SELECT * FROM feedback WHERE portal_id = $1 ORDER BY id DESC LIMIT $2',
+              [portal, limit],
+            )
+          ).map((r): FeedbackRow => ({
+            id: Number(r.id),
+            objectType: r.object_type as StoredObjectType,
+            recordId: r.record_id as string,
+            kind: r.kind as string,
+            comment: r.comment as string,
+            score: r.score as number | null,
+            modelVersion: r.model_version as number | null,
+            userId: r.user_id as string | null,
+            createdAt: r.created_at as string,
+          })),
+        ),
+      rememberEvent: (eventId, at) =>
+        op('remember an event', async () => {
+          const n = await conn.execute(
+            `INSERT INTO events (portal_id, event_id, seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING`,
+            [portal, eventId, at],
+          );
+          return n === 1;
+        }),
+
+      getInstall: () =>
+        op('read the install', async () => {
+          const rows = await conn.query<InstallRow>('SELECT * FROM installs WHERE portal_id = $1', [
+            portal,
+          ]);
+          return rows[0] ? openInstall(toInstallRecord(rows[0]), box) : null;
+        }),
+      saveInstall: (input) =>
+        op('save the install', async () => {
+          const r = sealInstall(portal, input, box, nowIso());
+          await conn.execute(
+            `INSERT INTO installs (portal_id, status, auth, hub_id, scopes, api_base_url,
+               access_token_enc, access_token_expires_at, refresh_token_enc, installed_at,
+               uninstalled_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (portal_id) DO UPDATE SET status = EXCLUDED.status, auth = EXCLUDED.auth,
+               hub_id = EXCLUDED.hub_id, scopes = EXCLUDED.scopes,
+               api_base_url = EXCLUDED.api_base_url, access_token_enc = EXCLUDED.access_token_enc,
+               access_token_expires_at = EXCLUDED.access_token_expires_at,
+               refresh_token_enc = EXCLUDED.refresh_token_enc,
+               installed_at = EXCLUDED.installed_at, uninstalled_at = EXCLUDED.uninstalled_at,
+               updated_at = EXCLUDED.updated_at`,
+            [
+              portal,
+              r.status,
+              r.auth,
+              r.hubId,
+              JSON.stringify(r.scopes),
+              r.apiBaseUrl,
+              r.accessTokenEnc,
+              r.accessTokenExpiresAt,
+              r.refreshTokenEnc,
+              r.installedAt,
+              r.uninstalledAt,
+              r.updatedAt,
+            ],
+          );
+        }),
+      markUninstalled: (at) =>
+        op('mark the portal uninstalled', async () => {
+          await conn.execute(
+            `UPDATE installs SET status = 'uninstalled', uninstalled_at = $2, updated_at = $2,
+               access_token_enc = NULL, access_token_expires_at = NULL, refresh_token_enc = NULL
+             WHERE portal_id = $1`,
+            [portal, at],
+          );
+        }),
+
+      assertLease: (token) =>
+        op('check the run lease', async () => {
+          // FOR SHARE: a competing grant (FOR UPDATE) waits until this transaction commits, so
+          // a write checked here can never land after a successor took the lease.
+          const rows = await conn.query<{ token: string }>(
+            'SELECT token FROM leases WHERE portal_id = $1 FOR SHARE',
+            [portal],
+          );
+          if (!rows[0] || Number(rows[0].token) !== token) throw leaseLost(portal, token);
+        }),
+    };
+  }
+
+  function portalStore(portal: string): PortalStore {
+    const base = ops(portal);
+    const store: PortalStore = {
+      ...base,
+      transaction: (fn) => conn.transaction(() => fn(base)),
+      acquireLease: (req) =>
+        op('take the run lease', () =>
+          conn.transaction(async () => {
+            await conn.execute(
+              'INSERT INTO leases (portal_id, token) VALUES ($1, 0) ON CONFLICT DO NOTHING',
+              [portal],
+            );
+            const [row] = await conn.query<LeaseRow>(
+              `SELECT ${LEASE_COLUMNS} FROM leases WHERE portal_id = $1 FOR UPDATE`,
+              [portal],
+            );
+            if (row.live) throw jobLocked(portal, toLease(row));
+            const [granted] = await conn.query<LeaseRow>(
+              `UPDATE leases SET token = token + 1, holder = $2, purpose = $3,
+                 acquired_at = clock_timestamp(), renewed_at = clock_timestamp(),
+                 expires_at = clock_timestamp() + $4 * interval '1 millisecond'
+               WHERE portal_id = $1 RETURNING ${LEASE_COLUMNS}`,
+              [portal, req.holder, req.purpose, req.ttlMs],
+            );
+            return toLease(granted);
+          }),
+        ),
+      renewLease: (token, ttlMs) =>
+        op('renew the run lease', async () => {
+          const rows = await conn.query<LeaseRow>(
+            `UPDATE leases SET renewed_at = clock_timestamp(),
+               expires_at = clock_timestamp() + $3 * interval '1 millisecond'
+             WHERE portal_id = $1 AND token = $2 AND holder IS NOT NULL
+             RETURNING ${LEASE_COLUMNS}`,
+            [portal, token, ttlMs],
+          );
+          return rows[0] ? toLease(rows[0]) : null;
+        }),
+      releaseLease: (token) =>
+        op('release the run lease', async () => {
+          await conn.execute(
+            `UPDATE leases SET holder = NULL, purpose = NULL, acquired_at = NULL,
+               renewed_at = NULL, expires_at = NULL WHERE portal_id = $1 AND token = $2`,
+            [portal, token],
+          );
+        }),
+      getLease: () =>
+        op('read the run lease', async () => {
+          const rows = await conn.query<LeaseRow>(
+            `SELECT ${LEASE_COLUMNS} FROM leases WHERE portal_id = $1`,
+            [portal],
+          );
+          return rows[0]?.live ? toLease(rows[0]) : null;
+        }),
+      withFence: (token) => fenceStore(store, token),
+    };
+    return store;
+  }
+
+  return {
+    kind: 'postgres',
+    forPortal: (portalId) => portalStore(checkPortalId(portalId)),
+    listInstalls: (opts = {}) =>
+      op('list installs', async () =>
+        (
+          await conn.query<InstallRow>(
+            `SELECT * FROM installs WHERE ($1::text IS NULL OR status = $1) ORDER BY portal_id`,
+            [opts.status ?? null],
+          )
+        ).map((r): InstallSummary => ({
+          portalId: r.portal_id,
+          status: r.status,
+          auth: r.auth,
+          hubId: r.hub_id,
+          installedAt: r.installed_at,
+        })),
+      ),
+    listLeases: () =>
+      op('list leases', async () =>
+        (
+          await conn.query<LeaseRow & { portal_id: string }>(
+            `SELECT portal_id, ${LEASE_COLUMNS} FROM leases WHERE holder IS NOT NULL
+              ORDER BY portal_id`,
+          )
+        ).map((r) => ({ ...toLease(r), portalId: r.portal_id, live: r.live })),
+      ),
+    rotateSecrets: () =>
+      op('re-encrypt stored tokens', () =>
+        conn.transaction(async () => {
+          const out = { rotated: 0, unreadable: [] as string[] };
+          if (!box) return out;
+          const rows = await conn.query<InstallRow>('SELECT * FROM installs FOR UPDATE');
+          for (const r of rows) {
+            let a: string | null, b: string | null;
+            try {
+              a = reseal(r.portal_id, 'access_token', r.access_token_enc, box);
+              b = reseal(r.portal_id, 'refresh_token', r.refresh_token_enc, box);
+            } catch {
+              out.unreadable.push(r.portal_id);
+              continue;
+            }
+            if (a || b) {
+              await conn.execute(
+                `UPDATE installs SET access_token_enc = COALESCE($2, access_token_enc),
+                   refresh_token_enc = COALESCE($3, refresh_token_enc) WHERE portal_id = $1`,
+                [r.portal_id, a, b],
+              );
+              out.rotated++;
+            }
+          }
+          return out;
+        }),
+      ),
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * PostgreSQL schema migrations, numbered like SQLite's (never edit a shipped one; add the next).
+ * They run in one transaction under an advisory lock, so any number of workers and servers can
+ * start at once against a new or older database: the first upgrades it, the others wait and
+ * then find nothing left to do.
+ *
+ * Text columns that are compared or ordered (sort keys, ISO timestamps) use the "C" collation:
+ * the database's default collation may sort punctuation and digits differently from SQLite,
+ * and paging by id must agree between engines.
+ */
+import type { PoolClient } from 'pg';
+
+export interface PgMigration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    description:
+      'CRM mirror, jobs, models, scores, write-back ledger, settings, feedback, events, leases, installs — every row keyed by portal',
+    sql: `
+      CREATE TABLE records (
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        id text NOT NULL,
+        sort_key text COLLATE "C" NOT NULL,
+        created_at text NOT NULL,
+        updated_at text COLLATE "C" NOT NULL,
+        properties text NOT NULL,
+        history text NOT NULL,
+        associations text NOT NULL,
+        history_synced_at text COLLATE "C",
+        PRIMARY KEY (portal_id, object_type, id)
+      );
+      CREATE UNIQUE INDEX records_order ON records (portal_id, object_type, sort_key);
+      CREATE INDEX records_history_backlog ON records (portal_id, object_type, sort_key)
+        WHERE history_synced_at IS NULL OR history_synced_at < updated_at;
+
+      CREATE TABLE deals (
+        portal_id text NOT NULL,
+        id text NOT NULL,
+        sort_key text COLLATE "C" NOT NULL,
+        data text NOT NULL,
+        PRIMARY KEY (portal_id, id)
+      );
+      CREATE INDEX deals_order ON deals (portal_id, sort_key);
+
+      CREATE TABLE jobs (
+        portal_id text NOT NULL,
+        job text NOT NULL,
+        data text NOT NULL,
+        PRIMARY KEY (portal_id, job)
+      );
+
+      CREATE TABLE models (
+        portal_id text NOT NULL,
+        version integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('published', 'shadow', 'retired')),
+        model_type text NOT NULL,
+        artifact text NOT NULL,
+        report text NOT NULL,
+        trained_at text NOT NULL,
+        published_at text,
+        PRIMARY KEY (portal_id, version)
+      );
+
+      CREATE TABLE scores (
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        id text NOT NULL,
+        sort_key text COLLATE "C" NOT NULL,
+        model_version integer NOT NULL,
+        probability double precision NOT NULL,
+        score double precision NOT NULL,
+        tier text NOT NULL,
+        factors text NOT NULL,
+        reasons text NOT NULL,
+        scored_at text NOT NULL,
+        PRIMARY KEY (portal_id, object_type, id)
+      );
+      CREATE UNIQUE INDEX scores_order ON scores (portal_id, object_type, sort_key);
+
+      CREATE TABLE written (
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        id text NOT NULL,
+        properties text NOT NULL,
+        written_at text NOT NULL,
+        PRIMARY KEY (portal_id, object_type, id)
+      );
+
+      CREATE TABLE settings (
+        portal_id text PRIMARY KEY,
+        data text NOT NULL,
+        saved_at text NOT NULL
+      );
+
+      CREATE TABLE feedback (
+        id bigserial PRIMARY KEY,
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        record_id text NOT NULL,
+        kind text NOT NULL,
+        comment text NOT NULL,
+        score double precision,
+        model_version integer,
+        user_id text,
+        created_at text NOT NULL
+      );
+      CREATE INDEX feedback_portal ON feedback (portal_id, id);
+
+      CREATE TABLE events (
+        portal_id text NOT NULL,
+        event_id text NOT NULL,
+        seen_at text COLLATE "C" NOT NULL,
+        PRIMARY KEY (portal_id, event_id)
+      );
+      CREATE INDEX events_seen_at ON events (seen_at);
+
+      CREATE TABLE leases (
+        portal_id text PRIMARY KEY,
+        token bigint NOT NULL,
+        holder text,
+        purpose text,
+        acquired_at timestamptz,
+        renewed_at timestamptz,
+        expires_at timestamptz
+      );
+
+      CREATE TABLE installs (
+        portal_id text PRIMARY KEY,
+        status text NOT NULL CHECK (status IN ('installed', 'uninstalled')),
+        auth text NOT NULL CHECK (auth IN ('private_app', 'oauth')),
+        hub_id text,
+        scopes text NOT NULL,
+        api_base_url text NOT NULL,
+        access_token_enc text,
+        access_token_expires_at text,
+        refresh_token_enc text,
+        installed_at text NOT NULL,
+        uninstalled_at text,
+        updated_at text NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    description: 'the feature plan sync decides, as its own record per portal',
+    sql: `
+      CREATE TABLE feature_plan (
+        portal_id text PRIMARY KEY,
+        data text NOT NULL,
+        saved_at text NOT NULL
+      );
+    `,
+  },
+];
+
+export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
+
+/** Any fixed 64-bit number; it only has to differ from other advisory locks on the database. */
+const MIGRATION_LOCK = 0x4c4c5f4d49475241n; // "LL_MIGRA"
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Brings `schema` up to `target`; returns the version it is at afterwards. */
+export async function migratePostgres(
+  client: PoolClient,
+  schema: string,
+  target: number = PG_LATEST_SCHEMA_VERSION,
+): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(`SET LOCAL search_path TO ${schema}`);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ v: number | null }>(
+      'SELECT MAX(version) AS v FROM schema_version',
+    );
+    let version = rows[0]?.v ?? 0;
+    for (const m of PG_MIGRATIONS) {
+      if (m.version <= version || m.version > target) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [m.version]);
+      version = m.version;
+    }
+    await client.query('COMMIT');
+    return version;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Scores and the write-back ledger. The ledger holds what the CRM *confirmed*, so write-back
+ * can send only the values that differ and a resumed run never rewrites a finished batch.
+ */
+import type Database from 'better-sqlite3';
+import type { ScoreRow, StoredObjectType } from '../port';
+import { sortKey } from '../sort-key';
+
+interface Row {
+  object_type: string;
+  id: string;
+  model_version: number;
+  probability: number;
+  score: number;
+  tier: string;
+  factors: string;
+  reasons: string;
+  scored_at: string;
+}
+
+export function toScore(r: Row): ScoreRow {
+  return {
+    objectType: r.object_type as StoredObjectType,
+    id: r.id,
+    modelVersion: r.model_version,
+    probability: r.probability,
+    score: r.score,
+    tier: r.tier,
+    factors: r.factors,
+    reasons: r.reasons,
+    scoredAt: r.scored_at,
+  };
+}
+
+/** SQLite's default limit of host parameters per statement is 32,766; stay well below. */
+const IN_CHUNK = 500;
+
+export function createScoreStatements(db: Database.Database) {
+  const upsert = db.prepare(
+    `INSERT OR REPLACE INTO scores (portal_id, object_type, id, sort_key, model_version,
+       probability, score, tier, factors, reasons, scored_at)
+     VALUES (@portal, @objectType, @id, @sortKey, @modelVersion, @probability, @score, @tier,
+       @factors, @reasons, @scoredAt)`,
+  );
+  const one = db.prepare<[string, string, string], Row>(
+    'SELECT * FROM scores WHERE portal_id = ? AND object_type = ? AND id = ?',
+  );
+  const page = db.prepare<[string, string, string, number], Row>(
+    `SELECT * FROM scores WHERE portal_id = ? AND object_type = ? AND sort_key > ?
+      ORDER BY sort_key LIMIT ?`,
+  );
+  const count = db.prepare<[string, string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM scores WHERE portal_id = ? AND object_type = ?',
+  );
+  const writtenOne = db.prepare<[string, string, string], { properties: string }>(
+    'SELECT properties FROM written WHERE portal_id = ? AND object_type = ? AND id = ?',
+  );
+  const writtenUpsert = db.prepare(
+    `INSERT OR REPLACE INTO written (portal_id, object_type, id, properties, written_at)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+
+  const put = db.transaction((portal: string, rows: readonly ScoreRow[]) => {
+    for (const r of rows) upsert.run({ ...r, portal, sortKey: sortKey(r.id) });
+  });
+
+  const getWritten = (portal: string, objectType: StoredObjectType, ids: readonly string[]) => {
+    const out = new Map<string, Record<string, string>>();
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const chunk = ids.slice(i, i + IN_CHUNK);
+      const rows = db
+        .prepare<unknown[], { id: string; properties: string }>(
+          `SELECT id, properties FROM written WHERE portal_id = ? AND object_type = ? AND id IN (${chunk
+            .map(() => '?')
+            .join(',')})`,
+        )
+        .all(portal, objectType, ...chunk);
+      for (const r of rows) out.set(r.id, JSON.parse(r.properties) as Record<string, string>);
+    }
+    return out;
+  };
+
+  const markWritten = db.transaction(
+    (
+      portal: string,
+      objectType: StoredObjectType,
+      entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
+      at: string,
+    ) => {
+      for (const e of entries) {
+        const prev = writtenOne.get(portal, objectType, e.id);
+        const merged = {
+          ...(prev ? (JSON.parse(prev.properties) as Record<string, string>) : {}),
+          ...e.properties,
+        };
+        writtenUpsert.run(portal, objectType, e.id, JSON.stringify(merged), at);
+      }
+    },
+  );
+
+  return {
+    put: (portal: string, rows: readonly ScoreRow[]): void => put(portal, rows),
+    get(portal: string, objectType: StoredObjectType, id: string): ScoreRow | null {
+      const r = one.get(portal, objectType, id);
+      return r ? toScore(r) : null;
+    },
+    list(
+      portal: string,
+      objectType: StoredObjectType,
+      opts: { afterId?: string | null; limit: number },
+    ): ScoreRow[] {
+      const after = opts.afterId == null ? '' : sortKey(opts.afterId);
+      return page.all(portal, objectType, after, opts.limit).map(toScore);
+    },
+    count: (portal: string, objectType: StoredObjectType): number =>
+      count.get(portal, objectType)?.n ?? 0,
+    getWritten,
+    markWritten: (
+      portal: string,
+      objectType: StoredObjectType,
+      entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
+      at: string,
+    ): void => markWritten(portal, objectType, entries, at),
+  };
+}
