@@ -26,7 +26,9 @@ async function start(batchWindowMs = 150, portalId?: string): Promise<Harness> {
     },
     batchWindowMs,
     now: () => clock.now,
-    ...(portalId ? { portalId } : {}),
+    ...(portalId
+      ? { acceptsPortal: (p: string | number | undefined) => String(p) === portalId }
+      : {}),
   });
   const app = express();
   app.use('/hubspot/webhooks', router);
@@ -165,7 +167,7 @@ describe('webhooksRouter (real HTTP)', () => {
     h = await start(20, '62515');
     const res = await post(h, [event(7, 'jobtitle', { portalId: 99 }), event(8, 'jobtitle')]);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ received: 2, queued: 1, ignored: 1 });
+    expect(await res.json()).toMatchObject({ received: 2, queued: 1, foreign: 1 });
     await h.router.flush();
     expect(h.rescored).toEqual([['8']]);
   });

@@ -26,21 +26,12 @@ type Stats = { byRoute: Record<string, Record<string, number>> };
 function cli(url: string, db: string, now: number) {
   return spawn(
     process.execPath,
-    [
-      path.join(ROOT, 'bin/leadlens.js'),
-      'run',
-      '--base-url',
-      url,
-      '--token',
-      TOKEN,
-      '--db',
-      db,
-      '--json',
-    ],
+    [path.join(ROOT, 'bin/leadlens.js'), 'run', '--base-url', url, '--db', db, '--json'],
     {
       cwd: ROOT,
       env: {
         ...process.env,
+        HUBSPOT_ACCESS_TOKEN: TOKEN,
         DATABASE_URL: '',
         LEADLENS_NOW: new Date(now).toISOString(),
         LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),

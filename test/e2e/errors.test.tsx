@@ -18,6 +18,7 @@ import {
   AS_ADMIN,
   depsFor,
   listenLocal,
+  PORTAL,
   startPortal,
   tempDb,
   TOKEN,
@@ -36,6 +37,7 @@ describe("the model's hint reaches every edge", () => {
   const secrets = () => ({
     PRIVATE_APP_ACCESS_TOKEN: TOKEN,
     HUBSPOT_BASE_PATH: emu.url,
+    HUBSPOT_PORTAL_ID: PORTAL,
     LEADLENS_DB: db,
   });
 
@@ -101,7 +103,12 @@ describe("the model's hint reaches every edge", () => {
       [path.join(ROOT, 'bin/leadlens.js'), 'train', '--base-url', emu.url, '--db', db],
       {
         encoding: 'utf8',
-        env: { ...process.env, HUBSPOT_ACCESS_TOKEN: TOKEN, LEADLENS_LOG_LEVEL: 'silent' },
+        env: {
+          ...process.env,
+          HUBSPOT_ACCESS_TOKEN: TOKEN,
+          HUBSPOT_PORTAL_ID: PORTAL,
+          LEADLENS_LOG_LEVEL: 'silent',
+        },
       },
     );
     expect(run.status).toBe(1);

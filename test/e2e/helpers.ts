@@ -13,7 +13,8 @@ import { sign } from '../../src/server/hubspot-signature';
 
 export const TOKEN = 'e2e-token';
 /** The portal id the e2e runs file their data under. */
-export const PORTAL = '1';
+/** The portal the e2e stores are filed under: the emulator's default hub id, as in production. */
+export const PORTAL = '62515';
 
 export type Emulator = Awaited<ReturnType<typeof startHubSpotEmulator>>;
 

@@ -26,8 +26,6 @@ function run(url: string, portal: string, target: Target) {
       'run',
       '--base-url',
       url,
-      '--token',
-      TOKEN,
       '--portal',
       portal,
       '--db',
@@ -38,6 +36,7 @@ function run(url: string, portal: string, target: Target) {
       cwd: ROOT,
       env: {
         ...process.env,
+        HUBSPOT_ACCESS_TOKEN: TOKEN,
         DATABASE_URL: target.databaseUrl,
         LEADLENS_NOW: new Date(Date.now() + 3_600_000).toISOString(),
         LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),

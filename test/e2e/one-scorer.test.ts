@@ -162,7 +162,7 @@ describe('one scorer', () => {
       });
       const rawBody = JSON.stringify({
         callbackId: 'ap-9',
-        origin: { portalId: 1 },
+        origin: { portalId: 62515 },
         object: { objectId: Number(created.id), objectType: 'CONTACT' },
         inputFields: {},
       });

@@ -167,7 +167,7 @@ describe('the LeadLens server against the emulator', () => {
     const events = [1, 2, 3].map((n) => ({
       eventId: 9000 + n,
       subscriptionId: 1,
-      portalId: 1,
+      portalId: Number(PORTAL),
       appId: 1,
       occurredAt: Date.now(),
       subscriptionType: 'contact.propertyChange',
@@ -224,7 +224,7 @@ describe('the LeadLens server against the emulator', () => {
   const workflow = async (objectId: number) => {
     const rawBody = JSON.stringify({
       callbackId: 'ap-1',
-      origin: { portalId: 1, actionDefinitionId: 1, actionDefinitionVersion: 1 },
+      origin: { portalId: Number(PORTAL), actionDefinitionId: 1, actionDefinitionVersion: 1 },
       context: { source: 'WORKFLOWS', workflowId: 1 },
       object: { objectId, objectType: 'CONTACT' },
       inputFields: {},
