@@ -51,7 +51,18 @@ const restrict = (regexes, paths = []) => ({
 });
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'build/**', 'dist/**', 'coverage/**', '.leadlens/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'build/**',
+      'dist/**',
+      'coverage/**',
+      '.leadlens/**',
+      // LWC components use decorators (@api, @wire) that espree cannot parse; @lwc/compiler
+      // checks them in build:salesforce and the LWC tests compile them (npm run test:lwc).
+      'salesforce/force-app/**/lwc/*/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -179,6 +190,11 @@ module.exports = tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The LWC tests run under sfdx-lwc-jest (jsdom, Jest 29).
+    files: ['salesforce/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, ...globals.jest } },
   },
   {
     files: ['emulator/**/*.ts'],

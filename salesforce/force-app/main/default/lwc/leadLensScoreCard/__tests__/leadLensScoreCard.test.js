@@ -1,0 +1,204 @@
+// The LeadLens score card rendered by the LWC engine with a mocked getRecord wire adapter (the
+// @salesforce/sfdx-lwc-jest LDS test adapter): scored, not scored yet, error, stale, Contact.
+// The expected texts are the HubSpot card's for the same payloads (cards/card-view.test.ts,
+// cards/LeadScoreCard.test.tsx); scripts/build-salesforce.test.ts proves the views equal.
+import { createElement } from 'lwc';
+import LeadLensScoreCard from 'c/leadLensScoreCard';
+import { salesforceCard } from 'c/leadLensCardView';
+import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
+
+const SCORED = require('./data/scored.json');
+const STALE = require('./data/stale.json');
+const NOT_SCORED = require('./data/notScored.json');
+const CONTACT = require('./data/contact.json');
+
+const NOW = new Date('2026-03-10T12:00:00.000Z');
+const MINUS = '\u2212';
+
+const FIELD_NAMES = [
+  'LeadLens_Score__c',
+  'LeadLens_Tier__c',
+  'LeadLens_Factors__c',
+  'LeadLens_Reasons__c',
+  'LeadLens_Model_Version__c',
+  'LeadLens_Scored_At__c',
+  'LeadLens_Score_Change__c',
+];
+
+function mount(record, objectApiName = record.apiName) {
+  const element = createElement('c-lead-lens-score-card', { is: LeadLensScoreCard });
+  element.recordId = record.id;
+  element.objectApiName = objectApiName;
+  document.body.appendChild(element);
+  return element;
+}
+
+const flush = () => Promise.resolve();
+const q = (el, id) => el.shadowRoot.querySelector(`[data-id="${id}"]`);
+const qa = (el, id) => Array.from(el.shadowRoot.querySelectorAll(`[data-id="${id}"]`));
+const text = (node) => (node ? node.textContent.replace(/\s+/g, ' ').trim() : null);
+
+function factorLines(el, list) {
+  const dl = q(el, list);
+  if (!dl) return [];
+  return Array.from(dl.querySelectorAll('[data-id="factor"]')).map((f) => ({
+    points: text(f.querySelector('[data-id="points"]')),
+    label: text(f.querySelector('[data-id="label"]')),
+    reason: text(f.querySelector('[data-id="reason"]')),
+  }));
+}
+
+const parsePoints = (s) => Number(s.replace(MINUS, '-'));
+
+describe('c-lead-lens-score-card', () => {
+  beforeEach(() => {
+    // A fixed clock for freshness; microtasks stay real so the engine re-renders.
+    jest.useFakeTimers({ now: NOW, doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+  });
+
+  afterEach(() => {
+    while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
+    jest.useRealTimers();
+    jest.clearAllMocks();
+  });
+
+  it('asks getRecord for the LeadLens fields of the page object, by field import', async () => {
+    mount(SCORED);
+    await flush();
+    const lead = getRecord.getLastConfig();
+    expect(lead.recordId).toBe(SCORED.id);
+    expect(lead.fields.map((f) => `${f.objectApiName}.${f.fieldApiName}`)).toEqual(
+      FIELD_NAMES.map((n) => `Lead.${n}`),
+    );
+
+    mount(CONTACT, 'Contact');
+    await flush();
+    expect(getRecord.getLastConfig().fields.map((f) => f.objectApiName)).toEqual(
+      FIELD_NAMES.map(() => 'Contact'),
+    );
+  });
+
+  it('shows a spinner until the record arrives', async () => {
+    const el = mount(SCORED);
+    await flush();
+    expect(el.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+    expect(q(el, 'score')).toBeNull();
+  });
+
+  it('renders a scored lead like the HubSpot card: score, tier, factors that add up, freshness', async () => {
+    const el = mount(SCORED);
+    getRecord.emit(SCORED);
+    await flush();
+
+    expect(text(q(el, 'score'))).toBe('78');
+    expect(text(q(el, 'tier'))).toBe('Hot');
+    expect(q(el, 'tier').className).toBe('slds-badge slds-theme_success');
+    expect(text(q(el, 'trend'))).toBe(`▼ ${MINUS}4`);
+    expect(q(el, 'trend').className).toContain('trend-decrease');
+    const bar = q(el, 'bar');
+    expect(bar.getAttribute('aria-valuenow')).toBe('78');
+    expect(bar.getAttribute('aria-valuetext')).toBe('78 / 100');
+    expect(bar.firstElementChild.className).toBe('bar-fill bar-success');
+    expect(bar.firstElementChild.style.width).toBe('78%');
+
+    const positives = factorLines(el, 'positives');
+    const negatives = factorLines(el, 'negatives');
+    expect(positives).toEqual([
+      { points: '+22', label: 'Company size', reason: 'Company size 1: +22' },
+      { points: '+18', label: 'Pricing visits', reason: 'Visited pricing 3× this week: +18' },
+      { points: '+12', label: 'Lead source', reason: 'Lead source is Referral: +12' },
+    ]);
+    expect(negatives).toEqual([
+      { points: `${MINUS}7`, label: 'E-mail domain', reason: 'Student e-mail domain: −7' },
+    ]);
+
+    const meta = text(q(el, 'score-meta'));
+    expect(meta).toBe(
+      `Baseline 31 · other factors +2 · model v3 · scored 3 h ago · ${MINUS}4 since the last score`,
+    );
+    // What the rep reads adds up: baseline + shown points + other factors = the shown score.
+    const shown = [...positives, ...negatives].reduce((s, f) => s + parsePoints(f.points), 0);
+    const base = Number(/Baseline (\d+)/.exec(meta)[1]);
+    const other = parsePoints(/other factors ([+−]\d+)/.exec(meta)[1]);
+    expect(base + shown + other).toBe(78);
+
+    // And the DOM is the shared view module's output, line for line.
+    const { view } = salesforceCard('Lead', SCORED.id, SCORED, NOW);
+    expect(positives.map((f) => f.points)).toEqual(view.positives.map((f) => f.pointsText));
+    expect(negatives.map((f) => f.reason)).toEqual(view.negatives.map((f) => f.reason));
+  });
+
+  it('says "Not scored yet" for a record without a score', async () => {
+    const el = mount(NOT_SCORED);
+    getRecord.emit(NOT_SCORED);
+    await flush();
+    expect(text(q(el, 'empty-title'))).toBe('Not scored yet');
+    expect(text(q(el, 'not-scored'))).toContain('This record has no LeadLens score.');
+    expect(q(el, 'score')).toBeNull();
+    expect(q(el, 'error')).toBeNull();
+  });
+
+  it('shows the LDS error (e.g. no field access) and retries through LDS', async () => {
+    const el = mount(SCORED);
+    getRecord.error(
+      [
+        {
+          errorCode: 'INVALID_FIELD',
+          message: "No such column 'LeadLens_Score__c' on entity 'Lead'.",
+        },
+      ],
+      400,
+    );
+    await flush();
+    expect(text(q(el, 'error-title'))).toBe('Could not load the LeadLens score.');
+    expect(text(q(el, 'error-message'))).toBe(
+      "No such column 'LeadLens_Score__c' on entity 'Lead'.",
+    );
+    expect(q(el, 'score')).toBeNull();
+
+    q(el, 'retry').click();
+    await flush();
+    expect(notifyRecordUpdateAvailable).toHaveBeenCalledWith([{ recordId: SCORED.id }]);
+    expect(el.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+
+    getRecord.emit(SCORED);
+    await flush();
+    expect(text(q(el, 'score'))).toBe('78');
+    expect(q(el, 'error')).toBeNull();
+  });
+
+  it('shows the message of an error body that is an object', async () => {
+    const el = mount(SCORED);
+    getRecord.error({ message: 'The requested resource does not exist' }, 404, 'Not Found');
+    await flush();
+    expect(text(q(el, 'error-message'))).toBe('The requested resource does not exist');
+  });
+
+  it('shows no factors when they explain another score than the shown one (stale)', async () => {
+    const el = mount(STALE);
+    getRecord.emit(STALE);
+    await flush();
+    expect(text(q(el, 'score'))).toBe('60');
+    expect(text(q(el, 'tier'))).toBe('Warm');
+    expect(q(el, 'tier').className).toBe('slds-badge slds-badge_inverse');
+    expect(q(el, 'bar').firstElementChild.className).toBe('bar-fill bar-warning');
+    expect(text(q(el, 'trend'))).toBe('▲ +18');
+    expect(qa(el, 'factor')).toHaveLength(0);
+    expect(text(q(el, 'score-meta'))).toBe('model v3 · scored 12 d ago · +18 since the last score');
+  });
+
+  it('renders a Contact, humanising a tier without a label and ignoring unreadable factors', async () => {
+    const el = mount(CONTACT, 'Contact');
+    getRecord.emit(CONTACT);
+    await flush();
+    expect(text(q(el, 'score'))).toBe('13');
+    expect(text(q(el, 'tier'))).toBe('Tier 4');
+    expect(q(el, 'tier').className).toBe('slds-badge');
+    expect(q(el, 'bar').firstElementChild.className).toBe('bar-fill bar-danger');
+    expect(q(el, 'trend')).toBeNull();
+    expect(qa(el, 'factor')).toHaveLength(0);
+    expect(text(q(el, 'score-meta'))).toBe(
+      'model v2 · scored just now · No change since the last score',
+    );
+  });
+});

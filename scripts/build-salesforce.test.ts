@@ -1,0 +1,296 @@
+import { transform } from 'esbuild';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cardFromProps, metaLine, toCardView, type CardProps } from '../cards/card-view';
+import type * as SalesforceCardModule from '../cards/salesforce-card';
+import { LEADLENS_PROPERTIES, SALESFORCE_FIELDS } from '../src/contracts/properties';
+import { SALESFORCE_SCORED_OBJECTS, salesforceFieldDefs } from '../src/contracts/salesforce-fields';
+import { DEFAULT_SETTINGS, TIER_VALUES } from '../src/contracts/settings';
+import { isLeadLensError } from '../src/errors';
+import {
+  buildSalesforceProject,
+  bundleCardView,
+  expectedComponents,
+  type BuildSummary,
+} from './build-salesforce';
+import { checkSalesforceProject } from './salesforce-check';
+
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join('force-app', 'main', 'default');
+const FIXTURES = path.join(
+  ROOT,
+  'salesforce',
+  MAIN,
+  'lwc',
+  'leadLensScoreCard',
+  '__tests__',
+  'data',
+);
+const NOW = new Date('2026-03-10T12:00:00.000Z');
+
+type Record = {
+  apiName: string;
+  id: string;
+  fields: { [name: string]: { value: unknown; displayValue: string | null } };
+};
+
+const key = (c: { type: string; fullName: string }) => `${c.type}:${c.fullName}`;
+
+/** The bundled LWC module, run as it is (its ES module syntax turned into CommonJS only). */
+async function loadBundledView(): Promise<typeof SalesforceCardModule> {
+  const esm = await bundleCardView(ROOT);
+  const { code } = await transform(esm, { format: 'cjs', target: 'es2019' });
+  const module = { exports: {} as typeof SalesforceCardModule };
+  new Function('module', 'exports', code)(module, module.exports);
+  return module.exports;
+}
+
+async function fixtures(): Promise<Array<[string, Record]>> {
+  const names = (await fs.readdir(FIXTURES)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    names.map(
+      async (n) =>
+        [n, JSON.parse(await fs.readFile(path.join(FIXTURES, n), 'utf8')) as Record] as [
+          string,
+          Record,
+        ],
+    ),
+  );
+}
+
+describe('build:salesforce', () => {
+  let tmp: string;
+  let summary: BuildSummary;
+
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'leadlens-sf-'));
+    summary = await buildSalesforceProject({
+      root: ROOT,
+      outDir: path.join(tmp, 'project'),
+      mdapiDir: path.join(tmp, 'mdapi'),
+    });
+  });
+
+  afterAll(async () => {
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  const read = (...p: string[]) => fs.readFile(path.join(tmp, 'project', MAIN, ...p), 'utf8');
+
+  it('source-deploy-retrieve converts the project and its package.xml lists every component', async () => {
+    const want = expectedComponents().map(key).sort();
+    expect(summary.components.map(key).sort()).toEqual(want);
+    // 8 fields on each of Lead and Contact, 2 permission sets, 2 LWC bundles, the Flow.
+    expect(want).toHaveLength(8 * 2 + 2 + 2 + 1);
+    const pkg = await fs.readFile(path.join(tmp, 'mdapi', 'package.xml'), 'utf8');
+    expect(pkg).toBe(summary.packageXml);
+    expect(pkg).toContain('<version>62.0</version>');
+    // Metadata API format: the fields recomposed into Lead.object and Contact.object.
+    for (const object of SALESFORCE_SCORED_OBJECTS) {
+      const obj = await fs.readFile(path.join(tmp, 'mdapi', 'objects', `${object}.object`), 'utf8');
+      for (const name of Object.values(SALESFORCE_FIELDS)) {
+        expect(obj).toContain(`<fullName>${name}</fullName>`);
+      }
+    }
+    await expect(
+      fs.stat(path.join(tmp, 'mdapi', 'lwc', 'leadLensCardView', 'leadLensCardView.js')),
+    ).resolves.toBeTruthy();
+    // No Jest test is deployed.
+    await expect(
+      fs.stat(path.join(tmp, 'project', MAIN, 'lwc', 'leadLensScoreCard', '__tests__')),
+    ).rejects.toThrow();
+  });
+
+  it('defines the fields of the shared contract with the Salesforce types the adapter uses', async () => {
+    const defs = salesforceFieldDefs();
+    expect(defs.map((d) => d.apiName).sort()).toEqual(Object.values(SALESFORCE_FIELDS).sort());
+    expect(defs.map((d) => d.key).sort()).toEqual(Object.keys(LEADLENS_PROPERTIES).sort());
+
+    const score = await read('objects', 'Lead', 'fields', 'LeadLens_Score__c.field-meta.xml');
+    expect(score).toMatch(
+      /<precision>3<\/precision>[\s\S]*<scale>0<\/scale>[\s\S]*<type>Number<\/type>/,
+    );
+    const factors = await read(
+      'objects',
+      'Contact',
+      'fields',
+      'LeadLens_Factors__c.field-meta.xml',
+    );
+    expect(factors).toContain('<length>32768</length>');
+    expect(factors).toContain('<type>LongTextArea</type>');
+    const at = await read('objects', 'Lead', 'fields', 'LeadLens_Scored_At__c.field-meta.xml');
+    expect(at).toContain('<type>DateTime</type>');
+
+    // The tier picklist: restricted, stable values best first, the settings' labels.
+    const tier = await read('objects', 'Lead', 'fields', 'LeadLens_Tier__c.field-meta.xml');
+    expect(tier).toContain('<type>Picklist</type>');
+    expect(tier).toContain('<restricted>true</restricted>');
+    const values = [
+      ...tier.matchAll(/<value>\s*<fullName>([^<]+)<\/fullName>[\s\S]*?<label>([^<]+)<\/label>/g),
+    ];
+    expect(values.map((m) => [m[1], m[2]])).toEqual(
+      DEFAULT_SETTINGS.tiers.map((t) => [t.value, t.label]),
+    );
+  });
+
+  it('grants field-level security on every field: edit for LeadLens, read only for LeadLens_Read', async () => {
+    const all = SALESFORCE_SCORED_OBJECTS.flatMap((o) =>
+      Object.values(SALESFORCE_FIELDS).map((f) => `${o}.${f}`),
+    ).sort();
+    for (const [file, editable] of [
+      ['LeadLens.permissionset-meta.xml', 'true'],
+      ['LeadLens_Read.permissionset-meta.xml', 'false'],
+    ] as const) {
+      const xml = await read('permissionsets', file);
+      const grants = [
+        ...xml.matchAll(
+          /<fieldPermissions>\s*<editable>(\w+)<\/editable>\s*<field>([^<]+)<\/field>\s*<readable>(\w+)<\/readable>/g,
+        ),
+      ];
+      expect(grants.map((g) => g[2]).sort()).toEqual(all);
+      expect(new Set(grants.map((g) => `${g[1]}/${g[3]}`))).toEqual(new Set([`${editable}/true`]));
+    }
+  });
+
+  it('ships a Flow whose Decision branches on the stable LeadLens_Tier__c values', async () => {
+    const flow = await read('flows', 'LeadLens_Tier_Routing.flow-meta.xml');
+    expect(flow).toMatch(
+      /<object>Lead<\/object>\s*<recordTriggerType>CreateAndUpdate<\/recordTriggerType>\s*<triggerType>RecordAfterSave<\/triggerType>/,
+    );
+    const decision = /<decisions>([\s\S]*?)<\/decisions>/.exec(flow)?.[1] ?? '';
+    const compared = [
+      ...decision.matchAll(
+        /<leftValueReference>\$Record\.LeadLens_Tier__c<\/leftValueReference>\s*<operator>EqualTo<\/operator>\s*<rightValue>\s*<stringValue>([^<]+)<\/stringValue>/g,
+      ),
+    ].map((m) => m[1]);
+    expect(compared).toEqual(['tier_1', 'tier_2']);
+    for (const v of compared) expect(TIER_VALUES).toContain(v);
+    // Every connector leads to an element of the flow.
+    const names = new Set([...flow.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]));
+    for (const [, target] of flow.matchAll(/<targetReference>([^<]+)<\/targetReference>/g)) {
+      expect(names).toContain(target);
+    }
+  });
+
+  it('offers the card on Lead and Contact record pages and bundles the view module, not exposed', async () => {
+    const meta = await read('lwc', 'leadLensScoreCard', 'leadLensScoreCard.js-meta.xml');
+    expect(meta).toContain('<target>lightning__RecordPage</target>');
+    expect(meta).toMatch(/<object>Lead<\/object>\s*<object>Contact<\/object>/);
+    expect(meta).toContain('<isExposed>true</isExposed>');
+    const viewMeta = await read('lwc', 'leadLensCardView', 'leadLensCardView.js-meta.xml');
+    expect(viewMeta).toContain('<isExposed>false</isExposed>');
+    const view = await read('lwc', 'leadLensCardView', 'leadLensCardView.js');
+    expect(view).toMatch(/^\/\/ Generated by `npm run build:salesforce`/);
+    expect(view).toContain('function factorsView(');
+    expect(view).toMatch(/export \{[\s\S]*salesforceCard[\s\S]*\}/);
+    // Lowered for older LWC compilers, and nothing but the view code in it.
+    expect(view).not.toMatch(/\?\.|\?\?/);
+    expect(view).not.toMatch(/\brequire\(|\bimport\b/);
+  });
+
+  it('the bundled LWC view equals the HubSpot card view for the same payloads', async () => {
+    const bundled = await loadBundledView();
+    expect(bundled.SALESFORCE_CARD_FIELDS).toEqual(
+      Object.fromEntries(
+        Object.entries(bundled.SALESFORCE_CARD_FIELDS).map(([prop]) => [
+          prop,
+          SALESFORCE_FIELDS[
+            (Object.keys(LEADLENS_PROPERTIES) as Array<keyof typeof LEADLENS_PROPERTIES>).find(
+              (k) => LEADLENS_PROPERTIES[k] === prop,
+            )!
+          ],
+        ]),
+      ),
+    );
+    const all = await fixtures();
+    expect(all.map(([n]) => n)).toEqual([
+      'contact.json',
+      'notScored.json',
+      'scored.json',
+      'stale.json',
+    ]);
+    const kinds: string[] = [];
+    for (const [, record] of all) {
+      // The HubSpot card reads the same values as property strings, the tier's label formatted.
+      const props: CardProps = {};
+      for (const [k, prop] of Object.entries(LEADLENS_PROPERTIES)) {
+        const field = record.fields[SALESFORCE_FIELDS[k as keyof typeof LEADLENS_PROPERTIES]];
+        if (field)
+          props[prop as keyof CardProps] = field.value === null ? null : String(field.value);
+      }
+      const ref = {
+        objectType: record.apiName === 'Contact' ? ('contact' as const) : ('lead' as const),
+        objectId: record.id,
+      };
+      const label = record.fields.LeadLens_Tier__c?.displayValue ?? null;
+      const hubspot = toCardView(cardFromProps(ref, ref, props, label), NOW);
+      const salesforce = bundled.salesforceCard(record.apiName, record.id, record, NOW);
+      expect(salesforce.view).toEqual(hubspot);
+      expect(salesforce.meta).toBe(hubspot.kind === 'scored' ? metaLine(hubspot) : null);
+      kinds.push(hubspot.kind === 'scored' && hubspot.factors ? 'factors' : hubspot.kind);
+    }
+    // The payloads cover a scored card with factors, scored ones without, and no score.
+    expect(kinds.sort()).toEqual(['factors', 'not_scored', 'scored', 'scored']);
+  });
+
+  describe('the metadata check fails on what Salesforce would reject', () => {
+    let broken: string;
+    beforeEach(async () => {
+      broken = await fs.mkdtemp(path.join(tmp, 'broken-'));
+      await fs.cp(path.join(tmp, 'project'), broken, { recursive: true });
+    });
+
+    it('a field whose XML does not parse', async () => {
+      await fs.writeFile(
+        path.join(broken, MAIN, 'objects', 'Lead', 'fields', 'LeadLens_Score__c.field-meta.xml'),
+        '<?xml version="1.0"?><CustomField><fullName>LeadLens_Score__c</fullName><type>Number',
+      );
+      const err = await checkSalesforceProject(broken).catch((e: unknown) => e);
+      expect(isLeadLensError(err, 'CONFIG_INVALID')).toBe(true);
+    });
+
+    it('an LWC bundle without its js-meta.xml', async () => {
+      await fs.rm(
+        path.join(broken, MAIN, 'lwc', 'leadLensScoreCard', 'leadLensScoreCard.js-meta.xml'),
+      );
+      const err = await checkSalesforceProject(broken).catch((e: unknown) => e);
+      expect(isLeadLensError(err, 'CONFIG_INVALID')).toBe(true);
+    });
+
+    it('a component missing from the package', async () => {
+      await fs.rm(path.join(broken, MAIN, 'flows'), { recursive: true });
+      await expect(
+        checkSalesforceProject(broken, { expected: expectedComponents() }),
+      ).rejects.toThrow(/misses Flow:LeadLens_Tier_Routing/);
+    });
+
+    it('a file of the wrong metadata type for its suffix', async () => {
+      const dir = path.join(broken, MAIN, 'permissionsets');
+      const flow = await fs.readFile(
+        path.join(broken, MAIN, 'flows', 'LeadLens_Tier_Routing.flow-meta.xml'),
+      );
+      await fs.writeFile(path.join(dir, 'LeadLens_Read.permissionset-meta.xml'), flow);
+      await expect(checkSalesforceProject(broken)).rejects.toThrow(
+        /LeadLens_Read.permissionset-meta.xml must be a <PermissionSet/,
+      );
+    });
+
+    it('an LWC template the LWC compiler rejects (a quoted {} attribute)', async () => {
+      const html = path.join(broken, MAIN, 'lwc', 'leadLensScoreCard', 'leadLensScoreCard.html');
+      await fs.writeFile(
+        html,
+        (await fs.readFile(html, 'utf8')).replace('lwc:if={loading}', 'lwc:if="{loading}"'),
+      );
+      await expect(checkSalesforceProject(broken)).rejects.toThrow(
+        /LWC1034: Ambiguous attribute value/,
+      );
+    });
+
+    it('passes the unbroken copy, leaving no temporary package behind', async () => {
+      const check = await checkSalesforceProject(broken, { expected: expectedComponents() });
+      expect(check.mdapiDir).toBeNull();
+      expect(check.components).toHaveLength(expectedComponents().length);
+    });
+  });
+});

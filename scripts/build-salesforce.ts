@@ -1,0 +1,310 @@
+/**
+ * `npm run build:salesforce`: assembles a Salesforce DX project in build/salesforce/ from
+ * salesforce/ (the LWC score card, the tier-routing Flow), the field definitions of
+ * src/contracts/salesforce-fields.ts (custom fields on Lead and Contact, permission sets) and
+ * the HubSpot card's view code (bundled into the LWC module `c/leadLensCardView`), then checks
+ * it offline with Salesforce's own tooling (salesforce-check.ts: source-deploy-retrieve converts
+ * it to Metadata API format and its package.xml lists every component; @lwc/compiler compiles
+ * the LWC bundles; every -meta.xml is well-formed). Deploy with `sf project deploy start`.
+ *
+ *   npm run build:salesforce -- [--out DIR] [--mdapi DIR]
+ *
+ * --mdapi also keeps the converted Metadata API package (package.xml + objects/, lwc/, …), the
+ * form `sf project deploy start --metadata-dir DIR` and change-set tooling take.
+ */
+import { build } from 'esbuild';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LeadLensError } from '../src/contracts/errors';
+import {
+  SALESFORCE_PERMISSION_SET,
+  SALESFORCE_READ_PERMISSION_SET,
+  SALESFORCE_SCORED_OBJECTS,
+  salesforceFieldDefs,
+  type SalesforceFieldDef,
+} from '../src/contracts/salesforce-fields';
+import {
+  API_VERSION,
+  checkSalesforceProject,
+  type MetadataCheck,
+  type MetadataComponent,
+} from './salesforce-check';
+
+export { API_VERSION };
+export const CARD_COMPONENT = 'leadLensScoreCard';
+export const VIEW_MODULE = 'leadLensCardView';
+export const FLOW = 'LeadLens_Tier_Routing';
+const DEFAULT = path.join('force-app', 'main', 'default');
+const MD_NS = 'http://soap.sforce.com/2006/04/metadata';
+
+function xmlEscape(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/** `<tag>value</tag>` lines at an indent; elements in the order Salesforce retrieves them. */
+function el(indent: number, tag: string, value: string | number | boolean): string {
+  return `${' '.repeat(indent)}<${tag}>${xmlEscape(String(value))}</${tag}>`;
+}
+
+function xmlDoc(root: string, body: string[]): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<${root} xmlns="${MD_NS}">`,
+    ...body,
+    `</${root}>`,
+    '',
+  ].join('\n');
+}
+
+/** One `CustomField` in source format (objects/<Object>/fields/<Name>.field-meta.xml). */
+export function fieldXml(def: SalesforceFieldDef): string {
+  const b: string[] = [el(4, 'fullName', def.apiName)];
+  if (def.type === 'Checkbox') b.push(el(4, 'defaultValue', def.defaultValue));
+  b.push(el(4, 'description', def.description));
+  if (def.type === 'Number' || def.type === 'Text') b.push(el(4, 'externalId', false));
+  b.push(el(4, 'inlineHelpText', def.inlineHelpText), el(4, 'label', def.label));
+  if (def.type === 'Text' || def.type === 'LongTextArea') b.push(el(4, 'length', def.length));
+  if (def.type === 'Number') b.push(el(4, 'precision', def.precision));
+  if (def.type !== 'Checkbox') b.push(el(4, 'required', false));
+  if (def.type === 'Number') b.push(el(4, 'scale', def.scale));
+  b.push(el(4, 'trackTrending', false), el(4, 'type', def.type));
+  if (def.type === 'Text') b.push(el(4, 'unique', false));
+  if (def.type === 'Picklist') {
+    b.push('    <valueSet>', el(8, 'restricted', def.restricted), '        <valueSetDefinition>');
+    b.push(el(12, 'sorted', false));
+    for (const v of def.values) {
+      b.push(
+        '            <value>',
+        el(16, 'fullName', v.value),
+        el(16, 'default', false),
+        el(16, 'label', v.label),
+        '            </value>',
+      );
+    }
+    b.push('        </valueSetDefinition>', '    </valueSet>');
+  }
+  if (def.type === 'LongTextArea') b.push(el(4, 'visibleLines', def.visibleLines));
+  return xmlDoc('CustomField', b);
+}
+
+/** A permission set granting field-level security on every LeadLens field of every object. */
+export function permissionSetXml(opts: {
+  label: string;
+  description: string;
+  editable: boolean;
+  defs: SalesforceFieldDef[];
+}): string {
+  const b: string[] = [el(4, 'description', opts.description)];
+  for (const object of [...SALESFORCE_SCORED_OBJECTS].sort()) {
+    for (const def of [...opts.defs].sort((a, c) => a.apiName.localeCompare(c.apiName))) {
+      b.push(
+        '    <fieldPermissions>',
+        el(8, 'editable', opts.editable),
+        el(8, 'field', `${object}.${def.apiName}`),
+        el(8, 'readable', true),
+        '    </fieldPermissions>',
+      );
+    }
+  }
+  b.push(el(4, 'hasActivationRequired', false), el(4, 'label', opts.label));
+  return xmlDoc('PermissionSet', b);
+}
+
+function bundleMetaXml(description: string, exposed: boolean): string {
+  return xmlDoc('LightningComponentBundle', [
+    el(4, 'apiVersion', API_VERSION),
+    el(4, 'description', description),
+    el(4, 'isExposed', exposed),
+  ]);
+}
+
+/**
+ * The LWC module `c/leadLensCardView`: cards/salesforce-card.ts with the HubSpot card's view
+ * code, as one ES module. The LWC test setup (salesforce/jest.global-setup.cjs) calls this too,
+ * so the card is tested with the module the build ships.
+ */
+export async function bundleCardView(root: string): Promise<string> {
+  const result = await build({
+    entryPoints: [path.join(root, 'cards', 'salesforce-card.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    // Lower `?.` and `??` so the LWC compiler of older orgs parses it.
+    target: 'es2019',
+    logLevel: 'error',
+    legalComments: 'none',
+    banner: {
+      js:
+        '// Generated by `npm run build:salesforce` from cards/salesforce-card.ts, ' +
+        "cards/card-view.ts and\n// cards/factors-view.ts (the HubSpot card's view code). " +
+        'Do not edit: edit those and rebuild.',
+    },
+  });
+  return result.outputFiles[0].text;
+}
+
+async function copyTree(from: string, to: string, skip: (name: string) => boolean) {
+  await fs.mkdir(to, { recursive: true });
+  for (const entry of await fs.readdir(from, { withFileTypes: true })) {
+    if (skip(entry.name)) continue;
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (entry.isDirectory()) await copyTree(src, dst, skip);
+    else await fs.copyFile(src, dst);
+  }
+}
+
+export async function write(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, text);
+}
+
+/** What the built project must contain: every component the package.xml has to list. */
+export function expectedComponents(defs = salesforceFieldDefs()): MetadataComponent[] {
+  return [
+    ...SALESFORCE_SCORED_OBJECTS.flatMap((o) =>
+      defs.map((d) => ({ type: 'CustomField', fullName: `${o}.${d.apiName}` })),
+    ),
+    { type: 'PermissionSet', fullName: SALESFORCE_PERMISSION_SET },
+    { type: 'PermissionSet', fullName: SALESFORCE_READ_PERMISSION_SET },
+    { type: 'LightningComponentBundle', fullName: CARD_COMPONENT },
+    { type: 'LightningComponentBundle', fullName: VIEW_MODULE },
+    { type: 'Flow', fullName: FLOW },
+  ];
+}
+
+export interface BuildOptions {
+  root: string;
+  outDir: string;
+  /** Keep the Metadata API format package here (else a temporary folder, removed). */
+  mdapiDir?: string;
+}
+
+export interface BuildSummary extends MetadataCheck {
+  outDir: string;
+}
+
+export async function buildSalesforceProject(opts: BuildOptions): Promise<BuildSummary> {
+  const { root, outDir } = opts;
+  const source = path.join(root, 'salesforce');
+  const main = path.join(outDir, DEFAULT);
+  const defs = salesforceFieldDefs();
+  await fs.rm(outDir, { recursive: true, force: true });
+
+  await fs.copyFile(
+    path.join(source, 'sfdx-project.json'),
+    path.join(await mkdir(outDir), 'sfdx-project.json'),
+  );
+  await fs.copyFile(path.join(source, '.forceignore'), path.join(outDir, '.forceignore'));
+  // The Jest tests and their data stay behind: they are not Salesforce metadata.
+  await copyTree(path.join(source, 'force-app'), path.join(outDir, 'force-app'), (n) =>
+    ['__tests__', 'jsconfig.json', '.eslintrc.json'].includes(n),
+  );
+
+  for (const object of SALESFORCE_SCORED_OBJECTS) {
+    for (const def of defs) {
+      await write(
+        path.join(main, 'objects', object, 'fields', `${def.apiName}.field-meta.xml`),
+        fieldXml(def),
+      );
+    }
+  }
+  const objects = SALESFORCE_SCORED_OBJECTS.join(' and ');
+  await write(
+    path.join(main, 'permissionsets', `${SALESFORCE_PERMISSION_SET}.permissionset-meta.xml`),
+    permissionSetXml({
+      label: 'LeadLens',
+      description: `Read and edit the LeadLens fields on ${objects}: for the integration user LeadLens writes scores as, and admins.`,
+      editable: true,
+      defs,
+    }),
+  );
+  await write(
+    path.join(main, 'permissionsets', `${SALESFORCE_READ_PERMISSION_SET}.permissionset-meta.xml`),
+    permissionSetXml({
+      label: 'LeadLens Read',
+      description: `Read the LeadLens fields on ${objects} (the score card, list views, reports): for reps. Scores are written by LeadLens only.`,
+      editable: false,
+      defs,
+    }),
+  );
+
+  const view = path.join(main, 'lwc', VIEW_MODULE);
+  await write(path.join(view, `${VIEW_MODULE}.js`), await bundleCardView(root));
+  await write(
+    path.join(view, `${VIEW_MODULE}.js-meta.xml`),
+    bundleMetaXml(
+      'LeadLens card view: the HubSpot card view code, shared by the score card.',
+      false,
+    ),
+  );
+
+  const check = await checkSalesforceProject(outDir, {
+    mdapiDir: opts.mdapiDir,
+    expected: expectedComponents(defs),
+  });
+  return { outDir, ...check };
+}
+
+async function mkdir(dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+function argValue(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+async function cli(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(
+      'Usage: npm run build:salesforce -- [--out DIR] [--mdapi DIR]\n' +
+        '  --out DIR    the Salesforce DX project (default build/salesforce)\n' +
+        '  --mdapi DIR  also keep the Metadata API format package (package.xml) there\n' +
+        '  --card-view FILE  only bundle the c/leadLensCardView module to FILE (LWC tests)\n',
+    );
+    return;
+  }
+  const root = path.resolve(__dirname, '..');
+  const cardView = argValue(argv, '--card-view');
+  if (cardView) {
+    // Only the shared view module (the LWC tests' global setup uses this).
+    await write(path.resolve(cardView), await bundleCardView(root));
+    return;
+  }
+  const mdapi = argValue(argv, '--mdapi');
+  const summary = await buildSalesforceProject({
+    root,
+    outDir: path.resolve(argValue(argv, '--out') ?? path.join(root, 'build', 'salesforce')),
+    mdapiDir: mdapi ? path.resolve(mdapi) : undefined,
+  });
+  const byType = new Map<string, number>();
+  for (const c of summary.components) byType.set(c.type, (byType.get(c.type) ?? 0) + 1);
+  const rel = path.relative(process.cwd(), summary.outDir) || '.';
+  process.stdout.write(
+    `Built the LeadLens Salesforce DX project (API ${API_VERSION}) in ${summary.outDir}\n` +
+      `  checked with @salesforce/source-deploy-retrieve: ${[...byType]
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ')}\n` +
+      (mdapi ? `  Metadata API package: ${summary.mdapiDir}\n` : '') +
+      `Deploy with: cd ${rel} && sf project deploy start --target-org YOUR_ORG\n` +
+      `Then assign the LeadLens permission set to the integration user, LeadLens Read to reps,\n` +
+      `and add "LeadLens Score" to the Lead and Contact record pages in Lightning App Builder.\n`,
+  );
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).catch((e: unknown) => {
+    const msg =
+      e instanceof LeadLensError ? e.describe() : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`build:salesforce failed: ${msg}\n`);
+    process.exitCode = 1;
+  });
+}
