@@ -1,11 +1,16 @@
 import { transform } from 'esbuild';
+import { XMLParser } from 'fast-xml-parser';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cardFromProps, metaLine, toCardView, type CardProps } from '../cards/card-view';
 import type * as SalesforceCardModule from '../cards/salesforce-card';
 import { LEADLENS_PROPERTIES, SALESFORCE_FIELDS } from '../src/contracts/properties';
-import { SALESFORCE_SCORED_OBJECTS, salesforceFieldDefs } from '../src/contracts/salesforce-fields';
+import {
+  SALESFORCE_SCORED_OBJECTS,
+  customFieldMetadata,
+  salesforceFieldDefs,
+} from '../src/contracts/salesforce-fields';
 import { DEFAULT_SETTINGS, TIER_VALUES } from '../src/contracts/settings';
 import { isLeadLensError } from '../src/errors';
 import {
@@ -132,6 +137,22 @@ describe('build:salesforce', () => {
     expect(values.map((m) => [m[1], m[2]])).toEqual(
       DEFAULT_SETTINGS.tiers.map((t) => [t.value, t.label]),
     );
+  });
+
+  it('writes each field file with the body the adapter sends to the Tooling API', async () => {
+    const parser = new XMLParser({
+      ignoreDeclaration: true,
+      ignoreAttributes: true,
+      parseTagValue: true,
+    });
+    for (const object of SALESFORCE_SCORED_OBJECTS) {
+      for (const def of salesforceFieldDefs()) {
+        const xml = await read('objects', object, 'fields', `${def.apiName}.field-meta.xml`);
+        const { fullName, ...body } = parser.parse(xml).CustomField;
+        expect(fullName).toBe(def.apiName);
+        expect(body).toEqual(customFieldMetadata(def));
+      }
+    }
   });
 
   it('grants field-level security on every field: edit for LeadLens, read only for LeadLens_Read', async () => {

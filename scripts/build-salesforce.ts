@@ -20,6 +20,7 @@ import {
   SALESFORCE_PERMISSION_SET,
   SALESFORCE_READ_PERMISSION_SET,
   SALESFORCE_SCORED_OBJECTS,
+  customFieldMetadata,
   salesforceFieldDefs,
   type SalesforceFieldDef,
 } from '../src/contracts/salesforce-fields';
@@ -61,35 +62,38 @@ function xmlDoc(root: string, body: string[]): string {
   ].join('\n');
 }
 
-/** One `CustomField` in source format (objects/<Object>/fields/<Name>.field-meta.xml). */
-export function fieldXml(def: SalesforceFieldDef): string {
-  const b: string[] = [el(4, 'fullName', def.apiName)];
-  if (def.type === 'Checkbox') b.push(el(4, 'defaultValue', def.defaultValue));
-  b.push(el(4, 'description', def.description));
-  if (def.type === 'Number' || def.type === 'Text') b.push(el(4, 'externalId', false));
-  b.push(el(4, 'inlineHelpText', def.inlineHelpText), el(4, 'label', def.label));
-  if (def.type === 'Text' || def.type === 'LongTextArea') b.push(el(4, 'length', def.length));
-  if (def.type === 'Number') b.push(el(4, 'precision', def.precision));
-  if (def.type !== 'Checkbox') b.push(el(4, 'required', false));
-  if (def.type === 'Number') b.push(el(4, 'scale', def.scale));
-  b.push(el(4, 'trackTrending', false), el(4, 'type', def.type));
-  if (def.type === 'Text') b.push(el(4, 'unique', false));
-  if (def.type === 'Picklist') {
-    b.push('    <valueSet>', el(8, 'restricted', def.restricted), '        <valueSetDefinition>');
-    b.push(el(12, 'sorted', false));
-    for (const v of def.values) {
-      b.push(
-        '            <value>',
-        el(16, 'fullName', v.value),
-        el(16, 'default', false),
-        el(16, 'label', v.label),
-        '            </value>',
-      );
-    }
-    b.push('        </valueSetDefinition>', '    </valueSet>');
+/** Element order as Salesforce retrieves it: `fullName` first, then alphabetical. */
+const byMetadataOrder = ([a]: [string, unknown], [b]: [string, unknown]) =>
+  a === 'fullName' ? -1 : b === 'fullName' ? 1 : a < b ? -1 : a > b ? 1 : 0;
+
+/** A Metadata API value as XML elements: arrays repeat the element, objects nest. */
+function toXml(tag: string, value: unknown, indent: number): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => toXml(tag, v, indent));
+  if (value !== null && typeof value === 'object') {
+    const pad = ' '.repeat(indent);
+    return [
+      `${pad}<${tag}>`,
+      ...Object.entries(value)
+        .sort(byMetadataOrder)
+        .flatMap(([k, v]) => toXml(k, v, indent + 4)),
+      `${pad}</${tag}>`,
+    ];
   }
-  if (def.type === 'LongTextArea') b.push(el(4, 'visibleLines', def.visibleLines));
-  return xmlDoc('CustomField', b);
+  return [el(indent, tag, value as string | number | boolean)];
+}
+
+/**
+ * One `CustomField` in source format (objects/<Object>/fields/<Name>.field-meta.xml): the same
+ * body the adapter sends to the Tooling API (customFieldMetadata), so both create one field.
+ */
+export function fieldXml(def: SalesforceFieldDef): string {
+  const body = { fullName: def.apiName, ...customFieldMetadata(def) };
+  return xmlDoc(
+    'CustomField',
+    Object.entries(body)
+      .sort(byMetadataOrder)
+      .flatMap(([k, v]) => toXml(k, v, 4)),
+  );
 }
 
 /** A permission set granting field-level security on every LeadLens field of every object. */
@@ -290,7 +294,7 @@ async function cli(argv: string[]): Promise<void> {
   const rel = path.relative(process.cwd(), summary.outDir) || '.';
   process.stdout.write(
     `Built the LeadLens Salesforce DX project (API ${API_VERSION}) in ${summary.outDir}\n` +
-      `  checked with @salesforce/source-deploy-retrieve: ${[...byType]
+      `  checked offline (source-deploy-retrieve, @lwc/compiler, XML): ${[...byType]
         .map(([t, n]) => `${n} ${t}`)
         .join(', ')}\n` +
       (mdapi ? `  Metadata API package: ${summary.mdapiDir}\n` : '') +

@@ -66,7 +66,7 @@ export function salesforceFieldDefs(
     {
       key: 'score',
       apiName: F.score,
-      label: 'LeadLens Score',
+      label: 'LeadLens score',
       description: 'Calibrated 0–100 likelihood to convert, from the published LeadLens model.',
       inlineHelpText: 'The higher, the likelier this record converts. Written by LeadLens.',
       type: 'Number',
@@ -76,7 +76,7 @@ export function salesforceFieldDefs(
     {
       key: 'tier',
       apiName: F.tier,
-      label: 'LeadLens Tier',
+      label: 'LeadLens tier',
       description: 'Tier of the score per the LeadLens settings; values are stable for Flows.',
       inlineHelpText: 'The tier thresholds are set in the LeadLens settings.',
       type: 'Picklist',
@@ -86,36 +86,36 @@ export function salesforceFieldDefs(
     {
       key: 'factors',
       apiName: F.factors,
-      label: 'LeadLens Factors',
+      label: 'LeadLens factors',
       description: 'Top contributing factors with their points (JSON, read by the LeadLens card).',
       inlineHelpText: 'Machine-readable; the LeadLens card shows it as points.',
-      type: 'LongTextArea',
-      length: LONG_TEXT_MAX,
-      visibleLines: 5,
-    },
-    {
-      key: 'reasons',
-      apiName: F.reasons,
-      label: 'LeadLens Reasons',
-      description: 'The top factors as plain text, for list views, reports and e-mails.',
-      inlineHelpText: 'Why the record has its score, strongest factor first.',
       type: 'LongTextArea',
       length: LONG_TEXT_MAX,
       visibleLines: 3,
     },
     {
+      key: 'reasons',
+      apiName: F.reasons,
+      label: 'LeadLens reasons',
+      description: 'The top factors as plain text, for list views, reports and e-mails.',
+      inlineHelpText: 'Why the record has its score, strongest factor first.',
+      type: 'LongTextArea',
+      length: 4096,
+      visibleLines: 3,
+    },
+    {
       key: 'modelVersion',
       apiName: F.modelVersion,
-      label: 'LeadLens Model Version',
+      label: 'LeadLens model version',
       description: 'Version of the model that produced the score.',
       inlineHelpText: 'The LeadLens model behind the score.',
       type: 'Text',
-      length: 80,
+      length: 40,
     },
     {
       key: 'scoredAt',
       apiName: F.scoredAt,
-      label: 'LeadLens Scored At',
+      label: 'LeadLens scored at',
       description: 'When the score was computed.',
       inlineHelpText: 'When LeadLens last scored this record.',
       type: 'DateTime',
@@ -123,21 +123,60 @@ export function salesforceFieldDefs(
     {
       key: 'scoreChange',
       apiName: F.scoreChange,
-      label: 'LeadLens Score Change',
+      label: 'LeadLens score change',
       description: 'Points gained or lost since the previous score.',
       inlineHelpText: 'Points since the previous score; negative when it dropped.',
       type: 'Number',
-      precision: 3,
+      // ±100 needs 3 digits; 4 leaves room without truncating a malformed write.
+      precision: 4,
       scale: 0,
     },
     {
       key: 'scoreJump',
       apiName: F.scoreJump,
-      label: 'LeadLens Score Jump',
+      label: 'LeadLens score jump',
       description: 'True when the score moved by at least the jump threshold of the settings.',
       inlineHelpText: 'Set when the last score moved by the jump threshold or more.',
       type: 'Checkbox',
       defaultValue: false,
     },
   ];
+}
+
+/**
+ * A field's Metadata API `CustomField` body, without `fullName`: what Tooling
+ * `POST /tooling/sobjects/CustomField` takes as `Metadata` (with `FullName: 'Lead.<apiName>'`)
+ * and what the DX project's .field-meta.xml holds, so both paths create the same field.
+ */
+export function customFieldMetadata(def: SalesforceFieldDef): Record<string, unknown> {
+  const common = {
+    label: def.label,
+    description: def.description,
+    inlineHelpText: def.inlineHelpText,
+    type: def.type,
+  };
+  switch (def.type) {
+    case 'Number':
+      return { ...common, precision: def.precision, scale: def.scale, required: false };
+    case 'Text':
+      return { ...common, length: def.length, required: false, unique: false };
+    case 'LongTextArea':
+      return { ...common, length: def.length, visibleLines: def.visibleLines };
+    case 'DateTime':
+      return { ...common, required: false };
+    case 'Checkbox':
+      return { ...common, defaultValue: def.defaultValue };
+    case 'Picklist':
+      return {
+        ...common,
+        required: false,
+        valueSet: {
+          restricted: def.restricted,
+          valueSetDefinition: {
+            sorted: false,
+            value: def.values.map((v) => ({ fullName: v.value, default: false, label: v.label })),
+          },
+        },
+      };
+  }
 }

@@ -120,6 +120,13 @@ export default class LeadLensScoreCard extends LightningElement {
     return this.error ? errorText(this.error) : null;
   }
 
+  /** Without field-level security on our fields LDS fails naming one: say how to fix it. */
+  get errorHint() {
+    return this.error && /LeadLens_\w+__c/.test(errorText(this.error))
+      ? 'Ask your Salesforce admin to assign you the LeadLens Read permission set.'
+      : null;
+  }
+
   get notScored() {
     return !this.error && this.view !== null && this.view.kind === 'not_scored';
   }

@@ -154,6 +154,9 @@ describe('c-lead-lens-score-card', () => {
     expect(text(q(el, 'error-message'))).toBe(
       "No such column 'LeadLens_Score__c' on entity 'Lead'.",
     );
+    expect(text(q(el, 'error-hint'))).toBe(
+      'Ask your Salesforce admin to assign you the LeadLens Read permission set.',
+    );
     expect(q(el, 'score')).toBeNull();
 
     q(el, 'retry').click();
@@ -172,6 +175,7 @@ describe('c-lead-lens-score-card', () => {
     getRecord.error({ message: 'The requested resource does not exist' }, 404, 'Not Found');
     await flush();
     expect(text(q(el, 'error-message'))).toBe('The requested resource does not exist');
+    expect(q(el, 'error-hint')).toBeNull();
   });
 
   it('shows no factors when they explain another score than the shown one (stale)', async () => {
