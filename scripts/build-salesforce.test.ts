@@ -297,6 +297,38 @@ describe('build:salesforce', () => {
       );
     });
 
+    it('a Flow element or value the Metadata API types do not have', async () => {
+      const file = path.join(broken, MAIN, 'flows', 'LeadLens_Tier_Routing.flow-meta.xml');
+      const flow = await fs.readFile(file, 'utf8');
+      await fs.writeFile(
+        file,
+        flow.replace('<operator>EqualTo</operator>', '<operator>Equals</operator>'),
+      );
+      await expect(checkSalesforceProject(broken)).rejects.toThrow(
+        /decisions\.rules\[0\]\.conditions\.operator: "Equals" is not a FlowComparisonOperator/,
+      );
+      await fs.writeFile(file, flow.replace(/<locationX>314<\/locationX>/, ''));
+      await expect(checkSalesforceProject(broken)).rejects.toThrow(
+        /<locationX> is required in FlowDecision/,
+      );
+    });
+
+    it('a picklist value without its required default', async () => {
+      const file = path.join(
+        broken,
+        MAIN,
+        'objects',
+        'Contact',
+        'fields',
+        'LeadLens_Tier__c.field-meta.xml',
+      );
+      const xml = await fs.readFile(file, 'utf8');
+      await fs.writeFile(file, xml.replace('<default>false</default>', ''));
+      await expect(checkSalesforceProject(broken)).rejects.toThrow(
+        /<default> is required in CustomValue/,
+      );
+    });
+
     it('an LWC template the LWC compiler rejects (a quoted {} attribute)', async () => {
       const html = path.join(broken, MAIN, 'lwc', 'leadLensScoreCard', 'leadLensScoreCard.html');
       await fs.writeFile(

@@ -4,8 +4,9 @@
  * src/contracts/salesforce-fields.ts (custom fields on Lead and Contact, permission sets) and
  * the HubSpot card's view code (bundled into the LWC module `c/leadLensCardView`), then checks
  * it offline with Salesforce's own tooling (salesforce-check.ts: source-deploy-retrieve converts
- * it to Metadata API format and its package.xml lists every component; @lwc/compiler compiles
- * the LWC bundles; every -meta.xml is well-formed). Deploy with `sf project deploy start`.
+ * it to Metadata API format and its package.xml lists every component; every -meta.xml matches
+ * the Metadata API types; @lwc/compiler compiles the LWC bundles). Deploy with
+ * `sf project deploy start`.
  *
  *   npm run build:salesforce -- [--out DIR] [--mdapi DIR]
  *
@@ -294,7 +295,7 @@ async function cli(argv: string[]): Promise<void> {
   const rel = path.relative(process.cwd(), summary.outDir) || '.';
   process.stdout.write(
     `Built the LeadLens Salesforce DX project (API ${API_VERSION}) in ${summary.outDir}\n` +
-      `  checked offline (source-deploy-retrieve, @lwc/compiler, XML): ${[...byType]
+      `  checked offline (source-deploy-retrieve, Metadata API types, @lwc/compiler): ${[...byType]
         .map(([t, n]) => `${n} ${t}`)
         .join(', ')}\n` +
       (mdapi ? `  Metadata API package: ${summary.mdapiDir}\n` : '') +

@@ -8,7 +8,10 @@
  *    or with the wrong suffix, but it parses XML leniently (a truncated field file converts).
  * 2. So every -meta.xml must also be well-formed XML whose root element is the metadata type
  *    its suffix says, in the Metadata API namespace.
- * 3. Every LWC bundle must have its .js and .js-meta.xml, and its .js, .html and .css must
+ * 3. Every -meta.xml must conform to the Metadata API's types as Salesforce publishes them
+ *    (@salesforce/types, from the Metadata WSDL; salesforce-schema.ts): element names, nesting,
+ *    enumeration values, booleans, numbers, required elements.
+ * 4. Every LWC bundle must have its .js and .js-meta.xml, and its .js, .html and .css must
  *    compile with @lwc/compiler, the compiler Salesforce runs on deploy (quoted `{}`
  *    attributes, misplaced `lwc:if`, bad decorators all fail here).
  */
@@ -16,6 +19,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LeadLensError } from '../src/contracts/errors';
+import { loadMetadataSchema, validateMetadata, type MetadataSchema } from './salesforce-schema';
 
 export const API_VERSION = '62.0';
 const MD_NS = 'http://soap.sforce.com/2006/04/metadata';
@@ -75,9 +79,14 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+let schemaOnce: Promise<MetadataSchema> | null = null;
+
 async function checkXml(projectDir: string, files: string[]): Promise<void> {
   const { XMLParser, XMLValidator } = await import('fast-xml-parser');
-  const parser = new XMLParser({ ignoreAttributes: false });
+  // Strings stay strings: the schema decides what a value must look like.
+  const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
+  schemaOnce ??= loadMetadataSchema();
+  const schema = await schemaOnce;
   for (const file of files) {
     const rel = path.relative(projectDir, file);
     const rule = ROOT_BY_SUFFIX.find(([suffix]) => file.endsWith(suffix));
@@ -91,10 +100,18 @@ async function checkXml(projectDir: string, files: string[]): Promise<void> {
       );
     }
     if (!rule) continue;
-    const doc = parser.parse(xml) as Record<string, Record<string, unknown> | undefined>;
+    const doc = parser.parse(xml) as Record<string, Parameters<typeof validateMetadata>[2]>;
     const root = Object.keys(doc).find((k) => k !== '?xml');
-    if (root !== rule[1] || doc[root]?.['@_xmlns'] !== MD_NS) {
+    const body = root ? doc[root] : undefined;
+    if (root !== rule[1] || typeof body !== 'object' || body['@_xmlns'] !== MD_NS) {
       throw invalid(projectDir, `${rel} must be a <${rule[1]} xmlns="${MD_NS}"> document.`);
+    }
+    const problems = validateMetadata(schema, root, body);
+    if (problems.length > 0) {
+      throw invalid(
+        projectDir,
+        `${rel} does not match the Metadata API type ${root}: ${problems.slice(0, 5).join('; ')}`,
+      );
     }
   }
 }
