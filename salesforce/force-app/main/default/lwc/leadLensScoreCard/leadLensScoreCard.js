@@ -83,11 +83,12 @@ const withKeys = (lines, side) => lines.map((f, i) => ({ ...f, key: `${side}-${i
 export default class LeadLensScoreCard extends LightningElement {
   @api recordId;
 
-  fields = FIELDS.Lead;
+  // Unset until the page names the object, so LDS asks once, for the right object's fields.
+  fields;
   record;
   error;
   card = null;
-  _objectApiName = 'Lead';
+  _objectApiName;
 
   /** Set by the record page: Lead or Contact (the card is offered on those two only). */
   @api
@@ -96,7 +97,7 @@ export default class LeadLensScoreCard extends LightningElement {
   }
   set objectApiName(value) {
     this._objectApiName = value;
-    this.fields = FIELDS[value] || FIELDS.Lead;
+    this.fields = FIELDS[value];
   }
 
   @wire(getRecord, { recordId: '$recordId', fields: '$fields' })
@@ -110,6 +111,10 @@ export default class LeadLensScoreCard extends LightningElement {
   get view() {
     const card = this.card;
     return card ? card.view : null;
+  }
+
+  get iconName() {
+    return this._objectApiName === 'Contact' ? 'standard:contact' : 'standard:lead';
   }
 
   get loading() {

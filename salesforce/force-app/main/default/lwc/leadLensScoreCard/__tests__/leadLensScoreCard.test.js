@@ -90,6 +90,7 @@ describe('c-lead-lens-score-card', () => {
     getRecord.emit(SCORED);
     await flush();
 
+    expect(el.shadowRoot.querySelector('lightning-card').iconName).toBe('standard:lead');
     expect(text(q(el, 'score'))).toBe('78');
     expect(text(q(el, 'tier'))).toBe('Hot');
     expect(q(el, 'tier').className).toBe('slds-badge slds-theme_success');
@@ -195,6 +196,7 @@ describe('c-lead-lens-score-card', () => {
     const el = mount(CONTACT, 'Contact');
     getRecord.emit(CONTACT);
     await flush();
+    expect(el.shadowRoot.querySelector('lightning-card').iconName).toBe('standard:contact');
     expect(text(q(el, 'score'))).toBe('13');
     expect(text(q(el, 'tier'))).toBe('Tier 4');
     expect(q(el, 'tier').className).toBe('slds-badge');
