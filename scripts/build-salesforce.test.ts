@@ -187,6 +187,17 @@ describe('build:salesforce', () => {
     ].map((m) => m[1]);
     expect(compared).toEqual(['tier_1', 'tier_2']);
     for (const v of compared) expect(TIER_VALUES).toContain(v);
+    // Salesforce caps these descriptions at 255 characters.
+    for (const file of [
+      ['flows', 'LeadLens_Tier_Routing.flow-meta.xml'],
+      ['permissionsets', 'LeadLens.permissionset-meta.xml'],
+      ['permissionsets', 'LeadLens_Read.permissionset-meta.xml'],
+      ['lwc', 'leadLensScoreCard', 'leadLensScoreCard.js-meta.xml'],
+      ['lwc', 'leadLensCardView', 'leadLensCardView.js-meta.xml'],
+    ]) {
+      const description = /<description>([^<]*)<\/description>/.exec(await read(...file))?.[1];
+      expect(description?.length).toBeLessThanOrEqual(255);
+    }
     // Every connector leads to an element of the flow.
     const names = new Set([...flow.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]));
     for (const [, target] of flow.matchAll(/<targetReference>([^<]+)<\/targetReference>/g)) {
