@@ -204,6 +204,9 @@ export async function startSalesforceEmulator(
     const s = app.listen(opts.port ?? 0, host, () => resolve(s));
     s.once('error', reject);
   });
+  // Longer than a client's idle keep-alive (Node's agent: 5 s), so the server never closes a
+  // socket a client is about to reuse — a PATCH sent into that race dies with ECONNRESET.
+  server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   instanceUrl = `http://${host}:${port}`;
   return {

@@ -38,7 +38,8 @@ export function toSalesforceValue(
 }
 
 export function toSalesforceRecord(u: RecordUpdate): Record<string, unknown> {
-  const rec: Record<string, unknown> = { id: u.id, attributes: { type: 'Lead' } };
+  // jsforce takes `Id` and sends it as lower-case `id` with attributes.type (connection.ts _updateMany).
+  const rec: Record<string, unknown> = { Id: u.id };
   for (const [k, v] of Object.entries(u.properties)) {
     const f = FIELD_OF.get(k);
     if (!f) throw new LeadLensError('INTERNAL', `No Salesforce field for property ${k}.`);
@@ -61,10 +62,26 @@ export async function updateLeads(
   const out: BatchWriteResult = { written: [], failed: [] };
   for (let i = 0; i < updates.length; i += WRITE_BATCH) {
     const chunk = updates.slice(i, i + WRITE_BATCH);
-    const results = (await caller.call('leads.update', () =>
-      // An array always goes to PATCH /composite/sobjects (one call), even for one record.
-      conn.sobject('Lead').update(chunk.map(toSalesforceRecord) as never, { allOrNone: false }),
-    )) as unknown as SaveResult[];
+    const send = () =>
+      caller.call('leads.update', () =>
+        // An array always goes to PATCH /composite/sobjects (one call), even for one record.
+        conn.sobject('Lead').update(chunk.map(toSalesforceRecord) as never, { allOrNone: false }),
+      ) as unknown as Promise<SaveResult[]>;
+    let results: SaveResult[];
+    try {
+      results = await send();
+    } catch (e) {
+      // jsforce never retries PATCH. Ours sets absolute values (the same batch twice leaves the
+      // same record), so a connection reset — typically a reused idle socket the server had
+      // just closed — is sent once more; anything else goes up to the write-back's own recovery.
+      if (!(
+        e instanceof LeadLensError &&
+        e.code === 'CRM_UNAVAILABLE' &&
+        /ECONNRESET|socket hang up/.test(e.message)
+      ))
+        throw e;
+      results = await send();
+    }
     chunk.forEach((u, j) => {
       const r = results[j];
       if (r?.success) {
