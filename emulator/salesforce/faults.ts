@@ -106,7 +106,10 @@ export class Stats {
       const done = () => {
         res.removeListener('finish', done);
         res.removeListener('close', done);
-        const route = req.route ? `${req.method} ${req.route.path}` : `${req.method} <unmatched>`;
+        // Answered before routing (faults, auth, the daily limit): keyed by the concrete path.
+        const route = req.route
+          ? `${req.method} ${req.route.path}`
+          : `${req.method} ${req.originalUrl.split('?')[0]}`;
         const status = res.locals.dropped ? 'dropped' : String(res.statusCode);
         this.total++;
         const r = (this.byRoute[route] ??= {});

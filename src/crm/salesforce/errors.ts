@@ -15,6 +15,9 @@ export function errorCodeOf(e: unknown): string {
     const o = e as { errorCode?: unknown; name?: unknown; code?: unknown };
     if (typeof o.errorCode === 'string') return o.errorCode;
     if (typeof o.name === 'string' && /^[A-Z_0-9]+$/.test(o.name)) return o.name;
+    // OAuth token endpoint errors keep OAuth's lower-case codes (invalid_grant …).
+    if (typeof o.name === 'string' && /^(invalid|unsupported|inactive)_[a-z_]+$/.test(o.name))
+      return o.name;
     if (typeof o.code === 'string') return o.code;
   }
   return 'UNKNOWN';
@@ -33,8 +36,9 @@ export function dailyLimit(
 
 export function translateError(e: unknown, kind: string, now: number): LeadLensError {
   if (e instanceof LeadLensError) return e;
-  const code = errorCodeOf(e);
   const message = e instanceof Error ? e.message : String(e);
+  // jsforce's session refresh wraps the token endpoint's answer in a plain Error.
+  const code = /^Unable to refresh session/.test(message) ? 'invalid_grant' : errorCodeOf(e);
   const text = `Salesforce ${kind}: ${code}: ${message.trim().split('\n').slice(-1)[0] ?? ''}`;
   switch (code) {
     case 'REQUEST_LIMIT_EXCEEDED':
