@@ -38,6 +38,7 @@ const CONVERSIONS: { value: Settings['conversion']['kind']; label: string }[] = 
   { value: 'lifecycle_customer', label: 'Lifecycle stage reaches Customer' },
   { value: 'lifecycle_sql', label: 'Lifecycle stage reaches SQL or Opportunity' },
   { value: 'deal_won', label: 'An associated deal is closed won' },
+  { value: 'lead_converted', label: 'Salesforce: the lead is converted' },
 ];
 const MODELS: { value: Settings['model']; label: string }[] = [
   { value: 'auto', label: 'Automatic (best on held-out history)' },

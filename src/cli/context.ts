@@ -1,4 +1,5 @@
 /** Building the deps a CLI command needs from its flags, and the shared output helpers. */
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { JobResult } from '../contracts/functions';
@@ -9,6 +10,7 @@ import { resolvePortal } from './config';
 
 export interface CrmFlags {
   crm?: string;
+  instanceUrl?: string;
   baseUrl?: string;
   token?: string;
   tokenFile?: string;
@@ -20,8 +22,14 @@ export interface CrmFlags {
 /** The flags every CRM-facing command takes. */
 export function withCrmFlags(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--crm <crm>', 'which CRM').choices(['hubspot']).default('hubspot'))
+    .addOption(
+      new Option('--crm <crm>', 'which CRM').choices(['hubspot', 'salesforce']).default('hubspot'),
+    )
     .option('--base-url <url>', 'API base URL (default: the default portal of hubspot.config.yml)')
+    .option(
+      '--instance-url <url>',
+      'Salesforce instance URL, a bare origin (default: SALESFORCE_INSTANCE_URL); credentials from SALESFORCE_ACCESS_TOKEN (or --token-file), or SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET',
+    )
     .option(
       '--token-file <file>',
       'file holding the private app access token (default: HUBSPOT_ACCESS_TOKEN_FILE, HUBSPOT_ACCESS_TOKEN, then hubspot.config.yml)',
@@ -45,6 +53,7 @@ export function withCrmFlags(cmd: Command): Command {
 }
 
 export function openDeps(flags: CrmFlags): Promise<AppDeps> {
+  if (flags.crm === 'salesforce') return openSalesforceDeps(flags);
   const portal = resolvePortal({
     baseUrl: flags.baseUrl,
     token: flags.token,
@@ -60,6 +69,57 @@ export function openDeps(flags: CrmFlags): Promise<AppDeps> {
     dbFile: flags.db,
     log,
     now: clockFromEnv(),
+  });
+}
+
+/**
+ * Salesforce deps from flags and the environment. The org's data is filed under --portal,
+ * SALESFORCE_ORG_ID, or "salesforce".
+ */
+function openSalesforceDeps(
+  flags: CrmFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AppDeps> {
+  const instanceUrl = flags.instanceUrl ?? env.SALESFORCE_INSTANCE_URL;
+  if (!instanceUrl) {
+    throw new LeadLensError('CONFIG_INVALID', 'No Salesforce instance URL was given.', {
+      hint: 'Pass --instance-url https://<my-domain>.my.salesforce.com or set SALESFORCE_INSTANCE_URL.',
+    });
+  }
+  if (flags.token) {
+    process.stderr.write(
+      'warning: --token shows the token to every user of this machine; use --token-file or SALESFORCE_ACCESS_TOKEN.\n',
+    );
+  }
+  const accessToken =
+    (flags.tokenFile ? readFileSync(flags.tokenFile, 'utf8').trim() : undefined) ??
+    flags.token ??
+    env.SALESFORCE_ACCESS_TOKEN;
+  const share = env.SALESFORCE_API_BUDGET_SHARE
+    ? Number(env.SALESFORCE_API_BUDGET_SHARE)
+    : undefined;
+  if (share !== undefined && !(share > 0 && share <= 1)) {
+    throw new LeadLensError('CONFIG_INVALID', 'SALESFORCE_API_BUDGET_SHARE must be in (0, 1].', {
+      hint: "e.g. 0.5 lets LeadLens use half of the org's daily API allowance.",
+    });
+  }
+  const log = createLogger({ level: env.LEADLENS_LOG_LEVEL ?? 'warn' });
+  return composeDeps({
+    baseUrl: instanceUrl,
+    token: '',
+    portalId: flags.portal ?? env.SALESFORCE_ORG_ID ?? 'salesforce',
+    dbFile: flags.db,
+    log,
+    now: clockFromEnv(),
+    salesforce: {
+      instanceUrl,
+      ...(accessToken ? { accessToken } : {}),
+      ...(env.SALESFORCE_REFRESH_TOKEN ? { refreshToken: env.SALESFORCE_REFRESH_TOKEN } : {}),
+      ...(env.SALESFORCE_CLIENT_ID ? { clientId: env.SALESFORCE_CLIENT_ID } : {}),
+      ...(env.SALESFORCE_CLIENT_SECRET ? { clientSecret: env.SALESFORCE_CLIENT_SECRET } : {}),
+      ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}),
+      ...(share !== undefined ? { dailyBudgetShare: share } : {}),
+    },
   });
 }
 

@@ -60,6 +60,11 @@ export const ConversionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lifecycle_sql'), horizonDays: z.number().int().min(7).max(730) }),
   /** An associated deal closed won within `horizonDays` of `asOf`. */
   z.object({ kind: z.literal('deal_won'), horizonDays: z.number().int().min(7).max(730) }),
+  /**
+   * Salesforce: the lead was converted (IsConverted, at ConvertedDate) — Einstein's default
+   * milestone. "Converted and won" is `deal_won`: the converted Opportunity is the deal.
+   */
+  z.object({ kind: z.literal('lead_converted'), horizonDays: z.number().int().min(7).max(730) }),
 ]);
 export type Conversion = z.infer<typeof ConversionSchema>;
 

@@ -4,3 +4,4 @@
  */
 export type * from './port';
 export { createHubSpotCrm, type HubSpotCrmOptions } from './hubspot';
+export { createSalesforceCrm, type SalesforceCrmOptions } from './salesforce';

@@ -102,11 +102,17 @@ export interface CrmPort {
     properties: readonly string[],
   ): Promise<CrmRecord[]>;
 
-  /** Write up to 100 records in one call. Partial failures come back in `failed`, not thrown. */
+  /** Write up to `writeBatchSize` (default 100) records in one call. Partial failures come back in `failed`, not thrown. */
   updateRecords(
     objectType: LeadObjectType,
     updates: readonly RecordUpdate[],
   ): Promise<BatchWriteResult>;
 
   usage(): ApiUsage;
+
+  /**
+   * Records one `updateRecords` call should carry (HubSpot's batch update takes 100, Salesforce's
+   * sObject Collections 200). Write-back sends batches of this size; 100 when absent.
+   */
+  readonly writeBatchSize?: number;
 }

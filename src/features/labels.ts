@@ -59,6 +59,12 @@ export function conversionMoment(
         'hs_lifecyclestage_opportunity_date',
         'hs_lifecyclestage_customer_date',
       ]);
+    case 'lead_converted': {
+      // ConvertedDate is a date: the conversion is surely known at the end of that day.
+      if (record.properties.isconverted !== 'true') return null;
+      const day = parseDate(record.properties.converteddate);
+      return day === null ? parseDate(record.createdAt) : day + DAY_MS - 1;
+    }
     case 'deal_won': {
       const mine = new Set(record.associations.deal ?? []);
       let first: number | null = null;

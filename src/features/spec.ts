@@ -48,7 +48,7 @@ export const ACTIVITY_COUNTERS = {
 /** Properties the engineered signals read (with history); first one present wins. */
 export const ENGINEERED_INPUTS = {
   email: ['email'],
-  jobTitle: ['jobtitle'],
+  jobTitle: ['jobtitle', 'title'],
   companySize: ['numemployees', 'company_size', 'num_employees', 'numberofemployees'],
   source: ['hs_analytics_source', 'hs_latest_source', 'leadsource'],
   lastVisit: ['hs_analytics_last_visit_timestamp'],
@@ -62,6 +62,9 @@ export const ENGINEERED_INPUTS = {
 /** Lifecycle properties labels are built from; read always, never features by themselves. */
 export const LABEL_INPUTS = [
   'lifecyclestage',
+  // Salesforce Lead conversion (the `lead_converted` definition).
+  'isconverted',
+  'converteddate',
   'hs_lifecyclestage_customer_date',
   'hs_lifecyclestage_salesqualifiedlead_date',
   'hs_lifecyclestage_opportunity_date',
@@ -137,6 +140,13 @@ export const DEFAULT_PROPERTY_FIELDS: readonly FeatureField[] = [
   prop('country', 'Country', 'category'),
   prop('lifecyclestage', 'Lifecycle stage', 'category'),
   prop('hs_lead_status', 'Lead status', 'category'),
+  // Salesforce Lead fields and the activity aggregates its adapter computes.
+  prop('numberofemployees', 'Employees', 'number'),
+  prop('annualrevenue', 'Annual revenue', 'number'),
+  prop('activity_calls', 'Calls logged', 'number'),
+  prop('activity_emails', 'E-mails logged', 'number'),
+  prop('activity_meetings', 'Meetings held', 'number'),
+  prop('campaign_responses', 'Campaign responses', 'number'),
 ];
 
 export const DEFAULT_CONTACT_SPEC: FeatureSpec = {
@@ -157,6 +167,8 @@ const NEVER = [
   /^hubspotscore$/,
   /^hs_(ip_|email_domain|additional_emails|calculated_|linkedin|twitter|facebook)/,
   /^(jobtitle|hs_all_owner_ids|hubspot_owner_id|hs_user_ids)/,
+  // Salesforce Lead: the conversion outcome (the label itself), identity and bookkeeping.
+  /^(isconverted|converted[a-z]*|lastactivitydate|systemmodstamp|lastmodifiedbyid|ownerid|createdbyid|company|title|firstname|lastname|phone|postalcode|state)$/,
 ];
 
 export function isNeverFeature(name: string): boolean {

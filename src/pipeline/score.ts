@@ -33,6 +33,8 @@ export function isOpenContact(
   at: number,
 ): boolean {
   if (CLOSED_STAGES.has(record.properties.lifecyclestage ?? '')) return false;
+  // A converted Salesforce lead is read-only there: never rescored, never written.
+  if (record.properties.isconverted === 'true') return false;
   return isOpenAt(record, dealsOf(record), conversion, at);
 }
 

@@ -94,7 +94,7 @@ export async function writeNow(
   return { written, failed };
 }
 
-const BATCH = 100;
+const DEFAULT_BATCH = 100;
 const SCAN = 500;
 const MAX_RECORDED_FAILURES = 200;
 
@@ -179,6 +179,8 @@ export function writebackJob(): JobDefinition<WritebackState> {
     async step(state, ctx) {
       const { store, crm } = ctx.deps;
       if (state.inflight) return settleInflight(state, state.inflight, ctx);
+      // Salesforce's Collections take 200 records a call, HubSpot's batch update 100.
+      const BATCH = crm.writeBatchSize ?? DEFAULT_BATCH;
 
       // Collect up to one batch of changed records, scanning from the cursor.
       const updates: PlannedWrite[] = [];

@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { createHubSpotCrm } from '../crm/hubspot';
+import { createSalesforceCrm, type SalesforceCrmOptions } from '../crm/salesforce';
+import type { CrmPort } from '../crm/port';
 import { LeadLensError } from '../errors';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
 import { openStoreEngine } from '../store/open';
-import type { Install, StoreEngine } from '../store/port';
+import type { Install, StoreEngine, StoreOps } from '../store/port';
 import { secretBoxFromEnv } from '../store/secrets';
 import { createLogger } from './logger';
 
@@ -29,6 +31,8 @@ export interface ComposeOptions {
   log?: Logger;
   seed?: number;
   now?: () => number;
+  /** Salesforce instead of HubSpot (then `baseUrl` and `token` are ignored). */
+  salesforce?: SalesforceCrmOptions;
 }
 
 export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
@@ -67,11 +71,20 @@ export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
     throw e;
   }
   const log = opts.log ?? createLogger();
-  const crm = createHubSpotCrm({
-    accessToken: opts.token,
-    basePath: opts.baseUrl,
-    log: (event, fields) => log.info(event, fields),
-  });
+  let crm: CrmPort;
+  try {
+    crm = opts.salesforce
+      ? createSalesforceCrm({ ...opts.salesforce, now: opts.now ?? opts.salesforce.now })
+      : createHubSpotCrm({
+          accessToken: opts.token,
+          basePath: opts.baseUrl,
+          log: (event, fields) => log.info(event, fields),
+        });
+  } catch (e) {
+    if (!opts.engine) await engine.close();
+    throw e;
+  }
+  if (crm.kind === 'salesforce') await adaptSettingsToSalesforce(store, opts.now ?? Date.now);
   return {
     crm,
     store,
@@ -82,6 +95,22 @@ export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
       if (!opts.engine) await engine.close();
     },
   };
+}
+
+/**
+ * Lifecycle stages are HubSpot's: on Salesforce a lifecycle conversion definition (the default)
+ * can never label anything, so it becomes "the lead is converted" with the same horizon.
+ */
+async function adaptSettingsToSalesforce(
+  store: { getSettings: StoreOps['getSettings']; saveSettings: StoreOps['saveSettings'] },
+  now: () => number,
+): Promise<void> {
+  const s = await store.getSettings();
+  if (s.conversion.kind !== 'lifecycle_customer' && s.conversion.kind !== 'lifecycle_sql') return;
+  await store.saveSettings(
+    { ...s, conversion: { kind: 'lead_converted', horizonDays: s.conversion.horizonDays } },
+    new Date(now()).toISOString(),
+  );
 }
 
 /** The token a portal's CRM calls use now; never logged, never returned. */

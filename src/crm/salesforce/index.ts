@@ -1,0 +1,307 @@
+/**
+ * The Salesforce CrmPort over jsforce 3.10.16. Leads are the scored prospects (stored as the
+ * pipeline's 'contact' records); converted Opportunities are the deals; there is no separate
+ * lead object to mirror. All requests go through one caller (budget, usage, error translation).
+ */
+import { LEADLENS_PROPERTIES, SALESFORCE_FIELDS } from '../../contracts/properties';
+import type { CrmRecord } from '../../contracts/records';
+import type { CrmPort, CrmPropertyMeta, Page } from '../port';
+import { createCaller } from './caller';
+import { connect, type SalesforceAuth } from './connection';
+import {
+  ACTIVITY_NAMES,
+  ACTIVITY_PROPERTIES,
+  addEvent,
+  addResponse,
+  addTask,
+  emptyActivity,
+  isOurs,
+  toDealOutcome,
+  toLeadRecord,
+  toPropertyMeta,
+  toStringValue,
+  type Activity,
+  type HistoryRow,
+  type SfField,
+  type SfRecord,
+} from './mapping';
+import { provision } from './provision';
+import { childFilters, quote, readAll, readBatch, soqlDateTime } from './reads';
+import { updateLeads, WRITE_BATCH } from './writes';
+
+export interface SalesforceCrmOptions extends SalesforceAuth {
+  /** Share (0…1] of the org's rolling 24-hour API allowance LeadLens may use. Default 0.5. */
+  dailyBudgetShare?: number;
+  now?: () => number;
+}
+
+/** Fields every lead read includes, whatever the feature plan asks. */
+const ALWAYS = ['Id', 'CreatedDate', 'SystemModstamp', 'IsConverted', 'ConvertedDate'];
+const ALIASES: Record<string, string> = {
+  createdate: 'CreatedDate',
+  lastmodifieddate: 'SystemModstamp',
+};
+
+export function createSalesforceCrm(
+  opts: SalesforceCrmOptions,
+): CrmPort & { readonly writeBatchSize: number } {
+  const now = opts.now ?? Date.now;
+  const conn = connect(opts);
+  const caller = createCaller(conn, { share: opts.dailyBudgetShare ?? 0.5 }, now);
+  let leadFields: Map<string, SfField> | null = null;
+
+  const describeLead = async (): Promise<Map<string, SfField>> => {
+    const d = (await caller.call('lead.describe', () =>
+      conn.sobject('Lead').describe(),
+    )) as unknown as {
+      fields: SfField[];
+    };
+    leadFields = new Map(d.fields.map((f) => [f.name.toLowerCase(), f]));
+    return leadFields;
+  };
+  const fieldsOf = async () => leadFields ?? (await describeLead());
+
+  /** Asked lower-case names → Salesforce names the integration user can read. */
+  const resolve = async (asked: readonly string[]) => {
+    const fields = await fieldsOf();
+    const map = new Map<string, string>();
+    for (const n of asked) {
+      const name = n.toLowerCase();
+      const f = ALIASES[name] ?? fields.get(name)?.name;
+      if (f) map.set(name, f);
+    }
+    return map;
+  };
+
+  const children = async (ids: string[], contiguous: boolean) => {
+    const history = new Map<string, HistoryRow[]>();
+    const activity = new Map<string, Activity>();
+    const act = (id: string) => {
+      let a = activity.get(id);
+      if (!a) activity.set(id, (a = emptyActivity()));
+      return a;
+    };
+    const wanted = new Set(ids);
+    for (const f of childFilters('LeadId', ids, contiguous)) {
+      for (const r of await readAll(
+        conn,
+        caller,
+        'leadHistory.query',
+        `SELECT LeadId, Field, OldValue, NewValue, CreatedDate FROM LeadHistory WHERE ${f} ORDER BY CreatedDate, Id`,
+      )) {
+        const h = r as unknown as HistoryRow;
+        if (!wanted.has(h.LeadId)) continue;
+        const list = history.get(h.LeadId);
+        if (list) list.push(h);
+        else history.set(h.LeadId, [h]);
+      }
+      for (const r of await readAll(
+        conn,
+        caller,
+        'campaignMembers.query',
+        `SELECT LeadId, FirstRespondedDate FROM CampaignMember WHERE ${f} AND HasResponded = true`,
+      ))
+        if (wanted.has(String(r.LeadId))) addResponse(act(String(r.LeadId)), r);
+    }
+    for (const f of childFilters('WhoId', ids, contiguous)) {
+      for (const r of await readAll(
+        conn,
+        caller,
+        'tasks.query',
+        `SELECT WhoId, TaskSubtype, CreatedDate FROM Task WHERE ${f}`,
+      ))
+        if (wanted.has(String(r.WhoId))) addTask(act(String(r.WhoId)), r);
+      for (const r of await readAll(
+        conn,
+        caller,
+        'events.query',
+        `SELECT WhoId, ActivityDateTime FROM Event WHERE ${f}`,
+      ))
+        if (wanted.has(String(r.WhoId))) addEvent(act(String(r.WhoId)), r);
+    }
+    return { history, activity };
+  };
+
+  const leadsToRecords = async (
+    records: SfRecord[],
+    fields: Map<string, string>,
+    asked: readonly string[],
+    contiguous: boolean,
+  ): Promise<CrmRecord[]> => {
+    const ids = records.map((r) => String(r.Id));
+    const { history, activity } = await children(ids, contiguous);
+    return records.map((r) =>
+      toLeadRecord(
+        r,
+        fields,
+        history.get(String(r.Id)) ?? [],
+        activity.get(String(r.Id)) ?? emptyActivity(),
+        asked,
+      ),
+    );
+  };
+
+  const selectList = (fields: Map<string, string>) =>
+    [...new Set([...ALWAYS, ...fields.values()])].join(', ');
+
+  return {
+    kind: 'salesforce',
+    writeBatchSize: WRITE_BATCH,
+
+    provision: async (tiers) => {
+      await provision(conn, caller, tiers);
+      leadFields = null;
+    },
+
+    async describeContactProperties(): Promise<CrmPropertyMeta[]> {
+      const fields = await describeLead();
+      return [
+        ...[...fields.values()].filter((f) => !isOurs(f.name.toLowerCase())).map(toPropertyMeta),
+        ...ACTIVITY_PROPERTIES,
+      ];
+    },
+
+    async listContacts({
+      properties,
+      historyProperties,
+      after,
+      modifiedSince,
+    }): Promise<Page<CrmRecord>> {
+      const asked = [
+        ...new Set([...properties, ...(historyProperties ?? [])].map((p) => p.toLowerCase())),
+      ];
+      const fields = await resolve(asked);
+      const where = (afterId: string | null) => {
+        const parts = [
+          ...(modifiedSince ? [`SystemModstamp > ${soqlDateTime(modifiedSince)}`] : []),
+          ...(afterId ? [`Id > ${quote(afterId)}`] : []),
+        ];
+        return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+      };
+      const batch = await readBatch(
+        conn,
+        caller,
+        'leads.query',
+        (afterId) => `SELECT ${selectList(fields)} FROM Lead${where(afterId)} ORDER BY Id`,
+        after ?? null,
+      );
+      const items = await leadsToRecords(batch.records, fields, asked, !modifiedSince);
+      return { items, next: batch.next, historyIncluded: true };
+    },
+
+    async readContactHistory(ids, properties): Promise<CrmRecord[]> {
+      if (ids.length === 0) return [];
+      const asked = properties.map((p) => p.toLowerCase());
+      const fields = await resolve(asked);
+      const records: SfRecord[] = [];
+      for (const f of childFilters('Id', [...ids], false))
+        records.push(
+          ...(await readAll(
+            conn,
+            caller,
+            'leads.query',
+            `SELECT ${selectList(fields)} FROM Lead WHERE ${f}`,
+          )),
+        );
+      return leadsToRecords(records, fields, asked, false);
+    },
+
+    async listDeals({ after, modifiedSince }) {
+      const where = (afterId: string | null) =>
+        [
+          'IsConverted = true',
+          'ConvertedOpportunityId != null',
+          ...(modifiedSince
+            ? [
+                `(SystemModstamp > ${soqlDateTime(modifiedSince)} OR ConvertedOpportunity.SystemModstamp > ${soqlDateTime(modifiedSince)})`,
+              ]
+            : []),
+          ...(afterId ? [`Id > ${quote(afterId)}`] : []),
+        ].join(' AND ');
+      const batch = await readBatch(
+        conn,
+        caller,
+        'deals.query',
+        (afterId) =>
+          `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, ConvertedOpportunity.IsClosed, ConvertedOpportunity.IsWon, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Amount FROM Lead WHERE ${where(afterId)} ORDER BY Id`,
+        after ?? null,
+      );
+      return {
+        items: batch.records.map(toDealOutcome).filter((d) => d !== null),
+        next: batch.next,
+      };
+    },
+
+    // Salesforce's Lead is the prospect itself: there is no second lead object to mirror.
+    listLeads: async () => ({ items: [], next: null }),
+
+    async getRecord(objectType, id, properties) {
+      if (objectType !== 'contact') return null;
+      const [r] = await this.readRecords(objectType, [id], properties);
+      return r ?? null;
+    },
+
+    async readRecords(objectType, ids, properties) {
+      if (objectType !== 'contact' || ids.length === 0) return [];
+      const asked = properties.map((p) => p.toLowerCase());
+      const all = await fieldsOf();
+      const F = new Map<string, string>();
+      for (const n of asked) {
+        const sf = n.startsWith('leadlens_')
+          ? salesforceFieldOf(n)
+          : (ALIASES[n] ?? all.get(n)?.name);
+        if (sf && (all.has(sf.toLowerCase()) || ALIASES[n])) F.set(n, sf);
+      }
+      const out: CrmRecord[] = [];
+      for (const f of childFilters('Id', [...ids], false)) {
+        const recs = await readAll(
+          conn,
+          caller,
+          'leads.read',
+          `SELECT ${selectList(F)} FROM Lead WHERE ${f}`,
+        );
+        for (const r of recs) {
+          const properties: Record<string, string | null> = {};
+          for (const [n, sf] of F)
+            properties[n] = r[sf] === undefined ? null : toStringValue(r[sf]);
+          out.push({
+            id: String(r.Id),
+            objectType: 'contact',
+            createdAt: toStringValue(r.CreatedDate) ?? '',
+            updatedAt: toStringValue(r.SystemModstamp) ?? '',
+            properties,
+            history: {},
+            associations: {},
+          });
+        }
+      }
+      return out;
+    },
+
+    async updateRecords(objectType, updates) {
+      if (objectType !== 'contact')
+        return {
+          written: [],
+          failed: updates.map((u) => ({
+            id: u.id,
+            code: 'NOT_A_LEAD',
+            message: 'Salesforce scores live on Lead only',
+            retryable: false,
+          })),
+        };
+      return updateLeads(conn, caller, updates);
+    },
+
+    usage: () => caller.usage(),
+  };
+}
+
+function salesforceFieldOf(property: string): string | undefined {
+  const key = (Object.keys(LEADLENS_PROPERTIES) as Array<keyof typeof LEADLENS_PROPERTIES>).find(
+    (k) => LEADLENS_PROPERTIES[k] === property,
+  );
+  return key ? SALESFORCE_FIELDS[key] : undefined;
+}
+
+export { ACTIVITY_NAMES };
+export type { SalesforceAuth };
