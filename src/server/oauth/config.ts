@@ -49,10 +49,14 @@ const EnvSchema = z.object({
   HUBSPOT_SCOPES: z.string().optional(),
 });
 
-/** The OAuth settings from the environment and the public URL; null when no client id is set. */
+/**
+ * The OAuth settings from the environment; null when HUBSPOT_CLIENT_ID is not set. The install
+ * flow needs the public URL (the redirect URL is built from it); a worker, which only refreshes
+ * tokens, does not.
+ */
 export function oauthConfigFromEnv(
   env: NodeJS.ProcessEnv,
-  opts: { clientSecret: string; publicUrl: string | undefined },
+  opts: { clientSecret: string; publicUrl: string | undefined; needsRedirect: boolean },
 ): OAuthAppConfig | null {
   if (!env.HUBSPOT_CLIENT_ID) return null;
   const parsed = EnvSchema.safeParse(env);
@@ -62,7 +66,7 @@ export function oauthConfigFromEnv(
       details: { issue: parsed.error.issues[0]?.message },
     });
   }
-  if (!opts.publicUrl) {
+  if (opts.needsRedirect && !opts.publicUrl) {
     throw new LeadLensError(
       'CONFIG_INVALID',
       'The marketplace app needs the server’s public URL.',
@@ -75,7 +79,7 @@ export function oauthConfigFromEnv(
   return {
     clientId: e.HUBSPOT_CLIENT_ID,
     clientSecret: opts.clientSecret,
-    redirectUri: opts.publicUrl.replace(/\/+$/, '') + OAUTH_CALLBACK_PATH,
+    redirectUri: opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') + OAUTH_CALLBACK_PATH : '',
     scopes: e.HUBSPOT_SCOPES
       ? e.HUBSPOT_SCOPES.split(/[\s,]+/).filter(Boolean)
       : [...MARKETPLACE_SCOPES],
