@@ -9,6 +9,10 @@
  * HubSpot) erases the tokens and cancels the portal's queued jobs.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Express } from 'express';
+import listEndpoints from 'express-list-endpoints';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client as PgClient } from 'pg';
@@ -69,6 +73,7 @@ describe('marketplace app: OAuth installs, one backend, three portals', () => {
   let portals: PortalDirectory;
   let config: OAuthAppConfig;
   let flush: () => Promise<void>;
+  let app: Express;
 
   const tokenCalls = async (status = '200') => {
     const s = (await (await fetch(`${emu.url}/__emulator/stats`)).json()) as Stats;
@@ -127,7 +132,7 @@ describe('marketplace app: OAuth installs, one backend, three portals', () => {
       onRevoked: async (portalId) => void (await cancelPortalJobs(boss, portalId)),
     });
     portals = portalDirectory(engine, { log: silentLogger, oauth: tokens, now: () => NOW });
-    const { app, flushWebhooks } = createMarketplaceServer({
+    const created = createMarketplaceServer({
       engine,
       portals,
       oauth: { config, tokens, api },
@@ -138,7 +143,8 @@ describe('marketplace app: OAuth installs, one backend, three portals', () => {
       webhookBatchWindowMs: 50,
       cancelJobs: (portalId) => cancelPortalJobs(boss, portalId),
     });
-    flush = flushWebhooks;
+    flush = created.flushWebhooks;
+    app = created.app;
     server.on('request', app);
   }, 60_000);
 
@@ -218,6 +224,37 @@ describe('marketplace app: OAuth installs, one backend, three portals', () => {
       expect(rows.every((r) => r.a.startsWith('v1:k1:') && r.r.startsWith('v1:k1:'))).toBe(true);
     } finally {
       await pg.end();
+    }
+  });
+
+  it('every route of the marketplace server is listed in docs/security.md and refuses anonymous callers', async () => {
+    const routes = listEndpoints(app as never).flatMap((e) =>
+      e.methods.map((method) => ({ method, path: e.path })),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(7);
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/security.md'), 'utf8');
+    for (const r of routes) {
+      expect(doc).toContain(`\`${r.method} ${r.path}\``);
+      const res = await request(
+        base,
+        r.method,
+        r.path.replace(':name', 'settings').replace(':portalId', String(A)),
+        {
+          headers: { 'content-type': 'application/json' },
+          body: '[]',
+        },
+      );
+      if (r.path === '/oauth/install') {
+        // Public by design: it only starts a consent that HubSpot and the user must grant.
+        expect(res.status).toBe(302);
+        continue;
+      }
+      if (r.method === 'GET' && r.path === '/login') {
+        expect(res.body).toContain('name="token"'); // the sign-in form, no data
+        continue;
+      }
+      const toLogin = res.status === 303 && String(res.headers.location).startsWith('/login');
+      expect(toLogin || [401, 403].includes(res.status)).toBe(true);
     }
   });
 
