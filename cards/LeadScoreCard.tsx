@@ -35,7 +35,9 @@ import {
   type ScoredView,
 } from './card-view';
 import type { FactorLine } from './factors-view';
+import { DISTRIBUTION } from './distribution';
 import { FeedbackForm, type Serverless } from './FeedbackForm';
+import { functionCaller } from './transport';
 
 export type { Serverless } from './FeedbackForm';
 
@@ -53,7 +55,9 @@ const LEAD_TYPE_ID = '0-136';
 const PROPS = [...CARD_PROPERTIES];
 const TIER_LABEL_OPTIONS = { propertiesToFormat: ['leadlens_tier'] };
 
-hubspot.extend<'crm.record.sidebar'>(() => <LeadScoreCard serverless={hubspot.serverless} />);
+hubspot.extend<'crm.record.sidebar'>(() => (
+  <LeadScoreCard serverless={functionCaller(DISTRIBUTION, hubspot)} />
+));
 
 export function LeadScoreCard({ serverless, now = () => new Date() }: LeadScoreCardProps) {
   const context = useExtensionContext<'crm.record.sidebar'>();

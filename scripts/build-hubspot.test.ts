@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { MARKETPLACE_SCOPES } from '../src/server/oauth/config';
 import { buildHubSpotProject } from './build-hubspot';
 
 const run = promisify(execFile);
@@ -141,6 +142,83 @@ describe('build:hubspot', () => {
     expect(result.ok).toBe(false);
     expect(result.errors).toMatch(/Only one settings component is allowed/);
     expect(result.errors).toMatch(/bad-hsmeta\.json/);
+  });
+
+  it('the private variant: static auth, functions, extensions calling hubspot.serverless', async () => {
+    const app = JSON.parse(await fs.readFile(path.join(out, 'src/app/app-hsmeta.json'), 'utf8'));
+    expect(app.config.distribution).toBe('private');
+    expect(app.config.auth.type).toBe('static');
+    for (const ext of ['cards', 'settings']) {
+      const dist = await fs.readFile(path.join(out, `src/app/${ext}/distribution.ts`), 'utf8');
+      expect(dist).toContain("DISTRIBUTION: Distribution = { kind: 'private' }");
+      await expect(
+        fs.readFile(path.join(out, `src/app/${ext}/transport.ts`), 'utf8'),
+      ).resolves.toContain('export function functionCaller');
+    }
+    const page = await fs.readFile(path.join(out, 'src/app/settings/SettingsPage.tsx'), 'utf8');
+    expect(page).toContain("from './transport'");
+    expect(page).not.toContain('cards/transport');
+  });
+
+  it('the marketplace variant: OAuth app, no functions, extensions calling the backend with hubspot.fetch', async () => {
+    const market = path.join(tmp, 'marketplace');
+    const summary = await buildHubSpotProject({
+      root: ROOT,
+      outDir: market,
+      publicUrl: 'https://leadlens.example.com/',
+      functionsDir: fns,
+      distribution: 'marketplace',
+    });
+    expect(summary.functions).toEqual([]);
+    const result = await validate(market);
+    expect(result.errors).toBeUndefined();
+    expect(result.ok).toBe(true);
+    const types = Object.fromEntries((result.nodes ?? []).map((n) => [n.uid, n.componentType]));
+    expect(types).toMatchObject({
+      leadlens_app: 'APPLICATION',
+      leadlens_score_card: 'CARD',
+      leadlens_settings: 'SETTINGS',
+      leadlens_score_action: 'WORKFLOW_ACTION',
+      leadlens_webhooks: 'WEBHOOKS',
+    });
+    expect(Object.values(types)).not.toContain('APP_FUNCTION');
+    expect(Object.values(types)).not.toContain('SERVERLESS_PACKAGE');
+    await expect(fs.stat(path.join(market, 'src/app/functions'))).rejects.toThrow();
+
+    const app = JSON.parse(await fs.readFile(path.join(market, 'src/app/app-hsmeta.json'), 'utf8'));
+    const privateApp = JSON.parse(
+      await fs.readFile(path.join(ROOT, 'app/app-hsmeta.json'), 'utf8'),
+    );
+    expect(app.uid).toBe(privateApp.uid);
+    expect(app.config.distribution).toBe('marketplace');
+    expect(app.config.auth).toEqual({
+      type: 'oauth',
+      redirectUrls: ['https://leadlens.example.com/oauth/callback'],
+      requiredScopes: [...privateApp.config.auth.requiredScopes, 'oauth'],
+      optionalScopes: [],
+      conditionallyRequiredScopes: [],
+    });
+    expect(app.config.permittedUrls.fetch).toEqual(['https://leadlens.example.com']);
+    // The backend's scopes are the app's (its authorize URL must name every required one).
+    expect(app.config.auth.requiredScopes).toEqual([...MARKETPLACE_SCOPES]);
+    for (const ext of ['cards', 'settings']) {
+      const dist = await fs.readFile(path.join(market, `src/app/${ext}/distribution.ts`), 'utf8');
+      expect(dist).toContain(
+        `DISTRIBUTION: Distribution = { kind: 'marketplace', backendUrl: "https://leadlens.example.com" }`,
+      );
+    }
+  });
+
+  it('refuses an unknown distribution', async () => {
+    await expect(
+      buildHubSpotProject({
+        root: ROOT,
+        outDir: path.join(tmp, 'y'),
+        publicUrl: 'https://leadlens.example.com',
+        functionsDir: fns,
+        distribution: 'public' as never,
+      }),
+    ).rejects.toThrow(/Unknown distribution/);
   });
 
   it('refuses a non-HTTPS public URL with a clear error', async () => {

@@ -3,16 +3,27 @@
  * build/hubspot/ from app/, cards/ and functions/, ready for `hs project upload`.
  *
  *   npm run build:hubspot -- --public-url https://leadlens.example.com [--out DIR]
- *                            [--webhook-properties a,b,c]
+ *                            [--webhook-properties a,b,c] [--distribution private|marketplace]
  *
  * The public URL is where the LeadLens server receives webhooks (/webhooks/hubspot) and the
  * workflow action (/workflow-actions/lead-score); LEADLENS_PUBLIC_URL works too.
+ *
+ * Distributions (HubSpot project components, platform 2026.03 config.json and the
+ * app/oauth-marketplace sample's app-hsmeta.json):
+ * - private (default): static auth, the app functions under src/app/functions; the card and
+ *   settings page call them with hubspot.serverless.
+ * - marketplace: `distribution: "marketplace"`, `auth.type: "oauth"` with `redirectUrls`
+ *   (<public URL>/oauth/callback) and the required scopes (plus `oauth`, which the uninstall
+ *   API needs); no app functions (HubSpot offers them to private apps only); the card and
+ *   settings page call the backend with hubspot.fetch, so its origin is in
+ *   `permittedUrls.fetch`.
  */
 import { build, type BuildOptions as EsbuildOptions } from 'esbuild';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LeadLensError } from '../src/contracts/errors';
 import { isLeadLensProperty } from '../src/contracts/properties';
+import { OAUTH_CALLBACK_PATH } from '../src/server/oauth/config';
 
 export const PLATFORM_VERSION = '2026.03';
 export const PROJECT_NAME = 'leadlens';
@@ -57,8 +68,12 @@ export const FUNCTION_BUNDLE: EsbuildOptions = {
   minify: true,
 };
 
+export type DistributionKind = 'private' | 'marketplace';
+
 export interface BuildOptions {
   root: string;
+  /** Default 'private'. */
+  distribution?: DistributionKind;
   outDir: string;
   publicUrl: string;
   webhookProperties?: string[];
@@ -68,6 +83,7 @@ export interface BuildOptions {
 
 export interface BuildSummary {
   outDir: string;
+  distribution: DistributionKind;
   functions: string[];
   components: string[];
   webhookProperties: string[];
@@ -106,7 +122,12 @@ const isSource = (f: string) => /\.(ts|tsx)$/.test(f) && !/\.test\.(ts|tsx)$/.te
  * src/contracts and their imports of the dependency-free src/errors are pointed at copies
  * beside them, so the uploaded project type-checks alone.
  */
-async function copyExtension(root: string, from: string, to: string): Promise<string[]> {
+async function copyExtension(
+  root: string,
+  from: string,
+  to: string,
+  distribution: string,
+): Promise<string[]> {
   const files = await fs.readdir(from);
   await fs.mkdir(to, { recursive: true });
   const copied: string[] = [];
@@ -119,8 +140,9 @@ async function copyExtension(root: string, from: string, to: string): Promise<st
           /from '((?:\.\.\/)+)src\/contracts\/([a-z-]+)'/g,
           (_m, _up: string, mod: string) => `from './contracts/${mod}'`,
         )
-        .replace(/from '(?:\.\.\/)+src\/errors'/g, "from './errors'");
-      await fs.writeFile(path.join(to, f), rewritten);
+        .replace(/from '(?:\.\.\/)+src\/errors'/g, "from './errors'")
+        .replace(/from '(?:\.\.\/)+cards\/transport'/g, "from './transport'");
+      await fs.writeFile(path.join(to, f), f === 'distribution.ts' ? distribution : rewritten);
       copied.push(f);
     } else if (f.endsWith('-hsmeta.json')) {
       await fs.copyFile(src, path.join(to, f));
@@ -132,6 +154,10 @@ async function copyExtension(root: string, from: string, to: string): Promise<st
       await writeJson(path.join(to, f), { ...pkg, dependencies: deps });
       copied.push(f);
     }
+  }
+  // The settings page shares the card's transport seam; each extension is uploaded alone.
+  if (!files.includes('transport.ts')) {
+    await fs.copyFile(path.join(root, 'cards', 'transport.ts'), path.join(to, 'transport.ts'));
   }
   const contracts = path.join(root, 'src', 'contracts');
   await fs.mkdir(path.join(to, 'contracts'), { recursive: true });
@@ -227,8 +253,58 @@ export function webhooksComponent(
   };
 }
 
+/** The `distribution.ts` an extension is built with (see cards/distribution.ts). */
+function distributionModule(kind: DistributionKind, backendUrl: string): string {
+  const value =
+    kind === 'private'
+      ? "{ kind: 'private' }"
+      : `{ kind: 'marketplace', backendUrl: ${JSON.stringify(backendUrl)} }`;
+  return (
+    '/** Written by npm run build:hubspot: which distribution this build is for. */\n' +
+    "export type Distribution = { kind: 'private' } | { kind: 'marketplace'; backendUrl: string };\n\n" +
+    `export const DISTRIBUTION: Distribution = ${value};\n`
+  );
+}
+
+/**
+ * The app component of the marketplace variant: the private app's name, description and
+ * scopes, with OAuth auth, the redirect URL of the backend's callback and the backend's origin
+ * as the one URL hubspot.fetch may call.
+ */
+export function marketplaceAppComponent(
+  app: Record<string, unknown>,
+  base: string,
+): Record<string, unknown> {
+  const config = app.config as Record<string, unknown>;
+  const auth = config.auth as { requiredScopes?: string[]; optionalScopes?: string[] };
+  const required = [...(auth.requiredScopes ?? [])];
+  if (!required.includes('oauth')) required.push('oauth');
+  const permitted = (config.permittedUrls ?? {}) as Record<string, unknown>;
+  return {
+    ...app,
+    config: {
+      ...config,
+      distribution: 'marketplace',
+      auth: {
+        type: 'oauth',
+        redirectUrls: [base + OAUTH_CALLBACK_PATH],
+        requiredScopes: required,
+        optionalScopes: auth.optionalScopes ?? [],
+        conditionallyRequiredScopes: [],
+      },
+      permittedUrls: { ...permitted, fetch: [new URL(base).origin] },
+    },
+  };
+}
+
 export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSummary> {
   const base = checkPublicUrl(opts.publicUrl);
+  const distribution = opts.distribution ?? 'private';
+  if (distribution !== 'private' && distribution !== 'marketplace') {
+    throw new LeadLensError('CONFIG_INVALID', `Unknown distribution "${String(distribution)}".`, {
+      hint: 'Use --distribution private (static auth, app functions) or marketplace (OAuth, hubspot.fetch).',
+    });
+  }
   const webhookProperties = (opts.webhookProperties ?? DEFAULT_WEBHOOK_PROPERTIES).filter(
     (p) => !isLeadLensProperty(p),
   );
@@ -240,17 +316,22 @@ export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSumm
     srcDir: 'src',
     platformVersion: PLATFORM_VERSION,
   });
+  const appMeta = await readJson(path.join(root, 'app', 'app-hsmeta.json'));
   await writeJson(
     path.join(app, 'app-hsmeta.json'),
-    await readJson(path.join(root, 'app', 'app-hsmeta.json')),
+    distribution === 'marketplace' ? marketplaceAppComponent(appMeta, base) : appMeta,
   );
-  await copyExtension(root, path.join(root, 'cards'), path.join(app, 'cards'));
-  await copyExtension(root, path.join(root, 'app', 'settings'), path.join(app, 'settings'));
-  const functions = await buildFunctions(
-    root,
-    opts.functionsDir ?? path.join(root, 'functions'),
-    path.join(app, 'functions'),
-  );
+  const dist = distributionModule(distribution, base);
+  await copyExtension(root, path.join(root, 'cards'), path.join(app, 'cards'), dist);
+  await copyExtension(root, path.join(root, 'app', 'settings'), path.join(app, 'settings'), dist);
+  const functions =
+    distribution === 'private'
+      ? await buildFunctions(
+          root,
+          opts.functionsDir ?? path.join(root, 'functions'),
+          path.join(app, 'functions'),
+        )
+      : [];
 
   const actionDir = path.join(root, 'app', 'workflow-actions');
   for (const f of (await fs.readdir(actionDir)).filter((f) => f.endsWith('-hsmeta.json'))) {
@@ -270,8 +351,16 @@ export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSumm
 
   return {
     outDir,
+    distribution,
     functions,
-    components: ['app', 'card', 'settings', 'app-function', 'workflow-action', 'webhooks'],
+    components: [
+      'app',
+      'card',
+      'settings',
+      ...(distribution === 'private' ? ['app-function'] : []),
+      'workflow-action',
+      'webhooks',
+    ],
     webhookProperties,
   };
 }
@@ -296,6 +385,7 @@ async function cli(argv: string[]): Promise<void> {
   const props = argValue(argv, '--webhook-properties');
   const summary = await buildHubSpotProject({
     root,
+    distribution: (argValue(argv, '--distribution') ?? 'private') as DistributionKind,
     outDir: path.resolve(argValue(argv, '--out') ?? path.join(root, 'build', 'hubspot')),
     publicUrl,
     webhookProperties: props

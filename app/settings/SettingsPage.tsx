@@ -22,11 +22,15 @@ import { useEffect, useState } from 'react';
 import type { SettingsResult } from '../../src/contracts/functions';
 import type { Settings } from '../../src/contracts/settings';
 import { describeError, unwrapResult } from '../../src/errors';
+import { functionCaller } from '../../cards/transport';
+import { DISTRIBUTION } from './distribution';
 import { parsePropertyList, validateSettings } from './settings-form';
 import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
 import { TierEditor } from './TierEditor';
 
-hubspot.extend<'settings'>(() => <SettingsPage serverless={hubspot.serverless} />);
+hubspot.extend<'settings'>(() => (
+  <SettingsPage serverless={functionCaller(DISTRIBUTION, hubspot)} />
+));
 
 type Load =
   | { state: 'loading' }

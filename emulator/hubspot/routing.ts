@@ -65,11 +65,20 @@ export const objectScope =
     return t ? [`crm.objects.${t.name}.${access}`] : [];
   };
 
+/**
+ * Object types without a `crm.schemas.<type>.*` scope: properties.v3.json names none for leads
+ * and lists `crm.objects.leads.read/write` among the properties endpoints' scopes instead.
+ */
+const NO_SCHEMA_SCOPE = new Set(['leads']);
+
 export const schemaScope =
   (access: 'read' | 'write') =>
   (req: Request): string[] => {
     const t = resolveObjectType(String(req.params.objectType ?? ''));
-    return t ? [`crm.schemas.${t.name}.${access}`] : [];
+    if (!t) return [];
+    return NO_SCHEMA_SCOPE.has(t.name)
+      ? [`crm.objects.${t.name}.${access}`]
+      : [`crm.schemas.${t.name}.${access}`];
   };
 
 export function json(res: Response, status: number, body: unknown): void {

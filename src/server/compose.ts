@@ -12,6 +12,7 @@ import { openStoreEngine } from '../store/open';
 import type { Install, StoreEngine, StoreOps } from '../store/port';
 import { secretBoxFromEnv } from '../store/secrets';
 import { createLogger } from './logger';
+import type { OAuthTokens } from './oauth/tokens';
 
 export interface AppDeps extends PipelineDeps {
   close(): Promise<void>;
@@ -117,7 +118,7 @@ async function adaptSettingsToSalesforce(
 export function accessTokenOf(install: Install, now: number): string {
   if (install.status !== 'installed') {
     throw new LeadLensError('CONFIG_INVALID', `Portal ${install.portalId} is uninstalled.`, {
-      hint: 'Install LeadLens in that portal again (`leadlens portals add` for a private app).',
+      hint: 'Install LeadLens in that portal again (`leadlens portals add` for a private app, the marketplace install for OAuth).',
     });
   }
   const token = install.accessToken?.reveal();
@@ -127,25 +128,35 @@ export function accessTokenOf(install: Install, now: number): string {
   throw new LeadLensError(
     'CRM_AUTH',
     install.auth === 'oauth'
-      ? `Portal ${install.portalId}'s OAuth access token has expired, and this version cannot refresh it yet.`
+      ? `Portal ${install.portalId}'s OAuth access token has expired, and this process has no OAuth client to refresh it.`
       : `Portal ${install.portalId} has no private app token stored.`,
     {
       hint:
         install.auth === 'oauth'
-          ? 'Refreshing comes with the marketplace OAuth flow; until then re-install the portal.'
+          ? "Set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET (the marketplace app's) so access tokens are refreshed."
           : 'Store one with `leadlens portals add --portal <id>` (token from HUBSPOT_ACCESS_TOKEN or --token-file).',
     },
   );
 }
 
+export interface PortalComposeOptions {
+  log: Logger;
+  now?: () => number;
+  seed?: number;
+  /** Refreshes OAuth installs' access tokens (marketplace); without it they are used until expiry. */
+  oauth?: OAuthTokens;
+}
+
 /**
- * Deps for one portal of a multi-portal process (a worker): its store on the shared engine and
- * a CRM client with that portal's own token and API base URL, from its install row.
+ * Deps for one portal of a multi-portal process (a worker, the marketplace server): its store
+ * on the shared engine and a CRM client with that portal's own token and API base URL, from
+ * its install row. OAuth installs get a token source that refreshes before expiry and after a
+ * 401 (oauth/tokens.ts).
  */
 export async function composeForPortal(
   engine: StoreEngine,
   portalId: string,
-  opts: { log: Logger; now?: () => number; seed?: number },
+  opts: PortalComposeOptions,
 ): Promise<PipelineDeps> {
   const store = engine.forPortal(portalId);
   const install = await store.getInstall();
@@ -156,8 +167,9 @@ export async function composeForPortal(
   }
   const now = opts.now ?? Date.now;
   const log = opts.log;
+  const oauth = install.auth === 'oauth' && install.status === 'installed' ? opts.oauth : undefined;
   const crm = createHubSpotCrm({
-    accessToken: accessTokenOf(install, now()),
+    accessToken: oauth ? oauth.sourceFor(portalId) : accessTokenOf(install, now()),
     basePath: install.apiBaseUrl,
     log: (event, fields) => log.info(event, { portal: portalId, ...fields }),
   });

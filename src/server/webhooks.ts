@@ -30,19 +30,23 @@ export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
 const WebhookBatchSchema = z.array(WebhookEventSchema).max(1000);
 
 export interface WebhooksRouterOptions extends HubSpotVerifyOptions {
-  /** True when the id is new (and is now remembered); false for a delivery seen before. */
-  rememberEvent(eventId: string): boolean | Promise<boolean>;
-  rescore(contactIds: string[]): Promise<void>;
+  /**
+   * True when the id is new (and is now remembered); false for a delivery seen before. The
+   * portal is the event's (multi-portal servers remember per portal).
+   */
+  rememberEvent(eventId: string, portalId: string | undefined): boolean | Promise<boolean>;
+  /** Rescores contacts of one portal (the events' `portalId`; undefined when they carry none). */
+  rescore(contactIds: string[], portalId: string | undefined): Promise<void>;
   /** Events arriving within this window after the first one are rescored together. */
   batchWindowMs: number;
   /** Called when a batched rescore fails; the ids are not retried here (HubSpot won't resend). */
-  onRescoreError?(error: unknown, contactIds: string[]): void;
+  onRescoreError?(error: unknown, contactIds: string[], portalId: string | undefined): void;
   /**
    * False for a portal this server does not serve: its events are dropped, not rescored. An
    * app's webhooks are signed with the app's one secret whichever portal they come from, so
    * another portal's events must never be applied to this portal's records with the same ids.
    */
-  acceptsPortal?(portalId: string | number | undefined): boolean;
+  acceptsPortal?(portalId: string | number | undefined): boolean | Promise<boolean>;
 }
 
 export interface WebhooksRouter extends Router {
@@ -67,7 +71,8 @@ function contactToRescore(e: WebhookEvent): string | null {
 }
 
 export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
-  let pending = new Set<string>();
+  // Contacts to rescore, per portal: one rescore call per portal and window.
+  let pending = new Map<string | undefined, Set<string>>();
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> = Promise.resolve();
 
@@ -75,17 +80,22 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
     if (timer) clearTimeout(timer);
     timer = null;
     if (pending.size === 0) return inFlight;
-    const ids = [...pending];
-    pending = new Set();
-    inFlight = inFlight
-      .then(() => opts.rescore(ids))
-      .catch((error: unknown) => opts.onRescoreError?.(error, ids));
+    const batches = [...pending].map(([portalId, ids]) => ({ portalId, ids: [...ids] }));
+    pending = new Map();
+    for (const { portalId, ids } of batches) {
+      inFlight = inFlight
+        .then(() => opts.rescore(ids, portalId))
+        .catch((error: unknown) => opts.onRescoreError?.(error, ids, portalId));
+    }
     return inFlight;
   };
 
-  const enqueue = (ids: string[]): void => {
-    for (const id of ids) pending.add(id);
-    if (pending.size > 0 && !timer) {
+  const enqueue = (ids: string[], portalId: string | undefined): void => {
+    if (ids.length === 0) return;
+    let set = pending.get(portalId);
+    if (!set) pending.set(portalId, (set = new Set()));
+    for (const id of ids) set.add(id);
+    if (!timer) {
       timer = setTimeout(() => void runBatch(), opts.batchWindowMs);
       timer.unref();
     }
@@ -116,20 +126,25 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
       let duplicates = 0;
       let ignored = 0;
       let foreign = 0;
-      const ids: string[] = [];
+      let queued = 0;
+      const byPortal = new Map<string | undefined, string[]>();
+      const enqueueAll = () => {
+        for (const [portalId, ids] of byPortal) enqueue(ids, portalId);
+      };
       for (const event of parsed) {
         // Answered 200 all the same: HubSpot retries any other answer, and it can never change.
-        if (opts.acceptsPortal && !opts.acceptsPortal(event.portalId)) {
+        if (opts.acceptsPortal && !(await opts.acceptsPortal(event.portalId))) {
           foreign += 1;
           continue;
         }
+        const portalId = event.portalId === undefined ? undefined : String(event.portalId);
         let isNew: boolean;
         try {
-          isNew = await opts.rememberEvent(String(event.eventId));
+          isNew = await opts.rememberEvent(String(event.eventId), portalId);
         } catch (e) {
           // 5xx: HubSpot delivers the batch again; events remembered so far are skipped then,
           // so they are queued now.
-          enqueue(ids);
+          enqueueAll();
           sendError(
             res,
             new LeadLensError(
@@ -148,13 +163,19 @@ export function webhooksRouter(opts: WebhooksRouterOptions): WebhooksRouter {
           continue;
         }
         const id = contactToRescore(event);
-        if (id === null) ignored += 1;
-        else ids.push(id);
+        if (id === null) {
+          ignored += 1;
+          continue;
+        }
+        let ids = byPortal.get(portalId);
+        if (!ids) byPortal.set(portalId, (ids = []));
+        ids.push(id);
+        queued += 1;
       }
-      enqueue(ids);
+      enqueueAll();
       res.status(200).json({
         received: parsed.length,
-        queued: ids.length,
+        queued,
         duplicates,
         ignored,
         ...(foreign > 0 ? { foreign } : {}),

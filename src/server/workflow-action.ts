@@ -40,9 +40,10 @@ export interface WorkflowOutput {
 }
 
 export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
-  getCard(objectId: string): Promise<CardData | null>;
+  /** The card of a record of the request's portal (`origin.portalId`). */
+  getCard(objectId: string, portalId: string | undefined): Promise<CardData | null>;
   /** False for a portal this server does not serve: its requests are refused (403). */
-  acceptsPortal?(portalId: string | number | undefined): boolean;
+  acceptsPortal?(portalId: string | number | undefined): boolean | Promise<boolean>;
 }
 
 /** The strongest factor (the one factors view's first); its reason is what an e-mail can quote. */
@@ -100,7 +101,8 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
         );
         return;
       }
-      if (opts.acceptsPortal && !opts.acceptsPortal(request.origin?.portalId)) {
+      const portalId = request.origin?.portalId;
+      if (opts.acceptsPortal && !(await opts.acceptsPortal(portalId))) {
         res.status(403).json({
           error: 'PORTAL_UNKNOWN',
           message: 'This LeadLens server does not serve that HubSpot portal.',
@@ -110,7 +112,13 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
       }
       const objectId = String(request.object.objectId);
       try {
-        res.status(200).json(workflowOutput(await opts.getCard(objectId)));
+        res
+          .status(200)
+          .json(
+            workflowOutput(
+              await opts.getCard(objectId, portalId === undefined ? undefined : String(portalId)),
+            ),
+          );
       } catch (e) {
         // 5xx makes HubSpot retry the action later, which is right for a transient store error.
         sendError(

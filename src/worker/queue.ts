@@ -156,3 +156,20 @@ export const holderForJob = (host: string, pid: number, jobId: string) =>
 export function jobIdOfHolder(holder: string): string | null {
   return /^worker \S+ job ([0-9a-f-]{36})$/.exec(holder)?.[1] ?? null;
 }
+
+/**
+ * Cancels every job of `portalId` that has not started (waiting, retrying, scheduled for
+ * later): an uninstalled portal keeps nothing queued. A slice already running finishes or
+ * fails on its own (its tokens are gone). pg-boss has no query by job data, so the ids come
+ * from its job table; the cancel itself goes through pg-boss.
+ */
+export async function cancelPortalJobs(boss: PgBoss, portalId: string): Promise<number> {
+  const db = boss.getDb();
+  const rows = (await db.executeSql(
+    `SELECT id FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND data->>'portalId' = $2 AND state IN ('created', 'retry')`,
+    [PIPELINE_QUEUE, portalId],
+  )) as { rows: Array<{ id: string }> };
+  const ids = rows.rows.map((r) => r.id);
+  if (ids.length > 0) await boss.cancel(PIPELINE_QUEUE, ids);
+  return ids.length;
+}

@@ -24,8 +24,11 @@ import {
   type Logger,
 } from '../pipeline';
 import { composeForPortal } from '../server/compose';
+import type { HubSpotOAuthApi } from '../server/oauth/hubspot-oauth';
+import { OAuthTokens } from '../server/oauth/tokens';
 import type { StoreEngine } from '../store/port';
 import {
+  cancelPortalJobs,
   ensureQueues,
   holderForJob,
   jobIdOfHolder,
@@ -57,6 +60,8 @@ export interface WorkerOptions {
   maintenanceSeconds?: number;
   /** The pipeline's clock (LEADLENS_NOW pins it). */
   now?: () => number;
+  /** Marketplace installs: HubSpot's OAuth API, to refresh their access tokens. */
+  oauth?: { api: HubSpotOAuthApi; apiBaseUrl: string };
 }
 
 export interface RunningWorker {
@@ -94,6 +99,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     onError: (e) => log.error('job engine error', { error: e.message }),
   });
   await ensureQueues(boss, opts.queue, opts.databaseUrl);
+  // One token source per process: a portal's refreshes are single-flight across its jobs.
+  const oauth = opts.oauth
+    ? new OAuthTokens({
+        api: opts.oauth.api,
+        engine,
+        apiBaseUrl: opts.oauth.apiBaseUrl,
+        log,
+        onRevoked: async (portalId) => {
+          await cancelPortalJobs(boss, portalId);
+        },
+      })
+    : undefined;
   if (opts.schedule) await boss.schedule(SCHEDULE_QUEUE, '* * * * *', {}, { tz: 'UTC' });
 
   async function runSlice(job: PgBoss.JobWithMetadata<unknown>) {
@@ -110,7 +127,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       log.info('job skipped: portal not installed', { portal: data.portalId, task: data.task });
       return { skipped: 'portal not installed' };
     }
-    const deps = await composeForPortal(engine, data.portalId, { log, now: opts.now });
+    const deps = await composeForPortal(engine, data.portalId, { log, now: opts.now, oauth });
     const res = await withRunLease(
       deps,
       {

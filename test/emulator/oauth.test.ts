@@ -270,4 +270,30 @@ describe('OAuth install of a marketplace app', () => {
     );
     expect(refresh.body.status).toBe('BAD_REFRESH_TOKEN');
   });
+
+  test('[leads-schema-scope] lead properties need crm.objects.leads.*: there is no crm.schemas.leads scope', async () => {
+    const grant = await install();
+    const client = new Client({
+      accessToken: grant.accessToken,
+      basePath: emu.url,
+      numberOfApiCallRetries: 0,
+    });
+    const refused = await failure(client.crm.properties.coreApi.getAll('leads'));
+    expect(refused.code).toBe(403);
+    expect(JSON.stringify(refused.body)).toContain(
+      '"requiredGranularScopes":["crm.objects.leads.read"]',
+    );
+    const app = emu.hub.registerApp({ name: 'leads reader', scopes: ['crm.objects.leads.read'] });
+    const reader = emu.hub.addStaticToken(emu.hub.defaultHubId, app.appId);
+    const allowed = new Client({
+      accessToken: reader.token,
+      basePath: emu.url,
+      numberOfApiCallRetries: 0,
+    });
+    await expect(allowed.crm.properties.coreApi.getAll('leads')).resolves.toHaveProperty('results');
+    // Contacts keep their schema scopes.
+    await expect(client.crm.properties.coreApi.getAll('contacts')).rejects.toMatchObject({
+      code: 403,
+    });
+  });
 });

@@ -13,8 +13,22 @@ import {
   LOOPBACK_HOSTS,
   type AdminCredential,
 } from '../../server/auth';
-import { DEFAULT_DB_FILE } from '../../server/compose';
-import { openDeps, withCrmFlags, type CrmFlags } from '../context';
+import { DEFAULT_DB_FILE, openEngine } from '../../server/compose';
+import { createLogger } from '../../server/logger';
+import { createMarketplaceServer } from '../../server/marketplace';
+import { oauthConfigFromEnv } from '../../server/oauth/config';
+import { hubspotOAuthApi } from '../../server/oauth/hubspot-oauth';
+import { OAuthTokens } from '../../server/oauth/tokens';
+import { portalDirectory } from '../../server/portals';
+import { isPostgresUrl } from '../../store/open';
+import {
+  cancelPortalJobs,
+  DEFAULT_QUEUE_CONFIG,
+  ensureQueues,
+  openBoss,
+  sendPipelineJob,
+} from '../../worker/queue';
+import { clockFromEnv, openDeps, withCrmFlags, type CrmFlags } from '../context';
 import { secretFrom } from '../secrets';
 
 export interface ListenOptions extends Omit<ServerOptions, 'allowedHosts'> {
@@ -77,6 +91,7 @@ function parseTrustProxy(v: string | undefined): boolean | number | string | und
 }
 
 interface ServeFlags extends CrmFlags {
+  marketplace?: boolean;
   port: string;
   host: string;
   publicUrl?: string;
@@ -123,6 +138,10 @@ export function register(program: Command): void {
         'the HubSpot app id; hubspot.fetch calls for other apps are refused (default: HUBSPOT_APP_ID)',
       )
       .option(
+        '--marketplace',
+        'serve every portal that installed the marketplace (OAuth) app: the install flow (/oauth/install, /oauth/callback), and webhooks, workflow actions and hubspot.fetch calls routed to the portal HubSpot signed. Needs HUBSPOT_CLIENT_ID, the client secret, --public-url and LEADLENS_ENCRYPTION_KEYS; with DATABASE_URL (PostgreSQL) installs queue their first run and uninstalls cancel queued jobs. See docs/deploy.md',
+      )
+      .option(
         '--trust-proxy <value>',
         "express 'trust proxy' behind a TLS-terminating proxy: hop count, 'loopback', or a subnet (so cookies are Secure and client addresses real)",
       ),
@@ -162,6 +181,10 @@ export function register(program: Command): void {
       );
     }
     const admin = adminFor({ host: flags.host, tokenFile: flags.adminTokenFile, dbFile: flags.db });
+    if (flags.marketplace) {
+      await serveMarketplace(flags, { clientSecret: clientSecret.value, appId, admin });
+      return;
+    }
     // The store is filed under the portal the signed calls must come from.
     const deps = await openDeps({ ...flags, portal: flags.portal ?? portalId });
     const { url, server, flushWebhooks } = await listen(deps, {
@@ -185,4 +208,78 @@ export function register(program: Command): void {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/**
+ * `leadlens serve --marketplace`: one backend for every portal that installed the OAuth app.
+ * Pipelines run on `leadlens worker` processes (PostgreSQL); this process answers HubSpot.
+ */
+async function serveMarketplace(
+  flags: ServeFlags,
+  opts: { clientSecret: string; appId: string | undefined; admin: AdminCredential },
+): Promise<void> {
+  const config = oauthConfigFromEnv(process.env, {
+    clientSecret: opts.clientSecret,
+    publicUrl: flags.publicUrl,
+    needsRedirect: true,
+  });
+  if (!config) {
+    throw new LeadLensError('CONFIG_INVALID', '--marketplace needs the app’s OAuth client id.', {
+      hint: 'Set HUBSPOT_CLIENT_ID (the marketplace app’s client id, from its Auth tab in HubSpot).',
+    });
+  }
+  const log = createLogger();
+  const databaseUrl = process.env.DATABASE_URL ?? null;
+  const engine = await openEngine({ databaseUrl, dbFile: flags.db });
+  const boss = isPostgresUrl(databaseUrl)
+    ? await openBoss(databaseUrl, { schedule: false, supervise: false })
+    : null;
+  if (boss && databaseUrl) await ensureQueues(boss, DEFAULT_QUEUE_CONFIG, databaseUrl);
+  const api = hubspotOAuthApi(config);
+  const cancelJobs = boss ? (portalId: string) => cancelPortalJobs(boss, portalId) : undefined;
+  const tokens = new OAuthTokens({
+    api,
+    engine,
+    apiBaseUrl: config.apiBaseUrl,
+    log,
+    onRevoked: async (portalId) => void (await cancelJobs?.(portalId)),
+  });
+  const portals = portalDirectory(engine, { log, oauth: tokens, now: clockFromEnv() });
+  const host = flags.host;
+  assertSafeBind(host, opts.admin);
+  const { app, flushWebhooks } = createMarketplaceServer({
+    engine,
+    portals,
+    oauth: { config, tokens, api },
+    clientSecret: opts.clientSecret,
+    publicBaseUrl: flags.publicUrl,
+    appId: opts.appId,
+    admin: opts.admin,
+    log,
+    trustProxy: parseTrustProxy(flags.trustProxy),
+    allowedHosts: isLoopbackHost(host) ? LOOPBACK_HOSTS : undefined,
+    cancelJobs,
+    onInstalled: boss
+      ? async (portalId) => {
+          await sendPipelineJob(boss, { portalId, task: 'run', restart: false, full: true });
+        }
+      : undefined,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(Number(flags.port), host, () => resolve(s));
+    s.on('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : Number(flags.port);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  process.stdout.write(`listening on ${url} (marketplace: every installed portal)\n`);
+  process.stdout.write(`install link: ${flags.publicUrl!.replace(/\/+$/, '')}/oauth/install\n`);
+  const stop = () => {
+    server.close();
+    void flushWebhooks()
+      .then(() => boss?.stop({ graceful: true, wait: true }))
+      .finally(() => void engine.close());
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

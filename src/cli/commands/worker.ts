@@ -17,6 +17,9 @@ import {
   type Task,
 } from '../../worker/queue';
 import { startWorker } from '../../worker/worker';
+import { oauthConfigFromEnv } from '../../server/oauth/config';
+import { hubspotOAuthApi } from '../../server/oauth/hubspot-oauth';
+import { secretFrom } from '../secrets';
 import { clockFromEnv, leaseTtlFromEnv, printJson } from '../context';
 
 function requirePostgres(env: NodeJS.ProcessEnv = process.env): string {
@@ -49,11 +52,34 @@ function envInt(name: string, fallback: number, min: number): number {
   return n;
 }
 
+/** Marketplace installs' token refresh: the app's client id and secret from the environment. */
+function oauthFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  if (!env.HUBSPOT_CLIENT_ID) return null;
+  const secret = secretFrom({
+    what: 'client secret',
+    flagName: '--client-secret',
+    fileFlagName: '--client-secret-file',
+    envVar: 'HUBSPOT_CLIENT_SECRET',
+    env,
+  });
+  if (!secret) {
+    throw new LeadLensError('CONFIG_INVALID', 'HUBSPOT_CLIENT_ID is set but no client secret.', {
+      hint: "Set HUBSPOT_CLIENT_SECRET (or HUBSPOT_CLIENT_SECRET_FILE): OAuth installs' access tokens are refreshed with it.",
+    });
+  }
+  const config = oauthConfigFromEnv(env, {
+    clientSecret: secret.value,
+    publicUrl: undefined,
+    needsRedirect: false,
+  })!;
+  return { api: hubspotOAuthApi(config), apiBaseUrl: config.apiBaseUrl };
+}
+
 export function register(program: Command): void {
   program
     .command('worker')
     .description(
-      'Run the pipeline jobs (sync, train, score, write-back, scheduled runs) of every installed portal from the PostgreSQL job queue (pg-boss). Start as many as you like on one database; stop with SIGTERM.',
+      'Run the pipeline jobs (sync, train, score, write-back, scheduled runs) of every installed portal from the PostgreSQL job queue (pg-boss). Start as many as you like on one database; stop with SIGTERM. Marketplace (OAuth) installs need HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET to refresh their access tokens.',
     )
     .option(
       '--concurrency <n>',
@@ -66,7 +92,9 @@ export function register(program: Command): void {
       const databaseUrl = requirePostgres();
       const log = createLogger({ level: process.env.LEADLENS_LOG_LEVEL ?? 'info' });
       const engine = await openEngine({ databaseUrl });
+      const oauth = oauthFromEnv();
       const worker = await startWorker({
+        ...(oauth ? { oauth } : {}),
         databaseUrl,
         engine,
         log,

@@ -27,6 +27,15 @@ export interface CallerDeps {
   max429PerCall?: number;
   /** Deadline of one HTTP request; a slower one is aborted and fails as CRM_UNAVAILABLE. */
   timeoutMs?: number;
+  /**
+   * Puts the current access token on the client before each attempt (returns it), and after a
+   * 401 asks for a newer one: true when there is one to retry with. A request refused with 401
+   * was not carried out, so repeating it once is safe for every kind of call.
+   */
+  auth?: {
+    prepare(): Promise<string>;
+    renewAfter401(rejected: string): Promise<boolean>;
+  };
 }
 
 export interface Caller {
@@ -48,7 +57,9 @@ export function createCaller(deps: CallerDeps): Caller {
       const lane = opts.lane ?? 'general';
       let attempt = 0;
       let throttles = 0;
+      let renewed = false;
       for (;;) {
+        const token = deps.auth ? await deps.auth.prepare() : null;
         await deps.limiter.acquire(lane);
         attempt++;
         usage.calls++;
@@ -61,6 +72,14 @@ export function createCaller(deps: CallerDeps): Caller {
         } catch (e) {
           const failure = asHttpFailure(e);
           if (failure) await deps.limiter.observe(failure.headers);
+          if (failure?.status === 401 && deps.auth && token !== null && !renewed) {
+            renewed = true;
+            if (await deps.auth.renewAfter401(token)) {
+              deps.log?.('hubspot.token_renewed', { kind });
+              attempt--;
+              continue;
+            }
+          }
           if (failure && opts.tolerate?.includes(failure.status)) {
             return { status: failure.status, data: null };
           }

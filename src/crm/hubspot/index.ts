@@ -14,10 +14,12 @@ import { deadlineAgent } from './deadline';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
 import { CONTACTS, DEALS, LEADS, readHistory, readPage } from './reads';
 import { createRetryPolicy, type RetryOptions } from './retry';
+import { staticTokenSource, type AccessTokenSource } from './token';
 import { updateRecords } from './writes';
 
 export interface HubSpotCrmOptions {
-  accessToken: string;
+  /** A private app's token, or a source of short-lived OAuth access tokens (token.ts). */
+  accessToken: string | AccessTokenSource;
   /** e.g. http://127.0.0.1:4010 for the emulator; HubSpot's API when omitted. */
   basePath?: string;
   rateLimit?: RateLimiterOptions;
@@ -47,8 +49,11 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
   }
   const sleep = opts.sleep ?? realSleep;
   const basePath = (opts.basePath ?? 'https://api.hubapi.com').replace(/\/+$/, '');
+  const tokens =
+    typeof opts.accessToken === 'string' ? staticTokenSource(opts.accessToken) : opts.accessToken;
+  let applied = typeof opts.accessToken === 'string' ? opts.accessToken : '';
   const client = new Client({
-    accessToken: opts.accessToken,
+    ...(applied ? { accessToken: applied } : {}),
     basePath,
     // One retry policy, ours: the SDK's would retry non-idempotent calls and sleep 10 s × n.
     numberOfApiCallRetries: 0,
@@ -67,6 +72,18 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     sleep,
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    auth: {
+      async prepare() {
+        const token = await tokens.current();
+        // setAccessToken rebuilds the SDK's API objects; calls already under way keep theirs.
+        if (token !== applied) {
+          client.setAccessToken(token);
+          applied = token;
+        }
+        return token;
+      },
+      renewAfter401: async (rejected) => (await tokens.renew(rejected)) !== null,
+    },
   });
 
   const toLeadRecord = (o: HubSpotObject) => toCrmRecord(o, 'lead');
@@ -171,3 +188,4 @@ export { MemoryBudgetStore, processBudgets, type RateBudgetStore } from './budge
 export { LIMITS, minimumCalls, type SyncWork } from './limits';
 export { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
 export { translateError } from './errors';
+export { staticTokenSource, type AccessTokenSource } from './token';
