@@ -150,6 +150,24 @@ describe('SettingsPage', () => {
     expect(r.find(Toggle).props.checked).toBe(false);
   });
 
+  it('warns when the newest model has no usable signal and was not published', async () => {
+    const r = await loaded(async () => ({
+      ...LOADED,
+      modelWarning: {
+        version: 4,
+        code: 'NO_SIGNAL',
+        message: 'No candidate beats chance by a margin the backtests support.',
+        published: false,
+      },
+    }));
+    const alert = r.findByTestId(Alert, 'model-warning');
+    expect(alert.props.title).toBe('Model v4 has no usable signal');
+    expect(alert.props.variant).toBe('danger');
+    expect(alert.text).toContain('the previous model keeps scoring');
+    const ok = await loaded(server().serverless);
+    expect(ok.maybeFind(Alert, (a) => a.props.testId === 'model-warning')).toBeNull();
+  });
+
   it('shows an error state with retry when the settings cannot be loaded', async () => {
     let attempts = 0;
     const r = createRenderer('settings');

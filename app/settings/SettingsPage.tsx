@@ -126,6 +126,15 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
           ? `Published model v${result.model.version} (${result.model.modelType}), trained ${result.model.trainedAt}${result.model.auc !== null ? `, AUC ${result.model.auc.toFixed(3)}` : ''}.`
           : 'No model is published yet: thresholds apply once the first model scores your records.'}
       </Text>
+      {result.modelWarning ? (
+        <Alert
+          testId="model-warning"
+          title={`Model v${result.modelWarning.version} has no usable signal`}
+          variant="danger"
+        >
+          {`${result.modelWarning.message} ${result.modelWarning.published ? 'It was published anyway.' : 'It was not published; the previous model keeps scoring.'}`}
+        </Alert>
+      ) : null}
       <Heading>Tiers</Heading>
       <TierEditor tiers={draft.tiers} errors={errors} onChange={(tiers) => patch({ tiers })} />
       {result.stats.length > 0 ? <TierStatsTable stats={result.stats} /> : null}

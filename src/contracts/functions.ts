@@ -131,9 +131,19 @@ export interface ModelSummary {
   status: string;
 }
 
+/** The newest training run found no signal (or constant scores): shown as a banner. */
+export interface ModelWarning {
+  version: number;
+  code: string;
+  message: string;
+  /** False: the previous model kept scoring; true: the admin published it anyway. */
+  published: boolean;
+}
+
 export interface SettingsResult {
   settings: Settings;
   model: ModelSummary | null;
+  modelWarning?: ModelWarning | null;
   stats: TierStat[];
   /** On save: records whose tier changed and were queued for write-back. */
   retiered?: number;

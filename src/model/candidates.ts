@@ -1,48 +1,70 @@
 /**
- * One entry per model family `trainModel` can fit: how to encode for it, how to fit on the
- * training slice (tuning on validation), and how to refit the tuned settings on more rows.
+ * One entry per model family `trainModel` can fit: how to encode for it, how to sweep its
+ * settings (every setting fitted on a fold's training rows and scored on the fold's test rows,
+ * simplest first), and how to fit one chosen setting on all the rows.
  */
 import { fitGbdt, type GbdtParams } from './trees/gbdt';
-import { fitLogistic, linearPredictor, sigmoid } from './linear/logistic';
-import { logLoss, rocAuc } from './evaluation/metrics';
+import { fitLogistic, linearPredictor } from './linear/logistic';
 import type { MissingMode } from './encoding/encoder';
 import type { Rng } from './rng';
 import { fitTree, type TreeParams } from './trees/tree';
-import { predictEnsemble } from './trees/tree-ensemble';
+import { leafIndex, predictEnsemble } from './trees/tree-ensemble';
+import { DEFAULT_GBDT_PARAMS } from './trees/gbdt';
+import { DEFAULT_TREE_PARAMS } from './trees/tree';
 import type { EncodedMatrix, ModelCore } from './types';
 
 export type CandidateKind = 'logistic' | 'gbdt' | 'tree';
 
+const GBDT_PATIENCE = 50;
+
 export interface CandidateSettings {
   /** Logistic: the L2 grid tried, as scikit-learn's C (l2 = 1/C). */
   cGrid: readonly number[];
-  classWeight: 'balanced' | null;
   gbdtParams?: Partial<GbdtParams>;
   treeParams?: Partial<TreeParams>;
   seed: number;
   makeRng: (seed: number) => Rng;
 }
 
-export interface TunedCandidate {
-  core: ModelCore;
-  /** Raw outputs on the validation rows (for calibration and comparison). */
-  validMargin: Float64Array;
-  /** Settings chosen on validation, e.g. { C: 1 } or { nRounds: 87 }. */
-  chosen: Record<string, number>;
-  output: 'logit' | 'probability';
+/** How rows are weighted in a fit; tried in the backtests, kept only on evidence. */
+export interface Weighting {
+  /** 'balanced': each class weighs n / (2·n_class) in total, as scikit-learn's class_weight. */
+  classWeight: 'balanced' | null;
+  /** Newer rows weigh more: the weight halves every half of the training window (oldest ¼). */
+  recency: boolean;
+}
+
+export const NO_WEIGHTING: Weighting = { classWeight: null, recency: false };
+
+/** One setting's raw outputs on the test rows. */
+export interface SweepPoint {
+  settings: Record<string, number>;
+  margin: Float64Array;
 }
 
 export interface Candidate {
   kind: CandidateKind;
   missing: MissingMode;
-  tune(
+  /** Settings simplest first (stronger L2, fewer rounds, shallower). */
+  sweep(
     Xtr: EncodedMatrix,
     ytr: Float64Array,
-    Xva: EncodedMatrix,
-    yva: Float64Array,
+    w: Float64Array | undefined,
+    Xte: EncodedMatrix,
+    yte: Float64Array,
     s: CandidateSettings,
-  ): TunedCandidate;
-  refit(X: EncodedMatrix, y: Float64Array, tuned: TunedCandidate, s: CandidateSettings): ModelCore;
+    only?: Record<string, number>,
+    /** State a family carries from one fold to the next (e.g. warm starts); per sweep. */
+    carry?: Map<string, unknown>,
+  ): SweepPoint[];
+  fit(
+    X: EncodedMatrix,
+    y: Float64Array,
+    w: Float64Array | undefined,
+    settings: Record<string, number>,
+    s: CandidateSettings,
+    carry?: Map<string, unknown>,
+  ): ModelCore;
 }
 
 export function margins(core: ModelCore, X: EncodedMatrix): Float64Array {
@@ -51,58 +73,123 @@ export function margins(core: ModelCore, X: EncodedMatrix): Float64Array {
     : predictEnsemble(core.ensemble, X);
 }
 
+/**
+ * Row weights for a weighting, or undefined for none. `rank` gives each row's position in time
+ * order within the rows being fitted (0 = oldest).
+ */
+export function rowWeights(y: Float64Array, weighting: Weighting): Float64Array | undefined {
+  if (!weighting.classWeight && !weighting.recency) return undefined;
+  const n = y.length;
+  const w = new Float64Array(n).fill(1);
+  if (weighting.classWeight === 'balanced') {
+    let pos = 0;
+    for (let i = 0; i < n; i++) pos += y[i]!;
+    const wp = pos ? n / (2 * pos) : 1;
+    const wn = n - pos ? n / (2 * (n - pos)) : 1;
+    for (let i = 0; i < n; i++) w[i] = y[i] === 1 ? wp : wn;
+  }
+  // Rows arrive in time order (oldest first), so position is age.
+  if (weighting.recency && n > 1) {
+    for (let i = 0; i < n; i++) w[i]! *= 0.5 ** ((2 * (n - 1 - i)) / (n - 1));
+  }
+  return w;
+}
+
+interface LinearStart {
+  columns: string[];
+  coef: Float64Array;
+  intercept: number;
+}
+
+/** A solution on other columns as a starting point: matched by column name, new ones at 0. */
+function alignStart(
+  prev: LinearStart | undefined,
+  X: EncodedMatrix,
+): { coef: Float64Array; intercept: number } | undefined {
+  if (!prev) return undefined;
+  const at = new Map(prev.columns.map((c, j) => [c, j]));
+  const coef = Float64Array.from(X.columns, (c) => {
+    const j = at.get(c.name);
+    return j === undefined ? 0 : prev.coef[j]!;
+  });
+  return { coef, intercept: prev.intercept };
+}
+
+/**
+ * Backtest fits stop at a looser gradient test than the shipped fit: a fold's AUC does not
+ * move at that precision, and each Newton step costs a Hessian.
+ */
+const SWEEP_TOL = 1e-6;
+
 const logistic: Candidate = {
   kind: 'logistic',
   missing: 'impute',
-  tune(Xtr, ytr, Xva, yva, s) {
-    let best: { C: number; loss: number; core: ModelCore; m: Float64Array } | undefined;
+  sweep(Xtr, ytr, w, Xte, _yte, s, only, carry) {
+    const out: SweepPoint[] = [];
     let prev: { coef: Float64Array; intercept: number } | undefined;
-    // Ascending C, each fit warm-started from the previous (more regularised) solution.
-    for (const C of [...s.cGrid].sort((a, b) => a - b)) {
-      const fit = fitLogistic(Xtr, ytr, { l2: 1 / C, classWeight: s.classWeight, init: prev });
+    const columns = Xtr.columns.map((c) => c.name);
+    // Ascending C (strongest L2 first), each fit warm-started from the previous fold's solution
+    // at the same C (folds are nested windows), else from the previous C's.
+    for (const C of only ? [only.C!] : [...s.cGrid].sort((a, b) => a - b)) {
+      const init = alignStart(carry?.get(`C=${C}`) as LinearStart | undefined, Xtr) ?? prev;
+      const fit = fitLogistic(Xtr, ytr, { l2: 1 / C, weights: w, init, tol: SWEEP_TOL });
       prev = fit;
-      const m = linearPredictor(Xva, fit.coef, fit.intercept);
-      const loss = logLoss(yva, Float64Array.from(m, sigmoid));
-      // Log loss picks C (a proper score); the first (strongest L2) wins ties.
-      if (!best || loss < best.loss - 1e-9) {
-        best = { C, loss, core: { kind: 'logistic', coef: fit.coef, intercept: fit.intercept }, m };
-      }
+      carry?.set(`C=${C}`, { columns, coef: fit.coef, intercept: fit.intercept });
+      out.push({ settings: { C }, margin: linearPredictor(Xte, fit.coef, fit.intercept) });
     }
-    return { core: best!.core, validMargin: best!.m, chosen: { C: best!.C }, output: 'logit' };
+    return out;
   },
-  refit(X, y, tuned, s) {
-    const start = tuned.core.kind === 'logistic' ? tuned.core : undefined;
-    const fit = fitLogistic(X, y, {
-      l2: 1 / tuned.chosen.C!,
-      classWeight: s.classWeight,
-      init: start,
-    });
+  fit(X, y, w, settings, _s, carry) {
+    const init = alignStart(carry?.get(`C=${settings.C}`) as LinearStart | undefined, X);
+    const fit = fitLogistic(X, y, { l2: 1 / settings.C!, weights: w, init });
     return { kind: 'logistic', coef: fit.coef, intercept: fit.intercept };
   },
 };
 
+/** Round counts scored in a GBDT sweep (those up to nRounds, and nRounds itself). */
+export function roundGrid(nRounds: number): number[] {
+  const grid = [10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000].filter((r) => r < nRounds);
+  return [...grid, nRounds];
+}
+
 const gbdt: Candidate = {
   kind: 'gbdt',
   missing: 'nan',
-  tune(Xtr, ytr, Xva, yva, s) {
-    const { ensemble, bestIteration } = fitGbdt(Xtr, ytr, {
-      valid: { X: Xva, y: yva },
-      params: s.gbdtParams,
+  sweep(Xtr, ytr, w, Xte, yte, s, only) {
+    const nRounds = only?.nRounds ?? s.gbdtParams?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
+    // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
+    // counts of the grid are then scored as the last fitted one (already past the best).
+    const { ensemble: fitted, bestIteration } = fitGbdt(Xtr, ytr, {
+      params: { ...s.gbdtParams, nRounds, earlyStoppingRounds: GBDT_PATIENCE },
+      valid: { X: Xte, y: yte },
+      weights: w,
       rng: s.makeRng(s.seed),
+      keepAll: true,
     });
-    const core: ModelCore = { kind: 'gbdt', ensemble };
-    return {
-      core,
-      validMargin: margins(core, Xva),
-      // bestIteration is 0-based: the early-stopped ensemble holds bestIteration + 1 trees.
-      chosen: { nRounds: bestIteration + 1 },
-      output: 'logit',
-    };
+    void bestIteration;
+    const ensemble = fitted;
+
+    // One model, scored after every round count of the grid (the trees are added one by one).
+    const n = Xte.n;
+    const m = new Float64Array(n).fill(ensemble.baseMargin);
+    const out: SweepPoint[] = [];
+    const grid = only ? [nRounds] : roundGrid(nRounds);
+    let g = 0;
+    ensemble.trees.forEach((tree, t) => {
+      for (let i = 0; i < n; i++) m[i] += tree.value[leafIndex(tree, Xte.data, n, i, true)]!;
+      while (g < grid.length && grid[g] === t + 1) {
+        out.push({ settings: { nRounds: grid[g]! }, margin: Float64Array.from(m) });
+        g++;
+      }
+    });
+    for (; g < grid.length; g++)
+      out.push({ settings: { nRounds: grid[g]! }, margin: Float64Array.from(m) });
+    return out;
   },
-  refit(X, y, tuned, s) {
-    // Early stopping already chose the number of rounds on validation; refit exactly that many.
+  fit(X, y, w, settings, s) {
     const { ensemble } = fitGbdt(X, y, {
-      params: { ...s.gbdtParams, nRounds: Math.max(1, tuned.chosen.nRounds!) },
+      params: { ...s.gbdtParams, nRounds: Math.max(1, settings.nRounds!) },
+      weights: w,
       rng: s.makeRng(s.seed),
     });
     return { kind: 'gbdt', ensemble };
@@ -112,27 +199,37 @@ const gbdt: Candidate = {
 const tree: Candidate = {
   kind: 'tree',
   missing: 'nan',
-  tune(Xtr, ytr, Xva, _yva, s) {
-    const ensemble = fitTree(Xtr, ytr, { params: s.treeParams, rng: s.makeRng(s.seed) });
-    const core: ModelCore = { kind: 'tree', ensemble };
-    return { core, validMargin: margins(core, Xva), chosen: {}, output: ensemble.output };
+  sweep(Xtr, ytr, w, Xte, _yte, s, only) {
+    const maxDepth = s.treeParams?.maxDepth ?? DEFAULT_TREE_PARAMS.maxDepth;
+    const out: SweepPoint[] = [];
+    const depths = only
+      ? [only.maxDepth!]
+      : Array.from({ length: Math.max(1, maxDepth - 1) }, (_, i) => Math.min(maxDepth, i + 2));
+    for (const d of depths) {
+      const ensemble = fitTree(Xtr, ytr, {
+        params: { ...s.treeParams, maxDepth: d },
+        weights: w,
+        rng: s.makeRng(s.seed),
+      });
+      out.push({ settings: { maxDepth: d }, margin: predictEnsemble(ensemble, Xte) });
+    }
+    return out;
   },
-  refit(X, y, _tuned, s) {
+  fit(X, y, w, settings, s) {
     return {
       kind: 'tree',
-      ensemble: fitTree(X, y, { params: s.treeParams, rng: s.makeRng(s.seed) }),
+      ensemble: fitTree(X, y, {
+        params: { ...s.treeParams, maxDepth: settings.maxDepth! },
+        weights: w,
+        rng: s.makeRng(s.seed),
+      }),
     };
   },
 };
 
 export const CANDIDATES: Readonly<Record<CandidateKind, Candidate>> = { logistic, gbdt, tree };
 
-/** Validation AUC and log loss of raw outputs (log loss after the uncalibrated link). */
-export function validScores(
-  m: Float64Array,
-  y: Float64Array,
-  output: 'logit' | 'probability',
-): { validAuc: number; validLogLoss: number } {
-  const p = output === 'logit' ? Float64Array.from(m, sigmoid) : m;
-  return { validAuc: rocAuc(y, m), validLogLoss: logLoss(y, p) };
+/** The calibration input of a core: trees built by `fitTree` output log-odds too. */
+export function outputOf(core: ModelCore): 'logit' | 'probability' {
+  return core.kind === 'logistic' ? 'logit' : core.ensemble.output;
 }

@@ -54,8 +54,25 @@ export {
   type ModelArtifact,
 } from './artifact';
 export {
+  chooseFoldCount,
+  rollingOriginFolds,
+  type Fold,
+  type FoldOptions,
+  type FoldPlan,
+} from './evaluation/folds';
+export {
+  meanSe,
+  pickWithTieRule,
+  signalVerdict,
+  type Verdict,
+  type VerdictCode,
+} from './evaluation/selection';
+export type { CandidateKind, Weighting } from './candidates';
+export {
+  TIE_RULE,
   trainModel,
   type CandidateReport,
+  type FoldReport,
   type ModelChoice,
   type TrainInput,
   type TrainOptions,

@@ -1,24 +1,62 @@
 import { isModelError } from './errors';
+import { makeRng } from './rng';
 import { syntheticLeads } from './testing/synthetic';
 import { trainModel } from './train';
 
 describe('trainModel', () => {
   const data = syntheticLeads(2000, 31, { leak: true });
 
-  it('splits by time, excludes censored rows and the leaky field, and reports everything', () => {
+  it('backtests over time folds, excludes censored rows and the leaky field, and reports every fold', () => {
     const labels = data.labels.map((l, i) => (i >= 1900 ? null : l));
-    const { report, model } = trainModel({
+    const { report, model, outOfFold } = trainModel({
       ...data,
       labels,
       options: { model: 'logistic', exclude: ['id'] },
     });
-    expect(report.splits).toEqual({ train: 1140, valid: 380, test: 380, censored: 100 });
+    expect(report.splits).toEqual({ train: 1900, test: 1140, censored: 100, folds: 5 });
+    expect(report.backtest.folds.map((f) => [f.train, f.test])).toEqual([
+      [760, 228],
+      [988, 228],
+      [1216, 228],
+      [1444, 228],
+      [1672, 228],
+    ]);
+    for (const f of report.backtest.folds) {
+      expect(f.trainFrom).toBe(data.times[0]);
+      expect(f.auc).toBeGreaterThan(0.6);
+    }
     expect(report.leakage.map((l) => [l.field, l.excluded])).toEqual([['closed_reason', true]]);
     expect(report.excluded.map((e) => e.field)).toEqual(['id', 'closed_reason']);
     expect(model.encoder.fields.map((f) => f.name)).not.toContain('closed_reason');
-    expect(report.metrics!.rows).toBe(380);
+    expect(report.metrics!.rows).toBe(1140);
+    expect(outOfFold.index).toHaveLength(1140);
     expect(report.metrics!.liftByDecile).toHaveLength(10);
-    expect(report.candidates[0]!.settings.C).toBeGreaterThan(0);
+    expect(report.settings.C).toBeGreaterThan(0);
+    expect(report.verdict).toMatchObject({ ok: true, code: 'OK' });
+    // Every candidate carries its fold AUCs; exactly one is chosen.
+    expect(report.backtest.candidates.every((c) => c.foldAuc.length === 5)).toBe(true);
+    expect(report.backtest.candidates.filter((c) => c.chosen)).toHaveLength(1);
+  });
+
+  it('reports precision and recall at every tier cut-off', () => {
+    const tiers = [
+      { name: 'A', min: 60 },
+      { name: 'B', min: 35 },
+      { name: 'C', min: 0 },
+    ];
+    const { report } = trainModel({
+      ...data,
+      options: { model: 'logistic', exclude: ['id', 'closed_reason'], tiers },
+    });
+    const cuts = report.metrics!.atTiers!;
+    expect(cuts.map((c) => [c.tier, c.min])).toEqual([
+      ['A', 60],
+      ['B', 35],
+      ['C', 0],
+    ]);
+    // Lower cut-offs call more leads: recall never falls, everyone is called at 0.
+    expect(cuts[0]!.recall).toBeLessThanOrEqual(cuts[1]!.recall);
+    expect(cuts[2]).toMatchObject({ recall: 1, predictedPositive: report.metrics!.rows });
   });
 
   it('keeps a flagged field when asked, still reporting it', () => {
@@ -31,23 +69,76 @@ describe('trainModel', () => {
     expect(report.metrics!.auc).toBeGreaterThan(0.9);
   });
 
-  it('auto compares the candidates on validation and prefers logistic regression within the tolerance', () => {
+  it('auto backtests every family and keeps logistic regression when the others do not beat it beyond the noise', () => {
     const clean = syntheticLeads(2000, 32);
-    const opts = { exclude: ['id'], gbdtParams: { nRounds: 80 } };
-    const r = trainModel({ ...clean, options: { ...opts, model: 'auto' } }).report;
-    expect(r.candidates.map((c) => c.kind)).toEqual(['logistic', 'gbdt', 'tree']);
-    const best = Math.max(...r.candidates.map((c) => c.validAuc));
-    const lr = r.candidates[0]!.validAuc;
-    // The ground truth is logistic, so it wins or is within the tolerance.
-    expect(r.chosen).toBe('logistic');
-    expect(lr).toBeGreaterThanOrEqual(best - 0.005);
-    // With no tolerance the strictly best validation AUC wins.
-    const strict = trainModel({
+    const r = trainModel({
       ...clean,
-      options: { ...opts, model: 'auto', autoTolerance: 0 },
+      options: { exclude: ['id'], model: 'auto', gbdtParams: { nRounds: 80 } },
     }).report;
-    const top = strict.candidates.reduce((a, b) => (b.validAuc > a.validAuc ? b : a));
-    expect(strict.chosen).toBe(top.kind);
+    expect(r.candidates.slice(0, 3).map((c) => c.kind)).toEqual(['logistic', 'gbdt', 'tree']);
+    // The ground truth is logistic.
+    expect(r.chosen).toBe('logistic');
+    const kinds = new Set(r.backtest.candidates.map((c) => c.kind));
+    expect([...kinds]).toEqual(['logistic', 'gbdt', 'tree']);
+    // Weights were tried for the winning family (and only for it).
+    const weighted = r.backtest.candidates.filter(
+      (c) => c.weighting.classWeight || c.weighting.recency,
+    );
+    expect(weighted.map((c) => c.kind)).toEqual(['logistic', 'logistic', 'logistic']);
+  });
+
+  it('the shipped model is fitted on all labelled history, the newest rows included', () => {
+    const base = syntheticLeads(1500, 33);
+    const { artifact, report } = trainModel({
+      ...base,
+      options: { model: 'logistic', exclude: ['id'] },
+    });
+    expect(artifact.trainingWindow).toEqual({
+      from: base.times[0],
+      to: base.times[1499],
+      rows: 1500,
+    });
+    expect(report.splits.train).toBe(1500);
+    // Flip the outcomes of the newest 10 %: a model refitted on train + valid only (the old
+    // way) would not move; ours does, because the newest rows are in its fit.
+    const flipped = base.labels.map((l, i) => (i >= 1350 ? (l === 1 ? 0 : 1) : l));
+    const probe = base.rows.slice(0, 50);
+    const a = trainModel({
+      ...base,
+      options: { model: 'logistic', exclude: ['id'], weightings: [] },
+    });
+    const b = trainModel({
+      ...base,
+      labels: flipped,
+      options: { model: 'logistic', exclude: ['id'], weightings: [] },
+    });
+    const pa = a.model.predictProba(probe);
+    const pb = b.model.predictProba(probe);
+    expect(Math.max(...pa.map((p, i) => Math.abs(p - pb[i]!)))).toBeGreaterThan(0.01);
+  });
+
+  it('says there is no signal when the labels are noise', () => {
+    const noise = syntheticLeads(3000, 34);
+    const rng = makeRng(99);
+    const labels = noise.labels.map(() => (rng.next() < 0.3 ? 1 : 0) as 0 | 1);
+    const { report } = trainModel({ ...noise, labels, options: { exclude: ['id'] } });
+    expect(report.verdict.ok).toBe(false);
+    expect(['NO_SIGNAL', 'CONSTANT_SCORES']).toContain(report.verdict.code);
+    expect(Math.abs(report.backtest.meanAuc - 0.5)).toBeLessThan(0.05);
+  });
+
+  it('says so when every lead gets the same score', () => {
+    const { report } = trainModel({
+      ...data,
+      options: {
+        model: 'tree',
+        exclude: ['id', 'closed_reason'],
+        // No split can hold enough weight: one leaf, one score for everyone.
+        treeParams: { minLeafWeight: 1e9 },
+      },
+    });
+    expect(report.verdict).toMatchObject({ ok: false, code: 'CONSTANT_SCORES' });
+    expect(report.verdict.message).toMatch(/same score/);
   });
 
   it('fails with clear errors on unusable data', () => {

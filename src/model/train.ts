@@ -1,21 +1,39 @@
 /**
- * trainModel: data checks → time split → leakage guard → fit candidates on the oldest rows,
- * tune and compare them on the next slice → calibrate → refit the winner on train + valid →
- * measure on the newest slice it never saw → artifact + report.
+ * trainModel: data checks → leakage guard → rolling-origin backtests choose the family, its
+ * settings and the row weighting (each fold fitted only on its past) → calibration from the
+ * out-of-fold scores → the chosen setting fitted on all labelled history → a verdict on
+ * whether the model beats chance → artifact + report. The honest estimate is the backtests'.
  */
 import { toArtifact, type ModelArtifact } from './artifact';
-import { chooseCalibration, type Calibration } from './evaluation/calibration';
-import { CANDIDATES, margins, type CandidateKind, type CandidateSettings } from './candidates';
+import { runBacktests, type BacktestEntry } from './backtest';
+import {
+  applyCalibration,
+  chooseCalibration,
+  fitIsotonic,
+  fitPlatt,
+  type Calibration,
+} from './evaluation/calibration';
+import {
+  CANDIDATES,
+  margins,
+  outputOf,
+  rowWeights,
+  type CandidateKind,
+  type CandidateSettings,
+  type Weighting,
+} from './candidates';
 import { checkTrainable } from './encoding/checks';
-import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoding/encoder';
+import { fitEncoder, type EncoderOptions } from './encoding/encoder';
 import { ModelError } from './errors';
 import { columnMeans, Model } from './fitted';
 import type { GbdtParams } from './trees/gbdt';
 import { findLeakage, type LeakageFinding, type LeakageOptions } from './evaluation/leakage';
-import { evaluate, rocAuc, type EvaluationMetrics, type Tier } from './evaluation/metrics';
+import { evaluate, type EvaluationMetrics, type Tier } from './evaluation/metrics';
+import { rollingOriginFolds, type FoldOptions } from './evaluation/folds';
+import { signalVerdict, type Verdict, type VerdictOptions } from './evaluation/selection';
 import { makeRng } from './rng';
 import { inferSchema, type SkippedField } from './encoding/schema';
-import { splitByTime, type Label, type SplitOptions, type TimeSplit } from './evaluation/split';
+import { splitByTime, type Label } from './evaluation/split';
 import type { TreeParams } from './trees/tree';
 import type { FieldInfo, RawRow } from './types';
 
@@ -30,19 +48,21 @@ export interface TrainOptions {
   keepLeaky?: boolean;
   leakage?: LeakageOptions;
   placeholders?: readonly string[];
-  split?: SplitOptions;
+  /** Rolling-origin folds: count (from the data size when absent), initial share, embargo. */
+  backtest?: FoldOptions;
   encoder?: Omit<EncoderOptions, 'missing' | 'placeholders'>;
   /** Logistic regression's L2 grid as scikit-learn C values. */
   cGrid?: readonly number[];
-  classWeight?: 'balanced' | null;
+  /**
+   * Row weightings the backtests may pick for the winning family. Default: balanced class
+   * weights, recency, both. `[]` = never weight.
+   */
+  weightings?: readonly Weighting[];
   gbdtParams?: Partial<GbdtParams>;
   treeParams?: Partial<TreeParams>;
-  /** `auto` keeps logistic regression when its validation AUC is within this of the best. */
-  autoTolerance?: number;
-  /** Fit the chosen settings again on train + valid before testing (default true). */
-  refit?: boolean;
+  verdict?: VerdictOptions;
   minPositives?: number;
-  /** Tiers (0–100 score floors) to report conversion rates for. */
+  /** Tiers (0–100 score floors): conversion, precision and recall at each cut-off. */
   tiers?: readonly Tier[];
   createdBy?: string;
 }
@@ -57,36 +77,77 @@ export interface TrainInput {
   options?: TrainOptions;
 }
 
+/** One backtested candidate: a family, one setting, one row weighting. */
 export interface CandidateReport {
   kind: CandidateKind;
-  validAuc: number;
-  /** Out-of-fold log loss of the calibrated output on the validation slice. */
-  validLogLoss: number;
-  calibration: Calibration['method'];
   settings: Record<string, number>;
+  weighting: Weighting;
+  /** AUC on each fold's test block (NaN → null in JSON when a block had one outcome). */
+  foldAuc: number[];
+  meanAuc: number;
+  seAuc: number;
+  /** Within the folds' noise of the best family/setting (first stage). */
+  tied: boolean;
+  chosen: boolean;
+}
+
+export interface FoldReport {
+  fold: number;
+  /** Rows the fold's model was fitted on (all before the origin). */
+  train: number;
+  embargoed: number;
+  /** Rows of the fold's block, scored by a model that never saw them. */
+  test: number;
+  testPositives: number;
+  /** Time (or labelled position) of the first training row, the origin, the block's end. */
+  trainFrom: number | null;
+  origin: number;
+  testTo: number | null;
+  /** The chosen candidate's AUC on this block. */
+  auc: number;
 }
 
 export interface TrainReport {
   chosen: CandidateKind;
+  settings: Record<string, number>;
+  weighting: Weighting;
+  /** The best entry per family, then every weighting tried (the full list: `backtest`). */
   candidates: CandidateReport[];
-  /** On the newest, held-out rows; null when the test slice is empty. */
+  backtest: {
+    folds: FoldReport[];
+    candidates: CandidateReport[];
+    meanAuc: number;
+    seAuc: number;
+    rule: string;
+  };
+  calibration: Calibration['method'];
+  /** Out-of-fold: every fold's block scored by its fold's model, calibrated across folds. */
   metrics: EvaluationMetrics | null;
-  splits: { train: number; valid: number; test: number; censored: number };
+  verdict: Verdict;
+  /** train = labelled rows the shipped model was fitted on; test = out-of-fold rows. */
+  splits: { train: number; test: number; censored: number; folds: number };
   leakage: Array<LeakageFinding & { excluded: boolean }>;
   excluded: Array<{ field: string; reason: string }>;
   features: FieldInfo[];
-  refit: boolean;
 }
 
 export interface TrainResult {
   model: Model;
   artifact: ModelArtifact;
   report: TrainReport;
+  /** Out-of-fold rows (input indices, time order), their calibrated probability and fold. */
+  outOfFold: { index: number[]; probability: Float64Array; fold: number[] };
 }
 
-const DEFAULT_C_GRID = [0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const DEFAULT_C_GRID = [0.01, 0.1, 1, 10];
+const DEFAULT_WEIGHTINGS: readonly Weighting[] = [
+  { classWeight: 'balanced', recency: false },
+  { classWeight: null, recency: true },
+  { classWeight: 'balanced', recency: true },
+];
+export const TIE_RULE =
+  'Highest mean AUC over the backtest folds; a simpler candidate (logistic before GBDT before a single tree, stronger regularisation / fewer rounds / shallower first, no row weights first) is kept when its mean shortfall is below the standard error of its paired fold differences.';
 
-const pick = <T>(xs: readonly T[], idx: readonly number[]): T[] => idx.map((i) => xs[i]!);
 const yOf = (labels: readonly Label[], idx: readonly number[]): Float64Array =>
   Float64Array.from(idx, (i) => (labels[i] === 1 ? 1 : 0));
 
@@ -96,12 +157,17 @@ function requireBothClasses(labels: readonly Label[], idx: readonly number[], sl
   if (pos === 0 || pos === idx.length) {
     throw new ModelError(
       'SINGLE_CLASS',
-      `The ${slice} slice (${idx.length} rows in time order) has only ${pos ? 'converted' : 'non-converted'} leads.`,
+      `The ${slice} (${idx.length} rows in time order) has only ${pos ? 'converted' : 'non-converted'} leads.`,
       'Add history so every period has both outcomes, or check the time column and the label.',
       { slice, rows: idx.length, positives: pos },
     );
   }
 }
+
+const calibrators: Record<'platt' | 'isotonic', (m: number[], y: number[]) => Calibration> = {
+  platt: fitPlatt,
+  isotonic: fitIsotonic,
+};
 
 export function trainModel(input: TrainInput): TrainResult {
   const o = input.options ?? {};
@@ -121,9 +187,9 @@ export function trainModel(input: TrainInput): TrainResult {
     );
   }
   checkTrainable(labels, { minPositives: o.minPositives });
-  const split: TimeSplit = splitByTime(labels, input.times, o.split);
-  requireBothClasses(labels, split.train, 'training');
-  requireBothClasses(labels, split.valid, 'validation');
+  const plan = rollingOriginFolds(labels, input.times, o.backtest);
+  const { folds, labelled } = plan;
+  requireBothClasses(labels, folds[0]!.train, 'first backtest fold’s training window');
 
   const exclude = new Set(o.exclude ?? []);
   let skipped: SkippedField[] = [];
@@ -135,7 +201,9 @@ export function trainModel(input: TrainInput): TrainResult {
       placeholders: o.placeholders,
     }));
 
-  const findings = findLeakage(rows, schema, labels, split, {
+  // The guard learns on the older 80 % of labelled history and judges on the newest 20 %.
+  const guardSplit = splitByTime(labels, input.times, { valid: 0.2, test: 0 });
+  const findings = findLeakage(rows, schema, labels, guardSplit, {
     ...o.leakage,
     placeholders: o.placeholders,
   });
@@ -151,7 +219,6 @@ export function trainModel(input: TrainInput): TrainResult {
 
   const settings: CandidateSettings = {
     cGrid: o.cGrid ?? DEFAULT_C_GRID,
-    classWeight: o.classWeight ?? null,
     gbdtParams: o.gbdtParams,
     treeParams: o.treeParams,
     seed: o.seed ?? 1,
@@ -159,83 +226,124 @@ export function trainModel(input: TrainInput): TrainResult {
   };
   const kinds: CandidateKind[] =
     !o.model || o.model === 'auto' ? ['logistic', 'gbdt', 'tree'] : [o.model];
-  const trainRows = pick(rows, split.train);
-  const validRows = pick(rows, split.valid);
-  const ytr = yOf(labels, split.train);
-  const yva = yOf(labels, split.valid);
-  const encoders = new Map<string, FittedEncoder>();
-  const encoderFor = (
-    missing: 'impute' | 'nan',
-    rs: readonly RawRow[],
-    key: string,
-  ): FittedEncoder => {
-    const k = `${missing}:${key}`;
-    if (!encoders.has(k)) {
-      encoders.set(
-        k,
-        fitEncoder(rs, features, { ...o.encoder, missing, placeholders: o.placeholders }),
-      );
-    }
-    return encoders.get(k)!;
-  };
-
-  const tuned = kinds.map((kind) => {
-    const cand = CANDIDATES[kind];
-    const enc = encoderFor(cand.missing, trainRows, 'train');
-    const Xva = enc.transform(validRows);
-    const t = cand.tune(enc.transform(trainRows), ytr, Xva, yva, settings);
-    const cal = chooseCalibration(t.validMargin, yva, t.output);
-    const best = cal.candidates.find((c) => c.method === cal.calibration.method)!;
-    const report: CandidateReport = {
-      kind,
-      validAuc: rocAuc(yva, t.validMargin),
-      validLogLoss: best.logLoss,
-      calibration: cal.calibration.method,
-      settings: t.chosen,
-    };
-    return { kind, tuned: t, calibration: cal.calibration, report, encoder: enc };
+  const encoderOptions: EncoderOptions = { ...o.encoder, placeholders: o.placeholders };
+  const bt = runBacktests({
+    rows,
+    labels,
+    features,
+    folds,
+    kinds,
+    settings,
+    encoder: encoderOptions,
+    weightings: o.weightings ?? DEFAULT_WEIGHTINGS,
   });
+  const chosen = bt.chosen;
+  const cand = CANDIDATES[chosen.kind];
 
-  // Highest validation AUC wins, but logistic regression (simpler, exact linear explanations)
-  // is kept whenever it is within the tolerance of the best.
-  const tol = o.autoTolerance ?? 0.005;
-  const bestAuc = Math.max(...tuned.map((t) => t.report.validAuc));
-  const lr = tuned.find((t) => t.kind === 'logistic');
-  const winner =
-    lr && lr.report.validAuc >= bestAuc - tol
-      ? lr
-      : tuned.find((t) => t.report.validAuc === bestAuc)!;
-
-  const refit = o.refit ?? true;
-  const fitIdx = refit ? [...split.train, ...split.valid].sort((a, b) => a - b) : split.train;
-  const fitRows = refit ? [...trainRows, ...validRows] : trainRows;
-  const cand = CANDIDATES[winner.kind];
-  let encoder = winner.encoder;
-  let core = winner.tuned.core;
-  if (refit) {
-    encoder = encoderFor(cand.missing, fitRows, 'train+valid');
-    core = cand.refit(
-      encoder.transform(fitRows),
-      yOf(labels, [...split.train, ...split.valid]),
-      winner.tuned,
-      settings,
-    );
-  }
+  // The shipped model: the chosen setting on every labelled row, oldest first.
+  const fitRows = labelled.map((i) => rows[i]!);
+  const yAll = yOf(labels, labelled);
+  const encoder = fitEncoder(fitRows, features, { ...encoderOptions, missing: cand.missing });
   const Xfit = encoder.transform(fitRows);
-  const model = new Model(core, encoder, winner.calibration, columnMeans(Xfit));
+  const w = rowWeights(yAll, chosen.weighting);
+  const core = cand.fit(Xfit, yAll, w, chosen.settings, settings, bt.carry);
+  const output = outputOf(core);
 
-  let metrics: EvaluationMetrics | null = null;
-  if (split.test.length > 0) {
-    const Xte = encoder.transform(pick(rows, split.test));
-    const p = margins(core, Xte).map((m) => model.calibrate(m));
-    metrics = evaluate(yOf(labels, split.test), p, o.tiers);
+  // Calibration from the out-of-fold scores of the chosen candidate (every fold's block).
+  const ooIndex = folds.flatMap((f) => f.test);
+  const ooFold = folds.flatMap((f) => f.test.map(() => f.fold));
+  const ooMargin = Float64Array.from(chosen.foldMargins.flatMap((m) => Array.from(m)));
+  const ooY = yOf(labels, ooIndex);
+  const cal = chooseCalibration(ooMargin, ooY, output);
+  const model = new Model(core, encoder, cal.calibration, columnMeans(Xfit));
+
+  // Reported probabilities are cross-fitted: a fold's block is calibrated on the other folds.
+  const ooProb = new Float64Array(ooIndex.length);
+  for (const f of folds) {
+    const mine = ooFold.map((k, j) => (k === f.fold ? j : -1)).filter((j) => j >= 0);
+    const others = ooFold.map((k, j) => (k !== f.fold ? j : -1)).filter((j) => j >= 0);
+    const method = cal.calibration.method;
+    const c: Calibration =
+      method === 'none' || others.length === 0
+        ? cal.calibration
+        : calibrators[method](
+            others.map((j) => ooMargin[j]!),
+            others.map((j) => ooY[j]!),
+          );
+    for (const j of mine) ooProb[j] = applyCalibration(c, ooMargin[j]!);
+  }
+  const metrics = ooIndex.length > 0 ? evaluate(ooY, ooProb, o.tiers) : null;
+
+  const finalScores = Float64Array.from(margins(core, Xfit), (m) => 100 * model.calibrate(m));
+  const foldReports: FoldReport[] = folds.map((f, k) => {
+    const y = yOf(labels, f.test);
+    const pos = y.reduce((a, b) => a + b, 0);
+    const t = input.times;
+    return {
+      fold: f.fold,
+      train: f.train.length,
+      embargoed: f.embargoed,
+      test: f.test.length,
+      testPositives: pos,
+      trainFrom: f.train.length ? (t ? t[f.train[0]!]! : 0) : null,
+      origin: f.origin,
+      testTo: f.test.length
+        ? t
+          ? t[f.test[f.test.length - 1]!]!
+          : f.origin + f.test.length
+        : null,
+      auc: chosen.foldAuc[k]!,
+    };
+  });
+  const verdict = signalVerdict(
+    foldReports.map((f) => ({
+      auc: f.auc,
+      positives: f.testPositives,
+      negatives: f.test - f.testPositives,
+    })),
+    finalScores,
+    o.verdict,
+  );
+
+  const toReport = (e: BacktestEntry, i: number): CandidateReport => ({
+    kind: e.kind,
+    settings: e.settings,
+    weighting: e.weighting,
+    foldAuc: e.foldAuc,
+    meanAuc: e.meanAuc,
+    seAuc: e.seAuc,
+    tied: bt.tied.includes(i),
+    chosen: e === chosen,
+  });
+  const all = bt.entries.map(toReport);
+  // Summary: the best (by mean AUC) unweighted entry per family, then each weighting tried.
+  const summary: CandidateReport[] = [];
+  for (const kind of kinds) {
+    const own = all.filter(
+      (c) => c.kind === kind && !c.weighting.classWeight && !c.weighting.recency,
+    );
+    const pickBest =
+      own.find((c) => c.chosen) ?? own.reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
+    if (pickBest) summary.push(pickBest);
+  }
+  for (const c of all) {
+    if (!(c.weighting.classWeight || c.weighting.recency)) continue;
+    const same = summary.find(
+      (s) =>
+        s.kind === c.kind &&
+        s.weighting.classWeight === c.weighting.classWeight &&
+        s.weighting.recency === c.weighting.recency,
+    );
+    if (!same) summary.push(c);
+    else if (c.chosen || (!same.chosen && c.meanAuc > same.meanAuc))
+      summary[summary.indexOf(same)] = c;
   }
 
   const t = input.times;
   const window = {
-    from: t && fitIdx.length ? Math.min(...fitIdx.map((i) => t[i]!)) : null,
-    to: t && fitIdx.length ? Math.max(...fitIdx.map((i) => t[i]!)) : null,
-    rows: fitIdx.length,
+    from: t && labelled.length ? t[labelled[0]!]! : null,
+    to: t && labelled.length ? t[labelled[labelled.length - 1]!]! : null,
+    rows: labelled.length,
   };
   const leakage = findings.map((f) => ({ ...f, excluded: leaky.has(f.field) }));
   const excluded = [
@@ -246,30 +354,47 @@ export function trainModel(input: TrainInput): TrainResult {
       .map((f) => ({ field: f.field, reason: `leakage: ${f.detail}` })),
   ];
   const report: TrainReport = {
-    chosen: winner.kind,
-    candidates: tuned.map((x) => x.report),
+    chosen: chosen.kind,
+    settings: chosen.settings,
+    weighting: chosen.weighting,
+    candidates: summary,
+    backtest: {
+      folds: foldReports,
+      candidates: all,
+      meanAuc: chosen.meanAuc,
+      seAuc: chosen.seAuc,
+      rule: TIE_RULE,
+    },
+    calibration: cal.calibration.method,
     metrics,
+    verdict,
     splits: {
-      train: split.train.length,
-      valid: split.valid.length,
-      test: split.test.length,
-      censored: split.censored.length,
+      train: labelled.length,
+      test: ooIndex.length,
+      censored: plan.censored.length,
+      folds: folds.length,
     },
     leakage,
     excluded,
     features,
-    refit,
   };
   const artifact = toArtifact(model, {
     featureSchema: features,
     trainingWindow: window,
     metrics: {
-      test: metrics,
-      candidates: report.candidates,
+      outOfFold: metrics,
+      backtest: { folds: foldReports, meanAuc: chosen.meanAuc, seAuc: chosen.seAuc },
+      chosen: { kind: chosen.kind, settings: chosen.settings, weighting: chosen.weighting },
+      verdict,
       splits: report.splits,
       leakage: leakage.map((l) => ({ field: l.field, reason: l.reason, excluded: l.excluded })),
     },
     createdBy: o.createdBy ?? 'leadlens',
   });
-  return { model, artifact, report };
+  return {
+    model,
+    artifact,
+    report,
+    outOfFold: { index: ooIndex, probability: ooProb, fold: ooFold },
+  };
 }

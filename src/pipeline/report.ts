@@ -8,6 +8,58 @@ import { FeatureFieldSchema } from './feature-plan';
 
 const FindingSchema = z.object({ field: z.string(), reason: z.string() }).passthrough();
 
+/** JSON turns NaN (a fold with one outcome) into null. */
+const Auc = z.number().nullable();
+const WeightingSchema = z.object({
+  classWeight: z.enum(['balanced']).nullable(),
+  recency: z.boolean(),
+});
+const BacktestSchema = z
+  .object({
+    folds: z.array(
+      z
+        .object({
+          fold: z.number(),
+          train: z.number(),
+          embargoed: z.number(),
+          test: z.number(),
+          testPositives: z.number(),
+          trainFrom: z.number().nullable(),
+          origin: z.number(),
+          testTo: z.number().nullable(),
+          auc: Auc,
+        })
+        .passthrough(),
+    ),
+    candidates: z.array(
+      z
+        .object({
+          kind: z.string(),
+          settings: z.record(z.string(), z.number()),
+          weighting: WeightingSchema,
+          foldAuc: z.array(Auc),
+          meanAuc: Auc,
+          seAuc: Auc,
+          tied: z.boolean(),
+          chosen: z.boolean(),
+        })
+        .passthrough(),
+    ),
+    meanAuc: Auc,
+    seAuc: Auc,
+    rule: z.string(),
+  })
+  .passthrough();
+export type StoredBacktest = z.infer<typeof BacktestSchema>;
+const VerdictSchema = z
+  .object({
+    ok: z.boolean(),
+    code: z.string(),
+    message: z.string(),
+    published: z.boolean(),
+  })
+  .passthrough();
+
 export const StoredReportSchema = z
   .object({
     modelType: z.string(),
@@ -22,7 +74,29 @@ export const StoredReportSchema = z
       })
       .passthrough(),
     candidates: z.array(z.object({ kind: z.string() }).passthrough()),
-    splits: z.object({ train: z.number(), valid: z.number(), test: z.number() }).passthrough(),
+    /**
+     * train = labelled rows the model was fitted on; test = rows scored out of fold by the
+     * backtests (with `folds`). Versions stored before the backtests have a `valid` slice.
+     */
+    splits: z
+      .object({
+        train: z.number(),
+        valid: z.number().optional(),
+        test: z.number(),
+        folds: z.number().optional(),
+      })
+      .passthrough(),
+    /** Rolling-origin backtests (absent in versions stored before them). */
+    backtest: BacktestSchema.optional(),
+    chosen: z
+      .object({
+        settings: z.record(z.string(), z.number()),
+        weighting: WeightingSchema,
+        calibration: z.string(),
+      })
+      .optional(),
+    /** Whether the model beats chance; `published` says whether it was published. */
+    verdict: VerdictSchema.optional(),
     /** Fields left out, with why: leakage, near-duplicates, post-conversion properties. */
     excluded: z.array(FindingSchema),
     /**

@@ -3,7 +3,12 @@
  */
 import { parseExpression } from 'cron-parser';
 import { LeadLensError } from '../contracts/errors';
-import type { SettingsRequest, SettingsResult, ModelSummary } from '../contracts/functions';
+import type {
+  ModelSummary,
+  ModelWarning,
+  SettingsRequest,
+  SettingsResult,
+} from '../contracts/functions';
 import { tierFor, type Schedule, type Tier } from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
@@ -20,12 +25,14 @@ export async function settingsAction(
       return {
         settings: await store.getSettings(),
         model: await modelSummary(deps),
+        modelWarning: await modelWarning(deps),
         stats: await stats(deps),
       };
     case 'preview':
       return {
         settings: await store.getSettings(),
         model: await modelSummary(deps),
+        modelWarning: await modelWarning(deps),
         stats: tierStats(req.tiers, await tierInputs(deps)),
       };
     case 'suggest': {
@@ -38,6 +45,7 @@ export async function settingsAction(
       return {
         settings: current,
         model: await modelSummary(deps),
+        modelWarning: await modelWarning(deps),
         stats: await stats(deps),
         suggestion,
       };
@@ -56,6 +64,7 @@ export async function settingsAction(
       return {
         settings: req.settings,
         model: await modelSummary(deps),
+        modelWarning: await modelWarning(deps),
         stats: await stats(deps),
         retiered,
       };
@@ -122,6 +131,23 @@ export async function tierInputs(deps: PipelineDeps): Promise<TierInputs> {
 
 async function stats(deps: PipelineDeps) {
   return tierStats((await deps.store.getSettings()).tiers, await tierInputs(deps));
+}
+
+/** The newest version's verdict when it found no signal (whether or not it was published). */
+export async function modelWarning(deps: PipelineDeps): Promise<ModelWarning | null> {
+  const models = await deps.store.listModels();
+  const latest = models.reduce<(typeof models)[number] | null>(
+    (a, m) => (!a || m.version > a.version ? m : a),
+    null,
+  );
+  const verdict = latest ? readReport(latest)?.verdict : undefined;
+  if (!latest || !verdict || verdict.ok) return null;
+  return {
+    version: latest.version,
+    code: verdict.code,
+    message: verdict.message,
+    published: verdict.published,
+  };
 }
 
 export async function modelSummary(deps: PipelineDeps): Promise<ModelSummary | null> {

@@ -1,7 +1,9 @@
 /**
  * Train: the mirrored contacts → point-in-time training rows → leakage checks → model fit
- * (time split, calibration, `auto` choice) → a new model version in the store, published unless
- * the admin runs new models in shadow mode first.
+ * (rolling-origin backtests with an embargo of the label horizon, calibration from the
+ * out-of-fold scores, the chosen setting fitted on all labelled history) → a new model version
+ * in the store, published unless the admin runs new models in shadow mode first, or the
+ * backtests found no signal (then the previous model stays; `publishAnyway` overrides).
  */
 import {
   buildTrainingSet,
@@ -9,13 +11,12 @@ import {
   findPostConversionProperties,
   type FeatureField,
 } from '../features';
-import { trainModel, type Model } from '../model';
+import { trainModel } from '../model';
 import { featurePlanOf } from './feature-plan';
 import type { JobDefinition } from './jobs';
 import type { StoredReport } from './report';
 import { allRecords } from './records';
 import { packScoringModel } from './scoring-model';
-import { scoreRows } from './scoring';
 
 const DAY = 86_400_000;
 
@@ -24,12 +25,27 @@ export interface TrainState extends Record<string, unknown> {
   status: string | null;
   modelType: string | null;
   auc: number | null;
+  /** 'OK', or why the model was not published ('NO_SIGNAL', 'CONSTANT_SCORES'). */
+  verdict: string | null;
+  warning: string | null;
 }
 
-export function trainJob(): JobDefinition<TrainState> {
+export interface TrainJobOptions {
+  /** Publish even when the backtests find no signal or the scores are constant. */
+  publishAnyway?: boolean;
+}
+
+export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> {
   return {
     name: 'train',
-    init: () => ({ version: null, status: null, modelType: null, auc: null }),
+    init: () => ({
+      version: null,
+      status: null,
+      modelType: null,
+      auc: null,
+      verdict: null,
+      warning: null,
+    }),
     async step(_state, ctx) {
       const { store, now, seed, log } = ctx.deps;
       const settings = await store.getSettings();
@@ -62,21 +78,38 @@ export function trainJob(): JobDefinition<TrainState> {
           model: settings.model,
           seed,
           tiers: settings.tiers.map((t) => ({ name: t.label, min: t.minScore })),
+          // A row's outcome is known only a horizon after its asOf: no fold trains on a row
+          // whose outcome was still open at the fold's origin.
+          backtest: { embargo: settings.conversion.horizonDays * DAY },
         },
       });
 
       const labelled = set.labels.filter((l) => l !== null) as number[];
-      const heldOut = heldOutSlice(set, result.model, result.report.splits.test);
+      const { outOfFold, report: r } = result;
+      // Every held-out score comes from a backtest model that never saw the row or its future.
+      const heldOut: StoredReport['heldOut'] = {
+        ids: outOfFold.index.map((i) => set.ids[i]!),
+        // One decimal: tier statistics compare these with thresholds.
+        scores: Array.from(outOfFold.probability, (p) => Math.round(p * 1000) / 10),
+        labels: outOfFold.index.map((i) => set.labels[i] as number),
+      };
       // The envelope carries the plan of exactly the fields the model reads.
       const used = new Set(result.model.encoder.fields.map((f) => f.name));
       const planned: FeatureField[] = fields.filter((f) => used.has(f.name));
       const created = contacts.map((c) => Date.parse(c.createdAt)).filter(Number.isFinite);
       const recent = created.filter((t) => t > at - 28 * DAY && t <= at).length;
       const report: StoredReport = {
-        modelType: result.report.chosen,
-        metrics: { ...(result.report.metrics ?? { auc: null }) },
-        candidates: result.report.candidates.map((c) => ({ ...c })),
-        splits: { ...result.report.splits },
+        modelType: r.chosen,
+        metrics: { ...(r.metrics ?? { auc: null }) },
+        candidates: r.candidates.map((c) => ({ ...c })),
+        splits: { ...r.splits },
+        backtest: {
+          ...r.backtest,
+          candidates: r.backtest.candidates.map((c) => ({ ...c })),
+          folds: r.backtest.folds.map((f) => ({ ...f })),
+        },
+        chosen: { settings: r.settings, weighting: r.weighting, calibration: r.calibration },
+        verdict: { ...r.verdict, published: r.verdict.ok || !!opts.publishAnyway },
         excluded: [
           ...recordFindings.map((f) => ({ ...f })),
           ...result.report.excluded.map((f) => ({ ...f })),
@@ -94,19 +127,36 @@ export function trainJob(): JobDefinition<TrainState> {
         specSkipped: spec.skipped,
       };
       const trainedAt = new Date(at).toISOString();
+      const previous = await store.getPublishedModel();
+      // No signal: the version is kept for the report but the previous model keeps scoring.
       const status =
-        settings.shadowMode && (await store.getPublishedModel()) ? 'shadow' : 'published';
+        !r.verdict.ok && !opts.publishAnyway
+          ? 'not published'
+          : settings.shadowMode && previous
+            ? 'shadow'
+            : 'published';
       let version = 0;
+      const warning = r.verdict.ok
+        ? null
+        : `${r.verdict.message} ${
+            status === 'not published'
+              ? previous
+                ? `Model v${previous.version} stays published.`
+                : 'No model is published.'
+              : 'Published anyway, as asked.'
+          }`;
       const next: TrainState = {
         version: null,
         status,
-        modelType: result.report.chosen,
-        auc: result.report.metrics?.auc ?? null,
+        modelType: r.chosen,
+        auc: r.metrics?.auc ?? null,
+        verdict: r.verdict.code,
+        warning,
       };
       await ctx.commit(next, async (tx) => {
         version = await tx.saveModel({
           status: status === 'shadow' ? 'shadow' : 'retired',
-          modelType: result.report.chosen,
+          modelType: r.chosen,
           artifact: packScoringModel(result.artifact, planned),
           report: JSON.stringify(report),
           trainedAt,
@@ -117,42 +167,14 @@ export function trainJob(): JobDefinition<TrainState> {
         next.version = version;
       });
       log.info('model trained', { version, modelType: next.modelType, auc: next.auc, status });
+      if (warning) log.warn('model without signal', { version, verdict: r.verdict.code, status });
       return {
         state: next,
         done: true,
-        progress: `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}`,
+        progress: `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}${warning ? ` — ${warning}` : ''}`,
       };
     },
     summary: (s) => ({ ...s }),
-  };
-}
-
-/** Scores and outcomes of the time-held-out slice (the last `n` labelled rows by time). */
-function heldOutSlice(
-  set: {
-    ids: string[];
-    rows: Record<string, unknown>[];
-    labels: Array<0 | 1 | null>;
-    times: number[];
-  },
-  model: Model,
-  n: number,
-): StoredReport['heldOut'] {
-  const idx = set.labels
-    .map((l, i) => (l === null ? -1 : i))
-    .filter((i) => i >= 0)
-    .sort((a, b) => set.times[a] - set.times[b] || a - b)
-    .slice(-n);
-  const scored = scoreRows(
-    { model, features: [], valueLabels: new Map() },
-    idx.map((i) => set.rows[i] as never),
-    { top: 0, explain: false },
-  );
-  return {
-    ids: idx.map((i) => set.ids[i]),
-    // One decimal: tier statistics compare these with thresholds.
-    scores: scored.map((s) => Math.round(s.probability * 1000) / 10),
-    labels: idx.map((i) => set.labels[i] as number),
   };
 }
 

@@ -206,11 +206,19 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       const published = await deps.store.getPublishedModel();
       const report = published ? readReport(published) : null;
       const inputs = await tierInputs(deps);
+      const models = await deps.store.listModels();
+      // A newer version that was not published (no signal) gets a banner above the report.
+      const latest = models.reduce<(typeof models)[number] | null>(
+        (a, m) => (!a || m.version > a.version ? m : a),
+        null,
+      );
       res.type('html').send(
         renderReportPage({
           published,
           report,
-          models: await deps.store.listModels(),
+          latest,
+          latestReport: latest ? readReport(latest) : null,
+          models,
           stats: tierStats((await deps.store.getSettings()).tiers, inputs),
           feedback: await deps.store.listFeedback({ limit: 50 }),
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,

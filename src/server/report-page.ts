@@ -22,6 +22,53 @@ interface CalibrationRow {
   observedRate: number;
 }
 
+interface TierCutRow {
+  tier: string;
+  min: number;
+  precision: number | null;
+  recall: number | null;
+  predictedPositive: number;
+}
+
+const day = (t: number | null): string =>
+  t === null ? '—' : t > 1e11 ? new Date(t).toISOString().slice(0, 10) : String(t);
+
+/** What the backtests found: one row per fold, the candidates, the rule, the verdict. */
+function backtestSection(r: StoredReport): string {
+  const bt = r.backtest;
+  if (!bt) {
+    return `<p class="muted">Split by time: train ${r.splits.train}, validation ${r.splits.valid ?? '—'}, test ${r.splits.test}.
+Candidates: ${r.candidates.map((c) => `${esc(c.kind)} (validation AUC ${fmt.num((c as { validAuc?: number }).validAuc ?? null)})`).join(', ')}.</p>`;
+  }
+  const w = (c: { weighting: { classWeight: string | null; recency: boolean } }) =>
+    [c.weighting.classWeight ? 'balanced classes' : '', c.weighting.recency ? 'recency' : '']
+      .filter(Boolean)
+      .join(' + ') || '—';
+  const set = (c: { settings: Record<string, number> }) =>
+    Object.entries(c.settings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  return `<h2>Backtests (${bt.folds.length} folds, expanding window)</h2>
+<p class="muted">Each fold's model is fitted only on contacts before its test block${bt.folds.some((f) => f.embargoed) ? `, less an embargo of the ${r.conversion.horizonDays}-day horizon (outcomes still open at the block's start)` : ''}, then scores the block. The shipped model is the chosen setting fitted on all ${r.splits.train} labelled contacts; these folds are its honest estimate.</p>
+<table><tr><th>Fold</th><th>Train</th><th>Embargo</th><th>Test block</th><th>Test contacts</th><th>Converted</th><th>AUC</th></tr>
+${bt.folds.map((f) => `<tr><td>${f.fold}</td><td>${f.train} (${esc(day(f.trainFrom))} → ${esc(day(f.origin))})</td><td>${f.embargoed}</td><td>${esc(day(f.origin))} → ${esc(day(f.testTo))}</td><td>${f.test}</td><td>${f.testPositives}</td><td>${fmt.num(f.auc)}</td></tr>`).join('')}
+</table>
+<table><tr><th></th><th>Candidate</th><th>Settings</th><th>Row weights</th><th>AUC per fold</th><th>Mean ± SE</th></tr>
+${bt.candidates.map((c) => `<tr><td>${c.chosen ? '✔' : c.tied ? '≈' : ''}</td><td>${esc(c.kind)}</td><td>${esc(set(c))}</td><td>${esc(w(c))}</td><td>${c.foldAuc.map((a) => fmt.num(a)).join(' · ')}</td><td>${fmt.num(c.meanAuc)} ± ${fmt.num(c.seAuc)}</td></tr>`).join('')}
+</table>
+<p class="muted">✔ chosen · ≈ tied with the best. Rule: ${esc(bt.rule)}</p>`;
+}
+
+function verdictBanner(r: StoredReport): string {
+  const v = r.verdict;
+  if (!v || v.ok) return '';
+  return `<div class="alert" role="alert"><b>This model has no usable signal.</b> ${esc(v.message)} ${
+    v.published
+      ? 'It was published anyway, as the admin asked.'
+      : 'It was not published: the previous model keeps scoring.'
+  }</div>`;
+}
+
 export interface ReportPageData {
   published: StoredModel | null;
   report: StoredReport | null;
@@ -30,6 +77,9 @@ export interface ReportPageData {
   feedback: FeedbackRow[];
   /** Population stability index between held-out and current open scores. */
   drift: number | null;
+  /** The newest version and its report, when it is not the published one (e.g. no signal). */
+  latest?: StoredModel | null;
+  latestReport?: StoredReport | null;
 }
 
 /** PSI over ten equal-width score bands; > 0.25 is usually read as a shifted population. */
@@ -51,26 +101,33 @@ export function psi(expected: readonly number[], actual: readonly number[]): num
 
 export function renderReportPage(d: ReportPageData): string {
   if (!d.published || !d.report) {
+    const banner = d.latestReport ? verdictBanner(d.latestReport) : '';
     return page(
       'LeadLens — model report',
-      '<h1>Model report</h1><p>No model has been trained yet. Run <code>leadlens run</code>.</p>',
+      banner
+        ? `${banner.replace('This model', `Model v${d.latest?.version ?? ''}`)}<h1>Model report</h1><p>No model is published.</p>`
+        : '<h1>Model report</h1><p>No model has been trained yet. Run <code>leadlens run</code>.</p>',
     );
   }
   const r = d.report;
   const m = r.metrics as Record<string, unknown>;
   const deciles = (m.liftByDecile as DecileRow[] | undefined) ?? [];
   const calib = (m.calibrationTable as CalibrationRow[] | undefined) ?? [];
+  const tierCuts = (m.atTiers as TierCutRow[] | undefined) ?? [];
   const maxLift = Math.max(1, ...deciles.map((x) => x.lift));
   const kpi = (label: string, value: string) =>
     `<div class="kpi"><span class="muted">${esc(label)}</span><b>${esc(value)}</b></div>`;
   const body = `
+${d.latest && d.latest.version !== d.published.version && d.latestReport ? verdictBanner(d.latestReport).replace('This model', `Model v${d.latest.version}`) : ''}
+${verdictBanner(r)}
 <h1>Model v${d.published.version} · ${esc(r.modelType)}</h1>
 <p class="muted">Trained ${esc(d.published.trainedAt)} on ${r.trainingRows} contacts
 (${esc(r.trainingWindow.from.slice(0, 10))} → ${esc(r.trainingWindow.to.slice(0, 10))}),
 conversion = ${esc(r.conversion.kind)} within ${r.conversion.horizonDays} days;
 ${r.censored} contacts too young to have an outcome were left out (censored, not counted as losses).</p>
 <div class="kpis">
-${kpi('AUC (time-held-out)', fmt.num(r.metrics.auc))}
+${r.backtest ? kpi(`AUC (backtests, ${r.backtest.folds.length} folds)`, `${fmt.num(r.backtest.meanAuc)} ± ${fmt.num(r.backtest.seAuc)}`) : ''}
+${kpi(r.backtest ? 'AUC (out of fold, pooled)' : 'AUC (time-held-out)', fmt.num(r.metrics.auc))}
 ${kpi('PR AUC', fmt.num(r.metrics.prAuc ?? null))}
 ${kpi('Lift, top decile', fmt.num(r.metrics.liftTopDecile ?? null, 2) + '×')}
 ${kpi('Brier', fmt.num(r.metrics.brier ?? null))}
@@ -78,13 +135,14 @@ ${kpi('ECE', fmt.num(r.metrics.ece ?? null))}
 ${kpi('Conversion rate', fmt.pct(r.conversionRate))}
 ${kpi('Drift (PSI)', d.drift === null ? '—' : d.drift.toFixed(3))}
 </div>
-<p class="muted">Split by time: train ${r.splits.train}, validation ${r.splits.valid}, test ${r.splits.test}.
-Candidates: ${r.candidates.map((c) => `${esc(c.kind)} (validation AUC ${fmt.num(c.validAuc as number)})`).join(', ')}.</p>
-<h2>Lift by decile (test slice)</h2>
+${backtestSection(r)}
+<h2>Precision and recall at each tier cut-off (out of fold)</h2>
+${tierCuts.length === 0 ? '<p class="muted">Not recorded for this version.</p>' : `<table><tr><th>Tier</th><th>Score ≥</th><th>Contacts called</th><th>Precision</th><th>Recall</th></tr>${tierCuts.map((t) => `<tr><td>${esc(t.tier)}</td><td>${t.min}</td><td>${t.predictedPositive}</td><td>${fmt.pct(t.precision)}</td><td>${fmt.pct(t.recall)}</td></tr>`).join('')}</table>`}
+<h2>Lift by decile (${r.backtest ? 'out of fold' : 'test slice'})</h2>
 <table><tr><th>Decile</th><th>Contacts</th><th>Conversion</th><th>Lift</th></tr>
 ${deciles.map((x) => `<tr><td>${x.decile}</td><td>${x.count}</td><td>${fmt.pct(x.conversionRate)}</td><td><span class="bar" style="width:${Math.round((x.lift / maxLift) * 200)}px"></span> ${x.lift.toFixed(2)}×</td></tr>`).join('')}
 </table>
-<h2>Calibration (test slice)</h2>
+<h2>Calibration (${r.backtest ? 'out of fold' : 'test slice'})</h2>
 <table><tr><th>Predicted</th><th>Contacts</th><th>Mean predicted</th><th>Observed</th></tr>
 ${calib.map((c) => `<tr><td>${fmt.pct(c.lo, 0)}–${fmt.pct(c.hi, 0)}</td><td>${c.count}</td><td>${fmt.pct(c.count ? c.meanPredicted : null)}</td><td>${fmt.pct(c.count ? c.observedRate : null)}</td></tr>`).join('')}
 </table>

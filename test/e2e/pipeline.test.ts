@@ -6,6 +6,9 @@ import { parseFactors } from '../../src/contracts/factors';
 import { LEADLENS_PROPERTY_NAMES } from '../../src/contracts/properties';
 import { DEFAULT_SETTINGS, TIER_VALUES } from '../../src/contracts/settings';
 import { publishedModel, readReport, runToCompletion } from '../../src/pipeline';
+import { buildTrainingSet } from '../../src/features';
+import { featurePlanOf } from '../../src/pipeline/feature-plan';
+import { allRecords } from '../../src/pipeline/records';
 import { scoreRecords } from '../../src/pipeline/score-records';
 import type { AppDeps } from '../../src/server/compose';
 import { allContacts, depsFor, sdk, startPortal, tempDb, type Emulator, writesOf } from './helpers';
@@ -73,8 +76,16 @@ describe('HubSpot pipeline end to end', () => {
     const stored = (await deps.store.getPublishedModel())!;
     const report = readReport(stored)!;
     const lm = await publishedModel(deps.store);
+    // The rows training built (the same builder, the same plan, the same clock).
+    const { spec } = await featurePlanOf(deps.store);
+    const set = buildTrainingSet(
+      await allRecords(deps.store, 'contact'),
+      await deps.store.listDeals(),
+      { conversion: (await deps.store.getSettings()).conversion, now, spec },
+    );
+    const at = new Map(set.ids.map((id, i) => [id, i]));
     const sample = report.heldOut.ids.slice(0, 200);
-    for (const [k, id] of sample.entries()) {
+    for (const id of sample) {
       const record = (await deps.store.getRecord('contact', id))!;
       const asOf = Date.parse(record.createdAt) + 30 * 86_400_000;
       const [row] = scoreRecords(lm, [record], {
@@ -83,7 +94,8 @@ describe('HubSpot pipeline end to end', () => {
         tiers: DEFAULT_SETTINGS.tiers,
         scoredAt: new Date(asOf).toISOString(),
       });
-      expect(Math.round(row.probability * 1000) / 10).toBeCloseTo(report.heldOut.scores[k], 6);
+      const trained = lm.model.predictProba([set.rows[at.get(id)!]!])[0]!;
+      expect(row.probability).toBeCloseTo(trained, 9);
     }
     // Engineered signals are rebuilt at scoring time, not read as (absent) properties.
     const anyRow = await deps.store.listScores('contact', { afterId: null, limit: 50 });

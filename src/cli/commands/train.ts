@@ -1,13 +1,17 @@
 /**
- * `leadlens train`: a model from a CSV export. Rows are ordered by --time (or file order), the
- * oldest train, the next validate, the newest test; --json prints one JSON object for scripts.
+ * `leadlens train`: a model from a CSV export (or the synced CRM). Rows are ordered by --time
+ * (or file order); rolling-origin backtests choose the model and give its honest estimate, the
+ * chosen setting is then fitted on all labelled rows. A model without signal is not written
+ * (not published) unless --publish-anyway; --strict turns that verdict into exit status 2.
+ * --json prints one JSON object for scripts.
  */
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
 import { readCsvFile, type CsvTable } from '../../crm/csv/read';
-import { labelsFrom, trainModel, type TrainReport } from '../../model';
+import { DEFAULT_SETTINGS } from '../../contracts/settings';
+import { labelsFrom, trainModel, type CandidateReport, type TrainReport } from '../../model';
 import { makeBudget, runJob, trainJob, withRunLease } from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
 import { leaseTtlFromEnv, openDeps, printJson, type CrmFlags } from '../context';
@@ -23,7 +27,12 @@ const OptionsSchema = z.object({
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
   seed: z.coerce.number().int(),
+  strict: z.boolean().optional(),
+  publishAnyway: z.boolean().optional(),
 });
+
+/** The exit status when --strict and the model has no signal (errors use 1 and above 2). */
+export const NO_SIGNAL_EXIT = 2;
 type TrainCliOptions = z.infer<typeof OptionsSchema>;
 
 function requireColumn(table: CsvTable, name: string, flag: string): void {
@@ -52,27 +61,64 @@ function readTimes(table: CsvTable, column: string): number[] {
   });
 }
 
-const fmt = (x: number | undefined, d = 3): string =>
-  x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d);
+const fmt = (x: number | null | undefined, d = 3): string =>
+  x === undefined || x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(d);
 
-function summary(r: TrainReport, out: string | undefined): string {
+const when = (t: number | null, timed: boolean): string =>
+  t === null ? '—' : timed && t > 1e11 ? new Date(t).toISOString().slice(0, 10) : String(t);
+
+export function describeCandidate(
+  c: Pick<CandidateReport, 'settings' | 'weighting'> & { kind?: string; chosen?: unknown },
+): string {
+  const kind = typeof c.chosen === 'string' ? c.chosen : c.kind;
+  const set = Object.entries(c.settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const w = [
+    c.weighting.classWeight ? 'balanced classes' : '',
+    c.weighting.recency ? 'recency' : '',
+  ].filter(Boolean);
+  return `${kind} ${set}${w.length ? ` (${w.join(' + ')})` : ''}`;
+}
+
+function summary(r: TrainReport, timed: boolean, saved: string): string {
   const lines: string[] = [];
   const s = r.splits;
+  const bt = r.backtest;
   lines.push(
-    `Model: ${r.chosen}  (train ${s.train}, valid ${s.valid}, test ${s.test}, censored ${s.censored} rows; oldest → newest)`,
+    `Model: ${describeCandidate(r)}, calibration ${r.calibration}; fitted on all ${s.train} labelled rows (${s.censored} censored left out).`,
+  );
+  lines.push(
+    `Backtests (${s.folds} folds, expanding window; each fold trains on rows before its test block):`,
+  );
+  for (const f of bt.folds) {
+    lines.push(
+      `  fold ${f.fold}: train ${f.train} rows (${when(f.trainFrom, timed)} → before ${when(f.origin, timed)})${f.embargoed ? `, embargo ${f.embargoed}` : ''}; test ${f.test} rows (${f.testPositives} converted, to ${when(f.testTo, timed)}); AUC ${fmt(f.auc)}`,
+    );
+  }
+  lines.push(
+    `  chosen: mean AUC ${fmt(bt.meanAuc)} ± ${fmt(bt.seAuc)} (standard error over folds)`,
   );
   for (const c of r.candidates) {
     lines.push(
-      `  candidate ${c.kind.padEnd(8)} valid AUC ${fmt(c.validAuc)}  log loss ${fmt(c.validLogLoss)}  calibration ${c.calibration}`,
+      `  ${c.chosen ? '*' : ' '} ${describeCandidate(c).padEnd(40)} mean AUC ${fmt(c.meanAuc)} ± ${fmt(c.seAuc)}  folds ${c.foldAuc.map((a) => fmt(a)).join(' ')}${c.tied && !c.chosen ? '  (tied)' : ''}`,
     );
   }
+  lines.push(`  rule: ${bt.rule}`);
   if (r.metrics) {
     const m = r.metrics;
-    lines.push(`Test (newest ${m.rows} rows, ${m.positives} converted):`);
+    lines.push(
+      `Out of fold (every test block scored by its fold's model; ${m.rows} rows, ${m.positives} converted):`,
+    );
     lines.push(
       `  AUC ${fmt(m.auc)}  PR AUC ${fmt(m.prAuc)}  log loss ${fmt(m.logLoss)}  Brier ${fmt(m.brier)}  ECE ${fmt(m.ece)}`,
     );
     lines.push(`  lift by decile: ${m.liftByDecile.map((d) => fmt(d.lift, 2)).join(' ')}`);
+    for (const t of m.atTiers ?? []) {
+      lines.push(
+        `  score ≥ ${String(t.min).padStart(3)} (${t.tier}): precision ${fmt(t.precision)}  recall ${fmt(t.recall)}  leads ${t.predictedPositive}`,
+      );
+    }
   }
   if (r.leakage.length) {
     lines.push('Leakage guard:');
@@ -80,9 +126,7 @@ function summary(r: TrainReport, out: string | undefined): string {
       lines.push(`  ${l.excluded ? 'excluded' : 'kept    '} ${l.field}: ${l.detail}`);
   } else lines.push('Leakage guard: nothing flagged.');
   lines.push(`Features (${r.features.length}): ${r.features.map((f) => f.name).join(', ')}`);
-  lines.push(
-    out ? `Model written to ${out}` : 'Model not saved (pass --out model.json to save it).',
-  );
+  lines.push(saved);
   return lines.join('\n');
 }
 
@@ -122,32 +166,52 @@ export function runTrain(raw: Record<string, unknown>): void {
       model: o.model,
       seed: o.seed,
       exclude: [...never, ...exclude],
+      // Precision and recall at the default tiers' cut-offs (a CSV comes without settings).
+      tiers: DEFAULT_SETTINGS.tiers.map((t) => ({ name: t.label, min: t.minScore })),
       createdBy: `leadlens ${require('../../../package.json').version} (train --csv)`,
     },
   });
-  if (o.out) fs.writeFileSync(o.out, `${JSON.stringify(result.artifact, null, 2)}\n`);
   const r = result.report;
+  // Writing --out is publishing here: a model without signal is not written unless asked.
+  const publish = r.verdict.ok || !!o.publishAnyway;
+  if (o.out && publish) fs.writeFileSync(o.out, `${JSON.stringify(result.artifact, null, 2)}\n`);
+  const saved = !o.out
+    ? 'Model not saved (pass --out model.json to save it).'
+    : publish
+      ? `Model written to ${o.out}.`
+      : `Model NOT written: ${o.out} is left as it was (pass --publish-anyway to write it).`;
   if (o.json) {
     const out = {
       chosen: r.chosen,
+      settings: r.settings,
+      weighting: r.weighting,
+      calibration: r.calibration,
+      verdict: r.verdict,
       candidates: r.candidates,
+      backtest: r.backtest,
       metrics: r.metrics,
       splits: r.splits,
       leakage: r.leakage,
       excluded: r.excluded,
       features: r.features.map((f) => ({ name: f.name, type: f.type })),
-      refit: r.refit,
-      out: o.out ?? null,
+      out: o.out && publish ? o.out : null,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
-  } else process.stdout.write(`${summary(r, o.out)}\n`);
+  } else process.stdout.write(`${summary(r, !!times, saved)}\n`);
+  if (!r.verdict.ok) warnNoSignal(r.verdict.message, saved, !!o.strict);
+}
+
+/** Loud on stderr whatever the output format; exit status 2 under --strict. */
+function warnNoSignal(message: string, outcome: string, strict: boolean): void {
+  process.stderr.write(`leadlens: WARNING: ${message}${outcome ? ` ${outcome}` : ''}\n`);
+  if (strict) process.exitCode = NO_SIGNAL_EXIT;
 }
 
 export function register(program: Command): void {
   program
     .command('train')
     .description(
-      'Without --csv: train on the contacts synced from the CRM (point-in-time features, time split, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export: rows ordered by --time (or file order), the oldest 60 % train, the next 20 % choose the model, its settings and calibration (then it is refit on both), the newest 20 % are the test the metrics come from. Fields that leak the outcome are flagged and left out.',
+      'Without --csv: train on the contacts synced from the CRM (point-in-time features, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export, rows ordered by --time (or file order). Rolling-origin backtests (3–5 folds by data size; each fold trains on the rows before its test block) choose the model family, its settings and row weights, and give the honest estimate; calibration comes from the out-of-fold scores; the chosen setting is then fitted on all labelled rows. Fields that leak the outcome are flagged and left out. A model that does not beat chance, or scores every lead alike, is not published (with --csv: not written) unless --publish-anyway.',
     )
     .option('--csv <file>', 'CSV file (delimiter , ; or tab detected; header line required)')
     .option(
@@ -175,6 +239,14 @@ export function register(program: Command): void {
       'print metrics, chosen model, split sizes and leakage findings as one JSON object',
     )
     .option('--seed <n>', 'random seed (same seed, same model)', '1')
+    .option(
+      '--strict',
+      'exit with status 2 when no candidate beats chance by a margin the backtests support, or the scores are (near) constant',
+    )
+    .option(
+      '--publish-anyway',
+      'publish (or with --csv, write --out) a model even when it has no signal; by default the previous model is kept',
+    )
     .option('--base-url <url>', 'without --csv: CRM API base URL (default: hubspot.config.yml)')
     .option(
       '--token-file <file>',
@@ -187,21 +259,26 @@ export function register(program: Command): void {
     .option('--db <file>', 'without --csv: SQLite state file', DEFAULT_DB_FILE)
     .action(async (opts: Record<string, unknown>) => {
       if (opts.csv !== undefined) return runTrain(opts);
-      await trainFromCrm(opts as CrmFlags);
+      await trainFromCrm(opts as CrmFlags & { strict?: boolean; publishAnyway?: boolean });
     });
 }
 
 /** `leadlens train` without --csv: the pipeline's train job on the synced CRM mirror. */
-async function trainFromCrm(flags: CrmFlags): Promise<void> {
+async function trainFromCrm(
+  flags: CrmFlags & { strict?: boolean; publishAnyway?: boolean },
+): Promise<void> {
   const deps = await openDeps(flags);
   try {
+    const job = trainJob({ publishAnyway: !!flags.publishAnyway });
     const res = await withRunLease(
       deps,
       { purpose: 'train', role: 'leadlens train (cli)', ttlMs: leaseTtlFromEnv() },
-      (d) => runJob(d, trainJob(), { budget: makeBudget(Infinity, d.now), restart: true }),
+      (d) => runJob(d, job, { budget: makeBudget(Infinity, d.now), restart: true }),
     );
     if (flags.json) printJson({ status: res.status, ...res.summary });
     else process.stdout.write(`${res.progress}\n`);
+    const summary = res.summary as { warning?: string | null };
+    if (summary.warning) warnNoSignal(summary.warning, '', !!flags.strict);
   } finally {
     await deps.close();
   }

@@ -243,6 +243,14 @@ export interface EvaluationMetrics {
   liftByDecile: DecileRow[];
   calibrationTable: CalibrationBin[];
   byTier?: TierRow[];
+  /** Precision and recall when every lead at or above a tier's floor is called (best tier first). */
+  atTiers?: TierCut[];
+}
+
+export interface TierCut extends ThresholdStats {
+  tier: string;
+  /** The tier's floor on the 0–100 score scale. */
+  min: number;
 }
 
 /** Every metric at once, on calibrated probabilities. */
@@ -269,6 +277,9 @@ export function evaluate(y: Num, p: Num, tiers?: readonly Tier[]): EvaluationMet
   if (tiers) {
     const score = Float64Array.from(p as ArrayLike<number>, (q) => 100 * q);
     m.byTier = conversionByTier(y, score, tiers);
+    m.atTiers = [...tiers]
+      .sort((a, b) => b.min - a.min)
+      .map((t) => ({ tier: t.name, min: t.min, ...precisionRecallAt(y, score, t.min) }));
   }
   return m;
 }

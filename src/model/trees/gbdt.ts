@@ -163,10 +163,15 @@ export function weightedBaseMargin(y: Float64Array, w?: Float64Array): number {
   return Math.log(p / (1 - p));
 }
 
+export interface FitGbdtOptions extends FitTreeOptions<GbdtParams> {
+  /** Keep every tree fitted, also those after the best validation round (backtest sweeps). */
+  keepAll?: boolean;
+}
+
 export function fitGbdt(
   X: EncodedMatrix,
   y: Float64Array,
-  opts: FitTreeOptions<GbdtParams>,
+  opts: FitGbdtOptions,
 ): { ensemble: TreeEnsemble; bestIteration: number } {
   const P = resolveParams(GbdtParamsSchema, DEFAULT_GBDT_PARAMS, opts.params ?? {});
   checkTrainingInput(X, y, opts.weights);
@@ -195,7 +200,7 @@ export function fitGbdt(
 function boost(
   X: EncodedMatrix,
   y: Float64Array,
-  opts: FitTreeOptions<GbdtParams>,
+  opts: FitGbdtOptions,
   P: GbdtParams,
   B: BinnedMatrix,
   ws: GrowWorkspace,
@@ -274,7 +279,7 @@ function boost(
   }
   return {
     ensemble: {
-      trees: trees.slice(0, bestIteration + 1),
+      trees: opts.keepAll ? trees : trees.slice(0, bestIteration + 1),
       nFeatures: p,
       baseMargin: base,
       comparison: 'lt',
