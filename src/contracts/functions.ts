@@ -131,8 +131,22 @@ export interface ModelSummary {
   status: string;
 }
 
+/** An open monitoring alert (drift, decay), as the settings page's banner shows it. */
+export interface GovernanceAlertView {
+  id: number | undefined;
+  kind: string;
+  severity: 'warn' | 'alert';
+  subject: string;
+  modelVersion: number | null;
+  message: string;
+  since: string;
+  crmTaskId: string | null;
+}
+
 export interface SettingsResult {
   settings: Settings;
+  /** Open monitoring alerts, newest first (on 'get'); the page shows them as a banner. */
+  alerts?: GovernanceAlertView[];
   model: ModelSummary | null;
   stats: TierStat[];
   /** On save: records whose tier changed and were queued for write-back. */

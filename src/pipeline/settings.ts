@@ -9,6 +9,7 @@ import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
 import { suggestTiers, tierStats, type TierInputs } from './tiers';
+import { governanceStatus } from './governance/card';
 
 export async function settingsAction(
   deps: PipelineDeps,
@@ -21,6 +22,7 @@ export async function settingsAction(
         settings: await store.getSettings(),
         model: await modelSummary(deps),
         stats: await stats(deps),
+        alerts: (await governanceStatus(store)).alerts,
       };
     case 'preview':
       return {
