@@ -168,6 +168,33 @@ describe('SettingsPage', () => {
     expect(ok.maybeFind(Alert, (a) => a.props.testId === 'model-warning')).toBeNull();
   });
 
+  it('shows open monitoring alerts as a banner', async () => {
+    const withAlerts: SettingsResult = {
+      ...LOADED,
+      alerts: [
+        {
+          id: 4,
+          kind: 'feature_drift',
+          severity: 'alert',
+          subject: 'industry',
+          modelVersion: 3,
+          message:
+            'Field "industry" has shifted: PSI 0.412 against the model\'s first scoring run.',
+          since: '2026-03-02T00:00:00.000Z',
+          crmTaskId: '50000001',
+        },
+      ],
+    };
+    const r = await loaded(async () => withAlerts);
+    const banner = r.find(Alert);
+    expect(banner.props.title).toBe('LeadLens monitoring: 1 open alert');
+    expect(banner.props.variant).toBe('danger');
+    expect(banner.text).toContain('PSI 0.412');
+    // Without alerts there is no banner.
+    const quiet = await loaded(server().serverless);
+    expect(quiet.maybeFind(Alert)).toBeNull();
+  });
+
   it('shows an error state with retry when the settings cannot be loaded', async () => {
     let attempts = 0;
     const r = createRenderer('settings');

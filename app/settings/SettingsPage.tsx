@@ -119,8 +119,20 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
     }
   };
 
+  const alerts = result.alerts ?? [];
   return (
     <Flex direction="column" gap="md">
+      {alerts.length > 0 ? (
+        <Alert
+          title={`LeadLens monitoring: ${alerts.length} open alert${alerts.length === 1 ? '' : 's'}`}
+          variant={alerts.some((a) => a.severity === 'alert') ? 'danger' : 'warning'}
+        >
+          {alerts
+            .slice(0, 5)
+            .map((a) => a.message)
+            .join(' ')}
+        </Alert>
+      ) : null}
       <Text>
         {result.model
           ? `Published model v${result.model.version} (${result.model.modelType}), trained ${result.model.trainedAt}${result.model.auc !== null ? `, AUC ${result.model.auc.toFixed(3)}` : ''}.`

@@ -62,7 +62,7 @@ export const objectScope =
   (access: 'read' | 'write', param = 'objectType') =>
   (req: Request): string[] => {
     const t = resolveObjectType(String(req.params[param] ?? ''));
-    return t ? [`crm.objects.${t.name}.${access}`] : [];
+    return t ? [`crm.objects.${t.scopeObject ?? t.name}.${access}`] : [];
   };
 
 /**

@@ -108,6 +108,10 @@ export function prepareCreate(state: PortalState, store: ObjectStore, input: unk
         'A lead must be created with an association to an existing contact (associationTypeId 578).',
       );
   }
+  if (store.info.name === 'tasks' && !props.hs_timestamp) {
+    // "hs_timestamp: Required. This field marks the task's due date." (tasks API guide)
+    throw validation('A task needs the property hs_timestamp (its due date).');
+  }
   checkUnique(store, props);
   return { props, assocs };
 }

@@ -12,6 +12,7 @@ const COMMANDS: Array<{ register(program: Command): void }> = [
   require('./commands/score'),
   require('./commands/demo'),
   require('./commands/pipeline'),
+  require('./commands/governance'),
   require('./commands/serve'),
   require('./commands/portals'),
   require('./commands/worker'),

@@ -140,8 +140,22 @@ export interface ModelWarning {
   published: boolean;
 }
 
+/** An open monitoring alert (drift, decay), as the settings page's banner shows it. */
+export interface GovernanceAlertView {
+  id: number | undefined;
+  kind: string;
+  severity: 'warn' | 'alert';
+  subject: string;
+  modelVersion: number | null;
+  message: string;
+  since: string;
+  crmTaskId: string | null;
+}
+
 export interface SettingsResult {
   settings: Settings;
+  /** Open monitoring alerts, newest first (on 'get'); the page shows them as a banner. */
+  alerts?: GovernanceAlertView[];
   model: ModelSummary | null;
   modelWarning?: ModelWarning | null;
   stats: TierStat[];

@@ -89,6 +89,58 @@ export type Schedule = z.infer<typeof ScheduleSchema>;
 
 export const DEFAULT_SCHEDULE: Schedule = { enabled: true, cron: '0 * * * *', timezone: 'UTC' };
 
+/**
+ * Governance: when monitoring raises an alert, and when a challenger (a model trained in shadow
+ * mode) replaces the published model by itself. Defaults from the seeds: a 5 % drop of the
+ * chosen metric; PSI 0.1 (warn) / 0.25 (alert).
+ */
+export const GovernanceSchema = z.object({
+  /** The metric decay alerts watch and the promotion rule compares. */
+  metric: z.enum(['auc', 'precision_top_tier']).default('auc'),
+  /** Relative drop of `metric` (realised on arrived outcomes vs the model's own test) that alerts. */
+  decayDrop: z.number().min(0.001).max(0.9).default(0.05),
+  psiWarn: z.number().min(0.01).max(5).default(0.1),
+  psiAlert: z.number().min(0.01).max(5).default(0.25),
+  /**
+   * What PSI alerts compare a scoring run with: the model's first scoring run (default), or
+   * its training rows. Training rows are contacts as they were 30 days after creation, while
+   * a scoring run sees every open contact now, so age-like fields differ by construction; the
+   * first run is the like-for-like reference. Both PSIs are reported either way.
+   */
+  driftReference: z.enum(['first_run', 'training']).default('first_run'),
+  /** Outcomes of each class needed before a realised metric is judged at all. */
+  minOutcomes: z.number().int().min(5).max(100_000).default(20),
+  /** 'manual': only the admin promotes a challenger; 'rule': the rule below does it too. */
+  promotion: z.enum(['manual', 'rule']).default('manual'),
+  /** The rule: the challenger's metric beats the champion's by at least this, on the same records… */
+  promoteMinGain: z.number().min(0).max(1).default(0.01),
+  /** …with at least this many outcomes (each class) among the records both scored. */
+  promoteMinOutcomes: z.number().int().min(5).max(100_000).default(30),
+  /** Create a CRM task for the admin when an alert is raised. */
+  alertTasks: z.boolean().default(true),
+  /** CRM owner id (HubSpot owner) the alert tasks are assigned to; null leaves them unassigned. */
+  alertOwnerId: z
+    .string()
+    .regex(/^[0-9]{1,20}$/, 'Use the numeric owner id.')
+    .nullable()
+    .default(null),
+});
+export type Governance = z.infer<typeof GovernanceSchema>;
+
+export const DEFAULT_GOVERNANCE: Governance = {
+  metric: 'auc',
+  decayDrop: 0.05,
+  psiWarn: 0.1,
+  psiAlert: 0.25,
+  driftReference: 'first_run',
+  minOutcomes: 20,
+  promotion: 'manual',
+  promoteMinGain: 0.01,
+  promoteMinOutcomes: 30,
+  alertTasks: true,
+  alertOwnerId: null,
+};
+
 export const SettingsSchema = z.object({
   tiers: TiersSchema,
   conversion: ConversionSchema,
@@ -106,6 +158,11 @@ export const SettingsSchema = z.object({
   scoreJumpPoints: z.number().int().min(1).max(100),
   /** Settings saved before schedules existed read as the default schedule. */
   schedule: ScheduleSchema.default(DEFAULT_SCHEDULE),
+  /** Settings saved before governance existed read as the defaults. */
+  governance: GovernanceSchema.refine((g) => g.psiWarn < g.psiAlert, {
+    message: 'The PSI warning threshold must be below the alert threshold.',
+    path: ['psiWarn'],
+  }).default(DEFAULT_GOVERNANCE),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -123,6 +180,7 @@ export const DEFAULT_SETTINGS: Settings = {
   shadowMode: false,
   scoreJumpPoints: 15,
   schedule: DEFAULT_SCHEDULE,
+  governance: DEFAULT_GOVERNANCE,
 };
 
 /** The tier a score falls in; tiers are ordered best first and the last starts at 0. */

@@ -49,6 +49,18 @@ export interface ApiUsage {
 
 export type LeadObjectType = 'contact' | 'lead';
 
+/** A to-do for a person in the CRM (HubSpot: a task), e.g. an alert for the app's admin. */
+export interface CrmTaskInput {
+  subject: string;
+  /** Plain text. */
+  body: string;
+  /** Due date (epoch ms); HubSpot requires one (`hs_timestamp`). */
+  dueAt: number;
+  /** The CRM owner to assign it to; null leaves it unassigned. */
+  ownerId: string | null;
+  priority: 'LOW' | 'MEDIUM' | 'HIGH';
+}
+
 export interface CrmPort {
   readonly kind: 'hubspot' | 'salesforce';
 
@@ -107,6 +119,9 @@ export interface CrmPort {
     objectType: LeadObjectType,
     updates: readonly RecordUpdate[],
   ): Promise<BatchWriteResult>;
+
+  /** Creates one task; answers its CRM id. */
+  createTask(task: CrmTaskInput): Promise<{ id: string }>;
 
   usage(): ApiUsage;
 

@@ -16,3 +16,4 @@ export { readReport, type StoredReport } from './report';
 export { scoreRows, type Scored } from './scoring';
 export { publishedModel, scoringModelFromFile, type ScoringModel } from './scoring-model';
 export { tierStats } from './tiers';
+export * from './governance';

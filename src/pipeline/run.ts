@@ -1,12 +1,13 @@
 /**
  * Chains of jobs as one resumable job: `run` = provision → sync → train (when due) → score →
- * write back; `score-and-write` = score → write back (the `score` function). Each call advances
+ * monitor → write back; `score-and-write` = score → monitor → write back (the `score` function). Each call advances
  * as far as its budget allows; sub-jobs keep their own checkpoints, so a chain resumes inside
  * whichever step was interrupted.
  */
 import type { JobResult } from '../contracts/functions';
 import { LeadLensError } from '../contracts/errors';
 import type { PipelineDeps } from './deps';
+import { monitorJob } from './governance/monitor';
 import { runJob, runJobToEnd, type JobDefinition } from './jobs';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
@@ -107,6 +108,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
       skip: (deps) => trainSkipReason(deps, opts.retrain ?? 'auto'),
     },
     { name: 'score', job: () => asAny(scoreJob()) },
+    { name: 'monitor', job: () => asAny(monitorJob()) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
   ]);
 }
@@ -114,6 +116,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
 export function scoreAndWriteJob(): JobDefinition<ChainState> {
   return chainJob('score-and-write', [
     { name: 'score', job: () => asAny(scoreJob()) },
+    { name: 'monitor', job: () => asAny(monitorJob()) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
   ]);
 }

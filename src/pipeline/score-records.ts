@@ -5,10 +5,20 @@
 import { FACTORS_MAX_CHARS, type FactorsPayload } from '../contracts/factors';
 import type { CrmRecord } from '../contracts/records';
 import { tierFor, type Tier } from '../contracts/settings';
-import { snapshot } from '../features';
+import { snapshot, type FeatureRow } from '../features';
 import type { ScoreRow, StoredObjectType } from '../store/port';
 import type { LoadedModel } from './scoring-model';
 import { scoreRows } from './scoring';
+
+/** Each record as of `asOf`, with the model's own feature plan. */
+export function snapshotRecords(
+  lm: LoadedModel,
+  records: readonly CrmRecord[],
+  asOf: number,
+): FeatureRow[] {
+  const spec = { fields: lm.features, skipped: [] };
+  return records.map((r) => snapshot(r, asOf, spec));
+}
 
 /** Up to three positive and three negative factors are stored with every score. */
 export const TOP_K = 6;
@@ -17,10 +27,16 @@ export const TOP_K = 6;
 export function scoreRecords(
   lm: LoadedModel,
   records: readonly CrmRecord[],
-  opts: { objectType: StoredObjectType; asOf: number; tiers: readonly Tier[]; scoredAt: string },
+  opts: {
+    objectType: StoredObjectType;
+    asOf: number;
+    tiers: readonly Tier[];
+    scoredAt: string;
+    /** The records' snapshots with this model's plan, when the caller already built them. */
+    rows?: readonly FeatureRow[];
+  },
 ): ScoreRow[] {
-  const spec = { fields: lm.features, skipped: [] };
-  const rows = records.map((r) => snapshot(r, opts.asOf, spec));
+  const rows = opts.rows ?? snapshotRecords(lm, records, opts.asOf);
   return scoreRows(lm, rows, { top: TOP_K }).map((s, i) => {
     const payload = fitFactors({
       v: 1,

@@ -8,8 +8,10 @@ import type { Conversion } from '../contracts/settings';
 import { dealIndex, isOpenAt } from '../features';
 import type { ScoreRow } from '../store/port';
 import type { JobDefinition } from './jobs';
-import { scoreRecords } from './score-records';
-import { publishedModel } from './scoring-model';
+import { governChunk, startGovernance, type GovernanceRunState } from './governance/shadow';
+import { scoreRecords, snapshotRecords } from './score-records';
+import { loadedModel } from './scoring-model';
+import { LeadLensError } from '../contracts/errors';
 
 const CHUNK = 1000;
 const CLOSED_STAGES = new Set(['customer', 'evangelist']);
@@ -24,6 +26,8 @@ export interface ScoreState extends Record<string, unknown> {
   scored: number;
   skippedClosed: number;
   leads: number;
+  /** Shadow scoring and monitoring totals of this run (governance/shadow.ts). */
+  governance?: GovernanceRunState | null;
 }
 
 export function isOpenContact(
@@ -50,24 +54,51 @@ export function scoreJob(): JobDefinition<ScoreState> {
       scored: 0,
       skippedClosed: 0,
       leads: 0,
+      governance: null,
     }),
     async step(state, ctx) {
       const { store } = ctx.deps;
       const settings = await store.getSettings();
-      const lm = await publishedModel(store);
+      const stored = await store.getPublishedModel();
+      if (!stored) {
+        throw new LeadLensError('NO_MODEL', 'There is no published model yet.', {
+          hint: 'Run `leadlens train` (or `leadlens run`) first.',
+        });
+      }
+      const lm = loadedModel(stored);
       if (state.phase === 'contact') {
+        // A run keeps the champion it started with in its totals; one published mid-run starts
+        // fresh totals (its drift and outcomes are its own).
+        let gov = state.governance ?? null;
+        if (!gov || gov.championVersion !== lm.version) gov = await startGovernance(store, stored);
         const page = await store.listRecords('contact', { afterId: state.cursor, limit: CHUNK });
         if (page.length === 0) {
-          const next: ScoreState = { ...state, phase: 'lead', cursor: null };
+          const next: ScoreState = { ...state, phase: 'lead', cursor: null, governance: gov };
           await ctx.commit(next);
           return { state: next, done: false, progress: `scored ${state.scored} contacts` };
         }
         const dealsOf = dealIndex(await store.listDeals());
         const open = page.filter((r) => isOpenContact(r, dealsOf, settings.conversion, state.asOf));
+        const featureRows = snapshotRecords(lm, open, state.asOf);
         const rows = scoreRecords(lm, open, {
           objectType: 'contact',
           asOf: state.asOf,
           tiers: settings.tiers,
+          scoredAt: state.scoredAt,
+          rows: featureRows,
+        });
+        const governed = await governChunk(gov, {
+          store,
+          settings,
+          champion: lm,
+          championStored: stored,
+          page,
+          cursor: state.cursor,
+          open,
+          featureRows,
+          scores: rows,
+          dealsOf,
+          asOf: state.asOf,
           scoredAt: state.scoredAt,
         });
         const next: ScoreState = {
@@ -76,8 +107,12 @@ export function scoreJob(): JobDefinition<ScoreState> {
           modelVersion: lm.version,
           scored: state.scored + rows.length,
           skippedClosed: state.skippedClosed + page.length - open.length,
+          governance: governed.state,
         };
-        await ctx.commit(next, (tx) => tx.putScores(rows));
+        await ctx.commit(next, async (tx) => {
+          await tx.putScores(rows);
+          await tx.putModelScores(governed.modelScores);
+        });
         return { state: next, done: false, progress: `scored ${next.scored} contacts` };
       }
       if (state.phase === 'lead') {
@@ -112,6 +147,9 @@ export function scoreJob(): JobDefinition<ScoreState> {
       scored: s.scored,
       skippedClosed: s.skippedClosed,
       leads: s.leads,
+      challengerVersion: s.governance?.challengerVersion ?? null,
+      challengerScored: s.governance?.challengerScored ?? 0,
+      tierFlips: s.governance?.tierFlips ?? 0,
     }),
   };
 }

@@ -14,6 +14,7 @@ import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
 import { suggestTiers, tierStats, type TierInputs } from './tiers';
+import { governanceStatus } from './governance/card';
 
 export async function settingsAction(
   deps: PipelineDeps,
@@ -27,6 +28,7 @@ export async function settingsAction(
         model: await modelSummary(deps),
         modelWarning: await modelWarning(deps),
         stats: await stats(deps),
+        alerts: (await governanceStatus(store)).alerts,
       };
     case 'preview':
       return {

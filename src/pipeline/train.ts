@@ -15,6 +15,8 @@ import { trainModel } from '../model';
 import { featurePlanOf } from './feature-plan';
 import type { JobDefinition } from './jobs';
 import type { StoredReport } from './report';
+import { trainingBaseline } from './governance/baseline';
+import { logDecision } from './governance/decisions';
 import { allRecords } from './records';
 import { packScoringModel } from './scoring-model';
 
@@ -125,6 +127,8 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
         conversion: settings.conversion,
         dropped: set.dropped,
         specSkipped: spec.skipped,
+        // Bins and proportions of the training rows and scores: what monitoring compares with.
+        baseline: trainingBaseline(result.model, planned, set),
       };
       const trainedAt = new Date(at).toISOString();
       const previous = await store.getPublishedModel();
@@ -163,6 +167,17 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
           publishedAt: null,
         });
         if (status === 'published') await tx.publishModel(version, trainedAt);
+        await logDecision(tx, {
+          modelVersion: version,
+          action: status === 'shadow' ? 'shadow' : 'published',
+          actor: 'pipeline',
+          reason:
+            status === 'shadow'
+              ? 'Trained in shadow mode: scored beside the published model until promoted.'
+              : 'Trained and published (shadow mode is off, or there was no published model).',
+          details: { modelType: result.report.chosen, auc: result.report.metrics?.auc ?? null },
+          at: trainedAt,
+        });
         // `commit` saves `next` after this runs, so the version lands in the same transaction.
         next.version = version;
       });

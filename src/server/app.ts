@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
+  governanceStatus,
   modelSummary,
   readReport,
   rescoreContacts,
@@ -235,10 +236,13 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
         model: await modelSummary(deps),
         lease: await deps.store.getLease(),
         jobs: await Promise.all(
-          ['run', 'sync', 'train', 'score', 'writeback'].map((j) => deps.store.getJob(j)),
+          ['run', 'sync', 'train', 'score', 'monitor', 'writeback'].map((j) =>
+            deps.store.getJob(j),
+          ),
         ),
         contacts: await deps.store.countRecords('contact'),
         scored: await deps.store.countScores('contact'),
+        governance: await governanceStatus(deps.store),
       });
     }),
   );

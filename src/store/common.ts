@@ -148,6 +148,11 @@ const WRITES = [
   'rememberEvent',
   'saveInstall',
   'markUninstalled',
+  'putModelScores',
+  'addAlert',
+  'updateAlert',
+  'addDecision',
+  'addMonitorRun',
 ] as const satisfies ReadonlyArray<keyof StoreOps>;
 
 /**

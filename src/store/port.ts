@@ -138,8 +138,93 @@ export interface Install extends InstallInput {
   updatedAt: string;
 }
 
+/**
+ * A model version's score of a contact, kept from the first run that scored it with that
+ * version: what the model predicted before the outcome was known, so it can be judged once
+ * the outcome arrives. A challenger's row carries the champion's score of the same record in
+ * the same run (`paired*`), so the two are compared on the same records at the same moment.
+ */
+export interface ModelScoreRow {
+  modelVersion: number;
+  id: string;
+  scoredAt: string;
+  probability: number;
+  score: number;
+  tier: string;
+  pairedVersion: number | null;
+  pairedProbability: number | null;
+  pairedTier: string | null;
+}
+
+export type AlertSeverity = 'warn' | 'alert';
+
+/** A monitoring finding that crossed the admin's threshold (drift, decay). */
+export interface AlertRow {
+  id?: number;
+  /** 'feature_drift' | 'score_drift' | 'decay' */
+  kind: string;
+  severity: AlertSeverity;
+  modelVersion: number | null;
+  /** What it is about: a feature name, 'score', or a metric name. */
+  subject: string;
+  value: number;
+  threshold: number;
+  message: string;
+  createdAt: string;
+  /** Set when a later run finds the subject back under its thresholds. */
+  resolvedAt: string | null;
+  /** The CRM task created for the admin, once it was. */
+  crmTaskId: string | null;
+}
+
+/** One entry of the decision log: who did what to which model version, when and why. */
+export interface DecisionRow {
+  id?: number;
+  modelVersion: number;
+  /** 'trained' | 'published' | 'shadow' | 'promoted' | 'rolled_back' | 'kept' | 'retrain_requested' */
+  action: string;
+  /** 'pipeline', 'rule', 'cli', a user id … */
+  actor: string;
+  reason: string;
+  /** JSON text: the numbers the decision was made on. */
+  details: string;
+  at: string;
+}
+
+/** What one monitoring pass measured (JSON in `data`, the pipeline's format). */
+export interface MonitorRunRow {
+  id?: number;
+  modelVersion: number;
+  at: string;
+  data: string;
+}
+
+/** Governance: model scores kept for judging, alerts, the decision log, monitoring history. */
+export interface GovernanceOps {
+  /** Keeps the first score per (version, contact); later ones for the same pair are ignored. */
+  putModelScores(rows: readonly ModelScoreRow[]): Promise<void>;
+  /** One version's kept scores in contact id order, `limit` after `afterId`. */
+  listModelScores(
+    version: number,
+    opts: { afterId?: string | null; limit: number },
+  ): Promise<ModelScoreRow[]>;
+  addAlert(alert: AlertRow): Promise<number>;
+  /** Newest first; `open` = not resolved. */
+  listAlerts(opts: { open?: boolean; limit: number }): Promise<AlertRow[]>;
+  updateAlert(
+    id: number,
+    patch: { resolvedAt?: string | null; crmTaskId?: string | null },
+  ): Promise<void>;
+  addDecision(decision: DecisionRow): Promise<number>;
+  /** Oldest first; one version's or all. */
+  listDecisions(opts: { modelVersion?: number; limit: number }): Promise<DecisionRow[]>;
+  addMonitorRun(run: MonitorRunRow): Promise<number>;
+  /** Newest first. */
+  listMonitorRuns(opts: { modelVersion?: number; limit: number }): Promise<MonitorRunRow[]>;
+}
+
 /** What a portal can read and write: everything except the transaction and lease controls. */
-export interface StoreOps {
+export interface StoreOps extends GovernanceOps {
   readonly portalId: string;
 
   // CRM mirror --------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ export class PortalState {
       companies: make('companies'),
       deals: make('deals'),
       leads: make('leads'),
+      tasks: make('tasks'),
     };
   }
 

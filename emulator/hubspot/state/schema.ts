@@ -229,6 +229,24 @@ const LEAD: Seed[] = [
   ['hs_lastmodifieddate', 'datetime', 'lead_information', 'rc'],
   ['hs_object_id', 'number', 'lead_information', 'rc'],
 ];
+/**
+ * Tasks (developers.hubspot.com/docs/api/crm/tasks): `hs_timestamp` (the due date) is
+ * required; status, priority and type take the values that page lists (the stricter reading:
+ * HubSpot's UI knows more statuses). Owner ids are numeric; the emulator has no owners API, so
+ * any number is accepted.
+ */
+const TASK: Seed[] = [
+  ['hs_timestamp', 'datetime', 'task_information'],
+  ['hs_task_subject', 'string', 'task_information'],
+  ['hs_task_body', 'string', 'task_information'],
+  ['hs_task_status', 'enumeration', 'task_information', '', ['NOT_STARTED', 'COMPLETED']],
+  ['hs_task_priority', 'enumeration', 'task_information', '', ['LOW', 'MEDIUM', 'HIGH']],
+  ['hs_task_type', 'enumeration', 'task_information', '', ['EMAIL', 'CALL', 'TODO']],
+  ['hubspot_owner_id', 'number', 'task_information'],
+  ['hs_createdate', 'datetime', 'task_information', 'rc'],
+  ['hs_lastmodifieddate', 'datetime', 'task_information', 'rc'],
+  ['hs_object_id', 'number', 'task_information', 'rc'],
+];
 /** HubSpot's own labels for the standard properties (reasons on the card quote them). */
 const LABELS: Record<string, string> = {
   email: 'Email',
@@ -268,6 +286,7 @@ const SEEDS: Record<ObjectTypeName, Seed[]> = {
   companies: COMPANY,
   deals: DEAL,
   leads: LEAD,
+  tasks: TASK,
 };
 const GROUPS: Record<ObjectTypeName, Array<[string, string]>> = {
   contacts: [
@@ -281,6 +300,7 @@ const GROUPS: Record<ObjectTypeName, Array<[string, string]>> = {
   companies: [['companyinformation', 'Company information']],
   deals: [['dealinformation', 'Deal information']],
   leads: [['lead_information', 'Lead information']],
+  tasks: [['task_information', 'Task information']],
 };
 
 const humanize = (s: string) =>

@@ -1,5 +1,5 @@
 /** Object types the emulator serves, addressable by name or by HubSpot's type id. */
-export type ObjectTypeName = 'contacts' | 'companies' | 'deals' | 'leads';
+export type ObjectTypeName = 'contacts' | 'companies' | 'deals' | 'leads' | 'tasks';
 
 export interface ObjectTypeInfo {
   name: ObjectTypeName;
@@ -16,6 +16,11 @@ export interface ObjectTypeInfo {
   queryable: string[];
   /** First id handed out; types use disjoint ranges so a mixed-up id is caught, not served. */
   idBase: number;
+  /**
+   * The object whose scopes authorise this type when it is not its own: HubSpot's tasks API
+   * asks for crm.objects.contacts.read / .write (developers.hubspot.com/docs/api/crm/tasks).
+   */
+  scopeObject?: string;
 }
 
 export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
@@ -71,6 +76,18 @@ export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
     defaults: ['hs_createdate', 'hs_lastmodifieddate', 'hs_lead_name', 'hs_object_id'],
     queryable: ['hs_lead_name'],
     idBase: 40000001,
+  },
+  tasks: {
+    name: 'tasks',
+    typeId: '0-27',
+    singular: 'task',
+    upper: 'TASK',
+    lastModified: 'hs_lastmodifieddate',
+    createdProperty: 'hs_createdate',
+    defaults: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+    queryable: ['hs_task_subject'],
+    idBase: 50000001,
+    scopeObject: 'contacts',
   },
 };
 

@@ -7,6 +7,8 @@ import { type Command } from 'commander';
 import type { JobResult } from '../../contracts/functions';
 import { minimumCalls } from '../../crm/hubspot/limits';
 import {
+  changePublished,
+  governanceStatus,
   modelSummary,
   readReport,
   runJobToEnd,
@@ -17,6 +19,7 @@ import {
   writebackJob,
   type PipelineDeps,
 } from '../../pipeline';
+import { LeadLensError } from '../../contracts/errors';
 import type { AppDeps } from '../../server/compose';
 import {
   leaseTtlFromEnv,
@@ -213,7 +216,7 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags) => {
     await withDeps(flags, async (deps) => {
       const jobs = [];
-      for (const j of ['run', 'sync', 'train', 'score', 'writeback']) {
+      for (const j of ['run', 'sync', 'train', 'score', 'monitor', 'writeback']) {
         const cp = await deps.store.getJob(j);
         jobs.push(
           cp
@@ -234,6 +237,7 @@ export function register(program: Command): void {
         contacts: await deps.store.countRecords('contact'),
         leads: await deps.store.countRecords('lead'),
         scored: await deps.store.countScores('contact'),
+        governance: await governanceStatus(deps.store),
         running: lease
           ? {
               holder: lease.holder,
@@ -249,7 +253,9 @@ export function register(program: Command): void {
 
   const models = program
     .command('models')
-    .description('List model versions, publish one or roll back.');
+    .description(
+      'List model versions, publish one or roll back, promote a challenger; model cards and the decision log.',
+    );
   withCrmFlags(models.command('list').description('List the stored model versions.')).action(
     async (flags: CrmFlags) => {
       await withDeps(flags, async (deps) => {
@@ -268,16 +274,32 @@ export function register(program: Command): void {
   withCrmFlags(
     models
       .command('publish <version>')
-      .description('Publish a stored version (also how to roll back); the next score run uses it.'),
-  ).action(async (version: string, flags: CrmFlags) => {
+      .description(
+        'Publish a stored version (also how to roll back, or promote a challenger); the next score run uses it. Logged in the decision log.',
+      )
+      .option('--reason <text>', 'why (kept in the decision log and the model card)'),
+  ).action(async (version: string, flags: CrmFlags & { reason?: string }) => {
     await withLeasedDeps(flags, 'models publish', async (deps) => {
-      const v = Number(version);
-      if (!(await deps.store.getModel(v)))
-        throw new Error(`There is no model version ${version}; see \`leadlens models list\`.`);
-      await deps.store.publishModel(v, new Date(deps.now()).toISOString());
-      printJson({ published: v });
+      const v = parseVersion(version);
+      const action = await changePublished(deps.store, v, {
+        actor: 'cli',
+        reason: flags.reason ?? 'Published with `leadlens models publish`.',
+        at: new Date(deps.now()).toISOString(),
+      });
+      printJson({ published: v, action });
     });
   });
+}
+
+/** A model version from the command line: a positive integer, or INPUT_INVALID. */
+export function parseVersion(text: string): number {
+  const v = Number(text.replace(/^v/i, ''));
+  if (!Number.isInteger(v) || v < 1) {
+    throw new LeadLensError('INPUT_INVALID', `"${text}" is not a model version.`, {
+      hint: 'Use the number `leadlens models list` shows, e.g. 3.',
+    });
+  }
+  return v;
 }
 
 export function printRunSummary(s: RunSummary): void {

@@ -179,6 +179,28 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
 
     updateRecords: (objectType, updates) => updateRecords(client, caller, objectType, updates),
 
+    async createTask(task) {
+      // developers.hubspot.com/docs/api/crm/tasks: hs_timestamp (the due date) is required.
+      const properties: Record<string, string> = {
+        hs_timestamp: new Date(task.dueAt).toISOString(),
+        hs_task_subject: task.subject,
+        hs_task_body: task.body,
+        hs_task_status: 'NOT_STARTED',
+        hs_task_priority: task.priority,
+        hs_task_type: 'TODO',
+      };
+      if (task.ownerId) properties.hubspot_owner_id = task.ownerId;
+      const { data } = await caller.call('tasks.create', () =>
+        client.crm.objects.tasks.basicApi.createWithHttpInfo({ properties, associations: [] }),
+      );
+      if (!data?.id) {
+        throw new LeadLensError('CRM_ERROR', 'HubSpot created a task but answered no id.', {
+          hint: 'Check the task list in HubSpot; this is a HubSpot-side anomaly.',
+        });
+      }
+      return { id: data.id };
+    },
+
     usage: () => caller.usage(),
   };
 }

@@ -29,7 +29,9 @@ export type CallKind =
   | 'properties.list'
   | 'properties.create'
   | 'properties.update'
-  | 'groups.create';
+  | 'groups.create'
+  /** Not safe to repeat: a second call would create a second task. */
+  | 'tasks.create';
 
 export const SAFE_TO_REPEAT: ReadonlySet<CallKind> = new Set<CallKind>([
   'contacts.list',

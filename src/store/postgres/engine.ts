@@ -34,6 +34,7 @@ import type {
 import type { SecretBox } from '../secrets';
 import { sortKey } from '../sort-key';
 import { PgConn } from './conn';
+import { governanceOps } from './governance';
 import { migratePostgres, SCHEMA_NAME } from './migrations';
 
 export interface PostgresEngineOptions {
@@ -232,6 +233,7 @@ export async function openPostgresEngine(
   function ops(portal: string): StoreOps {
     return {
       portalId: portal,
+      ...governanceOps(conn, portal, op),
 
       upsertRecords: (records) =>
         op('store records', () =>

@@ -157,6 +157,64 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    description:
+      'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
+    sql: `
+      CREATE TABLE model_scores (
+        portal_id text NOT NULL,
+        model_version integer NOT NULL,
+        id text NOT NULL,
+        sort_key text COLLATE "C" NOT NULL,
+        scored_at text NOT NULL,
+        probability double precision NOT NULL,
+        score double precision NOT NULL,
+        tier text NOT NULL,
+        paired_version integer,
+        paired_probability double precision,
+        paired_tier text,
+        PRIMARY KEY (portal_id, model_version, sort_key, id)
+      );
+
+      CREATE TABLE alerts (
+        id bigserial PRIMARY KEY,
+        portal_id text NOT NULL,
+        kind text NOT NULL,
+        severity text NOT NULL CHECK (severity IN ('warn', 'alert')),
+        model_version integer,
+        subject text NOT NULL,
+        value double precision NOT NULL,
+        threshold double precision NOT NULL,
+        message text NOT NULL,
+        created_at text NOT NULL,
+        resolved_at text,
+        crm_task_id text
+      );
+      CREATE INDEX alerts_portal ON alerts (portal_id, id);
+
+      CREATE TABLE decisions (
+        id bigserial PRIMARY KEY,
+        portal_id text NOT NULL,
+        model_version integer NOT NULL,
+        action text NOT NULL,
+        actor text NOT NULL,
+        reason text NOT NULL,
+        details text NOT NULL,
+        at text NOT NULL
+      );
+      CREATE INDEX decisions_portal ON decisions (portal_id, model_version, id);
+
+      CREATE TABLE monitor_runs (
+        id bigserial PRIMARY KEY,
+        portal_id text NOT NULL,
+        model_version integer NOT NULL,
+        at text NOT NULL,
+        data text NOT NULL
+      );
+      CREATE INDEX monitor_runs_portal ON monitor_runs (portal_id, id);
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

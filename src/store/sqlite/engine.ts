@@ -35,6 +35,7 @@ import type { SecretBox } from '../secrets';
 import { sortKey } from '../sort-key';
 import { SqliteConn } from './conn';
 import { migrate } from './migrations';
+import { createGovernanceStatements } from './governance';
 import { createModelStatements } from './models';
 import { createScoreStatements } from './scores';
 
@@ -251,6 +252,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
   };
   const models = createModelStatements(db);
   const scores = createScoreStatements(db);
+  const governance = createGovernanceStatements(db);
 
   const upsertRecords = db.transaction((portal: string, records: readonly CrmRecord[]) => {
     for (const rec of records) {
@@ -288,6 +290,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
   function ops(portal: string): StoreOps {
     return {
       portalId: portal,
+      ...governance(portal, op),
       upsertRecords: (records) => op('store records', () => upsertRecords(portal, records)),
       getRecord: (objectType: StoredObjectType, id: string) =>
         op('read a record', () => {

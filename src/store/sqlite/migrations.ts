@@ -330,6 +330,66 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description:
+      'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
+    up(db) {
+      db.exec(`
+        CREATE TABLE model_scores (
+          portal_id TEXT NOT NULL,
+          model_version INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          sort_key TEXT NOT NULL,
+          scored_at TEXT NOT NULL,
+          probability REAL NOT NULL,
+          score REAL NOT NULL,
+          tier TEXT NOT NULL,
+          paired_version INTEGER,
+          paired_probability REAL,
+          paired_tier TEXT,
+          PRIMARY KEY (portal_id, model_version, sort_key, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alerts (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          portal_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          severity TEXT NOT NULL CHECK (severity IN ('warn', 'alert')),
+          model_version INTEGER,
+          subject TEXT NOT NULL,
+          value REAL NOT NULL,
+          threshold REAL NOT NULL,
+          message TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          resolved_at TEXT,
+          crm_task_id TEXT
+        );
+        CREATE INDEX alerts_portal ON alerts (portal_id, id);
+
+        CREATE TABLE decisions (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          portal_id TEXT NOT NULL,
+          model_version INTEGER NOT NULL,
+          action TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          details TEXT NOT NULL,
+          at TEXT NOT NULL
+        );
+        CREATE INDEX decisions_portal ON decisions (portal_id, model_version, id);
+
+        CREATE TABLE monitor_runs (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          portal_id TEXT NOT NULL,
+          model_version INTEGER NOT NULL,
+          at TEXT NOT NULL,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX monitor_runs_portal ON monitor_runs (portal_id, id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,148 @@
+/**
+ * Governance commands: `models promote|card|decisions` (added to the `models` command) and
+ * `alerts`. Publishing and rolling back stay `models publish`; every change is logged.
+ */
+import type { Command } from 'commander';
+import { LeadLensError } from '../../contracts/errors';
+import { changePublished, modelCard, withRunLease, type ModelCard } from '../../pipeline';
+import { leaseTtlFromEnv, openDeps, printJson, withCrmFlags, type CrmFlags } from '../context';
+import { parseVersion } from './pipeline';
+
+function cardText(c: ModelCard): string {
+  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+  const n3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
+  const lines = [
+    `Model v${c.version} — ${c.modelType}, ${c.status}`,
+    `Trained ${c.trainedAt}${c.publishedAt ? `, published ${c.publishedAt}` : ''}`,
+    '',
+    `Intended use: ${c.intendedUse}`,
+    `Label: ${c.label.description}${c.label.horizonDays ? ` within ${c.label.horizonDays} days` : ''}`,
+    `Data window: ${c.dataWindow.from?.slice(0, 10) ?? '—'} … ${c.dataWindow.to?.slice(0, 10) ?? '—'}, ${
+      c.dataWindow.trainingRows ?? '—'
+    } labelled contacts, ${pct(c.dataWindow.conversionRate)} converted, ${c.dataWindow.censored ?? '—'} censored`,
+    '',
+    `Metrics (held-out, newest slice): AUC ${n3(c.metrics.auc)}, PR AUC ${n3(c.metrics.prAuc)}, Brier ${n3(
+      c.metrics.brier,
+    )}, ECE ${n3(c.metrics.ece)}, top-decile lift ${n3(c.metrics.liftTopDecile)}`,
+    '',
+    `Features used (${c.features.used.length}): ${c.features.used.map((f) => f.label || f.name).join(', ')}`,
+    ...(c.features.leftOut.length
+      ? ['Left out:', ...c.features.leftOut.map((f) => `  - ${f.field}: ${f.reason}`)]
+      : ['Left out: none']),
+    '',
+    'Limitations:',
+    ...c.limitations.map((l) => `  - ${l}`),
+    '',
+    'Decisions:',
+    ...(c.decisions.length
+      ? c.decisions.map((d) => `  ${d.at}  ${d.action} by ${d.actor}: ${d.reason}`)
+      : ['  (none logged)']),
+    '',
+    `Monitoring: ${c.monitoring.runs} run(s)${c.monitoring.lastAt ? `, last ${c.monitoring.lastAt}` : ''}`,
+    ...(c.monitoring.realised
+      ? [
+          `  realised on ${c.monitoring.realised.positives + c.monitoring.realised.negatives} arrived outcomes: AUC ${n3(
+            c.monitoring.realised.auc,
+          )}, precision in top tier ${pct(c.monitoring.realised.precisionTopTier)}, ECE ${n3(c.monitoring.realised.ece)}`,
+        ]
+      : []),
+    ...c.monitoring.openAlerts.map((a) => `  [${a.severity}] ${a.message}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  const models = program.commands.find((c) => c.name() === 'models');
+  if (!models) throw new Error('governance commands need the `models` command registered first');
+
+  withCrmFlags(
+    models
+      .command('promote <version>')
+      .description(
+        'Promote the challenger (a version in shadow) to published; logged with your reason.',
+      )
+      .option('--reason <text>', 'why (kept in the decision log and the model card)'),
+  ).action(async (version: string, flags: CrmFlags & { reason?: string }) => {
+    const deps = await openDeps(flags);
+    try {
+      await withRunLease(
+        deps,
+        {
+          purpose: 'models promote',
+          role: 'leadlens models promote (cli)',
+          ttlMs: leaseTtlFromEnv(),
+        },
+        async (d) => {
+          const v = parseVersion(version);
+          const m = await d.store.getModel(v);
+          if (m && m.status !== 'shadow') {
+            throw new LeadLensError(
+              'INPUT_INVALID',
+              `Model v${v} is ${m.status}, not a challenger in shadow.`,
+              {
+                hint: 'Use `leadlens models publish` to publish or roll back to any version.',
+              },
+            );
+          }
+          const action = await changePublished(d.store, v, {
+            actor: 'cli',
+            reason: flags.reason ?? 'Promoted with `leadlens models promote`.',
+            at: new Date(d.now()).toISOString(),
+          });
+          printJson({ published: v, action });
+        },
+      );
+    } finally {
+      await deps.close();
+    }
+  });
+
+  withCrmFlags(
+    models
+      .command('card <version>')
+      .description(
+        "A version's model card: intended use, label, data window, features used and left out, metrics, limitations, decisions, monitoring.",
+      ),
+  ).action(async (version: string, flags: CrmFlags & { json?: boolean }) => {
+    const deps = await openDeps(flags);
+    try {
+      const card = await modelCard(deps.store, parseVersion(version));
+      if (flags.json) printJson(card);
+      else process.stdout.write(cardText(card));
+    } finally {
+      await deps.close();
+    }
+  });
+
+  withCrmFlags(
+    models
+      .command('decisions')
+      .description('The decision log: every publish, promotion and roll-back.'),
+  ).action(async (flags: CrmFlags) => {
+    const deps = await openDeps(flags);
+    try {
+      printJson(
+        (await deps.store.listDecisions({ limit: 10_000 })).map((d) => ({
+          ...d,
+          details: JSON.parse(d.details) as unknown,
+        })),
+      );
+    } finally {
+      await deps.close();
+    }
+  });
+
+  withCrmFlags(
+    program
+      .command('alerts')
+      .description('Monitoring alerts (drift, decay): open ones, or all with --all.')
+      .option('--all', 'include resolved alerts'),
+  ).action(async (flags: CrmFlags & { all?: boolean }) => {
+    const deps = await openDeps(flags);
+    try {
+      printJson(await deps.store.listAlerts({ open: !flags.all, limit: 1000 }));
+    } finally {
+      await deps.close();
+    }
+  });
+}

@@ -1,0 +1,392 @@
+/**
+ * The monitor stage, after every scoring run: the run's totals (shadow.ts) become drift (PSI
+ * per feature and of the score), the live model's realised performance on outcomes that
+ * arrived since it scored them, conversion by tier, and the challenger–champion comparison on
+ * the same records. Thresholds from the settings raise alerts (stored; a task for the admin in
+ * the CRM); the admin's promotion rule may promote the challenger. Each pass is stored as a
+ * monitoring run, so every number has a history.
+ */
+import type { Settings } from '../../contracts/settings';
+import type { AlertRow, AlertSeverity, StoredModel, StoreOps } from '../../store/port';
+import type { JobDefinition } from '../jobs';
+import { readReport, type StoredReport } from '../report';
+import { metricsOf, proportions, psi, type RealisedMetrics } from './bins';
+import { changePublished } from './decisions';
+import { baselineOf, type GovernanceRunState } from './shadow';
+
+export interface DriftRow {
+  subject: string;
+  /** Against the training rows (bins and proportions stored with the model). */
+  psiTraining: number | null;
+  /** Against this model's first monitored scoring run. */
+  psiReference: number | null;
+}
+
+export interface MonitorData {
+  scoreRunId: string;
+  championVersion: number;
+  scored: number;
+  /** Counts in the champion's training bins: the next runs' reference when this is the first. */
+  fieldCounts: Record<string, number[]>;
+  scoreCounts: number[];
+  drift: { reference: 'first_run' | 'training'; referenceRunAt: string | null; rows: DriftRow[] };
+  /** The metric the model's own held-out test gave, and what arrived outcomes give now. */
+  expected: { auc: number | null; precisionTopTier: number | null };
+  realised: RealisedMetrics;
+  challenger: {
+    version: number;
+    scored: number;
+    tierFlips: number;
+    metrics: RealisedMetrics;
+    /** The champion on exactly the records the challenger is judged on. */
+    championOnSame: RealisedMetrics;
+  } | null;
+  promoted: number | null;
+}
+
+export interface Finding {
+  kind: 'feature_drift' | 'score_drift' | 'decay';
+  subject: string;
+  severity: AlertSeverity;
+  value: number;
+  threshold: number;
+  message: string;
+}
+
+const fmt = (x: number, d = 3) => x.toFixed(d);
+const metricName = (m: Settings['governance']['metric']) =>
+  m === 'auc' ? 'AUC' : 'precision in the top tier';
+const metricOf = (m: RealisedMetrics, which: Settings['governance']['metric']) =>
+  which === 'auc' ? m.auc : m.precisionTopTier;
+
+/** Precision in the top tier on the model's held-out slice (its expected value). */
+function heldOutTopTierPrecision(report: StoredReport | null, settings: Settings): number | null {
+  if (!report) return null;
+  const min = settings.tiers[0]!.minScore;
+  let n = 0;
+  let pos = 0;
+  report.heldOut.scores.forEach((s, i) => {
+    if (s >= min) {
+      n += 1;
+      pos += report.heldOut.labels[i] ?? 0;
+    }
+  });
+  return n > 0 ? pos / n : null;
+}
+
+/** The thresholds applied to one monitoring pass. */
+export function findingsOf(data: MonitorData, settings: Settings): Finding[] {
+  const g = settings.governance;
+  const out: Finding[] = [];
+  for (const row of data.drift.rows) {
+    const v = data.drift.reference === 'training' ? row.psiTraining : row.psiReference;
+    if (v === null || v < g.psiWarn) continue;
+    const severity: AlertSeverity = v >= g.psiAlert ? 'alert' : 'warn';
+    const what = row.subject === 'score' ? 'The score distribution' : `Field "${row.subject}"`;
+    out.push({
+      kind: row.subject === 'score' ? 'score_drift' : 'feature_drift',
+      subject: row.subject,
+      severity,
+      value: v,
+      threshold: severity === 'alert' ? g.psiAlert : g.psiWarn,
+      message: `${what} has shifted: PSI ${fmt(v)} against ${
+        data.drift.reference === 'training' ? 'the training data' : "the model's first scoring run"
+      } (${severity === 'alert' ? 'alert' : 'warning'} at ${fmt(severity === 'alert' ? g.psiAlert : g.psiWarn, 2)}).`,
+    });
+  }
+  const r = data.realised;
+  const expected = g.metric === 'auc' ? data.expected.auc : data.expected.precisionTopTier;
+  const realised = metricOf(r, g.metric);
+  const enough =
+    g.metric === 'auc'
+      ? r.positives >= g.minOutcomes && r.negatives >= g.minOutcomes
+      : (r.byTier.find((t) => t.tier === settings.tiers[0]!.value)?.count ?? 0) >= g.minOutcomes;
+  if (enough && expected !== null && expected > 0 && realised !== null) {
+    const drop = (expected - realised) / expected;
+    if (drop >= g.decayDrop) {
+      out.push({
+        kind: 'decay',
+        subject: g.metric,
+        severity: 'alert',
+        value: drop,
+        threshold: g.decayDrop,
+        message: `Model v${data.championVersion} has decayed: ${metricName(g.metric)} ${fmt(realised)} on ${
+          r.positives + r.negatives
+        } outcomes that arrived since it scored them, against ${fmt(expected)} on its held-out test (${fmt(
+          drop * 100,
+          1,
+        )} % lower; alert at ${fmt(g.decayDrop * 100, 1)} %).`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Should the rule promote the challenger? Null when not, with the numbers either way. */
+export function promotionVerdict(
+  data: MonitorData,
+  settings: Settings,
+): { promote: boolean; reason: string; details: Record<string, unknown> } | null {
+  const g = settings.governance;
+  const c = data.challenger;
+  if (!c) return null;
+  const mine = metricOf(c.metrics, g.metric);
+  const theirs = metricOf(c.championOnSame, g.metric);
+  const enough =
+    c.metrics.positives >= g.promoteMinOutcomes && c.metrics.negatives >= g.promoteMinOutcomes;
+  const details = {
+    metric: g.metric,
+    challenger: mine,
+    champion: theirs,
+    outcomes: c.metrics.positives + c.metrics.negatives,
+    positives: c.metrics.positives,
+    minGain: g.promoteMinGain,
+    minOutcomes: g.promoteMinOutcomes,
+    tierFlips: c.tierFlips,
+    challengerEce: c.metrics.ece,
+    championEce: c.championOnSame.ece,
+  };
+  if (!enough || mine === null || theirs === null) {
+    return { promote: false, reason: 'not enough outcomes yet', details };
+  }
+  const promote = mine - theirs >= g.promoteMinGain;
+  return {
+    promote,
+    reason: `${metricName(g.metric)} ${fmt(mine)} for v${c.version} against ${fmt(theirs)} for v${
+      data.championVersion
+    } on the same ${details.outcomes} records with outcomes (rule: at least +${fmt(g.promoteMinGain)})`,
+    details,
+  };
+}
+
+/** The first monitored run of a model version: what its later runs' drift is measured against. */
+async function referenceOf(
+  store: StoreOps,
+  version: number,
+): Promise<{ at: string; data: MonitorData } | null> {
+  // Runs come newest first; the reference is the oldest.
+  let oldest: { at: string; data: string } | null = null;
+  for (const r of await store.listMonitorRuns({ modelVersion: version, limit: 10_000 })) oldest = r;
+  if (!oldest) return null;
+  try {
+    return { at: oldest.at, data: JSON.parse(oldest.data) as MonitorData };
+  } catch {
+    return null;
+  }
+}
+
+export async function measure(
+  store: StoreOps,
+  settings: Settings,
+  gov: GovernanceRunState,
+  champion: StoredModel,
+  scoreRunId: string,
+): Promise<MonitorData> {
+  const baseline = baselineOf(champion);
+  const report = readReport(champion);
+  const ref = await referenceOf(store, champion.version);
+  const rows: DriftRow[] = [];
+  if (baseline) {
+    for (const f of baseline.fields) {
+      const counts = gov.fieldCounts[f.bins.name];
+      if (!counts) continue;
+      const refCounts = ref?.data.fieldCounts[f.bins.name];
+      rows.push({
+        subject: f.bins.name,
+        psiTraining: psi(f.expected, counts),
+        psiReference: refCounts ? psi(proportions(refCounts), counts) : null,
+      });
+    }
+    rows.push({
+      subject: 'score',
+      psiTraining: psi(baseline.score.expected, gov.scoreCounts),
+      psiReference:
+        ref && ref.data.scoreCounts.length
+          ? psi(proportions(ref.data.scoreCounts), gov.scoreCounts)
+          : null,
+    });
+  }
+  rows.sort(
+    (a, b) => (b.psiReference ?? b.psiTraining ?? 0) - (a.psiReference ?? a.psiTraining ?? 0),
+  );
+  const top = settings.tiers[0]!.value;
+  return {
+    scoreRunId,
+    championVersion: champion.version,
+    scored: gov.scored,
+    fieldCounts: gov.fieldCounts,
+    scoreCounts: gov.scoreCounts,
+    drift: {
+      reference: settings.governance.driftReference,
+      referenceRunAt: ref?.at ?? null,
+      rows,
+    },
+    expected: {
+      auc: report?.metrics.auc ?? null,
+      precisionTopTier: heldOutTopTierPrecision(report, settings),
+    },
+    realised: metricsOf(gov.champion, top),
+    challenger:
+      gov.challengerVersion === null
+        ? null
+        : {
+            version: gov.challengerVersion,
+            scored: gov.challengerScored,
+            tierFlips: gov.tierFlips,
+            metrics: metricsOf(gov.challenger, top),
+            championOnSame: metricsOf(gov.pairedChampion, top),
+          },
+    promoted: null,
+  };
+}
+
+const RANK: Record<AlertSeverity, number> = { warn: 1, alert: 2 };
+
+/**
+ * Alerts from findings: a finding already open (same kind, subject and model) at the same or a
+ * higher severity is not raised again; an escalation replaces the warning; an open alert with
+ * no finding any more (or of a model no longer published) is resolved.
+ */
+export async function reconcileAlerts(
+  tx: StoreOps,
+  findings: readonly Finding[],
+  championVersion: number,
+  at: string,
+): Promise<{ raised: number; resolved: number }> {
+  const open = await tx.listAlerts({ open: true, limit: 10_000 });
+  const key = (kind: string, subject: string, v: number | null) => `${kind}|${subject}|${v}`;
+  const openByKey = new Map(open.map((a) => [key(a.kind, a.subject, a.modelVersion), a]));
+  const found = new Set<string>();
+  let raised = 0;
+  let resolved = 0;
+  for (const f of findings) {
+    const k = key(f.kind, f.subject, championVersion);
+    found.add(k);
+    const existing = openByKey.get(k);
+    if (existing && RANK[existing.severity] >= RANK[f.severity]) continue;
+    if (existing) {
+      await tx.updateAlert(existing.id!, { resolvedAt: at });
+      resolved += 1;
+    }
+    const row: AlertRow = {
+      kind: f.kind,
+      severity: f.severity,
+      modelVersion: championVersion,
+      subject: f.subject,
+      value: f.value,
+      threshold: f.threshold,
+      message: f.message,
+      createdAt: at,
+      resolvedAt: null,
+      crmTaskId: null,
+    };
+    await tx.addAlert(row);
+    raised += 1;
+  }
+  for (const a of open) {
+    if (!found.has(key(a.kind, a.subject, a.modelVersion))) {
+      await tx.updateAlert(a.id!, { resolvedAt: at });
+      resolved += 1;
+    }
+  }
+  return { raised, resolved };
+}
+
+export interface MonitorState extends Record<string, unknown> {
+  phase: 'measure' | 'tasks' | 'done';
+  summary: Record<string, unknown>;
+}
+
+const DAY = 86_400_000;
+
+export function monitorJob(): JobDefinition<MonitorState> {
+  return {
+    name: 'monitor',
+    init: () => ({ phase: 'measure', summary: {} }),
+    async step(state, ctx) {
+      const { store, now, crm, log } = ctx.deps;
+      const settings = await store.getSettings();
+      const at = new Date(now()).toISOString();
+      if (state.phase === 'measure') {
+        const cp = await store.getJob('score');
+        const gov = (cp?.state as { governance?: GovernanceRunState | null } | undefined)
+          ?.governance;
+        const champion = gov ? await store.getModel(gov.championVersion) : null;
+        if (!cp || cp.status !== 'done' || !gov || !champion) {
+          const next: MonitorState = {
+            phase: 'done',
+            summary: { skipped: 'no finished scoring run to monitor' },
+          };
+          await ctx.commit(next);
+          return { state: next, done: true, progress: 'monitor: nothing to measure' };
+        }
+        const data = await measure(store, settings, gov, champion, cp.runId);
+        const findings = findingsOf(data, settings);
+        const verdict =
+          settings.governance.promotion === 'rule' ? promotionVerdict(data, settings) : null;
+        let alerts = { raised: 0, resolved: 0 };
+        const next: MonitorState = { phase: 'tasks', summary: {} };
+        await ctx.commit(next, async (tx) => {
+          if (verdict?.promote && data.challenger) {
+            await changePublished(tx, data.challenger.version, {
+              actor: 'rule',
+              reason: `Promoted by the admin's rule: ${verdict.reason}.`,
+              details: verdict.details,
+              at,
+            });
+            data.promoted = data.challenger.version;
+          }
+          await tx.addMonitorRun({
+            modelVersion: champion.version,
+            at,
+            data: JSON.stringify(data),
+          });
+          alerts = await reconcileAlerts(tx, findings, champion.version, at);
+          next.summary = {
+            championVersion: champion.version,
+            alertsRaised: alerts.raised,
+            alertsResolved: alerts.resolved,
+            realisedAuc: data.realised.auc,
+            outcomes: data.realised.positives + data.realised.negatives,
+            challengerVersion: data.challenger?.version ?? null,
+            promoted: data.promoted,
+            promotion: verdict ? { promote: verdict.promote, reason: verdict.reason } : null,
+          };
+        });
+        if (data.promoted) log.info('challenger promoted by rule', { version: data.promoted });
+        return {
+          state: next,
+          done: false,
+          progress: `monitor: ${alerts.raised} alert(s) raised, ${alerts.resolved} resolved`,
+        };
+      }
+      if (state.phase === 'tasks') {
+        // After the alerts are committed: a crash here leaves them without a task, and the
+        // resumed step creates it (a crash between HubSpot's answer and our update may repeat one).
+        let tasks = 0;
+        if (settings.governance.alertTasks) {
+          for (const a of await store.listAlerts({ open: true, limit: 100 })) {
+            if (a.severity !== 'alert' || a.crmTaskId !== null) continue;
+            const task = await crm.createTask({
+              subject: `LeadLens: ${a.kind === 'decay' ? 'model decay' : 'data drift'} (${a.subject})`,
+              body: `${a.message}\n\nSee \`leadlens status\`, the model report, or the LeadLens settings page.`,
+              dueAt: now() + DAY,
+              ownerId: settings.governance.alertOwnerId,
+              priority: 'HIGH',
+            });
+            await store.updateAlert(a.id!, { crmTaskId: task.id });
+            tasks += 1;
+          }
+        }
+        const next: MonitorState = {
+          phase: 'done',
+          summary: { ...state.summary, tasksCreated: tasks },
+        };
+        await ctx.commit(next);
+        return { state: next, done: true, progress: `monitor: ${tasks} task(s) created` };
+      }
+      return { state, done: true, progress: 'done' };
+    },
+    summary: (s) => ({ ...s.summary }),
+  };
+}

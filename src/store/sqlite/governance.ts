@@ -1,0 +1,198 @@
+/** Governance rows (model scores kept for judging, alerts, decisions, monitoring runs) on SQLite. */
+import type Database from 'better-sqlite3';
+import type {
+  AlertRow,
+  AlertSeverity,
+  DecisionRow,
+  GovernanceOps,
+  ModelScoreRow,
+  MonitorRunRow,
+} from '../port';
+import { sortKey } from '../sort-key';
+
+interface ModelScoreDbRow {
+  model_version: number;
+  id: string;
+  scored_at: string;
+  probability: number;
+  score: number;
+  tier: string;
+  paired_version: number | null;
+  paired_probability: number | null;
+  paired_tier: string | null;
+}
+
+const toModelScore = (r: ModelScoreDbRow): ModelScoreRow => ({
+  modelVersion: r.model_version,
+  id: r.id,
+  scoredAt: r.scored_at,
+  probability: r.probability,
+  score: r.score,
+  tier: r.tier,
+  pairedVersion: r.paired_version,
+  pairedProbability: r.paired_probability,
+  pairedTier: r.paired_tier,
+});
+
+interface AlertDbRow {
+  id: number;
+  kind: string;
+  severity: string;
+  model_version: number | null;
+  subject: string;
+  value: number;
+  threshold: number;
+  message: string;
+  created_at: string;
+  resolved_at: string | null;
+  crm_task_id: string | null;
+}
+
+export const toAlert = (r: AlertDbRow): AlertRow => ({
+  id: Number(r.id),
+  kind: r.kind,
+  severity: r.severity as AlertSeverity,
+  modelVersion: r.model_version,
+  subject: r.subject,
+  value: r.value,
+  threshold: r.threshold,
+  message: r.message,
+  createdAt: r.created_at,
+  resolvedAt: r.resolved_at,
+  crmTaskId: r.crm_task_id,
+});
+
+interface DecisionDbRow {
+  id: number;
+  model_version: number;
+  action: string;
+  actor: string;
+  reason: string;
+  details: string;
+  at: string;
+}
+
+export const toDecision = (r: DecisionDbRow): DecisionRow => ({
+  id: Number(r.id),
+  modelVersion: r.model_version,
+  action: r.action,
+  actor: r.actor,
+  reason: r.reason,
+  details: r.details,
+  at: r.at,
+});
+
+interface MonitorDbRow {
+  id: number;
+  model_version: number;
+  at: string;
+  data: string;
+}
+
+export const toMonitorRun = (r: MonitorDbRow): MonitorRunRow => ({
+  id: Number(r.id),
+  modelVersion: r.model_version,
+  at: r.at,
+  data: r.data,
+});
+
+/** The synchronous statements; the engine wraps each call for its connection. */
+export function createGovernanceStatements(db: Database.Database) {
+  const putScore = db.prepare(
+    `INSERT OR IGNORE INTO model_scores (portal_id, model_version, id, sort_key, scored_at,
+       probability, score, tier, paired_version, paired_probability, paired_tier)
+     VALUES (@portal, @modelVersion, @id, @sortKey, @scoredAt, @probability, @score, @tier,
+       @pairedVersion, @pairedProbability, @pairedTier)`,
+  );
+  const listScores = db.prepare<[string, number, string, number], ModelScoreDbRow>(
+    `SELECT * FROM model_scores WHERE portal_id = ? AND model_version = ? AND sort_key > ?
+      ORDER BY sort_key LIMIT ?`,
+  );
+  const addAlert = db.prepare(
+    `INSERT INTO alerts (portal_id, kind, severity, model_version, subject, value, threshold,
+       message, created_at, resolved_at, crm_task_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const listAlerts = db.prepare<[string, number, number], AlertDbRow>(
+    `SELECT * FROM alerts WHERE portal_id = ? AND (? = 0 OR resolved_at IS NULL)
+      ORDER BY id DESC LIMIT ?`,
+  );
+  const resolveAlert = db.prepare(
+    'UPDATE alerts SET resolved_at = ? WHERE portal_id = ? AND id = ?',
+  );
+  const taskAlert = db.prepare('UPDATE alerts SET crm_task_id = ? WHERE portal_id = ? AND id = ?');
+  const addDecision = db.prepare(
+    `INSERT INTO decisions (portal_id, model_version, action, actor, reason, details, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const listDecisions = db.prepare<[string, number, number, number], DecisionDbRow>(
+    `SELECT * FROM decisions WHERE portal_id = ? AND (? = 0 OR model_version = ?)
+      ORDER BY id LIMIT ?`,
+  );
+  const addRun = db.prepare(
+    'INSERT INTO monitor_runs (portal_id, model_version, at, data) VALUES (?, ?, ?, ?)',
+  );
+  const listRuns = db.prepare<[string, number, number, number], MonitorDbRow>(
+    `SELECT * FROM monitor_runs WHERE portal_id = ? AND (? = 0 OR model_version = ?)
+      ORDER BY id DESC LIMIT ?`,
+  );
+
+  const putScores = db.transaction((portal: string, rows: readonly ModelScoreRow[]) => {
+    for (const r of rows) putScore.run({ portal, ...r, sortKey: sortKey(r.id) });
+  });
+
+  /** Portal-bound calls, synchronous; `wrap` turns each into the engine's async op. */
+  return (portal: string, wrap: <T>(what: string, fn: () => T) => Promise<T>): GovernanceOps => ({
+    putModelScores: (rows) => wrap('keep model scores', () => putScores(portal, rows)),
+    listModelScores: (version, { afterId, limit }) =>
+      wrap('list model scores', () =>
+        listScores
+          .all(portal, version, afterId == null ? '' : sortKey(afterId), limit)
+          .map(toModelScore),
+      ),
+    addAlert: (a) =>
+      wrap('save an alert', () =>
+        Number(
+          addAlert.run(
+            portal,
+            a.kind,
+            a.severity,
+            a.modelVersion,
+            a.subject,
+            a.value,
+            a.threshold,
+            a.message,
+            a.createdAt,
+            a.resolvedAt,
+            a.crmTaskId,
+          ).lastInsertRowid,
+        ),
+      ),
+    listAlerts: ({ open, limit }) =>
+      wrap('list alerts', () => listAlerts.all(portal, open ? 1 : 0, limit).map(toAlert)),
+    updateAlert: (id, patch) =>
+      wrap('update an alert', () => {
+        if (patch.resolvedAt !== undefined) resolveAlert.run(patch.resolvedAt, portal, id);
+        if (patch.crmTaskId !== undefined) taskAlert.run(patch.crmTaskId, portal, id);
+      }),
+    addDecision: (d) =>
+      wrap('log a decision', () =>
+        Number(
+          addDecision.run(portal, d.modelVersion, d.action, d.actor, d.reason, d.details, d.at)
+            .lastInsertRowid,
+        ),
+      ),
+    listDecisions: ({ modelVersion, limit }) =>
+      wrap('list decisions', () =>
+        listDecisions.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(toDecision),
+      ),
+    addMonitorRun: (r) =>
+      wrap('save a monitoring run', () =>
+        Number(addRun.run(portal, r.modelVersion, r.at, r.data).lastInsertRowid),
+      ),
+    listMonitorRuns: ({ modelVersion, limit }) =>
+      wrap('list monitoring runs', () =>
+        listRuns.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(toMonitorRun),
+      ),
+  });
+}
