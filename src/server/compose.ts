@@ -3,7 +3,7 @@
  * per call (a HubSpot function). The only place that knows which CRM and which store are real.
  */
 import path from 'node:path';
-import { createHubSpotCrm } from '../crm/hubspot';
+import { createHubSpotCrm, retryOptionsFromEnv } from '../crm/hubspot';
 import { LeadLensError } from '../errors';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
 import { openStoreEngine } from '../store/open';
@@ -29,6 +29,12 @@ export interface ComposeOptions {
   log?: Logger;
   seed?: number;
   now?: () => number;
+}
+
+/** `LEADLENS_CRM_TIMEOUT_MS`: the deadline of one CRM request (default 30 s). */
+function timeoutFromEnv(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
+  const n = Number(env.LEADLENS_CRM_TIMEOUT_MS);
+  return env.LEADLENS_CRM_TIMEOUT_MS && Number.isFinite(n) && n > 0 ? { timeoutMs: n } : {};
 }
 
 export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
@@ -70,6 +76,8 @@ export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
   const crm = createHubSpotCrm({
     accessToken: opts.token,
     basePath: opts.baseUrl,
+    retry: retryOptionsFromEnv(process.env),
+    ...timeoutFromEnv(process.env),
     log: (event, fields) => log.info(event, fields),
   });
   return {
@@ -130,6 +138,8 @@ export async function composeForPortal(
   const crm = createHubSpotCrm({
     accessToken: accessTokenOf(install, now()),
     basePath: install.apiBaseUrl,
+    retry: retryOptionsFromEnv(process.env),
+    ...timeoutFromEnv(process.env),
     log: (event, fields) => log.info(event, { portal: portalId, ...fields }),
   });
   return { crm, store, log, now, seed: opts.seed ?? 42 };
