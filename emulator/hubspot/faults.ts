@@ -26,33 +26,101 @@ export const FaultsSchema = z
     failWith: z.enum(FAIL_KINDS).default('503'),
     /** Probability of closing the socket without an answer. */
     dropConnectionRate: z.number().min(0).max(1).default(0),
+    /** Every /crm request answers 5xx (500/502/503) for this long from now: an incident. */
+    burst5xxMs: z.number().int().min(0).max(3_600_000).default(0),
+    /** The next N /crm requests are never answered: the connection stays open, silent. */
+    hangNextN: z.number().int().min(0).default(0),
+    /**
+     * The next N writes (batch update/create/upsert, PATCH) are applied, then answered with
+     * `applyThenFailWith` instead of their result: the CRM did the work and the caller cannot know.
+     */
+    applyThenFailNextN: z.number().int().min(0).default(0),
+    applyThenFailWith: z.enum(['500', '502', '503', 'drop']).default('502'),
+    /**
+     * Probability that one input of a batch update fails alone in a 207 with a retryable
+     * category (`itemRetryableCategory`), unapplied.
+     */
+    itemRetryableRate: z.number().min(0).max(1).default(0),
+    itemRetryableCategory: z.string().min(1).default('INTERNAL_ERROR'),
+    /** Record ids whose batch updates fail in a 207 with this (permanent) category, unapplied. */
+    itemErrors: z
+      .record(z.string(), z.enum(['READ_ONLY_VALUE', 'INVALID_OPTION', 'OBJECT_NOT_FOUND']))
+      .default({}),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;
 
+const WRITE_ROUTE = /\/batch\/(update|create|upsert)$/;
+
+/** What a fault makes of one input of a batch update. */
+export interface ItemFault {
+  category: string;
+  message: string;
+}
+
+const ITEM_MESSAGES: Record<string, string> = {
+  READ_ONLY_VALUE: 'Property values were not valid: a property of this object is read-only.',
+  INVALID_OPTION: 'Property values were not valid: a value is not one of the allowed options.',
+  OBJECT_NOT_FOUND: 'Could not update the object, it may be deleted or not exist.',
+};
+
 export class FaultInjector {
   faults: Faults = FaultsSchema.parse({});
   private rng = new Rng('faults');
+  private burstUntil = 0;
+  private hung = new Set<Response>();
 
   set(input: unknown): Faults {
     this.faults = FaultsSchema.parse(input);
+    this.burstUntil = this.faults.burst5xxMs > 0 ? Date.now() + this.faults.burst5xxMs : 0;
     return this.faults;
   }
 
   reset(seed: string): void {
     this.faults = FaultsSchema.parse({});
     this.rng = new Rng(`faults|${seed}`);
+    this.burstUntil = 0;
+    for (const res of this.hung) res.socket?.destroy();
+    this.hung.clear();
+  }
+
+  /** A fault for one input of a batch update, or null to apply it. */
+  itemFault(id: string): ItemFault | null {
+    const f = this.faults;
+    const permanent = f.itemErrors[id];
+    if (permanent) return { category: permanent, message: ITEM_MESSAGES[permanent] };
+    if (f.itemRetryableRate > 0 && this.rng.chance(f.itemRetryableRate)) {
+      return {
+        category: f.itemRetryableCategory,
+        message: 'The object could not be updated right now; try again.',
+      };
+    }
+    return null;
   }
 
   middleware() {
-    return (_req: Request, res: Response, next: NextFunction) => {
+    return (req: Request, res: Response, next: NextFunction) => {
       const f = this.faults;
       const go = () => {
         if (f.dropConnectionRate > 0 && this.rng.chance(f.dropConnectionRate))
           return this.fail(res, 'drop');
+        if (f.hangNextN > 0) {
+          f.hangNextN--;
+          this.hung.add(res);
+          res.on('close', () => this.hung.delete(res));
+          return;
+        }
+        if (this.burstUntil > Date.now()) {
+          return this.fail(res, this.rng.pick(['500', '502', '503']));
+        }
         if (f.failNextN > 0) {
           f.failNextN--;
           return this.fail(res, f.failWith);
+        }
+        const isWrite = req.method === 'PATCH' || WRITE_ROUTE.test(req.path);
+        if (isWrite && f.applyThenFailNextN > 0) {
+          f.applyThenFailNextN--;
+          this.failAfterApplying(res, f.applyThenFailWith);
         }
         if (f.rate429 > 0 && this.rng.chance(f.rate429))
           return this.fail(res, 'TEN_SECONDLY_ROLLING');
@@ -63,6 +131,29 @@ export class FaultInjector {
       if (f.latencyMs > 0) setTimeout(go, f.latencyMs);
       else go();
     };
+  }
+
+  /** Lets the handler apply the request, then replaces its answer with a failure. */
+  private failAfterApplying(res: Response, kind: Faults['applyThenFailWith']): void {
+    const send = res.send.bind(res);
+    let replaced = false;
+    res.send = ((body?: unknown) => {
+      if (replaced) return send(body);
+      replaced = true;
+      res.locals.appliedThenFailed = true;
+      if (kind === 'drop') {
+        res.locals.dropped = true;
+        res.socket?.destroy();
+        return res;
+      }
+      const id = correlationIdOf(res);
+      res.status(Number(kind)).type('application/json');
+      return send(
+        JSON.stringify(
+          errorBody(new HubSpotHttpError(Number(kind), 'INTERNAL_ERROR', 'injected fault'), id),
+        ),
+      );
+    }) as Response['send'];
   }
 
   private fail(res: Response, kind: (typeof FAIL_KINDS)[number]): void {

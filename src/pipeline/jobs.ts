@@ -36,6 +36,12 @@ export interface RunJobOptions {
   budget: Budget;
   /** Start a new run even if the last one did not finish. */
   restart?: boolean;
+  /**
+   * A chain's run id: a sub-job's checkpoint left by another chain run is not resumed but
+   * started over (an old run's cursor must not carry into this run), and one this chain run
+   * already finished is not run again.
+   */
+  parentRunId?: string;
 }
 
 export async function runJob<S extends Record<string, unknown>>(
@@ -46,7 +52,12 @@ export async function runJob<S extends Record<string, unknown>>(
   const { store } = deps;
   const iso = () => new Date(deps.now()).toISOString();
   let cp = await store.getJob(def.name);
-  if (!cp || cp.status === 'done' || opts.restart) {
+  const parent = opts.parentRunId;
+  if (cp?.status === 'done' && parent !== undefined && cp.parentRunId === parent && !opts.restart) {
+    return result(def, cp, 'done', 'done');
+  }
+  const otherRun = parent !== undefined && cp?.parentRunId !== parent;
+  if (!cp || cp.status === 'done' || opts.restart || otherRun) {
     cp = {
       job: def.name,
       runId: randomUUID(),
@@ -54,6 +65,7 @@ export async function runJob<S extends Record<string, unknown>>(
       state: await def.init(deps),
       startedAt: iso(),
       updatedAt: iso(),
+      ...(parent !== undefined ? { parentRunId: parent } : {}),
     };
     await store.saveJob(cp);
   }

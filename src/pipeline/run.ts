@@ -45,9 +45,17 @@ function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainSt
         finished = true;
         progress = `${stage.name}: skipped (${skipped})`;
       } else {
-        const res = await runJob(ctx.deps, stage.job(), { budget: ctx.budget });
+        const res = await runJob(ctx.deps, stage.job(), {
+          budget: ctx.budget,
+          parentRunId: ctx.runId,
+        });
         if (res.status === 'paused') {
-          // The CRM's daily limit stops the whole chain cleanly, with the time it may resume.
+          // The CRM's daily limit stops the whole chain cleanly, with the time it may resume —
+          // and with what the stage did so far (what was written before the pause).
+          await ctx.commit({
+            stage: state.stage,
+            results: { ...state.results, [stage.name]: res.summary },
+          });
           throw new LeadLensError('CRM_DAILY_LIMIT', res.progress, {
             details: { resumeAt: res.resumeAt },
           });

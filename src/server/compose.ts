@@ -3,7 +3,7 @@
  * per call (a HubSpot function). The only place that knows which CRM and which store are real.
  */
 import path from 'node:path';
-import { createHubSpotCrm } from '../crm/hubspot';
+import { createHubSpotCrm, retryOptionsFromEnv } from '../crm/hubspot';
 import { createSalesforceCrm, type SalesforceCrmOptions } from '../crm/salesforce';
 import type { CrmPort } from '../crm/port';
 import { LeadLensError } from '../errors';
@@ -34,6 +34,12 @@ export interface ComposeOptions {
   now?: () => number;
   /** Salesforce instead of HubSpot (then `baseUrl` and `token` are ignored). */
   salesforce?: SalesforceCrmOptions;
+}
+
+/** `LEADLENS_CRM_TIMEOUT_MS`: the deadline of one CRM request (default 30 s). */
+function timeoutFromEnv(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
+  const n = Number(env.LEADLENS_CRM_TIMEOUT_MS);
+  return env.LEADLENS_CRM_TIMEOUT_MS && Number.isFinite(n) && n > 0 ? { timeoutMs: n } : {};
 }
 
 export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
@@ -79,6 +85,8 @@ export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
       : createHubSpotCrm({
           accessToken: opts.token,
           basePath: opts.baseUrl,
+          retry: retryOptionsFromEnv(process.env),
+          ...timeoutFromEnv(process.env),
           log: (event, fields) => log.info(event, fields),
         });
   } catch (e) {
@@ -171,6 +179,8 @@ export async function composeForPortal(
   const crm = createHubSpotCrm({
     accessToken: oauth ? oauth.sourceFor(portalId) : accessTokenOf(install, now()),
     basePath: install.apiBaseUrl,
+    retry: retryOptionsFromEnv(process.env),
+    ...timeoutFromEnv(process.env),
     log: (event, fields) => log.info(event, { portal: portalId, ...fields }),
   });
   return { crm, store, log, now, seed: opts.seed ?? 42 };

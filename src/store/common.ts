@@ -7,7 +7,9 @@ import {
   type InstallInput,
   type LeaseInfo,
   type PortalStore,
+  type StoredObjectType,
   type StoreOps,
+  type WriteFailureRow,
 } from './port';
 import { requireBox, Secret, type SecretBox } from './secrets';
 
@@ -143,6 +145,8 @@ const WRITES = [
   'publishModel',
   'putScores',
   'markWritten',
+  'recordWriteFailures',
+  'clearWriteFailures',
   'saveSettings',
   'addFeedback',
   'rememberEvent',
@@ -175,4 +179,29 @@ export function fenceStore(store: PortalStore, token: number): PortalStore {
   Object.defineProperty(fenced, 'transaction', { value: guardTx });
   Object.defineProperty(fenced, 'withFence', { value: (t: number) => fenceStore(store, t) });
   return fenced;
+}
+
+/** A `write_failures` row as either engine returns it. */
+export interface FailureDbRow {
+  object_type: string;
+  id: string;
+  code: string;
+  message: string;
+  retryable: number | boolean;
+  attempts: number;
+  values_key: string;
+  failed_at: string;
+}
+
+export function toFailure(r: FailureDbRow): WriteFailureRow {
+  return {
+    objectType: r.object_type as StoredObjectType,
+    id: r.id,
+    code: r.code,
+    message: r.message,
+    retryable: r.retryable === true || r.retryable === 1,
+    attempts: r.attempts,
+    valuesKey: r.values_key,
+    failedAt: r.failed_at,
+  };
 }

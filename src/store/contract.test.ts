@@ -310,6 +310,33 @@ describe.each([
     expect((await a.getWritten('lead', ['2'])).size).toBe(0);
   });
 
+  it('keeps write failures per record: attempts count up while the values stay the same', async () => {
+    const f = (id: string, valuesKey: string, retryable = false) => ({
+      objectType: 'contact' as const,
+      id,
+      code: retryable ? 'INTERNAL_ERROR' : 'OBJECT_NOT_FOUND',
+      message: `record ${id} failed`,
+      retryable,
+      valuesKey,
+    });
+    await a.recordWriteFailures([f('5', 'k1'), f('6', 'k1', true)], '2026-01-01T00:00:00Z');
+    await a.recordWriteFailures([f('6', 'k1', true)], '2026-01-01T00:01:00Z');
+    let got = await a.getWriteFailures('contact', ['5', '6', '7']);
+    expect(got.get('5')).toMatchObject({ attempts: 1, retryable: false, valuesKey: 'k1' });
+    expect(got.get('6')).toMatchObject({ attempts: 2, retryable: true });
+    // Other values (or another version of the record): counted from 1 again.
+    await a.recordWriteFailures([f('6', 'k2', true)], '2026-01-01T00:02:00Z');
+    got = await a.getWriteFailures('contact', ['6']);
+    expect(got.get('6')).toMatchObject({ attempts: 1, valuesKey: 'k2' });
+    expect((await a.getWriteFailures('lead', ['5'])).size).toBe(0);
+    expect((await b.listWriteFailures({ limit: 5 })).total).toBe(0);
+    const listed = await a.listWriteFailures({ limit: 1 });
+    expect(listed.total).toBe(2);
+    expect(listed.rows.map((r) => r.id)).toEqual(['6']);
+    await a.clearWriteFailures('contact', ['5', '6']);
+    expect((await a.listWriteFailures({ limit: 5 })).total).toBe(0);
+  });
+
   it('defaults settings, records feedback and de-duplicates events', async () => {
     expect(await a.getSettings()).toEqual(DEFAULT_SETTINGS);
     const row = {

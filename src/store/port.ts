@@ -33,6 +33,8 @@ export interface JobCheckpoint {
   /** For 'paused' and 'failed': what happened and when it may resume. */
   message?: string;
   resumeAt?: string;
+  /** The run of the chain (`run`, `score-and-write`) this sub-job run belongs to. */
+  parentRunId?: string;
 }
 
 export type ModelStatus = 'published' | 'shadow' | 'retired';
@@ -67,6 +69,24 @@ export interface ScoreRow {
   /** `leadlens_reasons` plain text. */
   reasons: string;
   scoredAt: string;
+}
+
+/**
+ * A record the CRM refused to write (a 207 item error, or a value it refused), kept until a write
+ * of that record succeeds. `valuesKey` identifies what was sent and the record's version then: a
+ * permanent failure (or a retryable one past the cap) is not sent again while it is unchanged.
+ */
+export interface WriteFailureRow {
+  objectType: StoredObjectType;
+  id: string;
+  /** The CRM's category (OBJECT_NOT_FOUND, READ_ONLY_VALUE, INVALID_OPTION…) or ours. */
+  code: string;
+  message: string;
+  retryable: boolean;
+  /** Failed tries of the same values, the last included. */
+  attempts: number;
+  valuesKey: string;
+  failedAt: string;
 }
 
 /** The feature plan sync decided for this portal (its JSON is the pipeline's format). */
@@ -281,6 +301,22 @@ export interface StoreOps extends GovernanceOps {
     entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
     at: string,
   ): Promise<void>;
+  /**
+   * Records failed writes: `attempts` counts up while `valuesKey` stays the same, and starts
+   * at 1 when it changed.
+   */
+  recordWriteFailures(
+    entries: ReadonlyArray<Omit<WriteFailureRow, 'attempts' | 'failedAt'>>,
+    at: string,
+  ): Promise<void>;
+  /** Forgets the failures of records now written (or no longer scored). */
+  clearWriteFailures(objectType: StoredObjectType, ids: readonly string[]): Promise<void>;
+  getWriteFailures(
+    objectType: StoredObjectType,
+    ids: readonly string[],
+  ): Promise<Map<string, WriteFailureRow>>;
+  /** The newest failures first, and how many there are in all. */
+  listWriteFailures(opts: { limit: number }): Promise<{ total: number; rows: WriteFailureRow[] }>;
 
   // Settings, feedback, webhook de-duplication ------------------------------------------------
   getSettings(): Promise<Settings>;

@@ -125,12 +125,19 @@ export function registerBatch(app: Express, ctx: Ctx): void {
     if (new Set(ids).size !== ids.length) throw validation('Duplicate IDs found in batch input.');
     const planned: Array<[Rec, Record<string, string>]> = [];
     const missing: string[] = [];
+    // Injected per-input failures (control plane `itemErrors`, `itemRetryableRate`): unapplied.
+    const itemFailed = new Map<string, { message: string; ids: string[] }>();
     for (const input of inputs) {
       const props = validateProperties(store, input.properties);
       const idProperty = typeof input.idProperty === 'string' ? input.idProperty : undefined;
       const rec = lookup(store, String(input.id ?? ''), idProperty);
+      const fault = rec ? ctx.faults.itemFault(String(input.id ?? '')) : null;
       if (!rec) missing.push(String(input.id ?? ''));
-      else {
+      else if (fault) {
+        const group = itemFailed.get(fault.category) ?? { message: fault.message, ids: [] };
+        group.ids.push(String(input.id ?? ''));
+        itemFailed.set(fault.category, group);
+      } else {
         checkUnique(store, props, rec);
         planned.push([rec, props]);
       }
@@ -143,7 +150,15 @@ export function registerBatch(app: Express, ctx: Ctx): void {
         associations: [],
       });
     });
-    json(res, missing.length ? 207 : 200, batchBody(startedAt, results, missing, store, 'update'));
+    const body = batchBody(startedAt, results, missing, store, 'update');
+    if (itemFailed.size > 0) {
+      const errors = [...((body.errors as unknown[] | undefined) ?? [])];
+      for (const [category, g] of itemFailed)
+        errors.push(standardError(category, g.message, { ids: g.ids }));
+      body.errors = errors;
+      body.numErrors = errors.length;
+    }
+    json(res, missing.length || itemFailed.size ? 207 : 200, body);
   });
 
   crm(app, ctx, 'post', `${BASE}/upsert`, objectScope('write'), (req, res) => {

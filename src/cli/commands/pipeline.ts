@@ -18,6 +18,8 @@ import {
   withRunLease,
   writebackJob,
   type PipelineDeps,
+  verifyWriteback,
+  type VerifyReport,
 } from '../../pipeline';
 import { LeadLensError } from '../../contracts/errors';
 import type { AppDeps } from '../../server/compose';
@@ -44,6 +46,9 @@ export interface RunSummary {
    */
   minimumApiCalls: number | null;
   throttled: number;
+  /** Records whose write failed for good (reason recorded; not retried until they change). */
+  failed: number;
+  failures: Array<{ id: string; objectType: string; code: string; message: string }>;
   status: JobResult['status'];
   resumeAt?: string;
 }
@@ -63,6 +68,8 @@ export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<
     apiCalls: usage.calls,
     minimumApiCalls: await minimumFor(deps, s),
     throttled: usage.throttled,
+    failed: Number(s.writeback?.failed ?? 0),
+    failures: (s.writeback?.failures as RunSummary['failures'] | undefined) ?? [],
     status: res.status,
     ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
   };
@@ -209,6 +216,22 @@ export function register(program: Command): void {
 
   withCrmFlags(
     program
+      .command('verify')
+      .description(
+        'Read the CRM back (batch reads of 100) and compare every scored record with the store; exit 1 on any mismatch.',
+      )
+      .option('--limit <n>', 'mismatches to list', '100'),
+  ).action(async (flags: CrmFlags & { limit: string }) => {
+    await withDeps(flags, async (deps) => {
+      const report = await verifyWriteback(deps, { limit: Number(flags.limit) || 100 });
+      if (flags.json) printJson(report);
+      else printVerifyReport(report);
+      if (report.mismatchCount > 0) process.exitCode = 1;
+    });
+  });
+
+  withCrmFlags(
+    program
       .command('status')
       .description(
         'Show the published model, who is running the pipeline now (the run lease), the jobs and their checkpoints.',
@@ -231,6 +254,7 @@ export function register(program: Command): void {
         );
       }
       const lease = await deps.store.getLease();
+      const failures = await deps.store.listWriteFailures({ limit: 20 });
       printJson({
         portal: deps.store.portalId,
         model: await modelSummary(deps),
@@ -247,6 +271,18 @@ export function register(program: Command): void {
             }
           : null,
         jobs,
+        writeFailures: {
+          total: failures.total,
+          recent: failures.rows.map((f) => ({
+            objectType: f.objectType,
+            id: f.id,
+            code: f.code,
+            message: f.message,
+            retryable: f.retryable,
+            attempts: f.attempts,
+            failedAt: f.failedAt,
+          })),
+        },
       });
     });
   });
@@ -312,5 +348,30 @@ export function printRunSummary(s: RunSummary): void {
     `written         ${s.written}`,
     `API calls       ${s.apiCalls}${s.minimumApiCalls !== null ? ` (minimum possible ${s.minimumApiCalls})` : ''}, ${s.throttled} answered 429`,
   ];
+  if (s.failed > 0) {
+    lines.push(`not written     ${s.failed} (the CRM refused them; not retried until they change)`);
+    for (const f of s.failures) lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);
+    if (s.failures.length < s.failed) lines.push(`  … see \`leadlens status\``);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function printVerifyReport(r: VerifyReport): void {
+  const lines = [
+    `checked         ${r.checked} records (${r.calls} API calls)`,
+    `matching        ${r.matching}`,
+    `mismatches      ${r.mismatchCount}${r.missing > 0 ? ` (${r.missing} records not found in the CRM)` : ''}`,
+  ];
+  for (const m of r.mismatches)
+    lines.push(
+      `  ${m.objectType} ${m.id} ${m.property}: CRM ${JSON.stringify(m.actual)}, store ${JSON.stringify(m.expected)}`,
+    );
+  if (r.knownFailures.length > 0) {
+    lines.push(
+      `known failures  ${r.knownFailures.length} (their writes were refused; see \`leadlens status\`)`,
+    );
+    for (const f of r.knownFailures.slice(0, 20))
+      lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -22,6 +22,8 @@ export interface CallerDeps {
   limiter: RateLimiter;
   retry: RetryPolicy;
   sleep: (ms: number) => Promise<void>;
+  /** The clock the retry patience is measured on. */
+  now?: () => number;
   log?: Log;
   /** Consecutive 429s on one call before giving up with CRM_RATE_LIMITED. */
   max429PerCall?: number;
@@ -58,6 +60,8 @@ export function createCaller(deps: CallerDeps): Caller {
       let attempt = 0;
       let throttles = 0;
       let renewed = false;
+      let firstFailureAt: number | null = null;
+      const now = deps.now ?? Date.now;
       for (;;) {
         const token = deps.auth ? await deps.auth.prepare() : null;
         await deps.limiter.acquire(lane);
@@ -95,7 +99,8 @@ export function createCaller(deps: CallerDeps): Caller {
             continue;
           }
           const err: LeadLensError = translateError(e, kind);
-          const delay = deps.retry.delayBeforeRetry(kind, err, attempt);
+          firstFailureAt ??= now();
+          const delay = deps.retry.delayBeforeRetry(kind, err, attempt, now() - firstFailureAt);
           if (delay === null) throw err;
           deps.log?.('hubspot.retry', { kind, attempt, delayMs: delay, code: err.code });
           await deps.sleep(delay);

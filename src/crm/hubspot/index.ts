@@ -27,6 +27,8 @@ export interface HubSpotCrmOptions {
   /** Structured events (throttles, retries). Never receives tokens or record contents. */
   log?: Log;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock of the retry patience (default Date.now); tests pass a controlled one. */
+  now?: () => number;
   /** Deadline of one HTTP request (default 30 s); a hung connection is aborted after it. */
   timeoutMs?: number;
   /**
@@ -70,6 +72,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     limiter,
     retry: createRetryPolicy(opts.retry),
     sleep,
+    ...(opts.now ? { now: opts.now } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     auth: {
@@ -208,6 +211,11 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
 export { RateLimiter, nextMidnight } from './rate-limiter';
 export { MemoryBudgetStore, processBudgets, type RateBudgetStore } from './budget-store';
 export { LIMITS, minimumCalls, type SyncWork } from './limits';
-export { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
+export {
+  createRetryPolicy,
+  retryOptionsFromEnv,
+  SAFE_TO_REPEAT,
+  DEFAULT_PATIENCE_MS,
+} from './retry';
 export { translateError } from './errors';
 export { staticTokenSource, type AccessTokenSource } from './token';

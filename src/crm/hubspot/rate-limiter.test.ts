@@ -1,7 +1,12 @@
 import { isLeadLensError, LeadLensError } from '../../contracts/errors';
 import { MemoryBudgetStore } from './budget-store';
 import { nextMidnight, RateLimiter } from './rate-limiter';
-import { createRetryPolicy, SAFE_TO_REPEAT } from './retry';
+import {
+  createRetryPolicy,
+  DEFAULT_PATIENCE_MS,
+  retryOptionsFromEnv,
+  SAFE_TO_REPEAT,
+} from './retry';
 
 /** A virtual clock: sleeping advances time instantly, so spacing is measured exactly. */
 function virtualClock(start = Date.parse('2024-05-01T12:00:00.000Z')) {
@@ -190,5 +195,39 @@ describe('retry policy', () => {
     expect(p.delayBeforeRetry('contacts.list', invalid, 1)).toBeNull();
     expect(p.delayBeforeRetry('contacts.create', unavailable, 1)).toBeNull();
     expect(SAFE_TO_REPEAT.has('contacts.batchUpdate')).toBe(true);
+  });
+
+  /** Attempts until the CRM answers (after `burstMs` of 5xx), on a clock the waits advance. */
+  function ride(p: ReturnType<typeof createRetryPolicy>, burstMs: number) {
+    let elapsed = 0;
+    for (let attempt = 1; ; attempt++) {
+      if (elapsed >= burstMs) return { ok: true, attempt, elapsed };
+      const delay = p.delayBeforeRetry('contacts.batchUpdate', unavailable, attempt, elapsed);
+      if (delay === null) return { ok: false, attempt, elapsed };
+      elapsed += delay;
+    }
+  }
+
+  it('by default outlasts a burst of 5 minutes of 5xx, with few calls, and gives up after its patience', () => {
+    for (const r of [0, 0.5, 0.999]) {
+      const p = createRetryPolicy({ random: () => r });
+      const five = ride(p, 5 * 60_000);
+      expect(five.ok).toBe(true);
+      // Capped exponential back-off: a 5-minute burst costs a few dozen calls, not thousands.
+      expect(five.attempt).toBeLessThan(40);
+      const outage = ride(p, 60 * 60_000);
+      expect(outage.ok).toBe(false);
+      expect(outage.elapsed).toBeLessThanOrEqual(DEFAULT_PATIENCE_MS);
+      expect(outage.elapsed).toBeGreaterThan(DEFAULT_PATIENCE_MS - 30_000);
+    }
+  });
+
+  it('takes its patience from the options (tests and operators shrink or stretch it)', () => {
+    const p = createRetryPolicy({ patienceMs: 2_000, baseDelayMs: 100, maxDelayMs: 400 });
+    expect(ride(p, 1_500).ok).toBe(true);
+    expect(ride(p, 5_000).ok).toBe(false);
+    expect(
+      retryOptionsFromEnv({ LEADLENS_CRM_PATIENCE_MS: '2000', LEADLENS_CRM_RETRY_BASE_MS: 'x' }),
+    ).toEqual({ patienceMs: 2000 });
   });
 });

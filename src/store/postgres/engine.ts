@@ -16,6 +16,8 @@ import {
   reseal,
   sealInstall,
   storeError,
+  toFailure,
+  type FailureDbRow,
   type InstallRecord,
 } from '../common';
 import type {
@@ -30,6 +32,7 @@ import type {
   StoredObjectType,
   StoreEngine,
   StoreOps,
+  WriteFailureRow,
 } from '../port';
 import type { SecretBox } from '../secrets';
 import { sortKey } from '../sort-key';
@@ -542,6 +545,67 @@ export async function openPostgresEngine(
             );
           }),
         ),
+
+      recordWriteFailures: (entries, at) =>
+        op('record write failures', async () => {
+          const es = lastById(entries, (e) => `${e.objectType}/${e.id}`);
+          if (es.length === 0) return;
+          await conn.execute(
+            `INSERT INTO write_failures AS f (portal_id, object_type, id, code, message, retryable,
+               attempts, values_key, failed_at)
+             SELECT $1, t.object_type, t.id, t.code, t.message, t.retryable, 1, t.values_key, $7
+               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[],
+                 $8::text[]) AS t(object_type, id, code, message, retryable, values_key)
+             ON CONFLICT (portal_id, object_type, id) DO UPDATE SET
+               code = EXCLUDED.code, message = EXCLUDED.message, retryable = EXCLUDED.retryable,
+               attempts = CASE WHEN f.values_key = EXCLUDED.values_key THEN f.attempts + 1 ELSE 1 END,
+               values_key = EXCLUDED.values_key, failed_at = EXCLUDED.failed_at`,
+            [
+              portal,
+              es.map((e) => e.objectType),
+              es.map((e) => e.id),
+              es.map((e) => e.code),
+              es.map((e) => e.message),
+              es.map((e) => e.retryable),
+              at,
+              es.map((e) => e.valuesKey),
+            ],
+          );
+        }),
+      clearWriteFailures: (objectType, ids) =>
+        op('clear write failures', async () => {
+          if (ids.length === 0) return;
+          await conn.execute(
+            `DELETE FROM write_failures
+              WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])`,
+            [portal, objectType, ids],
+          );
+        }),
+      getWriteFailures: (objectType, ids) =>
+        op('read write failures', async () => {
+          const out = new Map<string, WriteFailureRow>();
+          if (ids.length === 0) return out;
+          const rows = await conn.query<FailureDbRow>(
+            `SELECT * FROM write_failures
+              WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])`,
+            [portal, objectType, ids],
+          );
+          for (const r of rows) out.set(r.id, toFailure(r));
+          return out;
+        }),
+      listWriteFailures: ({ limit }) =>
+        op('list write failures', async () => {
+          const count = await conn.query<{ n: string }>(
+            'SELECT COUNT(*) AS n FROM write_failures WHERE portal_id = $1',
+            [portal],
+          );
+          const rows = await conn.query<FailureDbRow>(
+            `SELECT * FROM write_failures WHERE portal_id = $1
+              ORDER BY failed_at DESC, object_type, id LIMIT $2`,
+            [portal, limit],
+          );
+          return { total: Number(count[0].n), rows: rows.map(toFailure) };
+        }),
 
       getFeaturePlan: () =>
         op('read the feature plan', async () => {

@@ -215,7 +215,28 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX monitor_runs_portal ON monitor_runs (portal_id, id);
     `,
   },
-];
+  {
+    version: 3,
+    description: 'write failures per record (reason, attempts, what was sent)',
+    sql: `
+      CREATE TABLE write_failures (
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        id text NOT NULL,
+        code text NOT NULL,
+        message text NOT NULL,
+        retryable boolean NOT NULL,
+        attempts integer NOT NULL,
+        values_key text NOT NULL,
+        failed_at text COLLATE "C" NOT NULL,
+        PRIMARY KEY (portal_id, object_type, id)
+      );
+      CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
+    `,
+  },
+  // Versions were taken by parallel branches ahead of time, so the list is kept in version
+  // order here rather than by where each entry sits in the file.
+].sort((a, b) => a.version - b.version);
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
 

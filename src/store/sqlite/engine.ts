@@ -350,6 +350,14 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
         op('read written values', () => scores.getWritten(portal, objectType, ids)),
       markWritten: (objectType, entries, at) =>
         op('record written values', () => scores.markWritten(portal, objectType, entries, at)),
+      recordWriteFailures: (entries, at) =>
+        op('record write failures', () => scores.recordFailures(portal, entries, at)),
+      clearWriteFailures: (objectType, ids) =>
+        op('clear write failures', () => scores.clearFailures(portal, objectType, ids)),
+      getWriteFailures: (objectType, ids) =>
+        op('read write failures', () => scores.getFailures(portal, objectType, ids)),
+      listWriteFailures: ({ limit }) =>
+        op('list write failures', () => scores.listFailures(portal, limit)),
 
       getFeaturePlan: () =>
         op('read the feature plan', () => {

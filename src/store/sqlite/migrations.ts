@@ -390,7 +390,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
-];
+  {
+    version: 5,
+    description:
+      'write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly',
+    up(db) {
+      db.exec(`
+        CREATE TABLE write_failures (
+          portal_id TEXT NOT NULL,
+          object_type TEXT NOT NULL,
+          id TEXT NOT NULL,
+          code TEXT NOT NULL,
+          message TEXT NOT NULL,
+          retryable INTEGER NOT NULL,
+          attempts INTEGER NOT NULL,
+          values_key TEXT NOT NULL,
+          failed_at TEXT NOT NULL,
+          PRIMARY KEY (portal_id, object_type, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
+      `);
+    },
+  },
+  // Versions were taken by parallel branches ahead of time, so the list is kept in version
+  // order here rather than by where each entry sits in the file.
+].sort((a, b) => a.version - b.version);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

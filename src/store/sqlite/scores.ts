@@ -3,7 +3,8 @@
  * can send only the values that differ and a resumed run never rewrites a finished batch.
  */
 import type Database from 'better-sqlite3';
-import type { ScoreRow, StoredObjectType } from '../port';
+import type { ScoreRow, StoredObjectType, WriteFailureRow } from '../port';
+import { toFailure, type FailureDbRow } from '../common';
 import { sortKey } from '../sort-key';
 
 interface Row {
@@ -98,7 +99,70 @@ export function createScoreStatements(db: Database.Database) {
     },
   );
 
+  const failureUpsert = db.prepare(
+    `INSERT INTO write_failures (portal_id, object_type, id, code, message, retryable, attempts,
+       values_key, failed_at)
+     VALUES (@portal, @objectType, @id, @code, @message, @retryable, 1, @valuesKey, @at)
+     ON CONFLICT (portal_id, object_type, id) DO UPDATE SET
+       code = excluded.code, message = excluded.message, retryable = excluded.retryable,
+       attempts = CASE WHEN write_failures.values_key = excluded.values_key
+                       THEN write_failures.attempts + 1 ELSE 1 END,
+       values_key = excluded.values_key, failed_at = excluded.failed_at`,
+  );
+  const failureDelete = db.prepare(
+    'DELETE FROM write_failures WHERE portal_id = ? AND object_type = ? AND id = ?',
+  );
+  const failureRecent = db.prepare<[string, number], FailureDbRow>(
+    `SELECT * FROM write_failures WHERE portal_id = ? ORDER BY failed_at DESC, object_type, id
+      LIMIT ?`,
+  );
+  const failureCount = db.prepare<[string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM write_failures WHERE portal_id = ?',
+  );
+  const recordFailures = db.transaction(
+    (
+      portal: string,
+      entries: ReadonlyArray<Omit<WriteFailureRow, 'attempts' | 'failedAt'>>,
+      at: string,
+    ) => {
+      for (const e of entries)
+        failureUpsert.run({ ...e, portal, retryable: e.retryable ? 1 : 0, at });
+    },
+  );
+  const clearFailures = db.transaction(
+    (portal: string, objectType: StoredObjectType, ids: readonly string[]) => {
+      for (const id of ids) failureDelete.run(portal, objectType, id);
+    },
+  );
+  const getFailures = (portal: string, objectType: StoredObjectType, ids: readonly string[]) => {
+    const out = new Map<string, WriteFailureRow>();
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const chunk = ids.slice(i, i + IN_CHUNK);
+      const rows = db
+        .prepare<unknown[], FailureDbRow>(
+          `SELECT * FROM write_failures WHERE portal_id = ? AND object_type = ? AND id IN (${chunk
+            .map(() => '?')
+            .join(',')})`,
+        )
+        .all(portal, objectType, ...chunk);
+      for (const r of rows) out.set(r.id, toFailure(r));
+    }
+    return out;
+  };
+
   return {
+    recordFailures: (
+      portal: string,
+      entries: ReadonlyArray<Omit<WriteFailureRow, 'attempts' | 'failedAt'>>,
+      at: string,
+    ): void => recordFailures(portal, entries, at),
+    clearFailures: (portal: string, objectType: StoredObjectType, ids: readonly string[]): void =>
+      clearFailures(portal, objectType, ids),
+    getFailures,
+    listFailures: (portal: string, limit: number) => ({
+      total: failureCount.get(portal)?.n ?? 0,
+      rows: failureRecent.all(portal, limit).map(toFailure),
+    }),
     put: (portal: string, rows: readonly ScoreRow[]): void => put(portal, rows),
     get(portal: string, objectType: StoredObjectType, id: string): ScoreRow | null {
       const r = one.get(portal, objectType, id);
