@@ -219,8 +219,13 @@ const OBJECTS: Array<{ name: string; label: string; keyPrefix: string; fields: S
     fields: [
       ...AUDIT,
       ref('WhoId', 'Lead', 'Who'),
+      // Task field reference (sforce_api_objects_task.htm): OwnerId, Description (32,000),
+      // Priority (High / Normal / Low) beside Subject, ActivityDate and Status.
+      ref('OwnerId', 'User', 'Owner'),
       { name: 'Subject', type: 'string', length: 255 },
+      { name: 'Description', type: 'textarea', length: 32000 },
       { name: 'ActivityDate', type: 'date' },
+      pick('Priority', ['High', 'Normal', 'Low']),
       pick('TaskSubtype', ['Task', 'Email', 'Call']),
       pick('Status', ['Not Started', 'In Progress', 'Completed']),
     ],

@@ -3,6 +3,7 @@
  * pipeline's 'contact' records); converted Opportunities are the deals; there is no separate
  * lead object to mirror. All requests go through one caller (budget, usage, error translation).
  */
+import { LeadLensError } from '../../errors';
 import { LEADLENS_PROPERTIES, SALESFORCE_FIELDS } from '../../contracts/properties';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, Page } from '../port';
@@ -290,6 +291,29 @@ export function createSalesforceCrm(
           })),
         };
       return updateLeads(conn, caller, updates);
+    },
+
+    async createTask(task) {
+      // Task fields (sforce_api_objects_task.htm): Priority is High / Normal / Low; ActivityDate
+      // is a date (no time); an unassigned task falls to the integration user, Salesforce's default.
+      const priority = { LOW: 'Low', MEDIUM: 'Normal', HIGH: 'High' }[task.priority];
+      const fields: Record<string, unknown> = {
+        Subject: task.subject.slice(0, 255),
+        Description: task.body,
+        ActivityDate: new Date(task.dueAt).toISOString().slice(0, 10),
+        Priority: priority,
+        Status: 'Not Started',
+      };
+      if (task.ownerId) fields.OwnerId = task.ownerId;
+      const saved = (await caller.call('task.create', () =>
+        conn.sobject('Task').create(fields),
+      )) as { id?: string; success?: boolean };
+      if (!saved.id) {
+        throw new LeadLensError('CRM_ERROR', 'Salesforce created a task but answered no id.', {
+          hint: 'Check the Tasks of the integration user in Salesforce.',
+        });
+      }
+      return { id: saved.id };
     },
 
     usage: () => caller.usage(),

@@ -48,6 +48,7 @@ const LABELS: Record<Conversion['kind'], string> = {
   lifecycle_customer: 'the contact becomes a customer (lifecycle stage)',
   lifecycle_sql: 'the contact becomes a sales-qualified lead or opportunity (lifecycle stage)',
   deal_won: 'a deal associated with the contact is won',
+  lead_converted: 'the Salesforce lead is converted',
 };
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -16,12 +16,13 @@ export interface PgMigration {
   sql: string;
 }
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [
-  {
-    version: 1,
-    description:
-      'CRM mirror, jobs, models, scores, write-back ledger, settings, feedback, events, leases, installs — every row keyed by portal',
-    sql: `
+export const PG_MIGRATIONS: readonly PgMigration[] = (
+  [
+    {
+      version: 1,
+      description:
+        'CRM mirror, jobs, models, scores, write-back ledger, settings, feedback, events, leases, installs — every row keyed by portal',
+      sql: `
       CREATE TABLE records (
         portal_id text NOT NULL,
         object_type text NOT NULL,
@@ -145,23 +146,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         updated_at text NOT NULL
       );
     `,
-  },
-  {
-    version: 2,
-    description: 'the feature plan sync decides, as its own record per portal',
-    sql: `
+    },
+    {
+      version: 2,
+      description: 'the feature plan sync decides, as its own record per portal',
+      sql: `
       CREATE TABLE feature_plan (
         portal_id text PRIMARY KEY,
         data text NOT NULL,
         saved_at text NOT NULL
       );
     `,
-  },
-  {
-    version: 9,
-    description:
-      'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
-    sql: `
+    },
+    {
+      version: 9,
+      description:
+        'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
+      sql: `
       CREATE TABLE model_scores (
         portal_id text NOT NULL,
         model_version integer NOT NULL,
@@ -214,11 +215,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
       CREATE INDEX monitor_runs_portal ON monitor_runs (portal_id, id);
     `,
-  },
-  {
-    version: 3,
-    description: 'write failures per record (reason, attempts, what was sent)',
-    sql: `
+    },
+    {
+      version: 3,
+      description: 'write failures per record (reason, attempts, what was sent)',
+      sql: `
       CREATE TABLE write_failures (
         portal_id text NOT NULL,
         object_type text NOT NULL,
@@ -233,10 +234,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
       CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
     `,
-  },
-  // Versions were taken by parallel branches ahead of time, so the list is kept in version
-  // order here rather than by where each entry sits in the file.
-].sort((a, b) => a.version - b.version);
+    },
+    // Versions were taken by parallel branches ahead of time, so the list is kept in version
+    // order here rather than by where each entry sits in the file.
+  ] satisfies PgMigration[]
+).sort((a, b) => a.version - b.version);
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
 

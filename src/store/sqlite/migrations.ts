@@ -21,14 +21,16 @@ export interface Migration {
   up(db: Database.Database, ctx: MigrationContext): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'CRM mirror, jobs, models, scores, write-back ledger, settings, feedback, events',
-    up(db) {
-      // `sort_key` orders ids numerically when they are numeric (HubSpot ids are), and after
-      // all numeric ids otherwise, so paging by "after id" is one indexed range scan.
-      db.exec(`
+export const MIGRATIONS: readonly Migration[] = (
+  [
+    {
+      version: 1,
+      description:
+        'CRM mirror, jobs, models, scores, write-back ledger, settings, feedback, events',
+      up(db) {
+        // `sort_key` orders ids numerically when they are numeric (HubSpot ids are), and after
+        // all numeric ids otherwise, so paging by "after id" is one indexed range scan.
+        db.exec(`
         CREATE TABLE records (
           object_type TEXT NOT NULL,
           id TEXT NOT NULL,
@@ -110,53 +112,53 @@ export const MIGRATIONS: readonly Migration[] = [
           seen_at TEXT NOT NULL
         ) WITHOUT ROWID;
       `);
+      },
     },
-  },
-  {
-    version: 2,
-    description: 'indexes for the history backlog and for pruning old webhook event ids',
-    up(db) {
-      // A partial index: only contacts still waiting for history are in it, so the backlog
-      // query stays cheap once a 100k-contact portal is fully synced.
-      db.exec(`
+    {
+      version: 2,
+      description: 'indexes for the history backlog and for pruning old webhook event ids',
+      up(db) {
+        // A partial index: only contacts still waiting for history are in it, so the backlog
+        // query stays cheap once a 100k-contact portal is fully synced.
+        db.exec(`
         CREATE INDEX records_history_backlog ON records (object_type, sort_key)
           WHERE history_synced_at IS NULL OR history_synced_at < updated_at;
         CREATE INDEX events_seen_at ON events (seen_at);
       `);
+      },
     },
-  },
-  {
-    version: 3,
-    description:
-      'every row belongs to a portal; model versions per portal; run leases; portal installs',
-    up(db, ctx) {
-      const legacyRows = [
-        'records',
-        'deals',
-        'jobs',
-        'models',
-        'scores',
-        'written',
-        'settings',
-        'feedback',
-      ].reduce(
-        (n, t) => n + (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n,
-        0,
-      );
-      if (legacyRows > 0 && ctx.legacyPortalId === null) {
-        throw new LeadLensError(
-          'STORE_ERROR',
-          'This LeadLens database was written before portals existed and must be told which portal its data belongs to.',
-          {
-            hint: 'Open it once from the CLI configured for that portal (e.g. `leadlens status --portal <hub id>`); it is upgraded in place.',
-          },
+    {
+      version: 3,
+      description:
+        'every row belongs to a portal; model versions per portal; run leases; portal installs',
+      up(db, ctx) {
+        const legacyRows = [
+          'records',
+          'deals',
+          'jobs',
+          'models',
+          'scores',
+          'written',
+          'settings',
+          'feedback',
+        ].reduce(
+          (n, t) => n + (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n,
+          0,
         );
-      }
-      // SQLite cannot change a primary key in place: each table is rebuilt with portal_id
-      // leading its key, and the old rows are copied over under the legacy portal.
-      db.prepare('CREATE TEMP TABLE legacy_portal (id TEXT NOT NULL)').run();
-      db.prepare('INSERT INTO legacy_portal VALUES (?)').run(ctx.legacyPortalId ?? '');
-      db.exec(`
+        if (legacyRows > 0 && ctx.legacyPortalId === null) {
+          throw new LeadLensError(
+            'STORE_ERROR',
+            'This LeadLens database was written before portals existed and must be told which portal its data belongs to.',
+            {
+              hint: 'Open it once from the CLI configured for that portal (e.g. `leadlens status --portal <hub id>`); it is upgraded in place.',
+            },
+          );
+        }
+        // SQLite cannot change a primary key in place: each table is rebuilt with portal_id
+        // leading its key, and the old rows are copied over under the legacy portal.
+        db.prepare('CREATE TEMP TABLE legacy_portal (id TEXT NOT NULL)').run();
+        db.prepare('INSERT INTO legacy_portal VALUES (?)').run(ctx.legacyPortalId ?? '');
+        db.exec(`
         CREATE TABLE records_v3 (
           portal_id TEXT NOT NULL,
           object_type TEXT NOT NULL,
@@ -314,28 +316,28 @@ export const MIGRATIONS: readonly Migration[] = [
 
         DROP TABLE legacy_portal;
       `);
+      },
     },
-  },
-  {
-    version: 4,
-    description:
-      "the feature plan sync decides, as its own record per portal (it was in sync's checkpoint)",
-    up(db) {
-      db.exec(`
+    {
+      version: 4,
+      description:
+        "the feature plan sync decides, as its own record per portal (it was in sync's checkpoint)",
+      up(db) {
+        db.exec(`
         CREATE TABLE feature_plan (
           portal_id TEXT PRIMARY KEY,
           data TEXT NOT NULL,
           saved_at TEXT NOT NULL
         ) WITHOUT ROWID;
       `);
+      },
     },
-  },
-  {
-    version: 11,
-    description:
-      'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
-    up(db) {
-      db.exec(`
+    {
+      version: 11,
+      description:
+        'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
+      up(db) {
+        db.exec(`
         CREATE TABLE model_scores (
           portal_id TEXT NOT NULL,
           model_version INTEGER NOT NULL,
@@ -388,14 +390,14 @@ export const MIGRATIONS: readonly Migration[] = [
         );
         CREATE INDEX monitor_runs_portal ON monitor_runs (portal_id, id);
       `);
+      },
     },
-  },
-  {
-    version: 5,
-    description:
-      'write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly',
-    up(db) {
-      db.exec(`
+    {
+      version: 5,
+      description:
+        'write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly',
+      up(db) {
+        db.exec(`
         CREATE TABLE write_failures (
           portal_id TEXT NOT NULL,
           object_type TEXT NOT NULL,
@@ -410,11 +412,12 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
         CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
       `);
+      },
     },
-  },
-  // Versions were taken by parallel branches ahead of time, so the list is kept in version
-  // order here rather than by where each entry sits in the file.
-].sort((a, b) => a.version - b.version);
+    // Versions were taken by parallel branches ahead of time, so the list is kept in version
+    // order here rather than by where each entry sits in the file.
+  ] satisfies Migration[]
+).sort((a, b) => a.version - b.version);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
