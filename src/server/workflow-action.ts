@@ -106,7 +106,7 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
         res.status(403).json({
           error: 'PORTAL_UNKNOWN',
           message: 'This LeadLens server does not serve that HubSpot portal.',
-          hint: 'Point the workflow action of that portal at its own LeadLens server (HUBSPOT_PORTAL_ID).',
+          hint: 'Install LeadLens in that HubSpot account (marketplace app), or point its workflow action at the LeadLens server of that portal (HUBSPOT_PORTAL_ID).',
         });
         return;
       }
