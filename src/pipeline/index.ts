@@ -7,7 +7,13 @@ export { syncJob } from './sync';
 export { trainJob } from './train';
 export { scoreJob } from './score';
 export { writebackJob } from './writeback';
-export { runPipelineJob, scoreAndWriteJob, runToCompletion, type RunOptions } from './run';
+export {
+  provisionJob,
+  runPipelineJob,
+  scoreAndWriteJob,
+  runToCompletion,
+  type RunOptions,
+} from './run';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
 export { settingsAction, modelSummary, tierInputs } from './settings';
 export { recordFeedback } from './feedback';

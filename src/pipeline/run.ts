@@ -66,7 +66,7 @@ function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainSt
   };
 }
 
-function provisionJob(): JobDefinition<{ done: boolean }> {
+export function provisionJob(): JobDefinition<{ done: boolean }> {
   return {
     name: 'provision',
     init: () => ({ done: false }),
@@ -111,9 +111,9 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
   ]);
 }
 
-export function scoreAndWriteJob(): JobDefinition<ChainState> {
+export function scoreAndWriteJob(opts: { scoreChunk?: number } = {}): JobDefinition<ChainState> {
   return chainJob('score-and-write', [
-    { name: 'score', job: () => asAny(scoreJob()) },
+    { name: 'score', job: () => asAny(scoreJob({ chunk: opts.scoreChunk })) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
   ]);
 }

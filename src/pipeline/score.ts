@@ -11,7 +11,8 @@ import type { JobDefinition } from './jobs';
 import { scoreRecords } from './score-records';
 import { publishedModel } from './scoring-model';
 
-const CHUNK = 1000;
+/** Records per unit of work; a HubSpot function call asks for fewer (handlers.ts). */
+export const SCORE_CHUNK = 1000;
 const CLOSED_STAGES = new Set(['customer', 'evangelist']);
 
 export interface ScoreState extends Record<string, unknown> {
@@ -36,7 +37,8 @@ export function isOpenContact(
   return isOpenAt(record, dealsOf(record), conversion, at);
 }
 
-export function scoreJob(): JobDefinition<ScoreState> {
+export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreState> {
+  const chunk = opts.chunk ?? SCORE_CHUNK;
   return {
     name: 'score',
     init: (deps) => ({
@@ -54,7 +56,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
       const settings = await store.getSettings();
       const lm = await publishedModel(store);
       if (state.phase === 'contact') {
-        const page = await store.listRecords('contact', { afterId: state.cursor, limit: CHUNK });
+        const page = await store.listRecords('contact', { afterId: state.cursor, limit: chunk });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'lead', cursor: null };
           await ctx.commit(next);
@@ -79,7 +81,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
         return { state: next, done: false, progress: `scored ${next.scored} contacts` };
       }
       if (state.phase === 'lead') {
-        const page = await store.listRecords('lead', { afterId: state.cursor, limit: CHUNK });
+        const page = await store.listRecords('lead', { afterId: state.cursor, limit: chunk });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'done' };
           await ctx.commit(next);
