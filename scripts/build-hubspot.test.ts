@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MARKETPLACE_SCOPES } from '../src/server/oauth/config';
-import { buildHubSpotProject } from './build-hubspot';
+import { buildHubSpotProject, checkFunctionBundle } from './build-hubspot';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
@@ -230,5 +230,43 @@ describe('build:hubspot', () => {
         functionsDir: fns,
       }),
     ).rejects.toThrow(/HTTPS/);
+  });
+});
+
+describe('function bundles keep to pure JavaScript', () => {
+  const meta = (inputs: string[], imports: Array<{ path: string; external?: boolean }> = []) => ({
+    inputs: Object.fromEntries(inputs.map((f) => [f, { bytes: 1, imports: [] }])),
+    outputs: {
+      'out.js': {
+        bytes: 1,
+        inputs: {},
+        exports: [],
+        imports: imports.map((i) => ({ kind: 'require-call' as const, ...i })),
+      },
+    },
+  });
+
+  it('accepts the store through its PostgreSQL engine and the SQLite stand-in, and Node built-ins', () => {
+    expect(() =>
+      checkFunctionBundle(
+        'ok',
+        meta(
+          ['src/store/open.ts', 'src/store/postgres/engine.ts', 'src/store/sqlite/absent.ts'],
+          [
+            { path: 'node:fs', external: true },
+            { path: 'crypto', external: true },
+          ],
+        ),
+      ),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['the native SQLite binding', ['node_modules/better-sqlite3/lib/index.js'], []],
+    ['the SQLite engine', ['src/store/sqlite/engine.ts'], []],
+    ['a native addon', ['node_modules/x/build/Release/x.node'], []],
+    ['a package left outside the bundle', [], [{ path: 'pg-native', external: true }]],
+  ])('refuses %s', (_what, inputs, imports) => {
+    expect(() => checkFunctionBundle('bad', meta(inputs, imports))).toThrow(/not self-contained/);
   });
 });

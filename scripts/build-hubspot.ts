@@ -18,8 +18,9 @@
  *   settings page call the backend with hubspot.fetch, so its origin is in
  *   `permittedUrls.fetch`.
  */
-import { build, type BuildOptions as EsbuildOptions } from 'esbuild';
+import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { promises as fs } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { LeadLensError } from '../src/contracts/errors';
 import { isLeadLensProperty } from '../src/contracts/properties';
@@ -52,8 +53,39 @@ export const DEFAULT_WEBHOOK_PROPERTIES = [
   'hs_last_sales_activity_timestamp',
 ];
 
-/** Packages that cannot be bundled (native code); installed by HubSpot from package.json. */
-const FUNCTION_EXTERNALS = ['better-sqlite3'];
+/**
+ * HubSpot functions keep no disk and load no native modules: their state lives in PostgreSQL.
+ * The store opens its SQLite engine only when no postgres:// URL is given (src/store/open.ts);
+ * in a function bundle that module is replaced by one that says to set DATABASE_URL, so neither
+ * the engine nor the native better-sqlite3 is in the bundle (checked after each build).
+ */
+const noSqliteInFunctions: Plugin = {
+  name: 'leadlens-no-sqlite',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/sqlite\/engine$/ }, (args) =>
+      /[\\/]src[\\/]store$/.test(args.resolveDir)
+        ? { path: path.join(args.resolveDir, 'sqlite', 'absent.ts') }
+        : undefined,
+    );
+    // pg's optional native binding, reached only through `pg.native`, which LeadLens never uses.
+    b.onResolve({ filter: /^pg-native$/ }, () => ({ path: 'pg-native', namespace: 'absent' }));
+    b.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({
+      contents:
+        "throw new Error('pg-native is not bundled: LeadLens uses the pure-JS pg client.');",
+      loader: 'js',
+    }));
+  },
+};
+
+/** Inputs that must never reach a function bundle (native code, or state on a local disk). */
+const FORBIDDEN_IN_FUNCTIONS = [
+  /node_modules[\\/]better-sqlite3[\\/]/,
+  /src[\\/]store[\\/]sqlite[\\/](?!absent\.ts$)/,
+  /\.node$/,
+];
+
+/** Secrets each function declares (hs secret add NAME); the private app token HubSpot gives. */
+export const FUNCTION_SECRETS = ['DATABASE_URL', 'HUBSPOT_PORTAL_ID'];
 
 /** How each function is bundled (also what the GBDT helper-thread test bundles with). */
 export const FUNCTION_BUNDLE: EsbuildOptions = {
@@ -61,10 +93,10 @@ export const FUNCTION_BUNDLE: EsbuildOptions = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: FUNCTION_EXTERNALS,
+  plugins: [noSqliteInFunctions],
   logLevel: 'error',
   legalComments: 'none',
-  // The API client's generated code is most of a bundle; minified, an upload is ~4× smaller.
+  // Smaller to upload and less to parse at each cold start.
   minify: true,
 };
 
@@ -184,36 +216,55 @@ async function versionOf(root: string, pkg: string): Promise<string> {
   return v;
 }
 
-/** Bundles every functions/*.ts (not tests) into one CJS file plus its -hsmeta.json. */
-async function buildFunctions(root: string, dir: string, to: string): Promise<string[]> {
+/** Throws when a bundle took in something a HubSpot function cannot run or must not keep. */
+export function checkFunctionBundle(name: string, meta: Metafile): void {
+  const inputs = Object.keys(meta.inputs);
+  const bad = inputs.filter((f) => FORBIDDEN_IN_FUNCTIONS.some((re) => re.test(f)));
+  const external = Object.values(meta.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external && !i.path.startsWith('node:') && !isBuiltin(i.path)),
+  );
+  if (bad.length || external.length) {
+    throw new LeadLensError(
+      'CONFIG_INVALID',
+      `The ${name} function bundle is not self-contained: ${[...bad, ...external.map((i) => i.path)].join(', ')}.`,
+      {
+        hint: 'Functions may bundle only pure-JS code and keep their state in PostgreSQL; import the store through src/store/open.ts.',
+      },
+    );
+  }
+}
+
+/** Bundles every functions/*.ts (not tests) into one self-contained CJS file plus its -hsmeta.json. */
+async function buildFunctions(dir: string, to: string): Promise<string[]> {
   const names = (await fs.readdir(dir).catch(() => [] as string[]))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
     .map((f) => f.slice(0, -3))
     .sort();
   await fs.mkdir(to, { recursive: true });
   for (const name of names) {
-    await build({
+    const result = await build({
       ...FUNCTION_BUNDLE,
       entryPoints: [path.join(dir, `${name}.ts`)],
       outfile: path.join(to, `${name}.js`),
+      metafile: true,
     });
+    checkFunctionBundle(name, result.metafile);
     await writeJson(path.join(to, `${name}-hsmeta.json`), {
       uid: name,
       type: 'app-function',
       config: {
         entrypoint: `/app/functions/${name}.js`,
-        secretKeys: ['LEADLENS_CLIENT_SECRET'],
+        secretKeys: FUNCTION_SECRETS,
       },
     });
   }
-  const externals: Record<string, string> = {};
-  for (const e of FUNCTION_EXTERNALS) externals[e] = await versionOf(root, e);
+  // Every dependency is inside the bundles: nothing for HubSpot to install.
   await writeJson(path.join(to, 'package.json'), {
     name: `${PROJECT_NAME}-functions`,
     version: '0.1.0',
     private: true,
     description: 'LeadLens serverless functions, bundled by npm run build:hubspot.',
-    dependencies: externals,
+    dependencies: {},
   });
   return names;
 }
@@ -327,7 +378,6 @@ export async function buildHubSpotProject(opts: BuildOptions): Promise<BuildSumm
   const functions =
     distribution === 'private'
       ? await buildFunctions(
-          root,
           opts.functionsDir ?? path.join(root, 'functions'),
           path.join(app, 'functions'),
         )

@@ -8,7 +8,13 @@ export { trainJob } from './train';
 export { scoreJob } from './score';
 export { writebackJob, RETRY_CAP } from './writeback';
 export { verifyWriteback, type VerifyReport } from './verify';
-export { runPipelineJob, scoreAndWriteJob, runToCompletion, type RunOptions } from './run';
+export {
+  provisionJob,
+  runPipelineJob,
+  scoreAndWriteJob,
+  runToCompletion,
+  type RunOptions,
+} from './run';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
 export { settingsAction, modelSummary, tierInputs } from './settings';
 export { recordFeedback } from './feedback';

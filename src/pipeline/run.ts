@@ -75,7 +75,7 @@ function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainSt
   };
 }
 
-function provisionJob(): JobDefinition<{ done: boolean }> {
+export function provisionJob(): JobDefinition<{ done: boolean }> {
   return {
     name: 'provision',
     init: () => ({ done: false }),
@@ -121,9 +121,9 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
   ]);
 }
 
-export function scoreAndWriteJob(): JobDefinition<ChainState> {
+export function scoreAndWriteJob(opts: { scoreChunk?: number } = {}): JobDefinition<ChainState> {
   return chainJob('score-and-write', [
-    { name: 'score', job: () => asAny(scoreJob()) },
+    { name: 'score', job: () => asAny(scoreJob({ chunk: opts.scoreChunk })) },
     { name: 'monitor', job: () => asAny(monitorJob()) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
   ]);

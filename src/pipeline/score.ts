@@ -13,7 +13,8 @@ import { scoreRecords, snapshotRecords } from './score-records';
 import { loadedModel } from './scoring-model';
 import { LeadLensError } from '../contracts/errors';
 
-const CHUNK = 1000;
+/** Records per unit of work; a HubSpot function call asks for fewer (handlers.ts). */
+export const SCORE_CHUNK = 1000;
 const CLOSED_STAGES = new Set(['customer', 'evangelist']);
 
 export interface ScoreState extends Record<string, unknown> {
@@ -42,7 +43,8 @@ export function isOpenContact(
   return isOpenAt(record, dealsOf(record), conversion, at);
 }
 
-export function scoreJob(): JobDefinition<ScoreState> {
+export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreState> {
+  const chunk = opts.chunk ?? SCORE_CHUNK;
   return {
     name: 'score',
     init: (deps) => ({
@@ -71,7 +73,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
         // fresh totals (its drift and outcomes are its own).
         let gov = state.governance ?? null;
         if (!gov || gov.championVersion !== lm.version) gov = await startGovernance(store, stored);
-        const page = await store.listRecords('contact', { afterId: state.cursor, limit: CHUNK });
+        const page = await store.listRecords('contact', { afterId: state.cursor, limit: chunk });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'lead', cursor: null, governance: gov };
           await ctx.commit(next);
@@ -116,7 +118,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
         return { state: next, done: false, progress: `scored ${next.scored} contacts` };
       }
       if (state.phase === 'lead') {
-        const page = await store.listRecords('lead', { afterId: state.cursor, limit: CHUNK });
+        const page = await store.listRecords('lead', { afterId: state.cursor, limit: chunk });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'done' };
           await ctx.commit(next);

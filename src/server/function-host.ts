@@ -3,11 +3,47 @@
  * shared handler, close the store. An error is the function's result, `{ error: ErrorBody }`
  * with its code, message and hint: `hubspot.serverless` hands a returned value to the card as
  * it is, while what a thrown error's message becomes on its way to the card is not documented.
+ *
+ * A call keeps nothing: its state is in the store (PostgreSQL, from the DATABASE_URL secret;
+ * build:hubspot leaves SQLite out of the bundles), and a long job returns `continue` with its
+ * checkpoint saved, so the next call — any call, on any machine — resumes it.
  */
 import { errorBody, LeadLensError, type ErrorResult } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import { composeFromEnv } from './compose';
-import { findHandler, handlers } from './handlers';
+import { findHandler, handlers, type HandlerOptions } from './handlers';
+
+/**
+ * A function call's lease: HubSpot ends a call after 10 s, so a lease renewed every 5 s and
+ * lapsing 20 s after its last renewal never lapses under a live call, and a killed call frees
+ * the portal 20 s later.
+ */
+export const FUNCTION_LEASE_TTL_MS = 20_000;
+
+/**
+ * The most contacts a function call trains (measured: `npm run bench:functions`, docs/deploy.md).
+ * A fit reads every mirrored contact and cannot be split across calls; larger portals train on
+ * the server or a worker, and the functions score with that model.
+ */
+export const FUNCTION_TRAIN_MAX_CONTACTS = 1500;
+
+/**
+ * A job call's time budget in a function. Measured (test/e2e/functions.test.ts): loading the
+ * bundle and opening the store take 1–1.5 s on a busy machine, and the unit of work in flight
+ * when the budget ends runs on for up to ~1 s; 5 s leaves the call well inside HubSpot's 10 s.
+ */
+export const FUNCTION_CALL_BUDGET_MS = 5000;
+
+export function functionOptions(env: NodeJS.ProcessEnv): HandlerOptions {
+  const max = Number(env.LEADLENS_FUNCTION_TRAIN_MAX_CONTACTS);
+  return {
+    leaseTtlMs: FUNCTION_LEASE_TTL_MS,
+    budgetMs: FUNCTION_CALL_BUDGET_MS,
+    // A unit of 1,000 contacts took 3–4 s here; a quarter keeps each well under a second or so.
+    scoreChunk: 250,
+    maxTrainContacts: Number.isInteger(max) && max > 0 ? max : FUNCTION_TRAIN_MAX_CONTACTS,
+  };
+}
 
 export async function runFunction(name: string, context: FunctionContext): Promise<unknown> {
   try {
@@ -17,9 +53,10 @@ export async function runFunction(name: string, context: FunctionContext): Promi
         hint: `Call one of: ${Object.keys(handlers).join(', ')}.`,
       });
     }
-    const deps = await composeFromEnv({ ...process.env, ...(context.secrets ?? {}) });
+    const env = { ...process.env, ...(context.secrets ?? {}) };
+    const deps = await composeFromEnv(env);
     try {
-      return await handler(deps, context);
+      return await handler(deps, context, functionOptions(env));
     } finally {
       await deps.close();
     }

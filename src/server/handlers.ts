@@ -14,6 +14,7 @@ import {
 import {
   FUNCTION_BUDGET_MS,
   makeBudget,
+  provisionJob,
   recordFeedback,
   runJob,
   runPipelineJob,
@@ -27,11 +28,35 @@ import {
   type PipelineDeps,
 } from '../pipeline';
 
-export type Handler = (deps: PipelineDeps, context: FunctionContext) => Promise<unknown>;
+/** What differs between the hosts that run these bodies (a HubSpot function, the express host). */
+export interface HandlerOptions {
+  /**
+   * How long the run lease outlives its last renewal (default DEFAULT_LEASE_TTL_MS). HubSpot
+   * ends a function call after 10 s, so a function's lease needs little more: a call killed
+   * mid-job frees its portal within seconds instead of minutes.
+   */
+  leaseTtlMs?: number;
+  /**
+   * `train` refuses (TOO_LARGE) a portal with more contacts than this: a fit is one unit of
+   * work that cannot be split across calls, so where calls are bounded (128 MB, 10 s) so is
+   * the portal a call may train. Unset: no bound (the server and workers).
+   */
+  maxTrainContacts?: number;
+  /** A job's time budget when the caller gives none (default FUNCTION_BUDGET_MS). */
+  budgetMs?: number;
+  /** Contacts scored per unit of work (default SCORE_CHUNK): smaller where calls are short. */
+  scoreChunk?: number;
+}
+
+export type Handler = (
+  deps: PipelineDeps,
+  context: FunctionContext,
+  opts?: HandlerOptions,
+) => Promise<unknown>;
 
 const JobParamsSchema = z.object({
-  /** Time budget of this call; HubSpot ends a function after ~10 s. */
-  budgetMs: z.number().int().min(100).max(600_000).default(FUNCTION_BUDGET_MS),
+  /** Time budget of this call (default: the host's); HubSpot ends a function after ~10 s. */
+  budgetMs: z.number().int().min(100).max(600_000).optional(),
   /** Start over instead of resuming an unfinished run. */
   restart: z.boolean().default(false),
   full: z.boolean().default(false),
@@ -61,39 +86,80 @@ function recordParams(context: FunctionContext): Record<string, unknown> {
 }
 
 /** Everything that runs a pipeline job holds the portal's run lease while it does. */
-const leased = <T>(deps: PipelineDeps, fn: string, body: (d: PipelineDeps) => Promise<T>) =>
-  withRunLease(deps, { purpose: fn, role: `function ${fn}` }, body);
+const leased = <T>(
+  deps: PipelineDeps,
+  fn: string,
+  opts: HandlerOptions | undefined,
+  body: (d: PipelineDeps) => Promise<T>,
+) =>
+  withRunLease(
+    deps,
+    {
+      purpose: fn,
+      role: `function ${fn}`,
+      ...(opts?.leaseTtlMs ? { ttlMs: opts.leaseTtlMs } : {}),
+    },
+    body,
+  );
+
+/** The time budget of a job call: the caller's, else the host's. */
+const budgetOf = (p: { budgetMs?: number }, opts: HandlerOptions | undefined, now: () => number) =>
+  makeBudget(p.budgetMs ?? opts?.budgetMs ?? FUNCTION_BUDGET_MS, now);
+
+/** The bound on what one call may train (HandlerOptions.maxTrainContacts). */
+async function checkTrainable(deps: PipelineDeps, max: number | undefined): Promise<void> {
+  if (max === undefined) return;
+  const contacts = await deps.store.countRecords('contact');
+  if (contacts <= max) return;
+  throw new LeadLensError(
+    'TOO_LARGE',
+    `Portal ${deps.store.portalId} has ${contacts} contacts; a HubSpot function trains at most ${max} within its 128 MB and 10 s.`,
+    {
+      hint: 'Train on the LeadLens server or a worker (`leadlens train`, or `leadlens jobs send train --portal <id>` with workers); the functions then score with that model from the same database.',
+      details: { contacts, max },
+    },
+  );
+}
 
 export const handlers: Record<string, Handler> = {
-  async sync(deps, context) {
+  async provision(deps, context, opts) {
+    const p = parse(JobParamsSchema, context.parameters, 'provision');
+    // The database's tables are created when the store opens; this creates or updates the
+    // leadlens_* properties in the portal, with the tier options from the settings.
+    return leased(deps, 'provision', opts, (d) =>
+      runJob(d, provisionJob(), { budget: budgetOf(p, opts, d.now), restart: true }),
+    );
+  },
+  async sync(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'sync');
-    return leased(deps, 'sync', (d) =>
+    return leased(deps, 'sync', opts, (d) =>
       runJob(d, syncJob({ full: p.full }), {
-        budget: makeBudget(p.budgetMs, d.now),
+        budget: budgetOf(p, opts, d.now),
         restart: p.restart,
       }),
     );
   },
-  async train(deps, context) {
+  async train(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'train');
-    return leased(deps, 'train', (d) =>
-      runJob(d, trainJob(), { budget: makeBudget(p.budgetMs, d.now), restart: p.restart }),
-    );
+    return leased(deps, 'train', opts, async (d) => {
+      await checkTrainable(d, opts?.maxTrainContacts);
+      return runJob(d, trainJob(), { budget: budgetOf(p, opts, d.now), restart: p.restart });
+    });
   },
-  async score(deps, context) {
+  async score(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'score');
-    return leased(deps, 'score', (d) =>
-      runJob(d, scoreAndWriteJob(), {
-        budget: makeBudget(p.budgetMs, d.now),
+    return leased(deps, 'score', opts, (d) =>
+      runJob(d, scoreAndWriteJob({ scoreChunk: opts?.scoreChunk }), {
+        budget: budgetOf(p, opts, d.now),
         restart: p.restart,
       }),
     );
   },
-  async run(deps, context) {
+  async run(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'run');
-    return leased(deps, 'run', (d) =>
+    return leased(deps, 'run', opts, (d) =>
       runJob(d, runPipelineJob({ retrain: p.retrain, fullSync: p.full }), {
-        budget: makeBudget(p.budgetMs, d.now),
+        budget: budgetOf(p, opts, d.now),
         restart: p.restart,
       }),
     );
@@ -102,17 +168,15 @@ export const handlers: Record<string, Handler> = {
     const ref = parse(ScoreRecordRequestSchema, recordParams(context), 'score-record');
     return scoreRecord(deps, ref);
   },
-  async settings(deps, context) {
+  async settings(deps, context, opts) {
     const req = parse(SettingsRequestSchema, context.parameters, 'settings');
     if (req.action !== 'save') return settingsAction(deps, req);
     // Saving re-tiers the stored scores and writes the changed tiers back: a run of its own.
-    return leased(deps, 'settings', async (d) => {
+    return leased(deps, 'settings', opts, async (d) => {
       const result = await settingsAction(d, req);
       if (!result.retiered) return result;
       // New thresholds reach the CRM at once: only the tiers that changed are written.
-      const wb = await runJob(d, writebackJob(), {
-        budget: makeBudget(FUNCTION_BUDGET_MS, d.now),
-      });
+      const wb = await runJob(d, writebackJob(), { budget: budgetOf({}, opts, d.now) });
       return {
         ...result,
         writeback: { status: wb.status, written: Number(wb.summary.written ?? 0) },

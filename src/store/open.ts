@@ -1,12 +1,16 @@
 /**
  * Which engine: PostgreSQL when DATABASE_URL is a postgres:// URL, else the SQLite file.
  * Composition roots (server, CLI, worker, functions) call this; the pipeline never does.
+ *
+ * Each engine is loaded only when chosen: a worker on PostgreSQL never loads the native
+ * better-sqlite3, and build:hubspot swaps the SQLite engine out of the function bundles
+ * altogether (HubSpot functions keep no disk; their state is in PostgreSQL).
  */
 import { LeadLensError } from '../contracts/errors';
 import type { StoreEngine } from './port';
-import { openPostgresEngine } from './postgres/engine';
+import type * as PostgresEngine from './postgres/engine';
 import type { SecretBox } from './secrets';
-import { openSqliteEngine } from './sqlite/engine';
+import type * as SqliteEngine from './sqlite/engine';
 
 export interface OpenStoreOptions {
   /** postgres://… selects PostgreSQL; anything else is ignored in favour of `sqliteFile`. */
@@ -34,8 +38,11 @@ export async function openStoreEngine(opts: OpenStoreOptions): Promise<StoreEngi
     );
   }
   if (isPostgresUrl(opts.databaseUrl)) {
+    // require, not import(): the CLI runs through tsx's CommonJS hook, which import() bypasses.
+    const { openPostgresEngine } = require('./postgres/engine') as typeof PostgresEngine;
     return openPostgresEngine(opts.databaseUrl, { secrets: opts.secrets, schema: opts.schema });
   }
+  const { openSqliteEngine } = require('./sqlite/engine') as typeof SqliteEngine;
   return openSqliteEngine(opts.sqliteFile, {
     secrets: opts.secrets,
     legacyPortalId: opts.legacyPortalId,

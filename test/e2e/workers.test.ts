@@ -247,5 +247,5 @@ describe('two workers, three portals, one PostgreSQL database', () => {
     } finally {
       await c.end();
     }
-  });
+  }, 600_000); // bounded by its own waits (240 s each); jest's 60 s default cuts it short
 });

@@ -2,7 +2,6 @@
  * The HubSpot CrmPort over the real @hubspot/api-client. All requests go through one caller
  * (one rate limiter, one retry policy, one error translation); the SDK's own retries are off.
  */
-import { Client } from '@hubspot/api-client';
 import { LeadLensError } from '../../contracts/errors';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
@@ -14,6 +13,7 @@ import { deadlineAgent } from './deadline';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
 import { CONTACTS, DEALS, LEADS, readHistory, readPage } from './reads';
 import { createRetryPolicy, type RetryOptions } from './retry';
+import { createHubSpotSdk } from './sdk';
 import { staticTokenSource, type AccessTokenSource } from './token';
 import { updateRecords } from './writes';
 
@@ -54,11 +54,11 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
   const tokens =
     typeof opts.accessToken === 'string' ? staticTokenSource(opts.accessToken) : opts.accessToken;
   let applied = typeof opts.accessToken === 'string' ? opts.accessToken : '';
-  const client = new Client({
+  // The SDK's own API classes for the calls we make (sdk.ts); its retries stay off — one retry
+  // policy, ours: the SDK's would retry non-idempotent calls and sleep 10 s × n.
+  const client = createHubSpotSdk({
     ...(applied ? { accessToken: applied } : {}),
     basePath,
-    // One retry policy, ours: the SDK's would retry non-idempotent calls and sleep 10 s × n.
-    numberOfApiCallRetries: 0,
     // Lets every call be aborted at its deadline (deadline.ts).
     httpAgent: deadlineAgent(basePath),
   });

@@ -4,7 +4,7 @@
  * options differ from the settings (labels renamed, a tier added), and a 409 from a create
  * (someone else created it meanwhile) counts as success.
  */
-import type { Client } from '@hubspot/api-client';
+import type { HubSpotSdk as Client } from './sdk';
 import { LEADLENS_GROUP, LEADLENS_PROPERTIES } from '../../contracts/properties';
 import type { Tier } from '../../contracts/settings';
 import type { Caller } from './caller';

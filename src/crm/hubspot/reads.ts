@@ -14,7 +14,7 @@
  *
  * Cursors are opaque to the pipeline: "l:<after>" (list) or "s:<offset>" (search).
  */
-import type { Client } from '@hubspot/api-client';
+import type { HubSpotSdk as Client } from './sdk';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects';
 import type { Page } from '../port';
 import type { Caller } from './caller';

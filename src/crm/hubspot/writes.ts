@@ -6,7 +6,7 @@
  * alone: if both fail with the batch's own message the cause is common to the batch (a
  * property missing, a wrong type), which is thrown rather than multiplied into 100 failures.
  */
-import type { Client } from '@hubspot/api-client';
+import type { HubSpotSdk as Client } from './sdk';
 import { isLeadLensError, LeadLensError } from '../../contracts/errors';
 import type { BatchWriteResult, LeadObjectType, RecordUpdate } from '../port';
 import type { Caller } from './caller';

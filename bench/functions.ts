@@ -1,0 +1,191 @@
+/**
+ * Function bundles bench (not part of npm test): builds the HubSpot project, then per function
+ * its bundle size, its cold load (require in a fresh process) and the peak RSS of a real call,
+ * each call run as HubSpot runs it (test/support/hubspot-function.ts: fresh process and
+ * directory, V8 capped for 128 MB, killed at 10 s) against PostgreSQL and the emulator. Then
+ * the train bound: one training call on portals of growing size (its time limit lifted, to see
+ * where it would end), which is what FUNCTION_TRAIN_MAX_CONTACTS rests on.
+ *
+ *   npm run bench:functions -- [contacts=1000] [trainSizes=500,1000,1500,2000,3000]
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startHubSpotEmulator } from '../emulator/hubspot';
+import { buildHubSpotProject } from '../scripts/build-hubspot';
+import { runJobToEnd, silentLogger, syncJob } from '../src/pipeline';
+import { composeDeps } from '../src/server/compose';
+import {
+  callBuiltFunction,
+  FUNCTION_HEAP_MB,
+  FUNCTION_SEMI_SPACE_MB,
+  type FunctionCall,
+} from '../test/support/hubspot-function';
+import { createTestDatabase } from '../test/support/postgres';
+
+const ROOT = path.resolve(__dirname, '..');
+const TOKEN = 'bench-token';
+const PORTAL = '62515';
+const NO_LIMITS = { tenSecondly: null, secondly: null, daily: null };
+
+const mb = (kb: number | null) => (kb === null ? '—' : `${(kb / 1024).toFixed(0)} MB`);
+const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
+
+async function main(): Promise<void> {
+  const contacts = Number(process.argv[2] ?? 1000);
+  const trainSizes = (process.argv[3] ?? '500,1000,1500,2000,3000').split(',').map(Number);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'leadlens-bench-fn-'));
+  await buildHubSpotProject({
+    root: ROOT,
+    outDir: path.join(tmp, 'project'),
+    publicUrl: 'https://leadlens.example.com',
+  });
+  const fnDir = path.join(tmp, 'project', 'src', 'app', 'functions');
+  const names = (await fs.readdir(fnDir))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  console.log(
+    `V8 limits per call: --max-old-space-size=${FUNCTION_HEAP_MB} --max-semi-space-size=${FUNCTION_SEMI_SPACE_MB}; node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`,
+  );
+
+  const pg = await createTestDatabase('benchfn');
+  const emu = await startHubSpotEmulator({
+    port: 0,
+    token: TOKEN,
+    seed: 'bench-functions',
+    contacts,
+    rateLimit: NO_LIMITS,
+  });
+  const secrets = {
+    DATABASE_URL: pg.url,
+    HUBSPOT_PORTAL_ID: PORTAL,
+    PRIVATE_APP_ACCESS_TOKEN: TOKEN,
+    HUBSPOT_BASE_PATH: emu.url,
+    LEADLENS_LOG_LEVEL: 'warn',
+  };
+  const call = (fn: string, parameters: Record<string, unknown> = {}, timeoutMs?: number) =>
+    callBuiltFunction(
+      path.join(fnDir, `${fn}.js`),
+      { parameters },
+      { secrets, ...(timeoutMs ? { timeoutMs } : {}) },
+    );
+  try {
+    // Each function's calls over a whole pipeline; the peak and the slowest call of each.
+    const seen: Record<string, FunctionCall[]> = {};
+    const record = (fn: string, c: FunctionCall) => (seen[fn] ??= []).push(c);
+    for (const fn of ['provision', 'sync', 'train', 'score']) {
+      for (let i = 0; i < 200; i++) {
+        const c = await call(fn);
+        record(fn, c);
+        const r = c.result as { status?: string; error?: { code: string } } | undefined;
+        if (r?.status === 'done') break;
+        // A killed call's lease lapses after FUNCTION_LEASE_TTL_MS; the next call resumes.
+        if (c.killed || r?.error?.code === 'JOB_LOCKED') {
+          await new Promise((res) => setTimeout(res, 2000));
+          continue;
+        }
+        if (r?.status !== 'continue') {
+          throw new Error(`${fn}: ${JSON.stringify(c.result ?? c.thrown)} ${c.stderr}`);
+        }
+      }
+    }
+    const first = (await (
+      await fetch(`${emu.url}/crm/v3/objects/contacts?limit=1`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).json()) as { results: Array<{ id: string }> };
+    const contactId = first.results[0].id;
+    record('score-record', await call('score-record', { objectId: contactId }));
+    record('settings', await call('settings', { action: 'get' }));
+    record(
+      'feedback',
+      await call('feedback', { objectId: contactId, kind: 'too_high', comment: 'bench' }),
+    );
+
+    console.log(
+      `\nPer function (portal of ${contacts} contacts; every call a fresh process, as HubSpot runs it):`,
+    );
+    console.log(
+      '| function | bundle | cold load (require) | calls | peak RSS (any call) | slowest call (wall) | killed at 10 s |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const name of names) {
+      const size = (await fs.stat(path.join(fnDir, `${name}.js`))).size;
+      const cs = seen[name] ?? [];
+      const loads = cs.map((c) => c.loadMs).filter((v): v is number => v !== null);
+      const rss = cs.map((c) => c.maxRssKb).filter((v): v is number => v !== null);
+      console.log(
+        `| ${name} | ${(size / 1e6).toFixed(2)} MB | ${ms(loads.length ? Math.min(...loads) : null)} | ${cs.length} | ${mb(rss.length ? Math.max(...rss) : null)} | ${ms(cs.length ? Math.max(...cs.map((c) => c.wallMs)) : null)} | ${cs.filter((c) => c.killed).length} |`,
+      );
+    }
+    for (const [fn, cs] of Object.entries(seen)) {
+      const bad = cs.filter((c) => (c.result as { error?: unknown } | undefined)?.error);
+      if (bad.length) {
+        const codes = bad.map((c) => (c.result as { error: { code: string } }).error.code);
+        console.log(`  ${fn}: ${bad.length} call(s) answered an error: ${codes.join(', ')}`);
+      }
+    }
+  } finally {
+    await emu.close();
+    await pg.drop();
+  }
+
+  // The train bound: one training call per portal size, its 10 s limit lifted to see its time.
+  console.log('\nTrain in one function call, by portal size (time limit lifted to 60 s):');
+  console.log('| contacts | peak RSS | call (main) | wall | fits 128 MB and 10 s |');
+  console.log('| ---: | ---: | ---: | ---: | :---: |');
+  for (const n of trainSizes) {
+    const db = await createTestDatabase('benchtrain');
+    const e = await startHubSpotEmulator({
+      port: 0,
+      token: TOKEN,
+      seed: 'bench-functions',
+      contacts: n,
+      rateLimit: NO_LIMITS,
+    });
+    try {
+      // Synced in-process: only the training call is measured.
+      const deps = await composeDeps({
+        baseUrl: e.url,
+        token: TOKEN,
+        portalId: PORTAL,
+        databaseUrl: db.url,
+        log: silentLogger,
+      });
+      await runJobToEnd(deps, () => syncJob({}), { stepBudgetMs: 60_000 });
+      await deps.close();
+      const c = await callBuiltFunction(
+        path.join(fnDir, 'train.js'),
+        { parameters: {} },
+        {
+          secrets: {
+            ...secrets,
+            DATABASE_URL: db.url,
+            HUBSPOT_BASE_PATH: e.url,
+            LEADLENS_FUNCTION_TRAIN_MAX_CONTACTS: String(n),
+          },
+          timeoutMs: 60_000,
+        },
+      );
+      const r = c.result as { status?: string; error?: { code: string } } | undefined;
+      const ok =
+        r?.status === 'done' &&
+        c.maxRssKb !== null &&
+        c.maxRssKb <= 128 * 1024 &&
+        c.wallMs < 10_000;
+      console.log(
+        `| ${n} | ${mb(c.maxRssKb)} | ${ms(c.callMs)} | ${ms(c.wallMs)} | ${ok ? 'yes' : `no${r?.error ? ` (${r.error.code})` : c.thrown ? ` (${c.thrown.slice(0, 60)})` : c.exitCode ? ` (exit ${c.exitCode})` : ''}`} |`,
+      );
+    } finally {
+      await e.close();
+      await db.drop();
+    }
+  }
+  await fs.rm(tmp, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

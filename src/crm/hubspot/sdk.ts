@@ -1,0 +1,92 @@
+/**
+ * The part of @hubspot/api-client LeadLens calls: CRM objects (basic, batch, search),
+ * properties (core, groups) and associations v4 (batch). These are the SDK's own generated API
+ * classes, configured by the SDK's own configurator exactly as its `Client` configures them.
+ *
+ * Why not `new Client()`: its discovery tree requires every HubSpot API (CMS, marketing,
+ * conversations, …) by literal paths, so a bundler must include all of them — 4.5 MB of the
+ * 5.7 MB each HubSpot function bundle was, and most of its ~105 MB RSS at load. A function has
+ * 128 MB. Built from these three modules, a bundle carries only what it calls.
+ */
+import * as associationsV4 from '@hubspot/api-client/lib/codegen/crm/associations/v4';
+import * as objects from '@hubspot/api-client/lib/codegen/crm/objects';
+import * as properties from '@hubspot/api-client/lib/codegen/crm/properties';
+import * as tasks from '@hubspot/api-client/lib/codegen/crm/objects/tasks';
+import { ApiClientConfigurator } from '@hubspot/api-client/lib/src/configuration/ApiClientConfigurator';
+import type IConfiguration from '@hubspot/api-client/lib/src/configuration/IConfiguration';
+
+export interface HubSpotSdk {
+  crm: {
+    objects: {
+      basicApi: objects.BasicApi;
+      batchApi: objects.BatchApi;
+      searchApi: objects.SearchApi;
+      tasks: { basicApi: tasks.BasicApi };
+    };
+    properties: { coreApi: properties.CoreApi; groupsApi: properties.GroupsApi };
+    associations: { v4: { batchApi: associationsV4.BatchApi } };
+  };
+  /**
+   * A new access token for calls made from now on (an OAuth token renewed); as the SDK's own
+   * `Client.setAccessToken`, it rebuilds the API objects, so calls already under way keep theirs.
+   */
+  setAccessToken(token: string): void;
+}
+
+/** Only what LeadLens sets; the SDK's retries and limiter stay off (ours are in caller.ts). */
+export type HubSpotSdkConfig = Pick<IConfiguration, 'accessToken' | 'basePath' | 'httpAgent'>;
+
+export function createHubSpotSdk(config: HubSpotSdkConfig): HubSpotSdk {
+  const sdk: HubSpotSdk = {
+    crm: apis(config),
+    setAccessToken(token: string) {
+      sdk.crm = apis({ ...config, accessToken: token });
+    },
+  };
+  return sdk;
+}
+
+function apis(config: HubSpotSdkConfig): HubSpotSdk['crm'] {
+  const o = objects.createConfiguration(
+    ApiClientConfigurator.getParams(
+      config,
+      objects.ServerConfiguration,
+      objects.Observable,
+      objects.Observable,
+    ),
+  );
+  const t = tasks.createConfiguration(
+    ApiClientConfigurator.getParams(
+      config,
+      tasks.ServerConfiguration,
+      tasks.Observable,
+      tasks.Observable,
+    ),
+  );
+  const p = properties.createConfiguration(
+    ApiClientConfigurator.getParams(
+      config,
+      properties.ServerConfiguration,
+      properties.Observable,
+      properties.Observable,
+    ),
+  );
+  const a = associationsV4.createConfiguration(
+    ApiClientConfigurator.getParams(
+      config,
+      associationsV4.ServerConfiguration,
+      associationsV4.Observable,
+      associationsV4.Observable,
+    ),
+  );
+  return {
+    objects: {
+      basicApi: new objects.BasicApi(o),
+      batchApi: new objects.BatchApi(o),
+      searchApi: new objects.SearchApi(o),
+      tasks: { basicApi: new tasks.BasicApi(t) },
+    },
+    properties: { coreApi: new properties.CoreApi(p), groupsApi: new properties.GroupsApi(p) },
+    associations: { v4: { batchApi: new associationsV4.BatchApi(a) } },
+  };
+}
