@@ -8,6 +8,7 @@ import {
   SNAPSHOT_DAYS,
   hubspotStyleScore,
   propensity,
+  type MarketShift,
   type Observables,
 } from './propensity';
 import { type Rng } from './rng';
@@ -84,6 +85,7 @@ export function planContact(
   s: ContactSeed,
   now: number,
   span: [number, number],
+  shift?: MarketShift,
 ): ContactPlan {
   const asOf = s.createdAt + SNAPSHOT_DAYS * DAY;
   const events: PlannedEvent[] = [];
@@ -234,7 +236,7 @@ export function planContact(
     industry: s.company.industry,
     calendar: (asOf - span[0]) / (span[1] - span[0]),
   };
-  const p = s.imported ? 1 : propensity(obs);
+  const p = s.imported ? 1 : propensity(obs, shift);
   const converted = s.imported || rng.chance(p);
   const convertedAt = s.imported
     ? s.createdAt

@@ -173,3 +173,46 @@ describe('demo portal generator', () => {
     expect(empty.state.stores.contacts.ids).toHaveLength(0);
   });
 });
+
+describe('the injected market shift (off by default)', () => {
+  const o: Observables = {
+    pageViews: 20,
+    visits: 8,
+    visitsLast7d: 2,
+    pricingViews: 3,
+    demoRequested: true,
+    forms: 1,
+    emailClicks: 2,
+    sizeIndex: 5,
+    seniority: 4,
+    emailKind: 'corporate',
+    source: 'REFERRALS',
+    industry: 'COMPUTER_SOFTWARE',
+    calendar: 0.3,
+  };
+
+  test('changes what predicts conversion from its moment on, and nothing before', () => {
+    const shift = { at: 0.5 };
+    expect(propensity(o, shift)).toBe(propensity(o));
+    const later = { ...o, calendar: 0.8 };
+    // The intent-heavy senior referral at a large firm was a great lead; after the shift less so.
+    expect(propensity(later, shift)).toBeLessThan(propensity(later) - 0.2);
+    const social = { ...later, source: 'SOCIAL_MEDIA', pricingViews: 0, demoRequested: false };
+    expect(propensity(social, shift)).toBeGreaterThan(propensity(social));
+    expect(propensity(later, { at: 0.5, strength: 0 })).toBe(propensity(later));
+  });
+
+  test('a shifted portal is the unshifted one up to the shift', () => {
+    const plain = generatePortal({ seed: 'shift', contacts: 1500 });
+    const shifted = generatePortal({ seed: 'shift', contacts: 1500, marketShift: { at: 0.7 } });
+    const a = plain.truths();
+    const b = shifted.truths();
+    const start = Date.parse(a[0]![1].asOf);
+    const end = Date.parse(a[a.length - 1]![1].asOf);
+    const before = a.filter(([, t]) => (Date.parse(t.asOf) - start) / (end - start) < 0.6);
+    expect(before.length).toBeGreaterThan(500);
+    for (const [id, t] of before) expect(shifted.truth(id)).toEqual(t);
+    expect(b.some(([id, t]) => plain.truth(id)?.propensity !== t.propensity)).toBe(true);
+    expect(() => generatePortal({ contacts: 10, marketShift: { at: 2 } })).toThrow(/marketShift/);
+  });
+});

@@ -14,6 +14,7 @@ import {
   type ContactPlan,
   type Truth,
 } from './contact';
+import { type MarketShift } from './propensity';
 import { Rng } from './rng';
 
 export interface GenerateOptions {
@@ -21,6 +22,11 @@ export interface GenerateOptions {
   contacts?: number;
   /** Generator clock (ISO). Contacts are created over the ~18 months before it. */
   now?: string;
+  /**
+   * Off by default: from this position of the calendar (0 oldest … 1 newest) on, what predicts
+   * conversion changes (see `MarketShift`). For benchmarks of models under concept drift.
+   */
+  marketShift?: MarketShift;
 }
 export type { Truth } from './contact';
 
@@ -71,6 +77,11 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
     throw new Error(`generatePortal: now must be an ISO date, got "${nowIso}"`);
   if (!Number.isInteger(n) || n < 0)
     throw new Error(`generatePortal: contacts must be an integer ≥ 0, got ${n}`);
+  const shift = opts.marketShift;
+  if (shift && !(shift.at >= 0 && shift.at <= 1 && (shift.strength ?? 1) >= 0))
+    throw new Error(`generatePortal: marketShift.at must be in [0, 1], strength ≥ 0`);
+  // The shift changes outcomes, not the random stream: until the first contact whose outcome
+  // it changes, a shifted portal is the same as the unshifted one.
   const rng = new Rng(`${seed}|${n}|${nowIso}`);
   const start = now - SPAN_DAYS * DAY;
   const state = new PortalState(start - 90 * DAY);
@@ -108,7 +119,7 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
     const contacts = state.stores.contacts;
     for (const createdAt of createdTimes) {
       const cs = contactSeed(rng, createdAt, companies, universities, emails);
-      const plan = planContact(rng, cs, now, [start, now]);
+      const plan = planContact(rng, cs, now, [start, now], opts.marketShift);
       const rec = contacts.create(plan.initial, {
         timestamp: plan.createdAt,
         sourceType: plan.initialSource,

@@ -9,7 +9,9 @@ export {
 export {
   propensity,
   propensityLogit,
+  shiftLogit,
   HORIZON_DAYS,
   SNAPSHOT_DAYS,
+  type MarketShift,
   type Observables,
 } from './propensity';

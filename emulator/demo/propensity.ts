@@ -55,8 +55,42 @@ const INDUSTRY_EFFECT: Record<string, number> = {
 /** Calibrated so that about a fifth of contacts convert (see emulator/README.md). */
 export const INTERCEPT = -3.3;
 
-export function propensityLogit(o: Observables): number {
-  let z = INTERCEPT;
+/**
+ * An injected market shift (off by default): from calendar position `at` on, what predicts
+ * conversion changes — intent signals (pricing views, demo requests) lose most of their
+ * weight, company size and seniority turn the other way, and the channels swap (social now
+ * converts, referrals less). A model fitted on old behaviour ranks new leads worse; one that
+ * weighs recent history, or is refitted on it, recovers. `strength` 1 = the full change.
+ */
+export interface MarketShift {
+  at: number;
+  strength?: number;
+}
+
+const SHIFTED_SOURCE: Record<string, number> = {
+  SOCIAL_MEDIA: 0.7,
+  PAID_SOCIAL: 0.5,
+  REFERRALS: -0.4,
+  OFFLINE: -0.3,
+};
+
+/** How much the shift changes the logit of this contact (0 before the shift). */
+export function shiftLogit(o: Observables, shift: MarketShift | undefined): number {
+  if (!shift || o.calendar < shift.at) return 0;
+  const k = shift.strength ?? 1;
+  let d = 0;
+  d -= 0.8 * ((1.1 * Math.min(o.pricingViews, 4)) / 4);
+  d -=
+    0.8 *
+    (0.9 * (o.demoRequested ? 1 : 0) + 0.9 * (o.demoRequested && o.pricingViews >= 2 ? 1 : 0));
+  d += 0.12 * (o.sizeIndex - 3.5) ** 2 - 0.25 * (o.sizeIndex - 3);
+  d -= 0.3 * o.seniority - 0.45;
+  d += (SHIFTED_SOURCE[o.source] ?? 0) - (SOURCE_EFFECT[o.source] ?? 0);
+  return k * d;
+}
+
+export function propensityLogit(o: Observables, shift?: MarketShift): number {
+  let z = INTERCEPT + shiftLogit(o, shift);
   z += 1.5 * (1 - Math.exp(-o.pageViews / 12)); // saturating: the 40th page view adds little
   z += 1.0 * (1 - Math.exp(-o.visitsLast7d / 1.5)); // recent visits weigh more than old ones
   z += 0.15 * Math.log1p(o.visits);
@@ -77,8 +111,8 @@ export function propensityLogit(o: Observables): number {
   return z;
 }
 
-export function propensity(o: Observables): number {
-  return 1 / (1 + Math.exp(-propensityLogit(o)));
+export function propensity(o: Observables, shift?: MarketShift): number {
+  return 1 / (1 + Math.exp(-propensityLogit(o, shift)));
 }
 
 /** HubSpot's own "likelihood to close" ignores custom properties (pricing views, demo). */

@@ -168,7 +168,7 @@ function printDemoSummary(s: DemoSummary): void {
     `  contacts synced        ${s.contactsSynced}`,
     `  training rows          ${s.trainingRows} (conversion rate ${pct(s.conversionRate)})`,
     `  model                  v${s.modelVersion} ${s.modelType}`,
-    `  AUC, time-held-out     ${m.auc?.toFixed(3) ?? '—'}   (true propensity on the same contacts: ${s.truthAuc?.toFixed(3) ?? '—'})`,
+    `  AUC, out of fold       ${m.auc?.toFixed(3) ?? '—'}   (true propensity on the same contacts: ${s.truthAuc?.toFixed(3) ?? '—'})`,
     `  lift of the top decile ${s.liftTopDecile?.toFixed(2) ?? '—'}×`,
     `  tiers                  ${s.tiers.map((t) => `${t.label} ${t.count}`).join(' · ')}`,
     `  scored / written       ${s.scored} / ${s.written}`,

@@ -1,0 +1,120 @@
+import type { StoredReport } from '../pipeline/report';
+import type { StoredModel } from '../store/port';
+import { renderReportPage } from './report-page';
+
+const fold = (k: number, auc: number | null) => ({
+  fold: k,
+  train: 1000 + 200 * k,
+  embargoed: 40,
+  test: 200,
+  testPositives: 30,
+  trainFrom: Date.UTC(2026, 0, 1),
+  origin: Date.UTC(2026, 3, k),
+  testTo: Date.UTC(2026, 4, k),
+  auc,
+});
+
+const report = (verdict: StoredReport['verdict']): StoredReport => ({
+  modelType: 'logistic',
+  metrics: {
+    auc: 0.81,
+    atTiers: [{ tier: 'Hot', min: 70, precision: 0.5, recall: 0.25, predictedPositive: 60 }],
+  },
+  candidates: [],
+  splits: { train: 1800, test: 600, folds: 3 },
+  backtest: {
+    folds: [fold(1, 0.8), fold(2, null), fold(3, 0.82)],
+    candidates: [
+      {
+        kind: 'logistic',
+        settings: { C: 1 },
+        weighting: { classWeight: null, recency: false },
+        foldAuc: [0.8, null, 0.82],
+        meanAuc: 0.81,
+        seAuc: 0.01,
+        tied: true,
+        chosen: true,
+      },
+      {
+        kind: 'gbdt',
+        settings: { nRounds: 50 },
+        weighting: { classWeight: 'balanced', recency: true },
+        foldAuc: [0.81, null, 0.81],
+        meanAuc: 0.81,
+        seAuc: 0,
+        tied: true,
+        chosen: false,
+      },
+    ],
+    meanAuc: 0.81,
+    seAuc: 0.01,
+    rule: 'the tie rule in words',
+  },
+  verdict,
+  excluded: [],
+  featureFields: [],
+  trainingRows: 1800,
+  conversionRate: 0.2,
+  censored: 12,
+  heldOut: { ids: [], scores: [], labels: [] },
+  weeklyInflow: 10,
+  trainingWindow: { from: '2026-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' },
+  conversion: { kind: 'lifecycle_customer', horizonDays: 120 },
+});
+
+const model = (version: number, r: StoredReport): StoredModel =>
+  ({
+    version,
+    status: 'published',
+    modelType: r.modelType,
+    artifact: '{}',
+    report: JSON.stringify(r),
+    trainedAt: '2026-06-01T00:00:00Z',
+    publishedAt: '2026-06-01T00:00:00Z',
+  }) as StoredModel;
+
+const base = { models: [], stats: [], feedback: [], drift: null };
+
+describe('the model report page', () => {
+  it('shows every backtest fold, every candidate, the rule and precision/recall per tier', () => {
+    const r = report({ ok: true, code: 'OK', message: 'fine', published: true });
+    const html = renderReportPage({ ...base, published: model(3, r), report: r });
+    expect(html).toContain('Backtests (3 folds, expanding window)');
+    expect(html).toMatch(/<td>2<\/td><td>1400 \(2026-01-01 → 2026-04-02\)<\/td><td>40<\/td>/);
+    expect(html).toContain('0.800 · — · 0.820');
+    expect(html).toContain('balanced classes + recency');
+    expect(html).toContain('the tie rule in words');
+    expect(html).toMatch(
+      /<td>Hot<\/td><td>70<\/td><td>60<\/td><td>50[.,]0\s?%<\/td><td>25[.,]0\s?%<\/td>/,
+    );
+    expect(html).not.toContain('no usable signal');
+  });
+
+  it('puts a banner above the report when the newest model had no signal and was kept back', () => {
+    const ok = report({ ok: true, code: 'OK', message: 'fine', published: true });
+    const bad = report({
+      ok: false,
+      code: 'NO_SIGNAL',
+      message: 'No candidate beats chance by a margin the backtests support.',
+      published: false,
+    });
+    const html = renderReportPage({
+      ...base,
+      published: model(3, ok),
+      report: ok,
+      latest: model(4, bad),
+      latestReport: bad,
+    });
+    expect(html).toContain('<b>Model v4 has no usable signal.</b>');
+    expect(html).toContain('the previous model keeps scoring');
+    const none = renderReportPage({
+      ...base,
+      published: null,
+      report: null,
+      latest: model(1, bad),
+      latestReport: bad,
+    });
+    expect(none).toContain('Model v1 has no usable signal');
+    expect(none).toContain('No model is published.');
+  });
+});
