@@ -11,7 +11,17 @@ import { governanceStatus, modelCard, runToCompletion } from '../../src/pipeline
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { silentLogger } from '../../src/pipeline';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
-import { PORTAL, sdk, tempDb, TOKEN, writesOf, type Emulator } from './helpers';
+import { buildProgram } from '../../src/cli/main';
+import {
+  AS_ADMIN,
+  listenLocal,
+  PORTAL,
+  sdk,
+  tempDb,
+  TOKEN,
+  writesOf,
+  type Emulator,
+} from './helpers';
 
 jest.setTimeout(600_000);
 
@@ -25,6 +35,7 @@ describe('governance over simulated months', () => {
   let deps: AppDeps;
   const realNow = Date.now();
   let clock = realNow - 59 * DAY;
+  const dbFile = tempDb('governance');
   const iso = () => new Date(clock).toISOString();
 
   beforeAll(async () => {
@@ -43,7 +54,7 @@ describe('governance over simulated months', () => {
       token: TOKEN,
       portalId: PORTAL,
       databaseUrl: null,
-      dbFile: tempDb('governance'),
+      dbFile,
       log: silentLogger,
       now: () => clock,
     });
@@ -204,5 +215,57 @@ describe('governance over simulated months', () => {
     expect(card1.status).toBe('retired');
     expect(card1.monitoring.runs).toBe(3);
     expect(card1.monitoring.topDrift.map((d) => d.subject)).toContain(SHIFTED);
+  });
+
+  it('shows the governance page and any version’s card on the report, and the card in the CLI', async () => {
+    const { server, base } = await listenLocal(deps, { clientSecret: 'governance-client-secret' });
+    try {
+      const gov = await fetch(`${base}/report/governance`, { headers: AS_ADMIN });
+      expect(gov.status).toBe(200);
+      const html = await gov.text();
+      expect(html).toContain('Decision log');
+      expect(html).toMatch(/promoted<\/td><td>rule/);
+      expect(html).toContain('/report/models/1');
+      const card = await fetch(`${base}/report/models/1`, { headers: AS_ADMIN });
+      expect(card.status).toBe(200);
+      const cardHtml = await card.text();
+      expect(cardHtml).toContain('Model card · v1');
+      expect(cardHtml).toContain('Intended use');
+      expect(cardHtml).toContain(SHIFTED);
+      expect((await fetch(`${base}/report/models/99`, { headers: AS_ADMIN })).status).toBe(409);
+      expect((await fetch(`${base}/report/governance`)).status).toBe(401);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+
+    const printed: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    process.env.HUBSPOT_ACCESS_TOKEN = TOKEN;
+    try {
+      await buildProgram()
+        .exitOverride()
+        .parseAsync([
+          'node',
+          'leadlens',
+          'models',
+          'card',
+          '2',
+          '--base-url',
+          emu.url,
+          '--portal',
+          PORTAL,
+          '--db',
+          dbFile,
+        ]);
+    } finally {
+      spy.mockRestore();
+      delete process.env.HUBSPOT_ACCESS_TOKEN;
+    }
+    const text = printed.join('');
+    expect(text).toMatch(/^Model v2 — logistic, published/);
+    expect(text).toMatch(/promoted by rule: Promoted by the admin's rule/);
   });
 });
