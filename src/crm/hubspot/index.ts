@@ -3,6 +3,7 @@
  * (one rate limiter, one retry policy, one error translation); the SDK's own retries are off.
  */
 import { Client } from '@hubspot/api-client';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects';
 import { LeadLensError } from '../../contracts/errors';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
@@ -182,6 +183,31 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
         });
       }
       return { id: data.id };
+    },
+
+    async findTasks(subject) {
+      const { data } = await caller.call('tasks.search', () =>
+        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
+          filterGroups: [
+            {
+              filters: [
+                {
+                  propertyName: 'hs_task_subject',
+                  operator: FilterOperatorEnum.Eq,
+                  value: subject,
+                },
+              ],
+            },
+          ],
+          properties: ['hs_task_subject'],
+          limit: 10,
+          after: undefined as unknown as string,
+          sorts: [],
+        }),
+      );
+      return (data?.results ?? [])
+        .filter((r) => r.properties.hs_task_subject === subject)
+        .map((r) => r.id);
     },
 
     usage: () => caller.usage(),
