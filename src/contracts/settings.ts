@@ -116,6 +116,11 @@ export const GovernanceSchema = z.object({
   promoteMinGain: z.number().min(0).max(1).default(0.01),
   /** …with at least this many outcomes (each class) among the records both scored. */
   promoteMinOutcomes: z.number().int().min(5).max(100_000).default(30),
+  /**
+   * Retrain at the next run when an alert (not a warning) was raised after the newest model
+   * was trained; with shadow mode on, the new model enters as a challenger.
+   */
+  retrainOnAlert: z.boolean().default(false),
   /** Create a CRM task for the admin when an alert is raised. */
   alertTasks: z.boolean().default(true),
   /** CRM owner id (HubSpot owner) the alert tasks are assigned to; null leaves them unassigned. */
@@ -137,6 +142,7 @@ export const DEFAULT_GOVERNANCE: Governance = {
   promotion: 'manual',
   promoteMinGain: 0.01,
   promoteMinOutcomes: 30,
+  retrainOnAlert: false,
   alertTasks: true,
   alertOwnerId: null,
 };

@@ -120,8 +120,11 @@ export interface CrmPort {
     updates: readonly RecordUpdate[],
   ): Promise<BatchWriteResult>;
 
-  /** Creates one task; answers its CRM id. */
+  /** Creates one task; answers its CRM id. Never repeated by the adapter (a repeat duplicates). */
   createTask(task: CrmTaskInput): Promise<{ id: string }>;
+
+  /** Ids of tasks whose subject is exactly `subject` (to learn whether an uncertain create landed). */
+  findTasks(subject: string): Promise<string[]>;
 
   usage(): ApiUsage;
 

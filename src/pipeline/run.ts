@@ -7,7 +7,7 @@
 import type { JobResult } from '../contracts/functions';
 import { LeadLensError } from '../contracts/errors';
 import type { PipelineDeps } from './deps';
-import { monitorJob } from './governance/monitor';
+import { alertAsksForRetrain, monitorJob } from './governance/monitor';
 import { runJob, runJobToEnd, type JobDefinition } from './jobs';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
@@ -102,6 +102,7 @@ async function trainSkipReason(
   const published = await deps.store.getPublishedModel();
   if (mode === 'never') return published ? 'retraining disabled' : null;
   if (mode === 'always' || !published) return null;
+  if (await alertAsksForRetrain(deps)) return null;
   const cadence = (await deps.store.getSettings()).retrainCadenceDays * 86_400_000;
   return deps.now() - Date.parse(published.trainedAt) < cadence ? 'model is recent enough' : null;
 }

@@ -8,6 +8,7 @@ import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
   governanceStatus,
+  modelCard,
   modelSummary,
   readReport,
   rescoreContacts,
@@ -30,6 +31,7 @@ import { findHandler, handlers } from './handlers';
 import { hubspotFetchRouter } from './hubspot-fetch-routes';
 import { sendError } from './http-errors';
 import { renderCardPage, renderContactsPage } from './preview';
+import { renderGovernancePage, renderModelCardPage } from './governance-page';
 import { psi, renderReportPage } from './report-page';
 import { webhooksRouter, type WebhooksRouter } from './webhooks';
 import { workflowActionRouter } from './workflow-action';
@@ -225,6 +227,37 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
         }),
       );
+    }),
+  );
+
+  app.get(
+    '/report/governance',
+    route(async (_req, res) => {
+      res.type('html').send(
+        renderGovernancePage({
+          models: await deps.store.listModels(),
+          alerts: await deps.store.listAlerts({ open: true, limit: 200 }),
+          runs: await deps.store.listMonitorRuns({ limit: 100 }),
+          decisions: await deps.store.listDecisions({ limit: 1000 }),
+        }),
+      );
+    }),
+  );
+
+  app.get(
+    '/report/models/:version',
+    route(async (req, res) => {
+      const version = Number(req.params.version);
+      if (!Number.isInteger(version) || version < 1) {
+        throw new LeadLensError(
+          'INPUT_INVALID',
+          `"${req.params.version}" is not a model version.`,
+          {
+            hint: 'Open /report/governance for the list of versions.',
+          },
+        );
+      }
+      res.type('html').send(renderModelCardPage(await modelCard(deps.store, version)));
     }),
   );
 

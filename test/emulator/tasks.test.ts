@@ -5,6 +5,7 @@
  */
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
+import { createHubSpotCrm } from '../../src/crm/hubspot';
 
 async function failure(
   p: Promise<unknown>,
@@ -88,5 +89,20 @@ describe('[tasks] HubSpot tasks in the emulator', () => {
     );
     expect(denied.code).toBe(403);
     await expect(client('read-only').crm.objects.tasks.basicApi.getPage(10)).resolves.toBeDefined();
+  });
+
+  it('the adapter creates a task and finds it again by its exact subject', async () => {
+    const crm = createHubSpotCrm({ accessToken: 'emulator-token', basePath: emu.url });
+    const subject = 'LeadLens alert #7: data drift (industry)';
+    const { id } = await crm.createTask({
+      subject,
+      body: 'PSI 0.4',
+      dueAt: Date.parse('2026-12-03T09:00:00.000Z'),
+      ownerId: '4242',
+      priority: 'HIGH',
+    });
+    expect(await crm.findTasks(subject)).toEqual([id]);
+    expect(await crm.findTasks('LeadLens alert #8: data drift (industry)')).toEqual([]);
+    expect(crm.usage().byKind).toMatchObject({ 'tasks.create': 1, 'tasks.search': 2 });
   });
 });

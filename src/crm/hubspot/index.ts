@@ -2,6 +2,7 @@
  * The HubSpot CrmPort over the real @hubspot/api-client. All requests go through one caller
  * (one rate limiter, one retry policy, one error translation); the SDK's own retries are off.
  */
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks';
 import { LeadLensError } from '../../contracts/errors';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
@@ -202,6 +203,31 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
         });
       }
       return { id: data.id };
+    },
+
+    async findTasks(subject) {
+      const { data } = await caller.call('tasks.search', () =>
+        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
+          filterGroups: [
+            {
+              filters: [
+                {
+                  propertyName: 'hs_task_subject',
+                  operator: FilterOperatorEnum.Eq,
+                  value: subject,
+                },
+              ],
+            },
+          ],
+          properties: ['hs_task_subject'],
+          limit: 10,
+          after: undefined as unknown as string,
+          sorts: [],
+        }),
+      );
+      return (data?.results ?? [])
+        .filter((r) => r.properties.hs_task_subject === subject)
+        .map((r) => r.id);
     },
 
     usage: () => caller.usage(),

@@ -31,9 +31,11 @@ export type CallKind =
   | 'properties.update'
   | 'groups.create'
   /** Not safe to repeat: a second call would create a second task. */
-  | 'tasks.create';
+  | 'tasks.create'
+  | 'tasks.search';
 
 export const SAFE_TO_REPEAT: ReadonlySet<CallKind> = new Set<CallKind>([
+  'tasks.search',
   'contacts.list',
   'contacts.listWithHistory',
   'deals.listWithHistory',

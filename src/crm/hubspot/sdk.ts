@@ -1,6 +1,6 @@
 /**
  * The part of @hubspot/api-client LeadLens calls: CRM objects (basic, batch, search),
- * properties (core, groups) and associations v4 (batch). These are the SDK's own generated API
+ * tasks (basic, search), properties (core, groups) and associations v4 (batch). These are the SDK's own generated API
  * classes, configured by the SDK's own configurator exactly as its `Client` configures them.
  *
  * Why not `new Client()`: its discovery tree requires every HubSpot API (CMS, marketing,
@@ -21,7 +21,7 @@ export interface HubSpotSdk {
       basicApi: objects.BasicApi;
       batchApi: objects.BatchApi;
       searchApi: objects.SearchApi;
-      tasks: { basicApi: tasks.BasicApi };
+      tasks: { basicApi: tasks.BasicApi; searchApi: tasks.SearchApi };
     };
     properties: { coreApi: properties.CoreApi; groupsApi: properties.GroupsApi };
     associations: { v4: { batchApi: associationsV4.BatchApi } };
@@ -84,7 +84,7 @@ function apis(config: HubSpotSdkConfig): HubSpotSdk['crm'] {
       basicApi: new objects.BasicApi(o),
       batchApi: new objects.BatchApi(o),
       searchApi: new objects.SearchApi(o),
-      tasks: { basicApi: new tasks.BasicApi(t) },
+      tasks: { basicApi: new tasks.BasicApi(t), searchApi: new tasks.SearchApi(t) },
     },
     properties: { coreApi: new properties.CoreApi(p), groupsApi: new properties.GroupsApi(p) },
     associations: { v4: { batchApi: new associationsV4.BatchApi(a) } },

@@ -316,6 +316,18 @@ export function createSalesforceCrm(
       return { id: saved.id };
     },
 
+    async findTasks(subject) {
+      // Subject holds at most 255 characters (createTask cuts it there), so compare the cut form.
+      const cut = subject.slice(0, 255);
+      const rows = await readAll(
+        conn,
+        caller,
+        'task.query',
+        `SELECT Id, Subject FROM Task WHERE Subject = ${quote(cut)}`,
+      );
+      return rows.filter((r) => r.Subject === cut).map((r) => String(r.Id));
+    },
+
     usage: () => caller.usage(),
   };
 }

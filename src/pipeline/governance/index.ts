@@ -1,5 +1,11 @@
 /** Governance: shadow scoring, monitoring and alerts, decisions, model cards. */
-export { monitorJob, findingsOf, promotionVerdict, type MonitorData } from './monitor';
+export {
+  alertAsksForRetrain,
+  monitorJob,
+  findingsOf,
+  promotionVerdict,
+  type MonitorData,
+} from './monitor';
 export { changePublished, logDecision, type Decision } from './decisions';
 export { modelCard, governanceStatus, type ModelCard } from './card';
 export { outcomeSince, type GovernanceRunState } from './shadow';

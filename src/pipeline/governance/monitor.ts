@@ -292,12 +292,32 @@ export async function reconcileAlerts(
   return { raised, resolved };
 }
 
+/**
+ * Retrain-on-alert (settings.governance.retrainOnAlert): an open alert raised after the newest
+ * model version was trained asks the next run to train. Compared with the newest version of
+ * any status, so a challenger trained for the alert does not trigger another one.
+ */
+export async function alertAsksForRetrain(deps: { store: StoreOps }): Promise<boolean> {
+  const settings = await deps.store.getSettings();
+  if (!settings.governance.retrainOnAlert) return false;
+  const models = await deps.store.listModels();
+  const newest = models.reduce<string>((t, m) => (m.trainedAt > t ? m.trainedAt : t), '');
+  const open = await deps.store.listAlerts({ open: true, limit: 1000 });
+  return open.some((a) => a.severity === 'alert' && a.createdAt > newest);
+}
+
 export interface MonitorState extends Record<string, unknown> {
   phase: 'measure' | 'tasks' | 'done';
   summary: Record<string, unknown>;
 }
 
 const DAY = 86_400_000;
+/** `crmTaskId` of an alert whose task creation failed without a clear answer (retried later). */
+const PENDING = 'pending:';
+
+/** One subject per alert, so a task can be found again by it. */
+const taskSubject = (a: AlertRow) =>
+  `LeadLens alert #${a.id}: ${a.kind === 'decay' ? 'model decay' : 'data drift'} (${a.subject})`;
 
 export function monitorJob(): JobDefinition<MonitorState> {
   return {
@@ -361,26 +381,52 @@ export function monitorJob(): JobDefinition<MonitorState> {
         };
       }
       if (state.phase === 'tasks') {
-        // After the alerts are committed: a crash here leaves them without a task, and the
-        // resumed step creates it (a crash between HubSpot's answer and our update may repeat one).
+        // After the alerts are committed: a crash here leaves them without a task and the
+        // resumed step creates it (a crash between HubSpot's answer and our update may repeat
+        // one; a failed call is looked up by its subject before it is sent again).
         let tasks = 0;
+        let pending = 0;
         if (settings.governance.alertTasks) {
-          for (const a of await store.listAlerts({ open: true, limit: 100 })) {
-            if (a.severity !== 'alert' || a.crmTaskId !== null) continue;
-            const task = await crm.createTask({
-              subject: `LeadLens: ${a.kind === 'decay' ? 'model decay' : 'data drift'} (${a.subject})`,
-              body: `${a.message}\n\nSee \`leadlens status\`, the model report, or the LeadLens settings page.`,
-              dueAt: now() + DAY,
-              ownerId: settings.governance.alertOwnerId,
-              priority: 'HIGH',
-            });
-            await store.updateAlert(a.id!, { crmTaskId: task.id });
-            tasks += 1;
+          // Open alerts without a task, and any whose earlier attempt is unresolved (even if
+          // the alert has been resolved since: that task may exist and must be accounted for).
+          for (const a of await store.listAlerts({ limit: 200 })) {
+            if (a.severity !== 'alert') continue;
+            const isPending = a.crmTaskId?.startsWith(PENDING) ?? false;
+            if (a.crmTaskId !== null && !isPending) continue;
+            if (a.resolvedAt !== null && !isPending) continue;
+            const subject = taskSubject(a);
+            try {
+              // An earlier create that failed without an answer may have landed: look first
+              // (in a later run, so HubSpot's search index has caught up).
+              const found = a.crmTaskId ? await crm.findTasks(subject) : [];
+              const id =
+                found[0] ??
+                (
+                  await crm.createTask({
+                    subject,
+                    body: `${a.message}\n\nSee \`leadlens status\`, the model report (/report/governance), or the LeadLens settings page.`,
+                    dueAt: now() + DAY,
+                    ownerId: settings.governance.alertOwnerId,
+                    priority: 'HIGH',
+                  })
+                ).id;
+              await store.updateAlert(a.id!, { crmTaskId: id });
+              tasks += 1;
+            } catch (e) {
+              // The alert is stored and shown everywhere else; its task waits for the next run
+              // rather than failing scoring and write-back over a CRM hiccup.
+              await store.updateAlert(a.id!, { crmTaskId: `${PENDING}${at}` });
+              pending += 1;
+              log.warn('alert task not created; the next run tries again', {
+                alert: a.id,
+                error: e instanceof Error ? e.message : String(e),
+              });
+            }
           }
         }
         const next: MonitorState = {
           phase: 'done',
-          summary: { ...state.summary, tasksCreated: tasks },
+          summary: { ...state.summary, tasksCreated: tasks, tasksPending: pending },
         };
         await ctx.commit(next);
         return { state: next, done: true, progress: `monitor: ${tasks} task(s) created` };

@@ -1,0 +1,131 @@
+/**
+ * Governance pages of the self-hosted report: `/report/governance` (open alerts, the champion
+ * and its challenger, monitoring runs over time with conversion by tier, the decision log) and
+ * `/report/models/:version` (any version's model card). Everything interpolated goes through
+ * `esc`.
+ */
+import type { ModelCard } from '../pipeline/governance/card';
+import type { MonitorData } from '../pipeline/governance/monitor';
+import type { AlertRow, DecisionRow, MonitorRunRow, StoredModel } from '../store/port';
+import { esc, fmt, page } from './html';
+
+export interface GovernancePageData {
+  models: StoredModel[];
+  alerts: AlertRow[];
+  runs: MonitorRunRow[];
+  decisions: DecisionRow[];
+}
+
+function parseRun(r: MonitorRunRow): MonitorData | null {
+  try {
+    return JSON.parse(r.data) as MonitorData;
+  } catch {
+    return null;
+  }
+}
+
+export function renderGovernancePage(d: GovernancePageData): string {
+  const runs = d.runs.map((r) => ({ at: r.at, data: parseRun(r) })).filter((r) => r.data);
+  const tiers = [
+    ...new Set(runs.flatMap((r) => r.data!.realised.byTier.map((t) => t.tier))),
+  ].sort();
+  const latest = runs[0]?.data ?? null;
+  const body = `
+<h1>Governance</h1>
+<h2>Open alerts (${d.alerts.length})</h2>
+${
+  d.alerts.length === 0
+    ? '<p>None: no drift or decay over the thresholds in the settings.</p>'
+    : `<table><tr><th>Since</th><th>Severity</th><th>Model</th><th>What</th><th>HubSpot task</th></tr>${d.alerts
+        .map(
+          (a) =>
+            `<tr><td>${esc(a.createdAt)}</td><td>${esc(a.severity)}</td><td>v${esc(a.modelVersion ?? '—')}</td><td>${esc(a.message)}</td><td>${esc(a.crmTaskId ?? '—')}</td></tr>`,
+        )
+        .join('')}</table>`
+}
+<h2>Champion and challenger</h2>
+${
+  latest?.challenger
+    ? `<table><tr><th></th><th>Model</th><th>AUC</th><th>Precision, top tier</th><th>ECE</th><th>Outcomes</th></tr>
+<tr><td>Challenger</td><td><a href="/report/models/${latest.challenger.version}">v${latest.challenger.version}</a></td><td>${fmt.num(latest.challenger.metrics.auc)}</td><td>${fmt.pct(latest.challenger.metrics.precisionTopTier)}</td><td>${fmt.num(latest.challenger.metrics.ece)}</td><td>${latest.challenger.metrics.positives + latest.challenger.metrics.negatives}</td></tr>
+<tr><td>Champion, same records</td><td><a href="/report/models/${latest.championVersion}">v${latest.championVersion}</a></td><td>${fmt.num(latest.challenger.championOnSame.auc)}</td><td>${fmt.pct(latest.challenger.championOnSame.precisionTopTier)}</td><td>${fmt.num(latest.challenger.championOnSame.ece)}</td><td>${latest.challenger.championOnSame.positives + latest.challenger.championOnSame.negatives}</td></tr></table>
+<p class="muted">${latest.challenger.scored} records scored in shadow in the last run; ${latest.challenger.tierFlips} would change tier. Promote with <code>leadlens models promote ${latest.challenger.version}</code>.</p>`
+    : '<p>No challenger. Turn on shadow mode in the settings to train the next model as one.</p>'
+}
+<h2>Monitoring runs</h2>
+${
+  runs.length === 0
+    ? '<p>No scoring run has been monitored yet.</p>'
+    : `<table><tr><th>When</th><th>Model</th><th>Scored</th><th>Outcomes</th><th>Realised AUC</th><th>Expected AUC</th><th>Largest PSI</th>${tiers
+        .map((t) => `<th>Conversion ${esc(t)}</th>`)
+        .join('')}</tr>${runs
+        .map(({ at, data }) => {
+          const m = data!;
+          const top = m.drift.rows[0];
+          const byTier = new Map(m.realised.byTier.map((t) => [t.tier, t]));
+          return `<tr><td>${esc(at)}</td><td>v${m.championVersion}</td><td>${m.scored}</td><td>${m.realised.positives + m.realised.negatives}</td><td>${fmt.num(m.realised.auc)}</td><td>${fmt.num(m.expected.auc)}</td><td>${
+            top
+              ? `${esc(top.subject)} ${fmt.num(m.drift.reference === 'training' ? top.psiTraining : top.psiReference)}`
+              : '—'
+          }</td>${tiers
+            .map((t) => {
+              const row = byTier.get(t);
+              return `<td>${row && row.count ? `${fmt.pct(row.conversions / row.count)} <span class="muted">of ${row.count}</span>` : '—'}</td>`;
+            })
+            .join('')}</tr>`;
+        })
+        .join('')}</table>
+<p class="muted">Outcomes are contacts whose conversion arrived, or whose horizon passed, since the model first scored them. PSI is against ${
+        latest?.drift.reference === 'training'
+          ? 'the training rows'
+          : "each model's first monitored run"
+      }.</p>`
+}
+<h2>Decision log</h2>
+${
+  d.decisions.length === 0
+    ? '<p>No decisions yet.</p>'
+    : `<table><tr><th>When</th><th>Model</th><th>Action</th><th>By</th><th>Why</th></tr>${d.decisions
+        .map(
+          (x) =>
+            `<tr><td>${esc(x.at)}</td><td><a href="/report/models/${x.modelVersion}">v${x.modelVersion}</a></td><td>${esc(x.action)}</td><td>${esc(x.actor)}</td><td>${esc(x.reason)}</td></tr>`,
+        )
+        .join('')}</table>`
+}
+<h2>Model cards</h2>
+<p>${d.models.map((m) => `<a href="/report/models/${m.version}">v${m.version}</a> <span class="muted">${esc(m.status)}</span>`).join(' · ') || 'No model yet.'}</p>`;
+  return page('LeadLens — governance', body);
+}
+
+export function renderModelCardPage(c: ModelCard): string {
+  const body = `
+<h1>Model card · v${c.version} · ${esc(c.modelType)} <span class="muted">${esc(c.status)}</span></h1>
+<p class="muted">Trained ${esc(c.trainedAt)}${c.publishedAt ? `, published ${esc(c.publishedAt)}` : ''}. <a href="/report/governance">Governance</a></p>
+<h2>Intended use</h2><p>${esc(c.intendedUse)}</p>
+<h2>Label</h2><p>${esc(c.label.description)}${c.label.horizonDays ? ` within ${c.label.horizonDays} days` : ''}.</p>
+<h2>Data</h2><p>${esc(c.dataWindow.from?.slice(0, 10) ?? '—')} → ${esc(c.dataWindow.to?.slice(0, 10) ?? '—')}: ${esc(
+    c.dataWindow.trainingRows ?? '—',
+  )} labelled contacts, ${fmt.pct(c.dataWindow.conversionRate)} converted, ${esc(c.dataWindow.censored ?? '—')} censored.</p>
+<h2>Metrics (held-out, newest slice)</h2>
+<table><tr>${Object.keys(c.metrics)
+    .map((k) => `<th>${esc(k)}</th>`)
+    .join('')}</tr><tr>${Object.values(c.metrics)
+    .map((v) => `<td>${fmt.num(v)}</td>`)
+    .join('')}</tr></table>
+<h2>Features used (${c.features.used.length})</h2>
+<p class="muted">${c.features.used.map((f) => `${esc(f.label || f.name)} (${esc(f.source)}, ${esc(f.type)})`).join(' · ')}</p>
+<h2>Left out, and why</h2>
+${c.features.leftOut.length === 0 ? '<p>Nothing.</p>' : `<table><tr><th>Field</th><th>Why</th></tr>${c.features.leftOut.map((f) => `<tr><td>${esc(f.field)}</td><td>${esc(f.reason)}</td></tr>`).join('')}</table>`}
+<h2>Limitations</h2><ul>${c.limitations.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
+<h2>Decisions</h2>
+${c.decisions.length === 0 ? '<p>None logged.</p>' : `<table><tr><th>When</th><th>Action</th><th>By</th><th>Why</th></tr>${c.decisions.map((d) => `<tr><td>${esc(d.at)}</td><td>${esc(d.action)}</td><td>${esc(d.actor)}</td><td>${esc(d.reason)}</td></tr>`).join('')}</table>`}
+<h2>Monitoring</h2>
+<p>${c.monitoring.runs} monitored run(s)${c.monitoring.lastAt ? `, last ${esc(c.monitoring.lastAt)}` : ''}.${
+    c.monitoring.realised
+      ? ` Realised on ${c.monitoring.realised.positives + c.monitoring.realised.negatives} arrived outcomes: AUC ${fmt.num(c.monitoring.realised.auc)}, precision in the top tier ${fmt.pct(c.monitoring.realised.precisionTopTier)}, ECE ${fmt.num(c.monitoring.realised.ece)}.`
+      : ''
+  }</p>
+${c.monitoring.topDrift.length ? `<table><tr><th>Field</th><th>PSI vs first run</th><th>PSI vs training</th></tr>${c.monitoring.topDrift.map((r) => `<tr><td>${esc(r.subject)}</td><td>${fmt.num(r.psiReference)}</td><td>${fmt.num(r.psiTraining)}</td></tr>`).join('')}</table>` : ''}
+${c.monitoring.openAlerts.map((a) => `<p><b>${esc(a.severity)}</b> ${esc(a.message)}</p>`).join('')}`;
+  return page(`LeadLens — model card v${c.version}`, body);
+}
