@@ -67,6 +67,13 @@ const noSqliteInFunctions: Plugin = {
         ? { path: path.join(args.resolveDir, 'sqlite', 'absent.ts') }
         : undefined,
     );
+    // HubSpot functions serve HubSpot: the Salesforce adapter (jsforce and its HTTP stack) that
+    // compose.ts loads on demand is replaced by a module that says so.
+    b.onResolve({ filter: /^\.\.\/crm\/salesforce$/ }, (args) =>
+      /[\\/]src[\\/]server$/.test(args.resolveDir)
+        ? { path: path.join(args.resolveDir, '..', 'crm', 'salesforce', 'absent.ts') }
+        : undefined,
+    );
     // pg's optional native binding, reached only through `pg.native`, which LeadLens never uses.
     b.onResolve({ filter: /^pg-native$/ }, () => ({ path: 'pg-native', namespace: 'absent' }));
     b.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({
@@ -82,6 +89,8 @@ const FORBIDDEN_IN_FUNCTIONS = [
   /node_modules[\\/]better-sqlite3[\\/]/,
   /src[\\/]store[\\/]sqlite[\\/](?!absent\.ts$)/,
   /\.node$/,
+  /node_modules[\\/](@jsforce[\\/]|jsforce[\\/])/,
+  /src[\\/]crm[\\/]salesforce[\\/](?!absent\.ts$)/,
 ];
 
 /** Secrets each function declares (hs secret add NAME); the private app token HubSpot gives. */

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { createHubSpotCrm, retryOptionsFromEnv } from '../crm/hubspot';
-import { createSalesforceCrm, type SalesforceCrmOptions } from '../crm/salesforce';
+import type * as SalesforceAdapter from '../crm/salesforce';
+import type { SalesforceCrmOptions } from '../crm/salesforce';
 import type { CrmPort } from '../crm/port';
 import { LeadLensError } from '../errors';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
@@ -40,6 +41,16 @@ export interface ComposeOptions {
 function timeoutFromEnv(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
   const n = Number(env.LEADLENS_CRM_TIMEOUT_MS);
   return env.LEADLENS_CRM_TIMEOUT_MS && Number.isFinite(n) && n > 0 ? { timeoutMs: n } : {};
+}
+
+/**
+ * The Salesforce adapter, loaded only when a Salesforce org is asked for: jsforce and its HTTP
+ * stack stay out of HubSpot function bundles, which build:hubspot replaces this module in (a
+ * function has 128 MB and serves HubSpot only). require, not import(): the CLI runs through
+ * tsx's CommonJS hook, which import() bypasses.
+ */
+function salesforceAdapter(): typeof SalesforceAdapter {
+  return require('../crm/salesforce') as typeof SalesforceAdapter;
 }
 
 export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
@@ -81,7 +92,10 @@ export async function composeDeps(opts: ComposeOptions): Promise<AppDeps> {
   let crm: CrmPort;
   try {
     crm = opts.salesforce
-      ? createSalesforceCrm({ ...opts.salesforce, now: opts.now ?? opts.salesforce.now })
+      ? salesforceAdapter().createSalesforceCrm({
+          ...opts.salesforce,
+          now: opts.now ?? opts.salesforce.now,
+        })
       : createHubSpotCrm({
           accessToken: opts.token,
           basePath: opts.baseUrl,
