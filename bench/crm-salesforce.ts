@@ -51,7 +51,9 @@ async function main() {
     tasks: batches(count('Task')),
     events: batches(count('Event')),
     campaignResponses: batches(count('CampaignMember', (r) => r.HasResponded === true)),
-    deals: batches(count('Lead', (r) => r.IsConverted === true && r.ConvertedOpportunityId !== null)),
+    deals: batches(
+      count('Lead', (r) => r.IsConverted === true && r.ConvertedOpportunityId !== null),
+    ),
     writes: Math.ceil(written / 200),
   };
   const minimumTotal = Object.values(minimum).reduce((a, b) => a + b, 0);
