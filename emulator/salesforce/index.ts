@@ -96,6 +96,12 @@ export async function startSalesforceEmulator(
   app.use((req, res, next) =>
     req.path.startsWith('/__emulator') ? next() : stats.middleware()(req, res, next),
   );
+  // "In each REST call, the maximum length for the combined URI and headers is 16,384 bytes …
+  // If the URI itself exceeds this limit, the request returns a 414" (help article 000386264).
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/__emulator') || req.originalUrl.length <= 16_384) return next();
+    res.status(414).type('text/html').send('<html><body>414 URI Too Long</body></html>');
+  });
   registerControl(app, {
     org: () => org,
     faults,

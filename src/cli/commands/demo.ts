@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { startHubSpotEmulator } from '../../../emulator/hubspot';
+import { startSalesforceEmulator } from '../../../emulator/salesforce';
 import { rocAuc } from '../../model';
 import {
   readReport,
@@ -71,7 +72,16 @@ export function register(program: Command): void {
     .description(
       'Start the local HubSpot emulator with a demo portal, run the whole pipeline against it, print a summary, then serve the scored contacts, card previews and the model report.',
     )
-    .option('--contacts <n>', 'contacts in the demo portal', '20000')
+    .addOption(
+      new Option('--crm <crm>', 'which CRM to emulate')
+        .choices(['hubspot', 'salesforce'])
+        .default('hubspot'),
+    )
+    .option(
+      '--contacts <n>',
+      'contacts in the demo portal (leads in the Salesforce demo org)',
+      '20000',
+    )
     .option('--seed <seed>', 'demo portal seed', 'demo')
     .option('--port <port>', 'port of the LeadLens server (0 picks a free one)', '3000')
     .option('--emulator-port <port>', 'port of the HubSpot emulator (0 picks a free one)', '0')
@@ -91,31 +101,46 @@ export function register(program: Command): void {
         db: string;
         serve: boolean;
         json?: boolean;
+        crm: 'hubspot' | 'salesforce';
       }) => {
         const started = Date.now();
-        const emulator = await startHubSpotEmulator({
-          port: Number(flags.emulatorPort),
-          token: DEMO_TOKEN,
-          seed: flags.seed,
-          contacts: Number(flags.contacts),
-          rateLimit: { tenSecondly: null, secondly: null, daily: null },
-          // The portal's history ends today (UTC midnight), so "now" on the pages is really
-          // now and recency reads naturally; the same seed gives the same portal all day.
-          now: new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString(),
-        });
+        // The portal's history ends today (UTC midnight), so "now" on the pages is really
+        // now and recency reads naturally; the same seed gives the same portal all day.
+        const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
+        const salesforce = flags.crm === 'salesforce';
+        const emulator = salesforce
+          ? await startSalesforceEmulator({
+              port: Number(flags.emulatorPort),
+              seed: flags.seed,
+              leads: Number(flags.contacts),
+              now: today,
+            })
+          : await startHubSpotEmulator({
+              port: Number(flags.emulatorPort),
+              token: DEMO_TOKEN,
+              seed: flags.seed,
+              contacts: Number(flags.contacts),
+              rateLimit: { tenSecondly: null, secondly: null, daily: null },
+              now: today,
+            });
+        const truthOf = (id: string) =>
+          'truth' in emulator ? emulator.truth(id) : (emulator.portal.truth(id) ?? undefined);
         if (!flags.json)
           process.stderr.write(
-            `HubSpot emulator with ${flags.contacts} demo contacts on ${emulator.url}\n`,
+            `${salesforce ? 'Salesforce' : 'HubSpot'} emulator with ${flags.contacts} demo ${salesforce ? 'leads' : 'contacts'} on ${emulator.url}\n`,
           );
         for (const suffix of ['', '-wal', '-shm']) fs.rmSync(flags.db + suffix, { force: true });
         // The demo is the laptop deployment: always the embedded SQLite file, one portal.
         const deps = await composeDeps({
           baseUrl: emulator.url,
           token: DEMO_TOKEN,
-          portalId: DEMO_PORTAL,
+          portalId: salesforce ? 'salesforce' : DEMO_PORTAL,
           databaseUrl: null,
           dbFile: flags.db,
           log: createLogger({ level: 'warn' }),
+          ...('accessToken' in emulator
+            ? { salesforce: { instanceUrl: emulator.url, accessToken: emulator.accessToken } }
+            : {}),
         });
         const progress = progressReporter(!flags.json);
         let res;
@@ -129,7 +154,7 @@ export function register(program: Command): void {
         const summary = await demoSummary(
           deps,
           await summarizeRun(deps, res),
-          (id) => emulator.portal.truth(id) ?? undefined,
+          truthOf,
           (Date.now() - started) / 1000,
         );
         if (flags.json) printJson(summary);

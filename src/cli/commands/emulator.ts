@@ -1,6 +1,7 @@
 /** `leadlens emulator`: the local HubSpot with the demo portal, until SIGINT/SIGTERM. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startHubSpotEmulator } from '../../../emulator/hubspot';
+import { startSalesforceEmulator } from '../../../emulator/salesforce';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -19,17 +20,28 @@ export function register(program: Command): void {
   program
     .command('emulator')
     .description(
-      'Run the local HubSpot API emulator with a seeded demo portal (prints "listening on URL").',
+      'Run the local HubSpot API emulator with a seeded demo portal, or (--crm salesforce) the Salesforce one with a demo org (prints "listening on URL").',
     )
     .addOption(
-      new Option('--crm <crm>', 'which CRM to emulate').choices(['hubspot']).default('hubspot'),
+      new Option('--crm <crm>', 'which CRM to emulate')
+        .choices(['hubspot', 'salesforce'])
+        .default('hubspot'),
     )
     .option('--port <port>', 'port on 127.0.0.1 (0 = a free port)', int('--port', 0), 4010)
-    .option('--token <token>', 'bearer token granted every scope', 'local-dev-token')
+    .option(
+      '--token <token>',
+      'bearer token granted every scope (Salesforce: the ready access token; default local-dev-sf-token)',
+    )
+    .option(
+      '--daily-api-limit <n>',
+      "Salesforce: the org's rolling 24-hour API allowance",
+      int('--daily-api-limit', 1),
+      100_000,
+    )
     .option('--seed <seed>', 'demo generator seed (same seed → identical portal)', 'demo')
     .option(
       '--contacts <n>',
-      'demo contacts to generate (0 = empty portal)',
+      'demo contacts (Salesforce: leads) to generate (0 = empty portal)',
       int('--contacts', 0),
       5000,
     )
@@ -51,17 +63,39 @@ export function register(program: Command): void {
     )
     .action(
       async (o: {
+        crm: 'hubspot' | 'salesforce';
+        dailyApiLimit: number;
         port: number;
-        token: string;
+        token?: string;
         seed: string;
         contacts: number;
         now: string;
         rateLimit: number | null;
         clientSecret: string;
       }) => {
+        if (o.crm === 'salesforce') {
+          const sf = await startSalesforceEmulator({
+            port: o.port,
+            seed: o.seed,
+            leads: o.contacts,
+            now: o.now,
+            dailyApiLimit: o.dailyApiLimit,
+            ...(o.token ? { accessToken: o.token } : {}),
+          });
+          process.stdout.write(`listening on ${sf.url}\n`);
+          const stopSf = () => {
+            sf.close().then(
+              () => process.exit(0),
+              () => process.exit(1),
+            );
+          };
+          process.once('SIGINT', stopSf);
+          process.once('SIGTERM', stopSf);
+          return;
+        }
         const emu = await startHubSpotEmulator({
           port: o.port,
-          token: o.token,
+          token: o.token ?? 'local-dev-token',
           seed: o.seed,
           contacts: o.contacts,
           now: o.now,
