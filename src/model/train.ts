@@ -17,7 +17,8 @@ import { makeRng } from './rng';
 import { inferSchema, type SkippedField } from './encoding/schema';
 import { splitByTime, type Label, type SplitOptions, type TimeSplit } from './evaluation/split';
 import type { TreeParams } from './trees/tree';
-import type { FieldInfo, RawRow } from './types';
+import { asFrame, takeRows, type Frame, type TableInput } from './frame';
+import type { FieldInfo } from './types';
 
 export type ModelChoice = 'auto' | CandidateKind;
 
@@ -26,6 +27,8 @@ export interface TrainOptions {
   seed?: number;
   /** Fields never used as features (ids, the label, free text…). */
   exclude?: readonly string[];
+  /** Field types decided by the user (`--categorical`, `--numeric`): never inferred. */
+  types?: Readonly<Record<string, FieldInfo['type']>>;
   /** Keep fields the leakage guard flags (they are still reported). */
   keepLeaky?: boolean;
   leakage?: LeakageOptions;
@@ -48,7 +51,8 @@ export interface TrainOptions {
 }
 
 export interface TrainInput {
-  rows: readonly RawRow[];
+  /** A frame (columnar, e.g. a CSV read by src/crm/csv) or row objects. */
+  rows: TableInput;
   /** 1 converted, 0 not, null unknown yet (censored: left out of training and evaluation). */
   labels: readonly Label[];
   /** Ordering times (epoch ms or any increasing number); row order when absent. */
@@ -86,7 +90,7 @@ export interface TrainResult {
 
 const DEFAULT_C_GRID = [0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 
-const pick = <T>(xs: readonly T[], idx: readonly number[]): T[] => idx.map((i) => xs[i]!);
+const pick = (frame: Frame, idx: readonly number[]): Frame => takeRows(frame, idx);
 const yOf = (labels: readonly Label[], idx: readonly number[]): Float64Array =>
   Float64Array.from(idx, (i) => (labels[i] === 1 ? 1 : 0));
 
@@ -105,18 +109,19 @@ function requireBothClasses(labels: readonly Label[], idx: readonly number[], sl
 
 export function trainModel(input: TrainInput): TrainResult {
   const o = input.options ?? {};
-  const { rows, labels } = input;
-  if (rows.length === 0) {
+  const { labels } = input;
+  const rows = asFrame(input.rows);
+  if (rows.n === 0) {
     throw new ModelError(
       'EMPTY_INPUT',
       'There are no rows to train on.',
       'Provide leads with known outcomes.',
     );
   }
-  if (labels.length !== rows.length) {
+  if (labels.length !== rows.n) {
     throw new ModelError(
       'INVALID_OPTIONS',
-      `Got ${labels.length} labels for ${rows.length} rows.`,
+      `Got ${labels.length} labels for ${rows.n} rows.`,
       'Pass one label per row.',
     );
   }
@@ -133,6 +138,7 @@ export function trainModel(input: TrainInput): TrainResult {
     ({ schema, skipped } = inferSchema(rows, {
       exclude: [...exclude],
       placeholders: o.placeholders,
+      types: o.types,
     }));
 
   const findings = findLeakage(rows, schema, labels, split, {
@@ -164,11 +170,7 @@ export function trainModel(input: TrainInput): TrainResult {
   const ytr = yOf(labels, split.train);
   const yva = yOf(labels, split.valid);
   const encoders = new Map<string, FittedEncoder>();
-  const encoderFor = (
-    missing: 'impute' | 'nan',
-    rs: readonly RawRow[],
-    key: string,
-  ): FittedEncoder => {
+  const encoderFor = (missing: 'impute' | 'nan', rs: Frame, key: string): FittedEncoder => {
     const k = `${missing}:${key}`;
     if (!encoders.has(k)) {
       encoders.set(
@@ -208,7 +210,7 @@ export function trainModel(input: TrainInput): TrainResult {
 
   const refit = o.refit ?? true;
   const fitIdx = refit ? [...split.train, ...split.valid].sort((a, b) => a - b) : split.train;
-  const fitRows = refit ? [...trainRows, ...validRows] : trainRows;
+  const fitRows = refit ? pick(rows, [...split.train, ...split.valid]) : trainRows;
   const cand = CANDIDATES[winner.kind];
   let encoder = winner.encoder;
   let core = winner.tuned.core;
