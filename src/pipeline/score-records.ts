@@ -8,7 +8,7 @@ import { tierFor, type Tier } from '../contracts/settings';
 import { snapshot } from '../features';
 import type { ScoreRow, StoredObjectType } from '../store/port';
 import type { LoadedModel } from './scoring-model';
-import { scoreRows } from './scoring';
+import { scoreRows, type QualityTally } from './scoring';
 
 /** Up to three positive and three negative factors are stored with every score. */
 export const TOP_K = 6;
@@ -17,11 +17,18 @@ export const TOP_K = 6;
 export function scoreRecords(
   lm: LoadedModel,
   records: readonly CrmRecord[],
-  opts: { objectType: StoredObjectType; asOf: number; tiers: readonly Tier[]; scoredAt: string },
+  opts: {
+    objectType: StoredObjectType;
+    asOf: number;
+    tiers: readonly Tier[];
+    scoredAt: string;
+    /** Adds up values read as missing (never seen in training, wrong type). */
+    quality?: QualityTally;
+  },
 ): ScoreRow[] {
   const spec = { fields: lm.features, skipped: [] };
   const rows = records.map((r) => snapshot(r, opts.asOf, spec));
-  return scoreRows(lm, rows, { top: TOP_K }).map((s, i) => {
+  return scoreRows(lm, rows, { top: TOP_K, quality: opts.quality }).map((s, i) => {
     const payload = fitFactors({
       v: 1,
       score: s.score,

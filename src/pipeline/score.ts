@@ -10,6 +10,7 @@ import type { ScoreRow } from '../store/port';
 import type { JobDefinition } from './jobs';
 import { scoreRecords } from './score-records';
 import { publishedModel } from './scoring-model';
+import type { QualityTally } from './scoring';
 
 const CHUNK = 1000;
 const CLOSED_STAGES = new Set(['customer', 'evangelist']);
@@ -24,6 +25,8 @@ export interface ScoreState extends Record<string, unknown> {
   scored: number;
   skippedClosed: number;
   leads: number;
+  /** Per field: values read as missing (never seen in training, wrong type), summed. */
+  readAsMissing?: QualityTally;
 }
 
 export function isOpenContact(
@@ -62,14 +65,17 @@ export function scoreJob(): JobDefinition<ScoreState> {
         }
         const dealsOf = dealIndex(await store.listDeals());
         const open = page.filter((r) => isOpenContact(r, dealsOf, settings.conversion, state.asOf));
+        const quality: QualityTally = structuredClone(state.readAsMissing ?? {});
         const rows = scoreRecords(lm, open, {
           objectType: 'contact',
           asOf: state.asOf,
           tiers: settings.tiers,
           scoredAt: state.scoredAt,
+          quality,
         });
         const next: ScoreState = {
           ...state,
+          readAsMissing: quality,
           cursor: page[page.length - 1].id,
           modelVersion: lm.version,
           scored: state.scored + rows.length,
@@ -110,6 +116,7 @@ export function scoreJob(): JobDefinition<ScoreState> {
       scored: s.scored,
       skippedClosed: s.skippedClosed,
       leads: s.leads,
+      readAsMissing: s.readAsMissing ?? {},
     }),
   };
 }
