@@ -155,6 +155,13 @@ export const SettingsSchema = z.object({
     include: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(100),
     /** Properties never to use, e.g. ones filled in by sales after the first call. */
     exclude: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(200),
+    /**
+     * Per property, the type to read it as whatever the CRM says — e.g. a number property that
+     * holds region codes 1–9 as `category`. Settings saved before this field have none.
+     */
+    types: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.enum(['category', 'number']))
+      .optional(),
   }),
   model: z.enum(['auto', 'logistic', 'gbdt', 'tree']),
   retrainCadenceDays: z.number().int().min(1).max(90),

@@ -3,7 +3,7 @@
  * One explainer per model family over one normal form: linear SHAP for logistic regression,
  * TreeSHAP for every tree source (our GBDT, our single tree, ml-cart).
  */
-import type { Cell, EncodedMatrix, FittedModel, RawRow } from '../model/types';
+import type { Cell, EncodedMatrix, FieldQuality, FittedModel, RawRow } from '../model/types';
 import { assertAdditive, ExplainError, groupColumns, type Explanation } from './explanation';
 import { linearShap } from './linear';
 import { toPoints } from './points';
@@ -84,9 +84,11 @@ function columnShap(model: FittedModel, X: EncodedMatrix): { base: number; phi: 
 export function explainRows(
   model: FittedModel,
   rows: readonly RawRow[],
-  opts: { referenceTime?: number } = {},
+  opts: { referenceTime?: number; quality?: FieldQuality[] } = {},
 ): Explanation[] {
   const X = model.encoder.transform(rows, opts);
+  // Cells the encoder read as missing (wrong type, unseen value), for the caller to report.
+  if (opts.quality && X.quality) opts.quality.push(...X.quality);
   const f = model.margin(X);
   const { base, phi } = columnShap(model, X);
   const { fieldOfColumn, missingColumn } = columnsByField(model);

@@ -4,7 +4,7 @@
  */
 import type { CrmRecord } from '../contracts/records';
 import { engineeredSignals } from './engineered';
-import type { FeatureField, FeatureSpec } from './spec';
+import type { FeatureField, FeatureSpec, FeatureType } from './spec';
 import {
   DAY_MS,
   parseBool,
@@ -18,7 +18,29 @@ import {
 
 export type FeatureRow = Record<string, FeatureValue>;
 
-/** Types one raw CRM value. Dates become days before `asOf`, a scale a model can use. */
+/** The type of a snapshot value as the model must read it (a `FieldInfo` type). */
+export type SnapshotValueType = Exclude<FeatureType, 'date'>;
+
+/**
+ * The one form dates take between `features` and `model`: a date property's snapshot value is
+ * its age at `asOf` in days (a duration, point in time for every row, larger = longer ago), so
+ * the model reads it as a plain number. It must never be declared a `date` to the model: that
+ * type means an instant (epoch ms, ISO text) whose age the encoder measures itself — reading
+ * days as epoch ms would lose the units and flip the sign. `snapshotSchema` is how a feature
+ * plan becomes the model's schema; src/pipeline/date-seam.test.ts checks both sides together.
+ */
+export function snapshotValueType(type: FeatureType): SnapshotValueType {
+  return type === 'date' ? 'number' : type;
+}
+
+/** The model's schema for rows built by `snapshot` from these fields. */
+export function snapshotSchema(
+  fields: readonly FeatureField[],
+): Array<{ name: string; label: string; type: SnapshotValueType }> {
+  return fields.map((f) => ({ name: f.name, label: f.label, type: snapshotValueType(f.type) }));
+}
+
+/** Types one raw CRM value. Dates become days before `asOf` (see `snapshotValueType`). */
 export function typeValue(field: FeatureField, raw: string | null, asOf: number): FeatureValue {
   switch (field.type) {
     case 'number':

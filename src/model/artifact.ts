@@ -45,6 +45,7 @@ const FieldStateSchema = z.discriminatedUnion('type', [
     type: z.enum(['category', 'multi']),
     values: z.array(z.string()),
     indicator: z.boolean(),
+    rare: z.array(z.string()).optional(),
   }),
 ]);
 const EncoderStateSchema = z.object({

@@ -11,7 +11,8 @@ import type { Fold } from './evaluation/folds';
 import { rocAuc } from './evaluation/metrics';
 import { meanSe, pickWithTieRule } from './evaluation/selection';
 import type { Label } from './evaluation/split';
-import type { EncodedMatrix, FieldInfo, RawRow } from './types';
+import { takeRows, type Frame } from './frame';
+import type { EncodedMatrix, FieldInfo } from './types';
 
 export interface BacktestEntry {
   kind: CandidateKind;
@@ -36,7 +37,7 @@ export interface BacktestResult {
 }
 
 export interface BacktestInput {
-  rows: readonly RawRow[];
+  rows: Frame;
   labels: readonly Label[];
   features: readonly FieldInfo[];
   folds: readonly Fold[];
@@ -69,12 +70,12 @@ export function runBacktests(input: BacktestInput): BacktestResult {
     let e = d.encoded.get(missing);
     if (!e) {
       const f = folds[k]!;
-      const trainRows = f.train.map((i) => rows[i]!);
+      const trainRows = takeRows(rows, f.train);
       const encoder = fitEncoder(trainRows, input.features, { ...input.encoder, missing });
       e = {
         encoder,
         Xtr: encoder.transform(trainRows),
-        Xte: encoder.transform(f.test.map((i) => rows[i]!)),
+        Xte: encoder.transform(takeRows(rows, f.test)),
       };
       d.encoded.set(missing, e);
     }

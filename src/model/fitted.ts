@@ -7,7 +7,8 @@ import { type FittedEncoder } from './encoding/encoder';
 import { ModelError } from './errors';
 import { linearPredictor } from './linear/logistic';
 import { predictEnsemble } from './trees/tree-ensemble';
-import type { EncodedMatrix, FittedModel, ModelCore, RawRow } from './types';
+import type { TableInput } from './frame';
+import type { EncodedMatrix, FittedModel, ModelCore } from './types';
 
 export class Model implements FittedModel {
   readonly core: ModelCore;
@@ -58,8 +59,8 @@ export class Model implements FittedModel {
     return applyCalibration(this.calibration, margin);
   }
 
-  predictProba(rows: readonly RawRow[], opts: { referenceTime?: number } = {}): Float64Array {
-    const m = this.margin(this.encoder.transform(rows, opts));
+  predictProba(input: TableInput, opts: { referenceTime?: number } = {}): Float64Array {
+    const m = this.margin(this.encoder.transform(input, opts));
     for (let i = 0; i < m.length; i++) m[i] = this.calibrate(m[i]!);
     return m;
   }

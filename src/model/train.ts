@@ -35,7 +35,8 @@ import { makeRng } from './rng';
 import { inferSchema, type SkippedField } from './encoding/schema';
 import { splitByTime, type Label } from './evaluation/split';
 import type { TreeParams } from './trees/tree';
-import type { FieldInfo, RawRow } from './types';
+import { asFrame, takeRows, type TableInput } from './frame';
+import type { FieldInfo } from './types';
 
 export type ModelChoice = 'auto' | CandidateKind;
 
@@ -44,6 +45,8 @@ export interface TrainOptions {
   seed?: number;
   /** Fields never used as features (ids, the label, free text…). */
   exclude?: readonly string[];
+  /** Field types decided by the user (`--categorical`, `--numeric`): never inferred. */
+  types?: Readonly<Record<string, FieldInfo['type']>>;
   /** Keep fields the leakage guard flags (they are still reported). */
   keepLeaky?: boolean;
   leakage?: LeakageOptions;
@@ -68,7 +71,8 @@ export interface TrainOptions {
 }
 
 export interface TrainInput {
-  rows: readonly RawRow[];
+  /** A frame (columnar, e.g. a CSV read by src/crm/csv) or row objects. */
+  rows: TableInput;
   /** 1 converted, 0 not, null unknown yet (censored: left out of training and evaluation). */
   labels: readonly Label[];
   /** Ordering times (epoch ms or any increasing number); row order when absent. */
@@ -171,18 +175,19 @@ const calibrators: Record<'platt' | 'isotonic', (m: number[], y: number[]) => Ca
 
 export function trainModel(input: TrainInput): TrainResult {
   const o = input.options ?? {};
-  const { rows, labels } = input;
-  if (rows.length === 0) {
+  const { labels } = input;
+  const rows = asFrame(input.rows);
+  if (rows.n === 0) {
     throw new ModelError(
       'EMPTY_INPUT',
       'There are no rows to train on.',
       'Provide leads with known outcomes.',
     );
   }
-  if (labels.length !== rows.length) {
+  if (labels.length !== rows.n) {
     throw new ModelError(
       'INVALID_OPTIONS',
-      `Got ${labels.length} labels for ${rows.length} rows.`,
+      `Got ${labels.length} labels for ${rows.n} rows.`,
       'Pass one label per row.',
     );
   }
@@ -199,6 +204,7 @@ export function trainModel(input: TrainInput): TrainResult {
     ({ schema, skipped } = inferSchema(rows, {
       exclude: [...exclude],
       placeholders: o.placeholders,
+      types: o.types,
     }));
 
   // The guard learns on the older 80 % of labelled history and judges on the newest 20 %.
@@ -241,7 +247,7 @@ export function trainModel(input: TrainInput): TrainResult {
   const cand = CANDIDATES[chosen.kind];
 
   // The shipped model: the chosen setting on every labelled row, oldest first.
-  const fitRows = labelled.map((i) => rows[i]!);
+  const fitRows = takeRows(rows, labelled);
   const yAll = yOf(labels, labelled);
   const encoder = fitEncoder(fitRows, features, { ...encoderOptions, missing: cand.missing });
   const Xfit = encoder.transform(fitRows);

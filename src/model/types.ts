@@ -3,6 +3,8 @@
  * column-major: the value of row i, column j is `data[j * n + i]`.
  */
 
+import type { TableInput } from './frame';
+
 /** A raw input cell, as it comes from CSV or from `features` (CRM values already typed). */
 export type Cell = string | number | boolean | null | undefined | readonly string[];
 export type RawRow = Readonly<Record<string, Cell>>;
@@ -22,6 +24,19 @@ export interface EncodedMatrix {
   /** Column-major, length n·p. Missing values are NaN only where a model handles them (trees). */
   data: Float64Array;
   columns: readonly ColumnInfo[];
+  /** Fields with cells read as missing because of their type or an unseen value (transform). */
+  quality?: FieldQuality[];
+}
+
+/**
+ * Cells of one field that `transform` read as missing: a value not of the field's type (text in
+ * a number field) or a category value training never saw. Counted, never fatal.
+ */
+export interface FieldQuality {
+  field: string;
+  expected: FieldInfo['type'];
+  wrongType: number;
+  unseen: number;
 }
 
 /**
@@ -76,7 +91,7 @@ export interface FittedEncoderLike {
    * Encode rows with the fitted statistics; unseen categories go to "other". Dates become ages
    * relative to `referenceTime` (epoch ms; the encoder's own reference when absent).
    */
-  transform(rows: readonly RawRow[], opts?: { referenceTime?: number }): EncodedMatrix;
+  transform(input: TableInput, opts?: { referenceTime?: number }): EncodedMatrix;
 }
 
 /**
@@ -91,5 +106,5 @@ export interface FittedModel {
   readonly backgroundMean: Float64Array;
   margin(X: EncodedMatrix): Float64Array;
   calibrate(margin: number): number;
-  predictProba(rows: readonly RawRow[]): Float64Array;
+  predictProba(input: TableInput): Float64Array;
 }

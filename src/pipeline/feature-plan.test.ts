@@ -107,3 +107,31 @@ describe('the feature plan record', () => {
     await expect(featurePlanOf(store)).rejects.toThrow(/not valid/);
   });
 });
+
+describe('per-property types from the settings', () => {
+  const meta = [
+    ...META,
+    {
+      name: 'region_code',
+      label: 'Region',
+      type: 'number',
+      fieldType: 'number',
+      crmDefined: false,
+      readOnly: false,
+    },
+  ];
+
+  it('reads a property as the admin says, whatever its CRM type', () => {
+    const plain = planFeatureProperties(meta, DEFAULT_SETTINGS);
+    expect(plain.spec.fields.find((f) => f.name === 'region_code')?.type).toBe('number');
+    const typed = planFeatureProperties(meta, {
+      ...DEFAULT_SETTINGS,
+      features: { include: [], exclude: [], types: { region_code: 'category' } },
+    });
+    expect(typed.spec.fields.find((f) => f.name === 'region_code')?.type).toBe('category');
+    // Only properties: an engineered signal keeps its own type.
+    expect(typed.spec.fields.filter((f) => f.source === 'engineered')).toEqual(
+      plain.spec.fields.filter((f) => f.source === 'engineered'),
+    );
+  });
+});

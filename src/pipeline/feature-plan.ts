@@ -53,9 +53,20 @@ export function planFeatureProperties(
     .filter((m) => !m.crmDefined && !m.readOnly && !isLeadLensProperty(m.name))
     .map((m) => m.name);
   const include = [...new Set([...settings.features.include, ...custom])];
-  const spec = specFromProperties(meta, include, settings.features.exclude);
+  const spec = withTypes(specFromProperties(meta, include, settings.features.exclude), settings);
   const { read, history } = readPlan(spec);
   return { spec, read, history };
+}
+
+/** The admin's per-property types (settings `features.types`) over the CRM's own. */
+export function withTypes(spec: FeatureSpec, settings: Settings): FeatureSpec {
+  const types = settings.features.types ?? {};
+  return {
+    ...spec,
+    fields: spec.fields.map((f) =>
+      f.source === 'property' && types[f.name] ? { ...f, type: types[f.name]! } : f,
+    ),
+  };
 }
 
 export function saveFeaturePlan(store: StoreOps, plan: FeaturePlan, at: string): Promise<void> {

@@ -8,7 +8,7 @@ import { tierFor, type Tier } from '../contracts/settings';
 import { snapshot, type FeatureRow } from '../features';
 import type { ScoreRow, StoredObjectType } from '../store/port';
 import type { LoadedModel } from './scoring-model';
-import { scoreRows } from './scoring';
+import { scoreRows, type QualityTally } from './scoring';
 
 /** Each record as of `asOf`, with the model's own feature plan. */
 export function snapshotRecords(
@@ -34,10 +34,12 @@ export function scoreRecords(
     scoredAt: string;
     /** The records' snapshots with this model's plan, when the caller already built them. */
     rows?: readonly FeatureRow[];
+    /** Adds up values read as missing (never seen in training, wrong type). */
+    quality?: QualityTally;
   },
 ): ScoreRow[] {
   const rows = opts.rows ?? snapshotRecords(lm, records, opts.asOf);
-  return scoreRows(lm, rows, { top: TOP_K }).map((s, i) => {
+  return scoreRows(lm, rows, { top: TOP_K, quality: opts.quality }).map((s, i) => {
     const payload = fitFactors({
       v: 1,
       score: s.score,

@@ -12,6 +12,7 @@ import { governChunk, startGovernance, type GovernanceRunState } from './governa
 import { scoreRecords, snapshotRecords } from './score-records';
 import { loadedModel } from './scoring-model';
 import { LeadLensError } from '../contracts/errors';
+import type { QualityTally } from './scoring';
 
 /** Records per unit of work; a HubSpot function call asks for fewer (handlers.ts). */
 export const SCORE_CHUNK = 1000;
@@ -29,6 +30,8 @@ export interface ScoreState extends Record<string, unknown> {
   leads: number;
   /** Shadow scoring and monitoring totals of this run (governance/shadow.ts). */
   governance?: GovernanceRunState | null;
+  /** Per field: values read as missing (never seen in training, wrong type), summed. */
+  readAsMissing?: QualityTally;
 }
 
 export function isOpenContact(
@@ -82,12 +85,14 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
         const dealsOf = dealIndex(await store.listDeals());
         const open = page.filter((r) => isOpenContact(r, dealsOf, settings.conversion, state.asOf));
         const featureRows = snapshotRecords(lm, open, state.asOf);
+        const quality: QualityTally = structuredClone(state.readAsMissing ?? {});
         const rows = scoreRecords(lm, open, {
           objectType: 'contact',
           asOf: state.asOf,
           tiers: settings.tiers,
           scoredAt: state.scoredAt,
           rows: featureRows,
+          quality,
         });
         const governed = await governChunk(gov, {
           store,
@@ -105,6 +110,7 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
         });
         const next: ScoreState = {
           ...state,
+          readAsMissing: quality,
           cursor: page[page.length - 1].id,
           modelVersion: lm.version,
           scored: state.scored + rows.length,
@@ -152,6 +158,7 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
       challengerVersion: s.governance?.challengerVersion ?? null,
       challengerScored: s.governance?.challengerScored ?? 0,
       tierFlips: s.governance?.tierFlips ?? 0,
+      readAsMissing: s.readAsMissing ?? {},
     }),
   };
 }

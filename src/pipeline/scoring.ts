@@ -9,7 +9,7 @@
  */
 import type { Factor } from '../contracts/factors';
 import { describeExplanation, explainRows, explanationBase } from '../explain';
-import type { RawRow } from '../model';
+import type { FieldQuality, RawRow } from '../model';
 import type { ScoringModel } from './scoring-model';
 
 /** One scored row: base + Σ top points + otherPoints = score, always. */
@@ -30,6 +30,35 @@ export interface ScoreOptions {
   top: number;
   /** False: probability and score only (no explanation is computed). */
   explain?: boolean;
+  /** Adds up the cells read as missing (wrong type, unseen value), field by field. */
+  quality?: QualityTally;
+}
+
+/**
+ * Per field, the cells scoring read as missing because their value was of the wrong type or
+ * never seen in training — never fatal, always counted, so a job's summary can say so.
+ */
+export type QualityTally = Record<string, { expected: string; wrongType: number; unseen: number }>;
+
+export function addQuality(tally: QualityTally, found: readonly FieldQuality[]): void {
+  for (const q of found) {
+    const t = (tally[q.field] ??= { expected: q.expected, wrongType: 0, unseen: 0 });
+    t.wrongType += q.wrongType;
+    t.unseen += q.unseen;
+  }
+}
+
+/** "visits: 3 not a number; source: 2 values never seen in training" (empty when none). */
+export function describeQuality(tally: QualityTally): string {
+  return Object.entries(tally)
+    .map(([field, t]) => {
+      const parts: string[] = [];
+      if (t.wrongType)
+        parts.push(`${t.wrongType} not a ${t.expected === 'bool' ? 'yes/no' : t.expected}`);
+      if (t.unseen) parts.push(`${t.unseen} never seen in training`);
+      return `${field}: ${parts.join(', ')}`;
+    })
+    .join('; ');
 }
 
 /** The scorer. Rows hold each field of the model by name, raw or typed. */
@@ -38,7 +67,9 @@ export function scoreRows(sm: ScoringModel, rows: readonly RawRow[], opts: Score
   const { model, valueLabels } = sm;
   if (opts.explain === false) {
     const base = Math.round(100 * model.calibrate(explanationBase(model)));
-    const margins = model.margin(model.encoder.transform(rows));
+    const X = model.encoder.transform(rows);
+    if (opts.quality && X.quality) addQuality(opts.quality, X.quality);
+    const margins = model.margin(X);
     return Array.from(margins, (m) => {
       const probability = model.calibrate(m);
       const score = Math.round(100 * probability);
@@ -46,7 +77,10 @@ export function scoreRows(sm: ScoringModel, rows: readonly RawRow[], opts: Score
     });
   }
   const show = (field: string, value: string): string => valueLabels.get(field)?.[value] ?? value;
-  return explainRows(model, rows).map((expl) => {
+  const quality: FieldQuality[] = [];
+  const explained = explainRows(model, rows, { quality });
+  if (opts.quality) addQuality(opts.quality, quality);
+  return explained.map((expl) => {
     const d = describeExplanation(model, expl, opts.top, show);
     return {
       probability: d.probability,

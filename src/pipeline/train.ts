@@ -9,6 +9,7 @@ import {
   buildTrainingSet,
   findNearDuplicates,
   findPostConversionProperties,
+  snapshotSchema,
   type FeatureField,
 } from '../features';
 import { trainModel } from '../model';
@@ -69,7 +70,8 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
       ];
       const excludedByRecords = new Set(recordFindings.map((f) => f.field));
       const fields = spec.fields.filter((f) => !excludedByRecords.has(f.name));
-      const schema = fields.map((f) => ({ name: f.name, label: f.label, type: f.type }));
+      // Dates reach the model as days before asOf, numbers (features/snapshot.ts).
+      const schema = snapshotSchema(fields);
 
       const result = trainModel({
         rows: set.rows,

@@ -124,4 +124,39 @@ describe('leadlens score', () => {
       /Cannot read the model file/,
     );
   });
+
+  it('scores a later batch with odd values: wrong types and unseen values are missing, counted, never fatal', async () => {
+    const odd = path.join(dir, 'odd.csv');
+    fs.writeFileSync(
+      odd,
+      'Lead Id;Source;Visits;Converted\r\nA;Google;lots;\r\nB;Podcast;3;\r\nC;Google;;\r\nD;Reference;n/a;\r\n',
+    );
+    const err: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      await run(
+        '--model',
+        modelFile,
+        '--csv',
+        odd,
+        '--id',
+        'Lead Id',
+        '--explain',
+        '--out',
+        outFile,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = printed();
+    expect(lines.map((l) => l.id)).toEqual(['A', 'B', 'C', 'D']);
+    // "lots" scores exactly like an empty Visits; "n/a" is a placeholder (missing, not odd).
+    expect(lines[0].probability).toBe(lines[2].probability);
+    expect(err.join('')).toMatch(
+      /Read as missing \(scored without them\): Source: 1 never seen in training; Visits: 1 not a number\n/,
+    );
+  });
 });

@@ -16,6 +16,8 @@ import {
   scoreAndWriteJob,
   scoreRows,
   scoringModelFromFile,
+  describeQuality,
+  type QualityTally,
   type Scored,
   type ScoringModel,
 } from '../../pipeline';
@@ -96,16 +98,24 @@ function scoreLines(
   sm: ScoringModel,
   rows: ReadonlyArray<Record<string, string>>,
   ids: ReadonlyArray<string | number>,
-  opts: { explain: boolean; top: number },
+  opts: { explain: boolean; top: number; quality: QualityTally },
 ): ScoredLine[] {
-  return scoreRows(sm, rows, { top: opts.top, explain: opts.explain }).map((s, i) =>
-    toLine(ids[i], s, opts),
-  );
+  return scoreRows(sm, rows, {
+    top: opts.top,
+    explain: opts.explain,
+    quality: opts.quality,
+  }).map((s, i) => toLine(ids[i], s, opts));
 }
 
 function run(o: ScoreOptions): void {
   const model = readModel(o.model);
   const table = readCsvFile(o.csv);
+  if (table.encoding === 'latin1') {
+    process.stderr.write(
+      `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,
+    );
+  }
+  const quality: QualityTally = {};
   if (o.id !== undefined && !table.columns.includes(o.id)) {
     throw new LeadLensError('INPUT_INVALID', `The --id column "${o.id}" is not in the CSV.`, {
       hint: `Columns found: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}.`,
@@ -116,7 +126,11 @@ function run(o: ScoreOptions): void {
     for (let start = 0; start < table.rows.length; start += CHUNK) {
       const rows = table.rows.slice(start, start + CHUNK);
       const ids = rows.map((r, k) => (o.id !== undefined ? (r[o.id] ?? '') : start + k + 1));
-      const lines = scoreLines(model, rows, ids, { explain: o.explain === true, top: o.top });
+      const lines = scoreLines(model, rows, ids, {
+        explain: o.explain === true,
+        top: o.top,
+        quality,
+      });
       try {
         fs.writeSync(fd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
       } catch (e) {
@@ -129,6 +143,9 @@ function run(o: ScoreOptions): void {
     if (fd !== 1) fs.closeSync(fd);
   }
   if (o.out) process.stderr.write(`Scored ${table.rows.length} rows into ${o.out}\n`);
+  // Odd values never stop a run; they are scored as missing and said here.
+  const odd = describeQuality(quality);
+  if (odd) process.stderr.write(`Read as missing (scored without them): ${odd}\n`);
 }
 
 export function register(program: Command): void {

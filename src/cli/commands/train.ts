@@ -9,9 +9,15 @@ import fs from 'node:fs';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
-import { readCsvFile, type CsvTable } from '../../crm/csv/read';
+import { readCsvColumns, type CsvFrame } from '../../crm/csv/columns';
 import { DEFAULT_SETTINGS } from '../../contracts/settings';
-import { labelsFrom, trainModel, type CandidateReport, type TrainReport } from '../../model';
+import {
+  labelsFrom,
+  trainModel,
+  type CandidateReport,
+  type FieldType,
+  type TrainReport,
+} from '../../model';
 import { makeBudget, runJob, trainJob, withRunLease } from '../../pipeline';
 import { DEFAULT_DB_FILE } from '../../server/compose';
 import { leaseTtlFromEnv, openDeps, printJson, type CrmFlags } from '../context';
@@ -23,6 +29,8 @@ const OptionsSchema = z.object({
   id: z.string().min(1).optional(),
   time: z.string().min(1).optional(),
   exclude: z.string().optional(),
+  categorical: z.string().optional(),
+  numeric: z.string().optional(),
   model: z.enum(['auto', 'logistic', 'gbdt', 'tree']),
   out: z.string().min(1).optional(),
   json: z.boolean().optional(),
@@ -35,30 +43,69 @@ const OptionsSchema = z.object({
 export const NO_SIGNAL_EXIT = 2;
 type TrainCliOptions = z.infer<typeof OptionsSchema>;
 
-function requireColumn(table: CsvTable, name: string, flag: string): void {
-  if (!table.columns.includes(name)) {
+function requireColumn(table: CsvFrame, name: string, flag: string): void {
+  const names = table.frame.names;
+  if (!names.includes(name)) {
     throw new LeadLensError('INPUT_INVALID', `The ${flag} column "${name}" is not in the CSV.`, {
-      hint: `Columns found: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}.`,
+      hint: `Columns found: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.`,
     });
   }
 }
 
 /** Times as numbers: numeric values as they are, otherwise ISO dates as epoch ms. */
-function readTimes(table: CsvTable, column: string): number[] {
-  return table.rows.map((r, k) => {
-    const raw = (r[column] ?? '').trim();
-    const t = /^[+-]?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw);
-    if (!Number.isFinite(t)) {
-      throw new LeadLensError(
-        'CSV_INVALID',
-        `line ${table.lines[k]}: the --time column "${column}" is not a number or a date.`,
-        {
-          hint: 'Give every row a time (a date or an increasing number), or drop --time to use file order.',
-        },
-      );
-    }
+function readTimes(table: CsvFrame, column: string): number[] {
+  const col = table.frame.columns.get(column)!;
+  const bad = (k: number): LeadLensError =>
+    new LeadLensError(
+      'CSV_INVALID',
+      `line ${table.lines[k]}: the --time column "${column}" is not a number or a date.`,
+      {
+        hint: 'Give every row a time (a date or an increasing number), or drop --time to use file order.',
+      },
+    );
+  if (col.kind === 'number') {
+    return Array.from(col.values, (t, k) => {
+      if (!Number.isFinite(t)) throw bad(k);
+      return t;
+    });
+  }
+  // Each distinct text value is parsed once.
+  const parsed = col.dict.map((raw) => {
+    const s = raw.trim();
+    return /^[+-]?\d+(\.\d+)?$/.test(s) ? Number(s) : Date.parse(s);
+  });
+  return Array.from(col.codes, (c, k) => {
+    const t = c < 0 ? NaN : parsed[c]!;
+    if (!Number.isFinite(t)) throw bad(k);
     return t;
   });
+}
+
+const list = (s: string | undefined): string[] =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** `--categorical a,b` and `--numeric c` as a type per column; a column named in both is an error. */
+function typeOverrides(table: CsvFrame, o: TrainCliOptions): Record<string, FieldType> {
+  const types: Record<string, FieldType> = {};
+  for (const name of list(o.categorical)) {
+    requireColumn(table, name, '--categorical');
+    types[name] = 'category';
+  }
+  for (const name of list(o.numeric)) {
+    requireColumn(table, name, '--numeric');
+    if (types[name]) {
+      throw new LeadLensError(
+        'INPUT_INVALID',
+        `The column "${name}" is given both as --categorical and as --numeric.`,
+        { hint: 'Name each column in one of the two.' },
+      );
+    }
+    types[name] = 'number';
+  }
+  return types;
 }
 
 const fmt = (x: number | null | undefined, d = 3): string =>
@@ -141,25 +188,28 @@ export function runTrain(raw: Record<string, unknown>): void {
     );
   }
   const o: TrainCliOptions = parsed.data;
-  const table = readCsvFile(o.csv);
-  if (table.rows.length === 0) {
+  const table = readCsvColumns(o.csv);
+  if (table.encoding === 'latin1') {
+    process.stderr.write(
+      `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,
+    );
+  }
+  if (table.frame.n === 0) {
     throw new LeadLensError('CSV_INVALID', `${o.csv}: the file has a header but no data rows.`, {
       hint: 'Export the leads with their outcomes.',
     });
   }
-  const exclude = (o.exclude ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const exclude = list(o.exclude);
   for (const e of exclude) requireColumn(table, e, '--exclude');
+  const types = typeOverrides(table, o);
   if (o.id) requireColumn(table, o.id, '--id');
   if (o.time) requireColumn(table, o.time, '--time');
-  const labels = labelsFrom(table.rows, o.label, { positive: o.positive });
+  const labels = labelsFrom(table.frame, o.label, { positive: o.positive });
   const times = o.time ? readTimes(table, o.time) : undefined;
   // The label, the id and the ordering column are never features.
   const never = [o.label, ...(o.id ? [o.id] : []), ...(o.time ? [o.time] : [])];
   const result = trainModel({
-    rows: table.rows,
+    rows: table.frame,
     labels,
     times,
     options: {
@@ -168,6 +218,7 @@ export function runTrain(raw: Record<string, unknown>): void {
       exclude: [...never, ...exclude],
       // Precision and recall at the default tiers' cut-offs (a CSV comes without settings).
       tiers: DEFAULT_SETTINGS.tiers.map((t) => ({ name: t.label, min: t.minScore })),
+      types,
       createdBy: `leadlens ${require('../../../package.json').version} (train --csv)`,
     },
   });
@@ -228,6 +279,14 @@ export function register(program: Command): void {
       'order rows by this column ascending (number or date); file order when absent',
     )
     .option('--exclude <a,b>', 'comma-separated columns never to use as features')
+    .option(
+      '--categorical <a,b>',
+      'with --csv: columns to read as categories whatever their values (codes such as a region 1–9)',
+    )
+    .option(
+      '--numeric <a,b>',
+      'with --csv: columns to read as numbers (other values count as missing)',
+    )
     .addOption(
       new Option('--model <kind>', 'model family')
         .choices(['auto', 'logistic', 'gbdt', 'tree'])

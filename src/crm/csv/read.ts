@@ -4,6 +4,7 @@
  * in ','). Values stay strings; placeholders like "Select" are the model's business. A bad file
  * fails with CSV_INVALID naming the line and the problem.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { LeadLensError } from '../../contracts/errors';
@@ -16,6 +17,8 @@ export interface CsvTable {
   delimiter: ',' | ';' | '\t';
   /** The 1-based file line each row starts on (for error messages further down). */
   lines: number[];
+  /** 'latin1' when the bytes were not valid UTF-8 and were read as Latin-1 (callers warn). */
+  encoding: 'utf8' | 'latin1';
 }
 
 const DELIMITERS = [',', ';', '\t'] as const;
@@ -55,7 +58,10 @@ function invalid(source: string, message: string, hint: string, cause?: unknown)
 }
 
 export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
-  let text = typeof input === 'string' ? input : input.toString('utf8');
+  // Bytes that are not UTF-8 are most likely a Windows (Latin-1) export: read them as such,
+  // where every byte is a character, rather than turning accents into U+FFFD.
+  const encoding = typeof input === 'string' || isUtf8(input) ? 'utf8' : 'latin1';
+  let text = typeof input === 'string' ? input : input.toString(encoding);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') {
     throw invalid(
@@ -149,7 +155,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
   const starts = recordStartLines(text);
   const lines =
     starts.length === records.length ? starts.slice(1) : records.slice(1).map((r) => r.info.lines);
-  return { columns: names, rows, delimiter, lines };
+  return { columns: names, rows, delimiter, lines, encoding };
 }
 
 /** The 1-based line on which every non-empty record starts (quoted line breaks stay inside). */

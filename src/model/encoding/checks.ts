@@ -3,8 +3,9 @@
  * what was found, how many, and what is needed.
  */
 import { ModelError } from '../errors';
-import { isMissing, placeholderSet, DEFAULT_PLACEHOLDERS } from './schema';
-import type { Cell, RawRow } from '../types';
+import { asFrame, type TableInput } from '../frame';
+import { readCategories } from './read';
+import { placeholderSet, DEFAULT_PLACEHOLDERS } from './schema';
 import type { Label } from '../evaluation/split';
 
 const POSITIVE_WORDS = ['1', 'true', 'yes', 'won', 'converted', 'y'];
@@ -48,19 +49,14 @@ export function requireLabelColumn(columns: readonly string[], label: string): v
  * Reads the label column to 1 (positive), 0 (any other value) or null (empty: the outcome is
  * not known yet, so the row is censored, not counted as a loss).
  */
-export function labelsFrom(
-  rows: readonly RawRow[],
-  label: string,
-  opts: LabelOptions = {},
-): Label[] {
-  requireRows(rows);
-  requireLabelColumn(Object.keys(rows[0]!), label);
+export function labelsFrom(input: TableInput, label: string, opts: LabelOptions = {}): Label[] {
+  const frame = asFrame(input);
+  if (frame.n === 0) requireRows([]);
+  requireLabelColumn(frame.names, label);
   const ph = placeholderSet(opts.placeholders ?? DEFAULT_PLACEHOLDERS);
-  const raw: Array<string | null> = rows.map((r) => {
-    const v: Cell = r[label];
-    return isMissing(v, ph) ? null : String(v).trim();
-  });
-  const distinct = [...new Set(raw.filter((v): v is string => v !== null))].sort();
+  // Each distinct value is read once; rows only carry its code.
+  const { codes, values } = readCategories(frame.columns.get(label)!, ph);
+  const distinct = [...values].sort();
   if (distinct.length === 0) {
     throw new ModelError(
       'SINGLE_CLASS',
@@ -108,7 +104,8 @@ export function labelsFrom(
     }
     positive = distinct[lower.indexOf(POSITIVE_WORDS[k]!)]!;
   }
-  return raw.map((v) => (v === null ? null : v === positive ? 1 : 0));
+  const positiveCode = values.indexOf(positive);
+  return Array.from(codes, (c): Label => (c < 0 ? null : c === positiveCode ? 1 : 0));
 }
 
 export interface TrainableOptions {

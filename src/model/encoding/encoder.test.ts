@@ -76,25 +76,46 @@ describe('fitEncoder / transform', () => {
     expect(col(X, 'source=(other)')).toEqual([0, 0]);
   });
 
-  it('sends unseen categories and multi values to "other"', () => {
-    const X = enc.transform([
-      {
-        visits: '3',
-        source: 'Podcast',
-        opt_in: 'TRUE',
-        created: '2024-01-05',
-        pages: 'careers;pricing',
-      },
+  it('reads values training never saw as missing and counts them; rare ones go to "other"', () => {
+    const withRare = [...train, { ...train[1]!, source: 'Podcast', pages: 'careers' }];
+    const e2 = fitEncoder(withRare, schema, { minFrequency: 5 });
+    const X = e2.transform([
+      { visits: '3', source: 'Podcast', opt_in: 'TRUE', created: '2024-01-05', pages: 'careers' },
+      { visits: '3', source: 'Radio', opt_in: 'no', created: '2024-01-05', pages: 'jobs;pricing' },
+    ]);
+    // Seen once in training (below the minimum frequency): "(other)", as at training time.
+    expect(col(X, 'source=(other)')).toEqual([1, 0]);
+    // Never seen: no column of its own and not "(other)": missing, and counted.
+    expect(col(X, 'source (missing)')).toEqual([0, 1]);
+    expect(
+      e2.columns
+        .filter((c) => c.field === 'source' && c.kind === 'onehot')
+        .map((c) => col(X, c.name)[1]),
+    ).toEqual([0, 0, 0]);
+    expect(col(X, 'pages=(other)')).toEqual([1, 0]);
+    expect(col(X, 'pages=pricing')).toEqual([0, 1]);
+    expect(col(X, 'opt_in')).toEqual([1, 0]);
+    expect(X.quality).toEqual([
+      { field: 'source', expected: 'category', wrongType: 0, unseen: 1 },
+      { field: 'pages', expected: 'multi', wrongType: 0, unseen: 1 },
+    ]);
+  });
+
+  it('sends unseen values to "other" with an encoder stored before rare values were kept', () => {
+    const state = enc.toJSON();
+    const old = new FittedEncoder({
+      ...state,
+      fields: state.fields.map((f) => {
+        if (f.type !== 'category' && f.type !== 'multi') return f;
+        const { rare: _r, ...rest } = f;
+        return rest;
+      }),
+    });
+    const X = old.transform([
+      { visits: '3', source: 'Podcast', opt_in: 'no', created: '2024-01-05', pages: '' },
     ]);
     expect(col(X, 'source=(other)')).toEqual([1]);
-    expect(
-      enc.columns
-        .filter((c) => c.field === 'source' && c.kind === 'onehot')
-        .map((c) => col(X, c.name)[0]),
-    ).toEqual([0, 0, 0]);
-    expect(col(X, 'pages=pricing')).toEqual([1]);
-    expect(col(X, 'pages=(other)')).toEqual([1]);
-    expect(col(X, 'opt_in')).toEqual([1]);
+    expect(X.quality).toEqual([]);
   });
 
   it('clips outliers to the training quantiles', () => {
@@ -129,25 +150,30 @@ describe('fitEncoder / transform', () => {
     expect(col(X, 'opt_in')[0]).toBeNaN();
   });
 
-  it('throws SCHEMA_MISMATCH naming the field for a missing field or a wrong type', () => {
+  it('throws SCHEMA_MISMATCH naming a field absent from the input', () => {
     const missing = () =>
       enc.transform([{ visits: '1', opt_in: 'no', created: '2024-01-05', pages: '' }]);
-    expect(missing).toThrow(/Field "source" is missing from row 1/);
-    const wrong = () =>
-      enc.transform([
-        { visits: 'lots', source: 'Web', opt_in: 'no', created: '2024-01-05', pages: '' },
-      ]);
-    expect(wrong).toThrow(/Field "visits" on row 1 is not a number/);
+    expect(missing).toThrow(/Field "source" is missing from the input/);
     try {
-      wrong();
+      missing();
     } catch (e) {
       expect(isModelError(e, 'SCHEMA_MISMATCH')).toBe(true);
     }
-    expect(() =>
-      enc.transform([
-        { visits: '1', source: 'Web', opt_in: 'maybe', created: '2024-01-05', pages: '' },
-      ]),
-    ).toThrow(/"opt_in".*yes\/no/);
+  });
+
+  it('reads a value of the wrong type as missing and counts it, never throws', () => {
+    const X = enc.transform([
+      { visits: 'lots', source: 'Web', opt_in: 'maybe', created: 'soon', pages: '' },
+      { visits: '2', source: 'Web', opt_in: 'no', created: '2024-01-05', pages: '' },
+      { visits: 'many', source: 'Web', opt_in: 'yes', created: '2024-01-05', pages: '' },
+    ]);
+    expect(col(X, 'visits (missing)')).toEqual([1, 0, 1]);
+    expect(col(X, 'visits')[0]).toBe(0);
+    expect(X.quality).toEqual([
+      { field: 'visits', expected: 'number', wrongType: 2, unseen: 0 },
+      { field: 'opt_in', expected: 'bool', wrongType: 1, unseen: 0 },
+      { field: 'created', expected: 'date', wrongType: 1, unseen: 0 },
+    ]);
   });
 
   it('round-trips through JSON to identical encodings', () => {
@@ -179,5 +205,47 @@ describe('inferSchema', () => {
       city: 'category',
     });
     expect(skipped.map((x) => x.name).sort()).toEqual(['constant', 'id']);
+  });
+});
+
+describe('inferSchema: evidence and overrides', () => {
+  const rs: RawRow[] = Array.from({ length: 400 }, (_, i) => ({
+    region: String(1 + (i % 9)),
+    browser_id: String(1 + ((i * 7) % 13)),
+    visits: String(i % 4 === 0 ? 0 : (i * 3) % 11),
+    page_views: String((i * 5) % 17),
+    zip: ['02134', '10001', '94105'][i % 3]!,
+    lead_id: String(100000 + i),
+    rating: String(1 + (i % 5)),
+  }));
+
+  it('reads integer codes as categories and amounts as numbers, and skips numeric ids', () => {
+    const { schema, skipped } = inferSchema(rs);
+    const types = Object.fromEntries(schema.map((f) => [f.name, f.type]));
+    expect(types).toEqual({
+      region: 'category',
+      browser_id: 'category',
+      visits: 'number',
+      page_views: 'number',
+      zip: 'category',
+      // 1..5 with no name evidence either way stays a number (an ordinal is an amount).
+      rating: 'number',
+    });
+    expect(skipped.map((s) => s.name)).toEqual(['lead_id']);
+  });
+
+  it('keeps the types the user gives', () => {
+    const { schema } = inferSchema(rs, { types: { region: 'number', rating: 'category' } });
+    const types = Object.fromEntries(schema.map((f) => [f.name, f.type]));
+    expect(types.region).toBe('number');
+    expect(types.rating).toBe('category');
+  });
+
+  it('looks at a bounded sample spread over the rows', () => {
+    const many: RawRow[] = Array.from({ length: 5000 }, (_, i) => ({
+      amount: i === 4999 ? 'n/a' : String(i * 0.5),
+    }));
+    const { schema } = inferSchema(many, { sampleSize: 100 });
+    expect(schema).toEqual([{ name: 'amount', label: 'amount', type: 'number' }]);
   });
 });

@@ -1,27 +1,25 @@
 /**
- * Turns raw rows into the encoded column-major matrix every model reads. Fitting learns the
- * statistics (clip bounds, means, frequent categories); the fitted state is plain JSON, and
- * `transform` writes straight into one Float64Array, field by field, without per-cell objects.
+ * Turns a frame (or raw rows, made one) into the encoded column-major matrix every model reads.
+ * Fitting learns the statistics (clip bounds, means, frequent categories); the fitted state is
+ * plain JSON, and `transform` writes straight into one Float64Array, field by field, column by
+ * column: per-value work (parsing, trimming, the category lookup) is done once per distinct
+ * text value, the per-row loop only gathers.
  */
 import { ModelError } from '../errors';
+import { asFrame, type Frame, type FrameColumn, type TableInput } from '../frame';
+import { readCategories, readMulti, readScalars } from './read';
 import {
-  isMissing,
-  parseBool,
-  parseDate,
-  parseNumber,
   placeholderSet,
   DEFAULT_PLACEHOLDERS,
-  splitMulti,
   type FeatureSchema,
   type PlaceholderSet,
 } from './schema';
 import type {
-  Cell,
   ColumnInfo,
   EncodedMatrix,
   FieldInfo,
+  FieldQuality,
   FittedEncoderLike,
-  RawRow,
 } from '../types';
 
 const DAY_MS = 86_400_000;
@@ -71,6 +69,11 @@ interface CategoryState {
   type: 'category' | 'multi';
   values: string[];
   indicator: boolean;
+  /**
+   * Values seen in training too rarely for a column of their own ("(other)"). Absent in older
+   * artifacts and when there were too many: every value not in `values` is then "(other)".
+   */
+  rare?: string[];
 }
 export type FieldState = NumericState | BoolState | CategoryState;
 
@@ -90,109 +93,95 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-function mismatch(field: FieldInfo, row: number, what: string): ModelError {
+function absent(field: { name: string }): ModelError {
   return new ModelError(
     'SCHEMA_MISMATCH',
-    `Field "${field.name}" on row ${row + 1} ${what}; the model expects a ${field.type}.`,
-    `Send "${field.name}" in the same type as at training time, or retrain with the new schema.`,
-    { field: field.name, row: row + 1, expected: field.type },
+    `Field "${field.name}" is missing from the input; the model was trained with it.`,
+    `Include a "${field.name}" column (empty values are fine), or retrain without it.`,
+    { field: field.name },
   );
 }
 
-/** Reads a number/date/bool cell to a number; NaN when missing; throws when of the wrong type. */
-function readScalar(
-  field: FieldInfo,
-  v: Cell,
-  row: number,
-  ph: PlaceholderSet,
-  reference: number,
-): number {
-  if (isMissing(v, ph)) return NaN;
-  if (field.type === 'number') {
-    const x = parseNumber(v);
-    if (Number.isNaN(x)) throw mismatch(field, row, 'is not a number');
-    return x;
-  }
-  if (field.type === 'bool') {
-    const x = parseBool(v);
-    if (Number.isNaN(x)) throw mismatch(field, row, 'is not a yes/no value');
-    return x;
-  }
-  const t = parseDate(v);
-  if (Number.isNaN(t)) throw mismatch(field, row, 'is not a date');
-  return (reference - t) / DAY_MS;
+function columnFor(frame: Frame, field: { name: string }): FrameColumn {
+  const col = frame.columns.get(field.name);
+  if (!col) throw absent(field);
+  return col;
 }
 
-function requirePresent(rows: readonly RawRow[], field: FieldInfo): void {
-  for (let i = 0; i < rows.length; i++) {
-    if (!(field.name in rows[i]!)) {
-      throw new ModelError(
-        'SCHEMA_MISMATCH',
-        `Field "${field.name}" is missing from row ${i + 1}; the model was trained with it.`,
-        `Include "${field.name}" (empty is fine) in every row, or retrain without it.`,
-        { field: field.name, row: i + 1 },
-      );
-    }
-  }
-}
+/** Values seen in training but too rare for a column of their own (they go to "(other)"). */
+const MAX_RARE = 2000;
 
 export function fitEncoder(
-  rows: readonly RawRow[],
+  input: TableInput,
   schema: FeatureSchema,
   opts: EncoderOptions = {},
 ): FittedEncoder {
-  if (rows.length === 0) {
+  const frame = asFrame(input);
+  const n = frame.n;
+  if (n === 0) {
     throw new ModelError('EMPTY_INPUT', 'No rows to fit the encoder on.', 'Provide training rows.');
   }
   const placeholders = [...(opts.placeholders ?? DEFAULT_PLACEHOLDERS)];
   const ph = placeholderSet(placeholders);
   const sep = opts.multiSeparator ?? ';';
-  const n = rows.length;
   const minFreq = opts.minFrequency ?? Math.max(5, Math.min(20, Math.ceil(0.005 * n)));
   const maxCats = opts.maxCategories ?? 100;
   const [qLo, qHi] = opts.clip ?? [0.005, 0.995];
   const fields: FieldState[] = [];
 
   for (const f of schema) {
-    requirePresent(rows, f);
+    const col = columnFor(frame, f);
     if (f.type === 'category' || f.type === 'multi') {
-      const counts = new Map<string, number>();
+      let counts: Float64Array;
+      let names: string[];
       let missing = 0;
-      for (let i = 0; i < n; i++) {
-        const v = rows[i]![f.name];
-        if (isMissing(v, ph)) {
-          missing++;
-          continue;
+      if (f.type === 'category') {
+        const { codes, values } = readCategories(col, ph);
+        names = values;
+        counts = new Float64Array(values.length);
+        for (let i = 0; i < n; i++) {
+          const c = codes[i]!;
+          if (c < 0) missing++;
+          else counts[c]!++;
         }
-        const vals = f.type === 'multi' ? splitMulti(v, sep) : [String(v).trim()];
-        for (const s of vals) counts.set(s, (counts.get(s) ?? 0) + 1);
+      } else {
+        const { offsets, items, values } = readMulti(col, ph, sep);
+        names = values;
+        counts = new Float64Array(values.length);
+        for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) missing++;
+        for (let k = 0; k < items.length; k++) counts[items[k]!]!++;
       }
       // Sorted by count then name, so the column order is deterministic.
-      const values = [...counts.entries()]
-        .filter(([, c]) => c >= minFreq)
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .slice(0, maxCats)
-        .map(([v]) => v);
-      fields.push({ name: f.name, label: f.label, type: f.type, values, indicator: missing > 0 });
+      const order = names
+        .map((v, k) => [v, counts[k]!] as const)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const kept = order.filter(([, c]) => c >= minFreq).slice(0, maxCats);
+      const rare = order.slice(kept.length).map(([v]) => v);
+      const state: CategoryState = {
+        name: f.name,
+        label: f.label,
+        type: f.type,
+        values: kept.map(([v]) => v),
+        indicator: missing > 0,
+      };
+      // With the rare values known, a value never seen in training is told apart from a rare one
+      // at scoring time (missing, counted) — unless there are too many to keep.
+      if (rare.length <= MAX_RARE) state.rare = rare;
+      fields.push(state);
       continue;
     }
+    const raw = readScalars(col, f.type, ph);
     let reference = opts.referenceTime ?? 0;
     if (f.type === 'date' && opts.referenceTime === undefined) {
       let latest = -Infinity;
-      for (let i = 0; i < n; i++) {
-        const v = rows[i]![f.name];
-        if (isMissing(v, ph)) continue;
-        const t = parseDate(v);
-        if (Number.isNaN(t)) throw mismatch(f, i, 'is not a date');
-        if (t > latest) latest = t;
-      }
+      for (let i = 0; i < n; i++) if (raw[i]! > latest) latest = raw[i]!;
       reference = Number.isFinite(latest) ? latest : 0;
     }
     const vals = new Float64Array(n);
     let m = 0;
     for (let i = 0; i < n; i++) {
-      const x = readScalar(f, rows[i]![f.name], i, ph, reference);
-      if (!Number.isNaN(x)) vals[m++] = x;
+      const x = raw[i]!;
+      if (x === x) vals[m++] = f.type === 'date' ? (reference - x) / DAY_MS : x;
     }
     const present = vals.subarray(0, m);
     const indicator = m < n;
@@ -258,6 +247,8 @@ export class FittedEncoder implements FittedEncoderLike {
   private readonly state: EncoderState;
   private readonly ph: PlaceholderSet;
   private readonly lookups: ReadonlyArray<Map<string, number> | null>;
+  /** Per category field: values rare in training; null when unknown (older artifacts). */
+  private readonly rares: ReadonlyArray<ReadonlySet<string> | null>;
 
   constructor(state: EncoderState) {
     this.state = state;
@@ -268,6 +259,9 @@ export class FittedEncoder implements FittedEncoderLike {
       f.type === 'category' || f.type === 'multi'
         ? new Map(f.values.map((v, k) => [v, k] as const))
         : null,
+    );
+    this.rares = state.fields.map((f) =>
+      (f.type === 'category' || f.type === 'multi') && f.rare ? new Set(f.rare) : null,
     );
   }
 
@@ -280,71 +274,99 @@ export class FittedEncoder implements FittedEncoderLike {
   }
 
   /**
-   * Encodes rows with the fitted statistics. Unseen categories go to "other"; a field absent
-   * from a row or of the wrong type throws SCHEMA_MISMATCH naming it. `referenceTime` (epoch
-   * ms) overrides the training reference for date ages, e.g. "now" at scoring time.
+   * Encodes rows with the fitted statistics. Frequent values get their own column, rare ones
+   * "(other)"; a value training never saw and a value of the wrong type are read as missing and
+   * counted in `quality`. A field absent from the input throws SCHEMA_MISMATCH naming it.
+   * `referenceTime` (epoch ms) overrides the training reference for date ages.
    */
-  transform(rows: readonly RawRow[], opts: { referenceTime?: number } = {}): EncodedMatrix {
-    const n = rows.length;
+  transform(input: TableInput, opts: { referenceTime?: number } = {}): EncodedMatrix {
+    const frame = asFrame(input);
+    const n = frame.n;
     const p = this.columns.length;
     const data = new Float64Array(n * p);
     const nanMode = this.state.missing === 'nan';
+    const quality: FieldQuality[] = [];
     let col = 0;
     this.state.fields.forEach((f, fi) => {
-      requirePresent(rows, f);
-      const info: FieldInfo = this.fields[fi]!;
+      const source = columnFor(frame, f);
+      const counts = { wrongType: 0 };
+      let unseen = 0;
       if (f.type === 'category' || f.type === 'multi') {
         const lookup = this.lookups[fi]!;
+        const rare = this.rares[fi];
         const other = col + f.values.length;
         const ind = f.indicator ? other + 1 : -1;
-        for (let i = 0; i < n; i++) {
-          const v = rows[i]![f.name];
-          if (isMissing(v, this.ph)) {
-            if (ind >= 0) data[ind * n + i] = 1;
-            continue;
+        // Each distinct value's target column, found once: its own, "(other)" when it was rare
+        // in training, -1 when training never saw it (then it is missing).
+        const target = (v: string): number => {
+          const k = lookup.get(v);
+          if (k !== undefined) return col + k;
+          return !rare || rare.has(v) ? other : -1;
+        };
+        if (f.type === 'category') {
+          const { codes, values } = readCategories(source, this.ph, counts);
+          const to = Int32Array.from(values, target);
+          for (let i = 0; i < n; i++) {
+            const c = codes[i]!;
+            const j = c < 0 ? -1 : to[c]!;
+            if (c >= 0 && j < 0) unseen++;
+            if (j >= 0) data[j * n + i] = 1;
+            else if (ind >= 0) data[ind * n + i] = 1;
           }
-          if (f.type === 'category') {
-            if (Array.isArray(v)) throw mismatch(info, i, 'is a list');
-            const k = lookup.get(String(v).trim());
-            data[(k === undefined ? other : col + k) * n + i] = 1;
-          } else {
-            for (const s of splitMulti(v, this.state.multiSeparator)) {
-              const k = lookup.get(s);
-              data[(k === undefined ? other : col + k) * n + i] = 1;
+        } else {
+          const { offsets, items, values } = readMulti(source, this.ph, this.state.multiSeparator);
+          const to = Int32Array.from(values, target);
+          for (let i = 0; i < n; i++) {
+            let any = false;
+            for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+              const j = to[items[k]!]!;
+              if (j < 0) unseen++;
+              else {
+                data[j * n + i] = 1;
+                any = true;
+              }
             }
+            if (!any && ind >= 0) data[ind * n + i] = 1;
           }
         }
         col = other + 1 + (f.indicator ? 1 : 0);
-        return;
-      }
-      const ind = f.indicator ? col + 1 : -1;
-      const base = col * n;
-      if (f.type === 'bool') {
-        for (let i = 0; i < n; i++) {
-          const x = readScalar(info, rows[i]![f.name], i, this.ph, 0);
-          if (Number.isNaN(x)) {
-            data[base + i] = nanMode ? NaN : f.mean;
-            if (ind >= 0) data[ind * n + i] = 1;
-          } else data[base + i] = x;
-        }
       } else {
-        // Narrowed by the branches above; TypeScript loses it inside the loop closure.
-        const nf = f as NumericState;
-        const ref = nf.type === 'date' ? (opts.referenceTime ?? nf.reference ?? 0) : 0;
-        for (let i = 0; i < n; i++) {
-          const x = readScalar(info, rows[i]![f.name], i, this.ph, ref);
-          if (Number.isNaN(x)) {
-            // The mean of the standardised column is 0.
-            data[base + i] = nanMode ? NaN : 0;
-            if (ind >= 0) data[ind * n + i] = 1;
-          } else {
-            const c = x < nf.lo ? nf.lo : x > nf.hi ? nf.hi : x;
-            data[base + i] = (c - nf.mean) / nf.scale;
+        const raw = readScalars(source, f.type, this.ph, counts);
+        const ind = f.indicator ? col + 1 : -1;
+        const base = col * n;
+        if (f.type === 'bool') {
+          for (let i = 0; i < n; i++) {
+            const x = raw[i]!;
+            if (x !== x) {
+              data[base + i] = nanMode ? NaN : f.mean;
+              if (ind >= 0) data[ind * n + i] = 1;
+            } else data[base + i] = x;
+          }
+        } else {
+          // Narrowed by the branches above; TypeScript loses it inside the loop closure.
+          const nf = f as NumericState;
+          const isDate = nf.type === 'date';
+          const ref = isDate ? (opts.referenceTime ?? nf.reference ?? 0) : 0;
+          const { lo, hi, mean, scale } = nf;
+          for (let i = 0; i < n; i++) {
+            let x = raw[i]!;
+            if (x !== x) {
+              // The mean of the standardised column is 0.
+              data[base + i] = nanMode ? NaN : 0;
+              if (ind >= 0) data[ind * n + i] = 1;
+              continue;
+            }
+            if (isDate) x = (ref - x) / DAY_MS;
+            const c = x < lo ? lo : x > hi ? hi : x;
+            data[base + i] = (c - mean) / scale;
           }
         }
+        col += f.indicator ? 2 : 1;
       }
-      col += f.indicator ? 2 : 1;
+      if (counts.wrongType > 0 || unseen > 0) {
+        quality.push({ field: f.name, expected: f.type, wrongType: counts.wrongType, unseen });
+      }
     });
-    return { n, p, data, columns: this.columns };
+    return { n, p, data, columns: this.columns, quality };
   }
 }

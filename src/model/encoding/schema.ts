@@ -1,9 +1,12 @@
 /**
- * Feature schemas: which source fields become features and as what type. Inferred from the
- * rows when not given (later also from CRM property metadata), so a CSV export trains as is.
+ * Feature schemas: which source fields become features and as what type. Inferred from a
+ * bounded sample of the rows when not given, so a CSV export trains as is; the user's
+ * `--categorical` / `--numeric` (or the settings' per-property types) override it.
  */
 import { ModelError } from '../errors';
-import type { Cell, FieldInfo, RawRow } from '../types';
+import { asFrame, takeRows, type FrameColumn, type TableInput } from '../frame';
+import { readCategories } from './read';
+import type { Cell, FieldInfo } from '../types';
 
 export type FieldType = FieldInfo['type'];
 export type FeatureSchema = readonly FieldInfo[];
@@ -93,6 +96,10 @@ export interface InferOptions {
   multiSeparator?: string;
   /** Human labels by field name (e.g. CRM property labels); the name is used otherwise. */
   labels?: Readonly<Record<string, string>>;
+  /** Types decided by the user (`--categorical`, `--numeric`, settings): never inferred. */
+  types?: Readonly<Record<string, FieldType>>;
+  /** Rows inference looks at, spread evenly over the input (default 20,000). */
+  sampleSize?: number;
 }
 
 export interface SkippedField {
@@ -100,15 +107,159 @@ export interface SkippedField {
   reason: string;
 }
 
+export const DEFAULT_SAMPLE_SIZE = 20_000;
+
+/** Row indices spread evenly over n rows, at most `size` of them (all rows when n ≤ size). */
+export function sampleIndices(n: number, size: number): Int32Array {
+  if (n <= size) return Int32Array.from({ length: n }, (_, i) => i);
+  const idx = new Int32Array(size);
+  for (let k = 0; k < size; k++) idx[k] = Math.floor((k * n) / size);
+  return idx;
+}
+
+/** Name words that say "this number is a code, not an amount" (region 1–9, browser id 1–13). */
+const CODE_WORDS = new Set([
+  'id',
+  'code',
+  'type',
+  'kind',
+  'region',
+  'zip',
+  'postal',
+  'postcode',
+  'status',
+  'category',
+  'class',
+  'group',
+  'segment',
+  'country',
+  'state',
+  'city',
+  'browser',
+  'os',
+  'channel',
+  'source',
+  'campaign',
+  'industry',
+  'level',
+  'tier',
+  'cluster',
+]);
+/** Name words that say "this number is an amount" (counts, durations, money, sizes). */
+const AMOUNT_WORDS = new Set([
+  'count',
+  'num',
+  'number',
+  'visits',
+  'views',
+  'clicks',
+  'opens',
+  'age',
+  'days',
+  'hours',
+  'minutes',
+  'seconds',
+  'duration',
+  'time',
+  'score',
+  'amount',
+  'total',
+  'revenue',
+  'price',
+  'size',
+  'employees',
+  'rate',
+  'pct',
+  'percent',
+  'ratio',
+  'avg',
+  'mean',
+  'sum',
+]);
+
+/** Lower-case words of a field name: `browserId`, `browser_id`, `Browser ID` → browser, id. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+|(?<=[a-z])(?=\d)/)
+    .filter(Boolean);
+}
+
 /**
- * Infers a type for every field from the values present. A field with no value, a single value,
- * or a distinct value on nearly every row (an identifier) carries nothing to learn and is skipped.
+ * Weighs the evidence that an integer field with few distinct values is a code (a category)
+ * rather than an amount: its name, whether its values run 1..k like codes or start at 0 and
+ * thin out like counts, and leading zeros ("007" is a label, not seven).
+ */
+function looksLikeCode(
+  name: string,
+  distinct: readonly string[],
+  counts: readonly number[],
+): boolean {
+  const nums = distinct.map(Number);
+  if (!nums.every((x) => Number.isInteger(x))) return false;
+  if (distinct.some((d) => /^[+-]?0\d/.test(d))) return true;
+  if (distinct.length > 20) return false;
+  const words = nameWords(name);
+  let score = 0;
+  if (words.some((w) => CODE_WORDS.has(w))) score += 2;
+  if (words.some((w) => AMOUNT_WORDS.has(w))) score -= 2;
+  const min = Math.min(...nums);
+  const max = Math.max(...nums);
+  // Codes number their values 1..k (or 0..k-1) with no gaps and no single value dominating the
+  // rest the way zero does in a count.
+  if (min >= 0 && max - min + 1 === nums.length && nums.length >= 3) score += 1;
+  const zero = nums.indexOf(0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (zero >= 0 && counts[zero]! > 0.5 * total) score -= 1;
+  if (min < 0) score -= 2;
+  return score >= 2;
+}
+
+interface Evidence {
+  present: number;
+  /** Distinct non-missing values (trimmed) and their counts in the sample. */
+  distinct: string[];
+  counts: number[];
+  lists: number;
+  withSep: number;
+}
+
+function evidenceOf(col: FrameColumn, ph: PlaceholderSet, sep: string): Evidence {
+  if (col.kind === 'cells' && col.values.some((v) => Array.isArray(v))) {
+    const lists = col.values.filter((v) => Array.isArray(v)).length;
+    const present = col.values.filter((v) => !isMissing(v, ph)).length;
+    return { present, distinct: [], counts: [], lists, withSep: 0 };
+  }
+  const { codes, values } = readCategories(col, ph);
+  const counts = new Array<number>(values.length).fill(0);
+  let present = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!;
+    if (c < 0) continue;
+    present++;
+    counts[c]!++;
+  }
+  let withSep = 0;
+  values.forEach((v, k) => {
+    if (v.includes(sep)) withSep += counts[k]!;
+  });
+  // Booleans in typed rows read as "true"/"false", which parseBool takes.
+  return { present, distinct: values, counts, lists: 0, withSep };
+}
+
+/**
+ * Infers a type for every field from a bounded sample of rows spread over the input, weighing
+ * the evidence: the distinct values, whether integers look like codes, and the field's name.
+ * A field with no value, a single value, or a distinct value on nearly every row (an
+ * identifier) carries nothing to learn and is skipped. Types given in `types` are kept as given.
  */
 export function inferSchema(
-  rows: readonly RawRow[],
+  input: TableInput,
   opts: InferOptions = {},
 ): { schema: FieldInfo[]; skipped: SkippedField[] } {
-  if (rows.length === 0) {
+  const frame = asFrame(input);
+  if (frame.n === 0) {
     throw new ModelError(
       'EMPTY_INPUT',
       'There are no rows to infer a feature schema from.',
@@ -118,68 +269,56 @@ export function inferSchema(
   const ph = placeholderSet(opts.placeholders);
   const exclude = new Set(opts.exclude ?? []);
   const sep = opts.multiSeparator ?? ';';
-  const names: string[] = [];
-  const seen = new Set<string>();
-  for (const row of rows) {
-    for (const k of Object.keys(row)) {
-      if (!seen.has(k)) {
-        seen.add(k);
-        names.push(k);
-      }
-    }
-  }
+  const sampled = sampleIndices(frame.n, opts.sampleSize ?? DEFAULT_SAMPLE_SIZE);
+  const sample = sampled.length === frame.n ? frame : takeRows(frame, sampled);
+  const rows = sample.n;
+  const ofSample = sample.n < frame.n ? ` in a sample of ${rows} rows` : '';
   const schema: FieldInfo[] = [];
   const skipped: SkippedField[] = [];
-  for (const name of names) {
+  for (const name of frame.names) {
     if (exclude.has(name)) continue;
-    let present = 0;
-    let nums = 0;
-    let bools = 0;
-    let dates = 0;
-    let lists = 0;
-    let withSep = 0;
-    const distinct = new Set<string>();
-    for (const row of rows) {
-      const v = row[name];
-      if (isMissing(v, ph)) continue;
-      present++;
-      if (Array.isArray(v)) {
-        lists++;
-        distinct.add(v.join(sep));
-        continue;
-      }
-      const s = String(v).trim();
-      if (distinct.size <= rows.length) distinct.add(s);
-      if (!Number.isNaN(parseBool(v as Cell)) && typeof v !== 'number') bools++;
-      else if (typeof v === 'number' || NUMBER_RE.test(s)) nums++;
-      if (typeof v === 'string' && DATE_RE.test(s)) dates++;
-      if (typeof v === 'string' && s.includes(sep)) withSep++;
-    }
     const label = opts.labels?.[name] ?? name;
-    if (present === 0) {
-      skipped.push({ name, reason: 'no values (every row is empty or a placeholder)' });
+    const forced = opts.types?.[name];
+    if (forced) {
+      schema.push({ name, label, type: forced });
       continue;
     }
-    if (distinct.size < 2 && present === rows.length) {
-      skipped.push({ name, reason: 'a single value on every row' });
+    const ev = evidenceOf(sample.columns.get(name)!, ph, sep);
+    const { present, distinct } = ev;
+    if (present === 0) {
+      skipped.push({ name, reason: `no values (every row is empty or a placeholder${ofSample})` });
+      continue;
+    }
+    if (ev.lists === 0 && distinct.length < 2 && present === rows) {
+      skipped.push({ name, reason: `a single value on every row${ofSample}` });
       continue;
     }
     let type: FieldType;
-    const numericStrings = [...distinct].every((d) => NUMBER_RE.test(d));
-    if (lists > 0) type = 'multi';
-    else if (bools === present) type = 'bool';
-    else if (
-      numericStrings &&
-      distinct.size <= 2 &&
-      [...distinct].every((d) => d === '0' || d === '1')
-    )
-      type = 'bool';
-    else if (nums + bools === present && numericStrings) type = 'number';
-    else if (dates === present) type = 'date';
-    else if (withSep >= Math.max(1, 0.05 * present)) type = 'multi';
+    const numeric = distinct.every((d) => NUMBER_RE.test(d));
+    const bools = distinct.every((d) => !Number.isNaN(parseBool(d)));
+    if (ev.lists > 0) type = 'multi';
+    else if (bools && distinct.length <= 2) type = 'bool';
+    else if (numeric) {
+      const integers = distinct.every((d) => Number.isInteger(Number(d)));
+      if (integers && present >= 50 && distinct.length > 0.9 * present) {
+        const words = nameWords(name);
+        if (words.some((w) => w === 'id' || w === 'key' || w === 'uuid')) {
+          skipped.push({
+            name,
+            reason: `looks like an identifier (${distinct.length} distinct whole numbers${ofSample})`,
+          });
+          continue;
+        }
+      }
+      type = looksLikeCode(name, distinct, ev.counts) ? 'category' : 'number';
+    } else if (distinct.every((d) => DATE_RE.test(d))) type = 'date';
+    else if (ev.withSep >= Math.max(1, 0.05 * present)) type = 'multi';
     else type = 'category';
-    if (type === 'category' && present >= 50 && distinct.size > 0.9 * present) {
-      skipped.push({ name, reason: `looks like an identifier (${distinct.size} distinct values)` });
+    if (type === 'category' && !numeric && present >= 50 && distinct.length > 0.9 * present) {
+      skipped.push({
+        name,
+        reason: `looks like an identifier (${distinct.length} distinct values${ofSample})`,
+      });
       continue;
     }
     schema.push({ name, label, type });

@@ -5,15 +5,10 @@
  * testing and useless on new leads, so it is flagged and, by default, left out.
  */
 import { rocAuc } from './metrics';
-import {
-  isMissing,
-  parseDate,
-  parseNumber,
-  placeholderSet,
-  splitMulti,
-  DEFAULT_PLACEHOLDERS,
-} from '../encoding/schema';
-import type { FieldInfo, RawRow } from '../types';
+import { readCategories, readMulti, readScalars } from '../encoding/read';
+import { placeholderSet, DEFAULT_PLACEHOLDERS, type PlaceholderSet } from '../encoding/schema';
+import { asFrame, type FrameColumn, type TableInput } from '../frame';
+import type { FieldInfo } from '../types';
 
 export interface LeakageOptions {
   /** Flag when the single-field validation AUC (either direction) exceeds this. */
@@ -52,43 +47,87 @@ const BINS = 20;
 /** Pseudo-rows of the overall rate mixed into each value's rate, so rare values are not extreme. */
 const SMOOTHING = 5;
 
-/** One key per row: the value (categories), a quantile bin (numbers, dates) or '' when missing. */
+/**
+ * One key per row — a category value's code, a quantile bin (numbers, dates), -1 when missing —
+ * and what each key reads as in a finding.
+ */
 function rowKeys(
-  rows: readonly RawRow[],
+  col: FrameColumn,
   f: FieldInfo,
   trainIdx: readonly number[],
-  ph: ReadonlySet<string>,
-): string[] {
-  const keys = new Array<string>(rows.length);
+  ph: PlaceholderSet,
+): { keys: Int32Array; names: string[] } {
   if (f.type === 'number' || f.type === 'date') {
-    const parse = f.type === 'number' ? parseNumber : parseDate;
-    const vals = rows.map((r) => (isMissing(r[f.name], ph) ? NaN : parse(r[f.name])));
-    const train = Float64Array.from(
-      trainIdx.map((i) => vals[i]!).filter((v) => !Number.isNaN(v)),
-    ).sort();
+    const vals = readScalars(col, f.type, ph);
+    const train = new Float64Array(trainIdx.length);
+    let m = 0;
+    for (const i of trainIdx) if (vals[i] === vals[i]) train[m++] = vals[i]!;
+    const sorted = train.subarray(0, m).sort();
     const edges: number[] = [];
     for (let b = 1; b < BINS; b++) {
-      const e = train[Math.floor((b * train.length) / BINS)];
+      const e = sorted[Math.floor((b * sorted.length) / BINS)];
       if (e !== undefined && e !== edges[edges.length - 1]) edges.push(e);
     }
-    vals.forEach((v, i) => {
-      if (Number.isNaN(v)) {
-        keys[i] = isMissing(rows[i]![f.name], ph) ? '' : `?${String(rows[i]![f.name])}`;
-        return;
+    const keys = new Int32Array(vals.length);
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i]!;
+      if (v !== v) {
+        keys[i] = -1;
+        continue;
       }
-      let b = 0;
-      while (b < edges.length && v >= edges[b]!) b++;
-      keys[i] = `#${b}`;
-    });
-    return keys;
+      // Binary search: the number of edges ≤ v.
+      let lo = 0;
+      let hi = edges.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (v >= edges[mid]!) lo = mid + 1;
+        else hi = mid;
+      }
+      keys[i] = lo;
+    }
+    return { keys, names: Array.from({ length: edges.length + 1 }, (_, b) => `${b}`) };
   }
-  rows.forEach((r, i) => {
-    const v = r[f.name];
-    if (isMissing(v, ph)) keys[i] = '';
-    else if (f.type === 'multi') keys[i] = `=${splitMulti(v, ';').sort().join(';')}`;
-    else keys[i] = `=${String(v).trim().toLowerCase()}`;
+  if (f.type === 'multi') {
+    // The set of values, order-free: each distinct sorted list is one key.
+    const { offsets, items, values } = readMulti(col, ph, ';');
+    const keys = new Int32Array(offsets.length - 1);
+    const index = new Map<string, number>();
+    const names: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (offsets[i + 1] === offsets[i]) {
+        keys[i] = -1;
+        continue;
+      }
+      const name = Array.from(items.subarray(offsets[i]!, offsets[i + 1]!), (c) => values[c]!)
+        .sort()
+        .join(';');
+      let k = index.get(name);
+      if (k === undefined) {
+        k = names.length;
+        names.push(name);
+        index.set(name, k);
+      }
+      keys[i] = k;
+    }
+    return { keys, names };
+  }
+  // Categories compared case-insensitively ("Yes" and "yes" are one value to a rep).
+  const { codes, values } = readCategories(col, ph);
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  const remap = Int32Array.from(values, (v) => {
+    const low = v.toLowerCase();
+    let k = index.get(low);
+    if (k === undefined) {
+      k = names.length;
+      names.push(low);
+      index.set(low, k);
+    }
+    return k;
   });
-  return keys;
+  const keys = new Int32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) keys[i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
+  return { keys, names };
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
@@ -98,7 +137,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
  * conversion rate on the training rows) and the presence rates per class on train + valid.
  */
 export function findLeakage(
-  rows: readonly RawRow[],
+  input: TableInput,
   schema: readonly FieldInfo[],
   labels: ArrayLike<number | null>,
   split: { train: readonly number[]; valid: readonly number[] },
@@ -114,28 +153,33 @@ export function findLeakage(
   const prior = split.train.length ? trainPos / split.train.length : 0.5;
   const yValid = Float64Array.from(split.valid, (i) => (labels[i] === 1 ? 1 : 0));
   const findings: LeakageFinding[] = [];
+  const frame = asFrame(input);
 
   for (const f of schema) {
-    const keys = rowKeys(rows, f, split.train, ph);
-    const stats = new Map<string, { n: number; pos: number }>();
+    const col = frame.columns.get(f.name);
+    if (!col) continue;
+    const { keys, names } = rowKeys(col, f, split.train, ph);
+    // Per key (slot 0 = missing): training rows and conversions.
+    const seen = new Float64Array(names.length + 1);
+    const conv = new Float64Array(names.length + 1);
     for (const i of split.train) {
-      const s = stats.get(keys[i]!) ?? { n: 0, pos: 0 };
-      s.n++;
-      s.pos += labels[i] === 1 ? 1 : 0;
-      stats.set(keys[i]!, s);
+      const k = keys[i]! + 1;
+      seen[k]!++;
+      if (labels[i] === 1) conv[k]!++;
     }
     const score = Float64Array.from(split.valid, (i) => {
-      const s = stats.get(keys[i]!);
-      return s ? (s.pos + SMOOTHING * prior) / (s.n + SMOOTHING) : prior;
+      const k = keys[i]! + 1;
+      return seen[k]! > 0 ? (conv[k]! + SMOOTHING * prior) / (seen[k]! + SMOOTHING) : prior;
     });
     const decisive: NonNullable<LeakageFinding['decisiveValues']> = [];
     let decisiveRows = 0;
-    for (const [key, st] of stats) {
-      if (key === '' || st.n < DECISIVE_MIN_ROWS) continue;
-      const rate = st.pos / st.n;
+    for (let k = 1; k < seen.length; k++) {
+      const n = seen[k]!;
+      if (n < DECISIVE_MIN_ROWS) continue;
+      const rate = conv[k]! / n;
       if (rate >= 1 - DECISIVE_FACTOR * (1 - prior) || rate <= DECISIVE_FACTOR * prior) {
-        decisive.push({ value: key.replace(/^[=#?]/, ''), rows: st.n, conversionRate: rate });
-        decisiveRows += st.n;
+        decisive.push({ value: names[k - 1]!, rows: n, conversionRate: rate });
+        decisiveRows += n;
       }
     }
     const decisiveShare = split.train.length ? decisiveRows / split.train.length : 0;
@@ -147,7 +191,7 @@ export function findLeakage(
     let posPresent = 0;
     let negPresent = 0;
     for (const i of [...split.train, ...split.valid]) {
-      const present = keys[i] !== '';
+      const present = keys[i] !== -1;
       if (labels[i] === 1) {
         posN++;
         posPresent += present ? 1 : 0;

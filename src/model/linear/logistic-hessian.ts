@@ -31,6 +31,16 @@ export class HessianBuilder {
   private readonly sx: Float64Array;
   private readonly blk: Float64Array;
   private readonly acc: Float64Array;
+  /** The sparse columns row by row (CSR), indices into `sparseIdx`. */
+  private readonly csr: {
+    rowPtr: Int32Array;
+    cols: Int32Array;
+    vals: Float64Array;
+    sparseIdx: Int32Array;
+  };
+  private readonly ssAcc: Float64Array;
+  private readonly siAcc: Float64Array;
+  private readonly sdAcc: Float64Array;
 
   constructor(private readonly X: DenseMatrix) {
     const { n, p, data } = X;
@@ -53,6 +63,11 @@ export class HessianBuilder {
     this.sx = new Float64Array(BLOCK);
     this.blk = new Float64Array(BLOCK * dense.length);
     this.acc = new Float64Array(dense.length * (dense.length + 1));
+    this.csr = sparseRows(X, this.sparse);
+    const ns = this.csr.sparseIdx.length;
+    this.ssAcc = new Float64Array(ns * ns);
+    this.siAcc = new Float64Array(ns);
+    this.sdAcc = new Float64Array(ns * dense.length);
   }
 
   private put(H: Float64Array, k: number, a: number, b: number, v: number): void {
@@ -73,7 +88,7 @@ export class HessianBuilder {
   build(s: Float64Array, l2: number, H: Float64Array, stride = 1): void {
     const { n, p, data } = this.X;
     const k = p + 1;
-    const { m, sS, sx, sub, dense, sparse, subIdx } = this;
+    const { m, sS, sx, sub, dense, subIdx } = this;
     let sAll = 0;
     for (let i = 0; i < n; i++) sAll += s[i]!;
     H[p * k + p] = sAll;
@@ -138,33 +153,80 @@ export class HessianBuilder {
       this.put(H, k, ja, p, acc[row + nd]! * scale);
       for (let b = 0; b <= a; b++) this.put(H, k, ja, dense[b]!, acc[row + b]! * scale);
     }
-    // Sparse columns, exactly over their non-zero rows of the full data.
-    for (let ja = 0; ja < p; ja++) {
-      const nzA = sparse[ja];
-      if (!nzA) continue;
-      const oa = ja * n;
-      let ha = 0;
-      for (let t = 0; t < nzA.length; t++) {
-        const i = nzA[t]!;
-        ha += s[i]! * data[oa + i]!;
-      }
-      H[ja * k + p] = H[p * k + ja] = ha;
-      for (let jb = 0; jb < p; jb++) {
-        const nzB = sparse[jb];
-        // Sparse × sparse pairs once (jb ≤ ja); sparse × dense always from the sparse side.
-        if (nzB && jb > ja) continue;
-        const nz = nzB && nzB.length < nzA.length ? nzB : nzA;
-        const ob = jb * n;
-        let h = 0;
-        for (let t = 0; t < nz.length; t++) {
-          const i = nz[t]!;
-          h += s[i]! * data[oa + i]! * data[ob + i]!;
+    // Sparse columns, exactly over the full data, row by row through their CSR form: a row
+    // holds a few non-zero sparse cells (one per one-hot field), so every pair costs only the
+    // rows where both are set — not the 40 × 40 pairs of two one-hot fields that never meet.
+    const { rowPtr, cols, vals, sparseIdx } = this.csr;
+    const ns = sparseIdx.length;
+    if (ns > 0) {
+      const ss = this.ssAcc;
+      ss.fill(0);
+      const si = this.siAcc;
+      si.fill(0);
+      for (let i = 0; i < n; i++) {
+        const r0 = rowPtr[i]!;
+        const r1 = rowPtr[i + 1]!;
+        if (r0 === r1) continue;
+        const w = s[i]!;
+        for (let t = r0; t < r1; t++) {
+          const a = cols[t]!;
+          const va = w * vals[t]!;
+          si[a]! += va;
+          const row = a * ns;
+          for (let u = r0; u <= t; u++) ss[row + cols[u]!]! += va * vals[u]!;
         }
-        H[ja * k + jb] = H[jb * k + ja] = h;
+      }
+      const sd = this.sdAcc;
+      sd.fill(0);
+      for (let b = 0; b < nd; b++) {
+        const ob = dense[b]! * n;
+        const out = b * ns;
+        for (let i = 0; i < n; i++) {
+          const r0 = rowPtr[i]!;
+          const r1 = rowPtr[i + 1]!;
+          if (r0 === r1) continue;
+          const w = s[i]! * data[ob + i]!;
+          if (w === 0) continue;
+          for (let t = r0; t < r1; t++) sd[out + cols[t]!]! += w * vals[t]!;
+        }
+      }
+      for (let a = 0; a < ns; a++) {
+        const ja = sparseIdx[a]!;
+        H[ja * k + p] = H[p * k + ja] = si[a]!;
+        // CSR columns are in ascending sparse order, so pairs were summed at [later][earlier].
+        for (let b = 0; b <= a; b++) this.put(H, k, ja, sparseIdx[b]!, ss[a * ns + b]!);
+        for (let b = 0; b < nd; b++) this.put(H, k, ja, dense[b]!, sd[b * ns + a]!);
       }
     }
     for (let j = 0; j < p; j++) H[j * k + j]! += l2;
   }
+}
+
+/** The sparse columns' non-zero cells row by row (ascending column order within a row). */
+function sparseRows(
+  X: DenseMatrix,
+  sparse: ReadonlyArray<Uint32Array | null>,
+): { rowPtr: Int32Array; cols: Int32Array; vals: Float64Array; sparseIdx: Int32Array } {
+  const { n, data } = X;
+  const sparseIdx: number[] = [];
+  sparse.forEach((nz, j) => {
+    if (nz) sparseIdx.push(j);
+  });
+  const rowPtr = new Int32Array(n + 1);
+  for (const j of sparseIdx) for (const i of sparse[j]!) rowPtr[i + 1]!++;
+  for (let i = 0; i < n; i++) rowPtr[i + 1]! += rowPtr[i]!;
+  const fill = rowPtr.slice(0, n);
+  const cols = new Int32Array(rowPtr[n]!);
+  const vals = new Float64Array(rowPtr[n]!);
+  sparseIdx.forEach((j, a) => {
+    const off = j * n;
+    for (const i of sparse[j]!) {
+      const t = fill[i]!++;
+      cols[t] = a;
+      vals[t] = data[off + i]!;
+    }
+  });
+  return { rowPtr, cols, vals, sparseIdx: Int32Array.from(sparseIdx) };
 }
 
 /**

@@ -1,0 +1,119 @@
+import { isLeadLensError } from '../../contracts/errors';
+import type { ColumnTable, TableColumn } from '../../contracts/columns';
+import { parseCsvColumns } from './columns';
+import { parseCsv } from './read';
+
+const parse = (text: string | Buffer) =>
+  parseCsvColumns(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, 'leads.csv');
+
+/** Rows as strings, the way read.ts gives them (numbers back to text). */
+function rowsOf(t: ColumnTable): Array<Record<string, string>> {
+  const cell = (c: TableColumn, i: number): string => {
+    if (c.kind === 'number') return Number.isNaN(c.values[i]) ? '' : String(c.values[i]);
+    return c.codes[i]! < 0 ? '' : c.dict[c.codes[i]!]!;
+  };
+  return Array.from({ length: t.n }, (_, i) =>
+    Object.fromEntries(t.names.map((name) => [name, cell(t.columns.get(name)!, i)])),
+  );
+}
+
+function csvError(text: string): string {
+  try {
+    parse(text);
+  } catch (e) {
+    expect(isLeadLensError(e, 'CSV_INVALID')).toBe(true);
+    return (e as Error).message;
+  }
+  throw new Error('expected CSV_INVALID');
+}
+
+describe('parseCsvColumns', () => {
+  it('reads numbers into numbers and text into a dictionary, once per distinct value', () => {
+    const t = parse('id,score,city\n1,2.5,Oslo\n2,,Lima\n3,-0.125,Oslo\n').frame;
+    expect(t.names).toEqual(['id', 'score', 'city']);
+    const score = t.columns.get('score')!;
+    expect(score.kind).toBe('number');
+    expect(Array.from((score as { values: Float64Array }).values)).toEqual([2.5, NaN, -0.125]);
+    const city = t.columns.get('city') as {
+      kind: 'text';
+      codes: Int32Array;
+      dict: readonly string[];
+    };
+    expect(city.kind).toBe('text');
+    expect(city.dict).toEqual(['Oslo', 'Lima']);
+    expect(Array.from(city.codes)).toEqual([0, 1, 0]);
+  });
+
+  it('parses numbers exactly as Number() does', () => {
+    const values = ['0.1', '53.700', '-7', '+3.25', '123456789012345', '1e-7', '2.5E3', '.5', '7.'];
+    const t = parse(`x\n${values.join('\n')}\n`).frame;
+    const col = t.columns.get('x') as { kind: 'number'; values: Float64Array };
+    expect(col.kind).toBe('number');
+    expect(Array.from(col.values)).toEqual(values.map(Number));
+  });
+
+  it('turns a number column that meets text past the sample into text, keeping every row', () => {
+    const lines = Array.from({ length: 1500 }, (_, i) => String(i % 7));
+    lines[1400] = 'n/a';
+    const t = parse(`code\n${lines.join('\n')}\n`).frame;
+    const col = t.columns.get('code') as {
+      kind: 'text';
+      codes: Int32Array;
+      dict: readonly string[];
+    };
+    expect(col.kind).toBe('text');
+    expect(t.n).toBe(1500);
+    expect(col.dict[col.codes[1400]!]).toBe('n/a');
+    expect(col.dict[col.codes[1399]!]).toBe(String(1399 % 7));
+  });
+
+  it('reads what read.ts reads: delimiters, BOM, CRLF, quotes, trailing empty column', () => {
+    const cases = [
+      'name;score\n"Smith; J";3\n',
+      '\ufeffid,note\r\n1,"said ""hi""\r\nthen left"\r\n2,ok\r\n',
+      'a,b,\n1,Select,\n2,,\n',
+      'a\tb\n1\t2\n\n3\t4',
+    ];
+    for (const text of cases) {
+      const ours = parse(text);
+      const theirs = parseCsv(text);
+      expect(ours.frame.names).toEqual(theirs.columns);
+      expect(rowsOf(ours.frame)).toEqual(theirs.rows);
+      expect(Array.from(ours.lines)).toEqual(theirs.lines);
+      expect(ours.delimiter).toBe(theirs.delimiter);
+    }
+  });
+
+  it('names the line and the problem for a bad file, as read.ts does', () => {
+    const bad = [
+      '',
+      'a,b\n1,2\n3,4,5\n',
+      'a,b\n1,2\n3,"open\n4,5\n',
+      'a,b,a\n1,2,3\n',
+      'a,,b\n1,2,3\n',
+      'a,b,\n1,2,\n3,4,x\n',
+    ];
+    for (const text of bad) {
+      let expected = '';
+      try {
+        parseCsv(text, 'leads.csv');
+      } catch (e) {
+        expected = (e as Error).message;
+      }
+      expect(csvError(text)).toBe(expected);
+    }
+  });
+
+  it('reads a Latin-1 file as Latin-1 and says so; UTF-8 stays UTF-8', () => {
+    const latin1 = Buffer.from('city,n\nZürich,1\nMálaga,2\n', 'latin1');
+    const t = parse(latin1);
+    expect(t.encoding).toBe('latin1');
+    expect((t.frame.columns.get('city') as { dict: readonly string[] }).dict).toEqual([
+      'Zürich',
+      'Málaga',
+    ]);
+    const u = parse('city,n\nZürich,1\n');
+    expect(u.encoding).toBe('utf8');
+    expect((u.frame.columns.get('city') as { dict: readonly string[] }).dict).toEqual(['Zürich']);
+  });
+});

@@ -1,0 +1,407 @@
+/**
+ * A CSV file straight into typed columns (a `ColumnTable`, which the model reads as its `Frame`): one pass over the bytes, numbers
+ * parsed from the bytes into a Float64Array, text stored once per distinct value with a code
+ * per row. No row objects, no string per numeric cell. It reads what `read.ts` reads — `,` `;`
+ * or tab (detected), quotes with `""` escapes and line breaks inside, a UTF-8 BOM, CRLF, empty
+ * lines, the trailing empty column of exports like X Education — and fails the same way, with
+ * CSV_INVALID naming the line.
+ *
+ * Why not csv-parse here: on the 200k × 30 bench file csv-parse in its fastest mode (records
+ * dropped in `on_record`, nothing kept) took longer than pandas' whole read + fit; docs/data.md
+ * has the numbers. csv-parse stays for small files (`read.ts`).
+ *
+ * Encoding: UTF-8 is checked (`buffer.isUtf8`, native). A file that is not valid UTF-8 is read
+ * as Latin-1 (Windows exports) — every byte is a character there, so nothing is lost — and
+ * `encoding` says so, for the caller to warn.
+ */
+import { isUtf8 } from 'node:buffer';
+import fs from 'node:fs';
+import { LeadLensError } from '../../contracts/errors';
+import type { ColumnTable, TableColumn } from '../../contracts/columns';
+import { detectDelimiter } from './read';
+
+export interface CsvFrame {
+  frame: ColumnTable;
+  delimiter: ',' | ';' | '\t';
+  /** 'latin1' when the bytes were not valid UTF-8 and were read as Latin-1. */
+  encoding: 'utf8' | 'latin1';
+  /** The 1-based file line each row starts on (for messages further down). */
+  lines: Int32Array;
+}
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+/** Rows read as text before each column's storage (numbers or text) is chosen. */
+const SAMPLE_ROWS = 1000;
+
+function invalid(source: string, message: string, hint: string): LeadLensError {
+  return new LeadLensError('CSV_INVALID', `${source}: ${message}`, { hint });
+}
+
+/**
+ * A decimal number from bytes, or NaN when the bytes are not one (then the caller decides).
+ * Plain decimals with up to 15 significant digits are computed exactly as `Number(text)` would
+ * (an integer mantissa and a power of ten up to 10^22 are exact, and one IEEE division rounds
+ * correctly); anything else (exponents, long mantissas) goes through `Number`.
+ */
+function parseNumberBytes(buf: Buffer, s: number, e: number): number {
+  while (s < e && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
+  while (e > s && (buf[e - 1] === 0x20 || buf[e - 1] === 0x09)) e--;
+  if (s === e) return NaN;
+  let i = s;
+  let neg = false;
+  if (buf[i] === 0x2d || buf[i] === 0x2b) {
+    neg = buf[i] === 0x2d;
+    i++;
+  }
+  let mant = 0;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    if (c >= 0x30 && c <= 0x39) {
+      mant = mant * 10 + (c - 0x30);
+      if (mant !== 0) digits++;
+      if (dot) frac++;
+    } else if (c === 0x2e && !dot) dot = true;
+    else break;
+  }
+  const anyDigit = i > s + (buf[s] === 0x2d || buf[s] === 0x2b ? 1 : 0) + (dot ? 1 : 0);
+  if (i === e && anyDigit && digits <= 15 && frac <= 22) {
+    const v = frac === 0 ? mant : mant / POW10[frac]!;
+    return neg ? -v : v;
+  }
+  // Exponents, long mantissas: the slow path, still strict about what counts as a number.
+  const text = buf.toString('latin1', s, e);
+  return NUMBER_RE.test(text) ? Number(text) : NaN;
+}
+
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+interface ColumnBuilder {
+  /** Bytes [s, e) of one cell; `escaped`: quoted with `""` inside. */
+  push(buf: Buffer, s: number, e: number, escaped: boolean): void;
+  pushText(text: string): void;
+  finish(): TableColumn;
+}
+
+class TextBuilder implements ColumnBuilder {
+  codes: Int32Array;
+  n = 0;
+  readonly dict: string[] = [];
+  private readonly index = new Map<string, number>();
+  constructor(
+    capacity: number,
+    private readonly utf8: boolean,
+  ) {
+    this.codes = new Int32Array(capacity);
+  }
+  push(buf: Buffer, s: number, e: number, escaped: boolean): void {
+    let text = this.utf8 ? buf.toString('utf8', s, e) : buf.toString('latin1', s, e);
+    if (escaped) text = text.replaceAll('""', '"');
+    this.pushText(text);
+  }
+  pushText(text: string): void {
+    let c = this.index.get(text);
+    if (c === undefined) {
+      c = this.dict.length;
+      this.dict.push(text);
+      this.index.set(text, c);
+    }
+    if (this.n === this.codes.length) this.codes = grow(this.codes);
+    this.codes[this.n++] = c;
+  }
+  finish(): TableColumn {
+    return { kind: 'text', codes: this.codes.subarray(0, this.n), dict: this.dict };
+  }
+}
+
+/** Numbers, until a cell is not one: then it hands over to text (`fallback`). */
+class NumberBuilder implements ColumnBuilder {
+  values: Float64Array;
+  n = 0;
+  fallback: TextBuilder | null = null;
+  constructor(
+    capacity: number,
+    private readonly utf8: boolean,
+  ) {
+    this.values = new Float64Array(capacity);
+  }
+  push(buf: Buffer, s: number, e: number, escaped: boolean): void {
+    if (this.fallback) return this.fallback.push(buf, s, e, escaped);
+    if (s === e) return this.add(NaN);
+    const v = parseNumberBytes(buf, s, e);
+    if (v === v) return this.add(v);
+    this.toText().push(buf, s, e, escaped);
+  }
+  pushText(text: string): void {
+    if (this.fallback) return this.fallback.pushText(text);
+    if (text === '') return this.add(NaN);
+    const t = text.trim();
+    if (NUMBER_RE.test(t)) return this.add(Number(t));
+    this.toText().pushText(text);
+  }
+  private add(v: number): void {
+    if (this.n === this.values.length) this.values = grow(this.values);
+    this.values[this.n++] = v;
+  }
+  /** A column with text in it is text: the numbers so far become their canonical text. */
+  private toText(): TextBuilder {
+    const t = new TextBuilder(Math.max(this.values.length, 16), this.utf8);
+    for (let i = 0; i < this.n; i++) {
+      const v = this.values[i]!;
+      t.pushText(v === v ? String(v) : '');
+    }
+    this.fallback = t;
+    return t;
+  }
+  finish(): TableColumn {
+    if (this.fallback) return this.fallback.finish();
+    return { kind: 'number', values: this.values.subarray(0, this.n) };
+  }
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(16, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** The cells of one record: [start, end) byte pairs and whether each was quoted with escapes. */
+interface Cells {
+  starts: number[];
+  ends: number[];
+  escaped: boolean[];
+  count: number;
+}
+
+/**
+ * Reads one record from `pos`; returns the position after its line end, or -1 at the end of
+ * the data. Empty lines are skipped (`cells.count` = 0 with a positive return only at EOF).
+ */
+function readRecord(
+  buf: Buffer,
+  pos: number,
+  delim: number,
+  cells: Cells,
+  line: { at: number; start: number },
+  source: string,
+): number {
+  const len = buf.length;
+  // Skip empty lines.
+  while (pos < len && (buf[pos] === LF || buf[pos] === CR)) {
+    if (buf[pos] === LF) line.at++;
+    pos++;
+  }
+  if (pos >= len) return -1;
+  line.start = line.at;
+  cells.count = 0;
+  for (;;) {
+    let s = pos;
+    let e: number;
+    let escaped = false;
+    if (buf[pos] === QUOTE) {
+      s = pos + 1;
+      let i = s;
+      for (;;) {
+        const q = buf.indexOf(QUOTE, i);
+        if (q < 0) {
+          throw invalid(
+            source,
+            `line ${line.start}: a quote (") is opened and never closed.`,
+            'Close the quoted field or remove the stray quote.',
+          );
+        }
+        for (let k = i; k < q; k++) if (buf[k] === LF) line.at++;
+        if (buf[q + 1] === QUOTE) {
+          escaped = true;
+          i = q + 2;
+          continue;
+        }
+        e = q;
+        pos = q + 1;
+        break;
+      }
+      const c = buf[pos];
+      if (pos < len && c !== delim && c !== LF && c !== CR) {
+        throw invalid(
+          source,
+          `line ${line.at}: a quoted value is followed by more text before the next delimiter.`,
+          'Quote the whole value, and double any quote inside it ("").',
+        );
+      }
+    } else {
+      let i = pos;
+      while (i < len) {
+        const c = buf[i]!;
+        if (c === delim || c === LF || c === CR) break;
+        if (c === QUOTE) {
+          throw invalid(
+            source,
+            `line ${line.at}: a quote (") inside an unquoted value.`,
+            'Quote the whole value, and double any quote inside it ("").',
+          );
+        }
+        i++;
+      }
+      e = i;
+      pos = i;
+    }
+    const k = cells.count++;
+    cells.starts[k] = s;
+    cells.ends[k] = e;
+    cells.escaped[k] = escaped;
+    if (pos >= len) return len;
+    const c = buf[pos]!;
+    if (c === delim) {
+      pos++;
+      if (pos >= len) {
+        // A delimiter at the very end: one more, empty cell.
+        const k2 = cells.count++;
+        cells.starts[k2] = pos;
+        cells.ends[k2] = pos;
+        cells.escaped[k2] = false;
+        return len;
+      }
+      continue;
+    }
+    if (c === CR) pos++;
+    if (buf[pos] === LF) {
+      pos++;
+      line.at++;
+    }
+    return pos;
+  }
+}
+
+/** Parses CSV bytes into a frame of typed columns. */
+export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
+  let buf = input;
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+  const utf8 = isUtf8(buf);
+  const firstLineEnd = buf.indexOf(LF);
+  const head = buf.subarray(0, firstLineEnd < 0 ? buf.length : firstLineEnd);
+  const headText = utf8 ? head.toString('utf8') : head.toString('latin1');
+  if (headText.trim() === '' && buf.toString('latin1').trim() === '') {
+    throw invalid(
+      source,
+      'the file is empty.',
+      'Export the data again with a header line and at least one row.',
+    );
+  }
+  const delimiter = detectDelimiter(headText);
+  const delim = delimiter.charCodeAt(0);
+  const cells: Cells = { starts: [], ends: [], escaped: [], count: 0 };
+  const line = { at: 1, start: 1 };
+  const text = (k: number): string => {
+    const t = utf8
+      ? buf.toString('utf8', cells.starts[k]!, cells.ends[k]!)
+      : buf.toString('latin1', cells.starts[k]!, cells.ends[k]!);
+    return cells.escaped[k] ? t.replaceAll('""', '"') : t;
+  };
+
+  let pos = readRecord(buf, 0, delim, cells, line, source);
+  if (pos < 0) {
+    throw invalid(
+      source,
+      'the file is empty.',
+      'Export the data again with a header line and at least one row.',
+    );
+  }
+  const header = Array.from({ length: cells.count }, (_, k) => text(k).trim());
+  const width = header.length;
+  // Exports that end every line with the delimiter produce one empty, unnamed last column.
+  const trailing = width > 1 && header[width - 1] === '';
+  const names = trailing ? header.slice(0, -1) : header;
+  const seen = new Set<string>();
+  names.forEach((name, k) => {
+    if (name === '') {
+      throw invalid(
+        source,
+        `line 1: column ${k + 1} has no name.`,
+        'Name every column in the header line.',
+      );
+    }
+    if (seen.has(name)) {
+      throw invalid(
+        source,
+        `line 1: the column "${name}" appears twice in the header.`,
+        'Rename or remove one of the duplicate columns.',
+      );
+    }
+    seen.add(name);
+  });
+
+  // Rough row count from the bytes, so builders rarely grow.
+  const guess = Math.max(16, Math.ceil(buf.length / Math.max(1, pos)));
+  let lines = new Int32Array(guess);
+  let rows = 0;
+  const sample: string[][] = names.map(() => []);
+  let builders: ColumnBuilder[] | null = null;
+  const choose = (): ColumnBuilder[] =>
+    sample.map((cellsOf) => {
+      // Numbers when every non-empty sample cell is one; text otherwise (it can still take
+      // numbers). A number column that meets text later turns into text itself.
+      const numeric = cellsOf.every((c) => c === '' || NUMBER_RE.test(c.trim()));
+      const cap = Math.max(guess, cellsOf.length);
+      const b = numeric ? new NumberBuilder(cap, utf8) : new TextBuilder(cap, utf8);
+      for (const c of cellsOf) b.pushText(c);
+      return b;
+    });
+
+  for (;;) {
+    pos = readRecord(buf, pos, delim, cells, line, source);
+    if (pos < 0) break;
+    if (cells.count !== width) {
+      throw invalid(
+        source,
+        `line ${line.start} has ${cells.count} columns but the header has ${width}.`,
+        `Check that line for an unquoted "${delimiter === '\t' ? 'tab' : delimiter}" inside a value or a missing field.`,
+      );
+    }
+    if (trailing && cells.ends[width - 1]! > cells.starts[width - 1]!) {
+      if (text(width - 1).trim() !== '') {
+        throw invalid(
+          source,
+          `line ${line.start} has a value in the last column, which has no name in the header.`,
+          'Give the last column a name in the header.',
+        );
+      }
+    }
+    if (rows === lines.length) lines = grow(lines);
+    lines[rows++] = line.start;
+    if (builders) {
+      for (let k = 0; k < names.length; k++) {
+        builders[k]!.push(buf, cells.starts[k]!, cells.ends[k]!, cells.escaped[k]!);
+      }
+    } else {
+      for (let k = 0; k < names.length; k++) sample[k]!.push(text(k));
+      if (rows === SAMPLE_ROWS) builders = choose();
+    }
+  }
+  builders ??= choose();
+  const cols = builders.map((b, k): [string, TableColumn] => [names[k]!, b.finish()]);
+  return {
+    frame: { kind: 'frame', n: rows, names, columns: new Map(cols) },
+    delimiter,
+    encoding: utf8 ? 'utf8' : 'latin1',
+    lines: lines.subarray(0, rows),
+  };
+}
+
+export function readCsvColumns(path: string): CsvFrame {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(path);
+  } catch (e) {
+    throw new LeadLensError(
+      'INPUT_INVALID',
+      `Cannot read the CSV file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}.`,
+      { hint: 'Check the path and that the file is readable.', cause: e },
+    );
+  }
+  return parseCsvColumns(buf, path);
+}
