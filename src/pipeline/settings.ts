@@ -3,7 +3,12 @@
  */
 import { parseExpression } from 'cron-parser';
 import { LeadLensError } from '../contracts/errors';
-import type { SettingsRequest, SettingsResult, ModelSummary } from '../contracts/functions';
+import type {
+  SettingsRequest,
+  SettingsResult,
+  ModelSummary,
+  WriteFailuresSummary,
+} from '../contracts/functions';
 import { tierFor, type Schedule, type Tier } from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
@@ -21,6 +26,7 @@ export async function settingsAction(
         settings: await store.getSettings(),
         model: await modelSummary(deps),
         stats: await stats(deps),
+        writeFailures: await writeFailures(deps),
       };
     case 'preview':
       return {
@@ -61,6 +67,20 @@ export async function settingsAction(
       };
     }
   }
+}
+
+/** What the settings page shows of write failures: how many, and the newest five. */
+export async function writeFailures(deps: PipelineDeps): Promise<WriteFailuresSummary> {
+  const { total, rows } = await deps.store.listWriteFailures({ limit: 5 });
+  return {
+    total,
+    recent: rows.map((f) => ({
+      objectType: f.objectType,
+      id: f.id,
+      code: f.code,
+      message: f.message,
+    })),
+  };
 }
 
 /** The schema checks the cron's shape; this checks that it and the time zone mean something. */
