@@ -174,6 +174,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         PRIMARY KEY (portal_id, object_type, id)
       );
       CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
+      ALTER TABLE written ADD COLUMN crm_updated_at text COLLATE "C";
     `,
   },
 ];

@@ -333,7 +333,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     description:
-      'write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly',
+      "write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly; the CRM's modification time after our last write",
     up(db) {
       db.exec(`
         CREATE TABLE write_failures (
@@ -349,6 +349,7 @@ export const MIGRATIONS: readonly Migration[] = [
           PRIMARY KEY (portal_id, object_type, id)
         ) WITHOUT ROWID;
         CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
+        ALTER TABLE written ADD COLUMN crm_updated_at TEXT;
       `);
     },
   },
