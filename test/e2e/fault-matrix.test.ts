@@ -45,7 +45,11 @@ describe('fault matrix (small)', () => {
         expect(r!.permanentListed).toBe(r!.permanent);
         if (fault === '207-partials') expect(r!.permanent).toBeGreaterThan(0);
         if (fault === 'sigkill') expect(r!.kills).toBeGreaterThan(0);
-        if (fault !== 'sigkill') expect(r!.faults).toBeGreaterThan(0);
+        // The fault must have landed: answered by the emulator, or a run interrupted by it.
+        // (The 429 storm starts after the first batch update and may miss a small write-back.)
+        if (['5xx-burst', 'hung-connection', '207-partials', 'applied-then-5xx'].includes(fault))
+          expect(r!.faults).toBeGreaterThan(0);
+        if (fault === 'token-expiry') expect(r!.interruptions).toBeGreaterThan(0);
       });
     }
   }
