@@ -17,19 +17,11 @@ export type { FactorLike } from './reasons';
 /** Additivity tolerance: relative to max(1, |f|); float64 sums over ≤ thousands of terms. */
 const ADDITIVE_TOL = 1e-8;
 
-/**
- * Fields that count days until now (`contact_age_days`, `days_since_last_visit`): shown in whole
- * days elapsed. Their value grows with the clock, so a fraction shown ("3.9") would flip at
- * rounding between two runs minutes apart and rewrite the record's factors for nothing.
- */
-const DAY_COUNT = /(^|_)days(_|$)/;
-
 /** How a raw cell is shown to a rep ("12.5", "Yes", "a, b"); null when there is nothing. */
-export function displayValue(cell: Cell, field?: string): string | null {
+export function displayValue(cell: Cell): string | null {
   if (cell === null || cell === undefined) return null;
   if (typeof cell === 'number') {
     if (!Number.isFinite(cell)) return null;
-    if (field !== undefined && DAY_COUNT.test(field)) return String(Math.floor(cell));
     // A rep reads "307 days", not "307.08": two significant decimals only below 10.
     if (Number.isInteger(cell)) return String(cell);
     const digits = Math.abs(cell) >= 10 ? 0 : Math.abs(cell) >= 1 ? 1 : 2;
@@ -105,7 +97,7 @@ export function explainRows(
       // A placeholder such as "Select" is missing to the encoder; show it as missing too.
       const mc = missingColumn[k];
       if (mc >= 0 && X.data[mc * X.n + i] === 1) return null;
-      return displayValue(row[fi.name], fi.name);
+      return displayValue(row[fi.name]);
     });
     const expl: Explanation = {
       base,
