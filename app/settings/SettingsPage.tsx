@@ -150,6 +150,14 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
       <Heading>Tiers</Heading>
       <TierEditor tiers={draft.tiers} errors={errors} onChange={(tiers) => patch({ tiers })} />
       {result.stats.length > 0 ? <TierStatsTable stats={result.stats} /> : null}
+      {result.writeFailures && result.writeFailures.total > 0 ? (
+        <Alert title="Some records could not be written" variant="warning">
+          {`HubSpot refused ${result.writeFailures.total} record${result.writeFailures.total === 1 ? '' : 's'}; LeadLens will not retry until they change. `}
+          {result.writeFailures.recent
+            .map((f) => `${f.objectType} ${f.id}: ${f.code} (${f.message})`)
+            .join('; ')}
+        </Alert>
+      ) : null}
       <Heading>Suggested thresholds</Heading>
       <Flex direction="row" gap="sm" wrap>
         {(['capacity', 'expected_value', 'precision'] as const).map((method) => (

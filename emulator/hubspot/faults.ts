@@ -106,6 +106,8 @@ export class FaultInjector {
           return this.fail(res, 'drop');
         if (f.hangNextN > 0) {
           f.hangNextN--;
+          // Counted as dropped in the stats when the client gives up.
+          res.locals.dropped = true;
           this.hung.add(res);
           res.on('close', () => this.hung.delete(res));
           return;

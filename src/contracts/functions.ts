@@ -164,4 +164,12 @@ export interface SettingsResult {
   /** On save: the write-back of the changed tiers (call `score` to continue when 'continue'). */
   writeback?: { status: JobResult['status']; written: number };
   suggestion?: Suggestion;
+  /** Records the CRM refused to write (reason kept; not retried until they change). */
+  writeFailures?: WriteFailuresSummary;
+}
+
+export interface WriteFailuresSummary {
+  total: number;
+  /** The newest few. */
+  recent: Array<{ objectType: string; id: string; code: string; message: string }>;
 }

@@ -34,6 +34,11 @@ export interface RecordUpdate {
 export interface BatchWriteResult {
   /** Ids the CRM confirmed written. */
   written: string[];
+  /**
+   * The CRM's modification time of each written record after this write (HubSpot's
+   * `updatedAt`), when it says: a later sync that sees the same time knows nothing else changed.
+   */
+  updatedAt?: Record<string, string>;
   /** Ids that failed; `retryable` failures may be sent again as they are. */
   failed: Array<{ id: string; code: string; message: string; retryable: boolean }>;
 }

@@ -8,6 +8,7 @@ import type {
   ModelWarning,
   SettingsRequest,
   SettingsResult,
+  WriteFailuresSummary,
 } from '../contracts/functions';
 import { tierFor, type Schedule, type Tier } from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
@@ -29,6 +30,7 @@ export async function settingsAction(
         modelWarning: await modelWarning(deps),
         stats: await stats(deps),
         alerts: (await governanceStatus(store)).alerts,
+        writeFailures: await writeFailures(deps),
       };
     case 'preview':
       return {
@@ -72,6 +74,20 @@ export async function settingsAction(
       };
     }
   }
+}
+
+/** What the settings page shows of write failures: how many, and the newest five. */
+export async function writeFailures(deps: PipelineDeps): Promise<WriteFailuresSummary> {
+  const { total, rows } = await deps.store.listWriteFailures({ limit: 5 });
+  return {
+    total,
+    recent: rows.map((f) => ({
+      objectType: f.objectType,
+      id: f.id,
+      code: f.code,
+      message: f.message,
+    })),
+  };
 }
 
 /** The schema checks the cron's shape; this checks that it and the time zone mean something. */

@@ -90,11 +90,25 @@ export function syncJob(opts: { full?: boolean } = {}): JobDefinition<SyncState>
             phase: page.next ? 'contacts' : 'history',
             contacts: state.contacts + page.items.length,
           };
+          // Contacts whose last change is our own write (the time the CRM answered it) changed
+          // only in LeadLens properties: their history need not be read again.
+          const ours = new Set<string>();
+          if (!page.historyIncluded && state.modifiedSince) {
+            const written = await store.getWrittenUpdatedAt(
+              'contact',
+              page.items.map((r) => r.id),
+            );
+            for (const r of page.items) {
+              const w = written.get(r.id);
+              if (w && Date.parse(w) === Date.parse(r.updatedAt)) ours.add(r.id);
+            }
+          }
           await ctx.commit(next, async (tx) => {
             await tx.upsertRecords(page.items);
             // History read on the page: marked with the CRM's clock like the history phase does.
-            if (page.historyIncluded)
-              for (const r of page.items) await tx.markHistorySynced([r.id], r.updatedAt);
+            for (const r of page.items)
+              if (page.historyIncluded || ours.has(r.id))
+                await tx.markHistorySynced([r.id], r.updatedAt);
           });
           return { state: next, done: false, progress: `synced ${next.contacts} contacts` };
         }

@@ -31,6 +31,8 @@ import { desiredCoreValues, planRecordWrite } from './writeback-plan';
 export interface PlannedWrite {
   id: string;
   properties: Record<string, string>;
+  /** After the write: the CRM's modification time of the record. */
+  updatedAt?: string;
   /** What the record's failure (if it fails) is keyed by: its desired values and version. */
   valuesKey?: string;
 }
@@ -162,7 +164,10 @@ async function sendWrites(
   if (updates.length === 0) return { confirmed: [], failed: [], record: async () => undefined };
   const res = await crm.updateRecords(objectType, updates);
   const ok = new Set(res.written);
-  const confirmed = updates.filter((u) => ok.has(u.id));
+  // With the CRM's time after the write: the next sync knows this change was ours.
+  const confirmed = updates
+    .filter((u) => ok.has(u.id))
+    .map((u) => (res.updatedAt?.[u.id] ? { ...u, updatedAt: res.updatedAt[u.id] } : u));
   const failedUpdates = updates.filter((u) => res.failed.some((f) => f.id === u.id));
   const keys = await keysOf(store, objectType, failedUpdates);
   const before = await store.getWriteFailures(

@@ -308,6 +308,17 @@ describe.each([
     expect(w.size).toBe(1);
     expect(w.get('2')).toEqual({ leadlens_score: '71', leadlens_tier: 'tier_1' });
     expect((await a.getWritten('lead', ['2'])).size).toBe(0);
+    // The CRM's time after our last write: kept until a write brings a new one.
+    await a.markWritten(
+      'contact',
+      [{ id: '2', properties: { leadlens_score: '72' }, updatedAt: '2026-01-01T00:00:00.000Z' }],
+      't3',
+    );
+    await a.markWritten('contact', [{ id: '2', properties: { leadlens_score: '73' } }], 't4');
+    expect(await a.getWrittenUpdatedAt('contact', ['2', '12'])).toEqual(
+      new Map([['2', '2026-01-01T00:00:00.000Z']]),
+    );
+    expect((await a.getWritten('contact', ['2'])).get('2')?.leadlens_score).toBe('73');
   });
 
   it('keeps write failures per record: attempts count up while the values stay the same', async () => {

@@ -295,12 +295,24 @@ export interface StoreOps extends GovernanceOps {
     objectType: StoredObjectType,
     ids: readonly string[],
   ): Promise<Map<string, Record<string, string>>>;
-  /** Record values the CRM confirmed (merged over what was written before). */
+  /**
+   * Record values the CRM confirmed (merged over what was written before), with the CRM's
+   * modification time after the write when it said (`updatedAt`).
+   */
   markWritten(
     objectType: StoredObjectType,
-    entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
+    entries: ReadonlyArray<{
+      id: string;
+      properties: Record<string, string>;
+      updatedAt?: string;
+    }>,
     at: string,
   ): Promise<void>;
+  /** The CRM's modification time after our last write of each record (when it said). */
+  getWrittenUpdatedAt(
+    objectType: StoredObjectType,
+    ids: readonly string[],
+  ): Promise<Map<string, string>>;
   /**
    * Records failed writes: `attempts` counts up while `valuesKey` stays the same, and starts
    * at 1 when it changed.

@@ -35,11 +35,12 @@ export async function updateRecords(
   objectType: LeadObjectType,
   updates: readonly RecordUpdate[],
 ): Promise<BatchWriteResult> {
-  const result: BatchWriteResult = { written: [], failed: [] };
+  const result: BatchWriteResult = { written: [], failed: [], updatedAt: {} };
   for (let i = 0; i < updates.length; i += LIMITS.batch) {
     const part = await writeBatch(client, caller, objectType, updates.slice(i, i + LIMITS.batch));
     result.written.push(...part.written);
     result.failed.push(...part.failed);
+    Object.assign(result.updatedAt!, part.updatedAt ?? {});
   }
   return result;
 }
@@ -71,7 +72,17 @@ async function send(
       });
     }
   }
-  return { written: batch.map((u) => u.id).filter((id) => !failedIds.has(id)), failed };
+  const updatedAt: Record<string, string> = {};
+  for (const r of (data as { results?: Array<{ id?: unknown; updatedAt?: unknown }> } | null)
+    ?.results ?? []) {
+    const at = r.updatedAt instanceof Date ? r.updatedAt.toISOString() : r.updatedAt;
+    if (r.id !== undefined && typeof at === 'string') updatedAt[String(r.id)] = at;
+  }
+  return {
+    written: batch.map((u) => u.id).filter((id) => !failedIds.has(id)),
+    failed,
+    updatedAt,
+  };
 }
 
 /** Sends a batch; on 400 splits it until the invalid records are isolated. */
@@ -97,6 +108,7 @@ async function bisect(
     return {
       written: [...left.written, ...right.written],
       failed: [...left.failed, ...right.failed],
+      updatedAt: { ...left.updatedAt, ...right.updatedAt },
     };
   }
 }
@@ -134,6 +146,7 @@ async function writeBatch(
     return {
       written: [...first.written, ...middle.written, ...last.written],
       failed: [...first.failed, ...middle.failed, ...last.failed],
+      updatedAt: { ...first.updatedAt, ...middle.updatedAt, ...last.updatedAt },
     };
   }
 }

@@ -521,31 +521,55 @@ export async function openPostgresEngine(
           atomic(async () => {
             if (entries.length === 0) return;
             const prev = new Map<string, Record<string, string>>();
-            const rows = await conn.query<{ id: string; properties: string }>(
-              `SELECT id, properties FROM written
+            const prevAt = new Map<string, string | null>();
+            const rows = await conn.query<{
+              id: string;
+              properties: string;
+              crm_updated_at: string | null;
+            }>(
+              `SELECT id, properties, crm_updated_at FROM written
                 WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[]) FOR UPDATE`,
               [portal, objectType, entries.map((e) => e.id)],
             );
-            for (const r of rows)
+            for (const r of rows) {
               prev.set(r.id, JSON.parse(r.properties) as Record<string, string>);
-            for (const e of entries) prev.set(e.id, { ...(prev.get(e.id) ?? {}), ...e.properties });
+              prevAt.set(r.id, r.crm_updated_at);
+            }
+            for (const e of entries) {
+              prev.set(e.id, { ...(prev.get(e.id) ?? {}), ...e.properties });
+              if (e.updatedAt) prevAt.set(e.id, e.updatedAt);
+            }
             const ids = [...new Set(entries.map((e) => e.id))];
             await conn.execute(
-              `INSERT INTO written (portal_id, object_type, id, properties, written_at)
-               SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])
+              `INSERT INTO written (portal_id, object_type, id, properties, written_at, crm_updated_at)
+               SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
                ON CONFLICT (portal_id, object_type, id) DO UPDATE SET
-                 properties = EXCLUDED.properties, written_at = EXCLUDED.written_at`,
+                 properties = EXCLUDED.properties, written_at = EXCLUDED.written_at,
+                 crm_updated_at = EXCLUDED.crm_updated_at`,
               [
                 portal,
                 objectType,
                 ids,
                 ids.map((id) => JSON.stringify(prev.get(id))),
                 ids.map(() => at),
+                ids.map((id) => prevAt.get(id) ?? null),
               ],
             );
           }),
         ),
-
+      getWrittenUpdatedAt: (objectType, ids) =>
+        op('read written times', async () => {
+          const out = new Map<string, string>();
+          if (ids.length === 0) return out;
+          const rows = await conn.query<{ id: string; crm_updated_at: string }>(
+            `SELECT id, crm_updated_at FROM written
+              WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])
+                AND crm_updated_at IS NOT NULL`,
+            [portal, objectType, ids],
+          );
+          for (const r of rows) out.set(r.id, r.crm_updated_at);
+          return out;
+        }),
       recordWriteFailures: (entries, at) =>
         op('record write failures', async () => {
           const es = lastById(entries, (e) => `${e.objectType}/${e.id}`);

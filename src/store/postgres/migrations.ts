@@ -233,6 +233,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = (
         PRIMARY KEY (portal_id, object_type, id)
       );
       CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
+      ALTER TABLE written ADD COLUMN crm_updated_at text COLLATE "C";
     `,
     },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version

@@ -333,6 +333,29 @@ export const MIGRATIONS: readonly Migration[] = (
       },
     },
     {
+      version: 5,
+      description:
+        "write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly; the CRM's modification time after our last write",
+      up(db) {
+        db.exec(`
+        CREATE TABLE write_failures (
+          portal_id TEXT NOT NULL,
+          object_type TEXT NOT NULL,
+          id TEXT NOT NULL,
+          code TEXT NOT NULL,
+          message TEXT NOT NULL,
+          retryable INTEGER NOT NULL,
+          attempts INTEGER NOT NULL,
+          values_key TEXT NOT NULL,
+          failed_at TEXT NOT NULL,
+          PRIMARY KEY (portal_id, object_type, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
+        ALTER TABLE written ADD COLUMN crm_updated_at TEXT;
+      `);
+      },
+    },
+    {
       version: 11,
       description:
         'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
@@ -389,28 +412,6 @@ export const MIGRATIONS: readonly Migration[] = (
           data TEXT NOT NULL
         );
         CREATE INDEX monitor_runs_portal ON monitor_runs (portal_id, id);
-      `);
-      },
-    },
-    {
-      version: 5,
-      description:
-        'write failures per record (reason, attempts, what was sent), so they are shown and not retried blindly',
-      up(db) {
-        db.exec(`
-        CREATE TABLE write_failures (
-          portal_id TEXT NOT NULL,
-          object_type TEXT NOT NULL,
-          id TEXT NOT NULL,
-          code TEXT NOT NULL,
-          message TEXT NOT NULL,
-          retryable INTEGER NOT NULL,
-          attempts INTEGER NOT NULL,
-          values_key TEXT NOT NULL,
-          failed_at TEXT NOT NULL,
-          PRIMARY KEY (portal_id, object_type, id)
-        ) WITHOUT ROWID;
-        CREATE INDEX write_failures_recent ON write_failures (portal_id, failed_at);
       `);
       },
     },

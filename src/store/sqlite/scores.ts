@@ -53,12 +53,16 @@ export function createScoreStatements(db: Database.Database) {
   const count = db.prepare<[string, string], { n: number }>(
     'SELECT COUNT(*) AS n FROM scores WHERE portal_id = ? AND object_type = ?',
   );
-  const writtenOne = db.prepare<[string, string, string], { properties: string }>(
-    'SELECT properties FROM written WHERE portal_id = ? AND object_type = ? AND id = ?',
+  const writtenOne = db.prepare<
+    [string, string, string],
+    { properties: string; crm_updated_at: string | null }
+  >(
+    'SELECT properties, crm_updated_at FROM written WHERE portal_id = ? AND object_type = ? AND id = ?',
   );
   const writtenUpsert = db.prepare(
-    `INSERT OR REPLACE INTO written (portal_id, object_type, id, properties, written_at)
-     VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO written (portal_id, object_type, id, properties, written_at,
+       crm_updated_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
 
   const put = db.transaction((portal: string, rows: readonly ScoreRow[]) => {
@@ -85,7 +89,11 @@ export function createScoreStatements(db: Database.Database) {
     (
       portal: string,
       objectType: StoredObjectType,
-      entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
+      entries: ReadonlyArray<{
+        id: string;
+        properties: Record<string, string>;
+        updatedAt?: string;
+      }>,
       at: string,
     ) => {
       for (const e of entries) {
@@ -94,7 +102,14 @@ export function createScoreStatements(db: Database.Database) {
           ...(prev ? (JSON.parse(prev.properties) as Record<string, string>) : {}),
           ...e.properties,
         };
-        writtenUpsert.run(portal, objectType, e.id, JSON.stringify(merged), at);
+        writtenUpsert.run(
+          portal,
+          objectType,
+          e.id,
+          JSON.stringify(merged),
+          at,
+          e.updatedAt ?? prev?.crm_updated_at ?? null,
+        );
       }
     },
   );
@@ -182,8 +197,26 @@ export function createScoreStatements(db: Database.Database) {
     markWritten: (
       portal: string,
       objectType: StoredObjectType,
-      entries: ReadonlyArray<{ id: string; properties: Record<string, string> }>,
+      entries: ReadonlyArray<{
+        id: string;
+        properties: Record<string, string>;
+        updatedAt?: string;
+      }>,
       at: string,
     ): void => markWritten(portal, objectType, entries, at),
+    getWrittenUpdatedAt(portal: string, objectType: StoredObjectType, ids: readonly string[]) {
+      const out = new Map<string, string>();
+      for (let i = 0; i < ids.length; i += IN_CHUNK) {
+        const chunk = ids.slice(i, i + IN_CHUNK);
+        const rows = db
+          .prepare<unknown[], { id: string; crm_updated_at: string | null }>(
+            `SELECT id, crm_updated_at FROM written WHERE portal_id = ? AND object_type = ?
+              AND crm_updated_at IS NOT NULL AND id IN (${chunk.map(() => '?').join(',')})`,
+          )
+          .all(portal, objectType, ...chunk);
+        for (const r of rows) if (r.crm_updated_at) out.set(r.id, r.crm_updated_at);
+      }
+      return out;
+    },
   };
 }

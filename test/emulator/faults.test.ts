@@ -1,0 +1,121 @@
+/**
+ * The emulator's injected faults the fault matrix relies on (docs/hubspot-fidelity.md rows
+ * 55–58), through the real @hubspot/api-client: each test names its ledger row.
+ */
+import { Client } from '@hubspot/api-client';
+import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
+
+const TOKEN = 'faults-token';
+const sdk = (url: string) =>
+  new Client({ accessToken: TOKEN, basePath: url, numberOfApiCallRetries: 0 });
+const control = (url: string, p: string, body: unknown) =>
+  fetch(`${url}/__emulator${p}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then(async (r) => {
+    if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+    return r.json() as Promise<Record<string, unknown>>;
+  });
+const status = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    return (e as { code?: number }).code ?? -1;
+  }
+};
+
+describe('emulator faults', () => {
+  let emu: HubSpotEmulator;
+  let client: Client;
+  let ids: string[];
+  beforeAll(async () => {
+    emu = await startHubSpotEmulator({
+      token: TOKEN,
+      seed: 'faults',
+      contacts: 20,
+      rateLimit: { tenSecondly: null, secondly: null, daily: null },
+    });
+    client = sdk(emu.url);
+    ids = (await client.crm.contacts.basicApi.getPage(10)).results.map((r) => r.id);
+  });
+  afterAll(() => emu.close());
+  afterEach(() => control(emu.url, '/faults', {}));
+
+  it('[fault-burst] (55) answers every /crm request 5xx for the burst, then recovers', async () => {
+    await control(emu.url, '/faults', { burst5xxMs: 400 });
+    const during = await status(client.crm.contacts.basicApi.getPage(1));
+    expect([500, 502, 503]).toContain(during);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+  });
+
+  it('[fault-hang] (56) leaves a request unanswered until the client gives up', async () => {
+    await control(emu.url, '/faults', { hangNextN: 1 });
+    const ac = new AbortController();
+    const hung = fetch(`${emu.url}/crm/v3/objects/contacts?limit=1`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+      signal: ac.signal,
+    });
+    const raced = await Promise.race([
+      hung.then(() => 'answered'),
+      new Promise((r) => setTimeout(() => r('silent'), 300)),
+    ]);
+    expect(raced).toBe('silent');
+    ac.abort();
+    await expect(hung).rejects.toThrow();
+    // Only the next N: the one after is answered.
+    expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+  });
+
+  it('[fault-applied] (57) applies a write, then answers 5xx: the value is there all the same', async () => {
+    await control(emu.url, '/faults', { applyThenFailNextN: 1, applyThenFailWith: '502' });
+    const write = client.crm.contacts.batchApi.update({
+      inputs: [{ id: ids[0], properties: { jobtitle: 'Applied then failed' } }],
+    });
+    expect(await status(write)).toBe(502);
+    const back = await client.crm.contacts.basicApi.getById(ids[0], ['jobtitle']);
+    expect(back.properties.jobtitle).toBe('Applied then failed');
+    // Reads are not writes: a read after it is answered normally.
+    await control(emu.url, '/faults', { applyThenFailNextN: 1 });
+    expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+  });
+
+  it('[fault-items] (58) fails chosen inputs of a batch update in a 207, unapplied, the rest written', async () => {
+    await control(emu.url, '/faults', {
+      itemErrors: { [ids[1]]: 'READ_ONLY_VALUE', [ids[2]]: 'INVALID_OPTION' },
+    });
+    const inputs = ids.slice(1, 5).map((id) => ({ id, properties: { jobtitle: 'Batch' } }));
+    const res = await fetch(`${emu.url}/crm/v3/objects/contacts/batch/update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs }),
+    });
+    expect(res.status).toBe(207);
+    const body = (await res.json()) as {
+      results: Array<{ id: string }>;
+      numErrors: number;
+      errors: Array<{ category: string; context: { ids: string[] } }>;
+    };
+    expect(body.results.map((r) => r.id).sort()).toEqual(ids.slice(3, 5).sort());
+    expect(body.errors.map((e) => [e.category, e.context.ids])).toEqual([
+      ['READ_ONLY_VALUE', [ids[1]]],
+      ['INVALID_OPTION', [ids[2]]],
+    ]);
+    expect(body.numErrors).toBe(2);
+    const held = await client.crm.contacts.basicApi.getById(ids[1], ['jobtitle']);
+    expect(held.properties.jobtitle).not.toBe('Batch');
+
+    await control(emu.url, '/faults', { itemRetryableRate: 1, itemRetryableCategory: 'LOCKED' });
+    const again = await fetch(`${emu.url}/crm/v3/objects/contacts/batch/update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: inputs.slice(2) }),
+    });
+    const b2 = (await again.json()) as { errors: Array<{ category: string }>; results: unknown[] };
+    expect(again.status).toBe(207);
+    expect(b2.results).toEqual([]);
+    expect(b2.errors.map((e) => e.category)).toEqual(['LOCKED']);
+  });
+});
