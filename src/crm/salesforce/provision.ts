@@ -8,12 +8,14 @@
 import { type Connection } from 'jsforce';
 import { LeadLensError } from '../../contracts/errors';
 import { SALESFORCE_FIELDS } from '../../contracts/properties';
+import { SALESFORCE_PERMISSION_SET } from '../../contracts/salesforce-fields';
 import type { Tier } from '../../contracts/settings';
 import type { Caller } from './caller';
 import { errorCodeOf } from './errors';
 import { quote, readAll } from './reads';
 
-export const PERMISSION_SET = 'LeadLens_Integration';
+/** The same permission set the DX project deploys (build:salesforce), so either path finds it. */
+export const PERMISSION_SET = SALESFORCE_PERMISSION_SET;
 
 interface FieldSpec {
   name: string;
