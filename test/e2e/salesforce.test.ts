@@ -64,10 +64,24 @@ describe('Salesforce demo org: the model against the hidden truth', () => {
       const published = await deps.store.getPublishedModel();
       const report = readReport(published!)!;
       expect(report.conversion.kind).toBe('lead_converted');
-      const truth = report.heldOut.ids.map((id) => emu.truth(id)!.propensity);
-      const truthAuc = rocAuc(report.heldOut.labels, truth);
-      const modelAuc = Number(report.metrics.auc);
-      expect(report.heldOut.ids.length).toBeGreaterThan(500);
+      // The time-held-out comparison: the newest backtest block (held-out scores are in fold
+      // order, oldest first), scored by a model fitted only on the leads before it — the
+      // block nearest to what the shipped model, fitted on all history, will see.
+      const folds = report.backtest!.folds;
+      const newest = folds[folds.length - 1]!;
+      const from = report.heldOut.ids.length - newest.test;
+      const ids = report.heldOut.ids.slice(from);
+      const labels = report.heldOut.labels.slice(from);
+      const truthAuc = rocAuc(
+        labels,
+        ids.map((id) => emu.truth(id)!.propensity),
+      );
+      const modelAuc = rocAuc(labels, report.heldOut.scores.slice(from));
+      expect(newest.auc).toBeCloseTo(modelAuc, 2);
+      expect(ids.length).toBeGreaterThan(500);
+      process.stdout.write(
+        `Salesforce demo org, newest block (${ids.length} leads): model AUC ${modelAuc.toFixed(4)}, true propensity ${truthAuc.toFixed(4)}; all folds pooled ${Number(report.metrics.auc).toFixed(4)}\n`,
+      );
       expect(Math.abs(modelAuc - truthAuc)).toBeLessThan(0.02);
 
       // Every open lead has a score; no converted lead was written (or even tried).
