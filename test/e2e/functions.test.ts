@@ -19,7 +19,15 @@ import {
   type FunctionCall,
 } from '../support/hubspot-function';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { allContacts, PORTAL, startPortal, TOKEN, writesOf, type Emulator } from './helpers';
+import {
+  allContacts,
+  emulatorJson,
+  PORTAL,
+  startPortal,
+  TOKEN,
+  writesOf,
+  type Emulator,
+} from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -136,7 +144,17 @@ describe('HubSpot functions, run as HubSpot runs them, on PostgreSQL', () => {
 
     // HubSpot ends a call at 10 s whatever it is doing; here one is ended mid-sync, sooner.
     // Its lease lapses and the next call resumes from what it committed.
+    // Every HubSpot answer is slowed for this call, so the kill lands mid-sync however fast the
+    // machine is (a quiet machine finishes 1,000 contacts' sync inside 2.5 s otherwise).
+    const faults = (latencyMs: number) =>
+      emulatorJson(emu.url, '/__emulator/faults', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs }),
+      });
+    await faults(300);
     const cut = await call('sync', {}, 2500);
+    await faults(0);
     expect(cut.killed).toBe(true);
     await untilDone('sync');
     // A fit is one unit that cannot span calls: a portal past the bound is refused, with where
