@@ -6,12 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TIER_VALUES } from '../../src/contracts/settings';
-import { workflowOutput } from '../../src/server/workflow-action';
-import { SAMPLE_FACTORS } from '../../cards/testing/sample-factors';
+import { TIER_VALUES } from '../src/contracts/settings';
+import { workflowOutput } from '../src/server/workflow-action';
+import { SAMPLE_FACTORS } from '../cards/testing/sample-factors';
 
 const definition = JSON.parse(
-  fs.readFileSync(path.join(__dirname, 'lead-score-action-hsmeta.json'), 'utf8'),
+  fs.readFileSync(
+    path.join(__dirname, '..', 'app', 'workflow-actions', 'lead-score-action-hsmeta.json'),
+    'utf8',
+  ),
 ) as {
   config: {
     outputFields: Array<{ typeDefinition: { name: string; options?: Array<{ value: string }> } }>;
