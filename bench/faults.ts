@@ -1,8 +1,10 @@
 /**
  * The fault matrix at full size (docs/reliability.md): every fault kind × {one run, two
- * concurrent runs} through the real `leadlens run` CLI, each case against its own emulator,
- * checked against a clean run of the same portal. Prints the table and writes it with the raw
- * results to bench/results/faults-latest.{md,json}.
+ * concurrent runs of the real `leadlens run` CLI, two `leadlens worker` processes on one
+ * PostgreSQL database}, each case against its own emulator, checked against a clean run of the
+ * same portal. Prints the table and writes it with the raw results to
+ * bench/results/faults-latest.{md,json}; each case's row is appended to
+ * bench/results/faults-partial.md as it finishes (a long run shows what it has so far).
  *   npm run bench:faults -- [contacts=2000] [burstMs=60000] [concurrency=2]
  * The 5xx burst lasts `burstMs` (1–5 minutes in the issue: pass 300000 for the long end); the
  * runs' patience is set above it.
@@ -20,6 +22,10 @@ async function main() {
   const rng = new Rng('fault-matrix-bench');
   const cases = FAULTS.flatMap((fault) => MODES.map((mode) => ({ fault, mode })));
   const started = Date.now();
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const partial = path.join(dir, 'faults-partial.md');
+  fs.writeFileSync(partial, `${matrixTable([])}\n`);
   const results = await runMatrix(
     cases,
     {
@@ -31,10 +37,12 @@ async function main() {
       random: () => rng.next(),
     },
     concurrency,
-    (r) =>
+    (r) => {
       process.stderr.write(
         `${r.fault} × ${r.mode}: ${(r.wallMs / 1000).toFixed(0)} s${r.problems.length ? ` — ${r.problems.join('; ')}` : ''}\n`,
-      ),
+      );
+      fs.appendFileSync(partial, `${matrixTable([r]).split('\n').slice(2).join('\n')}\n`);
+    },
   );
   const order = (r: (typeof results)[number]) =>
     FAULTS.indexOf(r.fault) * MODES.length + MODES.indexOf(r.mode);
@@ -42,8 +50,6 @@ async function main() {
   const table = matrixTable(results);
   const header = `fault matrix: ${contacts} contacts, 5xx burst ${burstMs / 1000} s, ${concurrency} cases at a time, ${((Date.now() - started) / 1000).toFixed(0)} s in all\n\n`;
   process.stdout.write(`${header}${table}\n`);
-  const dir = path.join(__dirname, 'results');
-  fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'faults-latest.md'), `${header}${table}\n`);
   fs.writeFileSync(
     path.join(dir, 'faults-latest.json'),

@@ -24,6 +24,11 @@ export const FaultsSchema = z
     /** The next N /crm requests fail with `failWith`. */
     failNextN: z.number().int().min(0).default(0),
     failWith: z.enum(FAIL_KINDS).default('503'),
+    /**
+     * The next N writes (batch update/create/upsert, PATCH) fail with `failWith`, unapplied;
+     * reads pass. Lands a fault in write-back by count, whatever the timing.
+     */
+    failNextWritesN: z.number().int().min(0).default(0),
     /** Probability of closing the socket without an answer. */
     dropConnectionRate: z.number().min(0).max(1).default(0),
     /** Every /crm request answers 5xx (500/502/503) for this long from now: an incident. */
@@ -120,6 +125,10 @@ export class FaultInjector {
           return this.fail(res, f.failWith);
         }
         const isWrite = req.method === 'PATCH' || WRITE_ROUTE.test(req.path);
+        if (isWrite && f.failNextWritesN > 0) {
+          f.failNextWritesN--;
+          return this.fail(res, f.failWith);
+        }
         if (isWrite && f.applyThenFailNextN > 0) {
           f.applyThenFailNextN--;
           this.failAfterApplying(res, f.applyThenFailWith);

@@ -12,7 +12,7 @@ import { dealIndex, readPlan } from '../features';
 import type { ScoreRow } from '../store/port';
 import { cardFromProperties, storedCard } from './card';
 import type { PipelineDeps } from './deps';
-import { isOpenContact } from './score';
+import { isOpenContact, scoringAsOf } from './score';
 import { scoreRecords } from './score-records';
 import { publishedModel } from './scoring-model';
 import { writeNow, type WriteFailure } from './writeback';
@@ -38,10 +38,13 @@ export async function rescoreContacts(
     await store.upsertRecords(records);
     const dealsOf = dealIndex(await store.listDeals());
     const at = deps.now();
-    const open = records.filter((r) => isOpenContact(r, dealsOf, settings.conversion, at));
+    // As of the same moment as the day's scheduled runs: a rescore of an unchanged record
+    // computes the values they did (score.ts, scoringAsOf).
+    const asOf = scoringAsOf(at);
+    const open = records.filter((r) => isOpenContact(r, dealsOf, settings.conversion, asOf));
     const scored = scoreRecords(lm, open, {
       objectType: 'contact',
-      asOf: at,
+      asOf,
       tiers: settings.tiers,
       scoredAt: new Date(at).toISOString(),
     });

@@ -34,6 +34,21 @@ export interface ScoreState extends Record<string, unknown> {
   readAsMissing?: QualityTally;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The moment a scoring run scores as of: the end of the current UTC day, not the clock. Day
+ * counts, recency and decayed activity grow with `asOf`; scored as of the clock, two runs hours
+ * apart computed other feature values for unchanged records — a factor's text ("3.9 days" →
+ * "4") or a score flipped at rounding and the record was rewritten for nothing. As of the end
+ * of the day every run of that day computes the same values from the same record, and a record
+ * changed today is seen with its change (nothing after now exists yet). Values move once a day,
+ * when they really are a day older.
+ */
+export function scoringAsOf(now: number): number {
+  return Math.floor(now / DAY_MS) * DAY_MS + DAY_MS - 1;
+}
+
 export function isOpenContact(
   record: CrmRecord,
   dealsOf: (r: CrmRecord) => DealOutcome[],
@@ -55,7 +70,7 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
       cursor: null,
       modelVersion: null,
       scoredAt: new Date(deps.now()).toISOString(),
-      asOf: deps.now(),
+      asOf: scoringAsOf(deps.now()),
       scored: 0,
       skippedClosed: 0,
       leads: 0,

@@ -225,6 +225,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           stats: tierStats((await deps.store.getSettings()).tiers, inputs),
           feedback: await deps.store.listFeedback({ limit: 50 }),
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
+          writeFailures: await deps.store.listWriteFailures({ limit: 50 }),
         }),
       );
     }),

@@ -117,4 +117,46 @@ describe('the model report page', () => {
     expect(none).toContain('Model v1 has no usable signal');
     expect(none).toContain('No model is published.');
   });
+
+  it('lists the records the CRM refused: record, reason, since when and what to do', () => {
+    const r = report({ ok: true, code: 'OK', message: 'fine', published: true });
+    const failure = (id: string, code: string, retryable: boolean, attempts = 1) => ({
+      objectType: 'contact' as const,
+      id,
+      code,
+      message: `<b>${code}</b> said the CRM`,
+      retryable,
+      attempts,
+      valuesKey: 'k',
+      failedAt: `2026-06-0${id.length}T10:00:00.000Z`,
+    });
+    const html = renderReportPage({
+      ...base,
+      published: model(3, r),
+      report: r,
+      writeFailures: {
+        total: 7,
+        rows: [
+          failure('101', 'READ_ONLY_VALUE', false),
+          failure('2002', 'OBJECT_NOT_FOUND', false),
+          failure('30003', 'INTERNAL_ERROR', true, 2),
+        ],
+      },
+    });
+    expect(html).toContain('Records the CRM refused (7)');
+    expect(html).toContain('The newest 3 are listed');
+    expect(html).toMatch(
+      /<td>contact 101<\/td><td><b>READ_ONLY_VALUE<\/b> &lt;b&gt;READ_ONLY_VALUE&lt;\/b&gt; said the CRM<\/td><td>2026-06-03T10:00:00.000Z<\/td><td>A LeadLens property is read-only/,
+    );
+    expect(html).toMatch(/contact 2002<\/td>.*2026-06-04T10:00:00.000Z.*deleted or merged/);
+    expect(html).toMatch(/contact 30003<\/td>.*\(2 tries\).*Temporary: LeadLens sends it again/);
+    // Nothing refused, no section.
+    const clean = renderReportPage({
+      ...base,
+      published: model(3, r),
+      report: r,
+      writeFailures: { total: 0, rows: [] },
+    });
+    expect(clean).not.toContain('Records the CRM refused');
+  });
 });

@@ -2,7 +2,8 @@
  * The admin's model report: how the published model does on the time-held-out slice (AUC,
  * lift by decile, calibration), what was left out and why, tiers, drift, versions, feedback.
  */
-import type { FeedbackRow, StoredModel } from '../store/port';
+import type { FeedbackRow, StoredModel, WriteFailureRow } from '../store/port';
+import { writeFailureHint } from '../pipeline/writeback-failures';
 import type { StoredReport } from '../pipeline/report';
 import type { TierStat } from '../contracts/functions';
 import { esc, fmt, page } from './html';
@@ -80,6 +81,22 @@ export interface ReportPageData {
   /** The newest version and its report, when it is not the published one (e.g. no signal). */
   latest?: StoredModel | null;
   latestReport?: StoredReport | null;
+  /** Records the CRM refused to write: how many, and the newest (store.listWriteFailures). */
+  writeFailures?: { total: number; rows: WriteFailureRow[] };
+}
+
+/** Write failures: each record, the CRM's reason, since when, and what to do about it. */
+function failuresSection(f: ReportPageData['writeFailures']): string {
+  if (!f || f.total === 0) return '';
+  const rows = f.rows
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.objectType)} ${esc(r.id)}</td><td><b>${esc(r.code)}</b> ${esc(r.message)}</td><td>${esc(r.failedAt)}${r.retryable ? ` <span class="muted">(${r.attempts} ${r.attempts === 1 ? 'try' : 'tries'})</span>` : ''}</td><td>${esc(writeFailureHint(r.code, r.retryable))}</td></tr>`,
+    )
+    .join('');
+  return `<h2 id="write-failures">Records the CRM refused (${f.total})</h2>
+<div class="alert" role="alert">The CRM refused to write ${f.total} record${f.total === 1 ? '' : 's'}: they keep their old LeadLens values there.${f.rows.length < f.total ? ` The newest ${f.rows.length} are listed; <code>leadlens status</code> lists them too.` : ''}</div>
+<table><tr><th>Record</th><th>Reason</th><th>Refused since</th><th>What to do</th></tr>${rows}</table>`;
 }
 
 /** PSI over ten equal-width score bands; > 0.25 is usually read as a shifted population. */
@@ -104,9 +121,10 @@ export function renderReportPage(d: ReportPageData): string {
     const banner = d.latestReport ? verdictBanner(d.latestReport) : '';
     return page(
       'LeadLens — model report',
-      banner
+      (banner
         ? `${banner.replace('This model', `Model v${d.latest?.version ?? ''}`)}<h1>Model report</h1><p>No model is published.</p>`
-        : '<h1>Model report</h1><p>No model has been trained yet. Run <code>leadlens run</code>.</p>',
+        : '<h1>Model report</h1><p>No model has been trained yet. Run <code>leadlens run</code>.</p>') +
+        failuresSection(d.writeFailures),
     );
   }
   const r = d.report;
@@ -135,6 +153,7 @@ ${kpi('ECE', fmt.num(r.metrics.ece ?? null))}
 ${kpi('Conversion rate', fmt.pct(r.conversionRate))}
 ${kpi('Drift (PSI)', d.drift === null ? '—' : d.drift.toFixed(3))}
 </div>
+${failuresSection(d.writeFailures)}
 ${backtestSection(r)}
 <h2>Precision and recall at each tier cut-off (out of fold)</h2>
 ${tierCuts.length === 0 ? '<p class="muted">Not recorded for this version.</p>' : `<table><tr><th>Tier</th><th>Score ≥</th><th>Contacts called</th><th>Precision</th><th>Recall</th></tr>${tierCuts.map((t) => `<tr><td>${esc(t.tier)}</td><td>${t.min}</td><td>${t.predictedPositive}</td><td>${fmt.pct(t.precision)}</td><td>${fmt.pct(t.recall)}</td></tr>`).join('')}</table>`}

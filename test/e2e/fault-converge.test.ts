@@ -15,8 +15,20 @@ import {
   runToCompletion,
   verifyWriteback,
 } from '../../src/pipeline';
-import type { AppDeps } from '../../src/server/compose';
-import { allContacts, depsFor, emulatorJson, startPortal, tempDb, type Emulator } from './helpers';
+import { publishedModel, silentLogger } from '../../src/pipeline';
+import { scoringAsOf } from '../../src/pipeline/score';
+import { scoreRecords } from '../../src/pipeline/score-records';
+import { composeDeps, type AppDeps } from '../../src/server/compose';
+import {
+  allContacts,
+  depsFor,
+  emulatorJson,
+  PORTAL,
+  startPortal,
+  tempDb,
+  TOKEN,
+  type Emulator,
+} from './helpers';
 
 type Stats = { byRoute: Record<string, Record<string, number>> };
 
@@ -38,6 +50,9 @@ async function setTiers(deps: AppDeps, mins: [number, number, number]) {
   const tiers = DEFAULT_SETTINGS.tiers.map((t, i) => ({ ...t, minScore: i < 3 ? mins[i] : 0 }));
   await deps.store.saveSettings({ ...s, tiers } as Settings, new Date().toISOString());
 }
+
+// Whole pipeline runs against an emulator: minutes on a loaded shared machine, not seconds.
+jest.setTimeout(5 * 60_000);
 
 describe('write-back converges on the store, not on a cursor', () => {
   let emu: Emulator;
@@ -131,6 +146,65 @@ describe('write-back converges on the store, not on a cursor', () => {
     );
     expect(delta('contacts.search')).toBeGreaterThan(0);
     expect(delta('contacts.batchRead')).toBe(0);
+    expect((await verifyWriteback(deps)).mismatchCount).toBe(0);
+  });
+});
+
+describe('a second run hours after a complete one', () => {
+  const HOUR = 3_600_000;
+  let emu: Emulator;
+  let deps: AppDeps;
+  // 02:00 UTC tomorrow: after every write the emulator makes today, and a day with room for
+  // a second run seven hours later.
+  const day = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+  let clock = day + 2 * HOUR;
+
+  beforeAll(async () => {
+    emu = await startPortal(400, 'hours-later');
+    deps = await composeDeps({
+      baseUrl: emu.url,
+      token: TOKEN,
+      portalId: PORTAL,
+      databaseUrl: null,
+      dbFile: tempDb('hours-later'),
+      log: silentLogger,
+      now: () => clock,
+    });
+  });
+  afterAll(async () => {
+    await deps?.close();
+    await emu?.close();
+  });
+
+  it('writes nothing: features are computed as of the scoring day, not the clock', async () => {
+    const first = await runToCompletion(deps, { retrain: 'auto' });
+    expect(first.status).toBe('done');
+    const stats0 = await emulatorJson<Stats>(emu.url, '/__emulator/stats');
+    expect(batchUpdates(stats0)).toBeGreaterThan(0);
+
+    const earlier = clock;
+    clock += 7 * HOUR + 13 * 60_000;
+    // The hazard is real for these records: scored as of the clock itself, seven hours move
+    // day counts and decayed activity enough to change some records' factor text or score.
+    const lm = await publishedModel(deps.store);
+    const settings = await deps.store.getSettings();
+    const records = await deps.store.listRecords('contact', { afterId: null, limit: 1000 });
+    const at = (t: number) =>
+      scoreRecords(lm, records, {
+        objectType: 'contact',
+        asOf: t,
+        tiers: settings.tiers,
+        scoredAt: 'x',
+      }).map((r) => `${r.score}|${r.factors}`);
+    const [a, b] = [at(earlier), at(clock)];
+    expect(a.filter((v, i) => v !== b[i]).length).toBeGreaterThan(0);
+    // As of the scoring day, both moments are one.
+    expect(scoringAsOf(clock)).toBe(scoringAsOf(earlier));
+
+    const second = await runToCompletion(deps, { retrain: 'auto' });
+    expect(second.status).toBe('done');
+    const stats1 = await emulatorJson<Stats>(emu.url, '/__emulator/stats');
+    expect(batchUpdates(stats1) - batchUpdates(stats0)).toBe(0);
     expect((await verifyWriteback(deps)).mismatchCount).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The emulator's injected faults the fault matrix relies on (docs/hubspot-fidelity.md rows
- * 55–58), through the real @hubspot/api-client: each test names its ledger row.
+ * 55–59), through the real @hubspot/api-client: each test names its ledger row.
  */
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
@@ -80,6 +80,27 @@ describe('emulator faults', () => {
     // Reads are not writes: a read after it is answered normally.
     await control(emu.url, '/faults', { applyThenFailNextN: 1 });
     expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+  });
+
+  it('[fault-429-writes] (59) refuses the next N writes with 429, unapplied; reads pass', async () => {
+    await control(emu.url, '/faults', { failNextWritesN: 2, failWith: 'TEN_SECONDLY_ROLLING' });
+    // A read in between is not counted against N.
+    expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+    const write = () =>
+      client.crm.contacts.batchApi.update({
+        inputs: [{ id: ids[0], properties: { jobtitle: 'Refused 429' } }],
+      });
+    const first = write().catch((e: { code?: number; body?: { policyName?: string } }) => e);
+    const refused = (await first) as { code?: number; body?: { policyName?: string } };
+    expect(refused.code).toBe(429);
+    expect(refused.body?.policyName).toBe('TEN_SECONDLY_ROLLING');
+    expect(await status(write())).toBe(429);
+    const held = await client.crm.contacts.basicApi.getById(ids[0], ['jobtitle']);
+    expect(held.properties.jobtitle).not.toBe('Refused 429');
+    // N used up: the next write is applied.
+    expect(await status(write())).toBe(200);
+    const back = await client.crm.contacts.basicApi.getById(ids[0], ['jobtitle']);
+    expect(back.properties.jobtitle).toBe('Refused 429');
   });
 
   it('[fault-items] (58) fails chosen inputs of a batch update in a 207, unapplied, the rest written', async () => {

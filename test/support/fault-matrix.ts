@@ -26,6 +26,7 @@ import {
   type ContactState,
   type Emulator,
 } from '../e2e/helpers';
+import { runWorkersCase } from './fault-workers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -39,7 +40,7 @@ export const FAULTS = [
   'applied-then-5xx',
 ] as const;
 export type FaultKind = (typeof FAULTS)[number];
-export const MODES = ['one-run', 'two-concurrent-runs'] as const;
+export const MODES = ['one-run', 'two-concurrent-runs', 'two-workers'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface MatrixOptions {
@@ -53,6 +54,8 @@ export interface MatrixOptions {
   timeoutMs: number;
   /** Random source for kill moments and failing ids (seeded by the caller). */
   random: () => number;
+  /** 429-storm: this many writes in a row refused with 429 TEN_SECONDLY_ROLLING (default 5). */
+  stormWrites?: number;
 }
 
 export interface CaseResult {
@@ -62,6 +65,8 @@ export interface CaseResult {
   kills: number;
   /** Fault events the emulator answered (failed requests, hung ones, item errors). */
   faults: number;
+  /** Of those, 429s. */
+  throttled: number;
   interruptions: number;
   /** Records whose final CRM value differs from the clean run's (permanent failures apart). */
   lost: number;
@@ -78,7 +83,7 @@ export interface CaseResult {
   problems: string[];
 }
 
-type Stats = { total: number; byRoute: Record<string, Record<string, number>> };
+export type Stats = { total: number; byRoute: Record<string, Record<string, number>> };
 
 interface CliResult {
   code: number | null;
@@ -120,23 +125,26 @@ function cli(
   });
 }
 
-const post = (url: string, p: string, body: unknown) =>
+export const post = (url: string, p: string, body: unknown) =>
   emulatorJson(url, p, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function countStatus(stats: Stats, pred: (route: string, status: string) => boolean): number {
+export function countStatus(
+  stats: Stats,
+  pred: (route: string, status: string) => boolean,
+): number {
   let n = 0;
   for (const [route, byStatus] of Object.entries(stats.byRoute))
     for (const [status, k] of Object.entries(byStatus)) if (pred(route, status)) n += k;
   return n;
 }
 
-const isBatchUpdate = (route: string) =>
+export const isBatchUpdate = (route: string) =>
   route.startsWith('POST') && route.endsWith('/batch/update');
 
 /** The clean run's final CRM state of a portal (same seed, size and clock). */
@@ -164,7 +172,7 @@ export async function cleanState(opts: MatrixOptions, now: number): Promise<Cont
   }
 }
 
-function startPortal(opts: MatrixOptions): Promise<Emulator> {
+export function startPortal(opts: MatrixOptions): Promise<Emulator> {
   return startHubSpotEmulator({
     port: 0,
     token: TOKEN,
@@ -174,22 +182,14 @@ function startPortal(opts: MatrixOptions): Promise<Emulator> {
   });
 }
 
-export async function runCase(
-  fault: FaultKind,
-  mode: Mode,
-  opts: MatrixOptions,
-  clean: readonly ContactState[],
-  now: number,
-): Promise<CaseResult> {
-  const started = Date.now();
-  const emu = await startPortal(opts);
-  const db = tempDb(`matrix-${fault}-${mode}`);
-  const result: CaseResult = {
+export function newResult(fault: FaultKind, mode: Mode): CaseResult {
+  return {
     fault,
     mode,
     runs: 0,
     kills: 0,
     faults: 0,
+    throttled: 0,
     interruptions: 0,
     lost: 0,
     doubled: 0,
@@ -200,40 +200,196 @@ export async function runCase(
     wallMs: 0,
     problems: [],
   };
-  let token = TOKEN;
-  const env = () => ({
-    HUBSPOT_ACCESS_TOKEN: token,
-    LEADLENS_NOW: new Date(now).toISOString(),
-    LEADLENS_LEASE_TTL_MS: String(opts.leaseTtlMs),
-    LEADLENS_CRM_TIMEOUT_MS: String(opts.timeoutMs),
-    // Patient beyond the burst (the default, 10 min, is for production).
-    LEADLENS_CRM_PATIENCE_MS: String(opts.burstMs * 2 + 5_000),
-    LEADLENS_CRM_RETRY_BASE_MS: '100',
-    LEADLENS_CRM_RETRY_MAX_MS: String(Math.max(1_000, Math.round(opts.burstMs / 10))),
-  });
-  const args = ['run', '--base-url', emu.url, '--db', db, '--json'];
-  const stats = () => emulatorJson<Stats>(emu.url, '/__emulator/stats');
-  /** Stats for the polls racing the runs: a poll that fails (the case ended) reads as nothing. */
-  const peek = () => stats().catch((): Stats => ({ total: 0, byRoute: {} }));
-  // Ids that fail for good: a few of the records the clean run writes.
+}
+
+export type PermanentIds = Map<string, 'READ_ONLY_VALUE' | 'INVALID_OPTION'>;
+
+/** Ids that fail for good in the 207 case: a few of the records the clean run writes. */
+export function permanentIdsFor(
+  fault: FaultKind,
+  opts: MatrixOptions,
+  clean: readonly ContactState[],
+): PermanentIds {
   const scored = clean.filter((c) => c.properties.leadlens_score !== null).map((c) => c.id);
-  const permanentIds = new Map<string, 'READ_ONLY_VALUE' | 'INVALID_OPTION'>();
+  const ids: PermanentIds = new Map();
   if (fault === '207-partials') {
     for (let i = 0; i < 6 && scored.length > 0; i++) {
       const id = scored[Math.floor(opts.random() * scored.length)];
-      permanentIds.set(id, i % 2 === 0 ? 'READ_ONLY_VALUE' : 'INVALID_OPTION');
+      ids.set(id, i % 2 === 0 ? 'READ_ONLY_VALUE' : 'INVALID_OPTION');
     }
   }
-  result.permanent = permanentIds.size;
+  return ids;
+}
 
-  /** Waits until write-back has sent `n` batches (or the runs ended). */
-  const batchesSent = async (n: number, running: () => boolean) => {
-    while (running()) {
-      if (countStatus(await peek(), (r) => isBatchUpdate(r)) >= n) return true;
-      await sleep(25);
+/** Stats for the polls racing the runs: a poll that fails (the case ended) reads as nothing. */
+export const peekStats = (url: string) =>
+  emulatorJson<Stats>(url, '/__emulator/stats').catch((): Stats => ({ total: 0, byRoute: {} }));
+
+/** Waits until write-back has sent `n` batches (or `running()` turns false). */
+export async function batchesSent(url: string, n: number, running: () => boolean) {
+  while (running()) {
+    if (countStatus(await peekStats(url), (r) => isBatchUpdate(r)) >= n) return true;
+    await sleep(25);
+  }
+  return false;
+}
+
+/** Waits for a random moment (sync, train, score or write-back, by API calls made so far). */
+export async function killMoment(
+  url: string,
+  opts: MatrixOptions,
+  running: () => boolean,
+): Promise<boolean> {
+  const stageCalls = Math.floor(opts.random() * 4);
+  if (stageCalls === 3) return batchesSent(url, 1 + Math.floor(opts.random() * 3), running);
+  const target = [2, 10, 25][stageCalls];
+  while (running()) {
+    const s = await peekStats(url);
+    if (s.total >= target) {
+      await sleep(Math.floor(opts.random() * 200));
+      return true;
     }
-    return false;
-  };
+    await sleep(15);
+  }
+  return false;
+}
+
+/**
+ * The faults armed before the first run: the ones that must land whatever the timing (a 429
+ * storm on the first writes, 207 items). Returns the injection racing the run: the rest strike
+ * mid write-back, the riskiest moment, once the first batch update went out.
+ */
+export async function armFault(
+  fault: FaultKind,
+  url: string,
+  opts: MatrixOptions,
+  permanentIds: PermanentIds,
+  token: string,
+  running: () => boolean,
+): Promise<void> {
+  if (fault === '207-partials') {
+    await post(url, '/__emulator/faults', {
+      itemRetryableRate: 0.05,
+      itemErrors: Object.fromEntries(permanentIds),
+    });
+    return;
+  }
+  if (fault === '429-storm') {
+    // By count, not by time: the first writes of write-back are refused in a row (a storm
+    // landing after a short write-back ended would prove nothing).
+    await post(url, '/__emulator/faults', {
+      failNextWritesN: opts.stormWrites ?? 5,
+      failWith: 'TEN_SECONDLY_ROLLING',
+    });
+    return;
+  }
+  if (fault === 'sigkill') return;
+  if (!(await batchesSent(url, 1, running))) return;
+  if (fault === '5xx-burst') await post(url, '/__emulator/faults', { burst5xxMs: opts.burstMs });
+  if (fault === 'hung-connection') await post(url, '/__emulator/faults', { hangNextN: 2 });
+  if (fault === 'applied-then-5xx')
+    await post(url, '/__emulator/faults', { applyThenFailNextN: 2 });
+  if (fault === 'token-expiry') await post(url, '/__emulator/tokens/expire', { token });
+}
+
+/**
+ * The checks every case ends with, on the emulator's final state, stats and write log: fills
+ * faults, throttled, lost, doubled, repeated; adds problems. `permanentListed` and
+ * `permanentInSummary` are filled by the caller (they depend on how the runs ran).
+ */
+export async function judge(
+  url: string,
+  token: string,
+  clean: readonly ContactState[],
+  permanentIds: PermanentIds,
+  result: CaseResult,
+): Promise<void> {
+  // Faults the emulator answered: 429s, 5xx, dropped/hung requests, item errors.
+  const s = await emulatorJson<Stats>(url, '/__emulator/stats');
+  result.throttled = countStatus(s, (_r, status) => status === '429');
+  result.faults = countStatus(s, (_r, status) => status === '429' || status.startsWith('5'));
+  result.faults += countStatus(s, (_r, status) => status === 'dropped');
+  result.faults += countStatus(s, (r, status) => isBatchUpdate(r) && status === '207');
+
+  // The final CRM state against the clean run's.
+  const props = ['lifecyclestage', ...LEADLENS_PROPERTY_NAMES];
+  const got = new Map((await allContacts(url, props, token)).map((c) => [c.id, c]));
+  for (const c of clean) {
+    if (permanentIds.has(c.id)) continue;
+    const g = got.get(c.id);
+    if (!g || JSON.stringify(g.properties) !== JSON.stringify(c.properties)) result.lost++;
+  }
+  // The write log: never two values of one property; identical repeats counted.
+  const writes = await writesOf(url);
+  for (const [, sets] of Object.entries(writes)) {
+    const seen: Record<string, string> = {};
+    let two = false;
+    for (const set of sets) {
+      for (const [k, v] of Object.entries(set)) {
+        if (!k.startsWith('leadlens_')) continue;
+        if (k in seen && seen[k] !== v) two = true;
+        seen[k] = v;
+      }
+    }
+    if (two) result.doubled++;
+    result.repeated += Math.max(0, sets.length - 1);
+  }
+  // An interruption: a run that stopped, or a batch update whose answer was lost (5xx or a
+  // dropped/aborted connection) — the CRM may have applied it, so it may be sent once more.
+  const lostAnswers = countStatus(
+    s,
+    (r, status) => isBatchUpdate(r) && (status.startsWith('5') || status === 'dropped'),
+  );
+  const allowed = 100 * (result.interruptions + lostAnswers);
+  if (result.repeated > allowed)
+    result.problems.push(
+      `${result.repeated} repeated writes for ${result.interruptions} interrupted runs and ${lostAnswers} lost answers`,
+    );
+  if (result.lost > 0) result.problems.push(`${result.lost} records differ from the clean run`);
+  if (result.doubled > 0) result.problems.push(`${result.doubled} records written two values`);
+}
+
+/** The problems of the permanent failures' listing (after `judge` and the listings). */
+export function listingProblems(result: CaseResult): void {
+  if (result.permanentInSummary !== result.permanent)
+    result.problems.push(
+      `${result.permanent - result.permanentInSummary} permanent failures not in the run summary`,
+    );
+  if (result.permanentListed !== result.permanent)
+    result.problems.push(
+      `${result.permanent - result.permanentListed} permanent failures not listed`,
+    );
+}
+
+export function runCase(
+  fault: FaultKind,
+  mode: Mode,
+  opts: MatrixOptions,
+  clean: readonly ContactState[],
+  now: number,
+): Promise<CaseResult> {
+  return mode === 'two-workers'
+    ? runWorkersCase(fault, opts, clean, now)
+    : runCliCase(fault, mode, opts, clean, now);
+}
+
+/** One run or two concurrent runs of the `leadlens run` CLI on one SQLite store. */
+async function runCliCase(
+  fault: FaultKind,
+  mode: Mode,
+  opts: MatrixOptions,
+  clean: readonly ContactState[],
+  now: number,
+): Promise<CaseResult> {
+  const started = Date.now();
+  const emu = await startPortal(opts);
+  const db = tempDb(`matrix-${fault}-${mode}`);
+  const result = newResult(fault, mode);
+  let token = TOKEN;
+  const env = () => ({ HUBSPOT_ACCESS_TOKEN: token, ...runEnv(opts, now) });
+  const args = ['run', '--base-url', emu.url, '--db', db, '--json'];
+  const permanentIds = permanentIdsFor(fault, opts, clean);
+  result.permanent = permanentIds.size;
 
   try {
     let done = false;
@@ -246,48 +402,10 @@ export async function runCase(
       let inject: Promise<unknown> = Promise.resolve();
       let killAfter: (() => Promise<boolean>) | undefined;
       if (first) {
-        if (fault === 'sigkill') {
-          // A random moment: in sync, train, score or write-back (by API calls made so far).
-          const stageCalls = Math.floor(opts.random() * 4);
-          killAfter = async () => {
-            if (stageCalls === 3) return batchesSent(1 + Math.floor(opts.random() * 3), running);
-            const target = [2, 10, 25][stageCalls];
-            while (running()) {
-              const s = await peek();
-              if (s.total >= target) {
-                await sleep(Math.floor(opts.random() * 200));
-                return true;
-              }
-              await sleep(15);
-            }
-            return false;
-          };
-        } else {
-          inject = (async () => {
-            // Mid write-back, the riskiest moment for every fault.
-            if (!(await batchesSent(1, running))) return;
-            if (fault === '429-storm') {
-              // A storm: a third of the calls refused for a few seconds.
-              await post(emu.url, '/__emulator/faults', { rate429: 0.3 });
-              await sleep(3_000);
-              await post(emu.url, '/__emulator/faults', {});
-            }
-            if (fault === '5xx-burst')
-              await post(emu.url, '/__emulator/faults', { burst5xxMs: opts.burstMs });
-            if (fault === 'hung-connection')
-              await post(emu.url, '/__emulator/faults', { hangNextN: 2 });
-            if (fault === 'applied-then-5xx')
-              await post(emu.url, '/__emulator/faults', { applyThenFailNextN: 2 });
-            if (fault === 'token-expiry')
-              await post(emu.url, '/__emulator/tokens/expire', { token });
-          })();
-          if (fault === '207-partials') {
-            await post(emu.url, '/__emulator/faults', {
-              itemRetryableRate: 0.05,
-              itemErrors: Object.fromEntries(permanentIds),
-            });
-          }
-        }
+        if (fault === 'sigkill') killAfter = () => killMoment(emu.url, opts, running);
+        else if (fault === '207-partials' || fault === '429-storm')
+          await armFault(fault, emu.url, opts, permanentIds, token, running);
+        else inject = armFault(fault, emu.url, opts, permanentIds, token, running);
       }
       // In two concurrent runs both are killed at the moment (the one refused has exited).
       const runs = Array.from({ length: count }, () =>
@@ -332,46 +450,7 @@ export async function runCase(
     }
     if (!done) result.problems.push('no run reported done');
 
-    // Faults the emulator answered: 429s, 5xx, dropped/hung requests, item errors.
-    const s = await stats();
-    result.faults = countStatus(s, (_r, status) => status === '429' || status.startsWith('5'));
-    result.faults += countStatus(s, (_r, status) => status === 'dropped');
-    result.faults += countStatus(s, (r, status) => isBatchUpdate(r) && status === '207');
-
-    // The final CRM state against the clean run's.
-    const props = ['lifecyclestage', ...LEADLENS_PROPERTY_NAMES];
-    const got = new Map((await allContacts(emu.url, props, token)).map((c) => [c.id, c]));
-    for (const c of clean) {
-      if (permanentIds.has(c.id)) continue;
-      const g = got.get(c.id);
-      if (!g || JSON.stringify(g.properties) !== JSON.stringify(c.properties)) result.lost++;
-    }
-    // The write log: never two values of one property; identical repeats counted.
-    const writes = await writesOf(emu.url);
-    for (const [, sets] of Object.entries(writes)) {
-      const seen: Record<string, string> = {};
-      let two = false;
-      for (const set of sets) {
-        for (const [k, v] of Object.entries(set)) {
-          if (!k.startsWith('leadlens_')) continue;
-          if (k in seen && seen[k] !== v) two = true;
-          seen[k] = v;
-        }
-      }
-      if (two) result.doubled++;
-      result.repeated += Math.max(0, sets.length - 1);
-    }
-    // An interruption: a run that stopped, or a batch update whose answer was lost (5xx or a
-    // dropped/aborted connection) — the CRM may have applied it, so it may be sent once more.
-    const lostAnswers = countStatus(
-      s,
-      (r, status) => isBatchUpdate(r) && (status.startsWith('5') || status === 'dropped'),
-    );
-    const allowed = 100 * (result.interruptions + lostAnswers);
-    if (result.repeated > allowed)
-      result.problems.push(
-        `${result.repeated} repeated writes for ${result.interruptions} interrupted runs and ${lostAnswers} lost answers`,
-      );
+    await judge(emu.url, token, clean, permanentIds, result);
     // Every permanent failure listed by `leadlens status`.
     const status = await cli(['status', '--db', db, '--base-url', emu.url], env());
     const listed = (
@@ -386,17 +465,21 @@ export async function runCase(
     await emu.close();
     result.wallMs = Date.now() - started;
   }
-  if (result.lost > 0) result.problems.push(`${result.lost} records differ from the clean run`);
-  if (result.doubled > 0) result.problems.push(`${result.doubled} records written two values`);
-  if (result.permanentInSummary !== result.permanent)
-    result.problems.push(
-      `${result.permanent - result.permanentInSummary} permanent failures not in the run summary`,
-    );
-  if (result.permanentListed !== result.permanent)
-    result.problems.push(
-      `${result.permanent - result.permanentListed} permanent failures not listed`,
-    );
+  listingProblems(result);
   return result;
+}
+
+/** The environment of every run and worker of a case (pinned clock, short deadlines). */
+export function runEnv(opts: MatrixOptions, now: number): Record<string, string> {
+  return {
+    LEADLENS_NOW: new Date(now).toISOString(),
+    LEADLENS_LEASE_TTL_MS: String(opts.leaseTtlMs),
+    LEADLENS_CRM_TIMEOUT_MS: String(opts.timeoutMs),
+    // Patient beyond the burst (the default, 10 min, is for production).
+    LEADLENS_CRM_PATIENCE_MS: String(opts.burstMs * 2 + 5_000),
+    LEADLENS_CRM_RETRY_BASE_MS: '100',
+    LEADLENS_CRM_RETRY_MAX_MS: String(Math.max(1_000, Math.round(opts.burstMs / 10))),
+  };
 }
 
 /** Runs cases `concurrency` at a time. */
@@ -426,11 +509,11 @@ export async function runMatrix(
 /** The matrix as a Markdown table (docs/reliability.md). */
 export function matrixTable(results: readonly CaseResult[]): string {
   const head =
-    '| fault | mode | runs | kills | faults | interruptions | lost | doubled | repeated writes | permanent failures listed | wall s |\n' +
-    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |';
+    '| fault | mode | runs | kills | faults | of which 429 | interruptions | lost | doubled | repeated writes | permanent failures listed | wall s |\n' +
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |';
   const rows = results.map(
     (r) =>
-      `| ${r.fault} | ${r.mode} | ${r.runs} | ${r.kills} | ${r.faults} | ${r.interruptions} | ${r.lost} | ${r.doubled} | ${r.repeated} | ${r.permanentListed}/${r.permanent} | ${(r.wallMs / 1000).toFixed(0)} |`,
+      `| ${r.fault} | ${r.mode} | ${r.runs} | ${r.kills} | ${r.faults} | ${r.throttled} | ${r.interruptions} | ${r.lost} | ${r.doubled} | ${r.repeated} | ${r.permanentListed}/${r.permanent} | ${(r.wallMs / 1000).toFixed(0)} |`,
   );
   return [head, ...rows].join('\n');
 }

@@ -1,0 +1,267 @@
+/**
+ * The fault matrix's third way of running (issue 12): two `leadlens worker` processes on one
+ * PostgreSQL database (pg-boss), one portal. A `run` job is sent, and a second one while the
+ * first is running (the lease makes it wait: JOB_LOCKED, retried by pg-boss); slices of the run
+ * pass between the workers. The fault strikes as in the CLI modes; the "operator" answers as a
+ * supervisor would: a SIGKILLed worker is replaced, an expired token renewed in the install.
+ * The case ends when the portal's run is done, no lease is held and no job waits; then the same
+ * checks as the CLI modes (`judge`), the failures listed from the store, the run's summary from
+ * its write-back checkpoint.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client } from 'pg';
+import { DEFAULT_APP_ID } from '../../emulator/hubspot/hub';
+import { DEFAULT_SETTINGS } from '../../src/contracts/settings';
+import { openStoreEngine } from '../../src/store/open';
+import { createSecretBox, Secret } from '../../src/store/secrets';
+import { JOBS_SCHEMA, openBoss, PIPELINE_QUEUE, sendPipelineJob } from '../../src/worker/queue';
+import { PORTAL, TOKEN, type ContactState } from '../e2e/helpers';
+import {
+  armFault,
+  judge,
+  killMoment,
+  listingProblems,
+  newResult,
+  permanentIdsFor,
+  peekStats,
+  post,
+  runEnv,
+  sleep,
+  startPortal,
+  countStatus,
+  type CaseResult,
+  type FaultKind,
+  type MatrixOptions,
+} from './fault-matrix';
+import { createTestDatabase } from './postgres';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface WorkerProc {
+  child: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+}
+
+function startWorker(env: Record<string, string>): Promise<WorkerProc> {
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/leadlens.js'), 'worker', '--concurrency', '1', '--no-schedule'],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const w: WorkerProc = {
+    child,
+    log: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+  child.stderr!.on('data', (d) => (w.log += d));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve(w);
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${w.log.slice(-500)}`)));
+  });
+}
+
+const logLines = (w: WorkerProc) =>
+  w.log
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    });
+
+export async function runWorkersCase(
+  fault: FaultKind,
+  opts: MatrixOptions,
+  clean: readonly ContactState[],
+  now: number,
+): Promise<CaseResult> {
+  const started = Date.now();
+  const result = newResult(fault, 'two-workers');
+  const permanentIds = permanentIdsFor(fault, opts, clean);
+  result.permanent = permanentIds.size;
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  const emu = await startPortal(opts);
+  const pg = await createTestDatabase(`matrix${fault}`);
+  const engine = await openStoreEngine({
+    databaseUrl: pg.url,
+    sqliteFile: 'unused',
+    secrets: createSecretBox(keys),
+  });
+  const store = engine.forPortal(PORTAL);
+  const boss = await openBoss(pg.url, { schedule: false, supervise: false });
+  const workers: WorkerProc[] = [];
+  const retired: WorkerProc[] = [];
+  let token = TOKEN;
+  const install = (t: string) =>
+    store.saveInstall({
+      auth: 'private_app',
+      hubId: PORTAL,
+      scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'],
+      apiBaseUrl: emu.url,
+      accessToken: new Secret(t),
+      accessTokenExpiresAt: null,
+      refreshToken: null,
+      installedAt: new Date(now).toISOString(),
+    });
+  const workerEnv = {
+    ...runEnv(opts, now),
+    DATABASE_URL: pg.url,
+    LEADLENS_ENCRYPTION_KEYS: keys,
+    LEADLENS_LOG_LEVEL: 'info',
+    LEADLENS_JOB_SLICE_MS: '1500',
+    LEADLENS_WORKER_POLL_SECONDS: '0.5',
+    LEADLENS_WATCHDOG_SECONDS: '1',
+    LEADLENS_JOB_RETRY_DELAY_SECONDS: '1',
+    LEADLENS_JOB_RETRY_LIMIT: '50',
+    LEADLENS_JOB_EXPIRE_SECONDS: '900',
+  };
+  const sql = async <T extends Record<string, unknown>>(text: string) => {
+    const c = new Client({ connectionString: pg.url });
+    await c.connect();
+    try {
+      return (await c.query<T>(text, [PIPELINE_QUEUE])).rows;
+    } finally {
+      await c.end();
+    }
+  };
+  /** Jobs of the queue not finished yet (waiting, retrying or running). */
+  const pendingJobs = async () =>
+    Number(
+      (
+        await sql<{ n: string }>(
+          `SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
+        )
+      )[0].n,
+    );
+  /**
+   * A job refused with JOB_LOCKED waits out pg-boss's exponential back-off (no cap in 10.x):
+   * after a minute of refusals, minutes more. Once the lease is free the case moves such a
+   * job's start to now — the wait passing, not skipped work: the job still runs in full.
+   */
+  const hurryRetries = () =>
+    sql(
+      `UPDATE ${JOBS_SCHEMA}.job SET start_after = now() WHERE name = $1 AND state = 'retry' AND start_after > now()`,
+    );
+
+  try {
+    await install(token);
+    // Only the jobs sent here run: no scheduled run.
+    await store.saveSettings(
+      { ...DEFAULT_SETTINGS, schedule: { ...DEFAULT_SETTINGS.schedule, enabled: false } },
+      new Date(now).toISOString(),
+    );
+    workers.push(...(await Promise.all([startWorker(workerEnv), startWorker(workerEnv)])));
+    let finished = false;
+    const running = () => !finished;
+    const inject =
+      fault === 'sigkill'
+        ? Promise.resolve()
+        : armFault(fault, emu.url, opts, permanentIds, token, running);
+    if (fault === '207-partials' || fault === '429-storm') await inject;
+    const job = { portalId: PORTAL, task: 'run' as const, restart: false, full: false };
+    await sendPipelineJob(boss, job);
+
+    // The kill: at a random moment, the worker holding the portal's lease.
+    const kill = (async () => {
+      if (fault !== 'sigkill' || !(await killMoment(emu.url, opts, running))) return;
+      let victim: WorkerProc | undefined;
+      for (let i = 0; i < 400 && !victim && running(); i++) {
+        const lease = await store.getLease();
+        victim = lease
+          ? workers.find((w) => lease.holder.includes(`:${w.child.pid} job `))
+          : undefined;
+        if (!victim) await sleep(25);
+      }
+      if (!victim) return;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      result.kills++;
+      // The supervisor starts a new one.
+      workers.splice(workers.indexOf(victim), 1);
+      retired.push(victim);
+      workers.push(await startWorker(workerEnv));
+    })();
+
+    // A second run asked for while the first runs: it waits on the lease.
+    let secondSent = false;
+    const deadline = Date.now() + Math.max(600_000, opts.burstMs * 4);
+    while (Date.now() < deadline) {
+      const lease = await store.getLease();
+      let run = await store.getJob('run');
+      if (!secondSent && (lease || run?.status === 'done')) {
+        await sendPipelineJob(boss, job);
+        secondSent = true;
+      }
+      // The token-expiry answer: a renewed token in the install (the operator's or OAuth's).
+      if (fault === 'token-expiry' && token === TOKEN) {
+        const s = await peekStats(emu.url);
+        if (countStatus(s, (_r, status) => status === '401') > 0) {
+          token = `${TOKEN}-renewed`;
+          await post(emu.url, '/__emulator/tokens', { token, appId: DEFAULT_APP_ID });
+          await install(token);
+        }
+      }
+      run = await store.getJob('run');
+      if (secondSent && !lease && run?.status === 'done') await hurryRetries();
+      if (secondSent && run?.status === 'done' && !lease && (await pendingJobs()) === 0) {
+        finished = true;
+        break;
+      }
+      await sleep(250);
+    }
+    if (!finished) {
+      const lease = await store.getLease();
+      result.problems.push(
+        `timed out: run ${(await store.getJob('run'))?.status ?? 'none'}, lease ${lease ? lease.holder : 'none'}, ${await pendingJobs()} jobs pending`,
+      );
+    }
+    finished = true;
+    await Promise.all([inject, kill]);
+    if ((await store.getJob('run'))?.status !== 'done')
+      result.problems.push('the run did not reach done');
+
+    // Slices run and slices that failed (JOB_LOCKED apart: the second run waiting its turn).
+    for (const w of [...workers, ...retired]) {
+      for (const l of logLines(w)) {
+        if (l.msg === 'job slice') result.runs++;
+        if (l.msg === 'job slice failed' && l.code !== 'JOB_LOCKED') {
+          result.runs++;
+          result.interruptions++;
+        }
+      }
+    }
+    result.runs += result.kills;
+    result.interruptions += result.kills;
+
+    await judge(emu.url, token, clean, permanentIds, result);
+    // Every permanent failure listed by the store (what `leadlens status` shows) …
+    const listed = (await store.listWriteFailures({ limit: 100 })).rows;
+    result.permanentListed = [...permanentIds].filter(([id, code]) =>
+      listed.some((f) => f.id === id && f.code === code),
+    ).length;
+    // … and in the summary of the write-back that finished the run.
+    const wb = await store.getJob('writeback');
+    const failed = ((wb?.state.failed ?? []) as Array<{ id: string }>).map((f) => f.id);
+    result.permanentInSummary = [...permanentIds.keys()].filter((id) => failed.includes(id)).length;
+  } finally {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    await engine.close();
+    await emu.close();
+    await pg.drop();
+    result.wallMs = Date.now() - started;
+  }
+  listingProblems(result);
+  return result;
+}
