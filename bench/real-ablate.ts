@@ -19,6 +19,8 @@ const CONFIGS: Record<string, TrainOptions> = {
   'minfreq-10': { encoder: { minFrequency: 10 } },
   'placeholders-missing': { encoder: { placeholderLevels: false } },
   'no-weights': { weightings: [] },
+  'logistic-C1': { model: 'logistic', cGrid: [1] },
+  'logistic-C0.1': { model: 'logistic', cGrid: [0.1] },
 };
 
 /** `gbdt:maxDepth=4,minChildHessian=5` → the GBDT forced with those params; `auto:…` lets the backtests choose. */
@@ -60,6 +62,26 @@ function main(): void {
     const { tr, te } = cut(d);
     const yTe = te.map((i) => d.labels[i] as number);
     for (const c of configs) {
+      if (c === 'blend') {
+        // Not a product option: the mean log-odds of the logistic and GBDT families, each as
+        // its own backtests chose it (what a blended candidate would score).
+        const fit = (model: 'logistic' | 'gbdt') =>
+          trainModel({
+            rows: tr.map((i) => d.rows[i]!) as RawRow[],
+            labels: tr.map((i) => d.labels[i]!) as Label[],
+            times: tr.map((i) => d.times[i]!),
+            options: { model },
+          }).model.predictProba(te.map((i) => d.rows[i]!));
+        const a = fit('logistic');
+        const b = fit('gbdt');
+        const logit = (p: number) => Math.log(Math.max(p, 1e-9) / Math.max(1 - p, 1e-9));
+        const auc = rocAuc(
+          yTe,
+          Array.from(a, (p, i) => logit(p) + logit(b[i]!)),
+        );
+        process.stdout.write(`${d.name}\tblend\t${auc.toFixed(4)}\n`);
+        continue;
+      }
       const t0 = performance.now();
       const { model, report } = trainModel({
         rows: tr.map((i) => d.rows[i]!) as RawRow[],
