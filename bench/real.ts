@@ -46,7 +46,7 @@ const XEDU_EXCLUDE = [
   'What matters most to you in choosing a course',
 ];
 
-interface Dataset {
+export interface Dataset {
   name: string;
   /** Feature columns only. */
   rows: RawRow[];
@@ -56,7 +56,7 @@ interface Dataset {
   control?: boolean;
 }
 
-function xEducation(): Dataset {
+export function xEducation(): Dataset {
   const t = readCsvFile(path.join(DATA, 'x-education-leads/Leads.csv'));
   const labels = labelsFrom(t.rows, 'Converted');
   const keep = t.columns.filter((c) => !XEDU_EXCLUDE.includes(c));
@@ -68,7 +68,7 @@ function xEducation(): Dataset {
   };
 }
 
-function shuffledControl(d: Dataset): Dataset {
+export function shuffledControl(d: Dataset): Dataset {
   const rng = makeRng(20261202);
   const labels = [...d.labels];
   for (let i = labels.length - 1; i > 0; i--) {
@@ -78,7 +78,7 @@ function shuffledControl(d: Dataset): Dataset {
   return { ...d, name: `${d.name}-shuffled-labels`, labels, control: true };
 }
 
-function olist(): Dataset {
+export function olist(): Dataset {
   const mql = readCsvFile(
     path.join(DATA, 'olist-marketing-funnel/olist_marketing_qualified_leads_dataset.csv'),
   );
@@ -124,7 +124,7 @@ const DEMO_PROPS = [
   'hs_analytics_num_page_views',
 ];
 
-function demoWithShift(): Dataset {
+export function demoWithShift(): Dataset {
   const portal = generatePortal({ seed: 'bench-real', contacts: 10_000, marketShift: { at: 0.6 } });
   const store = portal.state.stores.contacts;
   const rows: RawRow[] = [];
@@ -259,4 +259,5 @@ function main(): void {
   );
 }
 
-main();
+// Run as a script (`npm run bench:real`), not when bench/real-ablate.ts imports the data sets.
+if (require.main === module) main();

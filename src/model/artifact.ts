@@ -51,6 +51,7 @@ const FieldStateSchema = z.discriminatedUnion('type', [
 const EncoderStateSchema = z.object({
   missing: z.enum(['impute', 'nan']),
   placeholders: z.array(z.string()),
+  placeholderLevels: z.boolean().optional(),
   multiSeparator: z.string().min(1),
   fields: z.array(FieldStateSchema),
 });

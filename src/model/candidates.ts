@@ -152,43 +152,65 @@ export function roundGrid(nRounds: number): number[] {
   return [...grid, nRounds];
 }
 
+/**
+ * Tree depths a GBDT sweep tries, shallowest first (the simpler model), unless the caller fixes
+ * `gbdtParams.maxDepth`. Depth bounds how many features one tree can combine: shallow trees
+ * (few interactions, more rounds) carry over better when behaviour shifts between the
+ * training window and the rows scored, deep ones fit richer interactions when it does not.
+ * Which holds is the backtests' call, never a fixed guess (docs/model.md, "GBDT depth").
+ */
+export const GBDT_DEPTHS: readonly number[] = [3, 6];
+
+/** The depths one GBDT sweep fits: the pinned one, the caller's, or GBDT_DEPTHS. */
+export function gbdtDepths(s: CandidateSettings, only?: Record<string, number>): number[] {
+  if (only?.maxDepth !== undefined) return [only.maxDepth];
+  if (s.gbdtParams?.maxDepth !== undefined) return [s.gbdtParams.maxDepth];
+  return [...GBDT_DEPTHS];
+}
+
 const gbdt: Candidate = {
   kind: 'gbdt',
   missing: 'nan',
   sweep(Xtr, ytr, w, Xte, yte, s, only) {
     const nRounds = only?.nRounds ?? s.gbdtParams?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
-    // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
-    // counts of the grid are then scored as the last fitted one (already past the best).
-    const { ensemble: fitted, bestIteration } = fitGbdt(Xtr, ytr, {
-      params: { ...s.gbdtParams, nRounds, earlyStoppingRounds: GBDT_PATIENCE },
-      valid: { X: Xte, y: yte },
-      weights: w,
-      rng: s.makeRng(s.seed),
-      keepAll: true,
-    });
-    void bestIteration;
-    const ensemble = fitted;
-
-    // One model, scored after every round count of the grid (the trees are added one by one).
-    const n = Xte.n;
-    const m = new Float64Array(n).fill(ensemble.baseMargin);
     const out: SweepPoint[] = [];
-    const grid = only ? [nRounds] : roundGrid(nRounds);
-    let g = 0;
-    ensemble.trees.forEach((tree, t) => {
-      for (let i = 0; i < n; i++) m[i] += tree.value[leafIndex(tree, Xte.data, n, i, true)]!;
-      while (g < grid.length && grid[g] === t + 1) {
-        out.push({ settings: { nRounds: grid[g]! }, margin: Float64Array.from(m) });
-        g++;
-      }
-    });
-    for (; g < grid.length; g++)
-      out.push({ settings: { nRounds: grid[g]! }, margin: Float64Array.from(m) });
+    for (const maxDepth of gbdtDepths(s, only)) {
+      // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
+      // counts of the grid are then scored as the last fitted one (already past the best).
+      const { ensemble } = fitGbdt(Xtr, ytr, {
+        params: { ...s.gbdtParams, maxDepth, nRounds, earlyStoppingRounds: GBDT_PATIENCE },
+        valid: { X: Xte, y: yte },
+        weights: w,
+        rng: s.makeRng(s.seed),
+        keepAll: true,
+      });
+
+      // One model per depth, scored after every round count of the grid (trees are added one
+      // by one).
+      const n = Xte.n;
+      const m = new Float64Array(n).fill(ensemble.baseMargin);
+      const grid = only ? [nRounds] : roundGrid(nRounds);
+      let g = 0;
+      ensemble.trees.forEach((tree, t) => {
+        for (let i = 0; i < n; i++) m[i] += tree.value[leafIndex(tree, Xte.data, n, i, true)]!;
+        while (g < grid.length && grid[g] === t + 1) {
+          out.push({ settings: { maxDepth, nRounds: grid[g]! }, margin: Float64Array.from(m) });
+          g++;
+        }
+      });
+      for (; g < grid.length; g++)
+        out.push({ settings: { maxDepth, nRounds: grid[g]! }, margin: Float64Array.from(m) });
+    }
     return out;
   },
   fit(X, y, w, settings, s) {
+    const maxDepth = settings.maxDepth ?? s.gbdtParams?.maxDepth;
     const { ensemble } = fitGbdt(X, y, {
-      params: { ...s.gbdtParams, nRounds: Math.max(1, settings.nRounds!) },
+      params: {
+        ...s.gbdtParams,
+        ...(maxDepth !== undefined ? { maxDepth } : {}),
+        nRounds: Math.max(1, settings.nRounds!),
+      },
       weights: w,
       rng: s.makeRng(s.seed),
     });

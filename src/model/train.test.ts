@@ -87,6 +87,63 @@ describe('trainModel', () => {
     expect(weighted.map((c) => c.kind)).toEqual(['logistic', 'logistic', 'logistic']);
   });
 
+  it('keeps a form placeholder as a level of its own: "Select" and a blank differ, and the model uses it', () => {
+    // A field whose blank (never shown) and "Select" (shown, left at the default) convert at
+    // different rates; merging both into "missing" throws that difference away.
+    const rng = makeRng(41);
+    const n = 1500;
+    const rows = [];
+    const labels: Array<0 | 1> = [];
+    for (let i = 0; i < n; i++) {
+      const u = rng.next();
+      const referrer = u < 0.3 ? '' : u < 0.6 ? 'Select' : u < 0.8 ? 'Web' : 'Ads';
+      const visits = rng.int(10);
+      const rate = (referrer === 'Select' ? 0.55 : referrer === '' ? 0.1 : 0.3) + 0.02 * visits;
+      rows.push({ referrer, visits: String(visits) });
+      labels.push(rng.next() < rate ? 1 : 0);
+    }
+    const times = rows.map((_, i) => i);
+    const opts = { model: 'logistic' as const, weightings: [] };
+    const levels = trainModel({ rows, labels, times, options: opts });
+    const merged = trainModel({
+      rows,
+      labels,
+      times,
+      options: { ...opts, encoder: { placeholderLevels: false } },
+    });
+    expect(levels.model.encoder.columns.map((c) => c.name)).toContain('referrer=Select');
+    expect(merged.model.encoder.columns.map((c) => c.name)).not.toContain('referrer=Select');
+    const [pSelect, pBlank] = levels.model.predictProba([
+      { referrer: 'Select', visits: '5' },
+      { referrer: '', visits: '5' },
+    ]);
+    expect(pSelect! - pBlank!).toBeGreaterThan(0.2);
+    expect(levels.report.backtest.meanAuc).toBeGreaterThan(merged.report.backtest.meanAuc + 0.03);
+  });
+
+  it('lets the backtests choose the GBDT depth (shallow first) unless the caller fixes it', () => {
+    const clean = syntheticLeads(1200, 35);
+    const swept = trainModel({
+      ...clean,
+      options: { exclude: ['id'], model: 'gbdt', gbdtParams: { nRounds: 30 }, weightings: [] },
+    }).report;
+    const depths = new Set(swept.backtest.candidates.map((c) => c.settings.maxDepth));
+    expect([...depths]).toEqual([3, 6]);
+    expect([3, 6]).toContain(swept.settings.maxDepth);
+    const fixed = trainModel({
+      ...clean,
+      options: {
+        exclude: ['id'],
+        model: 'gbdt',
+        gbdtParams: { nRounds: 30, maxDepth: 2 },
+        weightings: [],
+      },
+    }).report;
+    expect(new Set(fixed.backtest.candidates.map((c) => c.settings.maxDepth))).toEqual(
+      new Set([2]),
+    );
+  });
+
   it('the shipped model is fitted on all labelled history, the newest rows included', () => {
     const base = syntheticLeads(1500, 33);
     const { artifact, report } = trainModel({

@@ -16,7 +16,7 @@ function rows(n: number): RawRow[] {
   for (let i = 0; i < n; i++) {
     out.push({
       visits: i % 10 === 0 ? '' : String(i % 7),
-      source: i % 9 === 0 ? 'Select' : ['Web', 'Ads', 'Event'][i % 3]!,
+      source: i % 9 === 0 ? 'Select' : i % 11 === 0 ? '' : ['Web', 'Ads', 'Event'][i % 3]!,
       opt_in: i % 2 ? 'Yes' : 'no',
       created: `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`,
       pages: i % 4 === 0 ? 'pricing;docs' : 'blog',
@@ -45,6 +45,7 @@ describe('fitEncoder / transform', () => {
         'visits',
         'visits (missing)',
         'source=Web',
+        'source=Select',
         'source=(other)',
         'source (missing)',
         'opt_in',
@@ -66,14 +67,43 @@ describe('fitEncoder / transform', () => {
     expect(col(X, 'visits (missing)')[1]).toBe(0);
   });
 
-  it('treats placeholders (Select, empty, NA, unknown…) as missing', () => {
+  it('reads placeholders (NA, null, unknown, empty) as missing in numbers, yes/no and dates', () => {
     const X = enc.transform([
-      { visits: 'NA', source: 'select', opt_in: 'unknown', created: '', pages: '' },
-      { visits: ' null ', source: 'Unknown', opt_in: 'yes', created: '2024-01-02', pages: 'blog' },
+      { visits: 'NA', source: '', opt_in: 'unknown', created: '', pages: '' },
+      { visits: ' null ', source: ' ', opt_in: 'yes', created: '2024-01-02', pages: 'blog' },
     ]);
     expect(col(X, 'visits (missing)')).toEqual([1, 1]);
     expect(col(X, 'source (missing)')).toEqual([1, 1]);
     expect(col(X, 'source=(other)')).toEqual([0, 0]);
+    expect(X.quality).toEqual([]);
+  });
+
+  it('keeps a placeholder in a category field as a level of its own, apart from empty', () => {
+    expect(enc.toJSON().placeholderLevels).toBe(true);
+    const X = enc.transform([
+      { visits: '1', source: 'Select', opt_in: 'no', created: '2024-01-02', pages: 'blog' },
+      { visits: '1', source: '', opt_in: 'no', created: '2024-01-02', pages: 'blog' },
+      { visits: '1', source: 'Unknown', opt_in: 'no', created: '2024-01-02', pages: 'blog' },
+    ]);
+    expect(col(X, 'source=Select')).toEqual([1, 0, 0]);
+    // Empty is the only missing; a placeholder training never saw is an unseen value (counted).
+    expect(col(X, 'source (missing)')).toEqual([0, 1, 1]);
+    expect(X.quality).toEqual([{ field: 'source', expected: 'category', wrongType: 0, unseen: 1 }]);
+  });
+
+  it('merges placeholders into missing when asked, and for encoders stored before levels', () => {
+    const merged = fitEncoder(train, schema, { minFrequency: 5, placeholderLevels: false });
+    // The stored form of an encoder from before placeholder levels: no flag.
+    expect(merged.toJSON()).not.toHaveProperty('placeholderLevels');
+    for (const e of [merged, new FittedEncoder(merged.toJSON())]) {
+      expect(e.columns.map((c) => c.name)).not.toContain('source=Select');
+      const X = e.transform([
+        { visits: '1', source: 'select', opt_in: 'no', created: '2024-01-02', pages: 'blog' },
+        { visits: '1', source: 'Unknown', opt_in: 'no', created: '2024-01-02', pages: 'blog' },
+      ]);
+      expect(col(X, 'source (missing)')).toEqual([1, 1]);
+      expect(X.quality).toEqual([]);
+    }
   });
 
   it('reads values training never saw as missing and counts them; rare ones go to "other"', () => {
@@ -91,7 +121,7 @@ describe('fitEncoder / transform', () => {
       e2.columns
         .filter((c) => c.field === 'source' && c.kind === 'onehot')
         .map((c) => col(X, c.name)[1]),
-    ).toEqual([0, 0, 0]);
+    ).toEqual([0, 0, 0, 0]);
     expect(col(X, 'pages=(other)')).toEqual([1, 0]);
     expect(col(X, 'pages=pricing')).toEqual([0, 1]);
     expect(col(X, 'opt_in')).toEqual([1, 0]);

@@ -33,6 +33,14 @@ export type MissingMode = 'impute' | 'nan';
 export interface EncoderOptions {
   missing?: MissingMode;
   placeholders?: readonly string[];
+  /**
+   * Category and multi-select fields: a placeholder ("Select", "unknown", "N/A"…) is a level of
+   * its own, and only an absent value (empty, null) is missing. Default true. Which "no answer"
+   * a lead left is information: a form's default "Select" and a field never shown differ, and
+   * merging them into one missing level throws that away (docs/model.md, "Placeholders").
+   * Numbers, booleans and dates always read placeholders as missing.
+   */
+  placeholderLevels?: boolean;
   /** Categories / multi values seen fewer times go to "other". Default: 0.5 % of rows, in [5, 20]. */
   minFrequency?: number;
   /** Most frequent categories kept per field, at most. */
@@ -81,9 +89,14 @@ export type FieldState = NumericState | BoolState | CategoryState;
 export interface EncoderState {
   missing: MissingMode;
   placeholders: string[];
+  /** Placeholders are category levels (absent in older artifacts: they were missing). */
+  placeholderLevels?: boolean;
   multiSeparator: string;
   fields: FieldState[];
 }
+
+/** What is missing in a category field when placeholders are levels: no value at all. */
+const ABSENT_ONLY: PlaceholderSet = placeholderSet(['']);
 
 function quantileSorted(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -123,6 +136,8 @@ export function fitEncoder(
   }
   const placeholders = [...(opts.placeholders ?? DEFAULT_PLACEHOLDERS)];
   const ph = placeholderSet(placeholders);
+  const levels = opts.placeholderLevels ?? true;
+  const phCat = levels ? ABSENT_ONLY : ph;
   const sep = opts.multiSeparator ?? ';';
   const minFreq = opts.minFrequency ?? Math.max(5, Math.min(20, Math.ceil(0.005 * n)));
   const maxCats = opts.maxCategories ?? 100;
@@ -136,7 +151,7 @@ export function fitEncoder(
       let names: string[];
       let missing = 0;
       if (f.type === 'category') {
-        const { codes, values } = readCategories(col, ph);
+        const { codes, values } = readCategories(col, phCat);
         names = values;
         counts = new Float64Array(values.length);
         for (let i = 0; i < n; i++) {
@@ -145,7 +160,7 @@ export function fitEncoder(
           else counts[c]!++;
         }
       } else {
-        const { offsets, items, values } = readMulti(col, ph, sep);
+        const { offsets, items, values } = readMulti(col, phCat, sep);
         names = values;
         counts = new Float64Array(values.length);
         for (let i = 0; i < n; i++) if (offsets[i + 1] === offsets[i]) missing++;
@@ -219,6 +234,7 @@ export function fitEncoder(
   return new FittedEncoder({
     missing: opts.missing ?? 'impute',
     placeholders,
+    ...(levels ? { placeholderLevels: true } : {}),
     multiSeparator: sep,
     fields,
   });
@@ -246,6 +262,8 @@ export class FittedEncoder implements FittedEncoderLike {
   readonly columns: readonly ColumnInfo[];
   private readonly state: EncoderState;
   private readonly ph: PlaceholderSet;
+  /** The placeholder set category and multi fields read with. */
+  private readonly phCat: PlaceholderSet;
   private readonly lookups: ReadonlyArray<Map<string, number> | null>;
   /** Per category field: values rare in training; null when unknown (older artifacts). */
   private readonly rares: ReadonlyArray<ReadonlySet<string> | null>;
@@ -253,6 +271,7 @@ export class FittedEncoder implements FittedEncoderLike {
   constructor(state: EncoderState) {
     this.state = state;
     this.ph = placeholderSet(state.placeholders);
+    this.phCat = state.placeholderLevels ? ABSENT_ONLY : this.ph;
     this.fields = state.fields.map((f) => ({ name: f.name, label: f.label, type: f.type }));
     this.columns = columnsOf(state);
     this.lookups = state.fields.map((f) =>
@@ -304,7 +323,7 @@ export class FittedEncoder implements FittedEncoderLike {
           return !rare || rare.has(v) ? other : -1;
         };
         if (f.type === 'category') {
-          const { codes, values } = readCategories(source, this.ph, counts);
+          const { codes, values } = readCategories(source, this.phCat, counts);
           const to = Int32Array.from(values, target);
           for (let i = 0; i < n; i++) {
             const c = codes[i]!;
@@ -314,7 +333,11 @@ export class FittedEncoder implements FittedEncoderLike {
             else if (ind >= 0) data[ind * n + i] = 1;
           }
         } else {
-          const { offsets, items, values } = readMulti(source, this.ph, this.state.multiSeparator);
+          const { offsets, items, values } = readMulti(
+            source,
+            this.phCat,
+            this.state.multiSeparator,
+          );
           const to = Int32Array.from(values, target);
           for (let i = 0; i < n; i++) {
             let any = false;
