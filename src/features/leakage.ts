@@ -56,36 +56,67 @@ function everSet(record: CrmRecord, property: string): boolean {
   return (record.history[property] ?? []).some((v) => v.value != null && v.value.trim() !== '');
 }
 
-/** Properties (with history) that are only ever set after conversion. */
-export function findPostConversionProperties(
+/** Per property: what the post-conversion check counts over the records. */
+export type PostConversionCounts = Record<
+  string,
+  {
+    converters: number;
+    convertersSet: number;
+    setAfter: number;
+    nonConverters: number;
+    nonConvertersSet: number;
+  }
+>;
+
+/**
+ * Adds `records` to the post-conversion counts (`into`, or new ones): records may be counted
+ * page by page (a training run spread over several calls) and give what one pass gives.
+ */
+export function countPostConversion(
   records: readonly CrmRecord[],
   deals: readonly DealOutcome[],
   conversion: Conversion,
   properties: readonly string[],
-  t: LeakageThresholds = DEFAULT_LEAKAGE_THRESHOLDS,
-): LeakageFinding[] {
+  into: PostConversionCounts = {},
+): PostConversionCounts {
   const dealsOf = dealIndex(deals);
   const conv = records.map((r) => conversionMoment(r, dealsOf(r), conversion));
-  const findings: LeakageFinding[] = [];
   for (const p of properties) {
-    let converters = 0;
-    let convertersSet = 0;
-    let setAfter = 0;
-    let nonConverters = 0;
-    let nonConvertersSet = 0;
+    const n = (into[p] ??= {
+      converters: 0,
+      convertersSet: 0,
+      setAfter: 0,
+      nonConverters: 0,
+      nonConvertersSet: 0,
+    });
     records.forEach((r, i) => {
       const c = conv[i];
       if (c === null) {
-        nonConverters++;
-        if (everSet(r, p)) nonConvertersSet++;
+        n.nonConverters++;
+        if (everSet(r, p)) n.nonConvertersSet++;
         return;
       }
-      converters++;
+      n.converters++;
       const first = firstValueTime(r, p);
       if (first === null) return;
-      convertersSet++;
-      if (first >= c - SAME_MOMENT_SLACK_MS) setAfter++;
+      n.convertersSet++;
+      if (first >= c - SAME_MOMENT_SLACK_MS) n.setAfter++;
     });
+  }
+  return into;
+}
+
+/** The properties the counts show as only ever set after conversion (in `properties` order). */
+export function postConversionFindings(
+  counts: PostConversionCounts,
+  properties: readonly string[],
+  t: LeakageThresholds = DEFAULT_LEAKAGE_THRESHOLDS,
+): LeakageFinding[] {
+  const findings: LeakageFinding[] = [];
+  for (const p of properties) {
+    const n = counts[p];
+    if (!n) continue;
+    const { converters, convertersSet, setAfter, nonConverters, nonConvertersSet } = n;
     if (convertersSet < t.minConverters) continue;
     const afterShare = setAfter / convertersSet;
     const nonShare = nonConverters ? nonConvertersSet / nonConverters : 0;
@@ -104,6 +135,21 @@ export function findPostConversionProperties(
     }
   }
   return findings;
+}
+
+/** Properties (with history) that are only ever set after conversion. */
+export function findPostConversionProperties(
+  records: readonly CrmRecord[],
+  deals: readonly DealOutcome[],
+  conversion: Conversion,
+  properties: readonly string[],
+  t: LeakageThresholds = DEFAULT_LEAKAGE_THRESHOLDS,
+): LeakageFinding[] {
+  return postConversionFindings(
+    countPostConversion(records, deals, conversion, properties),
+    properties,
+    t,
+  );
 }
 
 function numericColumn(rows: readonly FeatureRow[], field: string): Float64Array {

@@ -3,10 +3,17 @@
  * fold's past and scored on the fold's block; the tie rule picks one. Two stages keep the cost
  * bounded: first the families and their settings without weights, then class and recency
  * weights for the winning family only, kept when they beat it beyond the folds' noise.
+ *
+ * The work is a sequence of units — one sweep (a family × a weighting) on one fold — whose
+ * results live in a plain `BacktestState`, so a caller bounded in time (a HubSpot function:
+ * 10 s a call) can persist the state between units and resume in another process. A unit's
+ * result depends only on the input and the state before it (the RNG is seeded per sweep and
+ * fold; encoders are refitted per fold), so any split of the units gives the same result.
  */
 import { CANDIDATES, NO_WEIGHTING, rowWeights, type CandidateKind } from './candidates';
 import type { CandidateSettings, Weighting } from './candidates';
 import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoding/encoder';
+import { ModelError } from './errors';
 import type { Fold } from './evaluation/folds';
 import { rocAuc } from './evaluation/metrics';
 import { meanSe, pickWithTieRule } from './evaluation/selection';
@@ -51,93 +58,215 @@ export interface BacktestInput {
 const yOf = (labels: readonly Label[], idx: readonly number[]): Float64Array =>
   Float64Array.from(idx, (i) => (labels[i] === 1 ? 1 : 0));
 
-interface FoldData {
-  ytr: Float64Array;
-  yte: Float64Array;
-  encoded: Map<string, { Xtr: EncodedMatrix; Xte: EncodedMatrix; encoder: FittedEncoder }>;
+/** One sweep point's results so far (one entry per fold done). */
+export interface SweepPointState {
+  settings: Record<string, number>;
+  foldAuc: number[];
+  foldMargins: Float64Array[];
 }
 
-export function runBacktests(input: BacktestInput): BacktestResult {
-  const { rows, labels, folds, settings } = input;
-  const data: FoldData[] = folds.map((f) => ({
-    ytr: yOf(labels, f.train),
-    yte: yOf(labels, f.test),
-    encoded: new Map(),
-  }));
+/** A sweep (one family × one weighting) in progress. Plain data: persistable as it is. */
+export interface SweepState {
+  kind: CandidateKind;
+  weighting: Weighting;
+  /** The setting a second-stage sweep is held to (the first stage's winner's); null: all. */
+  only: Record<string, number> | null;
+  /** Folds done; the next unit fits fold `done`. */
+  done: number;
+  points: SweepPointState[];
+  /** What the family carries from one fold to the next (warm starts), after fold `done - 1`. */
+  carry: Record<string, unknown>;
+}
+
+/** Everything the backtests have computed so far. */
+export interface BacktestState {
+  stage1: SweepState[];
+  stage2: SweepState[];
+}
+
+export const emptyBacktestState = (): BacktestState => ({ stage1: [], stage2: [] });
+
+interface Encoded {
+  Xtr: EncodedMatrix;
+  Xte: EncodedMatrix;
+  encoder: FittedEncoder;
+}
+
+const entriesOf = (s: SweepState): BacktestEntry[] =>
+  s.points.map((p) => {
+    const { mean, se } = meanSe(p.foldAuc);
+    return {
+      kind: s.kind,
+      settings: p.settings,
+      weighting: s.weighting,
+      foldAuc: p.foldAuc,
+      meanAuc: mean,
+      seAuc: se,
+      foldMargins: p.foldMargins,
+    };
+  });
+
+/** The backtests as units of work over a persistable state (see the file comment). */
+export class Backtester {
+  private readonly st: BacktestState;
+  /** Each fold's encodings, per missing-value mode: recomputed, never persisted. */
+  private readonly encoded = new Map<string, Encoded>();
+
+  constructor(
+    private readonly input: BacktestInput,
+    state: BacktestState = emptyBacktestState(),
+  ) {
+    const nFolds = input.folds.length;
+    const bad = [...state.stage1, ...state.stage2].find(
+      (s) => s.done > nFolds || s.points.some((p) => p.foldAuc.length !== s.done),
+    );
+    if (bad || state.stage1.some((s, i) => s.kind !== input.kinds[i])) {
+      throw new ModelError(
+        'INVALID_OPTIONS',
+        'The saved backtest state does not match this training data.',
+        'Start the training run over.',
+      );
+    }
+    this.st = state;
+  }
+
+  get state(): BacktestState {
+    return this.st;
+  }
+
+  /** Units done and in all (the second stage's count is known before it starts). */
+  progress(): { done: number; total: number } {
+    const sweeps = [...this.st.stage1, ...this.st.stage2];
+    return {
+      done: sweeps.reduce((a, s) => a + s.done, 0),
+      total: (this.input.kinds.length + this.input.weightings.length) * this.input.folds.length,
+    };
+  }
+
+  done(): boolean {
+    return this.next() === null;
+  }
+
+  /** Run the next unit: one sweep on one fold. */
+  step(): void {
+    const sweep = this.next();
+    if (!sweep) return;
+    const { folds, labels, settings } = this.input;
+    const k = sweep.done;
+    const f = folds[k]!;
+    const cand = CANDIDATES[sweep.kind];
+    const { Xtr, Xte } = this.encodedFor(k, cand.missing);
+    const ytr = yOf(labels, f.train);
+    const yte = yOf(labels, f.test);
+    const w = rowWeights(ytr, sweep.weighting);
+    const carry = new Map(Object.entries(sweep.carry));
+    const points = cand.sweep(Xtr, ytr, w, Xte, yte, settings, sweep.only ?? undefined, carry);
+    if (k === 0) {
+      sweep.points = points.map((p) => ({ settings: p.settings, foldAuc: [], foldMargins: [] }));
+    }
+    points.forEach((p, j) => {
+      const e = sweep.points[j]!;
+      e.foldAuc.push(rocAuc(yte, p.margin));
+      e.foldMargins.push(p.margin);
+    });
+    sweep.carry = Object.fromEntries(carry);
+    sweep.done = k + 1;
+  }
+
+  /** The sweep the next unit belongs to, created when it starts; null when all are done. */
+  private next(): SweepState | null {
+    const nFolds = this.input.folds.length;
+    const fresh = (kind: CandidateKind, weighting: Weighting, only: SweepState['only']) => ({
+      kind,
+      weighting,
+      only,
+      done: 0,
+      points: [],
+      carry: {},
+    });
+    const { stage1, stage2 } = this.st;
+    for (const [i, kind] of this.input.kinds.entries()) {
+      const s = (stage1[i] ??= fresh(kind, NO_WEIGHTING, null));
+      if (s.done < nFolds) return s;
+    }
+    // Weights are tried at the first stage's winner's setting only (one fit per fold each).
+    const winner = this.firstStage().winner;
+    for (const [i, weighting] of this.input.weightings.entries()) {
+      const s = (stage2[i] ??= fresh(winner.kind, weighting, winner.settings));
+      if (s.done < nFolds) return s;
+    }
+    return null;
+  }
+
+  private firstStage() {
+    const stage1 = this.st.stage1.flatMap(entriesOf);
+    const first = pickWithTieRule(stage1);
+    return { stage1, first, winner: stage1[first.index]! };
+  }
+
   // Each fold's encoder learns its statistics from the fold's own past only.
-  const encodedFor = (k: number, missing: 'impute' | 'nan') => {
-    const d = data[k]!;
-    let e = d.encoded.get(missing);
+  private encodedFor(k: number, missing: 'impute' | 'nan'): Encoded {
+    const key = `${k}|${missing}`;
+    let e = this.encoded.get(key);
     if (!e) {
-      const f = folds[k]!;
+      const f = this.input.folds[k]!;
+      const { rows } = this.input;
       const trainRows = takeRows(rows, f.train);
-      const encoder = fitEncoder(trainRows, input.features, { ...input.encoder, missing });
+      const encoder = fitEncoder(trainRows, this.input.features, {
+        ...this.input.encoder,
+        missing,
+      });
       e = {
         encoder,
         Xtr: encoder.transform(trainRows),
         Xte: encoder.transform(takeRows(rows, f.test)),
       };
-      d.encoded.set(missing, e);
+      this.encoded.set(key, e);
     }
     return e;
-  };
+  }
 
-  const carries = new Map<string, Map<string, unknown>>();
-  const key = (kind: CandidateKind, w: Weighting) => `${kind}|${w.classWeight}|${w.recency}`;
-  const sweepKind = (
-    kind: CandidateKind,
-    weighting: Weighting,
-    only?: Record<string, number>,
-  ): BacktestEntry[] => {
-    const cand = CANDIDATES[kind];
-    const carry = new Map<string, unknown>();
-    carries.set(key(kind, weighting), carry);
-    let entries: BacktestEntry[] = [];
-    folds.forEach((_, k) => {
-      const d = data[k]!;
-      const { Xtr, Xte } = encodedFor(k, cand.missing);
-      const w = rowWeights(d.ytr, weighting);
-      const points = cand.sweep(Xtr, d.ytr, w, Xte, d.yte, settings, only, carry);
-      if (k === 0) {
-        entries = points.map((p) => ({
-          kind,
-          settings: p.settings,
-          weighting,
-          foldAuc: [],
-          meanAuc: NaN,
-          seAuc: NaN,
-          foldMargins: [],
-        }));
-      }
-      points.forEach((p, j) => {
-        const e = entries[j]!;
-        e.foldAuc.push(rocAuc(d.yte, p.margin));
-        e.foldMargins.push(p.margin);
-      });
-    });
-    for (const e of entries) {
-      const { mean, se } = meanSe(e.foldAuc);
-      e.meanAuc = mean;
-      e.seAuc = se;
+  result(): BacktestResult {
+    if (!this.done()) {
+      throw new ModelError(
+        'INVALID_OPTIONS',
+        'The backtests are not finished.',
+        'Run every unit (step) before asking for the result.',
+      );
     }
-    return entries;
-  };
+    const { stage1, first, winner } = this.firstStage();
+    const stage2Sweeps = this.st.stage2;
+    const stage2 = stage2Sweeps.flatMap(entriesOf);
+    // The unweighted winner is listed first: weights are kept only when they beat it clearly.
+    const pool = [winner, ...stage2];
+    const second = pickWithTieRule(pool);
+    const chosen = pool[second.index]!;
+    const carrySweep =
+      second.index === 0
+        ? this.st.stage1.find((s) => s.kind === winner.kind)!
+        : this.sweepOfStage2Entry(second.index - 1);
+    return {
+      entries: [...stage1, ...stage2],
+      chosen,
+      tied: first.tied,
+      best: first.best,
+      carry: new Map(Object.entries(carrySweep.carry)),
+    };
+  }
 
-  const stage1 = input.kinds.flatMap((kind) => sweepKind(kind, NO_WEIGHTING));
-  const first = pickWithTieRule(stage1);
-  const winner = stage1[first.index]!;
-  // Weights are tried at the winner's setting only (one fit per fold each).
-  const stage2 = input.weightings.flatMap((w) => sweepKind(winner.kind, w, winner.settings));
-  // The unweighted winner is listed first: weights are kept only when they beat it clearly.
-  const pool = [winner, ...stage2];
-  const second = pickWithTieRule(pool);
-  const chosen = pool[second.index]!;
-  const entries = [...stage1, ...stage2];
-  return {
-    entries,
-    chosen,
-    tied: first.tied,
-    best: first.best,
-    carry: carries.get(key(chosen.kind, chosen.weighting))!,
-  };
+  /** The second-stage sweep the `j`-th second-stage entry came from. */
+  private sweepOfStage2Entry(j: number): SweepState {
+    let seen = 0;
+    for (const s of this.st.stage2) {
+      if (j < seen + s.points.length) return s;
+      seen += s.points.length;
+    }
+    throw new Error(`no second-stage entry ${j}`);
+  }
+}
+
+export function runBacktests(input: BacktestInput): BacktestResult {
+  const b = new Backtester(input);
+  while (!b.done()) b.step();
+  return b.result();
 }

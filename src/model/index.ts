@@ -71,6 +71,8 @@ export type { CandidateKind, Weighting } from './candidates';
 export {
   TIE_RULE,
   trainModel,
+  TrainingSession,
+  type TrainingState,
   type CandidateReport,
   type FoldReport,
   type ModelChoice,

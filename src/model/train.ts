@@ -5,7 +5,7 @@
  * whether the model beats chance → artifact + report. The honest estimate is the backtests'.
  */
 import { toArtifact, type ModelArtifact } from './artifact';
-import { runBacktests, type BacktestEntry } from './backtest';
+import { Backtester, type BacktestEntry, type BacktestState } from './backtest';
 import {
   applyCalibration,
   chooseCalibration,
@@ -23,7 +23,7 @@ import {
   type Weighting,
 } from './candidates';
 import { checkTrainable } from './encoding/checks';
-import { fitEncoder, type EncoderOptions } from './encoding/encoder';
+import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoding/encoder';
 import { ModelError } from './errors';
 import { columnMeans, Model } from './fitted';
 import type { GbdtParams } from './trees/gbdt';
@@ -35,8 +35,8 @@ import { makeRng } from './rng';
 import { inferSchema, type SkippedField } from './encoding/schema';
 import { splitByTime, type Label } from './evaluation/split';
 import type { TreeParams } from './trees/tree';
-import { asFrame, takeRows, type TableInput } from './frame';
-import type { FieldInfo } from './types';
+import { asFrame, takeRows, type Frame, type TableInput } from './frame';
+import type { EncodedMatrix, FieldInfo, ModelCore } from './types';
 
 export type ModelChoice = 'auto' | CandidateKind;
 
@@ -173,234 +173,351 @@ const calibrators: Record<'platt' | 'isotonic', (m: number[], y: number[]) => Ca
   isotonic: fitIsotonic,
 };
 
-export function trainModel(input: TrainInput): TrainResult {
-  const o = input.options ?? {};
-  const { labels } = input;
-  const rows = asFrame(input.rows);
-  if (rows.n === 0) {
-    throw new ModelError(
-      'EMPTY_INPUT',
-      'There are no rows to train on.',
-      'Provide leads with known outcomes.',
-    );
-  }
-  if (labels.length !== rows.n) {
-    throw new ModelError(
-      'INVALID_OPTIONS',
-      `Got ${labels.length} labels for ${rows.n} rows.`,
-      'Pass one label per row.',
-    );
-  }
-  checkTrainable(labels, { minPositives: o.minPositives });
-  const plan = rollingOriginFolds(labels, input.times, o.backtest);
-  const { folds, labelled } = plan;
-  requireBothClasses(labels, folds[0]!.train, 'first backtest fold’s training window');
+/**
+ * Everything a training run has computed that is costly to redo: the backtests' results and the
+ * shipped model's fitted core. Plain data (with typed arrays): the caller may persist it between
+ * units of work and resume in another process (src/pipeline/train.ts does, for HubSpot's 10 s
+ * calls); the rest of a run (folds, schema, leakage, encoders, calibration, report) is cheap
+ * and is recomputed from the same input.
+ */
+export interface TrainingState {
+  backtest: BacktestState;
+  /** The chosen setting fitted on all labelled history (the last unit). */
+  final: ModelCore | null;
+}
 
-  const exclude = new Set(o.exclude ?? []);
-  let skipped: SkippedField[] = [];
-  let schema: FieldInfo[];
-  if (input.schema) schema = input.schema.filter((f) => !exclude.has(f.name));
-  else
-    ({ schema, skipped } = inferSchema(rows, {
-      exclude: [...exclude],
+/**
+ * A training run as units of work: each backtest sweep on each fold, then the final fit.
+ * `trainModel` runs them all in one go; a caller bounded in time runs `step()` while it has
+ * time, persists `state`, and later builds a new session from the same input and that state.
+ * Any split of the units gives the same result as one go.
+ */
+export class TrainingSession {
+  private readonly input: TrainInput;
+  private readonly o: TrainOptions;
+  private readonly rows: Frame;
+  private readonly plan: ReturnType<typeof rollingOriginFolds>;
+  private readonly features: FieldInfo[];
+  private readonly skipped: SkippedField[];
+  private readonly findings: LeakageFinding[];
+  private readonly leaky: Set<string>;
+  private readonly settings: CandidateSettings;
+  private readonly kinds: CandidateKind[];
+  private readonly encoderOptions: EncoderOptions;
+  private readonly backtester: Backtester;
+  private final: ModelCore | null;
+  /** The shipped model's encoding (cached: the final fit and `finish` both need it). */
+  private fitCache: { encoder: FittedEncoder; Xfit: EncodedMatrix } | null = null;
+
+  constructor(input: TrainInput, state?: TrainingState) {
+    this.input = input;
+    const o = input.options ?? {};
+    const { labels } = input;
+    const rows = asFrame(input.rows);
+    if (rows.n === 0) {
+      throw new ModelError(
+        'EMPTY_INPUT',
+        'There are no rows to train on.',
+        'Provide leads with known outcomes.',
+      );
+    }
+    if (labels.length !== rows.n) {
+      throw new ModelError(
+        'INVALID_OPTIONS',
+        `Got ${labels.length} labels for ${rows.n} rows.`,
+        'Pass one label per row.',
+      );
+    }
+    checkTrainable(labels, { minPositives: o.minPositives });
+    const plan = rollingOriginFolds(labels, input.times, o.backtest);
+    const { folds } = plan;
+    requireBothClasses(labels, folds[0]!.train, 'first backtest fold’s training window');
+
+    const exclude = new Set(o.exclude ?? []);
+    let skipped: SkippedField[] = [];
+    let schema: FieldInfo[];
+    if (input.schema) schema = input.schema.filter((f) => !exclude.has(f.name));
+    else
+      ({ schema, skipped } = inferSchema(rows, {
+        exclude: [...exclude],
+        placeholders: o.placeholders,
+        types: o.types,
+      }));
+
+    // The guard learns on the older 80 % of labelled history and judges on the newest 20 %.
+    const guardSplit = splitByTime(labels, input.times, { valid: 0.2, test: 0 });
+    const findings = findLeakage(rows, schema, labels, guardSplit, {
+      ...o.leakage,
       placeholders: o.placeholders,
-      types: o.types,
-    }));
+    });
+    const leaky = new Set(o.keepLeaky ? [] : findings.map((f) => f.field));
+    const features = schema.filter((f) => !leaky.has(f.name));
+    if (features.length === 0) {
+      throw new ModelError(
+        'NO_FEATURES',
+        'No usable feature fields are left after exclusions and the leakage guard.',
+        'Include more columns, or pass keepLeaky if a flagged field is known to be set before the outcome.',
+      );
+    }
 
-  // The guard learns on the older 80 % of labelled history and judges on the newest 20 %.
-  const guardSplit = splitByTime(labels, input.times, { valid: 0.2, test: 0 });
-  const findings = findLeakage(rows, schema, labels, guardSplit, {
-    ...o.leakage,
-    placeholders: o.placeholders,
-  });
-  const leaky = new Set(o.keepLeaky ? [] : findings.map((f) => f.field));
-  const features = schema.filter((f) => !leaky.has(f.name));
-  if (features.length === 0) {
-    throw new ModelError(
-      'NO_FEATURES',
-      'No usable feature fields are left after exclusions and the leakage guard.',
-      'Include more columns, or pass keepLeaky if a flagged field is known to be set before the outcome.',
-    );
-  }
-
-  const settings: CandidateSettings = {
-    cGrid: o.cGrid ?? DEFAULT_C_GRID,
-    gbdtParams: o.gbdtParams,
-    treeParams: o.treeParams,
-    seed: o.seed ?? 1,
-    makeRng,
-  };
-  const kinds: CandidateKind[] =
-    !o.model || o.model === 'auto' ? ['logistic', 'gbdt', 'tree'] : [o.model];
-  const encoderOptions: EncoderOptions = { ...o.encoder, placeholders: o.placeholders };
-  const bt = runBacktests({
-    rows,
-    labels,
-    features,
-    folds,
-    kinds,
-    settings,
-    encoder: encoderOptions,
-    weightings: o.weightings ?? DEFAULT_WEIGHTINGS,
-  });
-  const chosen = bt.chosen;
-  const cand = CANDIDATES[chosen.kind];
-
-  // The shipped model: the chosen setting on every labelled row, oldest first.
-  const fitRows = takeRows(rows, labelled);
-  const yAll = yOf(labels, labelled);
-  const encoder = fitEncoder(fitRows, features, { ...encoderOptions, missing: cand.missing });
-  const Xfit = encoder.transform(fitRows);
-  const w = rowWeights(yAll, chosen.weighting);
-  const core = cand.fit(Xfit, yAll, w, chosen.settings, settings, bt.carry);
-  const output = outputOf(core);
-
-  // Calibration from the out-of-fold scores of the chosen candidate (every fold's block).
-  const ooIndex = folds.flatMap((f) => f.test);
-  const ooFold = folds.flatMap((f) => f.test.map(() => f.fold));
-  const ooMargin = Float64Array.from(chosen.foldMargins.flatMap((m) => Array.from(m)));
-  const ooY = yOf(labels, ooIndex);
-  const cal = chooseCalibration(ooMargin, ooY, output);
-  const model = new Model(core, encoder, cal.calibration, columnMeans(Xfit));
-
-  // Reported probabilities are cross-fitted: a fold's block is calibrated on the other folds.
-  const ooProb = new Float64Array(ooIndex.length);
-  for (const f of folds) {
-    const mine = ooFold.map((k, j) => (k === f.fold ? j : -1)).filter((j) => j >= 0);
-    const others = ooFold.map((k, j) => (k !== f.fold ? j : -1)).filter((j) => j >= 0);
-    const method = cal.calibration.method;
-    const c: Calibration =
-      method === 'none' || others.length === 0
-        ? cal.calibration
-        : calibrators[method](
-            others.map((j) => ooMargin[j]!),
-            others.map((j) => ooY[j]!),
-          );
-    for (const j of mine) ooProb[j] = applyCalibration(c, ooMargin[j]!);
-  }
-  const metrics = ooIndex.length > 0 ? evaluate(ooY, ooProb, o.tiers) : null;
-
-  const finalScores = Float64Array.from(margins(core, Xfit), (m) => 100 * model.calibrate(m));
-  const foldReports: FoldReport[] = folds.map((f, k) => {
-    const y = yOf(labels, f.test);
-    const pos = y.reduce((a, b) => a + b, 0);
-    const t = input.times;
-    return {
-      fold: f.fold,
-      train: f.train.length,
-      embargoed: f.embargoed,
-      test: f.test.length,
-      testPositives: pos,
-      trainFrom: f.train.length ? (t ? t[f.train[0]!]! : 0) : null,
-      origin: f.origin,
-      testTo: f.test.length
-        ? t
-          ? t[f.test[f.test.length - 1]!]!
-          : f.origin + f.test.length
-        : null,
-      auc: chosen.foldAuc[k]!,
+    const settings: CandidateSettings = {
+      cGrid: o.cGrid ?? DEFAULT_C_GRID,
+      gbdtParams: o.gbdtParams,
+      treeParams: o.treeParams,
+      seed: o.seed ?? 1,
+      makeRng,
     };
-  });
-  const verdict = signalVerdict(
-    foldReports.map((f) => ({
-      auc: f.auc,
-      positives: f.testPositives,
-      negatives: f.test - f.testPositives,
-    })),
-    finalScores,
-    o.verdict,
-  );
-
-  const toReport = (e: BacktestEntry, i: number): CandidateReport => ({
-    kind: e.kind,
-    settings: e.settings,
-    weighting: e.weighting,
-    foldAuc: e.foldAuc,
-    meanAuc: e.meanAuc,
-    seAuc: e.seAuc,
-    tied: bt.tied.includes(i),
-    chosen: e === chosen,
-  });
-  const all = bt.entries.map(toReport);
-  // Summary: the best (by mean AUC) unweighted entry per family, then each weighting tried.
-  const summary: CandidateReport[] = [];
-  for (const kind of kinds) {
-    const own = all.filter(
-      (c) => c.kind === kind && !c.weighting.classWeight && !c.weighting.recency,
+    const kinds: CandidateKind[] =
+      !o.model || o.model === 'auto' ? ['logistic', 'gbdt', 'tree'] : [o.model];
+    const encoderOptions: EncoderOptions = { ...o.encoder, placeholders: o.placeholders };
+    this.o = o;
+    this.rows = rows;
+    this.plan = plan;
+    this.features = features;
+    this.skipped = skipped;
+    this.findings = findings;
+    this.leaky = leaky;
+    this.settings = settings;
+    this.kinds = kinds;
+    this.encoderOptions = encoderOptions;
+    this.backtester = new Backtester(
+      {
+        rows,
+        labels,
+        features,
+        folds,
+        kinds,
+        settings,
+        encoder: encoderOptions,
+        weightings: o.weightings ?? DEFAULT_WEIGHTINGS,
+      },
+      state?.backtest,
     );
-    const pickBest =
-      own.find((c) => c.chosen) ?? own.reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
-    if (pickBest) summary.push(pickBest);
-  }
-  for (const c of all) {
-    if (!(c.weighting.classWeight || c.weighting.recency)) continue;
-    const same = summary.find(
-      (s) =>
-        s.kind === c.kind &&
-        s.weighting.classWeight === c.weighting.classWeight &&
-        s.weighting.recency === c.weighting.recency,
-    );
-    if (!same) summary.push(c);
-    else if (c.chosen || (!same.chosen && c.meanAuc > same.meanAuc))
-      summary[summary.indexOf(same)] = c;
+    this.final = state?.final ?? null;
   }
 
-  const t = input.times;
-  const window = {
-    from: t && labelled.length ? t[labelled[0]!]! : null,
-    to: t && labelled.length ? t[labelled[labelled.length - 1]!]! : null,
-    rows: labelled.length,
-  };
-  const leakage = findings.map((f) => ({ ...f, excluded: leaky.has(f.field) }));
-  const excluded = [
-    ...[...exclude].map((field) => ({ field, reason: 'excluded by option' })),
-    ...skipped.map((s) => ({ field: s.name, reason: s.reason })),
-    ...findings
-      .filter((f) => leaky.has(f.field))
-      .map((f) => ({ field: f.field, reason: `leakage: ${f.detail}` })),
-  ];
-  const report: TrainReport = {
-    chosen: chosen.kind,
-    settings: chosen.settings,
-    weighting: chosen.weighting,
-    candidates: summary,
-    backtest: {
-      folds: foldReports,
-      candidates: all,
-      meanAuc: chosen.meanAuc,
-      seAuc: chosen.seAuc,
-      rule: TIE_RULE,
-    },
-    calibration: cal.calibration.method,
-    metrics,
-    verdict,
-    splits: {
-      train: labelled.length,
-      test: ooIndex.length,
-      censored: plan.censored.length,
-      folds: folds.length,
-    },
-    leakage,
-    excluded,
-    features,
-  };
-  const artifact = toArtifact(model, {
-    featureSchema: features,
-    trainingWindow: window,
-    metrics: {
-      outOfFold: metrics,
-      backtest: { folds: foldReports, meanAuc: chosen.meanAuc, seAuc: chosen.seAuc },
-      chosen: { kind: chosen.kind, settings: chosen.settings, weighting: chosen.weighting },
+  /** What to persist to resume this run elsewhere. */
+  get state(): TrainingState {
+    return { backtest: this.backtester.state, final: this.final };
+  }
+
+  /** Units done and in all (the backtest units, then the final fit). */
+  progress(): { done: number; total: number } {
+    const bt = this.backtester.progress();
+    return { done: bt.done + (this.final ? 1 : 0), total: bt.total + 1 };
+  }
+
+  done(): boolean {
+    return this.final !== null;
+  }
+
+  /** Run the next unit of work. */
+  step(): void {
+    if (!this.backtester.done()) {
+      this.backtester.step();
+      return;
+    }
+    if (this.final) return;
+    const bt = this.backtester.result();
+    const chosen = bt.chosen;
+    const { Xfit } = this.fitEncoding(chosen.kind);
+    const yAll = yOf(this.input.labels, this.plan.labelled);
+    const w = rowWeights(yAll, chosen.weighting);
+    this.final = CANDIDATES[chosen.kind].fit(
+      Xfit,
+      yAll,
+      w,
+      chosen.settings,
+      this.settings,
+      bt.carry,
+    );
+  }
+
+  /** The chosen family's encoder fitted on every labelled row, oldest first. */
+  private fitEncoding(kind: CandidateKind): { encoder: FittedEncoder; Xfit: EncodedMatrix } {
+    if (!this.fitCache) {
+      const fitRows = takeRows(this.rows, this.plan.labelled);
+      const encoder = fitEncoder(fitRows, this.features, {
+        ...this.encoderOptions,
+        missing: CANDIDATES[kind].missing,
+      });
+      this.fitCache = { encoder, Xfit: encoder.transform(fitRows) };
+    }
+    return this.fitCache;
+  }
+
+  /** Calibration, evaluation, report and artifact, once every unit is done. */
+  finish(): TrainResult {
+    if (!this.final) {
+      throw new ModelError(
+        'INVALID_OPTIONS',
+        'The training run has units of work left.',
+        'Run step() until done() before finish().',
+      );
+    }
+    const { input, o, plan, features, skipped, findings, leaky, kinds } = this;
+    const { labels } = input;
+    const { folds, labelled } = plan;
+    const exclude = new Set(o.exclude ?? []);
+    const bt = this.backtester.result();
+    const chosen = bt.chosen;
+    const { encoder, Xfit } = this.fitEncoding(chosen.kind);
+    const core = this.final;
+    const output = outputOf(core);
+
+    // Calibration from the out-of-fold scores of the chosen candidate (every fold's block).
+    const ooIndex = folds.flatMap((f) => f.test);
+    const ooFold = folds.flatMap((f) => f.test.map(() => f.fold));
+    const ooMargin = Float64Array.from(chosen.foldMargins.flatMap((m) => Array.from(m)));
+    const ooY = yOf(labels, ooIndex);
+    const cal = chooseCalibration(ooMargin, ooY, output);
+    const model = new Model(core, encoder, cal.calibration, columnMeans(Xfit));
+
+    // Reported probabilities are cross-fitted: a fold's block is calibrated on the other folds.
+    const ooProb = new Float64Array(ooIndex.length);
+    for (const f of folds) {
+      const mine = ooFold.map((k, j) => (k === f.fold ? j : -1)).filter((j) => j >= 0);
+      const others = ooFold.map((k, j) => (k !== f.fold ? j : -1)).filter((j) => j >= 0);
+      const method = cal.calibration.method;
+      const c: Calibration =
+        method === 'none' || others.length === 0
+          ? cal.calibration
+          : calibrators[method](
+              others.map((j) => ooMargin[j]!),
+              others.map((j) => ooY[j]!),
+            );
+      for (const j of mine) ooProb[j] = applyCalibration(c, ooMargin[j]!);
+    }
+    const metrics = ooIndex.length > 0 ? evaluate(ooY, ooProb, o.tiers) : null;
+
+    const finalScores = Float64Array.from(margins(core, Xfit), (m) => 100 * model.calibrate(m));
+    const foldReports: FoldReport[] = folds.map((f, k) => {
+      const y = yOf(labels, f.test);
+      const pos = y.reduce((a, b) => a + b, 0);
+      const t = input.times;
+      return {
+        fold: f.fold,
+        train: f.train.length,
+        embargoed: f.embargoed,
+        test: f.test.length,
+        testPositives: pos,
+        trainFrom: f.train.length ? (t ? t[f.train[0]!]! : 0) : null,
+        origin: f.origin,
+        testTo: f.test.length
+          ? t
+            ? t[f.test[f.test.length - 1]!]!
+            : f.origin + f.test.length
+          : null,
+        auc: chosen.foldAuc[k]!,
+      };
+    });
+    const verdict = signalVerdict(
+      foldReports.map((f) => ({
+        auc: f.auc,
+        positives: f.testPositives,
+        negatives: f.test - f.testPositives,
+      })),
+      finalScores,
+      o.verdict,
+    );
+
+    const toReport = (e: BacktestEntry, i: number): CandidateReport => ({
+      kind: e.kind,
+      settings: e.settings,
+      weighting: e.weighting,
+      foldAuc: e.foldAuc,
+      meanAuc: e.meanAuc,
+      seAuc: e.seAuc,
+      tied: bt.tied.includes(i),
+      chosen: e === chosen,
+    });
+    const all = bt.entries.map(toReport);
+    // Summary: the best (by mean AUC) unweighted entry per family, then each weighting tried.
+    const summary: CandidateReport[] = [];
+    for (const kind of kinds) {
+      const own = all.filter(
+        (c) => c.kind === kind && !c.weighting.classWeight && !c.weighting.recency,
+      );
+      const pickBest =
+        own.find((c) => c.chosen) ?? own.reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
+      if (pickBest) summary.push(pickBest);
+    }
+    for (const c of all) {
+      if (!(c.weighting.classWeight || c.weighting.recency)) continue;
+      const same = summary.find(
+        (s) =>
+          s.kind === c.kind &&
+          s.weighting.classWeight === c.weighting.classWeight &&
+          s.weighting.recency === c.weighting.recency,
+      );
+      if (!same) summary.push(c);
+      else if (c.chosen || (!same.chosen && c.meanAuc > same.meanAuc))
+        summary[summary.indexOf(same)] = c;
+    }
+
+    const t = input.times;
+    const window = {
+      from: t && labelled.length ? t[labelled[0]!]! : null,
+      to: t && labelled.length ? t[labelled[labelled.length - 1]!]! : null,
+      rows: labelled.length,
+    };
+    const leakage = findings.map((f) => ({ ...f, excluded: leaky.has(f.field) }));
+    const excluded = [
+      ...[...exclude].map((field) => ({ field, reason: 'excluded by option' })),
+      ...skipped.map((s) => ({ field: s.name, reason: s.reason })),
+      ...findings
+        .filter((f) => leaky.has(f.field))
+        .map((f) => ({ field: f.field, reason: `leakage: ${f.detail}` })),
+    ];
+    const report: TrainReport = {
+      chosen: chosen.kind,
+      settings: chosen.settings,
+      weighting: chosen.weighting,
+      candidates: summary,
+      backtest: {
+        folds: foldReports,
+        candidates: all,
+        meanAuc: chosen.meanAuc,
+        seAuc: chosen.seAuc,
+        rule: TIE_RULE,
+      },
+      calibration: cal.calibration.method,
+      metrics,
       verdict,
-      splits: report.splits,
-      leakage: leakage.map((l) => ({ field: l.field, reason: l.reason, excluded: l.excluded })),
-    },
-    createdBy: o.createdBy ?? 'leadlens',
-  });
-  return {
-    model,
-    artifact,
-    report,
-    outOfFold: { index: ooIndex, probability: ooProb, fold: ooFold },
-  };
+      splits: {
+        train: labelled.length,
+        test: ooIndex.length,
+        censored: plan.censored.length,
+        folds: folds.length,
+      },
+      leakage,
+      excluded,
+      features,
+    };
+    const artifact = toArtifact(model, {
+      featureSchema: features,
+      trainingWindow: window,
+      metrics: {
+        outOfFold: metrics,
+        backtest: { folds: foldReports, meanAuc: chosen.meanAuc, seAuc: chosen.seAuc },
+        chosen: { kind: chosen.kind, settings: chosen.settings, weighting: chosen.weighting },
+        verdict,
+        splits: report.splits,
+        leakage: leakage.map((l) => ({ field: l.field, reason: l.reason, excluded: l.excluded })),
+      },
+      createdBy: o.createdBy ?? 'leadlens',
+    });
+    return {
+      model,
+      artifact,
+      report,
+      outOfFold: { index: ooIndex, probability: ooProb, fold: ooFold },
+    };
+  }
+}
+
+export function trainModel(input: TrainInput): TrainResult {
+  const session = new TrainingSession(input);
+  while (!session.done()) session.step();
+  return session.finish();
 }

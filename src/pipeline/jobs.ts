@@ -22,6 +22,11 @@ export interface StepOutcome<S> {
   state: S;
   done: boolean;
   progress: string;
+  /**
+   * End this call now (it returns `continue`) although the budget is not spent: the step saw
+   * that its next unit would not fit in the time left.
+   */
+  yield?: boolean;
 }
 
 export interface JobDefinition<S extends Record<string, unknown>> {
@@ -103,6 +108,7 @@ export async function runJob<S extends Record<string, unknown>>(
         await store.saveJob(current);
         return result(def, current, 'done', progress);
       }
+      if (out.yield) break;
     } while (opts.budget.hasTime());
     return result(def, current, 'continue', progress);
   } catch (e) {

@@ -4,24 +4,44 @@
  * out-of-fold scores, the chosen setting fitted on all labelled history) → a new model version
  * in the store, published unless the admin runs new models in shadow mode first, or the
  * backtests found no signal (then the previous model stays; `publishAnyway` overrides).
+ *
+ * A run is a sequence of persisted steps, so it fits calls bounded in time and memory (a HubSpot
+ * function: 10 s, 128 MB) at any portal size, and a killed call loses at most one unit:
+ *   1. frame: the contacts are read a page at a time and become training rows (frozen at the
+ *      run's first moment, with its settings and feature plan); the rows are kept in the
+ *      checkpoint — rebuilding them means reading every contact with its history again;
+ *   2. fit: each backtest sweep on each fold, then the final fit on all labelled history, one
+ *      unit per step (src/model TrainingSession), the results kept in the checkpoint;
+ *   3. publish: calibration, report, the model version saved (and published) in one commit.
+ * A call starts no unit it is unlikely to finish (the slowest unit so far against the budget
+ * left) and returns `continue`; the next call resumes. Any split gives the model one process
+ * would train (test/e2e/train-resume.test.ts).
  */
 import {
   buildTrainingSet,
+  countPostConversion,
   findNearDuplicates,
-  findPostConversionProperties,
+  postConversionFindings,
   snapshotSchema,
   type FeatureField,
+  type FeatureSpec,
+  type LeakageFinding,
+  type PostConversionCounts,
+  type TrainingSet,
 } from '../features';
-import { trainModel } from '../model';
+import { TrainingSession, type TrainingState, type TrainInput } from '../model';
+import type { Settings } from '../contracts/settings';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
 import { featurePlanOf } from './feature-plan';
-import type { JobDefinition } from './jobs';
+import type { JobDefinition, StepContext, StepOutcome } from './jobs';
 import type { StoredReport } from './report';
 import { trainingBaseline } from './governance/baseline';
 import { logDecision } from './governance/decisions';
-import { allRecords } from './records';
 import { packScoringModel } from './scoring-model';
 
 const DAY = 86_400_000;
+/** Contacts read per frame step (a page with property history is ~6 KB a contact as JSON). */
+export const TRAIN_FRAME_PAGE = 500;
 
 export interface TrainState extends Record<string, unknown> {
   version: number | null;
@@ -31,7 +51,43 @@ export interface TrainState extends Record<string, unknown> {
   /** 'OK', or why the model was not published ('NO_SIGNAL', 'CONSTANT_SCORES'). */
   verdict: string | null;
   warning: string | null;
+  phase?: 'frame' | 'fit';
+  /** Contacts read into the frame so far. */
+  contactsRead?: number;
+  /** Fit units (backtest sweeps on folds, the final fit) done and in all. */
+  unitsDone?: number;
+  unitsTotal?: number | null;
+  /** The slowest fit unit so far (ms): a call starts no unit with less time than this left. */
+  slowestUnitMs?: number;
+  /** The frame: one checkpoint text (checkpoint-codec) per page of contacts read. */
+  frame?: string[];
+  /** Checkpoint text of the run's `Work` (encoded once per step, never shown in summaries). */
+  work?: string | null;
 }
+
+/** What a run fixes at its start, so every call computes on the same inputs. */
+interface Frozen {
+  at: number;
+  conversion: Settings['conversion'];
+  model: Settings['model'];
+  tiers: Settings['tiers'];
+  spec: FeatureSpec;
+}
+
+interface Work {
+  frozen: Frozen;
+  afterId: string | null;
+  counts: PostConversionCounts;
+  /** Contacts created in the 28 days before `at` (the report's weekly inflow). */
+  recent: number;
+  dropped: TrainingSet['dropped'];
+  /** Set when the frame is complete. */
+  recordFindings: LeakageFinding[] | null;
+  fields: FeatureField[] | null;
+  training: TrainingState | null;
+}
+
+type FramePage = Pick<TrainingSet, 'ids' | 'rows' | 'labels' | 'times'>;
 
 export interface TrainJobOptions {
   /** Publish even when the backtests find no signal or the scores are constant. */
@@ -39,6 +95,26 @@ export interface TrainJobOptions {
 }
 
 export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> {
+  // Decoded inputs of this call (rebuilt from the checkpoint by the next call, anywhere).
+  let memo: { runId: string; set: TrainingSet | null; session: TrainingSession | null } | null =
+    null;
+  let unitsThisCall = 0;
+  const setOf = (state: TrainState, work: Work, runId: string): TrainingSet => {
+    if (memo?.runId === runId && memo.set) return memo.set;
+    const set = decodeFrame(state, work);
+    memo = { runId, set, session: null };
+    return set;
+  };
+  const sessionOf = (state: TrainState, work: Work, ctx: StepContext<TrainState>) => {
+    const set = setOf(state, work, ctx.runId);
+    if (memo!.session) return memo!.session;
+    memo!.session = new TrainingSession(
+      trainInput(set, work, ctx.deps.seed),
+      work.training ?? undefined,
+    );
+    return memo!.session;
+  };
+
   return {
     name: 'train',
     init: () => ({
@@ -48,150 +124,301 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
       auc: null,
       verdict: null,
       warning: null,
+      phase: 'frame',
+      contactsRead: 0,
+      unitsDone: 0,
+      unitsTotal: null,
+      slowestUnitMs: 0,
+      frame: [],
+      work: null,
     }),
-    async step(_state, ctx) {
-      const { store, now, seed, log } = ctx.deps;
-      const settings = await store.getSettings();
-      const { spec } = await featurePlanOf(store);
-      const contacts = await allRecords(store, 'contact');
-      const deals = await store.listDeals();
-      const at = now();
-      const set = buildTrainingSet(contacts, deals, {
-        conversion: settings.conversion,
-        now: at,
-        spec,
-      });
-
-      // Record-level leakage: properties only ever set after conversion, near-duplicates.
-      const propertyNames = spec.fields.filter((f) => f.source === 'property').map((f) => f.name);
-      const recordFindings = [
-        ...findPostConversionProperties(contacts, deals, settings.conversion, propertyNames),
-        ...findNearDuplicates(set.rows, spec.fields),
-      ];
-      const excludedByRecords = new Set(recordFindings.map((f) => f.field));
-      const fields = spec.fields.filter((f) => !excludedByRecords.has(f.name));
-      // Dates reach the model as days before asOf, numbers (features/snapshot.ts).
-      const schema = snapshotSchema(fields);
-
-      const result = trainModel({
-        rows: set.rows,
-        labels: set.labels,
-        times: set.times,
-        schema,
-        options: {
-          model: settings.model,
-          seed,
-          tiers: settings.tiers.map((t) => ({ name: t.label, min: t.minScore })),
-          // A row's outcome is known only a horizon after its asOf: no fold trains on a row
-          // whose outcome was still open at the fold's origin.
-          backtest: { embargo: settings.conversion.horizonDays * DAY },
-        },
-      });
-
-      const labelled = set.labels.filter((l) => l !== null) as number[];
-      const { outOfFold, report: r } = result;
-      // Every held-out score comes from a backtest model that never saw the row or its future.
-      const heldOut: StoredReport['heldOut'] = {
-        ids: outOfFold.index.map((i) => set.ids[i]!),
-        // One decimal: tier statistics compare these with thresholds.
-        scores: Array.from(outOfFold.probability, (p) => Math.round(p * 1000) / 10),
-        labels: outOfFold.index.map((i) => set.labels[i] as number),
-      };
-      // The envelope carries the plan of exactly the fields the model reads.
-      const used = new Set(result.model.encoder.fields.map((f) => f.name));
-      const planned: FeatureField[] = fields.filter((f) => used.has(f.name));
-      const created = contacts.map((c) => Date.parse(c.createdAt)).filter(Number.isFinite);
-      const recent = created.filter((t) => t > at - 28 * DAY && t <= at).length;
-      const report: StoredReport = {
-        modelType: r.chosen,
-        metrics: { ...(r.metrics ?? { auc: null }) },
-        candidates: r.candidates.map((c) => ({ ...c })),
-        splits: { ...r.splits },
-        backtest: {
-          ...r.backtest,
-          candidates: r.backtest.candidates.map((c) => ({ ...c })),
-          folds: r.backtest.folds.map((f) => ({ ...f })),
-        },
-        chosen: { settings: r.settings, weighting: r.weighting, calibration: r.calibration },
-        verdict: { ...r.verdict, published: r.verdict.ok || !!opts.publishAnyway },
-        excluded: [
-          ...recordFindings.map((f) => ({ ...f })),
-          ...result.report.excluded.map((f) => ({ ...f })),
-        ],
-        // For the report page; scoring reads the plan from the model's own envelope.
-        featureFields: fields.map((f) => ({ ...f })),
-        trainingRows: labelled.length,
-        conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
-        censored: set.labels.length - labelled.length,
-        heldOut,
-        weeklyInflow: recent / 4,
-        trainingWindow: window(set.times.filter((_, i) => set.labels[i] !== null)),
-        conversion: settings.conversion,
-        dropped: set.dropped,
-        specSkipped: spec.skipped,
-        // Bins and proportions of the training rows and scores: what monitoring compares with.
-        baseline: trainingBaseline(result.model, planned, set),
-      };
-      const trainedAt = new Date(at).toISOString();
-      const previous = await store.getPublishedModel();
-      // No signal: the version is kept for the report but the previous model keeps scoring.
-      const status =
-        !r.verdict.ok && !opts.publishAnyway
-          ? 'not published'
-          : settings.shadowMode && previous
-            ? 'shadow'
-            : 'published';
-      let version = 0;
-      const warning = r.verdict.ok
-        ? null
-        : `${r.verdict.message} ${
-            status === 'not published'
-              ? previous
-                ? `Model v${previous.version} stays published.`
-                : 'No model is published.'
-              : 'Published anyway, as asked.'
-          }`;
+    async step(state, ctx) {
+      if (!state.work || state.phase !== 'fit') return frameStep(state, ctx);
+      const work = decodeCheckpoint<Work>(state.work);
+      const session = sessionOf(state, work, ctx);
+      if (session.done())
+        return publish(state, work, setOf(state, work, ctx.runId), session, ctx, opts);
+      // Deadline-aware: after the first unit of a call, start none the budget may not cover.
+      const slowest = state.slowestUnitMs ?? 0;
+      if (unitsThisCall > 0 && ctx.budget.remainingMs() < slowest) {
+        return { state, done: false, progress: fitProgress(state), yield: true };
+      }
+      const t0 = performance.now();
+      session.step();
+      unitsThisCall++;
+      const ms = performance.now() - t0;
+      const { done, total } = session.progress();
       const next: TrainState = {
-        version: null,
-        status,
-        modelType: r.chosen,
-        auc: r.metrics?.auc ?? null,
-        verdict: r.verdict.code,
-        warning,
+        ...state,
+        unitsDone: done,
+        unitsTotal: total,
+        slowestUnitMs: Math.max(slowest, Math.ceil(ms)),
+        work: encodeCheckpoint({ ...work, training: session.state }),
       };
-      await ctx.commit(next, async (tx) => {
-        version = await tx.saveModel({
-          status: status === 'shadow' ? 'shadow' : 'retired',
-          modelType: r.chosen,
-          artifact: packScoringModel(result.artifact, planned),
-          report: JSON.stringify(report),
-          trainedAt,
-          publishedAt: null,
-        });
-        if (status === 'published') await tx.publishModel(version, trainedAt);
-        await logDecision(tx, {
-          modelVersion: version,
-          action: status === 'shadow' ? 'shadow' : 'published',
-          actor: 'pipeline',
-          reason:
-            status === 'shadow'
-              ? 'Trained in shadow mode: scored beside the published model until promoted.'
-              : 'Trained and published (shadow mode is off, or there was no published model).',
-          details: { modelType: result.report.chosen, auc: result.report.metrics?.auc ?? null },
-          at: trainedAt,
-        });
-        // `commit` saves `next` after this runs, so the version lands in the same transaction.
-        next.version = version;
-      });
-      log.info('model trained', { version, modelType: next.modelType, auc: next.auc, status });
-      if (warning) log.warn('model without signal', { version, verdict: r.verdict.code, status });
-      return {
-        state: next,
-        done: true,
-        progress: `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}${warning ? ` — ${warning}` : ''}`,
-      };
+      await ctx.commit(next);
+      return { state: next, done: false, progress: fitProgress(next) };
     },
-    summary: (s) => ({ ...s }),
+    summary: ({ frame: _f, work: _w, ...s }) => s,
+  };
+}
+
+const fitProgress = (s: TrainState) =>
+  `training: ${s.unitsDone ?? 0} of ${s.unitsTotal ?? '?'} units done (${s.contactsRead ?? 0} contacts)`;
+
+function trainInput(set: TrainingSet, work: Work, seed: number): TrainInput {
+  const { frozen, fields } = work;
+  return {
+    rows: set.rows,
+    labels: set.labels,
+    times: set.times,
+    // Dates reach the model as days before asOf, numbers (features/snapshot.ts).
+    schema: snapshotSchema(fields!),
+    options: {
+      model: frozen.model,
+      seed,
+      tiers: frozen.tiers.map((t) => ({ name: t.label, min: t.minScore })),
+      // A row's outcome is known only a horizon after its asOf: no fold trains on a row
+      // whose outcome was still open at the fold's origin.
+      backtest: { embargo: frozen.conversion.horizonDays * DAY },
+    },
+  };
+}
+
+/** One page of contacts into the frame; the last (empty) page completes it. */
+async function frameStep(
+  state: TrainState,
+  ctx: StepContext<TrainState>,
+): Promise<StepOutcome<TrainState>> {
+  const { store, now } = ctx.deps;
+  let work: Work;
+  if (state.work) work = decodeCheckpoint<Work>(state.work);
+  else {
+    const settings = await store.getSettings();
+    const { spec } = await featurePlanOf(store);
+    work = {
+      frozen: {
+        at: now(),
+        conversion: settings.conversion,
+        model: settings.model,
+        tiers: settings.tiers,
+        spec,
+      },
+      afterId: null,
+      counts: {},
+      recent: 0,
+      dropped: { tooYoung: 0, alreadyConverted: 0, noCreateDate: 0 },
+      recordFindings: null,
+      fields: null,
+      training: null,
+    };
+  }
+  const { frozen } = work;
+  const propertyNames = frozen.spec.fields
+    .filter((f) => f.source === 'property')
+    .map((f) => f.name);
+  const page = await store.listRecords('contact', {
+    afterId: work.afterId,
+    limit: TRAIN_FRAME_PAGE,
+  });
+  if (page.length > 0) {
+    const deals = await store.listDeals();
+    const part = buildTrainingSet(page, deals, {
+      conversion: frozen.conversion,
+      now: frozen.at,
+      spec: frozen.spec,
+    });
+    // Record-level leakage (properties only ever set after conversion), counted page by page.
+    countPostConversion(page, deals, frozen.conversion, propertyNames, work.counts);
+    for (const c of page) {
+      const t = Date.parse(c.createdAt);
+      if (t > frozen.at - 28 * DAY && t <= frozen.at) work.recent++;
+    }
+    for (const k of ['tooYoung', 'alreadyConverted', 'noCreateDate'] as const) {
+      work.dropped[k] += part.dropped[k];
+    }
+    work.afterId = page[page.length - 1]!.id;
+    const framePage: FramePage = {
+      ids: part.ids,
+      rows: part.rows,
+      labels: part.labels,
+      times: part.times,
+    };
+    const next: TrainState = {
+      ...state,
+      phase: 'frame',
+      contactsRead: (state.contactsRead ?? 0) + page.length,
+      frame: [...(state.frame ?? []), encodeCheckpoint(framePage)],
+      work: encodeCheckpoint(work),
+    };
+    await ctx.commit(next);
+    return { state: next, done: false, progress: `training: ${next.contactsRead} contacts read` };
+  }
+
+  // The frame is complete: near-duplicate fields, then the fields the model may read.
+  const next0: TrainState = { ...state, phase: 'fit' };
+  const set = decodeFrame(next0, work);
+  const recordFindings = [
+    ...postConversionFindings(work.counts, propertyNames),
+    ...findNearDuplicates(set.rows, frozen.spec.fields),
+  ];
+  const excluded = new Set(recordFindings.map((f) => f.field));
+  work.recordFindings = recordFindings;
+  work.fields = frozen.spec.fields.filter((f) => !excluded.has(f.name));
+  // Checks the data (both outcomes, enough history) before any unit: refusals come now.
+  const session = new TrainingSession(trainInput(set, work, ctx.deps.seed));
+  const next: TrainState = {
+    ...next0,
+    unitsDone: 0,
+    unitsTotal: session.progress().total,
+    work: encodeCheckpoint(work),
+  };
+  await ctx.commit(next);
+  return { state: next, done: false, progress: fitProgress(next) };
+}
+
+function decodeFrame(state: TrainState, work: Work): TrainingSet {
+  const set: TrainingSet = {
+    ids: [],
+    rows: [],
+    labels: [],
+    times: [],
+    asOf: [],
+    dropped: work.dropped,
+  };
+  for (const text of state.frame ?? []) {
+    const page = decodeCheckpoint<FramePage>(text);
+    for (let i = 0; i < page.ids.length; i++) {
+      set.ids.push(page.ids[i]!);
+      set.rows.push(page.rows[i]!);
+      set.labels.push(page.labels[i]!);
+      set.times.push(page.times[i]!);
+    }
+  }
+  set.asOf = set.times;
+  return set;
+}
+
+/** Calibration, report and the new model version, saved in one commit. */
+async function publish(
+  state: TrainState,
+  work: Work,
+  set: TrainingSet,
+  session: TrainingSession,
+  ctx: StepContext<TrainState>,
+  opts: TrainJobOptions,
+): Promise<StepOutcome<TrainState>> {
+  const { store, log } = ctx.deps;
+  const { frozen, recent } = work;
+  const fields = work.fields!;
+  const recordFindings = work.recordFindings!;
+  const settings = { ...(await store.getSettings()), conversion: frozen.conversion };
+  const spec = frozen.spec;
+  const at = frozen.at;
+  const result = session.finish();
+  const labelled = set.labels.filter((l) => l !== null) as number[];
+  const { outOfFold, report: r } = result;
+  // Every held-out score comes from a backtest model that never saw the row or its future.
+  const heldOut: StoredReport['heldOut'] = {
+    ids: outOfFold.index.map((i) => set.ids[i]!),
+    // One decimal: tier statistics compare these with thresholds.
+    scores: Array.from(outOfFold.probability, (p) => Math.round(p * 1000) / 10),
+    labels: outOfFold.index.map((i) => set.labels[i] as number),
+  };
+  // The envelope carries the plan of exactly the fields the model reads.
+  const used = new Set(result.model.encoder.fields.map((f) => f.name));
+  const planned: FeatureField[] = fields.filter((f) => used.has(f.name));
+  const report: StoredReport = {
+    modelType: r.chosen,
+    metrics: { ...(r.metrics ?? { auc: null }) },
+    candidates: r.candidates.map((c) => ({ ...c })),
+    splits: { ...r.splits },
+    backtest: {
+      ...r.backtest,
+      candidates: r.backtest.candidates.map((c) => ({ ...c })),
+      folds: r.backtest.folds.map((f) => ({ ...f })),
+    },
+    chosen: { settings: r.settings, weighting: r.weighting, calibration: r.calibration },
+    verdict: { ...r.verdict, published: r.verdict.ok || !!opts.publishAnyway },
+    excluded: [
+      ...recordFindings.map((f) => ({ ...f })),
+      ...result.report.excluded.map((f) => ({ ...f })),
+    ],
+    // For the report page; scoring reads the plan from the model's own envelope.
+    featureFields: fields.map((f) => ({ ...f })),
+    trainingRows: labelled.length,
+    conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
+    censored: set.labels.length - labelled.length,
+    heldOut,
+    weeklyInflow: recent / 4,
+    trainingWindow: window(set.times.filter((_, i) => set.labels[i] !== null)),
+    conversion: settings.conversion,
+    dropped: set.dropped,
+    specSkipped: spec.skipped,
+    // Bins and proportions of the training rows and scores: what monitoring compares with.
+    baseline: trainingBaseline(result.model, planned, set),
+  };
+  const trainedAt = new Date(at).toISOString();
+  const previous = await store.getPublishedModel();
+  // No signal: the version is kept for the report but the previous model keeps scoring.
+  const status =
+    !r.verdict.ok && !opts.publishAnyway
+      ? 'not published'
+      : settings.shadowMode && previous
+        ? 'shadow'
+        : 'published';
+  let version = 0;
+  const warning = r.verdict.ok
+    ? null
+    : `${r.verdict.message} ${
+        status === 'not published'
+          ? previous
+            ? `Model v${previous.version} stays published.`
+            : 'No model is published.'
+          : 'Published anyway, as asked.'
+      }`;
+  // The frame and the fit's work are not needed once the version is saved.
+  const next: TrainState = {
+    ...state,
+    phase: undefined,
+    frame: [],
+    work: null,
+    version: null,
+    status,
+    modelType: r.chosen,
+    auc: r.metrics?.auc ?? null,
+    verdict: r.verdict.code,
+    warning,
+  };
+  await ctx.commit(next, async (tx) => {
+    version = await tx.saveModel({
+      status: status === 'shadow' ? 'shadow' : 'retired',
+      modelType: r.chosen,
+      artifact: packScoringModel(result.artifact, planned),
+      report: JSON.stringify(report),
+      trainedAt,
+      publishedAt: null,
+    });
+    if (status === 'published') await tx.publishModel(version, trainedAt);
+    await logDecision(tx, {
+      modelVersion: version,
+      action: status === 'shadow' ? 'shadow' : 'published',
+      actor: 'pipeline',
+      reason:
+        status === 'shadow'
+          ? 'Trained in shadow mode: scored beside the published model until promoted.'
+          : 'Trained and published (shadow mode is off, or there was no published model).',
+      details: { modelType: result.report.chosen, auc: result.report.metrics?.auc ?? null },
+      at: trainedAt,
+    });
+    // `commit` saves `next` after this runs, so the version lands in the same transaction.
+    next.version = version;
+  });
+  log.info('model trained', { version, modelType: next.modelType, auc: next.auc, status });
+  if (warning) log.warn('model without signal', { version, verdict: r.verdict.code, status });
+  return {
+    state: next,
+    done: true,
+    progress: `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}${warning ? ` — ${warning}` : ''}`,
   };
 }
 

@@ -21,27 +21,18 @@ import { findHandler, handlers, type HandlerOptions } from './handlers';
 export const FUNCTION_LEASE_TTL_MS = 20_000;
 
 /**
- * The most contacts a function call trains (measured: `npm run bench:functions`, docs/deploy.md).
- * A fit reads every mirrored contact and cannot be split across calls; larger portals train on
- * the server or a worker, and the functions score with that model.
- */
-export const FUNCTION_TRAIN_MAX_CONTACTS = 1500;
-
-/**
  * A job call's time budget in a function. Measured (test/e2e/functions.test.ts): loading the
  * bundle and opening the store take 1–1.5 s on a busy machine, and the unit of work in flight
  * when the budget ends runs on for up to ~1 s; 5 s leaves the call well inside HubSpot's 10 s.
  */
 export const FUNCTION_CALL_BUDGET_MS = 5000;
 
-export function functionOptions(env: NodeJS.ProcessEnv): HandlerOptions {
-  const max = Number(env.LEADLENS_FUNCTION_TRAIN_MAX_CONTACTS);
+export function functionOptions(): HandlerOptions {
   return {
     leaseTtlMs: FUNCTION_LEASE_TTL_MS,
     budgetMs: FUNCTION_CALL_BUDGET_MS,
     // A unit of 1,000 contacts took 3–4 s here; a quarter keeps each well under a second or so.
     scoreChunk: 250,
-    maxTrainContacts: Number.isInteger(max) && max > 0 ? max : FUNCTION_TRAIN_MAX_CONTACTS,
   };
 }
 
@@ -56,7 +47,7 @@ export async function runFunction(name: string, context: FunctionContext): Promi
     const env = { ...process.env, ...(context.secrets ?? {}) };
     const deps = await composeFromEnv(env);
     try {
-      return await handler(deps, context, functionOptions(env));
+      return await handler(deps, context, functionOptions());
     } finally {
       await deps.close();
     }

@@ -36,12 +36,6 @@ export interface HandlerOptions {
    * mid-job frees its portal within seconds instead of minutes.
    */
   leaseTtlMs?: number;
-  /**
-   * `train` refuses (TOO_LARGE) a portal with more contacts than this: a fit is one unit of
-   * work that cannot be split across calls, so where calls are bounded (128 MB, 10 s) so is
-   * the portal a call may train. Unset: no bound (the server and workers).
-   */
-  maxTrainContacts?: number;
   /** A job's time budget when the caller gives none (default FUNCTION_BUDGET_MS). */
   budgetMs?: number;
   /** Contacts scored per unit of work (default SCORE_CHUNK): smaller where calls are short. */
@@ -106,21 +100,6 @@ const leased = <T>(
 const budgetOf = (p: { budgetMs?: number }, opts: HandlerOptions | undefined, now: () => number) =>
   makeBudget(p.budgetMs ?? opts?.budgetMs ?? FUNCTION_BUDGET_MS, now);
 
-/** The bound on what one call may train (HandlerOptions.maxTrainContacts). */
-async function checkTrainable(deps: PipelineDeps, max: number | undefined): Promise<void> {
-  if (max === undefined) return;
-  const contacts = await deps.store.countRecords('contact');
-  if (contacts <= max) return;
-  throw new LeadLensError(
-    'TOO_LARGE',
-    `Portal ${deps.store.portalId} has ${contacts} contacts; a HubSpot function trains at most ${max} within its 128 MB and 10 s.`,
-    {
-      hint: 'Train on the LeadLens server or a worker (`leadlens train`, or `leadlens jobs send train --portal <id>` with workers); the functions then score with that model from the same database.',
-      details: { contacts, max },
-    },
-  );
-}
-
 export const handlers: Record<string, Handler> = {
   async provision(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'provision');
@@ -141,10 +120,11 @@ export const handlers: Record<string, Handler> = {
   },
   async train(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'train');
-    return leased(deps, 'train', opts, async (d) => {
-      await checkTrainable(d, opts?.maxTrainContacts);
-      return runJob(d, trainJob(), { budget: budgetOf(p, opts, d.now), restart: p.restart });
-    });
+    // Training is a sequence of persisted units (src/pipeline/train.ts): a portal of any size
+    // trains over as many calls as it needs.
+    return leased(deps, 'train', opts, (d) =>
+      runJob(d, trainJob(), { budget: budgetOf(p, opts, d.now), restart: p.restart }),
+    );
   },
   async score(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'score');

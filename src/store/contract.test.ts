@@ -367,6 +367,21 @@ describe.each([
     expect(await b.rememberEvent('e1', 't')).toBe(true);
   });
 
+  it('claims a signed request once per portal until the claim expires or is released', async () => {
+    expect(await a.claimRequest('sig-1', 60_000)).toBe(true);
+    expect(await a.claimRequest('sig-1', 60_000)).toBe(false);
+    // Another portal's claims are its own.
+    expect(await b.claimRequest('sig-1', 60_000)).toBe(true);
+    await a.releaseRequest('sig-1');
+    expect(await a.claimRequest('sig-1', 60_000)).toBe(true);
+    expect(await b.claimRequest('sig-1', 60_000)).toBe(false);
+    // An expired claim no longer refuses (the signature is past its age by then anyway).
+    expect(await a.claimRequest('sig-2', 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await a.claimRequest('sig-2', 60_000)).toBe(true);
+    expect(await a.claimRequest('sig-2', 60_000)).toBe(false);
+  });
+
   it('keeps one feature plan per portal, the last one saved', async () => {
     expect(await a.getFeaturePlan()).toBeNull();
     await a.saveFeaturePlan('{"v":1}', '2024-01-03T00:00:00.000Z');

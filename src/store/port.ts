@@ -363,6 +363,15 @@ export interface PortalStore extends StoreOps {
   getLease(): Promise<LeaseInfo | null>;
   /** This store with every write (and transaction) checked against lease `token` atomically. */
   withFence(token: number): PortalStore;
+
+  /**
+   * Claims `key` (a signed request's signature) for this portal for `ttlMs`: true when no live
+   * claim on it existed, false for a replay. Kept in the database, so a replay sent to another
+   * backend instance or function call is refused too; expired claims are pruned as claims come.
+   */
+  claimRequest(key: string, ttlMs: number): Promise<boolean>;
+  /** Drops a claim (a request answered 5xx may be retried by HubSpot with its signature). */
+  releaseRequest(key: string): Promise<void>;
 }
 
 export interface InstallSummary {

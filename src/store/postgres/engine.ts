@@ -828,6 +828,29 @@ export async function openPostgresEngine(
           return rows[0]?.live ? toLease(rows[0]) : null;
         }),
       withFence: (token) => fenceStore(store, token),
+      claimRequest: (key, ttlMs) =>
+        op('claim a signed request', async () => {
+          const now = Date.now();
+          await conn.execute(
+            'DELETE FROM request_claims WHERE portal_id = $1 AND expires_at <= $2',
+            [portal, now],
+          );
+          // One statement: of two instances claiming at once, exactly one inserts or revives.
+          const n = await conn.execute(
+            `INSERT INTO request_claims (portal_id, claim_key, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (portal_id, claim_key) DO UPDATE SET expires_at = EXCLUDED.expires_at
+             WHERE request_claims.expires_at <= $4`,
+            [portal, key, now + ttlMs, now],
+          );
+          return n === 1;
+        }),
+      releaseRequest: (key) =>
+        op('release a signed request', async () => {
+          await conn.execute('DELETE FROM request_claims WHERE portal_id = $1 AND claim_key = $2', [
+            portal,
+            key,
+          ]);
+        }),
     };
     return store;
   }

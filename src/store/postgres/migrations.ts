@@ -159,6 +159,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = (
     `,
     },
     {
+      version: 21,
+      description:
+        'signed requests claimed per portal until they expire (the hubspot.fetch replay guard, shared by every process)',
+      sql: `
+      CREATE TABLE request_claims (
+        portal_id text NOT NULL,
+        claim_key text NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (portal_id, claim_key)
+      );
+      CREATE INDEX request_claims_expiry ON request_claims (portal_id, expires_at);
+    `,
+    },
+    {
       version: 9,
       description:
         'governance: model scores kept for judging, alerts, the decision log, monitoring runs',

@@ -212,6 +212,13 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
     rememberEvent: db.prepare(
       'INSERT OR IGNORE INTO events (portal_id, event_id, seen_at) VALUES (?, ?, ?)',
     ),
+    pruneClaims: db.prepare('DELETE FROM request_claims WHERE portal_id = ? AND expires_at <= ?'),
+    claimRequest: db.prepare(
+      `INSERT INTO request_claims (portal_id, claim_key, expires_at) VALUES (@portal, @key, @expires)
+       ON CONFLICT (portal_id, claim_key) DO UPDATE SET expires_at = excluded.expires_at
+       WHERE request_claims.expires_at <= @now`,
+    ),
+    releaseRequest: db.prepare('DELETE FROM request_claims WHERE portal_id = ? AND claim_key = ?'),
     lease: db.prepare<[string], LeaseRow>('SELECT * FROM leases WHERE portal_id = ?'),
     grantLease: db.prepare(
       `INSERT INTO leases (portal_id, token, holder, purpose, acquired_at, renewed_at, expires_at)
@@ -478,6 +485,16 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
           return toLease(row);
         }),
       withFence: (token) => fenceStore(store, token),
+      claimRequest: (key, ttlMs) =>
+        op('claim a signed request', () => {
+          const now = Date.now();
+          s.pruneClaims.run(portal, now);
+          return s.claimRequest.run({ portal, key, expires: now + ttlMs, now }).changes === 1;
+        }),
+      releaseRequest: (key) =>
+        op('release a signed request', () => {
+          s.releaseRequest.run(portal, key);
+        }),
     };
     return store;
   }

@@ -356,6 +356,22 @@ export const MIGRATIONS: readonly Migration[] = (
       },
     },
     {
+      version: 21,
+      description:
+        'signed requests claimed per portal until they expire (the hubspot.fetch replay guard, shared by every process)',
+      up(db) {
+        db.exec(`
+        CREATE TABLE request_claims (
+          portal_id TEXT NOT NULL,
+          claim_key TEXT NOT NULL,
+          expires_at INTEGER NOT NULL,
+          PRIMARY KEY (portal_id, claim_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX request_claims_expiry ON request_claims (portal_id, expires_at);
+      `);
+      },
+    },
+    {
       version: 11,
       description:
         'governance: model scores kept for judging, alerts, the decision log, monitoring runs',
