@@ -15,7 +15,13 @@ import {
 import { trainModel } from '../model';
 import { featurePlanOf } from './feature-plan';
 import type { JobDefinition } from './jobs';
-import type { StoredReport } from './report';
+import type { FeedbackReport, StoredReport } from './report';
+import type { FeedbackRow, StoreOps } from '../store/port';
+import {
+  applyFeedbackLabels,
+  latestPerRecord,
+  type FeedbackUse,
+} from './governance/feedback-labels';
 import { trainingBaseline } from './governance/baseline';
 import { logDecision } from './governance/decisions';
 import { allRecords } from './records';
@@ -73,29 +79,40 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
       // Dates reach the model as days before asOf, numbers (features/snapshot.ts).
       const schema = snapshotSchema(fields);
 
-      const result = trainModel({
-        rows: set.rows,
-        labels: set.labels,
-        times: set.times,
-        schema,
-        options: {
-          model: settings.model,
-          seed,
-          tiers: settings.tiers.map((t) => ({ name: t.label, min: t.minScore })),
-          // A row's outcome is known only a horizon after its asOf: no fold trains on a row
-          // whose outcome was still open at the fold's origin.
-          backtest: { embargo: settings.conversion.horizonDays * DAY },
-        },
-      });
+      // Reps' feedback: the latest word per record corrects its label, within the cap.
+      const fb = settings.governance.feedbackLabels ? await feedbackFor(store, set) : null;
+      const labels = fb ? fb.labels : set.labels;
+      const fit = (with_: Array<0 | 1 | null>) =>
+        trainModel({
+          rows: set.rows,
+          labels: with_,
+          times: set.times,
+          schema,
+          options: {
+            model: settings.model,
+            seed,
+            tiers: settings.tiers.map((t) => ({ name: t.label, min: t.minScore })),
+            // A row's outcome is known only a horizon after its asOf: no fold trains on a row
+            // whose outcome was still open at the fold's origin.
+            backtest: { embargo: settings.conversion.horizonDays * DAY },
+          },
+        });
+      const result = fit(labels);
+      // What the feedback changed: the same fit without it (only when it changed a label).
+      const without =
+        fb && fb.use.relabelled.length > 0 && settings.governance.feedbackCompare
+          ? fit(set.labels)
+          : null;
+      if (fb?.use.warning) log.warn('feedback over its cap', { overCap: fb.use.overCap });
 
-      const labelled = set.labels.filter((l) => l !== null) as number[];
+      const labelled = labels.filter((l) => l !== null) as number[];
       const { outOfFold, report: r } = result;
       // Every held-out score comes from a backtest model that never saw the row or its future.
       const heldOut: StoredReport['heldOut'] = {
         ids: outOfFold.index.map((i) => set.ids[i]!),
         // One decimal: tier statistics compare these with thresholds.
         scores: Array.from(outOfFold.probability, (p) => Math.round(p * 1000) / 10),
-        labels: outOfFold.index.map((i) => set.labels[i] as number),
+        labels: outOfFold.index.map((i) => labels[i] as number),
       };
       // The envelope carries the plan of exactly the fields the model reads.
       const used = new Set(result.model.encoder.fields.map((f) => f.name));
@@ -122,15 +139,16 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
         featureFields: fields.map((f) => ({ ...f })),
         trainingRows: labelled.length,
         conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
-        censored: set.labels.length - labelled.length,
+        censored: labels.length - labelled.length,
         heldOut,
         weeklyInflow: recent / 4,
-        trainingWindow: window(set.times.filter((_, i) => set.labels[i] !== null)),
+        trainingWindow: window(set.times.filter((_, i) => labels[i] !== null)),
         conversion: settings.conversion,
         dropped: set.dropped,
         specSkipped: spec.skipped,
         // Bins and proportions of the training rows and scores: what monitoring compares with.
         baseline: trainingBaseline(result.model, planned, set),
+        ...(fb ? { feedback: feedbackReport(fb.use, r.metrics?.auc ?? null, without) } : {}),
       };
       const trainedAt = new Date(at).toISOString();
       const previous = await store.getPublishedModel();
@@ -177,7 +195,11 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
             status === 'shadow'
               ? 'Trained in shadow mode: scored beside the published model until promoted.'
               : 'Trained and published (shadow mode is off, or there was no published model).',
-          details: { modelType: result.report.chosen, auc: result.report.metrics?.auc ?? null },
+          details: {
+            modelType: result.report.chosen,
+            auc: result.report.metrics?.auc ?? null,
+            feedbackRelabelled: fb?.use.relabelled.length ?? 0,
+          },
           at: trainedAt,
         });
         // `commit` saves `next` after this runs, so the version lands in the same transaction.
@@ -192,6 +214,50 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
       };
     },
     summary: (s) => ({ ...s }),
+  };
+}
+
+/** All feedback, latest per record, a lead record's counted for its contact; labels corrected. */
+async function feedbackFor(
+  store: StoreOps,
+  set: { ids: string[]; labels: Array<0 | 1 | null> },
+): Promise<{ labels: Array<0 | 1 | null>; use: FeedbackUse }> {
+  const rows = await store.listFeedback({ limit: 1_000_000 });
+  const mapped: FeedbackRow[] = [];
+  for (const f of rows) {
+    if (f.objectType === 'contact') mapped.push(f);
+    else {
+      const contact = (await store.getRecord(f.objectType, f.recordId))?.associations.contact?.[0];
+      mapped.push(contact ? { ...f, objectType: 'contact', recordId: contact } : f);
+    }
+  }
+  const settings = await store.getSettings();
+  return applyFeedbackLabels(set.ids, set.labels, latestPerRecord(mapped), {
+    maxShare: settings.governance.feedbackMaxShare,
+    rows: rows.length,
+  });
+}
+
+function feedbackReport(
+  use: FeedbackUse,
+  aucWith: number | null,
+  without: ReturnType<typeof trainModel> | null,
+): FeedbackReport {
+  return {
+    rows: use.rows,
+    records: use.records,
+    relabelled: use.relabelled.length,
+    toConverted: use.relabelled.filter((c) => c.to === 1).length,
+    toNotConverting: use.relabelled.filter((c) => c.to === 0).length,
+    agreed: use.agreed,
+    notInTraining: use.notInTraining,
+    overCap: use.overCap,
+    cap: use.cap,
+    reviewItems: use.reviewItems.length,
+    aucWith: use.relabelled.length > 0 ? aucWith : null,
+    aucWithout: without ? (without.report.metrics?.auc ?? null) : null,
+    warning: use.warning,
+    corrections: use.relabelled.slice(0, 500).map((c) => ({ ...c })),
   };
 }
 
