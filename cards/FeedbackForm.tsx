@@ -15,7 +15,15 @@ const KINDS: { value: FeedbackRequest['kind']; label: string }[] = [
   { value: 'too_high', label: 'The score is too high' },
   { value: 'too_low', label: 'The score is too low' },
   { value: 'wrong_factors', label: 'The reasons are wrong' },
+  { value: 'wrong_outcome', label: 'The outcome is wrong' },
   { value: 'other', label: 'Something else' },
+];
+
+/** A stated outcome corrects this record's label at the next training; none = a review item. */
+const OUTCOMES: { value: '' | NonNullable<FeedbackRequest['outcome']>; label: string }[] = [
+  { value: '', label: 'Not sure' },
+  { value: 'converted', label: 'It actually converted' },
+  { value: 'not_converting', label: 'It will never convert' },
 ];
 
 const COMMENT_MAX = 2000;
@@ -28,15 +36,24 @@ interface Props {
 
 export function FeedbackForm({ record, serverless, onDone }: Props) {
   const [kind, setKind] = useState<FeedbackRequest['kind']>('too_high');
+  const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]['value']>('');
   const [comment, setComment] = useState('');
   const [sending, setSending] = useState(false);
   const tooLong = comment.length > COMMENT_MAX;
+  const needsOutcome = kind === 'wrong_outcome' && outcome === '';
 
   const send = async () => {
     setSending(true);
     try {
       const result = unwrapResult<FeedbackResult>(
-        await serverless('feedback', { parameters: { ...record, kind, comment: comment.trim() } }),
+        await serverless('feedback', {
+          parameters: {
+            ...record,
+            kind,
+            ...(outcome ? { outcome } : {}),
+            comment: comment.trim(),
+          },
+        }),
       );
       onDone(true, result.message || 'Thanks, your feedback was recorded.');
     } catch (e) {
@@ -55,6 +72,15 @@ export function FeedbackForm({ record, serverless, onDone }: Props) {
         options={KINDS}
         onChange={(v) => setKind(v as FeedbackRequest['kind'])}
       />
+      <Select
+        label="Do you know how it ended?"
+        name="feedback-outcome"
+        value={outcome}
+        options={OUTCOMES}
+        onChange={(v) => setOutcome(v as (typeof OUTCOMES)[number]['value'])}
+        error={needsOutcome}
+        validationMessage={needsOutcome ? 'Say which outcome is right.' : undefined}
+      />
       <TextArea
         label="Comment (optional)"
         name="feedback-comment"
@@ -63,7 +89,11 @@ export function FeedbackForm({ record, serverless, onDone }: Props) {
         error={tooLong}
         validationMessage={tooLong ? `Keep it under ${COMMENT_MAX} characters.` : undefined}
       />
-      <Button variant="primary" disabled={sending || tooLong} onClick={() => void send()}>
+      <Button
+        variant="primary"
+        disabled={sending || tooLong || needsOutcome}
+        onClick={() => void send()}
+      >
         {sending ? 'Sending…' : 'Send feedback'}
       </Button>
     </Flex>

@@ -202,7 +202,7 @@ describe('LeadScoreCard', () => {
     setProperties(r, SCORED);
     render();
     r.find(Button, (b) => b.text === 'This score looks wrong').trigger('onClick');
-    r.find(Select).trigger('onChange', 'too_low' as never);
+    r.find(Select, (s) => s.props.name === 'feedback-kind').trigger('onChange', 'too_low' as never);
     r.find(TextArea).trigger('onInput', '  Signed a contract last week  ' as never);
     r.find(Button, (b) => b.text === 'Send feedback').trigger('onClick');
     await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Feedback sent'));
@@ -218,6 +218,43 @@ describe('LeadScoreCard', () => {
             objectId: '123',
             kind: 'too_low',
             comment: 'Signed a contract last week',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('sends a stated outcome with the feedback (a label correction for the next model)', async () => {
+    const calls: unknown[] = [];
+    const { r, render } = setup(async (name, options) => {
+      calls.push({ name, options });
+      return { id: 8, message: 'Thanks — the next model learns from this outcome.' };
+    });
+    setProperties(r, SCORED);
+    render();
+    r.find(Button, (b) => b.text === 'This score looks wrong').trigger('onClick');
+    r.find(Select, (s) => s.props.name === 'feedback-kind').trigger(
+      'onChange',
+      'wrong_outcome' as never,
+    );
+    // The outcome is required for "the outcome is wrong".
+    expect(r.find(Button, (b) => b.text === 'Send feedback').props.disabled).toBe(true);
+    r.find(Select, (s) => s.props.name === 'feedback-outcome').trigger(
+      'onChange',
+      'converted' as never,
+    );
+    r.find(Button, (b) => b.text === 'Send feedback').trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Feedback sent'));
+    expect(calls).toEqual([
+      {
+        name: 'feedback',
+        options: {
+          parameters: {
+            objectType: 'contact',
+            objectId: '123',
+            kind: 'wrong_outcome',
+            outcome: 'converted',
+            comment: '',
           },
         },
       },

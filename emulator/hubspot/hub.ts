@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { generatePortal, type DemoPortal, type Truth } from '../demo/generate';
+import type { MarketShift } from '../demo/propensity';
 import { type RateLimitOptions } from './ratelimit';
 import { type ChangeEvent, type PortalState } from './state/portal';
 
@@ -78,6 +79,8 @@ export interface PortalOptions {
   /** Overrides of the tier's limits; null turns a limit off. */
   rateLimit?: RateLimitOptions;
   timeZone?: string;
+  /** The demo generator's injected market shift (emulator/demo/propensity.ts); off by default. */
+  marketShift?: MarketShift;
 }
 
 /** One HubSpot account: data (regenerable), limits, and which apps are installed. */
@@ -86,6 +89,7 @@ export class Portal {
   seed: string;
   contacts: number;
   readonly now: string | undefined;
+  readonly marketShift: MarketShift | undefined;
   readonly tier: Tier;
   readonly limits: Limits;
   private current: DemoPortal;
@@ -98,6 +102,7 @@ export class Portal {
     this.seed = String(opts.seed ?? 'demo');
     this.contacts = opts.contacts ?? 5000;
     this.now = opts.now;
+    this.marketShift = opts.marketShift;
     this.tier = opts.tier ?? 'enterprise';
     const base = TIER_LIMITS[this.tier];
     const r = opts.rateLimit ?? {};
@@ -110,7 +115,12 @@ export class Portal {
   }
 
   private generate(): DemoPortal {
-    const p = generatePortal({ seed: this.seed, contacts: this.contacts, now: this.now });
+    const p = generatePortal({
+      seed: this.seed,
+      contacts: this.contacts,
+      now: this.now,
+      ...(this.marketShift ? { marketShift: this.marketShift } : {}),
+    });
     p.state.onChange = (events) => this.sink?.(this, events);
     return p;
   }

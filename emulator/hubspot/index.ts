@@ -8,6 +8,7 @@
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type DemoPortal } from '../demo/generate';
+import type { MarketShift } from '../demo/propensity';
 import {
   DEFAULT_APP_ID,
   Hub,
@@ -39,6 +40,8 @@ export interface HubSpotEmulatorOptions {
   rateLimit?: RateLimitOptions;
   /** Generator clock (ISO). Default 2026-11-01T00:00:00.000Z. */
   now?: string;
+  /** The demo generator's injected market shift for the default portal; off by default. */
+  marketShift?: MarketShift;
   /** More tokens, each a private app of its own with only the listed scopes. */
   extraTokens?: Record<string, string[]>;
   /** Tokens answered with 401 EXPIRED_AUTHENTICATION. */
@@ -94,6 +97,7 @@ export async function startHubSpotEmulator(
     now: opts.now,
     tier: opts.tier,
     rateLimit: opts.rateLimit,
+    ...(opts.marketShift ? { marketShift: opts.marketShift } : {}),
   });
   const defaultApp = hub.registerApp({
     appId: DEFAULT_APP_ID,

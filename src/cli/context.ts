@@ -134,8 +134,8 @@ export function progressReporter(enabled: boolean) {
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(6, 0, { stage: 'starting', progress: '' });
-  const stages = ['provision', 'sync', 'train', 'score', 'monitor', 'writeback', 'done'];
+  bar.start(7, 0, { stage: 'starting', progress: '' });
+  const stages = ['provision', 'sync', 'train', 'score', 'monitor', 'writeback', 'spikes', 'done'];
   return {
     update(r: JobResult) {
       const stage = String(r.summary.stage ?? r.job);

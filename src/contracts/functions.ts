@@ -63,9 +63,18 @@ export interface ScoreRecordResult {
 }
 
 export const FeedbackRequestSchema = RecordRefSchema.extend({
-  kind: z.enum(['too_high', 'too_low', 'wrong_factors', 'other']),
+  kind: z.enum(['too_high', 'too_low', 'wrong_factors', 'wrong_outcome', 'other']),
+  /**
+   * The outcome the rep states, if any: it corrects this record's training label (the latest
+   * feedback per record counts, within the admin's cap). Without it the feedback is a review
+   * item for the admin, never a label.
+   */
+  outcome: z.enum(['converted', 'not_converting']).optional(),
   comment: z.string().max(2000).default(''),
   userId: z.string().optional(),
+}).refine((f) => f.kind !== 'wrong_outcome' || f.outcome !== undefined, {
+  message: 'Say which outcome is right: converted or not_converting.',
+  path: ['outcome'],
 });
 export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>;
 export interface FeedbackResult {

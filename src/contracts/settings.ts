@@ -129,6 +129,20 @@ export const GovernanceSchema = z.object({
     .regex(/^[0-9]{1,20}$/, 'Use the numeric owner id.')
     .nullable()
     .default(null),
+  /**
+   * Reps' feedback that states an outcome ("actually converted", "will never convert")
+   * corrects that record's training label; the latest feedback per record counts, once.
+   */
+  feedbackLabels: z.boolean().default(true),
+  /** At most this share of the labelled training rows may be flipped by feedback (a warning beyond). */
+  feedbackMaxShare: z.number().min(0).max(0.5).default(0.05),
+  /** When feedback changed labels, also fit without it, so the model card shows both backtests. */
+  feedbackCompare: z.boolean().default(true),
+  /**
+   * A task for the record's owner when a written score enters the top tier or moves by
+   * `scoreJumpPoints` (the jump property is written either way, for workflows).
+   */
+  spikeTasks: z.boolean().default(false),
 });
 export type Governance = z.infer<typeof GovernanceSchema>;
 
@@ -145,6 +159,10 @@ export const DEFAULT_GOVERNANCE: Governance = {
   retrainOnAlert: false,
   alertTasks: true,
   alertOwnerId: null,
+  feedbackLabels: true,
+  feedbackMaxShare: 0.05,
+  feedbackCompare: true,
+  spikeTasks: false,
 };
 
 export const SettingsSchema = z.object({

@@ -64,6 +64,8 @@ export interface CrmTaskInput {
   /** The CRM owner to assign it to; null leaves it unassigned. */
   ownerId: string | null;
   priority: 'LOW' | 'MEDIUM' | 'HIGH';
+  /** The record the task is about (HubSpot: associated with the contact; Salesforce: its WhoId). */
+  about?: { objectType: 'contact'; id: string };
 }
 
 export interface CrmPort {

@@ -1,4 +1,8 @@
-/** "This score looks wrong": stored with the score it was about, shown in the model report. */
+/**
+ * "This score looks wrong": stored with the score it was about. Feedback that states an
+ * outcome corrects the record's training label at the next training (governance/feedback-labels.ts);
+ * the rest is listed for the admin to review.
+ */
 import type { FeedbackRequest, FeedbackResult } from '../contracts/functions';
 import type { PipelineDeps } from './deps';
 
@@ -16,9 +20,12 @@ export async function recordFeedback(
     modelVersion: row?.modelVersion ?? null,
     userId: req.userId ?? null,
     createdAt: new Date(deps.now()).toISOString(),
+    outcome: req.outcome ?? null,
   });
   return {
     id,
-    message: 'Thanks — your feedback is stored with this score and shown in the model report.',
+    message: req.outcome
+      ? 'Thanks — the next model learns from this outcome (your latest word on this record counts).'
+      : 'Thanks — your feedback is stored with this score and listed for the admin to review.',
   };
 }

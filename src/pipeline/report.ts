@@ -60,6 +60,42 @@ const VerdictSchema = z
   })
   .passthrough();
 
+const FeedbackReportSchema = z
+  .object({
+    /** Feedback rows read, and the records they are about (the latest per record counts). */
+    rows: z.number(),
+    records: z.number(),
+    /** Labels feedback changed, and to what. */
+    relabelled: z.number(),
+    toConverted: z.number(),
+    toNotConverting: z.number(),
+    agreed: z.number(),
+    notInTraining: z.number(),
+    overCap: z.number(),
+    cap: z.number(),
+    /** Feedback without an outcome: for review, not used. */
+    reviewItems: z.number(),
+    /** Backtest AUC of this fit (with the corrections), and of the same fit without them. */
+    aucWith: Auc,
+    aucWithout: Auc,
+    warning: z.string().nullable(),
+    /** Each correction with its provenance (the first 500). */
+    corrections: z.array(
+      z
+        .object({
+          recordId: z.string(),
+          feedbackId: z.number().nullable(),
+          userId: z.string().nullable(),
+          at: z.string(),
+          from: z.number().nullable(),
+          to: z.number(),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+export type FeedbackReport = z.infer<typeof FeedbackReportSchema>;
+
 export const StoredReportSchema = z
   .object({
     modelType: z.string(),
@@ -116,6 +152,8 @@ export const StoredReportSchema = z
     weeklyInflow: z.number().nullable(),
     trainingWindow: z.object({ from: z.string(), to: z.string() }),
     conversion: z.object({ kind: z.string(), horizonDays: z.number() }),
+    /** What reps' feedback changed in this model's labels (absent before the feedback loop). */
+    feedback: FeedbackReportSchema.optional(),
   })
   .passthrough();
 export type StoredReport = z.infer<typeof StoredReportSchema>;

@@ -1,6 +1,7 @@
 /**
  * Chains of jobs as one resumable job: `run` = provision → sync → train (when due) → score →
- * monitor → write back; `score-and-write` = score → monitor → write back (the `score` function). Each call advances
+ * monitor → write back → spike tasks; `score-and-write` = score → monitor → write back → spike
+ * tasks (the `score` function). Each call advances
  * as far as its budget allows; sub-jobs keep their own checkpoints, so a chain resumes inside
  * whichever step was interrupted.
  */
@@ -8,6 +9,7 @@ import type { JobResult } from '../contracts/functions';
 import { LeadLensError } from '../contracts/errors';
 import type { PipelineDeps } from './deps';
 import { alertAsksForRetrain, monitorJob } from './governance/monitor';
+import { spikeTasksJob } from './governance/spikes';
 import { runJob, runJobToEnd, type JobDefinition } from './jobs';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
@@ -119,6 +121,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
     { name: 'score', job: () => asAny(scoreJob()) },
     { name: 'monitor', job: () => asAny(monitorJob()) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
+    { name: 'spikes', job: () => asAny(spikeTasksJob()) },
   ]);
 }
 
@@ -127,6 +130,7 @@ export function scoreAndWriteJob(opts: { scoreChunk?: number } = {}): JobDefinit
     { name: 'score', job: () => asAny(scoreJob({ chunk: opts.scoreChunk })) },
     { name: 'monitor', job: () => asAny(monitorJob()) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
+    { name: 'spikes', job: () => asAny(spikeTasksJob()) },
   ]);
 }
 

@@ -13,6 +13,10 @@
  *   2. fit: each backtest sweep on each fold, then the final fit on all labelled history, one
  *      unit per step (src/model TrainingSession), the results kept in the checkpoint;
  *   3. publish: calibration, report, the model version saved (and published) in one commit.
+ * Reps' feedback is read once, when the frame is complete: a stated outcome corrects its
+ * record's label (latest per record, within a cap); when it changed a label and the admin asks
+ * for the comparison, the same units run again on the uncorrected labels, so the report says
+ * what the feedback changed.
  * A call starts no unit it is unlikely to finish (the slowest unit so far against the budget
  * left) and returns `continue`; the next call resumes. Any split gives the model one process
  * would train (test/e2e/train-resume.test.ts).
@@ -29,12 +33,19 @@ import {
   type PostConversionCounts,
   type TrainingSet,
 } from '../features';
-import { TrainingSession, type TrainingState, type TrainInput } from '../model';
+import { TrainingSession, type TrainingState, type TrainInput, type TrainResult } from '../model';
 import type { Settings } from '../contracts/settings';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
 import { featurePlanOf } from './feature-plan';
 import type { JobDefinition, StepContext, StepOutcome } from './jobs';
-import type { StoredReport } from './report';
+import type { FeedbackReport, StoredReport } from './report';
+import type { FeedbackRow, StoreOps } from '../store/port';
+import {
+  applyFeedbackLabels,
+  latestPerRecord,
+  type FeedbackUse,
+  type Label,
+} from './governance/feedback-labels';
 import { trainingBaseline } from './governance/baseline';
 import { logDecision } from './governance/decisions';
 import { packScoringModel } from './scoring-model';
@@ -85,6 +96,11 @@ interface Work {
   recordFindings: LeakageFinding[] | null;
   fields: FeatureField[] | null;
   training: TrainingState | null;
+  /** Labels corrected by reps' feedback (null: feedback off, or none read yet). */
+  feedback: { labels: Label[]; use: FeedbackUse } | null;
+  /** The comparison fit on the uncorrected labels (only when feedback changed a label). */
+  compare: boolean;
+  trainingWithout: TrainingState | null;
 }
 
 type FramePage = Pick<TrainingSet, 'ids' | 'rows' | 'labels' | 'times'>;
@@ -96,23 +112,37 @@ export interface TrainJobOptions {
 
 export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> {
   // Decoded inputs of this call (rebuilt from the checkpoint by the next call, anywhere).
-  let memo: { runId: string; set: TrainingSet | null; session: TrainingSession | null } | null =
-    null;
+  let memo: {
+    runId: string;
+    set: TrainingSet | null;
+    session: TrainingSession | null;
+    without: TrainingSession | null;
+  } | null = null;
   let unitsThisCall = 0;
   const setOf = (state: TrainState, work: Work, runId: string): TrainingSet => {
     if (memo?.runId === runId && memo.set) return memo.set;
     const set = decodeFrame(state, work);
-    memo = { runId, set, session: null };
+    memo = { runId, set, session: null, without: null };
     return set;
   };
   const sessionOf = (state: TrainState, work: Work, ctx: StepContext<TrainState>) => {
     const set = setOf(state, work, ctx.runId);
     if (memo!.session) return memo!.session;
     memo!.session = new TrainingSession(
-      trainInput(set, work, ctx.deps.seed),
+      trainInput(set, work, ctx.deps.seed, labelsOf(set, work)),
       work.training ?? undefined,
     );
     return memo!.session;
+  };
+  const withoutOf = (state: TrainState, work: Work, ctx: StepContext<TrainState>) => {
+    if (!work.compare) return null;
+    const set = setOf(state, work, ctx.runId);
+    if (memo!.without) return memo!.without;
+    memo!.without = new TrainingSession(
+      trainInput(set, work, ctx.deps.seed, set.labels),
+      work.trainingWithout ?? undefined,
+    );
+    return memo!.without;
   };
 
   return {
@@ -136,24 +166,32 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
       if (!state.work || state.phase !== 'fit') return frameStep(state, ctx);
       const work = decodeCheckpoint<Work>(state.work);
       const session = sessionOf(state, work, ctx);
-      if (session.done())
-        return publish(state, work, setOf(state, work, ctx.runId), session, ctx, opts);
+      const without = withoutOf(state, work, ctx);
+      // The corrected-label fit first, then (when asked) the same units on the CRM's labels.
+      const active = !session.done() ? session : without && !without.done() ? without : null;
+      if (!active)
+        return publish(state, work, setOf(state, work, ctx.runId), session, without, ctx, opts);
       // Deadline-aware: after the first unit of a call, start none the budget may not cover.
       const slowest = state.slowestUnitMs ?? 0;
       if (unitsThisCall > 0 && ctx.budget.remainingMs() < slowest) {
         return { state, done: false, progress: fitProgress(state), yield: true };
       }
       const t0 = performance.now();
-      session.step();
+      active.step();
       unitsThisCall++;
       const ms = performance.now() - t0;
-      const { done, total } = session.progress();
+      const main = session.progress();
+      const other = without?.progress() ?? { done: 0, total: 0 };
       const next: TrainState = {
         ...state,
-        unitsDone: done,
-        unitsTotal: total,
+        unitsDone: main.done + other.done,
+        unitsTotal: main.total + other.total,
         slowestUnitMs: Math.max(slowest, Math.ceil(ms)),
-        work: encodeCheckpoint({ ...work, training: session.state }),
+        work: encodeCheckpoint({
+          ...work,
+          training: session.state,
+          trainingWithout: without?.state ?? null,
+        }),
       };
       await ctx.commit(next);
       return { state: next, done: false, progress: fitProgress(next) };
@@ -165,11 +203,14 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
 const fitProgress = (s: TrainState) =>
   `training: ${s.unitsDone ?? 0} of ${s.unitsTotal ?? '?'} units done (${s.contactsRead ?? 0} contacts)`;
 
-function trainInput(set: TrainingSet, work: Work, seed: number): TrainInput {
+/** The labels training uses: the CRM's, with reps' corrections when there are any. */
+const labelsOf = (set: TrainingSet, work: Work): Label[] => work.feedback?.labels ?? set.labels;
+
+function trainInput(set: TrainingSet, work: Work, seed: number, labels: Label[]): TrainInput {
   const { frozen, fields } = work;
   return {
     rows: set.rows,
-    labels: set.labels,
+    labels,
     times: set.times,
     // Dates reach the model as days before asOf, numbers (features/snapshot.ts).
     schema: snapshotSchema(fields!),
@@ -210,6 +251,9 @@ async function frameStep(
       recordFindings: null,
       fields: null,
       training: null,
+      feedback: null,
+      compare: false,
+      trainingWithout: null,
     };
   }
   const { frozen } = work;
@@ -264,12 +308,23 @@ async function frameStep(
   const excluded = new Set(recordFindings.map((f) => f.field));
   work.recordFindings = recordFindings;
   work.fields = frozen.spec.fields.filter((f) => !excluded.has(f.name));
+  // Reps' feedback: the latest word per record corrects its label, within the cap.
+  const settings = await ctx.deps.store.getSettings();
+  if (settings.governance.feedbackLabels) {
+    work.feedback = await feedbackFor(ctx.deps.store, set, settings);
+    work.compare = work.feedback.use.relabelled.length > 0 && settings.governance.feedbackCompare;
+    if (work.feedback.use.warning)
+      ctx.deps.log.warn('feedback over its cap', { overCap: work.feedback.use.overCap });
+  }
   // Checks the data (both outcomes, enough history) before any unit: refusals come now.
-  const session = new TrainingSession(trainInput(set, work, ctx.deps.seed));
+  const session = new TrainingSession(trainInput(set, work, ctx.deps.seed, labelsOf(set, work)));
+  const without = work.compare
+    ? new TrainingSession(trainInput(set, work, ctx.deps.seed, set.labels))
+    : null;
   const next: TrainState = {
     ...next0,
     unitsDone: 0,
-    unitsTotal: session.progress().total,
+    unitsTotal: session.progress().total + (without?.progress().total ?? 0),
     work: encodeCheckpoint(work),
   };
   await ctx.commit(next);
@@ -304,6 +359,7 @@ async function publish(
   work: Work,
   set: TrainingSet,
   session: TrainingSession,
+  without: TrainingSession | null,
   ctx: StepContext<TrainState>,
   opts: TrainJobOptions,
 ): Promise<StepOutcome<TrainState>> {
@@ -315,14 +371,16 @@ async function publish(
   const spec = frozen.spec;
   const at = frozen.at;
   const result = session.finish();
-  const labelled = set.labels.filter((l) => l !== null) as number[];
+  const labels = labelsOf(set, work);
+  const fb = work.feedback;
+  const labelled = labels.filter((l) => l !== null) as number[];
   const { outOfFold, report: r } = result;
   // Every held-out score comes from a backtest model that never saw the row or its future.
   const heldOut: StoredReport['heldOut'] = {
     ids: outOfFold.index.map((i) => set.ids[i]!),
     // One decimal: tier statistics compare these with thresholds.
     scores: Array.from(outOfFold.probability, (p) => Math.round(p * 1000) / 10),
-    labels: outOfFold.index.map((i) => set.labels[i] as number),
+    labels: outOfFold.index.map((i) => labels[i] as number),
   };
   // The envelope carries the plan of exactly the fields the model reads.
   const used = new Set(result.model.encoder.fields.map((f) => f.name));
@@ -347,15 +405,18 @@ async function publish(
     featureFields: fields.map((f) => ({ ...f })),
     trainingRows: labelled.length,
     conversionRate: labelled.length ? labelled.reduce((a, b) => a + b, 0) / labelled.length : 0,
-    censored: set.labels.length - labelled.length,
+    censored: labels.length - labelled.length,
     heldOut,
     weeklyInflow: recent / 4,
-    trainingWindow: window(set.times.filter((_, i) => set.labels[i] !== null)),
+    trainingWindow: window(set.times.filter((_, i) => labels[i] !== null)),
     conversion: settings.conversion,
     dropped: set.dropped,
     specSkipped: spec.skipped,
     // Bins and proportions of the training rows and scores: what monitoring compares with.
     baseline: trainingBaseline(result.model, planned, set),
+    ...(fb
+      ? { feedback: feedbackReport(fb.use, r.metrics?.auc ?? null, without?.finish() ?? null) }
+      : {}),
   };
   const trainedAt = new Date(at).toISOString();
   const previous = await store.getPublishedModel();
@@ -407,7 +468,11 @@ async function publish(
         status === 'shadow'
           ? 'Trained in shadow mode: scored beside the published model until promoted.'
           : 'Trained and published (shadow mode is off, or there was no published model).',
-      details: { modelType: result.report.chosen, auc: result.report.metrics?.auc ?? null },
+      details: {
+        modelType: result.report.chosen,
+        auc: result.report.metrics?.auc ?? null,
+        feedbackRelabelled: fb?.use.relabelled.length ?? 0,
+      },
       at: trainedAt,
     });
     // `commit` saves `next` after this runs, so the version lands in the same transaction.
@@ -433,4 +498,48 @@ function window(times: number[]): { from: string; to: string } {
   return Number.isFinite(lo)
     ? { from: new Date(lo).toISOString(), to: new Date(hi).toISOString() }
     : { from: '', to: '' };
+}
+
+/** All feedback, latest per record, a lead record's counted for its contact; labels corrected. */
+async function feedbackFor(
+  store: StoreOps,
+  set: { ids: string[]; labels: Label[] },
+  settings: Settings,
+): Promise<{ labels: Label[]; use: FeedbackUse }> {
+  const rows = await store.listFeedback({ limit: 1_000_000 });
+  const mapped: FeedbackRow[] = [];
+  for (const f of rows) {
+    if (f.objectType === 'contact') mapped.push(f);
+    else {
+      const contact = (await store.getRecord(f.objectType, f.recordId))?.associations.contact?.[0];
+      mapped.push(contact ? { ...f, objectType: 'contact', recordId: contact } : f);
+    }
+  }
+  return applyFeedbackLabels(set.ids, set.labels, latestPerRecord(mapped), {
+    maxShare: settings.governance.feedbackMaxShare,
+    rows: rows.length,
+  });
+}
+
+function feedbackReport(
+  use: FeedbackUse,
+  aucWith: number | null,
+  without: TrainResult | null,
+): FeedbackReport {
+  return {
+    rows: use.rows,
+    records: use.records,
+    relabelled: use.relabelled.length,
+    toConverted: use.relabelled.filter((c) => c.to === 1).length,
+    toNotConverting: use.relabelled.filter((c) => c.to === 0).length,
+    agreed: use.agreed,
+    notInTraining: use.notInTraining,
+    overCap: use.overCap,
+    cap: use.cap,
+    reviewItems: use.reviewItems.length,
+    aucWith: use.relabelled.length > 0 ? aucWith : null,
+    aucWithout: without ? (without.report.metrics?.auc ?? null) : null,
+    warning: use.warning,
+    corrections: use.relabelled.slice(0, 500).map((c) => ({ ...c })),
+  };
 }

@@ -38,3 +38,44 @@ export function planRecordWrite(
   }
   return out;
 }
+
+/** What a write makes of a record's score: a spike when it enters the top tier or jumps up. */
+export interface SpikeOfWrite {
+  fromScore: number;
+  toScore: number;
+  fromTier: string | null;
+  toTier: string;
+  /** 'top_tier' | 'jump' | 'top_tier+jump' */
+  reason: string;
+  scoredAt: string;
+  modelVersion: number;
+}
+
+/**
+ * A score spike: the new score enters the top tier, or rose by at least `scoreJumpPoints`, against
+ * what the CRM last confirmed. A record's first score is not a spike (nothing to jump from), so
+ * turning LeadLens on does not page every owner of a top-tier lead; a drop is not one either.
+ */
+export function spikeOf(
+  row: ScoreRow,
+  written: Record<string, string> | undefined,
+  scoreJumpPoints: number,
+  topTier: string,
+): SpikeOfWrite | null {
+  const before = written?.[P.score];
+  const previous = before === undefined || before === '' ? NaN : Number(before);
+  if (!Number.isFinite(previous)) return null;
+  const fromTier = written?.[P.tier] ?? null;
+  const entered = row.tier === topTier && fromTier !== topTier;
+  const jumped = row.score - previous >= scoreJumpPoints;
+  if (!entered && !jumped) return null;
+  return {
+    fromScore: previous,
+    toScore: row.score,
+    fromTier,
+    toTier: row.tier,
+    reason: entered && jumped ? 'top_tier+jump' : entered ? 'top_tier' : 'jump',
+    scoredAt: row.scoredAt,
+    modelVersion: row.modelVersion,
+  };
+}

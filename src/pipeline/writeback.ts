@@ -25,7 +25,7 @@ import type { CrmPort } from '../crm/port';
 import type { ScoreRow, StoredObjectType, StoreOps, WriteFailureRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import type { JobDefinition, StepContext } from './jobs';
-import { desiredCoreValues, planRecordWrite } from './writeback-plan';
+import { desiredCoreValues, planRecordWrite, spikeOf, type SpikeOfWrite } from './writeback-plan';
 
 /** One record's changed LeadLens properties. */
 export interface PlannedWrite {
@@ -35,6 +35,8 @@ export interface PlannedWrite {
   updatedAt?: string;
   /** What the record's failure (if it fails) is keyed by: its desired values and version. */
   valuesKey?: string;
+  /** A score spike this write makes (kept with the confirmation, for the owner's task). */
+  spike?: SpikeOfWrite;
 }
 
 export interface WriteFailure {
@@ -96,7 +98,10 @@ async function planWrites(
   rows: readonly ScoreRow[],
   opts: { honourFailures: boolean },
 ): Promise<Planned> {
-  const jump = (await store.getSettings()).scoreJumpPoints;
+  const settings = await store.getSettings();
+  const jump = settings.scoreJumpPoints;
+  // Spikes of contacts only: a lead record carries its contact's score (one spike, one task).
+  const spikes = settings.governance.spikeTasks && objectType === 'contact';
   const ids = rows.map((r) => r.id);
   const ledger = await store.getWritten(objectType, ids);
   const failures = await store.getWriteFailures(objectType, ids);
@@ -118,7 +123,13 @@ async function planWrites(
         continue;
       }
     }
-    out.updates.push({ id: row.id, properties, ...(valuesKey ? { valuesKey } : {}) });
+    const spike = spikes ? spikeOf(row, ledger.get(row.id), jump, settings.tiers[0]!.value) : null;
+    out.updates.push({
+      id: row.id,
+      properties,
+      ...(valuesKey ? { valuesKey } : {}),
+      ...(spike ? { spike } : {}),
+    });
   }
   return out;
 }
@@ -142,6 +153,28 @@ async function keysOf(
     if (row) keys.set(u.id, valuesKeyOf(row, record?.updatedAt ?? null));
   }
   return keys;
+}
+
+/**
+ * Spikes of confirmed writes, in the transaction that records the confirmation: kept once per
+ * record and scoring moment, so a resumed or repeated batch never makes a second one.
+ */
+async function keepSpikes(
+  tx: StoreOps,
+  objectType: StoredObjectType,
+  confirmed: readonly PlannedWrite[],
+  at: string,
+): Promise<void> {
+  for (const u of confirmed) {
+    if (!u.spike) continue;
+    await tx.addSpike({
+      objectType,
+      recordId: u.id,
+      ...u.spike,
+      createdAt: at,
+      crmTaskId: null,
+    });
+  }
 }
 
 interface SendResult {
@@ -196,6 +229,7 @@ async function sendWrites(
           objectType,
           confirmed.map((u) => u.id),
         );
+        await keepSpikes(tx, objectType, confirmed, at);
       }
       if (res.failed.length > 0) {
         await tx.recordWriteFailures(
@@ -314,6 +348,7 @@ async function settleInflight(
         objectType,
         applied.map((u) => u.id),
       );
+      await keepSpikes(tx, objectType, applied, at);
     }
   });
   return {

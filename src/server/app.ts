@@ -8,6 +8,7 @@ import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
   governanceStatus,
+  feedbackReview,
   modelCard,
   modelSummary,
   readReport,
@@ -240,6 +241,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           alerts: await deps.store.listAlerts({ open: true, limit: 200 }),
           runs: await deps.store.listMonitorRuns({ limit: 100 }),
           decisions: await deps.store.listDecisions({ limit: 1000 }),
+          feedback: await feedbackReview(deps.store, 50),
         }),
       );
     }),

@@ -4,7 +4,7 @@
  * `/report/models/:version` (any version's model card). Everything interpolated goes through
  * `esc`.
  */
-import type { ModelCard } from '../pipeline/governance/card';
+import type { feedbackReview, ModelCard } from '../pipeline/governance/card';
 import type { MonitorData } from '../pipeline/governance/monitor';
 import type { AlertRow, DecisionRow, MonitorRunRow, StoredModel } from '../store/port';
 import { esc, fmt, page } from './html';
@@ -14,6 +14,8 @@ export interface GovernancePageData {
   alerts: AlertRow[];
   runs: MonitorRunRow[];
   decisions: DecisionRow[];
+  /** Reps' feedback without a stated outcome (the latest per record): for review, not labels. */
+  feedback?: Awaited<ReturnType<typeof feedbackReview>>;
 }
 
 function parseRun(r: MonitorRunRow): MonitorData | null {
@@ -81,6 +83,18 @@ ${
           : "each model's first monitored run"
       }.</p>`
 }
+<h2>Reps' feedback to review (${d.feedback?.reviewCount ?? 0})</h2>
+<p class="muted">${d.feedback ? `${d.feedback.records} record(s) have feedback; ${d.feedback.corrections} state an outcome and correct training labels at the next training (see each model card). The rest are listed here and never used as labels.` : ''}</p>
+${
+  d.feedback && d.feedback.review.length
+    ? `<table><tr><th>When</th><th>Record</th><th>Score</th><th>Says</th><th>Comment</th></tr>${d.feedback.review
+        .map(
+          (f) =>
+            `<tr><td>${esc(f.at)}</td><td>${esc(f.objectType)} ${esc(f.recordId)}</td><td>${esc(f.score ?? '—')}</td><td>${esc(f.kind)}</td><td>${esc(f.comment)}</td></tr>`,
+        )
+        .join('')}</table>`
+    : ''
+}
 <h2>Decision log</h2>
 ${
   d.decisions.length === 0
@@ -119,6 +133,20 @@ ${c.features.leftOut.length === 0 ? '<p>Nothing.</p>' : `<table><tr><th>Field</t
 <h2>Limitations</h2><ul>${c.limitations.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
 <h2>Decisions</h2>
 ${c.decisions.length === 0 ? '<p>None logged.</p>' : `<table><tr><th>When</th><th>Action</th><th>By</th><th>Why</th></tr>${c.decisions.map((d) => `<tr><td>${esc(d.at)}</td><td>${esc(d.action)}</td><td>${esc(d.actor)}</td><td>${esc(d.reason)}</td></tr>`).join('')}</table>`}
+<h2>Reps' feedback</h2>
+<p>${c.feedback ? esc(c.feedback.summary) : 'Not recorded: trained before the feedback loop.'}</p>
+${c.feedback?.warning ? `<p><b>warning</b> ${esc(c.feedback.warning)}</p>` : ''}
+${
+  c.feedback && c.feedback.corrections.length
+    ? `<table><tr><th>Record</th><th>Label in the CRM</th><th>Corrected to</th><th>By</th><th>When</th></tr>${c.feedback.corrections
+        .slice(0, 50)
+        .map(
+          (x) =>
+            `<tr><td>${esc(x.recordId)}</td><td>${esc(x.from ?? 'no outcome yet')}</td><td>${esc(x.to)}</td><td>${esc(x.userId ?? '—')}</td><td>${esc(x.at)}</td></tr>`,
+        )
+        .join('')}</table>`
+    : ''
+}
 <h2>Monitoring</h2>
 <p>${c.monitoring.runs} monitored run(s)${c.monitoring.lastAt ? `, last ${esc(c.monitoring.lastAt)}` : ''}.${
     c.monitoring.realised

@@ -157,6 +157,8 @@ const WRITES = [
   'updateAlert',
   'addDecision',
   'addMonitorRun',
+  'addSpike',
+  'updateSpike',
 ] as const satisfies ReadonlyArray<keyof StoreOps>;
 
 /**

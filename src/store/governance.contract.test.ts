@@ -161,4 +161,53 @@ describe.each([
       't1',
     ]);
   });
+
+  it('keeps one spike per record and scoring moment, lists those without a task, records it', async () => {
+    const [a, b] = portals();
+    const spike = {
+      objectType: 'contact' as const,
+      recordId: '7',
+      scoredAt: '2026-01-02T00:00:00.000Z',
+      fromScore: 40,
+      toScore: 81,
+      fromTier: 'tier_2',
+      toTier: 'tier_1',
+      reason: 'top_tier+jump',
+      modelVersion: 1,
+      createdAt: '2026-01-02T00:00:01.000Z',
+      crmTaskId: null,
+    };
+    expect(await a.addSpike(spike)).toBe(true);
+    expect(await a.addSpike({ ...spike, toScore: 99 })).toBe(false);
+    expect(await a.addSpike({ ...spike, scoredAt: '2026-01-09T00:00:00.000Z' })).toBe(true);
+    const listed = await a.listSpikes({ withoutTask: true, limit: 10 });
+    expect(listed.map((x) => [x.recordId, x.scoredAt, x.toScore])).toEqual([
+      ['7', '2026-01-02T00:00:00.000Z', 81],
+      ['7', '2026-01-09T00:00:00.000Z', 81],
+    ]);
+    expect(listed[0]).toEqual({ id: listed[0].id, ...spike });
+    await a.updateSpike(listed[0].id!, { crmTaskId: '123' });
+    await a.updateSpike(listed[1].id!, { crmTaskId: 'pending:t' });
+    expect((await a.listSpikes({ withoutTask: true, limit: 10 })).map((x) => x.crmTaskId)).toEqual([
+      'pending:t',
+    ]);
+    expect((await a.listSpikes({ limit: 10 })).map((x) => x.crmTaskId)).toEqual([
+      '123',
+      'pending:t',
+    ]);
+    expect(await b.listSpikes({ limit: 10 })).toEqual([]);
+    // Feedback that states an outcome keeps it.
+    const id = await a.addFeedback({
+      objectType: 'contact',
+      recordId: '7',
+      kind: 'wrong_outcome',
+      comment: '',
+      score: 40,
+      modelVersion: 1,
+      userId: 'u',
+      createdAt: 't',
+      outcome: 'converted',
+    });
+    expect((await a.listFeedback({ limit: 5 }))[0]).toMatchObject({ id, outcome: 'converted' });
+  });
 });

@@ -107,7 +107,15 @@ export interface FeedbackRow {
   modelVersion: number | null;
   userId: string | null;
   createdAt: string;
+  /**
+   * The outcome the rep states, when they state one: 'converted' (it did, whatever the CRM
+   * says) or 'not_converting' (it never will). Only such feedback corrects training labels;
+   * the rest is a review item. Absent on feedback saved before outcomes existed.
+   */
+  outcome?: FeedbackOutcome | null;
 }
+
+export type FeedbackOutcome = 'converted' | 'not_converting';
 
 /**
  * The run lease: at most one pipeline run per portal at a time, whoever starts it (CLI, HTTP,
@@ -219,6 +227,29 @@ export interface MonitorRunRow {
   data: string;
 }
 
+/**
+ * A score spike written to the CRM: the record entered the top tier or moved by the jump
+ * threshold. One row per (record, scoring moment), so a resumed or repeated write-back of the
+ * same scores never makes a second one; its task for the record's owner is created once.
+ */
+export interface SpikeRow {
+  id?: number;
+  objectType: StoredObjectType;
+  recordId: string;
+  /** The scoring moment of the new score (the score row's scoredAt). */
+  scoredAt: string;
+  fromScore: number | null;
+  toScore: number;
+  fromTier: string | null;
+  toTier: string;
+  /** 'top_tier' | 'jump' | 'top_tier+jump' */
+  reason: string;
+  modelVersion: number | null;
+  createdAt: string;
+  /** The CRM task, once created; 'pending:…' while a create is unresolved; 'no-owner:…' when nobody owns the record. */
+  crmTaskId: string | null;
+}
+
 /** Governance: model scores kept for judging, alerts, the decision log, monitoring history. */
 export interface GovernanceOps {
   /** Keeps the first score per (version, contact); later ones for the same pair are ignored. */
@@ -241,6 +272,11 @@ export interface GovernanceOps {
   addMonitorRun(run: MonitorRunRow): Promise<number>;
   /** Newest first. */
   listMonitorRuns(opts: { modelVersion?: number; limit: number }): Promise<MonitorRunRow[]>;
+  /** Keeps a spike unless one for the same record and scoring moment exists; true when new. */
+  addSpike(spike: SpikeRow): Promise<boolean>;
+  /** Oldest first; `withoutTask`: no task id yet, or a pending one. */
+  listSpikes(opts: { withoutTask?: boolean; limit: number }): Promise<SpikeRow[]>;
+  updateSpike(id: number, patch: { crmTaskId: string | null }): Promise<void>;
 }
 
 /** What a portal can read and write: everything except the transaction and lease controls. */

@@ -24,6 +24,8 @@ const DEFS: Array<[ObjectTypeName, ObjectTypeName, number, string, number, strin
   ['deals', 'companies', 341, 'deal_to_company', 342, 'company_to_deal'],
   ['leads', 'contacts', 578, 'lead_to_primary_contact', 579, 'contact_to_lead'],
   ['leads', 'companies', 580, 'lead_to_primary_company', 581, 'company_to_lead'],
+  // Tasks API guide: a task is associated with a contact by HUBSPOT_DEFINED type 204.
+  ['tasks', 'contacts', 204, 'task_to_contact', 203, 'contact_to_task'],
 ];
 
 export const ASSOC_TYPES = new Map<number, AssocType>();

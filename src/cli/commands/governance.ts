@@ -38,6 +38,9 @@ function cardText(c: ModelCard): string {
       ? c.decisions.map((d) => `  ${d.at}  ${d.action} by ${d.actor}: ${d.reason}`)
       : ['  (none logged)']),
     '',
+    `Reps' feedback: ${c.feedback ? c.feedback.summary : 'not recorded (trained before the feedback loop)'}`,
+    ...(c.feedback?.warning ? [`  ${c.feedback.warning}`] : []),
+    '',
     `Monitoring: ${c.monitoring.runs} run(s)${c.monitoring.lastAt ? `, last ${c.monitoring.lastAt}` : ''}`,
     ...(c.monitoring.realised
       ? [

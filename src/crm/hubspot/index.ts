@@ -2,7 +2,10 @@
  * The HubSpot CrmPort over the real @hubspot/api-client. All requests go through one caller
  * (one rate limiter, one retry policy, one error translation); the SDK's own retries are off.
  */
-import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks';
+import {
+  AssociationSpecAssociationCategoryEnum,
+  FilterOperatorEnum,
+} from '@hubspot/api-client/lib/codegen/crm/objects/tasks';
 import { LeadLensError } from '../../contracts/errors';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
@@ -195,7 +198,23 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       };
       if (task.ownerId) properties.hubspot_owner_id = task.ownerId;
       const { data } = await caller.call('tasks.create', () =>
-        client.crm.objects.tasks.basicApi.createWithHttpInfo({ properties, associations: [] }),
+        client.crm.objects.tasks.basicApi.createWithHttpInfo({
+          properties,
+          // Task → contact is HubSpot-defined type 204 (tasks API guide, "Associations").
+          associations: task.about
+            ? [
+                {
+                  to: { id: task.about.id },
+                  types: [
+                    {
+                      associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+                      associationTypeId: 204,
+                    },
+                  ],
+                },
+              ]
+            : [],
+        }),
       );
       if (!data?.id) {
         throw new LeadLensError('CRM_ERROR', 'HubSpot created a task but answered no id.', {

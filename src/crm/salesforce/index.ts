@@ -305,6 +305,8 @@ export function createSalesforceCrm(
         Status: 'Not Started',
       };
       if (task.ownerId) fields.OwnerId = task.ownerId;
+      // The Lead it is about: shown in the Lead's activity.
+      if (task.about) fields.WhoId = task.about.id;
       const saved = (await caller.call('task.create', () =>
         conn.sobject('Task').create(fields),
       )) as { id?: string; success?: boolean };

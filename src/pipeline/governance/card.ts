@@ -8,7 +8,8 @@
 import { LeadLensError } from '../../contracts/errors';
 import type { Conversion } from '../../contracts/settings';
 import type { AlertRow, StoreOps } from '../../store/port';
-import { readReport } from '../report';
+import { readReport, type FeedbackReport } from '../report';
+import { latestPerRecord } from './feedback-labels';
 import { loadedModel } from '../scoring-model';
 import type { MonitorData } from './monitor';
 import { baselineOf } from './shadow';
@@ -35,6 +36,8 @@ export interface ModelCard {
   metrics: Record<string, number | null>;
   limitations: string[];
   decisions: Array<{ action: string; actor: string; reason: string; at: string; details: unknown }>;
+  /** What reps' feedback changed in this version's labels; null for versions trained before it. */
+  feedback: (FeedbackReport & { summary: string }) | null;
   monitoring: {
     runs: number;
     lastAt: string | null;
@@ -132,6 +135,11 @@ export async function modelCard(store: StoreOps, version: number): Promise<Model
       'Stored before training baselines: drift is measured against its first scoring run only.',
     );
   }
+  if (report?.feedback?.overCap) {
+    limitations.push(
+      `${report.feedback.overCap} label correction(s) from reps' feedback were over the cap and not used.`,
+    );
+  }
   limitations.push(
     'Scores rank and estimate likelihood for prioritising sales work; they say nothing about why a person did not convert and must not be used for decisions outside sales prioritisation.',
   );
@@ -160,6 +168,9 @@ export async function modelCard(store: StoreOps, version: number): Promise<Model
     metrics,
     limitations,
     decisions,
+    feedback: report?.feedback
+      ? { ...report.feedback, summary: feedbackSummary(report.feedback) }
+      : null,
     monitoring: {
       runs: runs.length,
       lastAt: runs[0]?.at ?? null,
@@ -167,6 +178,46 @@ export async function modelCard(store: StoreOps, version: number): Promise<Model
       topDrift: (last?.drift.rows ?? []).slice(0, 5),
       openAlerts,
     },
+  };
+}
+
+/** One sentence: how much feedback a version used and what it changed. */
+export function feedbackSummary(f: FeedbackReport): string {
+  const auc = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+  const parts = [
+    `${f.rows} feedback row(s) on ${f.records} record(s) (the latest per record counts)`,
+    `${f.relabelled} label(s) corrected (${f.toConverted} to converted, ${f.toNotConverting} to not converting; cap ${f.cap})`,
+  ];
+  if (f.agreed) parts.push(`${f.agreed} agreed with the CRM`);
+  if (f.notInTraining) parts.push(`${f.notInTraining} about records not in training yet`);
+  if (f.overCap) parts.push(`${f.overCap} over the cap, not used`);
+  parts.push(`${f.reviewItems} without an outcome, for review only`);
+  const tail =
+    f.relabelled > 0
+      ? ` Backtest AUC ${auc(f.aucWith)} with the corrections, ${auc(f.aucWithout)} without.`
+      : '';
+  return `${parts.join('; ')}.${tail}`;
+}
+
+/** Feedback that states no outcome (the latest per record): for the admin to review. */
+export async function feedbackReview(store: StoreOps, limit = 20) {
+  const latest = latestPerRecord(await store.listFeedback({ limit: 1_000_000 }));
+  const review = latest
+    .filter((f) => !f.outcome)
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  return {
+    records: latest.length,
+    corrections: latest.filter((f) => !!f.outcome).length,
+    reviewCount: review.length,
+    review: review.slice(0, limit).map((f) => ({
+      id: f.id ?? null,
+      objectType: f.objectType,
+      recordId: f.recordId,
+      kind: f.kind,
+      comment: f.comment,
+      score: f.score,
+      at: f.createdAt,
+    })),
   };
 }
 
@@ -192,6 +243,8 @@ export async function governanceStatus(store: StoreOps) {
       crmTaskId: a.crmTaskId,
     })),
     lastMonitoredAt: runs[0]?.at ?? null,
+    feedback: await feedbackReview(store),
+    spikesWithoutTask: (await store.listSpikes({ withoutTask: true, limit: 1000 })).length,
     realised: last
       ? {
           modelVersion: last.championVersion,

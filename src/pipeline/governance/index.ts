@@ -7,5 +7,11 @@ export {
   type MonitorData,
 } from './monitor';
 export { changePublished, logDecision, type Decision } from './decisions';
-export { modelCard, governanceStatus, type ModelCard } from './card';
+export {
+  modelCard,
+  governanceStatus,
+  feedbackReview,
+  feedbackSummary,
+  type ModelCard,
+} from './card';
 export { outcomeSince, type GovernanceRunState } from './shadow';

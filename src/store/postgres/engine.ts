@@ -21,6 +21,7 @@ import {
   type InstallRecord,
 } from '../common';
 import type {
+  FeedbackOutcome,
   FeedbackRow,
   InstallSummary,
   JobCheckpoint,
@@ -667,8 +668,8 @@ export async function openPostgresEngine(
         op('save feedback', async () => {
           const rows = await conn.query<{ id: string }>(
             `INSERT INTO feedback (portal_id, object_type, record_id, kind, comment, score,
-               model_version, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             RETURNING id`,
+               model_version, user_id, created_at, outcome)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
             [
               portal,
               f.objectType,
@@ -679,6 +680,7 @@ export async function openPostgresEngine(
               f.modelVersion,
               f.userId,
               f.createdAt,
+              f.outcome ?? null,
             ],
           );
           return Number(rows[0].id);
@@ -700,6 +702,7 @@ export async function openPostgresEngine(
             modelVersion: r.model_version as number | null,
             userId: r.user_id as string | null,
             createdAt: r.created_at as string,
+            ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
           })),
         ),
       rememberEvent: (eventId, at) =>

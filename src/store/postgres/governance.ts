@@ -6,6 +6,8 @@ import type {
   GovernanceOps,
   ModelScoreRow,
   MonitorRunRow,
+  SpikeRow,
+  StoredObjectType,
 } from '../port';
 import { sortKey } from '../sort-key';
 import type { PgConn } from './conn';
@@ -172,5 +174,60 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
           data: r.data as string,
         })),
       ),
+    addSpike: (x) =>
+      op('keep a score spike', async () => {
+        const rows = await conn.query<{ id: string }>(
+          `INSERT INTO score_spikes (portal_id, object_type, record_id, scored_at, from_score,
+             to_score, from_tier, to_tier, reason, model_version, created_at, crm_task_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [
+            portal,
+            x.objectType,
+            x.recordId,
+            x.scoredAt,
+            x.fromScore,
+            x.toScore,
+            x.fromTier,
+            x.toTier,
+            x.reason,
+            x.modelVersion,
+            x.createdAt,
+            x.crmTaskId,
+          ],
+        );
+        return rows.length === 1;
+      }),
+    listSpikes: ({ withoutTask, limit }) =>
+      op('list score spikes', async () =>
+        (
+          await conn.query<Record<string, unknown>>(
+            `SELECT * FROM score_spikes WHERE portal_id = $1
+               AND (NOT $2::boolean OR crm_task_id IS NULL OR crm_task_id LIKE 'pending:%')
+               ORDER BY id LIMIT $3`,
+            [portal, !!withoutTask, limit],
+          )
+        ).map((r): SpikeRow => ({
+          id: Number(r.id),
+          objectType: r.object_type as StoredObjectType,
+          recordId: r.record_id as string,
+          scoredAt: r.scored_at as string,
+          fromScore: r.from_score as number | null,
+          toScore: r.to_score as number,
+          fromTier: r.from_tier as string | null,
+          toTier: r.to_tier as string,
+          reason: r.reason as string,
+          modelVersion: r.model_version as number | null,
+          createdAt: r.created_at as string,
+          crmTaskId: r.crm_task_id as string | null,
+        })),
+      ),
+    updateSpike: (id, patch) =>
+      op('update a score spike', async () => {
+        await conn.execute(
+          'UPDATE score_spikes SET crm_task_id = $3 WHERE portal_id = $1 AND id = $2',
+          [portal, id, patch.crmTaskId],
+        );
+      }),
   };
 }

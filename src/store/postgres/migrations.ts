@@ -250,6 +250,31 @@ export const PG_MIGRATIONS: readonly PgMigration[] = (
       ALTER TABLE written ADD COLUMN crm_updated_at text COLLATE "C";
     `,
     },
+    {
+      version: 23,
+      description: 'feedback states an outcome (label corrections); score spikes and their tasks',
+      sql: `
+      ALTER TABLE feedback ADD COLUMN outcome text;
+
+      CREATE TABLE score_spikes (
+        id bigserial PRIMARY KEY,
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        record_id text NOT NULL,
+        scored_at text NOT NULL,
+        from_score double precision,
+        to_score double precision NOT NULL,
+        from_tier text,
+        to_tier text NOT NULL,
+        reason text NOT NULL,
+        model_version integer,
+        created_at text NOT NULL,
+        crm_task_id text,
+        UNIQUE (portal_id, object_type, record_id, scored_at)
+      );
+      CREATE INDEX score_spikes_portal ON score_spikes (portal_id, id);
+    `,
+    },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version
     // order here rather than by where each entry sits in the file.
   ] satisfies PgMigration[]

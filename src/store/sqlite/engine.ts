@@ -22,6 +22,7 @@ import {
   type InstallRecord,
 } from '../common';
 import type {
+  FeedbackOutcome,
   FeedbackRow,
   InstallSummary,
   JobCheckpoint,
@@ -204,7 +205,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
     ),
     addFeedback: db.prepare(
       `INSERT INTO feedback (portal_id, object_type, record_id, kind, comment, score,
-         model_version, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         model_version, user_id, created_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     listFeedback: db.prepare<[string, number], Record<string, unknown>>(
       'SELECT * FROM feedback WHERE portal_id = ? ORDER BY id DESC LIMIT ?',
@@ -396,6 +397,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
               f.modelVersion,
               f.userId,
               f.createdAt,
+              f.outcome ?? null,
             ).lastInsertRowid,
           ),
         ),
@@ -411,6 +413,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
             modelVersion: r.model_version as number | null,
             userId: r.user_id as string | null,
             createdAt: r.created_at as string,
+            ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
           })),
         ),
       rememberEvent: (eventId, at) =>

@@ -7,6 +7,8 @@ import type {
   GovernanceOps,
   ModelScoreRow,
   MonitorRunRow,
+  SpikeRow,
+  StoredObjectType,
 } from '../port';
 import { sortKey } from '../sort-key';
 
@@ -96,6 +98,36 @@ export const toMonitorRun = (r: MonitorDbRow): MonitorRunRow => ({
   data: r.data,
 });
 
+interface SpikeDbRow {
+  id: number;
+  object_type: string;
+  record_id: string;
+  scored_at: string;
+  from_score: number | null;
+  to_score: number;
+  from_tier: string | null;
+  to_tier: string;
+  reason: string;
+  model_version: number | null;
+  created_at: string;
+  crm_task_id: string | null;
+}
+
+export const toSpike = (r: SpikeDbRow): SpikeRow => ({
+  id: Number(r.id),
+  objectType: r.object_type as StoredObjectType,
+  recordId: r.record_id,
+  scoredAt: r.scored_at,
+  fromScore: r.from_score,
+  toScore: r.to_score,
+  fromTier: r.from_tier,
+  toTier: r.to_tier,
+  reason: r.reason,
+  modelVersion: r.model_version,
+  createdAt: r.created_at,
+  crmTaskId: r.crm_task_id,
+});
+
 /** The synchronous statements; the engine wraps each call for its connection. */
 export function createGovernanceStatements(db: Database.Database) {
   const putScore = db.prepare(
@@ -135,6 +167,19 @@ export function createGovernanceStatements(db: Database.Database) {
   const listRuns = db.prepare<[string, number, number, number], MonitorDbRow>(
     `SELECT * FROM monitor_runs WHERE portal_id = ? AND (? = 0 OR model_version = ?)
       ORDER BY id DESC LIMIT ?`,
+  );
+
+  const addSpike = db.prepare(
+    `INSERT OR IGNORE INTO score_spikes (portal_id, object_type, record_id, scored_at, from_score,
+       to_score, from_tier, to_tier, reason, model_version, created_at, crm_task_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const listSpikes = db.prepare<[string, number, number], SpikeDbRow>(
+    `SELECT * FROM score_spikes WHERE portal_id = ?
+       AND (? = 0 OR crm_task_id IS NULL OR crm_task_id LIKE 'pending:%') ORDER BY id LIMIT ?`,
+  );
+  const taskSpike = db.prepare(
+    'UPDATE score_spikes SET crm_task_id = ? WHERE portal_id = ? AND id = ?',
   );
 
   const putScores = db.transaction((portal: string, rows: readonly ModelScoreRow[]) => {
@@ -194,5 +239,32 @@ export function createGovernanceStatements(db: Database.Database) {
       wrap('list monitoring runs', () =>
         listRuns.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(toMonitorRun),
       ),
+    addSpike: (x) =>
+      wrap(
+        'keep a score spike',
+        () =>
+          addSpike.run(
+            portal,
+            x.objectType,
+            x.recordId,
+            x.scoredAt,
+            x.fromScore,
+            x.toScore,
+            x.fromTier,
+            x.toTier,
+            x.reason,
+            x.modelVersion,
+            x.createdAt,
+            x.crmTaskId,
+          ).changes === 1,
+      ),
+    listSpikes: ({ withoutTask, limit }) =>
+      wrap('list score spikes', () =>
+        listSpikes.all(portal, withoutTask ? 1 : 0, limit).map(toSpike),
+      ),
+    updateSpike: (id, patch) =>
+      wrap('update a score spike', () => {
+        taskSpike.run(patch.crmTaskId, portal, id);
+      }),
   });
 }

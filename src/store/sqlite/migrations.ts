@@ -431,6 +431,33 @@ export const MIGRATIONS: readonly Migration[] = (
       `);
       },
     },
+    {
+      version: 23,
+      description: 'feedback states an outcome (label corrections); score spikes and their tasks',
+      up(db) {
+        db.exec(`
+        ALTER TABLE feedback ADD COLUMN outcome TEXT;
+
+        CREATE TABLE score_spikes (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          portal_id TEXT NOT NULL,
+          object_type TEXT NOT NULL,
+          record_id TEXT NOT NULL,
+          scored_at TEXT NOT NULL,
+          from_score REAL,
+          to_score REAL NOT NULL,
+          from_tier TEXT,
+          to_tier TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          model_version INTEGER,
+          created_at TEXT NOT NULL,
+          crm_task_id TEXT,
+          UNIQUE (portal_id, object_type, record_id, scored_at)
+        );
+        CREATE INDEX score_spikes_portal ON score_spikes (portal_id, id);
+      `);
+      },
+    },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version
     // order here rather than by where each entry sits in the file.
   ] satisfies Migration[]
