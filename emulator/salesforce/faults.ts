@@ -23,6 +23,10 @@ export const FaultsSchema = z
     validationIds: z.array(z.string()).default([]),
     /** After this many more API calls every access token expires (a session timeout mid-run). */
     expireTokensAfter: z.number().int().min(0).nullable().default(null),
+    /** Bulk API 2.0 ingest: time before each chunk of 10,000 records is processed. */
+    bulkDelayMs: z.number().int().min(0).max(600_000).default(20),
+    /** Bulk API 2.0 ingest: a job fails once this many of its records are processed. */
+    bulkFailAfter: z.number().int().min(0).nullable().default(null),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;

@@ -7,10 +7,12 @@
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { BulkJobs } from './bulk';
 import { generateOrg, type LeadTruth } from './demo';
 import { SfError, notFound, sendSfError, sessionInvalid } from './errors';
 import { FaultInjector, Stats } from './faults';
 import { API_VERSION, Org } from './org';
+import { registerBulk } from './routes/bulk';
 import { registerControl } from './routes/control';
 import { registerOAuth } from './routes/oauth';
 import { Cursors, registerQuery } from './routes/query';
@@ -89,6 +91,7 @@ export async function startSalesforceEmulator(
   faults.reset(cfg.seed);
   const writes: WriteLog[] = [];
   const cursors = new Cursors();
+  const bulk = new BulkJobs(() => org, faults, writes);
   let instanceUrl = '';
 
   const app = express();
@@ -114,6 +117,7 @@ export async function startSalesforceEmulator(
       faults.reset(cfg.seed);
       writes.length = 0;
       cursors.clear();
+      bulk.clear();
     },
     reseed: (seed, leads) => {
       cfg.seed = seed;
@@ -123,6 +127,7 @@ export async function startSalesforceEmulator(
       faults.reset(seed);
       writes.length = 0;
       cursors.clear();
+      bulk.clear();
     },
   });
   registerOAuth(
@@ -172,12 +177,6 @@ export async function startSalesforceEmulator(
       }
     },
   );
-  app.use(express.json({ limit: '50mb', type: () => true }));
-
-  const dsFor = (req: Request): DataSource => ({
-    ...org.source(),
-    apiVersion: String(req.res?.locals.apiVersion ?? API_VERSION),
-  });
   const wrap = (h: (req: Request, res: Response) => void) => (req: Request, res: Response) => {
     try {
       h(req, res);
@@ -185,6 +184,14 @@ export async function startSalesforceEmulator(
       sendSfError(res, e);
     }
   };
+  // Bulk API 2.0 ingest reads its own bodies (CSV uploads), so it comes before the JSON parser.
+  registerBulk(app, bulk, wrap);
+  app.use(express.json({ limit: '50mb', type: () => true }));
+
+  const dsFor = (req: Request): DataSource => ({
+    ...org.source(),
+    apiVersion: String(req.res?.locals.apiVersion ?? API_VERSION),
+  });
   registerQuery(
     app,
     orgProxy(() => org),
@@ -231,6 +238,7 @@ export async function startSalesforceEmulator(
     stats,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        bulk.clear();
         server.closeAllConnections();
         server.close((e) => (e ? reject(e) : resolve()));
       }),

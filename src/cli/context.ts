@@ -103,6 +103,26 @@ function openSalesforceDeps(
       hint: "e.g. 0.5 lets LeadLens use half of the org's daily API allowance.",
     });
   }
+  // Write-back calls above this many leads use Bulk API 2.0; "off" keeps them on Collections.
+  const bulkRaw = env.SALESFORCE_BULK_THRESHOLD?.trim();
+  const bulkThreshold =
+    bulkRaw === undefined || bulkRaw === ''
+      ? undefined
+      : bulkRaw === 'off'
+        ? null
+        : Number(bulkRaw);
+  if (
+    typeof bulkThreshold === 'number' &&
+    !(Number.isInteger(bulkThreshold) && bulkThreshold >= 0)
+  ) {
+    throw new LeadLensError(
+      'CONFIG_INVALID',
+      'SALESFORCE_BULK_THRESHOLD must be a whole number or "off".',
+      {
+        hint: 'Default 2,000 (Salesforce: Bulk API 2.0 for more than 2,000 records).',
+      },
+    );
+  }
   const log = createLogger({ level: env.LEADLENS_LOG_LEVEL ?? 'warn' });
   return composeDeps({
     baseUrl: instanceUrl,
@@ -119,6 +139,7 @@ function openSalesforceDeps(
       ...(env.SALESFORCE_CLIENT_SECRET ? { clientSecret: env.SALESFORCE_CLIENT_SECRET } : {}),
       ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}),
       ...(share !== undefined ? { dailyBudgetShare: share } : {}),
+      ...(bulkThreshold !== undefined ? { bulkThreshold } : {}),
     },
   });
 }

@@ -7,12 +7,13 @@ import { control, stats, callsOn } from '../support/salesforce';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
+import { openStoreEngine } from '../../src/store/open';
 import { tempDb } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LEASE_TTL_MS = 4_000;
 
-function cli(emu: SalesforceEmulator, db: string) {
+function cli(emu: SalesforceEmulator, db: string, env: Record<string, string> = {}) {
   return spawn(
     process.execPath,
     [
@@ -34,6 +35,7 @@ function cli(emu: SalesforceEmulator, db: string) {
         DATABASE_URL: '',
         LEADLENS_NOW: '2026-11-01T00:00:00.000Z',
         LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -80,5 +82,55 @@ describe('crash in the middle of Salesforce write-back', () => {
     expect(writtenAtKill).toBeLessThan(open.length);
     expect(new Set(ids).size).toBe(ids.length); // never twice
     expect(ids.length).toBe(open.length); // never lost
+  }, 240_000);
+
+  it('a Bulk API 2.0 job running at the kill is waited for, and nothing is lost or doubled', async () => {
+    await control(emu.url, '/__emulator/reset', {});
+    const db = tempDb('sf-crash-bulk');
+    const bulkEnv = { SALESFORCE_BULK_THRESHOLD: '100' };
+    // Each 10,000-record chunk waits 3 s: the job is still InProgress when the run dies.
+    await control(emu.url, '/__emulator/faults', { bulkDelayMs: 3000 });
+    const child = cli(emu, db, bulkEnv);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    let closed = 0;
+    for (let i = 0; i < 6000 && closed < 1; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      closed = callsOn(await stats(emu.url), /^PATCH .*jobs\/ingest\/:id$/);
+    }
+    expect(closed).toBe(1);
+    child.kill('SIGKILL');
+    await exited;
+    expect(emu.writes.length).toBe(0); // the job had not written yet
+    await control(emu.url, '/__emulator/faults', { bulkDelayMs: 20 });
+    await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 500));
+
+    const again = cli(emu, db, bulkEnv);
+    let out = '';
+    let err = '';
+    again.stdout.on('data', (d) => (out += d));
+    again.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c)));
+    expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+
+    const open = [...emu.org.table('Lead').values()].filter((l) => l.IsConverted !== true);
+    const ids = emu.writes.map((w) => w.id);
+    expect(new Set(ids).size).toBe(ids.length); // never twice: the orphaned job was waited for
+    expect(ids.length).toBe(open.length); // never lost
+    expect(emu.writes.every((w) => w.via === 'bulk2')).toBe(true);
+    // The ledger holds what Salesforce holds.
+    const engine = await openStoreEngine({ sqliteFile: db });
+    try {
+      const ledger = await engine.forPortal('salesforce').getWritten(
+        'contact',
+        open.map((l) => String(l.Id)),
+      );
+      expect(ledger.size).toBe(open.length);
+      const off = open.filter(
+        (l) => Number(ledger.get(String(l.Id))?.leadlens_score) !== l.LeadLens_Score__c,
+      );
+      expect(off.map((l) => l.Id)).toEqual([]);
+    } finally {
+      await engine.close();
+    }
   }, 240_000);
 });

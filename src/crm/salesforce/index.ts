@@ -7,6 +7,14 @@ import { LeadLensError } from '../../errors';
 import { LEADLENS_PROPERTIES, SALESFORCE_FIELDS } from '../../contracts/properties';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, Page } from '../port';
+import {
+  BULK_JOB_RECORDS,
+  BULK_THRESHOLD,
+  DEFAULT_BULK,
+  settleOpenJobs,
+  updateLeadsBulk,
+  type BulkOptions,
+} from './bulk';
 import { createCaller } from './caller';
 import { connect, type SalesforceAuth } from './connection';
 import {
@@ -34,6 +42,12 @@ export interface SalesforceCrmOptions extends SalesforceAuth {
   /** Share (0…1] of the org's rolling 24-hour API allowance LeadLens may use. Default 0.5. */
   dailyBudgetShare?: number;
   now?: () => number;
+  /**
+   * Write-back calls of more than this many leads go through Bulk API 2.0 (default 2,000, per
+   * Salesforce's guidance); null keeps every write on sObject Collections.
+   */
+  bulkThreshold?: number | null;
+  bulk?: Partial<BulkOptions>;
 }
 
 /** Fields every lead read includes, whatever the feature plan asks. */
@@ -50,6 +64,15 @@ export function createSalesforceCrm(
   const conn = connect(opts);
   const caller = createCaller(conn, { share: opts.dailyBudgetShare ?? 0.5 }, now);
   let leadFields: Map<string, SfField> | null = null;
+  const bulkThreshold = opts.bulkThreshold === undefined ? BULK_THRESHOLD : opts.bulkThreshold;
+  const bulkOpts: BulkOptions = { ...DEFAULT_BULK, ...opts.bulk };
+  // Bulk jobs a previous process left running must land before we read back or write again.
+  let bulkSettled = bulkThreshold === null;
+  const settleBulk = async () => {
+    if (bulkSettled) return;
+    await settleOpenJobs(conn, caller, bulkOpts);
+    bulkSettled = true;
+  };
 
   const describeLead = async (): Promise<Map<string, SfField>> => {
     const d = (await caller.call('lead.describe', () =>
@@ -147,7 +170,9 @@ export function createSalesforceCrm(
 
   return {
     kind: 'salesforce',
-    writeBatchSize: WRITE_BATCH,
+    // With Bulk on, the write-back hands over up to one Bulk job's worth of leads per call; this
+    // adapter picks Collections (≤ 200 a request) or Bulk by the size of that call.
+    writeBatchSize: bulkThreshold === null ? WRITE_BATCH : BULK_JOB_RECORDS,
 
     provision: async (tiers) => {
       await provision(conn, caller, tiers);
@@ -244,6 +269,7 @@ export function createSalesforceCrm(
 
     async readRecords(objectType, ids, properties) {
       if (objectType !== 'contact' || ids.length === 0) return [];
+      await settleBulk();
       const asked = properties.map((p) => p.toLowerCase());
       const all = await fieldsOf();
       const F = new Map<string, string>();
@@ -290,7 +316,27 @@ export function createSalesforceCrm(
             retryable: false,
           })),
         };
-      return updateLeads(conn, caller, updates);
+      await settleBulk();
+      if (bulkThreshold === null || updates.length <= bulkThreshold)
+        return updateLeads(conn, caller, updates);
+      const out: Awaited<ReturnType<typeof updateLeads>> = { written: [], failed: [] };
+      for (let i = 0; i < updates.length; i += BULK_JOB_RECORDS) {
+        try {
+          const r = await updateLeadsBulk(
+            conn,
+            caller,
+            updates.slice(i, i + BULK_JOB_RECORDS),
+            bulkOpts,
+          );
+          out.written.push(...r.written);
+          out.failed.push(...r.failed);
+        } catch (e) {
+          // The job may still be running: settle it before the next read or write.
+          bulkSettled = false;
+          throw e;
+        }
+      }
+      return out;
     },
 
     async createTask(task) {
