@@ -13,7 +13,7 @@ import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { ModelError } from '../errors';
 import type { DenseMatrix } from './dense';
 import { lbfgsLogistic, prefersLbfgs } from './lbfgs';
-import { HessianBuilder } from './logistic-hessian';
+import { designFor } from './logistic-hessian';
 
 export type { DenseMatrix } from './dense';
 
@@ -109,46 +109,6 @@ function solveSymmetric(H: Float64Array, g: Float64Array, k: number): Float64Arr
     'The logistic regression Hessian is singular even with added ridge.',
     'Remove duplicated or constant columns, or use a larger L2 strength.',
   );
-}
-
-/** Rows per block of the fused passes: the block of η / r stays in L1 while columns stream. */
-const BLOCK = 2048;
-
-/** out = X·v + c, blocked over rows. */
-function matVec(X: DenseMatrix, v: Float64Array, c: number, out: Float64Array): void {
-  const { n, p, data } = X;
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const i1 = Math.min(n, i0 + BLOCK);
-    out.fill(c, i0, i1);
-    for (let j = 0; j < p; j++) {
-      const b = v[j]!;
-      if (b === 0) continue;
-      const off = j * n;
-      for (let i = i0; i < i1; i++) out[i]! += b * data[off + i]!;
-    }
-  }
-}
-
-/** out[j] = Σᵢ X[i, j]·r[i], blocked over rows. */
-function matTVec(X: DenseMatrix, r: Float64Array, out: Float64Array): void {
-  const { n, p, data } = X;
-  out.fill(0);
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const i1 = Math.min(n, i0 + BLOCK);
-    for (let j = 0; j < p; j++) {
-      const off = j * n;
-      // Two partial sums: a single running sum is bound by the add latency.
-      let a0 = 0;
-      let a1 = 0;
-      let i = i0;
-      for (; i + 1 < i1; i += 2) {
-        a0 += data[off + i]! * r[i]!;
-        a1 += data[off + i + 1]! * r[i + 1]!;
-      }
-      if (i < i1) a0 += data[off + i]! * r[i]!;
-      out[j]! += a0 + a1;
-    }
-  }
 }
 
 /**
@@ -258,9 +218,10 @@ export function fitLogisticWith(
   let rT = new Float64Array(n);
   let sT = new Float64Array(n);
   const u = new Float64Array(n);
-  matVec(X, coef, intercept, eta);
+  // The passes over X and the Hessian, through X's sparse layout (made once per matrix).
+  const hessian = designFor(X);
+  hessian.matVec(coef, intercept, eta);
   let obj = evalRows(eta, null, 0, y, w, eta, r, s) + penalty(coef, l2);
-  const hessian = new HessianBuilder(X);
   // The first steps are far from the optimum, where a Hessian from 1/8 of the subsample steers
   // as well as the exact one; the sample doubles each step until it is all used.
   let stride = 1;
@@ -277,7 +238,7 @@ export function fitLogisticWith(
     gradNorm,
   });
   for (let iter = 1; iter <= maxIter; iter++) {
-    matTVec(X, r, g);
+    hessian.matTVec(r, g);
     let rs = 0;
     for (let i = 0; i < n; i++) rs += r[i]!;
     g[p] = rs;
@@ -290,7 +251,7 @@ export function fitLogisticWith(
     if (stride > 1) stride >>= 1;
     const d = solveSymmetric(H, g, k);
     // Along the Newton direction η moves by t·u: each trial step is O(n), not O(n·p).
-    matVec(X, d, d[p]!, u);
+    hessian.matVec(d, d[p]!, u);
     // Damped Newton: halve the step until the objective does not increase.
     let step = 1;
     let accepted = false;
