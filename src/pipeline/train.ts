@@ -12,6 +12,7 @@ import {
   snapshotSchema,
   type FeatureField,
 } from '../features';
+import { globalImportance } from '../explain';
 import { trainModel } from '../model';
 import { featurePlanOf } from './feature-plan';
 import type { JobDefinition } from './jobs';
@@ -131,6 +132,11 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
         specSkipped: spec.skipped,
         // Bins and proportions of the training rows and scores: what monitoring compares with.
         baseline: trainingBaseline(result.model, planned, set),
+        // Mean |SHAP| per field over the labelled training rows: the report's importance plot.
+        importance: globalImportance(
+          result.model,
+          set.rows.filter((_, i) => set.labels[i] !== null),
+        ),
       };
       const trainedAt = new Date(at).toISOString();
       const previous = await store.getPublishedModel();
