@@ -33,6 +33,7 @@ import {
   type PostConversionCounts,
   type TrainingSet,
 } from '../features';
+import { globalImportance } from '../explain';
 import { TrainingSession, type TrainingState, type TrainInput, type TrainResult } from '../model';
 import type { Settings } from '../contracts/settings';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
@@ -414,6 +415,11 @@ async function publish(
     specSkipped: spec.skipped,
     // Bins and proportions of the training rows and scores: what monitoring compares with.
     baseline: trainingBaseline(result.model, planned, set),
+    // Mean |SHAP| per field over the labelled training rows: the report's importance plot.
+    importance: globalImportance(
+      result.model,
+      set.rows.filter((_, i) => labels[i] !== null),
+    ),
     ...(fb
       ? { feedback: feedbackReport(fb.use, r.metrics?.auc ?? null, without?.finish() ?? null) }
       : {}),
