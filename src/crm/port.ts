@@ -74,6 +74,12 @@ export interface CrmPort {
   /** Create the `leadlens` group and properties if missing; tier options follow `tiers`. Idempotent. */
   provision(tiers: readonly Tier[]): Promise<void>;
 
+  /**
+   * Create the deal and company properties of deal and account scores (HubSpot:
+   * `leadlens_deal_*`, `leadlens_account_*`) if missing. Idempotent. Optional, as `listObjects`.
+   */
+  provisionObjects?(tiers: readonly Tier[]): Promise<void>;
+
   /** Contact property metadata (schema inference, admin pickers, type checks). */
   describeContactProperties(): Promise<CrmPropertyMeta[]>;
 

@@ -15,10 +15,11 @@ import {
   type ObjectTrainingSet,
 } from '../../src/pipeline/objects/deals';
 import { dealRow, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
+import { runDealScores } from '../../src/pipeline/objects/run';
 import { loadWorld } from '../../src/pipeline/objects/world';
 import type { AppDeps } from '../../src/server/compose';
 import { DEAL_STAGES } from '../../emulator/hubspot/state/schema';
-import { depsFor, startPortal, tempDb, type Emulator } from './helpers';
+import { depsFor, sdk, startPortal, tempDb, type Emulator } from './helpers';
 
 /** The model must beat the better of the two stage baselines by this much AUC on the newest slice. */
 const MARGIN = 0.03;
@@ -202,5 +203,52 @@ describe('deal scores on the demo portal', () => {
       world.deals.filter((d) => d.properties.hs_is_closed === 'true').map((d) => d.id),
     );
     for (const r of rows) expect(closed.has(r.id)).toBe(false);
+  });
+
+  it('writes leadlens_deal_* through the one write-back path; a second run writes nothing', async () => {
+    const first = await runDealScores(deps);
+    expect(first.verdict).toBe('OK');
+    expect(first.scored).toBeGreaterThan(20);
+    expect(first.written).toBe(first.scored);
+    expect(first.failed).toEqual([]);
+    const client = sdk(emu.url);
+    const names = [
+      'leadlens_deal_score',
+      'leadlens_deal_tier',
+      'leadlens_deal_factors',
+      'leadlens_deal_reasons',
+      'hs_is_closed',
+    ];
+    let checked = 0;
+    let after: string | undefined;
+    do {
+      const page = await client.crm.deals.basicApi.getPage(100, after, names);
+      for (const d of page.results) {
+        const p = d.properties;
+        if (p.hs_is_closed === 'true') {
+          expect(p.leadlens_deal_score ?? null).toBeNull();
+          continue;
+        }
+        const f = parseFactors(p.leadlens_deal_factors)!;
+        expect(Number(p.leadlens_deal_score)).toBe(f.score);
+        expect(f.base + f.top.reduce((s, x) => s + x.points, 0) + f.otherPoints).toBe(f.score);
+        expect(p.leadlens_deal_reasons).toBe(f.top.map((x) => x.reason).join('\n'));
+        checked++;
+      }
+      after = page.paging?.next?.after;
+    } while (after);
+    expect(checked).toBe(first.scored);
+    // The contact properties were not touched on deals; the deal properties exist on deals only.
+    const props = await client.crm.properties.coreApi.getAll('deals');
+    expect(props.results.map((x) => x.name)).toEqual(
+      expect.arrayContaining([
+        'leadlens_deal_score',
+        'leadlens_deal_tier',
+        'leadlens_deal_factors',
+      ]),
+    );
+    const second = await runDealScores(deps);
+    expect(second.scored).toBe(first.scored);
+    expect(second.written).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
 import { createCaller, type Log } from './caller';
 import { DEAL_PROPERTIES, toCrmRecord, toDealOutcome, type HubSpotObject } from './mapping';
-import { provision } from './provision';
+import { provision, provisionObjects } from './provision';
 import { type RateBudgetStore } from './budget-store';
 import { deadlineAgent } from './deadline';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
@@ -97,6 +97,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     kind: 'hubspot',
 
     provision: (tiers) => provision(client, caller, tiers),
+    provisionObjects: (tiers) => provisionObjects(client, caller, tiers),
 
     async describeContactProperties(): Promise<CrmPropertyMeta[]> {
       const { data } = await caller.call('properties.list', () =>
