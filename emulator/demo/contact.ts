@@ -52,6 +52,11 @@ export interface ChildPlan {
   props: Record<string, string>;
   /** Later writes (stage changes), already cut at the generator clock. */
   events: PlannedEvent[];
+  /**
+   * Deals only: P(won | this deal opened). A converter's deal always opens (and wins); a
+   * non-converter's opens with probability 0.6·r (r = 1 past SQL at asOf, else 0.15 + 0.6p).
+   */
+  winPropensity?: number;
 }
 export interface ContactPlan {
   createdAt: number;
@@ -291,6 +296,10 @@ export function planContact(
       plan.deal = dealPlan(rng, name, s.company.sizeIndex, oppAt, lostAt, false, now);
       push(lostAt, { hs_lead_status: 'UNQUALIFIED' }, 'CRM_UI');
     }
+  }
+  if (plan.deal) {
+    const r = stageAtAsOf >= 3 ? 1 : 0.15 + 0.6 * p;
+    plan.deal.winPropensity = p / (p + (1 - p) * 0.6 * r);
   }
   events.sort((a, b) => a.t - b.t);
   plan.events = forwardOnly(events, formCreated ? 1 : 0);

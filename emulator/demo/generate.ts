@@ -5,6 +5,7 @@
  */
 import { PortalState } from '../hubspot/state/portal';
 import { type ObjectStore } from '../hubspot/state/records';
+import { addAccounts, type CompanyTruth, type DealTruth, type Member } from './accounts';
 import * as C from './catalog';
 import {
   DAY,
@@ -29,12 +30,15 @@ export interface GenerateOptions {
   marketShift?: MarketShift;
 }
 export type { Truth } from './contact';
+export type { CompanyTruth, DealTruth, CommitteeObservables } from './accounts';
 
 export interface DemoSummary {
   contacts: number;
   companies: number;
   deals: number;
   leads: number;
+  /** Deals opened per company for its buying committee (also counted in `deals`). */
+  accountDeals: number;
   converted: number;
   labelled: number;
   labelledConverted: number;
@@ -53,6 +57,12 @@ export interface DemoPortal {
   truth(contactId: string | number): Truth | undefined;
   /** Contact ids with their truth, in id order. */
   truths(): Array<[string, Truth]>;
+  /** Hidden truth of a company with a buying committee (≥ 2 contacts), by company id. */
+  companyTruth(companyId: string | number): CompanyTruth | undefined;
+  companyTruths(): Array<[string, CompanyTruth]>;
+  /** Hidden win propensity of every deal (account and contact deals), by deal id. */
+  dealTruth(dealId: string | number): DealTruth | undefined;
+  dealTruths(): Array<[string, DealTruth]>;
   fingerprint(): string;
 }
 
@@ -86,11 +96,14 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
   const start = now - SPAN_DAYS * DAY;
   const state = new PortalState(start - 90 * DAY);
   const truths = new Map<number, Truth>();
+  let companyTruths = new Map<number, CompanyTruth>();
+  const dealTruths = new Map<number, DealTruth>();
   const summary: DemoSummary = {
     contacts: n,
     companies: 0,
     deals: 0,
     leads: 0,
+    accountDeals: 0,
     converted: 0,
     labelled: 0,
     labelledConverted: 0,
@@ -116,6 +129,7 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       companyId: number;
     }> = [];
     const scores: Array<[number, number, number]> = [];
+    const members: Member[] = [];
     const contacts = state.stores.contacts;
     for (const createdAt of createdTimes) {
       const cs = contactSeed(rng, createdAt, companies, universities, emails);
@@ -129,6 +143,16 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       const companyId = cs.company.id;
       state.associations.add('contacts', rec.id, 'companies', companyId, 279);
       truths.set(rec.id, plan.truth);
+      members.push({
+        id: rec.id,
+        companyId,
+        createdAt: plan.createdAt,
+        asOf: Date.parse(plan.truth.asOf),
+        seniority: cs.seniority,
+        obs: plan.obs,
+        propensity: plan.truth.propensity,
+        imported: cs.imported,
+      });
       tally(summary, plan);
       if (!plan.truth.customerAtAsOf)
         // Never after the generator clock: nothing in the portal may be modified in its future.
@@ -147,6 +171,15 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       for (const e of c.plan.events)
         store.write(rec, e.props, { timestamp: e.t, sourceType: e.source });
       if (c.kind === 'deals') {
+        const stage = store.value(rec, 'dealstage');
+        const closed = stage === 'closedwon' || stage === 'closedlost';
+        dealTruths.set(rec.id, {
+          propensity: c.plan.winPropensity ?? 0,
+          kind: 'contact',
+          won: closed ? stage === 'closedwon' : null,
+          openedAt: new Date(c.plan.createdAt).toISOString(),
+          closedAt: closed ? store.value(rec, 'closedate') : null,
+        });
         state.associations.add('deals', rec.id, 'contacts', c.contactId, 3);
         state.associations.add('deals', rec.id, 'companies', c.companyId, 341);
         summary.deals++;
@@ -156,6 +189,18 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
         summary.leads++;
       }
     }
+    // Their own stream: the contacts above are the same with or without accounts.
+    const accounts = addAccounts(
+      state,
+      new Rng(`${seed}|${n}|${nowIso}|accounts`),
+      companies,
+      members,
+      now,
+    );
+    companyTruths = accounts.companies;
+    for (const [id, t] of accounts.deals) dealTruths.set(id, t);
+    summary.accountDeals = accounts.deals.size;
+    summary.deals += accounts.deals.size;
   }
   for (const t of Object.values(state.stores)) summary.historyVersions += t.history.length;
   summary.generationMs = Date.now() - started;
@@ -167,6 +212,11 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
     summary,
     truth: (id) => truths.get(Number(id)),
     truths: () => [...truths.entries()].map(([id, t]) => [String(id), t]),
+    companyTruth: (id) => companyTruths.get(Number(id)),
+    companyTruths: () => [...companyTruths.entries()].map(([id, t]) => [String(id), t]),
+    dealTruth: (id) => dealTruths.get(Number(id)),
+    dealTruths: () =>
+      [...dealTruths.entries()].sort((a, b) => a[0] - b[0]).map(([id, t]) => [String(id), t]),
     fingerprint: () => state.fingerprint(),
   };
 }

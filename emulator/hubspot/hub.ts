@@ -165,6 +165,10 @@ function liveView(current: () => DemoPortal): DemoPortal {
     },
     truth: (id: string | number): Truth | undefined => current().truth(id),
     truths: () => current().truths(),
+    companyTruth: (id) => current().companyTruth(id),
+    companyTruths: () => current().companyTruths(),
+    dealTruth: (id) => current().dealTruth(id),
+    dealTruths: () => current().dealTruths(),
     fingerprint: () => current().fingerprint(),
   };
 }

@@ -37,10 +37,11 @@ export type RecordRef = z.infer<typeof RecordRefSchema>;
 
 /** What the card shows; built from the record's `leadlens_*` properties. */
 export interface CardData {
-  objectType: 'contact' | 'lead';
+  /** Deals and companies (issue 16) have cards of their own. */
+  objectType: 'contact' | 'lead' | 'deal' | 'company';
   objectId: string;
   /** Where the values were read from: the record itself or its associated contact. */
-  source: { objectType: 'contact' | 'lead'; objectId: string };
+  source: { objectType: 'contact' | 'lead' | 'deal' | 'company'; objectId: string };
   score: number | null;
   tier: { value: string; label: string } | null;
   factors: FactorsPayload | null;

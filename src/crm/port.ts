@@ -53,6 +53,8 @@ export interface ApiUsage {
 }
 
 export type LeadObjectType = 'contact' | 'lead';
+/** Objects scored beside leads: deals (win likelihood) and companies (account score). */
+export type AccountObjectType = 'deal' | 'company';
 
 /** A to-do for a person in the CRM (HubSpot: a task), e.g. an alert for the app's admin. */
 export interface CrmTaskInput {
@@ -73,6 +75,12 @@ export interface CrmPort {
 
   /** Create the `leadlens` group and properties if missing; tier options follow `tiers`. Idempotent. */
   provision(tiers: readonly Tier[]): Promise<void>;
+
+  /**
+   * Create the deal and company properties of deal and account scores (HubSpot:
+   * `leadlens_deal_*`, `leadlens_account_*`) if missing. Idempotent. Optional, as `listObjects`.
+   */
+  provisionObjects?(tiers: readonly Tier[]): Promise<void>;
 
   /** Contact property metadata (schema inference, admin pickers, type checks). */
   describeContactProperties(): Promise<CrmPropertyMeta[]>;
@@ -96,6 +104,20 @@ export interface CrmPort {
   /** One page of deals with their outcome and associated contacts. */
   listDeals(opts: { after?: string | null; modifiedSince?: string }): Promise<Page<DealOutcome>>;
 
+  /**
+   * One page of deals or companies with the current values of `properties`, the history of
+   * `historyProperties` on the page (complete) and their contact / company associations. Optional:
+   * a CRM adapter without it scores no deals or accounts (Salesforce: not yet).
+   */
+  listObjects?(
+    objectType: AccountObjectType,
+    opts: {
+      properties: readonly string[];
+      historyProperties?: readonly string[];
+      after?: string | null;
+    },
+  ): Promise<Page<CrmRecord>>;
+
   /** One page of lead records (HubSpot 0-136) with `associations.contact`. */
   listLeads(opts: {
     properties: readonly string[];
@@ -116,14 +138,14 @@ export interface CrmPort {
    * was applied before sending it again.
    */
   readRecords(
-    objectType: LeadObjectType,
+    objectType: LeadObjectType | AccountObjectType,
     ids: readonly string[],
     properties: readonly string[],
   ): Promise<CrmRecord[]>;
 
   /** Write up to `writeBatchSize` (default 100) records in one call. Partial failures come back in `failed`, not thrown. */
   updateRecords(
-    objectType: LeadObjectType,
+    objectType: LeadObjectType | AccountObjectType,
     updates: readonly RecordUpdate[],
   ): Promise<BatchWriteResult>;
 

@@ -16,7 +16,8 @@ import type { CrmRecord, DealOutcome } from '../contracts/records';
 import type { Settings } from '../contracts/settings';
 import type { Secret } from './secrets';
 
-export type StoredObjectType = 'contact' | 'lead';
+/** Leads (contacts, lead records), and deals and companies since issue 16. */
+export type StoredObjectType = 'contact' | 'lead' | 'deal' | 'company';
 
 export type JobStatus = 'running' | 'paused' | 'done' | 'failed';
 

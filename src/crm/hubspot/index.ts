@@ -7,15 +7,16 @@ import {
   FilterOperatorEnum,
 } from '@hubspot/api-client/lib/codegen/crm/objects/tasks';
 import { LeadLensError } from '../../contracts/errors';
+import { crmPropertyName, pipelinePropertyName } from '../../contracts/properties';
 import type { CrmRecord } from '../../contracts/records';
 import type { CrmPort, CrmPropertyMeta, LeadObjectType } from '../port';
 import { createCaller, type Log } from './caller';
 import { DEAL_PROPERTIES, toCrmRecord, toDealOutcome, type HubSpotObject } from './mapping';
-import { provision } from './provision';
+import { provision, provisionObjects } from './provision';
 import { type RateBudgetStore } from './budget-store';
 import { deadlineAgent } from './deadline';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
-import { CONTACTS, DEALS, LEADS, readHistory, readPage } from './reads';
+import { COMPANIES, CONTACTS, DEALS, DEAL_RECORDS, LEADS, readHistory, readPage } from './reads';
 import { createRetryPolicy, type RetryOptions } from './retry';
 import { createHubSpotSdk } from './sdk';
 import { staticTokenSource, type AccessTokenSource } from './token';
@@ -99,6 +100,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     kind: 'hubspot',
 
     provision: (tiers) => provision(client, caller, tiers),
+    provisionObjects: (tiers) => provisionObjects(client, caller, tiers),
 
     async describeContactProperties(): Promise<CrmPropertyMeta[]> {
       const { data } = await caller.call('properties.list', () =>
@@ -150,6 +152,28 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       };
     },
 
+    async listObjects(objectType, { properties, historyProperties, after }) {
+      const spec = objectType === 'deal' ? DEAL_RECORDS : COMPANIES;
+      const page = await readPage(client, caller, basePath, spec, {
+        properties,
+        ...(historyProperties ? { historyProperties } : {}),
+        after: after ?? null,
+      });
+      if (historyProperties?.length && !page.historyIncluded) {
+        // The URL was too long for history on the list page: read it 50 records a call.
+        const ids = page.items.map((o) => String(o.id));
+        const withHistory = await readHistory(client, caller, spec, ids, historyProperties);
+        const byId = new Map(withHistory.map((o) => [String(o.id), o]));
+        for (const o of page.items)
+          o.propertiesWithHistory = byId.get(String(o.id))?.propertiesWithHistory;
+      }
+      return {
+        items: page.items.map((o) => toCrmRecord(o, objectType)),
+        next: page.next,
+        historyIncluded: true,
+      };
+    },
+
     async listLeads({ properties, after, modifiedSince }) {
       const page = await readPage(client, caller, basePath, LEADS, {
         properties,
@@ -178,10 +202,21 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       return toCrmRecord(data as unknown as HubSpotObject, objectType);
     },
 
-    async readRecords(objectType: LeadObjectType, ids, properties): Promise<CrmRecord[]> {
-      const spec = objectType === 'contact' ? CONTACTS : LEADS;
-      const objs = await readHistory(client, caller, spec, ids, properties, false);
-      return objs.map((o) => toCrmRecord(o, objectType));
+    async readRecords(objectType, ids, properties): Promise<CrmRecord[]> {
+      const spec = { contact: CONTACTS, lead: LEADS, deal: DEAL_RECORDS, company: COMPANIES }[
+        objectType
+      ];
+      // Deals and companies carry our properties under their own prefix: read and answer the
+      // pipeline's names.
+      const names = properties.map((p) => crmPropertyName(objectType, p));
+      const objs = await readHistory(client, caller, spec, ids, names, false);
+      return objs.map((o) => {
+        const r = toCrmRecord(o, objectType);
+        r.properties = Object.fromEntries(
+          Object.entries(r.properties).map(([k, v]) => [pipelinePropertyName(objectType, k), v]),
+        );
+        return r;
+      });
     },
 
     updateRecords: (objectType, updates) => updateRecords(client, caller, objectType, updates),

@@ -5,7 +5,7 @@
  * (someone else created it meanwhile) counts as success.
  */
 import type { HubSpotSdk as Client } from './sdk';
-import { LEADLENS_GROUP, LEADLENS_PROPERTIES } from '../../contracts/properties';
+import { crmPropertyName, LEADLENS_GROUP, LEADLENS_PROPERTIES } from '../../contracts/properties';
 import type { Tier } from '../../contracts/settings';
 import type { Caller } from './caller';
 
@@ -101,50 +101,83 @@ function sameOptions(a: PropertyDef['options'], b: ExistingProperty['options']):
   return want.length === have.length && want.every((w, i) => w === have[i]);
 }
 
+/**
+ * Deals and companies (issue 16): the same properties under their own prefix
+ * (`leadlens_deal_score`, `leadlens_account_tier`, …), provisioned only when deal or account
+ * scores are asked for, so a portal that scores leads only gets nothing new.
+ */
+export async function provisionObjects(
+  client: Client,
+  caller: Caller,
+  tiers: readonly Tier[],
+): Promise<void> {
+  const noun = { deal: 'deal', company: 'account' } as const;
+  for (const [path, type] of [
+    ['deals', 'deal'],
+    ['companies', 'company'],
+  ] as const) {
+    const defs = propertyDefinitions(tiers).map((d) => ({
+      ...d,
+      name: crmPropertyName(type, d.name),
+      label: d.label.replace('LeadLens', `LeadLens ${noun[type]}`),
+      description: d.description.replace('to convert', type === 'deal' ? 'to close won' : 'to buy'),
+    }));
+    await provisionType(client, caller, path, defs);
+  }
+}
+
 export async function provision(
   client: Client,
   caller: Caller,
   tiers: readonly Tier[],
 ): Promise<void> {
   const defs = propertyDefinitions(tiers);
-  for (const objectType of SCORED_OBJECT_TYPES) {
-    await caller.call(
-      'groups.create',
-      () =>
-        client.crm.properties.groupsApi.createWithHttpInfo(objectType, {
-          name: LEADLENS_GROUP,
-          label: 'LeadLens',
-          displayOrder: -1,
-        }),
-      { tolerate: [409] },
-    );
-    const { data } = await caller.call('properties.list', () =>
-      client.crm.properties.coreApi.getAllWithHttpInfo(objectType, false),
-    );
-    const existing = new Map<string, ExistingProperty>(
-      (data?.results ?? []).map((p) => [p.name, p as ExistingProperty]),
-    );
-    for (const def of defs) {
-      const have = existing.get(def.name);
-      if (!have) {
-        await caller.call(
-          'properties.create',
-          () =>
-            client.crm.properties.coreApi.createWithHttpInfo(objectType, {
-              ...def,
-              groupName: LEADLENS_GROUP,
-              formField: false,
-            } as Parameters<typeof client.crm.properties.coreApi.createWithHttpInfo>[1]),
-          { tolerate: [409] },
-        );
-      } else if (def.type === 'enumeration' && !sameOptions(def.options, have.options)) {
-        // The tier labels follow the settings; values never change, so workflows keep working.
-        await caller.call('properties.update', () =>
-          client.crm.properties.coreApi.updateWithHttpInfo(objectType, def.name, {
-            options: def.options,
-          } as Parameters<typeof client.crm.properties.coreApi.updateWithHttpInfo>[2]),
-        );
-      }
+  for (const objectType of SCORED_OBJECT_TYPES)
+    await provisionType(client, caller, objectType, defs);
+}
+
+async function provisionType(
+  client: Client,
+  caller: Caller,
+  objectType: string,
+  defs: readonly PropertyDef[],
+): Promise<void> {
+  await caller.call(
+    'groups.create',
+    () =>
+      client.crm.properties.groupsApi.createWithHttpInfo(objectType, {
+        name: LEADLENS_GROUP,
+        label: 'LeadLens',
+        displayOrder: -1,
+      }),
+    { tolerate: [409] },
+  );
+  const { data } = await caller.call('properties.list', () =>
+    client.crm.properties.coreApi.getAllWithHttpInfo(objectType, false),
+  );
+  const existing = new Map<string, ExistingProperty>(
+    (data?.results ?? []).map((p) => [p.name, p as ExistingProperty]),
+  );
+  for (const def of defs) {
+    const have = existing.get(def.name);
+    if (!have) {
+      await caller.call(
+        'properties.create',
+        () =>
+          client.crm.properties.coreApi.createWithHttpInfo(objectType, {
+            ...def,
+            groupName: LEADLENS_GROUP,
+            formField: false,
+          } as Parameters<typeof client.crm.properties.coreApi.createWithHttpInfo>[1]),
+        { tolerate: [409] },
+      );
+    } else if (def.type === 'enumeration' && !sameOptions(def.options, have.options)) {
+      // The tier labels follow the settings; values never change, so workflows keep working.
+      await caller.call('properties.update', () =>
+        client.crm.properties.coreApi.updateWithHttpInfo(objectType, def.name, {
+          options: def.options,
+        } as Parameters<typeof client.crm.properties.coreApi.updateWithHttpInfo>[2]),
+      );
     }
   }
 }

@@ -28,7 +28,7 @@ export const SEARCH_CAP = LIMITS.searchCap;
 export interface ObjectSpec {
   /** Path name of the object type: 'contacts', 'deals' or '0-136'. */
   type: string;
-  kindPrefix: 'contacts' | 'deals' | 'leads';
+  kindPrefix: 'contacts' | 'deals' | 'leads' | 'companies';
   /** The last-modified property used by incremental sync. */
   modifiedProperty: string;
   /** Association types (path names) embedded in list results. */
@@ -44,6 +44,19 @@ export const CONTACTS: ObjectSpec = {
 export const DEALS: ObjectSpec = {
   type: 'deals',
   kindPrefix: 'deals',
+  modifiedProperty: 'hs_lastmodifieddate',
+  associations: ['contacts'],
+};
+/** Deals as records to score: their contacts and company ride on the list page. */
+export const DEAL_RECORDS: ObjectSpec = {
+  type: 'deals',
+  kindPrefix: 'deals',
+  modifiedProperty: 'hs_lastmodifieddate',
+  associations: ['contacts', 'companies'],
+};
+export const COMPANIES: ObjectSpec = {
+  type: 'companies',
+  kindPrefix: 'companies',
   modifiedProperty: 'hs_lastmodifieddate',
   associations: ['contacts'],
 };

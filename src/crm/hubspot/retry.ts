@@ -20,6 +20,12 @@ export type CallKind =
   | 'contacts.batchUpdate'
   | 'deals.list'
   | 'deals.search'
+  | 'companies.list'
+  | 'companies.listWithHistory'
+  | 'companies.search'
+  | 'companies.batchRead'
+  | 'deals.batchUpdate'
+  | 'companies.batchUpdate'
   | 'leads.list'
   | 'leads.search'
   | 'leads.get'
@@ -48,6 +54,12 @@ export const SAFE_TO_REPEAT: ReadonlySet<CallKind> = new Set<CallKind>([
   'contacts.batchUpdate',
   'deals.list',
   'deals.search',
+  'companies.list',
+  'companies.listWithHistory',
+  'companies.search',
+  'companies.batchRead',
+  'deals.batchUpdate',
+  'companies.batchUpdate',
   'leads.list',
   'leads.search',
   'leads.get',

@@ -8,7 +8,22 @@
  */
 import type { HubSpotSdk as Client } from './sdk';
 import { isLeadLensError, LeadLensError } from '../../contracts/errors';
-import type { BatchWriteResult, LeadObjectType, RecordUpdate } from '../port';
+import { crmPropertyName } from '../../contracts/properties';
+import type { AccountObjectType, BatchWriteResult, LeadObjectType, RecordUpdate } from '../port';
+
+type WritableType = LeadObjectType | AccountObjectType;
+const PATH: Record<WritableType, string> = {
+  contact: 'contacts',
+  lead: '0-136',
+  deal: 'deals',
+  company: 'companies',
+};
+const KIND: Record<WritableType, CallKind> = {
+  contact: 'contacts.batchUpdate',
+  lead: 'leads.batchUpdate',
+  deal: 'deals.batchUpdate',
+  company: 'companies.batchUpdate',
+};
 import type { Caller } from './caller';
 import type { CallKind } from './retry';
 import { LIMITS } from './limits';
@@ -32,7 +47,7 @@ interface BatchError {
 export async function updateRecords(
   client: Client,
   caller: Caller,
-  objectType: LeadObjectType,
+  objectType: WritableType,
   updates: readonly RecordUpdate[],
 ): Promise<BatchWriteResult> {
   const result: BatchWriteResult = { written: [], failed: [], updatedAt: {} };
@@ -48,14 +63,18 @@ export async function updateRecords(
 async function send(
   client: Client,
   caller: Caller,
-  objectType: LeadObjectType,
+  objectType: WritableType,
   batch: readonly RecordUpdate[],
 ): Promise<BatchWriteResult> {
-  const type = objectType === 'contact' ? 'contacts' : '0-136';
-  const kind: CallKind = objectType === 'contact' ? 'contacts.batchUpdate' : 'leads.batchUpdate';
-  const { data } = await caller.call(kind, () =>
-    client.crm.objects.batchApi.updateWithHttpInfo(type, {
-      inputs: batch.map((u) => ({ id: u.id, properties: u.properties })),
+  const { data } = await caller.call(KIND[objectType], () =>
+    client.crm.objects.batchApi.updateWithHttpInfo(PATH[objectType], {
+      inputs: batch.map((u) => ({
+        id: u.id,
+        // Deals and companies carry our properties under their own prefix.
+        properties: Object.fromEntries(
+          Object.entries(u.properties).map(([k, v]) => [crmPropertyName(objectType, k), v]),
+        ),
+      })),
     }),
   );
   const failed: BatchWriteResult['failed'] = [];
@@ -89,7 +108,7 @@ async function send(
 async function bisect(
   client: Client,
   caller: Caller,
-  objectType: LeadObjectType,
+  objectType: WritableType,
   batch: readonly RecordUpdate[],
 ): Promise<BatchWriteResult & { invalid?: LeadLensError }> {
   try {
@@ -116,7 +135,7 @@ async function bisect(
 async function writeBatch(
   client: Client,
   caller: Caller,
-  objectType: LeadObjectType,
+  objectType: WritableType,
   batch: readonly RecordUpdate[],
 ): Promise<BatchWriteResult> {
   try {
