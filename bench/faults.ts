@@ -5,7 +5,8 @@
  * same portal. Prints the table and writes it with the raw results to
  * bench/results/faults-latest.{md,json}; each case's row is appended to
  * bench/results/faults-partial.md as it finishes (a long run shows what it has so far).
- *   npm run bench:faults -- [contacts=2000] [burstMs=60000] [concurrency=2]
+ *   npm run bench:faults -- [contacts=2000] [burstMs=60000] [concurrency=2] [modes] [faults]
+ * (modes, faults: comma lists, e.g. `two-workers` or `sigkill,429-storm`; default all)
  * The 5xx burst lasts `burstMs` (1–5 minutes in the issue: pass 300000 for the long end); the
  * runs' patience is set above it.
  */
@@ -15,12 +16,17 @@ import { Rng } from '../emulator/demo/rng';
 import { FAULTS, matrixTable, MODES, runMatrix } from '../test/support/fault-matrix';
 
 async function main() {
+  // Optional 4th and 5th arguments: the modes and faults to run (comma lists; default all).
+  const pick = <T extends string>(arg: string | undefined, all: readonly T[]): T[] =>
+    arg ? all.filter((x) => arg.split(',').includes(x)) : [...all];
+  const modes = pick(process.argv[5], MODES);
+  const faults = pick(process.argv[6], FAULTS);
   const [contacts = 2000, burstMs = 60_000, concurrency = 2] = process.argv
-    .slice(2)
+    .slice(2, 5)
     .map(Number)
     .map((n) => (Number.isFinite(n) && n > 0 ? n : undefined)) as Array<number | undefined>;
   const rng = new Rng('fault-matrix-bench');
-  const cases = FAULTS.flatMap((fault) => MODES.map((mode) => ({ fault, mode })));
+  const cases = faults.flatMap((fault) => modes.map((mode) => ({ fault, mode })));
   const started = Date.now();
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });

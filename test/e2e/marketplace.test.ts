@@ -46,7 +46,7 @@ import {
   DEFAULT_QUEUE_CONFIG,
 } from '../../src/worker/queue';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { hubspotHeaders, request } from './http';
+import { hubspotHeaders, request, signIn, type RawResponse } from './http';
 import { allContacts } from './helpers';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
@@ -255,6 +255,67 @@ describe('marketplace app: OAuth installs, one backend, three portals', () => {
       }
       const toLogin = res.status === 303 && String(res.headers.location).startsWith('/login');
       expect(toLogin || [401, 403].includes(res.status)).toBe(true);
+    }
+  });
+
+  it('every route of the marketplace server refuses wrong credentials, and cross-site calls carrying the admin session', async () => {
+    const routes = listEndpoints(app as never).flatMap((e) =>
+      e.methods.map((method) => ({ method, path: e.path })),
+    );
+    // Public by design: the consent start and the sign-in form (checked above).
+    const isPublic = (r: { method: string; path: string }) =>
+      r.path === '/oauth/install' || (r.method === 'GET' && r.path === '/login');
+    const refused = (res: RawResponse) =>
+      [401, 403, 421].includes(res.status) ||
+      (res.status === 303 && String(res.headers.location).startsWith('/login'));
+    const session = await signIn(base, ADMIN_TOKEN);
+    expect(session.loginStatus).toBe(303);
+    const body = '{"parameters":{}}';
+    const now = Date.now();
+    for (const r of routes.filter((x) => !isPublic(x))) {
+      const p =
+        r.path.replace(':name', 'settings').replace(':portalId', String(A)) +
+        (r.path.startsWith('/hubspot/') ? `?portalId=${A}&userId=7` : '');
+      const url = `${base}${p}`;
+      const variants: Array<[string, Record<string, string>]> = [
+        ['wrong bearer', { authorization: `Bearer ${'x'.repeat(40)}` }],
+        ['forged session', { cookie: 'leadlens.sid=s%3Aforged.c2lnbmF0dXJl' }],
+        [
+          'forged signature',
+          {
+            ...hubspotHeaders(CLIENT_SECRET, r.method, url, body, now),
+            'x-hubspot-signature-v3': 'Zm9yZ2Vk',
+          },
+        ],
+        ['other secret', hubspotHeaders('not-the-secret', r.method, url, body, now)],
+        ['stale signature', hubspotHeaders(CLIENT_SECRET, r.method, url, body, now - 6 * 60_000)],
+        [
+          'cross-site with the admin session',
+          {
+            cookie: session.cookie,
+            'x-csrf-token': session.csrf,
+            origin: 'http://evil.example',
+            'sec-fetch-site': 'cross-site',
+            'sec-fetch-mode': 'cors',
+            'content-type': 'text/plain',
+          },
+        ],
+        [
+          'foreign Origin with the admin session',
+          { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: 'http://evil.example' },
+        ],
+      ];
+      for (const [name, headers] of variants) {
+        const res = await request(base, r.method, p, {
+          headers: { 'content-type': 'application/json', ...headers },
+          body: r.method === 'GET' ? undefined : body,
+        });
+        expect({ route: `${r.method} ${r.path}`, name, refused: refused(res) }).toEqual({
+          route: `${r.method} ${r.path}`,
+          name,
+          refused: true,
+        });
+      }
     }
   });
 

@@ -297,6 +297,18 @@ export async function armFault(
  * faults, throttled, lost, doubled, repeated; adds problems. `permanentListed` and
  * `permanentInSummary` are filled by the caller (they depend on how the runs ran).
  */
+/** Control-plane reads after a case: the in-process emulator may answer slowly under load. */
+async function settled<T>(read: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (i >= 4) throw e;
+      await sleep(1_000 * (i + 1));
+    }
+  }
+}
+
 export async function judge(
   url: string,
   token: string,
@@ -305,7 +317,7 @@ export async function judge(
   result: CaseResult,
 ): Promise<void> {
   // Faults the emulator answered: 429s, 5xx, dropped/hung requests, item errors.
-  const s = await emulatorJson<Stats>(url, '/__emulator/stats');
+  const s = await settled(() => emulatorJson<Stats>(url, '/__emulator/stats'));
   result.throttled = countStatus(s, (_r, status) => status === '429');
   result.faults = countStatus(s, (_r, status) => status === '429' || status.startsWith('5'));
   result.faults += countStatus(s, (_r, status) => status === 'dropped');
@@ -313,14 +325,14 @@ export async function judge(
 
   // The final CRM state against the clean run's.
   const props = ['lifecyclestage', ...LEADLENS_PROPERTY_NAMES];
-  const got = new Map((await allContacts(url, props, token)).map((c) => [c.id, c]));
+  const got = new Map((await settled(() => allContacts(url, props, token))).map((c) => [c.id, c]));
   for (const c of clean) {
     if (permanentIds.has(c.id)) continue;
     const g = got.get(c.id);
     if (!g || JSON.stringify(g.properties) !== JSON.stringify(c.properties)) result.lost++;
   }
   // The write log: never two values of one property; identical repeats counted.
-  const writes = await writesOf(url);
+  const writes = await settled(() => writesOf(url));
   for (const [, sets] of Object.entries(writes)) {
     const seen: Record<string, string> = {};
     let two = false;
