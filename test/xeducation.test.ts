@@ -75,18 +75,24 @@ describe('X Education', () => {
   it.each([
     [
       '"Select" kept as a category (ml.md §4.5 setup)',
-      DEFAULT_PLACEHOLDERS.filter((p) => p !== 'select'),
+      { placeholders: DEFAULT_PLACEHOLDERS.filter((p) => p !== 'select') },
       SKLEARN.testAuc,
     ],
-    ['"Select" read as missing (our default)', undefined, SKLEARN.testAucSelectAsMissing],
+    // Our default: a placeholder in a category field is a level of its own.
+    ['"Select" a level of its own (our default)', {}, SKLEARN.testAuc],
+    [
+      '"Select" read as missing (placeholderLevels off)',
+      { encoder: { placeholderLevels: false } },
+      SKLEARN.testAucSelectAsMissing,
+    ],
   ] as const)(
     'without the leaky columns, logistic regression reaches scikit-learn’s time-split AUC: %s',
-    (_n, placeholders, sklearnAuc) => {
+    (_n, extra, sklearnAuc) => {
       const { report, model } = trainModel({
         rows: trainIdx.map((i) => table.rows[i]!),
         labels: trainIdx.map((i) => labels[i]!),
         times: trainIdx.map((i) => times[i]!),
-        options: { model: 'logistic', exclude, placeholders },
+        options: { model: 'logistic', exclude, ...extra },
       });
       const features = report.features.map((f) => f.name);
       for (const c of POST_CONTACT) expect(features).not.toContain(c);

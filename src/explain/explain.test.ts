@@ -63,7 +63,7 @@ maybe('explainRows on X Education', () => {
     },
   );
 
-  it('sums one-hot columns back to their field and shows placeholders as missing', () => {
+  it('sums one-hot columns back to their field and shows a placeholder level as its value', () => {
     const { model } = train('logistic');
     const core = model.core as { kind: 'logistic'; coef: Float64Array; intercept: number };
     const X = model.encoder.transform(sample);
@@ -78,10 +78,13 @@ maybe('explainRows on X Education', () => {
     expect(cols.filter((c) => c.field === 'Lead Source').length).toBeGreaterThan(2);
     expect(e.values[k]).toBeCloseTo(expected, 12);
     expect(e.data[k]).toBe(sample[0]['Lead Source']);
-    // "Select" is X Education's placeholder for "not chosen".
+    // "Select" is X Education's form default: a level of its own (shown and left unchosen),
+    // shown as such; an empty cell is missing and shown as null.
     const i = sample.findIndex((r) => r['Specialization'] === 'Select');
     const [withSelect] = explainRows(model, [sample[i]]);
-    expect(withSelect.data[withSelect.names.indexOf('Specialization')]).toBeNull();
+    expect(withSelect.data[withSelect.names.indexOf('Specialization')]).toBe('Select');
+    const [blank] = explainRows(model, [{ ...sample[i], Specialization: '' }]);
+    expect(blank.data[blank.names.indexOf('Specialization')]).toBeNull();
   });
 
   it('explains an ml-cart tree through the same path', () => {

@@ -96,7 +96,8 @@ export function explainRows(
   const names = fields.map((fi) => fi.name);
   return rows.map((row, i) => {
     const data = fields.map((fi, k) => {
-      // A placeholder such as "Select" is missing to the encoder; show it as missing too.
+      // What the encoder read as missing (empty, a placeholder in a number field, a value of the
+      // wrong type or never seen) is shown as missing too.
       const mc = missingColumn[k];
       if (mc >= 0 && X.data[mc * X.n + i] === 1) return null;
       return displayValue(row[fi.name]);

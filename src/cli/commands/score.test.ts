@@ -89,9 +89,12 @@ describe('leadlens score', () => {
     expect(ref.factors.find((f: { field: string }) => f.field === 'Source').points).toBeGreaterThan(
       0,
     );
+    // "Select" is a level of its own in a category field (docs/model.md, "Placeholders"): the
+    // rep sees it as the value, not as missing.
     const sel = lines.find((l) =>
       l.factors.some(
-        (f: { field: string; value: null }) => f.field === 'Source' && f.value === null,
+        (f: { field: string; value: string | null }) =>
+          f.field === 'Source' && f.value === 'Select',
       ),
     );
     expect(sel).toBeDefined();
