@@ -10,8 +10,9 @@
  * default (`auto`, every family — more work than either peer; shown, not compared).
  *
  * Peers: /usr/bin/python3 with Debian's python3-pandas, python3-sklearn, python3-xgboost
- * (bench/product-peers.py). Sizes: BENCH_ROWS=200000,1000000 (default); BENCH_REPEATS=1.
- * Writes bench/results/product-latest.json.
+ * (bench/product-peers.py). Sizes: BENCH_ROWS=200000,1000000 (default); BENCH_REPEATS=1;
+ * BENCH_FAMILIES=logistic,gbdt,auto (default: all three). Each run's figures go to stderr as
+ * it ends (a long run cut short still leaves them); bench/results/product-latest.json at the end.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +57,18 @@ function timed(cmd: string, args: string[]): Run {
   };
 }
 
+function logged(label: string, r: Run): Run {
+  process.stderr.write(
+    `  ${label}: ${r.wall.toFixed(1)} s wall, ${r.cpu.toFixed(1)} s CPU, ${r.peakMB.toFixed(0)} MB peak, AUC ${r.auc?.toFixed(4) ?? 'n/a'} (load ${os.loadavg()[0]!.toFixed(1)})\n`,
+  );
+  return r;
+}
+
 function ours(file: string, model: string): Run {
+  return logged(`ours ${model}`, oursRun(file, model));
+}
+
+function oursRun(file: string, model: string): Run {
   return timed(process.execPath, [
     path.join(ROOT, 'bin/leadlens.js'),
     'train',
@@ -73,6 +85,10 @@ function ours(file: string, model: string): Run {
 }
 
 function peer(file: string, family: 'logistic' | 'gbdt'): Run {
+  return logged(`peer ${family}`, peerRun(file, family));
+}
+
+function peerRun(file: string, family: 'logistic' | 'gbdt'): Run {
   return timed(PYTHON, [
     path.join(ROOT, 'bench/product-peers.py'),
     family,
@@ -96,6 +112,7 @@ function main(): void {
   }
   const sizes = (process.env.BENCH_ROWS ?? '200000,1000000').split(',').map(Number);
   const repeats = Number(process.env.BENCH_REPEATS ?? 1);
+  const families = (process.env.BENCH_FAMILIES ?? 'logistic,gbdt,auto').split(',');
   const dir = path.join(os.tmpdir(), 'leadlens-bench-product');
   fs.mkdirSync(dir, { recursive: true });
   const results: Array<Record<string, unknown>> = [];
@@ -105,7 +122,7 @@ function main(): void {
       process.stderr.write(`writing ${file}…\n`);
       writeProductCsv(file, n);
     }
-    for (const family of ['logistic', 'gbdt'] as const) {
+    for (const family of (['logistic', 'gbdt'] as const).filter((f) => families.includes(f))) {
       const o: Run[] = [];
       const p: Run[] = [];
       for (let r = 0; r < repeats; r++) {
@@ -128,6 +145,7 @@ function main(): void {
         load: os.loadavg()[0],
       });
     }
+    if (!families.includes('auto')) continue;
     process.stderr.write(`${n} rows, default (auto): ours…\n`);
     results.push({
       rows: n,

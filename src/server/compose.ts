@@ -2,13 +2,13 @@
  * Composition: the adapters behind the ports, built once per process (server, CLI, worker) or
  * per call (a HubSpot function). The only place that knows which CRM and which store are real.
  */
-import path from 'node:path';
 import { createHubSpotCrm, retryOptionsFromEnv } from '../crm/hubspot';
 import type * as SalesforceAdapter from '../crm/salesforce';
 import type { SalesforceCrmOptions } from '../crm/salesforce';
 import type { CrmPort } from '../crm/port';
 import { LeadLensError } from '../errors';
 import type { PipelineDeps, Logger } from '../pipeline/deps';
+import { DEFAULT_DB_FILE } from '../store/default-file';
 import { openStoreEngine } from '../store/open';
 import type { Install, StoreEngine, StoreOps } from '../store/port';
 import { secretBoxFromEnv } from '../store/secrets';
@@ -53,7 +53,7 @@ function salesforceAdapter(): typeof SalesforceAdapter {
   return require('../crm/salesforce') as typeof SalesforceAdapter;
 }
 
-export const DEFAULT_DB_FILE = path.join('.leadlens', 'leadlens.db');
+export { DEFAULT_DB_FILE };
 export const DEFAULT_PORTAL_ID = 'default';
 
 /** The store engine a process uses, from DATABASE_URL / the SQLite file and the key env. */

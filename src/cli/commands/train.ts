@@ -18,9 +18,10 @@ import {
   type FieldType,
   type TrainReport,
 } from '../../model';
-import { makeBudget, runJob, trainJob, withRunLease } from '../../pipeline';
-import { DEFAULT_DB_FILE } from '../../server/compose';
-import { leaseTtlFromEnv, openDeps, printJson, type CrmFlags } from '../context';
+import { DEFAULT_DB_FILE } from '../../store/default-file';
+import type * as Pipeline from '../../pipeline';
+import type * as Context from '../context';
+import type { CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
   csv: z.string().min(1),
@@ -326,6 +327,10 @@ export function register(program: Command): void {
 async function trainFromCrm(
   flags: CrmFlags & { strict?: boolean; publishAnyway?: boolean },
 ): Promise<void> {
+  // Loaded here: the pipeline, stores and CRM clients are startup time `train --csv` never uses.
+  const { makeBudget, runJob, trainJob, withRunLease } =
+    require('../../pipeline') as typeof Pipeline;
+  const { leaseTtlFromEnv, openDeps, printJson } = require('../context') as typeof Context;
   const deps = await openDeps(flags);
   try {
     const job = trainJob({ publishAnyway: !!flags.publishAnyway });

@@ -68,6 +68,8 @@ export class HessianBuilder {
   private readonly ssAcc: Float64Array;
   private readonly siAcc: Float64Array;
   private readonly sdAcc: Float64Array;
+  /** One row's s·x over the dense columns. */
+  private readonly wb: Float64Array;
 
   constructor(private readonly X: DenseMatrix) {
     const { n, p, data } = X;
@@ -101,6 +103,7 @@ export class HessianBuilder {
     this.ssAcc = new Float64Array(ns * ns);
     this.siAcc = new Float64Array(ns);
     this.sdAcc = new Float64Array(ns * dense.length);
+    this.wb = new Float64Array(dense.length);
   }
 
   private put(H: Float64Array, k: number, a: number, b: number, v: number): void {
@@ -272,31 +275,26 @@ export class HessianBuilder {
       ss.fill(0);
       const si = this.siAcc;
       si.fill(0);
+      // Sparse × dense in the same pass, sd[a·nd + b]: each entry still sums its rows in order
+      // (a zero product would only add ±0), while the CSR and the dense columns are read once.
+      const sd = this.sdAcc;
+      sd.fill(0);
+      const wb = this.wb;
       for (let i = 0; i < n; i++) {
         const r0 = rowPtr[i]!;
         const r1 = rowPtr[i + 1]!;
         if (r0 === r1) continue;
         const w = s[i]!;
+        for (let b = 0; b < nd; b++) wb[b] = w * data[dense[b]! * n + i]!;
         for (let t = r0; t < r1; t++) {
           const a = cols[t]!;
-          const va = w * vals[t]!;
+          const vt = vals[t]!;
+          const va = w * vt;
           si[a]! += va;
           const row = a * ns;
           for (let u = r0; u <= t; u++) ss[row + cols[u]!]! += va * vals[u]!;
-        }
-      }
-      const sd = this.sdAcc;
-      sd.fill(0);
-      for (let b = 0; b < nd; b++) {
-        const ob = dense[b]! * n;
-        const out = b * ns;
-        for (let i = 0; i < n; i++) {
-          const r0 = rowPtr[i]!;
-          const r1 = rowPtr[i + 1]!;
-          if (r0 === r1) continue;
-          const w = s[i]! * data[ob + i]!;
-          if (w === 0) continue;
-          for (let t = r0; t < r1; t++) sd[out + cols[t]!]! += w * vals[t]!;
+          const o = a * nd;
+          for (let b = 0; b < nd; b++) sd[o + b]! += wb[b]! * vt;
         }
       }
       for (let a = 0; a < ns; a++) {
@@ -304,7 +302,7 @@ export class HessianBuilder {
         H[ja * k + p] = H[p * k + ja] = si[a]!;
         // CSR columns are in ascending sparse order, so pairs were summed at [later][earlier].
         for (let b = 0; b <= a; b++) this.put(H, k, ja, sparseIdx[b]!, ss[a * ns + b]!);
-        for (let b = 0; b < nd; b++) this.put(H, k, ja, dense[b]!, sd[b * ns + a]!);
+        for (let b = 0; b < nd; b++) this.put(H, k, ja, dense[b]!, sd[a * nd + b]!);
       }
     }
     for (let j = 0; j < p; j++) H[j * k + j]! += l2;
