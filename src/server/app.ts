@@ -9,6 +9,7 @@ import type { FunctionContext } from '../contracts/functions';
 import {
   governanceStatus,
   modelCard,
+  modelCharts,
   modelSummary,
   readReport,
   rescoreContacts,
@@ -225,6 +226,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           stats: tierStats((await deps.store.getSettings()).tiers, inputs),
           feedback: await deps.store.listFeedback({ limit: 50 }),
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
+          charts: published ? await modelCharts(deps.store, published.version) : null,
         }),
       );
     }),
@@ -257,7 +259,8 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           },
         );
       }
-      res.type('html').send(renderModelCardPage(await modelCard(deps.store, version)));
+      const card = await modelCard(deps.store, version);
+      res.type('html').send(renderModelCardPage(card, await modelCharts(deps.store, version)));
     }),
   );
 

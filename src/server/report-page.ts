@@ -5,6 +5,8 @@
 import type { FeedbackRow, StoredModel } from '../store/port';
 import type { StoredReport } from '../pipeline/report';
 import type { TierStat } from '../contracts/functions';
+import type { ModelCharts } from '../contracts/charts';
+import { chartsSection } from './charts';
 import { esc, fmt, page } from './html';
 
 /** The shapes of src/model's metrics (the report stores them as JSON). */
@@ -80,6 +82,8 @@ export interface ReportPageData {
   /** The newest version and its report, when it is not the published one (e.g. no signal). */
   latest?: StoredModel | null;
   latestReport?: StoredReport | null;
+  /** The published version's charts (src/pipeline/charts.ts). */
+  charts?: ModelCharts | null;
 }
 
 /** PSI over ten equal-width score bands; > 0.25 is usually read as a shifted population. */
@@ -135,6 +139,8 @@ ${kpi('ECE', fmt.num(r.metrics.ece ?? null))}
 ${kpi('Conversion rate', fmt.pct(r.conversionRate))}
 ${kpi('Drift (PSI)', d.drift === null ? '—' : d.drift.toFixed(3))}
 </div>
+${d.charts ? chartsSection(d.charts) : ''}
+<p class="muted">Every version's charts and model card: <a href="/report/governance">Governance</a>.</p>
 ${backtestSection(r)}
 <h2>Precision and recall at each tier cut-off (out of fold)</h2>
 ${tierCuts.length === 0 ? '<p class="muted">Not recorded for this version.</p>' : `<table><tr><th>Tier</th><th>Score ≥</th><th>Contacts called</th><th>Precision</th><th>Recall</th></tr>${tierCuts.map((t) => `<tr><td>${esc(t.tier)}</td><td>${t.min}</td><td>${t.predictedPositive}</td><td>${fmt.pct(t.precision)}</td><td>${fmt.pct(t.recall)}</td></tr>`).join('')}</table>`}
