@@ -13,6 +13,8 @@ import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { listen } from '../../src/cli/commands/serve';
+import type { SettingsResult } from '../../src/contracts/functions';
+import { unwrapResult } from '../../src/errors';
 import { runToCompletion, silentLogger } from '../../src/pipeline';
 import { adminCredential } from '../../src/server/auth';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
@@ -233,9 +235,22 @@ describe('the report’s charts in Chromium', () => {
     }
   });
 
-  it('shows the published report with the same charts, and says so when a version has no data', async () => {
+  it('shows the published report with the same charts, and hands the settings page the same data', async () => {
     await page.goto(`${base}/report`);
     expect(await page.locator('figure.chart svg').count()).toBe(6);
+    // The settings page inside HubSpot gets the same data through the settings function.
+    const answer = await fetch(`${base}/functions/settings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ parameters: { action: 'charts', version: 1 } }),
+    });
+    const charts = unwrapResult<SettingsResult>(await answer.json()).charts!;
+    const stored = JSON.parse((await deps.store.getModel(1))!.report) as StoredJson;
+    expect(charts.version).toBe(1);
+    expect(charts.lift).toHaveLength(stored.metrics.liftByDecile.length);
+    expect(charts.backtest!.candidates).toHaveLength(stored.backtest.candidates.length);
+    expect(charts.scoreDistribution!.runs).toHaveLength(2);
+    expect(charts.empty).toEqual({});
     // An unknown version is refused (no model to chart), not drawn empty.
     const res = await page.goto(`${base}/report/models/99`);
     expect(res?.status()).toBe(409);
