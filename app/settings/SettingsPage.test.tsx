@@ -65,7 +65,7 @@ function server(handlers: { save?: (p: Record<string, unknown>) => unknown } = {
   const calls: Call[] = [];
   const serverless: Serverless = async (name, options) => {
     const parameters = (options?.parameters ?? {}) as Record<string, unknown>;
-    calls.push({ name, parameters });
+    if (parameters.action !== 'charts') calls.push({ name, parameters });
     if (parameters.action === 'get') return LOADED;
     if (parameters.action === 'suggest') {
       const result: SettingsResult = {
@@ -121,6 +121,8 @@ function server(handlers: { save?: (p: Record<string, unknown>) => unknown } = {
       if (handlers.save) return handlers.save(parameters);
       return { ...LOADED, settings: parameters.settings, retiered: 37 };
     }
+    // The model charts at the foot of the page (ModelCharts.test.tsx tests them).
+    if (parameters.action === 'charts') return { ...LOADED, charts: null };
     throw new Error(`unexpected ${String(parameters.action)}`);
   };
   return { calls, serverless };

@@ -24,6 +24,7 @@ import type { Settings } from '../../src/contracts/settings';
 import { describeError, unwrapResult } from '../../src/errors';
 import { functionCaller } from '../../cards/transport';
 import { DISTRIBUTION } from './distribution';
+import { ModelCharts } from './ModelCharts';
 import { parsePropertyList, validateSettings } from './settings-form';
 import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
 import { TierEditor } from './TierEditor';
@@ -254,6 +255,9 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
           {notice.text}
         </Alert>
       ) : null}
+      <Divider />
+      <Heading>Model report</Heading>
+      <ModelCharts serverless={serverless} />
     </Flex>
   );
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SettingsSchema, TierSchema } from './settings';
 import type { Settings, Tier } from './settings';
+import type { ModelCharts } from './charts';
 import type { FactorsPayload } from './factors';
 import type { ErrorBody } from '../errors';
 
@@ -130,6 +131,8 @@ export const SettingsRequestSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('save'), settings: SettingsSchema }),
   z.object({ action: z.literal('suggest'), request: SuggestRequestSchema }),
   z.object({ action: z.literal('preview'), tiers: z.array(TierSchema) }),
+  /** The model report's charts of one version (default: the published one, else the newest). */
+  z.object({ action: z.literal('charts'), version: z.number().int().positive().optional() }),
 ]);
 export type SettingsRequest = z.infer<typeof SettingsRequestSchema>;
 
@@ -174,6 +177,8 @@ export interface SettingsResult {
   /** On save: the write-back of the changed tiers (call `score` to continue when 'continue'). */
   writeback?: { status: JobResult['status']; written: number };
   suggestion?: Suggestion;
+  /** On 'charts': the version's charts; null when no model has been trained yet. */
+  charts?: ModelCharts | null;
   /** Records the CRM refused to write (reason kept; not retried until they change). */
   writeFailures?: WriteFailuresSummary;
 }

@@ -20,6 +20,7 @@ export { settingsAction, modelSummary, tierInputs } from './settings';
 export { recordFeedback } from './feedback';
 export { storedCard } from './card';
 export { readReport, type StoredReport } from './report';
+export { modelCharts } from './charts';
 export { addQuality, describeQuality, scoreRows, type QualityTally, type Scored } from './scoring';
 export { publishedModel, scoringModelFromFile, type ScoringModel } from './scoring-model';
 export { tierStats } from './tiers';

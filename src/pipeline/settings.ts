@@ -16,6 +16,7 @@ import type { PipelineDeps } from './deps';
 import { readReport } from './report';
 import { suggestTiers, tierStats, type TierInputs } from './tiers';
 import { governanceStatus } from './governance/card';
+import { modelCharts } from './charts';
 
 export async function settingsAction(
   deps: PipelineDeps,
@@ -39,6 +40,22 @@ export async function settingsAction(
         modelWarning: await modelWarning(deps),
         stats: tierStats(req.tiers, await tierInputs(deps)),
       };
+    case 'charts': {
+      let charts = null;
+      try {
+        charts = await modelCharts(store, req.version);
+      } catch (e) {
+        // No model yet is an answer the page shows; an unknown version asked for is an error.
+        if (!(req.version === undefined && e instanceof LeadLensError && e.code === 'NO_MODEL'))
+          throw e;
+      }
+      return {
+        settings: await store.getSettings(),
+        model: await modelSummary(deps),
+        stats: await stats(deps),
+        charts,
+      };
+    }
     case 'suggest': {
       const current = await store.getSettings();
       const suggestion = suggestTiers(

@@ -10,6 +10,7 @@ import {
   governanceStatus,
   feedbackReview,
   modelCard,
+  modelCharts,
   modelSummary,
   readReport,
   rescoreContacts,
@@ -227,6 +228,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           feedback: await deps.store.listFeedback({ limit: 50 }),
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
           writeFailures: await deps.store.listWriteFailures({ limit: 50 }),
+          charts: published ? await modelCharts(deps.store, published.version) : null,
         }),
       );
     }),
@@ -260,7 +262,8 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           },
         );
       }
-      res.type('html').send(renderModelCardPage(await modelCard(deps.store, version)));
+      const card = await modelCard(deps.store, version);
+      res.type('html').send(renderModelCardPage(card, await modelCharts(deps.store, version)));
     }),
   );
 

@@ -7,6 +7,8 @@
 import type { feedbackReview, ModelCard } from '../pipeline/governance/card';
 import type { MonitorData } from '../pipeline/governance/monitor';
 import type { AlertRow, DecisionRow, MonitorRunRow, StoredModel } from '../store/port';
+import type { ModelCharts } from '../contracts/charts';
+import { chartsSection } from './charts';
 import { esc, fmt, page } from './html';
 
 export interface GovernancePageData {
@@ -111,7 +113,7 @@ ${
   return page('LeadLens — governance', body);
 }
 
-export function renderModelCardPage(c: ModelCard): string {
+export function renderModelCardPage(c: ModelCard, charts?: ModelCharts | null): string {
   const body = `
 <h1>Model card · v${c.version} · ${esc(c.modelType)} <span class="muted">${esc(c.status)}</span></h1>
 <p class="muted">Trained ${esc(c.trainedAt)}${c.publishedAt ? `, published ${esc(c.publishedAt)}` : ''}. <a href="/report/governance">Governance</a></p>
@@ -154,6 +156,7 @@ ${
       : ''
   }</p>
 ${c.monitoring.topDrift.length ? `<table><tr><th>Field</th><th>PSI vs first run</th><th>PSI vs training</th></tr>${c.monitoring.topDrift.map((r) => `<tr><td>${esc(r.subject)}</td><td>${fmt.num(r.psiReference)}</td><td>${fmt.num(r.psiTraining)}</td></tr>`).join('')}</table>` : ''}
-${c.monitoring.openAlerts.map((a) => `<p><b>${esc(a.severity)}</b> ${esc(a.message)}</p>`).join('')}`;
+${c.monitoring.openAlerts.map((a) => `<p><b>${esc(a.severity)}</b> ${esc(a.message)}</p>`).join('')}
+${charts ? `<h2>Charts</h2>${chartsSection(charts)}` : ''}`;
   return page(`LeadLens — model card v${c.version}`, body);
 }

@@ -31,6 +31,8 @@ th{background:#eaf0f6}
 .kpis{display:flex;gap:16px;flex-wrap:wrap}.kpi{background:#fff;border:1px solid #dfe3eb;border-radius:6px;padding:12px 16px;min-width:140px}
 .kpi b{display:block;font-size:22px}.muted{color:#516f90;font-size:13px}
 .bar{background:#00a4bd;height:10px;display:inline-block;border-radius:2px}
+figure.chart{background:#fff;border:1px solid #dfe3eb;border-radius:6px;margin:16px 0;padding:4px 16px 12px}
+figure.chart svg{max-width:100%;height:auto;display:block}
 .alert{background:#fde8e9;border:1px solid #f2545b;border-radius:6px;padding:12px 16px;margin:12px 0}
 </style></head><body>
 <header><strong>LeadLens</strong><a href="/">Scored contacts</a><a href="/report">Model report</a><a href="/logout" style="margin-left:auto">Sign out</a></header>

@@ -6,6 +6,8 @@ import type { FeedbackRow, StoredModel, WriteFailureRow } from '../store/port';
 import { writeFailureHint } from '../pipeline/writeback-failures';
 import type { StoredReport } from '../pipeline/report';
 import type { TierStat } from '../contracts/functions';
+import type { ModelCharts } from '../contracts/charts';
+import { chartsSection } from './charts';
 import { esc, fmt, page } from './html';
 
 /** The shapes of src/model's metrics (the report stores them as JSON). */
@@ -81,6 +83,8 @@ export interface ReportPageData {
   /** The newest version and its report, when it is not the published one (e.g. no signal). */
   latest?: StoredModel | null;
   latestReport?: StoredReport | null;
+  /** The published version's charts (src/pipeline/charts.ts). */
+  charts?: ModelCharts | null;
   /** Records the CRM refused to write: how many, and the newest (store.listWriteFailures). */
   writeFailures?: { total: number; rows: WriteFailureRow[] };
 }
@@ -154,6 +158,8 @@ ${kpi('Conversion rate', fmt.pct(r.conversionRate))}
 ${kpi('Drift (PSI)', d.drift === null ? '—' : d.drift.toFixed(3))}
 </div>
 ${failuresSection(d.writeFailures)}
+${d.charts ? chartsSection(d.charts) : ''}
+<p class="muted">Every version's charts and model card: <a href="/report/governance">Governance</a>.</p>
 ${backtestSection(r)}
 <h2>Precision and recall at each tier cut-off (out of fold)</h2>
 ${tierCuts.length === 0 ? '<p class="muted">Not recorded for this version.</p>' : `<table><tr><th>Tier</th><th>Score ≥</th><th>Contacts called</th><th>Precision</th><th>Recall</th></tr>${tierCuts.map((t) => `<tr><td>${esc(t.tier)}</td><td>${t.min}</td><td>${t.predictedPositive}</td><td>${fmt.pct(t.precision)}</td><td>${fmt.pct(t.recall)}</td></tr>`).join('')}</table>`}
