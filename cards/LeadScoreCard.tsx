@@ -6,17 +6,10 @@
 import {
   Alert,
   Button,
-  DescriptionList,
-  DescriptionListItem,
   EmptyState,
   ErrorState,
   Flex,
   LoadingSpinner,
-  ProgressBar,
-  Statistics,
-  StatisticsItem,
-  StatisticsTrend,
-  Tag,
   Text,
   hubspot,
   useExtensionContext,
@@ -32,11 +25,10 @@ import {
   isNoModelError,
   metaLine,
   toCardView,
-  type ScoredView,
 } from './card-view';
-import type { FactorLine } from './factors-view';
 import { DISTRIBUTION } from './distribution';
 import { FeedbackForm, type Serverless } from './FeedbackForm';
+import { FactorList, ScoreSummary } from './score-parts';
 import { functionCaller } from './transport';
 
 export type { Serverless } from './FeedbackForm';
@@ -265,43 +257,5 @@ function ScoreBody({ record, serverless, now, card }: BodyProps) {
       ) : null}
       {noticeAlert}
     </Flex>
-  );
-}
-
-function ScoreSummary({ view, sourceNote }: { view: ScoredView; sourceNote: string | null }) {
-  return (
-    <Flex direction="column" gap="xs">
-      <Flex direction="row" justify="between" align="center">
-        <Statistics>
-          <StatisticsItem label="LeadLens score" number={view.score}>
-            {view.change ? (
-              <StatisticsTrend direction={view.change.direction} value={view.change.text} />
-            ) : null}
-          </StatisticsItem>
-        </Statistics>
-        {view.tier ? <Tag variant={view.tier.variant}>{view.tier.label}</Tag> : null}
-      </Flex>
-      <ProgressBar
-        title="Score out of 100"
-        value={view.score}
-        maxValue={100}
-        valueDescription={`${view.score} / 100`}
-        variant={view.barVariant}
-      />
-      {sourceNote ? <Text variant="microcopy">{sourceNote}</Text> : null}
-    </Flex>
-  );
-}
-
-function FactorList({ title, factors }: { title: string; factors: FactorLine[] }) {
-  if (factors.length === 0) return null;
-  return (
-    <DescriptionList direction="column">
-      {factors.map((f) => (
-        <DescriptionListItem key={`${title}-${f.label}`} label={`${f.pointsText}  ${f.label}`}>
-          <Text>{f.reason}</Text>
-        </DescriptionListItem>
-      ))}
-    </DescriptionList>
   );
 }

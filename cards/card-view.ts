@@ -138,7 +138,7 @@ function toNumber(raw: string | null | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-type Ref = { objectType: 'contact' | 'lead'; objectId: string };
+type Ref = { objectType: CardData['objectType']; objectId: string };
 
 /**
  * A record's card from its `leadlens_*` properties, as the HubSpot card reads them.
@@ -213,6 +213,27 @@ export function metaLine(view: ScoredView): string {
     view.changeText,
   ];
   return parts.filter((p): p is string => p !== null).join(' · ');
+}
+
+/**
+ * Deals and companies carry the card's properties under their own prefix
+ * (`leadlens_deal_score`, `leadlens_account_tier`; src/contracts/properties.ts): their names, and
+ * the card's props read back from them.
+ */
+export const OBJECT_PREFIX = { deal: 'leadlens_deal_', company: 'leadlens_account_' } as const;
+
+export function objectCardProperties(objectType: keyof typeof OBJECT_PREFIX): string[] {
+  return CARD_PROPERTIES.map((n) => OBJECT_PREFIX[objectType] + n.slice('leadlens_'.length));
+}
+
+export function cardPropsOf(
+  objectType: keyof typeof OBJECT_PREFIX,
+  props: Record<string, string | null | undefined>,
+): CardProps {
+  const out: CardProps = {};
+  for (const n of CARD_PROPERTIES)
+    out[n] = props[OBJECT_PREFIX[objectType] + n.slice('leadlens_'.length)] ?? null;
+  return out;
 }
 
 /** A lead has its own score when any leadlens_score value is set on it. */

@@ -211,6 +211,15 @@ describe('deal scores on the demo portal', () => {
     expect(first.scored).toBeGreaterThan(20);
     expect(first.written).toBe(first.scored);
     expect(first.failed).toEqual([]);
+    console.log(
+      JSON.stringify({
+        deals: first.deals,
+        companies: first.companies,
+        scored: first.scored,
+        written: first.written,
+        calls: first.calls,
+      }),
+    );
     const client = sdk(emu.url);
     const names = [
       'leadlens_deal_score',
