@@ -16,6 +16,7 @@ const COMMANDS: Array<{ register(program: Command): void }> = [
   require('./commands/serve'),
   require('./commands/portals'),
   require('./commands/worker'),
+  require('./commands/listen'),
 ];
 
 export function buildProgram(): Command {

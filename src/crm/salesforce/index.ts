@@ -16,6 +16,7 @@ import {
   type BulkOptions,
 } from './bulk';
 import { createCaller } from './caller';
+import { subscribeLeadChanges } from './changes';
 import { connect, type SalesforceAuth } from './connection';
 import {
   ACTIVITY_NAMES,
@@ -373,6 +374,8 @@ export function createSalesforceCrm(
       );
       return rows.filter((r) => r.Subject === cut).map((r) => String(r.Id));
     },
+
+    subscribeLeadChanges: (o) => subscribeLeadChanges(conn, caller, o),
 
     usage: () => caller.usage(),
   };
