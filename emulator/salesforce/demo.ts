@@ -359,6 +359,20 @@ export function generateOrg(
       const withOpp = oppRoll < 0.8;
       const closeAt = convertAt + closeDays * DAY;
       let oppId: string | null = null;
+      // Halfway to its close date the deal reaches the proposal stage (stage history for
+      // point-in-time deal features; no random draw, so the rest of the org is unchanged).
+      const proposalAt = convertAt + Math.floor(closeDays / 2) * DAY;
+      if (withOpp && proposalAt > convertAt && proposalAt <= now && proposalAt < closeAt)
+        ops.push({
+          at: proposalAt,
+          run: () =>
+            org.update(
+              'Opportunity',
+              oppId as string,
+              { StageName: 'Proposal/Price Quote' },
+              proposalAt,
+            ),
+        });
       if (withOpp && closeAt <= now) {
         const won = winRoll < 0.6;
         ops.push({

@@ -13,6 +13,7 @@ import { SfError, notFound, sendSfError, sessionInvalid } from './errors';
 import { FaultInjector, Stats } from './faults';
 import { API_VERSION, Org } from './org';
 import { registerBulk } from './routes/bulk';
+import { ChangeEvents } from './streaming';
 import { registerControl } from './routes/control';
 import { registerOAuth } from './routes/oauth';
 import { Cursors, registerQuery } from './routes/query';
@@ -38,6 +39,8 @@ export interface SalesforceEmulatorOptions {
   dailyApiLimit?: number;
   /** Lifetime of access tokens issued by the token endpoint (0 = no expiry). Default 2 h. */
   accessTokenTtlMs?: number;
+  /** How long the CometD endpoint holds a /meta/connect without events. Default 110 s. */
+  cometdTimeoutMs?: number;
 }
 
 export interface SalesforceEmulator {
@@ -52,6 +55,7 @@ export interface SalesforceEmulator {
   writes: WriteLog[];
   faults: FaultInjector;
   stats: Stats;
+  changes: ChangeEvents;
   close(): Promise<void>;
 }
 
@@ -72,6 +76,8 @@ export async function startSalesforceEmulator(
   };
   let org!: Org;
   let truth = new Map<string, LeadTruth>();
+  const changes = new ChangeEvents(() => org);
+  changes.connectTimeoutMs = opts.cometdTimeoutMs ?? 110_000;
   const build = (seed: string, leads: number) => {
     org = new Org({
       dailyMax: opts.dailyApiLimit ?? 100_000,
@@ -83,6 +89,10 @@ export async function startSalesforceEmulator(
     // The org's clock starts at the generator's `now`.
     org.clockOffsetMs = cfg.now - Date.now();
     truth = generateOrg(org, { seed, leads, now: cfg.now });
+    // Change events start with the org's life, not with its generated past.
+    changes.clear();
+    org.onChange = (object, id, type, changed, at) =>
+      changes.record(object, id, type, changed, at, `com/salesforce/api/rest/${API_VERSION}`);
   };
   build(cfg.seed, cfg.leads);
 
@@ -135,6 +145,8 @@ export async function startSalesforceEmulator(
     orgProxy(() => org),
     () => instanceUrl,
   );
+  // Streaming API (CometD) for change events; its own auth, outside the REST allowance.
+  changes.register(app, (token) => org.validAccess(token));
 
   // Versions (no auth, no limit header: the one resource Sforce-Limit-Info is not sent on).
   app.get('/services/data', (_req, res) => {
@@ -236,9 +248,11 @@ export async function startSalesforceEmulator(
     writes,
     faults,
     stats,
+    changes,
     close: () =>
       new Promise<void>((resolve, reject) => {
         bulk.clear();
+        changes.clear();
         server.closeAllConnections();
         server.close((e) => (e ? reject(e) : resolve()));
       }),

@@ -49,6 +49,16 @@ export class Org {
   /** Access tokens live this long (Salesforce: the session timeout, 2 h by default). */
   accessTtlMs: number;
   tokenRefreshes = 0;
+  /** Told of every committed create and update (change events); unset while the demo is generated. */
+  onChange:
+    | ((
+        object: string,
+        id: string,
+        type: 'CREATE' | 'UPDATE',
+        changed: Record<string, Value>,
+        at: number,
+      ) => void)
+    | null = null;
 
   constructor(opts: { dailyMax: number; accessTtlMs: number }) {
     this.dailyMax = opts.dailyMax;
@@ -161,6 +171,7 @@ export class Org {
       rec.CreatedById ??= this.userId;
     }
     this.table(object).set(String(rec.Id), rec);
+    this.onChange?.(def.name, String(rec.Id), 'CREATE', { ...rec }, at);
     return rec;
   }
 
@@ -173,10 +184,12 @@ export class Org {
     const rec = this.get(object, id);
     if (!def || !rec) throw new Error(`no ${object} ${id}`);
     const tracked = HISTORY_OF[def.name];
+    const changed: Record<string, Value> = {};
     for (const [name, v] of Object.entries(values)) {
       const f = def.byName.get(name.toLowerCase());
       if (!f) continue;
       const old = rec[f.name] ?? null;
+      if (old !== v) changed[f.name] = v;
       if (tracked?.fields.includes(f.name) && old !== v) {
         this.insert(
           tracked.object,
@@ -194,6 +207,8 @@ export class Org {
     }
     rec.LastModifiedDate = at;
     rec.SystemModstamp = at;
+    if (Object.keys(changed).length > 0)
+      this.onChange?.(def.name, id, 'UPDATE', { ...changed, LastModifiedDate: at }, at);
     return rec;
   }
 

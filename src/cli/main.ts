@@ -20,6 +20,7 @@ const COMMANDS: Array<() => CommandModule> = [
   () => require('./commands/serve'),
   () => require('./commands/portals'),
   () => require('./commands/worker'),
+  () => require('./commands/listen'),
 ];
 
 /**

@@ -41,5 +41,11 @@ export const DealOutcomeSchema = z.object({
   isWon: z.boolean(),
   amount: z.number().nullable(),
   contactIds: z.array(z.string()),
+  /**
+   * Stage over time, oldest first: the stage entered at each moment (creation first), for
+   * point-in-time deal features (the stage as of t). Present where the CRM keeps stage history
+   * (Salesforce OpportunityFieldHistory).
+   */
+  stageHistory: z.array(z.object({ at: z.string(), stage: z.string() })).optional(),
 });
 export type DealOutcome = z.infer<typeof DealOutcomeSchema>;

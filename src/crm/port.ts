@@ -162,4 +162,31 @@ export interface CrmPort {
    * sObject Collections 200). Write-back sends batches of this size; 100 when absent.
    */
   readonly writeBatchSize?: number;
+
+  /**
+   * Change events of the CRM's prospects (Salesforce Change Data Capture on Lead), delivered in
+   * order from `replayId` (-1: only new ones). Absent where the CRM pushes webhooks instead.
+   */
+  subscribeLeadChanges?(opts: {
+    replayId: number;
+    onEvent(event: LeadChangeEvent): Promise<void>;
+    onError(error: unknown): void;
+  }): ChangeSubscription;
+}
+
+/** One committed change of one or more prospects (a CDC ChangeEventHeader, trimmed). */
+export interface LeadChangeEvent {
+  replayId: number;
+  /** CREATE, UPDATE, DELETE, UNDELETE, or GAP_* / GAP_OVERFLOW when details were lost. */
+  changeType: string;
+  ids: string[];
+  /** Field names that changed (UPDATE); empty otherwise. */
+  changedFields: string[];
+  commitTimestamp: number;
+}
+
+export interface ChangeSubscription {
+  /** Resolves once the subscription is in place (events after this are delivered). */
+  ready: Promise<void>;
+  close(): Promise<void>;
 }

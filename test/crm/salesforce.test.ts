@@ -316,5 +316,19 @@ describe('Salesforce adapter — a small org', () => {
     expect(deals.items.some((d) => d.isClosed && !d.isWon)).toBe(true);
     expect(deals.items.some((d) => !d.isClosed && d.closedAt === null)).toBe(true);
     for (const d of deals.items) expect(d.contactIds[0]).toMatch(/^00Q/);
+    // Stage history from OpportunityFieldHistory, oldest first, ending at the current stage.
+    const won = deals.items.find((d) => d.isWon && (d.stageHistory?.length ?? 0) >= 3)!;
+    expect(won.stageHistory!.map((s) => s.stage)).toEqual([
+      'Qualification',
+      'Proposal/Price Quote',
+      'Closed Won',
+    ]);
+    expect(won.stageHistory![0].at).toBe(won.createdAt);
+    const times = won.stageHistory!.map((s) => Date.parse(s.at));
+    expect([...times].sort((x, y) => x - y)).toEqual(times);
+    for (const d of deals.items) {
+      const last = d.stageHistory![d.stageHistory!.length - 1].stage;
+      expect(last.startsWith('Closed')).toBe(d.isClosed);
+    }
   });
 });

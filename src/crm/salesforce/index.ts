@@ -16,6 +16,7 @@ import {
   type BulkOptions,
 } from './bulk';
 import { createCaller } from './caller';
+import { subscribeLeadChanges } from './changes';
 import { connect, type SalesforceAuth } from './connection';
 import {
   ACTIVITY_NAMES,
@@ -27,6 +28,7 @@ import {
   isOurs,
   toDealOutcome,
   toLeadRecord,
+  stageHistoryOf,
   toPropertyMeta,
   toStringValue,
   type Activity,
@@ -249,11 +251,43 @@ export function createSalesforceCrm(
         caller,
         'deals.query',
         (afterId) =>
-          `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, ConvertedOpportunity.IsClosed, ConvertedOpportunity.IsWon, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Amount FROM Lead WHERE ${where(afterId)} ORDER BY Id`,
+          `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, ConvertedOpportunity.IsClosed, ConvertedOpportunity.IsWon, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Amount, ConvertedOpportunity.StageName FROM Lead WHERE ${where(afterId)} ORDER BY Id`,
         after ?? null,
       );
+      const deals = batch.records.map(toDealOutcome).filter((d) => d !== null);
+      // Stage history (OpportunityFieldHistory) for point-in-time deal features: one query
+      // per page of deals, IN lists short enough for the URI limit.
+      const stages = new Map<string, SfRecord[]>();
+      for (const f of childFilters(
+        'OpportunityId',
+        deals.map((d) => d.id),
+        false,
+      ))
+        for (const r of await readAll(
+          conn,
+          caller,
+          'dealHistory.query',
+          `SELECT OpportunityId, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory WHERE ${f} AND Field = 'StageName' ORDER BY CreatedDate, Id`,
+        )) {
+          const list = stages.get(String(r.OpportunityId)) ?? [];
+          list.push(r);
+          stages.set(String(r.OpportunityId), list);
+        }
+      const current = new Map(
+        batch.records.map((r) => [
+          String(r.ConvertedOpportunityId),
+          toStringValue((r.ConvertedOpportunity as SfRecord | null)?.StageName) ?? null,
+        ]),
+      );
       return {
-        items: batch.records.map(toDealOutcome).filter((d) => d !== null),
+        items: deals.map((d) => ({
+          ...d,
+          stageHistory: stageHistoryOf(
+            d.createdAt,
+            current.get(d.id) ?? null,
+            stages.get(d.id) ?? [],
+          ),
+        })),
         next: batch.next,
       };
     },
@@ -375,6 +409,8 @@ export function createSalesforceCrm(
       );
       return rows.filter((r) => r.Subject === cut).map((r) => String(r.Id));
     },
+
+    subscribeLeadChanges: (o) => subscribeLeadChanges(conn, caller, o),
 
     usage: () => caller.usage(),
   };

@@ -214,6 +214,24 @@ export function toLeadRecord(
   };
 }
 
+/**
+ * Stage over time from OpportunityFieldHistory rows (oldest first): the stage at creation is the
+ * first change's old value (or the current stage when it never changed).
+ */
+export function stageHistoryOf(
+  createdAt: string,
+  current: string | null,
+  rows: ReadonlyArray<Record<string, unknown>>,
+): Array<{ at: string; stage: string }> {
+  const first = rows.length > 0 ? toStringValue(rows[0].OldValue) : current;
+  const out = first ? [{ at: createdAt, stage: first }] : [];
+  for (const r of rows) {
+    const stage = toStringValue(r.NewValue);
+    if (stage) out.push({ at: isoOf(r.CreatedDate), stage });
+  }
+  return out;
+}
+
 export function toDealOutcome(lead: SfRecord): DealOutcome | null {
   const opp = lead.ConvertedOpportunity as SfRecord | null | undefined;
   if (!opp || typeof lead.ConvertedOpportunityId !== 'string') return null;
