@@ -2,19 +2,16 @@
  * Function bundles bench (not part of npm test): builds the HubSpot project, then per function
  * its bundle size, its cold load (require in a fresh process) and the peak RSS of a real call,
  * each call run as HubSpot runs it (test/support/hubspot-function.ts: fresh process and
- * directory, V8 capped for 128 MB, killed at 10 s) against PostgreSQL and the emulator. Then
- * the train bound: one training call on portals of growing size (its time limit lifted, to see
- * where it would end), which is what FUNCTION_TRAIN_MAX_CONTACTS rests on.
+ * directory, V8 capped for 128 MB, killed at 10 s) against PostgreSQL and the emulator, and how
+ * many calls each job needed (training resumes across calls from its checkpoint at any size).
  *
- *   npm run bench:functions -- [contacts=1000] [trainSizes=500,1000,1500,2000,3000]
+ *   npm run bench:functions -- [contacts=5000]
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startHubSpotEmulator } from '../emulator/hubspot';
 import { buildHubSpotProject } from '../scripts/build-hubspot';
-import { runJobToEnd, silentLogger, syncJob } from '../src/pipeline';
-import { composeDeps } from '../src/server/compose';
 import {
   callBuiltFunction,
   FUNCTION_HEAP_MB,
@@ -32,8 +29,7 @@ const mb = (kb: number | null) => (kb === null ? '—' : `${(kb / 1024).toFixed(
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
 
 async function main(): Promise<void> {
-  const contacts = Number(process.argv[2] ?? 1000);
-  const trainSizes = (process.argv[3] ?? '500,1000,1500,2000,3000').split(',').map(Number);
+  const contacts = Number(process.argv[2] ?? 5000);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'leadlens-bench-fn-'));
   await buildHubSpotProject({
     root: ROOT,
@@ -75,7 +71,7 @@ async function main(): Promise<void> {
     const seen: Record<string, FunctionCall[]> = {};
     const record = (fn: string, c: FunctionCall) => (seen[fn] ??= []).push(c);
     for (const fn of ['provision', 'sync', 'train', 'score']) {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 400; i++) {
         const c = await call(fn);
         record(fn, c);
         const r = c.result as { status?: string; error?: { code: string } } | undefined;
@@ -131,57 +127,6 @@ async function main(): Promise<void> {
     await pg.drop();
   }
 
-  // The train bound: one training call per portal size, its 10 s limit lifted to see its time.
-  console.log('\nTrain in one function call, by portal size (time limit lifted to 60 s):');
-  console.log('| contacts | peak RSS | call (main) | wall | fits 128 MB and 10 s |');
-  console.log('| ---: | ---: | ---: | ---: | :---: |');
-  for (const n of trainSizes) {
-    const db = await createTestDatabase('benchtrain');
-    const e = await startHubSpotEmulator({
-      port: 0,
-      token: TOKEN,
-      seed: 'bench-functions',
-      contacts: n,
-      rateLimit: NO_LIMITS,
-    });
-    try {
-      // Synced in-process: only the training call is measured.
-      const deps = await composeDeps({
-        baseUrl: e.url,
-        token: TOKEN,
-        portalId: PORTAL,
-        databaseUrl: db.url,
-        log: silentLogger,
-      });
-      await runJobToEnd(deps, () => syncJob({}), { stepBudgetMs: 60_000 });
-      await deps.close();
-      const c = await callBuiltFunction(
-        path.join(fnDir, 'train.js'),
-        { parameters: {} },
-        {
-          secrets: {
-            ...secrets,
-            DATABASE_URL: db.url,
-            HUBSPOT_BASE_PATH: e.url,
-            LEADLENS_FUNCTION_TRAIN_MAX_CONTACTS: String(n),
-          },
-          timeoutMs: 60_000,
-        },
-      );
-      const r = c.result as { status?: string; error?: { code: string } } | undefined;
-      const ok =
-        r?.status === 'done' &&
-        c.maxRssKb !== null &&
-        c.maxRssKb <= 128 * 1024 &&
-        c.wallMs < 10_000;
-      console.log(
-        `| ${n} | ${mb(c.maxRssKb)} | ${ms(c.callMs)} | ${ms(c.wallMs)} | ${ok ? 'yes' : `no${r?.error ? ` (${r.error.code})` : c.thrown ? ` (${c.thrown.slice(0, 60)})` : c.exitCode ? ` (exit ${c.exitCode})` : ''}`} |`,
-      );
-    } finally {
-      await e.close();
-      await db.drop();
-    }
-  }
   await fs.rm(tmp, { recursive: true, force: true });
 }
 

@@ -69,7 +69,7 @@ export interface TrainState extends Record<string, unknown> {
   /** Fit units (backtest sweeps on folds, the final fit) done and in all. */
   unitsDone?: number;
   unitsTotal?: number | null;
-  /** The slowest fit unit so far (ms): a call starts no unit with less time than this left. */
+  /** The slowest step so far (ms, commit included): a call starts none with less time left. */
   slowestUnitMs?: number;
   /** The frame: one checkpoint text (checkpoint-codec) per page of contacts read. */
   frame?: string[];
@@ -119,7 +119,7 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
     session: TrainingSession | null;
     without: TrainingSession | null;
   } | null = null;
-  let unitsThisCall = 0;
+  let stepsThisCall = 0;
   const setOf = (state: TrainState, work: Work, runId: string): TrainingSet => {
     if (memo?.runId === runId && memo.set) return memo.set;
     const set = decodeFrame(state, work);
@@ -146,6 +146,36 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
     return memo!.without;
   };
 
+  const oneStep = async (
+    state: TrainState,
+    ctx: StepContext<TrainState>,
+  ): Promise<StepOutcome<TrainState>> => {
+    if (!state.work || state.phase !== 'fit') return frameStep(state, ctx);
+    const work = decodeCheckpoint<Work>(state.work);
+    const session = sessionOf(state, work, ctx);
+    const without = withoutOf(state, work, ctx);
+    // The corrected-label fit first, then (when asked) the same units on the CRM's labels.
+    const active = !session.done() ? session : without && !without.done() ? without : null;
+    if (!active) {
+      return publish(state, work, setOf(state, work, ctx.runId), session, without, ctx, opts);
+    }
+    active.step();
+    const main = session.progress();
+    const other = without?.progress() ?? { done: 0, total: 0 };
+    const next: TrainState = {
+      ...state,
+      unitsDone: main.done + other.done,
+      unitsTotal: main.total + other.total,
+      work: encodeCheckpoint({
+        ...work,
+        training: session.state,
+        trainingWithout: without?.state ?? null,
+      }),
+    };
+    await ctx.commit(next);
+    return { state: next, done: false, progress: progressOf(next) };
+  };
+
   return {
     name: 'train',
     init: () => ({
@@ -164,45 +194,28 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
       work: null,
     }),
     async step(state, ctx) {
-      if (!state.work || state.phase !== 'fit') return frameStep(state, ctx);
-      const work = decodeCheckpoint<Work>(state.work);
-      const session = sessionOf(state, work, ctx);
-      const without = withoutOf(state, work, ctx);
-      // The corrected-label fit first, then (when asked) the same units on the CRM's labels.
-      const active = !session.done() ? session : without && !without.done() ? without : null;
-      if (!active)
-        return publish(state, work, setOf(state, work, ctx.runId), session, without, ctx, opts);
-      // Deadline-aware: after the first unit of a call, start none the budget may not cover.
+      // Deadline-aware: after the first step of a call, start none the time left may not cover
+      // (the slowest step so far, its commit included).
       const slowest = state.slowestUnitMs ?? 0;
-      if (unitsThisCall > 0 && ctx.budget.remainingMs() < slowest) {
-        return { state, done: false, progress: fitProgress(state), yield: true };
+      if (stepsThisCall > 0 && ctx.budget.remainingMs() < slowest) {
+        return { state, done: false, progress: progressOf(state), yield: true };
       }
+      stepsThisCall++;
       const t0 = performance.now();
-      active.step();
-      unitsThisCall++;
-      const ms = performance.now() - t0;
-      const main = session.progress();
-      const other = without?.progress() ?? { done: 0, total: 0 };
-      const next: TrainState = {
-        ...state,
-        unitsDone: main.done + other.done,
-        unitsTotal: main.total + other.total,
-        slowestUnitMs: Math.max(slowest, Math.ceil(ms)),
-        work: encodeCheckpoint({
-          ...work,
-          training: session.state,
-          trainingWithout: without?.state ?? null,
-        }),
-      };
-      await ctx.commit(next);
-      return { state: next, done: false, progress: fitProgress(next) };
+      const out = await oneStep(state, ctx);
+      if (out.done) return out;
+      // Measured for the next call too: kept in the state, committed with the next step.
+      out.state.slowestUnitMs = Math.max(slowest, Math.ceil(performance.now() - t0));
+      return out;
     },
     summary: ({ frame: _f, work: _w, ...s }) => s,
   };
 }
 
-const fitProgress = (s: TrainState) =>
-  `training: ${s.unitsDone ?? 0} of ${s.unitsTotal ?? '?'} units done (${s.contactsRead ?? 0} contacts)`;
+const progressOf = (s: TrainState) =>
+  s.phase === 'fit'
+    ? `training: ${s.unitsDone ?? 0} of ${s.unitsTotal ?? '?'} units done (${s.contactsRead ?? 0} contacts)`
+    : `training: ${s.contactsRead ?? 0} contacts read`;
 
 /** The labels training uses: the CRM's, with reps' corrections when there are any. */
 const labelsOf = (set: TrainingSet, work: Work): Label[] => work.feedback?.labels ?? set.labels;
@@ -296,7 +309,7 @@ async function frameStep(
       work: encodeCheckpoint(work),
     };
     await ctx.commit(next);
-    return { state: next, done: false, progress: `training: ${next.contactsRead} contacts read` };
+    return { state: next, done: false, progress: progressOf(next) };
   }
 
   // The frame is complete: near-duplicate fields, then the fields the model may read.
@@ -329,7 +342,7 @@ async function frameStep(
     work: encodeCheckpoint(work),
   };
   await ctx.commit(next);
-  return { state: next, done: false, progress: fitProgress(next) };
+  return { state: next, done: false, progress: progressOf(next) };
 }
 
 function decodeFrame(state: TrainState, work: Work): TrainingSet {

@@ -23,7 +23,6 @@ import {
 import {
   adminZone,
   bodyErrors,
-  memoryReplayGuard,
   securityHeaders,
   type AdminCredential,
   type PortalResolver,
@@ -125,7 +124,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
       appId: opts.appId,
-      replay: opts.replayGuard ?? memoryReplayGuard(),
+      ...(opts.replayGuard ? { replay: opts.replayGuard } : {}),
       resolvePortal:
         opts.resolvePortal ??
         ((portalId) => (servedPortal !== undefined && portalId === servedPortal ? deps : null)),

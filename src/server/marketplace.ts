@@ -14,7 +14,6 @@ import type { StoreEngine } from '../store/port';
 import {
   adminZone,
   bodyErrors,
-  memoryReplayGuard,
   securityHeaders,
   type AdminCredential,
   type ReplayGuard,
@@ -123,7 +122,7 @@ export function createMarketplaceServer(opts: MarketplaceServerOptions) {
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
       appId: opts.appId,
-      replay: opts.replayGuard ?? memoryReplayGuard(),
+      ...(opts.replayGuard ? { replay: opts.replayGuard } : {}),
       resolvePortal: (portalId) => portals.resolve(portalId),
     }),
   );

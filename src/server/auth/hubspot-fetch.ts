@@ -52,7 +52,11 @@ export interface HubSpotFetchOptions extends HubSpotVerifyOptions {
   resolvePortal: PortalResolver;
   /** The app's id; when set, requests for another app are refused. */
   appId?: string;
-  replay: ReplayGuard;
+  /**
+   * Replay protection; default: claims in the portal's store (a table with an expiry), which
+   * every backend instance and function call on the database shares.
+   */
+  replay?: ReplayGuard;
   /** hubspot.fetch payloads are at most 1 MB (HubSpot docs). */
   limit?: string;
 }
@@ -125,9 +129,21 @@ export function verifyHubSpotFetch(opts: HubSpotFetchOptions) {
           });
           return;
         }
+        const deps = await opts.resolvePortal(principal.portalId);
+        if (!deps) {
+          sendError(res, 403, 'PORTAL_UNKNOWN', 'LeadLens is not installed in this portal.', {
+            hint: 'Install the app in the HubSpot account first (or, self-hosted, set HUBSPOT_PORTAL_ID to it).',
+          });
+          return;
+        }
+        // Claimed in the portal's own store: a replay is refused on every instance.
         if (!SAFE_METHODS.has(req.method)) {
           const key = `fetch:${req.get('x-hubspot-signature-v3')}`;
-          if (!(await opts.replay.claim(key, 2 * SIGNATURE_MAX_AGE_MS))) {
+          const guard: ReplayGuard = opts.replay ?? {
+            claim: (k, ttlMs) => deps.store.claimRequest(k, ttlMs),
+            release: (k) => deps.store.releaseRequest(k),
+          };
+          if (!(await guard.claim(key, 2 * SIGNATURE_MAX_AGE_MS))) {
             sendError(res, 401, 'SIGNATURE_INVALID', 'This signed request was already used.', {
               reason: 'replayed',
               hint: 'Each hubspot.fetch call is signed once; send a new request.',
@@ -135,15 +151,8 @@ export function verifyHubSpotFetch(opts: HubSpotFetchOptions) {
             return;
           }
           res.on('finish', () => {
-            if (res.statusCode >= 500) void opts.replay.release(key);
+            if (res.statusCode >= 500) void Promise.resolve(guard.release(key)).catch(() => {});
           });
-        }
-        const deps = await opts.resolvePortal(principal.portalId);
-        if (!deps) {
-          sendError(res, 403, 'PORTAL_UNKNOWN', 'LeadLens is not installed in this portal.', {
-            hint: 'Install the app in the HubSpot account first (or, self-hosted, set HUBSPOT_PORTAL_ID to it).',
-          });
-          return;
         }
         res.locals.hubspot = { principal, deps } satisfies HubSpotFetchAuth;
         res.locals.rawBody = rawBody;

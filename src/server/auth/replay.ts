@@ -5,9 +5,9 @@
  * docs: "retry a request once … if the request fails with a 5XX status code") and the retry
  * may carry the same signature.
  *
- * The in-memory guard serves one process. Several processes behind a load balancer need a
- * shared one (e.g. a table in the store with a unique key and an expiry): implement this
- * interface and pass it as `replayGuard`.
+ * By default the claims live in the portal's store (`PortalStore.claimRequest`: a table with an
+ * expiry, per portal), so a replay sent to another backend instance is refused too. The
+ * in-memory guard serves one process (tests, or a caller that wants no database round trip).
  */
 export interface ReplayGuard {
   /** True when `key` was not seen within its lifetime (and is now claimed). */
