@@ -98,7 +98,8 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
 
   /** The next minute the portal's schedule fires; the worker would send `run` then. */
   async function nextScheduledRun() {
-    let t = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+    // From the next full hour, hour by hour: the weekly cron fires on the hour.
+    let t = Math.floor(Date.now() / HOUR) * HOUR + HOUR;
     const schedule = (await deps.store.getSettings()).schedule;
     while (!isDue(schedule, t)) t += HOUR;
     setClock(t);
