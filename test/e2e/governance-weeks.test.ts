@@ -48,7 +48,7 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
       port: 0,
       token: TOKEN,
       seed: 'weeks',
-      contacts: 700,
+      contacts: 1500,
       now: new Date(START).toISOString(),
       // The last fifth of the portal's history converts by other rules (generator option).
       marketShift: { at: 0.8, strength: 3 },
