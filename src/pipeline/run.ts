@@ -106,7 +106,13 @@ async function trainSkipReason(
   if (mode === 'always' || !published) return null;
   if (await alertAsksForRetrain(deps)) return null;
   const cadence = (await deps.store.getSettings()).retrainCadenceDays * 86_400_000;
-  return deps.now() - Date.parse(published.trainedAt) < cadence ? 'model is recent enough' : null;
+  // The cadence counts from the newest model that is in use: the published one, or a
+  // challenger scoring in shadow beside it — else every run after the cadence would train a
+  // new challenger and none would live long enough to be judged.
+  const newest = (await deps.store.listModels())
+    .filter((m) => m.status === 'published' || m.status === 'shadow')
+    .reduce((t, m) => Math.max(t, Date.parse(m.trainedAt)), Date.parse(published.trainedAt));
+  return deps.now() - newest < cadence ? 'model is recent enough' : null;
 }
 
 export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {

@@ -61,8 +61,15 @@ export function isOpenContact(
   return isOpenAt(record, dealsOf(record), conversion, at);
 }
 
-export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreState> {
+export function scoreJob(
+  opts: {
+    chunk?: number;
+    /** False scores the champion only, without shadow scoring or monitoring counts (bench/governance.ts measures the difference). */
+    governance?: boolean;
+  } = {},
+): JobDefinition<ScoreState> {
   const chunk = opts.chunk ?? SCORE_CHUNK;
+  const governed = opts.governance ?? true;
   return {
     name: 'score',
     init: (deps) => ({
@@ -90,7 +97,8 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
         // A run keeps the champion it started with in its totals; one published mid-run starts
         // fresh totals (its drift and outcomes are its own).
         let gov = state.governance ?? null;
-        if (!gov || gov.championVersion !== lm.version) gov = await startGovernance(store, stored);
+        if (governed && (!gov || gov.championVersion !== lm.version))
+          gov = await startGovernance(store, stored);
         const page = await store.listRecords('contact', { afterId: state.cursor, limit: chunk });
         if (page.length === 0) {
           const next: ScoreState = { ...state, phase: 'lead', cursor: null, governance: gov };
@@ -109,20 +117,22 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
           rows: featureRows,
           quality,
         });
-        const governed = await governChunk(gov, {
-          store,
-          settings,
-          champion: lm,
-          championStored: stored,
-          page,
-          cursor: state.cursor,
-          open,
-          featureRows,
-          scores: rows,
-          dealsOf,
-          asOf: state.asOf,
-          scoredAt: state.scoredAt,
-        });
+        const kept = !gov
+          ? null
+          : await governChunk(gov, {
+              store,
+              settings,
+              champion: lm,
+              championStored: stored,
+              page,
+              cursor: state.cursor,
+              open,
+              featureRows,
+              scores: rows,
+              dealsOf,
+              asOf: state.asOf,
+              scoredAt: state.scoredAt,
+            });
         const next: ScoreState = {
           ...state,
           readAsMissing: quality,
@@ -130,11 +140,11 @@ export function scoreJob(opts: { chunk?: number } = {}): JobDefinition<ScoreStat
           modelVersion: lm.version,
           scored: state.scored + rows.length,
           skippedClosed: state.skippedClosed + page.length - open.length,
-          governance: governed.state,
+          governance: kept?.state ?? null,
         };
         await ctx.commit(next, async (tx) => {
           await tx.putScores(rows);
-          await tx.putModelScores(governed.modelScores);
+          if (kept) await tx.putModelScores(kept.modelScores);
         });
         return { state: next, done: false, progress: `scored ${next.scored} contacts` };
       }

@@ -1,3 +1,4 @@
+import { FeedbackRequestSchema } from '../../contracts/functions';
 import type { FeedbackRow } from '../../store/port';
 import { applyFeedbackLabels, latestPerRecord } from './feedback-labels';
 
@@ -74,5 +75,18 @@ describe('feedback into training labels', () => {
     expect(use.relabelled.map((c) => c.recordId)).toEqual(['r17', 'r8']);
     expect(use.overCap).toBe(18);
     expect(use.warning).toMatch(/18 label correction\(s\).*at most 10\.0 %/);
+  });
+
+  it('asks "the outcome is wrong" to say which outcome is right', () => {
+    const base = { objectType: 'contact', objectId: '1', comment: '' };
+    expect(FeedbackRequestSchema.safeParse({ ...base, kind: 'wrong_outcome' }).success).toBe(false);
+    expect(
+      FeedbackRequestSchema.safeParse({ ...base, kind: 'wrong_outcome', outcome: 'converted' })
+        .success,
+    ).toBe(true);
+    expect(FeedbackRequestSchema.safeParse({ ...base, kind: 'too_high' }).success).toBe(true);
+    expect(
+      FeedbackRequestSchema.safeParse({ ...base, kind: 'too_high', outcome: 'maybe' }).success,
+    ).toBe(false);
   });
 });
