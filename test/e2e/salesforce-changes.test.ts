@@ -12,6 +12,7 @@ import { runToCompletion } from '../../src/pipeline';
 import { listenForLeadChanges, needsRescore, type Rescored } from '../../src/pipeline/changes';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { tempDb } from './helpers';
+import { shutdownFayeClient } from '../../src/crm/salesforce/changes';
 
 const { StreamingExtension } = require('jsforce/lib/api/streaming');
 
@@ -58,7 +59,7 @@ describe('Salesforce change events (CDC over CometD)', () => {
     conn = new Connection({ instanceUrl: emu.url, accessToken: emu.accessToken, version: '62.0' });
   }, 60_000);
   afterAll(async () => {
-    for (const c of clients) c.disconnect();
+    await Promise.all(clients.map((c) => shutdownFayeClient(c)));
     await emu?.close();
   });
 

@@ -25,6 +25,34 @@ interface FayeClient {
   disconnect(): unknown;
 }
 
+/**
+ * Stops a faye client for good. faye's `disconnect()` does nothing unless the client is
+ * connected, and closes its transport only when the server answers; a client that is
+ * handshaking, or whose server has gone, keeps retrying on timers for ever and holds the
+ * process open. So: ask politely (bounded wait), then tell faye not to reconnect and close its
+ * transport. The fields are faye 1.4's (jsforce 3.10.16 pins it).
+ */
+export async function shutdownFayeClient(client: unknown, waitMs = 2000): Promise<void> {
+  const c = client as {
+    disconnect(): unknown;
+    _advice?: { reconnect?: string };
+    _dispatcher?: { close(): void };
+  };
+  const answered = c.disconnect() as PromiseLike<unknown> | undefined;
+  if (answered && typeof answered.then === 'function') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      timer.unref();
+      answered.then(
+        () => (clearTimeout(timer), resolve()),
+        () => (clearTimeout(timer), resolve()),
+      );
+    });
+  }
+  if (c._advice) c._advice.reconnect = 'none';
+  c._dispatcher?.close();
+}
+
 interface CdcMessage {
   payload?: {
     ChangeEventHeader?: {
@@ -93,8 +121,9 @@ export function subscribeLeadChanges(
 
   const reauth = async () => {
     if (closed) return;
-    client?.disconnect();
+    const old = client;
     client = null;
+    if (old) await shutdownFayeClient(old);
     try {
       // A 401 here makes jsforce refresh the session (when it holds a refresh token).
       await caller.call('streaming.reauth', () => conn.limits());
@@ -110,8 +139,9 @@ export function subscribeLeadChanges(
     ready,
     async close() {
       closed = true;
-      client?.disconnect();
+      const old = client;
       client = null;
+      if (old) await shutdownFayeClient(old);
       await chain;
     },
   };
