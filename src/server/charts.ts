@@ -190,12 +190,15 @@ function horizontalBars(
 /** One colour per model family, so the candidates of a family read as one group. */
 const kindColour = (name: string) =>
   name.startsWith('logistic') ? PALETTE[0] : name.startsWith('gbdt') ? PALETTE[1] : PALETTE[2];
+/** Room under the plot: the x-axis name, then the legend (ECharts' itemGap spaces rows too). */
+const LEGEND_GAP = 20;
+const LEGEND_ROW = 14 + LEGEND_GAP;
 const legendRows = (b: NonNullable<ModelCharts['backtest']>) =>
-  50 + 24 * Math.ceil(b.candidates.length / 3);
+  56 + LEGEND_ROW * Math.ceil(b.candidates.length / 3);
 
 function backtestOption(b: NonNullable<ModelCharts['backtest']>): EChartsOption {
   return {
-    legend: { bottom: 0, type: 'plain', itemGap: 24 },
+    legend: { bottom: 0, type: 'plain', itemGap: LEGEND_GAP },
     grid: { left: 60, right: 20, top: 20, bottom: legendRows(b) },
     xAxis: {
       type: 'category',
