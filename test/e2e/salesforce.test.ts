@@ -96,11 +96,16 @@ describe('Salesforce demo org: the model against the hidden truth', () => {
       const summary = res.summary as { writeback: { failed: number; written: number } };
       expect(summary.writeback.failed).toBe(0);
       expect(summary.writeback.written).toBe(open.length);
-      // Chunks of 200.
+      // Above the Bulk threshold (2,000 by default) one Bulk API 2.0 ingest job per 10,000
+      // leads and no Collections call; below it, Collections chunks of 200.
       const s = await stats(emu.url);
-      expect(s.byRoute['PATCH /services/data/:version/composite/sobjects']['200']).toBe(
-        Math.ceil(open.length / 200),
-      );
+      const collections = s.byRoute['PATCH /services/data/:version/composite/sobjects']?.['200'];
+      const jobs = s.byRoute['POST /services/data/:version/jobs/ingest']?.['200'];
+      expect(open.length).toBeGreaterThan(2000);
+      expect({ jobs, collections }).toEqual({
+        jobs: Math.ceil(open.length / 10_000),
+        collections: undefined,
+      });
     } finally {
       await deps.close();
     }
