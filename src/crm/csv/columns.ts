@@ -18,7 +18,7 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { LeadLensError } from '../../contracts/errors';
 import type { ColumnTable, TableColumn } from '../../contracts/columns';
-import { detectDelimiter } from './read';
+import { checkHeaderNames, detectDelimiter, invalid } from './read';
 
 export interface CsvFrame {
   frame: ColumnTable;
@@ -34,10 +34,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 /** Rows read as text before each column's storage (numbers or text) is chosen. */
 const SAMPLE_ROWS = 1000;
-
-function invalid(source: string, message: string, hint: string): LeadLensError {
-  return new LeadLensError('CSV_INVALID', `${source}: ${message}`, { hint });
-}
 
 /**
  * A decimal number from bytes, or NaN when the bytes are not one (then the caller decides).
@@ -316,24 +312,7 @@ export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
   // Exports that end every line with the delimiter produce one empty, unnamed last column.
   const trailing = width > 1 && header[width - 1] === '';
   const names = trailing ? header.slice(0, -1) : header;
-  const seen = new Set<string>();
-  names.forEach((name, k) => {
-    if (name === '') {
-      throw invalid(
-        source,
-        `line 1: column ${k + 1} has no name.`,
-        'Name every column in the header line.',
-      );
-    }
-    if (seen.has(name)) {
-      throw invalid(
-        source,
-        `line 1: the column "${name}" appears twice in the header.`,
-        'Rename or remove one of the duplicate columns.',
-      );
-    }
-    seen.add(name);
-  });
+  checkHeaderNames(names, source);
 
   // Rough row count from the bytes, so builders rarely grow.
   const guess = Math.max(16, Math.ceil(buf.length / Math.max(1, pos)));

@@ -53,8 +53,36 @@ function unclosedQuoteLine(text: string): number {
   return quoted ? openedAt : -1;
 }
 
-function invalid(source: string, message: string, hint: string, cause?: unknown): LeadLensError {
+/** The one CSV_INVALID error of both readers (this one and the columnar `columns.ts`). */
+export function invalid(
+  source: string,
+  message: string,
+  hint: string,
+  cause?: unknown,
+): LeadLensError {
   return new LeadLensError('CSV_INVALID', `${source}: ${message}`, { hint, cause });
+}
+
+/** Every header name present and unique (both readers check the header the same way). */
+export function checkHeaderNames(names: readonly string[], source: string): void {
+  const seen = new Set<string>();
+  names.forEach((name, k) => {
+    if (name === '') {
+      throw invalid(
+        source,
+        `line 1: column ${k + 1} has no name.`,
+        'Name every column in the header line.',
+      );
+    }
+    if (seen.has(name)) {
+      throw invalid(
+        source,
+        `line 1: the column "${name}" appears twice in the header.`,
+        'Rename or remove one of the duplicate columns.',
+      );
+    }
+    seen.add(name);
+  });
 }
 
 export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
@@ -126,24 +154,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
     width--;
   }
   const names = header.slice(0, width);
-  const seen = new Set<string>();
-  names.forEach((name, k) => {
-    if (name === '') {
-      throw invalid(
-        source,
-        `line 1: column ${k + 1} has no name.`,
-        'Name every column in the header line.',
-      );
-    }
-    if (seen.has(name)) {
-      throw invalid(
-        source,
-        `line 1: the column "${name}" appears twice in the header.`,
-        'Rename or remove one of the duplicate columns.',
-      );
-    }
-    seen.add(name);
-  });
+  checkHeaderNames(names, source);
   const rows: CsvRow[] = [];
   for (let k = 1; k < records.length; k++) {
     const rec = records[k]!.record;
