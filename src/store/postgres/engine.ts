@@ -17,8 +17,11 @@ import {
   sealInstall,
   storeError,
   toFailure,
+  toInstallRecord,
+  toRecord,
   type FailureDbRow,
-  type InstallRecord,
+  type InstallDbRow,
+  type RecordDbRow,
 } from '../common';
 import type {
   FeedbackOutcome,
@@ -48,26 +51,6 @@ export interface PostgresEngineOptions {
   /** Pool size per process; default 10. */
   poolSize?: number;
 }
-
-interface RecordRow {
-  object_type: string;
-  id: string;
-  created_at: string;
-  updated_at: string;
-  properties: string;
-  history: string;
-  associations: string;
-}
-
-const toRecord = (r: RecordRow): CrmRecord => ({
-  id: r.id,
-  objectType: r.object_type as CrmRecord['objectType'],
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  properties: JSON.parse(r.properties) as CrmRecord['properties'],
-  history: JSON.parse(r.history) as CrmRecord['history'],
-  associations: JSON.parse(r.associations) as CrmRecord['associations'],
-});
 
 interface ModelRow {
   version: number;
@@ -131,36 +114,6 @@ const toLease = (r: LeaseRow): LeaseInfo => ({
   acquiredAt: iso(r.acquired_at),
   renewedAt: iso(r.renewed_at),
   expiresAt: iso(r.expires_at),
-});
-
-interface InstallRow {
-  portal_id: string;
-  status: 'installed' | 'uninstalled';
-  auth: 'private_app' | 'oauth';
-  hub_id: string | null;
-  scopes: string;
-  api_base_url: string;
-  access_token_enc: string | null;
-  access_token_expires_at: string | null;
-  refresh_token_enc: string | null;
-  installed_at: string;
-  uninstalled_at: string | null;
-  updated_at: string;
-}
-
-const toInstallRecord = (r: InstallRow): InstallRecord => ({
-  portalId: r.portal_id,
-  status: r.status,
-  auth: r.auth,
-  hubId: r.hub_id,
-  scopes: JSON.parse(r.scopes) as string[],
-  apiBaseUrl: r.api_base_url,
-  accessTokenEnc: r.access_token_enc,
-  accessTokenExpiresAt: r.access_token_expires_at,
-  refreshTokenEnc: r.refresh_token_enc,
-  installedAt: r.installed_at,
-  uninstalledAt: r.uninstalled_at,
-  updatedAt: r.updated_at,
 });
 
 const LEASE_COLUMNS =
@@ -248,7 +201,7 @@ export async function openPostgresEngine(
             for (const r of records)
               byType.set(r.objectType, [...(byType.get(r.objectType) ?? []), r.id]);
             for (const [type, ids] of byType) {
-              const rows = await conn.query<RecordRow>(
+              const rows = await conn.query<RecordDbRow>(
                 `SELECT object_type, id, created_at, updated_at, properties, history, associations
                    FROM records WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])
                    FOR UPDATE`,
@@ -296,7 +249,7 @@ export async function openPostgresEngine(
         ),
       getRecord: (objectType, id) =>
         op('read a record', async () => {
-          const rows = await conn.query<RecordRow>(
+          const rows = await conn.query<RecordDbRow>(
             'SELECT * FROM records WHERE portal_id = $1 AND object_type = $2 AND id = $3',
             [portal, objectType, id],
           );
@@ -305,7 +258,7 @@ export async function openPostgresEngine(
       listRecords: (objectType, { afterId, limit }) =>
         op('list records', async () =>
           (
-            await conn.query<RecordRow>(
+            await conn.query<RecordDbRow>(
               `SELECT * FROM records WHERE portal_id = $1 AND object_type = $2 AND sort_key > $3
                 ORDER BY sort_key LIMIT $4`,
               [portal, objectType, afterId == null ? '' : sortKey(afterId), limit],
@@ -717,9 +670,10 @@ export async function openPostgresEngine(
 
       getInstall: () =>
         op('read the install', async () => {
-          const rows = await conn.query<InstallRow>('SELECT * FROM installs WHERE portal_id = $1', [
-            portal,
-          ]);
+          const rows = await conn.query<InstallDbRow>(
+            'SELECT * FROM installs WHERE portal_id = $1',
+            [portal],
+          );
           return rows[0] ? openInstall(toInstallRecord(rows[0]), box) : null;
         }),
       saveInstall: (input) =>
@@ -864,7 +818,7 @@ export async function openPostgresEngine(
     listInstalls: (opts = {}) =>
       op('list installs', async () =>
         (
-          await conn.query<InstallRow>(
+          await conn.query<InstallDbRow>(
             `SELECT * FROM installs WHERE ($1::text IS NULL OR status = $1) ORDER BY portal_id`,
             [opts.status ?? null],
           )
@@ -890,7 +844,7 @@ export async function openPostgresEngine(
         conn.transaction(async () => {
           const out = { rotated: 0, unreadable: [] as string[] };
           if (!box) return out;
-          const rows = await conn.query<InstallRow>('SELECT * FROM installs FOR UPDATE');
+          const rows = await conn.query<InstallDbRow>('SELECT * FROM installs FOR UPDATE');
           for (const r of rows) {
             let a: string | null, b: string | null;
             try {
