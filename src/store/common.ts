@@ -8,6 +8,7 @@ import {
   type InstallInput,
   type LeaseInfo,
   type PortalStore,
+  type ScoreRow,
   type StoredObjectType,
   type StoreOps,
   type WriteFailureRow,
@@ -262,5 +263,32 @@ export function toRecord(r: RecordDbRow): CrmRecord {
     properties: JSON.parse(r.properties) as CrmRecord['properties'],
     history: JSON.parse(r.history) as CrmRecord['history'],
     associations: JSON.parse(r.associations) as CrmRecord['associations'],
+  };
+}
+
+/** A `scores` row as either engine returns it. */
+export interface ScoreDbRow {
+  object_type: string;
+  id: string;
+  model_version: number;
+  probability: number;
+  score: number;
+  tier: string;
+  factors: string;
+  reasons: string;
+  scored_at: string;
+}
+
+export function toScore(r: ScoreDbRow): ScoreRow {
+  return {
+    objectType: r.object_type as StoredObjectType,
+    id: r.id,
+    modelVersion: r.model_version,
+    probability: r.probability,
+    score: r.score,
+    tier: r.tier,
+    factors: r.factors,
+    reasons: r.reasons,
+    scoredAt: r.scored_at,
   };
 }

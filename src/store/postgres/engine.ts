@@ -19,9 +19,11 @@ import {
   toFailure,
   toInstallRecord,
   toRecord,
+  toScore,
   type FailureDbRow,
   type InstallDbRow,
   type RecordDbRow,
+  type ScoreDbRow,
 } from '../common';
 import type {
   FeedbackOutcome,
@@ -31,7 +33,6 @@ import type {
   LeaseInfo,
   ModelStatus,
   PortalStore,
-  ScoreRow,
   StoredModel,
   StoredObjectType,
   StoreEngine,
@@ -70,30 +71,6 @@ const toModel = (r: ModelRow): StoredModel => ({
   report: r.report,
   trainedAt: r.trained_at,
   publishedAt: r.published_at,
-});
-
-interface ScoreDbRow {
-  object_type: string;
-  id: string;
-  model_version: number;
-  probability: number;
-  score: number;
-  tier: string;
-  factors: string;
-  reasons: string;
-  scored_at: string;
-}
-
-const toScore = (r: ScoreDbRow): ScoreRow => ({
-  objectType: r.object_type as StoredObjectType,
-  id: r.id,
-  modelVersion: r.model_version,
-  probability: r.probability,
-  score: r.score,
-  tier: r.tier,
-  factors: r.factors,
-  reasons: r.reasons,
-  scoredAt: r.scored_at,
 });
 
 interface LeaseRow {
