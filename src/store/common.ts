@@ -4,6 +4,8 @@ import type { CrmRecord } from '../contracts/records';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../contracts/settings';
 import {
   PORTAL_ID_PATTERN,
+  type FeedbackOutcome,
+  type FeedbackRow,
   type Install,
   type InstallInput,
   type LeaseInfo,
@@ -290,5 +292,34 @@ export function toScore(r: ScoreDbRow): ScoreRow {
     factors: r.factors,
     reasons: r.reasons,
     scoredAt: r.scored_at,
+  };
+}
+
+/** A `feedback` row as either engine returns it (PostgreSQL's bigserial id as a string). */
+export interface FeedbackDbRow {
+  id: number | string;
+  object_type: string;
+  record_id: string;
+  kind: string;
+  comment: string;
+  score: number | null;
+  model_version: number | null;
+  user_id: string | null;
+  created_at: string;
+  outcome: string | null;
+}
+
+export function toFeedback(r: FeedbackDbRow): FeedbackRow {
+  return {
+    id: Number(r.id),
+    objectType: r.object_type as StoredObjectType,
+    recordId: r.record_id,
+    kind: r.kind,
+    comment: r.comment,
+    score: r.score,
+    modelVersion: r.model_version,
+    userId: r.user_id,
+    createdAt: r.created_at,
+    ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
   };
 }

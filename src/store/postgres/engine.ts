@@ -16,9 +16,11 @@ import {
   reseal,
   sealInstall,
   storeError,
+  toFeedback,
   toFailure,
   toInstallRecord,
   toRecord,
+  type FeedbackDbRow,
   toScore,
   type FailureDbRow,
   type InstallDbRow,
@@ -26,7 +28,6 @@ import {
   type ScoreDbRow,
 } from '../common';
 import type {
-  FeedbackOutcome,
   FeedbackRow,
   InstallSummary,
   JobCheckpoint,
@@ -34,7 +35,6 @@ import type {
   ModelStatus,
   PortalStore,
   StoredModel,
-  StoredObjectType,
   StoreEngine,
   StoreOps,
   WriteFailureRow,
@@ -618,22 +618,11 @@ export async function openPostgresEngine(
       listFeedback: ({ limit }) =>
         op('list feedback', async () =>
           (
-            await conn.query<Record<string, unknown>>(
+            await conn.query<FeedbackDbRow>(
               'SELECT * FROM feedback WHERE portal_id = $1 ORDER BY id DESC LIMIT $2',
               [portal, limit],
             )
-          ).map((r): FeedbackRow => ({
-            id: Number(r.id),
-            objectType: r.object_type as StoredObjectType,
-            recordId: r.record_id as string,
-            kind: r.kind as string,
-            comment: r.comment as string,
-            score: r.score as number | null,
-            modelVersion: r.model_version as number | null,
-            userId: r.user_id as string | null,
-            createdAt: r.created_at as string,
-            ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
-          })),
+          ).map(toFeedback),
         ),
       rememberEvent: (eventId, at) =>
         op('remember an event', async () => {

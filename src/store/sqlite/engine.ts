@@ -19,13 +19,14 @@ import {
   reseal,
   sealInstall,
   storeError,
+  toFeedback,
   toInstallRecord,
   toRecord,
+  type FeedbackDbRow,
   type InstallDbRow,
   type RecordDbRow,
 } from '../common';
 import type {
-  FeedbackOutcome,
   FeedbackRow,
   InstallSummary,
   JobCheckpoint,
@@ -159,7 +160,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
       `INSERT INTO feedback (portal_id, object_type, record_id, kind, comment, score,
          model_version, user_id, created_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    listFeedback: db.prepare<[string, number], Record<string, unknown>>(
+    listFeedback: db.prepare<[string, number], FeedbackDbRow>(
       'SELECT * FROM feedback WHERE portal_id = ? ORDER BY id DESC LIMIT ?',
     ),
     rememberEvent: db.prepare(
@@ -354,20 +355,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
           ),
         ),
       listFeedback: ({ limit }) =>
-        op('list feedback', () =>
-          s.listFeedback.all(portal, limit).map((r): FeedbackRow => ({
-            id: r.id as number,
-            objectType: r.object_type as StoredObjectType,
-            recordId: r.record_id as string,
-            kind: r.kind as string,
-            comment: r.comment as string,
-            score: r.score as number | null,
-            modelVersion: r.model_version as number | null,
-            userId: r.user_id as string | null,
-            createdAt: r.created_at as string,
-            ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
-          })),
-        ),
+        op('list feedback', () => s.listFeedback.all(portal, limit).map(toFeedback)),
       rememberEvent: (eventId, at) =>
         op('remember an event', () => s.rememberEvent.run(portal, eventId, at).changes === 1),
 
