@@ -116,6 +116,17 @@ async function main(): Promise<void> {
         `| ${name} | ${(size / 1e6).toFixed(2)} MB | ${ms(loads.length ? Math.min(...loads) : null)} | ${cs.length} | ${mb(rss.length ? Math.max(...rss) : null)} | ${rss.filter((kb) => kb > FUNCTION_MEMORY_MB * 1024).length} | ${ms(cs.length ? Math.max(...cs.map((c) => c.wallMs)) : null)} | ${cs.filter((c) => c.killed).length} |`,
       );
     }
+    // Which step a call over the memory limit was in: its progress line.
+    for (const [fn, cs] of Object.entries(seen)) {
+      cs.forEach((c, i) => {
+        if (c.maxRssKb !== null && c.maxRssKb > FUNCTION_MEMORY_MB * 1024) {
+          const progress = (c.result as { progress?: string } | undefined)?.progress ?? '';
+          console.log(
+            `  ${fn} call ${i + 1} of ${cs.length}: ${mb(c.maxRssKb)}, ${ms(c.wallMs)} — ${progress}`,
+          );
+        }
+      });
+    }
     for (const [fn, cs] of Object.entries(seen)) {
       const bad = cs.filter((c) => (c.result as { error?: unknown } | undefined)?.error);
       if (bad.length) {
