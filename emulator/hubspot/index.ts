@@ -5,10 +5,9 @@
  * workflows that call custom workflow actions. See emulator/README.md for every knob and
  * docs/hubspot-fidelity.md for what each behaviour is based on.
  */
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { type DemoPortal } from '../demo/generate';
 import type { MarketShift } from '../demo/propensity';
+import { listen } from '../shared/listen';
 import {
   DEFAULT_APP_ID,
   Hub,
@@ -162,16 +161,10 @@ export async function startHubSpotEmulator(
     },
     maxUrlLength: opts.maxUrlLength ?? 8192,
   });
-  const host = opts.host ?? '127.0.0.1';
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 5000;
-  const port = (server.address() as AddressInfo).port;
+  const http = await listen(app, { port: opts.port, host: opts.host, keepAliveTimeoutMs: 5000 });
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: http.url,
+    port: http.port,
     portal: main.demo,
     hub,
     defaultApp,
@@ -184,13 +177,11 @@ export async function startHubSpotEmulator(
     },
     installWebhooks: (appId, component, baseUrl) =>
       webhooks.configure(appId, webhooksFromComponent(component, baseUrl)),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        webhooks.stop();
-        workflows.stop();
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
+    close: () => {
+      webhooks.stop();
+      workflows.stop();
+      return http.close();
+    },
   };
 }
 
