@@ -192,7 +192,13 @@ export class Backtester {
     // Weights are tried at the first stage's winner's setting only (one fit per fold each).
     const winner = this.firstStage().winner;
     for (const [i, weighting] of this.input.weightings.entries()) {
-      const s = (stage2[i] ??= fresh(winner.kind, weighting, winner.settings));
+      // A weighted sweep starts from what the winner's unweighted sweep carried out of its last
+      // fold (a warm start: the weights move the solution little).
+      const from = stage1.find((s) => s.kind === winner.kind)!;
+      const s = (stage2[i] ??= {
+        ...fresh(winner.kind, weighting, winner.settings),
+        carry: { ...from.carry },
+      });
       if (s.done < nFolds) return s;
     }
     return null;
