@@ -111,6 +111,8 @@ export class Backtester {
   private readonly st: BacktestState;
   /** Each fold's encodings, per missing-value mode: recomputed, never persisted. */
   private readonly encoded = new Map<string, Encoded>();
+  /** Each fold's fitted encoder, per missing-value mode (kept when its matrices are freed). */
+  private readonly encoders = new Map<string, FittedEncoder>();
 
   constructor(
     private readonly input: BacktestInput,
@@ -232,10 +234,13 @@ export class Backtester {
       const f = this.input.folds[k]!;
       const { rows } = this.input;
       const trainRows = takeRows(rows, f.train);
-      const encoder = fitEncoder(trainRows, this.input.features, {
-        ...this.input.encoder,
-        missing,
-      });
+      // The fitted statistics are small and kept: a fold encoded again (second stage) is only
+      // transformed.
+      let encoder = this.encoders.get(key);
+      if (!encoder) {
+        encoder = fitEncoder(trainRows, this.input.features, { ...this.input.encoder, missing });
+        this.encoders.set(key, encoder);
+      }
       e = {
         encoder,
         Xtr: encoder.transform(trainRows),
