@@ -143,6 +143,7 @@ const WRITES = [
   'saveJob',
   'saveModel',
   'publishModel',
+  'saveObjectModel',
   'putScores',
   'markWritten',
   'recordWriteFailures',
