@@ -289,7 +289,10 @@ export type ObjectModelType = 'deal' | 'company';
  */
 export interface ObjectModelOps {
   /** Stores a model; with status 'published' it retires the type's earlier published one. */
-  saveObjectModel(objectType: ObjectModelType, model: Omit<StoredModel, 'version'>): Promise<number>;
+  saveObjectModel(
+    objectType: ObjectModelType,
+    model: Omit<StoredModel, 'version'>,
+  ): Promise<number>;
   getObjectModel(objectType: ObjectModelType, version: number): Promise<StoredModel | null>;
   getPublishedObjectModel(objectType: ObjectModelType): Promise<StoredModel | null>;
   /** Oldest first. */

@@ -16,6 +16,7 @@ import {
 } from '../../src/pipeline/objects/deals';
 import { dealRow, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
 import { runDealScores } from '../../src/pipeline/objects/run';
+import type { DealModelReport } from '../../src/pipeline/objects/deal-report';
 import { loadWorld } from '../../src/pipeline/objects/world';
 import type { AppDeps } from '../../src/server/compose';
 import { DEAL_STAGES } from '../../emulator/hubspot/state/schema';
@@ -206,6 +207,7 @@ describe('deal scores on the demo portal', () => {
   });
 
   it('writes leadlens_deal_* through the one write-back path; a second run writes nothing', async () => {
+    const contactModelsBefore = await deps.store.listModels();
     const first = await runDealScores(deps);
     expect(first.verdict).toBe('OK');
     expect(first.scored).toBeGreaterThan(20);
@@ -218,6 +220,8 @@ describe('deal scores on the demo portal', () => {
         scored: first.scored,
         written: first.written,
         calls: first.calls,
+        auc: first.auc,
+        stageAuc: first.stageAuc,
       }),
     );
     const client = sdk(emu.url);
@@ -256,8 +260,24 @@ describe('deal scores on the demo portal', () => {
         'leadlens_deal_factors',
       ]),
     );
+    // The model is a deal model version in the store with its backtest and stage baseline.
+    expect(first.trained).toBe(true);
+    const stored = await deps.store.getPublishedObjectModel('deal');
+    expect(stored?.version).toBe(first.modelVersion);
+    const report = JSON.parse(stored!.report) as DealModelReport;
+    expect(report.backtest.folds.length).toBeGreaterThanOrEqual(2);
+    expect(report.backtest.meanAuc).toBeGreaterThan(report.stageBaseline.meanAuc);
+    // The contact model versions are untouched by it.
+    expect(await deps.store.listModels()).toEqual(contactModelsBefore);
+    const scores = await deps.store.listScores('deal', { limit: 1000 });
+    expect(new Set(scores.map((r) => r.modelVersion))).toEqual(new Set([first.modelVersion]));
+
+    // Within the cadence the model is kept: the same scores, nothing written twice.
     const second = await runDealScores(deps);
+    expect(second.trained).toBe(false);
+    expect(second.modelVersion).toBe(first.modelVersion);
     expect(second.scored).toBe(first.scored);
     expect(second.written).toBe(0);
+    expect((await deps.store.listObjectModels('deal')).length).toBe(1);
   });
 });
