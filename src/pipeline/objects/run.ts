@@ -4,6 +4,7 @@
  * write-back job over `leadlens_deal_*`) run to its end, summed up. A portal with too few closed
  * deals, or a model without signal, scores nothing and says why.
  */
+import type { JobResult } from '../../contracts/functions';
 import type { PipelineDeps } from '../deps';
 import { runJobToEnd } from '../jobs';
 import { dealsPipelineJob } from '../run';
@@ -32,17 +33,14 @@ export interface DealRunSummary {
   calls: number;
 }
 
-export async function runDealScores(
-  deps: PipelineDeps,
-  opts: { retrain?: 'auto' | 'always' | 'never'; restart?: boolean } = {},
-): Promise<DealRunSummary> {
-  const before = deps.crm.usage().calls;
-  const res = await runJobToEnd(deps, () => dealsPipelineJob({ retrain: opts.retrain }), {
-    stepBudgetMs: 5000,
-    restart: opts.restart,
-  });
-  const d = (res.summary.deals ?? {}) as Record<string, unknown>;
-  const w = (res.summary['deal-writeback'] ?? {}) as Record<string, unknown>;
+/** The deal part of a chain's summary (`run` with deals, or `deals-run`); null when skipped. */
+export function dealSummaryOf(
+  summary: Record<string, unknown>,
+  calls: number,
+): DealRunSummary | null {
+  const d = (summary.deals ?? {}) as Record<string, unknown>;
+  const w = (summary['deal-writeback'] ?? {}) as Record<string, unknown>;
+  if (!('deals' in summary)) return null;
   const num = (v: unknown) => (typeof v === 'number' ? v : 0);
   const orNull = <T>(v: unknown) => (v === undefined ? null : (v as T));
   return {
@@ -59,6 +57,25 @@ export async function runDealScores(
     written: num(w.written),
     unchanged: num(w.unchanged),
     failed: (w.failures as WriteFailure[] | undefined) ?? [],
-    calls: deps.crm.usage().calls - before,
+    calls,
   };
+}
+
+export async function runDealScores(
+  deps: PipelineDeps,
+  opts: {
+    retrain?: 'auto' | 'always' | 'never';
+    restart?: boolean;
+    stepBudgetMs?: number;
+    onProgress?: (r: JobResult) => void;
+  } = {},
+): Promise<DealRunSummary & { status: JobResult['status']; resumeAt?: string }> {
+  const before = deps.crm.usage().calls;
+  const res = await runJobToEnd(deps, () => dealsPipelineJob({ retrain: opts.retrain }), {
+    stepBudgetMs: opts.stepBudgetMs ?? 5000,
+    restart: opts.restart,
+    onProgress: opts.onProgress,
+  });
+  const summary = dealSummaryOf(res.summary, deps.crm.usage().calls - before)!;
+  return { ...summary, status: res.status, ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}) };
 }
