@@ -17,6 +17,7 @@ import {
 import { dealRow, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
 import { runDealScores } from '../../src/pipeline/objects/run';
 import type { DealModelReport } from '../../src/pipeline/objects/deal-report';
+import { dealModelSection } from '../../src/server/deal-report-section';
 import { loadWorld } from '../../src/pipeline/objects/world';
 import type { AppDeps } from '../../src/server/compose';
 import { DEAL_STAGES } from '../../emulator/hubspot/state/schema';
@@ -267,6 +268,14 @@ describe('deal scores on the demo portal', () => {
     const report = JSON.parse(stored!.report) as DealModelReport;
     expect(report.backtest.folds.length).toBeGreaterThanOrEqual(2);
     expect(report.backtest.meanAuc).toBeGreaterThan(report.stageBaseline.meanAuc);
+    // The model report's deal section: the folds, the model's AUC beside the stage baseline's.
+    const section = dealModelSection(await deps.store.listObjectModels('deal'));
+    expect(section).toContain(`Deal model v${first.modelVersion}`);
+    for (const f of report.backtest.folds)
+      expect(section).toContain(`<td>${f.auc.toFixed(3)}</td><td>${f.stageAuc.toFixed(3)}</td>`);
+    expect(section).toContain(
+      `<b>${report.stageBaseline.meanAuc.toFixed(3)}</b> for the stage alone`,
+    );
     // The contact model versions are untouched by it.
     expect(await deps.store.listModels()).toEqual(contactModelsBefore);
     const scores = await deps.store.listScores('deal', { limit: 1000 });
