@@ -180,6 +180,7 @@ const WRITES = [
   'saveJob',
   'saveModel',
   'publishModel',
+  'saveObjectModel',
   'putScores',
   'markWritten',
   'recordWriteFailures',

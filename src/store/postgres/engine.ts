@@ -44,6 +44,7 @@ import { sortKey } from '../sort-key';
 import { PgConn } from './conn';
 import { governanceOps } from './governance';
 import { migratePostgres, SCHEMA_NAME } from './migrations';
+import { objectModelOps } from './object-models';
 
 export interface PostgresEngineOptions {
   secrets?: SecretBox | null;
@@ -168,6 +169,7 @@ export async function openPostgresEngine(
     return {
       portalId: portal,
       ...governanceOps(conn, portal, op),
+      ...objectModelOps(conn, portal, op, atomic),
 
       upsertRecords: (records) =>
         op('store records', () =>

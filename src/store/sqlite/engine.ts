@@ -42,6 +42,7 @@ import { SqliteConn } from './conn';
 import { migrate } from './migrations';
 import { createGovernanceStatements } from './governance';
 import { createModelStatements } from './models';
+import { createObjectModelStatements } from './object-models';
 import { createScoreStatements } from './scores';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
@@ -212,6 +213,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
     ),
   };
   const models = createModelStatements(db);
+  const objectModels = createObjectModelStatements(db);
   const scores = createScoreStatements(db);
   const governance = createGovernanceStatements(db);
 
@@ -301,6 +303,12 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
       listModels: () => op('list models', () => models.list(portal)),
       publishModel: (version, at) =>
         op('publish a model', () => models.publish(portal, version, at)),
+      saveObjectModel: (type, m) => op('save a model', () => objectModels.save(portal, type, m)),
+      getObjectModel: (type, version) =>
+        op('read a model', () => objectModels.get(portal, type, version)),
+      getPublishedObjectModel: (type) =>
+        op('read the published model', () => objectModels.published(portal, type)),
+      listObjectModels: (type) => op('list models', () => objectModels.list(portal, type)),
 
       putScores: (rows) => op('store scores', () => scores.put(portal, rows)),
       getScore: (objectType, id) => op('read a score', () => scores.get(portal, objectType, id)),
