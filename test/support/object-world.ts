@@ -2,9 +2,7 @@
  * Point-in-time helpers for the deal and account e2e tests: a world as the CRM showed it at a
  * moment (later versions and later records gone), and AUC with ties counted ½.
  */
-import type { CrmRecord } from '../../src/contracts/records';
-import { parseDate } from '../../src/features';
-import type { ObjectWorld } from '../../src/pipeline/objects/snapshot';
+import { worldAt } from '../../src/pipeline/objects/as-of';
 
 export function auc(scores: readonly number[], labels: readonly number[]): number {
   const idx = scores.map((s, i) => [s, labels[i]!] as const).sort((a, b) => a[0] - b[0]);
@@ -26,34 +24,8 @@ export function auc(scores: readonly number[], labels: readonly number[]): numbe
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-/** The record as the CRM showed it at `t`: later versions, and records created later, gone. */
-export function cutRecord(r: CrmRecord, t: number): CrmRecord | null {
-  if ((parseDate(r.createdAt) ?? Infinity) > t) return null;
-  const history: CrmRecord['history'] = {};
-  const properties: CrmRecord['properties'] = {};
-  for (const [name, versions] of Object.entries(r.history)) {
-    history[name] = versions.filter((v) => (parseDate(v.timestamp) ?? Infinity) <= t);
-    const kept = history[name]!;
-    properties[name] = kept.length ? kept[kept.length - 1]!.value : null;
-  }
-  return { ...r, history, properties, updatedAt: new Date(t).toISOString() };
-}
-
-export function cutWorld(w: ObjectWorld, t: number): ObjectWorld {
-  const map = (m: ReadonlyMap<string, CrmRecord>) =>
-    new Map(
-      [...m].flatMap(([id, r]) => {
-        const c = cutRecord(r, t);
-        return c ? [[id, c] as const] : [];
-      }),
-    );
-  return {
-    contacts: map(w.contacts),
-    companies: map(w.companies),
-    deals: w.deals.flatMap((d) => cutRecord(d, t) ?? []),
-    contactSpec: w.contactSpec,
-  };
-}
+/** The world as the CRM showed it at `t`. */
+export const cutWorld = worldAt;
 
 /** Spearman rank correlation (average ranks for ties). */
 export function spearman(a: readonly number[], b: readonly number[]): number {

@@ -4,8 +4,9 @@
  * what changed through the one write-back path (ledger, recorded failures) to the company's
  * `leadlens_account_*` properties (HubSpot) or Account's `LeadLens_*__c` fields (Salesforce).
  *
- * The contact scores the committee features read come from the published contact model; without
- * one they are missing (the model learns from the rest). A model without signal (the core's
+ * The contact scores the committee features read come from the published contact model at
+ * scoring time and from contact models refitted as of their own moments in training rows
+ * (accounts.ts, `replayContactScorer`); without a published contact model they are missing. A model without signal (the core's
  * verdict) scores nothing. `world` lets a caller that has read the deals and companies for deal
  * scores pass them on instead of reading them again (objects/run.ts).
  */
@@ -16,6 +17,7 @@ import { writeNow, type WriteFailure } from '../writeback';
 import {
   ACCOUNT_HORIZON_DAYS,
   contactScorerOf,
+  replayContactScorer,
   scoreAccounts,
   trainAccountModel,
   type ContactScorer,
@@ -67,8 +69,22 @@ export async function runAccountScores(
   const world = opts.world ?? (await loadWorld(crm, store));
   const published = await store.getPublishedModel();
   const contactModel = published ? loadedModel(published) : null;
+  // Scores now are the published contact model's (what reps see on contacts); training rows
+  // read the contact models a deployment would have had at their own moments.
   const scorer: ContactScorer | null = contactModel ? contactScorerOf(contactModel) : null;
-  const model = trainAccountModel(world, { now: at, seed, tiers: settings.tiers, scorer });
+  const history = contactModel
+    ? replayContactScorer(world, at, {
+        conversion: settings.conversion,
+        deals: await store.listDeals(),
+        seed,
+      })
+    : null;
+  const model = trainAccountModel(world, {
+    now: at,
+    seed,
+    tiers: settings.tiers,
+    scorer: history,
+  });
   const r = model.result.report;
   const summary: AccountRunSummary = {
     companies: world.companies.size,

@@ -11,20 +11,22 @@
  * member's snapshot as of asOf: the published contact model in a run, a model fit as of the cut
  * in the held-out test, so the test replays what a deployment would have known.
  */
-import type { CrmRecord } from '../../contracts/records';
-import type { Tier } from '../../contracts/settings';
+import type { CrmRecord, DealOutcome } from '../../contracts/records';
+import type { Conversion, Tier } from '../../contracts/settings';
 import {
+  buildTrainingSet,
   parseDate,
   snapshotSchema,
   valueAt,
   type FeatureField,
   type FeatureRow,
 } from '../../features';
-import { trainModel, type TrainResult } from '../../model';
+import { ModelError, trainModel, type TrainResult } from '../../model';
 import type { ScoreRow } from '../../store/port';
 import { scoreRecords, snapshotRecords } from '../score-records';
 import { scoreRows } from '../scoring';
 import { packScoringModel, unpackScoringModel, type LoadedModel } from '../scoring-model';
+import { dealsAt, recordAt } from './as-of';
 import {
   committeeOf,
   companyFields,
@@ -41,17 +43,96 @@ export const ACCOUNT_HORIZON_DAYS = 90;
 export const ACCOUNT_MAX_MOMENTS = 5;
 const MEMBER_AGE_DAYS = 30;
 
-/** A contact's probability of converting as of `asOf` (0–1), from a contact model. */
-export type ContactScorer = (contacts: readonly CrmRecord[], asOf: number) => number[];
+/**
+ * Each contact's probability of converting as of `asOf` (0–1), from the contact model a
+ * deployment would have had then; null when there was none (the features are missing then).
+ */
+export type ContactScorer = (contacts: readonly CrmRecord[], asOf: number) => number[] | null;
 
-/** The contact scorer of a loaded contact model (its own feature plan, no explanations). */
+const probabilities = (lm: LoadedModel, contacts: readonly CrmRecord[], asOf: number) =>
+  contacts.length === 0
+    ? []
+    : scoreRows(lm, snapshotRecords(lm, contacts, asOf), { top: 0, explain: false }).map(
+        (s) => s.probability,
+      );
+
+/** The contact scorer of one loaded contact model, whatever the moment (the published one, now). */
 export function contactScorerOf(lm: LoadedModel): ContactScorer {
-  return (contacts, asOf) =>
-    contacts.length === 0
-      ? []
-      : scoreRows(lm, snapshotRecords(lm, contacts, asOf), { top: 0, explain: false }).map(
-          (s) => s.probability,
-        );
+  return (contacts, asOf) => probabilities(lm, contacts, asOf);
+}
+
+/**
+ * A contact model fitted as of `at`: on the contacts as the CRM showed them then, labelled with
+ * the outcomes known then (logistic: quick, and what the contacts' backtests pick on most
+ * portals). Null when the history then cannot fit one (one class, too few rows).
+ */
+export function contactModelAt(
+  world: ObjectWorld,
+  at: number,
+  opts: { conversion: Conversion; deals: readonly DealOutcome[]; seed: number },
+): LoadedModel | null {
+  const contacts = [...world.contacts.values()].flatMap((c) => recordAt(c, at) ?? []);
+  const spec = world.contactSpec;
+  const set = buildTrainingSet(contacts, dealsAt(opts.deals, at), {
+    conversion: opts.conversion,
+    now: at,
+    spec,
+  });
+  let result: TrainResult;
+  try {
+    result = trainModel({
+      rows: set.rows,
+      labels: set.labels,
+      times: set.times,
+      schema: snapshotSchema(spec.fields),
+      options: { seed: opts.seed, model: 'logistic' },
+    });
+  } catch (e) {
+    if (e instanceof ModelError) return null;
+    throw e;
+  }
+  if (!result.report.verdict.ok) return null;
+  const used = new Set(result.model.encoder.fields.map((f) => f.name));
+  const artifact = packScoringModel(
+    result.artifact,
+    spec.fields.filter((f) => used.has(f.name)),
+  );
+  return { version: 0, ...unpackScoringModel(artifact, { reportFeatures: () => null }) };
+}
+
+/** Contact models refitted at these moments, as a deployment retraining on a schedule would. */
+export const REPLAY_ORIGINS = 4;
+
+/**
+ * The contact scores a deployment would have shown at each moment: contact models fitted at
+ * `REPLAY_ORIGINS` moments spread over the account moments before `now`; a row uses the newest
+ * model fitted by its asOf (none before the first: its contact scores are missing). A contact
+ * model fitted later would have seen the outcomes of the very contacts it scores — in training
+ * rows only, never at scoring time — and the account model would learn to trust it too much.
+ */
+export function replayContactScorer(
+  world: ObjectWorld,
+  now: number,
+  opts: { conversion: Conversion; deals: readonly DealOutcome[]; seed: number },
+): ContactScorer {
+  const times = [...world.companies.values()]
+    .flatMap((c) => accountMoments(world, c, now))
+    .sort((a, b) => a - b);
+  const origins = [
+    ...new Set(
+      Array.from({ length: REPLAY_ORIGINS }, (_, k) =>
+        times.length ? times[Math.floor(((k + 1) / (REPLAY_ORIGINS + 1)) * times.length)]! : now,
+      ),
+    ),
+  ];
+  const models = origins
+    .map((at) => ({ at, lm: contactModelAt(world, at, opts) }))
+    .filter((m): m is { at: number; lm: LoadedModel } => m.lm !== null);
+  return (contacts, asOf) => {
+    let pick: LoadedModel | null = null;
+    for (const m of models) if (m.at <= asOf) pick = m.lm;
+    return pick ? probabilities(pick, contacts, asOf) : null;
+  };
 }
 
 const field = (name: string, label: string): FeatureField => ({
@@ -64,7 +145,7 @@ const field = (name: string, label: string): FeatureField => ({
 const ACCOUNT_OWN_FIELDS: readonly FeatureField[] = [
   field('committee_best_score', 'Best contact score in the committee'),
   field('committee_combined_score', 'Combined contact score of the committee'),
-  field('committee_scored_60', 'Committee members scoring 60 or more'),
+  field('committee_score_sum', "Sum of the committee's contact scores"),
   field('committee_functions', 'Functions in the committee'),
   field('committee_decision_makers', 'VPs and C-level in the committee'),
   field('committee_last_seen_days', 'Days since a committee member last engaged'),
@@ -72,15 +153,8 @@ const ACCOUNT_OWN_FIELDS: readonly FeatureField[] = [
   field('company_days_since_close', 'Days since a deal of the company closed'),
 ];
 
-/**
- * The company and committee fields without the committee's highest value of every contact
- * counter: the contact scores already weigh each member's engagement, and one field per counter
- * (a score of them on a typical plan) would let a model of a few hundred companies fit noise.
- */
 export function accountFields(world: ObjectWorld): FeatureField[] {
-  const perCounter = (f: FeatureField) =>
-    f.name.startsWith('committee_max_') && f.name !== 'committee_max_seniority';
-  return [...companyFields(world.contactSpec).filter((f) => !perCounter(f)), ...ACCOUNT_OWN_FIELDS];
+  return [...companyFields(world.contactSpec), ...ACCOUNT_OWN_FIELDS];
 }
 
 /** The function a title belongs to, for how many parts of the buyer's organisation take part. */
@@ -115,14 +189,13 @@ export function accountRow(
 ): FeatureRow {
   const members = committeeOf(world, company, [], asOf);
   const row = companyRowAt(world, company, asOf);
-  const probabilities = scorer ? scorer(members, asOf) : [];
+  const ps = scorer ? scorer(members, asOf) : null;
   let none = 1;
-  for (const p of probabilities) none *= 1 - p;
-  row.committee_best_score = probabilities.length
-    ? Math.round(100 * Math.max(...probabilities))
-    : null;
-  row.committee_combined_score = probabilities.length ? Math.round(100 * (1 - none)) : null;
-  row.committee_scored_60 = scorer ? probabilities.filter((p) => p >= 0.6).length : null;
+  for (const p of ps ?? []) none *= 1 - p;
+  row.committee_best_score = ps?.length ? Math.round(100 * Math.max(...ps)) : null;
+  row.committee_combined_score = ps?.length ? Math.round(100 * (1 - none)) : null;
+  // Expected converters among the members (× 100): several likely buyers beat one.
+  row.committee_score_sum = ps ? Math.round(100 * ps.reduce((a, p) => a + p, 0)) : null;
   const functions = new Set<string>();
   let decision = 0;
   let last: number | null = null;
