@@ -18,7 +18,9 @@ import {
   type ContactScorer,
 } from '../../src/pipeline/objects/accounts';
 import { runAccountScores } from '../../src/pipeline/objects/account-run';
-import type { ObjectWorld } from '../../src/pipeline/objects/snapshot';
+import { committeeOf, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
+import { snapshotRecords } from '../../src/pipeline/score-records';
+import type { CrmRecord } from '../../src/contracts/records';
 import { loadWorld } from '../../src/pipeline/objects/world';
 import type { AppDeps } from '../../src/server/compose';
 import { auc, cutWorld, spearman } from '../support/object-world';
@@ -94,7 +96,15 @@ describe('account scores on the demo portal', () => {
       tiers: DEFAULT_SETTINGS.tiers,
       scorer: replayContactScorer(world, cut, CONTACTS),
     });
-    const scorer = contactScorerAt(world, cut);
+    const cutModel = contactModelAt(world, cut, CONTACTS)!;
+    const scorer = contactScorerOf(cutModel);
+    const shownScorer = (members: CrmRecord[], asOf: number) =>
+      members.length === 0
+        ? []
+        : scoreRows(cutModel, snapshotRecords(cutModel, members, asOf), {
+            top: 0,
+            explain: false,
+          }).map((s) => s.probability);
     const later = accountTrainingSet(world, now, scorer);
     const test = later.ids
       .map((_, i) => i)
@@ -107,8 +117,22 @@ describe('account scores on the demo portal', () => {
     );
     const modelAuc = auc(scores, labels);
     const num = (k: string) => rows.map((r) => Number(r[k] ?? 0));
-    const bestContactAuc = auc(num('committee_best_score'), labels);
-    const combinedContactAuc = auc(num('committee_combined_score'), labels);
+    // The best and combined contact score as reps see them: every member scored as of asOf by
+    // the contact model of the cut (customers included).
+    const shown = test.map((i) => {
+      const company = world.companies.get(later.ids[i]!)!;
+      const members = committeeOf(world, company, [], later.times[i]!);
+      return shownScorer(members, later.times[i]!);
+    });
+    const bestContactAuc = auc(
+      shown.map((ps) => Math.max(0, ...ps)),
+      labels,
+    );
+    const combinedContactAuc = auc(
+      shown.map((ps) => 1 - ps.reduce((a, p) => a * (1 - p), 1)),
+      labels,
+    );
+    const bestProspectAuc = auc(num('committee_best_score'), labels);
     const sizeAuc = auc(num('committee_size'), labels);
     // The generator's hidden company propensity (one per company, from its committee).
     const truth = test.map((i) => emu.portal.companyTruth(later.ids[i]!)?.propensity ?? NaN);
@@ -133,6 +157,7 @@ describe('account scores on the demo portal', () => {
         modelAuc,
         bestContactAuc,
         combinedContactAuc,
+        bestProspectAuc,
         sizeAuc,
         truthAuc,
         rankVsTruth,

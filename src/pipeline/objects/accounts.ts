@@ -16,6 +16,7 @@ import type { Conversion, Tier } from '../../contracts/settings';
 import {
   buildTrainingSet,
   parseDate,
+  snapshot,
   snapshotSchema,
   valueAt,
   type FeatureField,
@@ -23,7 +24,7 @@ import {
 } from '../../features';
 import { ModelError, trainModel, type TrainResult } from '../../model';
 import type { ScoreRow } from '../../store/port';
-import { scoreRecords, snapshotRecords } from '../score-records';
+import { scoreRecords } from '../score-records';
 import { scoreRows } from '../scoring';
 import { packScoringModel, unpackScoringModel, type LoadedModel } from '../scoring-model';
 import { dealsAt, recordAt } from './as-of';
@@ -49,12 +50,16 @@ const MEMBER_AGE_DAYS = 30;
  */
 export type ContactScorer = (contacts: readonly CrmRecord[], asOf: number) => number[] | null;
 
-const probabilities = (lm: LoadedModel, contacts: readonly CrmRecord[], asOf: number) =>
-  contacts.length === 0
-    ? []
-    : scoreRows(lm, snapshotRecords(lm, contacts, asOf), { top: 0, explain: false }).map(
-        (s) => s.probability,
-      );
+const probabilities = (lm: LoadedModel, contacts: readonly CrmRecord[], asOf: number) => {
+  if (contacts.length === 0) return [];
+  const spec = { fields: lm.features, skipped: [] };
+  // The score each member had at its 30-day mark (or now, if younger): the moment the contact
+  // model was trained to read; an older snapshot is outside what it learned.
+  const rows = contacts.map((c) =>
+    snapshot(c, Math.min(asOf, (parseDate(c.createdAt) ?? asOf) + MEMBER_AGE_DAYS * DAY), spec),
+  );
+  return scoreRows(lm, rows, { top: 0, explain: false }).map((s) => s.probability);
+};
 
 /** The contact scorer of one loaded contact model, whatever the moment (the published one, now). */
 export function contactScorerOf(lm: LoadedModel): ContactScorer {
@@ -149,6 +154,7 @@ const ACCOUNT_OWN_FIELDS: readonly FeatureField[] = [
   field('committee_functions', 'Functions in the committee'),
   field('committee_decision_makers', 'VPs and C-level in the committee'),
   field('committee_last_seen_days', 'Days since a committee member last engaged'),
+  field('committee_customers', 'Committee members already customers'),
   field('company_open_deals', 'Open deals'),
   field('company_days_since_close', 'Days since a deal of the company closed'),
 ];
@@ -189,7 +195,11 @@ export function accountRow(
 ): FeatureRow {
   const members = committeeOf(world, company, [], asOf);
   const row = companyRowAt(world, company, asOf);
-  const ps = scorer ? scorer(members, asOf) : null;
+  // Members already customers by asOf cannot buy again as leads: counted, not scored.
+  const customers = members.filter((c) => valueAt(c, 'lifecyclestage', asOf) === 'customer');
+  row.committee_customers = customers.length;
+  const prospects = members.filter((c) => !customers.includes(c));
+  const ps = scorer ? scorer(prospects, asOf) : null;
   let none = 1;
   for (const p of ps ?? []) none *= 1 - p;
   row.committee_best_score = ps?.length ? Math.round(100 * Math.max(...ps)) : null;
