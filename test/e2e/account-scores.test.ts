@@ -201,7 +201,13 @@ describe('account scores on the demo portal', () => {
   });
 
   it('writes leadlens_account_* through the one write-back path; a second run writes nothing', async () => {
+    const kinds = { ...deps.crm.usage().byKind };
     const first = await runAccountScores(deps, { world });
+    const byKind = Object.fromEntries(
+      Object.entries(deps.crm.usage().byKind)
+        .map(([k, n]) => [k, n - (kinds[k] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
     expect(first.verdict).toBe('OK');
     expect(first.scored).toBeGreaterThan(100);
     expect(first.written).toBe(first.scored);
@@ -215,6 +221,7 @@ describe('account scores on the demo portal', () => {
         written: first.written,
         calls: first.calls,
         writes,
+        byKind,
         byTier: first.byTier,
       }),
     );
