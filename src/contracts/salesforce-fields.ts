@@ -1,5 +1,5 @@
 /**
- * The LeadLens custom fields on Salesforce Lead and Contact: one definition that the DX project
+ * The LeadLens custom fields on Salesforce Lead, Contact and Account: one definition that the DX project
  * (`npm run build:salesforce`, metadata XML) and the jsforce adapter's provisioning (Tooling API
  * `CustomField` create, permission-set grant) both read, so the fields an org gets by deploying
  * the package and by letting LeadLens provision them are the same fields.
@@ -12,8 +12,11 @@
 import { SALESFORCE_FIELDS, type LEADLENS_PROPERTIES } from './properties';
 import { DEFAULT_SETTINGS, type Tier } from './settings';
 
-/** The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot). */
-export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact'] as const;
+/**
+ * The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot; Account
+ * carries the account score of its buying committee, issue 16).
+ */
+export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact', 'Account'] as const;
 export type SalesforceScoredObject = (typeof SALESFORCE_SCORED_OBJECTS)[number];
 
 /**
