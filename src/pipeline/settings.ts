@@ -10,7 +10,14 @@ import type {
   SettingsResult,
   WriteFailuresSummary,
 } from '../contracts/functions';
-import { tierFor, type Schedule, type Tier } from '../contracts/settings';
+import { parseFactors } from '../contracts/factors';
+import {
+  tierFor,
+  tiersForSegment,
+  type Schedule,
+  type Segments,
+  type Tier,
+} from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
@@ -81,7 +88,7 @@ export async function settingsAction(
         JSON.stringify(req.settings.tiers.map((t) => [t.value, t.label]));
       // The enumeration's options follow the tiers; only touch the CRM when they changed.
       if (labelsChanged) await deps.crm.provision(req.settings.tiers);
-      const retiered = await retier(deps, req.settings.tiers);
+      const retiered = await retier(deps, req.settings.tiers, req.settings.segments);
       return {
         settings: req.settings,
         model: await modelSummary(deps),
@@ -123,7 +130,11 @@ function checkSchedule(schedule: Schedule): void {
 }
 
 /** New tiers on every stored score, no retraining; write-back then sends only changed tiers. */
-export async function retier(deps: PipelineDeps, tiers: readonly Tier[]): Promise<number> {
+export async function retier(
+  deps: PipelineDeps,
+  tiers: readonly Tier[],
+  segments?: Segments,
+): Promise<number> {
   let changed = 0;
   for (const objectType of ['contact', 'lead'] as const) {
     let after: string | null = null;
@@ -132,7 +143,9 @@ export async function retier(deps: PipelineDeps, tiers: readonly Tier[]): Promis
       if (rows.length === 0) break;
       const updated: ScoreRow[] = [];
       for (const r of rows) {
-        const tier = tierFor(r.score, tiers).value;
+        // A record keeps the segment it was scored in (its payload) until it is scored again.
+        const segment = segments?.list.length ? parseFactors(r.factors)?.segment : undefined;
+        const tier = tierFor(r.score, tiersForSegment(tiers, segments, segment)).value;
         if (tier !== r.tier) updated.push({ ...r, tier });
       }
       if (updated.length) await deps.store.putScores(updated);
