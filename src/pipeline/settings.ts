@@ -21,7 +21,7 @@ import {
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
-import { suggestTiers, tierStats, type TierInputs } from './tiers';
+import { suggestTiers, tierStats, type DealEconomics, type TierInputs } from './tiers';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
 
@@ -69,6 +69,7 @@ export async function settingsAction(
         req.request,
         await tierInputs(deps),
         current.tiers.map((t) => t.label),
+        req.request.method === 'economics' ? await dealEconomics(deps) : null,
       );
       return {
         settings: current,
@@ -174,6 +175,19 @@ export async function tierInputs(deps: PipelineDeps): Promise<TierInputs> {
     openScores: await allOpenScores(deps),
     heldOut: report?.heldOut ?? null,
     weeklyInflow: report?.weeklyInflow ?? null,
+  };
+}
+
+/** The published model's held-out leads (with their asOf) and the synced deals that price them. */
+export async function dealEconomics(deps: PipelineDeps): Promise<DealEconomics | null> {
+  const published = await deps.store.getPublishedModel();
+  const report = published ? readReport(published) : null;
+  const h = report?.heldOut;
+  if (!report || !h?.asOf || h.asOf.length !== h.ids.length) return null;
+  return {
+    heldOut: { ids: h.ids, scores: h.scores, asOf: h.asOf },
+    deals: await deps.store.listDeals(),
+    horizonDays: report.conversion.horizonDays,
   };
 }
 
