@@ -16,6 +16,7 @@ import {
   tiersForSegment,
   type Schedule,
   type Segments,
+  type Settings,
   type Tier,
 } from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
@@ -81,6 +82,7 @@ export async function settingsAction(
     }
     case 'save': {
       checkSchedule(req.settings.schedule);
+      checkSegmentTiers(req.settings);
       const before = await store.getSettings();
       const at = new Date(deps.now()).toISOString();
       await store.saveSettings(req.settings, at);
@@ -113,6 +115,21 @@ export async function writeFailures(deps: PipelineDeps): Promise<WriteFailuresSu
       message: f.message,
     })),
   };
+}
+
+/** A segment's own thresholds must be one per tier (the schema cannot see both lists). */
+export function checkSegmentTiers(settings: Settings): void {
+  for (const seg of settings.segments.list) {
+    if (seg.minScores && seg.minScores.length !== settings.tiers.length) {
+      throw new LeadLensError(
+        'INPUT_INVALID',
+        `Segment "${seg.key}" has ${seg.minScores.length} tier thresholds; there are ${settings.tiers.length} tiers.`,
+        {
+          hint: 'Give one threshold per tier (best first, the last 0), or none to use the global ones.',
+        },
+      );
+    }
+  }
 }
 
 /** The schema checks the cron's shape; this checks that it and the time zone mean something. */

@@ -15,18 +15,21 @@ import {
   readReport,
   runJob,
   scoreJob,
+  settingsAction,
   syncJob,
   trainJob,
-  type PipelineDeps,
 } from '../../src/pipeline';
+import type { AppDeps } from '../../src/server/compose';
 import type { SegmentReport } from '../../src/pipeline/report';
 import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
+
+const DAY = 86_400_000;
 
 const PAID = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
 
 describe('segment models: own model where the data supports one, global fallback where not', () => {
   let emu: Emulator;
-  let deps: PipelineDeps & { close(): Promise<void> };
+  let deps: AppDeps;
   const now = Date.now() + 3_600_000;
   const settings: Settings = {
     ...DEFAULT_SETTINGS,
@@ -131,4 +134,56 @@ describe('segment models: own model where the data supports one, global fallback
     expect(paidSeen).toBeGreaterThan(20);
     expect(otherSeen).toBeGreaterThan(100);
   }, 120_000);
+
+  it('prices tiers with the synced deal amounts won after each held-out lead’s scoring moment', async () => {
+    const res = await settingsAction(deps, {
+      action: 'suggest',
+      request: { method: 'economics', leadsPerWeek: 15, costPerLead: 300, tierCount: 4 },
+    });
+    const view = res.suggestion!.economics!;
+    expect(view.dealsUsed).toBeGreaterThan(10);
+    // The same revenue, computed here from the synced deals: won, closed after asOf, in the horizon.
+    const report = readReport((await deps.store.getPublishedModel())!)!;
+    const h = report.heldOut;
+    const deals = await deps.store.listDeals();
+    const horizon = report.conversion.horizonDays * DAY;
+    const revenue = h.ids.map((id, i) =>
+      deals
+        .filter((d) => d.isWon && d.closedAt && d.contactIds.includes(id))
+        .filter((d) => {
+          const t = Date.parse(d.closedAt!);
+          return t > h.asOf![i]! && t <= h.asOf![i]! + horizon;
+        })
+        .reduce((a, d) => a + (d.amount ?? 0), 0),
+    );
+    const tiers = res.suggestion!.tiers;
+    for (const t of view.tiers) {
+      const idx = h.scores.flatMap((sc, i) => {
+        const tier = tiers.find((x) => sc >= x.minScore)!;
+        return tier.value === t.value ? [i] : [];
+      });
+      expect(t.leads).toBe(idx.length);
+      if (idx.length === 0) continue;
+      const perLead = idx.reduce((a, i) => a + revenue[i]!, 0) / idx.length;
+      expect(t.revenuePerLead).toBeCloseTo(perLead, 6);
+      expect(t.evPerLead).toBeCloseTo(perLead - 300, 6);
+    }
+    // The demo's deals carry amounts: the value is not a win rate in disguise.
+    expect(revenue.some((r) => r > 0 && r !== 1)).toBe(true);
+    expect(res.suggestion!.tiers[0]!.minScore).toBeGreaterThanOrEqual(view.breakEvenScore);
+    expect(res.suggestion!.tiers[0]!.minScore).toBeGreaterThanOrEqual(view.capacityScore);
+  }, 60_000);
+
+  it('refuses segment thresholds that do not match the tier count', async () => {
+    const bad: Settings = {
+      ...settings,
+      segments: {
+        ...settings.segments,
+        list: [{ ...settings.segments.list[0]!, minScores: [50, 0] }],
+      },
+    };
+    await expect(settingsAction(deps, { action: 'save', settings: bad })).rejects.toThrow(
+      /has 2 tier thresholds; there are 4 tiers/,
+    );
+  });
 });
