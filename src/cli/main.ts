@@ -21,6 +21,7 @@ const COMMANDS: Array<() => CommandModule> = [
   () => require('./commands/portals'),
   () => require('./commands/worker'),
   () => require('./commands/listen'),
+  () => require('./commands/segments'),
 ];
 
 /**
