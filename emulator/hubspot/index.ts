@@ -41,6 +41,8 @@ export interface HubSpotEmulatorOptions {
   now?: string;
   /** The demo generator's injected market shift for the default portal; off by default. */
   marketShift?: MarketShift;
+  /** The demo generator's paid-channel segment with drivers of its own; off by default. */
+  segmentDrivers?: boolean;
   /** More tokens, each a private app of its own with only the listed scopes. */
   extraTokens?: Record<string, string[]>;
   /** Tokens answered with 401 EXPIRED_AUTHENTICATION. */
@@ -97,6 +99,7 @@ export async function startHubSpotEmulator(
     tier: opts.tier,
     rateLimit: opts.rateLimit,
     ...(opts.marketShift ? { marketShift: opts.marketShift } : {}),
+    ...(opts.segmentDrivers ? { segmentDrivers: true } : {}),
   });
   const defaultApp = hub.registerApp({
     appId: DEFAULT_APP_ID,
