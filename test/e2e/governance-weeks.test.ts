@@ -13,6 +13,7 @@
  */
 import { DEFAULT_GOVERNANCE, DEFAULT_SETTINGS } from '../../src/contracts/settings';
 import { recordFeedback, runToCompletion, silentLogger } from '../../src/pipeline';
+import { governanceCharts } from '../../src/pipeline/charts-governance';
 import { readReport } from '../../src/pipeline/report';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { isDue } from '../../src/worker/schedule';
@@ -330,5 +331,22 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
     expect(decay!.message).toMatch(/decayed: AUC .* on \d+ outcomes/);
     // Spikes to the end: still one task each.
     await checkSpikes();
+
+    // The governance page's charts hold what happened: every weekly run, the alerts by day,
+    // PSI over the runs crossing the alert line, live AUC under the expected, live calibration.
+    const charts = await governanceCharts(deps.store);
+    const runs = await deps.store.listMonitorRuns({ limit: 100 });
+    expect(charts.runs).toHaveLength(runs.length);
+    expect(charts.alerts.reduce((n, d) => n + d.drift, 0)).toBeGreaterThan(0);
+    expect(charts.alerts.reduce((n, d) => n + d.decay, 0)).toBeGreaterThan(0);
+    expect(charts.psi!.series.some((s) => s.values.some((v) => v !== null && v >= 0.25))).toBe(
+      true,
+    );
+    const live = charts.auc!.realised.map((v, i) => [v, charts.auc!.expected[i]] as const);
+    expect(live.some(([r, e]) => r !== null && e !== null && r < e * 0.95)).toBe(true);
+    expect(charts.liveCalibration!.version).toBe(2);
+    expect(charts.liveCalibration!.bins.reduce((n, b) => n + b.count, 0)).toBe(
+      charts.liveCalibration!.outcomes,
+    );
   });
 });
