@@ -49,6 +49,23 @@ const ADMIN = '4242';
 const REP = '5151';
 const WEEKLY = { enabled: true, cron: '0 6 * * 1', timezone: 'UTC' };
 
+/**
+ * The test's own reads (and the idempotent owner update) again after a dropped keep-alive
+ * connection: a socket the emulator closes just as the shared pool reuses it (more likely on a
+ * loaded machine) resets the request. HubSpot's errors are not retried.
+ */
+async function retryReset<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const reset = e instanceof TypeError && /fetch failed/.test(e.message);
+      if (!reset || attempt === 3) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 const realNow = Date.now.bind(Date);
 let offset = 0;
 /** The test's clock: every Date.now() (pipeline, emulator, SDK) reads it from here on. */
@@ -116,11 +133,13 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
     const out: Array<Record<string, string | null>> = [];
     let after: string | undefined;
     for (;;) {
-      const page = await client.crm.objects.tasks.basicApi.getPage(100, after, [
-        'hs_task_subject',
-        'hs_task_body',
-        'hubspot_owner_id',
-      ]);
+      const page = await retryReset(() =>
+        client.crm.objects.tasks.basicApi.getPage(100, after, [
+          'hs_task_subject',
+          'hs_task_body',
+          'hubspot_owner_id',
+        ]),
+      );
       out.push(...page.results.map((r) => r.properties));
       after = page.paging?.next?.after;
       if (!after) return out;
@@ -157,9 +176,13 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
     const owned = new Set(emu.portal.state.stores.contacts.ids.map(String));
     const ids = [...owned];
     for (let i = 0; i < ids.length; i += 100) {
-      await client.crm.contacts.batchApi.update({
-        inputs: ids.slice(i, i + 100).map((id) => ({ id, properties: { hubspot_owner_id: REP } })),
-      });
+      await retryReset(() =>
+        client.crm.contacts.batchApi.update({
+          inputs: ids
+            .slice(i, i + 100)
+            .map((id) => ({ id, properties: { hubspot_owner_id: REP } })),
+        }),
+      );
     }
 
     // Week 0: the first run trains and publishes v1, on labels of the market before the shift.
@@ -191,10 +214,12 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
         firstSpikes = seen;
         // The jump property is on the record for workflows.
         const s = seen.mine[seen.mine.length - 1]!;
-        const read = await client.crm.contacts.basicApi.getById(s.recordId, [
-          'leadlens_score',
-          'leadlens_score_jump',
-        ]);
+        const read = await retryReset(() =>
+          client.crm.contacts.basicApi.getById(s.recordId, [
+            'leadlens_score',
+            'leadlens_score_jump',
+          ]),
+        );
         expect(Number(read.properties.leadlens_score)).toBe(s.toScore);
         if (s.reason.includes('jump')) expect(read.properties.leadlens_score_jump).toBe('true');
         // The same scores written again (a rerun the same hour): not one task more.
