@@ -82,3 +82,35 @@ export interface ModelCharts {
   /** Every stored version, newest first, so a page can switch between them. */
   versions: Array<{ version: number; status: string }>;
 }
+
+export type GovernanceChartKey = 'alerts' | 'psiOverRuns' | 'aucOverRuns' | 'liveCalibration';
+
+/**
+ * The governance page's charts (`/report/governance`), across model versions: built from the
+ * monitoring runs and alerts the store holds (src/pipeline/charts-governance.ts) and drawn with
+ * the same server-side SVG path as a version's charts.
+ */
+export interface GovernanceCharts {
+  /** Monitoring runs, oldest first; every series below is aligned with them. */
+  runs: Array<{ at: string; championVersion: number; scored: number; outcomes: number }>;
+  /** Alerts (and warnings) raised per day, by kind. */
+  alerts: Array<{ day: string; drift: number; decay: number; warnings: number }>;
+  /** PSI of the fields that moved most (and the score) in each run, against `reference`. */
+  psi: {
+    reference: 'training' | 'first_run';
+    warn: number;
+    alert: number;
+    series: Array<{ field: string; label: string; values: Array<number | null> }>;
+  } | null;
+  /** The live model's AUC on arrived outcomes against its own backtest/test AUC, per run. */
+  auc: {
+    realised: Array<number | null>;
+    expected: Array<number | null>;
+    /** The challenger on the records it is judged on, when one was in shadow. */
+    challenger: Array<number | null>;
+    decayDrop: number;
+  } | null;
+  /** The newest run's live model: mean predicted against observed on arrived outcomes. */
+  liveCalibration: { at: string; version: number; outcomes: number; bins: CalibrationBin[] } | null;
+  empty: Partial<Record<GovernanceChartKey, string>>;
+}

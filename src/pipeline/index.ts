@@ -24,6 +24,7 @@ export { recordFeedback } from './feedback';
 export { storedCard } from './card';
 export { readReport, type StoredReport } from './report';
 export { modelCharts } from './charts';
+export { governanceCharts } from './charts-governance';
 export { addQuality, describeQuality, scoreRows, type QualityTally, type Scored } from './scoring';
 export { publishedModel, scoringModelFromFile, type ScoringModel } from './scoring-model';
 export { tierStats } from './tiers';

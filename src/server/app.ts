@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { errorBody, LeadLensError } from '../errors';
 import type { FunctionContext } from '../contracts/functions';
 import {
+  governanceCharts,
   governanceStatus,
   feedbackReview,
   modelCard,
@@ -244,6 +245,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           runs: await deps.store.listMonitorRuns({ limit: 100 }),
           decisions: await deps.store.listDecisions({ limit: 1000 }),
           feedback: await feedbackReview(deps.store, 50),
+          charts: await governanceCharts(deps.store),
         }),
       );
     }),

@@ -17,7 +17,7 @@ const echarts = (): ECharts => (lib ??= require('echarts') as ECharts);
 
 const WIDTH = 760;
 const PALETTE = ['#00a4bd', '#ff7a59', '#7c98b6', '#f5c26b', '#00bda5', '#6a78d1', '#f2547d'];
-const AXIS = { axisLabel: { color: '#33475b' }, nameTextStyle: { color: '#33475b' } };
+export const AXIS = { axisLabel: { color: '#33475b' }, nameTextStyle: { color: '#33475b' } };
 
 /** One chart as an SVG string. */
 export function svgChart(option: EChartsOption, height: number): string {
@@ -43,7 +43,10 @@ export function svgChart(option: EChartsOption, height: number): string {
 const pct = (v: number) => `${Math.round(v * 1000) / 10} %`;
 const r3 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
 
-function calibrationOption(c: NonNullable<ModelCharts['calibration']>): EChartsOption {
+export function calibrationOption(
+  c: NonNullable<ModelCharts['calibration']>,
+  name = 'This model',
+): EChartsOption {
   const top = Math.min(
     1,
     Math.ceil(Math.max(...c.flatMap((b) => [b.hi, b.observedRate])) * 10) / 10,
@@ -69,7 +72,7 @@ function calibrationOption(c: NonNullable<ModelCharts['calibration']>): EChartsO
     },
     series: [
       {
-        name: 'This model',
+        name,
         type: 'line',
         showSymbol: true,
         showAllSymbol: true,

@@ -7,8 +7,9 @@
 import type { feedbackReview, ModelCard } from '../pipeline/governance/card';
 import type { MonitorData } from '../pipeline/governance/monitor';
 import type { AlertRow, DecisionRow, MonitorRunRow, StoredModel } from '../store/port';
-import type { ModelCharts } from '../contracts/charts';
+import type { GovernanceCharts, ModelCharts } from '../contracts/charts';
 import { chartsSection } from './charts';
+import { governanceChartsSection } from './governance-charts';
 import { esc, fmt, page } from './html';
 
 export interface GovernancePageData {
@@ -18,6 +19,8 @@ export interface GovernancePageData {
   decisions: DecisionRow[];
   /** Reps' feedback without a stated outcome (the latest per record): for review, not labels. */
   feedback?: Awaited<ReturnType<typeof feedbackReview>>;
+  /** Alerts over time, PSI by field over the runs, live against expected AUC, live calibration. */
+  charts?: GovernanceCharts;
 }
 
 function parseRun(r: MonitorRunRow): MonitorData | null {
@@ -47,6 +50,7 @@ ${
         )
         .join('')}</table>`
 }
+${d.charts ? governanceChartsSection(d.charts) : ''}
 <h2>Champion and challenger</h2>
 ${
   latest?.challenger

@@ -13,6 +13,7 @@
  */
 import { DEFAULT_GOVERNANCE, DEFAULT_SETTINGS } from '../../src/contracts/settings';
 import { recordFeedback, runToCompletion, silentLogger } from '../../src/pipeline';
+import { governanceCharts } from '../../src/pipeline/charts-governance';
 import { readReport } from '../../src/pipeline/report';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { isDue } from '../../src/worker/schedule';
@@ -47,6 +48,23 @@ const RETRAIN_DAYS = 38;
 const ADMIN = '4242';
 const REP = '5151';
 const WEEKLY = { enabled: true, cron: '0 6 * * 1', timezone: 'UTC' };
+
+/**
+ * The test's own reads (and the idempotent owner update) again after a dropped keep-alive
+ * connection: a socket the emulator closes just as the shared pool reuses it (more likely on a
+ * loaded machine) resets the request. HubSpot's errors are not retried.
+ */
+async function retryReset<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const reset = e instanceof TypeError && /fetch failed/.test(e.message);
+      if (!reset || attempt === 3) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
 
 const realNow = Date.now.bind(Date);
 let offset = 0;
@@ -115,11 +133,13 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
     const out: Array<Record<string, string | null>> = [];
     let after: string | undefined;
     for (;;) {
-      const page = await client.crm.objects.tasks.basicApi.getPage(100, after, [
-        'hs_task_subject',
-        'hs_task_body',
-        'hubspot_owner_id',
-      ]);
+      const page = await retryReset(() =>
+        client.crm.objects.tasks.basicApi.getPage(100, after, [
+          'hs_task_subject',
+          'hs_task_body',
+          'hubspot_owner_id',
+        ]),
+      );
       out.push(...page.results.map((r) => r.properties));
       after = page.paging?.next?.after;
       if (!after) return out;
@@ -156,9 +176,13 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
     const owned = new Set(emu.portal.state.stores.contacts.ids.map(String));
     const ids = [...owned];
     for (let i = 0; i < ids.length; i += 100) {
-      await client.crm.contacts.batchApi.update({
-        inputs: ids.slice(i, i + 100).map((id) => ({ id, properties: { hubspot_owner_id: REP } })),
-      });
+      await retryReset(() =>
+        client.crm.contacts.batchApi.update({
+          inputs: ids
+            .slice(i, i + 100)
+            .map((id) => ({ id, properties: { hubspot_owner_id: REP } })),
+        }),
+      );
     }
 
     // Week 0: the first run trains and publishes v1, on labels of the market before the shift.
@@ -190,10 +214,12 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
         firstSpikes = seen;
         // The jump property is on the record for workflows.
         const s = seen.mine[seen.mine.length - 1]!;
-        const read = await client.crm.contacts.basicApi.getById(s.recordId, [
-          'leadlens_score',
-          'leadlens_score_jump',
-        ]);
+        const read = await retryReset(() =>
+          client.crm.contacts.basicApi.getById(s.recordId, [
+            'leadlens_score',
+            'leadlens_score_jump',
+          ]),
+        );
         expect(Number(read.properties.leadlens_score)).toBe(s.toScore);
         if (s.reason.includes('jump')) expect(read.properties.leadlens_score_jump).toBe('true');
         // The same scores written again (a rerun the same hour): not one task more.
@@ -330,5 +356,22 @@ describe('governance over simulated weeks (the test owns the clock)', () => {
     expect(decay!.message).toMatch(/decayed: AUC .* on \d+ outcomes/);
     // Spikes to the end: still one task each.
     await checkSpikes();
+
+    // The governance page's charts hold what happened: every weekly run, the alerts by day,
+    // PSI over the runs crossing the alert line, live AUC under the expected, live calibration.
+    const charts = await governanceCharts(deps.store);
+    const runs = await deps.store.listMonitorRuns({ limit: 100 });
+    expect(charts.runs).toHaveLength(runs.length);
+    expect(charts.alerts.reduce((n, d) => n + d.drift, 0)).toBeGreaterThan(0);
+    expect(charts.alerts.reduce((n, d) => n + d.decay, 0)).toBeGreaterThan(0);
+    expect(charts.psi!.series.some((s) => s.values.some((v) => v !== null && v >= 0.25))).toBe(
+      true,
+    );
+    const live = charts.auc!.realised.map((v, i) => [v, charts.auc!.expected[i]] as const);
+    expect(live.some(([r, e]) => r !== null && e !== null && r < e * 0.95)).toBe(true);
+    expect(charts.liveCalibration!.version).toBe(2);
+    expect(charts.liveCalibration!.bins.reduce((n, b) => n + b.count, 0)).toBe(
+      charts.liveCalibration!.outcomes,
+    );
   });
 });

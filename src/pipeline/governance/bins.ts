@@ -187,6 +187,17 @@ export interface RealisedMetrics {
   ece: number | null;
   /** Per tier: records and conversions. */
   byTier: Array<{ tier: string; count: number; conversions: number }>;
+  /**
+   * The live calibration: the ten probability bins of `ece` that hold outcomes, mean predicted
+   * against observed. Absent in monitoring runs stored before it was kept.
+   */
+  calibration?: Array<{
+    lo: number;
+    hi: number;
+    count: number;
+    meanPredicted: number;
+    observedRate: number;
+  }>;
 }
 
 export function metricsOf(h: OutcomeHistogram, topTier: string): RealisedMetrics {
@@ -212,6 +223,7 @@ export function metricsOf(h: OutcomeHistogram, topTier: string): RealisedMetrics
     auc = s / (neg * pos);
   }
   let ece: number | null = null;
+  const calibration: NonNullable<RealisedMetrics['calibration']> = [];
   if (neg + pos > 0) {
     const cnt = new Array<number>(10).fill(0);
     const sp = new Array<number>(10).fill(0);
@@ -225,8 +237,15 @@ export function metricsOf(h: OutcomeHistogram, topTier: string): RealisedMetrics
     }
     ece = 0;
     for (let b = 0; b < 10; b++) {
-      if (cnt[b]! > 0)
-        ece += (cnt[b]! / (neg + pos)) * Math.abs(sy[b]! / cnt[b]! - sp[b]! / cnt[b]!);
+      if (cnt[b]! === 0) continue;
+      ece += (cnt[b]! / (neg + pos)) * Math.abs(sy[b]! / cnt[b]! - sp[b]! / cnt[b]!);
+      calibration.push({
+        lo: b / 10,
+        hi: (b + 1) / 10,
+        count: cnt[b]!,
+        meanPredicted: sp[b]! / cnt[b]!,
+        observedRate: sy[b]! / cnt[b]!,
+      });
     }
   }
   const top = h.tiers[topTier];
@@ -234,5 +253,5 @@ export function metricsOf(h: OutcomeHistogram, topTier: string): RealisedMetrics
   const byTier = Object.entries(h.tiers)
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .map(([tier, [n, p]]) => ({ tier, count: n + p, conversions: p }));
-  return { negatives: neg, positives: pos, auc, precisionTopTier, ece, byTier };
+  return { negatives: neg, positives: pos, auc, precisionTopTier, ece, byTier, calibration };
 }

@@ -1,0 +1,215 @@
+/**
+ * The governance page's charts (`/report/governance`) as inline SVG, through the same ECharts
+ * server-side rendering as a version's charts (./charts.ts): alerts over time, PSI by field
+ * over the monitoring runs, live against expected AUC, and the live calibration. Input is the
+ * `GovernanceCharts` DTO (src/pipeline/charts-governance.ts).
+ */
+import type { EChartsOption } from 'echarts';
+import type { GovernanceChartKey, GovernanceCharts } from '../contracts/charts';
+import { AXIS, calibrationOption, svgChart } from './charts';
+import { esc } from './html';
+
+const r3 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
+const runLabel = (at: string) => at.slice(0, 16).replace('T', ' ');
+
+function alertsOption(a: GovernanceCharts['alerts']): EChartsOption {
+  const bar = (name: string, color: string, values: number[]) => ({
+    name,
+    type: 'bar' as const,
+    stack: 'alerts',
+    itemStyle: { color },
+    data: values,
+  });
+  return {
+    legend: { bottom: 0, itemGap: 28 },
+    grid: { left: 50, right: 20, top: 20, bottom: 70 },
+    xAxis: { type: 'category', data: a.map((d) => d.day), ...AXIS },
+    yAxis: { type: 'value', name: 'Raised', minInterval: 1, ...AXIS },
+    series: [
+      bar(
+        'Drift alerts',
+        '#f2545b',
+        a.map((d) => d.drift),
+      ),
+      bar(
+        'Decay alerts',
+        '#6a78d1',
+        a.map((d) => d.decay),
+      ),
+      bar(
+        'Warnings',
+        '#f5c26b',
+        a.map((d) => d.warnings),
+      ),
+    ],
+  };
+}
+
+/** Warning and alert lines; ECharts' markLine typing wants literal unions, so it is an object here. */
+function thresholds(warn: number, alert: number): object {
+  return {
+    markLine: {
+      silent: true,
+      symbol: 'none',
+      data: [
+        {
+          yAxis: warn,
+          lineStyle: { color: '#f5c26b', type: 'dashed' },
+          label: { formatter: `warn ${warn}`, position: 'insideEndTop' },
+        },
+        {
+          yAxis: alert,
+          lineStyle: { color: '#f2545b', type: 'dashed' },
+          label: { formatter: `alert ${alert}`, position: 'insideEndTop' },
+        },
+      ],
+    },
+  };
+}
+
+function psiOption(c: GovernanceCharts): EChartsOption {
+  const p = c.psi!;
+  return {
+    legend: { bottom: 0, itemGap: 20 },
+    grid: { left: 60, right: 20, top: 20, bottom: 90 },
+    xAxis: {
+      type: 'category',
+      data: c.runs.map((r) => runLabel(r.at)),
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
+    },
+    yAxis: { type: 'value', name: 'PSI', ...AXIS },
+    series: p.series.map((s, i) => ({
+      name: s.label.length > 28 ? `${s.label.slice(0, 27)}…` : s.label,
+      type: 'line',
+      showSymbol: true,
+      showAllSymbol: true,
+      connectNulls: false,
+      lineStyle: { width: s.field === 'score' ? 3 : 1.5 },
+      data: s.values.map(r3),
+      ...(i === 0 ? thresholds(p.warn, p.alert) : {}),
+    })),
+  };
+}
+
+function aucOption(c: GovernanceCharts): EChartsOption {
+  const a = c.auc!;
+  const line = (name: string, values: Array<number | null>, extra: object = {}) => ({
+    name,
+    type: 'line' as const,
+    showSymbol: true,
+    showAllSymbol: true,
+    connectNulls: false,
+    data: values.map(r3),
+    ...extra,
+  });
+  return {
+    legend: { bottom: 0, itemGap: 28 },
+    grid: { left: 60, right: 20, top: 20, bottom: 90 },
+    xAxis: {
+      type: 'category',
+      data: c.runs.map((r) => `${runLabel(r.at)} v${r.championVersion}`),
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
+    },
+    yAxis: { type: 'value', name: 'AUC', scale: true, ...AXIS },
+    series: [
+      line('Live model, arrived outcomes', a.realised, { lineStyle: { width: 3 } }),
+      line('Its backtest (expected)', a.expected, { lineStyle: { type: 'dashed' } }),
+      line(
+        `Decay alert below (−${Math.round(a.decayDrop * 1000) / 10} %)`,
+        a.expected.map((e) => (e === null ? null : e * (1 - a.decayDrop))),
+        { lineStyle: { type: 'dotted', color: '#f2545b' }, itemStyle: { color: '#f2545b' } },
+      ),
+      ...(a.challenger.some((v) => v !== null)
+        ? [line('Challenger, same records', a.challenger)]
+        : []),
+    ],
+  };
+}
+
+interface Drawn {
+  key: GovernanceChartKey;
+  title: string;
+  note: string;
+  svg: string | null;
+  series: number;
+  points: number;
+}
+
+export function drawGovernanceCharts(c: GovernanceCharts): Drawn[] {
+  const out: Drawn[] = [];
+  const add = (
+    key: GovernanceChartKey,
+    title: string,
+    note: string,
+    make: (() => [string, number, number]) | null,
+  ) => {
+    if (!make) {
+      out.push({ key, title, note, svg: null, series: 0, points: 0 });
+      return;
+    }
+    const [svg, series, points] = make();
+    out.push({ key, title, note, svg, series, points });
+  };
+  add(
+    'alerts',
+    'Alerts over time',
+    'Alerts and warnings raised per day (each alert is also a task for the admin in the CRM).',
+    c.alerts.length ? () => [svgChart(alertsOption(c.alerts), 280), 3, c.alerts.length] : null,
+  );
+  add(
+    'psiOverRuns',
+    'Drift by field over the runs (PSI)',
+    c.psi
+      ? `PSI of the score and of the fields that moved most, in each monitored run, against ${
+          c.psi.reference === 'training' ? 'the training rows' : "the live model's first run"
+        } (warning at ${c.psi.warn}, alert at ${c.psi.alert}).`
+      : '',
+    c.psi ? () => [svgChart(psiOption(c), 360), c.psi!.series.length, c.runs.length] : null,
+  );
+  add(
+    'aucOverRuns',
+    'Live AUC against the backtest, per run',
+    'The live model’s AUC on outcomes that arrived since it scored the records, against the AUC its backtest expected; below the dotted line the decay alert fires.',
+    c.auc
+      ? () => [
+          svgChart(aucOption(c), 360),
+          c.auc!.challenger.some((v) => v !== null) ? 4 : 3,
+          c.runs.length,
+        ]
+      : null,
+  );
+  add(
+    'liveCalibration',
+    c.liveCalibration
+      ? `Live calibration (v${c.liveCalibration.version}, ${c.liveCalibration.outcomes} outcomes)`
+      : 'Live calibration',
+    c.liveCalibration
+      ? `Records the live model scored whose outcome has arrived, in bands of predicted probability: how many converted (run of ${runLabel(c.liveCalibration.at)}).`
+      : '',
+    c.liveCalibration
+      ? () => [
+          svgChart(calibrationOption(c.liveCalibration!.bins, 'Live model'), 360),
+          1,
+          c.liveCalibration!.bins.length,
+        ]
+      : null,
+  );
+  return out;
+}
+
+export function governanceChartsSection(c: GovernanceCharts): string {
+  return `<section class="charts">${drawGovernanceCharts(c)
+    .map(
+      (
+        d,
+      ) => `<figure class="chart" id="chart-${d.key}" data-chart="${d.key}" data-series="${d.series}" data-points="${d.points}">
+<h2>${esc(d.title)}</h2>
+${d.svg ?? `<p class="muted empty">No data: ${esc(c.empty[d.key] ?? 'nothing stored.')}</p>`}
+${d.svg && c.empty[d.key] ? `<p class="muted">${esc(c.empty[d.key])}</p>` : ''}
+${d.svg && d.note ? `<figcaption class="muted">${esc(d.note)}</figcaption>` : ''}
+</figure>`,
+    )
+    .join('\n')}</section>`;
+}
