@@ -17,7 +17,7 @@ import {
   trainAccountModel,
   type ContactScorer,
 } from '../../src/pipeline/objects/accounts';
-import { runAccountScores } from '../../src/pipeline/objects/account-run';
+import { accountReportLines, runAccountScores } from '../../src/pipeline/objects/account-run';
 import { committeeOf, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
 import { snapshotRecords } from '../../src/pipeline/score-records';
 import type { CrmRecord } from '../../src/contracts/records';
@@ -225,6 +225,14 @@ describe('account scores on the demo portal', () => {
         byTier: first.byTier,
       }),
     );
+    const report = accountReportLines(first);
+    expect(report[0]).toMatch(/^Account scores: 380 companies, \d+ company moments/);
+    expect(report[1]).toBe(
+      `Scored ${first.scored} companies with a committee (${Object.entries(first.byTier)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}); wrote ${first.written}, 0 failed.`,
+    );
+    expect(report[2]).toMatch(/no published contact model/);
     const client = sdk(emu.url);
     const names = ['leadlens_account_score', 'leadlens_account_tier', 'leadlens_account_factors'];
     let checked = 0;
