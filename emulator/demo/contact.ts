@@ -91,6 +91,8 @@ export function planContact(
   now: number,
   span: [number, number],
   shift?: MarketShift,
+  /** Paid-channel leads convert on their own drivers (propensity.ts `paidSegmentLogit`). */
+  segmentDrivers = false,
 ): ContactPlan {
   const asOf = s.createdAt + SNAPSHOT_DAYS * DAY;
   const events: PlannedEvent[] = [];
@@ -241,7 +243,7 @@ export function planContact(
     industry: s.company.industry,
     calendar: (asOf - span[0]) / (span[1] - span[0]),
   };
-  const p = s.imported ? 1 : propensity(obs, shift);
+  const p = s.imported ? 1 : propensity(obs, shift, segmentDrivers);
   const converted = s.imported || rng.chance(p);
   const convertedAt = s.imported
     ? s.createdAt

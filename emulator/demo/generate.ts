@@ -28,6 +28,12 @@ export interface GenerateOptions {
    * conversion changes (see `MarketShift`). For benchmarks of models under concept drift.
    */
   marketShift?: MarketShift;
+  /**
+   * Off by default: leads from paid channels (PAID_SEARCH, PAID_SOCIAL) convert on drivers of
+   * their own (who they are, not how much they browse), for segment models. Like the shift it
+   * changes outcomes only: an off portal is byte-identical to one generated before the option.
+   */
+  segmentDrivers?: boolean;
 }
 export type { Truth } from './contact';
 export type { CompanyTruth, DealTruth, CommitteeObservables } from './accounts';
@@ -133,7 +139,7 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
     const contacts = state.stores.contacts;
     for (const createdAt of createdTimes) {
       const cs = contactSeed(rng, createdAt, companies, universities, emails);
-      const plan = planContact(rng, cs, now, [start, now], opts.marketShift);
+      const plan = planContact(rng, cs, now, [start, now], opts.marketShift, !!opts.segmentDrivers);
       const rec = contacts.create(plan.initial, {
         timestamp: plan.createdAt,
         sourceType: plan.initialSource,

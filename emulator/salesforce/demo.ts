@@ -24,6 +24,31 @@ export interface LeadTruth {
   converts: boolean;
   /** The horizon ends after `now`: the org cannot know the outcome yet. */
   censored: boolean;
+  /**
+   * The hidden P(won) of the Opportunity the lead converted into (`dealWinLogit`), when it
+   * converted with one; its outcome is `winRoll < dealWin`.
+   */
+  dealWin?: number;
+}
+
+/**
+ * A deal's chance to close won, from what the org shows while it is open: a short sales cycle
+ * (the CloseDate the rep set), an amount small for the company's size, a bigger company and a
+ * more senior contact win more often. No draw of its own: the rest of the org is unchanged.
+ */
+export function dealWinLogit(o: {
+  closeDays: number;
+  amount: number;
+  employees: number;
+  seniority: number;
+}): number {
+  return (
+    0.5 -
+    0.035 * (o.closeDays - 50) -
+    0.03 * (o.amount / 1000 - 40) +
+    0.5 * Math.log10(Math.max(1, o.employees) / 100) +
+    0.25 * (o.seniority - 2)
+  );
 }
 
 const SOURCE_EFFECT: Record<string, number> = {
@@ -357,6 +382,8 @@ export function generateOrg(
       // Rating's current value instead of its history.
       const rateAt = convertAt - 2 * DAY;
       const withOpp = oppRoll < 0.8;
+      const dealWin = sigmoid(dealWinLogit({ closeDays, amount, employees, seniority }));
+      if (withOpp) truth.get(id)!.dealWin = dealWin;
       const closeAt = convertAt + closeDays * DAY;
       let oppId: string | null = null;
       // Halfway to its close date the deal reaches the proposal stage (stage history for
@@ -374,7 +401,7 @@ export function generateOrg(
             ),
         });
       if (withOpp && closeAt <= now) {
-        const won = winRoll < 0.6;
+        const won = winRoll < dealWin;
         ops.push({
           at: closeAt,
           run: () =>

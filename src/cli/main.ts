@@ -21,6 +21,8 @@ const COMMANDS: Array<() => CommandModule> = [
   () => require('./commands/portals'),
   () => require('./commands/worker'),
   () => require('./commands/listen'),
+  () => require('./commands/deals'),
+  () => require('./commands/segments'),
 ];
 
 /**

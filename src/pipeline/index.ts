@@ -13,8 +13,11 @@ export {
   runPipelineJob,
   scoreAndWriteJob,
   runToCompletion,
+  dealsPipelineJob,
   type RunOptions,
 } from './run';
+export { runDealScores, dealSummaryOf, type DealRunSummary } from './objects/run';
+export type { DealModelReport } from './objects/deal-report';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
 export { settingsAction, modelSummary, tierInputs } from './settings';
 export { recordFeedback } from './feedback';

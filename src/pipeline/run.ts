@@ -11,6 +11,7 @@ import type { PipelineDeps } from './deps';
 import { alertAsksForRetrain, monitorJob } from './governance/monitor';
 import { spikeTasksJob } from './governance/spikes';
 import { runJob, runJobToEnd, type JobDefinition } from './jobs';
+import { dealScoresJob, dealScoresUnavailable } from './objects/job';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
 import { trainJob } from './train';
@@ -95,6 +96,34 @@ export interface RunOptions {
   /** 'auto' retrains when there is no model or the cadence is due; 'always'/'never' force it. */
   retrain?: 'auto' | 'always' | 'never';
   fullSync?: boolean;
+  /**
+   * Score deals after the contacts; skipped where the CRM has no deal history. The CLI and the
+   * worker ask for it unless told not to (`--no-deals`); library callers opt in.
+   */
+  deals?: boolean;
+}
+
+/** The deal-score stages: read, train when due, score (one job), then the one write-back. */
+function dealStages(opts: RunOptions): Stage[] {
+  const off = async (deps: PipelineDeps) =>
+    opts.deals !== true ? 'deal scores turned off (--no-deals)' : dealScoresUnavailable(deps);
+  return [
+    {
+      name: 'deals',
+      job: () => asAny(dealScoresJob({ retrain: opts.retrain })),
+      skip: off,
+    },
+    {
+      name: 'deal-writeback',
+      job: () => asAny(writebackJob({ name: 'deal-writeback', objectTypes: ['deal'] })),
+      skip: off,
+    },
+  ];
+}
+
+/** `leadlens deals` and the worker's `deals` task: deal scores on their own. */
+export function dealsPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {
+  return chainJob('deals-run', dealStages({ ...opts, deals: true }));
 }
 
 async function trainSkipReason(
@@ -128,6 +157,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
     { name: 'monitor', job: () => asAny(monitorJob()) },
     { name: 'writeback', job: () => asAny(writebackJob()) },
     { name: 'spikes', job: () => asAny(spikeTasksJob()) },
+    ...dealStages(opts),
   ]);
 }
 

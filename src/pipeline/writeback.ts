@@ -386,14 +386,27 @@ function upgrade(state: WritebackState): WritebackState {
   };
 }
 
-export function writebackJob(): JobDefinition<WritebackState> {
+export interface WritebackJobOptions {
+  /** The checkpoint's name: deal scores write back under their own ('deal-writeback'). */
+  name?: string;
+  /** Object types written, in order. Default: contacts, then lead records. */
+  objectTypes?: readonly StoredObjectType[];
+}
+
+export function writebackJob(opts: WritebackJobOptions = {}): JobDefinition<WritebackState> {
+  const name = opts.name ?? 'writeback';
+  const types = opts.objectTypes ?? (['contact', 'lead'] as const);
   return {
-    name: 'writeback',
+    name,
     async init(deps) {
       // A batch in flight when the previous run stopped is settled first, whatever run this is.
-      const prev = await deps.store.getJob('writeback');
+      const prev = await deps.store.getJob(name);
       const inflight = (prev?.state as WritebackState | undefined)?.inflight ?? null;
-      return { ...initialWritebackState(), inflight: prev?.status === 'done' ? null : inflight };
+      return {
+        ...initialWritebackState(),
+        objectType: types[0],
+        inflight: prev?.status === 'done' ? null : inflight,
+      };
     },
     async step(saved, ctx) {
       const state = upgrade(saved);
@@ -489,7 +502,8 @@ export function writebackJob(): JobDefinition<WritebackState> {
             passFailed: [],
             passFailedCount: 0,
           };
-          if (state.objectType === 'contact') next = { ...base, objectType: 'lead' };
+          const following = types[types.indexOf(state.objectType) + 1];
+          if (following) next = { ...base, objectType: following };
           else {
             next = { ...base, done: true };
             done = true;

@@ -228,6 +228,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
           writeFailures: await deps.store.listWriteFailures({ limit: 50 }),
           charts: published ? await modelCharts(deps.store, published.version) : null,
+          dealModels: await deps.store.listObjectModels('deal'),
         }),
       );
     }),

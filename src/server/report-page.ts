@@ -8,6 +8,7 @@ import type { StoredReport } from '../pipeline/report';
 import type { TierStat } from '../contracts/functions';
 import type { ModelCharts } from '../contracts/charts';
 import { chartsSection } from './charts';
+import { dealModelSection } from './deal-report-section';
 import { esc, fmt, page } from './html';
 
 /** The shapes of src/model's metrics (the report stores them as JSON). */
@@ -87,6 +88,8 @@ export interface ReportPageData {
   charts?: ModelCharts | null;
   /** Records the CRM refused to write: how many, and the newest (store.listWriteFailures). */
   writeFailures?: { total: number; rows: WriteFailureRow[] };
+  /** Deal model versions, oldest first (store.listObjectModels('deal')). */
+  dealModels?: StoredModel[];
 }
 
 /** Write failures: each record, the CRM's reason, since when, and what to do about it. */
@@ -128,7 +131,8 @@ export function renderReportPage(d: ReportPageData): string {
       (banner
         ? `${banner.replace('This model', `Model v${d.latest?.version ?? ''}`)}<h1>Model report</h1><p>No model is published.</p>`
         : '<h1>Model report</h1><p>No model has been trained yet. Run <code>leadlens run</code>.</p>') +
-        failuresSection(d.writeFailures),
+        failuresSection(d.writeFailures) +
+        (d.dealModels ? dealModelSection(d.dealModels) : ''),
     );
   }
   const r = d.report;
@@ -194,6 +198,7 @@ ${d.models
   .join('')}
 </table>
 <p class="muted">Roll back with <code>leadlens models publish VERSION</code>.</p>
+${d.dealModels ? dealModelSection(d.dealModels) : ''}
 <h2>Feedback from reps (${d.feedback.length})</h2>
 ${d.feedback.length === 0 ? '<p>No feedback yet.</p>' : `<table><tr><th>When</th><th>Record</th><th>Score</th><th>Says</th><th>Comment</th></tr>${d.feedback.map((f) => `<tr><td>${esc(f.createdAt)}</td><td>${esc(f.objectType)} ${esc(f.recordId)}</td><td>${esc(f.score ?? '—')}</td><td>${esc(f.kind)}</td><td>${esc(f.comment)}</td></tr>`).join('')}</table>`}
 `;

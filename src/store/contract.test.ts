@@ -295,6 +295,27 @@ describe.each([
     expect(await b.getPublishedModel()).toBeNull();
   });
 
+  it('numbers deal and account model versions per object type, apart from contact models', async () => {
+    expect(await a.saveModel(model)).toBe(1);
+    const pub = { ...model, status: 'published' as const, publishedAt: 't1' };
+    expect(await a.saveObjectModel('deal', pub)).toBe(1);
+    expect(await a.saveObjectModel('deal', { ...pub, publishedAt: 't2' })).toBe(2);
+    expect(await a.saveObjectModel('company', pub)).toBe(1);
+    // A new published deal model retired the earlier one; the company model is untouched.
+    expect((await a.listObjectModels('deal')).map((m) => [m.version, m.status])).toEqual([
+      [1, 'retired'],
+      [2, 'published'],
+    ]);
+    expect((await a.getPublishedObjectModel('deal'))?.publishedAt).toBe('t2');
+    expect((await a.getPublishedObjectModel('company'))?.version).toBe(1);
+    expect(await a.getObjectModel('deal', 3)).toBeNull();
+    // Contact versions go on from their own count, and b sees none of a's.
+    expect(await a.saveModel(model)).toBe(2);
+    expect(await a.getPublishedModel()).toBeNull();
+    expect(await b.listObjectModels('deal')).toEqual([]);
+    expect(await b.getPublishedObjectModel('deal')).toBeNull();
+  });
+
   it('keeps scores and a merged ledger of written values', async () => {
     await a.putScores([score('12', 50), score('2', 70)]);
     await a.putScores([score('2', 71)]);

@@ -280,8 +280,27 @@ export interface GovernanceOps {
   updateSpike(id: number, patch: { crmTaskId: string | null }): Promise<void>;
 }
 
+/** Objects scored by models of their own (issue 16): deals, companies. */
+export type ObjectModelType = 'deal' | 'company';
+
+/**
+ * Model versions of deal and account scores. Each object type numbers its versions 1, 2, … on
+ * its own, apart from the contact models: a deal score's `modelVersion` is a deal model version.
+ */
+export interface ObjectModelOps {
+  /** Stores a model; with status 'published' it retires the type's earlier published one. */
+  saveObjectModel(
+    objectType: ObjectModelType,
+    model: Omit<StoredModel, 'version'>,
+  ): Promise<number>;
+  getObjectModel(objectType: ObjectModelType, version: number): Promise<StoredModel | null>;
+  getPublishedObjectModel(objectType: ObjectModelType): Promise<StoredModel | null>;
+  /** Oldest first. */
+  listObjectModels(objectType: ObjectModelType): Promise<StoredModel[]>;
+}
+
 /** What a portal can read and write: everything except the transaction and lease controls. */
-export interface StoreOps extends GovernanceOps {
+export interface StoreOps extends GovernanceOps, ObjectModelOps {
   readonly portalId: string;
 
   // CRM mirror --------------------------------------------------------------------------------

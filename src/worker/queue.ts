@@ -23,7 +23,7 @@ export const SCHEDULE_QUEUE = 'leadlens-schedule';
 /** pg-boss's tables live apart from LeadLens's (schema 'leadlens'). */
 export const JOBS_SCHEMA = 'leadlens_jobs';
 
-export const TASKS = ['run', 'retrain', 'sync', 'train', 'score', 'writeback'] as const;
+export const TASKS = ['run', 'retrain', 'sync', 'train', 'score', 'writeback', 'deals'] as const;
 export type Task = (typeof TASKS)[number];
 
 export const PipelineJobSchema = z

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { describeError, errorBody, isLeadLensError, LeadLensError } from '../errors';
 import {
+  dealsPipelineJob,
   makeBudget,
   runJob,
   runPipelineJob,
@@ -74,10 +75,11 @@ type AnyJob = JobDefinition<Record<string, unknown>>;
 function definitionOf(job: PipelineJob): AnyJob {
   const any = <S extends Record<string, unknown>>(d: JobDefinition<S>) => d as unknown as AnyJob;
   switch (job.task) {
+    // Scheduled runs score deals too (skipped, saying why, where the CRM or portal has none).
     case 'run':
-      return any(runPipelineJob({ retrain: 'auto', fullSync: job.full }));
+      return any(runPipelineJob({ retrain: 'auto', fullSync: job.full, deals: true }));
     case 'retrain':
-      return any(runPipelineJob({ retrain: 'always', fullSync: job.full }));
+      return any(runPipelineJob({ retrain: 'always', fullSync: job.full, deals: true }));
     case 'sync':
       return any(syncJob({ full: job.full }));
     case 'train':
@@ -86,6 +88,8 @@ function definitionOf(job: PipelineJob): AnyJob {
       return any(scoreAndWriteJob());
     case 'writeback':
       return any(writebackJob());
+    case 'deals':
+      return any(dealsPipelineJob({ retrain: 'auto' }));
   }
 }
 

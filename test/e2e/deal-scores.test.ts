@@ -16,6 +16,8 @@ import {
 } from '../../src/pipeline/objects/deals';
 import { dealRow, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
 import { runDealScores } from '../../src/pipeline/objects/run';
+import type { DealModelReport } from '../../src/pipeline/objects/deal-report';
+import { dealModelSection } from '../../src/server/deal-report-section';
 import { loadWorld } from '../../src/pipeline/objects/world';
 import type { AppDeps } from '../../src/server/compose';
 import { DEAL_STAGES } from '../../emulator/hubspot/state/schema';
@@ -206,6 +208,7 @@ describe('deal scores on the demo portal', () => {
   });
 
   it('writes leadlens_deal_* through the one write-back path; a second run writes nothing', async () => {
+    const contactModelsBefore = await deps.store.listModels();
     const first = await runDealScores(deps);
     expect(first.verdict).toBe('OK');
     expect(first.scored).toBeGreaterThan(20);
@@ -218,6 +221,8 @@ describe('deal scores on the demo portal', () => {
         scored: first.scored,
         written: first.written,
         calls: first.calls,
+        auc: first.auc,
+        stageAuc: first.stageAuc,
       }),
     );
     const client = sdk(emu.url);
@@ -256,8 +261,32 @@ describe('deal scores on the demo portal', () => {
         'leadlens_deal_factors',
       ]),
     );
+    // The model is a deal model version in the store with its backtest and stage baseline.
+    expect(first.trained).toBe(true);
+    const stored = await deps.store.getPublishedObjectModel('deal');
+    expect(stored?.version).toBe(first.modelVersion);
+    const report = JSON.parse(stored!.report) as DealModelReport;
+    expect(report.backtest.folds.length).toBeGreaterThanOrEqual(2);
+    expect(report.backtest.meanAuc).toBeGreaterThan(report.stageBaseline.meanAuc);
+    // The model report's deal section: the folds, the model's AUC beside the stage baseline's.
+    const section = dealModelSection(await deps.store.listObjectModels('deal'));
+    expect(section).toContain(`Deal model v${first.modelVersion}`);
+    for (const f of report.backtest.folds)
+      expect(section).toContain(`<td>${f.auc.toFixed(3)}</td><td>${f.stageAuc.toFixed(3)}</td>`);
+    expect(section).toContain(
+      `<b>${report.stageBaseline.meanAuc.toFixed(3)}</b> for the stage alone`,
+    );
+    // The contact model versions are untouched by it.
+    expect(await deps.store.listModels()).toEqual(contactModelsBefore);
+    const scores = await deps.store.listScores('deal', { limit: 1000 });
+    expect(new Set(scores.map((r) => r.modelVersion))).toEqual(new Set([first.modelVersion]));
+
+    // Within the cadence the model is kept: the same scores, nothing written twice.
     const second = await runDealScores(deps);
+    expect(second.trained).toBe(false);
+    expect(second.modelVersion).toBe(first.modelVersion);
     expect(second.scored).toBe(first.scored);
     expect(second.written).toBe(0);
+    expect((await deps.store.listObjectModels('deal')).length).toBe(1);
   });
 });

@@ -8,6 +8,8 @@ import type { JobResult } from '../../contracts/functions';
 import { minimumCalls } from '../../crm/hubspot/limits';
 import {
   changePublished,
+  dealSummaryOf,
+  type DealRunSummary,
   governanceStatus,
   modelSummary,
   readReport,
@@ -51,6 +53,8 @@ export interface RunSummary {
   failures: Array<{ id: string; objectType: string; code: string; message: string }>;
   status: JobResult['status'];
   resumeAt?: string;
+  /** Deal scores of this run (null when the run did not reach them): see `leadlens deals`. */
+  deals: DealRunSummary | null;
 }
 
 export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<RunSummary> {
@@ -72,6 +76,7 @@ export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<
     failures: (s.writeback?.failures as RunSummary['failures'] | undefined) ?? [],
     status: res.status,
     ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
+    deals: dealSummaryOf(res.summary, Number((s.deals as { calls?: number })?.calls ?? 0)),
   };
 }
 
@@ -143,13 +148,18 @@ export function register(program: Command): void {
         '--full-sync',
         'read every contact again instead of only those changed since the last sync',
       )
-      .option('--restart', 'start a new run instead of resuming an unfinished one'),
+      .option('--restart', 'start a new run instead of resuming an unfinished one')
+      .option(
+        '--no-deals',
+        'skip deal scores (by default the run scores open deals too when the portal has enough closed deals)',
+      ),
   ).action(
     async (
       flags: CrmFlags & {
         retrain: 'auto' | 'always' | 'never';
         fullSync?: boolean;
         restart?: boolean;
+        deals: boolean;
       },
     ) => {
       await withLeasedDeps(flags, 'run', async (deps) => {
@@ -160,6 +170,7 @@ export function register(program: Command): void {
             retrain: flags.retrain,
             fullSync: flags.fullSync,
             restart: flags.restart,
+            deals: flags.deals,
             onProgress: (r) => progress.update(r),
           });
         } finally {
@@ -348,12 +359,27 @@ export function printRunSummary(s: RunSummary): void {
     `written         ${s.written}`,
     `API calls       ${s.apiCalls}${s.minimumApiCalls !== null ? ` (minimum possible ${s.minimumApiCalls})` : ''}, ${s.throttled} answered 429`,
   ];
+  if (s.deals) lines.push(dealLine(s.deals));
   if (s.failed > 0) {
     lines.push(`not written     ${s.failed} (the CRM refused them; not retried until they change)`);
     for (const f of s.failures) lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);
     if (s.failures.length < s.failed) lines.push(`  … see \`leadlens status\``);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** One line on the deal scores of a run. */
+export function dealLine(d: DealRunSummary): string {
+  const model =
+    d.modelVersion === null
+      ? 'no deal model'
+      : `deal model v${d.modelVersion}${d.trained ? ' (new)' : ''}${
+          d.auc !== null
+            ? `  AUC ${d.auc.toFixed(3)} vs stage alone ${d.stageAuc?.toFixed(3) ?? '—'}`
+            : ''
+        }`;
+  const skipped = d.skipped ? ` — ${d.skipped}` : '';
+  return `deals           ${d.scored} open scored, ${d.written} written; ${model}${skipped}`;
 }
 
 export function printVerifyReport(r: VerifyReport): void {

@@ -36,6 +36,7 @@ import {
   type SfField,
   type SfRecord,
 } from './mapping';
+import { listSalesforceObjects } from './objects';
 import { provision } from './provision';
 import { childFilters, quote, readAll, readBatch, soqlDateTime } from './reads';
 import { updateLeads, WRITE_BATCH } from './writes';
@@ -167,6 +168,39 @@ export function createSalesforceCrm(
     );
   };
 
+  /** Our fields of these Opportunities, under the pipeline's names (interrupted batches). */
+  const readOpportunities = async (
+    ids: readonly string[],
+    properties: readonly string[],
+  ): Promise<CrmRecord[]> => {
+    const F = new Map<string, string>();
+    for (const p of properties) {
+      const sf = salesforceFieldOf(p.toLowerCase());
+      if (sf) F.set(p.toLowerCase(), sf);
+    }
+    const out: CrmRecord[] = [];
+    for (const f of childFilters('Id', [...ids], false))
+      for (const r of await readAll(
+        conn,
+        caller,
+        'opportunities.read',
+        `SELECT ${['Id', 'CreatedDate', 'SystemModstamp', ...F.values()].join(', ')} FROM Opportunity WHERE ${f}`,
+      )) {
+        const props: Record<string, string | null> = {};
+        for (const [n, sf] of F) props[n] = r[sf] === undefined ? null : toStringValue(r[sf]);
+        out.push({
+          id: String(r.Id),
+          objectType: 'deal',
+          createdAt: toStringValue(r.CreatedDate) ?? '',
+          updatedAt: toStringValue(r.SystemModstamp) ?? '',
+          properties: props,
+          history: {},
+          associations: {},
+        });
+      }
+    return out;
+  };
+
   const selectList = (fields: Map<string, string>) =>
     [...new Set([...ALWAYS, ...fields.values()])].join(', ');
 
@@ -180,6 +214,11 @@ export function createSalesforceCrm(
       await provision(conn, caller, tiers);
       leadFields = null;
     },
+
+    // Deal scores: the LeadLens fields on Opportunity, Opportunities with their field history.
+    provisionObjects: (tiers) => provision(conn, caller, tiers, 'Opportunity'),
+    listObjects: (objectType, { after }) =>
+      listSalesforceObjects(conn, caller, objectType, after ?? null),
 
     async describeContactProperties(): Promise<CrmPropertyMeta[]> {
       const fields = await describeLead();
@@ -302,6 +341,7 @@ export function createSalesforceCrm(
     },
 
     async readRecords(objectType, ids, properties) {
+      if (objectType === 'deal') return readOpportunities(ids, properties);
       if (objectType !== 'contact' || ids.length === 0) return [];
       await settleBulk();
       const asked = properties.map((p) => p.toLowerCase());
@@ -340,6 +380,8 @@ export function createSalesforceCrm(
     },
 
     async updateRecords(objectType, updates) {
+      // Opportunities: a write-back batch (≤ 200) is one sObject Collections call.
+      if (objectType === 'deal') return updateLeads(conn, caller, updates, 'Opportunity');
       if (objectType !== 'contact')
         return {
           written: [],

@@ -100,7 +100,7 @@ export function toStringValue(v: unknown): string | null {
 export const isoOf = (v: unknown): string => toStringValue(v) ?? new Date(0).toISOString();
 
 /** A date (`YYYY-MM-DD`) as the moment the day ends: an event of that day is surely past then. */
-const endOfDay = (date: string) =>
+export const endOfDay = (date: string) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000 - 1).toISOString();
 
 export interface Activity {

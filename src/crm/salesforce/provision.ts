@@ -85,10 +85,12 @@ export async function provision(
   conn: Connection,
   caller: Caller,
   tiers: readonly Tier[],
+  /** Lead, or Opportunity for deal scores: the same fields on each scored object. */
+  sobject: 'Lead' | 'Opportunity' = 'Lead',
 ): Promise<void> {
   const describe = async () =>
-    (await caller.call('lead.describe', () =>
-      conn.sobject('Lead').describe(),
+    (await caller.call(`${sobject.toLowerCase()}.describe`, () =>
+      conn.sobject(sobject).describe(),
     )) as unknown as DescribeLike;
   const specs = fieldSpecs(tiers);
   const visible = new Map((await describe()).fields.map((f) => [f.name.toLowerCase(), f]));
@@ -100,7 +102,7 @@ export async function provision(
       try {
         await conn.tooling
           .sobject('CustomField')
-          .create({ FullName: `Lead.${s.name}`, Metadata: s.metadata });
+          .create({ FullName: `${sobject}.${s.name}`, Metadata: s.metadata });
       } catch (e) {
         // Created by an earlier, interrupted provisioning: it exists, only ungranted.
         if (errorCodeOf(e) !== 'DUPLICATE_DEVELOPER_NAME') throw e;
@@ -149,12 +151,12 @@ export async function provision(
     ).map((r) => String(r.Field).toLowerCase()),
   );
   for (const s of specs) {
-    if (granted.has(`lead.${s.name}`.toLowerCase())) continue;
+    if (granted.has(`${sobject}.${s.name}`.toLowerCase())) continue;
     await caller.call('fieldPermissions.create', () =>
       conn.sobject('FieldPermissions').create({
         ParentId: setId,
-        SobjectType: 'Lead',
-        Field: `Lead.${s.name}`,
+        SobjectType: sobject,
+        Field: `${sobject}.${s.name}`,
         PermissionsRead: true,
         PermissionsEdit: true,
       }),
@@ -168,7 +170,7 @@ export async function provision(
   if (missing.length)
     throw new LeadLensError(
       'CRM_SCOPES',
-      `Salesforce does not let LeadLens edit ${missing.join(', ')} on Lead.`,
+      `Salesforce does not let LeadLens edit ${missing.join(', ')} on ${sobject}.`,
       {
         hint: `Check that the permission set ${PERMISSION_SET} grants read and edit on these fields and is assigned to the integration user.`,
       },

@@ -58,14 +58,17 @@ export async function updateLeads(
   conn: Connection,
   caller: Caller,
   updates: readonly RecordUpdate[],
+  /** Lead, or Opportunity for deal scores (the same LeadLens fields on both). */
+  sobject: 'Lead' | 'Opportunity' = 'Lead',
 ): Promise<BatchWriteResult> {
+  const kind = sobject === 'Lead' ? 'leads.update' : 'opportunities.update';
   const out: BatchWriteResult = { written: [], failed: [] };
   for (let i = 0; i < updates.length; i += WRITE_BATCH) {
     const chunk = updates.slice(i, i + WRITE_BATCH);
     const send = () =>
-      caller.call('leads.update', () =>
+      caller.call(kind, () =>
         // An array always goes to PATCH /composite/sobjects (one call), even for one record.
-        conn.sobject('Lead').update(chunk.map(toSalesforceRecord) as never, { allOrNone: false }),
+        conn.sobject(sobject).update(chunk.map(toSalesforceRecord) as never, { allOrNone: false }),
       ) as unknown as Promise<SaveResult[]>;
     let results: SaveResult[];
     try {

@@ -1,81 +1,81 @@
 /**
- * `leadlens deals`: read deals and companies, train the deal model on closed deals as they stood
- * while open, score every open deal as of now through the one scorer, store the scores and send
- * what changed through the one write-back path (ledger, failures) to `leadlens_deal_*`.
- *
- * A model without signal (the core's verdict) scores nothing. The deal model is refitted on
- * each call and not yet kept as a store version of its own (docs/objects.md).
+ * `leadlens deals` as one call: the deal chain (read deals and companies, train the deal model
+ * when due and keep it as a deal model version, score every open deal as of now, then the one
+ * write-back job over `leadlens_deal_*`) run to its end, summed up. A portal with too few closed
+ * deals, or a model without signal, scores nothing and says why.
  */
-import { LeadLensError } from '../../contracts/errors';
+import type { JobResult } from '../../contracts/functions';
 import type { PipelineDeps } from '../deps';
-import { writeNow, type WriteFailure } from '../writeback';
-import { scoreDeals, trainDealModel } from './deals';
-import { loadWorld } from './world';
+import { runJobToEnd } from '../jobs';
+import { dealsPipelineJob } from '../run';
+import type { WriteFailure } from '../writeback';
 
 export interface DealRunSummary {
   deals: number;
   companies: number;
-  trainingRows: number;
-  /** Mean AUC of the backtest folds (the honest estimate), null without folds. */
+  closed: number;
+  /** The deal model version that scored, null when none did. */
+  modelVersion: number | null;
+  trained: boolean;
+  /** Mean AUC of the backtest folds of a model trained in this run (the honest estimate). */
   auc: number | null;
-  modelType: string;
-  /** 'OK', or why nothing was scored (NO_SIGNAL, CONSTANT_SCORES). */
-  verdict: string;
+  /** The stage baseline's mean AUC on the same folds. */
+  stageAuc: number | null;
+  /** The verdict of a model trained in this run ('OK', 'NO_SIGNAL', …), null when none was. */
+  verdict: string | null;
+  /** Why nothing (new) scored: too few closed deals, no signal. */
+  skipped: string | null;
   scored: number;
   written: number;
+  unchanged: number;
   failed: WriteFailure[];
-  /** CRM calls this run made, by kind. */
+  /** CRM calls this run made. */
   calls: number;
 }
 
-const BATCH = 100;
-
-export async function runDealScores(deps: PipelineDeps): Promise<DealRunSummary> {
-  const { crm, store, now, seed, log } = deps;
-  if (!crm.listObjects || !crm.provisionObjects) {
-    throw new LeadLensError(
-      'CONFIG_INVALID',
-      `Deal scores are not available for ${crm.kind} yet.`,
-      { hint: 'Deal and account scores need HubSpot for now.' },
-    );
-  }
-  const before = crm.usage().calls;
-  const settings = await store.getSettings();
-  const at = now();
-  const world = await loadWorld(crm, store);
-  const model = trainDealModel(world, { now: at, seed, tiers: settings.tiers });
-  const r = model.result.report;
-  const summary: DealRunSummary = {
-    deals: world.deals.length,
-    companies: world.companies.size,
-    trainingRows: model.set.ids.length,
-    auc: Number.isFinite(r.backtest.meanAuc) ? r.backtest.meanAuc : null,
-    modelType: r.chosen,
-    verdict: r.verdict.code,
-    scored: 0,
-    written: 0,
-    failed: [],
-    calls: 0,
+/** The deal part of a chain's summary (`run` with deals, or `deals-run`); null when skipped. */
+export function dealSummaryOf(
+  summary: Record<string, unknown>,
+  calls: number,
+): DealRunSummary | null {
+  const d = (summary.deals ?? {}) as Record<string, unknown>;
+  const w = (summary['deal-writeback'] ?? {}) as Record<string, unknown>;
+  if (!('deals' in summary)) return null;
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const orNull = <T>(v: unknown) => (v === undefined ? null : (v as T));
+  return {
+    deals: num(d.deals),
+    companies: num(d.companies),
+    closed: num(d.closed),
+    modelVersion: orNull<number>(d.modelVersion),
+    trained: d.trained === true,
+    auc: orNull<number>(d.auc),
+    stageAuc: orNull<number>(d.stageAuc),
+    verdict: orNull<string>(d.verdict),
+    skipped: orNull<string>(d.skipped),
+    scored: num(d.scored),
+    written: num(w.written),
+    unchanged: num(w.unchanged),
+    failed: (w.failures as WriteFailure[] | undefined) ?? [],
+    calls,
   };
-  if (!r.verdict.ok) {
-    log.warn('deal model without signal', { verdict: r.verdict.code });
-    summary.calls = crm.usage().calls - before;
-    return summary;
-  }
-  const rows = scoreDeals(model.loaded, world, world.deals, {
-    asOf: at,
-    tiers: settings.tiers,
-    scoredAt: new Date(at).toISOString(),
+}
+
+export async function runDealScores(
+  deps: PipelineDeps,
+  opts: {
+    retrain?: 'auto' | 'always' | 'never';
+    restart?: boolean;
+    stepBudgetMs?: number;
+    onProgress?: (r: JobResult) => void;
+  } = {},
+): Promise<DealRunSummary & { status: JobResult['status']; resumeAt?: string }> {
+  const before = deps.crm.usage().calls;
+  const res = await runJobToEnd(deps, () => dealsPipelineJob({ retrain: opts.retrain }), {
+    stepBudgetMs: opts.stepBudgetMs ?? 5000,
+    restart: opts.restart,
+    onProgress: opts.onProgress,
   });
-  await store.transaction((tx) => tx.putScores(rows));
-  summary.scored = rows.length;
-  await crm.provisionObjects(settings.tiers);
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const res = await writeNow(deps, 'deal', rows.slice(i, i + BATCH));
-    summary.written += res.written;
-    summary.failed.push(...res.failed);
-  }
-  summary.calls = crm.usage().calls - before;
-  log.info('deals scored', { scored: summary.scored, written: summary.written });
-  return summary;
+  const summary = dealSummaryOf(res.summary, deps.crm.usage().calls - before)!;
+  return { ...summary, status: res.status, ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}) };
 }

@@ -146,7 +146,8 @@ function committeeRow(world: ObjectWorld, members: readonly CrmRecord[], asOf: n
   const props = counters.map((f) => f.name.slice('committee_max_'.length));
   const max: Array<number | null> = props.map(() => null);
   for (const c of members) {
-    const s = titleSeniority(valueAt(c, 'jobtitle', asOf));
+    // HubSpot's contacts say `jobtitle`; Salesforce Leads `title`.
+    const s = titleSeniority(valueAt(c, 'jobtitle', asOf) ?? valueAt(c, 'title', asOf));
     if (s !== null) {
       if (s >= 3) senior++;
       maxSeniority = Math.max(maxSeniority ?? 0, s);

@@ -275,6 +275,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = (
       CREATE INDEX score_spikes_portal ON score_spikes (portal_id, id);
     `,
     },
+    {
+      version: 31,
+      description: 'deal and account model versions, numbered per object type (issue 16)',
+      sql: `
+      CREATE TABLE object_models (
+        portal_id text NOT NULL,
+        object_type text NOT NULL,
+        version integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('published', 'shadow', 'retired')),
+        model_type text NOT NULL,
+        artifact text NOT NULL,
+        report text NOT NULL,
+        trained_at text NOT NULL,
+        published_at text,
+        PRIMARY KEY (portal_id, object_type, version)
+      );
+    `,
+    },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version
     // order here rather than by where each entry sits in the file.
   ] satisfies PgMigration[]

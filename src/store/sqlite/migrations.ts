@@ -458,6 +458,26 @@ export const MIGRATIONS: readonly Migration[] = (
       `);
       },
     },
+    {
+      version: 31,
+      description: 'deal and account model versions, numbered per object type (issue 16)',
+      up(db) {
+        db.exec(`
+        CREATE TABLE object_models (
+          portal_id TEXT NOT NULL,
+          object_type TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('published', 'shadow', 'retired')),
+          model_type TEXT NOT NULL,
+          artifact TEXT NOT NULL,
+          report TEXT NOT NULL,
+          trained_at TEXT NOT NULL,
+          published_at TEXT,
+          PRIMARY KEY (portal_id, object_type, version)
+        );
+      `);
+      },
+    },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version
     // order here rather than by where each entry sits in the file.
   ] satisfies Migration[]

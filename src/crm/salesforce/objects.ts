@@ -1,0 +1,199 @@
+/**
+ * Opportunities and Accounts as the pipeline's deals and companies (deal scores, issue 16).
+ *
+ * A page of Opportunities (one SOQL batch, `ORDER BY Id`) comes with its field history
+ * (OpportunityFieldHistory: StageName, Amount, CloseDate — the fields the org tracks) and the
+ * Leads converted into each (the deal's contacts; Leads are the pipeline's contacts on
+ * Salesforce), read by id range: three queries a page, whatever its size. Properties carry the
+ * pipeline's (HubSpot) names, so one snapshot code serves both CRMs: `dealstage`, `amount`,
+ * `closedate`, `hs_is_closed`, `hs_is_closed_won`. Salesforce keeps no history of IsClosed: the
+ * deal closed when its stage last changed (into the closed stage it is in), else on its
+ * CloseDate.
+ *
+ * Accounts carry `industry` and `numberofemployees` (no AccountHistory is read: their one
+ * version is dated at the Account's creation) and the Leads converted into them.
+ */
+import { type Connection } from 'jsforce';
+import type { CrmRecord, PropertyVersion } from '../../contracts/records';
+import type { AccountObjectType, Page } from '../port';
+import type { Caller } from './caller';
+import { endOfDay, isoOf, stageHistoryOf, toStringValue, type SfRecord } from './mapping';
+import { childFilters, quote, readAll, readBatch } from './reads';
+
+const TRACKED = ['StageName', 'Amount', 'CloseDate'] as const;
+
+/** `YYYY-MM-DD` → the ISO moment that day begins (HubSpot's closedate is a moment too). */
+const dateIso = (v: unknown): string | null => {
+  const s = toStringValue(v);
+  return s && /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00.000Z` : s;
+};
+
+function versionsOf(
+  createdAt: string,
+  current: string | null,
+  rows: readonly SfRecord[],
+  norm: (v: unknown) => string | null,
+): PropertyVersion[] {
+  // The value at creation is the first change's old value (or the current one, never changed).
+  const out: PropertyVersion[] = [
+    { value: rows.length > 0 ? norm(rows[0].OldValue) : current, timestamp: createdAt },
+  ];
+  for (const r of rows) out.push({ value: norm(r.NewValue), timestamp: isoOf(r.CreatedDate) });
+  return out;
+}
+
+/** Leads converted into these records (by `field`), grouped by that record's id. */
+async function convertedLeads(
+  conn: Connection,
+  caller: Caller,
+  field: 'ConvertedOpportunityId' | 'ConvertedAccountId',
+  ids: readonly string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const wanted = new Set(ids);
+  for (const f of childFilters(field, ids, true))
+    for (const r of await readAll(
+      conn,
+      caller,
+      'convertedLeads.query',
+      `SELECT Id, ${field} FROM Lead WHERE ${f}`,
+    )) {
+      const key = String(r[field]);
+      if (!wanted.has(key)) continue;
+      const list = out.get(key) ?? [];
+      list.push(String(r.Id));
+      out.set(key, list);
+    }
+  return out;
+}
+
+export function toDealRecord(
+  opp: SfRecord,
+  history: readonly SfRecord[],
+  contacts: readonly string[],
+): CrmRecord {
+  const createdAt = isoOf(opp.CreatedDate);
+  const of = (field: string) => history.filter((h) => h.Field === field);
+  const stageNow = toStringValue(opp.StageName);
+  const stages = stageHistoryOf(createdAt, stageNow, of('StageName'));
+  const isClosed = opp.IsClosed === true;
+  const closeDate = toStringValue(opp.CloseDate);
+  const lastMove = stages.length > 1 ? stages[stages.length - 1]! : null;
+  const closedAt = !isClosed
+    ? null
+    : lastMove && lastMove.stage === stageNow
+      ? lastMove.at
+      : closeDate
+        ? endOfDay(closeDate)
+        : isoOf(opp.SystemModstamp);
+  const amount = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: String(opp.Id),
+    objectType: 'deal',
+    createdAt,
+    updatedAt: isoOf(opp.SystemModstamp),
+    properties: {
+      dealstage: stageNow,
+      amount: amount(opp.Amount),
+      closedate: dateIso(opp.CloseDate),
+      hs_is_closed: String(isClosed),
+      hs_is_closed_won: String(opp.IsWon === true),
+    },
+    history: {
+      dealstage: stages.map((s) => ({ value: s.stage, timestamp: s.at })),
+      amount: versionsOf(createdAt, amount(opp.Amount), of('Amount'), amount),
+      closedate: versionsOf(createdAt, dateIso(opp.CloseDate), of('CloseDate'), dateIso),
+      hs_is_closed: [
+        { value: 'false', timestamp: createdAt },
+        ...(closedAt ? [{ value: 'true', timestamp: closedAt }] : []),
+      ],
+      hs_is_closed_won: [
+        { value: 'false', timestamp: createdAt },
+        ...(closedAt && opp.IsWon === true ? [{ value: 'true', timestamp: closedAt }] : []),
+      ],
+    },
+    associations: {
+      contact: [...contacts],
+      company: opp.AccountId ? [String(opp.AccountId)] : [],
+    },
+  };
+}
+
+export function toCompanyRecord(account: SfRecord, contacts: readonly string[]): CrmRecord {
+  const createdAt = isoOf(account.CreatedDate);
+  const properties = {
+    industry: toStringValue(account.Industry),
+    numberofemployees: toStringValue(account.NumberOfEmployees),
+  };
+  return {
+    id: String(account.Id),
+    objectType: 'company',
+    createdAt,
+    updatedAt: isoOf(account.SystemModstamp),
+    properties,
+    history: Object.fromEntries(
+      Object.entries(properties).map(([k, v]) => [k, [{ value: v, timestamp: createdAt }]]),
+    ),
+    associations: { contact: [...contacts] },
+  };
+}
+
+/** One page of Opportunities (deals) or Accounts (companies); see the file comment. */
+export async function listSalesforceObjects(
+  conn: Connection,
+  caller: Caller,
+  objectType: AccountObjectType,
+  after: string | null,
+): Promise<Page<CrmRecord>> {
+  const bound = (afterId: string | null) => (afterId ? ` WHERE Id > ${quote(afterId)}` : '');
+  if (objectType === 'company') {
+    const batch = await readBatch(
+      conn,
+      caller,
+      'accounts.query',
+      (afterId) =>
+        `SELECT Id, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
+      after,
+    );
+    const ids = batch.records.map((r) => String(r.Id));
+    const leads = await convertedLeads(conn, caller, 'ConvertedAccountId', ids);
+    return {
+      items: batch.records.map((r) => toCompanyRecord(r, leads.get(String(r.Id)) ?? [])),
+      next: batch.next,
+      historyIncluded: true,
+    };
+  }
+  const batch = await readBatch(
+    conn,
+    caller,
+    'opportunities.query',
+    (afterId) =>
+      `SELECT Id, CreatedDate, SystemModstamp, AccountId, StageName, Amount, CloseDate, IsClosed, IsWon FROM Opportunity${bound(afterId)} ORDER BY Id`,
+    after,
+  );
+  const ids = batch.records.map((r) => String(r.Id));
+  const history = new Map<string, SfRecord[]>();
+  const wanted = new Set(ids);
+  // The page is a contiguous run of an ORDER BY Id read: one id range selects its children.
+  for (const f of childFilters('OpportunityId', ids, true))
+    for (const r of await readAll(
+      conn,
+      caller,
+      'opportunityHistory.query',
+      `SELECT OpportunityId, Field, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory WHERE ${f} AND Field IN (${TRACKED.map(quote).join(', ')}) ORDER BY CreatedDate, Id`,
+    )) {
+      const id = String(r.OpportunityId);
+      if (!wanted.has(id)) continue;
+      const list = history.get(id) ?? [];
+      list.push(r);
+      history.set(id, list);
+    }
+  const leads = await convertedLeads(conn, caller, 'ConvertedOpportunityId', ids);
+  return {
+    items: batch.records.map((r) =>
+      toDealRecord(r, history.get(String(r.Id)) ?? [], leads.get(String(r.Id)) ?? []),
+    ),
+    next: batch.next,
+    historyIncluded: true,
+  };
+}
