@@ -11,6 +11,7 @@ import type { PipelineDeps } from './deps';
 import { alertAsksForRetrain, monitorJob } from './governance/monitor';
 import { spikeTasksJob } from './governance/spikes';
 import { runJob, runJobToEnd, type JobDefinition } from './jobs';
+import { accountScoresJob, accountScoresSkipReason } from './objects/account-job';
 import { dealScoresJob, dealScoresUnavailable } from './objects/job';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
@@ -103,10 +104,15 @@ export interface RunOptions {
   deals?: boolean;
 }
 
-/** The deal-score stages: read, train when due, score (one job), then the one write-back. */
+/**
+ * The deal-score stages: read, train when due, score (one job), then the one write-back; then
+ * the account scores over the companies that read mirrored, and their write-back.
+ */
 function dealStages(opts: RunOptions): Stage[] {
   const off = async (deps: PipelineDeps) =>
     opts.deals !== true ? 'deal scores turned off (--no-deals)' : dealScoresUnavailable(deps);
+  const accountsOff = async (deps: PipelineDeps) =>
+    (await off(deps)) ?? (await accountScoresSkipReason(deps));
   return [
     {
       name: 'deals',
@@ -117,6 +123,17 @@ function dealStages(opts: RunOptions): Stage[] {
       name: 'deal-writeback',
       job: () => asAny(writebackJob({ name: 'deal-writeback', objectTypes: ['deal'] })),
       skip: off,
+    },
+    // Account scores read the companies the deal job mirrored (objects/account-job.ts).
+    {
+      name: 'accounts',
+      job: () => asAny(accountScoresJob({ retrain: opts.retrain })),
+      skip: accountsOff,
+    },
+    {
+      name: 'account-writeback',
+      job: () => asAny(writebackJob({ name: 'account-writeback', objectTypes: ['company'] })),
+      skip: accountsOff,
     },
   ];
 }

@@ -6,7 +6,15 @@
  */
 import { parseFactors } from '../../src/contracts/factors';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings';
-import { runJobToEnd, scoreRows, syncJob } from '../../src/pipeline';
+import {
+  accountLine,
+  accountSummaryOf,
+  runJobToEnd,
+  scoreRows,
+  syncJob,
+  writebackJob,
+} from '../../src/pipeline';
+import { accountScoresJob } from '../../src/pipeline/objects/account-job';
 import {
   accountRow,
   accountTrainingSet,
@@ -255,5 +263,35 @@ describe('account scores on the demo portal', () => {
     expect(second.written).toBe(0);
     // Nothing to write: no batch update, only the provisioning check.
     expect(second.calls).toBeLessThan(first.calls);
+  });
+
+  it('runs as a job of the run: a stored company model version, the one write-back job, nothing new to write', async () => {
+    // The deal job mirrors deals and companies; here the world read above stands in for it.
+    await deps.store.transaction((tx) =>
+      tx.upsertRecords([
+        ...world.deals.map((d) => ({ ...d, objectType: 'deal' as const })),
+        ...[...world.companies.values()].map((c) => ({ ...c, objectType: 'company' as const })),
+      ]),
+    );
+    const job = await runJobToEnd(deps, () => accountScoresJob());
+    expect(job.status).toBe('done');
+    const summary = accountSummaryOf({ accounts: job.summary })!;
+    expect(summary.trained).toBe(true);
+    expect(summary.modelVersion).toBe(1);
+    expect((await deps.store.listObjectModels('company')).map((m) => m.status)).toEqual([
+      'published',
+    ]);
+    const before = deps.crm.usage().calls;
+    const write = await runJobToEnd(deps, () =>
+      writebackJob({ name: 'account-writeback', objectTypes: ['company'] }),
+    );
+    expect(write.status).toBe('done');
+    // The same model on the same data: runAccountScores wrote these values already.
+    expect(summary.scored).toBeGreaterThan(100);
+    expect(write.summary.written).toBe(0);
+    expect(deps.crm.usage().calls - before).toBe(0);
+    expect(accountLine({ ...summary, written: 0 })).toMatch(
+      /^accounts +\d+ companies scored, 0 written; account model v1 \(new\) {2}AUC 0\.\d{3}$/,
+    );
   });
 });
