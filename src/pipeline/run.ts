@@ -104,15 +104,10 @@ export interface RunOptions {
   deals?: boolean;
 }
 
-/**
- * The deal-score stages: read, train when due, score (one job), then the one write-back; then
- * the account scores over the companies that read mirrored, and their write-back.
- */
+/** The deal-score stages: read, train when due, score (one job), then the one write-back. */
 function dealStages(opts: RunOptions): Stage[] {
   const off = async (deps: PipelineDeps) =>
     opts.deals !== true ? 'deal scores turned off (--no-deals)' : dealScoresUnavailable(deps);
-  const accountsOff = async (deps: PipelineDeps) =>
-    (await off(deps)) ?? (await accountScoresSkipReason(deps));
   return [
     {
       name: 'deals',
@@ -124,7 +119,19 @@ function dealStages(opts: RunOptions): Stage[] {
       job: () => asAny(writebackJob({ name: 'deal-writeback', objectTypes: ['deal'] })),
       skip: off,
     },
-    // Account scores read the companies the deal job mirrored (objects/account-job.ts).
+  ];
+}
+
+/**
+ * The account-score stages of a run, after the deal stages (whose read mirrors the companies):
+ * train when due and score (one job), then the one write-back over companies.
+ */
+function accountStages(opts: RunOptions): Stage[] {
+  const accountsOff = async (deps: PipelineDeps) =>
+    opts.deals !== true
+      ? 'account scores run with deal scores (--no-deals)'
+      : (dealScoresUnavailable(deps) ?? (await accountScoresSkipReason(deps)));
+  return [
     {
       name: 'accounts',
       job: () => asAny(accountScoresJob({ retrain: opts.retrain })),
@@ -175,6 +182,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
     { name: 'writeback', job: () => asAny(writebackJob()) },
     { name: 'spikes', job: () => asAny(spikeTasksJob()) },
     ...dealStages(opts),
+    ...accountStages(opts),
   ]);
 }
 
