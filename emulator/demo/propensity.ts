@@ -65,6 +65,13 @@ export const INTERCEPT = -3.3;
 export interface MarketShift {
   at: number;
   strength?: number;
+  /**
+   * Off (0) by default: the shift also brings a wave of new leads from small firms, mostly
+   * through the social channels it favours — none at its moment, growing linearly to this many
+   * extra contacts per regular one at the generator's clock. Who arrives changes as well as
+   * what converts, so the inputs drift too.
+   */
+  surge?: number;
 }
 
 const SHIFTED_SOURCE: Record<string, number> = {
