@@ -18,6 +18,7 @@ export {
 } from './run';
 export { runDealScores, dealSummaryOf, type DealRunSummary } from './objects/run';
 export type { DealModelReport } from './objects/deal-report';
+export { accountLine, accountSummaryOf, type AccountStageSummary } from './objects/account-job';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
 export { settingsAction, modelSummary, tierInputs } from './settings';
 export { recordFeedback } from './feedback';

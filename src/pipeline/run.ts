@@ -11,6 +11,7 @@ import type { PipelineDeps } from './deps';
 import { alertAsksForRetrain, monitorJob } from './governance/monitor';
 import { spikeTasksJob } from './governance/spikes';
 import { runJob, runJobToEnd, type JobDefinition } from './jobs';
+import { accountScoresJob, accountScoresSkipReason } from './objects/account-job';
 import { dealScoresJob, dealScoresUnavailable } from './objects/job';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
@@ -121,6 +122,29 @@ function dealStages(opts: RunOptions): Stage[] {
   ];
 }
 
+/**
+ * The account-score stages of a run, after the deal stages (whose read mirrors the companies):
+ * train when due and score (one job), then the one write-back over companies.
+ */
+function accountStages(opts: RunOptions): Stage[] {
+  const accountsOff = async (deps: PipelineDeps) =>
+    opts.deals !== true
+      ? 'account scores run with deal scores (--no-deals)'
+      : (dealScoresUnavailable(deps) ?? (await accountScoresSkipReason(deps)));
+  return [
+    {
+      name: 'accounts',
+      job: () => asAny(accountScoresJob({ retrain: opts.retrain })),
+      skip: accountsOff,
+    },
+    {
+      name: 'account-writeback',
+      job: () => asAny(writebackJob({ name: 'account-writeback', objectTypes: ['company'] })),
+      skip: accountsOff,
+    },
+  ];
+}
+
 /** `leadlens deals` and the worker's `deals` task: deal scores on their own. */
 export function dealsPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {
   return chainJob('deals-run', dealStages({ ...opts, deals: true }));
@@ -158,6 +182,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
     { name: 'writeback', job: () => asAny(writebackJob()) },
     { name: 'spikes', job: () => asAny(spikeTasksJob()) },
     ...dealStages(opts),
+    ...accountStages(opts),
   ]);
 }
 

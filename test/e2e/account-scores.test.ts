@@ -6,7 +6,15 @@
  */
 import { parseFactors } from '../../src/contracts/factors';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings';
-import { runJobToEnd, scoreRows, syncJob } from '../../src/pipeline';
+import {
+  accountLine,
+  accountSummaryOf,
+  runJobToEnd,
+  scoreRows,
+  syncJob,
+  writebackJob,
+} from '../../src/pipeline';
+import { accountScoresJob } from '../../src/pipeline/objects/account-job';
 import {
   accountRow,
   accountTrainingSet,
@@ -17,7 +25,7 @@ import {
   trainAccountModel,
   type ContactScorer,
 } from '../../src/pipeline/objects/accounts';
-import { runAccountScores } from '../../src/pipeline/objects/account-run';
+import { accountReportLines, runAccountScores } from '../../src/pipeline/objects/account-run';
 import { committeeOf, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
 import { snapshotRecords } from '../../src/pipeline/score-records';
 import type { CrmRecord } from '../../src/contracts/records';
@@ -225,6 +233,14 @@ describe('account scores on the demo portal', () => {
         byTier: first.byTier,
       }),
     );
+    const report = accountReportLines(first);
+    expect(report[0]).toMatch(/^Account scores: 380 companies, \d+ company moments/);
+    expect(report[1]).toBe(
+      `Scored ${first.scored} companies with a committee (${Object.entries(first.byTier)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}); wrote ${first.written}, 0 failed.`,
+    );
+    expect(report[2]).toMatch(/no published contact model/);
     const client = sdk(emu.url);
     const names = ['leadlens_account_score', 'leadlens_account_tier', 'leadlens_account_factors'];
     let checked = 0;
@@ -247,5 +263,35 @@ describe('account scores on the demo portal', () => {
     expect(second.written).toBe(0);
     // Nothing to write: no batch update, only the provisioning check.
     expect(second.calls).toBeLessThan(first.calls);
+  });
+
+  it('runs as a job of the run: a stored company model version, the one write-back job, nothing new to write', async () => {
+    // The deal job mirrors deals and companies; here the world read above stands in for it.
+    await deps.store.transaction((tx) =>
+      tx.upsertRecords([
+        ...world.deals.map((d) => ({ ...d, objectType: 'deal' as const })),
+        ...[...world.companies.values()].map((c) => ({ ...c, objectType: 'company' as const })),
+      ]),
+    );
+    const job = await runJobToEnd(deps, () => accountScoresJob());
+    expect(job.status).toBe('done');
+    const summary = accountSummaryOf({ accounts: job.summary })!;
+    expect(summary.trained).toBe(true);
+    expect(summary.modelVersion).toBe(1);
+    expect((await deps.store.listObjectModels('company')).map((m) => m.status)).toEqual([
+      'published',
+    ]);
+    const before = deps.crm.usage().calls;
+    const write = await runJobToEnd(deps, () =>
+      writebackJob({ name: 'account-writeback', objectTypes: ['company'] }),
+    );
+    expect(write.status).toBe('done');
+    // The same model on the same data: runAccountScores wrote these values already.
+    expect(summary.scored).toBeGreaterThan(100);
+    expect(write.summary.written).toBe(0);
+    expect(deps.crm.usage().calls - before).toBe(0);
+    expect(accountLine({ ...summary, written: 0 })).toMatch(
+      /^accounts +\d+ companies scored, 0 written; account model v1 \(new\) {2}AUC 0\.\d{3}$/,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { runJobToEnd, runToCompletion, syncJob } from '../../src/pipeline';
 import { dealSummaryOf, runDealScores } from '../../src/pipeline/objects/run';
 import { MIN_CLOSED_DEALS } from '../../src/pipeline/objects/job';
 import { dealLine } from '../../src/cli/commands/pipeline';
+import { accountSummaryOf } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
 import { depsFor, startPortal, tempDb, writesOf, type Emulator } from './helpers';
 
@@ -53,6 +54,10 @@ describe('deal scores in the run', () => {
       expect(deals.skipped).toMatch(/has no signal/);
     }
     expect(dealLine(deals)).toMatch(/^deals +\d+ open scored/);
+    // The account stages ran after the deal stages, over the companies the deal job mirrored.
+    const accounts = accountSummaryOf(res.summary)!;
+    expect(accounts.scored > 0 || accounts.skipped !== null).toBe(true);
+    expect(accounts.written).toBe(accounts.scored);
   });
 
   it('skips the deal stages, saying so, when the run is told to', async () => {

@@ -9,6 +9,9 @@ import { minimumCalls } from '../../crm/hubspot/limits';
 import {
   changePublished,
   dealSummaryOf,
+  accountLine,
+  accountSummaryOf,
+  type AccountStageSummary,
   type DealRunSummary,
   governanceStatus,
   modelSummary,
@@ -55,6 +58,8 @@ export interface RunSummary {
   resumeAt?: string;
   /** Deal scores of this run (null when the run did not reach them): see `leadlens deals`. */
   deals: DealRunSummary | null;
+  /** Account scores of this run (null when the run did not reach them). */
+  accounts: AccountStageSummary | null;
 }
 
 export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<RunSummary> {
@@ -77,6 +82,7 @@ export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<
     status: res.status,
     ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
     deals: dealSummaryOf(res.summary, Number((s.deals as { calls?: number })?.calls ?? 0)),
+    accounts: accountSummaryOf(res.summary),
   };
 }
 
@@ -360,6 +366,7 @@ export function printRunSummary(s: RunSummary): void {
     `API calls       ${s.apiCalls}${s.minimumApiCalls !== null ? ` (minimum possible ${s.minimumApiCalls})` : ''}, ${s.throttled} answered 429`,
   ];
   if (s.deals) lines.push(dealLine(s.deals));
+  if (s.accounts) lines.push(accountLine(s.accounts));
   if (s.failed > 0) {
     lines.push(`not written     ${s.failed} (the CRM refused them; not retried until they change)`);
     for (const f of s.failures) lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);

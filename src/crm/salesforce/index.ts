@@ -168,10 +168,11 @@ export function createSalesforceCrm(
     );
   };
 
-  /** Our fields of these Opportunities, under the pipeline's names (interrupted batches). */
+  /** Our fields of these Opportunities or Accounts, under the pipeline's names (interrupted batches). */
   const readOpportunities = async (
     ids: readonly string[],
     properties: readonly string[],
+    sobject: 'Opportunity' | 'Account' = 'Opportunity',
   ): Promise<CrmRecord[]> => {
     const F = new Map<string, string>();
     for (const p of properties) {
@@ -183,14 +184,14 @@ export function createSalesforceCrm(
       for (const r of await readAll(
         conn,
         caller,
-        'opportunities.read',
-        `SELECT ${['Id', 'CreatedDate', 'SystemModstamp', ...F.values()].join(', ')} FROM Opportunity WHERE ${f}`,
+        sobject === 'Account' ? 'accounts.read' : 'opportunities.read',
+        `SELECT ${['Id', 'CreatedDate', 'SystemModstamp', ...F.values()].join(', ')} FROM ${sobject} WHERE ${f}`,
       )) {
         const props: Record<string, string | null> = {};
         for (const [n, sf] of F) props[n] = r[sf] === undefined ? null : toStringValue(r[sf]);
         out.push({
           id: String(r.Id),
-          objectType: 'deal',
+          objectType: sobject === 'Account' ? 'company' : 'deal',
           createdAt: toStringValue(r.CreatedDate) ?? '',
           updatedAt: toStringValue(r.SystemModstamp) ?? '',
           properties: props,
@@ -215,8 +216,12 @@ export function createSalesforceCrm(
       leadFields = null;
     },
 
-    // Deal scores: the LeadLens fields on Opportunity, Opportunities with their field history.
-    provisionObjects: (tiers) => provision(conn, caller, tiers, 'Opportunity'),
+    // Deal and account scores: the LeadLens fields on Opportunity and Account, Opportunities with
+    // their field history.
+    provisionObjects: async (tiers) => {
+      await provision(conn, caller, tiers, 'Opportunity');
+      await provision(conn, caller, tiers, 'Account');
+    },
     listObjects: (objectType, { after }) =>
       listSalesforceObjects(conn, caller, objectType, after ?? null),
 
@@ -342,6 +347,7 @@ export function createSalesforceCrm(
 
     async readRecords(objectType, ids, properties) {
       if (objectType === 'deal') return readOpportunities(ids, properties);
+      if (objectType === 'company') return readOpportunities(ids, properties, 'Account');
       if (objectType !== 'contact' || ids.length === 0) return [];
       await settleBulk();
       const asked = properties.map((p) => p.toLowerCase());
@@ -382,6 +388,8 @@ export function createSalesforceCrm(
     async updateRecords(objectType, updates) {
       // Opportunities: a write-back batch (≤ 200) is one sObject Collections call.
       if (objectType === 'deal') return updateLeads(conn, caller, updates, 'Opportunity');
+      // Accounts (account scores): the same, on Account.
+      if (objectType === 'company') return updateLeads(conn, caller, updates, 'Account');
       if (objectType !== 'contact')
         return {
           written: [],

@@ -85,8 +85,8 @@ export async function provision(
   conn: Connection,
   caller: Caller,
   tiers: readonly Tier[],
-  /** Lead, or Opportunity for deal scores: the same fields on each scored object. */
-  sobject: 'Lead' | 'Opportunity' = 'Lead',
+  /** Lead, Opportunity (deal scores) or Account (account scores): the same fields on each. */
+  sobject: 'Lead' | 'Opportunity' | 'Account' = 'Lead',
 ): Promise<void> {
   const describe = async () =>
     (await caller.call(`${sobject.toLowerCase()}.describe`, () =>

@@ -58,10 +58,14 @@ export async function updateLeads(
   conn: Connection,
   caller: Caller,
   updates: readonly RecordUpdate[],
-  /** Lead, or Opportunity for deal scores (the same LeadLens fields on both). */
-  sobject: 'Lead' | 'Opportunity' = 'Lead',
+  /** Lead, Opportunity for deal scores or Account for account scores (the same LeadLens fields). */
+  sobject: 'Lead' | 'Opportunity' | 'Account' = 'Lead',
 ): Promise<BatchWriteResult> {
-  const kind = sobject === 'Lead' ? 'leads.update' : 'opportunities.update';
+  const kind = {
+    Lead: 'leads.update',
+    Opportunity: 'opportunities.update',
+    Account: 'accounts.update',
+  }[sobject];
   const out: BatchWriteResult = { written: [], failed: [] };
   for (let i = 0; i < updates.length; i += WRITE_BATCH) {
     const chunk = updates.slice(i, i + WRITE_BATCH);
