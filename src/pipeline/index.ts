@@ -16,7 +16,7 @@ export {
   type RunOptions,
 } from './run';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
-export { settingsAction, modelSummary, tierInputs } from './settings';
+export { settingsAction, modelSummary, tierInputs, currentEconomics } from './settings';
 export { recordFeedback } from './feedback';
 export { storedCard } from './card';
 export { readReport, type StoredReport } from './report';

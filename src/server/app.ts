@@ -16,6 +16,7 @@ import {
   rescoreContacts,
   storedCard,
   tierInputs,
+  currentEconomics,
   tierStats,
   workflowCard,
   type PipelineDeps,
@@ -228,6 +229,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           drift: report ? psi(report.heldOut.scores, inputs.openScores) : null,
           writeFailures: await deps.store.listWriteFailures({ limit: 50 }),
           charts: published ? await modelCharts(deps.store, published.version) : null,
+          economics: await currentEconomics(deps),
         }),
       );
     }),
