@@ -18,6 +18,7 @@ import {
   makeBudget,
   readReport,
   runJob,
+  scoreJob,
   settingsAction,
   silentLogger,
   syncJob,
@@ -84,6 +85,9 @@ async function one(segmentDrivers: boolean) {
     const t = await runJob(deps, trainJob(), { budget: makeBudget(Infinity, deps.now) });
     if (t.status !== 'done') throw new Error(`train: ${t.status} ${t.progress}`);
     const t2 = performance.now();
+    // Open leads scored, so capacity reads the scores the tiers will cut.
+    const sc = await runJob(deps, scoreJob(), { budget: makeBudget(Infinity, deps.now) });
+    if (sc.status !== 'done') throw new Error(`score: ${sc.status}`);
     const report = readReport((await deps.store.getModel(t.summary.version as number))!)!;
     // The ceiling: the generator's true propensity on each segment's labelled contacts.
     const demo = emu.portal;
@@ -103,7 +107,7 @@ async function one(segmentDrivers: boolean) {
     }
     const econ = await settingsAction(deps, {
       action: 'suggest',
-      request: { method: 'economics', leadsPerWeek: 40, costPerLead: 400, tierCount: 4 },
+      request: { method: 'economics', leadsPerWeek: 40, costPerLead: 1500, tierCount: 4 },
     });
     return {
       segmentDrivers,
