@@ -8,7 +8,7 @@
  * backtest AUC on the segment's held-out rows (paired folds), the decision and why. Against the
  * generator's hidden truth: the AUC on the segment's labelled rows of the truth itself (the
  * ceiling). BENCH_SEG_CONTACTS (default 10,000), BENCH_SEG_MODEL (default auto).
- * Writes bench/results/segments-latest.json.
+ * Writes bench/results/segments-<model>-latest.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -159,7 +159,7 @@ async function main() {
     process.stderr.write(`segmentDrivers=${drivers}: ${JSON.stringify(r, null, 1)}\n`);
     results.push(r);
   }
-  const out = path.join(__dirname, 'results', 'segments-latest.json');
+  const out = path.join(__dirname, 'results', `segments-${MODEL}-latest.json`);
   fs.writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
   process.stdout.write(`wrote ${out}\n`);
 }
