@@ -22,6 +22,7 @@ import {
 } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
 import { renderReportPage } from '../../src/server/report-page';
+import { allRecords } from '../../src/pipeline/records';
 import type { SegmentReport } from '../../src/pipeline/report';
 import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
 
@@ -105,13 +106,14 @@ describe('segment models: own model where the data supports one, global fallback
     const scores = await deps.store.listScores('contact', { afterId: null, limit: 5000 });
     expect(scores.length).toBeGreaterThan(100);
     const asOf = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000 - 1;
+    const byId = new Map((await allRecords(deps.store, 'contact')).map((r) => [r.id, r]));
     let paidSeen = 0;
     let otherSeen = 0;
     for (const row of scores) {
       const f = parseFactors(row.factors)!;
       expect(f.base + f.top.reduce((a, x) => a + x.points, 0) + f.otherPoints).toBe(f.score);
       expect(f.modelVersion).toBe(String(row.modelVersion));
-      const rec = (await deps.store.getRecord('contact', row.id))!;
+      const rec = byId.get(row.id)!;
       const source = valueAt(rec, 'hs_analytics_source', asOf);
       if (source && PAID.includes(source)) {
         paidSeen++;
