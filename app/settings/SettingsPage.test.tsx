@@ -297,4 +297,40 @@ describe('SettingsPage', () => {
     expect(r.find(Alert).text).toContain('must be below 70');
     expect(r.find(Alert).text).toContain('Check the parameters');
   });
+
+  it('defines a segment with its own thresholds, checks it as typed, and saves what the server accepts', async () => {
+    const { serverless, calls } = server();
+    const r = await loaded(serverless);
+    r.find(Button, button('Add segment')).trigger('onClick');
+    await r.waitFor(() => expect(r.find(Input, { name: 'segment-0-key' })).toBeDefined());
+    r.find(Input, { name: 'segment-0-key' }).trigger('onChange', 'paid' as never);
+    r.find(Input, { name: 'segment-0-values' }).trigger(
+      'onChange',
+      'PAID_SEARCH, PAID_SOCIAL' as never,
+    );
+    // Two thresholds for four tiers: the page says so and keeps Save off.
+    r.find(Input, { name: 'segment-0-thresholds' }).trigger('onChange', '50, 0' as never);
+    await r.waitFor(() =>
+      expect(r.find(Input, { name: 'segment-0-key' }).props.validationMessage).toMatch(
+        /Give 4 thresholds/,
+      ),
+    );
+    expect(r.find(Button, button('Save settings')).props.disabled).toBe(true);
+    r.find(Input, { name: 'segment-0-thresholds' }).trigger('onChange', '60, 30, 10, 0' as never);
+    await r.waitFor(() =>
+      expect(r.find(Button, button('Save settings')).props.disabled).toBe(false),
+    );
+    r.find(Button, button('Save settings')).trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Settings saved'));
+    const saved = calls.find((c) => c.parameters.action === 'save')?.parameters.settings;
+    expect(SettingsSchema.parse(saved).segments.list).toEqual([
+      {
+        key: 'paid',
+        label: 'Segment 1',
+        property: 'hs_analytics_source',
+        values: ['PAID_SEARCH', 'PAID_SOCIAL'],
+        minScores: [60, 30, 10, 0],
+      },
+    ]);
+  });
 });

@@ -27,6 +27,7 @@ import { DISTRIBUTION } from './distribution';
 import { ModelCharts } from './ModelCharts';
 import { parsePropertyList, validateSettings } from './settings-form';
 import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
+import { SegmentEditor } from './SegmentEditor';
 import { TierEditor } from './TierEditor';
 
 hubspot.extend<'settings'>(() => (
@@ -171,6 +172,41 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
           />
         ))}
       </Flex>
+      <Heading>Your deal economics</Heading>
+      <Flex direction="row" gap="sm">
+        <NumberInput
+          label="Leads the team can work per week"
+          name="economics-leads-per-week"
+          min={1}
+          value={draft.economics?.leadsPerWeek}
+          onChange={(v) =>
+            patch({
+              economics: { costPerLead: draft.economics?.costPerLead ?? 1, leadsPerWeek: v },
+            })
+          }
+        />
+        <NumberInput
+          label="Cost of working one lead"
+          name="economics-cost-per-lead"
+          min={0}
+          value={draft.economics?.costPerLead}
+          onChange={(v) =>
+            patch({
+              economics: { leadsPerWeek: draft.economics?.leadsPerWeek ?? 1, costPerLead: v },
+            })
+          }
+        />
+      </Flex>
+      <Text variant="microcopy">
+        With both set, the model report prices each tier with your synced won deals.
+      </Text>
+      <Divider />
+      <Heading>Segments</Heading>
+      <SegmentEditor
+        settings={draft}
+        errors={errors}
+        onChange={(segments) => patch({ segments })}
+      />
       <Divider />
       <Heading>What counts as converted</Heading>
       <Flex direction="row" gap="sm">

@@ -13,7 +13,15 @@ const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/;
 export interface FieldError {
   /** Tier index, or null for errors about the whole list / another section. */
   tier: number | null;
-  field: 'label' | 'minScore' | 'tiers' | 'conversion' | 'features' | 'cadence' | 'scoreJump';
+  field:
+    | 'label'
+    | 'minScore'
+    | 'tiers'
+    | 'conversion'
+    | 'features'
+    | 'cadence'
+    | 'scoreJump'
+    | 'segment';
   message: string;
 }
 
@@ -93,7 +101,59 @@ export function validateSettings(s: Settings): FieldError[] {
   if (!Number.isInteger(s.scoreJumpPoints) || s.scoreJumpPoints < 1 || s.scoreJumpPoints > 100) {
     errors.push({ tier: null, field: 'scoreJump', message: 'A score jump is 1 to 100 points.' });
   }
+  errors.push(...validateSegments(s));
+  const e = s.economics;
+  if (e && (!Number.isInteger(e.leadsPerWeek) || e.leadsPerWeek < 1 || !(e.costPerLead > 0))) {
+    errors.push({
+      tier: null,
+      field: 'segment',
+      message: 'Deal economics: a whole number of leads a week (at least 1) and a positive cost.',
+    });
+  }
   return errors;
+}
+
+const SEGMENT_KEY = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** The server's segment rules (src/contracts/settings.ts), as the admin types; `tier` = segment index. */
+export function validateSegments(s: Settings): FieldError[] {
+  const errors: FieldError[] = [];
+  const segs = s.segments?.list ?? [];
+  const keys = new Set<string>();
+  segs.forEach((g, i) => {
+    const err = (message: string) => errors.push({ tier: i, field: 'segment', message });
+    if (!SEGMENT_KEY.test(g.key)) err('Use a key of lower-case letters, digits and _.');
+    else if (keys.has(g.key)) err(`The key "${g.key}" is used twice.`);
+    keys.add(g.key);
+    if (!g.label.trim()) err('Give the segment a name.');
+    if (!PROPERTY_NAME.test(g.property)) err(`Not a property name: ${g.property || '(empty)'}.`);
+    if (g.values.length === 0) err('List at least one value of the property.');
+    const m = g.minScores;
+    if (m) {
+      if (m.length !== s.tiers.length)
+        err(`Give ${s.tiers.length} thresholds (one per tier), or none.`);
+      else if (m.some((v, j) => j > 0 && !(v < m[j - 1]!)) || m[m.length - 1] !== 0)
+        err('Thresholds must decrease, best tier first, down to 0.');
+    }
+  });
+  return errors;
+}
+
+/** "60, 30, 10, 0" → [60, 30, 10, 0]; empty → undefined (the global thresholds). */
+export function parseThresholds(text: string): number[] | undefined {
+  const parts = text
+    .split(/[\s,;]+/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  return parts.length ? parts.map(Number) : undefined;
+}
+
+/** "A, b c" → ['A', 'b', 'c']: property values keep their case (enumeration values are exact). */
+export function parseValueList(text: string): string[] {
+  return text
+    .split(/[,;]+/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 }
 
 /** Tier values are positional (tier_1 is the best); renumber after adding or removing. */

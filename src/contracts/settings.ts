@@ -250,6 +250,13 @@ export const SettingsSchema = z.object({
     message: 'The PSI warning threshold must be below the alert threshold.',
     path: ['psiWarn'],
   }).default(DEFAULT_GOVERNANCE),
+  /**
+   * The admin's deal economics: leads the rep team can work a week and the cost of working one.
+   * With both, the report prices each tier from the synced deals (src/pipeline/economics.ts).
+   */
+  economics: z
+    .object({ leadsPerWeek: z.number().int().min(1), costPerLead: z.number().positive() })
+    .optional(),
   /** Settings saved before segments existed read as none (one global model). */
   segments: SegmentsSchema.default(DEFAULT_SEGMENTS),
 });

@@ -25,8 +25,8 @@ function deal(
 }
 
 /**
- * 100 held-out leads, 10 per score band (band k: scores 10k+5); in band k, k of the 10 won a
- * deal worth `amount(k)` after their asOf.
+ * 100 held-out leads, 10 per score decile (decile k: scores 10k+5); in decile k, k of the 10 won
+ * a deal worth `amount(k)` after their asOf.
  */
 function portal(amount: (band: number) => number): EconomicsInputs {
   const ids: string[] = [];
@@ -73,21 +73,22 @@ describe('tiers from deal economics', () => {
 
   it('the break-even score moves with the deal amounts (same win rates, other amounts)', () => {
     const cost = 500;
-    // Band k wins k/10 of its leads. With 2,000 a deal, EV per lead = 200k − 500 > 0 from k = 3.
+    // Band k (scores 10k + 5) wins k/10 of its leads. With 2,000 a deal, EV per lead =
+    // 200k − 500 > 0 from k = 3, i.e. from score 35.
     const small = economicsBands(
       portal(() => 2000),
       cost,
     );
-    expect(breakEvenScore(small.bands)).toBe(30);
-    // With 10,000 a deal: 1,000k − 500 > 0 from k = 1.
+    expect(breakEvenScore(small.bands)).toBe(35);
+    // With 10,000 a deal: 1,000k − 500 > 0 from k = 1 (score 15).
     const big = economicsBands(
       portal(() => 10_000),
       cost,
     );
-    expect(breakEvenScore(big.bands)).toBe(10);
+    expect(breakEvenScore(big.bands)).toBe(15);
     // Win rates are the same in both: only the amounts differ.
     expect(big.bands.map((b) => b.winRate)).toEqual(small.bands.map((b) => b.winRate));
-    expect(big.bands.find((b) => b.from === 50)!.revenuePerLead).toBe(5000);
+    expect(big.bands.find((b) => b.from === 55)!.revenuePerLead).toBe(5000);
   });
 
   it('suggests the top tier where EV turns positive, raised when capacity cannot cover it', () => {
@@ -96,14 +97,14 @@ describe('tiers from deal economics', () => {
     const inputs = portal(() => 2000);
     const tierInputs = { openScores: [...inputs.openScores], heldOut: null, weeklyInflow: 100 };
     const roomy = suggestTiers({ ...req, leadsPerWeek: 100 }, tierInputs, labels, inputs);
-    expect(roomy.tiers[0]!.minScore).toBe(30);
+    expect(roomy.tiers[0]!.minScore).toBe(35);
     const tiers = roomy.economics!.tiers;
     // Top tier = bands 3..9: 42 wins of 70 leads at 2,000 → 1,200 a lead, EV 700.
     expect(tiers[0]!.winRate).toBeCloseTo(42 / 70);
     expect(tiers[0]!.evPerLead).toBeCloseTo(700);
     expect(tiers[0]!.weeklyLeads).toBeCloseTo(70);
     expect(tiers[0]!.weeklyEv).toBeCloseTo(49_000);
-    expect(roomy.rationale).toMatch(/from score 30 up/);
+    expect(roomy.rationale).toMatch(/from score 35 up/);
     // 20 leads a week: only the best 20 % fit, so the top tier starts at 85.
     const tight = suggestTiers({ ...req, leadsPerWeek: 20 }, tierInputs, labels, inputs);
     expect(tight.tiers[0]!.minScore).toBe(85);
@@ -120,5 +121,30 @@ describe('tiers from deal economics', () => {
         null,
       ),
     ).toThrow(/held-out history/);
+  });
+});
+
+describe('economics bands', () => {
+  it('are deciles of the held-out scores, ties kept together, best first', () => {
+    const scores = [1, 1, 1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+    const inputs: EconomicsInputs = {
+      heldOut: { ids: scores.map((_, i) => `c${i}`), scores, asOf: scores.map(() => T0) },
+      deals: [],
+      horizonDays: 120,
+      openScores: scores,
+      weeklyInflow: null,
+    };
+    const { bands } = economicsBands(inputs, 1);
+    expect(bands.map((b) => [b.from, b.to, b.leads])).toEqual([
+      [15, 100, 2],
+      [13, 15, 2],
+      [11, 13, 2],
+      [9, 11, 2],
+      [7, 9, 2],
+      [5, 7, 2],
+      [3, 5, 2],
+      [2, 3, 2],
+      [1, 2, 4],
+    ]);
   });
 });

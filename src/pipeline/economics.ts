@@ -14,8 +14,12 @@ import type { DealOutcome } from '../contracts/records';
 import { tierFor, type Tier } from '../contracts/settings';
 
 const DAY = 86_400_000;
-/** Score bands are this wide (0–9, 10–19, … 90–100). */
-export const BAND_WIDTH = 10;
+/**
+ * Held-out leads are cut into this many bands of equal size (deciles of their scores): scores are
+ * calibrated probabilities, so most leads sit low on the 0–100 scale, where fixed-width bands
+ * would lump the scores where the value of working a lead turns.
+ */
+export const BANDS = 10;
 
 export interface EconomicsHeldOut {
   ids: readonly string[];
@@ -81,7 +85,11 @@ export interface EconomicsInputs {
   weeklyInflow: number | null;
 }
 
-/** Score bands of the held-out slice, best first, with their win rate and value per lead. */
+/**
+ * Score bands of the held-out slice, best first, with their win rate and value per lead: equal
+ * numbers of leads (ties never split across two bands), `from` the band's lowest score and `to`
+ * the next band's lowest (100 for the best).
+ */
 export function economicsBands(
   inputs: EconomicsInputs,
   costPerLead: number,
@@ -93,14 +101,20 @@ export function economicsBands(
   dealsUsed: number;
 } {
   const r = leadRevenue(inputs.heldOut, inputs.deals, inputs.horizonDays);
+  const scores = inputs.heldOut.scores;
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const size = Math.max(1, Math.ceil(order.length / BANDS));
   const bands: EconomicsBand[] = [];
-  for (let from = 100 - BAND_WIDTH; from >= 0; from -= BAND_WIDTH) {
-    const to = from + BAND_WIDTH;
-    const idx: number[] = [];
-    inputs.heldOut.scores.forEach((s, i) => {
-      if (s >= from && (s < to || to === 100)) idx.push(i);
-    });
+  let k = 0;
+  let to = 100;
+  while (k < order.length) {
+    let end = Math.min(order.length, k + size);
+    while (end < order.length && scores[order[end]!] === scores[order[end - 1]!]) end++;
+    const idx = order.slice(k, end);
+    const from = scores[idx[idx.length - 1]!]!;
     bands.push({ from, to, ...summarise(idx, r.won, r.revenue, costPerLead) });
+    to = from;
+    k = end;
   }
   return { bands, ...r };
 }

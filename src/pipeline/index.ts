@@ -20,7 +20,7 @@ export { runDealScores, dealSummaryOf, type DealRunSummary } from './objects/run
 export type { DealModelReport } from './objects/deal-report';
 export { accountLine, accountSummaryOf, type AccountStageSummary } from './objects/account-job';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
-export { settingsAction, modelSummary, tierInputs } from './settings';
+export { settingsAction, modelSummary, tierInputs, currentEconomics } from './settings';
 export { recordFeedback } from './feedback';
 export { storedCard } from './card';
 export { readReport, type StoredReport } from './report';

@@ -4,6 +4,7 @@
 import { parseExpression } from 'cron-parser';
 import { LeadLensError } from '../contracts/errors';
 import type {
+  EconomicsView,
   ModelSummary,
   ModelWarning,
   SettingsRequest,
@@ -22,7 +23,14 @@ import {
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
-import { suggestTiers, tierStats, type DealEconomics, type TierInputs } from './tiers';
+import {
+  scoreAtTopShare,
+  suggestTiers,
+  tierStats,
+  type DealEconomics,
+  type TierInputs,
+} from './tiers';
+import { economicsView } from './economics';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
 
@@ -206,6 +214,26 @@ export async function dealEconomics(deps: PipelineDeps): Promise<DealEconomics |
     deals: await deps.store.listDeals(),
     horizonDays: report.conversion.horizonDays,
   };
+}
+
+/**
+ * The current tiers priced by the synced deals, for the report: null until the admin has set
+ * capacity and cost per lead (settings `economics`) or without held-out history to price.
+ */
+export async function currentEconomics(deps: PipelineDeps): Promise<EconomicsView | null> {
+  const settings = await deps.store.getSettings();
+  if (!settings.economics) return null;
+  const deals = await dealEconomics(deps);
+  if (!deals) return null;
+  const inputs = await tierInputs(deps);
+  const pool = inputs.weeklyInflow ?? inputs.openScores.length;
+  const share = Math.min(1, settings.economics.leadsPerWeek / Math.max(1, pool));
+  return economicsView(
+    settings.tiers,
+    { ...deals, openScores: inputs.openScores, weeklyInflow: inputs.weeklyInflow },
+    settings.economics,
+    Math.round(scoreAtTopShare(inputs.openScores, share)),
+  );
 }
 
 async function stats(deps: PipelineDeps) {

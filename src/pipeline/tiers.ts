@@ -60,7 +60,7 @@ const DEFAULT_LABELS: Record<number, string[]> = {
 };
 
 /** The score at or above which `share` of `scores` lie. */
-function scoreAtTopShare(scores: number[], share: number): number {
+export function scoreAtTopShare(scores: number[], share: number): number {
   if (scores.length === 0) return 50;
   const sorted = [...scores].sort((a, b) => b - a);
   const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1));
@@ -140,7 +140,9 @@ export function suggestTiers(
       const breakEven = breakEvenScore(bands);
       const pool = inputs.weeklyInflow ?? inputs.openScores.length;
       const share = Math.min(1, req.leadsPerWeek / Math.max(1, pool));
-      const capacity = scoreAtTopShare(inputs.openScores, share);
+      // Before the first scoring run, the held-out scores stand in for the open ones.
+      const scored = inputs.openScores.length ? inputs.openScores : [...deals.heldOut.scores];
+      const capacity = scoreAtTopShare(scored, share);
       top = Math.max(breakEven, capacity);
       const money = (x: number) => Math.round(x).toLocaleString('en-US');
       rationale =

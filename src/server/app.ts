@@ -17,6 +17,7 @@ import {
   rescoreContacts,
   storedCard,
   tierInputs,
+  currentEconomics,
   tierStats,
   workflowCard,
   type PipelineDeps,
@@ -230,6 +231,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           writeFailures: await deps.store.listWriteFailures({ limit: 50 }),
           charts: published ? await modelCharts(deps.store, published.version) : null,
           dealModels: await deps.store.listObjectModels('deal'),
+          economics: await currentEconomics(deps),
         }),
       );
     }),

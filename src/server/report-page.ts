@@ -5,7 +5,7 @@
 import type { FeedbackRow, StoredModel, WriteFailureRow } from '../store/port';
 import { writeFailureHint } from '../pipeline/writeback-failures';
 import type { StoredReport } from '../pipeline/report';
-import type { TierStat } from '../contracts/functions';
+import type { EconomicsView, TierStat } from '../contracts/functions';
 import type { ModelCharts } from '../contracts/charts';
 import { chartsSection } from './charts';
 import { dealModelSection } from './deal-report-section';
@@ -90,6 +90,30 @@ export interface ReportPageData {
   writeFailures?: { total: number; rows: WriteFailureRow[] };
   /** Deal model versions, oldest first (store.listObjectModels('deal')). */
   dealModels?: StoredModel[];
+  /** Each tier priced by the synced won deals, when the admin set capacity and cost per lead. */
+  economics?: EconomicsView | null;
+}
+
+/** Per admin segment: its own model or the global one, and why (the training's decision). */
+function segmentsSection(r: StoredReport): string {
+  const segs = r.segments ?? [];
+  if (segs.length === 0) return '';
+  return `<h2>Segments</h2>
+<table><tr><th>Segment</th><th>Defined by</th><th>Training rows</th><th>Converted</th><th>AUC, own model</th><th>AUC, global model</th><th>Model used</th><th>Why</th></tr>
+${segs.map((s) => `<tr><td>${esc(s.label)} <span class="muted">${esc(s.key)}</span></td><td>${esc(s.property)} ∈ ${esc(s.values.join(', '))}</td><td>${s.rows}</td><td>${s.positives}</td><td>${fmt.num(s.segmentAuc)}</td><td>${fmt.num(s.globalAuc)}</td><td>${s.decision === 'own' ? `own (${esc(s.modelType ?? '')})` : 'global'}</td><td>${esc(s.why)}</td></tr>`).join('')}
+</table>
+<p class="muted">Both AUCs are on the segment's own held-out rows, over the same backtest folds.</p>`;
+}
+
+/** Expected value per tier from the portal's own won deals (src/pipeline/economics.ts). */
+function economicsSection(v: EconomicsView | null | undefined): string {
+  if (!v) return '';
+  const money = (x: number | null) => (x === null ? '—' : Math.round(x).toLocaleString('en-US'));
+  return `<h2>Expected value per tier</h2>
+<p class="muted">${v.heldOutLeads} held-out leads priced by ${v.dealsUsed} won deals closed after their scoring moment (within ${v.horizonDays} days)${v.wonWithoutAmount ? `; ${v.wonWithoutAmount} won deals had no amount (counted as 0)` : ''}; cost of working a lead ${money(v.costPerLead)}, capacity ${v.leadsPerWeek} a week. Working a lead pays from score ${v.breakEvenScore}; capacity alone would start the top tier at ${v.capacityScore}.</p>
+<table><tr><th>Tier</th><th>From score</th><th>Held-out leads</th><th>Win rate</th><th>Revenue per lead</th><th>Expected value per lead</th><th>Leads a week</th><th>Expected value a week</th></tr>
+${v.tiers.map((t) => `<tr><td>${esc(t.label)}</td><td>${t.minScore}</td><td>${t.leads}</td><td>${fmt.pct(t.winRate)}</td><td>${money(t.revenuePerLead)}</td><td>${money(t.evPerLead)}</td><td>${t.weeklyLeads === null ? '—' : t.weeklyLeads.toFixed(1)}</td><td>${money(t.weeklyEv)}</td></tr>`).join('')}
+</table>`;
 }
 
 /** Write failures: each record, the CRM's reason, since when, and what to do about it. */
@@ -179,6 +203,8 @@ ${calib.map((c) => `<tr><td>${fmt.pct(c.lo, 0)}–${fmt.pct(c.hi, 0)}</td><td>${
 <table><tr><th>Tier</th><th>From score</th><th>Open contacts</th><th>Share</th><th>Held-out conversion</th></tr>
 ${d.stats.map((s) => `<tr><td>${esc(s.label)} <span class="muted">${esc(s.value)}</span></td><td>${s.minScore}</td><td>${s.count}</td><td>${fmt.pct(s.share)}</td><td>${fmt.pct(s.historicalConversionRate)}</td></tr>`).join('')}
 </table>
+${economicsSection(d.economics)}
+${segmentsSection(r)}
 <h2>Left out of the model</h2>
 ${r.excluded.length === 0 ? '<p>Nothing was excluded.</p>' : `<table><tr><th>Field</th><th>Why</th></tr>${r.excluded.map((f) => `<tr><td>${esc(f.field)}</td><td>${esc(f.reason)}</td></tr>`).join('')}</table>`}
 <h2>Features used (${r.featureFields.length})</h2>

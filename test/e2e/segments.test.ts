@@ -11,6 +11,7 @@ import { parseFactors } from '../../src/contracts/factors';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
 import { valueAt } from '../../src/features';
 import {
+  currentEconomics,
   makeBudget,
   readReport,
   runJob,
@@ -20,6 +21,8 @@ import {
   trainJob,
 } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
+import { renderReportPage } from '../../src/server/report-page';
+import { allRecords } from '../../src/pipeline/records';
 import type { SegmentReport } from '../../src/pipeline/report';
 import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
 
@@ -103,13 +106,14 @@ describe('segment models: own model where the data supports one, global fallback
     const scores = await deps.store.listScores('contact', { afterId: null, limit: 5000 });
     expect(scores.length).toBeGreaterThan(100);
     const asOf = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000 - 1;
+    const byId = new Map((await allRecords(deps.store, 'contact')).map((r) => [r.id, r]));
     let paidSeen = 0;
     let otherSeen = 0;
     for (const row of scores) {
       const f = parseFactors(row.factors)!;
       expect(f.base + f.top.reduce((a, x) => a + x.points, 0) + f.otherPoints).toBe(f.score);
       expect(f.modelVersion).toBe(String(row.modelVersion));
-      const rec = (await deps.store.getRecord('contact', row.id))!;
+      const rec = byId.get(row.id)!;
       const source = valueAt(rec, 'hs_analytics_source', asOf);
       if (source && PAID.includes(source)) {
         paidSeen++;
@@ -173,6 +177,31 @@ describe('segment models: own model where the data supports one, global fallback
     expect(res.suggestion!.tiers[0]!.minScore).toBeGreaterThanOrEqual(view.breakEvenScore);
     expect(res.suggestion!.tiers[0]!.minScore).toBeGreaterThanOrEqual(view.capacityScore);
   }, 60_000);
+
+  it('shows both on the report page: the segments’ decisions and EV per tier', async () => {
+    await deps.store.saveSettings(
+      { ...settings, economics: { leadsPerWeek: 15, costPerLead: 300 } },
+      new Date(now).toISOString(),
+    );
+    const view = (await currentEconomics(deps))!;
+    const report = readReport((await deps.store.getPublishedModel())!)!;
+    expect(view.tiers.map((t) => t.minScore)).toEqual(settings.tiers.map((t) => t.minScore));
+    expect(view.tiers.reduce((a, t) => a + t.leads, 0)).toBe(report.heldOut.ids.length);
+    const published = (await deps.store.getPublishedModel())!;
+    const html = renderReportPage({
+      published,
+      report,
+      models: [published],
+      stats: [],
+      feedback: [],
+      drift: null,
+      economics: view,
+    });
+    expect(html).toContain('<h2>Segments</h2>');
+    expect(html).toMatch(/Paid channels.*own \(logistic\)/s);
+    expect(html).toMatch(/AI referrals.*Global model: too few positives/s);
+    expect(html).toContain('<h2>Expected value per tier</h2>');
+  });
 
   it('refuses segment thresholds that do not match the tier count', async () => {
     const bad: Settings = {
