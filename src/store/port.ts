@@ -280,6 +280,13 @@ export interface GovernanceOps {
   updateSpike(id: number, patch: { crmTaskId: string | null }): Promise<void>;
 }
 
+/** One record's values the CRM confirmed, with its modification time after the write when it said. */
+export interface WrittenEntry {
+  id: string;
+  properties: Record<string, string>;
+  updatedAt?: string;
+}
+
 /** What a portal can read and write: everything except the transaction and lease controls. */
 export interface StoreOps extends GovernanceOps {
   readonly portalId: string;
@@ -338,11 +345,7 @@ export interface StoreOps extends GovernanceOps {
    */
   markWritten(
     objectType: StoredObjectType,
-    entries: ReadonlyArray<{
-      id: string;
-      properties: Record<string, string>;
-      updatedAt?: string;
-    }>,
+    entries: ReadonlyArray<WrittenEntry>,
     at: string,
   ): Promise<void>;
   /** The CRM's modification time after our last write of each record (when it said). */
