@@ -1,5 +1,7 @@
 /** Governance rows (model scores kept for judging, alerts, decisions, monitoring runs) on PostgreSQL. */
 import {
+  alertValues,
+  spikeValues,
   toAlert,
   toDecision,
   toModelScore,
@@ -64,19 +66,7 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
           `INSERT INTO alerts (portal_id, kind, severity, model_version, subject, value,
              threshold, message, created_at, resolved_at, crm_task_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-          [
-            portal,
-            a.kind,
-            a.severity,
-            a.modelVersion,
-            a.subject,
-            a.value,
-            a.threshold,
-            a.message,
-            a.createdAt,
-            a.resolvedAt,
-            a.crmTaskId,
-          ],
+          [portal, ...alertValues(a)],
         );
         return Number(rows[0].id);
       }),
@@ -149,20 +139,7 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
              to_score, from_tier, to_tier, reason, model_version, created_at, crm_task_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT DO NOTHING RETURNING id`,
-          [
-            portal,
-            x.objectType,
-            x.recordId,
-            x.scoredAt,
-            x.fromScore,
-            x.toScore,
-            x.fromTier,
-            x.toTier,
-            x.reason,
-            x.modelVersion,
-            x.createdAt,
-            x.crmTaskId,
-          ],
+          [portal, ...spikeValues(x)],
         );
         return rows.length === 1;
       }),

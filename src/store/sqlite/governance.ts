@@ -1,6 +1,8 @@
 /** Governance rows (model scores kept for judging, alerts, decisions, monitoring runs) on SQLite. */
 import type Database from 'better-sqlite3';
 import {
+  alertValues,
+  spikeValues,
   toAlert,
   toDecision,
   toModelScore,
@@ -83,23 +85,7 @@ export function createGovernanceStatements(db: Database.Database) {
           .map(toModelScore),
       ),
     addAlert: (a) =>
-      wrap('save an alert', () =>
-        Number(
-          addAlert.run(
-            portal,
-            a.kind,
-            a.severity,
-            a.modelVersion,
-            a.subject,
-            a.value,
-            a.threshold,
-            a.message,
-            a.createdAt,
-            a.resolvedAt,
-            a.crmTaskId,
-          ).lastInsertRowid,
-        ),
-      ),
+      wrap('save an alert', () => Number(addAlert.run(portal, ...alertValues(a)).lastInsertRowid)),
     listAlerts: ({ open, limit }) =>
       wrap('list alerts', () => listAlerts.all(portal, open ? 1 : 0, limit).map(toAlert)),
     updateAlert: (id, patch) =>
@@ -127,24 +113,7 @@ export function createGovernanceStatements(db: Database.Database) {
         listRuns.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(toMonitorRun),
       ),
     addSpike: (x) =>
-      wrap(
-        'keep a score spike',
-        () =>
-          addSpike.run(
-            portal,
-            x.objectType,
-            x.recordId,
-            x.scoredAt,
-            x.fromScore,
-            x.toScore,
-            x.fromTier,
-            x.toTier,
-            x.reason,
-            x.modelVersion,
-            x.createdAt,
-            x.crmTaskId,
-          ).changes === 1,
-      ),
+      wrap('keep a score spike', () => addSpike.run(portal, ...spikeValues(x)).changes === 1),
     listSpikes: ({ withoutTask, limit }) =>
       wrap('list score spikes', () =>
         listSpikes.all(portal, withoutTask ? 1 : 0, limit).map(toSpike),
