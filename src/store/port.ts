@@ -90,6 +90,13 @@ export interface WriteFailureRow {
   failedAt: string;
 }
 
+/** One record's values the CRM confirmed, with its modification time after the write when it said. */
+export interface WrittenEntry {
+  id: string;
+  properties: Record<string, string>;
+  updatedAt?: string;
+}
+
 /** The feature plan sync decided for this portal (its JSON is the pipeline's format). */
 export interface StoredFeaturePlan {
   /** JSON text (src/pipeline/feature-plan.ts `FeaturePlan`). */
@@ -278,13 +285,6 @@ export interface GovernanceOps {
   /** Oldest first; `withoutTask`: no task id yet, or a pending one. */
   listSpikes(opts: { withoutTask?: boolean; limit: number }): Promise<SpikeRow[]>;
   updateSpike(id: number, patch: { crmTaskId: string | null }): Promise<void>;
-}
-
-/** One record's values the CRM confirmed, with its modification time after the write when it said. */
-export interface WrittenEntry {
-  id: string;
-  properties: Record<string, string>;
-  updatedAt?: string;
 }
 
 /** What a portal can read and write: everything except the transaction and lease controls. */
