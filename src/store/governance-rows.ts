@@ -128,3 +128,35 @@ export const toSpike = (r: SpikeDbRow): SpikeRow => ({
   createdAt: r.created_at,
   crmTaskId: r.crm_task_id,
 });
+
+/**
+ * An alert's values after `portal_id`, in the column order of both engines' INSERT: one list, so
+ * the two statements cannot bind them differently.
+ */
+export const alertValues = (a: Omit<AlertRow, 'id'>) => [
+  a.kind,
+  a.severity,
+  a.modelVersion,
+  a.subject,
+  a.value,
+  a.threshold,
+  a.message,
+  a.createdAt,
+  a.resolvedAt,
+  a.crmTaskId,
+];
+
+/** A score spike's values after `portal_id`, in the column order of both engines' INSERT. */
+export const spikeValues = (x: Omit<SpikeRow, 'id'>) => [
+  x.objectType,
+  x.recordId,
+  x.scoredAt,
+  x.fromScore,
+  x.toScore,
+  x.fromTier,
+  x.toTier,
+  x.reason,
+  x.modelVersion,
+  x.createdAt,
+  x.crmTaskId,
+];

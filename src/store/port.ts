@@ -90,6 +90,13 @@ export interface WriteFailureRow {
   failedAt: string;
 }
 
+/** One record's values the CRM confirmed, with its modification time after the write when it said. */
+export interface WrittenEntry {
+  id: string;
+  properties: Record<string, string>;
+  updatedAt?: string;
+}
+
 /** The feature plan sync decided for this portal (its JSON is the pipeline's format). */
 export interface StoredFeaturePlan {
   /** JSON text (src/pipeline/feature-plan.ts `FeaturePlan`). */
@@ -357,11 +364,7 @@ export interface StoreOps extends GovernanceOps, ObjectModelOps {
    */
   markWritten(
     objectType: StoredObjectType,
-    entries: ReadonlyArray<{
-      id: string;
-      properties: Record<string, string>;
-      updatedAt?: string;
-    }>,
+    entries: ReadonlyArray<WrittenEntry>,
     at: string,
   ): Promise<void>;
   /** The CRM's modification time after our last write of each record (when it said). */

@@ -4,19 +4,11 @@
  */
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
+import { control } from './sdk-calls';
 
 const TOKEN = 'faults-token';
 const sdk = (url: string) =>
   new Client({ accessToken: TOKEN, basePath: url, numberOfApiCallRetries: 0 });
-const control = (url: string, p: string, body: unknown) =>
-  fetch(`${url}/__emulator${p}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then(async (r) => {
-    if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<Record<string, unknown>>;
-  });
 const status = async (p: Promise<unknown>) => {
   try {
     await p;

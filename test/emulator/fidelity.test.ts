@@ -12,40 +12,11 @@ import {
   type HubSpotEmulator,
 } from '../../emulator/hubspot';
 import { SPEC_DIR } from './openapi';
-
-interface ApiError {
-  code: number;
-  body: {
-    status?: string;
-    category?: string;
-    message?: string;
-    policyName?: string;
-    correlationId?: string;
-    errors?: Array<{ code?: string; context?: Record<string, string[]> }>;
-  };
-  headers: Record<string, string>;
-}
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { control, failure } from './sdk-calls';
 
 const TOKEN = 'fidelity-token';
 const sdk = (url: string, token = TOKEN) =>
   new Client({ accessToken: token, basePath: url, numberOfApiCallRetries: 0 });
-const control = (url: string, p: string, body: unknown) =>
-  fetch(`${url}/__emulator${p}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then(async (r) => {
-    if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<Record<string, unknown>>;
-  });
 
 describe('fidelity ledger: reads, batches, search, errors (limits off)', () => {
   let emu: HubSpotEmulator;

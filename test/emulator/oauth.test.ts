@@ -5,22 +5,10 @@
  */
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
+import { failure } from './sdk-calls';
 
 const REDIRECT = 'https://leadlens.example.com/oauth/callback';
 const SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'oauth'];
-
-interface ApiError {
-  code: number;
-  body: { status?: string; message?: string; category?: string; correlationId?: string };
-}
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('OAuth install of a marketplace app', () => {
   let emu: HubSpotEmulator;

@@ -1,25 +1,7 @@
 /** The emulator as the real @hubspot/api-client sees it: paging, batches, search, limits, auth. */
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
-
-interface ApiError {
-  code: number;
-  body: {
-    category?: string;
-    message?: string;
-    policyName?: string;
-    errors?: Array<{ context?: Record<string, string[]> }>;
-  };
-  headers: Record<string, string>;
-}
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { type SdkError as ApiError, failure } from './sdk-calls';
 
 describe('HubSpot emulator through @hubspot/api-client', () => {
   let emu: HubSpotEmulator;

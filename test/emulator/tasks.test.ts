@@ -6,17 +6,7 @@
 import { Client } from '@hubspot/api-client';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
 import { createHubSpotCrm } from '../../src/crm/hubspot';
-
-async function failure(
-  p: Promise<unknown>,
-): Promise<{ code: number; body: { category?: string; message?: string } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: number; body: { category?: string; message?: string } };
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure } from './sdk-calls';
 
 describe('[tasks] HubSpot tasks in the emulator', () => {
   let emu: HubSpotEmulator;

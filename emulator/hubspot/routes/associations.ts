@@ -1,5 +1,5 @@
 /** Associations v4: page (≤500), batch read (207 on misses), default PUT, labelled PUT, batch create. */
-import { type Express } from 'express';
+import { type Express, type Request, type Response } from 'express';
 import { standardError, validation } from '../errors';
 import {
   batchInputs,
@@ -33,6 +33,13 @@ const defaultSpec = (from: string, to: string, typeId: number) => ({
   associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId },
 });
 
+/** The two object types a v4 route names, and the portal it serves. */
+const sides = (req: Request, res: Response) => ({
+  from: typeOf(req.params.objectType),
+  to: typeOf(req.params.toObjectType),
+  state: stateOf(res),
+});
+
 function pair(from: ObjectTypeInfo, to: ObjectTypeInfo): number {
   const typeId = defaultTypeId(from.name, to.name);
   if (typeId === undefined)
@@ -48,9 +55,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/objects/:objectType/:objectId/associations/:toObjectType',
     objectScope('read'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       if (!state.stores[from.name].get(req.params.objectId)) throw objectNotFound();
       const limit = intParam(req.query.limit, 'limit', 500, 500);
       const start = decodeCursor(req.query.after);
@@ -75,9 +80,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/objects/:objectType/:objectId/associations/default/:toObjectType/:toObjectId',
     objectScope('write'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       const startedAt = new Date().toISOString();
       if (
         !state.stores[from.name].get(req.params.objectId) ||
@@ -110,9 +113,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/objects/:objectType/:objectId/associations/:toObjectType/:toObjectId',
     objectScope('write'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       if (
         !state.stores[from.name].get(req.params.objectId) ||
         !state.stores[to.name].get(req.params.toObjectId)
@@ -173,9 +174,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/associations/:objectType/:toObjectType/batch/read',
     objectScope('read'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       const startedAt = new Date().toISOString();
       const results: unknown[] = [];
       const errors: unknown[] = [];
@@ -207,9 +206,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/associations/:objectType/:toObjectType/batch/create',
     objectScope('write'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       const startedAt = new Date().toISOString();
       const results: unknown[] = [];
       const missing: string[] = [];
@@ -260,9 +257,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/associations/:objectType/:toObjectType/batch/associate/default',
     objectScope('write'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       const startedAt = new Date().toISOString();
       const typeId = pair(from, to);
       const results: unknown[] = [];
@@ -285,9 +280,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
     '/crm/v4/associations/:objectType/:toObjectType/batch/archive',
     objectScope('write'),
     (req, res) => {
-      const from = typeOf(req.params.objectType);
-      const to = typeOf(req.params.toObjectType);
-      const state = stateOf(res);
+      const { from, to, state } = sides(req, res);
       for (const input of batchInputs(req, 2000)) {
         const f = Number((input.from as { id?: unknown } | undefined)?.id);
         const targets = Array.isArray(input.to) ? (input.to as Array<{ id?: unknown }>) : [];

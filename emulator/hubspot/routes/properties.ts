@@ -1,5 +1,5 @@
 /** Properties v3 and property groups: CRUD with HubSpot's 201/409/204 and type checks. */
-import { type Express, type Request } from 'express';
+import { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { HubSpotHttpError, validation } from '../errors';
 import { crm, json, schemaScope, storeOf, type Ctx } from '../routing';
@@ -105,6 +105,30 @@ const options = (o: z.infer<typeof OptionSchema>[] | undefined) =>
 
 const groupParam = (req: Request) => String(req.params.groupName);
 
+/** The route's property group; 404 OBJECT_NOT_FOUND when there is none or it is archived. */
+function liveGroup(req: Request, res: Response) {
+  const g = storeOf(res, req.params.objectType).schema.groups.get(groupParam(req));
+  if (!g || g.archived)
+    throw new HubSpotHttpError(
+      404,
+      'OBJECT_NOT_FOUND',
+      `Property group ${groupParam(req)} does not exist.`,
+    );
+  return g;
+}
+
+/** The route's property; 404 OBJECT_NOT_FOUND when there is none. */
+function existingProperty(req: Request, res: Response) {
+  const p = storeOf(res, req.params.objectType).schema.get(req.params.propertyName);
+  if (!p)
+    throw new HubSpotHttpError(
+      404,
+      'OBJECT_NOT_FOUND',
+      `Property ${req.params.propertyName} does not exist.`,
+    );
+  return p;
+}
+
 export function registerProperties(app: Express, ctx: Ctx): void {
   crm(app, ctx, 'get', `${BASE}/groups`, schemaScope('read'), (req, res) => {
     const s = storeOf(res, req.params.objectType).schema;
@@ -129,23 +153,11 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 201, groupJson(group));
   });
   crm(app, ctx, 'get', `${BASE}/groups/:groupName`, schemaScope('read'), (req, res) => {
-    const g = storeOf(res, req.params.objectType).schema.groups.get(groupParam(req));
-    if (!g || g.archived)
-      throw new HubSpotHttpError(
-        404,
-        'OBJECT_NOT_FOUND',
-        `Property group ${groupParam(req)} does not exist.`,
-      );
+    const g = liveGroup(req, res);
     json(res, 200, groupJson(g));
   });
   crm(app, ctx, 'patch', `${BASE}/groups/:groupName`, schemaScope('write'), (req, res) => {
-    const g = storeOf(res, req.params.objectType).schema.groups.get(groupParam(req));
-    if (!g || g.archived)
-      throw new HubSpotHttpError(
-        404,
-        'OBJECT_NOT_FOUND',
-        `Property group ${groupParam(req)} does not exist.`,
-      );
+    const g = liveGroup(req, res);
     const u = parse(GroupSchema.omit({ name: true }).partial(), req.body);
     Object.assign(g, u);
     json(res, 200, groupJson(g));
@@ -200,23 +212,11 @@ export function registerProperties(app: Express, ctx: Ctx): void {
     json(res, 201, propertyJson(def));
   });
   crm(app, ctx, 'get', `${BASE}/:propertyName`, schemaScope('read'), (req, res) => {
-    const p = storeOf(res, req.params.objectType).schema.get(req.params.propertyName);
-    if (!p)
-      throw new HubSpotHttpError(
-        404,
-        'OBJECT_NOT_FOUND',
-        `Property ${req.params.propertyName} does not exist.`,
-      );
+    const p = existingProperty(req, res);
     json(res, 200, propertyJson(p));
   });
   crm(app, ctx, 'patch', `${BASE}/:propertyName`, schemaScope('write'), (req, res) => {
-    const p = storeOf(res, req.params.objectType).schema.get(req.params.propertyName);
-    if (!p)
-      throw new HubSpotHttpError(
-        404,
-        'OBJECT_NOT_FOUND',
-        `Property ${req.params.propertyName} does not exist.`,
-      );
+    const p = existingProperty(req, res);
     if (p.hubspotDefined)
       throw validation(`${p.name} is HubSpot-defined; its definition is read-only.`);
     const u = parse(UpdateSchema, req.body);

@@ -1,16 +1,5 @@
 /** Governance rows (model scores kept for judging, alerts, decisions, monitoring runs) on PostgreSQL. */
-import {
-  toAlert,
-  toDecision,
-  toModelScore,
-  toMonitorRun,
-  toSpike,
-  type AlertDbRow,
-  type DecisionDbRow,
-  type ModelScoreDbRow,
-  type MonitorDbRow,
-  type SpikeDbRow,
-} from '../governance-rows';
+import * as gov from '../governance-rows';
 import type { GovernanceOps } from '../port';
 import { sortKey } from '../sort-key';
 import type { PgConn } from './conn';
@@ -51,12 +40,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listModelScores: (version, { afterId, limit }) =>
       op('list model scores', async () =>
         (
-          await conn.query<ModelScoreDbRow>(
+          await conn.query<gov.ModelScoreDbRow>(
             `SELECT * FROM model_scores WHERE portal_id = $1 AND model_version = $2
                AND sort_key > $3 ORDER BY sort_key LIMIT $4`,
             [portal, version, afterId == null ? '' : sortKey(afterId), limit],
           )
-        ).map(toModelScore),
+        ).map(gov.toModelScore),
       ),
     addAlert: (a) =>
       op('save an alert', async () => {
@@ -64,31 +53,19 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
           `INSERT INTO alerts (portal_id, kind, severity, model_version, subject, value,
              threshold, message, created_at, resolved_at, crm_task_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-          [
-            portal,
-            a.kind,
-            a.severity,
-            a.modelVersion,
-            a.subject,
-            a.value,
-            a.threshold,
-            a.message,
-            a.createdAt,
-            a.resolvedAt,
-            a.crmTaskId,
-          ],
+          [portal, ...gov.alertValues(a)],
         );
         return Number(rows[0].id);
       }),
     listAlerts: ({ open, limit }) =>
       op('list alerts', async () =>
         (
-          await conn.query<AlertDbRow>(
+          await conn.query<gov.AlertDbRow>(
             `SELECT * FROM alerts WHERE portal_id = $1 AND (NOT $2::boolean OR resolved_at IS NULL)
               ORDER BY id DESC LIMIT $3`,
             [portal, !!open, limit],
           )
-        ).map(toAlert),
+        ).map(gov.toAlert),
       ),
     updateAlert: (id, patch) =>
       op('update an alert', async () => {
@@ -117,12 +94,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listDecisions: ({ modelVersion, limit }) =>
       op('list decisions', async () =>
         (
-          await conn.query<DecisionDbRow>(
+          await conn.query<gov.DecisionDbRow>(
             `SELECT * FROM decisions WHERE portal_id = $1
                AND ($2::integer IS NULL OR model_version = $2) ORDER BY id LIMIT $3`,
             [portal, modelVersion ?? null, limit],
           )
-        ).map(toDecision),
+        ).map(gov.toDecision),
       ),
     addMonitorRun: (r) =>
       op('save a monitoring run', async () => {
@@ -135,12 +112,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listMonitorRuns: ({ modelVersion, limit }) =>
       op('list monitoring runs', async () =>
         (
-          await conn.query<MonitorDbRow>(
+          await conn.query<gov.MonitorDbRow>(
             `SELECT * FROM monitor_runs WHERE portal_id = $1
                AND ($2::integer IS NULL OR model_version = $2) ORDER BY id DESC LIMIT $3`,
             [portal, modelVersion ?? null, limit],
           )
-        ).map(toMonitorRun),
+        ).map(gov.toMonitorRun),
       ),
     addSpike: (x) =>
       op('keep a score spike', async () => {
@@ -149,33 +126,20 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
              to_score, from_tier, to_tier, reason, model_version, created_at, crm_task_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT DO NOTHING RETURNING id`,
-          [
-            portal,
-            x.objectType,
-            x.recordId,
-            x.scoredAt,
-            x.fromScore,
-            x.toScore,
-            x.fromTier,
-            x.toTier,
-            x.reason,
-            x.modelVersion,
-            x.createdAt,
-            x.crmTaskId,
-          ],
+          [portal, ...gov.spikeValues(x)],
         );
         return rows.length === 1;
       }),
     listSpikes: ({ withoutTask, limit }) =>
       op('list score spikes', async () =>
         (
-          await conn.query<SpikeDbRow>(
+          await conn.query<gov.SpikeDbRow>(
             `SELECT * FROM score_spikes WHERE portal_id = $1
                AND (NOT $2::boolean OR crm_task_id IS NULL OR crm_task_id LIKE 'pending:%')
                ORDER BY id LIMIT $3`,
             [portal, !!withoutTask, limit],
           )
-        ).map(toSpike),
+        ).map(gov.toSpike),
       ),
     updateSpike: (id, patch) =>
       op('update a score spike', async () => {

@@ -1,17 +1,6 @@
 /** Governance rows (model scores kept for judging, alerts, decisions, monitoring runs) on SQLite. */
 import type Database from 'better-sqlite3';
-import {
-  toAlert,
-  toDecision,
-  toModelScore,
-  toMonitorRun,
-  toSpike,
-  type AlertDbRow,
-  type DecisionDbRow,
-  type ModelScoreDbRow,
-  type MonitorDbRow,
-  type SpikeDbRow,
-} from '../governance-rows';
+import * as gov from '../governance-rows';
 import type { GovernanceOps, ModelScoreRow } from '../port';
 import { sortKey } from '../sort-key';
 
@@ -23,7 +12,7 @@ export function createGovernanceStatements(db: Database.Database) {
      VALUES (@portal, @modelVersion, @id, @sortKey, @scoredAt, @probability, @score, @tier,
        @pairedVersion, @pairedProbability, @pairedTier)`,
   );
-  const listScores = db.prepare<[string, number, string, number], ModelScoreDbRow>(
+  const listScores = db.prepare<[string, number, string, number], gov.ModelScoreDbRow>(
     `SELECT * FROM model_scores WHERE portal_id = ? AND model_version = ? AND sort_key > ?
       ORDER BY sort_key LIMIT ?`,
   );
@@ -32,7 +21,7 @@ export function createGovernanceStatements(db: Database.Database) {
        message, created_at, resolved_at, crm_task_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const listAlerts = db.prepare<[string, number, number], AlertDbRow>(
+  const listAlerts = db.prepare<[string, number, number], gov.AlertDbRow>(
     `SELECT * FROM alerts WHERE portal_id = ? AND (? = 0 OR resolved_at IS NULL)
       ORDER BY id DESC LIMIT ?`,
   );
@@ -44,14 +33,14 @@ export function createGovernanceStatements(db: Database.Database) {
     `INSERT INTO decisions (portal_id, model_version, action, actor, reason, details, at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const listDecisions = db.prepare<[string, number, number, number], DecisionDbRow>(
+  const listDecisions = db.prepare<[string, number, number, number], gov.DecisionDbRow>(
     `SELECT * FROM decisions WHERE portal_id = ? AND (? = 0 OR model_version = ?)
       ORDER BY id LIMIT ?`,
   );
   const addRun = db.prepare(
     'INSERT INTO monitor_runs (portal_id, model_version, at, data) VALUES (?, ?, ?, ?)',
   );
-  const listRuns = db.prepare<[string, number, number, number], MonitorDbRow>(
+  const listRuns = db.prepare<[string, number, number, number], gov.MonitorDbRow>(
     `SELECT * FROM monitor_runs WHERE portal_id = ? AND (? = 0 OR model_version = ?)
       ORDER BY id DESC LIMIT ?`,
   );
@@ -61,7 +50,7 @@ export function createGovernanceStatements(db: Database.Database) {
        to_score, from_tier, to_tier, reason, model_version, created_at, crm_task_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const listSpikes = db.prepare<[string, number, number], SpikeDbRow>(
+  const listSpikes = db.prepare<[string, number, number], gov.SpikeDbRow>(
     `SELECT * FROM score_spikes WHERE portal_id = ?
        AND (? = 0 OR crm_task_id IS NULL OR crm_task_id LIKE 'pending:%') ORDER BY id LIMIT ?`,
   );
@@ -80,28 +69,14 @@ export function createGovernanceStatements(db: Database.Database) {
       wrap('list model scores', () =>
         listScores
           .all(portal, version, afterId == null ? '' : sortKey(afterId), limit)
-          .map(toModelScore),
+          .map(gov.toModelScore),
       ),
     addAlert: (a) =>
       wrap('save an alert', () =>
-        Number(
-          addAlert.run(
-            portal,
-            a.kind,
-            a.severity,
-            a.modelVersion,
-            a.subject,
-            a.value,
-            a.threshold,
-            a.message,
-            a.createdAt,
-            a.resolvedAt,
-            a.crmTaskId,
-          ).lastInsertRowid,
-        ),
+        Number(addAlert.run(portal, ...gov.alertValues(a)).lastInsertRowid),
       ),
     listAlerts: ({ open, limit }) =>
-      wrap('list alerts', () => listAlerts.all(portal, open ? 1 : 0, limit).map(toAlert)),
+      wrap('list alerts', () => listAlerts.all(portal, open ? 1 : 0, limit).map(gov.toAlert)),
     updateAlert: (id, patch) =>
       wrap('update an alert', () => {
         if (patch.resolvedAt !== undefined) resolveAlert.run(patch.resolvedAt, portal, id);
@@ -116,7 +91,7 @@ export function createGovernanceStatements(db: Database.Database) {
       ),
     listDecisions: ({ modelVersion, limit }) =>
       wrap('list decisions', () =>
-        listDecisions.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(toDecision),
+        listDecisions.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(gov.toDecision),
       ),
     addMonitorRun: (r) =>
       wrap('save a monitoring run', () =>
@@ -124,30 +99,13 @@ export function createGovernanceStatements(db: Database.Database) {
       ),
     listMonitorRuns: ({ modelVersion, limit }) =>
       wrap('list monitoring runs', () =>
-        listRuns.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(toMonitorRun),
+        listRuns.all(portal, modelVersion ?? 0, modelVersion ?? 0, limit).map(gov.toMonitorRun),
       ),
     addSpike: (x) =>
-      wrap(
-        'keep a score spike',
-        () =>
-          addSpike.run(
-            portal,
-            x.objectType,
-            x.recordId,
-            x.scoredAt,
-            x.fromScore,
-            x.toScore,
-            x.fromTier,
-            x.toTier,
-            x.reason,
-            x.modelVersion,
-            x.createdAt,
-            x.crmTaskId,
-          ).changes === 1,
-      ),
+      wrap('keep a score spike', () => addSpike.run(portal, ...gov.spikeValues(x)).changes === 1),
     listSpikes: ({ withoutTask, limit }) =>
       wrap('list score spikes', () =>
-        listSpikes.all(portal, withoutTask ? 1 : 0, limit).map(toSpike),
+        listSpikes.all(portal, withoutTask ? 1 : 0, limit).map(gov.toSpike),
       ),
     updateSpike: (id, patch) =>
       wrap('update a score spike', () => {

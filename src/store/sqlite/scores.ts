@@ -3,7 +3,7 @@
  * can send only the values that differ and a resumed run never rewrites a finished batch.
  */
 import type Database from 'better-sqlite3';
-import type { ScoreRow, StoredObjectType, WriteFailureRow } from '../port';
+import type { ScoreRow, StoredObjectType, WriteFailureRow, WrittenEntry } from '../port';
 import { toFailure, toScore, type FailureDbRow, type ScoreDbRow } from '../common';
 import { sortKey } from '../sort-key';
 
@@ -63,11 +63,7 @@ export function createScoreStatements(db: Database.Database) {
     (
       portal: string,
       objectType: StoredObjectType,
-      entries: ReadonlyArray<{
-        id: string;
-        properties: Record<string, string>;
-        updatedAt?: string;
-      }>,
+      entries: ReadonlyArray<WrittenEntry>,
       at: string,
     ) => {
       for (const e of entries) {
@@ -171,11 +167,7 @@ export function createScoreStatements(db: Database.Database) {
     markWritten: (
       portal: string,
       objectType: StoredObjectType,
-      entries: ReadonlyArray<{
-        id: string;
-        properties: Record<string, string>;
-        updatedAt?: string;
-      }>,
+      entries: ReadonlyArray<WrittenEntry>,
       at: string,
     ): void => markWritten(portal, objectType, entries, at),
     getWrittenUpdatedAt(portal: string, objectType: StoredObjectType, ids: readonly string[]) {
