@@ -25,6 +25,7 @@ import { readReport } from './report';
 import { suggestTiers, tierStats, type DealEconomics, type TierInputs } from './tiers';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
+import { governanceCharts } from './charts-governance';
 
 export async function settingsAction(
   deps: PipelineDeps,
@@ -64,6 +65,13 @@ export async function settingsAction(
         charts,
       };
     }
+    case 'governanceCharts':
+      return {
+        settings: await store.getSettings(),
+        model: await modelSummary(deps),
+        stats: await stats(deps),
+        governanceCharts: await governanceCharts(store),
+      };
     case 'suggest': {
       const current = await store.getSettings();
       const suggestion = suggestTiers(
