@@ -9,10 +9,21 @@ import {
   Toggle,
 } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
+import type { GovernanceCharts } from '../../src/contracts/charts';
 import type { SettingsResult } from '../../src/contracts/functions';
 import { DEFAULT_SETTINGS, SettingsSchema } from '../../src/contracts/settings';
 import { SettingsPage } from './SettingsPage';
 import type { Serverless } from './SuggestionPanel';
+
+/** No monitoring yet: the governance charts' empty state. */
+const NONE: GovernanceCharts = {
+  runs: [],
+  alerts: [],
+  psi: null,
+  auc: null,
+  liveCalibration: null,
+  empty: { alerts: 'No alert or warning has been raised.' },
+};
 
 const LOADED: SettingsResult = {
   settings: DEFAULT_SETTINGS,
@@ -65,7 +76,8 @@ function server(handlers: { save?: (p: Record<string, unknown>) => unknown } = {
   const calls: Call[] = [];
   const serverless: Serverless = async (name, options) => {
     const parameters = (options?.parameters ?? {}) as Record<string, unknown>;
-    if (parameters.action !== 'charts') calls.push({ name, parameters });
+    if (parameters.action !== 'charts' && parameters.action !== 'governanceCharts')
+      calls.push({ name, parameters });
     if (parameters.action === 'get') return LOADED;
     if (parameters.action === 'suggest') {
       const result: SettingsResult = {
@@ -123,6 +135,8 @@ function server(handlers: { save?: (p: Record<string, unknown>) => unknown } = {
     }
     // The model charts at the foot of the page (ModelCharts.test.tsx tests them).
     if (parameters.action === 'charts') return { ...LOADED, charts: null };
+    // The governance charts below them (GovernanceCharts.test.tsx tests them).
+    if (parameters.action === 'governanceCharts') return { ...LOADED, governanceCharts: NONE };
     throw new Error(`unexpected ${String(parameters.action)}`);
   };
   return { calls, serverless };

@@ -24,6 +24,7 @@ import type { Settings } from '../../src/contracts/settings';
 import { describeError, unwrapResult } from '../../src/errors';
 import { functionCaller } from '../../cards/transport';
 import { DISTRIBUTION } from './distribution';
+import { GovernanceCharts } from './GovernanceCharts';
 import { ModelCharts } from './ModelCharts';
 import { parsePropertyList, validateSettings } from './settings-form';
 import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
@@ -294,6 +295,9 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
       <Divider />
       <Heading>Model report</Heading>
       <ModelCharts serverless={serverless} />
+      <Divider />
+      <Heading>Monitoring</Heading>
+      <GovernanceCharts serverless={serverless} />
     </Flex>
   );
 }

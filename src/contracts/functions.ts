@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SettingsSchema, TierSchema } from './settings';
 import type { Settings, Tier } from './settings';
-import type { ModelCharts } from './charts';
+import type { GovernanceCharts, ModelCharts } from './charts';
 import type { FactorsPayload } from './factors';
 import type { ErrorBody } from '../errors';
 
@@ -186,6 +186,8 @@ export const SettingsRequestSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('preview'), tiers: z.array(TierSchema) }),
   /** The model report's charts of one version (default: the published one, else the newest). */
   z.object({ action: z.literal('charts'), version: z.number().int().positive().optional() }),
+  /** The governance charts across versions: alerts, PSI and AUC over the monitored runs. */
+  z.object({ action: z.literal('governanceCharts') }),
 ]);
 export type SettingsRequest = z.infer<typeof SettingsRequestSchema>;
 
@@ -232,6 +234,8 @@ export interface SettingsResult {
   suggestion?: Suggestion;
   /** On 'charts': the version's charts; null when no model has been trained yet. */
   charts?: ModelCharts | null;
+  /** On 'governanceCharts': built from the stored monitoring runs and alerts. */
+  governanceCharts?: GovernanceCharts;
   /** Records the CRM refused to write (reason kept; not retried until they change). */
   writeFailures?: WriteFailuresSummary;
 }

@@ -33,6 +33,7 @@ import {
 import { economicsView } from './economics';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
+import { governanceCharts } from './charts-governance';
 
 export async function settingsAction(
   deps: PipelineDeps,
@@ -72,6 +73,13 @@ export async function settingsAction(
         charts,
       };
     }
+    case 'governanceCharts':
+      return {
+        settings: await store.getSettings(),
+        model: await modelSummary(deps),
+        stats: await stats(deps),
+        governanceCharts: await governanceCharts(store),
+      };
     case 'suggest': {
       const current = await store.getSettings();
       const suggestion = suggestTiers(

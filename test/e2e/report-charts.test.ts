@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { listen } from '../../src/cli/commands/serve';
 import type { SettingsResult } from '../../src/contracts/functions';
 import { unwrapResult } from '../../src/errors';
-import { runToCompletion, silentLogger } from '../../src/pipeline';
+import { governanceCharts, runToCompletion, silentLogger } from '../../src/pipeline';
 import { adminCredential } from '../../src/server/auth';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
@@ -251,6 +251,15 @@ describe('the report’s charts in Chromium', () => {
     expect(charts.backtest!.candidates).toHaveLength(stored.backtest.candidates.length);
     expect(charts.scoreDistribution!.runs).toHaveLength(2);
     expect(charts.empty).toEqual({});
+    // And the governance charts, which the settings page draws below the model's.
+    const gov = await fetch(`${base}/functions/settings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ parameters: { action: 'governanceCharts' } }),
+    });
+    const governance = unwrapResult<SettingsResult>(await gov.json()).governanceCharts!;
+    expect(governance.runs).toHaveLength(2);
+    expect(governance).toEqual(await governanceCharts(deps.store));
     // An unknown version is refused (no model to chart), not drawn empty.
     const res = await page.goto(`${base}/report/models/99`);
     expect(res?.status()).toBe(409);

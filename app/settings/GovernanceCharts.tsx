@@ -1,0 +1,232 @@
+/**
+ * The governance charts inside HubSpot, with HubSpot's own chart components (`LineChart`,
+ * `BarChart` of @hubspot/ui-extensions; it has no other chart type): alerts over time, PSI by
+ * field over the monitored runs, the live model's AUC against its backtest (with the challenger
+ * and the decay line) and the live calibration — the same `GovernanceCharts` data as the
+ * self-hosted `/report/governance` page (the `settings` function's 'governanceCharts' action,
+ * built by src/pipeline/charts-governance.ts). A chart without data says why.
+ */
+import {
+  BarChart,
+  Button,
+  ErrorState,
+  Flex,
+  Heading,
+  LineChart,
+  LoadingSpinner,
+  Text,
+} from '@hubspot/ui-extensions';
+import { useEffect, useState } from 'react';
+import type { GovernanceChartKey, GovernanceCharts as Charts } from '../../src/contracts/charts';
+import type { SettingsResult } from '../../src/contracts/functions';
+import { describeError, unwrapResult } from '../../src/errors';
+import type { Serverless } from './SuggestionPanel';
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'error'; message: string }
+  | { state: 'ready'; charts: Charts | null };
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+const pct = (v: number) => Math.round(v * 1000) / 10;
+const short = (s: string) => (s.length > 30 ? `${s.slice(0, 29)}…` : s);
+const runLabel = (at: string) => at.slice(0, 16).replace('T', ' ');
+
+/** Series names, shared by the rows and the tests. */
+export const AUC_LINES = {
+  realised: 'Live model, arrived outcomes',
+  expected: 'Its backtest (expected)',
+  challenger: 'Challenger, same records',
+} as const;
+export const decayLine = (drop: number) => `Decay alert below (−${Math.round(drop * 1000) / 10} %)`;
+
+/**
+ * One category per run; two runs in the same minute would share a category (and their points
+ * would be drawn on top of each other), so a repeated label gets the run's number.
+ */
+function runCategories(c: Charts, withVersion: boolean): string[] {
+  const seen = new Set<string>();
+  return c.runs.map((r, i) => {
+    let label = runLabel(r.at) + (withVersion ? ` v${r.championVersion}` : '');
+    if (seen.has(label)) label = `${label} (#${i + 1})`;
+    seen.add(label);
+    return label;
+  });
+}
+
+/** The rows each chart is fed: one object per point, HubSpot's chart data format (no nulls). */
+export function governanceRows(c: Charts) {
+  const runs = runCategories(c, false);
+  const aucRuns = runCategories(c, true);
+  const points = <K extends string>(
+    cats: string[],
+    series: string,
+    values: Array<number | null>,
+    key: K,
+  ) =>
+    values.flatMap((v, i) =>
+      v === null || cats[i] === undefined ? [] : [{ run: cats[i]!, series, [key]: r3(v) }],
+    ) as Array<{ run: string; series: string } & Record<K, number>>;
+  const psi = c.psi;
+  const auc = c.auc;
+  return {
+    alerts: c.alerts.flatMap((d) => [
+      { day: d.day, kind: 'Drift alerts', count: d.drift },
+      { day: d.day, kind: 'Decay alerts', count: d.decay },
+      { day: d.day, kind: 'Warnings', count: d.warnings },
+    ]),
+    psi: psi
+      ? [
+          ...psi.series.flatMap((s) => points(runs, short(s.label), s.values, 'psi')),
+          // HubSpot's charts have no threshold marks: the thresholds are drawn as flat lines.
+          ...points(
+            runs,
+            `Warning (${psi.warn})`,
+            runs.map(() => psi.warn),
+            'psi',
+          ),
+          ...points(
+            runs,
+            `Alert (${psi.alert})`,
+            runs.map(() => psi.alert),
+            'psi',
+          ),
+        ]
+      : [],
+    auc: auc
+      ? [
+          ...points(aucRuns, AUC_LINES.realised, auc.realised, 'auc'),
+          ...points(aucRuns, AUC_LINES.expected, auc.expected, 'auc'),
+          ...points(
+            aucRuns,
+            decayLine(auc.decayDrop),
+            auc.expected.map((e) => (e === null ? null : e * (1 - auc.decayDrop))),
+            'auc',
+          ),
+          ...points(aucRuns, AUC_LINES.challenger, auc.challenger, 'auc'),
+        ]
+      : [],
+    liveCalibration: (c.liveCalibration?.bins ?? []).map((b) => ({
+      predicted: pct(b.meanPredicted),
+      observed: pct(b.observedRate),
+    })),
+  };
+}
+
+function Empty({ charts, which }: { charts: Charts; which: GovernanceChartKey }) {
+  return <Text variant="microcopy">{`No data: ${charts.empty[which] ?? 'nothing stored.'}`}</Text>;
+}
+
+export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const fetchCharts = async () => {
+    setLoad({ state: 'loading' });
+    try {
+      const result = unwrapResult<SettingsResult>(
+        await serverless('settings', { parameters: { action: 'governanceCharts' } }),
+      );
+      setLoad({ state: 'ready', charts: result.governanceCharts ?? null });
+    } catch (e) {
+      setLoad({ state: 'error', message: describeError(e) });
+    }
+  };
+  useEffect(() => {
+    void fetchCharts();
+  }, []);
+
+  if (load.state === 'loading') {
+    return <LoadingSpinner label="Loading the monitoring charts…" layout="centered" />;
+  }
+  if (load.state === 'error') {
+    return (
+      <ErrorState title="Could not load the monitoring charts.">
+        <Text>{load.message}</Text>
+        <Button onClick={() => void fetchCharts()}>Try again</Button>
+      </ErrorState>
+    );
+  }
+  const c = load.charts;
+  if (!c || (c.runs.length === 0 && c.alerts.length === 0)) {
+    return (
+      <Text>
+        No monitoring yet: the charts appear after the first scoring run of a trained model.
+      </Text>
+    );
+  }
+  const rows = governanceRows(c);
+  const cal = c.liveCalibration;
+  return (
+    <Flex direction="column" gap="md">
+      <Heading>Alerts over time</Heading>
+      {rows.alerts.length ? (
+        <BarChart
+          data={rows.alerts}
+          axes={{
+            x: { field: 'day', fieldType: 'category', label: 'Day' },
+            y: { field: 'count', fieldType: 'linear', label: 'Raised' },
+            options: {
+              groupFieldByColor: 'kind',
+              stacking: true,
+              colors: { 'Drift alerts': 'pink', 'Decay alerts': 'purple', Warnings: 'yellow' },
+            },
+          }}
+          options={{ showLegend: true, showTooltips: true }}
+        />
+      ) : (
+        <Empty charts={c} which="alerts" />
+      )}
+
+      <Heading>Drift by field over the runs (PSI)</Heading>
+      {rows.psi.length ? (
+        <>
+          <LineChart
+            data={rows.psi}
+            axes={{
+              x: { field: 'run', fieldType: 'category', label: 'Monitored run' },
+              y: { field: 'psi', fieldType: 'linear', label: 'PSI' },
+              options: { groupFieldByColor: 'series' },
+            }}
+            options={{ showLegend: true, showTooltips: true }}
+          />
+          <Text variant="microcopy">{`Against ${
+            c.psi!.reference === 'training' ? 'the training rows' : "the live model's first run"
+          }; warning at ${c.psi!.warn}, alert at ${c.psi!.alert}.`}</Text>
+        </>
+      ) : null}
+      {c.empty.psiOverRuns ? <Empty charts={c} which="psiOverRuns" /> : null}
+
+      <Heading>Live AUC against the backtest, per run</Heading>
+      {rows.auc.length ? (
+        <LineChart
+          data={rows.auc}
+          axes={{
+            x: { field: 'run', fieldType: 'category', label: 'Monitored run (live version)' },
+            y: { field: 'auc', fieldType: 'linear', label: 'AUC' },
+            options: { groupFieldByColor: 'series' },
+          }}
+          options={{ showLegend: true, showTooltips: true }}
+        />
+      ) : null}
+      {c.empty.aucOverRuns ? <Empty charts={c} which="aucOverRuns" /> : null}
+
+      <Heading>
+        {cal ? `Live calibration (v${cal.version}, ${cal.outcomes} outcomes)` : 'Live calibration'}
+      </Heading>
+      {rows.liveCalibration.length ? (
+        <>
+          <LineChart
+            data={rows.liveCalibration}
+            axes={{
+              x: { field: 'predicted', fieldType: 'linear', label: 'Mean predicted (%)' },
+              y: { field: 'observed', fieldType: 'linear', label: 'Observed conversion (%)' },
+            }}
+            options={{ showTooltips: true, colorList: ['aqua'] }}
+          />
+          <Text variant="microcopy">{`Records the live model scored whose outcome has arrived (run of ${runLabel(cal!.at)}).`}</Text>
+        </>
+      ) : (
+        <Empty charts={c} which="liveCalibration" />
+      )}
+    </Flex>
+  );
+}
