@@ -41,6 +41,11 @@ export type PipelineJob = z.infer<typeof PipelineJobSchema>;
 export interface QueueConfig {
   retryLimit: number;
   retryDelaySeconds: number;
+  /**
+   * The longest wait before a retry (`capRetryDelays`): pg-boss 10 doubles `retryDelaySeconds`
+   * per attempt with no ceiling of its own.
+   */
+  retryDelayMaxSeconds: number;
   /** pg-boss fails a job still active after this long (a hung worker); slices end far sooner. */
   expireSeconds: number;
 }
@@ -48,6 +53,7 @@ export interface QueueConfig {
 export const DEFAULT_QUEUE_CONFIG: QueueConfig = {
   retryLimit: 10,
   retryDelaySeconds: 30,
+  retryDelayMaxSeconds: 300,
   expireSeconds: 3600,
 };
 
@@ -155,6 +161,25 @@ export const holderForJob = (host: string, pid: number, jobId: string) =>
 
 export function jobIdOfHolder(holder: string): string | null {
   return /^worker \S+ job ([0-9a-f-]{36})$/.exec(holder)?.[1] ?? null;
+}
+
+/**
+ * Caps the wait of every retrying pipeline job at `maxSeconds` from now. pg-boss 10 schedules a
+ * retry at retry_delay × 2^min(16, n) (±50 %) and has no maximum (`retryDelayMax` came with
+ * pg-boss 11, which needs Node 22): with the default 30 s, a job refused JOB_LOCKED while a
+ * long run held its portal waited 8 min after 5 refusals, over 4 h after 10. The worker's
+ * watchdog runs this on each pass, so no retry waits much more than `maxSeconds`. Only jobs in
+ * `retry` state: a job sent to start later on purpose (a paused run's resumeAt) keeps its time.
+ * Returns how many jobs it moved.
+ */
+export async function capRetryDelays(boss: PgBoss, maxSeconds: number): Promise<number> {
+  const res = (await boss
+    .getDb()
+    .executeSql(
+      `UPDATE ${JOBS_SCHEMA}.job SET start_after = now() + $2 * interval '1 second' WHERE name = $1 AND state = 'retry' AND start_after > now() + $2 * interval '1 second' RETURNING id`,
+      [PIPELINE_QUEUE, maxSeconds],
+    )) as { rows: unknown[] };
+  return res.rows.length;
 }
 
 /**

@@ -30,6 +30,7 @@ import { OAuthTokens } from '../server/oauth/tokens';
 import type { StoreEngine } from '../store/port';
 import {
   cancelPortalJobs,
+  capRetryDelays,
   ensureQueues,
   holderForJob,
   jobIdOfHolder,
@@ -215,6 +216,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (watching) return;
     watching = true;
     void (async () => {
+      const capped = await capRetryDelays(boss, opts.queue.retryDelayMaxSeconds);
+      if (capped > 0) log.info('job retries brought forward to the cap', { jobs: capped });
       for (const lease of await engine.listLeases()) {
         if (lease.live) continue;
         const jobId = jobIdOfHolder(lease.holder);

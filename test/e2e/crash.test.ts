@@ -3,10 +3,9 @@
  * run's lease lasts the new run is refused (JOB_LOCKED, naming the dead holder); once it lapses
  * the run resumes, the CRM ends as a clean run leaves it, and every record was written once.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { LEADLENS_PROPERTY_NAMES } from '../../src/contracts/properties';
 import { runToCompletion } from '../../src/pipeline';
+import { killLeftovers, leadlens } from '../support/child';
 import {
   allContacts,
   depsFor,
@@ -18,27 +17,18 @@ import {
   writesOf,
 } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../..');
 /** Short (the default is 2 min), yet longer than a CLI start on a busy machine (~5 s). */
 const LEASE_TTL_MS = 12_000;
 type Stats = { byRoute: Record<string, Record<string, number>> };
 
+/** `leadlens run` with a deadline (a hung run is SIGKILLed: its result says `hung`). */
 function cli(url: string, db: string, now: number) {
-  return spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/leadlens.js'), 'run', '--base-url', url, '--db', db, '--json'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HUBSPOT_ACCESS_TOKEN: TOKEN,
-        DATABASE_URL: '',
-        LEADLENS_NOW: new Date(now).toISOString(),
-        LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  return leadlens(['run', '--base-url', url, '--db', db, '--json'], {
+    HUBSPOT_ACCESS_TOKEN: TOKEN,
+    DATABASE_URL: '',
+    LEADLENS_NOW: new Date(now).toISOString(),
+    LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
+  });
 }
 
 function batchUpdates(stats: Stats): number {
@@ -56,6 +46,7 @@ describe('crash in the middle of write-back', () => {
     [killed, clean] = await Promise.all([startPortal(1200, 'crash'), startPortal(1200, 'crash')]);
   });
   afterAll(async () => {
+    await killLeftovers();
     await Promise.all([killed?.close(), clean?.close()]);
   });
 
@@ -68,17 +59,14 @@ describe('crash in the middle of write-back', () => {
       body: JSON.stringify({ latencyMs: 60 }),
     });
     const child = cli(killed.url, db, now);
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
     let updates = 0;
-    for (let i = 0; i < 3000 && updates < 3; i++) {
+    for (let i = 0; i < 3000 && updates < 3 && child.running(); i++) {
       await new Promise((r) => setTimeout(r, 20));
       updates = batchUpdates(await emulatorJson<Stats>(killed.url, '/__emulator/stats'));
     }
     expect(updates).toBeGreaterThanOrEqual(3);
     child.kill('SIGKILL');
-    await exited;
+    expect((await child.done).killed).toBe(true);
     await emulatorJson(killed.url, '/__emulator/faults', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -86,11 +74,10 @@ describe('crash in the middle of write-back', () => {
     });
 
     // At once: the dead run still holds the portal.
-    const refused = cli(killed.url, db, now);
-    let err = '';
-    refused.stderr.on('data', (d) => (err += d));
     const refusedAt = Date.now();
-    expect(await new Promise((resolve) => refused.on('exit', (c) => resolve(c)))).toBe(1);
+    const refused = await cli(killed.url, db, now).done;
+    expect(refused).toMatchObject({ code: 1, hung: false });
+    const err = refused.stderr;
     expect(err).toMatch(/busy: leadlens run \(cli\) on .+:\d+ has been running "run" since \S+Z/);
     expect(err).toContain('[JOB_LOCKED]');
     expect(err).toContain('If that process died, its lease expires at');
@@ -98,12 +85,9 @@ describe('crash in the middle of write-back', () => {
     await new Promise((r) =>
       setTimeout(r, Math.max(0, LEASE_TTL_MS + 500 - (Date.now() - refusedAt))),
     );
-    const again = cli(killed.url, db, now);
-    let out = '';
-    again.stdout.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c)));
-    expect(code).toBe(0);
-    expect(JSON.parse(out).status).toBe('done');
+    const again = await cli(killed.url, db, now).done;
+    expect(again).toMatchObject({ code: 0, hung: false });
+    expect(JSON.parse(again.stdout).status).toBe('done');
 
     // A clean run on an identical portal.
     const deps = await depsFor(clean.url, tempDb('clean'), now);

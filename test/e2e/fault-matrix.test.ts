@@ -5,6 +5,7 @@
  * interruption, and every permanent failure listed. Full size: `npm run bench:faults`.
  */
 import { Rng } from '../../emulator/demo/rng';
+import { killLeftovers } from '../support/child';
 import { FAULTS, matrixTable, MODES, runMatrix, type CaseResult } from '../support/fault-matrix';
 
 const CLI_MODES = MODES.filter((m) => m !== 'two-workers');
@@ -13,6 +14,8 @@ jest.setTimeout(15 * 60_000);
 
 describe('fault matrix (small)', () => {
   let results: CaseResult[] = [];
+  // Each case ends its processes; this is the net for a case that threw past its own finally.
+  afterAll(() => killLeftovers());
 
   beforeAll(async () => {
     const rng = new Rng('fault-matrix-ci');

@@ -8,6 +8,7 @@
  * `npm run bench:faults`.
  */
 import { Rng } from '../../emulator/demo/rng';
+import { killLeftovers } from '../support/child';
 import { matrixTable, runMatrix, type CaseResult, type FaultKind } from '../support/fault-matrix';
 
 jest.setTimeout(15 * 60_000);
@@ -16,6 +17,8 @@ const CASES: FaultKind[] = ['sigkill', '429-storm', '207-partials'];
 
 describe('fault matrix: two workers (small)', () => {
   let results: CaseResult[] = [];
+  // Each case ends its processes; this is the net for a case that threw past its own finally.
+  afterAll(() => killLeftovers());
 
   beforeAll(async () => {
     const rng = new Rng('fault-workers-ci');

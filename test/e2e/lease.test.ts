@@ -4,12 +4,10 @@
  * since when, and another portal in the same database runs meanwhile. SIGKILL the holder: its
  * lease outlives it until the TTL, then the next run resumes and finishes the portal.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { killLeftovers, leadlens } from '../support/child';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { allContacts, emulatorJson, startPortal, tempDb, TOKEN, type Emulator } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../..');
 /** Longer than two CLI starts on a busy machine, short enough to wait for. */
 const LEASE_TTL_MS = 20_000;
 
@@ -18,40 +16,18 @@ interface Target {
   db: string;
 }
 
+/** `leadlens run` with a deadline (a hung run is SIGKILLed: its result says `hung`). */
 function run(url: string, portal: string, target: Target) {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/leadlens.js'),
-      'run',
-      '--base-url',
-      url,
-      '--portal',
-      portal,
-      '--db',
-      target.db,
-      '--json',
-    ],
+  const proc = leadlens(
+    ['run', '--base-url', url, '--portal', portal, '--db', target.db, '--json'],
     {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HUBSPOT_ACCESS_TOKEN: TOKEN,
-        DATABASE_URL: target.databaseUrl,
-        LEADLENS_NOW: new Date(Date.now() + 3_600_000).toISOString(),
-        LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      HUBSPOT_ACCESS_TOKEN: TOKEN,
+      DATABASE_URL: target.databaseUrl,
+      LEADLENS_NOW: new Date(Date.now() + 3_600_000).toISOString(),
+      LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, exit };
+  return { child: proc.child, exit: proc.done };
 }
 
 async function calls(url: string): Promise<number> {
@@ -78,7 +54,6 @@ describe.each(['sqlite', 'postgres'] as const)('the run lease across processes o
   let other: Emulator;
   let pg: TestDatabase | null = null;
   let target: Target;
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     [emu, other] = await Promise.all([startPortal(500, 'lease'), startPortal(300, 'lease-b')]);
@@ -86,7 +61,7 @@ describe.each(['sqlite', 'postgres'] as const)('the run lease across processes o
     target = { databaseUrl: pg?.url ?? '', db: tempDb('lease') };
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await killLeftovers();
     await Promise.all([emu?.close(), other?.close()]);
     await pg?.drop();
   });
@@ -95,11 +70,9 @@ describe.each(['sqlite', 'postgres'] as const)('the run lease across processes o
     // Slow calls (~0.6 s each) keep the first run busy for many seconds.
     await setLatency(emu.url, 600);
     const first = run(emu.url, '7001', target);
-    children.push(first.child);
     await until(async () => (await calls(emu.url)) > 1, 'the first run to start');
 
     const second = run(emu.url, '7001', target);
-    children.push(second.child);
     const refused = await second.exit;
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('[JOB_LOCKED]');
@@ -113,10 +86,8 @@ describe.each(['sqlite', 'postgres'] as const)('the run lease across processes o
     await first.exit;
     await setLatency(emu.url, 0);
     const third = run(emu.url, '7001', target);
-    children.push(third.child);
     // Meanwhile another portal in the same database runs: the lease is per portal.
     const neighbour = run(other.url, '7002', target);
-    children.push(neighbour.child);
     const [refusedAgain, n] = await Promise.all([third.exit, neighbour.exit]);
     expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS);
     expect(refusedAgain.code).toBe(1);
@@ -129,7 +100,6 @@ describe.each(['sqlite', 'postgres'] as const)('the run lease across processes o
       setTimeout(r, Math.max(0, LEASE_TTL_MS + 500 - (Date.now() - killedAt))),
     );
     const fourth = run(emu.url, '7001', target);
-    children.push(fourth.child);
     const resumed = await fourth.exit;
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);

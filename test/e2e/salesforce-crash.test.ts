@@ -4,42 +4,22 @@
  * open lead ends with its score — nothing lost, nothing written twice.
  */
 import { control, stats, callsOn } from '../support/salesforce';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
 import { openStoreEngine } from '../../src/store/open';
+import { killLeftovers, leadlens } from '../support/child';
 import { tempDb } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../..');
 const LEASE_TTL_MS = 4_000;
 
+/** `leadlens run --crm salesforce` with a deadline (a hung run is SIGKILLed: `hung`). */
 function cli(emu: SalesforceEmulator, db: string, env: Record<string, string> = {}) {
-  return spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/leadlens.js'),
-      'run',
-      '--crm',
-      'salesforce',
-      '--instance-url',
-      emu.url,
-      '--db',
-      db,
-      '--json',
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        SALESFORCE_ACCESS_TOKEN: emu.accessToken,
-        DATABASE_URL: '',
-        LEADLENS_NOW: '2026-11-01T00:00:00.000Z',
-        LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  return leadlens(['run', '--crm', 'salesforce', '--instance-url', emu.url, '--db', db, '--json'], {
+    SALESFORCE_ACCESS_TOKEN: emu.accessToken,
+    DATABASE_URL: '',
+    LEADLENS_NOW: '2026-11-01T00:00:00.000Z',
+    LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    ...env,
+  });
 }
 
 describe('crash in the middle of Salesforce write-back', () => {
@@ -47,32 +27,30 @@ describe('crash in the middle of Salesforce write-back', () => {
   beforeAll(async () => {
     emu = await startSalesforceEmulator({ leads: 2000, seed: 'crash' });
   }, 60_000);
-  afterAll(() => emu?.close());
+  afterAll(async () => {
+    await killLeftovers();
+    await emu?.close();
+  });
 
   it('resumes with every open lead written exactly once', async () => {
     const db = tempDb('sf-crash');
     await control(emu.url, '/__emulator/faults', { latencyMs: 150 });
     const child = cli(emu, db);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     let patches = 0;
-    for (let i = 0; i < 3000 && patches < 2; i++) {
+    for (let i = 0; i < 3000 && patches < 2 && child.running(); i++) {
       await new Promise((r) => setTimeout(r, 20));
       patches = callsOn(await stats(emu.url), /composite\/sobjects$/);
     }
     expect(patches).toBeGreaterThanOrEqual(2);
     child.kill('SIGKILL');
-    await exited;
+    expect((await child.done).killed).toBe(true);
     const writtenAtKill = emu.writes.length;
     await control(emu.url, '/__emulator/faults', { latencyMs: 0 });
     await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 500));
 
     const again = cli(emu, db);
-    let out = '';
-    let err = '';
-    again.stdout.on('data', (d) => (out += d));
-    again.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c)));
-    expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+    const { code, stderr: err, stdout: out, hung } = await again.done;
+    expect({ code, hung, err: code === 0 ? '' : err }).toEqual({ code: 0, hung: false, err: '' });
     expect(JSON.parse(out).status).toBe('done');
 
     const open = [...emu.org.table('Lead').values()].filter((l) => l.IsConverted !== true);
@@ -91,26 +69,21 @@ describe('crash in the middle of Salesforce write-back', () => {
     // Each 10,000-record chunk waits 3 s: the job is still InProgress when the run dies.
     await control(emu.url, '/__emulator/faults', { bulkDelayMs: 3000 });
     const child = cli(emu, db, bulkEnv);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     let closed = 0;
-    for (let i = 0; i < 6000 && closed < 1; i++) {
+    for (let i = 0; i < 6000 && closed < 1 && child.running(); i++) {
       await new Promise((r) => setTimeout(r, 20));
       closed = callsOn(await stats(emu.url), /^PATCH .*jobs\/ingest\/:id$/);
     }
     expect(closed).toBe(1);
     child.kill('SIGKILL');
-    await exited;
+    expect((await child.done).killed).toBe(true);
     expect(emu.writes.length).toBe(0); // the job had not written yet
     await control(emu.url, '/__emulator/faults', { bulkDelayMs: 20 });
     await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 500));
 
     const again = cli(emu, db, bulkEnv);
-    let out = '';
-    let err = '';
-    again.stdout.on('data', (d) => (out += d));
-    again.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => again.on('exit', (c) => resolve(c)));
-    expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+    const { code, stderr: err, hung } = await again.done;
+    expect({ code, hung, err: code === 0 ? '' : err }).toEqual({ code: 0, hung: false, err: '' });
 
     const open = [...emu.org.table('Lead').values()].filter((l) => l.IsConverted !== true);
     const ids = emu.writes.map((w) => w.id);

@@ -5,9 +5,7 @@
  * HubSpot — the worker's refresh is refused, B is marked uninstalled, its tokens erased and its
  * other queued job cancelled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import { Client as PgClient } from 'pg';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulator/hubspot';
@@ -25,9 +23,9 @@ import {
   openBoss,
   sendPipelineJob,
 } from '../../src/worker/queue';
+import { leadlens, type BoundedChild } from '../support/child';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
-const ROOT = path.resolve(__dirname, '../..');
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const CLIENT = { id: 'worker-oauth-client', secret: 'worker-oauth-secret-77aa01' };
 const REDIRECT = 'https://leadlens.example.com/oauth/callback';
@@ -47,7 +45,7 @@ describe('worker: OAuth installs refreshed, revoked installs cleaned up', () => 
   let db: TestDatabase;
   let engine: StoreEngine;
   let boss: PgBoss;
-  let worker: ChildProcess | null = null;
+  let worker: BoundedChild | null = null;
   let workerLog = '';
   let appId: number;
 
@@ -113,10 +111,12 @@ describe('worker: OAuth installs refreshed, revoked installs cleaned up', () => 
   }, 60_000);
 
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((r) => worker!.on('exit', r));
+    if (worker?.running()) {
       worker.kill('SIGTERM');
-      await exited;
+      // A graceful stop gets 20 s, then SIGKILL.
+      const grace = setTimeout(() => worker?.kill('SIGKILL'), 20_000);
+      await worker.done;
+      clearTimeout(grace);
     }
     await boss?.stop({ graceful: false, wait: true });
     await engine?.close();
@@ -145,30 +145,26 @@ describe('worker: OAuth installs refreshed, revoked installs cleaned up', () => 
       full: false,
     });
 
-    worker = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin/leadlens.js'), 'worker', '--concurrency', '1', '--no-schedule'],
+    // With a deadline: a hung worker is SIGKILLed, it cannot hold jest.
+    worker = leadlens(
+      ['worker', '--concurrency', '1', '--no-schedule'],
       {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: db.url,
-          LEADLENS_ENCRYPTION_KEYS: KEYS,
-          LEADLENS_NOW: new Date(Date.now() + 3_600_000).toISOString(),
-          LEADLENS_LOG_LEVEL: 'info',
-          HUBSPOT_CLIENT_ID: CLIENT.id,
-          HUBSPOT_CLIENT_SECRET: CLIENT.secret,
-          HUBSPOT_API_BASE_URL: emu.url,
-          LEADLENS_JOB_SLICE_MS: '5000',
-          LEADLENS_WORKER_POLL_SECONDS: '0.5',
-          LEADLENS_JOB_RETRY_DELAY_SECONDS: '1',
-          LEADLENS_JOB_RETRY_LIMIT: '2',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        DATABASE_URL: db.url,
+        LEADLENS_ENCRYPTION_KEYS: KEYS,
+        LEADLENS_NOW: new Date(Date.now() + 3_600_000).toISOString(),
+        LEADLENS_LOG_LEVEL: 'info',
+        HUBSPOT_CLIENT_ID: CLIENT.id,
+        HUBSPOT_CLIENT_SECRET: CLIENT.secret,
+        HUBSPOT_API_BASE_URL: emu.url,
+        LEADLENS_JOB_SLICE_MS: '5000',
+        LEADLENS_WORKER_POLL_SECONDS: '0.5',
+        LEADLENS_JOB_RETRY_DELAY_SECONDS: '1',
+        LEADLENS_JOB_RETRY_LIMIT: '2',
       },
+      { deadlineMs: 10 * 60_000 },
     );
-    worker.stderr!.on('data', (d) => (workerLog += d));
-    worker.stdout!.on('data', (d) => (workerLog += d));
+    worker.child.stderr!.on('data', (d) => (workerLog += d));
+    worker.child.stdout!.on('data', (d) => (workerLog += d));
 
     const a = engine.forPortal(String(A));
     await until(async () => (await a.getJob('run'))?.status === 'done', 'portal A run', 180_000);

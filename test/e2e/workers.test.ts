@@ -5,9 +5,8 @@
  * lapse, pg-boss hands it the job, and it resumes from the checkpoint. Every portal ends fully
  * scored, every record written exactly once, and no portal's token or data reaches another.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Client } from 'pg';
 import type PgBoss from 'pg-boss';
 import { openStoreEngine } from '../../src/store/open';
@@ -16,10 +15,10 @@ import { createSecretBox, Secret } from '../../src/store/secrets';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings';
 import { openBoss, sendPipelineJob } from '../../src/worker/queue';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
+import { killLeftovers, leadlens } from '../support/child';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { allContacts, emulatorJson, writesOf, type Emulator } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../..');
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const LEASE_TTL_MS = 4000;
 
@@ -31,49 +30,44 @@ interface Portal {
 
 interface Worker {
   child: ChildProcess;
-  log: string;
+  readonly log: string;
   exited: Promise<number | null>;
 }
 
 type Stats = { total: number; byRoute: Record<string, Record<string, number>> };
 
+/** A worker with a deadline (SIGKILLed after 10 min: a hung worker cannot hold jest). */
 function startWorker(databaseUrl: string, now: string, all: Worker[]): Promise<Worker> {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/leadlens.js'), 'worker', '--concurrency', '2', '--no-schedule'],
+  const proc = leadlens(
+    ['worker', '--concurrency', '2', '--no-schedule'],
     {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        LEADLENS_ENCRYPTION_KEYS: KEYS,
-        LEADLENS_NOW: now,
-        LEADLENS_LOG_LEVEL: 'info',
-        LEADLENS_JOB_SLICE_MS: '1500',
-        LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
-        LEADLENS_WORKER_POLL_SECONDS: '0.5',
-        LEADLENS_WATCHDOG_SECONDS: '1',
-        LEADLENS_JOB_RETRY_DELAY_SECONDS: '1',
-        LEADLENS_JOB_RETRY_LIMIT: '50',
-        LEADLENS_JOB_EXPIRE_SECONDS: '300',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      DATABASE_URL: databaseUrl,
+      LEADLENS_ENCRYPTION_KEYS: KEYS,
+      LEADLENS_NOW: now,
+      LEADLENS_LOG_LEVEL: 'info',
+      LEADLENS_JOB_SLICE_MS: '1500',
+      LEADLENS_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      LEADLENS_WORKER_POLL_SECONDS: '0.5',
+      LEADLENS_WATCHDOG_SECONDS: '1',
+      LEADLENS_JOB_RETRY_DELAY_SECONDS: '1',
+      LEADLENS_JOB_RETRY_LIMIT: '50',
+      LEADLENS_JOB_EXPIRE_SECONDS: '300',
     },
+    { deadlineMs: 10 * 60_000 },
   );
   const w: Worker = {
-    child,
-    log: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    child: proc.child,
+    get log() {
+      return proc.stderr;
+    },
+    exited: proc.done.then((r) => r.code),
   };
   all.push(w);
-  child.stderr!.on('data', (d) => (w.log += d));
   return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('ready')) resolve(w);
+    proc.child.stdout!.on('data', () => {
+      if (proc.stdout.includes('ready')) resolve(w);
     });
-    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${w.log}`)));
+    void proc.done.then((r) => reject(new Error(`worker exited ${r.code}: ${r.stderr}`)));
   });
 }
 
@@ -139,7 +133,10 @@ describe('two workers, three portals, one PostgreSQL database', () => {
 
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+    // A graceful stop gets 20 s, then SIGKILL.
+    const grace = setTimeout(() => void killLeftovers(), 20_000);
     await Promise.all(workers.map((w) => w.exited));
+    clearTimeout(grace);
     await boss?.stop({ graceful: false, wait: true });
     await engine?.close();
     await Promise.all(portals.map((p) => p.emu.close()));

@@ -136,6 +136,9 @@ export async function runWorkersCase(
     LEADLENS_WATCHDOG_SECONDS: '1',
     LEADLENS_JOB_RETRY_DELAY_SECONDS: '1',
     LEADLENS_JOB_RETRY_LIMIT: '50',
+    // A job refused JOB_LOCKED waits pg-boss's doubling back-off, capped by the workers'
+    // watchdog (src/worker/queue.ts capRetryDelays) at this: the case waits no minutes on it.
+    LEADLENS_JOB_RETRY_DELAY_MAX_SECONDS: '3',
     LEADLENS_JOB_EXPIRE_SECONDS: '900',
   };
   const sql = async <T extends Record<string, unknown>>(text: string) => {
@@ -155,15 +158,6 @@ export async function runWorkersCase(
           `SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
         )
       )[0].n,
-    );
-  /**
-   * A job refused with JOB_LOCKED waits out pg-boss's exponential back-off (no cap in 10.x):
-   * after a minute of refusals, minutes more. Once the lease is free the case moves such a
-   * job's start to now — the wait passing, not skipped work: the job still runs in full.
-   */
-  const hurryRetries = () =>
-    sql(
-      `UPDATE ${JOBS_SCHEMA}.job SET start_after = now() WHERE name = $1 AND state = 'retry' AND start_after > now()`,
     );
 
   try {
@@ -224,7 +218,6 @@ export async function runWorkersCase(
         }
       }
       run = await store.getJob('run');
-      if (secondSent && !lease && run?.status === 'done') await hurryRetries();
       if (secondSent && run?.status === 'done' && !lease && (await pendingJobs()) === 0) {
         finished = true;
         break;

@@ -111,6 +111,11 @@ export function register(program: Command): void {
             DEFAULT_QUEUE_CONFIG.retryDelaySeconds,
             0,
           ),
+          retryDelayMaxSeconds: envInt(
+            'LEADLENS_JOB_RETRY_DELAY_MAX_SECONDS',
+            DEFAULT_QUEUE_CONFIG.retryDelayMaxSeconds,
+            1,
+          ),
           expireSeconds: envInt(
             'LEADLENS_JOB_EXPIRE_SECONDS',
             DEFAULT_QUEUE_CONFIG.expireSeconds,
