@@ -220,7 +220,7 @@ export async function buildSalesforceProject(opts: BuildOptions): Promise<BuildS
       );
     }
   }
-  const objects = SALESFORCE_SCORED_OBJECTS.join(' and ');
+  const objects = `${SALESFORCE_SCORED_OBJECTS.slice(0, -1).join(', ')} and ${SALESFORCE_SCORED_OBJECTS[SALESFORCE_SCORED_OBJECTS.length - 1]}`;
   await write(
     path.join(main, 'permissionsets', `${SALESFORCE_PERMISSION_SET}.permissionset-meta.xml`),
     permissionSetXml({

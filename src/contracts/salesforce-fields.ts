@@ -12,8 +12,11 @@
 import { SALESFORCE_FIELDS, type LEADLENS_PROPERTIES } from './properties';
 import { DEFAULT_SETTINGS, type Tier } from './settings';
 
-/** The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot). */
-export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact'] as const;
+/**
+ * The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot), and
+ * Opportunity for deal scores (issue 16: the likelihood an open deal closes won).
+ */
+export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact', 'Opportunity'] as const;
 export type SalesforceScoredObject = (typeof SALESFORCE_SCORED_OBJECTS)[number];
 
 /**
