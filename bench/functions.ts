@@ -15,6 +15,7 @@ import { buildHubSpotProject } from '../scripts/build-hubspot';
 import {
   callBuiltFunction,
   FUNCTION_HEAP_MB,
+  FUNCTION_MEMORY_MB,
   FUNCTION_SEMI_SPACE_MB,
   type FunctionCall,
 } from '../test/support/hubspot-function';
@@ -103,17 +104,28 @@ async function main(): Promise<void> {
       `\nPer function (portal of ${contacts} contacts; every call a fresh process, as HubSpot runs it):`,
     );
     console.log(
-      '| function | bundle | cold load (require) | calls | peak RSS (any call) | slowest call (wall) | killed at 10 s |',
+      `| function | bundle | cold load (require) | calls | peak RSS (any call) | calls over ${FUNCTION_MEMORY_MB} MB | slowest call (wall) | killed at 10 s |`,
     );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const name of names) {
       const size = (await fs.stat(path.join(fnDir, `${name}.js`))).size;
       const cs = seen[name] ?? [];
       const loads = cs.map((c) => c.loadMs).filter((v): v is number => v !== null);
       const rss = cs.map((c) => c.maxRssKb).filter((v): v is number => v !== null);
       console.log(
-        `| ${name} | ${(size / 1e6).toFixed(2)} MB | ${ms(loads.length ? Math.min(...loads) : null)} | ${cs.length} | ${mb(rss.length ? Math.max(...rss) : null)} | ${ms(cs.length ? Math.max(...cs.map((c) => c.wallMs)) : null)} | ${cs.filter((c) => c.killed).length} |`,
+        `| ${name} | ${(size / 1e6).toFixed(2)} MB | ${ms(loads.length ? Math.min(...loads) : null)} | ${cs.length} | ${mb(rss.length ? Math.max(...rss) : null)} | ${rss.filter((kb) => kb > FUNCTION_MEMORY_MB * 1024).length} | ${ms(cs.length ? Math.max(...cs.map((c) => c.wallMs)) : null)} | ${cs.filter((c) => c.killed).length} |`,
       );
+    }
+    // Which step a call over the memory limit was in: its progress line.
+    for (const [fn, cs] of Object.entries(seen)) {
+      cs.forEach((c, i) => {
+        if (c.maxRssKb !== null && c.maxRssKb > FUNCTION_MEMORY_MB * 1024) {
+          const progress = (c.result as { progress?: string } | undefined)?.progress ?? '';
+          console.log(
+            `  ${fn} call ${i + 1} of ${cs.length}: ${mb(c.maxRssKb)}, ${ms(c.wallMs)} — ${progress}`,
+          );
+        }
+      });
     }
     for (const [fn, cs] of Object.entries(seen)) {
       const bad = cs.filter((c) => (c.result as { error?: unknown } | undefined)?.error);

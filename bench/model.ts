@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseCsv } from '../src/crm/csv/read';
 import { fitEncoder, inferSchema, labelsFrom } from '../src/model';
 import { makeRng, type Rng } from '../src/model/rng';
 import type { EncodedMatrix } from '../src/model/types';
+import { readXEducation, XEDU_CSV, XEDU_EXCLUDE } from './datasets';
 
 const ROOT = path.resolve(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
@@ -27,23 +27,6 @@ const GBDT = {
   minChildHessian: 1,
   maxBins: 255,
 };
-/** Post-contact and outcome-like X Education columns (reference/ml.md §4.5 "form/web only"). */
-const XEDU_EXCLUDE = [
-  'Prospect ID',
-  'Lead Number',
-  'Converted',
-  'Tags',
-  'Lead Quality',
-  'Lead Profile',
-  'Asymmetrique Activity Index',
-  'Asymmetrique Profile Index',
-  'Asymmetrique Activity Score',
-  'Asymmetrique Profile Score',
-  'Last Activity',
-  'Last Notable Activity',
-  'What is your current occupation',
-  'What matters most to you in choosing a course',
-];
 
 interface Dataset {
   name: string;
@@ -105,10 +88,10 @@ function syntheticDataset(
 }
 
 function xEducation(): Dataset | null {
-  const csv = path.resolve(ROOT, '../shared/datasets/x-education-leads/Leads.csv');
-  if (!fs.existsSync(csv)) return null;
-  const table = parseCsv(fs.readFileSync(csv));
-  const rows = [...table.rows].sort((a, b) => Number(a['Lead Number']) - Number(b['Lead Number']));
+  if (!fs.existsSync(XEDU_CSV)) return null;
+  const rows = [...readXEducation().rows].sort(
+    (a, b) => Number(a['Lead Number']) - Number(b['Lead Number']),
+  );
   const labels = labelsFrom(rows, 'Converted');
   const cut = Math.floor(rows.length * 0.8);
   const train = rows.slice(0, cut);

@@ -22,29 +22,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { generatePortal } from '../emulator/demo';
 import { readCsvFile } from '../src/crm/csv/read';
-import { labelsFrom, makeRng, rocAuc, trainModel, type Label, type RawRow } from '../src/model';
+import { makeRng, rocAuc, trainModel, type Label, type RawRow } from '../src/model';
+import { DATASETS, readXEducation, XEDU_EXCLUDE } from './datasets';
 
 const ROOT = path.resolve(__dirname, '..');
-const DATA = path.resolve(ROOT, '../shared/datasets');
 const PYTHON = '/usr/bin/python3';
 const DAY = 86_400_000;
-/** Filled in after contact (reference/ml.md §4.5 "form/web only"), plus ids and the label. */
-const XEDU_EXCLUDE = [
-  'Prospect ID',
-  'Lead Number',
-  'Converted',
-  'Tags',
-  'Lead Quality',
-  'Lead Profile',
-  'Asymmetrique Activity Index',
-  'Asymmetrique Profile Index',
-  'Asymmetrique Activity Score',
-  'Asymmetrique Profile Score',
-  'Last Activity',
-  'Last Notable Activity',
-  'What is your current occupation',
-  'What matters most to you in choosing a course',
-];
 
 export interface Dataset {
   name: string;
@@ -57,14 +40,13 @@ export interface Dataset {
 }
 
 export function xEducation(): Dataset {
-  const t = readCsvFile(path.join(DATA, 'x-education-leads/Leads.csv'));
-  const labels = labelsFrom(t.rows, 'Converted');
+  const t = readXEducation();
   const keep = t.columns.filter((c) => !XEDU_EXCLUDE.includes(c));
   return {
     name: 'x-education',
     rows: t.rows.map((r) => Object.fromEntries(keep.map((c) => [c, r[c] ?? '']))),
-    labels,
-    times: t.rows.map((r) => Number(r['Lead Number'])),
+    labels: t.labels,
+    times: t.times,
   };
 }
 
@@ -80,10 +62,10 @@ export function shuffledControl(d: Dataset): Dataset {
 
 export function olist(): Dataset {
   const mql = readCsvFile(
-    path.join(DATA, 'olist-marketing-funnel/olist_marketing_qualified_leads_dataset.csv'),
+    path.join(DATASETS, 'olist-marketing-funnel/olist_marketing_qualified_leads_dataset.csv'),
   );
   const deals = readCsvFile(
-    path.join(DATA, 'olist-marketing-funnel/olist_closed_deals_dataset.csv'),
+    path.join(DATASETS, 'olist-marketing-funnel/olist_closed_deals_dataset.csv'),
   );
   const won = new Map(
     deals.rows.map((r) => [r.mql_id!, Date.parse(r.won_date!.replace(' ', 'T') + 'Z')]),

@@ -3,25 +3,10 @@
  * won, its tier and the factors behind it, read from the deal's `leadlens_deal_*` properties
  * with no backend call, through the same card view as the lead card.
  */
-import {
-  EmptyState,
-  ErrorState,
-  Button,
-  Flex,
-  LoadingSpinner,
-  Text,
-  hubspot,
-  useExtensionContext,
-} from '@hubspot/ui-extensions';
+import { EmptyState, Flex, Text, hubspot, useExtensionContext } from '@hubspot/ui-extensions';
 import { useCrmProperties } from '@hubspot/ui-extensions/crm';
-import {
-  cardFromProps,
-  cardPropsOf,
-  metaLine,
-  objectCardProperties,
-  toCardView,
-} from './card-view';
-import { FactorList, ScoreSummary } from './score-parts';
+import { cardFromProps, cardPropsOf, objectCardProperties, toCardView } from './card-view';
+import { CardLoadError, CardLoading, ScoreDetails } from './score-parts';
 
 const PROPS = objectCardProperties('deal');
 const TIER = 'leadlens_deal_tier';
@@ -33,13 +18,15 @@ export function DealScoreCard({ now = () => new Date() }: { now?: () => Date }) 
   const record = { objectType: 'deal' as const, objectId: String(context.crm.objectId) };
   const own = useCrmProperties(PROPS);
   const formatted = useCrmProperties([TIER], { propertiesToFormat: [TIER] });
-  if (own.isLoading) return <LoadingSpinner label="Loading the deal score…" layout="centered" />;
+  if (own.isLoading) return <CardLoading label="Loading the deal score…" />;
   if (own.error) {
     return (
-      <ErrorState title="Could not load the LeadLens deal score.">
-        <Text>{own.error.message || 'HubSpot did not return the deal properties.'}</Text>
-        <Button onClick={() => void own.refetch()}>Try again</Button>
-      </ErrorState>
+      <CardLoadError
+        title="Could not load the LeadLens deal score."
+        error={own.error}
+        fallback="HubSpot did not return the deal properties."
+        retry={() => void own.refetch()}
+      />
     );
   }
   const card = cardFromProps(
@@ -61,12 +48,7 @@ export function DealScoreCard({ now = () => new Date() }: { now?: () => Date }) 
   }
   return (
     <Flex direction="column" gap="sm">
-      <ScoreSummary view={view} sourceNote={null} label="Likelihood to close won" />
-      <FactorList title="Raising the score" factors={view.positives} />
-      <FactorList title="Lowering the score" factors={view.negatives} />
-      <Text variant="microcopy" testId="score-meta">
-        {metaLine(view)}
-      </Text>
+      <ScoreDetails view={view} sourceNote={null} label="Likelihood to close won" />
     </Flex>
   );
 }

@@ -7,9 +7,7 @@ import {
   Alert,
   Button,
   EmptyState,
-  ErrorState,
   Flex,
-  LoadingSpinner,
   Text,
   hubspot,
   useExtensionContext,
@@ -23,12 +21,11 @@ import {
   cardFromProps,
   hasOwnScore,
   isNoModelError,
-  metaLine,
   toCardView,
 } from './card-view';
 import { DISTRIBUTION } from './distribution';
 import { FeedbackForm, type Serverless } from './FeedbackForm';
-import { FactorList, ScoreSummary } from './score-parts';
+import { CardLoadError, CardLoading, ScoreDetails } from './score-parts';
 import { functionCaller } from './transport';
 
 export type { Serverless } from './FeedbackForm';
@@ -71,15 +68,17 @@ interface SourceProps {
 }
 
 function Loading() {
-  return <LoadingSpinner label="Loading the LeadLens score…" layout="centered" />;
+  return <CardLoading label="Loading the LeadLens score…" />;
 }
 
 function LoadError({ error, retry }: { error: Error; retry: () => void }) {
   return (
-    <ErrorState title="Could not load the LeadLens score.">
-      <Text>{error.message || 'HubSpot did not return the record properties.'}</Text>
-      <Button onClick={() => retry()}>Try again</Button>
-    </ErrorState>
+    <CardLoadError
+      title="Could not load the LeadLens score."
+      error={error}
+      fallback="HubSpot did not return the record properties."
+      retry={retry}
+    />
   );
 }
 
@@ -229,12 +228,7 @@ function ScoreBody({ record, serverless, now, card }: BodyProps) {
 
   return (
     <Flex direction="column" gap="sm">
-      <ScoreSummary view={view} sourceNote={sourceNote} />
-      <FactorList title="Raising the score" factors={view.positives} />
-      <FactorList title="Lowering the score" factors={view.negatives} />
-      <Text variant="microcopy" testId="score-meta">
-        {metaLine(view)}
-      </Text>
+      <ScoreDetails view={view} sourceNote={sourceNote} />
       <Flex direction="row" gap="sm" wrap>
         {refreshButton}
         <Button variant="secondary" onClick={() => setFeedbackOpen(!feedbackOpen)}>

@@ -1,11 +1,16 @@
 /**
- * What every LeadLens card shows of a scored record — the score with its tier and bar, and the
- * factors raising and lowering it — over the one card view (card-view.ts, factors-view.ts).
+ * What every LeadLens card shows — its loading and load-error states, and of a scored record the
+ * score with its tier and bar, the factors raising and lowering it and the model line — over the
+ * one card view (card-view.ts, factors-view.ts). Each card (lead, deal, …) adds only its own
+ * reading of the record and its empty state.
  */
 import {
+  Button,
   DescriptionList,
   DescriptionListItem,
+  ErrorState,
   Flex,
+  LoadingSpinner,
   ProgressBar,
   Statistics,
   StatisticsItem,
@@ -13,7 +18,7 @@ import {
   Tag,
   Text,
 } from '@hubspot/ui-extensions';
-import type { ScoredView } from './card-view';
+import { metaLine, type ScoredView } from './card-view';
 import type { FactorLine } from './factors-view';
 
 export function ScoreSummary({
@@ -59,5 +64,53 @@ export function FactorList({ title, factors }: { title: string; factors: FactorL
         </DescriptionListItem>
       ))}
     </DescriptionList>
+  );
+}
+
+/** While HubSpot loads the record's properties. */
+export function CardLoading({ label }: { label: string }) {
+  return <LoadingSpinner label={label} layout="centered" />;
+}
+
+/** HubSpot did not return the record's properties: what it said, and a retry. */
+export function CardLoadError({
+  title,
+  error,
+  fallback,
+  retry,
+}: {
+  title: string;
+  error: Error;
+  /** Shown when the error has no message. */
+  fallback: string;
+  retry: () => void;
+}) {
+  return (
+    <ErrorState title={title}>
+      <Text>{error.message || fallback}</Text>
+      <Button onClick={() => retry()}>Try again</Button>
+    </ErrorState>
+  );
+}
+
+/** A scored record: the score, the factors each way, and the line saying which model and when. */
+export function ScoreDetails({
+  view,
+  sourceNote,
+  label,
+}: {
+  view: ScoredView;
+  sourceNote: string | null;
+  label?: string;
+}) {
+  return (
+    <>
+      <ScoreSummary view={view} sourceNote={sourceNote} label={label} />
+      <FactorList title="Raising the score" factors={view.positives} />
+      <FactorList title="Lowering the score" factors={view.negatives} />
+      <Text variant="microcopy" testId="score-meta">
+        {metaLine(view)}
+      </Text>
+    </>
   );
 }

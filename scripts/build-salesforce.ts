@@ -1,7 +1,7 @@
 /**
  * `npm run build:salesforce`: assembles a Salesforce DX project in build/salesforce/ from
  * salesforce/ (the LWC score card, the tier-routing Flow), the field definitions of
- * src/contracts/salesforce-fields.ts (custom fields on Lead and Contact, permission sets) and
+ * src/contracts/salesforce-fields.ts (custom fields on Lead, Contact and Account, permission sets) and
  * the HubSpot card's view code (bundled into the LWC module `c/leadLensCardView`), then checks
  * it offline with Salesforce's own tooling (salesforce-check.ts: source-deploy-retrieve converts
  * it to Metadata API format and its package.xml lists every component; every -meta.xml matches
@@ -220,7 +220,7 @@ export async function buildSalesforceProject(opts: BuildOptions): Promise<BuildS
       );
     }
   }
-  const objects = `${SALESFORCE_SCORED_OBJECTS.slice(0, -1).join(', ')} and ${SALESFORCE_SCORED_OBJECTS[SALESFORCE_SCORED_OBJECTS.length - 1]}`;
+  const objects = `${SALESFORCE_SCORED_OBJECTS.slice(0, -1).join(', ')} and ${SALESFORCE_SCORED_OBJECTS.at(-1)}`;
   await write(
     path.join(main, 'permissionsets', `${SALESFORCE_PERMISSION_SET}.permissionset-meta.xml`),
     permissionSetXml({

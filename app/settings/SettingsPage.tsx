@@ -161,7 +161,7 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
       ) : null}
       <Heading>Suggested thresholds</Heading>
       <Flex direction="row" gap="sm" wrap>
-        {(['capacity', 'expected_value', 'precision'] as const).map((method) => (
+        {(['capacity', 'expected_value', 'economics', 'precision'] as const).map((method) => (
           <SuggestionPanel
             key={method}
             method={method}

@@ -16,6 +16,7 @@ import {
 } from '@hubspot/ui-extensions';
 import { useState } from 'react';
 import type {
+  EconomicsView,
   SettingsResult,
   SuggestRequest,
   Suggestion,
@@ -44,6 +45,10 @@ const TITLES: Record<Method, { title: string; help: string }> = {
   capacity: {
     title: 'By capacity',
     help: 'The top tier holds about as many leads as the team can work in a week.',
+  },
+  economics: {
+    title: 'By deal economics',
+    help: 'From your synced won deals: the top tier starts where the revenue a lead brings beats the cost of working it, within what the team can work.',
   },
   expected_value: {
     title: 'By expected value',
@@ -76,6 +81,13 @@ function toRequest(method: Method, v: Inputs, tierCount: number): SuggestRequest
     }
     return { method, dealValue: v.dealValue, costPerLead: v.costPerLead, tierCount };
   }
+  if (method === 'economics') {
+    if (!v.leadsPerWeek || v.leadsPerWeek < 1 || !Number.isInteger(v.leadsPerWeek)) {
+      return 'Enter how many leads the team can work per week (a whole number, at least 1).';
+    }
+    if (!v.costPerLead || v.costPerLead <= 0) return 'Enter the cost of working one lead.';
+    return { method, leadsPerWeek: v.leadsPerWeek, costPerLead: v.costPerLead, tierCount };
+  }
   if (!v.targetPercent || v.targetPercent <= 0 || v.targetPercent >= 100) {
     return 'Enter a target conversion rate between 0 and 100%.';
   }
@@ -106,6 +118,45 @@ export function TierStatsTable({ stats }: { stats: TierStat[] }) {
         ))}
       </TableBody>
     </Table>
+  );
+}
+
+const money = (x: number | null) => (x === null ? '–' : Math.round(x).toLocaleString('en-US'));
+
+/** Expected value per tier (and the score bands behind it) from the portal's won deals. */
+export function EconomicsTable({ view }: { view: EconomicsView }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Text variant="microcopy">
+        {`${view.heldOutLeads} held-out leads priced by ${view.dealsUsed} won deals closed after their scoring moment (within ${view.horizonDays} days)${view.wonWithoutAmount ? `; ${view.wonWithoutAmount} won deals had no amount and count as 0` : ''}. Working a lead pays from score ${view.breakEvenScore}; capacity alone would start the top tier at ${view.capacityScore}.`}
+      </Text>
+      <Table bordered>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Tier</TableHeader>
+            <TableHeader>From score</TableHeader>
+            <TableHeader>Win rate</TableHeader>
+            <TableHeader>Revenue per lead</TableHeader>
+            <TableHeader>Expected value per lead</TableHeader>
+            <TableHeader>Leads per week</TableHeader>
+            <TableHeader>Expected value per week</TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {view.tiers.map((t) => (
+            <TableRow key={t.value}>
+              <TableCell>{t.label}</TableCell>
+              <TableCell>{t.minScore}</TableCell>
+              <TableCell>{percent(t.winRate)}</TableCell>
+              <TableCell>{money(t.revenuePerLead)}</TableCell>
+              <TableCell>{money(t.evPerLead)}</TableCell>
+              <TableCell>{t.weeklyLeads === null ? '–' : t.weeklyLeads.toFixed(1)}</TableCell>
+              <TableCell>{money(t.weeklyEv)}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Flex>
   );
 }
 
@@ -148,13 +199,22 @@ export function SuggestionPanel({ method, tierCount, serverless, onApply }: Prop
       <Flex direction="column" gap="sm">
         <Heading>{title}</Heading>
         <Text variant="microcopy">{help}</Text>
-        {method === 'capacity' ? (
+        {method === 'capacity' || method === 'economics' ? (
           <NumberInput
             label="Leads the team can work per week"
             name="leadsPerWeek"
             min={1}
             value={inputs.leadsPerWeek ?? undefined}
             onChange={set('leadsPerWeek')}
+          />
+        ) : null}
+        {method === 'economics' ? (
+          <NumberInput
+            label="Cost of working one lead"
+            name="costPerLead"
+            min={0}
+            value={inputs.costPerLead ?? undefined}
+            onChange={set('costPerLead')}
           />
         ) : null}
         {method === 'expected_value' ? (
@@ -197,6 +257,7 @@ export function SuggestionPanel({ method, tierCount, serverless, onApply }: Prop
           <Flex direction="column" gap="xs">
             <Text>{suggestion.rationale}</Text>
             <TierStatsTable stats={suggestion.stats} />
+            {suggestion.economics ? <EconomicsTable view={suggestion.economics} /> : null}
             <Button variant="primary" onClick={() => onApply(suggestion.tiers)}>
               Apply these tiers
             </Button>

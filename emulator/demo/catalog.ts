@@ -201,3 +201,11 @@ export const SOURCE_WEIGHTS: Array<[string, number]> = [
   ['AI_REFERRALS', 3],
   ['OTHER_CAMPAIGNS', 2],
 ];
+/** Where the market shift's wave of new leads comes from (`MarketShift.surge`). */
+export const SURGE_SOURCE_WEIGHTS: Array<[string, number]> = [
+  ['SOCIAL_MEDIA', 40],
+  ['PAID_SOCIAL', 30],
+  ['AI_REFERRALS', 15],
+  ['ORGANIC_SEARCH', 10],
+  ['DIRECT_TRAFFIC', 5],
+];

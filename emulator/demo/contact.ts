@@ -80,8 +80,12 @@ export interface ContactSeed {
   source: string;
   company: CompanyInfo;
   imported: boolean;
+  /** One of the market shift's wave of leads (`MarketShift.surge`): keener to look around. */
+  surge?: boolean;
 }
 
+/** The wave's leads browse more (visits, pricing pages) than their conversion warrants. */
+const SURGE_INTENT = 1.5;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -91,6 +95,8 @@ export function planContact(
   now: number,
   span: [number, number],
   shift?: MarketShift,
+  /** Paid-channel leads convert on their own drivers (propensity.ts `paidSegmentLogit`). */
+  segmentDrivers = false,
 ): ContactPlan {
   const asOf = s.createdAt + SNAPSHOT_DAYS * DAY;
   const events: PlannedEvent[] = [];
@@ -100,7 +106,11 @@ export function planContact(
   const web = s.source !== 'OFFLINE' && s.source !== 'EMAIL_MARKETING';
   const formCreated = !s.imported && rng.chance(0.55);
   // Latent intent drives behaviour only; the truth reads the behaviour it produced.
-  const intent = rng.normal() + 0.12 * (s.seniority - 2) - (s.emailKind === 'education' ? 0.3 : 0);
+  const intent =
+    rng.normal() +
+    0.12 * (s.seniority - 2) -
+    (s.emailKind === 'education' ? 0.3 : 0) +
+    (s.surge ? SURGE_INTENT : 0);
   const lambda0 = 0.07 * Math.exp(0.7 * intent);
   const hotStart = rng.chance(0.35) ? s.createdAt + rng.uniform(0, 120) * DAY : -1;
   const hotEnd = hotStart + rng.uniform(4, 12) * DAY;
@@ -241,7 +251,7 @@ export function planContact(
     industry: s.company.industry,
     calendar: (asOf - span[0]) / (span[1] - span[0]),
   };
-  const p = s.imported ? 1 : propensity(obs, shift);
+  const p = s.imported ? 1 : propensity(obs, shift, segmentDrivers);
   const converted = s.imported || rng.chance(p);
   const convertedAt = s.imported
     ? s.createdAt

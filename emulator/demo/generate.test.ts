@@ -217,4 +217,44 @@ describe('the injected market shift (off by default)', () => {
     expect(b.some(([id, t]) => plain.truth(id)?.propensity !== t.propensity)).toBe(true);
     expect(() => generatePortal({ contacts: 10, marketShift: { at: 2 } })).toThrow(/marketShift/);
   });
+
+  test('a surge brings a growing wave of leads from the shift on, the same portal before it', () => {
+    const plain = generatePortal({ seed: 'shift', contacts: 1500 });
+    const wave = generatePortal({
+      seed: 'shift',
+      contacts: 1500,
+      marketShift: { at: 0.7, surge: 4 },
+    });
+    const created = (p: typeof plain) => {
+      const c = p.state.stores.contacts;
+      return c.ids.map((id) => c.byId.get(id)!);
+    };
+    const a = created(plain);
+    const b = created(wave);
+    const start = a[0]!.createdAt;
+    const span = Date.parse(plain.now) - start;
+    // The calendar starts with the span, a little before the first contact.
+    const from = Date.parse(plain.now) - 540 * 86_400_000 + 0.7 * 540 * 86_400_000;
+    // Up to the first contact whose outcome the shift changes (its asOf, 30 days on, is after it).
+    const before = a.filter((r) => r.createdAt < from - 30 * 86_400_000);
+    expect(before.length).toBeGreaterThan(900);
+    for (const r of before) expect(wave.truth(r.id)).toEqual(plain.truth(r.id));
+    const after = a.filter((r) => r.createdAt >= from).length;
+    expect(b.length).toBeGreaterThan(a.length + 1.5 * after);
+    expect(wave.summary.contacts).toBe(b.length);
+    // Growing: the last tenth of the calendar gets more new leads than the tenth after the shift.
+    const count = (lo: number, hi: number) =>
+      b.filter((r) => r.createdAt >= start + lo * span && r.createdAt < start + hi * span).length;
+    expect(count(0.9, 1)).toBeGreaterThan(count(0.7, 0.8) * 1.5);
+    const social = (rs: typeof a) =>
+      rs.filter((r) =>
+        ['SOCIAL_MEDIA', 'PAID_SOCIAL'].includes(
+          wave.state.stores.contacts.value(r, 'hs_analytics_source') ?? '',
+        ),
+      ).length / rs.length;
+    expect(social(b.filter((r) => r.createdAt >= from))).toBeGreaterThan(2 * social(before));
+    expect(() => generatePortal({ contacts: 10, marketShift: { at: 0.5, surge: -1 } })).toThrow(
+      /surge/,
+    );
+  });
 });

@@ -28,6 +28,12 @@ export interface GenerateOptions {
    * conversion changes (see `MarketShift`). For benchmarks of models under concept drift.
    */
   marketShift?: MarketShift;
+  /**
+   * Off by default: leads from paid channels (PAID_SEARCH, PAID_SOCIAL) convert on drivers of
+   * their own (who they are, not how much they browse), for segment models. Like the shift it
+   * changes outcomes only: an off portal is byte-identical to one generated before the option.
+   */
+  segmentDrivers?: boolean;
 }
 export type { Truth } from './contact';
 export type { CompanyTruth, DealTruth, CommitteeObservables } from './accounts';
@@ -88,8 +94,11 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
   if (!Number.isInteger(n) || n < 0)
     throw new Error(`generatePortal: contacts must be an integer ≥ 0, got ${n}`);
   const shift = opts.marketShift;
-  if (shift && !(shift.at >= 0 && shift.at <= 1 && (shift.strength ?? 1) >= 0))
-    throw new Error(`generatePortal: marketShift.at must be in [0, 1], strength ≥ 0`);
+  if (
+    shift &&
+    !(shift.at >= 0 && shift.at <= 1 && (shift.strength ?? 1) >= 0 && (shift.surge ?? 0) >= 0)
+  )
+    throw new Error(`generatePortal: marketShift.at must be in [0, 1], strength and surge ≥ 0`);
   // The shift changes outcomes, not the random stream: until the first contact whose outcome
   // it changes, a shifted portal is the same as the unshifted one.
   const rng = new Rng(`${seed}|${n}|${nowIso}`);
@@ -121,6 +130,8 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       { length: n },
       () => start + rng.uniform(0, SPAN_DAYS - 0.5) * DAY,
     ).sort((a, b) => a - b);
+    const arrivals = withSurge(createdTimes, shift, `${seed}|${n}|${nowIso}|surge`, start, now);
+    summary.contacts = arrivals.length;
     const emails = new Set<string>();
     const children: Array<{
       kind: 'deals' | 'leads';
@@ -131,9 +142,9 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
     const scores: Array<[number, number, number]> = [];
     const members: Member[] = [];
     const contacts = state.stores.contacts;
-    for (const createdAt of createdTimes) {
-      const cs = contactSeed(rng, createdAt, companies, universities, emails);
-      const plan = planContact(rng, cs, now, [start, now], opts.marketShift);
+    for (const { createdAt, surge } of arrivals) {
+      const cs = contactSeed(rng, createdAt, companies, universities, emails, surge);
+      const plan = planContact(rng, cs, now, [start, now], opts.marketShift, !!opts.segmentDrivers);
       const rec = contacts.create(plan.initial, {
         timestamp: plan.createdAt,
         sourceType: plan.initialSource,
@@ -219,6 +230,33 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       [...dealTruths.entries()].sort((a, b) => a[0] - b[0]).map(([id, t]) => [String(id), t]),
     fingerprint: () => state.fingerprint(),
   };
+}
+
+/**
+ * The contacts' creation times, with the shift's wave of extra leads (`marketShift.surge`)
+ * merged in from the shift's moment on: none at first, growing linearly to `surge` extra
+ * contacts per regular one at the generator's clock (a new channel gathering pace). The wave's
+ * times come from their own stream and every regular contact created before the shift keeps
+ * its place, so a portal with a surge is the same as one without up to the shift.
+ */
+function withSurge(
+  times: readonly number[],
+  shift: MarketShift | undefined,
+  seed: string,
+  start: number,
+  now: number,
+): Array<{ createdAt: number; surge: boolean }> {
+  const out = times.map((createdAt) => ({ createdAt, surge: false }));
+  if (!shift?.surge) return out;
+  const from = start + shift.at * (now - start);
+  // The ramp's mean is surge / 2 extra per regular contact over [from, now].
+  const extra = Math.round((shift.surge / 2) * times.filter((t) => t >= from).length);
+  const rng = new Rng(seed);
+  const end = now - DAY / 2;
+  for (let i = 0; i < extra; i++)
+    out.push({ createdAt: from + (end - from) * Math.sqrt(rng.uniform(0, 1)), surge: true });
+  // Stable: on equal times the regular contact comes first.
+  return out.sort((a, b) => a.createdAt - b.createdAt);
 }
 
 function tally(s: DemoSummary, plan: ContactPlan): void {
@@ -321,13 +359,19 @@ function contactSeed(
   companies: CompanyInfo[],
   universities: CompanyInfo[],
   emails: Set<string>,
+  surge = false,
 ): Parameters<typeof planContact>[1] {
   const emailKind = rng.weighted([
     ['corporate', 60],
     ['free', 30],
     ['education', 10],
   ] as const);
-  const company = emailKind === 'education' ? rng.pick(universities) : rng.pick(companies);
+  // The shift's wave comes from small firms (the segment the shift favours).
+  const firms = surge ? companies.filter((c) => c.sizeIndex <= 2) : companies;
+  const company =
+    emailKind === 'education'
+      ? rng.pick(universities)
+      : rng.pick(firms.length > 0 ? firms : companies);
   const seniority =
     emailKind === 'education'
       ? rng.weighted([
@@ -352,8 +396,9 @@ function contactSeed(
     emailKind,
     jobtitle: rng.pick(C.TITLES[seniority]),
     seniority,
-    source: imported ? 'OFFLINE' : rng.weighted(C.SOURCE_WEIGHTS),
+    source: imported ? 'OFFLINE' : rng.weighted(surge ? C.SURGE_SOURCE_WEIGHTS : C.SOURCE_WEIGHTS),
     company,
     imported,
+    surge,
   };
 }

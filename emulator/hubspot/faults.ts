@@ -2,6 +2,7 @@
 import { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { Rng } from '../demo/rng';
+import { afterLatency, dropConnection, RouteStats } from '../shared/faults';
 import { correlationIdOf, errorBody, HubSpotHttpError } from './errors';
 import { DAILY_BODY, SECONDLY_BODY, TEN_SECONDLY_BODY } from './ratelimit';
 
@@ -139,8 +140,7 @@ export class FaultInjector {
           return this.fail(res, this.rng.pick(['500', '502', '503']));
         next();
       };
-      if (f.latencyMs > 0) setTimeout(go, f.latencyMs);
-      else go();
+      afterLatency(f.latencyMs, go);
     };
   }
 
@@ -153,8 +153,7 @@ export class FaultInjector {
       replaced = true;
       res.locals.appliedThenFailed = true;
       if (kind === 'drop') {
-        res.locals.dropped = true;
-        res.socket?.destroy();
+        dropConnection(res);
         return res;
       }
       const id = correlationIdOf(res);
@@ -169,8 +168,7 @@ export class FaultInjector {
 
   private fail(res: Response, kind: (typeof FAIL_KINDS)[number]): void {
     if (kind === 'drop') {
-      res.locals.dropped = true;
-      res.socket?.destroy();
+      dropConnection(res);
       return;
     }
     const id = correlationIdOf(res);
@@ -189,29 +187,8 @@ export class FaultInjector {
   }
 }
 
-export class Stats {
-  total = 0;
-  byRoute: Record<string, Record<string, number>> = {};
-
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction) => {
-      const done = () => {
-        res.removeListener('finish', done);
-        res.removeListener('close', done);
-        const route = req.route ? `${req.method} ${req.route.path}` : `${req.method} <unmatched>`;
-        const status = res.locals.dropped ? 'dropped' : String(res.statusCode);
-        this.total++;
-        const r = (this.byRoute[route] ??= {});
-        r[status] = (r[status] ?? 0) + 1;
-      };
-      res.on('finish', done);
-      res.on('close', done);
-      next();
-    };
-  }
-
-  reset(): void {
-    this.total = 0;
-    this.byRoute = {};
+export class Stats extends RouteStats {
+  constructor() {
+    super((req) => `${req.method} <unmatched>`);
   }
 }

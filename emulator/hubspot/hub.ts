@@ -81,6 +81,8 @@ export interface PortalOptions {
   timeZone?: string;
   /** The demo generator's injected market shift (emulator/demo/propensity.ts); off by default. */
   marketShift?: MarketShift;
+  /** The demo generator's paid-channel segment with drivers of its own; off by default. */
+  segmentDrivers?: boolean;
 }
 
 /** One HubSpot account: data (regenerable), limits, and which apps are installed. */
@@ -90,6 +92,7 @@ export class Portal {
   contacts: number;
   readonly now: string | undefined;
   readonly marketShift: MarketShift | undefined;
+  readonly segmentDrivers: boolean;
   readonly tier: Tier;
   readonly limits: Limits;
   private current: DemoPortal;
@@ -103,6 +106,7 @@ export class Portal {
     this.contacts = opts.contacts ?? 5000;
     this.now = opts.now;
     this.marketShift = opts.marketShift;
+    this.segmentDrivers = !!opts.segmentDrivers;
     this.tier = opts.tier ?? 'enterprise';
     const base = TIER_LIMITS[this.tier];
     const r = opts.rateLimit ?? {};
@@ -120,6 +124,7 @@ export class Portal {
       contacts: this.contacts,
       now: this.now,
       ...(this.marketShift ? { marketShift: this.marketShift } : {}),
+      ...(this.segmentDrivers ? { segmentDrivers: true } : {}),
     });
     p.state.onChange = (events) => this.sink?.(this, events);
     return p;

@@ -5,10 +5,9 @@
  * workflows that call custom workflow actions. See emulator/README.md for every knob and
  * docs/hubspot-fidelity.md for what each behaviour is based on.
  */
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { type DemoPortal } from '../demo/generate';
 import type { MarketShift } from '../demo/propensity';
+import { listen } from '../shared/listen';
 import {
   DEFAULT_APP_ID,
   Hub,
@@ -42,6 +41,8 @@ export interface HubSpotEmulatorOptions {
   now?: string;
   /** The demo generator's injected market shift for the default portal; off by default. */
   marketShift?: MarketShift;
+  /** The demo generator's paid-channel segment with drivers of its own; off by default. */
+  segmentDrivers?: boolean;
   /** More tokens, each a private app of its own with only the listed scopes. */
   extraTokens?: Record<string, string[]>;
   /** Tokens answered with 401 EXPIRED_AUTHENTICATION. */
@@ -98,6 +99,7 @@ export async function startHubSpotEmulator(
     tier: opts.tier,
     rateLimit: opts.rateLimit,
     ...(opts.marketShift ? { marketShift: opts.marketShift } : {}),
+    ...(opts.segmentDrivers ? { segmentDrivers: true } : {}),
   });
   const defaultApp = hub.registerApp({
     appId: DEFAULT_APP_ID,
@@ -162,16 +164,10 @@ export async function startHubSpotEmulator(
     },
     maxUrlLength: opts.maxUrlLength ?? 8192,
   });
-  const host = opts.host ?? '127.0.0.1';
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 5000;
-  const port = (server.address() as AddressInfo).port;
+  const http = await listen(app, { port: opts.port, host: opts.host, keepAliveTimeoutMs: 5000 });
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: http.url,
+    port: http.port,
     portal: main.demo,
     hub,
     defaultApp,
@@ -184,13 +180,11 @@ export async function startHubSpotEmulator(
     },
     installWebhooks: (appId, component, baseUrl) =>
       webhooks.configure(appId, webhooksFromComponent(component, baseUrl)),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        webhooks.stop();
-        workflows.stop();
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
+    close: () => {
+      webhooks.stop();
+      workflows.stop();
+      return http.close();
+    },
   };
 }
 

@@ -85,6 +85,39 @@ export function json(res: Response, status: number, body: unknown): void {
   res.status(status).type('application/json').send(JSON.stringify(body));
 }
 
+/**
+ * A batch answer (objects v3 and associations v4): COMPLETE with its results, and with
+ * `numErrors` and `errors` when some inputs failed (the caller answers 207 then).
+ */
+export function batchResult(
+  startedAt: string,
+  results: unknown[],
+  errors: unknown[] = [],
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    status: 'COMPLETE',
+    results,
+    startedAt,
+    completedAt: new Date().toISOString(),
+  };
+  if (errors.length) Object.assign(body, { numErrors: errors.length, errors });
+  return body;
+}
+
+/**
+ * A batch body's `inputs`, refused (400 VALIDATION_ERROR) when missing or longer than `max`.
+ * @param unit how the limit's message names it (objects v3 says "inputs per request").
+ */
+export function batchInputs(req: Request, max: number, unit = ''): Array<Record<string, unknown>> {
+  const inputs = (req.body as { inputs?: unknown } | undefined)?.inputs;
+  if (!Array.isArray(inputs)) throw validation('Body must contain "inputs": an array.');
+  if (inputs.length > max)
+    throw validation(
+      `Batch input size is ${inputs.length}; the maximum is ${max}${unit ? ` ${unit}` : ''}.`,
+    );
+  return inputs as Array<Record<string, unknown>>;
+}
+
 /** Opaque list cursors: base64url of the next record id. */
 export const encodeCursor = (id: number) => Buffer.from(String(id)).toString('base64url');
 export function decodeCursor(after: unknown): number {

@@ -2,6 +2,7 @@
 import { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { Rng } from '../demo/rng';
+import { afterLatency, dropConnection, RouteStats } from '../shared/faults';
 import { sendJson } from './errors';
 
 const FAIL_WITH = ['500', '502', '503', 'html503', 'multiple', 'drop'] as const;
@@ -74,15 +75,13 @@ export class FaultInjector {
           return this.fail(res, this.rng.pick(['500', '502', '503'] as const));
         next();
       };
-      if (f.latencyMs > 0) setTimeout(go, f.latencyMs);
-      else go();
+      afterLatency(f.latencyMs, go);
     };
   }
 
   private fail(res: Response, kind: (typeof FAIL_WITH)[number]): void {
     if (kind === 'drop') {
-      res.locals.dropped = true;
-      res.socket?.destroy();
+      dropConnection(res);
       return;
     }
     if (kind === 'html503') {
@@ -101,32 +100,9 @@ export class FaultInjector {
   }
 }
 
-export class Stats {
-  total = 0;
-  byRoute: Record<string, Record<string, number>> = {};
-
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction) => {
-      const done = () => {
-        res.removeListener('finish', done);
-        res.removeListener('close', done);
-        // Answered before routing (faults, auth, the daily limit): keyed by the concrete path.
-        const route = req.route
-          ? `${req.method} ${req.route.path}`
-          : `${req.method} ${req.originalUrl.split('?')[0]}`;
-        const status = res.locals.dropped ? 'dropped' : String(res.statusCode);
-        this.total++;
-        const r = (this.byRoute[route] ??= {});
-        r[status] = (r[status] ?? 0) + 1;
-      };
-      res.on('finish', done);
-      res.on('close', done);
-      next();
-    };
-  }
-
-  reset(): void {
-    this.total = 0;
-    this.byRoute = {};
+export class Stats extends RouteStats {
+  constructor() {
+    // Answered before routing (faults, auth, the daily limit): keyed by the concrete path.
+    super((req) => `${req.method} ${req.originalUrl.split('?')[0]}`);
   }
 }

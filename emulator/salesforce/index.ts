@@ -4,12 +4,11 @@
  * (`http://127.0.0.1:PORT`), as jsforce's bulk2 requires. See emulator/README.md and
  * docs/salesforce-fidelity.md for what each behaviour is based on.
  */
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { BulkJobs } from './bulk';
 import { generateOrg, type LeadTruth } from './demo';
 import { SfError, notFound, sendSfError, sessionInvalid } from './errors';
+import { listen } from '../shared/listen';
 import { FaultInjector, Stats } from './faults';
 import { API_VERSION, Org } from './org';
 import { registerBulk } from './routes/bulk';
@@ -224,19 +223,17 @@ export async function startSalesforceEmulator(
     sendSfError(res, err),
   );
 
-  const host = opts.host ?? '127.0.0.1';
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port ?? 0, host, () => resolve(s));
-    s.once('error', reject);
+  const http = await listen(app, {
+    port: opts.port,
+    host: opts.host,
+    // Longer than a client's idle keep-alive (Node's agent: 5 s), so the server never closes a
+    // socket a client is about to reuse — a PATCH sent into that race dies with ECONNRESET.
+    keepAliveTimeoutMs: 65_000,
   });
-  // Longer than a client's idle keep-alive (Node's agent: 5 s), so the server never closes a
-  // socket a client is about to reuse — a PATCH sent into that race dies with ECONNRESET.
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as AddressInfo).port;
-  instanceUrl = `http://${host}:${port}`;
+  instanceUrl = http.url;
   return {
     url: instanceUrl,
-    port,
+    port: http.port,
     get org() {
       return org;
     },
@@ -249,13 +246,11 @@ export async function startSalesforceEmulator(
     faults,
     stats,
     changes,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        bulk.clear();
-        changes.clear();
-        server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
-      }),
+    close: () => {
+      bulk.clear();
+      changes.clear();
+      return http.close();
+    },
   };
 }
 

@@ -29,6 +29,13 @@ export const FactorsPayloadSchema = z.object({
   /** Points of every factor not in `top`, so the card can show "others: +3". */
   otherPoints: z.number().int(),
   modelVersion: z.string(),
+  /**
+   * The admin's segment the record belongs to (its tier thresholds), when segments are set up;
+   * `segmentModel` true when that segment's own model (inside version `modelVersion`) scored it,
+   * false or absent when the global model did.
+   */
+  segment: z.string().optional(),
+  segmentModel: z.boolean().optional(),
 });
 export type FactorsPayload = z.infer<typeof FactorsPayloadSchema>;
 

@@ -109,6 +109,16 @@ export const SuggestRequestSchema = z.discriminatedUnion('method', [
     costPerLead: z.number().positive(),
     tierCount: z.number().int().min(2).max(5).default(4),
   }),
+  /**
+   * From the portal's own synced deals: the top tier starts where working a lead pays (won deal
+   * amounts per score band − `costPerLead`), raised if `leadsPerWeek` cannot cover it.
+   */
+  z.object({
+    method: z.literal('economics'),
+    leadsPerWeek: z.number().int().min(1),
+    costPerLead: z.number().positive(),
+    tierCount: z.number().int().min(2).max(5).default(4),
+  }),
   /** The top tier converts at least `targetPrecision` on held-out history. */
   z.object({
     method: z.literal('precision'),
@@ -124,6 +134,49 @@ export interface Suggestion {
   stats: TierStat[];
   /** One sentence on how the thresholds were derived. */
   rationale: string;
+  /** 'economics': the deal economics behind the suggestion, per score band and per tier. */
+  economics?: EconomicsView;
+}
+
+/** Held-out leads of one score band and what working them brought (synced won deals). */
+export interface EconomicsBand {
+  from: number;
+  to: number;
+  leads: number;
+  /** Share that won a deal after the scoring moment; null without leads. */
+  winRate: number | null;
+  /** Won deal amounts per lead, and that minus the cost of working one. */
+  revenuePerLead: number | null;
+  evPerLead: number | null;
+}
+
+export interface TierEconomics {
+  value: string;
+  label: string;
+  minScore: number;
+  leads: number;
+  winRate: number | null;
+  revenuePerLead: number | null;
+  evPerLead: number | null;
+  /** Open leads a week this tier receives (weekly inflow × its share), and their value. */
+  weeklyLeads: number | null;
+  weeklyEv: number | null;
+}
+
+export interface EconomicsView {
+  costPerLead: number;
+  leadsPerWeek: number;
+  horizonDays: number;
+  heldOutLeads: number;
+  /** Won deals that priced a held-out lead, and those without an amount (counted as wins, 0). */
+  dealsUsed: number;
+  wonWithoutAmount: number;
+  /** Best band first. */
+  bands: EconomicsBand[];
+  /** Where working a lead turns positive, and the top-tier floor capacity alone would set. */
+  breakEvenScore: number;
+  capacityScore: number;
+  tiers: TierEconomics[];
 }
 
 export const SettingsRequestSchema = z.discriminatedUnion('action', [

@@ -1,5 +1,5 @@
 /**
- * The LeadLens custom fields on Salesforce Lead and Contact: one definition that the DX project
+ * The LeadLens custom fields on Salesforce Lead, Contact and Account: one definition that the DX project
  * (`npm run build:salesforce`, metadata XML) and the jsforce adapter's provisioning (Tooling API
  * `CustomField` create, permission-set grant) both read, so the fields an org gets by deploying
  * the package and by letting LeadLens provision them are the same fields.
@@ -13,10 +13,11 @@ import { SALESFORCE_FIELDS, type LEADLENS_PROPERTIES } from './properties';
 import { DEFAULT_SETTINGS, type Tier } from './settings';
 
 /**
- * The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot), and
- * Opportunity for deal scores (issue 16: the likelihood an open deal closes won).
+ * The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot; Account
+ * carries the account score of its buying committee, and Opportunity the deal score — the
+ * likelihood an open deal closes won — issue 16).
  */
-export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact', 'Opportunity'] as const;
+export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact', 'Account', 'Opportunity'] as const;
 export type SalesforceScoredObject = (typeof SALESFORCE_SCORED_OBJECTS)[number];
 
 /**

@@ -165,6 +165,62 @@ export const DEFAULT_GOVERNANCE: Governance = {
   spikeTasks: false,
 };
 
+/**
+ * A segment: the records whose `property` had one of `values` when they were scored (training:
+ * at the row's asOf). Each segment is trained its own model when its data supports one by
+ * backtest, else it is scored by the global model (src/pipeline/segments). `minScores` are its
+ * own tier thresholds (one per tier, best first, the last 0); absent: the global thresholds.
+ */
+export const SegmentSchema = z.object({
+  key: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'Use lower-case letters, digits and _ (≤ 40).'),
+  label: z.string().trim().min(1).max(60),
+  property: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  values: z.array(z.string().trim().min(1).max(200)).min(1).max(100),
+  minScores: z.array(z.number().min(0).max(100)).min(2).max(5).optional(),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
+
+export const SegmentsSchema = z
+  .object({
+    /** First match wins: a record belongs to at most one segment. */
+    list: z.array(SegmentSchema).max(20),
+    /** Positives (labelled, converted rows) a segment needs before a model of its own is tried. */
+    minPositives: z.number().int().min(10).max(100_000).default(40),
+    /** Mean AUC gain over the global model (on the segment's rows) a segment model must show. */
+    minGain: z.number().min(0).max(0.5).default(0.01),
+  })
+  .superRefine((s, ctx) => {
+    const keys = new Set<string>();
+    s.list.forEach((seg, i) => {
+      if (keys.has(seg.key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['list', i, 'key'],
+          message: `Segment key "${seg.key}" is used twice.`,
+        });
+      keys.add(seg.key);
+      const m = seg.minScores;
+      if (!m) return;
+      m.forEach((v, j) => {
+        if (j > 0 && !(v < m[j - 1]!))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['list', i, 'minScores', j],
+            message: 'Segment thresholds must strictly decrease.',
+          });
+      });
+      if (m[m.length - 1] !== 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['list', i, 'minScores', m.length - 1],
+          message: 'The last segment threshold must be 0.',
+        });
+    });
+  });
+export type Segments = z.infer<typeof SegmentsSchema>;
+
+export const DEFAULT_SEGMENTS: Segments = { list: [], minPositives: 40, minGain: 0.01 };
+
 export const SettingsSchema = z.object({
   tiers: TiersSchema,
   conversion: ConversionSchema,
@@ -194,6 +250,8 @@ export const SettingsSchema = z.object({
     message: 'The PSI warning threshold must be below the alert threshold.',
     path: ['psiWarn'],
   }).default(DEFAULT_GOVERNANCE),
+  /** Settings saved before segments existed read as none (one global model). */
+  segments: SegmentsSchema.default(DEFAULT_SEGMENTS),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -212,10 +270,27 @@ export const DEFAULT_SETTINGS: Settings = {
   scoreJumpPoints: 15,
   schedule: DEFAULT_SCHEDULE,
   governance: DEFAULT_GOVERNANCE,
+  segments: DEFAULT_SEGMENTS,
 };
 
 /** The tier a score falls in; tiers are ordered best first and the last starts at 0. */
 export function tierFor(score: number, tiers: readonly Tier[]): Tier {
   for (const t of tiers) if (score >= t.minScore) return t;
   return tiers[tiers.length - 1];
+}
+
+/**
+ * The tiers a record of `segment` is tiered with: the segment's own thresholds under the global
+ * values and labels (the CRM enumeration stays one), or the global tiers when it has none or
+ * they no longer fit the global tier count.
+ */
+export function tiersForSegment(
+  tiers: readonly Tier[],
+  segments: Segments | undefined,
+  segment: string | null | undefined,
+): readonly Tier[] {
+  if (!segment || !segments) return tiers;
+  const own = segments.list.find((s) => s.key === segment)?.minScores;
+  if (!own || own.length !== tiers.length) return tiers;
+  return tiers.map((t, i) => ({ ...t, minScore: own[i]! }));
 }

@@ -111,6 +111,8 @@ export class Backtester {
   private readonly st: BacktestState;
   /** Each fold's encodings, per missing-value mode: recomputed, never persisted. */
   private readonly encoded = new Map<string, Encoded>();
+  /** Each fold's fitted encoder, per missing-value mode (kept when its matrices are freed). */
+  private readonly encoders = new Map<string, FittedEncoder>();
 
   constructor(
     private readonly input: BacktestInput,
@@ -173,7 +175,13 @@ export class Backtester {
     sweep.done = k + 1;
   }
 
-  /** The sweep the next unit belongs to, created when it starts; null when all are done. */
+  /**
+   * The sweep the next unit belongs to, created when it starts; null when all are done. Within
+   * a stage the units go fold by fold (every sweep on fold 0, then on fold 1, …): a fold's
+   * encodings are then used in one run of units and freed before the next fold's are made, so
+   * one fold's matrices are in memory at a time, not every fold's. The order changes no
+   * result: a unit depends only on its own sweep's earlier folds.
+   */
   private next(): SweepState | null {
     const nFolds = this.input.folds.length;
     const fresh = (kind: CandidateKind, weighting: Weighting, only: SweepState['only']) => ({
@@ -185,17 +193,28 @@ export class Backtester {
       carry: {},
     });
     const { stage1, stage2 } = this.st;
-    for (const [i, kind] of this.input.kinds.entries()) {
-      const s = (stage1[i] ??= fresh(kind, NO_WEIGHTING, null));
-      if (s.done < nFolds) return s;
-    }
+    const { kinds, weightings } = this.input;
+    const first = (sweeps: SweepState[]): SweepState | null => {
+      let best: SweepState | null = null;
+      for (const s of sweeps) if (s.done < nFolds && (!best || s.done < best.done)) best = s;
+      return best;
+    };
+    kinds.forEach((kind, i) => (stage1[i] ??= fresh(kind, NO_WEIGHTING, null)));
+    const one = first(stage1);
+    if (one) return one;
     // Weights are tried at the first stage's winner's setting only (one fit per fold each).
     const winner = this.firstStage().winner;
-    for (const [i, weighting] of this.input.weightings.entries()) {
-      const s = (stage2[i] ??= fresh(winner.kind, weighting, winner.settings));
-      if (s.done < nFolds) return s;
-    }
-    return null;
+    // A weighted sweep starts from what the winner's unweighted sweep carried out of its last
+    // fold (a warm start: the weights move the solution little).
+    const from = stage1.find((s) => s.kind === winner.kind)!;
+    weightings.forEach(
+      (weighting, i) =>
+        (stage2[i] ??= {
+          ...fresh(winner.kind, weighting, winner.settings),
+          carry: { ...from.carry },
+        }),
+    );
+    return first(stage2);
   }
 
   private firstStage() {
@@ -209,13 +228,19 @@ export class Backtester {
     const key = `${k}|${missing}`;
     let e = this.encoded.get(key);
     if (!e) {
+      // Units go fold by fold (see next()): another fold's encodings are not needed again soon.
+      for (const other of [...this.encoded.keys()])
+        if (!other.startsWith(`${k}|`)) this.encoded.delete(other);
       const f = this.input.folds[k]!;
       const { rows } = this.input;
       const trainRows = takeRows(rows, f.train);
-      const encoder = fitEncoder(trainRows, this.input.features, {
-        ...this.input.encoder,
-        missing,
-      });
+      // The fitted statistics are small and kept: a fold encoded again (second stage) is only
+      // transformed.
+      let encoder = this.encoders.get(key);
+      if (!encoder) {
+        encoder = fitEncoder(trainRows, this.input.features, { ...this.input.encoder, missing });
+        this.encoders.set(key, encoder);
+      }
       e = {
         encoder,
         Xtr: encoder.transform(trainRows),
@@ -224,6 +249,11 @@ export class Backtester {
       this.encoded.set(key, e);
     }
     return e;
+  }
+
+  /** Drops the folds' encodings (the backtests are done; the final fit needs its own). */
+  release(): void {
+    this.encoded.clear();
   }
 
   result(): BacktestResult {

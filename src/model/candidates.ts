@@ -4,7 +4,7 @@
  * simplest first), and how to fit one chosen setting on all the rows.
  */
 import { fitGbdt, type GbdtParams } from './trees/gbdt';
-import { fitLogistic, linearPredictor } from './linear/logistic';
+import { fitLogistic, linearPredictor, type NewtonCache } from './linear/logistic';
 import type { MissingMode } from './encoding/encoder';
 import type { Rng } from './rng';
 import { fitTree, type TreeParams } from './trees/tree';
@@ -128,11 +128,19 @@ const logistic: Candidate = {
     const out: SweepPoint[] = [];
     let prev: { coef: Float64Array; intercept: number } | undefined;
     const columns = Xtr.columns.map((c) => c.name);
+    // Each C's fit starts from the previous C's Hessian (same matrix and weights).
+    const newtonCache: NewtonCache = {};
     // Ascending C (strongest L2 first), each fit warm-started from the previous fold's solution
     // at the same C (folds are nested windows), else from the previous C's.
     for (const C of only ? [only.C!] : [...s.cGrid].sort((a, b) => a - b)) {
       const init = alignStart(carry?.get(`C=${C}`) as LinearStart | undefined, Xtr) ?? prev;
-      const fit = fitLogistic(Xtr, ytr, { l2: 1 / C, weights: w, init, tol: SWEEP_TOL });
+      const fit = fitLogistic(Xtr, ytr, {
+        l2: 1 / C,
+        weights: w,
+        init,
+        tol: SWEEP_TOL,
+        newtonCache,
+      });
       prev = fit;
       carry?.set(`C=${C}`, { columns, coef: fit.coef, intercept: fit.intercept });
       out.push({ settings: { C }, margin: linearPredictor(Xte, fit.coef, fit.intercept) });

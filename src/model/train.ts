@@ -318,6 +318,7 @@ export class TrainingSession {
       return;
     }
     if (this.final) return;
+    this.backtester.release();
     const bt = this.backtester.result();
     const chosen = bt.chosen;
     const { Xfit } = this.fitEncoding(chosen.kind);

@@ -15,6 +15,7 @@ import type { Settings } from '../contracts/settings';
 import { isLeadLensProperty } from '../contracts/properties';
 import { readPlan, specFromProperties, type FeatureField, type FeatureSpec } from '../features';
 import type { StoreOps } from '../store/port';
+import { segmentProperties } from './segments/define';
 
 export interface FeaturePlan {
   spec: FeatureSpec;
@@ -55,6 +56,11 @@ export function planFeatureProperties(
   const include = [...new Set([...settings.features.include, ...custom])];
   const spec = withTypes(specFromProperties(meta, include, settings.features.exclude), settings);
   const { read, history } = readPlan(spec);
+  // Segments may be defined by any property, a feature or not: read it with history too.
+  for (const name of segmentProperties(settings.segments.list)) {
+    if (!read.includes(name)) read.push(name);
+    if (!history.includes(name)) history.push(name);
+  }
   return { spec, read, history };
 }
 

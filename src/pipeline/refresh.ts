@@ -46,6 +46,7 @@ export async function rescoreContacts(
       objectType: 'contact',
       asOf,
       tiers: settings.tiers,
+      segments: settings.segments,
       scoredAt: new Date(at).toISOString(),
     });
     await store.putScores(scored);

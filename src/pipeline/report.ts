@@ -96,6 +96,29 @@ const FeedbackReportSchema = z
   .passthrough();
 export type FeedbackReport = z.infer<typeof FeedbackReportSchema>;
 
+export const SegmentReportSchema = z
+  .object({
+    key: z.string(),
+    label: z.string(),
+    property: z.string(),
+    values: z.array(z.string()),
+    /** Labelled training rows and converted ones in the segment. */
+    rows: z.number(),
+    positives: z.number(),
+    /** Mean AUC over the compared folds: the segment's own model, and the global model there. */
+    segmentAuc: Auc,
+    globalAuc: Auc,
+    gain: Auc,
+    seGain: Auc,
+    folds: z.number(),
+    decision: z.enum(['own', 'global']),
+    why: z.string(),
+    /** The own model's family when it is used. */
+    modelType: z.string().nullable(),
+  })
+  .passthrough();
+export type SegmentReport = z.infer<typeof SegmentReportSchema>;
+
 export const StoredReportSchema = z
   .object({
     modelType: z.string(),
@@ -148,12 +171,16 @@ export const StoredReportSchema = z
       ids: z.array(z.string()),
       scores: z.array(z.number()),
       labels: z.array(z.number()),
+      /** Each row's asOf (epoch ms): deal outcomes after it price the tiers (economics.ts). */
+      asOf: z.array(z.number()).optional(),
     }),
     weeklyInflow: z.number().nullable(),
     trainingWindow: z.object({ from: z.string(), to: z.string() }),
     conversion: z.object({ kind: z.string(), horizonDays: z.number() }),
     /** What reps' feedback changed in this model's labels (absent before the feedback loop). */
     feedback: FeedbackReportSchema.optional(),
+    /** Per admin segment: its own model or the global one, with the backtests' why. */
+    segments: z.array(SegmentReportSchema).optional(),
   })
   .passthrough();
 export type StoredReport = z.infer<typeof StoredReportSchema>;

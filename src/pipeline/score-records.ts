@@ -1,18 +1,22 @@
 /**
  * CRM records through the one scorer: each snapshot as of a moment with the model's own feature
- * plan, then its `leadlens_factors` payload, reason text and tier.
+ * plan, then its `leadlens_factors` payload, reason text and tier. A version with segment models
+ * scores each record with the model of its segment (routed by the definition that model was
+ * trained on), the others with the global model; the payload says which, and the tier uses the
+ * thresholds of the record's segment in the settings.
  */
 import { FACTORS_MAX_CHARS, type FactorsPayload } from '../contracts/factors';
 import type { CrmRecord } from '../contracts/records';
-import { tierFor, type Tier } from '../contracts/settings';
+import { tierFor, tiersForSegment, type Segments, type Tier } from '../contracts/settings';
 import { snapshot, type FeatureRow } from '../features';
 import type { ScoreRow, StoredObjectType } from '../store/port';
-import type { LoadedModel } from './scoring-model';
-import { scoreRows, type QualityTally } from './scoring';
+import type { LoadedModel, ScoringModel, SegmentModel } from './scoring-model';
+import { scoreRows, type QualityTally, type Scored } from './scoring';
+import { segmentOf } from './segments/define';
 
 /** Each record as of `asOf`, with the model's own feature plan. */
 export function snapshotRecords(
-  lm: LoadedModel,
+  lm: Pick<LoadedModel, 'features'>,
   records: readonly CrmRecord[],
   asOf: number,
 ): FeatureRow[] {
@@ -31,6 +35,8 @@ export function scoreRecords(
     objectType: StoredObjectType;
     asOf: number;
     tiers: readonly Tier[];
+    /** The settings' segments: each record's tier thresholds (and its segment in the payload). */
+    segments?: Segments;
     scoredAt: string;
     /** The records' snapshots with this model's plan, when the caller already built them. */
     rows?: readonly FeatureRow[];
@@ -38,8 +44,36 @@ export function scoreRecords(
     quality?: QualityTally;
   },
 ): ScoreRow[] {
-  const rows = opts.rows ?? snapshotRecords(lm, records, opts.asOf);
-  return scoreRows(lm, rows, { top: TOP_K, quality: opts.quality }).map((s, i) => {
+  const routed = routeRecords(lm, records, opts.asOf);
+  const scored: Scored[] = new Array(records.length);
+  const globalIdx = routed.flatMap((m, i) => (m ? [] : [i]));
+  if (globalIdx.length > 0) {
+    const all = opts.rows;
+    const rows = all
+      ? globalIdx.map((i) => all[i]!)
+      : snapshotRecords(
+          lm,
+          globalIdx.map((i) => records[i]!),
+          opts.asOf,
+        );
+    scoreInto(scored, globalIdx, lm, rows, opts.quality);
+  }
+  for (const seg of lm.segments ?? []) {
+    const idx = routed.flatMap((m, i) => (m === seg ? [i] : []));
+    if (idx.length === 0) continue;
+    const rows = snapshotRecords(
+      seg,
+      idx.map((i) => records[i]!),
+      opts.asOf,
+    );
+    scoreInto(scored, idx, seg, rows, opts.quality);
+  }
+  const segList = opts.segments?.list ?? [];
+  return scored.map((s, i) => {
+    const own = routed[i];
+    // The settings' membership sets the tier thresholds; a model's routing is its training's.
+    const segment =
+      (segList.length ? segmentOf(records[i]!, opts.asOf, segList) : null) ?? own?.key;
     const payload = fitFactors({
       v: 1,
       score: s.score,
@@ -47,6 +81,8 @@ export function scoreRecords(
       top: s.top,
       otherPoints: s.otherPoints,
       modelVersion: String(lm.version),
+      ...(segment ? { segment } : {}),
+      ...(lm.segments?.length ? { segmentModel: own !== null } : {}),
     });
     return {
       objectType: opts.objectType,
@@ -54,11 +90,37 @@ export function scoreRecords(
       modelVersion: lm.version,
       probability: s.probability,
       score: s.score,
-      tier: tierFor(s.score, opts.tiers).value,
+      tier: tierFor(s.score, tiersForSegment(opts.tiers, opts.segments, segment)).value,
       factors: JSON.stringify(payload),
       reasons: payload.top.map((f) => f.reason).join('\n'),
       scoredAt: opts.scoredAt,
     };
+  });
+}
+
+/** The segment model of each record (null: the global model). */
+export function routeRecords(
+  lm: LoadedModel,
+  records: readonly CrmRecord[],
+  asOf: number,
+): (SegmentModel | null)[] {
+  const segs = lm.segments ?? [];
+  if (segs.length === 0) return records.map(() => null);
+  return records.map((r) => {
+    const key = segmentOf(r, asOf, segs);
+    return key === null ? null : segs.find((g) => g.key === key)!;
+  });
+}
+
+function scoreInto(
+  out: Scored[],
+  idx: readonly number[],
+  sm: ScoringModel,
+  rows: readonly FeatureRow[],
+  quality: QualityTally | undefined,
+): void {
+  scoreRows(sm, rows, { top: TOP_K, quality }).forEach((s, j) => {
+    out[idx[j]!] = s;
   });
 }
 

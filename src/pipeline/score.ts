@@ -113,6 +113,7 @@ export function scoreJob(
           objectType: 'contact',
           asOf: state.asOf,
           tiers: settings.tiers,
+          segments: settings.segments,
           scoredAt: state.scoredAt,
           rows: featureRows,
           quality,

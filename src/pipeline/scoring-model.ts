@@ -13,6 +13,11 @@
  * Versions: 1 is the envelope. Before it (version 0) a stored model held the bare artifact and
  * the plan lived in the training report; `MIGRATIONS[0]` lifts such a row into version 1 — the
  * one place the report is still read, and only for rows stored before the envelope.
+ *
+ * Segment models (optional `segments`, src/pipeline/segments): the admin segments whose own
+ * model beat the global one, each with the definition it was trained on (property, values — the
+ * routing stays the training's whatever the settings say later) and its own artifact and plan.
+ * An envelope without them is read as before: the global model scores everyone.
  */
 import { z } from 'zod';
 import { LeadLensError } from '../errors';
@@ -31,6 +36,18 @@ const EnvelopeSchema = z.object({
   /** The model artifact, checked and migrated by src/model's loadModel. */
   model: z.record(z.string(), z.unknown()),
   features: z.array(FeatureFieldSchema),
+  segments: z
+    .array(
+      z.object({
+        key: z.string(),
+        label: z.string(),
+        property: z.string(),
+        values: z.array(z.string()),
+        model: z.record(z.string(), z.unknown()),
+        features: z.array(FeatureFieldSchema),
+      }),
+    )
+    .optional(),
 });
 type Envelope = z.infer<typeof EnvelopeSchema>;
 
@@ -43,9 +60,29 @@ export interface ScoringModel {
   valueLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
+/** A segment's own model inside a version, with the definition that routes records to it. */
+export interface SegmentModel extends ScoringModel {
+  key: string;
+  label: string;
+  property: string;
+  values: readonly string[];
+}
+
 /** A stored model version, loaded for scoring. */
 export interface LoadedModel extends ScoringModel {
   version: number;
+  /** Segment models of this version (empty: the global model scores every record). */
+  segments?: readonly SegmentModel[];
+}
+
+/** What `packScoringModel` stores of a segment model. */
+export interface PackedSegment {
+  key: string;
+  label: string;
+  property: string;
+  values: string[];
+  artifact: ModelArtifact;
+  features: readonly FeatureField[];
 }
 
 /** What a row stored before the envelope needs to be lifted: its training report. */
@@ -73,12 +110,25 @@ const MIGRATIONS: Readonly<Record<number, Migration>> = {
 export function packScoringModel(
   artifact: ModelArtifact,
   features: readonly FeatureField[],
+  segments: readonly PackedSegment[] = [],
 ): string {
   const envelope: Envelope = {
     format: SCORING_MODEL_FORMAT,
     version: SCORING_MODEL_VERSION,
     model: artifact as unknown as Record<string, unknown>,
     features: features.map((f) => ({ ...f })),
+    ...(segments.length
+      ? {
+          segments: segments.map((g) => ({
+            key: g.key,
+            label: g.label,
+            property: g.property,
+            values: [...g.values],
+            model: g.artifact as unknown as Record<string, unknown>,
+            features: g.features.map((f) => ({ ...f })),
+          })),
+        }
+      : {}),
   };
   return JSON.stringify(envelope);
 }
@@ -111,6 +161,13 @@ function versionOf(json: unknown): number {
 
 /** Parses a stored model (any supported version) into what scoring needs. */
 export function unpackScoringModel(text: string, legacy: LegacySources): ScoringModel {
+  return unpackWithSegments(text, legacy).global;
+}
+
+function unpackWithSegments(
+  text: string,
+  legacy: LegacySources,
+): { global: ScoringModel; segments: SegmentModel[] } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -141,8 +198,19 @@ export function unpackScoringModel(text: string, legacy: LegacySources): Scoring
       { hint: 'Retrain the model, or restore the store from a backup.' },
     );
   }
-  const model = loadModel(parsed.data.model);
-  const features = parsed.data.features;
+  const global = scoringPart(parsed.data.model, parsed.data.features);
+  const segments = (parsed.data.segments ?? []).map((g) => ({
+    key: g.key,
+    label: g.label,
+    property: g.property,
+    values: g.values,
+    ...scoringPart(g.model, g.features),
+  }));
+  return { global, segments };
+}
+
+function scoringPart(artifact: Record<string, unknown>, features: FeatureField[]): ScoringModel {
+  const model = loadModel(artifact);
   // Rows are built from the plan: every field the model reads must be in it (a plan lifted
   // from an old report may list more — fields the model's own guard left out).
   const planned = new Set(features.map((f) => f.name));
@@ -198,13 +266,11 @@ export function loadedModel(stored: StoredModel): LoadedModel {
   const key = stored.artifact;
   const hit = cache.get(key);
   if (hit && hit.version === stored.version) return hit;
-  const entry: LoadedModel = {
-    version: stored.version,
-    // Only a version stored before the scoring envelope reads its report (for its plan).
-    ...unpackScoringModel(stored.artifact, {
-      reportFeatures: () => readReport(stored)?.featureFields ?? null,
-    }),
-  };
+  // Only a version stored before the scoring envelope reads its report (for its plan).
+  const { global, segments } = unpackWithSegments(stored.artifact, {
+    reportFeatures: () => readReport(stored)?.featureFields ?? null,
+  });
+  const entry: LoadedModel = { version: stored.version, ...global, segments };
   cache.delete(key);
   cache.set(key, entry);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);

@@ -10,11 +10,19 @@ import type {
   SettingsResult,
   WriteFailuresSummary,
 } from '../contracts/functions';
-import { tierFor, type Schedule, type Tier } from '../contracts/settings';
+import { parseFactors } from '../contracts/factors';
+import {
+  tierFor,
+  tiersForSegment,
+  type Schedule,
+  type Segments,
+  type Settings,
+  type Tier,
+} from '../contracts/settings';
 import type { ScoreRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import { readReport } from './report';
-import { suggestTiers, tierStats, type TierInputs } from './tiers';
+import { suggestTiers, tierStats, type DealEconomics, type TierInputs } from './tiers';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
 
@@ -62,6 +70,7 @@ export async function settingsAction(
         req.request,
         await tierInputs(deps),
         current.tiers.map((t) => t.label),
+        req.request.method === 'economics' ? await dealEconomics(deps) : null,
       );
       return {
         settings: current,
@@ -73,6 +82,7 @@ export async function settingsAction(
     }
     case 'save': {
       checkSchedule(req.settings.schedule);
+      checkSegmentTiers(req.settings);
       const before = await store.getSettings();
       const at = new Date(deps.now()).toISOString();
       await store.saveSettings(req.settings, at);
@@ -81,7 +91,7 @@ export async function settingsAction(
         JSON.stringify(req.settings.tiers.map((t) => [t.value, t.label]));
       // The enumeration's options follow the tiers; only touch the CRM when they changed.
       if (labelsChanged) await deps.crm.provision(req.settings.tiers);
-      const retiered = await retier(deps, req.settings.tiers);
+      const retiered = await retier(deps, req.settings.tiers, req.settings.segments);
       return {
         settings: req.settings,
         model: await modelSummary(deps),
@@ -107,6 +117,21 @@ export async function writeFailures(deps: PipelineDeps): Promise<WriteFailuresSu
   };
 }
 
+/** A segment's own thresholds must be one per tier (the schema cannot see both lists). */
+export function checkSegmentTiers(settings: Settings): void {
+  for (const seg of settings.segments.list) {
+    if (seg.minScores && seg.minScores.length !== settings.tiers.length) {
+      throw new LeadLensError(
+        'INPUT_INVALID',
+        `Segment "${seg.key}" has ${seg.minScores.length} tier thresholds; there are ${settings.tiers.length} tiers.`,
+        {
+          hint: 'Give one threshold per tier (best first, the last 0), or none to use the global ones.',
+        },
+      );
+    }
+  }
+}
+
 /** The schema checks the cron's shape; this checks that it and the time zone mean something. */
 function checkSchedule(schedule: Schedule): void {
   try {
@@ -123,7 +148,11 @@ function checkSchedule(schedule: Schedule): void {
 }
 
 /** New tiers on every stored score, no retraining; write-back then sends only changed tiers. */
-export async function retier(deps: PipelineDeps, tiers: readonly Tier[]): Promise<number> {
+export async function retier(
+  deps: PipelineDeps,
+  tiers: readonly Tier[],
+  segments?: Segments,
+): Promise<number> {
   let changed = 0;
   for (const objectType of ['contact', 'lead'] as const) {
     let after: string | null = null;
@@ -132,7 +161,9 @@ export async function retier(deps: PipelineDeps, tiers: readonly Tier[]): Promis
       if (rows.length === 0) break;
       const updated: ScoreRow[] = [];
       for (const r of rows) {
-        const tier = tierFor(r.score, tiers).value;
+        // A record keeps the segment it was scored in (its payload) until it is scored again.
+        const segment = segments?.list.length ? parseFactors(r.factors)?.segment : undefined;
+        const tier = tierFor(r.score, tiersForSegment(tiers, segments, segment)).value;
         if (tier !== r.tier) updated.push({ ...r, tier });
       }
       if (updated.length) await deps.store.putScores(updated);
@@ -161,6 +192,19 @@ export async function tierInputs(deps: PipelineDeps): Promise<TierInputs> {
     openScores: await allOpenScores(deps),
     heldOut: report?.heldOut ?? null,
     weeklyInflow: report?.weeklyInflow ?? null,
+  };
+}
+
+/** The published model's held-out leads (with their asOf) and the synced deals that price them. */
+export async function dealEconomics(deps: PipelineDeps): Promise<DealEconomics | null> {
+  const published = await deps.store.getPublishedModel();
+  const report = published ? readReport(published) : null;
+  const h = report?.heldOut;
+  if (!report || !h?.asOf || h.asOf.length !== h.ids.length) return null;
+  return {
+    heldOut: { ids: h.ids, scores: h.scores, asOf: h.asOf },
+    deals: await deps.store.listDeals(),
+    horizonDays: report.conversion.horizonDays,
   };
 }
 

@@ -3,8 +3,10 @@
  * threshold is directly a conversion probability; the held-out slice of the published model's
  * evaluation says how each tier really converted.
  */
+import { LeadLensError } from '../contracts/errors';
 import type { Suggestion, SuggestRequest, TierStat } from '../contracts/functions';
 import { TIER_VALUES, tierFor, type Tier } from '../contracts/settings';
+import { economicsBands, breakEvenScore, economicsView, type EconomicsInputs } from './economics';
 
 export interface HeldOut {
   scores: number[];
@@ -92,10 +94,14 @@ function buildTiers(
   return ints.map((minScore, i) => ({ value: TIER_VALUES[i], label: names[i], minScore }));
 }
 
+/** What the 'economics' method reads besides the tier inputs (settings.ts loads it). */
+export type DealEconomics = Pick<EconomicsInputs, 'heldOut' | 'deals' | 'horizonDays'>;
+
 export function suggestTiers(
   req: SuggestRequest,
   inputs: TierInputs,
   currentLabels?: string[],
+  deals?: DealEconomics | null,
 ): Suggestion {
   const labels = currentLabels?.length === req.tierCount ? currentLabels : undefined;
   let top: number;
@@ -116,6 +122,43 @@ export function suggestTiers(
       top = Math.min(100, p * 100);
       rationale = `Working a lead pays when p × ${req.dealValue} > ${req.costPerLead}, i.e. p > ${(p * 100).toFixed(1)} %; scores are calibrated probabilities, so the top tier starts at ${Math.round(top)}.`;
       break;
+    }
+    case 'economics': {
+      if (!deals || deals.heldOut.ids.length === 0) {
+        throw new LeadLensError(
+          'NOT_ENOUGH_DATA',
+          'Tiers from deal economics need a published model with held-out history that knows each lead’s scoring moment.',
+          { hint: 'Retrain (`leadlens train`) with this version of LeadLens, then ask again.' },
+        );
+      }
+      const econ: EconomicsInputs = {
+        ...deals,
+        openScores: inputs.openScores,
+        weeklyInflow: inputs.weeklyInflow,
+      };
+      const { bands } = economicsBands(econ, req.costPerLead);
+      const breakEven = breakEvenScore(bands);
+      const pool = inputs.weeklyInflow ?? inputs.openScores.length;
+      const share = Math.min(1, req.leadsPerWeek / Math.max(1, pool));
+      const capacity = scoreAtTopShare(inputs.openScores, share);
+      top = Math.max(breakEven, capacity);
+      const money = (x: number) => Math.round(x).toLocaleString('en-US');
+      rationale =
+        breakEven >= 100
+          ? `No score band of held-out leads brought more in won deals than the ${money(req.costPerLead)} a lead costs to work; the top tier is left at its narrowest.`
+          : `On held-out leads, won deals after their scoring moment pay more than the ${money(req.costPerLead)} a lead costs from score ${breakEven} up${
+              capacity > breakEven
+                ? `; the team can work ${req.leadsPerWeek} leads a week, so the top tier starts higher, at ${Math.round(capacity)}`
+                : `; the team's ${req.leadsPerWeek} leads a week cover that`
+            }.`;
+      const tiers = buildTiers(top, req.tierCount, inputs.openScores, labels);
+      return {
+        method: req.method,
+        tiers,
+        stats: tierStats(tiers, inputs),
+        rationale,
+        economics: economicsView(tiers, econ, req, Math.round(capacity)),
+      };
     }
     case 'precision': {
       top = precisionThreshold(inputs.heldOut, req.targetPrecision);

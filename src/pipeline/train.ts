@@ -17,6 +17,11 @@
  * record's label (latest per record, within a cap); when it changed a label and the admin asks
  * for the comparison, the same units run again on the uncorrected labels, so the report says
  * what the feedback changed.
+ * Admin segments (settings `segments`): each segment with enough positives runs the same units
+ * on its own rows after the global fit; at publish it keeps its own model only when it beats the
+ * global model on its rows by a margin the folds support (segments/compare.ts), else it falls
+ * back to the global model — the report says which and why. Segment models travel inside the
+ * same model version (scoring-model.ts), so publishing, shadow mode and rollback move them along.
  * A call starts no unit it is unlikely to finish (the slowest unit so far against the budget
  * left) and returns `continue`; the next call resumes. Any split gives the model one process
  * would train (test/e2e/train-resume.test.ts).
@@ -49,7 +54,16 @@ import {
 } from './governance/feedback-labels';
 import { trainingBaseline } from './governance/baseline';
 import { logDecision } from './governance/decisions';
-import { packScoringModel } from './scoring-model';
+import { packScoringModel, type PackedSegment } from './scoring-model';
+import { segmentOf } from './segments/define';
+import {
+  decideSegments,
+  describeSegment,
+  planSegmentRuns,
+  segmentIndex,
+  type SegmentRun,
+} from './segments/train';
+import type { SegmentReport } from './report';
 
 const DAY = 86_400_000;
 /** Contacts read per frame step (a page with property history is ~6 KB a contact as JSON). */
@@ -75,6 +89,8 @@ export interface TrainState extends Record<string, unknown> {
   frame?: string[];
   /** Checkpoint text of the run's `Work` (encoded once per step, never shown in summaries). */
   work?: string | null;
+  /** Per admin segment: its own model or the global one, and why (set at publish). */
+  segments?: SegmentReport[];
 }
 
 /** What a run fixes at its start, so every call computes on the same inputs. */
@@ -84,6 +100,8 @@ interface Frozen {
   model: Settings['model'];
   tiers: Settings['tiers'];
   spec: FeatureSpec;
+  /** Absent in runs checkpointed before segments existed: none. */
+  segments?: Settings['segments'];
 }
 
 interface Work {
@@ -102,9 +120,14 @@ interface Work {
   /** The comparison fit on the uncorrected labels (only when feedback changed a label). */
   compare: boolean;
   trainingWithout: TrainingState | null;
+  /** Admin segments' training (set when the frame is complete; absent: no segments). */
+  segmentRuns?: SegmentRun[];
 }
 
-type FramePage = Pick<TrainingSet, 'ids' | 'rows' | 'labels' | 'times'>;
+type FramePage = Pick<TrainingSet, 'ids' | 'rows' | 'labels' | 'times'> & {
+  /** Each row's segment key at its asOf (null: none); absent when no segments are set. */
+  segments?: (string | null)[];
+};
 
 export interface TrainJobOptions {
   /** Publish even when the backtests find no signal or the scores are constant. */
@@ -118,12 +141,13 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
     set: TrainingSet | null;
     session: TrainingSession | null;
     without: TrainingSession | null;
+    segments: Map<string, TrainingSession>;
   } | null = null;
   let stepsThisCall = 0;
   const setOf = (state: TrainState, work: Work, runId: string): TrainingSet => {
     if (memo?.runId === runId && memo.set) return memo.set;
     const set = decodeFrame(state, work);
-    memo = { runId, set, session: null, without: null };
+    memo = { runId, set, session: null, without: null, segments: new Map() };
     return set;
   };
   const sessionOf = (state: TrainState, work: Work, ctx: StepContext<TrainState>) => {
@@ -146,6 +170,25 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
     return memo!.without;
   };
 
+  /** The session of a segment that trains its own model (rebuilt from its checkpoint). */
+  const segmentSessionOf = (
+    state: TrainState,
+    work: Work,
+    ctx: StepContext<TrainState>,
+    run: SegmentRun,
+  ): TrainingSession => {
+    const set = setOf(state, work, ctx.runId);
+    const hit = memo!.segments.get(run.key);
+    if (hit) return hit;
+    const idx = segmentIndex(segmentKeysOf(state), run.key);
+    const session = new TrainingSession(
+      trainInput(subset(set, idx), work, ctx.deps.seed, pick(labelsOf(set, work), idx)),
+      run.training ?? undefined,
+    );
+    memo!.segments.set(run.key, session);
+    return session;
+  };
+
   const oneStep = async (
     state: TrainState,
     ctx: StepContext<TrainState>,
@@ -155,21 +198,57 @@ export function trainJob(opts: TrainJobOptions = {}): JobDefinition<TrainState> 
     const session = sessionOf(state, work, ctx);
     const without = withoutOf(state, work, ctx);
     // The corrected-label fit first, then (when asked) the same units on the CRM's labels.
-    const active = !session.done() ? session : without && !without.done() ? without : null;
+    // Then each segment's own units, one segment after the other.
+    const runs = work.segmentRuns ?? [];
+    const segSessions = runs
+      .filter((r) => r.refused === null)
+      .map((r) => [r, segmentSessionOf(state, work, ctx, r)] as const);
+    let active: TrainingSession | null = !session.done()
+      ? session
+      : without && !without.done()
+        ? without
+        : null;
+    active ??= segSessions.find(([, s]) => !s.done())?.[1] ?? null;
     if (!active) {
-      return publish(state, work, setOf(state, work, ctx.runId), session, without, ctx, opts);
+      const segmentResults = new Map(segSessions.map(([r, s]) => [r.key, s.finish()] as const));
+      return publish(
+        state,
+        work,
+        setOf(state, work, ctx.runId),
+        session,
+        without,
+        ctx,
+        opts,
+        segmentResults,
+      );
     }
     active.step();
     const main = session.progress();
     const other = without?.progress() ?? { done: 0, total: 0 };
+    const segs = segSessions.reduce(
+      (a, [, s]) => {
+        const p = s.progress();
+        return { done: a.done + p.done, total: a.total + p.total };
+      },
+      { done: 0, total: 0 },
+    );
+    const byKey = new Map(segSessions.map(([r, s]) => [r.key, s] as const));
     const next: TrainState = {
       ...state,
-      unitsDone: main.done + other.done,
-      unitsTotal: main.total + other.total,
+      unitsDone: main.done + other.done + segs.done,
+      unitsTotal: main.total + other.total + segs.total,
       work: encodeCheckpoint({
         ...work,
         training: session.state,
         trainingWithout: without?.state ?? null,
+        ...(work.segmentRuns
+          ? {
+              segmentRuns: work.segmentRuns.map((r) => ({
+                ...r,
+                training: byKey.get(r.key)?.state ?? r.training,
+              })),
+            }
+          : {}),
       }),
     };
     await ctx.commit(next);
@@ -257,6 +336,7 @@ async function frameStep(
         model: settings.model,
         tiers: settings.tiers,
         spec,
+        segments: settings.segments,
       },
       afterId: null,
       counts: {},
@@ -295,11 +375,17 @@ async function frameStep(
       work.dropped[k] += part.dropped[k];
     }
     work.afterId = page[page.length - 1]!.id;
+    const segs = frozen.segments?.list ?? [];
+    const byId = segs.length ? new Map(page.map((c) => [c.id, c])) : null;
     const framePage: FramePage = {
       ids: part.ids,
       rows: part.rows,
       labels: part.labels,
       times: part.times,
+      // Membership as of each row's asOf, like its features (segments/define.ts).
+      ...(byId
+        ? { segments: part.ids.map((id, i) => segmentOf(byId.get(id)!, part.times[i]!, segs)) }
+        : {}),
     };
     const next: TrainState = {
       ...state,
@@ -335,14 +421,48 @@ async function frameStep(
   const without = work.compare
     ? new TrainingSession(trainInput(set, work, ctx.deps.seed, set.labels))
     : null;
+  let segmentUnits = 0;
+  if (frozen.segments && frozen.segments.list.length > 0) {
+    const labels = labelsOf(set, work);
+    const planned = planSegmentRuns(frozen.segments, segmentKeysOf(next0), labels, (idx) =>
+      trainInput(subset(set, idx), work, ctx.deps.seed, pick(labels, idx)),
+    );
+    work.segmentRuns = planned.runs;
+    for (const s of planned.sessions.values()) segmentUnits += s.progress().total;
+  }
   const next: TrainState = {
     ...next0,
     unitsDone: 0,
-    unitsTotal: session.progress().total + (without?.progress().total ?? 0),
+    unitsTotal: session.progress().total + (without?.progress().total ?? 0) + segmentUnits,
     work: encodeCheckpoint(work),
   };
   await ctx.commit(next);
   return { state: next, done: false, progress: progressOf(next) };
+}
+
+/** The segment key of every frame row, in frame order (null: in no segment). */
+function segmentKeysOf(state: TrainState): (string | null)[] {
+  const keys: (string | null)[] = [];
+  for (const text of state.frame ?? []) {
+    const page = decodeCheckpoint<FramePage>(text);
+    for (let i = 0; i < page.ids.length; i++) keys.push(page.segments?.[i] ?? null);
+  }
+  return keys;
+}
+
+const pick = <T>(xs: readonly T[], idx: readonly number[]): T[] => idx.map((i) => xs[i]!);
+
+/** The run's rows restricted to `idx` (a segment's). */
+function subset(set: TrainingSet, idx: readonly number[]): TrainingSet {
+  const times = pick(set.times, idx);
+  return {
+    ids: pick(set.ids, idx),
+    rows: pick(set.rows, idx),
+    labels: pick(set.labels, idx),
+    times,
+    asOf: times,
+    dropped: set.dropped,
+  };
 }
 
 function decodeFrame(state: TrainState, work: Work): TrainingSet {
@@ -376,6 +496,7 @@ async function publish(
   without: TrainingSession | null,
   ctx: StepContext<TrainState>,
   opts: TrainJobOptions,
+  segmentResults: ReadonlyMap<string, TrainResult> = new Map(),
 ): Promise<StepOutcome<TrainState>> {
   const { store, log } = ctx.deps;
   const { frozen, recent } = work;
@@ -395,7 +516,35 @@ async function publish(
     // One decimal: tier statistics compare these with thresholds.
     scores: Array.from(outOfFold.probability, (p) => Math.round(p * 1000) / 10),
     labels: outOfFold.index.map((i) => labels[i] as number),
+    asOf: outOfFold.index.map((i) => set.times[i]!),
   };
+  const segmentOutcomes =
+    frozen.segments && work.segmentRuns
+      ? decideSegments(
+          frozen.segments,
+          work.segmentRuns,
+          segmentKeysOf(state),
+          labels,
+          result,
+          (key) => segmentResults.get(key) ?? null,
+          fields,
+        )
+      : [];
+  const packedSegments: PackedSegment[] = segmentOutcomes.flatMap((o) => {
+    if (!o.own) return [];
+    const seg = frozen.segments!.list.find((s) => s.key === o.report.key)!;
+    return [
+      {
+        key: seg.key,
+        label: seg.label,
+        property: seg.property,
+        values: [...seg.values],
+        artifact: o.own.result.artifact,
+        features: o.own.planned,
+      },
+    ];
+  });
+  for (const o of segmentOutcomes) log.info('segment model', { line: describeSegment(o.report) });
   // The envelope carries the plan of exactly the fields the model reads.
   const used = new Set(result.model.encoder.fields.map((f) => f.name));
   const planned: FeatureField[] = fields.filter((f) => used.has(f.name));
@@ -436,6 +585,7 @@ async function publish(
     ...(fb
       ? { feedback: feedbackReport(fb.use, r.metrics?.auc ?? null, without?.finish() ?? null) }
       : {}),
+    ...(segmentOutcomes.length ? { segments: segmentOutcomes.map((o) => o.report) } : {}),
   };
   const trainedAt = new Date(at).toISOString();
   const previous = await store.getPublishedModel();
@@ -468,12 +618,13 @@ async function publish(
     auc: r.metrics?.auc ?? null,
     verdict: r.verdict.code,
     warning,
+    ...(segmentOutcomes.length ? { segments: segmentOutcomes.map((o) => o.report) } : {}),
   };
   await ctx.commit(next, async (tx) => {
     version = await tx.saveModel({
       status: status === 'shadow' ? 'shadow' : 'retired',
       modelType: r.chosen,
-      artifact: packScoringModel(result.artifact, planned),
+      artifact: packScoringModel(result.artifact, planned, packedSegments),
       report: JSON.stringify(report),
       trainedAt,
       publishedAt: null,
@@ -502,7 +653,10 @@ async function publish(
   return {
     state: next,
     done: true,
-    progress: `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}${warning ? ` — ${warning}` : ''}`,
+    progress: [
+      `model v${version} (${next.modelType}, AUC ${next.auc?.toFixed(3)}) ${status}${warning ? ` — ${warning}` : ''}`,
+      ...segmentOutcomes.map((o) => describeSegment(o.report)),
+    ].join('\n'),
   };
 }
 

@@ -34,6 +34,7 @@ describe('workflowActionRouter (real HTTP)', () => {
       '/hubspot/workflow-action',
       workflowActionRouter({
         clientSecret: SECRET,
+        acceptsPortal: (portalId) => String(portalId) === '62515',
         getCard: async (id, _portal, objectType) => {
           calls.push(objectType === 'deal' ? `deal:${id}` : id);
           if (objectType === 'deal' && id === '999') return null;
@@ -72,6 +73,20 @@ describe('workflowActionRouter (real HTTP)', () => {
       body: rawBody,
     });
   }
+
+  it("refuses another portal's execution with 403 PORTAL_UNKNOWN in the one error shape", async () => {
+    const before = calls.length;
+    const res = await call({
+      ...execution(614),
+      origin: { ...execution(614).origin, portalId: 7 },
+    });
+    expect(res.status).toBe(403);
+    const body = (await res.json()) as { error: { code: string; hint?: string } };
+    expect(body.error.code).toBe('PORTAL_UNKNOWN');
+    expect(body.error.hint).toMatch(/HUBSPOT_PORTAL_ID/);
+    // Refused before any score is read.
+    expect(calls).toHaveLength(before);
+  });
 
   it('answers the score, tier and strongest reason with SUCCESS', async () => {
     const res = await call(execution(614));

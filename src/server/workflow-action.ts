@@ -8,6 +8,7 @@ import { factorsView } from '../../cards/factors-view';
 import type { CardData } from '../contracts/functions';
 import { LeadLensError } from '../errors';
 import { signedHubSpotBody, type HubSpotVerifyOptions } from './hubspot-signature';
+import { sendError as refuse } from './auth/respond';
 import { sendError } from './http-errors';
 
 const ExecutionRequestSchema = z
@@ -122,11 +123,15 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
       }
       const portalId = request.origin?.portalId;
       if (opts.acceptsPortal && !(await opts.acceptsPortal(portalId))) {
-        res.status(403).json({
-          error: 'PORTAL_UNKNOWN',
-          message: 'This LeadLens server does not serve that HubSpot portal.',
-          hint: 'Install LeadLens in that HubSpot account (marketplace app), or point its workflow action at the LeadLens server of that portal (HUBSPOT_PORTAL_ID).',
-        });
+        refuse(
+          res,
+          403,
+          'PORTAL_UNKNOWN',
+          'This LeadLens server does not serve that HubSpot portal.',
+          {
+            hint: 'Install LeadLens in that HubSpot account (marketplace app), or point its workflow action at the LeadLens server of that portal (HUBSPOT_PORTAL_ID).',
+          },
+        );
         return;
       }
       const objectId = String(request.object.objectId);

@@ -1,12 +1,16 @@
 /** What both engines share: error wording, settings parsing, secrets in install rows, fencing. */
 import { LeadLensError } from '../contracts/errors';
+import type { CrmRecord } from '../contracts/records';
 import { DEFAULT_SETTINGS, SettingsSchema, type Settings } from '../contracts/settings';
 import {
   PORTAL_ID_PATTERN,
+  type FeedbackOutcome,
+  type FeedbackRow,
   type Install,
   type InstallInput,
   type LeaseInfo,
   type PortalStore,
+  type ScoreRow,
   type StoredObjectType,
   type StoreOps,
   type WriteFailureRow,
@@ -78,6 +82,39 @@ export interface InstallRecord {
   installedAt: string;
   uninstalledAt: string | null;
   updatedAt: string;
+}
+
+/** An `installs` row as either engine returns it. */
+export interface InstallDbRow {
+  portal_id: string;
+  status: 'installed' | 'uninstalled';
+  auth: 'private_app' | 'oauth';
+  hub_id: string | null;
+  scopes: string;
+  api_base_url: string;
+  access_token_enc: string | null;
+  access_token_expires_at: string | null;
+  refresh_token_enc: string | null;
+  installed_at: string;
+  uninstalled_at: string | null;
+  updated_at: string;
+}
+
+export function toInstallRecord(r: InstallDbRow): InstallRecord {
+  return {
+    portalId: r.portal_id,
+    status: r.status,
+    auth: r.auth,
+    hubId: r.hub_id,
+    scopes: JSON.parse(r.scopes) as string[],
+    apiBaseUrl: r.api_base_url,
+    accessTokenEnc: r.access_token_enc,
+    accessTokenExpiresAt: r.access_token_expires_at,
+    refreshTokenEnc: r.refresh_token_enc,
+    installedAt: r.installed_at,
+    uninstalledAt: r.uninstalled_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 const aad = (portalId: string, field: string) => `leadlens:${portalId}:${field}`;
@@ -206,5 +243,84 @@ export function toFailure(r: FailureDbRow): WriteFailureRow {
     attempts: r.attempts,
     valuesKey: r.values_key,
     failedAt: r.failed_at,
+  };
+}
+
+/** A `records` row as either engine returns it (the columns a record is read from). */
+export interface RecordDbRow {
+  object_type: string;
+  id: string;
+  created_at: string;
+  updated_at: string;
+  properties: string;
+  history: string;
+  associations: string;
+}
+
+export function toRecord(r: RecordDbRow): CrmRecord {
+  return {
+    id: r.id,
+    objectType: r.object_type as CrmRecord['objectType'],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    properties: JSON.parse(r.properties) as CrmRecord['properties'],
+    history: JSON.parse(r.history) as CrmRecord['history'],
+    associations: JSON.parse(r.associations) as CrmRecord['associations'],
+  };
+}
+
+/** A `scores` row as either engine returns it. */
+export interface ScoreDbRow {
+  object_type: string;
+  id: string;
+  model_version: number;
+  probability: number;
+  score: number;
+  tier: string;
+  factors: string;
+  reasons: string;
+  scored_at: string;
+}
+
+export function toScore(r: ScoreDbRow): ScoreRow {
+  return {
+    objectType: r.object_type as StoredObjectType,
+    id: r.id,
+    modelVersion: r.model_version,
+    probability: r.probability,
+    score: r.score,
+    tier: r.tier,
+    factors: r.factors,
+    reasons: r.reasons,
+    scoredAt: r.scored_at,
+  };
+}
+
+/** A `feedback` row as either engine returns it (PostgreSQL's bigserial id as a string). */
+export interface FeedbackDbRow {
+  id: number | string;
+  object_type: string;
+  record_id: string;
+  kind: string;
+  comment: string;
+  score: number | null;
+  model_version: number | null;
+  user_id: string | null;
+  created_at: string;
+  outcome: string | null;
+}
+
+export function toFeedback(r: FeedbackDbRow): FeedbackRow {
+  return {
+    id: Number(r.id),
+    objectType: r.object_type as StoredObjectType,
+    recordId: r.record_id,
+    kind: r.kind,
+    comment: r.comment,
+    score: r.score,
+    modelVersion: r.model_version,
+    userId: r.user_id,
+    createdAt: r.created_at,
+    ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
   };
 }

@@ -28,6 +28,8 @@ describe('fault matrix: two workers (small)', () => {
         leaseTtlMs: 3_000,
         timeoutMs: 4_000,
         random: () => rng.next(),
+        // Two rounds of cases within the hook's 15 min: a stuck case fails with its state.
+        caseDeadlineMs: 6 * 60_000,
       },
       2,
       (r) =>

@@ -9,8 +9,6 @@
  * - every permanent failure is listed by `leadlens status` and the run's summary.
  * Used by test/e2e/fault-matrix.test.ts (small) and bench/faults.ts (full size).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
 import { DEFAULT_APP_ID } from '../../emulator/hubspot/hub';
 import { LEADLENS_PROPERTY_NAMES } from '../../src/contracts/properties';
@@ -26,9 +24,8 @@ import {
   type ContactState,
   type Emulator,
 } from '../e2e/helpers';
+import { defaultChildDeadlineMs, leadlens, type BoundedChild } from './child';
 import { runWorkersCase } from './fault-workers';
-
-const ROOT = path.resolve(__dirname, '../..');
 
 export const FAULTS = [
   'sigkill',
@@ -56,6 +53,26 @@ export interface MatrixOptions {
   random: () => number;
   /** 429-storm: this many writes in a row refused with 429 TEN_SECONDLY_ROLLING (default 5). */
   stormWrites?: number;
+  /**
+   * Deadline of one `leadlens` process (default `childDeadlineMs(opts)`): one still running
+   * then is SIGKILLed and the case records "run hung: …".
+   */
+  childDeadlineMs?: number;
+  /** Wall deadline of one case (default 4 child deadlines): no new attempt starts after it. */
+  caseDeadlineMs?: number;
+}
+
+/**
+ * A run must outlast the 5xx burst (its patience is twice the burst): the default child deadline
+ * (120 s, or LEADLENS_TEST_CHILD_DEADLINE_MS) beyond three bursts. At CI size (4 s bursts)
+ * 132 s, where a run takes 5–20 s.
+ */
+export function childDeadlineMs(opts: MatrixOptions): number {
+  return opts.childDeadlineMs ?? defaultChildDeadlineMs() + 3 * opts.burstMs;
+}
+
+export function caseDeadlineMs(opts: MatrixOptions): number {
+  return opts.caseDeadlineMs ?? 4 * childDeadlineMs(opts);
 }
 
 export interface CaseResult {
@@ -85,51 +102,20 @@ export interface CaseResult {
 
 export type Stats = { total: number; byRoute: Record<string, Record<string, number>> };
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  killed: boolean;
+/** `leadlens <args>` with the case's deadline (a hung run is SIGKILLed and reported). */
+function cli(args: string[], env: Record<string, string>, deadlineMs: number): BoundedChild {
+  return leadlens(args, { DATABASE_URL: '', ...env }, { deadlineMs });
 }
 
-function cli(
-  args: string[],
-  env: Record<string, string>,
-  opts: { killAfter?: () => Promise<boolean> } = {},
-): Promise<CliResult> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/leadlens.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let killed = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  const watcher = opts.killAfter
-    ? opts
-        .killAfter()
-        .then((kill) => {
-          if (kill && child.exitCode === null) {
-            killed = true;
-            child.kill('SIGKILL');
-          }
-        })
-        .catch(() => undefined)
-    : Promise.resolve();
-  return exited.then(async (code) => {
-    await watcher;
-    return { code, stdout, stderr, killed };
-  });
-}
+/** Control-plane calls of the harness: bounded like everything else it waits on. */
+const CONTROL_TIMEOUT_MS = 30_000;
 
 export const post = (url: string, p: string, body: unknown) =>
   emulatorJson(url, p, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+    signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
   });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -223,7 +209,9 @@ export function permanentIdsFor(
 
 /** Stats for the polls racing the runs: a poll that fails (the case ended) reads as nothing. */
 export const peekStats = (url: string) =>
-  emulatorJson<Stats>(url, '/__emulator/stats').catch((): Stats => ({ total: 0, byRoute: {} }));
+  emulatorJson<Stats>(url, '/__emulator/stats', {
+    signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+  }).catch((): Stats => ({ total: 0, byRoute: {} }));
 
 /** Waits until write-back has sent `n` batches (or `running()` turns false). */
 export async function batchesSent(url: string, n: number, running: () => boolean) {
@@ -300,11 +288,22 @@ export async function armFault(
 /** Control-plane reads after a case: the in-process emulator may answer slowly under load. */
 async function settled<T>(read: () => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await read();
+      return await Promise.race([
+        read(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer in ${CONTROL_TIMEOUT_MS / 1000} s`)),
+            CONTROL_TIMEOUT_MS,
+          );
+        }),
+      ]);
     } catch (e) {
       if (i >= 4) throw e;
       await sleep(1_000 * (i + 1));
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -404,30 +403,48 @@ async function runCliCase(
   const permanentIds = permanentIdsFor(fault, opts, clean);
   result.permanent = permanentIds.size;
 
+  const deadline = started + caseDeadlineMs(opts);
+  const procs: BoundedChild[] = [];
+
   try {
     let done = false;
     for (let attempt = 0; attempt < 12 && !done; attempt++) {
+      if (Date.now() > deadline) {
+        result.problems.push(
+          `case deadline (${Math.round(caseDeadlineMs(opts) / 1000)} s) passed after ${attempt} attempts`,
+        );
+        break;
+      }
       const first = attempt === 0;
       const count = mode === 'two-concurrent-runs' ? 2 : 1;
-      let live = count;
-      const running = () => live > 0;
+      // The runs of this attempt; "running" is their processes', not their results' (a watcher
+      // waiting on results that wait on the watcher hung the CI: see docs/reliability.md).
+      const runs = Array.from({ length: count }, () =>
+        cli(args, env(), Math.min(childDeadlineMs(opts), Math.max(1_000, deadline - Date.now()))),
+      );
+      procs.push(...runs);
+      const running = () => runs.some((r) => r.running());
       // The fault of the first attempt, injected at its moment.
       let inject: Promise<unknown> = Promise.resolve();
-      let killAfter: (() => Promise<boolean>) | undefined;
       if (first) {
-        if (fault === 'sigkill') killAfter = () => killMoment(emu.url, opts, running);
+        if (fault === 'sigkill')
+          // One moment for the attempt: every run still alive then is killed (in two
+          // concurrent runs the one refused has usually exited already).
+          inject = killMoment(emu.url, opts, running).then((kill) => {
+            if (kill) for (const r of runs) r.kill('SIGKILL');
+          });
         else if (fault === '207-partials' || fault === '429-storm')
           await armFault(fault, emu.url, opts, permanentIds, token, running);
         else inject = armFault(fault, emu.url, opts, permanentIds, token, running);
       }
-      // In two concurrent runs both are killed at the moment (the one refused has exited).
-      const runs = Array.from({ length: count }, () =>
-        cli(args, env(), killAfter ? { killAfter } : {}).finally(() => live--),
-      );
-      const outs = await Promise.all(runs);
+      const outs = await Promise.all(runs.map((r) => r.done));
       await inject;
       result.runs += count;
-      for (const o of outs) {
+      for (const [i, o] of outs.entries()) {
+        if (o.hung) {
+          result.problems.push(runs[i].describeHang());
+          continue;
+        }
         if (o.killed) result.kills++;
         if (o.code === 0) {
           try {
@@ -458,23 +475,33 @@ async function runCliCase(
           token = `${TOKEN}-renewed`;
           await post(emu.url, '/__emulator/tokens', { token, appId: DEFAULT_APP_ID });
         }
-        if (outs.some((o) => o.killed)) await sleep(opts.leaseTtlMs + 300);
+        if (outs.some((o) => o.killed || o.hung)) await sleep(opts.leaseTtlMs + 300);
       }
     }
     if (!done) result.problems.push('no run reported done');
 
+    // The judge reads the CRM: no fault left armed (a hang not consumed would hold its read).
+    await post(emu.url, '/__emulator/faults', {});
     await judge(emu.url, token, clean, permanentIds, result);
     // Every permanent failure listed by `leadlens status`.
-    const status = await cli(['status', '--db', db, '--base-url', emu.url], env());
-    const listed = (
-      JSON.parse(status.stdout) as {
-        writeFailures: { recent: Array<{ id: string; code: string }> };
-      }
-    ).writeFailures.recent;
-    result.permanentListed = [...permanentIds].filter(([id, code]) =>
-      listed.some((f) => f.id === id && f.code === code),
-    ).length;
+    const statusRun = cli(['status', '--db', db, '--base-url', emu.url], env(), 60_000);
+    procs.push(statusRun);
+    const status = await statusRun.done;
+    if (status.hung) result.problems.push(statusRun.describeHang());
+    else {
+      const listed = (
+        JSON.parse(status.stdout) as {
+          writeFailures: { recent: Array<{ id: string; code: string }> };
+        }
+      ).writeFailures.recent;
+      result.permanentListed = [...permanentIds].filter(([id, code]) =>
+        listed.some((f) => f.id === id && f.code === code),
+      ).length;
+    }
   } finally {
+    // Nothing outlives its case (an exception above may have left runs going).
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.done));
     await emu.close();
     result.wallMs = Date.now() - started;
   }
@@ -510,7 +537,14 @@ export async function runMatrix(
     Array.from({ length: concurrency }, async () => {
       while (next < cases.length) {
         const c = cases[next++];
-        const r = await runCase(c.fault, c.mode, opts, clean, now);
+        // A case that throws is a failed case, not a lost matrix.
+        const r = await runCase(c.fault, c.mode, opts, clean, now).catch((e: unknown) => {
+          const failed = newResult(c.fault, c.mode);
+          failed.problems.push(
+            `case failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`.slice(0, 600),
+          );
+          return failed;
+        });
         out.push(r);
         onCase?.(r);
       }

@@ -8,9 +8,7 @@
  * checks as the CLI modes (`judge`), the failures listed from the store, the run's summary from
  * its write-back checkpoint.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Client } from 'pg';
 import { DEFAULT_APP_ID } from '../../emulator/hubspot/hub';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings';
@@ -20,6 +18,7 @@ import { JOBS_SCHEMA, openBoss, PIPELINE_QUEUE, sendPipelineJob } from '../../sr
 import { PORTAL, TOKEN, type ContactState } from '../e2e/helpers';
 import {
   armFault,
+  caseDeadlineMs,
   judge,
   killMoment,
   listingProblems,
@@ -35,40 +34,44 @@ import {
   type FaultKind,
   type MatrixOptions,
 } from './fault-matrix';
+import { leadlens, type BoundedChild } from './child';
 import { createTestDatabase } from './postgres';
 
-const ROOT = path.resolve(__dirname, '../..');
-
 interface WorkerProc {
-  child: ChildProcess;
-  log: string;
-  exited: Promise<number | null>;
+  proc: BoundedChild;
+  pid: number;
 }
 
-function startWorker(env: Record<string, string>): Promise<WorkerProc> {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/leadlens.js'), 'worker', '--concurrency', '1', '--no-schedule'],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const w: WorkerProc = {
-    child,
-    log: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stderr!.on('data', (d) => (w.log += d));
+/** A worker ends at the case's deadline at the latest (SIGKILLed, reported when the case ends). */
+function startWorker(
+  env: Record<string, string>,
+  deadlineMs: number,
+  started: WorkerProc[],
+): Promise<WorkerProc> {
+  const proc = leadlens(['worker', '--concurrency', '1', '--no-schedule'], env, { deadlineMs });
+  const w: WorkerProc = { proc, pid: proc.child.pid ?? -1 };
+  started.push(w);
   return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('ready')) resolve(w);
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${w.log.slice(-500)}`)));
+    const ready = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`worker not ready in 120 s: ${proc.stderr.slice(-500)}`));
+    }, 120_000);
+    const poll = setInterval(() => {
+      if (proc.stdout.includes('ready')) {
+        clearInterval(poll);
+        clearTimeout(ready);
+        resolve(w);
+      } else if (!proc.running()) {
+        clearInterval(poll);
+        clearTimeout(ready);
+        reject(new Error(`worker exited: ${proc.stderr.slice(-500)}`));
+      }
+    }, 50);
   });
 }
 
 const logLines = (w: WorkerProc) =>
-  w.log
+  w.proc.stderr
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => {
@@ -101,6 +104,13 @@ export async function runWorkersCase(
   const boss = await openBoss(pg.url, { schedule: false, supervise: false });
   const workers: WorkerProc[] = [];
   const retired: WorkerProc[] = [];
+  /** Every worker process of the case, for the finally's clean-up. */
+  const spawned: WorkerProc[] = [];
+  const caseMs = caseDeadlineMs(opts);
+  const deadline = started + caseMs;
+  // A worker lives the whole case: its deadline is the case's (plus the clean-up's minute).
+  const spawnWorker = () =>
+    startWorker(workerEnv, Math.max(1_000, deadline - Date.now()) + 60_000, spawned);
   let token = TOKEN;
   const install = (t: string) =>
     store.saveInstall({
@@ -163,7 +173,7 @@ export async function runWorkersCase(
       { ...DEFAULT_SETTINGS, schedule: { ...DEFAULT_SETTINGS.schedule, enabled: false } },
       new Date(now).toISOString(),
     );
-    workers.push(...(await Promise.all([startWorker(workerEnv), startWorker(workerEnv)])));
+    workers.push(...(await Promise.all([spawnWorker(), spawnWorker()])));
     let finished = false;
     const running = () => !finished;
     const inject =
@@ -180,25 +190,23 @@ export async function runWorkersCase(
       let victim: WorkerProc | undefined;
       for (let i = 0; i < 400 && !victim && running(); i++) {
         const lease = await store.getLease();
-        victim = lease
-          ? workers.find((w) => lease.holder.includes(`:${w.child.pid} job `))
-          : undefined;
+        victim = lease ? workers.find((w) => lease.holder.includes(`:${w.pid} job `)) : undefined;
         if (!victim) await sleep(25);
       }
       if (!victim) return;
-      victim.child.kill('SIGKILL');
-      await victim.exited;
+      victim.proc.kill('SIGKILL');
+      await victim.proc.done;
       result.kills++;
       // The supervisor starts a new one.
       workers.splice(workers.indexOf(victim), 1);
       retired.push(victim);
-      workers.push(await startWorker(workerEnv));
+      workers.push(await spawnWorker());
     })();
 
     // A second run asked for while the first runs: it waits on the lease.
     let secondSent = false;
-    // Minutes on a quiet machine; a loaded shared one (load 30 on 2 cores) takes ten times that.
-    const deadline = Date.now() + Math.max(1_500_000, opts.burstMs * 4);
+    // Minutes on a quiet machine; a loaded shared one (load 30 on 2 cores) takes ten times that:
+    // the case's wall deadline (`caseDeadlineMs`) ends it with a problem, not a hung hook.
     while (Date.now() < deadline) {
       const lease = await store.getLease();
       let run = await store.getJob('run');
@@ -226,7 +234,7 @@ export async function runWorkersCase(
     if (!finished) {
       const lease = await store.getLease();
       result.problems.push(
-        `timed out: run ${(await store.getJob('run'))?.status ?? 'none'}, lease ${lease ? lease.holder : 'none'}, ${await pendingJobs()} jobs pending`,
+        `timed out after ${Math.round(caseMs / 1000)} s: run ${(await store.getJob('run'))?.status ?? 'none'}, lease ${lease ? lease.holder : 'none'}, ${await pendingJobs()} jobs pending`,
       );
     }
     finished = true;
@@ -262,8 +270,12 @@ export async function runWorkersCase(
     const failed = ((wb?.state.failed ?? []) as Array<{ id: string }>).map((f) => f.id);
     result.permanentInSummary = [...permanentIds.keys()].filter((id) => failed.includes(id)).length;
   } finally {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    // SIGTERM (a worker's graceful stop), SIGKILL 20 s later; one its deadline killed is reported.
+    for (const w of spawned) w.proc.kill('SIGTERM');
+    const grace = setTimeout(() => spawned.forEach((w) => w.proc.kill('SIGKILL')), 20_000);
+    const ends = await Promise.all(spawned.map((w) => w.proc.done));
+    clearTimeout(grace);
+    ends.forEach((e, i) => e.hung && result.problems.push(spawned[i].proc.describeHang()));
     await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await engine.close();
     await emu.close();

@@ -1,7 +1,9 @@
 /** Associations v4: page (≤500), batch read (207 on misses), default PUT, labelled PUT, batch create. */
-import { type Express, type Request } from 'express';
+import { type Express } from 'express';
 import { standardError, validation } from '../errors';
 import {
+  batchInputs,
+  batchResult,
   crm,
   decodeCursor,
   encodeCursor,
@@ -21,13 +23,15 @@ const toJson = (id: number, types: number[]) => ({
   associationTypes: types.map((t) => ({ category: 'HUBSPOT_DEFINED', typeId: t })),
 });
 
-const inputsOf = (req: Request, max: number) => {
-  const inputs = (req.body as { inputs?: unknown } | undefined)?.inputs;
-  if (!Array.isArray(inputs)) throw validation('Body must contain "inputs": an array.');
-  if (inputs.length > max)
-    throw validation(`Batch input size is ${inputs.length}; the maximum is ${max}.`);
-  return inputs as Array<Record<string, unknown>>;
-};
+/** The id of a batch input's `from` or `to` ('' when absent). */
+const refId = (ref: unknown) => String((ref as { id?: unknown } | undefined)?.id ?? '');
+
+/** One side of a default (HUBSPOT_DEFINED) association, as the v4 default endpoints answer it. */
+const defaultSpec = (from: string, to: string, typeId: number) => ({
+  from: { id: from },
+  to: { id: to },
+  associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId },
+});
 
 function pair(from: ObjectTypeInfo, to: ObjectTypeInfo): number {
   const typeId = defaultTypeId(from.name, to.name);
@@ -88,20 +92,14 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
         Number(req.params.toObjectId),
         typeId,
       );
-      const spec = (f: string, t: string, id: number) => ({
-        from: { id: f },
-        to: { id: t },
-        associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: id },
-      });
-      json(res, 200, {
-        status: 'COMPLETE',
-        results: [
-          spec(req.params.objectId, req.params.toObjectId, typeId),
-          spec(req.params.toObjectId, req.params.objectId, ASSOC_TYPES.get(typeId)!.inverse),
-        ],
-        startedAt,
-        completedAt: new Date().toISOString(),
-      });
+      json(
+        res,
+        200,
+        batchResult(startedAt, [
+          defaultSpec(req.params.objectId, req.params.toObjectId, typeId),
+          defaultSpec(req.params.toObjectId, req.params.objectId, ASSOC_TYPES.get(typeId)!.inverse),
+        ]),
+      );
     },
   );
 
@@ -182,7 +180,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       const results: unknown[] = [];
       const errors: unknown[] = [];
       // 1000 ids per request since 2025-02-10 (changelog: batch read limit for associations API).
-      for (const input of inputsOf(req, 1000)) {
+      for (const input of batchInputs(req, 1000)) {
         const id = String(input.id ?? '');
         const list = state.stores[from.name].get(id)
           ? state.associations.list(from.name, Number(id), to.name)
@@ -197,14 +195,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
           );
         else results.push({ from: { id }, to: list.map(([tid, t]) => toJson(tid, t)) });
       }
-      const body: Record<string, unknown> = {
-        status: 'COMPLETE',
-        results,
-        startedAt,
-        completedAt: new Date().toISOString(),
-      };
-      if (errors.length) Object.assign(body, { numErrors: errors.length, errors });
-      json(res, errors.length ? 207 : 200, body);
+      json(res, errors.length ? 207 : 200, batchResult(startedAt, results, errors));
     },
     'exempt',
   );
@@ -222,9 +213,9 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       const startedAt = new Date().toISOString();
       const results: unknown[] = [];
       const missing: string[] = [];
-      for (const input of inputsOf(req, 2000)) {
-        const f = String((input.from as { id?: unknown } | undefined)?.id ?? '');
-        const t = String((input.to as { id?: unknown } | undefined)?.id ?? '');
+      for (const input of batchInputs(req, 2000)) {
+        const f = refId(input.from);
+        const t = refId(input.to);
         if (!state.stores[from.name].get(f) || !state.stores[to.name].get(t)) {
           missing.push(state.stores[from.name].get(f) ? t : f);
           continue;
@@ -250,22 +241,14 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
           labels: [],
         });
       }
-      const body: Record<string, unknown> = {
-        status: 'COMPLETE',
-        results,
-        startedAt,
-        completedAt: new Date().toISOString(),
-      };
-      if (missing.length)
-        Object.assign(body, {
-          numErrors: 1,
-          errors: [
+      const errors = missing.length
+        ? [
             standardError('OBJECT_NOT_FOUND', 'Some objects to associate do not exist.', {
               ids: missing,
             }),
-          ],
-        });
-      json(res, missing.length ? 207 : 201, body);
+          ]
+        : [];
+      json(res, missing.length ? 207 : 201, batchResult(startedAt, results, errors));
     },
     'exempt',
   );
@@ -283,23 +266,14 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       const startedAt = new Date().toISOString();
       const typeId = pair(from, to);
       const results: unknown[] = [];
-      for (const input of inputsOf(req, 2000)) {
-        const f = String((input.from as { id?: unknown } | undefined)?.id ?? '');
-        const t = String((input.to as { id?: unknown } | undefined)?.id ?? '');
+      for (const input of batchInputs(req, 2000)) {
+        const f = refId(input.from);
+        const t = refId(input.to);
         if (!state.stores[from.name].get(f) || !state.stores[to.name].get(t)) continue;
         state.associations.add(from.name, Number(f), to.name, Number(t), typeId);
-        results.push({
-          from: { id: f },
-          to: { id: t },
-          associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId },
-        });
+        results.push(defaultSpec(f, t, typeId));
       }
-      json(res, 200, {
-        status: 'COMPLETE',
-        results,
-        startedAt,
-        completedAt: new Date().toISOString(),
-      });
+      json(res, 200, batchResult(startedAt, results));
     },
     'exempt',
   );
@@ -314,7 +288,7 @@ export function registerAssociations(app: Express, ctx: Ctx): void {
       const from = typeOf(req.params.objectType);
       const to = typeOf(req.params.toObjectType);
       const state = stateOf(res);
-      for (const input of inputsOf(req, 2000)) {
+      for (const input of batchInputs(req, 2000)) {
         const f = Number((input.from as { id?: unknown } | undefined)?.id);
         const targets = Array.isArray(input.to) ? (input.to as Array<{ id?: unknown }>) : [];
         for (const t of targets) state.associations.remove(from.name, f, to.name, Number(t.id));

@@ -2,7 +2,17 @@
 import { type Express, type Request } from 'express';
 import { standardError, validation } from '../errors';
 import { tokenOf } from '../auth';
-import { boolParam, crm, json, objectScope, stateOf, storeOf, type Ctx } from '../routing';
+import {
+  batchInputs,
+  batchResult,
+  boolParam,
+  crm,
+  json,
+  objectScope,
+  stateOf,
+  storeOf,
+  type Ctx,
+} from '../routing';
 import { serialize } from '../serialize';
 import { type ObjectStore, type Rec } from '../state/records';
 import { validateProperties } from '../validate';
@@ -24,13 +34,7 @@ export const HISTORY_BATCH_MESSAGE =
   'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again';
 
 function inputsOf(req: Request): Array<Record<string, unknown>> {
-  const inputs = (req.body as { inputs?: unknown } | undefined)?.inputs;
-  if (!Array.isArray(inputs)) throw validation('Body must contain "inputs": an array.');
-  if (inputs.length > MAX_INPUTS)
-    throw validation(
-      `Batch input size is ${inputs.length}; the maximum is ${MAX_INPUTS} inputs per request.`,
-    );
-  return inputs as Array<Record<string, unknown>>;
+  return batchInputs(req, MAX_INPUTS, 'inputs per request');
 }
 
 function stringList(v: unknown): string[] {
@@ -43,24 +47,18 @@ function batchBody(
   missing: string[],
   store: ObjectStore,
   verb: string,
+  more: unknown[] = [],
 ) {
-  const body: Record<string, unknown> = {
-    status: 'COMPLETE',
-    results,
-    startedAt,
-    completedAt: new Date().toISOString(),
-  };
-  if (missing.length) {
-    body.numErrors = 1;
-    body.errors = [
-      standardError(
-        'OBJECT_NOT_FOUND',
-        `Could not ${verb} some ${store.info.upper} objects, they may be deleted or not exist. Check that ids are valid.`,
-        { ids: missing },
-      ),
-    ];
-  }
-  return body;
+  const notFound = missing.length
+    ? [
+        standardError(
+          'OBJECT_NOT_FOUND',
+          `Could not ${verb} some ${store.info.upper} objects, they may be deleted or not exist. Check that ids are valid.`,
+          { ids: missing },
+        ),
+      ]
+    : [];
+  return batchResult(startedAt, results, [...notFound, ...more]);
 }
 
 export function registerBatch(app: Express, ctx: Ctx): void {
@@ -150,15 +148,14 @@ export function registerBatch(app: Express, ctx: Ctx): void {
         associations: [],
       });
     });
-    const body = batchBody(startedAt, results, missing, store, 'update');
-    if (itemFailed.size > 0) {
-      const errors = [...((body.errors as unknown[] | undefined) ?? [])];
-      for (const [category, g] of itemFailed)
-        errors.push(standardError(category, g.message, { ids: g.ids }));
-      body.errors = errors;
-      body.numErrors = errors.length;
-    }
-    json(res, missing.length || itemFailed.size ? 207 : 200, body);
+    const failed = [...itemFailed].map(([category, g]) =>
+      standardError(category, g.message, { ids: g.ids }),
+    );
+    json(
+      res,
+      missing.length || itemFailed.size ? 207 : 200,
+      batchBody(startedAt, results, missing, store, 'update', failed),
+    );
   });
 
   crm(app, ctx, 'post', `${BASE}/upsert`, objectScope('write'), (req, res) => {

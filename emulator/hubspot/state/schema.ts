@@ -163,6 +163,8 @@ const CONTACT: Seed[] = [
   ['hs_email_bounce', 'number', 'emailinformation', 'rc'],
   ['num_conversion_events', 'number', 'conversioninformation', 'rc'],
   ['num_associated_deals', 'number', 'sales_properties', 'rc'],
+  // The contact owner: spike tasks go to them. Numeric owner ids, as on tasks (no owners API).
+  ['hubspot_owner_id', 'number', 'sales_properties'],
   ['notes_last_contacted', 'datetime', 'sales_properties', 'rc'],
   ['hs_predictivecontactscore_v2', 'number', 'contactinformation', 'rc'],
   [

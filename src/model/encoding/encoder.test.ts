@@ -131,6 +131,29 @@ describe('fitEncoder / transform', () => {
     ]);
   });
 
+  it('clips at the same quantiles a sorted copy gives (ties, sorted and reversed input)', () => {
+    let seed = 11;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const base = Array.from({ length: 2001 }, () => Math.round(rand() * 300) / 10);
+    for (const values of [base, [...base].sort((a, b) => a - b), [...base].sort((a, b) => b - a)]) {
+      const fitted = fitEncoder(
+        values.map((v) => ({ x: v })),
+        [{ name: 'x', label: 'x', type: 'number' }],
+        { clip: [0.0131, 0.9003] },
+      );
+      const state = fitted.toJSON().fields[0] as { lo: number; hi: number };
+      const sorted = [...values].sort((a, b) => a - b);
+      const q = (p: number): number => {
+        const pos = p * (sorted.length - 1);
+        const lo = Math.floor(pos);
+        const hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+      };
+      expect(state.lo).toBe(q(0.0131));
+      expect(state.hi).toBe(q(0.9003));
+    }
+  });
+
   it('sends unseen values to "other" with an encoder stored before rare values were kept', () => {
     const state = enc.toJSON();
     const old = new FittedEncoder({

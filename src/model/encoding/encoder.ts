@@ -6,6 +6,7 @@
  * text value, the per-row loop only gathers.
  */
 import { ModelError } from '../errors';
+import { quantiles } from '../order-statistics';
 import { asFrame, type Frame, type FrameColumn, type TableInput } from '../frame';
 import { readCategories, readMulti, readScalars } from './read';
 import {
@@ -97,14 +98,6 @@ export interface EncoderState {
 
 /** What is missing in a category field when placeholders are levels: no value at all. */
 const ABSENT_ONLY: PlaceholderSet = placeholderSet(['']);
-
-function quantileSorted(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 function absent(field: { name: string }): ModelError {
   return new ModelError(
@@ -206,9 +199,7 @@ export function fitEncoder(
       fields.push({ name: f.name, label: f.label, type: 'bool', mean: m ? s / m : 0, indicator });
       continue;
     }
-    present.sort();
-    const lo = m ? quantileSorted(present, qLo) : 0;
-    const hi = m ? quantileSorted(present, qHi) : 0;
+    const [lo, hi] = m ? quantiles(present, [qLo, qHi]) : [0, 0];
     let sum = 0;
     for (let i = 0; i < m; i++) sum += Math.min(hi, Math.max(lo, present[i]!));
     const mean = m ? sum / m : 0;

@@ -4,6 +4,7 @@
  * the outcome was known (a rep's tag, a "closed" reason). It would make the model look great in
  * testing and useless on new leads, so it is flagged and, by default, left out.
  */
+import { selectKth } from '../order-statistics';
 import { rocAuc } from './metrics';
 import { readCategories, readMulti, readScalars } from '../encoding/read';
 import { placeholderSet, DEFAULT_PLACEHOLDERS, type PlaceholderSet } from '../encoding/schema';
@@ -62,11 +63,17 @@ function rowKeys(
     const train = new Float64Array(trainIdx.length);
     let m = 0;
     for (const i of trainIdx) if (vals[i] === vals[i]) train[m++] = vals[i]!;
-    const sorted = train.subarray(0, m).sort();
+    // The bin edges are the order statistics a sorted copy would give, placed by quickselect
+    // (ascending positions: each search starts where the previous one stopped).
+    const present = train.subarray(0, m);
     const edges: number[] = [];
-    for (let b = 1; b < BINS; b++) {
-      const e = sorted[Math.floor((b * sorted.length) / BINS)];
-      if (e !== undefined && e !== edges[edges.length - 1]) edges.push(e);
+    let from = 0;
+    for (let b = 1; b < BINS && m > 0; b++) {
+      const at = Math.floor((b * m) / BINS);
+      selectKth(present, at, from, m);
+      from = at;
+      const e = present[at]!;
+      if (e !== edges[edges.length - 1]) edges.push(e);
     }
     const keys = new Int32Array(vals.length);
     for (let i = 0; i < vals.length; i++) {

@@ -57,7 +57,7 @@ function sampledDense(X: DenseMatrix): boolean {
 }
 
 /** Lower Cholesky factor of the k × k row-major H, or null when H is not positive definite. */
-function cholesky(H: Float64Array, k: number): Float64Array | null {
+export function cholesky(H: Float64Array, k: number): Float64Array | null {
   const L = new Float64Array(k * k);
   for (let a = 0; a < k; a++) {
     for (let b = 0; b <= a; b++) {
@@ -73,7 +73,7 @@ function cholesky(H: Float64Array, k: number): Float64Array | null {
 }
 
 /** d ← (L·Lᵀ)⁻¹·d by forward then backward substitution. */
-function cholSolve(L: Float64Array, k: number, d: Float64Array): void {
+export function cholSolve(L: Float64Array, k: number, d: Float64Array): void {
   for (let a = 0; a < k; a++) {
     let v = d[a]!;
     for (let c = 0; c < a; c++) v -= L[a * k + c]! * d[c]!;

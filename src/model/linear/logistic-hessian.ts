@@ -80,7 +80,9 @@ export class HessianBuilder {
     this.sparseVals = this.sparse.map((nz, j) => {
       if (!nz) return null;
       const off = j * n;
-      return Float64Array.from(nz, (i) => data[off + i]!);
+      const v = new Float64Array(nz.length);
+      for (let t = 0; t < nz.length; t++) v[t] = data[off + nz[t]!]!;
+      return v;
     });
     this.cursor = new Int32Array(p);
     const dense: number[] = [];
@@ -320,14 +322,19 @@ function sparseRows(
     if (nz) sparseIdx.push(j);
   });
   const rowPtr = new Int32Array(n + 1);
-  for (const j of sparseIdx) for (const i of sparse[j]!) rowPtr[i + 1]!++;
+  for (const j of sparseIdx) {
+    const nz = sparse[j]!;
+    for (let t = 0; t < nz.length; t++) rowPtr[nz[t]! + 1]!++;
+  }
   for (let i = 0; i < n; i++) rowPtr[i + 1]! += rowPtr[i]!;
   const fill = rowPtr.slice(0, n);
   const cols = new Int32Array(rowPtr[n]!);
   const vals = new Float64Array(rowPtr[n]!);
   sparseIdx.forEach((j, a) => {
     const off = j * n;
-    for (const i of sparse[j]!) {
+    const nz = sparse[j]!;
+    for (let q = 0; q < nz.length; q++) {
+      const i = nz[q]!;
       const t = fill[i]!++;
       cols[t] = a;
       vals[t] = data[off + i]!;
@@ -343,6 +350,8 @@ function sparseRows(
 function sparseColumns(X: DenseMatrix, subIdx: Uint32Array | null): Array<Uint32Array | null> {
   const { n, p, data } = X;
   const out: Array<Uint32Array | null> = [];
+  // Row indices are gathered in one pass (a column that turns out dense is dropped).
+  const scratch = new Uint32Array(Math.ceil(0.25 * n) + 1);
   for (let j = 0; j < p; j++) {
     const off = j * n;
     if (subIdx) {
@@ -353,16 +362,14 @@ function sparseColumns(X: DenseMatrix, subIdx: Uint32Array | null): Array<Uint32
         continue;
       }
     }
+    const cap = scratch.length;
     let c = 0;
-    for (let i = 0; i < n; i++) if (data[off + i] !== 0) c++;
+    for (let i = 0; i < n && c < cap; i++) if (data[off + i] !== 0) scratch[c++] = i;
     if (c > 0.25 * n) {
       out.push(null);
       continue;
     }
-    const idx = new Uint32Array(c);
-    let t = 0;
-    for (let i = 0; i < n; i++) if (data[off + i] !== 0) idx[t++] = i;
-    out.push(idx);
+    out.push(scratch.slice(0, c));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fitLogistic, fitLogisticWith } from './logistic';
+import { fitLogistic, fitLogisticWith, type NewtonCache } from './logistic';
 
 const FIX = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -86,6 +86,27 @@ describe('fitLogistic', () => {
     }
     for (let j = 0; j < p; j++) g[j]! += fit.coef[j]!;
     for (const v of g) expect(Math.abs(v) / n).toBeLessThan(1e-9);
+  });
+
+  it('reaches the same optimum when a C grid shares one Hessian cache (stale curvature reused)', () => {
+    // Each fit starts from the previous C's Hessian with its L2 diagonal swapped; only the
+    // steps change, so every fit must match the fit made without the cache.
+    const cache: NewtonCache = {};
+    let prev: { coef: Float64Array; intercept: number } | undefined;
+    for (const C of [0.01, 0.1, 1, 10]) {
+      const withCache = fitLogisticWith('newton', X, y, {
+        l2: 1 / C,
+        weights: w,
+        init: prev,
+        newtonCache: cache,
+      });
+      const plain = fitLogisticWith('newton', X, y, { l2: 1 / C, weights: w });
+      expect(withCache.converged).toBe(true);
+      expect(cache.H).toBeDefined();
+      plain.coef.forEach((b, j) => expect(Math.abs(withCache.coef[j]! - b)).toBeLessThan(1e-8));
+      expect(Math.abs(withCache.intercept - plain.intercept)).toBeLessThan(1e-8);
+      prev = withCache;
+    }
   });
 
   it('rejects a negative L2 strength', () => {

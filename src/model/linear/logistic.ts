@@ -7,12 +7,13 @@
  * one-hot-heavy data. In Newton the gradient is always exact; the Hessian (logistic-hessian.ts)
  * is exact up to 50,000 rows and row-subsampled on taller data, so a step costs two fused passes
  * over X (X·d for the line search, Xᵀr for the gradient) plus O(rows·p²) on the subsample, never
- * O(n·p²). ml-matrix factorises the p+1 system.
+ * O(n·p²). The p+1 system is Cholesky-factorised (lbfgs.ts), and a factor is reused for later
+ * steps — and by the next fit of an L2 grid — while the steps it gives stay full and cut the
+ * gradient fast; building the Hessian was ~40 % of `leadlens train --csv` before (bench:product).
  */
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { ModelError } from '../errors';
 import type { DenseMatrix } from './dense';
-import { lbfgsLogistic, prefersLbfgs } from './lbfgs';
+import { cholesky, cholSolve, lbfgsLogistic, prefersLbfgs } from './lbfgs';
 import { designFor } from './logistic-hessian';
 
 export type { DenseMatrix } from './dense';
@@ -28,6 +29,8 @@ export interface LogisticOptions {
   tol?: number;
   /** A starting point (e.g. the solution for a neighbouring L2 strength): fewer iterations. */
   init?: { coef: Float64Array; intercept: number };
+  /** Newton only: a Hessian carried from the previous fit on the same X and weights. */
+  newtonCache?: NewtonCache;
 }
 
 export interface LogisticFit {
@@ -85,23 +88,22 @@ export function effectiveWeights(
   return w;
 }
 
-/** Solves H·d = g for the symmetric positive (semi-)definite H, adding ridge when needed. */
-function solveSymmetric(H: Float64Array, g: Float64Array, k: number): Float64Array {
+/**
+ * The Cholesky factor of the symmetric positive (semi-)definite H, adding ridge when needed
+ * (a factor is kept and reused for several Newton steps: see fitLogisticWith).
+ */
+function factorSymmetric(H: Float64Array, k: number): Float64Array {
   let ridge = 0;
   let trace = 0;
   for (let j = 0; j < k; j++) trace += H[j * k + j]!;
   for (let attempt = 0; attempt < 8; attempt++) {
-    const rows: number[][] = [];
-    for (let a = 0; a < k; a++) {
-      const r = new Array<number>(k);
-      for (let b = 0; b < k; b++) r[b] = H[a * k + b]! + (a === b ? ridge : 0);
-      rows.push(r);
+    let M = H;
+    if (ridge > 0) {
+      M = Float64Array.from(H);
+      for (let j = 0; j < k; j++) M[j * k + j]! += ridge;
     }
-    const chol = new CholeskyDecomposition(new Matrix(rows));
-    if (chol.isPositiveDefinite()) {
-      const d = chol.solve(Matrix.columnVector(Array.from(g)));
-      return Float64Array.from(d.getColumn(0));
-    }
+    const L = cholesky(M, k);
+    if (L) return L;
     ridge = ridge === 0 ? 1e-10 * (1 + trace / k) : ridge * 100;
   }
   throw new ModelError(
@@ -150,6 +152,21 @@ function penalty(coef: Float64Array, l2: number): number {
 }
 
 export type LogisticSolver = 'newton' | 'lbfgs';
+
+/** A stale Hessian is reused while each step it gives cuts the gradient at least this much. */
+const REUSE_GAIN = 4;
+
+/**
+ * The last Newton Hessian of a fit, for the next fit on the same matrix and weights (only its
+ * L2 diagonal is changed): the backtests fit a grid of L2 strengths on one fold.
+ */
+export interface NewtonCache {
+  X?: DenseMatrix;
+  weights?: Float64Array;
+  H?: Float64Array;
+  l2?: number;
+  stride?: number;
+}
 
 /**
  * Default tolerances (largest gradient entry / Σw). Newton converges quadratically, so a tight
@@ -222,12 +239,14 @@ export function fitLogisticWith(
   const hessian = designFor(X);
   hessian.matVec(coef, intercept, eta);
   let obj = evalRows(eta, null, 0, y, w, eta, r, s) + penalty(coef, l2);
-  // The first steps are far from the optimum, where a Hessian from 1/8 of the subsample steers
-  // as well as the exact one; the sample doubles each step until it is all used.
+  // The first steps from a cold start are far from the optimum, where a Hessian from 1/8 of the
+  // subsample steers as well as the exact one; the sample doubles each build until it is all
+  // used. A warm start is near the optimum already: a coarse Hessian would only be rebuilt.
   let stride = 1;
-  while (stride < 8 && hessian.rows / (stride * 2) >= 4096) stride *= 2;
+  while (!opts.init && stride < 8 && hessian.rows / (stride * 2) >= 4096) stride *= 2;
   const g = new Float64Array(k);
-  const H = new Float64Array(k * k);
+  const d = new Float64Array(k);
+  let H = new Float64Array(k * k);
   const trial = new Float64Array(p);
   let gradNorm = Infinity;
   const done = (iterations: number, converged: boolean): LogisticFit => ({
@@ -237,6 +256,24 @@ export function fitLogisticWith(
     converged,
     gradNorm,
   });
+  // The Hessian's factor is kept across steps while the steps it gives are full and cut the
+  // gradient at least REUSE_GAIN-fold (a Newton step with slightly stale curvature still
+  // converges, linearly at a rate set by how much the curvature moved); else it is rebuilt at
+  // the current point. Only the step changes: the gradient, the objective and the convergence
+  // test are exact, so the optimum is the same. A cache passed by the caller carries the last
+  // Hessian to the next fit on the same matrix and weights (the backtests' C grid).
+  const cache = opts.newtonCache;
+  let L: Float64Array | null = null;
+  /** Built at the current point (a stale factor that fails is rebuilt, not given up on). */
+  let fresh = false;
+  if (cache?.H && cache.X === X && cache.weights === opts.weights && cache.H.length === k * k) {
+    H = Float64Array.from(cache.H);
+    for (let j = 0; j < p; j++) H[j * k + j]! += l2 - cache.l2!;
+    L = factorSymmetric(H, k);
+    stride = cache.stride ?? stride;
+  }
+  let lastGrad = Infinity;
+  let fullStep = false;
   for (let iter = 1; iter <= maxIter; iter++) {
     hessian.matTVec(r, g);
     let rs = 0;
@@ -247,9 +284,24 @@ export function fitLogisticWith(
     for (let j = 0; j < k; j++) gradNorm = Math.max(gradNorm, Math.abs(g[j]!));
     gradNorm /= wSum;
     if (gradNorm < tol) return done(iter - 1, true);
-    hessian.build(s, l2, H, stride);
-    if (stride > 1) stride >>= 1;
-    const d = solveSymmetric(H, g, k);
+    const reuse =
+      L !== null && (lastGrad === Infinity || (fullStep && gradNorm * REUSE_GAIN <= lastGrad));
+    if (!reuse) {
+      hessian.build(s, l2, H, stride);
+      L = factorSymmetric(H, k);
+      if (cache) {
+        cache.X = X;
+        cache.weights = opts.weights;
+        cache.H = H;
+        cache.l2 = l2;
+        cache.stride = stride;
+      }
+      if (stride > 1) stride >>= 1;
+    }
+    fresh = !reuse;
+    lastGrad = gradNorm;
+    d.set(g);
+    cholSolve(L!, k, d);
     // Along the Newton direction η moves by t·u: each trial step is O(n), not O(n·p).
     hessian.matVec(d, d[p]!, u);
     // Damped Newton: halve the step until the objective does not increase.
@@ -266,12 +318,20 @@ export function fitLogisticWith(
         [s, sT] = [sT, s];
         const rel = Math.abs(obj - tObj) / Math.max(1, Math.abs(obj));
         obj = tObj;
-        if (rel < 1e-15 && step < 1) return done(iter, gradNorm < 1e-6);
+        if (rel < 1e-15 && step < 1) {
+          if (!fresh) break;
+          return done(iter, gradNorm < 1e-6);
+        }
         accepted = true;
       } else step /= 2;
     }
-    // No descent left at machine precision: this is the optimum the arithmetic allows.
-    if (!accepted) return done(iter, gradNorm < 1e-6);
+    fullStep = accepted && step === 1;
+    if (!accepted || !fullStep) {
+      // No descent left at machine precision with curvature built here: this is the optimum
+      // the arithmetic allows. With stale curvature, rebuild and try again.
+      if (fresh && !accepted) return done(iter, gradNorm < 1e-6);
+      if (!fresh) L = null;
+    }
   }
   return done(maxIter, gradNorm < 1e-6);
 }

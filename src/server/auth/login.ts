@@ -9,6 +9,7 @@ import type { Logger } from '../../pipeline/deps';
 import { esc, page } from '../html';
 import type { AdminCredential } from './admin-token';
 import { safeNext } from './admin';
+import { sendError } from './respond';
 import { csrfToken, csrfValid, rotateCsrfToken, SESSION_COOKIE } from './session';
 
 export interface LoginOptions {
@@ -131,12 +132,8 @@ export function loginRouter(opts: LoginOptions): Router {
   router.post('/logout', form, (req, res, nextFn) => {
     noStore(res);
     if (!req.session || !csrfValid(req)) {
-      res.status(403).json({
-        error: {
-          code: 'CSRF_INVALID',
-          message: 'Sign-out needs the form from /logout.',
-          hint: 'Open /logout and press Sign out.',
-        },
+      sendError(res, 403, 'CSRF_INVALID', 'Sign-out needs the form from /logout.', {
+        hint: 'Open /logout and press Sign out.',
       });
       return;
     }

@@ -16,21 +16,25 @@ import {
   reseal,
   sealInstall,
   storeError,
+  toFeedback,
   toFailure,
+  toInstallRecord,
+  toRecord,
+  type FeedbackDbRow,
+  toScore,
   type FailureDbRow,
-  type InstallRecord,
+  type InstallDbRow,
+  type RecordDbRow,
+  type ScoreDbRow,
 } from '../common';
 import type {
-  FeedbackOutcome,
   FeedbackRow,
   InstallSummary,
   JobCheckpoint,
   LeaseInfo,
   ModelStatus,
   PortalStore,
-  ScoreRow,
   StoredModel,
-  StoredObjectType,
   StoreEngine,
   StoreOps,
   WriteFailureRow,
@@ -49,26 +53,6 @@ export interface PostgresEngineOptions {
   /** Pool size per process; default 10. */
   poolSize?: number;
 }
-
-interface RecordRow {
-  object_type: string;
-  id: string;
-  created_at: string;
-  updated_at: string;
-  properties: string;
-  history: string;
-  associations: string;
-}
-
-const toRecord = (r: RecordRow): CrmRecord => ({
-  id: r.id,
-  objectType: r.object_type as CrmRecord['objectType'],
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  properties: JSON.parse(r.properties) as CrmRecord['properties'],
-  history: JSON.parse(r.history) as CrmRecord['history'],
-  associations: JSON.parse(r.associations) as CrmRecord['associations'],
-});
 
 interface ModelRow {
   version: number;
@@ -90,30 +74,6 @@ const toModel = (r: ModelRow): StoredModel => ({
   publishedAt: r.published_at,
 });
 
-interface ScoreDbRow {
-  object_type: string;
-  id: string;
-  model_version: number;
-  probability: number;
-  score: number;
-  tier: string;
-  factors: string;
-  reasons: string;
-  scored_at: string;
-}
-
-const toScore = (r: ScoreDbRow): ScoreRow => ({
-  objectType: r.object_type as StoredObjectType,
-  id: r.id,
-  modelVersion: r.model_version,
-  probability: r.probability,
-  score: r.score,
-  tier: r.tier,
-  factors: r.factors,
-  reasons: r.reasons,
-  scoredAt: r.scored_at,
-});
-
 interface LeaseRow {
   token: string;
   holder: string | null;
@@ -132,36 +92,6 @@ const toLease = (r: LeaseRow): LeaseInfo => ({
   acquiredAt: iso(r.acquired_at),
   renewedAt: iso(r.renewed_at),
   expiresAt: iso(r.expires_at),
-});
-
-interface InstallRow {
-  portal_id: string;
-  status: 'installed' | 'uninstalled';
-  auth: 'private_app' | 'oauth';
-  hub_id: string | null;
-  scopes: string;
-  api_base_url: string;
-  access_token_enc: string | null;
-  access_token_expires_at: string | null;
-  refresh_token_enc: string | null;
-  installed_at: string;
-  uninstalled_at: string | null;
-  updated_at: string;
-}
-
-const toInstallRecord = (r: InstallRow): InstallRecord => ({
-  portalId: r.portal_id,
-  status: r.status,
-  auth: r.auth,
-  hubId: r.hub_id,
-  scopes: JSON.parse(r.scopes) as string[],
-  apiBaseUrl: r.api_base_url,
-  accessTokenEnc: r.access_token_enc,
-  accessTokenExpiresAt: r.access_token_expires_at,
-  refreshTokenEnc: r.refresh_token_enc,
-  installedAt: r.installed_at,
-  uninstalledAt: r.uninstalled_at,
-  updatedAt: r.updated_at,
 });
 
 const LEASE_COLUMNS =
@@ -250,7 +180,7 @@ export async function openPostgresEngine(
             for (const r of records)
               byType.set(r.objectType, [...(byType.get(r.objectType) ?? []), r.id]);
             for (const [type, ids] of byType) {
-              const rows = await conn.query<RecordRow>(
+              const rows = await conn.query<RecordDbRow>(
                 `SELECT object_type, id, created_at, updated_at, properties, history, associations
                    FROM records WHERE portal_id = $1 AND object_type = $2 AND id = ANY($3::text[])
                    FOR UPDATE`,
@@ -298,7 +228,7 @@ export async function openPostgresEngine(
         ),
       getRecord: (objectType, id) =>
         op('read a record', async () => {
-          const rows = await conn.query<RecordRow>(
+          const rows = await conn.query<RecordDbRow>(
             'SELECT * FROM records WHERE portal_id = $1 AND object_type = $2 AND id = $3',
             [portal, objectType, id],
           );
@@ -307,7 +237,7 @@ export async function openPostgresEngine(
       listRecords: (objectType, { afterId, limit }) =>
         op('list records', async () =>
           (
-            await conn.query<RecordRow>(
+            await conn.query<RecordDbRow>(
               `SELECT * FROM records WHERE portal_id = $1 AND object_type = $2 AND sort_key > $3
                 ORDER BY sort_key LIMIT $4`,
               [portal, objectType, afterId == null ? '' : sortKey(afterId), limit],
@@ -690,22 +620,11 @@ export async function openPostgresEngine(
       listFeedback: ({ limit }) =>
         op('list feedback', async () =>
           (
-            await conn.query<Record<string, unknown>>(
+            await conn.query<FeedbackDbRow>(
               'SELECT * FROM feedback WHERE portal_id = $1 ORDER BY id DESC LIMIT $2',
               [portal, limit],
             )
-          ).map((r): FeedbackRow => ({
-            id: Number(r.id),
-            objectType: r.object_type as StoredObjectType,
-            recordId: r.record_id as string,
-            kind: r.kind as string,
-            comment: r.comment as string,
-            score: r.score as number | null,
-            modelVersion: r.model_version as number | null,
-            userId: r.user_id as string | null,
-            createdAt: r.created_at as string,
-            ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
-          })),
+          ).map(toFeedback),
         ),
       rememberEvent: (eventId, at) =>
         op('remember an event', async () => {
@@ -719,9 +638,10 @@ export async function openPostgresEngine(
 
       getInstall: () =>
         op('read the install', async () => {
-          const rows = await conn.query<InstallRow>('SELECT * FROM installs WHERE portal_id = $1', [
-            portal,
-          ]);
+          const rows = await conn.query<InstallDbRow>(
+            'SELECT * FROM installs WHERE portal_id = $1',
+            [portal],
+          );
           return rows[0] ? openInstall(toInstallRecord(rows[0]), box) : null;
         }),
       saveInstall: (input) =>
@@ -866,7 +786,7 @@ export async function openPostgresEngine(
     listInstalls: (opts = {}) =>
       op('list installs', async () =>
         (
-          await conn.query<InstallRow>(
+          await conn.query<InstallDbRow>(
             `SELECT * FROM installs WHERE ($1::text IS NULL OR status = $1) ORDER BY portal_id`,
             [opts.status ?? null],
           )
@@ -892,7 +812,7 @@ export async function openPostgresEngine(
         conn.transaction(async () => {
           const out = { rotated: 0, unreadable: [] as string[] };
           if (!box) return out;
-          const rows = await conn.query<InstallRow>('SELECT * FROM installs FOR UPDATE');
+          const rows = await conn.query<InstallDbRow>('SELECT * FROM installs FOR UPDATE');
           for (const r of rows) {
             let a: string | null, b: string | null;
             try {

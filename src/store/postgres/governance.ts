@@ -1,14 +1,17 @@
 /** Governance rows (model scores kept for judging, alerts, decisions, monitoring runs) on PostgreSQL. */
-import type {
-  AlertRow,
-  AlertSeverity,
-  DecisionRow,
-  GovernanceOps,
-  ModelScoreRow,
-  MonitorRunRow,
-  SpikeRow,
-  StoredObjectType,
-} from '../port';
+import {
+  toAlert,
+  toDecision,
+  toModelScore,
+  toMonitorRun,
+  toSpike,
+  type AlertDbRow,
+  type DecisionDbRow,
+  type ModelScoreDbRow,
+  type MonitorDbRow,
+  type SpikeDbRow,
+} from '../governance-rows';
+import type { GovernanceOps } from '../port';
 import { sortKey } from '../sort-key';
 import type { PgConn } from './conn';
 
@@ -48,22 +51,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listModelScores: (version, { afterId, limit }) =>
       op('list model scores', async () =>
         (
-          await conn.query<Record<string, unknown>>(
+          await conn.query<ModelScoreDbRow>(
             `SELECT * FROM model_scores WHERE portal_id = $1 AND model_version = $2
                AND sort_key > $3 ORDER BY sort_key LIMIT $4`,
             [portal, version, afterId == null ? '' : sortKey(afterId), limit],
           )
-        ).map((r): ModelScoreRow => ({
-          modelVersion: r.model_version as number,
-          id: r.id as string,
-          scoredAt: r.scored_at as string,
-          probability: r.probability as number,
-          score: r.score as number,
-          tier: r.tier as string,
-          pairedVersion: r.paired_version as number | null,
-          pairedProbability: r.paired_probability as number | null,
-          pairedTier: r.paired_tier as string | null,
-        })),
+        ).map(toModelScore),
       ),
     addAlert: (a) =>
       op('save an alert', async () => {
@@ -90,24 +83,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listAlerts: ({ open, limit }) =>
       op('list alerts', async () =>
         (
-          await conn.query<Record<string, unknown>>(
+          await conn.query<AlertDbRow>(
             `SELECT * FROM alerts WHERE portal_id = $1 AND (NOT $2::boolean OR resolved_at IS NULL)
               ORDER BY id DESC LIMIT $3`,
             [portal, !!open, limit],
           )
-        ).map((r): AlertRow => ({
-          id: Number(r.id),
-          kind: r.kind as string,
-          severity: r.severity as AlertSeverity,
-          modelVersion: r.model_version as number | null,
-          subject: r.subject as string,
-          value: r.value as number,
-          threshold: r.threshold as number,
-          message: r.message as string,
-          createdAt: r.created_at as string,
-          resolvedAt: r.resolved_at as string | null,
-          crmTaskId: r.crm_task_id as string | null,
-        })),
+        ).map(toAlert),
       ),
     updateAlert: (id, patch) =>
       op('update an alert', async () => {
@@ -136,20 +117,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listDecisions: ({ modelVersion, limit }) =>
       op('list decisions', async () =>
         (
-          await conn.query<Record<string, unknown>>(
+          await conn.query<DecisionDbRow>(
             `SELECT * FROM decisions WHERE portal_id = $1
                AND ($2::integer IS NULL OR model_version = $2) ORDER BY id LIMIT $3`,
             [portal, modelVersion ?? null, limit],
           )
-        ).map((r): DecisionRow => ({
-          id: Number(r.id),
-          modelVersion: r.model_version as number,
-          action: r.action as string,
-          actor: r.actor as string,
-          reason: r.reason as string,
-          details: r.details as string,
-          at: r.at as string,
-        })),
+        ).map(toDecision),
       ),
     addMonitorRun: (r) =>
       op('save a monitoring run', async () => {
@@ -162,17 +135,12 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listMonitorRuns: ({ modelVersion, limit }) =>
       op('list monitoring runs', async () =>
         (
-          await conn.query<Record<string, unknown>>(
+          await conn.query<MonitorDbRow>(
             `SELECT * FROM monitor_runs WHERE portal_id = $1
                AND ($2::integer IS NULL OR model_version = $2) ORDER BY id DESC LIMIT $3`,
             [portal, modelVersion ?? null, limit],
           )
-        ).map((r): MonitorRunRow => ({
-          id: Number(r.id),
-          modelVersion: r.model_version as number,
-          at: r.at as string,
-          data: r.data as string,
-        })),
+        ).map(toMonitorRun),
       ),
     addSpike: (x) =>
       op('keep a score spike', async () => {
@@ -201,26 +169,13 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
     listSpikes: ({ withoutTask, limit }) =>
       op('list score spikes', async () =>
         (
-          await conn.query<Record<string, unknown>>(
+          await conn.query<SpikeDbRow>(
             `SELECT * FROM score_spikes WHERE portal_id = $1
                AND (NOT $2::boolean OR crm_task_id IS NULL OR crm_task_id LIKE 'pending:%')
                ORDER BY id LIMIT $3`,
             [portal, !!withoutTask, limit],
           )
-        ).map((r): SpikeRow => ({
-          id: Number(r.id),
-          objectType: r.object_type as StoredObjectType,
-          recordId: r.record_id as string,
-          scoredAt: r.scored_at as string,
-          fromScore: r.from_score as number | null,
-          toScore: r.to_score as number,
-          fromTier: r.from_tier as string | null,
-          toTier: r.to_tier as string,
-          reason: r.reason as string,
-          modelVersion: r.model_version as number | null,
-          createdAt: r.created_at as string,
-          crmTaskId: r.crm_task_id as string | null,
-        })),
+        ).map(toSpike),
       ),
     updateSpike: (id, patch) =>
       op('update a score spike', async () => {

@@ -19,10 +19,14 @@ import {
   reseal,
   sealInstall,
   storeError,
-  type InstallRecord,
+  toFeedback,
+  toInstallRecord,
+  toRecord,
+  type FeedbackDbRow,
+  type InstallDbRow,
+  type RecordDbRow,
 } from '../common';
 import type {
-  FeedbackOutcome,
   FeedbackRow,
   InstallSummary,
   JobCheckpoint,
@@ -44,27 +48,8 @@ import { createScoreStatements } from './scores';
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
-interface RecordRow {
-  object_type: string;
-  id: string;
-  created_at: string;
-  updated_at: string;
-  properties: string;
-  history: string;
-  associations: string;
+interface RecordRow extends RecordDbRow {
   history_synced_at: string | null;
-}
-
-function toRecord(r: RecordRow): CrmRecord {
-  return {
-    id: r.id,
-    objectType: r.object_type as CrmRecord['objectType'],
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    properties: JSON.parse(r.properties) as CrmRecord['properties'],
-    history: JSON.parse(r.history) as CrmRecord['history'],
-    associations: JSON.parse(r.associations) as CrmRecord['associations'],
-  };
 }
 
 interface LeaseRow {
@@ -84,38 +69,6 @@ function toLease(r: LeaseRow): LeaseInfo {
     acquiredAt: r.acquired_at ?? '',
     renewedAt: r.renewed_at ?? '',
     expiresAt: r.expires_at ?? '',
-  };
-}
-
-interface InstallRow {
-  portal_id: string;
-  status: 'installed' | 'uninstalled';
-  auth: 'private_app' | 'oauth';
-  hub_id: string | null;
-  scopes: string;
-  api_base_url: string;
-  access_token_enc: string | null;
-  access_token_expires_at: string | null;
-  refresh_token_enc: string | null;
-  installed_at: string;
-  uninstalled_at: string | null;
-  updated_at: string;
-}
-
-function toInstallRecord(r: InstallRow): InstallRecord {
-  return {
-    portalId: r.portal_id,
-    status: r.status,
-    auth: r.auth,
-    hubId: r.hub_id,
-    scopes: JSON.parse(r.scopes) as string[],
-    apiBaseUrl: r.api_base_url,
-    accessTokenEnc: r.access_token_enc,
-    accessTokenExpiresAt: r.access_token_expires_at,
-    refreshTokenEnc: r.refresh_token_enc,
-    installedAt: r.installed_at,
-    uninstalledAt: r.uninstalled_at,
-    updatedAt: r.updated_at,
   };
 }
 
@@ -208,7 +161,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
       `INSERT INTO feedback (portal_id, object_type, record_id, kind, comment, score,
          model_version, user_id, created_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    listFeedback: db.prepare<[string, number], Record<string, unknown>>(
+    listFeedback: db.prepare<[string, number], FeedbackDbRow>(
       'SELECT * FROM feedback WHERE portal_id = ? ORDER BY id DESC LIMIT ?',
     ),
     rememberEvent: db.prepare(
@@ -237,7 +190,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
       `UPDATE leases SET holder = NULL, purpose = NULL, acquired_at = NULL, renewed_at = NULL,
          expires_at = NULL WHERE portal_id = ? AND token = ?`,
     ),
-    install: db.prepare<[string], InstallRow>('SELECT * FROM installs WHERE portal_id = ?'),
+    install: db.prepare<[string], InstallDbRow>('SELECT * FROM installs WHERE portal_id = ?'),
     saveInstall: db.prepare(
       `INSERT OR REPLACE INTO installs (portal_id, status, auth, hub_id, scopes, api_base_url,
          access_token_enc, access_token_expires_at, refresh_token_enc, installed_at,
@@ -250,7 +203,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
          access_token_enc = NULL, access_token_expires_at = NULL, refresh_token_enc = NULL
        WHERE portal_id = ?`,
     ),
-    listInstalls: db.prepare<[], InstallRow>('SELECT * FROM installs ORDER BY portal_id'),
+    listInstalls: db.prepare<[], InstallDbRow>('SELECT * FROM installs ORDER BY portal_id'),
     listLeases: db.prepare<[], LeaseRow & { portal_id: string }>(
       'SELECT * FROM leases WHERE holder IS NOT NULL ORDER BY portal_id',
     ),
@@ -410,20 +363,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
           ),
         ),
       listFeedback: ({ limit }) =>
-        op('list feedback', () =>
-          s.listFeedback.all(portal, limit).map((r): FeedbackRow => ({
-            id: r.id as number,
-            objectType: r.object_type as StoredObjectType,
-            recordId: r.record_id as string,
-            kind: r.kind as string,
-            comment: r.comment as string,
-            score: r.score as number | null,
-            modelVersion: r.model_version as number | null,
-            userId: r.user_id as string | null,
-            createdAt: r.created_at as string,
-            ...(r.outcome ? { outcome: r.outcome as FeedbackOutcome } : {}),
-          })),
-        ),
+        op('list feedback', () => s.listFeedback.all(portal, limit).map(toFeedback)),
       rememberEvent: (eventId, at) =>
         op('remember an event', () => s.rememberEvent.run(portal, eventId, at).changes === 1),
 

@@ -4,34 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { ScoreRow, StoredObjectType, WriteFailureRow } from '../port';
-import { toFailure, type FailureDbRow } from '../common';
+import { toFailure, toScore, type FailureDbRow, type ScoreDbRow } from '../common';
 import { sortKey } from '../sort-key';
-
-interface Row {
-  object_type: string;
-  id: string;
-  model_version: number;
-  probability: number;
-  score: number;
-  tier: string;
-  factors: string;
-  reasons: string;
-  scored_at: string;
-}
-
-export function toScore(r: Row): ScoreRow {
-  return {
-    objectType: r.object_type as StoredObjectType,
-    id: r.id,
-    modelVersion: r.model_version,
-    probability: r.probability,
-    score: r.score,
-    tier: r.tier,
-    factors: r.factors,
-    reasons: r.reasons,
-    scoredAt: r.scored_at,
-  };
-}
 
 /** SQLite's default limit of host parameters per statement is 32,766; stay well below. */
 const IN_CHUNK = 500;
@@ -43,10 +17,10 @@ export function createScoreStatements(db: Database.Database) {
      VALUES (@portal, @objectType, @id, @sortKey, @modelVersion, @probability, @score, @tier,
        @factors, @reasons, @scoredAt)`,
   );
-  const one = db.prepare<[string, string, string], Row>(
+  const one = db.prepare<[string, string, string], ScoreDbRow>(
     'SELECT * FROM scores WHERE portal_id = ? AND object_type = ? AND id = ?',
   );
-  const page = db.prepare<[string, string, string, number], Row>(
+  const page = db.prepare<[string, string, string, number], ScoreDbRow>(
     `SELECT * FROM scores WHERE portal_id = ? AND object_type = ? AND sort_key > ?
       ORDER BY sort_key LIMIT ?`,
   );

@@ -1,0 +1,80 @@
+/**
+ * A training run with admin segments stays resumable: cut into one unit per call (each call a
+ * fresh job definition rebuilding everything from the stored checkpoint), it publishes exactly
+ * the version — global and segment models, report — one uninterrupted call publishes.
+ */
+import { startHubSpotEmulator } from '../../emulator/hubspot';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
+import { makeBudget, runJob, syncJob, trainJob, type Budget } from '../../src/pipeline';
+import type { AppDeps } from '../../src/server/compose';
+import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
+
+const ONE_UNIT: Budget = { hasTime: () => false, remainingMs: () => 0 };
+
+describe('train with segments: resumable across calls', () => {
+  let emu: Emulator;
+  let deps: AppDeps;
+  const now = Date.now() + 3_600_000;
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    model: 'logistic',
+    segments: {
+      list: [
+        {
+          key: 'paid',
+          label: 'Paid channels',
+          property: 'hs_analytics_source',
+          values: ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'],
+        },
+      ],
+      minPositives: 10,
+      minGain: 0.01,
+    },
+  };
+
+  beforeAll(async () => {
+    emu = await startHubSpotEmulator({
+      port: 0,
+      token: TOKEN,
+      seed: 'segments-resume',
+      contacts: 900,
+      segmentDrivers: true,
+      rateLimit: { tenSecondly: null, secondly: null, daily: null },
+    });
+    deps = await depsFor(emu.url, tempDb('segments-resume'), now);
+    await deps.store.saveSettings(settings, new Date(now).toISOString());
+    const r = await runJob(deps, syncJob({}), { budget: makeBudget(Infinity, deps.now) });
+    expect(r.status).toBe('done');
+  }, 120_000);
+
+  afterAll(async () => {
+    await deps?.close();
+    await emu?.close();
+  });
+
+  it('one unit per call gives the version one call gives', async () => {
+    const whole = await runJob(deps, trainJob(), {
+      budget: makeBudget(Infinity, deps.now),
+      restart: true,
+    });
+    expect(whole.status).toBe('done');
+    let res = await runJob(deps, trainJob(), { budget: ONE_UNIT, restart: true });
+    let calls = 1;
+    while (res.status === 'continue') {
+      res = await runJob(deps, trainJob(), { budget: ONE_UNIT });
+      calls++;
+    }
+    expect(res.status).toBe('done');
+    // The segment ran units of its own (more calls than pages + global units alone would need).
+    const segs = res.summary.segments as Array<{ key: string; why: string }>;
+    expect(segs.map((s) => s.key)).toEqual(['paid']);
+    expect(segs[0]!.why).not.toMatch(/too few positives|cannot be backtested/);
+    expect(calls).toBeGreaterThan(20);
+    const [a, b] = await Promise.all([
+      deps.store.getModel(whole.summary.version as number),
+      deps.store.getModel(res.summary.version as number),
+    ]);
+    expect(b!.artifact).toBe(a!.artifact);
+    expect(JSON.parse(b!.report)).toEqual(JSON.parse(a!.report));
+  }, 120_000);
+});
