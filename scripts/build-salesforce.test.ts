@@ -86,8 +86,10 @@ describe('build:salesforce', () => {
   it('source-deploy-retrieve converts the project and its package.xml lists every component', async () => {
     const want = expectedComponents().map(key).sort();
     expect(summary.components.map(key).sort()).toEqual(want);
-    // 8 fields on each of Lead, Contact and Account, 2 permission sets, 2 LWC bundles, the Flow.
-    expect(want).toHaveLength(8 * 3 + 2 + 2 + 1);
+    // 8 fields on each of Lead, Contact, Account and Opportunity, 2 permission sets, 2 LWC
+    // bundles, the Flow.
+    expect(SALESFORCE_SCORED_OBJECTS).toEqual(['Lead', 'Contact', 'Account', 'Opportunity']);
+    expect(want).toHaveLength(8 * 4 + 2 + 2 + 1);
     const pkg = await fs.readFile(path.join(tmp, 'mdapi', 'package.xml'), 'utf8');
     expect(pkg).toBe(summary.packageXml);
     expect(pkg).toContain('<version>62.0</version>');

@@ -14,9 +14,10 @@ import { DEFAULT_SETTINGS, type Tier } from './settings';
 
 /**
  * The objects whose records carry a score (DESIGN.md: Lead, and Contact like HubSpot; Account
- * carries the account score of its buying committee, issue 16).
+ * carries the account score of its buying committee, and Opportunity the deal score — the
+ * likelihood an open deal closes won — issue 16).
  */
-export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact', 'Account'] as const;
+export const SALESFORCE_SCORED_OBJECTS = ['Lead', 'Contact', 'Account', 'Opportunity'] as const;
 export type SalesforceScoredObject = (typeof SALESFORCE_SCORED_OBJECTS)[number];
 
 /**

@@ -132,7 +132,10 @@ function notFound(ref: RecordRef) {
 export async function workflowCard(
   deps: PipelineDeps,
   contactId: string,
+  objectType: 'contact' | 'deal' = 'contact',
 ): Promise<CardData | null> {
+  // A deal's score is the deal run's (no model scores one deal on demand): the stored one.
+  if (objectType === 'deal') return storedCard(deps.store, { objectType, objectId: contactId });
   const ref = { objectType: 'contact' as const, objectId: contactId };
   const stored = await storedCard(deps.store, ref);
   if (stored) return stored;

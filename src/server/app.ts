@@ -116,7 +116,7 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
       acceptsPortal,
-      getCard: (id) => workflowCard(deps, id),
+      getCard: (id, _portal, objectType) => workflowCard(deps, id, objectType),
     }),
   );
 

@@ -55,6 +55,11 @@ const JobParamsSchema = z.object({
   restart: z.boolean().default(false),
   full: z.boolean().default(false),
   retrain: z.enum(['auto', 'always', 'never']).default('auto'),
+  /**
+   * `run`: score deals after the contacts. Off unless asked here: a function call has ~10 s and
+   * the deal stages are a run of their own size (the CLI and the worker score deals by default).
+   */
+  deals: z.boolean().default(false),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, fn: string): T {
@@ -138,7 +143,7 @@ export const handlers: Record<string, Handler> = {
   async run(deps, context, opts) {
     const p = parse(JobParamsSchema, context.parameters, 'run');
     return leased(deps, 'run', opts, (d) =>
-      runJob(d, runPipelineJob({ retrain: p.retrain, fullSync: p.full }), {
+      runJob(d, runPipelineJob({ retrain: p.retrain, fullSync: p.full, deals: p.deals }), {
         budget: budgetOf(p, opts, d.now),
         restart: p.restart,
       }),

@@ -113,7 +113,8 @@ export function createMarketplaceServer(opts: MarketplaceServerOptions) {
       clientSecret: opts.clientSecret,
       publicBaseUrl: opts.publicBaseUrl,
       acceptsPortal: installed,
-      getCard: async (id, portalId) => workflowCard(await depsOf(portalId), id),
+      getCard: async (id, portalId, objectType) =>
+        workflowCard(await depsOf(portalId), id, objectType),
     }),
   );
   app.use(

@@ -35,8 +35,9 @@ describe('workflowActionRouter (real HTTP)', () => {
       workflowActionRouter({
         clientSecret: SECRET,
         acceptsPortal: (portalId) => String(portalId) === '62515',
-        getCard: async (id) => {
-          calls.push(id);
+        getCard: async (id, _portal, objectType) => {
+          calls.push(objectType === 'deal' ? `deal:${id}` : id);
+          if (objectType === 'deal' && id === '999') return null;
           if (id === '999') return null;
           if (id === '500') throw new Error('store down');
           return card(id);
@@ -108,6 +109,18 @@ describe('workflowActionRouter (real HTTP)', () => {
     const body = await res.json();
     expect(body.outputFields).toMatchObject({ score: null, hs_execution_state: 'FAIL_CONTINUE' });
     expect(body.outputFields.top_reason).toMatch(/Not scored/);
+  });
+
+  it('reads the deal score of a deal enrolled in a deal workflow', async () => {
+    const res = await call({ ...execution(7001), object: { objectId: 7001, objectType: 'DEAL' } });
+    expect((await res.json()).outputFields).toMatchObject({
+      score: 78,
+      tier: 'tier_1',
+      hs_execution_state: 'SUCCESS',
+    });
+    expect(calls).toContain('deal:7001');
+    const none = await call({ ...execution(999), object: { objectId: 999, objectType: 'DEAL' } });
+    expect((await none.json()).outputFields.top_reason).toMatch(/no score for this deal/);
   });
 
   it('rejects forged and stale requests before reading anything', async () => {

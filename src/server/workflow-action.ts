@@ -28,6 +28,13 @@ const ExecutionRequestSchema = z
   })
   .passthrough();
 
+export type WorkflowObjectType = 'contact' | 'deal';
+
+/** HubSpot's `object.objectType` of the enrolled record ('CONTACT', 'DEAL', or an id like 0-3). */
+export function workflowObjectType(raw: string): WorkflowObjectType {
+  return /^(deal|deals|0-3)$/i.test(raw) ? 'deal' : 'contact';
+}
+
 export interface WorkflowOutput {
   outputFields: {
     score: number | null;
@@ -41,8 +48,15 @@ export interface WorkflowOutput {
 }
 
 export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
-  /** The card of a record of the request's portal (`origin.portalId`). */
-  getCard(objectId: string, portalId: string | undefined): Promise<CardData | null>;
+  /**
+   * The card of a record of the request's portal (`origin.portalId`): a contact's, or a deal's
+   * (the action is offered in deal workflows too: `objectTypes` CONTACT and DEAL).
+   */
+  getCard(
+    objectId: string,
+    portalId: string | undefined,
+    objectType: WorkflowObjectType,
+  ): Promise<CardData | null>;
   /** False for a portal this server does not serve: its requests are refused (403). */
   acceptsPortal?(portalId: string | number | undefined): boolean | Promise<boolean>;
 }
@@ -55,7 +69,10 @@ export function topReason(card: CardData): string {
   return firstLine?.trim() ?? '';
 }
 
-export function workflowOutput(card: CardData | null): WorkflowOutput {
+export function workflowOutput(
+  card: CardData | null,
+  objectType: WorkflowObjectType = 'contact',
+): WorkflowOutput {
   if (!card || card.score === null) {
     return {
       outputFields: {
@@ -63,7 +80,9 @@ export function workflowOutput(card: CardData | null): WorkflowOutput {
         tier: null,
         tier_label: null,
         top_reason:
-          'Not scored: LeadLens has no score for this contact (a customer, or no model yet).',
+          objectType === 'deal'
+            ? 'Not scored: LeadLens has no score for this deal (closed, or no deal model yet).'
+            : 'Not scored: LeadLens has no score for this contact (a customer, or no model yet).',
         hs_execution_state: 'FAIL_CONTINUE',
       },
     };
@@ -116,12 +135,18 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
         return;
       }
       const objectId = String(request.object.objectId);
+      const objectType = workflowObjectType(request.object.objectType);
       try {
         res
           .status(200)
           .json(
             workflowOutput(
-              await opts.getCard(objectId, portalId === undefined ? undefined : String(portalId)),
+              await opts.getCard(
+                objectId,
+                portalId === undefined ? undefined : String(portalId),
+                objectType,
+              ),
+              objectType,
             ),
           );
       } catch (e) {

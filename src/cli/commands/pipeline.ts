@@ -256,7 +256,16 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags) => {
     await withDeps(flags, async (deps) => {
       const jobs = [];
-      for (const j of ['run', 'sync', 'train', 'score', 'monitor', 'writeback']) {
+      for (const j of [
+        'run',
+        'sync',
+        'train',
+        'score',
+        'monitor',
+        'writeback',
+        'deal-scores',
+        'deal-writeback',
+      ]) {
         const cp = await deps.store.getJob(j);
         jobs.push(
           cp
@@ -278,6 +287,8 @@ export function register(program: Command): void {
         contacts: await deps.store.countRecords('contact'),
         leads: await deps.store.countRecords('lead'),
         scored: await deps.store.countScores('contact'),
+        dealsScored: await deps.store.countScores('deal'),
+        dealModel: (await deps.store.getPublishedObjectModel('deal'))?.version ?? null,
         governance: await governanceStatus(deps.store),
         running: lease
           ? {
