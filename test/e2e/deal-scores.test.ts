@@ -86,6 +86,10 @@ const slice = (s: ObjectTrainingSet, keep: (i: number) => boolean): ObjectTraini
   };
 };
 
+// A loaded machine can take minutes here; a run cut off by jest's 60 s default kept retrying
+// against the closed emulator and held jest open (seen at load 20).
+jest.setTimeout(240_000);
+
 describe('deal scores on the demo portal', () => {
   let emu: Emulator;
   let deps: AppDeps;
