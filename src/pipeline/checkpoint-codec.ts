@@ -2,7 +2,15 @@
  * Checkpoint text for state JSON cannot carry as it is: typed arrays (as base64 of their bytes)
  * and the numbers JSON loses (NaN, ±Infinity, -0). A state decoded from this text is bit for bit
  * the state encoded, so work resumed in another process computes exactly what one process would.
+ *
+ * Bulky parts of a state that are written once and read back many times (the training frame)
+ * can be stored packed: the same text, deflated, as base64 behind a `z:` mark. A job's whole
+ * state is rewritten at each unit's commit and read at each call, and its size is what a 128 MB
+ * function call pays for several times over (the row as text, the database driver's buffers);
+ * see docs/deploy.md. `decodeCheckpoint` reads both forms.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
 const TYPED = {
   Float64Array,
   Float32Array,
@@ -39,8 +47,18 @@ export function encodeCheckpoint(value: unknown): string {
   });
 }
 
+const PACKED = 'z:';
+
+/** `encodeCheckpoint`, deflated (JSON text never starts with `z`, so the mark is unambiguous). */
+export function encodeCheckpointPacked(value: unknown): string {
+  return PACKED + deflateRawSync(encodeCheckpoint(value)).toString('base64');
+}
+
 export function decodeCheckpoint<T>(text: string): T {
-  return JSON.parse(text, (_key, v: unknown) => {
+  const json = text.startsWith(PACKED)
+    ? inflateRawSync(Buffer.from(text.slice(PACKED.length), 'base64')).toString('utf8')
+    : text;
+  return JSON.parse(json, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
       if (typeof o.$num === 'string' && Object.keys(o).length === 1) return Number(o.$num);
