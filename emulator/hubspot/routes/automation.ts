@@ -3,7 +3,7 @@
  * POST /automation/v4/actions/callbacks/{callbackId}/complete {outputFields, typedOutputs} →
  * 204, or the batch form /automation/v4/actions/callbacks/complete {inputs: […]}, with the
  * `automation` scope. The newest spec also marks `typedOutputs` required, but HubSpot's own
- * @hubspot/api-client 14 and the docs' example send `outputFields` alone, so only
+ * @hubspot/api-client (13.5 and 14) and the docs' example send `outputFields` alone, so only
  * `outputFields` is required; `typedOutputs`, when sent, must be an object.
  */
 import { type Express, type Response } from 'express';

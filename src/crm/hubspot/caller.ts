@@ -68,13 +68,16 @@ export function createCaller(deps: CallerDeps): Caller {
         attempt++;
         usage.calls++;
         usage.byKind[kind] = (usage.byKind[kind] ?? 0) + 1;
+        const sentAt = now();
         try {
           const res = await withDeadline(timeoutMs, fn);
+          deps.limiter.answered(now() - sentAt);
           await deps.limiter.observe(res.headers);
           deps.limiter.succeeded();
           return { status: res.httpStatusCode, data: res.data };
         } catch (e) {
           const failure = asHttpFailure(e);
+          if (failure) deps.limiter.answered(now() - sentAt);
           if (failure) await deps.limiter.observe(failure.headers);
           if (failure?.status === 401 && deps.auth && token !== null && !renewed) {
             renewed = true;

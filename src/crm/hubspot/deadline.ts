@@ -1,6 +1,7 @@
 /**
- * A deadline on every HubSpot call, with a real abort. @hubspot/api-client 14 takes no
- * AbortSignal, but it sends through a Node http(s) Agent when one is configured; the agents
+ * A deadline on every HubSpot call, with a real abort. @hubspot/api-client (13.5, 14) takes no
+ * AbortSignal, but it sends through a Node http(s) Agent when one is configured (sdk.ts sees
+ * to it on 13.x, which ignores `httpAgent`); the agents
  * here remember which requests each call started (AsyncLocalStorage follows the call through
  * the SDK's promise chain into `agent.addRequest`), so when the deadline passes the sockets
  * are destroyed and a hung connection fails in bounded time instead of holding the job.

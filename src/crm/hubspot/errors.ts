@@ -23,6 +23,21 @@ export interface HttpFailure {
   headers: Record<string, string>;
 }
 
+/**
+ * Why a request got no HTTP answer, without its URL. SDK 13.x sends through node-fetch 2,
+ * whose FetchError reads "request to <url> failed, reason: …" — and some URLs hold a token
+ * (/oauth/v1/access-tokens/{token}) or an email, which must not reach logs.
+ */
+export function networkReason(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: unknown }).code;
+  if (e.name === 'FetchError') {
+    const m = /, reason: (.*)$/s.exec(e.message);
+    return m?.[1] ?? (typeof code === 'string' ? code : 'network error');
+  }
+  return e.message;
+}
+
 /** The status, parsed body and headers of an SDK ApiException, or null for other errors. */
 export function asHttpFailure(e: unknown): HttpFailure | null {
   if (!e || typeof e !== 'object' || !('code' in e) || typeof e.code !== 'number') return null;
@@ -73,13 +88,13 @@ export function translateError(e: unknown, kind: string): LeadLensError {
       },
     );
   if (!f) {
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = networkReason(e);
     return new LeadLensError(
       'CRM_UNAVAILABLE',
       `HubSpot could not be reached (${kind}): ${reason}.`,
       {
         hint: 'Check the network and the base URL; the call is retried only if it is safe to repeat.',
-        cause: e,
+        cause: new Error(reason),
         details: { kind },
       },
     );

@@ -36,6 +36,21 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('RateLimiter', () => {
+  it("counts a send as still in HubSpot's window for one recent round trip longer (HubSpot counts on arrival)", async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, initialMax: 10 });
+    const sent: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      await limiter.acquire('general');
+      sent.push(clock.now());
+      // Each answer takes 300 ms: HubSpot admitted the request somewhere in between.
+      await clock.sleep(300);
+      limiter.answered(300);
+    }
+    // Arrivals up to 300 ms after the slot still fit 9 (96 % of 10) in any 10 s window.
+    expect(maxInAnyWindow(sent, 10_300)).toBeLessThanOrEqual(9);
+  });
+
   it('starts conservative, learns the ceiling from headers and runs just under it', async () => {
     const clock = virtualClock();
     const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep });

@@ -94,6 +94,8 @@ export class RateLimiter {
   private consecutive = 0;
   private foreign = 0;
   private lastObserved = -Infinity;
+  /** Recent send→answer times (ms), newest last; see `answered`. */
+  private latencies: number[] = [];
 
   constructor(opts: RateLimiterOptions = {}) {
     this.max = opts.initialMax ?? 100;
@@ -126,7 +128,9 @@ export class RateLimiter {
       slot = await this.store.reserve(this.burstKey, {
         earliest: now,
         budget,
-        intervalMs: this.intervalMs,
+        // HubSpot counts a request when it arrives, which is up to one round trip after the
+        // slot; a slot leaves our window only once it has surely left HubSpot's too.
+        intervalMs: this.intervalMs + this.admissionLagMs(),
         gapMs: this.intervalMs / budget,
         // Up to a fifth of a window ahead of the pace: a sequential sync whose answers vary in
         // speed makes up what a slow one lost.
@@ -214,6 +218,17 @@ export class RateLimiter {
     this.consecutive++;
     const pause = Math.min(this.intervalMs, 250 * 2 ** (this.consecutive - 1));
     await this.store.pauseUntil(this.burstKey, now + pause);
+  }
+
+  /** A call got an answer (any status) `ms` after its slot. */
+  answered(ms: number): void {
+    this.latencies.push(Math.max(0, ms));
+    if (this.latencies.length > 20) this.latencies.shift();
+  }
+
+  /** The longest recent send→answer time: how late HubSpot may have admitted a request. */
+  private admissionLagMs(): number {
+    return this.latencies.length ? Math.max(...this.latencies) : 0;
   }
 
   /** A call succeeded: refusals are no longer "in a row". */

@@ -46,39 +46,70 @@ export function createHubSpotSdk(config: HubSpotSdkConfig): HubSpotSdk {
   return sdk;
 }
 
+/** What the SDK's configured middleware would do to each request before it is sent. */
+interface Sendable {
+  setAgent(agent: NonNullable<HubSpotSdkConfig['httpAgent']>): void;
+  setHeaderParam(key: string, value: string): void;
+}
+
+/**
+ * The SDK's own HTTP library, applying the agent (and User-agent) itself. Why: in
+ * @hubspot/api-client 13.x the generated API classes never run the configured middleware
+ * unless a call passes its own (`allMiddleware = []`; HubSpot/hubspot-api-nodejs#671, #683,
+ * fixed in 14.0.1 by #686, which needs Node 22), so `httpAgent` was silently ignored and
+ * deadline.ts could not abort a hung request. Setting them here is idempotent with 14.x.
+ */
+function sendingAsConfigured<C extends Sendable, R>(
+  config: HubSpotSdkConfig,
+  base: { send(ctx: C): R },
+): { send(ctx: C): R } {
+  const userAgent = ApiClientConfigurator.getUserAgent();
+  return {
+    send(ctx) {
+      if (config.httpAgent) ctx.setAgent(config.httpAgent);
+      ctx.setHeaderParam('User-agent', userAgent);
+      return base.send(ctx);
+    },
+  };
+}
+
 function apis(config: HubSpotSdkConfig): HubSpotSdk['crm'] {
-  const o = objects.createConfiguration(
-    ApiClientConfigurator.getParams(
+  const o = objects.createConfiguration({
+    ...ApiClientConfigurator.getParams(
       config,
       objects.ServerConfiguration,
       objects.Observable,
       objects.Observable,
     ),
-  );
-  const t = tasks.createConfiguration(
-    ApiClientConfigurator.getParams(
+    httpApi: sendingAsConfigured(config, new objects.IsomorphicFetchHttpLibrary()),
+  });
+  const t = tasks.createConfiguration({
+    ...ApiClientConfigurator.getParams(
       config,
       tasks.ServerConfiguration,
       tasks.Observable,
       tasks.Observable,
     ),
-  );
-  const p = properties.createConfiguration(
-    ApiClientConfigurator.getParams(
+    httpApi: sendingAsConfigured(config, new tasks.IsomorphicFetchHttpLibrary()),
+  });
+  const p = properties.createConfiguration({
+    ...ApiClientConfigurator.getParams(
       config,
       properties.ServerConfiguration,
       properties.Observable,
       properties.Observable,
     ),
-  );
-  const a = associationsV4.createConfiguration(
-    ApiClientConfigurator.getParams(
+    httpApi: sendingAsConfigured(config, new properties.IsomorphicFetchHttpLibrary()),
+  });
+  const a = associationsV4.createConfiguration({
+    ...ApiClientConfigurator.getParams(
       config,
       associationsV4.ServerConfiguration,
       associationsV4.Observable,
       associationsV4.Observable,
     ),
-  );
+    httpApi: sendingAsConfigured(config, new associationsV4.IsomorphicFetchHttpLibrary()),
+  });
   return {
     objects: {
       basicApi: new objects.BasicApi(o),

@@ -4,6 +4,7 @@
  * Failures become LeadLensErrors; no token ever reaches a message.
  */
 import { Client } from '@hubspot/api-client';
+import { networkReason } from '../../crm/hubspot/errors';
 import { LeadLensError } from '../../errors';
 import type { OAuthAppConfig } from './config';
 
@@ -75,7 +76,8 @@ function translate(e: unknown, what: string): LeadLensError {
   }
   return new LeadLensError('CRM_UNAVAILABLE', `HubSpot could not be reached to ${what}.`, {
     hint: 'HubSpot or the network is down; the next request tries again.',
-    cause: e,
+    // Not `e` itself: a network error's message holds the URL, here possibly with a token.
+    cause: f ? e : new Error(networkReason(e)),
     details: { status: f?.code },
   });
 }
@@ -133,7 +135,8 @@ export function hubspotOAuthApi(cfg: OAuthAppConfig): HubSpotOAuthApi {
         basePath: cfg.apiBaseUrl,
         numberOfApiCallRetries: 0,
       });
-      let res: Response;
+      // The SDK's own response type (node-fetch's in 13.x, the global one in 14.x).
+      let res: Awaited<ReturnType<Client['apiRequest']>>;
       try {
         res = await client.apiRequest({
           method: 'DELETE',
