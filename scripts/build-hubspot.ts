@@ -76,9 +76,18 @@ const noSqliteInFunctions: Plugin = {
     );
     // pg's optional native binding, reached only through `pg.native`, which LeadLens never uses.
     b.onResolve({ filter: /^pg-native$/ }, () => ({ path: 'pg-native', namespace: 'absent' }));
-    b.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({
+    // node-fetch 2 (under @hubspot/api-client 13) tries `require('encoding')` for its
+    // `textConverted()`, inside a try/catch, and we never call it; the package is not installed.
+    b.onResolve({ filter: /^encoding$/ }, (args) =>
+      /[\\/]node_modules[\\/]node-fetch[\\/]/.test(args.importer)
+        ? { path: 'encoding', namespace: 'absent' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => ({
       contents:
-        "throw new Error('pg-native is not bundled: LeadLens uses the pure-JS pg client.');",
+        args.path === 'pg-native'
+          ? "throw new Error('pg-native is not bundled: LeadLens uses the pure-JS pg client.');"
+          : `throw new Error('${args.path} is not bundled (an optional dependency LeadLens never uses).');`,
       loader: 'js',
     }));
   },

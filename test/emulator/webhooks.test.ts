@@ -179,7 +179,9 @@ describe('webhook delivery', () => {
       });
       await client.crm.deals.basicApi.update(deal.id, { properties: { dealstage: 'closedwon' } });
       await emu.webhooks.idle();
-      const events = r.got.flatMap((g) => g.body);
+      // Batches are sent concurrently (maxConcurrentRequests), so they may arrive in any order,
+      // as HubSpot's do; the order of happening is the event ids'.
+      const events = r.got.flatMap((g) => g.body).sort((a, b) => a.eventId - b.eventId);
       const generic = events.find(
         (e) => e.propertyName === 'jobtitle' && e.changeSource === 'INTEGRATION',
       )!;
