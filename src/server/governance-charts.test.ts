@@ -1,20 +1,10 @@
 import { fullGovernanceCharts, NO_MONITORING } from '../../test/support/governance-charts';
 import { drawGovernanceCharts, governanceChartsSection } from './governance-charts';
+import { svgDataMarks } from '../../test/support/svg-marks';
 
 const none = NO_MONITORING;
 
-/** Data marks ECharts tagged in an SVG, per series: distinct data indices. */
-function points(svg: string): Map<number, number> {
-  const seen = new Map<number, Set<string>>();
-  for (const m of svg.matchAll(
-    /ecmeta_series_index="(\d+)" ecmeta_data_index="(\d+)" ecmeta_ssr_type="chart"/g,
-  )) {
-    const set = seen.get(Number(m[1])) ?? new Set<string>();
-    set.add(m[2]!);
-    seen.set(Number(m[1]), set);
-  }
-  return new Map([...seen].map(([k, v]) => [k, v.size]));
-}
+const points = svgDataMarks;
 
 describe('governance charts (server-side SVG)', () => {
   it('says why each chart is empty instead of drawing placeholder data', () => {
