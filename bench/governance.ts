@@ -16,18 +16,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../src/contracts/settings';
-import { runJobToEnd, runToCompletion, silentLogger } from '../src/pipeline';
+import { runJobToEnd, runToCompletion } from '../src/pipeline';
 import { monitorJob } from '../src/pipeline/governance/monitor';
 import { allRecords } from '../src/pipeline/records';
 import { scoreJob } from '../src/pipeline/score';
 import { trainJob } from '../src/pipeline/train';
-import { composeDeps } from '../src/server/compose';
-import { startHubSpotEmulator } from '../emulator/hubspot';
+import { openBenchPortal } from './portal';
 
 const SYNC = Number(process.env.BENCH_GOV_SYNC ?? 5000);
 const RECORDS = Number(process.env.BENCH_GOV_RECORDS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_GOV_ROUNDS ?? 2);
-const TOKEN = 'bench-token';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,23 +42,11 @@ async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: n
 
 async function main() {
   for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-bench-gov-'));
   const now = Date.parse('2026-11-02T00:00:00.000Z');
-  const emu = await startHubSpotEmulator({
-    port: 0,
-    token: TOKEN,
-    seed: 'bench-governance',
-    contacts: SYNC,
-    rateLimit: { tenSecondly: null, secondly: null, daily: null },
-  });
-  const deps = await composeDeps({
-    baseUrl: emu.url,
-    token: TOKEN,
-    portalId: '62515',
-    databaseUrl: null,
-    dbFile: path.join(dir, 'bench.db'),
-    log: silentLogger,
-    now: () => now,
+  const { deps, close } = await openBenchPortal({
+    tmpPrefix: 'leadlens-bench-gov-',
+    emulator: { seed: 'bench-governance', contacts: SYNC },
+    now,
   });
   try {
     await deps.store.saveSettings(
@@ -141,9 +127,7 @@ async function main() {
       `| records | scored (open) | score only | score + shadow + monitor | overhead |\n|---|---|---|---|---|\n| ${records} | ${scored} | ${a.wall.toFixed(1)} s wall, ${a.cpu.toFixed(1)} s CPU | ${b.wall.toFixed(1)} s wall, ${b.cpu.toFixed(1)} s CPU | ${(result.overheadWall * 100).toFixed(1)} % wall, ${(result.overheadCpu * 100).toFixed(1)} % CPU |\n`,
     );
   } finally {
-    await deps.close();
-    await emu.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

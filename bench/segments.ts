@@ -11,7 +11,6 @@
  * Writes bench/results/segments-<model>-latest.json.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SETTINGS, type Settings } from '../src/contracts/settings';
 import {
@@ -20,17 +19,14 @@ import {
   runJob,
   scoreJob,
   settingsAction,
-  silentLogger,
   syncJob,
   trainJob,
 } from '../src/pipeline';
-import { composeDeps } from '../src/server/compose';
-import { startHubSpotEmulator } from '../emulator/hubspot';
 import { rocAuc } from '../src/model';
+import { openBenchPortal } from './portal';
 
 const CONTACTS = Number(process.env.BENCH_SEG_CONTACTS ?? 10_000);
 const MODEL = (process.env.BENCH_SEG_MODEL ?? 'auto') as Settings['model'];
-const TOKEN = 'bench-token';
 
 const SEGMENTS: Settings['segments'] = {
   list: [
@@ -54,24 +50,11 @@ const SEGMENTS: Settings['segments'] = {
 };
 
 async function one(segmentDrivers: boolean) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-bench-seg-'));
   const now = Date.parse('2026-11-02T00:00:00.000Z');
-  const emu = await startHubSpotEmulator({
-    port: 0,
-    token: TOKEN,
-    seed: 'bench-segments',
-    contacts: CONTACTS,
-    segmentDrivers,
-    rateLimit: { tenSecondly: null, secondly: null, daily: null },
-  });
-  const deps = await composeDeps({
-    baseUrl: emu.url,
-    token: TOKEN,
-    portalId: '62515',
-    databaseUrl: null,
-    dbFile: path.join(dir, 'bench.db'),
-    log: silentLogger,
-    now: () => now,
+  const { emu, deps, close } = await openBenchPortal({
+    tmpPrefix: 'leadlens-bench-seg-',
+    emulator: { seed: 'bench-segments', contacts: CONTACTS, segmentDrivers },
+    now,
   });
   try {
     await deps.store.saveSettings(
@@ -145,9 +128,7 @@ async function one(segmentDrivers: boolean) {
       },
     };
   } finally {
-    await deps.close();
-    await emu.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

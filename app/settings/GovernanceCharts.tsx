@@ -6,30 +6,12 @@
  * self-hosted `/report/governance` page (the `settings` function's 'governanceCharts' action,
  * built by src/pipeline/charts-governance.ts). A chart without data says why.
  */
-import {
-  BarChart,
-  Button,
-  ErrorState,
-  Flex,
-  Heading,
-  LineChart,
-  LoadingSpinner,
-  Text,
-} from '@hubspot/ui-extensions';
-import { useEffect, useState } from 'react';
-import type { GovernanceChartKey, GovernanceCharts as Charts } from '../../src/contracts/charts';
+import { BarChart, Flex, Heading, LineChart, Text } from '@hubspot/ui-extensions';
+import type { GovernanceCharts as Charts } from '../../src/contracts/charts';
 import type { SettingsResult } from '../../src/contracts/functions';
-import { describeError, unwrapResult } from '../../src/errors';
+import { unwrapResult } from '../../src/errors';
+import { ChartsPending, Empty, pct, r3, short, useChartsLoad } from './chart-card';
 import type { Serverless } from './SuggestionPanel';
-
-type Load =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; charts: Charts | null };
-
-const r3 = (v: number) => Math.round(v * 1000) / 1000;
-const pct = (v: number) => Math.round(v * 1000) / 10;
-const short = (s: string) => (s.length > 30 ? `${s.slice(0, 29)}…` : s);
 const runLabel = (at: string) => at.slice(0, 16).replace('T', ' ');
 
 /** Series names, shared by the rows and the tests. */
@@ -113,37 +95,15 @@ export function governanceRows(c: Charts) {
   };
 }
 
-function Empty({ charts, which }: { charts: Charts; which: GovernanceChartKey }) {
-  return <Text variant="microcopy">{`No data: ${charts.empty[which] ?? 'nothing stored.'}`}</Text>;
-}
-
 export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const fetchCharts = async () => {
-    setLoad({ state: 'loading' });
-    try {
-      const result = unwrapResult<SettingsResult>(
+  const { load, reload } = useChartsLoad<Charts>(
+    async () =>
+      unwrapResult<SettingsResult>(
         await serverless('settings', { parameters: { action: 'governanceCharts' } }),
-      );
-      setLoad({ state: 'ready', charts: result.governanceCharts ?? null });
-    } catch (e) {
-      setLoad({ state: 'error', message: describeError(e) });
-    }
-  };
-  useEffect(() => {
-    void fetchCharts();
-  }, []);
-
-  if (load.state === 'loading') {
-    return <LoadingSpinner label="Loading the monitoring charts…" layout="centered" />;
-  }
-  if (load.state === 'error') {
-    return (
-      <ErrorState title="Could not load the monitoring charts.">
-        <Text>{load.message}</Text>
-        <Button onClick={() => void fetchCharts()}>Try again</Button>
-      </ErrorState>
-    );
+      ).governanceCharts ?? null,
+  );
+  if (load.state !== 'ready') {
+    return <ChartsPending load={load} what="monitoring charts" onRetry={() => void reload()} />;
   }
   const c = load.charts;
   if (!c || (c.runs.length === 0 && c.alerts.length === 0)) {

@@ -5,31 +5,12 @@
  * same data as the self-hosted report (the `settings` function's 'charts' action, built by
  * src/pipeline/charts.ts). Any stored version can be chosen; a chart without data says why.
  */
-import {
-  BarChart,
-  Button,
-  ErrorState,
-  Flex,
-  Heading,
-  LineChart,
-  LoadingSpinner,
-  Select,
-  Text,
-} from '@hubspot/ui-extensions';
-import { useEffect, useState } from 'react';
-import type { ChartKey, ModelCharts as Charts } from '../../src/contracts/charts';
+import { BarChart, Flex, Heading, LineChart, Select, Text } from '@hubspot/ui-extensions';
+import type { ModelCharts as Charts } from '../../src/contracts/charts';
 import type { SettingsResult } from '../../src/contracts/functions';
-import { describeError, unwrapResult } from '../../src/errors';
+import { unwrapResult } from '../../src/errors';
+import { ChartsPending, Empty, pct, r3, short, useChartsLoad } from './chart-card';
 import type { Serverless } from './SuggestionPanel';
-
-type Load =
-  | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'ready'; charts: Charts | null };
-
-const r3 = (v: number) => Math.round(v * 1000) / 1000;
-const pct = (v: number) => Math.round(v * 1000) / 10;
-const short = (s: string) => (s.length > 30 ? `${s.slice(0, 29)}…` : s);
 
 /** The rows each chart is fed: one object per point, HubSpot's chart data format. */
 export function chartRows(c: Charts) {
@@ -77,40 +58,17 @@ export function chartRows(c: Charts) {
   };
 }
 
-function Empty({ charts, which }: { charts: Charts; which: ChartKey }) {
-  return <Text variant="microcopy">{`No data: ${charts.empty[which] ?? 'nothing stored.'}`}</Text>;
-}
-
 export function ModelCharts({ serverless }: { serverless: Serverless }) {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const fetchCharts = async (version?: number) => {
-    setLoad({ state: 'loading' });
-    try {
-      const result = unwrapResult<SettingsResult>(
+  const { load, reload } = useChartsLoad<Charts>(
+    async (version) =>
+      unwrapResult<SettingsResult>(
         await serverless('settings', {
           parameters: version === undefined ? { action: 'charts' } : { action: 'charts', version },
         }),
-      );
-      setLoad({ state: 'ready', charts: result.charts ?? null });
-    } catch (e) {
-      setLoad({ state: 'error', message: describeError(e) });
-    }
-  };
-  useEffect(() => {
-    void fetchCharts();
-    // Load once on mount; another version is the admin's choice.
-  }, []);
-
-  if (load.state === 'loading') {
-    return <LoadingSpinner label="Loading the model charts…" layout="centered" />;
-  }
-  if (load.state === 'error') {
-    return (
-      <ErrorState title="Could not load the model charts.">
-        <Text>{load.message}</Text>
-        <Button onClick={() => void fetchCharts()}>Try again</Button>
-      </ErrorState>
-    );
+      ).charts ?? null,
+  );
+  if (load.state !== 'ready') {
+    return <ChartsPending load={load} what="model charts" onRetry={() => void reload()} />;
   }
   const c = load.charts;
   if (!c) return <Text>No model has been trained yet: the charts appear after the first run.</Text>;
@@ -125,7 +83,7 @@ export function ModelCharts({ serverless }: { serverless: Serverless }) {
           value: v.version,
           label: `v${v.version} (${v.status})`,
         }))}
-        onChange={(v) => void fetchCharts(Number(v))}
+        onChange={(v) => void reload(Number(v))}
       />
       <Text variant="microcopy">{`v${c.version} · ${c.modelType} · trained ${c.trainedAt.slice(0, 10)} · ${c.status}`}</Text>
 

@@ -1,5 +1,6 @@
 import type { ModelCharts } from '../contracts/charts';
 import { chartsSection, drawCharts } from './charts';
+import { svgDataMarks } from '../../test/support/svg-marks';
 
 const none: ModelCharts = {
   version: 3,
@@ -24,18 +25,7 @@ const none: ModelCharts = {
   versions: [{ version: 3, status: 'retired' }],
 };
 
-/** Data marks ECharts tagged in an SVG, per series: distinct data indices. */
-function points(svg: string): Map<number, number> {
-  const seen = new Map<number, Set<string>>();
-  for (const m of svg.matchAll(
-    /ecmeta_series_index="(\d+)" ecmeta_data_index="(\d+)" ecmeta_ssr_type="chart"/g,
-  )) {
-    const set = seen.get(Number(m[1])) ?? new Set<string>();
-    set.add(m[2]!);
-    seen.set(Number(m[1]), set);
-  }
-  return new Map([...seen].map(([k, v]) => [k, v.size]));
-}
+const points = svgDataMarks;
 
 describe('report charts (server-side SVG)', () => {
   it('says why each chart is empty instead of drawing placeholder data', () => {

@@ -227,8 +227,8 @@ function backtestOption(b: NonNullable<ModelCharts['backtest']>): EChartsOption 
 
 const rowsHeight = (n: number, legend: boolean) => Math.max(160, 24 * n + (legend ? 80 : 60));
 
-interface Drawn {
-  key: ChartKey;
+export interface Drawn<K extends string = ChartKey> {
+  key: K;
   title: string;
   note: string;
   svg: string | null;
@@ -237,11 +237,14 @@ interface Drawn {
   points: number;
 }
 
-/** Every chart of one version, in the report's order. */
-export function drawCharts(c: ModelCharts): Drawn[] {
-  const out: Drawn[] = [];
+/**
+ * A list of drawn charts and the `add` that appends one: `make` draws it and says how many
+ * series and points it has; without `make` (no data) the chart is listed with no SVG.
+ */
+export function chartList<K extends string>() {
+  const out: Drawn<K>[] = [];
   const add = (
-    key: ChartKey,
+    key: K,
     title: string,
     note: string,
     make: (() => [string, number, number]) | null,
@@ -253,6 +256,31 @@ export function drawCharts(c: ModelCharts): Drawn[] {
     const [svg, series, points] = make();
     out.push({ key, title, note, svg, series, points });
   };
+  return { out, add };
+}
+
+/** A report page's charts section: a figure per chart, or the reason (`empty`) it has no data. */
+export function figuresSection<K extends string>(
+  drawn: Drawn<K>[],
+  empty: Partial<Record<K, string>>,
+): string {
+  return `<section class="charts">${drawn
+    .map(
+      (
+        d,
+      ) => `<figure class="chart" id="chart-${d.key}" data-chart="${d.key}" data-series="${d.series}" data-points="${d.points}">
+<h2>${esc(d.title)}</h2>
+${d.svg ?? `<p class="muted empty">No data: ${esc(empty[d.key] ?? 'nothing stored.')}</p>`}
+${d.svg && empty[d.key] ? `<p class="muted">${esc(empty[d.key])}</p>` : ''}
+${d.svg && d.note ? `<figcaption class="muted">${esc(d.note)}</figcaption>` : ''}
+</figure>`,
+    )
+    .join('\n')}</section>`;
+}
+
+/** Every chart of one version, in the report's order. */
+export function drawCharts(c: ModelCharts): Drawn[] {
+  const { out, add } = chartList<ChartKey>();
   add(
     'calibration',
     `Calibration (${c.evaluatedOn})`,
@@ -361,16 +389,5 @@ export function drawCharts(c: ModelCharts): Drawn[] {
 
 /** The charts section of a report page: a figure per chart, or the reason it has no data. */
 export function chartsSection(c: ModelCharts): string {
-  return `<section class="charts">${drawCharts(c)
-    .map(
-      (
-        d,
-      ) => `<figure class="chart" id="chart-${d.key}" data-chart="${d.key}" data-series="${d.series}" data-points="${d.points}">
-<h2>${esc(d.title)}</h2>
-${d.svg ?? `<p class="muted empty">No data: ${esc(c.empty[d.key] ?? 'nothing stored.')}</p>`}
-${d.svg && c.empty[d.key] ? `<p class="muted">${esc(c.empty[d.key])}</p>` : ''}
-${d.svg && d.note ? `<figcaption class="muted">${esc(d.note)}</figcaption>` : ''}
-</figure>`,
-    )
-    .join('\n')}</section>`;
+  return figuresSection(drawCharts(c), c.empty);
 }

@@ -1,32 +1,10 @@
-import type { GovernanceCharts } from '../contracts/charts';
+import { fullGovernanceCharts, NO_MONITORING } from '../../test/support/governance-charts';
 import { drawGovernanceCharts, governanceChartsSection } from './governance-charts';
+import { svgDataMarks } from '../../test/support/svg-marks';
 
-const none: GovernanceCharts = {
-  runs: [],
-  alerts: [],
-  psi: null,
-  auc: null,
-  liveCalibration: null,
-  empty: {
-    alerts: 'No alert or warning has been raised.',
-    psiOverRuns: 'No scoring run has been monitored yet.',
-    aucOverRuns: 'No scoring run has been monitored yet.',
-    liveCalibration: 'No scoring run has been monitored yet.',
-  },
-};
+const none = NO_MONITORING;
 
-/** Data marks ECharts tagged in an SVG, per series: distinct data indices. */
-function points(svg: string): Map<number, number> {
-  const seen = new Map<number, Set<string>>();
-  for (const m of svg.matchAll(
-    /ecmeta_series_index="(\d+)" ecmeta_data_index="(\d+)" ecmeta_ssr_type="chart"/g,
-  )) {
-    const set = seen.get(Number(m[1])) ?? new Set<string>();
-    set.add(m[2]!);
-    seen.set(Number(m[1]), set);
-  }
-  return new Map([...seen].map(([k, v]) => [k, v.size]));
-}
+const points = svgDataMarks;
 
 describe('governance charts (server-side SVG)', () => {
   it('says why each chart is empty instead of drawing placeholder data', () => {
@@ -38,44 +16,7 @@ describe('governance charts (server-side SVG)', () => {
 
   it('draws alerts over time, PSI and AUC over the runs and the live calibration', () => {
     const evil = '<img src=x onerror=alert(1)>';
-    const runs = ['2026-03-02', '2026-03-09', '2026-03-16'].map((d, i) => ({
-      at: `${d}T06:00:00.000Z`,
-      championVersion: i < 2 ? 1 : 2,
-      scored: 1000 + i,
-      outcomes: 100 * i,
-    }));
-    const charts: GovernanceCharts = {
-      runs,
-      alerts: [
-        { day: '2026-03-09', drift: 0, decay: 1, warnings: 2 },
-        { day: '2026-03-16', drift: 1, decay: 0, warnings: 0 },
-      ],
-      psi: {
-        reference: 'first_run',
-        warn: 0.1,
-        alert: 0.25,
-        series: [
-          { field: 'score', label: 'Score', values: [null, 0.05, 0.12] },
-          { field: 'source', label: evil, values: [null, 0.2, 0.31] },
-        ],
-      },
-      auc: {
-        realised: [null, 0.66, 0.64],
-        expected: [0.75, 0.75, 0.7],
-        challenger: [null, null, 0.69],
-        decayDrop: 0.05,
-      },
-      liveCalibration: {
-        at: runs[2]!.at,
-        version: 2,
-        outcomes: 200,
-        bins: [
-          { lo: 0, hi: 0.1, count: 150, meanPredicted: 0.04, observedRate: 0.03 },
-          { lo: 0.3, hi: 0.4, count: 50, meanPredicted: 0.35, observedRate: 0.2 },
-        ],
-      },
-      empty: {},
-    };
+    const charts = fullGovernanceCharts(evil);
     const drawn = drawGovernanceCharts(charts);
     expect(drawn.map((d) => d.key)).toEqual([
       'alerts',

@@ -6,8 +6,8 @@
  */
 import type { EChartsOption } from 'echarts';
 import type { GovernanceChartKey, GovernanceCharts } from '../contracts/charts';
-import { AXIS, calibrationOption, svgChart } from './charts';
-import { esc } from './html';
+import { AXIS, calibrationOption, chartList, figuresSection, svgChart } from './charts';
+import type { Drawn } from './charts';
 
 const r3 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
 const runLabel = (at: string) => at.slice(0, 16).replace('T', ' ');
@@ -128,30 +128,8 @@ function aucOption(c: GovernanceCharts): EChartsOption {
   };
 }
 
-interface Drawn {
-  key: GovernanceChartKey;
-  title: string;
-  note: string;
-  svg: string | null;
-  series: number;
-  points: number;
-}
-
-export function drawGovernanceCharts(c: GovernanceCharts): Drawn[] {
-  const out: Drawn[] = [];
-  const add = (
-    key: GovernanceChartKey,
-    title: string,
-    note: string,
-    make: (() => [string, number, number]) | null,
-  ) => {
-    if (!make) {
-      out.push({ key, title, note, svg: null, series: 0, points: 0 });
-      return;
-    }
-    const [svg, series, points] = make();
-    out.push({ key, title, note, svg, series, points });
-  };
+export function drawGovernanceCharts(c: GovernanceCharts): Drawn<GovernanceChartKey>[] {
+  const { out, add } = chartList<GovernanceChartKey>();
   add(
     'alerts',
     'Alerts over time',
@@ -200,16 +178,5 @@ export function drawGovernanceCharts(c: GovernanceCharts): Drawn[] {
 }
 
 export function governanceChartsSection(c: GovernanceCharts): string {
-  return `<section class="charts">${drawGovernanceCharts(c)
-    .map(
-      (
-        d,
-      ) => `<figure class="chart" id="chart-${d.key}" data-chart="${d.key}" data-series="${d.series}" data-points="${d.points}">
-<h2>${esc(d.title)}</h2>
-${d.svg ?? `<p class="muted empty">No data: ${esc(c.empty[d.key] ?? 'nothing stored.')}</p>`}
-${d.svg && c.empty[d.key] ? `<p class="muted">${esc(c.empty[d.key])}</p>` : ''}
-${d.svg && d.note ? `<figcaption class="muted">${esc(d.note)}</figcaption>` : ''}
-</figure>`,
-    )
-    .join('\n')}</section>`;
+  return figuresSection(drawGovernanceCharts(c), c.empty);
 }

@@ -7,17 +7,16 @@
  */
 import '../support/salesforce';
 import { Connection } from 'jsforce';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
+import type { SalesforceEmulator } from '../../emulator/salesforce';
 import { parseFactors } from '../../src/contracts/factors';
 import { SALESFORCE_FIELDS } from '../../src/contracts/properties';
-import { runJobToEnd, syncJob } from '../../src/pipeline';
 import { runAccountScores } from '../../src/pipeline/objects/account-run';
 import { scoreAccounts, trainAccountModel } from '../../src/pipeline/objects/accounts';
 import { writeNow } from '../../src/pipeline/writeback';
 import { loadWorld } from '../../src/pipeline/objects/world';
-import { composeDeps, type AppDeps } from '../../src/server/compose';
+import type { AppDeps } from '../../src/server/compose';
 import { callsOn, stats } from '../support/salesforce';
-import { tempDb } from './helpers';
+import { startSyncedOrg } from '../support/salesforce-org';
 
 const NOW = Date.parse('2026-11-01T00:00:00.000Z');
 
@@ -26,17 +25,11 @@ describe('Salesforce Account scores', () => {
   let deps: AppDeps;
 
   beforeAll(async () => {
-    emu = await startSalesforceEmulator({ leads: 800, seed: 'accounts' });
-    deps = await composeDeps({
-      baseUrl: '',
-      token: '',
+    ({ emu, deps } = await startSyncedOrg({
+      emulator: { leads: 800, seed: 'accounts' },
       portalId: 'sf-accounts',
-      databaseUrl: null,
-      dbFile: tempDb('sf-accounts'),
-      now: () => NOW,
-      salesforce: { instanceUrl: emu.url, accessToken: emu.accessToken },
-    });
-    expect((await runJobToEnd(deps, () => syncJob())).status).toBe('done');
+      now: NOW,
+    }));
   }, 120_000);
   afterAll(async () => {
     await deps?.close();

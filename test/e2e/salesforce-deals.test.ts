@@ -4,17 +4,16 @@
  * stood while open, the LeadLens fields provisioned on Opportunity (Tooling API + permission
  * set) and written to every open Opportunity with factors that add up; nothing written twice.
  */
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
+import type { SalesforceEmulator } from '../../emulator/salesforce';
 import { parseFactors } from '../../src/contracts/factors';
 import { rocAuc } from '../../src/model';
-import { runJobToEnd, syncJob } from '../../src/pipeline';
 import type { DealModelReport } from '../../src/pipeline/objects/deal-report';
 import { dealTrainingSet } from '../../src/pipeline/objects/deals';
 import { worldFromStore } from '../../src/pipeline/objects/job';
 import { runDealScores } from '../../src/pipeline/objects/run';
-import { composeDeps, type AppDeps } from '../../src/server/compose';
+import type { AppDeps } from '../../src/server/compose';
 import { callsOn, stats } from '../support/salesforce';
-import { tempDb } from './helpers';
+import { startSyncedOrg } from '../support/salesforce-org';
 
 const NOW = Date.parse('2026-11-01T00:00:00.000Z');
 /** The model must beat the stage baseline's mean fold AUC by this much. */
@@ -25,17 +24,11 @@ describe('Salesforce Opportunity scores', () => {
   let deps: AppDeps;
 
   beforeAll(async () => {
-    emu = await startSalesforceEmulator({ leads: 1500, seed: 'opps' });
-    deps = await composeDeps({
-      baseUrl: '',
-      token: '',
+    ({ emu, deps } = await startSyncedOrg({
+      emulator: { leads: 1500, seed: 'opps' },
       portalId: 'sf-deals',
-      databaseUrl: null,
-      dbFile: tempDb('sf-deals'),
-      now: () => NOW,
-      salesforce: { instanceUrl: emu.url, accessToken: emu.accessToken },
-    });
-    expect((await runJobToEnd(deps, () => syncJob())).status).toBe('done');
+      now: NOW,
+    }));
   }, 120_000);
   afterAll(async () => {
     await deps?.close();

@@ -3,11 +3,11 @@
  * fresh job definition rebuilding everything from the stored checkpoint), it publishes exactly
  * the version — global and segment models, report — one uninterrupted call publishes.
  */
-import { startHubSpotEmulator } from '../../emulator/hubspot';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
-import { makeBudget, runJob, syncJob, trainJob, type Budget } from '../../src/pipeline';
+import { makeBudget, runJob, trainJob, type Budget } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
-import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
+import { startSegmentsPortal } from '../support/segments-portal';
+import type { Emulator } from './helpers';
 
 const ONE_UNIT: Budget = { hasTime: () => false, remainingMs: () => 0 };
 
@@ -33,18 +33,12 @@ describe('train with segments: resumable across calls', () => {
   };
 
   beforeAll(async () => {
-    emu = await startHubSpotEmulator({
-      port: 0,
-      token: TOKEN,
+    ({ emu, deps } = await startSegmentsPortal({
       seed: 'segments-resume',
       contacts: 900,
-      segmentDrivers: true,
-      rateLimit: { tenSecondly: null, secondly: null, daily: null },
-    });
-    deps = await depsFor(emu.url, tempDb('segments-resume'), now);
-    await deps.store.saveSettings(settings, new Date(now).toISOString());
-    const r = await runJob(deps, syncJob({}), { budget: makeBudget(Infinity, deps.now) });
-    expect(r.status).toBe('done');
+      settings,
+      now,
+    }));
   }, 120_000);
 
   afterAll(async () => {

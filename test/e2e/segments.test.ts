@@ -6,7 +6,6 @@
  * why. Scoring then routes each record to its segment's model, records which model scored it,
  * keeps the factors adding up and tiers a segment with its own thresholds.
  */
-import { startHubSpotEmulator } from '../../emulator/hubspot';
 import { parseFactors } from '../../src/contracts/factors';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
 import { valueAt } from '../../src/features';
@@ -17,14 +16,14 @@ import {
   runJob,
   scoreJob,
   settingsAction,
-  syncJob,
   trainJob,
 } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
 import { renderReportPage } from '../../src/server/report-page';
 import { allRecords } from '../../src/pipeline/records';
 import type { SegmentReport } from '../../src/pipeline/report';
-import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
+import { startSegmentsPortal } from '../support/segments-portal';
+import type { Emulator } from './helpers';
 
 const DAY = 86_400_000;
 
@@ -59,18 +58,12 @@ describe('segment models: own model where the data supports one, global fallback
   };
 
   beforeAll(async () => {
-    emu = await startHubSpotEmulator({
-      port: 0,
-      token: TOKEN,
+    ({ emu, deps } = await startSegmentsPortal({
       seed: 'segments',
       contacts: 2000,
-      segmentDrivers: true,
-      rateLimit: { tenSecondly: null, secondly: null, daily: null },
-    });
-    deps = await depsFor(emu.url, tempDb('segments'), now);
-    await deps.store.saveSettings(settings, new Date(now).toISOString());
-    const r = await runJob(deps, syncJob({}), { budget: makeBudget(Infinity, deps.now) });
-    expect(r.status).toBe('done');
+      settings,
+      now,
+    }));
   }, 120_000);
 
   afterAll(async () => {

@@ -36,6 +36,7 @@ import {
   titleSeniority,
   type ObjectWorld,
 } from './snapshot';
+import { trainObjectModel, type ObjectModel } from './train';
 
 const DAY = 86_400_000;
 /** A won close within this long after asOf makes the row positive. */
@@ -305,12 +306,7 @@ export function accountTrainingSet(
   return set;
 }
 
-export interface AccountModel {
-  artifact: string;
-  loaded: LoadedModel;
-  result: TrainResult;
-  set: AccountTrainingSet;
-}
+export type AccountModel = ObjectModel<AccountTrainingSet>;
 
 export function trainAccountModel(
   world: ObjectWorld,
@@ -324,30 +320,15 @@ export function trainAccountModel(
 ): AccountModel {
   const set = accountTrainingSet(world, opts.now, opts.scorer);
   const plan = accountFields(world);
-  const result = trainModel({
-    rows: set.rows,
-    labels: set.labels,
-    times: set.times,
-    schema: snapshotSchema(plan),
-    options: {
-      seed: opts.seed,
-      tiers: opts.tiers.map((t) => ({ name: t.label, min: t.minScore })),
-      // A row's outcome stays open for the horizon: folds leave such rows out of training.
-      // The first origin later than the contacts' (0.4): with the embargo, an earlier one leaves
-      // the first fold too little history on a portal of a year or two.
-      backtest: { embargo: ACCOUNT_HORIZON_DAYS * DAY, initialShare: 0.5 },
-    },
+  return trainObjectModel(set, plan, {
+    seed: opts.seed,
+    tiers: opts.tiers,
+    version: opts.version,
+    // A row's outcome stays open for the horizon: folds leave such rows out of training.
+    // The first origin later than the contacts' (0.4): with the embargo, an earlier one leaves
+    // the first fold too little history on a portal of a year or two.
+    backtest: { embargo: ACCOUNT_HORIZON_DAYS * DAY, initialShare: 0.5 },
   });
-  const used = new Set(result.model.encoder.fields.map((f) => f.name));
-  const artifact = packScoringModel(
-    result.artifact,
-    plan.filter((f) => used.has(f.name)),
-  );
-  const loaded: LoadedModel = {
-    version: opts.version ?? 1,
-    ...unpackScoringModel(artifact, { reportFeatures: () => null }),
-  };
-  return { artifact, loaded, result, set };
 }
 
 /** Every company with at least one contact by `asOf`, through the one scorer. */

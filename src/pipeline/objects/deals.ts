@@ -6,12 +6,12 @@
  */
 import type { CrmRecord } from '../../contracts/records';
 import type { Tier } from '../../contracts/settings';
-import { parseDate, snapshotSchema, type FeatureRow } from '../../features';
-import { trainModel, type TrainResult } from '../../model';
+import { parseDate, type FeatureRow } from '../../features';
 import type { ScoreRow } from '../../store/port';
-import { packScoringModel, unpackScoringModel, type LoadedModel } from '../scoring-model';
+import type { LoadedModel } from '../scoring-model';
 import { scoreRecords } from '../score-records';
 import { dealFields, dealOutcome, dealRow, type ObjectWorld } from './snapshot';
+import { trainObjectModel, type ObjectModel } from './train';
 
 const DAY = 86_400_000;
 /** Ages at which a closed deal is seen for training (while it was still open then). */
@@ -49,13 +49,7 @@ export function dealTrainingSet(world: ObjectWorld, now: number): ObjectTraining
   return set;
 }
 
-export interface DealModel {
-  /** The scoring envelope's JSON text (what a store keeps). */
-  artifact: string;
-  loaded: LoadedModel;
-  result: TrainResult;
-  set: ObjectTrainingSet;
-}
+export type DealModel = ObjectModel<ObjectTrainingSet>;
 
 export function trainDealModel(
   world: ObjectWorld,
@@ -63,27 +57,12 @@ export function trainDealModel(
 ): DealModel {
   const set = dealTrainingSet(world, opts.now);
   const plan = dealFields(world.contactSpec);
-  const result = trainModel({
-    rows: set.rows,
-    labels: set.labels,
-    times: set.times,
-    schema: snapshotSchema(plan),
-    options: {
-      seed: opts.seed,
-      tiers: opts.tiers.map((t) => ({ name: t.label, min: t.minScore })),
-      backtest: { embargo: DEAL_EMBARGO_DAYS * DAY },
-    },
+  return trainObjectModel(set, plan, {
+    seed: opts.seed,
+    tiers: opts.tiers,
+    version: opts.version,
+    backtest: { embargo: DEAL_EMBARGO_DAYS * DAY },
   });
-  const used = new Set(result.model.encoder.fields.map((f) => f.name));
-  const artifact = packScoringModel(
-    result.artifact,
-    plan.filter((f) => used.has(f.name)),
-  );
-  const loaded: LoadedModel = {
-    version: opts.version ?? 1,
-    ...unpackScoringModel(artifact, { reportFeatures: () => null }),
-  };
-  return { artifact, loaded, result, set };
 }
 
 /** Open deals, as of `asOf`, through the one scorer. */

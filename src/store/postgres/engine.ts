@@ -32,9 +32,7 @@ import type {
   InstallSummary,
   JobCheckpoint,
   LeaseInfo,
-  ModelStatus,
   PortalStore,
-  StoredModel,
   StoreEngine,
   StoreOps,
   WriteFailureRow,
@@ -44,6 +42,7 @@ import { sortKey } from '../sort-key';
 import { PgConn } from './conn';
 import { governanceOps } from './governance';
 import { migratePostgres, SCHEMA_NAME } from './migrations';
+import { toModel, type ModelRow } from '../model-row';
 import { objectModelOps } from './object-models';
 
 export interface PostgresEngineOptions {
@@ -53,26 +52,6 @@ export interface PostgresEngineOptions {
   /** Pool size per process; default 10. */
   poolSize?: number;
 }
-
-interface ModelRow {
-  version: number;
-  status: string;
-  model_type: string;
-  artifact: string;
-  report: string;
-  trained_at: string;
-  published_at: string | null;
-}
-
-const toModel = (r: ModelRow): StoredModel => ({
-  version: r.version,
-  status: r.status as ModelStatus,
-  modelType: r.model_type,
-  artifact: r.artifact,
-  report: r.report,
-  trainedAt: r.trained_at,
-  publishedAt: r.published_at,
-});
 
 interface LeaseRow {
   token: string;

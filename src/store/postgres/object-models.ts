@@ -1,28 +1,9 @@
 /** Deal and account model versions on PostgreSQL (`object_models`, migration 31). */
-import type { ModelStatus, ObjectModelOps, StoredModel } from '../port';
+import { toModel, type ModelRow } from '../model-row';
+import type { ObjectModelOps } from '../port';
 import type { PgConn } from './conn';
 
 type Op = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
-
-interface Row {
-  version: number;
-  status: string;
-  model_type: string;
-  artifact: string;
-  report: string;
-  trained_at: string;
-  published_at: string | null;
-}
-
-const toModel = (r: Row): StoredModel => ({
-  version: r.version,
-  status: r.status as ModelStatus,
-  modelType: r.model_type,
-  artifact: r.artifact,
-  report: r.report,
-  trainedAt: r.trained_at,
-  publishedAt: r.published_at,
-});
 
 export function objectModelOps(
   conn: PgConn,
@@ -67,7 +48,7 @@ export function objectModelOps(
       ),
     getObjectModel: (objectType, version) =>
       op('read a model', async () => {
-        const rows = await conn.query<Row>(
+        const rows = await conn.query<ModelRow>(
           'SELECT * FROM object_models WHERE portal_id = $1 AND object_type = $2 AND version = $3',
           [portal, objectType, version],
         );
@@ -75,7 +56,7 @@ export function objectModelOps(
       }),
     getPublishedObjectModel: (objectType) =>
       op('read the published model', async () => {
-        const rows = await conn.query<Row>(
+        const rows = await conn.query<ModelRow>(
           `SELECT * FROM object_models WHERE portal_id = $1 AND object_type = $2
              AND status = 'published' ORDER BY version DESC LIMIT 1`,
           [portal, objectType],
@@ -85,7 +66,7 @@ export function objectModelOps(
     listObjectModels: (objectType) =>
       op('list models', async () =>
         (
-          await conn.query<Row>(
+          await conn.query<ModelRow>(
             'SELECT * FROM object_models WHERE portal_id = $1 AND object_type = $2 ORDER BY version',
             [portal, objectType],
           )

@@ -1,29 +1,8 @@
 /** Model versions per portal: saved, published (one at a time), rolled back, retired. */
 import type Database from 'better-sqlite3';
 import { LeadLensError } from '../../contracts/errors';
-import type { ModelStatus, StoredModel } from '../port';
-
-interface ModelRow {
-  version: number;
-  status: string;
-  model_type: string;
-  artifact: string;
-  report: string;
-  trained_at: string;
-  published_at: string | null;
-}
-
-export function toModel(r: ModelRow): StoredModel {
-  return {
-    version: r.version,
-    status: r.status as ModelStatus,
-    modelType: r.model_type,
-    artifact: r.artifact,
-    report: r.report,
-    trainedAt: r.trained_at,
-    publishedAt: r.published_at,
-  };
-}
+import { toModel, type ModelRow } from '../model-row';
+import type { StoredModel } from '../port';
 
 export function noSuchModel(version: number): LeadLensError {
   return new LeadLensError('NO_MODEL', `There is no model version ${version} to publish.`, {

@@ -1,9 +1,7 @@
 /** Deal and account model versions on SQLite (`object_models`, migration 31). */
 import type Database from 'better-sqlite3';
 import type { ObjectModelType, StoredModel } from '../port';
-import { toModel } from './models';
-
-type Row = Parameters<typeof toModel>[0];
+import { toModel, type ModelRow } from '../model-row';
 
 export function createObjectModelStatements(db: Database.Database) {
   const insert = db.prepare(
@@ -17,14 +15,14 @@ export function createObjectModelStatements(db: Database.Database) {
     `UPDATE object_models SET status = 'retired'
       WHERE portal_id = ? AND object_type = ? AND status = 'published'`,
   );
-  const byVersion = db.prepare<[string, string, number], Row>(
+  const byVersion = db.prepare<[string, string, number], ModelRow>(
     'SELECT * FROM object_models WHERE portal_id = ? AND object_type = ? AND version = ?',
   );
-  const published = db.prepare<[string, string], Row>(
+  const published = db.prepare<[string, string], ModelRow>(
     `SELECT * FROM object_models WHERE portal_id = ? AND object_type = ? AND status = 'published'
       ORDER BY version DESC LIMIT 1`,
   );
-  const all = db.prepare<[string, string], Row>(
+  const all = db.prepare<[string, string], ModelRow>(
     'SELECT * FROM object_models WHERE portal_id = ? AND object_type = ? ORDER BY version',
   );
   const save = db.transaction(
