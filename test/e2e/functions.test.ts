@@ -174,7 +174,9 @@ describe('HubSpot functions, run as HubSpot runs them, on PostgreSQL', () => {
     // Jobs really continued across calls: sync, and training (frame pages, then fit units).
     expect(calls.filter((c) => c.fn === 'sync').length).toBeGreaterThan(2);
     const trainCalls = calls.filter((c) => c.fn === 'train' && !c.killed);
-    expect(trainCalls.length).toBeGreaterThan(3);
+    // At least one call that stopped reading the frame, one that stopped between fit units, and
+    // the one that published (a quiet machine with packed checkpoints needs exactly these three).
+    expect(trainCalls.length).toBeGreaterThanOrEqual(3);
     const trainAnswers = trainCalls.map((c) => (c.result as Answer).progress ?? '');
     expect(trainAnswers.some((p) => /contacts read/.test(p))).toBe(true);
     expect(trainAnswers.some((p) => /units done/.test(p))).toBe(true);
