@@ -39,6 +39,19 @@ describe('demo portal generator', () => {
     );
   });
 
+  test('stableSeed: the same contacts at any clock; by default the clock is part of the stream', () => {
+    const at = (now: string, stableSeed: boolean) => {
+      const c = generatePortal({ seed: 'test', contacts: 200, now, stableSeed }).state.stores
+        .contacts;
+      return c.ids
+        .map((id) => `${c.value(c.get(id)!, 'email')}|${c.value(c.get(id)!, 'industry')}`)
+        .join(',');
+    };
+    const [a, b] = ['2026-10-01T00:00:00.000Z', '2026-10-02T07:13:01.123Z'];
+    expect(at(a, true)).toBe(at(b, true));
+    expect(at(a, false)).not.toBe(at(b, false));
+  });
+
   test('10–30 % of labelled contacts convert and the true propensity separates them (AUC)', () => {
     const labelled = truths.filter(([, t]) => !t.censored && !t.customerAtAsOf);
     const rate = labelled.filter(([, t]) => t.converted).length / labelled.length;

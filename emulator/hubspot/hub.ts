@@ -83,6 +83,7 @@ export interface PortalOptions {
   marketShift?: MarketShift;
   /** The demo generator's paid-channel segment with drivers of its own; off by default. */
   segmentDrivers?: boolean;
+  stableSeed?: boolean;
 }
 
 /** One HubSpot account: data (regenerable), limits, and which apps are installed. */
@@ -93,6 +94,7 @@ export class Portal {
   readonly now: string | undefined;
   readonly marketShift: MarketShift | undefined;
   readonly segmentDrivers: boolean;
+  readonly stableSeed: boolean;
   readonly tier: Tier;
   readonly limits: Limits;
   private current: DemoPortal;
@@ -107,6 +109,7 @@ export class Portal {
     this.now = opts.now;
     this.marketShift = opts.marketShift;
     this.segmentDrivers = !!opts.segmentDrivers;
+    this.stableSeed = !!opts.stableSeed;
     this.tier = opts.tier ?? 'enterprise';
     const base = TIER_LIMITS[this.tier];
     const r = opts.rateLimit ?? {};
@@ -125,6 +128,7 @@ export class Portal {
       now: this.now,
       ...(this.marketShift ? { marketShift: this.marketShift } : {}),
       ...(this.segmentDrivers ? { segmentDrivers: true } : {}),
+      ...(this.stableSeed ? { stableSeed: true } : {}),
     });
     p.state.onChange = (events) => this.sink?.(this, events);
     return p;

@@ -43,6 +43,8 @@ export interface HubSpotEmulatorOptions {
   marketShift?: MarketShift;
   /** The demo generator's paid-channel segment with drivers of its own; off by default. */
   segmentDrivers?: boolean;
+  /** The demo portal's data independent of `now` (see GenerateOptions.stableSeed). */
+  stableSeed?: boolean;
   /** More tokens, each a private app of its own with only the listed scopes. */
   extraTokens?: Record<string, string[]>;
   /** Tokens answered with 401 EXPIRED_AUTHENTICATION. */
@@ -100,6 +102,7 @@ export async function startHubSpotEmulator(
     rateLimit: opts.rateLimit,
     ...(opts.marketShift ? { marketShift: opts.marketShift } : {}),
     ...(opts.segmentDrivers ? { segmentDrivers: true } : {}),
+    ...(opts.stableSeed ? { stableSeed: true } : {}),
   });
   const defaultApp = hub.registerApp({
     appId: DEFAULT_APP_ID,

@@ -52,6 +52,9 @@ describe('governance over simulated months', () => {
       seed: 'governance',
       contacts: 1500,
       now: new Date(realNow - 60 * DAY).toISOString(),
+      // The same contacts whatever the clock: with streams keyed by \`now\` each run got another
+      // portal, and in one the feature guards dropped the very field this test shifts.
+      stableSeed: true,
       rateLimit: { tenSecondly: null, secondly: null, daily: null },
     });
     deps = await composeDeps({
