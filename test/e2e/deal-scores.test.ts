@@ -22,29 +22,10 @@ import { loadWorld } from '../../src/pipeline/objects/world';
 import type { AppDeps } from '../../src/server/compose';
 import { DEAL_STAGES } from '../../emulator/hubspot/state/schema';
 import { depsFor, sdk, startPortal, tempDb, type Emulator } from './helpers';
+import { auc } from '../support/object-world';
 
 /** The model must beat the better of the two stage baselines by this much AUC on the newest slice. */
 const MARGIN = 0.03;
-
-function auc(scores: readonly number[], labels: readonly number[]): number {
-  const idx = scores.map((s, i) => [s, labels[i]!] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let pos = 0;
-  let i = 0;
-  while (i < idx.length) {
-    let j = i;
-    while (j < idx.length && idx[j]![0] === idx[i]![0]) j++;
-    const rank = (i + j + 1) / 2; // ties count ½
-    for (let k = i; k < j; k++) {
-      if (idx[k]![1] !== 1) continue;
-      rankSum += rank;
-      pos++;
-    }
-    i = j;
-  }
-  const neg = idx.length - pos;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
 
 /** The record as the CRM showed it at `t`: later versions, and records created later, gone. */
 function cutRecord(r: CrmRecord, t: number): CrmRecord | null {
