@@ -14,5 +14,7 @@ module.exports = {
   transform: { '^.+\\.[jt]sx?$': 'babel-jest' },
   // @hubspot/ui-extensions and its remote-ui dependencies ship ESM only.
   transformIgnorePatterns: ['/node_modules/(?!(@hubspot/ui-extensions|@remote-ui|tinyspy)/)'],
-  testTimeout: 60000,
+  // A test spawning processes can take a minute on a loaded 2-core machine; hangs are caught
+  // sooner by the children's own deadlines (test/support/child.ts).
+  testTimeout: 120000,
 };

@@ -10,6 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 
 interface CallScope {
   requests: Set<http.ClientRequest>;
@@ -35,9 +36,37 @@ function track(req: http.ClientRequest): void {
 // @types/node, hence the cast.
 type WithAddRequest = { addRequest(req: http.ClientRequest, options: unknown): void };
 
-/** An agent class that tells the running call about every request it takes. */
-function tracking(Base: typeof http.Agent): typeof http.Agent {
-  class Tracking extends Base {}
+/**
+ * How long an idle kept-alive socket may wait in the pool before it is not reused. Why: a
+ * server closes idle connections after its own keep-alive timeout (Node's default, and our
+ * emulator's, is 5 s); a request written on a pooled socket the server has closed fails with
+ * ECONNRESET — a retry and an extra API call. Node's agent `timeout` cannot prevent it when the
+ * event loop was busy (a training run holds it for seconds): the timer that would drop the
+ * idle socket fires only after the next request has taken it. So idleness is judged by the
+ * clock when a request is handed a socket (the rule of agentkeepalive's `freeSocketTimeout`,
+ * 4 s).
+ */
+export const FREE_SOCKET_TIMEOUT_MS = 4_000;
+
+interface Pool {
+  getName(options: unknown): string;
+  freeSockets: Record<string, net.Socket[] | undefined>;
+}
+
+/**
+ * An agent class that tells the running call about every request it takes, and never hands a
+ * request a socket that has idled longer than `freeSocketTimeoutMs`.
+ */
+function tracking(Base: typeof http.Agent, freeSocketTimeoutMs: number): typeof http.Agent {
+  const idleSince = new WeakMap<net.Socket, number>();
+  class Tracking extends Base {
+    // Called when a socket is detached from a finished request and may be pooled (documented
+    // in node:http as the hook to override).
+    override keepSocketAlive(socket: net.Socket) {
+      idleSince.set(socket, Date.now());
+      return super.keepSocketAlive(socket);
+    }
+  }
   const base = Base.prototype as unknown as WithAddRequest;
   (Tracking.prototype as unknown as WithAddRequest).addRequest = function (
     this: http.Agent,
@@ -45,20 +74,32 @@ function tracking(Base: typeof http.Agent): typeof http.Agent {
     options: unknown,
   ) {
     track(req);
+    const pool = this as unknown as Pool;
+    const free = pool.freeSockets[pool.getName(options)];
+    if (free) {
+      const now = Date.now();
+      for (let i = free.length - 1; i >= 0; i--) {
+        const since = idleSince.get(free[i]!);
+        if (since !== undefined && now - since > freeSocketTimeoutMs) {
+          free.splice(i, 1)[0]!.destroy();
+        }
+      }
+    }
     base.addRequest.call(this, req, options);
   };
   return Tracking;
 }
 
-const TrackingHttpAgent = tracking(http.Agent);
-const TrackingHttpsAgent = tracking(https.Agent as unknown as typeof http.Agent);
-
 /** The agent to give the SDK (`httpAgent`) for a base path. */
-export function deadlineAgent(basePath: string | undefined): http.Agent {
-  const opts = { keepAlive: true, maxSockets: 16 };
+export function deadlineAgent(
+  basePath: string | undefined,
+  opts: { freeSocketTimeoutMs?: number } = {},
+): http.Agent {
+  const idle = opts.freeSocketTimeoutMs ?? FREE_SOCKET_TIMEOUT_MS;
+  const agentOpts = { keepAlive: true, maxSockets: 16, timeout: idle };
   return (basePath ?? 'https://').startsWith('http://')
-    ? new TrackingHttpAgent(opts)
-    : new TrackingHttpsAgent(opts);
+    ? new (tracking(http.Agent, idle))(agentOpts)
+    : new (tracking(https.Agent as unknown as typeof http.Agent, idle))(agentOpts);
 }
 
 /** Runs `fn`; if it has not settled after `ms`, aborts its requests and rejects. */
