@@ -53,6 +53,38 @@ function batchPart(data, index, relatedListId) {
   return { records: item.result.records, error: null, more: !!item.result.nextPageToken };
 }
 
+/** The committee section's state from the related lists' answer (one kind at a time). */
+function committeeState(data, error) {
+  if (error) {
+    const message = ldsErrorMessage(error, "Salesforce did not return the account's contacts.");
+    return { error: message, hint: ldsErrorHint(message) };
+  }
+  if (!data) return { loading: true };
+  const contacts = batchPart(data, 0, CONTACTS);
+  if (contacts.error) {
+    const message = ldsErrorMessage(
+      contacts.error,
+      "Salesforce did not return the account's contacts.",
+    );
+    return { error: message, hint: ldsErrorHint(message) };
+  }
+  // Roles are extra: without AccountContactRelation (or access to it) the list stays.
+  const relations = batchPart(data, 1, RELATIONS).records;
+  const view = salesforceCommittee(contacts.records || [], relations);
+  if (view.members.length === 0) return { empty: true };
+  const count = `${view.members.length}${contacts.more ? '+' : ''}`;
+  return {
+    members: view.members.map((m) => ({
+      ...m,
+      titleText: m.title || 'No job title',
+      scoreText: m.score === null ? null : String(m.score),
+      tierClass: m.tier ? SLDS_TAG_CLASS[m.tier.variant] : null,
+      url: `/lightning/r/Contact/${m.id}/view`,
+    })),
+    summary: `${count} contacts, ${view.senior} director level or above, ${view.scored} scored`,
+  };
+}
+
 export default class LeadLensAccountScoreCard extends LightningElement {
   @api recordId;
   /** Set by the record page (Account). */
@@ -61,8 +93,8 @@ export default class LeadLensAccountScoreCard extends LightningElement {
   record;
   error;
   card = null;
-  committeeData;
-  committeeError;
+  /** What the committee section shows: { loading } | { error, hint } | { empty } | { members, summary }. */
+  committee = { loading: true };
 
   relatedLists = [
     { relatedListId: CONTACTS, fields: COMMITTEE_CONTACT_FIELDS, pageSize: PAGE },
@@ -81,8 +113,8 @@ export default class LeadLensAccountScoreCard extends LightningElement {
     relatedListParameters: '$relatedLists',
   })
   wiredCommittee({ data, error }) {
-    this.committeeData = data;
-    this.committeeError = error;
+    // Once per answer, not per render: the template reads several parts of it.
+    this.committee = committeeState(data, error);
   }
 
   get loading() {
@@ -109,41 +141,6 @@ export default class LeadLensAccountScoreCard extends LightningElement {
     return !this.error && card !== null && card.view.kind === 'scored' ? card : null;
   }
 
-  /** The committee's state: loading, error, empty or the members (one at a time is set). */
-  get committee() {
-    if (this.committeeError) {
-      const message = ldsErrorMessage(
-        this.committeeError,
-        "Salesforce did not return the account's contacts.",
-      );
-      return { error: message, hint: ldsErrorHint(message) };
-    }
-    if (!this.committeeData) return { loading: true };
-    const contacts = batchPart(this.committeeData, 0, CONTACTS);
-    if (contacts.error) {
-      const message = ldsErrorMessage(
-        contacts.error,
-        "Salesforce did not return the account's contacts.",
-      );
-      return { error: message, hint: ldsErrorHint(message) };
-    }
-    // Roles are extra: without AccountContactRelation (or access to it) the list stays.
-    const relations = batchPart(this.committeeData, 1, RELATIONS).records;
-    const view = salesforceCommittee(contacts.records || [], relations);
-    if (view.members.length === 0) return { empty: true };
-    const count = `${view.members.length}${contacts.more ? '+' : ''}`;
-    return {
-      members: view.members.map((m) => ({
-        ...m,
-        titleText: m.title || 'No job title',
-        scoreText: m.score === null ? null : String(m.score),
-        tierClass: m.tier ? SLDS_TAG_CLASS[m.tier.variant] : null,
-        url: `/lightning/r/Contact/${m.id}/view`,
-      })),
-      summary: `${count} contacts, ${view.senior} director level or above, ${view.scored} scored`,
-    };
-  }
-
   retry() {
     this.error = undefined;
     notifyRecordUpdateAvailable([{ recordId: this.recordId }]);
@@ -151,8 +148,7 @@ export default class LeadLensAccountScoreCard extends LightningElement {
 
   /** Ask the related lists again (a new parameter array makes the wire fetch). */
   retryCommittee() {
-    this.committeeError = undefined;
-    this.committeeData = undefined;
+    this.committee = { loading: true };
     this.relatedLists = this.relatedLists.map((p) => ({ ...p }));
   }
 }
