@@ -10,6 +10,8 @@ module.exports = {
   ...jestConfig,
   globalSetup: '<rootDir>/jest.global-setup.cjs',
   moduleNameMapper: {
+    // Shared DOM helpers of the LWC tests (not Salesforce metadata, so outside force-app).
+    '^leadlens-lwc-test/(.*)$': '<rootDir>/jest-support/$1',
     '^c/leadLensCardView$': path.join(
       __dirname,
       '..',

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cardFromProps, metaLine, toCardView, type CardProps } from '../cards/card-view';
+import { toCommitteeView } from '../cards/committee-view';
 import type * as SalesforceCardModule from '../cards/salesforce-card';
 import { LEADLENS_PROPERTIES, SALESFORCE_FIELDS } from '../src/contracts/properties';
 import {
@@ -33,6 +34,8 @@ const FIXTURES = path.join(
   'data',
 );
 const NOW = new Date('2026-03-10T12:00:00.000Z');
+const cardFixtures = (bundle: string) =>
+  path.join(ROOT, 'salesforce', MAIN, 'lwc', bundle, '__tests__', 'data');
 
 type Record = {
   apiName: string;
@@ -51,17 +54,26 @@ async function loadBundledView(): Promise<typeof SalesforceCardModule> {
   return module.exports;
 }
 
-async function fixtures(): Promise<Array<[string, Record]>> {
-  const names = (await fs.readdir(FIXTURES)).filter((f) => f.endsWith('.json')).sort();
+async function fixtures(dir = FIXTURES): Promise<Array<[string, Record]>> {
+  const names = (await fs.readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(
     names.map(
       async (n) =>
-        [n, JSON.parse(await fs.readFile(path.join(FIXTURES, n), 'utf8')) as Record] as [
-          string,
-          Record,
-        ],
+        [n, JSON.parse(await fs.readFile(path.join(dir, n), 'utf8')) as Record] as [string, Record],
     ),
   );
+}
+
+/** The HubSpot card's view of the same values: property strings, the tier's label formatted. */
+function hubspotView(record: Record, objectType: 'contact' | 'lead' | 'deal' | 'company') {
+  const props: CardProps = {};
+  for (const [k, prop] of Object.entries(LEADLENS_PROPERTIES)) {
+    const field = record.fields[SALESFORCE_FIELDS[k as keyof typeof LEADLENS_PROPERTIES]];
+    if (field) props[prop as keyof CardProps] = field.value === null ? null : String(field.value);
+  }
+  const ref = { objectType, objectId: record.id };
+  const label = record.fields.LeadLens_Tier__c?.displayValue ?? null;
+  return toCardView(cardFromProps(ref, ref, props, label), NOW);
 }
 
 describe('build:salesforce', () => {
@@ -86,10 +98,21 @@ describe('build:salesforce', () => {
   it('source-deploy-retrieve converts the project and its package.xml lists every component', async () => {
     const want = expectedComponents().map(key).sort();
     expect(summary.components.map(key).sort()).toEqual(want);
-    // 8 fields on each of Lead, Contact, Account and Opportunity, 2 permission sets, 2 LWC
-    // bundles, the Flow.
+    // 8 fields on each of Lead, Contact, Account and Opportunity, 2 permission sets, 5 LWC
+    // bundles (the Lead/Contact, Opportunity and Account cards, the score details they share,
+    // the view module), the Lead and Opportunity Flows.
     expect(SALESFORCE_SCORED_OBJECTS).toEqual(['Lead', 'Contact', 'Account', 'Opportunity']);
-    expect(want).toHaveLength(8 * 4 + 2 + 2 + 1);
+    expect(want).toHaveLength(8 * 4 + 2 + 5 + 2);
+    for (const bundle of [
+      'leadLensScoreCard',
+      'leadLensDealScoreCard',
+      'leadLensAccountScoreCard',
+      'leadLensScoreDetails',
+      'leadLensCardView',
+    ]) {
+      expect(want).toContain(`LightningComponentBundle:${bundle}`);
+    }
+    expect(want).toContain('Flow:LeadLens_Deal_Tier_Routing');
     const pkg = await fs.readFile(path.join(tmp, 'mdapi', 'package.xml'), 'utf8');
     expect(pkg).toBe(summary.packageXml);
     expect(pkg).toContain('<version>62.0</version>');
@@ -104,9 +127,15 @@ describe('build:salesforce', () => {
       fs.stat(path.join(tmp, 'mdapi', 'lwc', 'leadLensCardView', 'leadLensCardView.js')),
     ).resolves.toBeTruthy();
     // No Jest test is deployed.
-    await expect(
-      fs.stat(path.join(tmp, 'project', MAIN, 'lwc', 'leadLensScoreCard', '__tests__')),
-    ).rejects.toThrow();
+    for (const bundle of [
+      'leadLensScoreCard',
+      'leadLensDealScoreCard',
+      'leadLensAccountScoreCard',
+    ]) {
+      await expect(
+        fs.stat(path.join(tmp, 'project', MAIN, 'lwc', bundle, '__tests__')),
+      ).rejects.toThrow();
+    }
   });
 
   it('defines the fields of the shared contract with the Salesforce types the adapter uses', async () => {
@@ -192,6 +221,10 @@ describe('build:salesforce', () => {
     // Salesforce caps these descriptions at 255 characters.
     for (const file of [
       ['flows', 'LeadLens_Tier_Routing.flow-meta.xml'],
+      ['flows', 'LeadLens_Deal_Tier_Routing.flow-meta.xml'],
+      ['lwc', 'leadLensDealScoreCard', 'leadLensDealScoreCard.js-meta.xml'],
+      ['lwc', 'leadLensAccountScoreCard', 'leadLensAccountScoreCard.js-meta.xml'],
+      ['lwc', 'leadLensScoreDetails', 'leadLensScoreDetails.js-meta.xml'],
       ['permissionsets', 'LeadLens.permissionset-meta.xml'],
       ['permissionsets', 'LeadLens_Read.permissionset-meta.xml'],
       ['lwc', 'leadLensScoreCard', 'leadLensScoreCard.js-meta.xml'],
@@ -205,6 +238,70 @@ describe('build:salesforce', () => {
     for (const [, target] of flow.matchAll(/<targetReference>([^<]+)<\/targetReference>/g)) {
       expect(names).toContain(target);
     }
+  });
+
+  it('ships an Opportunity Flow that branches on the deal tier: tier 1, and slipping out of it', async () => {
+    const flow = await read('flows', 'LeadLens_Deal_Tier_Routing.flow-meta.xml');
+    expect(flow).toMatch(
+      /<object>Opportunity<\/object>\s*<recordTriggerType>CreateAndUpdate<\/recordTriggerType>\s*<triggerType>RecordAfterSave<\/triggerType>/,
+    );
+    // Open deals only, and only when the tier is new or changed.
+    expect(flow).toContain('NOT({!$Record.IsClosed})');
+    expect(flow).toContain('ISCHANGED({!$Record.LeadLens_Tier__c})');
+    const rules = [...flow.matchAll(/<rules>([\s\S]*?)<\/rules>/g)].map((m) => m[1]);
+    const conditions = rules.map((r) =>
+      [
+        ...r.matchAll(
+          /<leftValueReference>([^<]+)<\/leftValueReference>\s*<operator>(\w+)<\/operator>\s*<rightValue>\s*<stringValue>([^<]+)<\/stringValue>/g,
+        ),
+      ].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
+    );
+    expect(conditions).toEqual([
+      ['$Record.LeadLens_Tier__c EqualTo tier_1'],
+      [
+        '$Record__Prior.LeadLens_Tier__c EqualTo tier_1',
+        '$Record.LeadLens_Tier__c NotEqualTo tier_1',
+      ],
+    ]);
+    // Tasks on an Opportunity hang off WhatId (WhoId is for Leads and Contacts).
+    const creates = [...flow.matchAll(/<recordCreates>([\s\S]*?)<\/recordCreates>/g)].map(
+      (m) => m[1],
+    );
+    expect(creates).toHaveLength(2);
+    for (const c of creates) {
+      expect(c).toMatch(/<field>WhatId<\/field>\s*<value>\s*<elementReference>\$Record\.Id</);
+      expect(c).not.toContain('<field>WhoId</field>');
+      expect(c).toContain('<object>Task</object>');
+    }
+    expect(flow).toContain('<status>Draft</status>');
+    const names = new Set([...flow.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]));
+    for (const [, target] of flow.matchAll(/<targetReference>([^<]+)<\/targetReference>/g)) {
+      expect(names).toContain(target);
+    }
+    for (const [, ref] of flow.matchAll(/<elementReference>([^<$]+)<\/elementReference>/g)) {
+      expect(names).toContain(ref);
+    }
+  });
+
+  it('offers the deal card on Opportunity and the account card on Account record pages', async () => {
+    for (const [bundle, object] of [
+      ['leadLensDealScoreCard', 'Opportunity'],
+      ['leadLensAccountScoreCard', 'Account'],
+    ]) {
+      const meta = await read('lwc', bundle, `${bundle}.js-meta.xml`);
+      expect(meta).toContain('<isExposed>true</isExposed>');
+      expect(meta).toContain('<target>lightning__RecordPage</target>');
+      expect([...meta.matchAll(/<object>(\w+)<\/object>/g)].map((m) => m[1])).toEqual([object]);
+      // Every card renders its score through the shared child, not a copy of it.
+      const html = await read('lwc', bundle, `${bundle}.html`);
+      expect(html).toContain('<c-lead-lens-score-details');
+      expect(html).not.toContain('data-id="factor"');
+    }
+    const details = await read('lwc', 'leadLensScoreDetails', 'leadLensScoreDetails.js-meta.xml');
+    expect(details).toContain('<isExposed>false</isExposed>');
+    expect(await read('lwc', 'leadLensScoreCard', 'leadLensScoreCard.html')).toContain(
+      '<c-lead-lens-score-details',
+    );
   });
 
   it('offers the card on Lead and Contact record pages and bundles the view module, not exposed', async () => {
@@ -266,6 +363,75 @@ describe('build:salesforce', () => {
     }
     // The payloads cover a scored card with factors, scored ones without, and no score.
     expect(kinds.sort()).toEqual(['factors', 'not_scored', 'scored', 'scored']);
+  });
+
+  it('the deal and account cards get the HubSpot deal and company card views for the same values', async () => {
+    const bundled = await loadBundledView();
+    const seen: string[] = [];
+    for (const [bundle, object, objectType] of [
+      ['leadLensDealScoreCard', 'Opportunity', 'deal'],
+      ['leadLensAccountScoreCard', 'Account', 'company'],
+    ] as const) {
+      for (const [name, record] of await fixtures(cardFixtures(bundle))) {
+        if (record.apiName !== object) continue; // the committee's related-list payloads
+        const hubspot = hubspotView(record, objectType);
+        const closed = record.fields.IsClosed?.value === true;
+        const salesforce = bundled.salesforceCard(object, record.id, record, NOW, { closed });
+        expect(salesforce.view).toEqual(hubspot);
+        expect(salesforce.meta).toBe(hubspot.kind === 'scored' ? metaLine(hubspot) : null);
+        seen.push(`${object}/${name}:${salesforce.note?.kind ?? hubspot.kind}`);
+      }
+    }
+    // Every state the cards show has a record behind it.
+    expect(seen.sort()).toEqual([
+      'Account/notScored.json:not_scored',
+      'Account/scored.json:scored',
+      'Opportunity/closed.json:closed',
+      'Opportunity/noSignal.json:no_signal',
+      'Opportunity/notScored.json:not_scored',
+      'Opportunity/scored.json:scored',
+      'Opportunity/stale.json:stale',
+      'Opportunity/withheld.json:withheld',
+    ]);
+  });
+
+  it("the account card's committee is the HubSpot company card's committee view", async () => {
+    const bundled = await loadBundledView();
+    const data = JSON.parse(
+      await fs.readFile(
+        path.join(cardFixtures('leadLensAccountScoreCard'), 'committee.json'),
+        'utf8',
+      ),
+    ) as { results: Array<{ result: { records: Record[] } }> };
+    const [contacts, relations] = data.results.map((r) => r.result.records);
+    const sf = bundled.salesforceCommittee(contacts!, relations!);
+    const role = new Map(
+      relations!.map((r) => [String(r.fields.ContactId!.value), String(r.fields.Roles!.value)]),
+    );
+    const hs = toCommitteeView(
+      contacts!.map((c, i) => ({
+        toObjectId: i,
+        properties: {
+          firstname: c.fields.Name!.value as string,
+          jobtitle: (c.fields.Title!.value as string | null) ?? null,
+          email: c.fields.Email!.value as string,
+          hs_buying_role: role.get(c.id)?.split(';').join(', ') ?? null,
+          leadlens_score:
+            c.fields.LeadLens_Score__c!.value == null
+              ? null
+              : String(c.fields.LeadLens_Score__c!.value),
+          leadlens_tier: (c.fields.LeadLens_Tier__c!.value as string | null) ?? null,
+        },
+      })),
+      contacts!.map((c, i) => ({
+        toObjectId: i,
+        properties: { leadlens_tier: c.fields.LeadLens_Tier__c!.displayValue },
+      })),
+    );
+    const strip = <T extends { id: string }>(m: T) => ({ ...m, id: '' });
+    expect(sf.members.map(strip)).toEqual(hs.members.map(strip));
+    expect(sf.members.map((m) => m.id)).toEqual(hs.members.map((m) => contacts![Number(m.id)]!.id));
+    expect([sf.scored, sf.senior]).toEqual([hs.scored, hs.senior]);
   });
 
   describe('the metadata check fails on what Salesforce would reject', () => {

@@ -2,12 +2,13 @@
  * LeadLens score card for Lead and Contact record pages. It reads the LeadLens fields through
  * Lightning Data Service (getRecord), so it needs no Apex and no callout, and it renders them
  * with `c/leadLensCardView`: the HubSpot card's own view code (cards/card-view.ts,
- * cards/factors-view.ts), bundled in by `npm run build:salesforce`. Score, tier, factors that
- * add up to the score, and freshness are therefore the same on both CRMs.
+ * cards/factors-view.ts), bundled in by `npm run build:salesforce`, through
+ * `c-lead-lens-score-details` (shared with the Opportunity and Account cards). Score, tier,
+ * factors that add up to the score, and freshness are therefore the same on both CRMs.
  */
 import { LightningElement, api, wire } from 'lwc';
 import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
-import { salesforceCard } from 'c/leadLensCardView';
+import { ldsErrorHint, ldsErrorMessage, salesforceCard } from 'c/leadLensCardView';
 
 import LEAD_SCORE from '@salesforce/schema/Lead.LeadLens_Score__c';
 import LEAD_TIER from '@salesforce/schema/Lead.LeadLens_Tier__c';
@@ -48,38 +49,6 @@ const FIELDS = {
   ],
 };
 
-// The HubSpot card's Tag variants and ProgressBar variants, as SLDS classes.
-const TAG_CLASS = {
-  success: 'slds-badge slds-theme_success',
-  info: 'slds-badge slds-badge_inverse',
-  warning: 'slds-badge slds-theme_warning',
-  error: 'slds-badge slds-theme_error',
-  default: 'slds-badge',
-};
-const BAR_CLASS = {
-  success: 'bar-fill bar-success',
-  warning: 'bar-fill bar-warning',
-  danger: 'bar-fill bar-danger',
-};
-
-/** The message of a Lightning Data Service error (a body array, an object, or an Error). */
-function errorText(error) {
-  const body = error && error.body;
-  if (Array.isArray(body)) {
-    const text = body
-      .map((e) => e && e.message)
-      .filter(Boolean)
-      .join(' ');
-    if (text) return text;
-  } else if (body && typeof body.message === 'string' && body.message) {
-    return body.message;
-  }
-  if (error && typeof error.message === 'string' && error.message) return error.message;
-  return 'Salesforce did not return the record fields.';
-}
-
-const withKeys = (lines, side) => lines.map((f, i) => ({ ...f, key: `${side}-${i}-${f.field}` }));
-
 export default class LeadLensScoreCard extends LightningElement {
   @api recordId;
 
@@ -108,11 +77,6 @@ export default class LeadLensScoreCard extends LightningElement {
     this.card = data ? salesforceCard(this._objectApiName, this.recordId, data, new Date()) : null;
   }
 
-  get view() {
-    const card = this.card;
-    return card ? card.view : null;
-  }
-
   get iconName() {
     return this._objectApiName === 'Contact' ? 'standard:contact' : 'standard:lead';
   }
@@ -122,39 +86,25 @@ export default class LeadLensScoreCard extends LightningElement {
   }
 
   get errorMessage() {
-    return this.error ? errorText(this.error) : null;
+    return this.error
+      ? ldsErrorMessage(this.error, 'Salesforce did not return the record fields.')
+      : null;
   }
 
   /** Without field-level security on our fields LDS fails naming one: say how to fix it. */
   get errorHint() {
-    return this.error && /LeadLens_\w+__c/.test(errorText(this.error))
-      ? 'Ask your Salesforce admin to assign you the LeadLens Read permission set.'
-      : null;
+    return this.error ? ldsErrorHint(this.errorMessage) : null;
   }
 
   get notScored() {
-    return !this.error && this.view !== null && this.view.kind === 'not_scored';
+    const card = this.card;
+    return !this.error && card !== null && card.view.kind === 'not_scored' ? card : null;
   }
 
+  /** The card for c-lead-lens-score-details, which renders score, tier and factors. */
   get scored() {
-    const view = this.view;
-    if (!view || view.kind !== 'scored') return null;
-    return {
-      score: view.score,
-      tierLabel: view.tier ? view.tier.label : null,
-      tierClass: TAG_CLASS[view.tier ? view.tier.variant : 'default'],
-      barClass: BAR_CLASS[view.barVariant],
-      barStyle: `width: ${view.score}%`,
-      barDescription: `${view.score} / 100`,
-      change: view.change,
-      changeClass: view.change ? `trend trend-${view.change.direction}` : 'trend',
-      changeArrow: view.change && view.change.direction === 'increase' ? '▲' : '▼',
-      positives: withKeys(view.positives, 'up'),
-      negatives: withKeys(view.negatives, 'down'),
-      hasPositives: view.positives.length > 0,
-      hasNegatives: view.negatives.length > 0,
-      meta: this.card.meta,
-    };
+    const card = this.card;
+    return !this.error && card !== null && card.view.kind === 'scored' ? card : null;
   }
 
   /** Ask LDS to fetch the record again (the HubSpot card's "Try again" refetch). */

@@ -6,6 +6,16 @@ import { createElement } from 'lwc';
 import LeadLensScoreCard from 'c/leadLensScoreCard';
 import { salesforceCard } from 'c/leadLensCardView';
 import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
+import {
+  MINUS,
+  clearBody,
+  factorLines,
+  flush,
+  parsePoints,
+  q,
+  qa,
+  text,
+} from 'leadlens-lwc-test/dom';
 
 const SCORED = require('./data/scored.json');
 const STALE = require('./data/stale.json');
@@ -13,7 +23,6 @@ const NOT_SCORED = require('./data/notScored.json');
 const CONTACT = require('./data/contact.json');
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
-const MINUS = '\u2212';
 
 const FIELD_NAMES = [
   'LeadLens_Score__c',
@@ -33,23 +42,6 @@ function mount(record, objectApiName = record.apiName) {
   return element;
 }
 
-const flush = () => Promise.resolve();
-const q = (el, id) => el.shadowRoot.querySelector(`[data-id="${id}"]`);
-const qa = (el, id) => Array.from(el.shadowRoot.querySelectorAll(`[data-id="${id}"]`));
-const text = (node) => (node ? node.textContent.replace(/\s+/g, ' ').trim() : null);
-
-function factorLines(el, list) {
-  const dl = q(el, list);
-  if (!dl) return [];
-  return Array.from(dl.querySelectorAll('[data-id="factor"]')).map((f) => ({
-    points: text(f.querySelector('[data-id="points"]')),
-    label: text(f.querySelector('[data-id="label"]')),
-    reason: text(f.querySelector('[data-id="reason"]')),
-  }));
-}
-
-const parsePoints = (s) => Number(s.replace(MINUS, '-'));
-
 describe('c-lead-lens-score-card', () => {
   beforeEach(() => {
     // A fixed clock for freshness; microtasks stay real so the engine re-renders.
@@ -57,7 +49,7 @@ describe('c-lead-lens-score-card', () => {
   });
 
   afterEach(() => {
-    while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
+    clearBody();
     jest.useRealTimers();
     jest.clearAllMocks();
   });
@@ -122,6 +114,7 @@ describe('c-lead-lens-score-card', () => {
     const base = Number(/Baseline (\d+)/.exec(meta)[1]);
     const other = parsePoints(/other factors ([+−]\d+)/.exec(meta)[1]);
     expect(base + shown + other).toBe(78);
+    expect(q(el, 'note')).toBeNull();
 
     // And the DOM is the shared view module's output, line for line.
     const { view } = salesforceCard('Lead', SCORED.id, SCORED, NOW);
@@ -134,7 +127,9 @@ describe('c-lead-lens-score-card', () => {
     getRecord.emit(NOT_SCORED);
     await flush();
     expect(text(q(el, 'empty-title'))).toBe('Not scored yet');
-    expect(text(q(el, 'not-scored'))).toContain('This record has no LeadLens score.');
+    expect(text(q(el, 'empty-text'))).toBe(
+      'This record has no LeadLens score. Scores appear after the next scoring run.',
+    );
     expect(q(el, 'score')).toBeNull();
     expect(q(el, 'error')).toBeNull();
   });
@@ -190,6 +185,11 @@ describe('c-lead-lens-score-card', () => {
     expect(text(q(el, 'trend'))).toBe('▲ +18');
     expect(qa(el, 'factor')).toHaveLength(0);
     expect(text(q(el, 'score-meta'))).toBe('model v3 · scored 12 d ago · +18 since the last score');
+    // Said, not left blank: the factors are for the score before (78).
+    expect(q(el, 'note').dataset.kind).toBe('stale');
+    expect(text(q(el, 'note'))).toBe(
+      'The factors on this record explain an earlier score (78), not 60, so they are not shown. The next scoring run writes matching ones.',
+    );
   });
 
   it('renders a Contact, humanising a tier without a label and ignoring unreadable factors', async () => {
@@ -206,5 +206,6 @@ describe('c-lead-lens-score-card', () => {
     expect(text(q(el, 'score-meta'))).toBe(
       'model v2 · scored just now · No change since the last score',
     );
+    expect(q(el, 'note').dataset.kind).toBe('withheld');
   });
 });
