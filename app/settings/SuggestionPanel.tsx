@@ -68,7 +68,8 @@ interface Inputs {
   targetPercent: number | null;
 }
 
-const FIELDS: Record<keyof Inputs, { label: string; min: number; max?: number }> = {
+/** Each input's label and bounds (the settings page's deal economics use them too). */
+export const INPUT_FIELDS: Record<keyof Inputs, { label: string; min: number; max?: number }> = {
   leadsPerWeek: { label: 'Leads the team can work per week', min: 1 },
   dealValue: { label: 'Average deal value', min: 0 },
   costPerLead: { label: 'Cost of working one lead', min: 0 },
@@ -88,7 +89,7 @@ function InputField(props: {
   value: number | null;
   onChange(value: number): void;
 }) {
-  const { label, ...bounds } = FIELDS[props.name];
+  const { label, ...bounds } = INPUT_FIELDS[props.name];
   return (
     <NumberInput
       label={label}
