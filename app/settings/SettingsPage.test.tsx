@@ -293,6 +293,28 @@ describe('SettingsPage', () => {
     });
   });
 
+  it('saves the deal economics entered, the other one defaulting to 1 until it is set', async () => {
+    const { serverless, calls } = server();
+    const r = await loaded(serverless);
+    const leads = () => r.find(NumberInput, { name: 'economics-leads-per-week' });
+    const cost = () => r.find(NumberInput, { name: 'economics-cost-per-lead' });
+    expect([leads().props.label, leads().props.min, cost().props.label, cost().props.min]).toEqual([
+      'Leads the team can work per week',
+      1,
+      'Cost of working one lead',
+      0,
+    ]);
+    cost().trigger('onChange', 300 as never);
+    await r.waitFor(() => expect(leads().props.value).toBe(1));
+    leads().trigger('onChange', 15 as never);
+    await r.waitFor(() => expect(leads().props.value).toBe(15));
+    expect(cost().props.value).toBe(300);
+    r.find(Button, button('Save settings')).trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Settings saved'));
+    const saved = calls.find((c) => c.parameters.action === 'save')?.parameters.settings;
+    expect(SettingsSchema.parse(saved).economics).toEqual({ leadsPerWeek: 15, costPerLead: 300 });
+  });
+
   it('shows the server error when saving fails', async () => {
     const { serverless } = server({
       save: () => ({

@@ -27,7 +27,7 @@ import { DISTRIBUTION } from './distribution';
 import { GovernanceCharts } from './GovernanceCharts';
 import { ModelCharts } from './ModelCharts';
 import { parsePropertyList, validateSettings } from './settings-form';
-import { SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
+import { INPUT_FIELDS, SuggestionPanel, TierStatsTable, type Serverless } from './SuggestionPanel';
 import { SegmentEditor } from './SegmentEditor';
 import { TierEditor } from './TierEditor';
 
@@ -52,6 +52,12 @@ const MODELS: { value: Settings['model']; label: string }[] = [
   { value: 'logistic', label: 'Logistic regression' },
   { value: 'gbdt', label: 'Gradient-boosted trees' },
   { value: 'tree', label: 'Single decision tree' },
+];
+
+/** The admin's deal economics: the same inputs as the suggestion panels', saved in settings. */
+const ECONOMICS_INPUTS: Array<{ key: 'leadsPerWeek' | 'costPerLead'; name: string }> = [
+  { key: 'leadsPerWeek', name: 'economics-leads-per-week' },
+  { key: 'costPerLead', name: 'economics-cost-per-lead' },
 ];
 
 export function SettingsPage({ serverless }: { serverless: Serverless }) {
@@ -175,28 +181,25 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
       </Flex>
       <Heading>Your deal economics</Heading>
       <Flex direction="row" gap="sm">
-        <NumberInput
-          label="Leads the team can work per week"
-          name="economics-leads-per-week"
-          min={1}
-          value={draft.economics?.leadsPerWeek}
-          onChange={(v) =>
-            patch({
-              economics: { costPerLead: draft.economics?.costPerLead ?? 1, leadsPerWeek: v },
-            })
-          }
-        />
-        <NumberInput
-          label="Cost of working one lead"
-          name="economics-cost-per-lead"
-          min={0}
-          value={draft.economics?.costPerLead}
-          onChange={(v) =>
-            patch({
-              economics: { leadsPerWeek: draft.economics?.leadsPerWeek ?? 1, costPerLead: v },
-            })
-          }
-        />
+        {ECONOMICS_INPUTS.map(({ key, name }) => (
+          <NumberInput
+            key={name}
+            label={INPUT_FIELDS[key].label}
+            name={name}
+            min={INPUT_FIELDS[key].min}
+            value={draft.economics?.[key]}
+            // Both are required once either is set; the other starts at 1 until the admin sets it.
+            onChange={(v) =>
+              patch({
+                economics: {
+                  leadsPerWeek: draft.economics?.leadsPerWeek ?? 1,
+                  costPerLead: draft.economics?.costPerLead ?? 1,
+                  [key]: v,
+                },
+              })
+            }
+          />
+        ))}
       </Flex>
       <Text variant="microcopy">
         With both set, the model report prices each tier with your synced won deals.

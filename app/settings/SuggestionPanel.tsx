@@ -68,6 +68,39 @@ interface Inputs {
   targetPercent: number | null;
 }
 
+/** Each input's label and bounds (the settings page's deal economics use them too). */
+export const INPUT_FIELDS: Record<keyof Inputs, { label: string; min: number; max?: number }> = {
+  leadsPerWeek: { label: 'Leads the team can work per week', min: 1 },
+  dealValue: { label: 'Average deal value', min: 0 },
+  costPerLead: { label: 'Cost of working one lead', min: 0 },
+  targetPercent: { label: 'Target conversion rate of the top tier (%)', min: 0, max: 100 },
+};
+
+/** The inputs each method asks for, in order; `row`: side by side. */
+const METHOD_INPUTS: Record<Method, { names: Array<keyof Inputs>; row: boolean }> = {
+  capacity: { names: ['leadsPerWeek'], row: false },
+  economics: { names: ['leadsPerWeek', 'costPerLead'], row: false },
+  expected_value: { names: ['dealValue', 'costPerLead'], row: true },
+  precision: { names: ['targetPercent'], row: false },
+};
+
+function InputField(props: {
+  name: keyof Inputs;
+  value: number | null;
+  onChange(value: number): void;
+}) {
+  const { label, ...bounds } = INPUT_FIELDS[props.name];
+  return (
+    <NumberInput
+      label={label}
+      name={props.name}
+      {...bounds}
+      value={props.value ?? undefined}
+      onChange={props.onChange}
+    />
+  );
+}
+
 function toRequest(method: Method, v: Inputs, tierCount: number): SuggestRequest | string {
   if (method === 'capacity') {
     if (!v.leadsPerWeek || v.leadsPerWeek < 1 || !Number.isInteger(v.leadsPerWeek)) {
@@ -170,7 +203,6 @@ export function SuggestionPanel({ method, tierCount, serverless, onApply }: Prop
   const [suggestion, setSuggestion] = useState<Suggestion | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (k: keyof Inputs) => (v: number) => setInputs({ ...inputs, [k]: v });
 
   const suggest = async () => {
     const request = toRequest(method, inputs, tierCount);
@@ -194,57 +226,27 @@ export function SuggestionPanel({ method, tierCount, serverless, onApply }: Prop
   };
 
   const { title, help } = TITLES[method];
+  const { names, row } = METHOD_INPUTS[method];
+  const fields = names.map((name) => (
+    <InputField
+      key={name}
+      name={name}
+      value={inputs[name]}
+      onChange={(v) => setInputs({ ...inputs, [name]: v })}
+    />
+  ));
   return (
     <Tile>
       <Flex direction="column" gap="sm">
         <Heading>{title}</Heading>
         <Text variant="microcopy">{help}</Text>
-        {method === 'capacity' || method === 'economics' ? (
-          <NumberInput
-            label="Leads the team can work per week"
-            name="leadsPerWeek"
-            min={1}
-            value={inputs.leadsPerWeek ?? undefined}
-            onChange={set('leadsPerWeek')}
-          />
-        ) : null}
-        {method === 'economics' ? (
-          <NumberInput
-            label="Cost of working one lead"
-            name="costPerLead"
-            min={0}
-            value={inputs.costPerLead ?? undefined}
-            onChange={set('costPerLead')}
-          />
-        ) : null}
-        {method === 'expected_value' ? (
+        {row ? (
           <Flex direction="row" gap="sm">
-            <NumberInput
-              label="Average deal value"
-              name="dealValue"
-              min={0}
-              value={inputs.dealValue ?? undefined}
-              onChange={set('dealValue')}
-            />
-            <NumberInput
-              label="Cost of working one lead"
-              name="costPerLead"
-              min={0}
-              value={inputs.costPerLead ?? undefined}
-              onChange={set('costPerLead')}
-            />
+            {fields}
           </Flex>
-        ) : null}
-        {method === 'precision' ? (
-          <NumberInput
-            label="Target conversion rate of the top tier (%)"
-            name="targetPercent"
-            min={0}
-            max={100}
-            value={inputs.targetPercent ?? undefined}
-            onChange={set('targetPercent')}
-          />
-        ) : null}
+        ) : (
+          fields
+        )}
         <Button disabled={busy} onClick={() => void suggest()}>
           {busy ? 'Calculating…' : 'Suggest thresholds'}
         </Button>

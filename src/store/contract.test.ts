@@ -290,6 +290,8 @@ describe.each([
       [2, 'retired'],
     ]);
     expect(isLeadLensError(await thrown(a.publishModel(99, 't')), 'NO_MODEL')).toBe(true);
+    // A failed publish changes nothing.
+    expect((await a.getPublishedModel())?.version).toBe(1);
     // b's model 1 is untouched by a's publishing.
     expect((await b.getModel(1))?.status).toBe('shadow');
     expect(await b.getPublishedModel()).toBeNull();
@@ -309,6 +311,9 @@ describe.each([
     expect((await a.getPublishedObjectModel('deal'))?.publishedAt).toBe('t2');
     expect((await a.getPublishedObjectModel('company'))?.version).toBe(1);
     expect(await a.getObjectModel('deal', 3)).toBeNull();
+    // A shadow deal model leaves the published one in place.
+    expect(await a.saveObjectModel('deal', model)).toBe(3);
+    expect((await a.getPublishedObjectModel('deal'))?.version).toBe(2);
     // Contact versions go on from their own count, and b sees none of a's.
     expect(await a.saveModel(model)).toBe(2);
     expect(await a.getPublishedModel()).toBeNull();

@@ -3,50 +3,21 @@
  * fresh job definition rebuilding everything from the stored checkpoint), it publishes exactly
  * the version — global and segment models, report — one uninterrupted call publishes.
  */
-import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
 import { makeBudget, runJob, trainJob, type Budget } from '../../src/pipeline';
-import type { AppDeps } from '../../src/server/compose';
-import { startSegmentsPortal } from '../support/segments-portal';
-import type { Emulator } from './helpers';
+import { PAID_SEGMENT, segmentSettings, useSegmentsPortal } from '../support/segments-portal';
 
 const ONE_UNIT: Budget = { hasTime: () => false, remainingMs: () => 0 };
 
 describe('train with segments: resumable across calls', () => {
-  let emu: Emulator;
-  let deps: AppDeps;
-  const now = Date.now() + 3_600_000;
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    model: 'logistic',
-    segments: {
-      list: [
-        {
-          key: 'paid',
-          label: 'Paid channels',
-          property: 'hs_analytics_source',
-          values: ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'],
-        },
-      ],
-      minPositives: 10,
-      minGain: 0.01,
-    },
-  };
-
-  beforeAll(async () => {
-    ({ emu, deps } = await startSegmentsPortal({
-      seed: 'segments-resume',
-      contacts: 900,
-      settings,
-      now,
-    }));
-  }, 120_000);
-
-  afterAll(async () => {
-    await deps?.close();
-    await emu?.close();
+  const portal = useSegmentsPortal({
+    seed: 'segments-resume',
+    contacts: 900,
+    settings: segmentSettings([PAID_SEGMENT], { minPositives: 10, minGain: 0.01 }),
+    now: Date.now() + 3_600_000,
   });
 
   it('one unit per call gives the version one call gives', async () => {
+    const { deps } = portal;
     const whole = await runJob(deps, trainJob(), {
       budget: makeBudget(Infinity, deps.now),
       restart: true,

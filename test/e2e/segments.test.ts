@@ -7,7 +7,7 @@
  * keeps the factors adding up and tiers a segment with its own thresholds.
  */
 import { parseFactors } from '../../src/contracts/factors';
-import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
+import type { Settings } from '../../src/contracts/settings';
 import { valueAt } from '../../src/features';
 import {
   currentEconomics,
@@ -18,60 +18,36 @@ import {
   settingsAction,
   trainJob,
 } from '../../src/pipeline';
-import type { AppDeps } from '../../src/server/compose';
 import { renderReportPage } from '../../src/server/report-page';
 import { allRecords } from '../../src/pipeline/records';
 import type { SegmentReport } from '../../src/pipeline/report';
-import { startSegmentsPortal } from '../support/segments-portal';
-import type { Emulator } from './helpers';
+import {
+  PAID_SEGMENT,
+  PAID_SOURCES,
+  segmentSettings,
+  useSegmentsPortal,
+} from '../support/segments-portal';
 
 const DAY = 86_400_000;
 
-const PAID = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
-
 describe('segment models: own model where the data supports one, global fallback where not', () => {
-  let emu: Emulator;
-  let deps: AppDeps;
   const now = Date.now() + 3_600_000;
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    model: 'logistic',
-    segments: {
-      list: [
-        {
-          key: 'paid',
-          label: 'Paid channels',
-          property: 'hs_analytics_source',
-          values: PAID,
-          minScores: [60, 30, 10, 0],
-        },
-        {
-          key: 'ai',
-          label: 'AI referrals',
-          property: 'hs_analytics_source',
-          values: ['AI_REFERRALS'],
-        },
-      ],
-      minPositives: 30,
-      minGain: 0.02,
-    },
-  };
-
-  beforeAll(async () => {
-    ({ emu, deps } = await startSegmentsPortal({
-      seed: 'segments',
-      contacts: 2000,
-      settings,
-      now,
-    }));
-  }, 120_000);
-
-  afterAll(async () => {
-    await deps?.close();
-    await emu?.close();
-  });
+  const settings = segmentSettings(
+    [
+      { ...PAID_SEGMENT, minScores: [60, 30, 10, 0] },
+      {
+        key: 'ai',
+        label: 'AI referrals',
+        property: 'hs_analytics_source',
+        values: ['AI_REFERRALS'],
+      },
+    ],
+    { minPositives: 30, minGain: 0.02 },
+  );
+  const portal = useSegmentsPortal({ seed: 'segments', contacts: 2000, settings, now });
 
   it('trains the paid segment its own model and falls back for the small one, saying why', async () => {
+    const { deps } = portal;
     const res = await runJob(deps, trainJob(), { budget: makeBudget(Infinity, deps.now) });
     expect(res.status).toBe('done');
     const segs = res.summary.segments as SegmentReport[];
@@ -94,6 +70,7 @@ describe('segment models: own model where the data supports one, global fallback
   }, 120_000);
 
   it('scores paid leads with the segment model, the rest with the global one; factors add up', async () => {
+    const { deps } = portal;
     const res = await runJob(deps, scoreJob(), { budget: makeBudget(Infinity, deps.now) });
     expect(res.status).toBe('done');
     const scores = await deps.store.listScores('contact', { afterId: null, limit: 5000 });
@@ -108,7 +85,7 @@ describe('segment models: own model where the data supports one, global fallback
       expect(f.modelVersion).toBe(String(row.modelVersion));
       const rec = byId.get(row.id)!;
       const source = valueAt(rec, 'hs_analytics_source', asOf);
-      if (source && PAID.includes(source)) {
+      if (source && PAID_SOURCES.includes(source)) {
         paidSeen++;
         expect(f).toMatchObject({ segment: 'paid', segmentModel: true });
         // The segment's own thresholds: 60 / 30 / 10 / 0.
@@ -133,6 +110,7 @@ describe('segment models: own model where the data supports one, global fallback
   }, 120_000);
 
   it('prices tiers with the synced deal amounts won after each held-out lead’s scoring moment', async () => {
+    const { deps } = portal;
     const res = await settingsAction(deps, {
       action: 'suggest',
       request: { method: 'economics', leadsPerWeek: 15, costPerLead: 300, tierCount: 4 },
@@ -172,6 +150,7 @@ describe('segment models: own model where the data supports one, global fallback
   }, 60_000);
 
   it('shows both on the report page: the segments’ decisions and EV per tier', async () => {
+    const { deps } = portal;
     await deps.store.saveSettings(
       { ...settings, economics: { leadsPerWeek: 15, costPerLead: 300 } },
       new Date(now).toISOString(),
@@ -197,6 +176,7 @@ describe('segment models: own model where the data supports one, global fallback
   });
 
   it('refuses segment thresholds that do not match the tier count', async () => {
+    const { deps } = portal;
     const bad: Settings = {
       ...settings,
       segments: {

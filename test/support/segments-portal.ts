@@ -4,17 +4,45 @@
  * emulator and the deps are closed before the error goes on.
  */
 import { startHubSpotEmulator } from '../../emulator/hubspot';
-import type { Settings } from '../../src/contracts/settings';
+import {
+  DEFAULT_SETTINGS,
+  type Segment,
+  type Segments,
+  type Settings,
+} from '../../src/contracts/settings';
 import { makeBudget, runJob, syncJob } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
 import { depsFor, TOKEN, tempDb, type Emulator } from '../e2e/helpers';
 
-export async function startSegmentsPortal(opts: {
+/** The lead sources whose leads convert on drivers of their own (generator `segmentDrivers`). */
+export const PAID_SOURCES = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
+
+/** The segment of those leads. */
+export const PAID_SEGMENT: Segment = {
+  key: 'paid',
+  label: 'Paid channels',
+  property: 'hs_analytics_source',
+  values: PAID_SOURCES,
+};
+
+/** Default settings with logistic models and `list` as the admin's segments. */
+export function segmentSettings(
+  list: Segment[],
+  gates: Pick<Segments, 'minPositives' | 'minGain'>,
+): Settings {
+  return { ...DEFAULT_SETTINGS, model: 'logistic', segments: { list, ...gates } };
+}
+
+interface PortalOptions {
   seed: string;
   contacts: number;
   settings: Settings;
   now: number;
-}): Promise<{ emu: Emulator; deps: AppDeps }> {
+}
+
+export async function startSegmentsPortal(
+  opts: PortalOptions,
+): Promise<{ emu: Emulator; deps: AppDeps }> {
   const emu = await startHubSpotEmulator({
     port: 0,
     token: TOKEN,
@@ -35,4 +63,25 @@ export async function startSegmentsPortal(opts: {
     await emu.close();
     throw e;
   }
+}
+
+/**
+ * The portal for the enclosing describe block: started before its tests, closed after them.
+ * `deps` throws when read before the start (or after it failed), so no test runs on nothing.
+ */
+export function useSegmentsPortal(opts: PortalOptions): { readonly deps: AppDeps } {
+  let started: { emu: Emulator; deps: AppDeps } | undefined;
+  beforeAll(async () => {
+    started = await startSegmentsPortal(opts);
+  }, 120_000);
+  afterAll(async () => {
+    await started?.deps.close();
+    await started?.emu.close();
+  });
+  return {
+    get deps() {
+      if (!started) throw new Error(`the segments portal "${opts.seed}" did not start`);
+      return started.deps;
+    },
+  };
 }

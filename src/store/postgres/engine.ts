@@ -42,8 +42,8 @@ import { sortKey } from '../sort-key';
 import { PgConn } from './conn';
 import { governanceOps } from './governance';
 import { migratePostgres, SCHEMA_NAME } from './migrations';
-import { toModel, type ModelRow } from '../model-row';
-import { objectModelOps } from './object-models';
+import { MODELS, modelPortOps, OBJECT_MODELS } from '../model-versions';
+import { pgModelVersions } from './models';
 
 export interface PostgresEngineOptions {
   secrets?: SecretBox | null;
@@ -143,12 +143,14 @@ export async function openPostgresEngine(
     conn.inTransaction ? fn() : conn.transaction(fn);
 
   const nowIso = () => new Date().toISOString();
+  const models = pgModelVersions(conn, MODELS, atomic);
+  const objectModels = pgModelVersions(conn, OBJECT_MODELS, atomic);
 
   function ops(portal: string): StoreOps {
     return {
       portalId: portal,
       ...governanceOps(conn, portal, op),
-      ...objectModelOps(conn, portal, op, atomic),
+      ...modelPortOps(portal, models, objectModels, op),
 
       upsertRecords: (records) =>
         op('store records', () =>
@@ -292,75 +294,6 @@ export async function openPostgresEngine(
             [portal, cp.job, JSON.stringify(cp)],
           );
         }),
-
-      saveModel: (m) =>
-        op('save a model', () =>
-          atomic(async () => {
-            // Versions are numbered per portal; concurrent saves for one portal queue here.
-            await conn.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-              `leadlens.models:${portal}`,
-            ]);
-            const rows = await conn.query<{ version: number }>(
-              `INSERT INTO models (portal_id, version, status, model_type, artifact, report,
-                 trained_at, published_at)
-               SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6, $7
-                 FROM models WHERE portal_id = $1
-               RETURNING version`,
-              [portal, m.status, m.modelType, m.artifact, m.report, m.trainedAt, m.publishedAt],
-            );
-            return rows[0].version;
-          }),
-        ),
-      getModel: (version) =>
-        op('read a model', async () => {
-          const rows = await conn.query<ModelRow>(
-            'SELECT * FROM models WHERE portal_id = $1 AND version = $2',
-            [portal, version],
-          );
-          return rows[0] ? toModel(rows[0]) : null;
-        }),
-      getPublishedModel: () =>
-        op('read the published model', async () => {
-          const rows = await conn.query<ModelRow>(
-            `SELECT * FROM models WHERE portal_id = $1 AND status = 'published'
-              ORDER BY version DESC LIMIT 1`,
-            [portal],
-          );
-          return rows[0] ? toModel(rows[0]) : null;
-        }),
-      listModels: () =>
-        op('list models', async () =>
-          (
-            await conn.query<ModelRow>(
-              'SELECT * FROM models WHERE portal_id = $1 ORDER BY version',
-              [portal],
-            )
-          ).map(toModel),
-        ),
-      publishModel: (version, at) =>
-        op('publish a model', () =>
-          atomic(async () => {
-            const found = await conn.execute(
-              `UPDATE models SET status = 'published', published_at = $3
-                WHERE portal_id = $1 AND version = $2`,
-              [portal, version, at],
-            );
-            if (found === 0) {
-              throw new LeadLensError(
-                'NO_MODEL',
-                `There is no model version ${version} to publish.`,
-                {
-                  hint: 'List the stored versions with `leadlens models list` and pick one of them.',
-                },
-              );
-            }
-            await conn.execute(
-              `UPDATE models SET status = 'retired'
-                WHERE portal_id = $1 AND status = 'published' AND version <> $2`,
-              [portal, version],
-            );
-          }),
-        ),
 
       putScores: (rows) =>
         op('store scores', async () => {

@@ -41,8 +41,8 @@ import { sortKey } from '../sort-key';
 import { SqliteConn } from './conn';
 import { migrate } from './migrations';
 import { createGovernanceStatements } from './governance';
+import { MODELS, modelPortOps, OBJECT_MODELS } from '../model-versions';
 import { createModelStatements } from './models';
-import { createObjectModelStatements } from './object-models';
 import { createScoreStatements } from './scores';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
@@ -212,8 +212,8 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
          refresh_token_enc = COALESCE(?, refresh_token_enc) WHERE portal_id = ?`,
     ),
   };
-  const models = createModelStatements(db);
-  const objectModels = createObjectModelStatements(db);
+  const models = createModelStatements(db, MODELS);
+  const objectModels = createModelStatements(db, OBJECT_MODELS);
   const scores = createScoreStatements(db);
   const governance = createGovernanceStatements(db);
 
@@ -254,6 +254,7 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
     return {
       portalId: portal,
       ...governance(portal, op),
+      ...modelPortOps(portal, models, objectModels, op),
       upsertRecords: (records) => op('store records', () => upsertRecords(portal, records)),
       getRecord: (objectType: StoredObjectType, id: string) =>
         op('read a record', () => {
@@ -296,19 +297,6 @@ export function openSqliteEngine(file: string, opts: SqliteEngineOptions = {}): 
         op('save a job checkpoint', () => {
           s.saveJob.run(portal, cp.job, JSON.stringify(cp));
         }),
-
-      saveModel: (m) => op('save a model', () => models.save(portal, m)),
-      getModel: (version) => op('read a model', () => models.get(portal, version)),
-      getPublishedModel: () => op('read the published model', () => models.published(portal)),
-      listModels: () => op('list models', () => models.list(portal)),
-      publishModel: (version, at) =>
-        op('publish a model', () => models.publish(portal, version, at)),
-      saveObjectModel: (type, m) => op('save a model', () => objectModels.save(portal, type, m)),
-      getObjectModel: (type, version) =>
-        op('read a model', () => objectModels.get(portal, type, version)),
-      getPublishedObjectModel: (type) =>
-        op('read the published model', () => objectModels.published(portal, type)),
-      listObjectModels: (type) => op('list models', () => objectModels.list(portal, type)),
 
       putScores: (rows) => op('store scores', () => scores.put(portal, rows)),
       getScore: (objectType, id) => op('read a score', () => scores.get(portal, objectType, id)),
