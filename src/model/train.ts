@@ -298,7 +298,7 @@ export class TrainingSession {
     const schedule = scheduleSearch(plan, labels, sweeps, settings.seed, o.budget);
     const newest = folds[folds.length - 1]!;
     const ladder =
-      schedule.report.trainCap !== null && kinds.includes('gbdt')
+      schedule.report.trainCap !== null && kinds.includes('gbdt') && o.budget?.ladder !== false
         ? {
             window: newest.train,
             sizes: ladderSizes(newest.train.length, schedule.report.trainCap),

@@ -26,6 +26,8 @@ export interface BudgetOptions {
   threshold?: number;
   /** Target standard error of one fold's AUC, which sets the test cap (default 0.005). */
   aucSe?: number;
+  /** Check a GBDT winner's round count at growing sizes (default true; false to measure it). */
+  ladder?: boolean;
 }
 
 export const DEFAULT_BUDGET_THRESHOLD = 50_000;
