@@ -11,6 +11,8 @@
  * fold; encoders are refitted per fold), so any split of the units gives the same result.
  */
 import { CANDIDATES, NO_WEIGHTING, rowWeights, type CandidateKind } from './candidates';
+import { DEFAULT_GBDT_PARAMS } from './trees/gbdt';
+import { sampleSeed, stratifiedSample } from './evaluation/budget';
 import type { CandidateSettings, Weighting } from './candidates';
 import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoding/encoder';
 import { ModelError } from './errors';
@@ -41,6 +43,31 @@ export interface BacktestResult {
   best: number;
   /** What the chosen family carried out of its last fold (a warm start for the final fit). */
   carry: Map<string, unknown>;
+  /** The setting the final fit uses: the chosen one, GBDT rounds raised by the ladder. */
+  finalSettings: Record<string, number>;
+  /** The GBDT round-count ladder's steps (empty when it did not run). */
+  ladder: LadderRung[];
+}
+
+/** One step of the GBDT round-count ladder (see `BacktestInput.ladder`). */
+export interface LadderRung {
+  /** Training rows of the newest fold's window this step was fitted on. */
+  rows: number;
+  /** The round count of the grid with the best AUC on the fold's block (fewer on a tie). */
+  nRounds: number;
+  auc: number;
+}
+
+/**
+ * Budgeted runs only: a GBDT winner's round count was chosen on subsamples, and boosting on
+ * more rows keeps improving for longer. The ladder refits the winner (its depth and weighting)
+ * on the newest fold's window at growing sizes and raises the round count while it grows.
+ */
+export interface LadderInput {
+  /** The newest fold's whole training window (time order). */
+  window: readonly number[];
+  /** Its rows per step, smallest first, the last the whole window. */
+  sizes: readonly number[];
 }
 
 export interface BacktestInput {
@@ -53,6 +80,8 @@ export interface BacktestInput {
   encoder: EncoderOptions;
   /** Weightings tried for the winning family (besides none). */
   weightings: readonly Weighting[];
+  /** The GBDT round-count ladder (budgeted runs only). */
+  ladder?: LadderInput | null;
 }
 
 const yOf = (labels: readonly Label[], idx: readonly number[]): Float64Array =>
@@ -82,9 +111,11 @@ export interface SweepState {
 export interface BacktestState {
   stage1: SweepState[];
   stage2: SweepState[];
+  /** The GBDT round-count ladder's steps done (absent in states saved before it existed). */
+  ladder?: LadderRung[];
 }
 
-export const emptyBacktestState = (): BacktestState => ({ stage1: [], stage2: [] });
+export const emptyBacktestState = (): BacktestState => ({ stage1: [], stage2: [], ladder: [] });
 
 interface Encoded {
   Xtr: EncodedMatrix;
@@ -122,7 +153,12 @@ export class Backtester {
     const bad = [...state.stage1, ...state.stage2].find(
       (s) => s.done > nFolds || s.points.some((p) => p.foldAuc.length !== s.done),
     );
-    if (bad || state.stage1.some((s, i) => s.kind !== input.kinds[i])) {
+    const rungs = state.ladder?.length ?? 0;
+    if (
+      bad ||
+      state.stage1.some((s, i) => s.kind !== input.kinds[i]) ||
+      rungs > (input.ladder?.sizes.length ?? 0)
+    ) {
       throw new ModelError(
         'INVALID_OPTIONS',
         'The saved backtest state does not match this training data.',
@@ -139,20 +175,32 @@ export class Backtester {
   /** Units done and in all (the second stage's count is known before it starts). */
   progress(): { done: number; total: number } {
     const sweeps = [...this.st.stage1, ...this.st.stage2];
-    return {
-      done: sweeps.reduce((a, s) => a + s.done, 0),
-      total: (this.input.kinds.length + this.input.weightings.length) * this.input.folds.length,
-    };
+    const ladder = this.input.ladder?.sizes.length ?? 0;
+    const sweepsDone = sweeps.reduce((a, s) => a + s.done, 0);
+    const sweepTotal =
+      (this.input.kinds.length + this.input.weightings.length) * this.input.folds.length;
+    // The ladder's steps count as done once it stops (it may stop before its last size).
+    const ladderDone =
+      sweepsDone < sweepTotal ? 0 : this.nextRung() === null ? ladder : this.ladderRungs.length;
+    return { done: sweepsDone + ladderDone, total: sweepTotal + ladder };
   }
 
   done(): boolean {
-    return this.next() === null;
+    return this.next() === null && this.nextRung() === null;
   }
 
-  /** Run the next unit: one sweep on one fold. */
+  private get ladderRungs(): LadderRung[] {
+    return (this.st.ladder ??= []);
+  }
+
+  /** Run the next unit: one sweep on one fold, or one step of the GBDT ladder. */
   step(): void {
     const sweep = this.next();
-    if (!sweep) return;
+    if (!sweep) {
+      const j = this.nextRung();
+      if (j !== null) this.runRung(j);
+      return;
+    }
     const { folds, labels, settings } = this.input;
     const k = sweep.done;
     const f = folds[k]!;
@@ -217,6 +265,80 @@ export class Backtester {
     return first(stage2);
   }
 
+  /** The chosen entry of the two stages (both must be done). */
+  private stagesChoice(): { chosen: BacktestEntry; pick: number; winner: BacktestEntry } {
+    const { winner } = this.firstStage();
+    const pool = [winner, ...this.st.stage2.flatMap(entriesOf)];
+    const pick = pickWithTieRule(pool).index;
+    return { chosen: pool[pick]!, pick, winner };
+  }
+
+  /**
+   * The ladder step to run next, or null: the ladder runs only when given, once both stages
+   * are done, for a GBDT winner; it stops at the whole window, when a step's round count did
+   * not grow over the step before, or at the most rounds allowed (nothing left to grow into).
+   */
+  private nextRung(): number | null {
+    const ladder = this.input.ladder;
+    if (!ladder || ladder.sizes.length === 0 || this.next() !== null) return null;
+    if (this.stagesChoice().chosen.kind !== 'gbdt') return null;
+    const rungs = this.ladderRungs;
+    const j = rungs.length;
+    if (j >= ladder.sizes.length) return null;
+    const max = this.input.settings.gbdtParams?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
+    if (j >= 1 && rungs[j - 1]!.nRounds >= max) return null;
+    if (j >= 2 && rungs[j - 1]!.nRounds <= rungs[j - 2]!.nRounds) return null;
+    return j;
+  }
+
+  /** One ladder step: the winner refitted on `sizes[j]` rows of the newest fold's window. */
+  private runRung(j: number): void {
+    const ladder = this.input.ladder!;
+    const { folds, labels, rows, settings, features } = this.input;
+    const { chosen } = this.stagesChoice();
+    const k = folds.length - 1;
+    const f = folds[k]!;
+    const sample = stratifiedSample(
+      ladder.window,
+      ladder.sizes[j]!,
+      sampleSeed(settings.seed, k, 3),
+    );
+    // The other caches are not needed again: the stages are done.
+    this.encoded.clear();
+    const trainRows = takeRows(rows, sample);
+    const encoder = fitEncoder(trainRows, features, { ...this.input.encoder, missing: 'nan' });
+    const Xtr = encoder.transform(trainRows);
+    const Xte = encoder.transform(takeRows(rows, f.test));
+    const ytr = yOf(labels, sample);
+    const yte = yOf(labels, f.test);
+    const points = CANDIDATES.gbdt.sweep(Xtr, ytr, rowWeights(ytr, chosen.weighting), Xte, yte, {
+      ...settings,
+      gbdtParams: { ...settings.gbdtParams, maxDepth: chosen.settings.maxDepth },
+    });
+    let best = { nRounds: 0, auc: -Infinity };
+    // Grid order is fewer rounds first: a tie keeps the fewer.
+    for (const p of points) {
+      const auc = rocAuc(yte, p.margin);
+      if (auc > best.auc) best = { nRounds: p.settings.nRounds!, auc };
+    }
+    this.ladderRungs.push({ rows: sample.length, nRounds: best.nRounds, auc: best.auc });
+  }
+
+  /**
+   * The round count the ladder supports: the count of the last step of its growing run, when
+   * it grew at all past its first step (the backtests' own size); else the backtests' choice.
+   */
+  private ladderRounds(chosen: BacktestEntry): number | undefined {
+    const rungs = this.ladderRungs;
+    if (chosen.kind !== 'gbdt' || rungs.length < 2) return undefined;
+    let r = rungs[0]!.nRounds;
+    for (const x of rungs.slice(1)) {
+      if (x.nRounds <= r) break;
+      r = x.nRounds;
+    }
+    return r > rungs[0]!.nRounds ? Math.max(r, chosen.settings.nRounds!) : undefined;
+  }
+
   private firstStage() {
     const stage1 = this.st.stage1.flatMap(entriesOf);
     const first = pickWithTieRule(stage1);
@@ -265,22 +387,26 @@ export class Backtester {
       );
     }
     const { stage1, first, winner } = this.firstStage();
-    const stage2Sweeps = this.st.stage2;
-    const stage2 = stage2Sweeps.flatMap(entriesOf);
-    // The unweighted winner is listed first: weights are kept only when they beat it clearly.
+    const stage2 = this.st.stage2.flatMap(entriesOf);
+    // The unweighted winner is listed first: weights are kept only when they beat it clearly
+    // (the same objects as `entries`: the report marks the chosen one by identity).
     const pool = [winner, ...stage2];
-    const second = pickWithTieRule(pool);
-    const chosen = pool[second.index]!;
+    const pick = pickWithTieRule(pool).index;
+    const chosen = pool[pick]!;
     const carrySweep =
-      second.index === 0
+      pick === 0
         ? this.st.stage1.find((s) => s.kind === winner.kind)!
-        : this.sweepOfStage2Entry(second.index - 1);
+        : this.sweepOfStage2Entry(pick - 1);
+    const rounds = this.ladderRounds(chosen);
     return {
       entries: [...stage1, ...stage2],
       chosen,
       tied: first.tied,
       best: first.best,
       carry: new Map(Object.entries(carrySweep.carry)),
+      finalSettings:
+        rounds === undefined ? chosen.settings : { ...chosen.settings, nRounds: rounds },
+      ladder: chosen.kind === 'gbdt' ? this.ladderRungs.slice() : [],
     };
   }
 

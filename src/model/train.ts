@@ -5,7 +5,13 @@
  * whether the model beats chance → artifact + report. The honest estimate is the backtests'.
  */
 import { toArtifact, type ModelArtifact } from './artifact';
-import { Backtester, type BacktestEntry, type BacktestState } from './backtest';
+import { Backtester, type BacktestEntry, type BacktestState, type LadderRung } from './backtest';
+import {
+  ladderSizes,
+  scheduleSearch,
+  type BudgetOptions,
+  type ScheduleReport,
+} from './evaluation/budget';
 import {
   applyCalibration,
   chooseCalibration,
@@ -29,7 +35,7 @@ import { columnMeans, Model } from './fitted';
 import type { GbdtParams } from './trees/gbdt';
 import { findLeakage, type LeakageFinding, type LeakageOptions } from './evaluation/leakage';
 import { evaluate, type EvaluationMetrics, type Tier } from './evaluation/metrics';
-import { rollingOriginFolds, type FoldOptions } from './evaluation/folds';
+import { rollingOriginFolds, type Fold, type FoldOptions } from './evaluation/folds';
 import { signalVerdict, type Verdict, type VerdictOptions } from './evaluation/selection';
 import { makeRng } from './rng';
 import { inferSchema, type SkippedField } from './encoding/schema';
@@ -53,6 +59,8 @@ export interface TrainOptions {
   placeholders?: readonly string[];
   /** Rolling-origin folds: count (from the data size when absent), initial share, embargo. */
   backtest?: FoldOptions;
+  /** The search schedule for large data (threshold, AUC error target): docs/model.md. */
+  budget?: BudgetOptions;
   encoder?: Omit<EncoderOptions, 'missing' | 'placeholders'>;
   /** Logistic regression's L2 grid as scikit-learn C values. */
   cGrid?: readonly number[];
@@ -97,11 +105,15 @@ export interface CandidateReport {
 
 export interface FoldReport {
   fold: number;
-  /** Rows the fold's model was fitted on (all before the origin). */
+  /** Rows the fold's model was fitted on (all before the origin; a sample of them when budgeted). */
   train: number;
+  /** Rows of the fold's training window (before the origin, embargo applied). */
+  trainWindow: number;
   embargoed: number;
-  /** Rows of the fold's block, scored by a model that never saw them. */
+  /** Rows of the fold's block scored by a model that never saw them (a sample when budgeted). */
   test: number;
+  /** Rows of the fold's whole block. */
+  testBlock: number;
   testPositives: number;
   /** Time (or labelled position) of the first training row, the origin, the block's end. */
   trainFrom: number | null;
@@ -123,6 +135,14 @@ export interface TrainReport {
     meanAuc: number;
     seAuc: number;
     rule: string;
+    /** What the search schedule did: the caps, and the GBDT round-count ladder's steps. */
+    schedule: ScheduleReport & {
+      /** Sweeps (family × weighting) run over every fold. */
+      sweeps: number;
+      ladder: LadderRung[];
+      /** The chosen round count before the ladder (GBDT only; null otherwise). */
+      backtestRounds: number | null;
+    };
   };
   calibration: Calibration['method'];
   /** Out-of-fold: every fold's block scored by its fold's model, calibrated across folds. */
@@ -197,6 +217,9 @@ export class TrainingSession {
   private readonly o: TrainOptions;
   private readonly rows: Frame;
   private readonly plan: ReturnType<typeof rollingOriginFolds>;
+  /** The folds the backtests use: the plan's, or samples of them when budgeted. */
+  private readonly folds: Fold[];
+  private readonly schedule: ScheduleReport & { sweeps: number };
   private readonly features: FieldInfo[];
   private readonly skipped: SkippedField[];
   private readonly findings: LeakageFinding[];
@@ -270,6 +293,19 @@ export class TrainingSession {
     const kinds: CandidateKind[] =
       !o.model || o.model === 'auto' ? ['logistic', 'gbdt', 'tree'] : [o.model];
     const encoderOptions: EncoderOptions = { ...o.encoder, placeholders: o.placeholders };
+    const weightings = o.weightings ?? DEFAULT_WEIGHTINGS;
+    const sweeps = kinds.length + weightings.length;
+    const schedule = scheduleSearch(plan, labels, sweeps, settings.seed, o.budget);
+    const newest = folds[folds.length - 1]!;
+    const ladder =
+      schedule.report.trainCap !== null && kinds.includes('gbdt') && o.budget?.ladder !== false
+        ? {
+            window: newest.train,
+            sizes: ladderSizes(newest.train.length, schedule.report.trainCap),
+          }
+        : null;
+    this.folds = schedule.folds;
+    this.schedule = { ...schedule.report, sweeps };
     this.o = o;
     this.rows = rows;
     this.plan = plan;
@@ -285,11 +321,12 @@ export class TrainingSession {
         rows,
         labels,
         features,
-        folds,
+        folds: schedule.folds,
         kinds,
         settings,
         encoder: encoderOptions,
-        weightings: o.weightings ?? DEFAULT_WEIGHTINGS,
+        weightings,
+        ladder,
       },
       state?.backtest,
     );
@@ -328,7 +365,7 @@ export class TrainingSession {
       Xfit,
       yAll,
       w,
-      chosen.settings,
+      bt.finalSettings,
       this.settings,
       bt.carry,
     );
@@ -358,7 +395,8 @@ export class TrainingSession {
     }
     const { input, o, plan, features, skipped, findings, leaky, kinds } = this;
     const { labels } = input;
-    const { folds, labelled } = plan;
+    const { labelled } = plan;
+    const { folds } = this;
     const exclude = new Set(o.exclude ?? []);
     const bt = this.backtester.result();
     const chosen = bt.chosen;
@@ -399,8 +437,10 @@ export class TrainingSession {
       return {
         fold: f.fold,
         train: f.train.length,
+        trainWindow: plan.folds[k]!.train.length,
         embargoed: f.embargoed,
         test: f.test.length,
+        testBlock: plan.folds[k]!.test.length,
         testPositives: pos,
         trainFrom: f.train.length ? (t ? t[f.train[0]!]! : 0) : null,
         origin: f.origin,
@@ -472,7 +512,7 @@ export class TrainingSession {
     ];
     const report: TrainReport = {
       chosen: chosen.kind,
-      settings: chosen.settings,
+      settings: bt.finalSettings,
       weighting: chosen.weighting,
       candidates: summary,
       backtest: {
@@ -481,6 +521,11 @@ export class TrainingSession {
         meanAuc: chosen.meanAuc,
         seAuc: chosen.seAuc,
         rule: TIE_RULE,
+        schedule: {
+          ...this.schedule,
+          ladder: bt.ladder,
+          backtestRounds: chosen.kind === 'gbdt' ? (chosen.settings.nRounds ?? null) : null,
+        },
       },
       calibration: cal.calibration.method,
       metrics,
@@ -501,7 +546,7 @@ export class TrainingSession {
       metrics: {
         outOfFold: metrics,
         backtest: { folds: foldReports, meanAuc: chosen.meanAuc, seAuc: chosen.seAuc },
-        chosen: { kind: chosen.kind, settings: chosen.settings, weighting: chosen.weighting },
+        chosen: { kind: chosen.kind, settings: bt.finalSettings, weighting: chosen.weighting },
         verdict,
         splits: report.splits,
         leakage: leakage.map((l) => ({ field: l.field, reason: l.reason, excluded: l.excluded })),

@@ -141,7 +141,7 @@ function summary(r: TrainReport, timed: boolean, saved: string): string {
   );
   for (const f of bt.folds) {
     lines.push(
-      `  fold ${f.fold}: train ${f.train} rows (${when(f.trainFrom, timed)} → before ${when(f.origin, timed)})${f.embargoed ? `, embargo ${f.embargoed}` : ''}; test ${f.test} rows (${f.testPositives} converted, to ${when(f.testTo, timed)}); AUC ${fmt(f.auc)}`,
+      `  fold ${f.fold}: train ${f.train}${f.trainWindow !== undefined && f.trainWindow !== f.train ? ` of ${f.trainWindow}` : ''} rows (${when(f.trainFrom, timed)} → before ${when(f.origin, timed)})${f.embargoed ? `, embargo ${f.embargoed}` : ''}; test ${f.test}${f.testBlock !== undefined && f.testBlock !== f.test ? ` of ${f.testBlock}` : ''} rows (${f.testPositives} converted, to ${when(f.testTo, timed)}); AUC ${fmt(f.auc)}`,
     );
   }
   lines.push(
@@ -153,6 +153,17 @@ function summary(r: TrainReport, timed: boolean, saved: string): string {
     );
   }
   lines.push(`  rule: ${bt.rule}`);
+  const sch = bt.schedule;
+  if (sch?.budgeted) {
+    lines.push(
+      `  search budget (over ${sch.threshold} labelled rows): each fold fitted on ≤ ${sch.trainCap} sampled rows of its window and scored on ≤ ${sch.testCap} of its block, ${sch.sweeps} sweeps`,
+    );
+    if (sch.ladder.length) {
+      lines.push(
+        `  GBDT rounds on the newest fold at growing size: ${sch.ladder.map((x) => `${x.rows} rows → ${x.nRounds}`).join(', ')}; backtests chose ${sch.backtestRounds}, shipped ${r.settings.nRounds}`,
+      );
+    }
+  }
   if (r.metrics) {
     const m = r.metrics;
     lines.push(

@@ -1,0 +1,74 @@
+import { syntheticLeads } from './testing/synthetic';
+import { trainModel, TrainingSession, type TrainingState } from './train';
+
+describe('training on a budgeted search schedule (large data)', () => {
+  // A threshold and an AUC error target that make 2,500 rows "large", so the schedule runs here.
+  const data = syntheticLeads(2500, 5);
+  const budget = { threshold: 1000, aucSe: 0.05 };
+  const input = {
+    ...data,
+    options: {
+      exclude: ['id'],
+      seed: 4,
+      model: 'gbdt' as const,
+      budget,
+      gbdtParams: { nRounds: 150 },
+    },
+  };
+
+  it('fits folds on samples, reports them, and any split of the units gives the same result', () => {
+    const once = trainModel(input);
+    const r = once.report;
+    const sch = r.backtest.schedule;
+    expect(sch.budgeted).toBe(true);
+    for (const f of r.backtest.folds) {
+      expect(f.train).toBe(Math.min(sch.trainCap!, f.trainWindow));
+      expect(f.test).toBe(Math.min(sch.testCap!, f.testBlock));
+    }
+    expect(r.backtest.folds.some((f) => f.train < f.trainWindow)).toBe(true);
+    // The shipped model is still fitted on every labelled row.
+    expect(r.splits.train).toBe(data.labels.filter((l) => l !== null).length);
+    // The GBDT ladder ran on the newest fold, its first step at the train cap, and the shipped
+    // round count is never below the backtests' choice.
+    expect(sch.ladder.length).toBeGreaterThan(0);
+    expect(sch.ladder[0]!.rows).toBe(sch.trainCap);
+    expect(r.settings.nRounds).toBeGreaterThanOrEqual(sch.backtestRounds!);
+
+    let state: TrainingState | undefined;
+    let units = 0;
+    for (;;) {
+      const s = new TrainingSession(input, state && structuredClone(state));
+      expect(s.progress().done).toBe(units);
+      if (s.done()) {
+        const again = s.finish();
+        expect(again.report).toEqual(r);
+        expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
+        break;
+      }
+      s.step();
+      units++;
+      state = s.state;
+    }
+    expect(state!.backtest.ladder).toEqual(sch.ladder);
+  });
+
+  it('without the ladder ships the backtests’ round count', () => {
+    const r = trainModel({
+      ...input,
+      options: { ...input.options, budget: { ...budget, ladder: false } },
+    }).report;
+    expect(r.backtest.schedule.ladder).toEqual([]);
+    expect(r.settings.nRounds).toBe(r.backtest.schedule.backtestRounds);
+  });
+
+  it('leaves a run below the threshold exactly as before: whole windows, no ladder', () => {
+    const small = { ...input, options: { ...input.options, budget: { threshold: 2500 } } };
+    const r = trainModel(small).report;
+    expect(r.backtest.schedule).toMatchObject({ budgeted: false, trainCap: null, ladder: [] });
+    for (const f of r.backtest.folds) {
+      expect(f.train).toBe(f.trainWindow);
+      expect(f.test).toBe(f.testBlock);
+    }
+    expect(r.settings.nRounds).toBe(r.backtest.schedule.backtestRounds);
+  });
+});
