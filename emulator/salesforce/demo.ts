@@ -9,6 +9,7 @@
  * the same seed, size and `now` give the same org.
  */
 import { Rng } from '../demo/rng';
+import { planAccountDeals, planCompanies, type AccountTruth, type SfCompany } from './committees';
 import { type Org } from './org';
 import { INDUSTRY, LEAD_SOURCE } from './schema';
 
@@ -213,7 +214,19 @@ function poisson(rng: Rng, mean: number): number {
 
 export function generateOrg(
   org: Org,
-  opts: { seed: string; leads: number; now: number },
+  opts: {
+    seed: string;
+    leads: number;
+    now: number;
+    /**
+     * Buying committees (committees.ts): Leads of the same company share its Account, and each
+     * company with ≥ 2 Leads gets an account Opportunity with contact roles. Off by default, so
+     * every other org is exactly as before.
+     */
+    committees?: boolean;
+    /** Filled with each committee Account's truth (by Account id) when `committees` is on. */
+    accountTruth?: Map<string, AccountTruth>;
+  },
 ): Map<string, LeadTruth> {
   const rng = new Rng(`salesforce|${opts.seed}|${opts.leads}`);
   const truth = new Map<string, LeadTruth>();
@@ -230,13 +243,15 @@ export function generateOrg(
   // Deferred writes, applied in time order so history and modstamps read naturally.
   type Op = { at: number; run: () => void };
   const ops: Op[] = [];
+  // Committees draw from their own stream; the Leads' own draws below keep their order.
+  const plan = opts.committees ? planCompanies(opts.seed, opts.leads) : null;
 
-  for (const t0 of created) {
+  for (const [leadIndex, t0] of created.entries()) {
     const source = rng.weighted(
       LEAD_SOURCE.map((s) => [s, s === 'Web' ? 4 : s === 'Purchased List' ? 2 : 1] as const),
     );
-    const industry = rng.pick(INDUSTRY);
-    const employees = Math.max(1, Math.round(10 ** rng.uniform(0, 4.3)));
+    const drawnIndustry = rng.pick(INDUSTRY);
+    const drawnEmployees = Math.max(1, Math.round(10 ** rng.uniform(0, 4.3)));
     const [title, seniority] = rng.pick(TITLES);
     const emailKind = rng.weighted([
       ['corporate', 6],
@@ -245,13 +260,18 @@ export function generateOrg(
     ] as const);
     const first = rng.pick(FIRST);
     const last = rng.pick(LAST);
-    const company = `${rng.pick(WORDS)} ${rng.pick(SUFFIX)}`;
+    const drawn = `${rng.pick(WORDS)} ${rng.pick(SUFFIX)}`;
+    const firm: SfCompany | null = plan ? plan.companies[plan.of[leadIndex]!]! : null;
+    // With committees the Lead works at its planned company (the draws above still happen).
+    const company = firm ? firm.name : drawn;
+    const industry = firm ? firm.industry : drawnIndustry;
+    const employees = firm ? firm.employees : drawnEmployees;
     const domain =
       emailKind === 'free'
         ? rng.pick(FREE)
         : emailKind === 'education'
           ? `${company.split(' ')[0].toLowerCase()}.edu`
-          : `${company.replace(/ /g, '').toLowerCase()}.com`;
+          : (firm?.domain ?? `${company.replace(/ /g, '').toLowerCase()}.com`);
     const intent = rng.normal();
     const asOf = t0 + SNAPSHOT_DAYS * DAY;
 
@@ -315,6 +335,34 @@ export function generateOrg(
       t0,
     );
     const id = String(lead.Id);
+    if (firm) {
+      // The company's Account exists from its first Lead on (matched by Company = Name).
+      if (firm.members.length === 0)
+        ops.push({
+          at: t0,
+          run: () => {
+            const account = org.insert(
+              'Account',
+              {
+                Name: company,
+                Industry: industry,
+                NumberOfEmployees: employees,
+                OwnerId: org.userId,
+              },
+              t0,
+            );
+            firm.accountId = String(account.Id);
+          },
+        });
+      firm.members.push({
+        leadId: id,
+        createdAt: t0,
+        asOf,
+        seniority,
+        engaged: meetings.length > 0 || calls.length >= 2 || responded,
+        propensity: p,
+      });
+    }
     truth.set(id, {
       propensity: p,
       asOf,
@@ -418,16 +466,19 @@ export function generateOrg(
       ops.push({
         at: convertAt,
         run: () => {
-          const account = org.insert(
-            'Account',
-            {
-              Name: company,
-              Industry: industry,
-              NumberOfEmployees: employees,
-              OwnerId: org.userId,
-            },
-            convertAt,
-          );
+          // With committees the Lead converts into its company's Account.
+          const account = firm
+            ? { Id: firm.accountId }
+            : org.insert(
+                'Account',
+                {
+                  Name: company,
+                  Industry: industry,
+                  NumberOfEmployees: employees,
+                  OwnerId: org.userId,
+                },
+                convertAt,
+              );
           const contact = org.insert(
             'Contact',
             {
@@ -481,6 +532,17 @@ export function generateOrg(
       });
     }
   }
+  if (plan)
+    ops.push(
+      ...planAccountDeals(
+        org,
+        opts.seed,
+        opts.leads,
+        plan.companies,
+        now,
+        opts.accountTruth ?? new Map(),
+      ),
+    );
   // Stable order: by time, then by insertion.
   ops
     .map((o, i) => ({ o, i }))
