@@ -196,6 +196,26 @@ export function propensityLogit(o: {
   return z;
 }
 
+/** Bought and outbound sources: with segment drivers their Leads convert on drivers of their own. */
+export const PAID_SOURCES = ['Advertisement', 'Purchased List', 'Trade Show'];
+
+/**
+ * The truth of a paid-source Lead when the org has segment drivers: calls and e-mails before
+ * asOf turn against conversion (a Lead that needs chasing), seniority and company size weigh
+ * more, the source's own effect does not count. Moderate, so no single value settles the outcome.
+ */
+export function paidSegmentLogit(o: Parameters<typeof propensityLogit>[0]): number {
+  let z = -0.4;
+  z -= 2.2 * (1 - Math.exp(-o.callsBefore / 2));
+  z -= 0.4 * Math.log1p(o.emailsBefore);
+  z += 0.6 * (o.seniority - 2.5);
+  z += 0.7 * (Math.log10(Math.max(1, o.employees)) - 2);
+  if (o.emailKind === 'free') z -= 0.5;
+  if (o.emailKind === 'education') z -= 0.9;
+  z += 0.6 * Math.min(o.meetingsBefore, 2);
+  return z;
+}
+
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -226,6 +246,11 @@ export function generateOrg(
     committees?: boolean;
     /** Filled with each committee Account's truth (by Account id) when `committees` is on. */
     accountTruth?: Map<string, AccountTruth>;
+    /**
+     * Paid-source Leads (`PAID_SOURCES`) convert on drivers of their own (`paidSegmentLogit`),
+     * for segment models. Off by default (no draw changes: only the truth's formula).
+     */
+    segmentDrivers?: boolean;
   },
 ): Map<string, LeadTruth> {
   const rng = new Rng(`salesforce|${opts.seed}|${opts.leads}`);
@@ -285,8 +310,10 @@ export function generateOrg(
     const inCampaign = rng.chance(0.4);
     const responded = inCampaign && rng.chance(sigmoid(intent - 0.5));
     const respondedAt = responded ? t0 + rng.next() * (asOf - t0) : null;
+    const truthOf =
+      opts.segmentDrivers && PAID_SOURCES.includes(source) ? paidSegmentLogit : propensityLogit;
     const p = sigmoid(
-      propensityLogit({
+      truthOf({
         source,
         industry,
         employees,

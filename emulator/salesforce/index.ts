@@ -46,6 +46,8 @@ export interface SalesforceEmulatorOptions {
    * company, one Account per company, account Opportunities with contact roles. Default off.
    */
   committees?: boolean;
+  /** Paid-source Leads convert on drivers of their own (segment models). Default off. */
+  segmentDrivers?: boolean;
 }
 
 export interface SalesforceEmulator {
@@ -102,6 +104,7 @@ export async function startSalesforceEmulator(
       leads,
       now: cfg.now,
       committees: opts.committees === true,
+      segmentDrivers: opts.segmentDrivers === true,
       accountTruth,
     });
     // Change events start with the org's life, not with its generated past.
