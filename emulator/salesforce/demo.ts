@@ -9,6 +9,7 @@
  * the same seed, size and `now` give the same org.
  */
 import { Rng } from '../demo/rng';
+import { planAccountDeals, planCompanies, type AccountTruth, type SfCompany } from './committees';
 import { type Org } from './org';
 import { INDUSTRY, LEAD_SOURCE } from './schema';
 
@@ -195,6 +196,26 @@ export function propensityLogit(o: {
   return z;
 }
 
+/** Bought and outbound sources: with segment drivers their Leads convert on drivers of their own. */
+export const PAID_SOURCES = ['Advertisement', 'Purchased List', 'Trade Show'];
+
+/**
+ * The truth of a paid-source Lead when the org has segment drivers: calls and e-mails before
+ * asOf turn against conversion (a Lead that needs chasing), seniority and company size weigh
+ * more, the source's own effect does not count. Moderate, so no single value settles the outcome.
+ */
+export function paidSegmentLogit(o: Parameters<typeof propensityLogit>[0]): number {
+  let z = -0.4;
+  z -= 2.2 * (1 - Math.exp(-o.callsBefore / 2));
+  z -= 0.4 * Math.log1p(o.emailsBefore);
+  z += 0.6 * (o.seniority - 2.5);
+  z += 0.7 * (Math.log10(Math.max(1, o.employees)) - 2);
+  if (o.emailKind === 'free') z -= 0.5;
+  if (o.emailKind === 'education') z -= 0.9;
+  z += 0.6 * Math.min(o.meetingsBefore, 2);
+  return z;
+}
+
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -213,7 +234,24 @@ function poisson(rng: Rng, mean: number): number {
 
 export function generateOrg(
   org: Org,
-  opts: { seed: string; leads: number; now: number },
+  opts: {
+    seed: string;
+    leads: number;
+    now: number;
+    /**
+     * Buying committees (committees.ts): Leads of the same company share its Account, and each
+     * company with ≥ 2 Leads gets an account Opportunity with contact roles. Off by default, so
+     * every other org is exactly as before.
+     */
+    committees?: boolean;
+    /** Filled with each committee Account's truth (by Account id) when `committees` is on. */
+    accountTruth?: Map<string, AccountTruth>;
+    /**
+     * Paid-source Leads (`PAID_SOURCES`) convert on drivers of their own (`paidSegmentLogit`),
+     * for segment models. Off by default (no draw changes: only the truth's formula).
+     */
+    segmentDrivers?: boolean;
+  },
 ): Map<string, LeadTruth> {
   const rng = new Rng(`salesforce|${opts.seed}|${opts.leads}`);
   const truth = new Map<string, LeadTruth>();
@@ -230,13 +268,15 @@ export function generateOrg(
   // Deferred writes, applied in time order so history and modstamps read naturally.
   type Op = { at: number; run: () => void };
   const ops: Op[] = [];
+  // Committees draw from their own stream; the Leads' own draws below keep their order.
+  const plan = opts.committees ? planCompanies(opts.seed, opts.leads) : null;
 
-  for (const t0 of created) {
+  for (const [leadIndex, t0] of created.entries()) {
     const source = rng.weighted(
       LEAD_SOURCE.map((s) => [s, s === 'Web' ? 4 : s === 'Purchased List' ? 2 : 1] as const),
     );
-    const industry = rng.pick(INDUSTRY);
-    const employees = Math.max(1, Math.round(10 ** rng.uniform(0, 4.3)));
+    const drawnIndustry = rng.pick(INDUSTRY);
+    const drawnEmployees = Math.max(1, Math.round(10 ** rng.uniform(0, 4.3)));
     const [title, seniority] = rng.pick(TITLES);
     const emailKind = rng.weighted([
       ['corporate', 6],
@@ -245,13 +285,18 @@ export function generateOrg(
     ] as const);
     const first = rng.pick(FIRST);
     const last = rng.pick(LAST);
-    const company = `${rng.pick(WORDS)} ${rng.pick(SUFFIX)}`;
+    const drawn = `${rng.pick(WORDS)} ${rng.pick(SUFFIX)}`;
+    const firm: SfCompany | null = plan ? plan.companies[plan.of[leadIndex]!]! : null;
+    // With committees the Lead works at its planned company (the draws above still happen).
+    const company = firm ? firm.name : drawn;
+    const industry = firm ? firm.industry : drawnIndustry;
+    const employees = firm ? firm.employees : drawnEmployees;
     const domain =
       emailKind === 'free'
         ? rng.pick(FREE)
         : emailKind === 'education'
           ? `${company.split(' ')[0].toLowerCase()}.edu`
-          : `${company.replace(/ /g, '').toLowerCase()}.com`;
+          : (firm?.domain ?? `${company.replace(/ /g, '').toLowerCase()}.com`);
     const intent = rng.normal();
     const asOf = t0 + SNAPSHOT_DAYS * DAY;
 
@@ -265,8 +310,10 @@ export function generateOrg(
     const inCampaign = rng.chance(0.4);
     const responded = inCampaign && rng.chance(sigmoid(intent - 0.5));
     const respondedAt = responded ? t0 + rng.next() * (asOf - t0) : null;
+    const truthOf =
+      opts.segmentDrivers && PAID_SOURCES.includes(source) ? paidSegmentLogit : propensityLogit;
     const p = sigmoid(
-      propensityLogit({
+      truthOf({
         source,
         industry,
         employees,
@@ -315,6 +362,34 @@ export function generateOrg(
       t0,
     );
     const id = String(lead.Id);
+    if (firm) {
+      // The company's Account exists from its first Lead on (matched by Company = Name).
+      if (firm.members.length === 0)
+        ops.push({
+          at: t0,
+          run: () => {
+            const account = org.insert(
+              'Account',
+              {
+                Name: company,
+                Industry: industry,
+                NumberOfEmployees: employees,
+                OwnerId: org.userId,
+              },
+              t0,
+            );
+            firm.accountId = String(account.Id);
+          },
+        });
+      firm.members.push({
+        leadId: id,
+        createdAt: t0,
+        asOf,
+        seniority,
+        engaged: meetings.length > 0 || calls.length >= 2 || responded,
+        propensity: p,
+      });
+    }
     truth.set(id, {
       propensity: p,
       asOf,
@@ -418,16 +493,19 @@ export function generateOrg(
       ops.push({
         at: convertAt,
         run: () => {
-          const account = org.insert(
-            'Account',
-            {
-              Name: company,
-              Industry: industry,
-              NumberOfEmployees: employees,
-              OwnerId: org.userId,
-            },
-            convertAt,
-          );
+          // With committees the Lead converts into its company's Account.
+          const account = firm
+            ? { Id: firm.accountId }
+            : org.insert(
+                'Account',
+                {
+                  Name: company,
+                  Industry: industry,
+                  NumberOfEmployees: employees,
+                  OwnerId: org.userId,
+                },
+                convertAt,
+              );
           const contact = org.insert(
             'Contact',
             {
@@ -481,6 +559,17 @@ export function generateOrg(
       });
     }
   }
+  if (plan)
+    ops.push(
+      ...planAccountDeals(
+        org,
+        opts.seed,
+        opts.leads,
+        plan.companies,
+        now,
+        opts.accountTruth ?? new Map(),
+      ),
+    );
   // Stable order: by time, then by insertion.
   ops
     .map((o, i) => ({ o, i }))

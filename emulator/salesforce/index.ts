@@ -6,6 +6,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { BulkJobs } from './bulk';
+import { type AccountTruth } from './committees';
 import { generateOrg, type LeadTruth } from './demo';
 import { SfError, notFound, sendSfError, sessionInvalid } from './errors';
 import { listen } from '../shared/listen';
@@ -40,6 +41,13 @@ export interface SalesforceEmulatorOptions {
   accessTokenTtlMs?: number;
   /** How long the CometD endpoint holds a /meta/connect without events. Default 110 s. */
   cometdTimeoutMs?: number;
+  /**
+   * Buying committees in the demo org (emulator/salesforce/committees.ts): several Leads per
+   * company, one Account per company, account Opportunities with contact roles. Default off.
+   */
+  committees?: boolean;
+  /** Paid-source Leads convert on drivers of their own (segment models). Default off. */
+  segmentDrivers?: boolean;
 }
 
 export interface SalesforceEmulator {
@@ -51,6 +59,8 @@ export interface SalesforceEmulator {
   clientSecret: string;
   refreshToken: string;
   truth(id: string): LeadTruth | undefined;
+  /** A committee Account's hidden truth (orgs made with `committees`). */
+  accountTruth(id: string): AccountTruth | undefined;
   writes: WriteLog[];
   faults: FaultInjector;
   stats: Stats;
@@ -75,6 +85,7 @@ export async function startSalesforceEmulator(
   };
   let org!: Org;
   let truth = new Map<string, LeadTruth>();
+  let accountTruth = new Map<string, AccountTruth>();
   const changes = new ChangeEvents(() => org);
   changes.connectTimeoutMs = opts.cometdTimeoutMs ?? 110_000;
   const build = (seed: string, leads: number) => {
@@ -87,7 +98,15 @@ export async function startSalesforceEmulator(
     org.addToken(cfg.refreshToken, 'refresh');
     // The org's clock starts at the generator's `now`.
     org.clockOffsetMs = cfg.now - Date.now();
-    truth = generateOrg(org, { seed, leads, now: cfg.now });
+    accountTruth = new Map();
+    truth = generateOrg(org, {
+      seed,
+      leads,
+      now: cfg.now,
+      committees: opts.committees === true,
+      segmentDrivers: opts.segmentDrivers === true,
+      accountTruth,
+    });
     // Change events start with the org's life, not with its generated past.
     changes.clear();
     org.onChange = (object, id, type, changed, at) =>
@@ -242,6 +261,7 @@ export async function startSalesforceEmulator(
     clientSecret: cfg.clientSecret,
     refreshToken: cfg.refreshToken,
     truth: (id) => truth.get(id),
+    accountTruth: (id) => accountTruth.get(id),
     writes,
     faults,
     stats,
@@ -271,5 +291,6 @@ function orgProxy(get: () => Org): Org {
 
 export { Org } from './org';
 export type { LeadTruth } from './demo';
+export type { AccountTruth } from './committees';
 export { HORIZON_DAYS, SNAPSHOT_DAYS } from './demo';
 export type { WriteLog } from './writes';

@@ -128,6 +128,22 @@ export const INDUSTRY = [
   'Transportation',
 ];
 export const RATING = ['Hot', 'Warm', 'Cold'];
+/**
+ * OpportunityContactRole.Role values the demo org uses. Each org defines its own (the field is
+ * a picklist, length 255 in the field reference); this list is not a sourced default and the
+ * adapter reads no meaning from it.
+ */
+export const OPPORTUNITY_CONTACT_ROLES = [
+  'Business User',
+  'Decision Maker',
+  'Economic Buyer',
+  'Economic Decision Maker',
+  'Evaluator',
+  'Executive Sponsor',
+  'Influencer',
+  'Technical Buyer',
+  'Other',
+];
 export const STAGES = [
   'Prospecting',
   'Qualification',
@@ -210,6 +226,21 @@ const OBJECTS: Array<{ name: string; label: string; keyPrefix: string; fields: S
       ro({ name: 'IsClosed', type: 'boolean' }),
       ro({ name: 'IsWon', type: 'boolean' }),
       ref('OwnerId', 'User', 'Owner'),
+    ],
+  },
+  {
+    // Object reference (object-opportunitycontactrole) and field reference: OpportunityId
+    // required, not updateable after create; ContactId a Contact; Role a picklist (255);
+    // IsPrimary defaulted false ("Each Opportunity has only one primary contact").
+    name: 'OpportunityContactRole',
+    label: 'Opportunity Contact Role',
+    keyPrefix: '00K',
+    fields: [
+      ...AUDIT,
+      ref('OpportunityId', 'Opportunity', 'Opportunity', { nillable: false, updateable: false }),
+      ref('ContactId', 'Contact', 'Contact'),
+      pick('Role', OPPORTUNITY_CONTACT_ROLES),
+      { name: 'IsPrimary', type: 'boolean' },
     ],
   },
   {

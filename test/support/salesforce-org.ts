@@ -9,6 +9,7 @@ import {
   type SalesforceEmulator,
   type SalesforceEmulatorOptions,
 } from '../../emulator/salesforce';
+import type { Settings } from '../../src/contracts/settings';
 import { runJobToEnd, syncJob } from '../../src/pipeline';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { tempDb } from '../e2e/helpers';
@@ -17,6 +18,8 @@ export async function startSyncedOrg(opts: {
   emulator: SalesforceEmulatorOptions;
   portalId: string;
   now: number;
+  /** Saved before the sync (segment properties are read with it). */
+  settings?: Settings;
 }): Promise<{ emu: SalesforceEmulator; deps: AppDeps }> {
   const emu = await startSalesforceEmulator(opts.emulator);
   let deps: AppDeps | undefined;
@@ -30,6 +33,8 @@ export async function startSyncedOrg(opts: {
       now: () => opts.now,
       salesforce: { instanceUrl: emu.url, accessToken: emu.accessToken },
     });
+    if (opts.settings)
+      await deps.store.saveSettings(opts.settings, new Date(opts.now).toISOString());
     const sync = await runJobToEnd(deps, () => syncJob());
     if (sync.status !== 'done') throw new Error(`sync of the emulated org: ${sync.status}`);
     return { emu, deps };

@@ -11,7 +11,12 @@
  * CloseDate.
  *
  * Accounts carry `industry` and `numberofemployees` (no AccountHistory is read: their one
- * version is dated at the Account's creation) and the Leads converted into them.
+ * version is dated at the Account's creation) and their buying committee: the Leads converted
+ * into them and the open Leads whose Company is the Account's Name (lead-to-account matching;
+ * SOQL compares strings case-insensitively), by ⌈names / 150⌉ `IN` queries a page. An
+ * Opportunity's contacts are the Leads converted into it and, through OpportunityContactRole,
+ * the Leads converted into its role Contacts (one range query a page, and ⌈contacts / 150⌉
+ * Lead lookups only when a page has roles).
  */
 import { type Connection } from 'jsforce';
 import type { CrmRecord, PropertyVersion } from '../../contracts/records';
@@ -119,6 +124,87 @@ export function toDealRecord(
   };
 }
 
+/** Open (unconverted) Leads whose Company names one of these Accounts, by Account id. */
+async function matchedLeads(
+  conn: Connection,
+  caller: Caller,
+  accounts: readonly SfRecord[],
+): Promise<Map<string, string[]>> {
+  const byName = new Map<string, string[]>();
+  for (const a of accounts) {
+    const name = toStringValue(a.Name)?.trim().toLowerCase();
+    if (!name) continue;
+    const list = byName.get(name) ?? [];
+    list.push(String(a.Id));
+    byName.set(name, list);
+  }
+  const out = new Map<string, string[]>();
+  const names = [...byName.keys()];
+  for (let i = 0; i < names.length; i += 150) {
+    const list = names
+      .slice(i, i + 150)
+      .map(quote)
+      .join(',');
+    for (const r of await readAll(
+      conn,
+      caller,
+      'matchedLeads.query',
+      `SELECT Id, Company FROM Lead WHERE IsConverted = false AND Company IN (${list})`,
+    ))
+      for (const account of byName.get(
+        String(r.Company ?? '')
+          .trim()
+          .toLowerCase(),
+      ) ?? []) {
+        const ids = out.get(account) ?? [];
+        ids.push(String(r.Id));
+        out.set(account, ids);
+      }
+  }
+  return out;
+}
+
+/** Leads converted into the role Contacts of these Opportunities, by Opportunity id. */
+async function roleLeads(
+  conn: Connection,
+  caller: Caller,
+  ids: readonly string[],
+): Promise<Map<string, string[]>> {
+  const wanted = new Set(ids);
+  const roles: SfRecord[] = [];
+  for (const f of childFilters('OpportunityId', ids, true))
+    for (const r of await readAll(
+      conn,
+      caller,
+      'contactRoles.query',
+      `SELECT OpportunityId, ContactId FROM OpportunityContactRole WHERE ${f}`,
+    ))
+      if (wanted.has(String(r.OpportunityId)) && r.ContactId) roles.push(r);
+  const out = new Map<string, string[]>();
+  if (roles.length === 0) return out;
+  const leadOf = new Map<string, string>();
+  const contacts = [...new Set(roles.map((r) => String(r.ContactId)))];
+  for (const f of childFilters('ConvertedContactId', contacts, false))
+    for (const r of await readAll(
+      conn,
+      caller,
+      'roleLeads.query',
+      `SELECT Id, ConvertedContactId FROM Lead WHERE ${f}`,
+    ))
+      leadOf.set(String(r.ConvertedContactId), String(r.Id));
+  for (const r of roles) {
+    const lead = leadOf.get(String(r.ContactId));
+    if (!lead) continue;
+    const key = String(r.OpportunityId);
+    out.set(key, [...(out.get(key) ?? []), lead]);
+  }
+  return out;
+}
+
+const union = (...lists: ReadonlyArray<readonly string[] | undefined>) => [
+  ...new Set(lists.flatMap((l) => l ?? [])),
+];
+
 export function toCompanyRecord(account: SfRecord, contacts: readonly string[]): CrmRecord {
   const createdAt = isoOf(account.CreatedDate);
   const properties = {
@@ -152,13 +238,16 @@ export async function listSalesforceObjects(
       caller,
       'accounts.query',
       (afterId) =>
-        `SELECT Id, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
+        `SELECT Id, Name, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
       after,
     );
     const ids = batch.records.map((r) => String(r.Id));
     const leads = await convertedLeads(conn, caller, 'ConvertedAccountId', ids);
+    const matched = await matchedLeads(conn, caller, batch.records);
     return {
-      items: batch.records.map((r) => toCompanyRecord(r, leads.get(String(r.Id)) ?? [])),
+      items: batch.records.map((r) =>
+        toCompanyRecord(r, union(leads.get(String(r.Id)), matched.get(String(r.Id)))),
+      ),
       next: batch.next,
       historyIncluded: true,
     };
@@ -189,9 +278,14 @@ export async function listSalesforceObjects(
       history.set(id, list);
     }
   const leads = await convertedLeads(conn, caller, 'ConvertedOpportunityId', ids);
+  const roles = await roleLeads(conn, caller, ids);
   return {
     items: batch.records.map((r) =>
-      toDealRecord(r, history.get(String(r.Id)) ?? [], leads.get(String(r.Id)) ?? []),
+      toDealRecord(
+        r,
+        history.get(String(r.Id)) ?? [],
+        union(leads.get(String(r.Id)), roles.get(String(r.Id))),
+      ),
     ),
     next: batch.next,
     historyIncluded: true,

@@ -212,7 +212,8 @@ export function accountRow(
   let last: number | null = null;
   const counters = counterNames(world);
   for (const c of members) {
-    const title = valueAt(c, 'jobtitle', asOf);
+    // HubSpot's contacts say `jobtitle`; Salesforce Leads `title`.
+    const title = valueAt(c, 'jobtitle', asOf) ?? valueAt(c, 'title', asOf);
     const fn = titleFunction(title);
     if (fn) functions.add(fn);
     if ((titleSeniority(title) ?? 0) >= 4) decision++;
