@@ -156,6 +156,18 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
           {`${result.modelWarning.message} ${result.modelWarning.published ? 'It was published anyway.' : 'It was not published; the previous model keeps scoring.'}`}
         </Alert>
       ) : null}
+      {(result.objectStages ?? [])
+        .filter((st) => st.missingScopes.length > 0)
+        .map((st) => (
+          <Alert
+            key={st.stage}
+            testId={`${st.stage}-skipped`}
+            title={`${st.stage === 'deals' ? 'Deal' : 'Account'} scores skipped: missing permission`}
+            variant="warning"
+          >
+            {st.skipped ?? ''}
+          </Alert>
+        ))}
       <Heading>Tiers</Heading>
       <TierEditor tiers={draft.tiers} errors={errors} onChange={(tiers) => patch({ tiers })} />
       {result.stats.length > 0 ? <TierStatsTable stats={result.stats} /> : null}

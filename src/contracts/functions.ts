@@ -238,6 +238,18 @@ export interface SettingsResult {
   governanceCharts?: GovernanceCharts;
   /** Records the CRM refused to write (reason kept; not retried until they change). */
   writeFailures?: WriteFailuresSummary;
+  /** On 'get': the deal and account stages of the newest run that reached them. */
+  objectStages?: ObjectStageStatus[];
+}
+
+/** A deal or account stage of a run, and why it scored nothing (e.g. a missing CRM scope). */
+export interface ObjectStageStatus {
+  stage: 'deals' | 'accounts';
+  /** When that run last moved. */
+  at: string;
+  skipped: string | null;
+  /** The scopes a permission skip needs; empty otherwise. */
+  missingScopes: string[];
 }
 
 export interface WriteFailuresSummary {

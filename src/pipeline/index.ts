@@ -19,6 +19,7 @@ export {
 export { runDealScores, dealSummaryOf, type DealRunSummary } from './objects/run';
 export type { DealModelReport } from './objects/deal-report';
 export { accountLine, accountSummaryOf, type AccountStageSummary } from './objects/account-job';
+export { objectStageStatus, scopeSkipOf, isScopeSkip, type ScopeSkip } from './objects/stage-skip';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
 export { settingsAction, modelSummary, tierInputs, currentEconomics } from './settings';
 export { recordFeedback } from './feedback';

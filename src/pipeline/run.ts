@@ -10,9 +10,10 @@ import { LeadLensError } from '../contracts/errors';
 import type { PipelineDeps } from './deps';
 import { alertAsksForRetrain, monitorJob } from './governance/monitor';
 import { spikeTasksJob } from './governance/spikes';
-import { runJob, runJobToEnd, type JobDefinition } from './jobs';
+import { runJob, runJobToEnd, type JobDefinition, type StepContext } from './jobs';
 import { accountScoresJob, accountScoresSkipReason } from './objects/account-job';
 import { dealScoresJob, dealScoresUnavailable } from './objects/job';
+import { isScopeSkip, scopeSkipOf, type ScopeSkip } from './objects/stage-skip';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
 import { trainJob } from './train';
@@ -24,13 +25,64 @@ const asAny = <S extends Record<string, unknown>>(j: JobDefinition<S>) => j as u
 interface Stage {
   name: string;
   job(): AnyJob;
-  /** A reason to skip this stage, or null to run it. */
-  skip?(deps: PipelineDeps): Promise<string | null>;
+  /**
+   * A reason to skip this stage (or a permission skip carried over from an earlier stage), or
+   * null to run it; `results` are the earlier stages' summaries.
+   */
+  skip?(
+    deps: PipelineDeps,
+    results: Record<string, Record<string, unknown>>,
+  ): Promise<string | ScopeSkip | null>;
+  /**
+   * Deal and account stages: a CRM_SCOPES refusal (an install from before the app asked for
+   * these objects' scopes) skips the stage with the reason instead of failing the run.
+   */
+  skipOnMissingScopes?: 'deals' | 'accounts';
 }
 
 export interface ChainState extends Record<string, unknown> {
   stage: number;
   results: Record<string, Record<string, unknown>>;
+}
+
+/** One stage's job, as far as the budget goes; a permission refusal of an object stage skips it. */
+async function runStage(
+  stage: Stage,
+  state: ChainState,
+  ctx: StepContext<ChainState>,
+): Promise<{ summary: Record<string, unknown>; finished: boolean; progress: string }> {
+  let res: JobResult;
+  try {
+    res = await runJob(ctx.deps, stage.job(), { budget: ctx.budget, parentRunId: ctx.runId });
+  } catch (e) {
+    const scope = stage.skipOnMissingScopes ? scopeSkipOf(e, stage.skipOnMissingScopes) : null;
+    if (!scope) throw e;
+    ctx.deps.log.warn('stage skipped: missing CRM permission', {
+      stage: stage.name,
+      missingScopes: scope.missingScopes,
+    });
+    return {
+      summary: scope,
+      finished: true,
+      progress: `${stage.name}: skipped (${scope.skipped})`,
+    };
+  }
+  if (res.status === 'paused') {
+    // The CRM's daily limit stops the whole chain cleanly, with the time it may resume —
+    // and with what the stage did so far (what was written before the pause).
+    await ctx.commit({
+      stage: state.stage,
+      results: { ...state.results, [stage.name]: res.summary },
+    });
+    throw new LeadLensError('CRM_DAILY_LIMIT', res.progress, {
+      details: { resumeAt: res.resumeAt },
+    });
+  }
+  return {
+    summary: res.summary,
+    finished: res.status === 'done',
+    progress: `${stage.name}: ${res.progress}`,
+  };
 }
 
 function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainState> {
@@ -40,34 +92,15 @@ function chainJob(name: string, stages: readonly Stage[]): JobDefinition<ChainSt
     async step(state, ctx) {
       const stage = stages[state.stage];
       if (!stage) return { state, done: true, progress: 'done' };
-      const skipped = (await stage.skip?.(ctx.deps)) ?? null;
-      let summary: Record<string, unknown>;
-      let finished: boolean;
-      let progress: string;
-      if (skipped) {
-        summary = { skipped };
-        finished = true;
-        progress = `${stage.name}: skipped (${skipped})`;
-      } else {
-        const res = await runJob(ctx.deps, stage.job(), {
-          budget: ctx.budget,
-          parentRunId: ctx.runId,
-        });
-        if (res.status === 'paused') {
-          // The CRM's daily limit stops the whole chain cleanly, with the time it may resume —
-          // and with what the stage did so far (what was written before the pause).
-          await ctx.commit({
-            stage: state.stage,
-            results: { ...state.results, [stage.name]: res.summary },
-          });
-          throw new LeadLensError('CRM_DAILY_LIMIT', res.progress, {
-            details: { resumeAt: res.resumeAt },
-          });
-        }
-        summary = res.summary;
-        finished = res.status === 'done';
-        progress = `${stage.name}: ${res.progress}`;
-      }
+      const skipped = (await stage.skip?.(ctx.deps, state.results)) ?? null;
+      const ran = skipped
+        ? {
+            summary: typeof skipped === 'string' ? { skipped } : skipped,
+            finished: true,
+            progress: `${stage.name}: skipped (${typeof skipped === 'string' ? skipped : skipped.skipped})`,
+          }
+        : await runStage(stage, state, ctx);
+      const { summary, finished, progress } = ran;
       const next: ChainState = {
         stage: finished ? state.stage + 1 : state.stage,
         results: { ...state.results, [stage.name]: summary },
@@ -113,11 +146,14 @@ function dealStages(opts: RunOptions): Stage[] {
       name: 'deals',
       job: () => asAny(dealScoresJob({ retrain: opts.retrain })),
       skip: off,
+      skipOnMissingScopes: 'deals',
     },
     {
       name: 'deal-writeback',
       job: () => asAny(writebackJob({ name: 'deal-writeback', objectTypes: ['deal'] })),
-      skip: off,
+      skip: async (deps, results) =>
+        (await off(deps)) ?? (isScopeSkip(results.deals) ? results.deals : null),
+      skipOnMissingScopes: 'deals',
     },
   ];
 }
@@ -127,20 +163,33 @@ function dealStages(opts: RunOptions): Stage[] {
  * train when due and score (one job), then the one write-back over companies.
  */
 function accountStages(opts: RunOptions): Stage[] {
-  const accountsOff = async (deps: PipelineDeps) =>
-    opts.deals !== true
-      ? 'account scores run with deal scores (--no-deals)'
-      : (dealScoresUnavailable(deps) ?? (await accountScoresSkipReason(deps)));
+  const accountsOff = async (
+    deps: PipelineDeps,
+    results: Record<string, Record<string, unknown>>,
+  ) => {
+    if (opts.deals !== true) return 'account scores run with deal scores (--no-deals)';
+    // The deal stage reads the companies; without its permission nothing was mirrored.
+    if (isScopeSkip(results.deals))
+      return {
+        ...results.deals,
+        skipped: `account scores need the companies the deal stage reads — ${results.deals.skipped}`,
+      };
+    return dealScoresUnavailable(deps) ?? (await accountScoresSkipReason(deps));
+  };
   return [
     {
       name: 'accounts',
       job: () => asAny(accountScoresJob({ retrain: opts.retrain })),
       skip: accountsOff,
+      skipOnMissingScopes: 'accounts',
     },
     {
       name: 'account-writeback',
       job: () => asAny(writebackJob({ name: 'account-writeback', objectTypes: ['company'] })),
-      skip: accountsOff,
+      skip: async (deps, results) =>
+        (await accountsOff(deps, results)) ??
+        (isScopeSkip(results.accounts) ? results.accounts : null),
+      skipOnMissingScopes: 'accounts',
     },
   ];
 }

@@ -34,6 +34,7 @@ import { economicsView } from './economics';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
 import { governanceCharts } from './charts-governance';
+import { objectStageStatus } from './objects/stage-skip';
 
 export async function settingsAction(
   deps: PipelineDeps,
@@ -49,6 +50,7 @@ export async function settingsAction(
         stats: await stats(deps),
         alerts: (await governanceStatus(store)).alerts,
         writeFailures: await writeFailures(deps),
+        objectStages: await objectStageStatus(store),
       };
     case 'preview':
       return {

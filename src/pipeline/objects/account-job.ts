@@ -23,6 +23,7 @@ import {
   type ContactScorer,
 } from './accounts';
 import { worldFromStore } from './job';
+import { isScopeSkip } from './stage-skip';
 
 export interface AccountJobState extends Record<string, unknown> {
   phase: 'train' | 'score' | 'done';
@@ -217,8 +218,10 @@ export interface AccountStageSummary {
   trained: boolean;
   auc: number | null;
   byTier: Record<string, number>;
-  /** Why nothing (new) was scored: no companies, no signal, deal stages off. */
+  /** Why nothing (new) was scored: no companies, no signal, deal stages off, no permission. */
   skipped: string | null;
+  /** The scopes a permission skip needs (stage-skip.ts); empty otherwise. */
+  missingScopes: string[];
 }
 
 export function accountSummaryOf(summary: Record<string, unknown>): AccountStageSummary | null {
@@ -234,6 +237,7 @@ export function accountSummaryOf(summary: Record<string, unknown>): AccountStage
     auc: typeof a.auc === 'number' ? a.auc : null,
     byTier: (a.byTier as Record<string, number> | undefined) ?? {},
     skipped: typeof a.skipped === 'string' ? a.skipped : null,
+    missingScopes: isScopeSkip(a) ? a.missingScopes : [],
   };
 }
 

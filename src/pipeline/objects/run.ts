@@ -9,6 +9,7 @@ import type { PipelineDeps } from '../deps';
 import { runJobToEnd } from '../jobs';
 import { dealsPipelineJob } from '../run';
 import type { WriteFailure } from '../writeback';
+import { isScopeSkip } from './stage-skip';
 
 export interface DealRunSummary {
   deals: number;
@@ -23,8 +24,10 @@ export interface DealRunSummary {
   stageAuc: number | null;
   /** The verdict of a model trained in this run ('OK', 'NO_SIGNAL', …), null when none was. */
   verdict: string | null;
-  /** Why nothing (new) scored: too few closed deals, no signal. */
+  /** Why nothing (new) scored: too few closed deals, no signal, a missing CRM permission. */
   skipped: string | null;
+  /** The scopes a permission skip needs (stage-skip.ts); empty otherwise. */
+  missingScopes: string[];
   scored: number;
   written: number;
   unchanged: number;
@@ -53,6 +56,7 @@ export function dealSummaryOf(
     stageAuc: orNull<number>(d.stageAuc),
     verdict: orNull<string>(d.verdict),
     skipped: orNull<string>(d.skipped),
+    missingScopes: isScopeSkip(d) ? d.missingScopes : [],
     scored: num(d.scored),
     written: num(w.written),
     unchanged: num(w.unchanged),
