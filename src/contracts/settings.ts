@@ -143,6 +143,19 @@ export const GovernanceSchema = z.object({
    * `scoreJumpPoints` (the jump property is written either way, for workflows).
    */
   spikeTasks: z.boolean().default(false),
+  /**
+   * Per-segment monitoring (each record's segment as its score payload recorded it): a segment's
+   * drift is judged once it has this many scored records in the run and in its reference run
+   * (below it, PSI's sampling noise alone approaches the warning threshold).
+   */
+  segmentMinRows: z.number().int().min(50).max(1_000_000).default(200),
+  /** Outcomes of each class a segment needs before the challenger is judged on it. */
+  segmentMinOutcomes: z.number().int().min(5).max(100_000).default(10),
+  /**
+   * When the challenger would make a segment worse beyond its noise although it wins overall:
+   * 'hold' keeps the promotion rule from promoting it (the admin still can), 'warn' only says so.
+   */
+  segmentGuard: z.enum(['hold', 'warn']).default('hold'),
 });
 export type Governance = z.infer<typeof GovernanceSchema>;
 
@@ -163,6 +176,9 @@ export const DEFAULT_GOVERNANCE: Governance = {
   feedbackMaxShare: 0.05,
   feedbackCompare: true,
   spikeTasks: false,
+  segmentMinRows: 200,
+  segmentMinOutcomes: 10,
+  segmentGuard: 'hold',
 };
 
 /**

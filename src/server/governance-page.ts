@@ -57,9 +57,16 @@ ${
     ? `<table><tr><th></th><th>Model</th><th>AUC</th><th>Precision, top tier</th><th>ECE</th><th>Outcomes</th></tr>
 <tr><td>Challenger</td><td><a href="/report/models/${latest.challenger.version}">v${latest.challenger.version}</a></td><td>${fmt.num(latest.challenger.metrics.auc)}</td><td>${fmt.pct(latest.challenger.metrics.precisionTopTier)}</td><td>${fmt.num(latest.challenger.metrics.ece)}</td><td>${latest.challenger.metrics.positives + latest.challenger.metrics.negatives}</td></tr>
 <tr><td>Champion, same records</td><td><a href="/report/models/${latest.championVersion}">v${latest.championVersion}</a></td><td>${fmt.num(latest.challenger.championOnSame.auc)}</td><td>${fmt.pct(latest.challenger.championOnSame.precisionTopTier)}</td><td>${fmt.num(latest.challenger.championOnSame.ece)}</td><td>${latest.challenger.championOnSame.positives + latest.challenger.championOnSame.negatives}</td></tr></table>
-<p class="muted">${latest.challenger.scored} records scored in shadow in the last run; ${latest.challenger.tierFlips} would change tier. Promote with <code>leadlens models promote ${latest.challenger.version}</code>.</p>`
+<p class="muted">${latest.challenger.scored} records scored in shadow in the last run; ${latest.challenger.tierFlips} would change tier${
+        latest.challenger.meanScoreChange !== undefined &&
+        latest.challenger.meanScoreChange !== null
+          ? `; scores move ${signed(latest.challenger.meanScoreChange)} points on average (${fmt.num(latest.challenger.meanAbsScoreChange ?? null)} either way)`
+          : ''
+      }. Promote with <code>leadlens models promote ${latest.challenger.version}</code>.</p>
+${latest.recommendation ? `<p><b>${latest.recommendation.promote ? 'Recommended' : 'Not recommended'}</b>: ${esc(latest.recommendation.reason)}.</p>` : ''}`
     : '<p>No challenger. Turn on shadow mode in the settings to train the next model as one.</p>'
 }
+${segmentsSection(latest)}
 <h2>Monitoring runs</h2>
 ${
   runs.length === 0
@@ -115,6 +122,53 @@ ${
 <h2>Model cards</h2>
 <p>${d.models.map((m) => `<a href="/report/models/${m.version}">v${m.version}</a> <span class="muted">${esc(m.status)}</span>`).join(' · ') || 'No model yet.'}</p>`;
   return page('LeadLens — governance', body);
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+
+/**
+ * The newest run per admin segment: drift against the segment's own reference run (net of the
+ * PSI chance alone reaches at its size), realised metrics, and the challenger on the segment's
+ * records — a segment can drift or lose while the totals over every record look fine.
+ */
+function segmentsSection(latest: MonitorData | null): string {
+  const segs = latest?.segments ?? [];
+  if (segs.length === 0) return '';
+  const rows = segs
+    .map((s) => {
+      const top = s.drift.rows[0];
+      const c = s.challenger;
+      const drift = !top
+        ? '<span class="muted">reference run</span>'
+        : `segment ${esc(s.key)}: ${esc(top.subject)} PSI ${fmt.num(top.psi)} <span class="muted">(chance ${fmt.num(top.noise)}; ${
+            s.drift.judged
+              ? 'judged'
+              : `not judged: ${s.scored} / ${s.drift.referenceRows ?? 0} rows`
+          })</span>`;
+      const challenger = !c
+        ? '—'
+        : `${fmt.num(c.metrics.auc)} vs ${fmt.num(c.championOnSame.auc)} <span class="muted">on ${
+            c.metrics.positives + c.metrics.negatives
+          }</span>${
+            c.difference === null
+              ? ` <span class="muted">(not judged: ${esc(c.notJudged ?? '')})</span>`
+              : ` (${signed(c.difference * 100)} pts ± ${fmt.num(c.se === null ? null : c.se * 200)})${
+                  c.worse ? ' <b>worse beyond its noise</b>' : ''
+                }`
+          }`;
+      const moves = !c
+        ? '—'
+        : `${c.meanScoreChange === null ? '—' : signed(c.meanScoreChange)} / ${c.tierFlips}`;
+      return `<tr><td>${esc(s.label)} <span class="muted">${esc(s.key)}</span></td><td>${
+        s.ownModel > 0 ? 'own' : 'global'
+      }</td><td>${s.scored}</td><td>${drift}</td><td>${fmt.num(s.realised.auc)} <span class="muted">on ${
+        s.realised.positives + s.realised.negatives
+      }</span></td><td>${challenger}</td><td>${moves}</td></tr>`;
+    })
+    .join('');
+  return `<h2>Per segment</h2>
+<table><tr><th>Segment</th><th>Model</th><th>Scored</th><th>Largest drift</th><th>Realised AUC</th><th>Challenger AUC vs champion, same records</th><th>Score move / tier flips</th></tr>${rows}</table>
+<p class="muted">Each record counts in the segment its score's payload recorded. A segment's drift is against its own records in the model's first monitored run and is judged (alerts, named by segment) from the settings' minimum rows on both sides, net of the PSI chance alone reaches at those sizes. "Worse beyond its noise": the challenger's AUC is more than two standard errors (Hanley–McNeil) under the champion's on the segment's records.</p>`;
 }
 
 export function renderModelCardPage(c: ModelCard, charts?: ModelCharts | null): string {

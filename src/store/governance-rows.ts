@@ -23,6 +23,8 @@ export interface ModelScoreDbRow {
   paired_version: number | null;
   paired_probability: number | null;
   paired_tier: string | null;
+  /** Absent before migration 41. */
+  segment?: string | null;
 }
 
 export const toModelScore = (r: ModelScoreDbRow): ModelScoreRow => ({
@@ -35,6 +37,7 @@ export const toModelScore = (r: ModelScoreDbRow): ModelScoreRow => ({
   pairedVersion: r.paired_version,
   pairedProbability: r.paired_probability,
   pairedTier: r.paired_tier,
+  segment: r.segment ?? null,
 });
 
 export interface AlertDbRow {

@@ -48,6 +48,7 @@ const ms = (
   pairedVersion: null,
   pairedProbability: null,
   pairedTier: null,
+  segment: null,
   ...over,
 });
 
@@ -85,7 +86,12 @@ describe.each([
     await a.putModelScores([
       ms(1, '10', 0.2),
       ms(1, '9', 0.7),
-      ms(2, '9', 0.4, { pairedVersion: 1, pairedProbability: 0.7, pairedTier: 'tier_1' }),
+      ms(2, '9', 0.4, {
+        pairedVersion: 1,
+        pairedProbability: 0.7,
+        pairedTier: 'tier_1',
+        segment: 'paid',
+      }),
     ]);
     // A later run's score of the same pair does not replace what the model first predicted.
     await a.putModelScores([
@@ -103,8 +109,14 @@ describe.each([
       '10',
     ]);
     const v2 = await a.listModelScores(2, { limit: 10 });
+    // The record's segment as its score payload recorded it comes back (migration 41).
     expect(v2).toEqual([
-      ms(2, '9', 0.4, { pairedVersion: 1, pairedProbability: 0.7, pairedTier: 'tier_1' }),
+      ms(2, '9', 0.4, {
+        pairedVersion: 1,
+        pairedProbability: 0.7,
+        pairedTier: 'tier_1',
+        segment: 'paid',
+      }),
     ]);
     expect(await b.listModelScores(1, { limit: 10 })).toEqual([]);
   });

@@ -190,6 +190,11 @@ export interface ModelScoreRow {
   pairedVersion: number | null;
   pairedProbability: number | null;
   pairedTier: string | null;
+  /**
+   * The admin's segment of the record as the live score's `leadlens_factors` payload recorded
+   * it in that run (null: in no segment; absent in rows kept before segments were kept).
+   */
+  segment?: string | null;
 }
 
 export type AlertSeverity = 'warn' | 'alert';

@@ -263,7 +263,48 @@ export async function governanceStatus(store: StoreOps) {
           auc: last.challenger.metrics.auc,
           championAucOnSame: last.challenger.championOnSame.auc,
           outcomes: last.challenger.metrics.positives + last.challenger.metrics.negatives,
+          meanScoreChange: last.challenger.meanScoreChange ?? null,
+          meanAbsScoreChange: last.challenger.meanAbsScoreChange ?? null,
+          recommendation: last.recommendation ?? null,
         }
       : null,
+    segments: segmentStatus(last),
   };
+}
+
+/** Per segment, what the last monitoring run saw (empty before segments were monitored). */
+export function segmentStatus(last: MonitorData | null) {
+  return (last?.segments ?? []).map((s) => ({
+    key: s.key,
+    label: s.label,
+    scored: s.scored,
+    ownModel: s.ownModel,
+    drift: {
+      judged: s.drift.judged,
+      referenceRows: s.drift.referenceRows,
+      top: s.drift.rows.slice(0, 3),
+    },
+    realised: {
+      outcomes: s.realised.positives + s.realised.negatives,
+      auc: s.realised.auc,
+      precisionTopTier: s.realised.precisionTopTier,
+    },
+    challenger: s.challenger
+      ? {
+          scored: s.challenger.scored,
+          tierFlips: s.challenger.tierFlips,
+          meanScoreChange: s.challenger.meanScoreChange,
+          meanAbsScoreChange: s.challenger.meanAbsScoreChange,
+          auc: s.challenger.metrics.auc,
+          championAucOnSame: s.challenger.championOnSame.auc,
+          precisionTopTier: s.challenger.metrics.precisionTopTier,
+          championPrecisionTopTierOnSame: s.challenger.championOnSame.precisionTopTier,
+          outcomes: s.challenger.metrics.positives + s.challenger.metrics.negatives,
+          difference: s.challenger.difference,
+          se: s.challenger.se,
+          worse: s.challenger.worse,
+          notJudged: s.challenger.notJudged,
+        }
+      : null,
+  }));
 }

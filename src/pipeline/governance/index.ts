@@ -12,6 +12,14 @@ export {
   governanceStatus,
   feedbackReview,
   feedbackSummary,
+  segmentStatus,
   type ModelCard,
 } from './card';
+export {
+  measureSegments,
+  segmentFindings,
+  psiNoise,
+  aucSe,
+  type SegmentMonitor,
+} from './segment-monitor';
 export { outcomeSince, type GovernanceRunState } from './shadow';

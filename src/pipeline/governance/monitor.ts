@@ -12,6 +12,13 @@ import type { JobDefinition } from '../jobs';
 import { readReport, type StoredReport } from '../report';
 import { metricsOf, proportions, psi, type RealisedMetrics } from './bins';
 import { changePublished } from './decisions';
+import {
+  measureSegments,
+  segmentFindings,
+  segmentsWorseText,
+  type SegmentMonitor,
+  type SegmentReference,
+} from './segment-monitor';
 import { baselineOf, type GovernanceRunState } from './shadow';
 
 export interface DriftRow {
@@ -40,7 +47,18 @@ export interface MonitorData {
     metrics: RealisedMetrics;
     /** The champion on exactly the records the challenger is judged on. */
     championOnSame: RealisedMetrics;
+    /** Mean (challenger − champion) score and mean absolute movement (absent in older runs). */
+    meanScoreChange?: number | null;
+    meanAbsScoreChange?: number | null;
   } | null;
+  /**
+   * Per admin segment (each record's segment as its score payload recorded it): drift against
+   * the segment in the model's first run, realised metrics, the challenger on the segment's
+   * records. Absent in runs stored before segments were monitored.
+   */
+  segments?: SegmentMonitor[];
+  /** The promotion rule's verdict on the challenger (also under manual promotion: advice). */
+  recommendation?: { promote: boolean; reason: string; segmentsWorse: string[] } | null;
   promoted: number | null;
 }
 
@@ -119,6 +137,7 @@ export function findingsOf(data: MonitorData, settings: Settings): Finding[] {
       });
     }
   }
+  out.push(...segmentFindings(data.segments, settings));
   return out;
 }
 
@@ -146,33 +165,76 @@ export function promotionVerdict(
     challengerEce: c.metrics.ece,
     championEce: c.championOnSame.ece,
   };
+  const worse = segmentsWorseText(data.segments, metricName(g.metric));
+  const segmentDetails = {
+    segmentGuard: g.segmentGuard,
+    segmentsWorse: (data.segments ?? [])
+      .filter((s) => s.challenger?.worse)
+      .map((s) => ({
+        segment: s.key,
+        challenger: metricOf(s.challenger!.metrics, g.metric),
+        champion: metricOf(s.challenger!.championOnSame, g.metric),
+        difference: s.challenger!.difference,
+        se: s.challenger!.se,
+        outcomes: s.challenger!.metrics.positives + s.challenger!.metrics.negatives,
+      })),
+  };
+  const tail = worse.length
+    ? `; but ${worse.join('; ')}${
+        g.segmentGuard === 'hold' ? ' — held for the admin (segment guard)' : ''
+      }`
+    : '';
   if (!enough || mine === null || theirs === null) {
-    return { promote: false, reason: 'not enough outcomes yet', details };
+    return {
+      promote: false,
+      reason: `not enough outcomes yet${tail}`,
+      details: { ...details, ...segmentDetails },
+    };
   }
-  const promote = mine - theirs >= g.promoteMinGain;
+  const wins = mine - theirs >= g.promoteMinGain;
   return {
-    promote,
+    promote: wins && !(worse.length > 0 && g.segmentGuard === 'hold'),
     reason: `${metricName(g.metric)} ${fmt(mine)} for v${c.version} against ${fmt(theirs)} for v${
       data.championVersion
-    } on the same ${details.outcomes} records with outcomes (rule: at least +${fmt(g.promoteMinGain)})`,
-    details,
+    } on the same ${details.outcomes} records with outcomes (rule: at least +${fmt(g.promoteMinGain)})${tail}`,
+    details: { ...details, ...segmentDetails },
   };
 }
 
-/** The first monitored run of a model version: what its later runs' drift is measured against. */
+/**
+ * The first monitored run of a model version: what its later runs' drift is measured against.
+ * Each segment's reference is its own first run with `segmentMinRows` records (else its first
+ * run at all): a segment defined later, or too small at first, is not left without one.
+ */
 async function referenceOf(
   store: StoreOps,
   version: number,
-): Promise<{ at: string; data: MonitorData } | null> {
+  segmentKeys: readonly string[],
+  minRows: number,
+): Promise<{ at: string; data: MonitorData; segments: SegmentReference[] } | null> {
   // Runs come newest first; the reference is the oldest.
-  let oldest: { at: string; data: string } | null = null;
-  for (const r of await store.listMonitorRuns({ modelVersion: version, limit: 10_000 })) oldest = r;
-  if (!oldest) return null;
-  try {
-    return { at: oldest.at, data: JSON.parse(oldest.data) as MonitorData };
-  } catch {
-    return null;
+  const runs = (await store.listMonitorRuns({ modelVersion: version, limit: 10_000 })).reverse();
+  if (runs.length === 0) return null;
+  const parse = (data: string): MonitorData | null => {
+    try {
+      return JSON.parse(data) as MonitorData;
+    } catch {
+      return null;
+    }
+  };
+  const first = parse(runs[0]!.data);
+  if (!first) return null;
+  // Walk forward only as far as the segments still missing a reference need (usually none).
+  const found = new Map<string, SegmentReference>();
+  const settled = () => segmentKeys.every((k) => (found.get(k)?.scored ?? -1) >= minRows);
+  for (let i = 0; i < runs.length && !settled(); i++) {
+    const data = i === 0 ? first : parse(runs[i]!.data);
+    for (const seg of data?.segments ?? []) {
+      const had = found.get(seg.key);
+      if (!had || (had.scored < minRows && seg.scored >= minRows)) found.set(seg.key, seg);
+    }
   }
+  return { at: runs[0]!.at, data: first, segments: [...found.values()] };
 }
 
 export async function measure(
@@ -184,7 +246,12 @@ export async function measure(
 ): Promise<MonitorData> {
   const baseline = baselineOf(champion);
   const report = readReport(champion);
-  const ref = await referenceOf(store, champion.version);
+  const ref = await referenceOf(
+    store,
+    champion.version,
+    Object.keys(gov.segments ?? {}),
+    settings.governance.segmentMinRows,
+  );
   const rows: DriftRow[] = [];
   if (baseline) {
     for (const f of baseline.fields) {
@@ -210,6 +277,7 @@ export async function measure(
     (a, b) => (b.psiReference ?? b.psiTraining ?? 0) - (a.psiReference ?? a.psiTraining ?? 0),
   );
   const top = settings.tiers[0]!.value;
+  const segments = measureSegments(gov.segments, ref?.segments, settings, gov.challengerVersion);
   return {
     scoreRunId,
     championVersion: champion.version,
@@ -235,7 +303,15 @@ export async function measure(
             tierFlips: gov.tierFlips,
             metrics: metricsOf(gov.challenger, top),
             championOnSame: metricsOf(gov.pairedChampion, top),
+            meanScoreChange: gov.challengerScored
+              ? (gov.scoreMove ?? 0) / gov.challengerScored
+              : null,
+            meanAbsScoreChange: gov.challengerScored
+              ? (gov.scoreMoveAbs ?? 0) / gov.challengerScored
+              : null,
           },
+    segments,
+    recommendation: null,
     promoted: null,
   };
 }
@@ -342,8 +418,18 @@ export function monitorJob(): JobDefinition<MonitorState> {
         }
         const data = await measure(store, settings, gov, champion, cp.runId);
         const findings = findingsOf(data, settings);
-        const verdict =
-          settings.governance.promotion === 'rule' ? promotionVerdict(data, settings) : null;
+        const advice = promotionVerdict(data, settings);
+        data.recommendation = advice
+          ? {
+              promote: advice.promote,
+              reason: advice.reason,
+              segmentsWorse: segmentsWorseText(
+                data.segments,
+                metricName(settings.governance.metric),
+              ),
+            }
+          : null;
+        const verdict = settings.governance.promotion === 'rule' ? advice : null;
         let alerts = { raised: 0, resolved: 0 };
         const next: MonitorState = { phase: 'tasks', summary: {} };
         await ctx.commit(next, async (tx) => {
@@ -371,6 +457,8 @@ export function monitorJob(): JobDefinition<MonitorState> {
             challengerVersion: data.challenger?.version ?? null,
             promoted: data.promoted,
             promotion: verdict ? { promote: verdict.promote, reason: verdict.reason } : null,
+            recommendation: data.recommendation,
+            segmentAlerts: findings.filter((f) => f.subject.startsWith('segment ')).length,
           };
         });
         if (data.promoted) log.info('challenger promoted by rule', { version: data.promoted });

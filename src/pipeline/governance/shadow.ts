@@ -8,11 +8,14 @@
  * - records whose outcome has arrived since a version first scored them add to that version's
  *   outcome histogram (the challenger's paired with the champion's, for a like-for-like
  *   comparison);
- * - the champion's feature values and probabilities are counted into its training bins (PSI).
+ * - the champion's feature values and probabilities are counted into its training bins (PSI);
+ * - all of the above is also kept per admin segment, each record's segment as the live score's
+ *   `leadlens_factors` payload records it (kept with the model score row, so an outcome is
+ *   judged in the segment the record was in when it was scored).
  * The monitor stage (monitor.ts) turns the totals into metrics, alerts and decisions.
  */
 import type { CrmRecord, DealOutcome } from '../../contracts/records';
-import { tierFor, type Settings } from '../../contracts/settings';
+import { tierFor, tiersForSegment, type Settings } from '../../contracts/settings';
 import { conversionMoment, snapshot, type FeatureRow } from '../../features';
 import type { ModelScoreRow, ScoreRow, StoredModel, StoreOps } from '../../store/port';
 import { readReport } from '../report';
@@ -45,6 +48,58 @@ export interface GovernanceRunState extends Record<string, unknown> {
   challenger: OutcomeHistogram;
   /** The champion's first scores of the very records the challenger is judged on. */
   pairedChampion: OutcomeHistogram;
+  /** Σ (challenger − champion) score and Σ |…| over the records both scored (score movement). */
+  scoreMove?: number;
+  scoreMoveAbs?: number;
+  /** The same totals per admin segment (absent in runs started before segments were kept). */
+  segments?: Record<string, SegmentTotals>;
+}
+
+/** One segment's share of a run's totals. */
+export interface SegmentTotals {
+  scored: number;
+  /** Of them, scored by the segment's own model inside the champion version. */
+  ownModel: number;
+  fieldCounts: Record<string, number[]>;
+  scoreCounts: number[];
+  challengerScored: number;
+  tierFlips: number;
+  scoreMove: number;
+  scoreMoveAbs: number;
+  champion: OutcomeHistogram;
+  challenger: OutcomeHistogram;
+  pairedChampion: OutcomeHistogram;
+}
+
+function emptySegment(state: GovernanceRunState): SegmentTotals {
+  return {
+    scored: 0,
+    ownModel: 0,
+    fieldCounts: Object.fromEntries(
+      Object.entries(state.fieldCounts).map(([k, v]) => [k, new Array<number>(v.length).fill(0)]),
+    ),
+    scoreCounts: new Array<number>(state.scoreCounts.length).fill(0),
+    challengerScored: 0,
+    tierFlips: 0,
+    scoreMove: 0,
+    scoreMoveAbs: 0,
+    champion: emptyHistogram(),
+    challenger: emptyHistogram(),
+    pairedChampion: emptyHistogram(),
+  };
+}
+
+/** The segment (and whether its own model scored it) a score's payload records. */
+export function payloadSegment(factors: string): { segment: string | null; own: boolean } {
+  try {
+    const p = JSON.parse(factors) as { segment?: unknown; segmentModel?: unknown };
+    return {
+      segment: typeof p.segment === 'string' && p.segment ? p.segment : null,
+      own: p.segmentModel === true,
+    };
+  } catch {
+    return { segment: null, own: false };
+  }
 }
 
 const baselines = new Map<string, Baseline | null>();
@@ -94,6 +149,9 @@ export async function startGovernance(
     champion: emptyHistogram(),
     challenger: emptyHistogram(),
     pairedChampion: emptyHistogram(),
+    scoreMove: 0,
+    scoreMoveAbs: 0,
+    segments: {},
   };
 }
 
@@ -140,7 +198,13 @@ export async function governChunk(
   c: ChunkInput,
 ): Promise<{ state: GovernanceRunState; modelScores: ModelScoreRow[] }> {
   const next: GovernanceRunState = structuredClone(state);
-  const keep: ModelScoreRow[] = c.scores.map((s) => ({
+  const segs = (next.segments ??= {});
+  const segOf = c.scores.map((s) => payloadSegment(s.factors));
+  const totalsOf = (i: number): SegmentTotals | null => {
+    const key = segOf[i]!.segment;
+    return key === null ? null : (segs[key] ??= emptySegment(next));
+  };
+  const keep: ModelScoreRow[] = c.scores.map((s, i) => ({
     modelVersion: s.modelVersion,
     id: s.id,
     scoredAt: c.scoredAt,
@@ -150,19 +214,37 @@ export async function governChunk(
     pairedVersion: null,
     pairedProbability: null,
     pairedTier: null,
+    segment: segOf[i]!.segment,
   }));
 
-  // Drift: the champion's inputs and outputs counted into its training bins.
+  // Drift: the champion's inputs and outputs counted into its training bins, overall and in
+  // the record's segment.
   const baseline = baselineOf(c.championStored);
   if (baseline) {
     for (const f of baseline.fields) {
       const counts = next.fieldCounts[f.bins.name];
       if (!counts) continue;
-      for (const row of c.featureRows) counts[binOf(f.bins, row[f.bins.name])]! += 1;
+      c.featureRows.forEach((row, i) => {
+        const b = binOf(f.bins, row[f.bins.name]);
+        counts[b]! += 1;
+        const seg = totalsOf(i)?.fieldCounts[f.bins.name];
+        if (seg) seg[b]! += 1;
+      });
     }
-    for (const s of c.scores) next.scoreCounts[binOf(baseline.score.bins, s.probability)]! += 1;
+    c.scores.forEach((s, i) => {
+      const b = binOf(baseline.score.bins, s.probability);
+      next.scoreCounts[b]! += 1;
+      const seg = totalsOf(i);
+      if (seg) seg.scoreCounts[b]! += 1;
+    });
   }
   next.scored += c.scores.length;
+  c.scores.forEach((_, i) => {
+    const seg = totalsOf(i);
+    if (!seg) return;
+    seg.scored += 1;
+    if (segOf[i]!.own) seg.ownModel += 1;
+  });
 
   // The challenger scores the same records, at the same moment, through the one scorer.
   if (next.challengerVersion !== null && c.open.length > 0) {
@@ -176,8 +258,21 @@ export async function governChunk(
       const scored = scoreRows(ch, rows as never, { top: 0, explain: false });
       scored.forEach((s, i) => {
         const champ = c.scores[i]!;
-        const tier = tierFor(s.score, c.settings.tiers).value;
-        if (tier !== champ.tier) next.tierFlips += 1;
+        // The record's segment sets its thresholds, as it does for the live score.
+        const seg = totalsOf(i);
+        const tiers = tiersForSegment(c.settings.tiers, c.settings.segments, segOf[i]!.segment);
+        const tier = tierFor(s.score, tiers).value;
+        const flip = tier !== champ.tier ? 1 : 0;
+        const move = s.score - champ.score;
+        next.tierFlips += flip;
+        next.scoreMove = (next.scoreMove ?? 0) + move;
+        next.scoreMoveAbs = (next.scoreMoveAbs ?? 0) + Math.abs(move);
+        if (seg) {
+          seg.challengerScored += 1;
+          seg.tierFlips += flip;
+          seg.scoreMove += move;
+          seg.scoreMoveAbs += Math.abs(move);
+        }
         keep.push({
           modelVersion: ch.version,
           id: champ.id,
@@ -188,6 +283,7 @@ export async function governChunk(
           pairedVersion: champ.modelVersion,
           pairedProbability: champ.probability,
           pairedTier: champ.tier,
+          segment: segOf[i]!.segment,
         });
       });
       next.challengerScored += scored.length;
@@ -197,8 +293,11 @@ export async function governChunk(
     }
   }
 
-  // Outcomes that arrived since each version first scored these records.
+  // Outcomes that arrived since each version first scored these records, overall and in the
+  // segment kept with that first score.
   const byId = new Map(c.page.map((r) => [r.id, r]));
+  const segmentOfRow = (row: ModelScoreRow): SegmentTotals | null =>
+    row.segment ? (segs[row.segment] ??= emptySegment(next)) : null;
   const judge = async (version: number, onRow: (row: ModelScoreRow, y: 0 | 1) => void) => {
     const kept = await c.store.listModelScores(version, {
       afterId: c.cursor,
@@ -211,14 +310,19 @@ export async function governChunk(
       if (y !== null) onRow(row, y);
     }
   };
-  await judge(next.championVersion, (row, y) =>
-    addOutcome(next.champion, row.probability, row.tier, y),
-  );
+  await judge(next.championVersion, (row, y) => {
+    addOutcome(next.champion, row.probability, row.tier, y);
+    const seg = segmentOfRow(row);
+    if (seg) addOutcome(seg.champion, row.probability, row.tier, y);
+  });
   if (next.challengerVersion !== null) {
     await judge(next.challengerVersion, (row, y) => {
+      const seg = segmentOfRow(row);
       addOutcome(next.challenger, row.probability, row.tier, y);
+      if (seg) addOutcome(seg.challenger, row.probability, row.tier, y);
       if (row.pairedProbability !== null && row.pairedTier !== null) {
         addOutcome(next.pairedChampion, row.pairedProbability, row.pairedTier, y);
+        if (seg) addOutcome(seg.pairedChampion, row.pairedProbability, row.pairedTier, y);
       }
     });
   }

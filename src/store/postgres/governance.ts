@@ -17,9 +17,10 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
           const part = rows.slice(i, i + CHUNK);
           await conn.execute(
             `INSERT INTO model_scores (portal_id, model_version, id, sort_key, scored_at,
-               probability, score, tier, paired_version, paired_probability, paired_tier)
+               probability, score, tier, paired_version, paired_probability, paired_tier, segment)
              SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[],
-               $6::float8[], $7::float8[], $8::text[], $9::integer[], $10::float8[], $11::text[])
+               $6::float8[], $7::float8[], $8::text[], $9::integer[], $10::float8[], $11::text[],
+               $12::text[])
              ON CONFLICT DO NOTHING`,
             [
               portal,
@@ -33,6 +34,7 @@ export function governanceOps(conn: PgConn, portal: string, op: Op): GovernanceO
               part.map((r) => r.pairedVersion),
               part.map((r) => r.pairedProbability),
               part.map((r) => r.pairedTier),
+              part.map((r) => r.segment ?? null),
             ],
           );
         }

@@ -293,6 +293,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = (
       );
     `,
     },
+    {
+      version: 41,
+      description: "kept model scores remember the record's segment (per-segment shadow, issue 16)",
+      sql: 'ALTER TABLE model_scores ADD COLUMN segment text',
+    },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version
     // order here rather than by where each entry sits in the file.
   ] satisfies PgMigration[]

@@ -8,9 +8,9 @@ import { sortKey } from '../sort-key';
 export function createGovernanceStatements(db: Database.Database) {
   const putScore = db.prepare(
     `INSERT OR IGNORE INTO model_scores (portal_id, model_version, id, sort_key, scored_at,
-       probability, score, tier, paired_version, paired_probability, paired_tier)
+       probability, score, tier, paired_version, paired_probability, paired_tier, segment)
      VALUES (@portal, @modelVersion, @id, @sortKey, @scoredAt, @probability, @score, @tier,
-       @pairedVersion, @pairedProbability, @pairedTier)`,
+       @pairedVersion, @pairedProbability, @pairedTier, @segment)`,
   );
   const listScores = db.prepare<[string, number, string, number], gov.ModelScoreDbRow>(
     `SELECT * FROM model_scores WHERE portal_id = ? AND model_version = ? AND sort_key > ?
@@ -59,7 +59,8 @@ export function createGovernanceStatements(db: Database.Database) {
   );
 
   const putScores = db.transaction((portal: string, rows: readonly ModelScoreRow[]) => {
-    for (const r of rows) putScore.run({ portal, ...r, sortKey: sortKey(r.id) });
+    for (const r of rows)
+      putScore.run({ portal, ...r, segment: r.segment ?? null, sortKey: sortKey(r.id) });
   });
 
   /** Portal-bound calls, synchronous; `wrap` turns each into the engine's async op. */

@@ -478,6 +478,13 @@ export const MIGRATIONS: readonly Migration[] = (
       `);
       },
     },
+    {
+      version: 41,
+      description: "kept model scores remember the record's segment (per-segment shadow, issue 16)",
+      up(db) {
+        db.exec('ALTER TABLE model_scores ADD COLUMN segment TEXT');
+      },
+    },
     // Versions were taken by parallel branches ahead of time, so the list is kept in version
     // order here rather than by where each entry sits in the file.
   ] satisfies Migration[]

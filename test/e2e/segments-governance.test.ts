@@ -1,0 +1,172 @@
+/**
+ * Governance per segment (issue 16, segment models): on a demo portal whose paid-channel leads
+ * convert on drivers of their own (`segmentDrivers`, `stableSeed`: the same portal on every run),
+ * v1 is trained with a paid segment and a search segment, scored, and monitored (the first run:
+ * every segment's drift reference). Then the world changes for the paid segment only — a new
+ * campaign floods the open paid leads with page views, written into the emulator's analytics
+ * history the way HubSpot's tracking would — and the next sync, score and monitor run must name
+ * the paid segment in a drift alert, leave the search segment without one, and show the
+ * breakdown where governance is shown (status, report page, CLI JSON).
+ */
+import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
+import { valueAt } from '../../src/features';
+import {
+  governanceStatus,
+  makeBudget,
+  monitorJob,
+  runJob,
+  scoreJob,
+  syncJob,
+  trainJob,
+  type MonitorData,
+} from '../../src/pipeline';
+import { baselineOf } from '../../src/pipeline/governance/shadow';
+import { allRecords } from '../../src/pipeline/records';
+import type { AppDeps } from '../../src/server/compose';
+import { renderGovernancePage } from '../../src/server/governance-page';
+import { startHubSpotEmulator } from '../../emulator/hubspot';
+import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
+
+// About 20 s of CPU; the wall time on a loaded shared machine is several times that.
+jest.setTimeout(240_000);
+
+const PAID = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
+const FIELD = 'hs_analytics_num_page_views';
+
+describe('governance per segment: a shift in one segment is caught and named', () => {
+  let emu: Emulator;
+  let deps: AppDeps;
+  const now = Date.now() + 3_600_000;
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    model: 'logistic',
+    segments: {
+      list: [
+        { key: 'paid', label: 'Paid channels', property: 'hs_analytics_source', values: PAID },
+        {
+          key: 'search',
+          label: 'Search and direct',
+          property: 'hs_analytics_source',
+          values: ['ORGANIC_SEARCH', 'DIRECT_TRAFFIC'],
+        },
+      ],
+      minPositives: 30,
+      minGain: 0.02,
+    },
+  };
+  const budget = () => makeBudget(Infinity, deps.now);
+
+  beforeAll(async () => {
+    emu = await startHubSpotEmulator({
+      port: 0,
+      token: TOKEN,
+      seed: 'segments-gov',
+      contacts: 2000,
+      segmentDrivers: true,
+      stableSeed: true,
+      rateLimit: { tenSecondly: null, secondly: null, daily: null },
+    });
+    deps = await depsFor(emu.url, tempDb('segments-gov'), now);
+    await deps.store.saveSettings(settings, new Date(now).toISOString());
+  });
+
+  afterAll(async () => {
+    await deps?.close();
+    await emu?.close();
+  });
+
+  async function scoreAndMonitor(): Promise<MonitorData> {
+    expect((await runJob(deps, syncJob({}), { budget: budget() })).status).toBe('done');
+    expect((await runJob(deps, scoreJob(), { budget: budget() })).status).toBe('done');
+    expect((await runJob(deps, monitorJob(), { budget: budget() })).status).toBe('done');
+    const runs = await deps.store.listMonitorRuns({ limit: 1 });
+    return JSON.parse(runs[0]!.data) as MonitorData;
+  }
+
+  it('monitors each segment, and a shift injected into the paid segment only is alerted by name', async () => {
+    expect((await runJob(deps, syncJob({}), { budget: budget() })).status).toBe('done');
+    const trained = await runJob(deps, trainJob(), { budget: budget() });
+    expect(trained.status).toBe('done');
+    const v1 = (await deps.store.getPublishedModel())!;
+    // The field the shift moves is one the live model's drift bins watch.
+    expect(baselineOf(v1)!.fields.map((f) => f.bins.name)).toContain(FIELD);
+
+    const first = await scoreAndMonitor();
+    const seg = (d: MonitorData, key: string) => d.segments!.find((s) => s.key === key)!;
+    // Every scored record of a segment is counted in it (as its payload recorded it).
+    const scores = await deps.store.listScores('contact', { afterId: null, limit: 10_000 });
+    const paidScores = scores.filter((s) => JSON.parse(s.factors).segment === 'paid').length;
+    expect(seg(first, 'paid').scored).toBe(paidScores);
+    expect(seg(first, 'paid').scored).toBeGreaterThanOrEqual(200);
+    expect(seg(first, 'search').scored).toBeGreaterThanOrEqual(200);
+    // The first run is the reference: nothing to compare with yet.
+    expect(seg(first, 'paid').drift.referenceRows).toBeNull();
+    expect(
+      (await deps.store.listAlerts({ open: true, limit: 100 })).filter((a) =>
+        a.subject.startsWith('segment '),
+      ),
+    ).toEqual([]);
+
+    // The shift: open paid leads get a flood of page views (and only they).
+    const state = emu.portal.state.stores.contacts;
+    const asOf = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000 - 1;
+    const openIds = new Set(scores.map((s) => s.id));
+    const byId = new Map((await allRecords(deps.store, 'contact')).map((r) => [r.id, r]));
+    let shifted = 0;
+    const at = Date.now();
+    for (const id of openIds) {
+      const rec = byId.get(id)!;
+      const source = valueAt(rec, 'hs_analytics_source', asOf);
+      if (!source || !PAID.includes(source)) continue;
+      const live = state.get(id)!;
+      const views = Number(state.value(live, FIELD) ?? 0);
+      state.write(
+        live,
+        { [FIELD]: String(views * 3 + 25) },
+        { timestamp: at, sourceType: 'ANALYTICS' },
+      );
+      shifted += 1;
+    }
+    expect(shifted).toBe(paidScores);
+
+    const second = await scoreAndMonitor();
+    const paid = seg(second, 'paid');
+    const search = seg(second, 'search');
+    expect(paid.drift.judged).toBe(true);
+    expect(search.drift.judged).toBe(true);
+    const paidRow = paid.drift.rows.find((r) => r.subject === FIELD)!;
+    const searchRow = search.drift.rows.find((r) => r.subject === FIELD)!;
+    const globalRow = second.drift.rows.find((r) => r.subject === FIELD)!;
+    process.stdout.write(
+      `segment drift of ${FIELD}: paid PSI ${paidRow.psi.toFixed(3)} (chance ${paidRow.noise.toFixed(
+        3,
+      )}, ${paid.scored} rows), search PSI ${searchRow.psi.toFixed(3)} (chance ${searchRow.noise.toFixed(
+        3,
+      )}, ${search.scored} rows); all records ${globalRow.psiReference?.toFixed(3)}\n`,
+    );
+    expect(paidRow.excess).toBeGreaterThanOrEqual(settings.governance.psiAlert);
+    expect(searchRow.excess).toBeLessThan(settings.governance.psiWarn);
+    // The segment's drift on this field is larger than the one over all records.
+    expect(paidRow.psi).toBeGreaterThan(globalRow.psiReference!);
+
+    const open = await deps.store.listAlerts({ open: true, limit: 100 });
+    const named = open.find((a) => a.subject === `segment paid: ${FIELD}`);
+    expect(named).toBeDefined();
+    expect(named!.severity).toBe('alert');
+    expect(named!.message).toContain('Segment "Paid channels" (paid');
+    expect(open.filter((a) => a.subject.startsWith('segment search:'))).toEqual([]);
+
+    // Shown where governance is shown.
+    const status = await governanceStatus(deps.store);
+    expect(status.segments.map((s) => s.key)).toEqual(['paid', 'search']);
+    expect(status.segments[0]!.drift.top[0]!.subject).toBe(FIELD);
+    const html = renderGovernancePage({
+      models: await deps.store.listModels(),
+      alerts: open,
+      runs: await deps.store.listMonitorRuns({ limit: 100 }),
+      decisions: [],
+    });
+    expect(html).toContain('Per segment');
+    expect(html).toContain(`segment paid: ${FIELD}`);
+  });
+});
