@@ -70,11 +70,17 @@ export class Model implements FittedModel {
 export function columnMeans(X: EncodedMatrix): Float64Array {
   const out = new Float64Array(X.p);
   for (let j = 0; j < X.p; j++) {
+    const ones = X.layout?.ones[j];
+    if (ones) {
+      // A 0/1 column held as the rows where it is 1: no NaN, the mean is the share of rows.
+      out[j] = X.n ? ones.length / X.n : 0;
+      continue;
+    }
     let s = 0;
     let c = 0;
-    const off = j * X.n;
+    const col = X.layout?.dense[j] ?? X.data.subarray(j * X.n, (j + 1) * X.n);
     for (let i = 0; i < X.n; i++) {
-      const v = X.data[off + i]!;
+      const v = col[i]!;
       if (v === v) {
         s += v;
         c++;

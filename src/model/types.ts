@@ -4,6 +4,7 @@
  */
 
 import type { TableInput } from './frame';
+import type { ColumnLayout } from './linear/dense';
 
 /** A raw input cell, as it comes from CSV or from `features` (CRM values already typed). */
 export type Cell = string | number | boolean | null | undefined | readonly string[];
@@ -21,8 +22,13 @@ export interface ColumnInfo {
 export interface EncodedMatrix {
   n: number;
   p: number;
-  /** Column-major, length n·p. Missing values are NaN only where a model handles them (trees). */
+  /**
+   * Column-major, length n·p. Missing values are NaN only where a model handles them (trees).
+   * The encoder's matrices make it on first read, from `layout`.
+   */
   data: Float64Array;
+  /** The same columns held sparsely (0/1 columns as row lists); see linear/dense.ts. */
+  layout?: ColumnLayout;
   columns: readonly ColumnInfo[];
   /** Fields with cells read as missing because of their type or an unseen value (transform). */
   quality?: FieldQuality[];

@@ -302,3 +302,41 @@ describe('inferSchema: evidence and overrides', () => {
     expect(schema).toEqual([{ name: 'amount', label: 'amount', type: 'number' }]);
   });
 });
+
+describe('transform layout', () => {
+  const train = rows(100);
+
+  it('holds numbers as their values and 0/1 columns as ascending row lists (the same matrix)', () => {
+    // Unseen, rare, repeated multi values and wrongly typed cells, in both missing modes.
+    const test: RawRow[] = [
+      ...rows(40),
+      { visits: 'many', source: 'Radio', opt_in: 'maybe', created: '', pages: 'blog;blog;new' },
+      { visits: '3', source: 'Web', opt_in: 'yes', created: '2024-02-01', pages: 'new' },
+    ];
+    for (const missing of ['impute', 'nan'] as const) {
+      const e = fitEncoder(train, schema, { minFrequency: 5, missing });
+      const X = e.transform(test);
+      const { layout } = X;
+      expect(layout).toBeDefined();
+      let first: Float64Array | null = null;
+      X.columns.forEach((c, j) => {
+        const rows01 = layout!.ones[j];
+        const zeroOne = ['onehot', 'other', 'multi', 'missing'].includes(c.kind);
+        expect(rows01 !== null).toBe(zeroOne);
+        expect(layout!.dense[j] !== null).toBe(!zeroOne);
+        if (rows01) {
+          for (let t = 1; t < rows01.length; t++)
+            expect(rows01[t]!).toBeGreaterThan(rows01[t - 1]!);
+          const set = new Set(rows01);
+          expect(col(X, c.name)).toEqual(
+            Array.from({ length: X.n }, (_, i) => (set.has(i) ? 1 : 0)),
+          );
+        } else {
+          first ??= layout!.dense[j]!;
+          expect(col(X, c.name)).toEqual(Array.from(layout!.dense[j]!));
+        }
+      });
+      expect(first).not.toBeNull();
+    }
+  });
+});

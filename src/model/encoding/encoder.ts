@@ -8,6 +8,7 @@
 import { ModelError } from '../errors';
 import { quantiles } from '../order-statistics';
 import { asFrame, type Frame, type FrameColumn, type TableInput } from '../frame';
+import { layoutMatrix } from '../linear/dense';
 import { readCategories, readMulti, readScalars } from './read';
 import {
   placeholderSet,
@@ -293,7 +294,11 @@ export class FittedEncoder implements FittedEncoderLike {
     const frame = asFrame(input);
     const n = frame.n;
     const p = this.columns.length;
-    const data = new Float64Array(n * p);
+    // Column by column: numbers as their n values, 0/1 columns (levels, "(other)", missing
+    // indicators) as the rows where they are 1. The dense matrix is made only if a model reads
+    // `data` (trees, explanations); the logistic kernels read this layout (linear/dense.ts).
+    const dense: Array<Float64Array | null> = new Array<Float64Array | null>(p).fill(null);
+    const ones: Array<Uint32Array | null> = new Array<Uint32Array | null>(p).fill(null);
     const nanMode = this.state.missing === 'nan';
     const quality: FieldQuality[] = [];
     let col = 0;
@@ -304,24 +309,39 @@ export class FittedEncoder implements FittedEncoderLike {
       if (f.type === 'category' || f.type === 'multi') {
         const lookup = this.lookups[fi]!;
         const rare = this.rares[fi];
+        const nLevels = f.values.length + 1;
         const other = col + f.values.length;
-        const ind = f.indicator ? other + 1 : -1;
+        // Local target: 0..nLevels-1 the field's own columns ("(other)" last), nLevels its
+        // missing indicator, -1 none.
+        const indLocal = f.indicator ? nLevels : -1;
+        const width = nLevels + (f.indicator ? 1 : 0);
         // Each distinct value's target column, found once: its own, "(other)" when it was rare
         // in training, -1 when training never saw it (then it is missing).
         const target = (v: string): number => {
           const k = lookup.get(v);
-          if (k !== undefined) return col + k;
-          return !rare || rare.has(v) ? other : -1;
+          if (k !== undefined) return k;
+          return !rare || rare.has(v) ? nLevels - 1 : -1;
         };
+        // Rows per target column: counted, then filled in row order (so ascending).
+        const sizes = new Int32Array(width);
+        let rowsOf: Uint32Array[];
         if (f.type === 'category') {
           const { codes, values } = readCategories(source, this.phCat, counts);
           const to = Int32Array.from(values, target);
+          const tgt = new Int32Array(n);
           for (let i = 0; i < n; i++) {
             const c = codes[i]!;
-            const j = c < 0 ? -1 : to[c]!;
+            let j = c < 0 ? -1 : to[c]!;
             if (c >= 0 && j < 0) unseen++;
-            if (j >= 0) data[j * n + i] = 1;
-            else if (ind >= 0) data[ind * n + i] = 1;
+            if (j < 0) j = indLocal;
+            tgt[i] = j;
+            if (j >= 0) sizes[j]!++;
+          }
+          rowsOf = Array.from(sizes, (m) => new Uint32Array(m));
+          const fill = new Int32Array(width);
+          for (let i = 0; i < n; i++) {
+            const j = tgt[i]!;
+            if (j >= 0) rowsOf[j]![fill[j]!++] = i;
           }
         } else {
           const { offsets, items, values } = readMulti(
@@ -330,31 +350,48 @@ export class FittedEncoder implements FittedEncoderLike {
             this.state.multiSeparator,
           );
           const to = Int32Array.from(values, target);
-          for (let i = 0; i < n; i++) {
-            let any = false;
-            for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
-              const j = to[items[k]!]!;
-              if (j < 0) unseen++;
-              else {
-                data[j * n + i] = 1;
+          // A row naming one value twice still sets its column once (as the dense write did).
+          const last = new Int32Array(width).fill(-1);
+          const pass = (write: Uint32Array[] | null, fill: Int32Array | null): void => {
+            last.fill(-1);
+            for (let i = 0; i < n; i++) {
+              let any = false;
+              for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+                const j = to[items[k]!]!;
+                if (j < 0) {
+                  if (!write) unseen++;
+                  continue;
+                }
                 any = true;
+                if (last[j] === i) continue;
+                last[j] = i;
+                if (write) write[j]![fill![j]!++] = i;
+                else sizes[j]!++;
+              }
+              if (!any && indLocal >= 0) {
+                if (write) write[indLocal]![fill![indLocal]!++] = i;
+                else sizes[indLocal]!++;
               }
             }
-            if (!any && ind >= 0) data[ind * n + i] = 1;
-          }
+          };
+          pass(null, null);
+          rowsOf = Array.from(sizes, (m) => new Uint32Array(m));
+          pass(rowsOf, new Int32Array(width));
         }
+        for (let j = 0; j < width; j++) ones[col + j] = rowsOf[j]!;
         col = other + 1 + (f.indicator ? 1 : 0);
       } else {
         const raw = readScalars(source, f.type, this.ph, counts);
-        const ind = f.indicator ? col + 1 : -1;
-        const base = col * n;
+        const out = new Float64Array(n);
+        dense[col] = out;
+        let nMissing = 0;
         if (f.type === 'bool') {
           for (let i = 0; i < n; i++) {
             const x = raw[i]!;
             if (x !== x) {
-              data[base + i] = nanMode ? NaN : f.mean;
-              if (ind >= 0) data[ind * n + i] = 1;
-            } else data[base + i] = x;
+              out[i] = nanMode ? NaN : f.mean;
+              nMissing++;
+            } else out[i] = x;
           }
         } else {
           // Narrowed by the branches above; TypeScript loses it inside the loop closure.
@@ -366,14 +403,20 @@ export class FittedEncoder implements FittedEncoderLike {
             let x = raw[i]!;
             if (x !== x) {
               // The mean of the standardised column is 0.
-              data[base + i] = nanMode ? NaN : 0;
-              if (ind >= 0) data[ind * n + i] = 1;
+              out[i] = nanMode ? NaN : 0;
+              nMissing++;
               continue;
             }
             if (isDate) x = (ref - x) / DAY_MS;
             const c = x < lo ? lo : x > hi ? hi : x;
-            data[base + i] = (c - mean) / scale;
+            out[i] = (c - mean) / scale;
           }
+        }
+        if (f.indicator) {
+          const rows = new Uint32Array(nMissing);
+          let t = 0;
+          for (let i = 0; i < n; i++) if (raw[i] !== raw[i]) rows[t++] = i;
+          ones[col + 1] = rows;
         }
         col += f.indicator ? 2 : 1;
       }
@@ -381,6 +424,6 @@ export class FittedEncoder implements FittedEncoderLike {
         quality.push({ field: f.name, expected: f.type, wrongType: counts.wrongType, unseen });
       }
     });
-    return { n, p, data, columns: this.columns, quality };
+    return layoutMatrix(n, p, { dense, ones }, { columns: this.columns, quality });
   }
 }

@@ -5,7 +5,7 @@
  * tolerances are scale-free; each evaluation is one pass over X (lbfgs-objective.ts).
  */
 import { Objective } from './lbfgs-objective';
-import type { DenseMatrix } from './dense';
+import { denseColumn, matrixKey, type DenseMatrix } from './dense';
 
 /** Correction pairs kept (scikit-learn / scipy use 10). */
 const HISTORY = 10;
@@ -32,25 +32,38 @@ export interface LbfgsResult {
  * steps. Decided from a fixed strided sample of rows, so the choice is deterministic.
  */
 export function prefersLbfgs(X: DenseMatrix): boolean {
-  const { n, p, data } = X;
+  const { n, p } = X;
   if (n < 20_000 || n < 200 * p || p === 0) return false;
   // The backtests fit several settings on one matrix: its sampled shape is read once.
-  const known = choices.get(data);
+  const key = matrixKey(X);
+  const known = choices.get(key);
   if (known && known.n === n && known.p === p) return known.lbfgs;
   const lbfgs = sampledDense(X);
-  choices.set(data, { n, p, lbfgs });
+  choices.set(key, { n, p, lbfgs });
   return lbfgs;
 }
 
-const choices = new WeakMap<Float64Array, { n: number; p: number; lbfgs: boolean }>();
+const choices = new WeakMap<object, { n: number; p: number; lbfgs: boolean }>();
 
 function sampledDense(X: DenseMatrix): boolean {
-  const { n, p, data } = X;
+  const { n, p } = X;
   const sample = 1000;
   let dense = 0;
   for (let j = 0; j < p; j++) {
     let nz = 0;
-    for (let t = 0; t < sample; t++) if (data[j * n + Math.floor((t * n) / sample)] !== 0) nz++;
+    const col = denseColumn(X, j);
+    if (col) {
+      for (let t = 0; t < sample; t++) if (col[Math.floor((t * n) / sample)] !== 0) nz++;
+    } else {
+      // A 0/1 column of the layout: which sampled rows are in its (ascending) row list.
+      const rows = X.layout!.ones[j]!;
+      let q = 0;
+      for (let t = 0; t < sample; t++) {
+        const i = Math.floor((t * n) / sample);
+        while (q < rows.length && rows[q]! < i) q++;
+        if (q < rows.length && rows[q] === i) nz++;
+      }
+    }
     if (nz > 0.5 * sample) dense++;
   }
   return dense >= 0.75 * p;

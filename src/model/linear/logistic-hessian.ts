@@ -17,7 +17,7 @@
  * keeps one builder per matrix: the backtests fit several settings and weightings on one fold's
  * matrix, and its column scan and row layout do not change between fits.
  */
-import type { DenseMatrix } from './dense';
+import { denseColumn, matrixKey, type DenseMatrix } from './dense';
 
 /**
  * Subsample size: 3,000 rows per column (relative Hessian error ≈ √(p / rows) ≈ 2 %, so each
@@ -29,17 +29,19 @@ const BLOCK = 512;
 /** Rows per block of the passes over X: the block of η / r stays in L1 while columns stream. */
 const PASS_BLOCK = 2048;
 
-const designs = new WeakMap<Float64Array, HessianBuilder>();
+const designs = new WeakMap<object, HessianBuilder>();
 
 /**
- * The builder of X, made once per matrix (keyed by its data array; matrices are never written
- * after encoding). Its state between fits is only scratch space each call overwrites.
+ * The builder of X, made once per matrix (keyed by its layout or data array; matrices are never
+ * written after encoding). Its state between fits is only scratch space each call overwrites.
+ * It reads X's layout when there is one (linear/dense.ts), so X's dense form is never made.
  */
 export function designFor(X: DenseMatrix): HessianBuilder {
-  const known = designs.get(X.data);
+  const key = matrixKey(X);
+  const known = designs.get(key);
   if (known && known.n === X.n && known.p === X.p) return known;
   const b = new HessianBuilder(X);
-  designs.set(X.data, b);
+  designs.set(key, b);
   return b;
 }
 
@@ -50,8 +52,10 @@ export class HessianBuilder {
   /** Per column, the next non-zero of a sparse column during a blocked pass. */
   private readonly cursor: Int32Array;
   private readonly dense: Int32Array;
-  /** Subsampled dense columns, column-major m × dense.length (X itself when m = n). */
-  private readonly sub: Float64Array;
+  /** Per column: its n values when it is dense, else null. */
+  private readonly cols: Array<Float64Array | null>;
+  /** Per dense column (in `dense` order): its values on the subsample (the column when m = n). */
+  private readonly sub: Float64Array[];
   private readonly subIdx: Uint32Array | null;
   private readonly m: number;
   private readonly sS: Float64Array;
@@ -71,36 +75,34 @@ export class HessianBuilder {
   /** One row's s·x over the dense columns. */
   private readonly wb: Float64Array;
 
-  constructor(private readonly X: DenseMatrix) {
-    const { n, p, data } = X;
+  readonly n: number;
+  readonly p: number;
+
+  constructor(X: DenseMatrix) {
+    const { n, p } = X;
+    this.n = n;
+    this.p = p;
     const m = Math.min(n, Math.max(MIN_ROWS, ROWS_PER_COLUMN * p));
     this.m = m;
     this.subIdx = m < n ? Uint32Array.from({ length: m }, (_, k) => Math.floor((k * n) / m)) : null;
-    this.sparse = sparseColumns(X, this.subIdx);
-    this.sparseVals = this.sparse.map((nz, j) => {
-      if (!nz) return null;
-      const off = j * n;
-      const v = new Float64Array(nz.length);
-      for (let t = 0; t < nz.length; t++) v[t] = data[off + nz[t]!]!;
-      return v;
-    });
+    const split = splitColumns(X, this.subIdx);
+    this.sparse = split.sparse;
+    this.sparseVals = split.vals;
+    this.cols = split.dense;
     this.cursor = new Int32Array(p);
     const dense: number[] = [];
     for (let j = 0; j < p; j++) if (!this.sparse[j]) dense.push(j);
     this.dense = Int32Array.from(dense);
-    if (this.subIdx) {
-      const idx = this.subIdx;
-      this.sub = new Float64Array(m * dense.length);
-      dense.forEach((j, a) => {
-        const off = j * n;
-        for (let k = 0; k < m; k++) this.sub[a * m + k] = data[off + idx[k]!]!;
-      });
-    } else this.sub = data;
+    const idx = this.subIdx;
+    this.sub = dense.map((j) => {
+      const col = this.cols[j]!;
+      return idx ? Float64Array.from(idx, (i) => col[i]!) : col;
+    });
     this.sS = new Float64Array(BLOCK);
     this.sx = new Float64Array(BLOCK);
     this.blk = new Float64Array(BLOCK * dense.length);
     this.acc = new Float64Array(dense.length * (dense.length + 1));
-    this.csr = sparseRows(X, this.sparse);
+    this.csr = sparseRows(n, this.sparse, this.sparseVals);
     const ns = this.csr.sparseIdx.length;
     this.ssAcc = new Float64Array(ns * ns);
     this.siAcc = new Float64Array(ns);
@@ -118,18 +120,9 @@ export class HessianBuilder {
     return this.m;
   }
 
-  get n(): number {
-    return this.X.n;
-  }
-
-  get p(): number {
-    return this.X.p;
-  }
-
   /** out = X·v + c, blocked over rows; each row sums its columns in column order. */
   matVec(v: Float64Array, c: number, out: Float64Array): void {
-    const { n, p, data } = this.X;
-    const { sparse, sparseVals, cursor } = this;
+    const { n, p, cols, sparse, sparseVals, cursor } = this;
     cursor.fill(0);
     for (let i0 = 0; i0 < n; i0 += PASS_BLOCK) {
       const i1 = Math.min(n, i0 + PASS_BLOCK);
@@ -148,8 +141,8 @@ export class HessianBuilder {
           continue;
         }
         if (b === 0) continue;
-        const off = j * n;
-        for (let i = i0; i < i1; i++) out[i]! += b * data[off + i]!;
+        const col = cols[j]!;
+        for (let i = i0; i < i1; i++) out[i]! += b * col[i]!;
       }
     }
   }
@@ -159,8 +152,7 @@ export class HessianBuilder {
    * rows: a single running sum is bound by the add latency), added to out[j] block by block.
    */
   matTVec(r: Float64Array, out: Float64Array): void {
-    const { n, p, data } = this.X;
-    const { sparse, sparseVals, cursor } = this;
+    const { n, p, cols, sparse, sparseVals, cursor } = this;
     out.fill(0);
     cursor.fill(0);
     for (let i0 = 0; i0 < n; i0 += PASS_BLOCK) {
@@ -182,13 +174,13 @@ export class HessianBuilder {
           out[j]! += a0 + a1;
           continue;
         }
-        const off = j * n;
+        const col = cols[j]!;
         let i = i0;
         for (; i + 1 < i1; i += 2) {
-          a0 += data[off + i]! * r[i]!;
-          a1 += data[off + i + 1]! * r[i + 1]!;
+          a0 += col[i]! * r[i]!;
+          a1 += col[i + 1]! * r[i + 1]!;
         }
-        if (i < i1) a0 += data[off + i]! * r[i]!;
+        if (i < i1) a0 += col[i]! * r[i]!;
         out[j]! += a0 + a1;
       }
     }
@@ -200,7 +192,8 @@ export class HessianBuilder {
    * does not pay).
    */
   build(s: Float64Array, l2: number, H: Float64Array, stride = 1): void {
-    const { n, p, data } = this.X;
+    const { n, p } = this;
+    const byCol = this.cols;
     const k = p + 1;
     const { m, sS, sx, sub, dense, subIdx } = this;
     let sAll = 0;
@@ -211,14 +204,13 @@ export class HessianBuilder {
     const nd = dense.length;
     const { acc, blk } = this;
     acc.fill(0);
-    const colOff = (a: number): number => (subIdx ? a * m : dense[a]! * n);
     for (let t0 = 0; t0 < m; t0 += BLOCK * stride) {
       let c = 0;
       for (let t = t0; t < m && c < BLOCK; t += stride) sS[c++] = s[subIdx ? subIdx[t]! : t]!;
       for (let a = 0; a < nd; a++) {
-        const oa = colOff(a) + t0;
+        const src = sub[a]!;
         const ob = a * BLOCK;
-        for (let q = 0; q < c; q++) blk[ob + q] = sub[oa + q * stride]!;
+        for (let q = 0; q < c; q++) blk[ob + q] = src[t0 + q * stride]!;
       }
       for (let a = 0; a < nd; a++) {
         const oa = a * BLOCK;
@@ -287,7 +279,7 @@ export class HessianBuilder {
         const r1 = rowPtr[i + 1]!;
         if (r0 === r1) continue;
         const w = s[i]!;
-        for (let b = 0; b < nd; b++) wb[b] = w * data[dense[b]! * n + i]!;
+        for (let b = 0; b < nd; b++) wb[b] = w * byCol[dense[b]!]![i]!;
         for (let t = r0; t < r1; t++) {
           const a = cols[t]!;
           const vt = vals[t]!;
@@ -313,10 +305,10 @@ export class HessianBuilder {
 
 /** The sparse columns' non-zero cells row by row (ascending column order within a row). */
 function sparseRows(
-  X: DenseMatrix,
+  n: number,
   sparse: ReadonlyArray<Uint32Array | null>,
+  sparseVals: ReadonlyArray<Float64Array | null>,
 ): { rowPtr: Int32Array; cols: Int32Array; vals: Float64Array; sparseIdx: Int32Array } {
-  const { n, data } = X;
   const sparseIdx: number[] = [];
   sparse.forEach((nz, j) => {
     if (nz) sparseIdx.push(j);
@@ -331,45 +323,91 @@ function sparseRows(
   const cols = new Int32Array(rowPtr[n]!);
   const vals = new Float64Array(rowPtr[n]!);
   sparseIdx.forEach((j, a) => {
-    const off = j * n;
     const nz = sparse[j]!;
+    const v = sparseVals[j]!;
     for (let q = 0; q < nz.length; q++) {
-      const i = nz[q]!;
-      const t = fill[i]!++;
+      const t = fill[nz[q]!]!++;
       cols[t] = a;
-      vals[t] = data[off + i]!;
+      vals[t] = v[q]!;
     }
   });
   return { rowPtr, cols, vals, sparseIdx: Int32Array.from(sparseIdx) };
 }
 
 /**
- * Row indices of the non-zero cells of each column under 25 % dense; null for dense columns.
- * A column clearly dense on the subsample is not scanned in full.
+ * Each column as sparse (row indices and values of its non-zero cells, when under 25 % of rows
+ * are non-zero) or dense (its n values). A column clearly dense on the subsample is not scanned
+ * in full. A 0/1 column of X's layout is classified by the same counts without making its dense
+ * form (only a 0/1 column found dense is made: one column, n values), so the split — and every
+ * number computed from it — is the same whichever form X comes in.
  */
-function sparseColumns(X: DenseMatrix, subIdx: Uint32Array | null): Array<Uint32Array | null> {
-  const { n, p, data } = X;
-  const out: Array<Uint32Array | null> = [];
+function splitColumns(
+  X: DenseMatrix,
+  subIdx: Uint32Array | null,
+): {
+  sparse: Array<Uint32Array | null>;
+  vals: Array<Float64Array | null>;
+  dense: Array<Float64Array | null>;
+} {
+  const { n, p } = X;
+  const sparse: Array<Uint32Array | null> = [];
+  const vals: Array<Float64Array | null> = [];
+  const dense: Array<Float64Array | null> = [];
   // Row indices are gathered in one pass (a column that turns out dense is dropped).
   const scratch = new Uint32Array(Math.ceil(0.25 * n) + 1);
   for (let j = 0; j < p; j++) {
-    const off = j * n;
-    if (subIdx) {
-      let c = 0;
-      for (let t = 0; t < subIdx.length; t++) if (data[off + subIdx[t]!] !== 0) c++;
-      if (c > 0.5 * subIdx.length) {
-        out.push(null);
-        continue;
+    const values = denseColumn(X, j);
+    if (!values) {
+      const rows = X.layout!.ones[j]!;
+      let dense01 = rows.length > 0.25 * n;
+      if (!dense01 && subIdx) dense01 = countAt(rows, subIdx) > 0.5 * subIdx.length;
+      if (dense01) {
+        const col = new Float64Array(n);
+        for (let t = 0; t < rows.length; t++) col[rows[t]!] = 1;
+        sparse.push(null);
+        vals.push(null);
+        dense.push(col);
+      } else {
+        sparse.push(rows);
+        vals.push(new Float64Array(rows.length).fill(1));
+        dense.push(null);
       }
-    }
-    const cap = scratch.length;
-    let c = 0;
-    for (let i = 0; i < n && c < cap; i++) if (data[off + i] !== 0) scratch[c++] = i;
-    if (c > 0.25 * n) {
-      out.push(null);
       continue;
     }
-    out.push(scratch.slice(0, c));
+    let isDense = false;
+    if (subIdx) {
+      let c = 0;
+      for (let t = 0; t < subIdx.length; t++) if (values[subIdx[t]!] !== 0) c++;
+      isDense = c > 0.5 * subIdx.length;
+    }
+    let c = 0;
+    if (!isDense) {
+      const cap = scratch.length;
+      for (let i = 0; i < n && c < cap; i++) if (values[i] !== 0) scratch[c++] = i;
+      isDense = c > 0.25 * n;
+    }
+    if (isDense) {
+      sparse.push(null);
+      vals.push(null);
+      dense.push(values);
+      continue;
+    }
+    const nz = scratch.slice(0, c);
+    sparse.push(nz);
+    vals.push(Float64Array.from(nz, (i) => values[i]!));
+    dense.push(null);
   }
-  return out;
+  return { sparse, vals, dense };
+}
+
+/** How many of the ascending rows `at` are in the ascending list `rows` (a merge walk). */
+function countAt(rows: Uint32Array, at: Uint32Array): number {
+  let c = 0;
+  let t = 0;
+  for (let k = 0; k < at.length; k++) {
+    const i = at[k]!;
+    while (t < rows.length && rows[t]! < i) t++;
+    if (t < rows.length && rows[t] === i) c++;
+  }
+  return c;
 }

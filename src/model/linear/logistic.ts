@@ -12,7 +12,7 @@
  * gradient fast; building the Hessian was ~40 % of `leadlens train --csv` before (bench:product).
  */
 import { ModelError } from '../errors';
-import type { DenseMatrix } from './dense';
+import { denseColumn, type DenseMatrix } from './dense';
 import { cholesky, cholSolve, lbfgsLogistic, prefersLbfgs } from './lbfgs';
 import { designFor } from './logistic-hessian';
 
@@ -59,13 +59,18 @@ export function linearPredictor(
   coef: Float64Array,
   intercept: number,
 ): Float64Array {
-  const { n, p, data } = X;
+  const { n, p } = X;
   const eta = new Float64Array(n).fill(intercept);
   for (let j = 0; j < p; j++) {
     const b = coef[j]!;
     if (b === 0) continue;
-    const off = j * n;
-    for (let i = 0; i < n; i++) eta[i]! += b * data[off + i]!;
+    const col = denseColumn(X, j);
+    if (col) for (let i = 0; i < n; i++) eta[i]! += b * col[i]!;
+    else {
+      // A 0/1 column of the layout: the rows where it is 1 (elsewhere b·0 would add ±0).
+      const rows = X.layout!.ones[j]!;
+      for (let t = 0; t < rows.length; t++) eta[rows[t]!]! += b;
+    }
   }
   return eta;
 }
