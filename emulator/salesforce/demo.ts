@@ -248,7 +248,8 @@ export function generateOrg(
     accountTruth?: Map<string, AccountTruth>;
     /**
      * Paid-source Leads (`PAID_SOURCES`) convert on drivers of their own (`paidSegmentLogit`),
-     * for segment models. Off by default (no draw changes: only the truth's formula).
+     * for segment models. Off by default (the outcome draws, and the activity after them, then
+     * differ for every later Lead: another org of the same size).
      */
     segmentDrivers?: boolean;
   },

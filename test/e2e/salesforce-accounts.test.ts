@@ -45,6 +45,7 @@ describe('Salesforce Account scores on an org with buying committees', () => {
   let contacts: { conversion: Conversion; deals: DealOutcome[]; seed: number };
   let tiers: Tier[];
   let readCalls = 0;
+  let readByKind: Record<string, number> = {};
 
   beforeAll(async () => {
     ({ emu, deps } = await startSyncedOrg({
@@ -53,9 +54,15 @@ describe('Salesforce Account scores on an org with buying committees', () => {
       now: NOW,
     }));
     const before = await stats(emu.url);
+    const kinds = { ...deps.crm.usage().byKind };
     world = await loadWorld(deps.crm, deps.store);
     const after = await stats(emu.url);
     readCalls = callsOn(after, /query/) - callsOn(before, /query/);
+    readByKind = Object.fromEntries(
+      Object.entries(deps.crm.usage().byKind)
+        .map(([k, n]) => [k, n - (kinds[k] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
     const settings = await deps.store.getSettings();
     tiers = settings.tiers;
     contacts = {
@@ -96,7 +103,11 @@ describe('Salesforce Account scores on an org with buying committees', () => {
       const deal = world.deals.find((d) => d.id === r.OpportunityId)!;
       expect(deal.associations.contact).toContain(leadOfContact.get(String(r.ContactId)));
     }
-    // Extra API calls of the read (queries, each batch of ≤ 2,000 a call).
+    // Extra API calls of the read (queries, each batch of ≤ 2,000 a call). The committee by
+    // Company is ⌈distinct Account names / 150⌉ queries a page of Accounts (one page here).
+    const names = new Set(accounts.map((a) => String(a.Name).toLowerCase()));
+    expect(readByKind['matchedLeads.query']).toBe(Math.ceil(names.size / 150));
+    expect(readByKind['contactRoles.query']).toBe(1);
     const perThousand = (1000 * readCalls) / (accounts.length + world.deals.length);
     console.log(
       JSON.stringify({
@@ -105,6 +116,7 @@ describe('Salesforce Account scores on an org with buying committees', () => {
         contactRoles: roles.length,
         committees,
         readCalls,
+        readByKind,
         perThousandRecords: Number(perThousand.toFixed(1)),
       }),
     );

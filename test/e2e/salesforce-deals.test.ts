@@ -86,8 +86,9 @@ describe('Salesforce Opportunity scores', () => {
       `Salesforce deals: ${first.deals} opportunities (${first.closed} closed), model ${report.backtest.meanAuc.toFixed(3)} vs stage ${report.stageBaseline.meanAuc.toFixed(3)} (mean fold AUC), truth ${truthAuc.toFixed(3)} on the training rows; ${first.calls} calls\n`,
     );
 
-    // The calls: a page of Opportunities is three queries (records, field history, converted
-    // Leads), a page of Accounts two; the Opportunities written in Collections of 200.
+    // The calls: a page of Opportunities is four queries (records, field history, converted
+    // Leads, contact roles), a page of Accounts 2 + ⌈names / 150⌉ (objects.ts); the
+    // Opportunities written in Collections of 200.
     const oppWrites =
       callsOn(after, /^PATCH .*composite\/sobjects/) -
       callsOn(before, /^PATCH .*composite\/sobjects/);

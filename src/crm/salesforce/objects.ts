@@ -4,8 +4,8 @@
  * A page of Opportunities (one SOQL batch, `ORDER BY Id`) comes with its field history
  * (OpportunityFieldHistory: StageName, Amount, CloseDate — the fields the org tracks) and the
  * Leads converted into each (the deal's contacts; Leads are the pipeline's contacts on
- * Salesforce), read by id range: three queries a page, whatever its size. Properties carry the
- * pipeline's (HubSpot) names, so one snapshot code serves both CRMs: `dealstage`, `amount`,
+ * Salesforce), read by id range: three queries a page, whatever its size, and the contact
+ * roles (below). Properties carry the pipeline's (HubSpot) names, so one snapshot code serves both CRMs: `dealstage`, `amount`,
  * `closedate`, `hs_is_closed`, `hs_is_closed_won`. Salesforce keeps no history of IsClosed: the
  * deal closed when its stage last changed (into the closed stage it is in), else on its
  * CloseDate.
