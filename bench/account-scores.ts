@@ -122,15 +122,15 @@ async function main() {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
   const d = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
   process.stdout.write(
-    `\n| seed | contacts / companies | held-out rows (won) | account model | best contact | combined contact | committee size | model − best contact | true company propensity | true best contact propensity |\n|---|---|---|---|---|---|---|---|---|---|\n`,
+    `\n| seed | contacts / companies | held-out rows (won) | account model | best contact | combined contact | best prospect (30-day mark) | committee size | model − best contact | model − best prospect | true company propensity | true best contact propensity |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`,
   );
   for (const r of rows)
     process.stdout.write(
-      `| ${r.seed} | ${r.contacts} / ${r.companies} | ${r.testRows} (${r.testPositives}) | ${f(r.modelAuc)} (${r.chosen}) | ${f(r.bestContactAuc)} | ${f(r.combinedContactAuc)} | ${f(r.sizeAuc)} | ${d(r.modelAuc - r.bestContactAuc)} | ${f(r.truthAuc)} | ${f(r.trueBestContactAuc)} |\n`,
+      `| ${r.seed} | ${r.contacts} / ${r.companies} | ${r.testRows} (${r.testPositives}) | ${f(r.modelAuc)} (${r.chosen}) | ${f(r.bestContactAuc)} | ${f(r.combinedContactAuc)} | ${f(r.bestProspectAuc)} | ${f(r.sizeAuc)} | ${d(r.modelAuc - r.bestContactAuc)} | ${d(r.modelAuc - r.bestProspectAuc)} | ${f(r.truthAuc)} | ${f(r.trueBestContactAuc)} |\n`,
     );
   const mean = (k: (r: Row) => number) => rows.reduce((a, r) => a + k(r), 0) / rows.length;
   process.stdout.write(
-    `\nmean model − best contact: ${d(mean((r) => r.modelAuc - r.bestContactAuc))}\n\n| seed | read calls / 1,000 companies | write calls / 1,000 companies (first run) | provisioning (once) | second run calls / 1,000 (written) |\n|---|---|---|---|---|\n`,
+    `\nmean model − best contact: ${d(mean((r) => r.modelAuc - r.bestContactAuc))}; model − best prospect: ${d(mean((r) => r.modelAuc - r.bestProspectAuc))}\n\n| seed | read calls / 1,000 companies | write calls / 1,000 companies (first run) | provisioning (once) | second run calls / 1,000 (written) |\n|---|---|---|---|---|\n`,
   );
   for (const r of rows)
     process.stdout.write(

@@ -109,7 +109,11 @@ describe('account scores on the demo portal', () => {
     expect(r.testRows).toBeGreaterThan(100);
     expect(r.verdictOk).toBe(true);
     expect(r.modelAuc).toBeGreaterThan(r.sizeAuc + MARGIN);
-    expect(r.modelAuc).toBeGreaterThan(Math.max(r.bestContactAuc, r.combinedContactAuc) - SLACK);
+    // The best score among members not yet customers, each at its 30-day mark (a feature the
+    // model reads), is the strongest contact baseline: measured +0.053 / +0.012 / −0.011.
+    expect(r.modelAuc).toBeGreaterThan(
+      Math.max(r.bestContactAuc, r.combinedContactAuc, r.bestProspectAuc) - SLACK,
+    );
     // It ranks companies by their hidden propensity clearly better than chance.
     expect(r.rankVsTruth).toBeGreaterThan(0.4);
   });
