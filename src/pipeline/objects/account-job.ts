@@ -5,7 +5,7 @@
  * committee as of now into the store. Writing is the one write-back job over
  * `objectType: 'company'` (`writebackJob({ name: 'account-writeback' })`).
  *
- * Training rows read the replayed contact models (accounts.ts); scores now read the published
+ * Training rows read out-of-fold contact models (accounts.ts); scores now read the published
  * contact model. A model without signal is stored retired, never published, and says so.
  */
 import type { StoredModel } from '../../store/port';
@@ -17,7 +17,7 @@ import { loadedModel } from '../scoring-model';
 import {
   ACCOUNT_HORIZON_DAYS,
   contactScorerOf,
-  replayContactScorer,
+  trainingContactScorer,
   scoreAccounts,
   trainAccountModel,
   type ContactScorer,
@@ -88,8 +88,8 @@ export function accountScoresJob(
         const world = await worldFromStore(deps);
         const at = deps.now();
         const { lm } = await publishedContactScorer(deps);
-        const history: ContactScorer | null = lm
-          ? replayContactScorer(world, at, {
+        const training: ContactScorer | null = lm
+          ? trainingContactScorer(world, at, {
               conversion: settings.conversion,
               deals: await store.listDeals(),
               seed: deps.seed,
@@ -101,7 +101,7 @@ export function accountScoresJob(
             now: at,
             seed: deps.seed,
             tiers: settings.tiers,
-            scorer: history,
+            scorer: training,
           });
         } catch (e) {
           // Too few company moments, or one outcome only: nothing to learn from yet.

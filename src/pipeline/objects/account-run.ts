@@ -5,9 +5,9 @@
  * `leadlens_account_*` properties (HubSpot) or Account's `LeadLens_*__c` fields (Salesforce).
  *
  * The contact scores the committee features read come from the published contact model at
- * scoring time and from contact models refitted as of their own moments in training rows
- * (accounts.ts, `replayContactScorer`); without a published contact model they are missing. A model without signal (the core's
- * verdict) scores nothing. `world` lets a caller that has read the deals and companies for deal
+ * scoring time and from out-of-fold contact models in training rows (accounts.ts,
+ * `trainingContactScorer`); without a published contact model they are missing. A model
+ * without signal (the core's verdict) scores nothing. `world` lets a caller that has read the deals and companies for deal
  * scores pass them on instead of reading them again (objects/run.ts).
  */
 import { LeadLensError } from '../../contracts/errors';
@@ -17,7 +17,7 @@ import { writeNow, type WriteFailure } from '../writeback';
 import {
   ACCOUNT_HORIZON_DAYS,
   contactScorerOf,
-  replayContactScorer,
+  trainingContactScorer,
   scoreAccounts,
   trainAccountModel,
   type ContactScorer,
@@ -70,10 +70,10 @@ export async function runAccountScores(
   const published = await store.getPublishedModel();
   const contactModel = published ? loadedModel(published) : null;
   // Scores now are the published contact model's (what reps see on contacts); training rows
-  // read the contact models a deployment would have had at their own moments.
+  // read out-of-fold contact models (none saw the outcome of the member it scores).
   const scorer: ContactScorer | null = contactModel ? contactScorerOf(contactModel) : null;
-  const history = contactModel
-    ? replayContactScorer(world, at, {
+  const training = contactModel
+    ? trainingContactScorer(world, at, {
         conversion: settings.conversion,
         deals: await store.listDeals(),
         seed,
@@ -83,7 +83,7 @@ export async function runAccountScores(
     now: at,
     seed,
     tiers: settings.tiers,
-    scorer: history,
+    scorer: training,
   });
   const r = model.result.report;
   const summary: AccountRunSummary = {

@@ -8,8 +8,8 @@
  * `ACCOUNT_MAX_MOMENTS` members; the label is a won close in (asOf, asOf + horizon]. Rows whose
  * horizon has not ended without a win are censored, never counted as losses. Every value is the
  * one known at asOf (snapshot.ts), and the contact scores are the contact scorer's on each
- * member's snapshot as of asOf: the published contact model in a run, a model fit as of the cut
- * in the held-out test, so the test replays what a deployment would have known.
+ * member's snapshot: the published contact model when scoring, out-of-fold contact models
+ * (`trainingContactScorer`) in training rows, so no row reads a score fitted on its own outcome.
  */
 import type { CrmRecord, DealOutcome } from '../../contracts/records';
 import type { Conversion, Tier } from '../../contracts/settings';
@@ -106,38 +106,58 @@ export function contactModelAt(
   return { version: 0, ...unpackScoringModel(artifact, { reportFeatures: () => null }) };
 }
 
-/** Contact models refitted at these moments, as a deployment retraining on a schedule would. */
-export const REPLAY_ORIGINS = 4;
+/** Contact models cross-fitted for training rows: each fold's contacts scored by a model of the others. */
+export const CONTACT_FOLDS = 5;
+
+/** A company's fold (a stable hash of its id): its members are always scored out of fold. */
+function foldOf(id: string, folds: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return (h >>> 0) % folds;
+}
 
 /**
- * The contact scores a deployment would have shown at each moment: contact models fitted at
- * `REPLAY_ORIGINS` moments spread over the account moments before `now`; a row uses the newest
- * model fitted by its asOf (none before the first: its contact scores are missing). A contact
- * model fitted later would have seen the outcomes of the very contacts it scores — in training
- * rows only, never at scoring time — and the account model would learn to trust it too much.
+ * The contact scores training rows read: out-of-fold (stacking). Companies are split into
+ * `CONTACT_FOLDS` folds; the members of a company in fold k are scored by a contact model fitted
+ * as of `now` on the contacts of the other folds, so no member is scored by a model that saw
+ * its own outcome (a member's conversion is its company's won deal — the account label).
+ *
+ * Why not the contact models a deployment had at each row's moment (the earlier design): on a
+ * portal of a year and a half no contact model can be fitted in its first ~6 months (the
+ * contacts' 120-day outcomes are not known yet), so about half of the labelled account rows had
+ * no contact score, the backtest folds that choose the model saw almost none, and the scores the
+ * other half read came from models fitted on a fraction of today's history — weaker than the
+ * published model the account model reads at scoring time. The account model learned to trust
+ * its strongest input too little (docs/account-scores.md has the measurements). Out-of-fold
+ * models fitted now are as strong as the published one, less a fifth of the contacts, and
+ * never saw the outcome they are used to predict. Null when a fold's model cannot be fitted.
  */
-export function replayContactScorer(
+export function trainingContactScorer(
   world: ObjectWorld,
   now: number,
-  opts: { conversion: Conversion; deals: readonly DealOutcome[]; seed: number },
+  opts: { conversion: Conversion; deals: readonly DealOutcome[]; seed: number; folds?: number },
 ): ContactScorer {
-  const times = [...world.companies.values()]
-    .flatMap((c) => accountMoments(world, c, now))
-    .sort((a, b) => a - b);
-  const origins = [
-    ...new Set(
-      Array.from({ length: REPLAY_ORIGINS }, (_, k) =>
-        times.length ? times[Math.floor(((k + 1) / (REPLAY_ORIGINS + 1)) * times.length)]! : now,
-      ),
-    ),
-  ];
-  const models = origins
-    .map((at) => ({ at, lm: contactModelAt(world, at, opts) }))
-    .filter((m): m is { at: number; lm: LoadedModel } => m.lm !== null);
+  const k = opts.folds ?? CONTACT_FOLDS;
+  const fold = (c: CrmRecord) => foldOf((c.associations.company ?? [])[0] ?? c.id, k);
+  const models = Array.from({ length: k }, (_, f) => {
+    const contacts = new Map([...world.contacts].filter(([, c]) => fold(c) !== f));
+    return contactModelAt({ ...world, contacts }, now, opts);
+  });
   return (contacts, asOf) => {
-    let pick: LoadedModel | null = null;
-    for (const m of models) if (m.at <= asOf) pick = m.lm;
-    return pick ? probabilities(pick, contacts, asOf) : null;
+    const out = new Array<number>(contacts.length);
+    for (let f = 0; f < k; f++) {
+      const idx = contacts.flatMap((c, i) => (fold(c) === f ? [i] : []));
+      if (idx.length === 0) continue;
+      const lm = models[f];
+      if (!lm) return null;
+      const ps = probabilities(
+        lm,
+        idx.map((i) => contacts[i]!),
+        asOf,
+      );
+      idx.forEach((i, j) => (out[i] = ps[j]!));
+    }
+    return out;
   };
 }
 
