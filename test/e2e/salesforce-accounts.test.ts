@@ -23,7 +23,7 @@ import {
   accountTrainingSet,
   contactModelAt,
   contactScorerOf,
-  replayContactScorer,
+  trainingContactScorer,
   trainAccountModel,
 } from '../../src/pipeline/objects/accounts';
 import { committeeOf, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
@@ -154,7 +154,7 @@ describe('Salesforce Account scores on an org with buying committees', () => {
       now: cut,
       seed: 7,
       tiers,
-      scorer: replayContactScorer(world, cut, contacts),
+      scorer: trainingContactScorer(world, cut, contacts),
     });
     const cutModel = contactModelAt(world, cut, contacts)!;
     expect(cutModel).not.toBeNull();
