@@ -11,6 +11,7 @@
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
 import { valueAt } from '../../src/features';
 import {
+  governanceCharts,
   governanceStatus,
   makeBudget,
   monitorJob,
@@ -180,6 +181,13 @@ describe('governance per segment: a shift in one segment is caught and named', (
       /<td>segment paid: [a-z_]+ PSI [0-9.]+ <span class="muted">\(chance [0-9.]+; judged\)/,
     );
     expect(html).toContain(esc(named!.message));
+
+    // The charts (report page and settings page): the paid line crosses the alert, search not.
+    const charts = await governanceCharts(deps.store);
+    const line = (key: string) => charts.segmentDrift!.series.find((x) => x.key === key)!.values;
+    expect(line('paid')).toEqual([null, paidRow.excess > 0 ? expect.any(Number) : 0]);
+    expect(line('paid')[1]!).toBeGreaterThanOrEqual(settings.governance.psiAlert);
+    expect(line('search')[1]!).toBeLessThan(settings.governance.psiWarn);
 
     // The CLI: `leadlens governance` and its --json.
     const cli = async (...extra: string[]) => {
