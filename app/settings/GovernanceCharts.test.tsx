@@ -153,6 +153,45 @@ describe('GovernanceCharts (HubSpot chart components)', () => {
     ).toHaveLength(3);
   });
 
+  it('draws each segment’s drift (net of chance) with the thresholds, gaps where not judged', async () => {
+    const withSegments: Charts = {
+      ...FULL,
+      segmentDrift: {
+        warn: 0.1,
+        alert: 0.25,
+        series: [
+          {
+            key: 'paid',
+            label: 'Paid channels',
+            values: FULL.runs.map((_, i) => (i ? 0.9 : null)),
+          },
+          { key: 'search', label: 'Search', values: FULL.runs.map(() => 0) },
+        ],
+      },
+    };
+    const r = await shown(server(withSegments).serverless);
+    const lines = r.findAll(LineChart);
+    expect(lines).toHaveLength(4);
+    const seg = data(lines[1]!);
+    expect(series(seg, 'Paid channels').map(([, v]) => v)).toEqual(
+      FULL.runs.slice(1).map(() => 0.9),
+    );
+    expect(series(seg, 'Search')).toHaveLength(FULL.runs.length);
+    expect(series(seg, 'Alert (0.25)')).toHaveLength(FULL.runs.length);
+    // Without a judged comparison yet it says why.
+    const none = await shown(
+      server({
+        ...FULL,
+        segmentDrift: null,
+        empty: { ...FULL.empty, segmentDrift: 'No segment has a judged drift yet.' },
+      }).serverless,
+    );
+    expect(none.findAll(LineChart)).toHaveLength(3);
+    expect(none.findAll(Text).map((t) => t.text)).toContain(
+      'No data: No segment has a judged drift yet.',
+    );
+  });
+
   it('shows an error state with the server’s message', async () => {
     const r = await shown(server('fail').serverless);
     expect(r.find(ErrorState).props.title).toMatch(/Could not load the monitoring charts/);

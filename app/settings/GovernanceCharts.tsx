@@ -2,7 +2,7 @@
  * The governance charts inside HubSpot, with HubSpot's own chart components (`LineChart`,
  * `BarChart` of @hubspot/ui-extensions; it has no other chart type): alerts over time, PSI by
  * field over the monitored runs, the live model's AUC against its backtest (with the challenger
- * and the decay line) and the live calibration — the same `GovernanceCharts` data as the
+ * and the decay line), the live calibration and the drift per admin segment — the same `GovernanceCharts` data as the
  * self-hosted `/report/governance` page (the `settings` function's 'governanceCharts' action,
  * built by src/pipeline/charts-governance.ts). A chart without data says why.
  */
@@ -88,6 +88,23 @@ export function governanceRows(c: Charts) {
           ...points(aucRuns, AUC_LINES.challenger, auc.challenger, 'auc'),
         ]
       : [],
+    segmentDrift: c.segmentDrift
+      ? [
+          ...c.segmentDrift.series.flatMap((s) => points(runs, short(s.label), s.values, 'psi')),
+          ...points(
+            runs,
+            `Warning (${c.segmentDrift.warn})`,
+            runs.map(() => c.segmentDrift!.warn),
+            'psi',
+          ),
+          ...points(
+            runs,
+            `Alert (${c.segmentDrift.alert})`,
+            runs.map(() => c.segmentDrift!.alert),
+            'psi',
+          ),
+        ]
+      : [],
     liveCalibration: (c.liveCalibration?.bins ?? []).map((b) => ({
       predicted: pct(b.meanPredicted),
       observed: pct(b.observedRate),
@@ -154,6 +171,28 @@ export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
         </>
       ) : null}
       {c.empty.psiOverRuns ? <Empty charts={c} which="psiOverRuns" /> : null}
+
+      {c.segmentDrift || c.empty.segmentDrift ? (
+        <>
+          <Heading>Drift per segment over the runs</Heading>
+          {rows.segmentDrift.length ? (
+            <>
+              <LineChart
+                data={rows.segmentDrift}
+                axes={{
+                  x: { field: 'run', fieldType: 'category', label: 'Monitored run' },
+                  y: { field: 'psi', fieldType: 'linear', label: 'PSI beyond chance' },
+                  options: { groupFieldByColor: 'series' },
+                }}
+                options={{ showLegend: true, showTooltips: true }}
+              />
+              <Text variant="microcopy">{`Each segment's largest PSI net of what chance reaches at its size, against the segment in the live model's first run; an alert names the segment.`}</Text>
+            </>
+          ) : (
+            <Empty charts={c} which="segmentDrift" />
+          )}
+        </>
+      ) : null}
 
       <Heading>Live AUC against the backtest, per run</Heading>
       {rows.auc.length ? (

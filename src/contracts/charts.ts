@@ -83,7 +83,8 @@ export interface ModelCharts {
   versions: Array<{ version: number; status: string }>;
 }
 
-export type GovernanceChartKey = 'alerts' | 'psiOverRuns' | 'aucOverRuns' | 'liveCalibration';
+export type GovernanceChartKey =
+  'alerts' | 'psiOverRuns' | 'aucOverRuns' | 'liveCalibration' | 'segmentDrift';
 
 /**
  * The governance page's charts (`/report/governance`), across model versions: built from the
@@ -112,5 +113,15 @@ export interface GovernanceCharts {
   } | null;
   /** The newest run's live model: mean predicted against observed on arrived outcomes. */
   liveCalibration: { at: string; version: number; outcomes: number; bins: CalibrationBin[] } | null;
+  /**
+   * Per admin segment, its largest drift in each run: PSI net of the chance level at the
+   * segment's size, against the segment in the live model's first run (null where the run had
+   * no judged comparison). Absent or null without segments.
+   */
+  segmentDrift?: {
+    warn: number;
+    alert: number;
+    series: Array<{ key: string; label: string; values: Array<number | null> }>;
+  } | null;
   empty: Partial<Record<GovernanceChartKey, string>>;
 }

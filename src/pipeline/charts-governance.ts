@@ -131,6 +131,27 @@ export async function governanceCharts(store: StoreOps): Promise<GovernanceChart
     }
   }
 
+  // Per segment: the largest drift (net of chance) of each run where it was judged.
+  const segKeys = new Map<string, string>();
+  for (const r of runs) for (const sg of r.data.segments ?? []) segKeys.set(sg.key, sg.label);
+  let segmentDrift: GovernanceCharts['segmentDrift'] = null;
+  if (segKeys.size > 0) {
+    const series = [...segKeys].map(([key, label]) => ({
+      key,
+      label,
+      values: runs.map((r) => {
+        const sg = r.data.segments?.find((x) => x.key === key);
+        if (!sg || !sg.drift.judged || sg.drift.rows.length === 0) return null;
+        return Math.max(0, ...sg.drift.rows.map((x) => x.excess));
+      }),
+    }));
+    if (series.some((x) => x.values.some((v) => v !== null))) {
+      segmentDrift = { warn: g.psiWarn, alert: g.psiAlert, series };
+    } else {
+      empty.segmentDrift = `No segment has a judged drift yet: a segment needs ${g.segmentMinRows} scored records in a run and in its reference (its first run).`;
+    }
+  }
+
   return {
     runs: runs.map((r) => ({
       at: r.at,
@@ -142,6 +163,7 @@ export async function governanceCharts(store: StoreOps): Promise<GovernanceChart
     psi,
     auc,
     liveCalibration,
+    segmentDrift,
     empty,
   };
 }

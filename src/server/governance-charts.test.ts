@@ -14,6 +14,22 @@ describe('governance charts (server-side SVG)', () => {
       expect(html).toContain(`No data: ${reason}`);
   });
 
+  it('draws the drift per segment when the runs have segments, and only then', () => {
+    const charts = fullGovernanceCharts();
+    expect(drawGovernanceCharts(charts).map((d) => d.key)).not.toContain('segmentDrift');
+    const drawn = drawGovernanceCharts({
+      ...charts,
+      segmentDrift: {
+        warn: 0.1,
+        alert: 0.25,
+        series: [{ key: 'paid', label: 'Paid channels', values: charts.runs.map(() => 0.4) }],
+      },
+    });
+    const seg = drawn.find((d) => d.key === 'segmentDrift')!;
+    expect(seg.series).toBe(1);
+    expect(seg.svg).toContain('Paid channels');
+  });
+
   it('draws alerts over time, PSI and AUC over the runs and the live calibration', () => {
     const evil = '<img src=x onerror=alert(1)>';
     const charts = fullGovernanceCharts(evil);

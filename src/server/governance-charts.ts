@@ -92,6 +92,30 @@ function psiOption(c: GovernanceCharts): EChartsOption {
   };
 }
 
+function segmentDriftOption(c: GovernanceCharts): EChartsOption {
+  const p = c.segmentDrift!;
+  return {
+    legend: { bottom: 0, itemGap: 20 },
+    grid: { left: 60, right: 20, top: 20, bottom: 90 },
+    xAxis: {
+      type: 'category',
+      data: c.runs.map((r) => runLabel(r.at)),
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
+    },
+    yAxis: { type: 'value', name: 'PSI beyond chance', ...AXIS },
+    series: p.series.map((s, i) => ({
+      name: s.label.length > 28 ? `${s.label.slice(0, 27)}…` : s.label,
+      type: 'line',
+      showSymbol: true,
+      showAllSymbol: true,
+      connectNulls: false,
+      data: s.values.map((v) => (v === null ? null : r3(v))),
+      ...(i === 0 ? thresholds(p.warn, p.alert) : {}),
+    })),
+  };
+}
+
 function aucOption(c: GovernanceCharts): EChartsOption {
   const a = c.auc!;
   const line = (name: string, values: Array<number | null>, extra: object = {}) => ({
@@ -174,6 +198,18 @@ export function drawGovernanceCharts(c: GovernanceCharts): Drawn<GovernanceChart
         ]
       : null,
   );
+  if (c.segmentDrift || c.empty.segmentDrift) {
+    add(
+      'segmentDrift',
+      'Drift per segment over the runs',
+      c.segmentDrift
+        ? `Each segment's largest PSI, net of what chance reaches at its size, against the segment in the live model's first run (warning at ${c.segmentDrift.warn}, alert at ${c.segmentDrift.alert}; an alert names the segment).`
+        : '',
+      c.segmentDrift
+        ? () => [svgChart(segmentDriftOption(c), 360), c.segmentDrift!.series.length, c.runs.length]
+        : null,
+    );
+  }
   return out;
 }
 

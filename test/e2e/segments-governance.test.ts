@@ -11,6 +11,7 @@
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
 import { valueAt } from '../../src/features';
 import {
+  governanceCharts,
   governanceStatus,
   makeBudget,
   monitorJob,
@@ -24,8 +25,10 @@ import { baselineOf } from '../../src/pipeline/governance/shadow';
 import { allRecords } from '../../src/pipeline/records';
 import type { AppDeps } from '../../src/server/compose';
 import { renderGovernancePage } from '../../src/server/governance-page';
+import { esc } from '../../src/server/html';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
-import { depsFor, TOKEN, tempDb, type Emulator } from './helpers';
+import { buildProgram } from '../../src/cli/main';
+import { depsFor, PORTAL, TOKEN, tempDb, type Emulator } from './helpers';
 
 // About 20 s of CPU; the wall time on a loaded shared machine is several times that.
 jest.setTimeout(240_000);
@@ -55,6 +58,7 @@ describe('governance per segment: a shift in one segment is caught and named', (
     },
   };
   const budget = () => makeBudget(Infinity, deps.now);
+  const dbFile = tempDb('segments-gov');
 
   beforeAll(async () => {
     emu = await startHubSpotEmulator({
@@ -66,7 +70,7 @@ describe('governance per segment: a shift in one segment is caught and named', (
       stableSeed: true,
       rateLimit: { tenSecondly: null, secondly: null, daily: null },
     });
-    deps = await depsFor(emu.url, tempDb('segments-gov'), now);
+    deps = await depsFor(emu.url, dbFile, now);
     await deps.store.saveSettings(settings, new Date(now).toISOString());
   });
 
@@ -159,7 +163,13 @@ describe('governance per segment: a shift in one segment is caught and named', (
     // Shown where governance is shown.
     const status = await governanceStatus(deps.store);
     expect(status.segments.map((s) => s.key)).toEqual(['paid', 'search']);
-    expect(status.segments[0]!.drift.top[0]!.subject).toBe(FIELD);
+    // Led by what the page views move: their recency and 7-day counts (a page view is an
+    // engagement), each an alert of the paid segment too.
+    expect(status.segments[0]!.drift.judged).toBe(true);
+    for (const r of status.segments[0]!.drift.top) {
+      expect(r.excess).toBeGreaterThanOrEqual(settings.governance.psiAlert);
+      expect(open.map((a) => a.subject)).toContain(`segment paid: ${r.subject}`);
+    }
     const html = renderGovernancePage({
       models: await deps.store.listModels(),
       alerts: open,
@@ -167,6 +177,53 @@ describe('governance per segment: a shift in one segment is caught and named', (
       decisions: [],
     });
     expect(html).toContain('Per segment');
-    expect(html).toContain(`segment paid: ${FIELD}`);
+    expect(html).toMatch(
+      /<td>segment paid: [a-z_]+ PSI [0-9.]+ <span class="muted">\(chance [0-9.]+; judged\)/,
+    );
+    expect(html).toContain(esc(named!.message));
+
+    // The charts (report page and settings page): the paid line crosses the alert, search not.
+    const charts = await governanceCharts(deps.store);
+    const line = (key: string) => charts.segmentDrift!.series.find((x) => x.key === key)!.values;
+    expect(line('paid')).toEqual([null, paidRow.excess > 0 ? expect.any(Number) : 0]);
+    expect(line('paid')[1]!).toBeGreaterThanOrEqual(settings.governance.psiAlert);
+    expect(line('search')[1]!).toBeLessThan(settings.governance.psiWarn);
+
+    // The CLI: `leadlens governance` and its --json.
+    const cli = async (...extra: string[]) => {
+      const printed: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        printed.push(String(chunk));
+        return true;
+      });
+      process.env.HUBSPOT_ACCESS_TOKEN = TOKEN;
+      try {
+        await buildProgram()
+          .exitOverride()
+          .parseAsync([
+            'node',
+            'leadlens',
+            'governance',
+            '--base-url',
+            emu.url,
+            '--portal',
+            PORTAL,
+            '--db',
+            dbFile,
+            ...extra,
+          ]);
+      } finally {
+        spy.mockRestore();
+        delete process.env.HUBSPOT_ACCESS_TOKEN;
+      }
+      return printed.join('');
+    };
+    const json = JSON.parse(await cli('--json')) as typeof status;
+    expect(json.segments.find((s) => s.key === 'paid')!.drift.judged).toBe(true);
+    expect(json.alerts.map((a) => a.subject)).toContain(`segment paid: ${FIELD}`);
+    const text = await cli();
+    expect(text).toMatch(/Per segment/);
+    expect(text).toMatch(/\n {2}paid \(Paid channels, (own|global) model\): \d+ scored; drift: /);
+    expect(text).toContain(`segment paid: ${FIELD}: Segment "Paid channels"`);
   });
 });

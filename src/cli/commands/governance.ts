@@ -4,7 +4,13 @@
  */
 import type { Command } from 'commander';
 import { LeadLensError } from '../../contracts/errors';
-import { changePublished, modelCard, withRunLease, type ModelCard } from '../../pipeline';
+import {
+  changePublished,
+  governanceStatus,
+  modelCard,
+  withRunLease,
+  type ModelCard,
+} from '../../pipeline';
 import { leaseTtlFromEnv, openDeps, printJson, withCrmFlags, type CrmFlags } from '../context';
 import { parseVersion } from './pipeline';
 
@@ -54,7 +60,83 @@ function cardText(c: ModelCard): string {
   return `${lines.join('\n')}\n`;
 }
 
+type GovernanceView = Awaited<ReturnType<typeof governanceStatus>>;
+
+/** `leadlens governance`: open alerts, live and challenger metrics, and the same per segment. */
+export function governanceText(g: GovernanceView): string {
+  const n3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
+  const signed = (x: number | null | undefined) =>
+    x === null || x === undefined ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+  const lines = [
+    `Last monitored: ${g.lastMonitoredAt ?? 'never'}`,
+    `Open alerts (${g.alerts.length}):`,
+    ...(g.alerts.length
+      ? g.alerts.map((a) => `  [${a.severity}] ${a.subject}: ${a.message}`)
+      : ['  none']),
+  ];
+  if (g.realised) {
+    lines.push(
+      `Live model v${g.realised.modelVersion}: realised AUC ${n3(g.realised.auc)} on ${g.realised.outcomes} outcomes (expected ${n3(g.realised.expectedAuc)})`,
+    );
+  }
+  if (g.challenger) {
+    const c = g.challenger;
+    lines.push(
+      `Challenger v${c.version}: AUC ${n3(c.auc)} vs ${n3(c.championAucOnSame)} for the champion on the same ${c.outcomes} outcomes; ${c.scored} scored in shadow, ${c.tierFlips} would change tier, scores move ${signed(c.meanScoreChange)} on average`,
+    );
+    if (c.recommendation) {
+      lines.push(
+        `  ${c.recommendation.promote ? 'Recommended' : 'Not recommended'}: ${c.recommendation.reason}`,
+      );
+    }
+  }
+  if (g.segments.length) {
+    lines.push('Per segment (each record in the segment its score recorded):');
+    for (const s of g.segments) {
+      const top = s.drift.top[0];
+      const drift = !top
+        ? 'drift: reference run'
+        : `drift: ${top.subject} PSI ${n3(top.psi)} (chance ${n3(top.noise)}${
+            s.drift.judged ? '' : `, not judged: ${s.scored} / ${s.drift.referenceRows ?? 0} rows`
+          })`;
+      const c = s.challenger;
+      const ch = !c
+        ? ''
+        : `; challenger AUC ${n3(c.auc)} vs ${n3(c.championAucOnSame)} on ${c.outcomes}${
+            c.difference === null
+              ? ` (not judged: ${c.notJudged})`
+              : ` (${signed(c.difference * 100)} pts ± ${n3(c.se === null ? null : 2 * c.se * 100)})${
+                  c.worse ? ' WORSE beyond its noise' : ''
+                }`
+          }, scores move ${signed(c.meanScoreChange)}, ${c.tierFlips} tier flips`;
+      lines.push(
+        `  ${s.key} (${s.label}, ${s.ownModel > 0 ? 'own model' : 'global model'}): ${s.scored} scored; ${drift}; realised AUC ${n3(
+          s.realised.auc,
+        )} on ${s.realised.outcomes}${ch}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function register(program: Command): void {
+  withCrmFlags(
+    program
+      .command('governance')
+      .description(
+        'Governance at a glance: open alerts, the live model and its challenger, and the same per segment (drift, realised AUC, the challenger on the segment’s records).',
+      ),
+  ).action(async (flags: CrmFlags & { json?: boolean }) => {
+    const deps = await openDeps(flags);
+    try {
+      const view = await governanceStatus(deps.store);
+      if (flags.json) printJson(view);
+      else process.stdout.write(governanceText(view));
+    } finally {
+      await deps.close();
+    }
+  });
+
   const models = program.commands.find((c) => c.name() === 'models');
   if (!models) throw new Error('governance commands need the `models` command registered first');
 
