@@ -22,6 +22,7 @@ const COMMANDS: Array<() => CommandModule> = [
   () => require('./commands/worker'),
   () => require('./commands/listen'),
   () => require('./commands/deals'),
+  () => require('./commands/accounts'),
   () => require('./commands/segments'),
 ];
 

@@ -169,6 +169,8 @@ function accountStages(opts: RunOptions): Stage[] {
   ) => {
     if (opts.deals !== true) return 'account scores run with deal scores (--no-deals)';
     // The deal stage reads the companies; without its permission nothing was mirrored.
+    // `leadlens accounts` reads them in its own stage, with the account label already.
+    if (isScopeSkip(results.read)) return results.read;
     if (isScopeSkip(results.deals))
       return {
         ...results.deals,
@@ -197,6 +199,22 @@ function accountStages(opts: RunOptions): Stage[] {
 /** `leadlens deals` and the worker's `deals` task: deal scores on their own. */
 export function dealsPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {
   return chainJob('deals-run', dealStages({ ...opts, deals: true }));
+}
+
+/**
+ * `leadlens accounts`: read the deals and companies into the mirror (no deal model), then the
+ * account stages — train when due, score, write back.
+ */
+export function accountsPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {
+  return chainJob('accounts-run', [
+    {
+      name: 'read',
+      job: () => asAny(dealScoresJob({ readOnly: true })),
+      skip: async (deps) => dealScoresUnavailable(deps),
+      skipOnMissingScopes: 'accounts',
+    },
+    ...accountStages({ ...opts, deals: true }),
+  ]);
 }
 
 async function trainSkipReason(

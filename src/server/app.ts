@@ -12,6 +12,7 @@ import {
   feedbackReview,
   modelCard,
   modelCharts,
+  objectStageStatus,
   modelSummary,
   readReport,
   rescoreContacts,
@@ -36,6 +37,7 @@ import { sendError } from './http-errors';
 import { renderCardPage, renderContactsPage } from './preview';
 import { renderGovernancePage, renderModelCardPage } from './governance-page';
 import { psi, renderReportPage } from './report-page';
+import { companyScores } from './account-report-section';
 import { webhooksRouter, type WebhooksRouter } from './webhooks';
 import { workflowActionRouter } from './workflow-action';
 
@@ -231,6 +233,12 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
           writeFailures: await deps.store.listWriteFailures({ limit: 50 }),
           charts: published ? await modelCharts(deps.store, published.version) : null,
           dealModels: await deps.store.listObjectModels('deal'),
+          accounts: {
+            models: await deps.store.listObjectModels('company'),
+            scores: await companyScores(deps.store),
+            tiers: (await deps.store.getSettings()).tiers,
+          },
+          objectStages: await objectStageStatus(deps.store),
           economics: await currentEconomics(deps),
         }),
       );

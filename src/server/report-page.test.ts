@@ -159,4 +159,103 @@ describe('the model report page', () => {
     });
     expect(clean).not.toContain('Records the CRM refused');
   });
+
+  it('has an account section: version, backtest AUC against the baselines, tiers, top factors, and why the last run skipped', () => {
+    const r = report({ ok: true, code: 'OK', message: 'fine', published: true });
+    const account = {
+      kind: 'account',
+      chosen: 'logistic',
+      verdict: { code: 'OK' },
+      backtest: { meanAuc: 0.733 },
+      trainingRows: 719,
+      positives: 140,
+      horizonDays: 90,
+      contactModelVersion: 2,
+      baselines: {
+        folds: [
+          {
+            fold: 1,
+            test: 120,
+            testPositives: 20,
+            origin: Date.UTC(2026, 2, 1),
+            auc: 0.72,
+            bestContactAuc: 0.7,
+            committeeSizeAuc: 0.48,
+          },
+        ],
+        bestContactAuc: 0.708,
+        committeeSizeAuc: 0.478,
+      },
+    };
+    const stored = (version: number, status: string, rep: unknown) =>
+      ({
+        ...model(version, r),
+        status,
+        modelType: 'logistic',
+        report: JSON.stringify(rep),
+      }) as StoredModel;
+    const factors = (points: number) =>
+      JSON.stringify({
+        v: 1,
+        score: 50,
+        base: 40,
+        top: [{ field: 'committee_size', label: 'Committee size', points }],
+        otherPoints: 0,
+        modelVersion: '3',
+      });
+    const score = (id: string, tier: string, points: number) =>
+      ({ objectType: 'company', id, score: 50, tier, factors: factors(points) }) as never;
+    const html = renderReportPage({
+      ...base,
+      published: model(3, r),
+      report: r,
+      accounts: {
+        models: [
+          stored(1, 'retired', { verdict: { code: 'NO_SIGNAL' } }),
+          stored(2, 'published', account),
+        ],
+        scores: [score('1', 'tier_1', 6), score('2', 'tier_2', 2), score('3', 'tier_2', -2)],
+        tiers: [
+          { value: 'tier_1', label: 'Hot', minScore: 70 },
+          { value: 'tier_2', label: 'Cold', minScore: 0 },
+        ],
+      },
+      objectStages: [
+        {
+          stage: 'accounts',
+          at: '2026-06-02T00:00:00Z',
+          skipped: 'missing CRM permission for account scores: <x>',
+          missingScopes: ['crm.schemas.companies.write'],
+        },
+      ],
+    });
+    const section = html.slice(html.indexOf('<h2 id="account-model">'));
+    expect(section).toMatch(
+      /Account model v2 · logistic, trained .* on 719 company moments \(140 won a deal within 90 days\); committee contact scores from contact model v2/,
+    );
+    expect(section).toMatch(
+      /Backtest AUC <b>0.733<\/b> against <b>0.708<\/b> for the best contact score alone and <b>0.478<\/b> for the committee size alone/,
+    );
+    expect(section).toContain(
+      '<td>1</td><td>2026-03-01</td><td>120</td><td>20</td><td>0.720</td><td>0.700</td><td>0.480</td>',
+    );
+    expect(section).toMatch(/Hot <span class="muted">tier_1<\/span><\/td><td>70<\/td><td>1<\/td>/);
+    expect(section).toMatch(/Cold <span class="muted">tier_2<\/span><\/td><td>0<\/td><td>2<\/td>/);
+    expect(section).toContain('<td>Committee size</td><td>3</td><td>+2.0</td>');
+    expect(section).toContain('<td>v1</td><td>logistic</td><td>retired</td>');
+    expect(section).toMatch(
+      /id="accounts-skipped".*missing CRM permission for account scores: &lt;x&gt;/,
+    );
+    // No account model yet, and no skip: the section says how to get one.
+    const empty = renderReportPage({
+      ...base,
+      published: model(3, r),
+      report: r,
+      accounts: { models: [], scores: [], tiers: [] },
+    });
+    expect(empty).toMatch(
+      /No account model yet: <code>leadlens run<\/code> \(or <code>leadlens accounts<\/code>\)/,
+    );
+    expect(empty).not.toContain('accounts-skipped');
+  });
 });

@@ -2,12 +2,14 @@
  * The admin's model report: how the published model does on the time-held-out slice (AUC,
  * lift by decile, calibration), what was left out and why, tiers, drift, versions, feedback.
  */
-import type { FeedbackRow, StoredModel, WriteFailureRow } from '../store/port';
+import type { FeedbackRow, ScoreRow, StoredModel, WriteFailureRow } from '../store/port';
+import type { Tier } from '../contracts/settings';
 import { writeFailureHint } from '../pipeline/writeback-failures';
 import type { StoredReport } from '../pipeline/report';
-import type { EconomicsView, TierStat } from '../contracts/functions';
+import type { EconomicsView, ObjectStageStatus, TierStat } from '../contracts/functions';
 import type { ModelCharts } from '../contracts/charts';
 import { chartsSection } from './charts';
+import { accountModelSection, stageSkipNote } from './account-report-section';
 import { dealModelSection } from './deal-report-section';
 import { esc, fmt, page } from './html';
 
@@ -90,6 +92,10 @@ export interface ReportPageData {
   writeFailures?: { total: number; rows: WriteFailureRow[] };
   /** Deal model versions, oldest first (store.listObjectModels('deal')). */
   dealModels?: StoredModel[];
+  /** Account model versions, oldest first, with the stored company scores and the tiers. */
+  accounts?: { models: StoredModel[]; scores: ScoreRow[]; tiers: Tier[] };
+  /** The deal and account stages of the newest run (why they scored nothing, if so). */
+  objectStages?: ObjectStageStatus[];
   /** Each tier priced by the synced won deals, when the admin set capacity and cost per lead. */
   economics?: EconomicsView | null;
 }
@@ -147,6 +153,18 @@ export function psi(expected: readonly number[], actual: readonly number[]): num
   return total;
 }
 
+/** The deal and account sections, each with the newest run's skip reason when it had one. */
+function objectSections(d: ReportPageData): string {
+  const stages = d.objectStages ?? [];
+  const deals = d.dealModels
+    ? dealModelSection(d.dealModels).replace(
+        '<h2 id="deal-model">Deal model</h2>',
+        `<h2 id="deal-model">Deal model</h2>\n${stageSkipNote(stages, 'deals')}`,
+      )
+    : '';
+  return deals + (d.accounts ? accountModelSection({ ...d.accounts, stages }) : '');
+}
+
 export function renderReportPage(d: ReportPageData): string {
   if (!d.published || !d.report) {
     const banner = d.latestReport ? verdictBanner(d.latestReport) : '';
@@ -156,7 +174,7 @@ export function renderReportPage(d: ReportPageData): string {
         ? `${banner.replace('This model', `Model v${d.latest?.version ?? ''}`)}<h1>Model report</h1><p>No model is published.</p>`
         : '<h1>Model report</h1><p>No model has been trained yet. Run <code>leadlens run</code>.</p>') +
         failuresSection(d.writeFailures) +
-        (d.dealModels ? dealModelSection(d.dealModels) : ''),
+        objectSections(d),
     );
   }
   const r = d.report;
@@ -224,7 +242,7 @@ ${d.models
   .join('')}
 </table>
 <p class="muted">Roll back with <code>leadlens models publish VERSION</code>.</p>
-${d.dealModels ? dealModelSection(d.dealModels) : ''}
+${objectSections(d)}
 <h2>Feedback from reps (${d.feedback.length})</h2>
 ${d.feedback.length === 0 ? '<p>No feedback yet.</p>' : `<table><tr><th>When</th><th>Record</th><th>Score</th><th>Says</th><th>Comment</th></tr>${d.feedback.map((f) => `<tr><td>${esc(f.createdAt)}</td><td>${esc(f.objectType)} ${esc(f.recordId)}</td><td>${esc(f.score ?? '—')}</td><td>${esc(f.kind)}</td><td>${esc(f.comment)}</td></tr>`).join('')}</table>`}
 `;

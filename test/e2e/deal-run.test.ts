@@ -9,7 +9,14 @@ import { MIN_CLOSED_DEALS } from '../../src/pipeline/objects/job';
 import { dealLine } from '../../src/cli/commands/pipeline';
 import { accountSummaryOf } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
-import { depsFor, startPortal, tempDb, writesOf, type Emulator } from './helpers';
+import {
+  depsFor,
+  startPortal,
+  sqlsAsConversions,
+  tempDb,
+  writesOf,
+  type Emulator,
+} from './helpers';
 
 const now = Date.now() + 3_600_000;
 
@@ -20,12 +27,7 @@ describe('deal scores in the run', () => {
   beforeAll(async () => {
     emu = await startPortal(120, 'few-deals');
     deps = await depsFor(emu.url, tempDb('deal-run'), now);
-    // A small portal: count SQLs as conversions so the contact model has enough of them.
-    const settings = await deps.store.getSettings();
-    await deps.store.saveSettings(
-      { ...settings, conversion: { kind: 'lifecycle_sql', horizonDays: 120 } },
-      new Date(now).toISOString(),
-    );
+    await sqlsAsConversions(deps, now);
   });
   afterAll(async () => {
     await deps?.close();

@@ -131,3 +131,12 @@ export function signedPost(
     body: rawBody,
   });
 }
+
+/** A small portal: count SQLs as conversions so the contact model has enough of them. */
+export async function sqlsAsConversions(deps: AppDeps, now: number): Promise<void> {
+  const settings = await deps.store.getSettings();
+  await deps.store.saveSettings(
+    { ...settings, conversion: { kind: 'lifecycle_sql', horizonDays: 120 } },
+    new Date(now).toISOString(),
+  );
+}

@@ -11,13 +11,14 @@ import { SettingsPage } from '../../app/settings/SettingsPage';
 import { dealLine, printRunSummary, summarizeRun } from '../../src/cli/commands/pipeline';
 import {
   accountLine,
+  runAccountStages,
   runDealScores,
   runToCompletion,
   settingsAction,
   silentLogger,
 } from '../../src/pipeline';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
-import { PORTAL, tempDb, writesOf, type Emulator } from './helpers';
+import { PORTAL, sqlsAsConversions, tempDb, writesOf, type Emulator } from './helpers';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
 
 const now = Date.now() + 3_600_000;
@@ -56,11 +57,7 @@ describe('deal and account stages on an install without their scopes', () => {
       log: silentLogger,
       now: () => now,
     });
-    const settings = await deps.store.getSettings();
-    await deps.store.saveSettings(
-      { ...settings, conversion: { kind: 'lifecycle_sql', horizonDays: 120 } },
-      new Date(now).toISOString(),
-    );
+    await sqlsAsConversions(deps, now);
   });
   afterAll(async () => {
     await deps?.close();
@@ -112,6 +109,14 @@ describe('deal and account stages on an install without their scopes', () => {
     expect(out.status).toBe('done');
     expect(out.skipped).toMatch(/missing CRM permission for deal scores/);
     expect(out.missingScopes.length).toBeGreaterThan(0);
+  });
+
+  it('`leadlens accounts` alone skips the same way, naming account scores', async () => {
+    const out = await runAccountStages(deps, { restart: true });
+    expect(out.status).toBe('done');
+    expect(out.skipped).toMatch(/^missing CRM permission for account scores: .*Reinstall/);
+    expect(out.missingScopes.length).toBeGreaterThan(0);
+    expect(out.scored).toBe(0);
   });
 
   it('the settings page shows the skip and how to fix it', async () => {

@@ -111,6 +111,11 @@ describe('the operator in Chromium, and what the logs never contain', () => {
     await page.fill('#token', ADMIN_TOKEN);
     await Promise.all([page.waitForURL(`${base}/report`), page.click('button[type=submit]')]);
     expect(await page.locator('h1').first().innerText()).toContain('Model v1');
+    // The account section, with why the run (deal stages off here) scored no companies.
+    expect(await page.locator('#account-model').innerText()).toBe('Account model');
+    expect(await page.locator('#accounts-skipped').innerText()).toContain(
+      'account scores run with deal scores (--no-deals)',
+    );
     const cookies = await context.cookies(base);
     const sid = cookies.find((c) => c.name === 'leadlens.sid')!;
     expect(sid).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false });

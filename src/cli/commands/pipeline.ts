@@ -20,22 +20,20 @@ import {
   runToCompletion,
   type JobDefinition,
   syncJob,
-  withRunLease,
   writebackJob,
   type PipelineDeps,
   verifyWriteback,
   type VerifyReport,
 } from '../../pipeline';
 import { LeadLensError } from '../../contracts/errors';
-import type { AppDeps } from '../../server/compose';
+import { printJson, withCrmFlags, type CrmFlags } from '../context';
 import {
-  leaseTtlFromEnv,
-  openDeps,
-  printJson,
-  progressReporter,
-  withCrmFlags,
-  type CrmFlags,
-} from '../context';
+  withDeps,
+  withLeasedDeps,
+  withProgress,
+  withRunOptions,
+  type RunFlags,
+} from '../run-options';
 
 export interface RunSummary {
   contactsSynced: number;
@@ -105,90 +103,50 @@ export async function minimumFor(
   });
 }
 
-async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): Promise<T> {
-  const deps = await openDeps(flags);
-  try {
-    return await fn(deps);
-  } finally {
-    await deps.close();
-  }
-}
-
-/** Deps holding the portal's run lease: one run per portal, whoever starts it. */
-async function withLeasedDeps<T>(
-  flags: CrmFlags,
-  command: string,
-  fn: (deps: PipelineDeps) => Promise<T>,
-): Promise<T> {
-  return withDeps(flags, (deps) =>
-    withRunLease(
-      deps,
-      { purpose: command, role: `leadlens ${command} (cli)`, ttlMs: leaseTtlFromEnv() },
-      fn,
-    ),
-  );
-}
-
-async function loopJob<S extends Record<string, unknown>>(
+function loopJob<S extends Record<string, unknown>>(
   deps: PipelineDeps,
   make: () => JobDefinition<S>,
-  json: boolean,
+  flags: CrmFlags,
 ) {
-  const progress = progressReporter(!json);
-  try {
-    return await runJobToEnd(deps, make, { onProgress: (r) => progress.update(r) });
-  } finally {
-    progress.stop();
-  }
+  return withProgress(flags, (onProgress) => runJobToEnd(deps, make, { onProgress }));
 }
 
 export function register(program: Command): void {
   withCrmFlags(
-    program
-      .command('run')
-      .description(
-        'Sync, train (when due), score every open contact and lead, and write back what changed.',
-      )
-      .option('--retrain <when>', 'auto | always | never', 'auto')
+    withRunOptions(
+      program
+        .command('run')
+        .description(
+          'Sync, train (when due), score every open contact and lead, and write back what changed; then deal and account scores (skipped, with the reason, where the portal has too few deals or the install lacks their scopes).',
+        ),
+      'contact model',
+      ' or an open monitoring alert asks for it',
+    )
       .option(
         '--full-sync',
         'read every contact again instead of only those changed since the last sync',
       )
-      .option('--restart', 'start a new run instead of resuming an unfinished one')
       .option(
         '--no-deals',
-        'skip deal scores (by default the run scores open deals too when the portal has enough closed deals)',
+        'skip deal and account scores (by default the run scores open deals and companies too when the portal has enough history)',
       ),
-  ).action(
-    async (
-      flags: CrmFlags & {
-        retrain: 'auto' | 'always' | 'never';
-        fullSync?: boolean;
-        restart?: boolean;
-        deals: boolean;
-      },
-    ) => {
-      await withLeasedDeps(flags, 'run', async (deps) => {
-        const progress = progressReporter(!flags.json);
-        let res: JobResult;
-        try {
-          res = await runToCompletion(deps, {
-            retrain: flags.retrain,
-            fullSync: flags.fullSync,
-            restart: flags.restart,
-            deals: flags.deals,
-            onProgress: (r) => progress.update(r),
-          });
-        } finally {
-          progress.stop();
-        }
-        const summary = await summarizeRun(deps, res);
-        if (flags.json) printJson(summary);
-        else printRunSummary(summary);
-        if (res.status === 'paused') process.exitCode = 3;
-      });
-    },
-  );
+  ).action(async (flags: RunFlags & { fullSync?: boolean; deals: boolean }) => {
+    await withLeasedDeps(flags, 'run', async (deps) => {
+      const res: JobResult = await withProgress(flags, (onProgress) =>
+        runToCompletion(deps, {
+          retrain: flags.retrain,
+          fullSync: flags.fullSync,
+          restart: flags.restart,
+          deals: flags.deals,
+          onProgress,
+        }),
+      );
+      const summary = await summarizeRun(deps, res);
+      if (flags.json) printJson(summary);
+      else printRunSummary(summary);
+      if (res.status === 'paused') process.exitCode = 3;
+    });
+  });
 
   withCrmFlags(
     program
@@ -202,7 +160,7 @@ export function register(program: Command): void {
       ),
   ).action(async (flags: CrmFlags & { full?: boolean }) => {
     await withLeasedDeps(flags, 'sync', async (deps) => {
-      const res = await loopJob(deps, () => syncJob({ full: flags.full }), !!flags.json);
+      const res = await loopJob(deps, () => syncJob({ full: flags.full }), flags);
       printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
     });
   });
@@ -226,7 +184,7 @@ export function register(program: Command): void {
       .description('Write the stored scores that changed back to the CRM, in batches of 100.'),
   ).action(async (flags: CrmFlags) => {
     await withLeasedDeps(flags, 'writeback', async (deps) => {
-      const res = await loopJob(deps, () => writebackJob(), !!flags.json);
+      const res = await loopJob(deps, () => writebackJob(), flags);
       printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
     });
   });

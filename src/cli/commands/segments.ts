@@ -15,16 +15,8 @@ import {
 } from '../../contracts/settings';
 import { readReport, settingsAction } from '../../pipeline';
 import type { AppDeps } from '../../server/compose';
-import { openDeps, printJson, withCrmFlags, type CrmFlags } from '../context';
-
-async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): Promise<T> {
-  const deps = await openDeps(flags);
-  try {
-    return await fn(deps);
-  } finally {
-    await deps.close();
-  }
-}
+import { printJson, withCrmFlags, type CrmFlags } from '../context';
+import { withDeps } from '../run-options';
 
 const list = (s: string | undefined): string[] =>
   (s ?? '')

@@ -23,6 +23,7 @@ import {
   type ContactScorer,
 } from './accounts';
 import { worldFromStore } from './job';
+import { accountFoldReports } from './account-report';
 import { isScopeSkip } from './stage-skip';
 
 export interface AccountJobState extends Record<string, unknown> {
@@ -127,8 +128,11 @@ export function accountScoresJob(
           modelType: r.chosen,
           artifact: model.artifact,
           report: JSON.stringify({
+            kind: 'account',
             verdict: r.verdict,
             backtest: { meanAuc: auc, folds: r.backtest.folds },
+            // The naive baselines on the same folds, for the report page (account-report.ts).
+            baselines: accountFoldReports(model),
             chosen: r.chosen,
             trainingRows: model.set.ids.length,
             positives,

@@ -55,6 +55,12 @@ export interface DealJobState extends Record<string, unknown> {
 export interface DealJobOptions {
   /** 'auto' trains when there is no deal model or the cadence is due; 'always' / 'never' force it. */
   retrain?: 'auto' | 'always' | 'never';
+  /**
+   * Only mirror the deals and companies (provisioning the object properties first), then stop:
+   * `leadlens accounts` reads what account scores need without training or scoring deals. Runs
+   * under its own job name, so its checkpoint never resumes a deal run.
+   */
+  readOnly?: boolean;
 }
 
 /** Why this CRM or portal scores no deals at all (the run then skips the stage), or null. */
@@ -98,7 +104,7 @@ async function trainDue(deps: PipelineDeps, mode: DealJobOptions['retrain']): Pr
 
 export function dealScoresJob(opts: DealJobOptions = {}): JobDefinition<DealJobState> {
   return {
-    name: 'deal-scores',
+    name: opts.readOnly ? 'object-read' : 'deal-scores',
     init: () => ({
       phase: 'read-deals',
       after: null,
@@ -156,14 +162,16 @@ export function dealScoresJob(opts: DealJobOptions = {}): JobDefinition<DealJobS
           }
         }
         if (page.next === null) {
-          next = { ...next, phase: type === 'deal' ? 'read-companies' : 'train', after: null };
+          const after: DealPhase =
+            type === 'deal' ? 'read-companies' : opts.readOnly ? 'done' : 'train';
+          next = { ...next, phase: after, after: null };
         }
         next = counted(next);
         const items: CrmRecord[] = page.items.map((r) => ({ ...r, objectType: type }));
         await ctx.commit(next, (tx) => tx.upsertRecords(items));
         return {
           state: next,
-          done: false,
+          done: next.phase === 'done',
           progress: `read ${next.deals} deals, ${next.companies} companies`,
         };
       }

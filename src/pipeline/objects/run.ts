@@ -6,8 +6,8 @@
  */
 import type { JobResult } from '../../contracts/functions';
 import type { PipelineDeps } from '../deps';
-import { runJobToEnd } from '../jobs';
-import { dealsPipelineJob } from '../run';
+import { runJobToEnd, type JobDefinition } from '../jobs';
+import { dealsPipelineJob, type ChainState } from '../run';
 import type { WriteFailure } from '../writeback';
 import { isScopeSkip } from './stage-skip';
 
@@ -65,21 +65,38 @@ export function dealSummaryOf(
   };
 }
 
-export async function runDealScores(
+/** Options of `leadlens deals` / `leadlens accounts` runs (src/cli/run-options.ts). */
+export interface ObjectRunOptions {
+  retrain?: 'auto' | 'always' | 'never';
+  restart?: boolean;
+  stepBudgetMs?: number;
+  onProgress?: (r: JobResult) => void;
+}
+
+/** A deal or account chain run to its end, with the CRM calls it made. */
+export async function runObjectChain(
   deps: PipelineDeps,
-  opts: {
-    retrain?: 'auto' | 'always' | 'never';
-    restart?: boolean;
-    stepBudgetMs?: number;
-    onProgress?: (r: JobResult) => void;
-  } = {},
-): Promise<DealRunSummary & { status: JobResult['status']; resumeAt?: string }> {
+  make: () => JobDefinition<ChainState>,
+  opts: ObjectRunOptions,
+): Promise<{ res: JobResult; calls: number }> {
   const before = deps.crm.usage().calls;
-  const res = await runJobToEnd(deps, () => dealsPipelineJob({ retrain: opts.retrain }), {
+  const res = await runJobToEnd(deps, make, {
     stepBudgetMs: opts.stepBudgetMs ?? 5000,
     restart: opts.restart,
     onProgress: opts.onProgress,
   });
-  const summary = dealSummaryOf(res.summary, deps.crm.usage().calls - before)!;
+  return { res, calls: deps.crm.usage().calls - before };
+}
+
+export async function runDealScores(
+  deps: PipelineDeps,
+  opts: ObjectRunOptions = {},
+): Promise<DealRunSummary & { status: JobResult['status']; resumeAt?: string }> {
+  const { res, calls } = await runObjectChain(
+    deps,
+    () => dealsPipelineJob({ retrain: opts.retrain }),
+    opts,
+  );
+  const summary = dealSummaryOf(res.summary, calls)!;
   return { ...summary, status: res.status, ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}) };
 }
