@@ -67,6 +67,20 @@ describe('parseCsvColumns', () => {
     expect(col.dict[col.codes[1399]!]).toBe(String(1399 % 7));
   });
 
+  it('keeps every row when rows after the sample are longer than the sample (columns grow)', () => {
+    // Sized from the sample's bytes per row: here the rest is 5× longer per row, so the columns
+    // and the line numbers must still grow past the estimate.
+    const lines = Array.from({ length: 4000 }, (_, i) =>
+      i < 1000 ? `${i},a` : `${i}0000000,${'b'.repeat(30)}${i % 3}`,
+    );
+    const { frame: t, lines: at } = parse(`n,t\n${lines.join('\n')}\n`);
+    expect(t.n).toBe(4000);
+    const n = t.columns.get('n') as { kind: 'number'; values: Float64Array };
+    expect(n.values[3999]).toBe(39990000000);
+    expect(n.values[999]).toBe(999);
+    expect(at[3999]).toBe(4001);
+  });
+
   it('reads what read.ts reads: delimiters, BOM, CRLF, quotes, trailing empty column', () => {
     const cases = [
       'name;score\n"Smith; J";3\n',

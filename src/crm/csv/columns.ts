@@ -314,14 +314,21 @@ export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
   const names = trailing ? header.slice(0, -1) : header;
   checkHeaderNames(names, source);
 
-  // Rough row count from the bytes, so builders rarely grow.
-  const guess = Math.max(16, Math.ceil(buf.length / Math.max(1, pos)));
+  // Rough row count from the bytes (the header's length stands for a row's until the sample is
+  // read; then the sample's bytes per row), so columns rarely grow: each growth copies a
+  // column and touches fresh memory.
+  const bodyStart = pos;
+  let guess = Math.max(16, Math.ceil(buf.length / Math.max(1, pos)));
   let lines = new Int32Array(guess);
   let rows = 0;
   const sample: string[][] = names.map(() => []);
   let builders: ColumnBuilder[] | null = null;
-  const choose = (): ColumnBuilder[] =>
-    sample.map((cellsOf) => {
+  const choose = (): ColumnBuilder[] => {
+    if (rows > 0 && pos > bodyStart) {
+      const perRow = (pos - bodyStart) / rows;
+      guess = Math.max(rows + 16, Math.ceil((1.02 * (buf.length - bodyStart)) / perRow) + 16);
+    }
+    return sample.map((cellsOf) => {
       // Numbers when every non-empty sample cell is one; text otherwise (it can still take
       // numbers). A number column that meets text later turns into text itself.
       const numeric = cellsOf.every((c) => c === '' || NUMBER_RE.test(c.trim()));
@@ -330,6 +337,7 @@ export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
       for (const c of cellsOf) b.pushText(c);
       return b;
     });
+  };
 
   for (;;) {
     pos = readRecord(buf, pos, delim, cells, line, source);
@@ -358,7 +366,14 @@ export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
       }
     } else {
       for (let k = 0; k < names.length; k++) sample[k]!.push(text(k));
-      if (rows === SAMPLE_ROWS) builders = choose();
+      if (rows === SAMPLE_ROWS) {
+        builders = choose();
+        if (lines.length < guess) {
+          const l = new Int32Array(guess);
+          l.set(lines.subarray(0, rows));
+          lines = l;
+        }
+      }
     }
   }
   builders ??= choose();

@@ -55,14 +55,17 @@ const SMOOTHING = 5;
 function rowKeys(
   col: FrameColumn,
   f: FieldInfo,
-  trainIdx: readonly number[],
+  trainIdx: Int32Array,
   ph: PlaceholderSet,
 ): { keys: Int32Array; names: string[] } {
   if (f.type === 'number' || f.type === 'date') {
     const vals = readScalars(col, f.type, ph);
     const train = new Float64Array(trainIdx.length);
     let m = 0;
-    for (const i of trainIdx) if (vals[i] === vals[i]) train[m++] = vals[i]!;
+    for (let t = 0; t < trainIdx.length; t++) {
+      const v = vals[trainIdx[t]!]!;
+      if (v === v) train[m++] = v;
+    }
     // The bin edges are the order statistics a sorted copy would give, placed by quickselect
     // (ascending positions: each search starts where the previous one stopped).
     const present = train.subarray(0, m);
@@ -155,26 +158,33 @@ export function findLeakage(
   const commonMin = opts.presenceCommonMin ?? 0.2;
   const decisiveMin = opts.decisiveShareMin ?? 0.1;
   const ph = placeholderSet(opts.placeholders ?? DEFAULT_PLACEHOLDERS);
+  // Typed once for every field's loops: the rows, and each row's label (1, 0, -1 unlabelled).
+  const train = Int32Array.from(split.train);
+  const valid = Int32Array.from(split.valid);
+  const y = Int8Array.from({ length: labels.length }, (_, i) =>
+    labels[i] === 1 ? 1 : labels[i] === 0 ? 0 : -1,
+  );
   let trainPos = 0;
-  for (const i of split.train) trainPos += labels[i] === 1 ? 1 : 0;
-  const prior = split.train.length ? trainPos / split.train.length : 0.5;
-  const yValid = Float64Array.from(split.valid, (i) => (labels[i] === 1 ? 1 : 0));
+  for (let t = 0; t < train.length; t++) trainPos += y[train[t]!] === 1 ? 1 : 0;
+  const prior = train.length ? trainPos / train.length : 0.5;
+  const yValid = Float64Array.from(valid, (i) => (y[i] === 1 ? 1 : 0));
   const findings: LeakageFinding[] = [];
   const frame = asFrame(input);
 
   for (const f of schema) {
     const col = frame.columns.get(f.name);
     if (!col) continue;
-    const { keys, names } = rowKeys(col, f, split.train, ph);
+    const { keys, names } = rowKeys(col, f, train, ph);
     // Per key (slot 0 = missing): training rows and conversions.
     const seen = new Float64Array(names.length + 1);
     const conv = new Float64Array(names.length + 1);
-    for (const i of split.train) {
+    for (let t = 0; t < train.length; t++) {
+      const i = train[t]!;
       const k = keys[i]! + 1;
       seen[k]!++;
-      if (labels[i] === 1) conv[k]!++;
+      if (y[i] === 1) conv[k]!++;
     }
-    const score = Float64Array.from(split.valid, (i) => {
+    const score = Float64Array.from(valid, (i) => {
       const k = keys[i]! + 1;
       return seen[k]! > 0 ? (conv[k]! + SMOOTHING * prior) / (seen[k]! + SMOOTHING) : prior;
     });
@@ -189,7 +199,7 @@ export function findLeakage(
         decisiveRows += n;
       }
     }
-    const decisiveShare = split.train.length ? decisiveRows / split.train.length : 0;
+    const decisiveShare = train.length ? decisiveRows / train.length : 0;
     const raw = rocAuc(yValid, score);
     const auc = Number.isNaN(raw) ? NaN : Math.max(raw, 1 - raw);
 
@@ -197,14 +207,18 @@ export function findLeakage(
     let negN = 0;
     let posPresent = 0;
     let negPresent = 0;
-    for (const i of [...split.train, ...split.valid]) {
-      const present = keys[i] !== -1;
-      if (labels[i] === 1) {
-        posN++;
-        posPresent += present ? 1 : 0;
-      } else if (labels[i] === 0) {
-        negN++;
-        negPresent += present ? 1 : 0;
+    for (const rows of [train, valid]) {
+      for (let t = 0; t < rows.length; t++) {
+        const i = rows[t]!;
+        const present = keys[i] !== -1;
+        const yi = y[i];
+        if (yi === 1) {
+          posN++;
+          posPresent += present ? 1 : 0;
+        } else if (yi === 0) {
+          negN++;
+          negPresent += present ? 1 : 0;
+        }
       }
     }
     const pPos = posN ? posPresent / posN : 0;
