@@ -90,6 +90,40 @@ describe('the model report page', () => {
     expect(html).not.toContain('no usable signal');
   });
 
+  it('says what the search schedule did on large data: rows used per fold, the caps, the ladder', () => {
+    const r = report({ ok: true, code: 'OK', message: 'fine', published: true });
+    const sampled = {
+      ...r,
+      backtest: {
+        ...r.backtest!,
+        folds: r.backtest!.folds.map((f) => ({
+          ...f,
+          trainWindow: f.train * 10,
+          testBlock: 5000,
+        })),
+        schedule: {
+          budgeted: true,
+          threshold: 50000,
+          trainCap: 1400,
+          testCap: 200,
+          ladder: [
+            { rows: 1400, nRounds: 100, auc: 0.8 },
+            { rows: 5600, nRounds: 150, auc: 0.81 },
+          ],
+        },
+      },
+    } as StoredReport;
+    const html = renderReportPage({ ...base, published: model(3, sampled), report: sampled });
+    expect(html).toMatch(/<td>2<\/td><td>1400 of 14000 \(2026-01-01/);
+    expect(html).toContain('<td>200 of 5000</td>');
+    expect(html).toContain('at most 1400 contacts of its window and scored on at most 200');
+    expect(html).toContain('1400 contacts → 100, 5600 contacts → 150');
+    // Not budgeted (a small portal, or a report stored before the schedule): no note.
+    expect(renderReportPage({ ...base, published: model(3, r), report: r })).not.toContain(
+      'Large data',
+    );
+  });
+
   it('puts a banner above the report when the newest model had no signal and was kept back', () => {
     const ok = report({ ok: true, code: 'OK', message: 'fine', published: true });
     const bad = report({

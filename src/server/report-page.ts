@@ -57,12 +57,30 @@ Candidates: ${r.candidates.map((c) => `${esc(c.kind)} (validation AUC ${fmt.num(
   return `<h2>Backtests (${bt.folds.length} folds, expanding window)</h2>
 <p class="muted">Each fold's model is fitted only on contacts before its test block${bt.folds.some((f) => f.embargoed) ? `, less an embargo of the ${r.conversion.horizonDays}-day horizon (outcomes still open at the block's start)` : ''}, then scores the block. The shipped model is the chosen setting fitted on all ${r.splits.train} labelled contacts; these folds are its honest estimate.</p>
 <table><tr><th>Fold</th><th>Train</th><th>Embargo</th><th>Test block</th><th>Test contacts</th><th>Converted</th><th>AUC</th></tr>
-${bt.folds.map((f) => `<tr><td>${f.fold}</td><td>${f.train} (${esc(day(f.trainFrom))} → ${esc(day(f.origin))})</td><td>${f.embargoed}</td><td>${esc(day(f.origin))} → ${esc(day(f.testTo))}</td><td>${f.test}</td><td>${f.testPositives}</td><td>${fmt.num(f.auc)}</td></tr>`).join('')}
+${bt.folds.map((f) => `<tr><td>${f.fold}</td><td>${f.train}${typeof f.trainWindow === 'number' && f.trainWindow !== f.train ? ` of ${f.trainWindow}` : ''} (${esc(day(f.trainFrom))} → ${esc(day(f.origin))})</td><td>${f.embargoed}</td><td>${esc(day(f.origin))} → ${esc(day(f.testTo))}</td><td>${f.test}${typeof f.testBlock === 'number' && f.testBlock !== f.test ? ` of ${f.testBlock}` : ''}</td><td>${f.testPositives}</td><td>${fmt.num(f.auc)}</td></tr>`).join('')}
 </table>
 <table><tr><th></th><th>Candidate</th><th>Settings</th><th>Row weights</th><th>AUC per fold</th><th>Mean ± SE</th></tr>
 ${bt.candidates.map((c) => `<tr><td>${c.chosen ? '✔' : c.tied ? '≈' : ''}</td><td>${esc(c.kind)}</td><td>${esc(set(c))}</td><td>${esc(w(c))}</td><td>${c.foldAuc.map((a) => fmt.num(a)).join(' · ')}</td><td>${fmt.num(c.meanAuc)} ± ${fmt.num(c.seAuc)}</td></tr>`).join('')}
 </table>
-<p class="muted">✔ chosen · ≈ tied with the best. Rule: ${esc(bt.rule)}</p>`;
+<p class="muted">✔ chosen · ≈ tied with the best. Rule: ${esc(bt.rule)}</p>${scheduleNote(bt.schedule)}`;
+}
+
+/** What the search schedule did on large data (absent in reports stored before it). */
+function scheduleNote(s: unknown): string {
+  const sch = s as
+    | {
+        budgeted?: boolean;
+        threshold?: number;
+        trainCap?: number | null;
+        testCap?: number | null;
+        ladder?: Array<{ rows: number; nRounds: number }>;
+      }
+    | undefined;
+  if (!sch?.budgeted) return '';
+  const ladder = sch.ladder?.length
+    ? ` GBDT rounds checked on the newest fold at growing size: ${sch.ladder.map((x) => `${x.rows} contacts → ${x.nRounds}`).join(', ')}.`
+    : '';
+  return `<p class="muted">Large data (over ${esc(String(sch.threshold))} labelled contacts): each fold was fitted on a time-stratified sample of at most ${esc(String(sch.trainCap))} contacts of its window and scored on at most ${esc(String(sch.testCap))} of its block; the shipped model uses all of them.${esc(ladder)}</p>`;
 }
 
 function verdictBanner(r: StoredReport): string {
