@@ -99,6 +99,19 @@ describe('leadlens accounts', () => {
     expect(text).toMatch(/^status +done$/m);
     expect(text).toMatch(/^read +\d+ deals, \d+ companies \(\d+ API calls\)$/m);
     expect(text).toMatch(/^accounts +\d+ companies scored, 0 written; /m);
+
+    // `leadlens status` shows the account chain and its stages beside the contact jobs.
+    const status = JSON.parse(await cli(['status', '--base-url', emu.url, '--db', db])) as {
+      jobs: Array<{ job: string; status: string }>;
+      accountsScored: number;
+      accountModel: number | null;
+    };
+    const job = (name: string) => status.jobs.find((j) => j.job === name)?.status;
+    expect(job('accounts-run')).toBe('done');
+    expect(job('object-read')).toBe('done');
+    expect(job('account-scores')).toBe('done');
+    expect(status.accountsScored).toBe(out.skipped === null ? out.scored : 0);
+    expect(status.accountModel).toBe(out.skipped === null ? (again.trained ? 2 : 1) : null);
   });
 
   it('--help names what the command does and the shared run options', async () => {

@@ -223,6 +223,12 @@ export function register(program: Command): void {
         'writeback',
         'deal-scores',
         'deal-writeback',
+        // `leadlens deals` / `leadlens accounts` run their own chains; the account stages.
+        'deals-run',
+        'accounts-run',
+        'object-read',
+        'account-scores',
+        'account-writeback',
       ]) {
         const cp = await deps.store.getJob(j);
         jobs.push(
@@ -247,6 +253,8 @@ export function register(program: Command): void {
         scored: await deps.store.countScores('contact'),
         dealsScored: await deps.store.countScores('deal'),
         dealModel: (await deps.store.getPublishedObjectModel('deal'))?.version ?? null,
+        accountsScored: await deps.store.countScores('company'),
+        accountModel: (await deps.store.getPublishedObjectModel('company'))?.version ?? null,
         governance: await governanceStatus(deps.store),
         running: lease
           ? {
