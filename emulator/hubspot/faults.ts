@@ -52,11 +52,20 @@ export const FaultsSchema = z
     itemErrors: z
       .record(z.string(), z.enum(['READ_ONLY_VALUE', 'INVALID_OPTION', 'OBJECT_NOT_FOUND']))
       .default({}),
+    /**
+     * The faults above wait until this many more batch updates have come in, then strike:
+     * a fault lands mid write-back by count. (Armed by a poller once the first batch went out, a
+     * short write-back could end before the fault was set, and the case proved nothing.)
+     */
+    armAfterBatchUpdatesN: z.number().int().min(0).default(0),
+    /** Access tokens that expire when the faults strike (HubSpot then answers 401 EXPIRED_AUTHENTICATION). */
+    expireTokens: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;
 
 const WRITE_ROUTE = /\/batch\/(update|create|upsert)$/;
+const BATCH_UPDATE_ROUTE = /\/batch\/update$/;
 
 /** What a fault makes of one input of a batch update. */
 export interface ItemFault {
@@ -76,10 +85,20 @@ export class FaultInjector {
   private burstUntil = 0;
   private hung = new Set<Response>();
 
+  /** @param expireToken expires one access token of the emulated hub (for `expireTokens`). */
+  constructor(private readonly expireToken: (token: string) => void = () => {}) {}
+
   set(input: unknown): Faults {
     this.faults = FaultsSchema.parse(input);
-    this.burstUntil = this.faults.burst5xxMs > 0 ? Date.now() + this.faults.burst5xxMs : 0;
+    this.burstUntil = 0;
+    if (this.faults.armAfterBatchUpdatesN === 0) this.strike();
     return this.faults;
+  }
+
+  /** The faults take effect: a 5xx incident's clock starts now, not when it was armed. */
+  private strike(): void {
+    if (this.faults.burst5xxMs > 0) this.burstUntil = Date.now() + this.faults.burst5xxMs;
+    for (const token of this.faults.expireTokens) this.expireToken(token);
   }
 
   reset(seed: string): void {
@@ -108,6 +127,14 @@ export class FaultInjector {
     return (req: Request, res: Response, next: NextFunction) => {
       const f = this.faults;
       const go = () => {
+        if (f.armAfterBatchUpdatesN > 0) {
+          // Still waiting: this request passes unharmed; a batch update counts down, and the
+          // requests after the last one counted meet the faults.
+          if (req.method === 'POST' && BATCH_UPDATE_ROUTE.test(req.path)) {
+            if (--f.armAfterBatchUpdatesN === 0) this.strike();
+          }
+          return next();
+        }
         if (f.dropConnectionRate > 0 && this.rng.chance(f.dropConnectionRate))
           return this.fail(res, 'drop');
         if (f.hangNextN > 0) {

@@ -311,6 +311,15 @@ export class Hub {
     return this.tokens.get(token);
   }
 
+  /** Expires an access token now (its next use answers 401); false when there is no such token. */
+  expireToken(token: string): boolean {
+    const info = this.tokens.get(token);
+    if (!info) return false;
+    info.expired = true;
+    if (info.expiresAt !== null) info.expiresAt = Math.min(info.expiresAt, Date.now());
+    return true;
+  }
+
   refreshToken(token: string): RefreshTokenInfo | undefined {
     return this.refreshTokens.get(token);
   }

@@ -125,7 +125,7 @@ export async function startHubSpotEmulator(
   for (const a of opts.oauthApps ?? []) hub.registerApp({ ...a, auth: 'oauth' });
 
   const stats = new Stats();
-  const faults = new FaultInjector();
+  const faults = new FaultInjector((token) => hub.expireToken(token));
   faults.reset(main.seed);
   const limiter = new RateLimiter(
     opts.oauthTenSecondly === undefined ? undefined : opts.oauthTenSecondly,

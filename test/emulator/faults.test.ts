@@ -95,6 +95,48 @@ describe('emulator faults', () => {
     expect(back.properties.jobtitle).toBe('Refused 429');
   });
 
+  it('[fault-armed] arms a fault after N batch updates have come in: by count, not by timing', async () => {
+    await control(emu.url, '/faults', { hangNextN: 1, armAfterBatchUpdatesN: 1 });
+    // Reads before the counted batch pass: the fault waits for write-back.
+    expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+    const update = () =>
+      client.crm.contacts.batchApi.update({
+        inputs: [{ id: ids[0], properties: { jobtitle: 'Armed' } }],
+      });
+    expect(await status(update())).toBe(200);
+    // The request after it meets the hang.
+    const ac = new AbortController();
+    const hung = fetch(`${emu.url}/crm/v3/objects/contacts?limit=1`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+      signal: ac.signal,
+    });
+    const raced = await Promise.race([
+      hung.then(() => 'answered'),
+      new Promise((r) => setTimeout(() => r('silent'), 300)),
+    ]);
+    expect(raced).toBe('silent');
+    ac.abort();
+    await expect(hung).rejects.toThrow();
+    expect(await status(update())).toBe(200);
+  });
+
+  it("[fault-armed] starts a 5xx burst's clock when it strikes, not when it was armed", async () => {
+    await control(emu.url, '/faults', { burst5xxMs: 300, armAfterBatchUpdatesN: 1 });
+    await new Promise((r) => setTimeout(r, 400));
+    // Armed 400 ms ago, longer than the burst: the batch update below still passes unharmed.
+    expect(
+      await status(
+        client.crm.contacts.batchApi.update({
+          inputs: [{ id: ids[0], properties: { jobtitle: 'Burst armed' } }],
+        }),
+      ),
+    ).toBe(200);
+    // Had the burst's clock started when it was armed, it would be over by now.
+    expect([500, 502, 503]).toContain(await status(client.crm.contacts.basicApi.getPage(1)));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
+  });
+
   it('[fault-items] (58) fails chosen inputs of a batch update in a 207, unapplied, the rest written', async () => {
     await control(emu.url, '/faults', {
       itemErrors: { [ids[1]]: 'READ_ONLY_VALUE', [ids[2]]: 'INVALID_OPTION' },

@@ -243,9 +243,10 @@ export async function killMoment(
 }
 
 /**
- * The faults armed before the first run: the ones that must land whatever the timing (a 429
- * storm on the first writes, 207 items). Returns the injection racing the run: the rest strike
- * mid write-back, the riskiest moment, once the first batch update went out.
+ * Arms the case's fault before its first run, so that it lands whatever the timing: a 429 storm
+ * on the first writes, 207 items, and the rest mid write-back (the riskiest moment), held by the
+ * emulator until the first batch update came in. (Armed by a poller racing the run, a fault could
+ * arrive after a short write-back ended: the case then proved nothing, and CI said so once.)
  */
 export async function armFault(
   fault: FaultKind,
@@ -253,7 +254,6 @@ export async function armFault(
   opts: MatrixOptions,
   permanentIds: PermanentIds,
   token: string,
-  running: () => boolean,
 ): Promise<void> {
   if (fault === '207-partials') {
     await post(url, '/__emulator/faults', {
@@ -272,12 +272,16 @@ export async function armFault(
     return;
   }
   if (fault === 'sigkill') return;
-  if (!(await batchesSent(url, 1, running))) return;
-  if (fault === '5xx-burst') await post(url, '/__emulator/faults', { burst5xxMs: opts.burstMs });
-  if (fault === 'hung-connection') await post(url, '/__emulator/faults', { hangNextN: 2 });
-  if (fault === 'applied-then-5xx')
-    await post(url, '/__emulator/faults', { applyThenFailNextN: 2 });
-  if (fault === 'token-expiry') await post(url, '/__emulator/tokens/expire', { token });
+  // Mid write-back by count: the emulator holds these until the first batch update came in (a
+  // poller arming them after it lost the race to a short write-back, and the case proved nothing).
+  const midWriteBack = { armAfterBatchUpdatesN: 1 };
+  const armed: Partial<Record<FaultKind, object>> = {
+    '5xx-burst': { burst5xxMs: opts.burstMs },
+    'hung-connection': { hangNextN: 2 },
+    'applied-then-5xx': { applyThenFailNextN: 2 },
+    'token-expiry': { expireTokens: [token] },
+  };
+  await post(url, '/__emulator/faults', { ...armed[fault], ...midWriteBack });
 }
 
 /**
@@ -417,6 +421,7 @@ async function runCliCase(
       }
       const first = attempt === 0;
       const count = mode === 'two-concurrent-runs' ? 2 : 1;
+      if (first && fault !== 'sigkill') await armFault(fault, emu.url, opts, permanentIds, token);
       // The runs of this attempt; "running" is their processes', not their results' (a watcher
       // waiting on results that wait on the watcher hung the CI: see docs/reliability.md).
       const runs = Array.from({ length: count }, () =>
@@ -424,19 +429,14 @@ async function runCliCase(
       );
       procs.push(...runs);
       const running = () => runs.some((r) => r.running());
-      // The fault of the first attempt, injected at its moment.
-      let inject: Promise<unknown> = Promise.resolve();
-      if (first) {
-        if (fault === 'sigkill')
-          // One moment for the attempt: every run still alive then is killed (in two
-          // concurrent runs the one refused has usually exited already).
-          inject = killMoment(emu.url, opts, running).then((kill) => {
-            if (kill) for (const r of runs) r.kill('SIGKILL');
-          });
-        else if (fault === '207-partials' || fault === '429-storm')
-          await armFault(fault, emu.url, opts, permanentIds, token, running);
-        else inject = armFault(fault, emu.url, opts, permanentIds, token, running);
-      }
+      // A kill has no count to wait on: one moment for the attempt, and every run still alive
+      // then is killed (in two concurrent runs the one refused has usually exited already).
+      const inject =
+        first && fault === 'sigkill'
+          ? killMoment(emu.url, opts, running).then((kill) => {
+              if (kill) for (const r of runs) r.kill('SIGKILL');
+            })
+          : Promise.resolve();
       const outs = await Promise.all(runs.map((r) => r.done));
       await inject;
       result.runs += count;

@@ -170,11 +170,7 @@ export async function runWorkersCase(
     workers.push(...(await Promise.all([spawnWorker(), spawnWorker()])));
     let finished = false;
     const running = () => !finished;
-    const inject =
-      fault === 'sigkill'
-        ? Promise.resolve()
-        : armFault(fault, emu.url, opts, permanentIds, token, running);
-    if (fault === '207-partials' || fault === '429-storm') await inject;
+    if (fault !== 'sigkill') await armFault(fault, emu.url, opts, permanentIds, token);
     const job = { portalId: PORTAL, task: 'run' as const, restart: false, full: false };
     await sendPipelineJob(boss, job);
 
@@ -231,7 +227,7 @@ export async function runWorkersCase(
       );
     }
     finished = true;
-    await Promise.all([inject, kill]);
+    await kill;
     if ((await store.getJob('run'))?.status !== 'done')
       result.problems.push('the run did not reach done');
 

@@ -247,10 +247,8 @@ export function registerControl(app: Express, ctx: Ctx, s: ControlServices): voi
     '/tokens/expire',
     handle((req, res) => {
       const token = String((req.body as { token?: unknown } | undefined)?.token ?? '');
-      const info = hub.token(token);
-      if (!info) throw new HubSpotHttpError(404, 'OBJECT_NOT_FOUND', 'No such token.');
-      info.expired = true;
-      if (info.expiresAt !== null) info.expiresAt = Math.min(info.expiresAt, Date.now());
+      if (!hub.expireToken(token))
+        throw new HubSpotHttpError(404, 'OBJECT_NOT_FOUND', 'No such token.');
       json(res, 200, { expired: true });
     }),
   );
