@@ -76,6 +76,17 @@ async function expectFieldAccessError(el, record, field, title) {
 }
 
 /**
+ * Fails the card's getRecord wire with `wireError` (the LDS test adapter's `error` arguments:
+ * body, status, status text) and checks that the card shows `message` and no permission hint.
+ */
+async function expectErrorWithoutHint(el, message, ...wireError) {
+  getRecord.error(...wireError);
+  await flush();
+  expect(text(q(el, 'error-message'))).toBe(message);
+  expect(q(el, 'error-hint')).toBeNull();
+}
+
+/**
  * Clicks "Try again" on a failed card and checks that it asks LDS for `record` again, waits with
  * a spinner, and shows the record (no error) when LDS answers.
  */
@@ -97,5 +108,6 @@ module.exports = {
   mountCard,
   spinner,
   expectFieldAccessError,
+  expectErrorWithoutHint,
   expectRetryThroughLds,
 };

@@ -8,6 +8,7 @@ import { MINUS, factorLines, flush, q, qa, renderedSum, text } from 'leadlens-lw
 import {
   LEADLENS_FIELD_NAMES,
   NOW,
+  expectErrorWithoutHint,
   expectFieldAccessError,
   expectRetryThroughLds,
   mountCard,
@@ -151,10 +152,7 @@ describe('c-lead-lens-deal-score-card', () => {
   });
 
   it('an error without a body says Salesforce returned nothing, without the hint', async () => {
-    const el = mount(SCORED);
-    getRecord.error({}, 500, 'Server Error');
-    await flush();
-    expect(text(q(el, 'error-message'))).toBe('Salesforce did not return the opportunity fields.');
-    expect(q(el, 'error-hint')).toBeNull();
+    const message = 'Salesforce did not return the opportunity fields.';
+    await expectErrorWithoutHint(mount(SCORED), message, {}, 500, 'Server Error');
   });
 });

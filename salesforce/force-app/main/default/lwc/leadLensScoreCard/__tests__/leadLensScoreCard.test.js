@@ -9,6 +9,7 @@ import { MINUS, factorLines, flush, parsePoints, q, qa, text } from 'leadlens-lw
 import {
   LEADLENS_FIELD_NAMES,
   NOW,
+  expectErrorWithoutHint,
   expectFieldAccessError,
   expectRetryThroughLds,
   mountCard,
@@ -120,11 +121,8 @@ describe('c-lead-lens-score-card', () => {
   });
 
   it('shows the message of an error body that is an object', async () => {
-    const el = mount(SCORED);
-    getRecord.error({ message: 'The requested resource does not exist' }, 404, 'Not Found');
-    await flush();
-    expect(text(q(el, 'error-message'))).toBe('The requested resource does not exist');
-    expect(q(el, 'error-hint')).toBeNull();
+    const message = 'The requested resource does not exist';
+    await expectErrorWithoutHint(mount(SCORED), message, { message }, 404, 'Not Found');
   });
 
   it('shows no factors when they explain another score than the shown one (stale)', async () => {
