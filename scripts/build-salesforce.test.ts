@@ -98,16 +98,18 @@ describe('build:salesforce', () => {
   it('source-deploy-retrieve converts the project and its package.xml lists every component', async () => {
     const want = expectedComponents().map(key).sort();
     expect(summary.components.map(key).sort()).toEqual(want);
-    // 8 fields on each of Lead, Contact, Account and Opportunity, 2 permission sets, 5 LWC
-    // bundles (the Lead/Contact, Opportunity and Account cards, the score details they share,
-    // the view module), the Lead and Opportunity Flows.
+    // 8 fields on each of Lead, Contact, Account and Opportunity, 2 permission sets, 7 LWC
+    // bundles (the Lead/Contact, Opportunity and Account cards, the score states and details
+    // they share, the base class they extend, the view module), the Lead and Opportunity Flows.
     expect(SALESFORCE_SCORED_OBJECTS).toEqual(['Lead', 'Contact', 'Account', 'Opportunity']);
-    expect(want).toHaveLength(8 * 4 + 2 + 5 + 2);
+    expect(want).toHaveLength(8 * 4 + 2 + 7 + 2);
     for (const bundle of [
       'leadLensScoreCard',
       'leadLensDealScoreCard',
       'leadLensAccountScoreCard',
       'leadLensScoreDetails',
+      'leadLensScoreState',
+      'leadLensCardBase',
       'leadLensCardView',
     ]) {
       expect(want).toContain(`LightningComponentBundle:${bundle}`);
@@ -225,6 +227,8 @@ describe('build:salesforce', () => {
       ['lwc', 'leadLensDealScoreCard', 'leadLensDealScoreCard.js-meta.xml'],
       ['lwc', 'leadLensAccountScoreCard', 'leadLensAccountScoreCard.js-meta.xml'],
       ['lwc', 'leadLensScoreDetails', 'leadLensScoreDetails.js-meta.xml'],
+      ['lwc', 'leadLensScoreState', 'leadLensScoreState.js-meta.xml'],
+      ['lwc', 'leadLensCardBase', 'leadLensCardBase.js-meta.xml'],
       ['permissionsets', 'LeadLens.permissionset-meta.xml'],
       ['permissionsets', 'LeadLens_Read.permissionset-meta.xml'],
       ['lwc', 'leadLensScoreCard', 'leadLensScoreCard.js-meta.xml'],
@@ -292,16 +296,34 @@ describe('build:salesforce', () => {
       expect(meta).toContain('<isExposed>true</isExposed>');
       expect(meta).toContain('<target>lightning__RecordPage</target>');
       expect([...meta.matchAll(/<object>(\w+)<\/object>/g)].map((m) => m[1])).toEqual([object]);
-      // Every card renders its score through the shared child, not a copy of it.
-      const html = await read('lwc', bundle, `${bundle}.html`);
-      expect(html).toContain('<c-lead-lens-score-details');
-      expect(html).not.toContain('data-id="factor"');
     }
-    const details = await read('lwc', 'leadLensScoreDetails', 'leadLensScoreDetails.js-meta.xml');
-    expect(details).toContain('<isExposed>false</isExposed>');
-    expect(await read('lwc', 'leadLensScoreCard', 'leadLensScoreCard.html')).toContain(
+    // Every card renders its score's states through the shared children and keeps its record's
+    // state in the shared base class, not in a copy of either.
+    for (const bundle of [
+      'leadLensScoreCard',
+      'leadLensDealScoreCard',
+      'leadLensAccountScoreCard',
+    ]) {
+      const html = await read('lwc', bundle, `${bundle}.html`);
+      expect(html).toContain('<c-lead-lens-score-state');
+      for (const copied of [
+        'data-id="factor"',
+        'data-id="error-message"',
+        'data-id="empty-text"',
+      ]) {
+        expect(html).not.toContain(copied);
+      }
+      const js = await read('lwc', bundle, `${bundle}.js`);
+      expect(js).toMatch(/extends LeadLensCardBase \{/);
+      expect(js).not.toContain('ldsErrorMessage(this.');
+    }
+    expect(await read('lwc', 'leadLensScoreState', 'leadLensScoreState.html')).toContain(
       '<c-lead-lens-score-details',
     );
+    for (const bundle of ['leadLensScoreDetails', 'leadLensScoreState', 'leadLensCardBase']) {
+      const meta = await read('lwc', bundle, `${bundle}.js-meta.xml`);
+      expect(meta).toContain('<isExposed>false</isExposed>');
+    }
   });
 
   it('offers the card on Lead and Contact record pages and bundles the view module, not exposed', async () => {
@@ -509,7 +531,7 @@ describe('build:salesforce', () => {
     });
 
     it('an LWC template the LWC compiler rejects (a quoted {} attribute)', async () => {
-      const html = path.join(broken, MAIN, 'lwc', 'leadLensScoreCard', 'leadLensScoreCard.html');
+      const html = path.join(broken, MAIN, 'lwc', 'leadLensScoreState', 'leadLensScoreState.html');
       await fs.writeFile(
         html,
         (await fs.readFile(html, 'utf8')).replace('lwc:if={loading}', 'lwc:if="{loading}"'),

@@ -40,11 +40,17 @@ export const DEAL_CARD_COMPONENT = 'leadLensDealScoreCard';
 export const ACCOUNT_CARD_COMPONENT = 'leadLensAccountScoreCard';
 /** The score, tier and factors every card renders (a child component, not placed on pages). */
 export const DETAILS_COMPONENT = 'leadLensScoreDetails';
+/** The score's states every card renders: loading, error and retry, not scored, the details. */
+export const STATE_COMPONENT = 'leadLensScoreState';
+/** The class every card extends: its getRecord answer and retry (JS only, not placed on pages). */
+export const BASE_COMPONENT = 'leadLensCardBase';
 export const CARD_COMPONENTS = [
   CARD_COMPONENT,
   DEAL_CARD_COMPONENT,
   ACCOUNT_CARD_COMPONENT,
   DETAILS_COMPONENT,
+  STATE_COMPONENT,
+  BASE_COMPONENT,
 ] as const;
 export const VIEW_MODULE = 'leadLensCardView';
 export const FLOW = 'LeadLens_Tier_Routing';

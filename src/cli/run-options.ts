@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander';
 import type { JobResult } from '../contracts/functions';
 import { withRunLease, type PipelineDeps } from '../pipeline';
 import type { AppDeps } from '../server/compose';
+import type { ObjectModelType } from '../store/port';
 import {
   leaseTtlFromEnv,
   openDeps,
@@ -92,8 +93,10 @@ export interface ObjectCommandSpec<T extends { status: JobResult['status'] }> {
   /** The plain-text answer (without --json). */
   text(out: T): string;
   modelsDescription: string;
-  /** `<name> models`: the stored versions of this object's model. */
-  models(deps: AppDeps): Promise<unknown[]>;
+  /** Whose stored model versions `<name> models` lists. */
+  objectModel: ObjectModelType;
+  /** What `<name> models` shows of a version's report, after its version, type, status and date. */
+  reportFields(report: string): Record<string, unknown>;
 }
 
 /**
@@ -122,6 +125,17 @@ export function objectCommand<T extends { status: JobResult['status'] }>(
     .command('models')
     .description(spec.modelsDescription)
     .action(async () => {
-      await withDeps(cmd.opts<CrmFlags>(), async (deps) => printJson(await spec.models(deps)));
+      await withDeps(cmd.opts<CrmFlags>(), async (deps) => {
+        const models = await deps.store.listObjectModels(spec.objectModel);
+        printJson(
+          models.map((m) => ({
+            version: m.version,
+            modelType: m.modelType,
+            status: m.status,
+            trainedAt: m.trainedAt,
+            ...spec.reportFields(m.report),
+          })),
+        );
+      });
     });
 }

@@ -6,27 +6,11 @@
  * why. Scoring then routes each record to its segment's model, records which model scored it,
  * keeps the factors adding up and tiers a segment with its own thresholds.
  */
-import { parseFactors } from '../../src/contracts/factors';
 import type { Settings } from '../../src/contracts/settings';
-import { valueAt } from '../../src/features';
-import {
-  currentEconomics,
-  makeBudget,
-  readReport,
-  runJob,
-  scoreJob,
-  settingsAction,
-  trainJob,
-} from '../../src/pipeline';
+import { currentEconomics, readReport, settingsAction } from '../../src/pipeline';
 import { renderReportPage } from '../../src/server/report-page';
-import { allRecords } from '../../src/pipeline/records';
-import type { SegmentReport } from '../../src/pipeline/report';
-import {
-  PAID_SEGMENT,
-  PAID_SOURCES,
-  segmentSettings,
-  useSegmentsPortal,
-} from '../support/segments-portal';
+import { scoreAndExpectRouting, trainAndExpectDecisions } from '../support/segment-checks';
+import { PAID_SEGMENT, segmentSettings, useSegmentsPortal } from '../support/segments-portal';
 
 const DAY = 86_400_000;
 
@@ -47,66 +31,18 @@ describe('segment models: own model where the data supports one, global fallback
   const portal = useSegmentsPortal({ seed: 'segments', contacts: 2000, settings, now });
 
   it('trains the paid segment its own model and falls back for the small one, saying why', async () => {
-    const { deps } = portal;
-    const res = await runJob(deps, trainJob(), { budget: makeBudget(Infinity, deps.now) });
-    expect(res.status).toBe('done');
-    const segs = res.summary.segments as SegmentReport[];
-    const paid = segs.find((s) => s.key === 'paid')!;
-    const ai = segs.find((s) => s.key === 'ai')!;
-    process.stdout.write(`${res.progress}\n`);
-    expect(paid.decision).toBe('own');
-    expect(paid.segmentAuc! - paid.globalAuc!).toBeGreaterThanOrEqual(0.02);
-    expect(paid.why).toMatch(/^Own model: its own model beats the global model/);
-    expect(ai.decision).toBe('global');
-    expect(ai.positives).toBeLessThan(30);
-    expect(ai.why).toMatch(/too few positives/);
+    const res = await trainAndExpectDecisions(portal.deps, settings.segments, {
+      own: 'paid',
+      fallback: 'ai',
+    });
     expect(res.progress).toMatch(/segment ai .*Global model: too few positives/);
-    // The stored report says the same.
-    const stored = await deps.store.getModel(res.summary.version as number);
-    expect(readReport(stored!)!.segments!.map((s) => [s.key, s.decision])).toEqual([
-      ['paid', 'own'],
-      ['ai', 'global'],
-    ]);
   }, 120_000);
 
   it('scores paid leads with the segment model, the rest with the global one; factors add up', async () => {
-    const { deps } = portal;
-    const res = await runJob(deps, scoreJob(), { budget: makeBudget(Infinity, deps.now) });
-    expect(res.status).toBe('done');
-    const scores = await deps.store.listScores('contact', { afterId: null, limit: 5000 });
-    expect(scores.length).toBeGreaterThan(100);
-    const asOf = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000 - 1;
-    const byId = new Map((await allRecords(deps.store, 'contact')).map((r) => [r.id, r]));
-    let paidSeen = 0;
-    let otherSeen = 0;
-    for (const row of scores) {
-      const f = parseFactors(row.factors)!;
-      expect(f.base + f.top.reduce((a, x) => a + x.points, 0) + f.otherPoints).toBe(f.score);
-      expect(f.modelVersion).toBe(String(row.modelVersion));
-      const rec = byId.get(row.id)!;
-      const source = valueAt(rec, 'hs_analytics_source', asOf);
-      if (source && PAID_SOURCES.includes(source)) {
-        paidSeen++;
-        expect(f).toMatchObject({ segment: 'paid', segmentModel: true });
-        // The segment's own thresholds: 60 / 30 / 10 / 0.
-        const want =
-          row.score >= 60
-            ? 'tier_1'
-            : row.score >= 30
-              ? 'tier_2'
-              : row.score >= 10
-                ? 'tier_3'
-                : 'tier_4';
-        expect(row.tier).toBe(want);
-      } else {
-        otherSeen++;
-        expect(f.segmentModel).toBe(false);
-        if (source === 'AI_REFERRALS') expect(f.segment).toBe('ai');
-        else expect(f.segment).toBeUndefined();
-      }
-    }
-    expect(paidSeen).toBeGreaterThan(20);
-    expect(otherSeen).toBeGreaterThan(100);
+    const [paid, ai] = settings.segments.list;
+    // The end of the scoring day: what the score job reads the lead source at.
+    const asOf = Math.floor(now / DAY) * DAY + DAY - 1;
+    await scoreAndExpectRouting(portal.deps, { own: paid!, fallback: ai! }, asOf);
   }, 120_000);
 
   it('prices tiers with the synced deal amounts won after each held-out lead’s scoring moment', async () => {

@@ -27,20 +27,16 @@ export function register(program: Command): void {
     text: (out) =>
       `status          ${out.status}${out.resumeAt ? ` (resumes at ${out.resumeAt})` : ''}\nread            ${out.deals} deals, ${out.companies} companies (${out.calls} API calls)\n${accountLine(out)}`,
     modelsDescription: 'List the stored account model versions with their backtest.',
-    models: async (deps) =>
-      (await deps.store.listObjectModels('company')).map((m) => {
-        const r = JSON.parse(m.report) as AccountReportFields;
-        return {
-          version: m.version,
-          modelType: m.modelType,
-          status: m.status,
-          trainedAt: m.trainedAt,
-          trainingRows: r.trainingRows ?? null,
-          positives: r.positives ?? null,
-          auc: r.backtest?.meanAuc ?? null,
-          verdict: r.verdict?.code ?? null,
-          contactModelVersion: r.contactModelVersion ?? null,
-        };
-      }),
+    objectModel: 'company',
+    reportFields: (report) => {
+      const r = JSON.parse(report) as AccountReportFields;
+      return {
+        trainingRows: r.trainingRows ?? null,
+        positives: r.positives ?? null,
+        auc: r.backtest?.meanAuc ?? null,
+        verdict: r.verdict?.code ?? null,
+        contactModelVersion: r.contactModelVersion ?? null,
+      };
+    },
   });
 }

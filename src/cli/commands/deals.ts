@@ -17,19 +17,15 @@ export function register(program: Command): void {
     run: runDealScores,
     text: (out) => `status          ${out.status}\n${dealLine(out)}`,
     modelsDescription: 'List the stored deal model versions with their backtest.',
-    models: async (deps) =>
-      (await deps.store.listObjectModels('deal')).map((m) => {
-        const r = JSON.parse(m.report) as Partial<DealModelReport>;
-        return {
-          version: m.version,
-          modelType: m.modelType,
-          status: m.status,
-          trainedAt: m.trainedAt,
-          closedDeals: r.closedDeals ?? null,
-          auc: r.backtest?.meanAuc ?? null,
-          stageAuc: r.stageBaseline?.meanAuc ?? null,
-          verdict: r.verdict?.code ?? null,
-        };
-      }),
+    objectModel: 'deal',
+    reportFields: (report) => {
+      const r = JSON.parse(report) as Partial<DealModelReport>;
+      return {
+        closedDeals: r.closedDeals ?? null,
+        auc: r.backtest?.meanAuc ?? null,
+        stageAuc: r.stageBaseline?.meanAuc ?? null,
+        verdict: r.verdict?.code ?? null,
+      };
+    },
   });
 }

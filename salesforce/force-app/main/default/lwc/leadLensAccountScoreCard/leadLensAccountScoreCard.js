@@ -4,12 +4,13 @@
  * committee — the Account's Contacts with title, seniority, role and their own LeadLens score
  * and tier (the Contacts related list, and the contacts' roles on the account from
  * AccountContactRelation, through getRelatedListRecordsBatch). No Apex, no callout. The score
- * renders through c-lead-lens-score-details and the committee through the HubSpot company
+ * renders through c-lead-lens-score-state (with c/leadLensCardBase) and the committee through the HubSpot company
  * card's committee view (c/leadLensCardView `salesforceCommittee`).
  */
-import { LightningElement, api, wire } from 'lwc';
-import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
+import { api, wire } from 'lwc';
+import { getRecord } from 'lightning/uiRecordApi';
 import { getRelatedListRecordsBatch } from 'lightning/uiRelatedListApi';
+import LeadLensCardBase from 'c/leadLensCardBase';
 import {
   COMMITTEE_CONTACT_FIELDS,
   COMMITTEE_RELATION_FIELDS,
@@ -53,21 +54,18 @@ function batchPart(data, index, relatedListId) {
   return { records: item.result.records, error: null, more: !!item.result.nextPageToken };
 }
 
+/** The committee section's error state: the LDS message and, for a LeadLens field, the hint. */
+function committeeError(error) {
+  const message = ldsErrorMessage(error, "Salesforce did not return the account's contacts.");
+  return { error: message, hint: ldsErrorHint(message) };
+}
+
 /** The committee section's state from the related lists' answer (one kind at a time). */
 function committeeState(data, error) {
-  if (error) {
-    const message = ldsErrorMessage(error, "Salesforce did not return the account's contacts.");
-    return { error: message, hint: ldsErrorHint(message) };
-  }
+  if (error) return committeeError(error);
   if (!data) return { loading: true };
   const contacts = batchPart(data, 0, CONTACTS);
-  if (contacts.error) {
-    const message = ldsErrorMessage(
-      contacts.error,
-      "Salesforce did not return the account's contacts.",
-    );
-    return { error: message, hint: ldsErrorHint(message) };
-  }
+  if (contacts.error) return committeeError(contacts.error);
   // Roles are extra: without AccountContactRelation (or access to it) the list stays.
   const relations = batchPart(data, 1, RELATIONS).records;
   const view = salesforceCommittee(contacts.records || [], relations);
@@ -85,14 +83,12 @@ function committeeState(data, error) {
   };
 }
 
-export default class LeadLensAccountScoreCard extends LightningElement {
+export default class LeadLensAccountScoreCard extends LeadLensCardBase {
   @api recordId;
   /** Set by the record page (Account). */
   @api objectApiName;
 
-  record;
-  error;
-  card = null;
+  text = { label: 'Likelihood to buy', name: 'LeadLens account score', record: 'account' };
   /** What the committee section shows: { loading } | { error, hint } | { empty } | { members, summary }. */
   committee = { loading: true };
 
@@ -102,10 +98,8 @@ export default class LeadLensAccountScoreCard extends LightningElement {
   ];
 
   @wire(getRecord, { recordId: '$recordId', fields: FIELDS })
-  wiredRecord({ data, error }) {
-    this.record = data;
-    this.error = error;
-    this.card = data ? salesforceCard('Account', this.recordId, data, new Date()) : null;
+  wiredRecord(answer) {
+    this.showRecord(answer, (data) => salesforceCard('Account', this.recordId, data, new Date()));
   }
 
   @wire(getRelatedListRecordsBatch, {
@@ -115,35 +109,6 @@ export default class LeadLensAccountScoreCard extends LightningElement {
   wiredCommittee({ data, error }) {
     // Once per answer, not per render: the template reads several parts of it.
     this.committee = committeeState(data, error);
-  }
-
-  get loading() {
-    return !this.record && !this.error;
-  }
-
-  get errorMessage() {
-    return this.error
-      ? ldsErrorMessage(this.error, 'Salesforce did not return the account fields.')
-      : null;
-  }
-
-  get errorHint() {
-    return this.error ? ldsErrorHint(this.errorMessage) : null;
-  }
-
-  get notScored() {
-    const card = this.card;
-    return !this.error && card !== null && card.view.kind === 'not_scored' ? card : null;
-  }
-
-  get scored() {
-    const card = this.card;
-    return !this.error && card !== null && card.view.kind === 'scored' ? card : null;
-  }
-
-  retry() {
-    this.error = undefined;
-    notifyRecordUpdateAvailable([{ recordId: this.recordId }]);
   }
 
   /** Ask the related lists again (a new parameter array makes the wire fetch). */

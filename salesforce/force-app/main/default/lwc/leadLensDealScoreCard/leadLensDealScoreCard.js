@@ -5,9 +5,10 @@
  * fields through Lightning Data Service (getRecord; no Apex, no callout). The pipeline writes
  * the same LeadLens_*__c fields on Opportunity as on Lead (src/contracts/salesforce-fields.ts).
  */
-import { LightningElement, api, wire } from 'lwc';
-import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
-import { ldsErrorHint, ldsErrorMessage, salesforceCard } from 'c/leadLensCardView';
+import { api, wire } from 'lwc';
+import { getRecord } from 'lightning/uiRecordApi';
+import LeadLensCardBase from 'c/leadLensCardBase';
+import { salesforceCard } from 'c/leadLensCardView';
 
 import SCORE from '@salesforce/schema/Opportunity.LeadLens_Score__c';
 import TIER from '@salesforce/schema/Opportunity.LeadLens_Tier__c';
@@ -24,53 +25,18 @@ const FIELDS = [SCORE, TIER, FACTORS, REASONS, MODEL_VERSION, SCORED_AT, SCORE_C
 // A deal scored while open keeps its fields when it closes: the card says the score is old.
 const OPTIONAL_FIELDS = [IS_CLOSED];
 
-export default class LeadLensDealScoreCard extends LightningElement {
+export default class LeadLensDealScoreCard extends LeadLensCardBase {
   @api recordId;
   /** Set by the record page (Opportunity). */
   @api objectApiName;
 
-  record;
-  error;
-  card = null;
+  text = { label: 'Likelihood to close won', name: 'LeadLens deal score', record: 'opportunity' };
 
   @wire(getRecord, { recordId: '$recordId', fields: FIELDS, optionalFields: OPTIONAL_FIELDS })
-  wiredRecord({ data, error }) {
-    this.record = data;
-    this.error = error;
-    const closed = data && data.fields.IsClosed ? data.fields.IsClosed.value === true : false;
-    // Once per record change: freshness ("3 h ago") is as of the moment the record arrived.
-    this.card = data
-      ? salesforceCard('Opportunity', this.recordId, data, new Date(), { closed })
-      : null;
-  }
-
-  get loading() {
-    return !this.record && !this.error;
-  }
-
-  get errorMessage() {
-    return this.error
-      ? ldsErrorMessage(this.error, 'Salesforce did not return the opportunity fields.')
-      : null;
-  }
-
-  get errorHint() {
-    return this.error ? ldsErrorHint(this.errorMessage) : null;
-  }
-
-  get notScored() {
-    const card = this.card;
-    return !this.error && card !== null && card.view.kind === 'not_scored' ? card : null;
-  }
-
-  get scored() {
-    const card = this.card;
-    return !this.error && card !== null && card.view.kind === 'scored' ? card : null;
-  }
-
-  /** Ask LDS to fetch the record again. */
-  retry() {
-    this.error = undefined;
-    notifyRecordUpdateAvailable([{ recordId: this.recordId }]);
+  wiredRecord(answer) {
+    this.showRecord(answer, (data) => {
+      const closed = data.fields.IsClosed ? data.fields.IsClosed.value === true : false;
+      return salesforceCard('Opportunity', this.recordId, data, new Date(), { closed });
+    });
   }
 }

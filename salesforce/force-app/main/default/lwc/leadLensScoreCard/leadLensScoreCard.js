@@ -3,12 +3,14 @@
  * Lightning Data Service (getRecord), so it needs no Apex and no callout, and it renders them
  * with `c/leadLensCardView`: the HubSpot card's own view code (cards/card-view.ts,
  * cards/factors-view.ts), bundled in by `npm run build:salesforce`, through
- * `c-lead-lens-score-details` (shared with the Opportunity and Account cards). Score, tier,
- * factors that add up to the score, and freshness are therefore the same on both CRMs.
+ * `c-lead-lens-score-state` (shared with the Opportunity and Account cards, as is the
+ * getRecord state and retry of `c/leadLensCardBase`). Score, tier, factors that add up to the
+ * score, and freshness are therefore the same on both CRMs.
  */
-import { LightningElement, api, wire } from 'lwc';
-import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
-import { ldsErrorHint, ldsErrorMessage, salesforceCard } from 'c/leadLensCardView';
+import { api, wire } from 'lwc';
+import { getRecord } from 'lightning/uiRecordApi';
+import LeadLensCardBase from 'c/leadLensCardBase';
+import { salesforceCard } from 'c/leadLensCardView';
 
 import LEAD_SCORE from '@salesforce/schema/Lead.LeadLens_Score__c';
 import LEAD_TIER from '@salesforce/schema/Lead.LeadLens_Tier__c';
@@ -49,14 +51,12 @@ const FIELDS = {
   ],
 };
 
-export default class LeadLensScoreCard extends LightningElement {
+export default class LeadLensScoreCard extends LeadLensCardBase {
   @api recordId;
 
+  text = { label: 'LeadLens score', name: 'LeadLens score', record: 'record' };
   // Unset until the page names the object, so LDS asks once, for the right object's fields.
   fields;
-  record;
-  error;
-  card = null;
   _objectApiName;
 
   /** Set by the record page: Lead or Contact (the card is offered on those two only). */
@@ -70,46 +70,13 @@ export default class LeadLensScoreCard extends LightningElement {
   }
 
   @wire(getRecord, { recordId: '$recordId', fields: '$fields' })
-  wiredRecord({ data, error }) {
-    this.record = data;
-    this.error = error;
-    // Once per record change: freshness ("3 h ago") is as of the moment the record arrived.
-    this.card = data ? salesforceCard(this._objectApiName, this.recordId, data, new Date()) : null;
+  wiredRecord(answer) {
+    this.showRecord(answer, (data) =>
+      salesforceCard(this._objectApiName, this.recordId, data, new Date()),
+    );
   }
 
   get iconName() {
     return this._objectApiName === 'Contact' ? 'standard:contact' : 'standard:lead';
-  }
-
-  get loading() {
-    return !this.record && !this.error;
-  }
-
-  get errorMessage() {
-    return this.error
-      ? ldsErrorMessage(this.error, 'Salesforce did not return the record fields.')
-      : null;
-  }
-
-  /** Without field-level security on our fields LDS fails naming one: say how to fix it. */
-  get errorHint() {
-    return this.error ? ldsErrorHint(this.errorMessage) : null;
-  }
-
-  get notScored() {
-    const card = this.card;
-    return !this.error && card !== null && card.view.kind === 'not_scored' ? card : null;
-  }
-
-  /** The card for c-lead-lens-score-details, which renders score, tier and factors. */
-  get scored() {
-    const card = this.card;
-    return !this.error && card !== null && card.view.kind === 'scored' ? card : null;
-  }
-
-  /** Ask LDS to fetch the record again (the HubSpot card's "Try again" refetch). */
-  retry() {
-    this.error = undefined;
-    notifyRecordUpdateAvailable([{ recordId: this.recordId }]);
   }
 }

@@ -10,6 +10,13 @@ import { SLDS_BAR_CLASS, SLDS_TAG_CLASS } from 'c/leadLensCardView';
 
 const withKeys = (lines, side) => lines.map((f, i) => ({ ...f, key: `${side}-${i}-${f.field}` }));
 
+/** The factor lists shown, raising first: one template renders both, an empty one not at all. */
+const factorLists = (view) =>
+  [
+    { id: 'positives', label: 'Raising the score', factors: withKeys(view.positives, 'up') },
+    { id: 'negatives', label: 'Lowering the score', factors: withKeys(view.negatives, 'down') },
+  ].filter((list) => list.factors.length > 0);
+
 export default class LeadLensScoreDetails extends LightningElement {
   /** A `salesforceCard()` result whose view is scored. */
   @api card;
@@ -30,10 +37,7 @@ export default class LeadLensScoreDetails extends LightningElement {
       change: view.change,
       changeClass: view.change ? `trend trend-${view.change.direction}` : 'trend',
       changeArrow: view.change && view.change.direction === 'increase' ? '▲' : '▼',
-      positives: withKeys(view.positives, 'up'),
-      negatives: withKeys(view.negatives, 'down'),
-      hasPositives: view.positives.length > 0,
-      hasNegatives: view.negatives.length > 0,
+      factorLists: factorLists(view),
       note: card.note ? card.note.text : null,
       noteKind: card.note ? card.note.kind : null,
       meta: card.meta,

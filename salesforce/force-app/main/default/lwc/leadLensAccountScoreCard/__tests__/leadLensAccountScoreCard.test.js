@@ -2,20 +2,18 @@
 // getRelatedListRecordsBatch wires driven by the LDS test adapters: the account score with
 // factors that add up, the buying committee (the Account's Contacts with their LeadLens scores,
 // tiers, seniority and roles), and every empty and error state of both.
-import { createElement } from 'lwc';
 import LeadLensAccountScoreCard from 'c/leadLensAccountScoreCard';
-import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
+import { getRecord } from 'lightning/uiRecordApi';
 import { getRelatedListRecordsBatch } from 'lightning/uiRelatedListApi';
+import { MINUS, factorLines, flush, q, qa, renderedSum, text } from 'leadlens-lwc-test/dom';
 import {
-  MINUS,
-  clearBody,
-  factorLines,
-  flush,
-  q,
-  qa,
-  renderedSum,
-  text,
-} from 'leadlens-lwc-test/dom';
+  LEADLENS_FIELD_NAMES,
+  READ_PERMISSION_HINT,
+  expectFieldAccessError,
+  expectRetryThroughLds,
+  mountCard,
+  useCardTestHooks,
+} from 'leadlens-lwc-test/card';
 
 const SCORED = require('./data/scored.json');
 const NOT_SCORED = require('./data/notScored.json');
@@ -24,17 +22,8 @@ const COMMITTEE_NO_ROLES = require('./data/committeeNoRoles.json');
 const COMMITTEE_EMPTY = require('./data/committeeEmpty.json');
 const COMMITTEE_DENIED = require('./data/committeeDenied.json');
 
-const NOW = new Date('2026-03-10T12:00:00.000Z');
-
-function mount(record) {
-  const element = createElement('c-lead-lens-account-score-card', {
-    is: LeadLensAccountScoreCard,
-  });
-  element.recordId = record.id;
-  element.objectApiName = 'Account';
-  document.body.appendChild(element);
-  return element;
-}
+const mount = (record) =>
+  mountCard('c-lead-lens-account-score-card', LeadLensAccountScoreCard, record, 'Account');
 
 function members(el) {
   return qa(el, 'member').map((m) => ({
@@ -48,30 +37,16 @@ function members(el) {
 }
 
 describe('c-lead-lens-account-score-card', () => {
-  beforeEach(() => {
-    jest.useFakeTimers({ now: NOW, doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
-  });
-
-  afterEach(() => {
-    clearBody();
-    jest.useRealTimers();
-    jest.clearAllMocks();
-  });
+  useCardTestHooks();
 
   it("asks for the Account's LeadLens fields and its Contacts and contact roles, with no Apex", async () => {
     mount(SCORED);
     await flush();
     const record = getRecord.getLastConfig();
     expect(record.recordId).toBe(SCORED.id);
-    expect(record.fields.map((f) => `${f.objectApiName}.${f.fieldApiName}`)).toEqual([
-      'Account.LeadLens_Score__c',
-      'Account.LeadLens_Tier__c',
-      'Account.LeadLens_Factors__c',
-      'Account.LeadLens_Reasons__c',
-      'Account.LeadLens_Model_Version__c',
-      'Account.LeadLens_Scored_At__c',
-      'Account.LeadLens_Score_Change__c',
-    ]);
+    expect(record.fields.map((f) => `${f.objectApiName}.${f.fieldApiName}`)).toEqual(
+      LEADLENS_FIELD_NAMES.map((n) => `Account.${n}`),
+    );
     const lists = getRelatedListRecordsBatch.getLastConfig();
     expect(lists.parentRecordId).toBe(SCORED.id);
     expect(lists.relatedListParameters).toEqual([
@@ -210,9 +185,7 @@ describe('c-lead-lens-account-score-card', () => {
     expect(text(q(el, 'committee-error-message'))).toBe(
       "No such column 'LeadLens_Score__c' on entity 'Contact'.",
     );
-    expect(text(q(el, 'committee-error-hint'))).toBe(
-      'Ask your Salesforce admin to assign you the LeadLens Read permission set.',
-    );
+    expect(text(q(el, 'committee-error-hint'))).toBe(READ_PERMISSION_HINT);
     expect(qa(el, 'member')).toHaveLength(0);
     // The account's own score is unaffected.
     expect(text(q(el, 'score'))).toBe('71');
@@ -239,29 +212,16 @@ describe('c-lead-lens-account-score-card', () => {
 
   it("a failed record wire shows the account score's error, retries, and keeps the committee", async () => {
     const el = mount(SCORED);
-    getRecord.error(
-      [
-        {
-          errorCode: 'INVALID_FIELD',
-          message: "No such column 'LeadLens_Score__c' on entity 'Account'.",
-        },
-      ],
-      400,
-    );
     getRelatedListRecordsBatch.emit(COMMITTEE);
-    await flush();
-    expect(text(q(el, 'error-title'))).toBe('Could not load the LeadLens account score.');
-    expect(text(q(el, 'error-hint'))).toBe(
-      'Ask your Salesforce admin to assign you the LeadLens Read permission set.',
+    await expectFieldAccessError(
+      el,
+      SCORED,
+      'LeadLens_Score__c',
+      'Could not load the LeadLens account score.',
     );
-    expect(q(el, 'score')).toBeNull();
     expect(qa(el, 'member')).toHaveLength(4);
-
-    q(el, 'retry').click();
-    await flush();
-    expect(notifyRecordUpdateAvailable).toHaveBeenCalledWith([{ recordId: SCORED.id }]);
-    getRecord.emit(SCORED);
-    await flush();
+    await expectRetryThroughLds(el, SCORED);
     expect(text(q(el, 'score'))).toBe('71');
+    expect(qa(el, 'member')).toHaveLength(4);
   });
 });

@@ -1,20 +1,20 @@
 // The LeadLens deal card on an Opportunity, rendered by the LWC engine with the getRecord wire
 // driven by the LDS test adapter: scored (factors that add up, model version, when scored), not
 // scored yet, no signal, factors withheld, stale, closed since scored, and wire errors.
-import { createElement } from 'lwc';
 import LeadLensDealScoreCard from 'c/leadLensDealScoreCard';
 import { salesforceCard } from 'c/leadLensCardView';
-import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
+import { getRecord } from 'lightning/uiRecordApi';
+import { MINUS, factorLines, flush, q, qa, renderedSum, text } from 'leadlens-lwc-test/dom';
 import {
-  MINUS,
-  clearBody,
-  factorLines,
-  flush,
-  q,
-  qa,
-  renderedSum,
-  text,
-} from 'leadlens-lwc-test/dom';
+  LEADLENS_FIELD_NAMES,
+  NOW,
+  expectErrorWithoutHint,
+  expectFieldAccessError,
+  expectRetryThroughLds,
+  mountCard,
+  spinner,
+  useCardTestHooks,
+} from 'leadlens-lwc-test/card';
 
 const SCORED = require('./data/scored.json');
 const NOT_SCORED = require('./data/notScored.json');
@@ -23,15 +23,8 @@ const CLOSED = require('./data/closed.json');
 const NO_SIGNAL = require('./data/noSignal.json');
 const WITHHELD = require('./data/withheld.json');
 
-const NOW = new Date('2026-03-10T12:00:00.000Z');
-
-function mount(record) {
-  const element = createElement('c-lead-lens-deal-score-card', { is: LeadLensDealScoreCard });
-  element.recordId = record.id;
-  element.objectApiName = 'Opportunity';
-  document.body.appendChild(element);
-  return element;
-}
+const mount = (record) =>
+  mountCard('c-lead-lens-deal-score-card', LeadLensDealScoreCard, record, 'Opportunity');
 
 async function shown(record) {
   const el = mount(record);
@@ -41,37 +34,23 @@ async function shown(record) {
 }
 
 describe('c-lead-lens-deal-score-card', () => {
-  beforeEach(() => {
-    jest.useFakeTimers({ now: NOW, doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
-  });
-
-  afterEach(() => {
-    clearBody();
-    jest.useRealTimers();
-    jest.clearAllMocks();
-  });
+  useCardTestHooks();
 
   it("asks getRecord for the Opportunity's LeadLens fields (required) and IsClosed (optional)", async () => {
     mount(SCORED);
     await flush();
     const config = getRecord.getLastConfig();
     expect(config.recordId).toBe(SCORED.id);
-    expect(config.fields.map((f) => `${f.objectApiName}.${f.fieldApiName}`)).toEqual([
-      'Opportunity.LeadLens_Score__c',
-      'Opportunity.LeadLens_Tier__c',
-      'Opportunity.LeadLens_Factors__c',
-      'Opportunity.LeadLens_Reasons__c',
-      'Opportunity.LeadLens_Model_Version__c',
-      'Opportunity.LeadLens_Scored_At__c',
-      'Opportunity.LeadLens_Score_Change__c',
-    ]);
+    expect(config.fields.map((f) => `${f.objectApiName}.${f.fieldApiName}`)).toEqual(
+      LEADLENS_FIELD_NAMES.map((n) => `Opportunity.${n}`),
+    );
     expect(config.optionalFields.map((f) => f.fieldApiName)).toEqual(['IsClosed']);
   });
 
   it('shows a spinner until the record arrives', async () => {
     const el = mount(SCORED);
     await flush();
-    expect(el.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+    expect(spinner(el)).not.toBeNull();
     expect(q(el, 'score')).toBeNull();
   });
 
@@ -162,39 +141,18 @@ describe('c-lead-lens-deal-score-card', () => {
 
   it('a wire error shows the message, the permission-set hint and retries through LDS', async () => {
     const el = mount(SCORED);
-    getRecord.error(
-      [
-        {
-          errorCode: 'INVALID_FIELD',
-          message: "No such column 'LeadLens_Tier__c' on entity 'Opportunity'.",
-        },
-      ],
-      400,
+    await expectFieldAccessError(
+      el,
+      SCORED,
+      'LeadLens_Tier__c',
+      'Could not load the LeadLens deal score.',
     );
-    await flush();
-    expect(text(q(el, 'error-title'))).toBe('Could not load the LeadLens deal score.');
-    expect(text(q(el, 'error-message'))).toBe(
-      "No such column 'LeadLens_Tier__c' on entity 'Opportunity'.",
-    );
-    expect(text(q(el, 'error-hint'))).toBe(
-      'Ask your Salesforce admin to assign you the LeadLens Read permission set.',
-    );
-    expect(q(el, 'score')).toBeNull();
-
-    q(el, 'retry').click();
-    await flush();
-    expect(notifyRecordUpdateAvailable).toHaveBeenCalledWith([{ recordId: SCORED.id }]);
-    getRecord.emit(SCORED);
-    await flush();
+    await expectRetryThroughLds(el, SCORED);
     expect(text(q(el, 'score'))).toBe('64');
-    expect(q(el, 'error')).toBeNull();
   });
 
   it('an error without a body says Salesforce returned nothing, without the hint', async () => {
-    const el = mount(SCORED);
-    getRecord.error({}, 500, 'Server Error');
-    await flush();
-    expect(text(q(el, 'error-message'))).toBe('Salesforce did not return the opportunity fields.');
-    expect(q(el, 'error-hint')).toBeNull();
+    const message = 'Salesforce did not return the opportunity fields.';
+    await expectErrorWithoutHint(mount(SCORED), message, {}, 500, 'Server Error');
   });
 });

@@ -2,57 +2,31 @@
 // @salesforce/sfdx-lwc-jest LDS test adapter): scored, not scored yet, error, stale, Contact.
 // The expected texts are the HubSpot card's for the same payloads (cards/card-view.test.ts,
 // cards/LeadScoreCard.test.tsx); scripts/build-salesforce.test.ts proves the views equal.
-import { createElement } from 'lwc';
 import LeadLensScoreCard from 'c/leadLensScoreCard';
 import { salesforceCard } from 'c/leadLensCardView';
-import { getRecord, notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
+import { getRecord } from 'lightning/uiRecordApi';
+import { MINUS, factorLines, flush, parsePoints, q, qa, text } from 'leadlens-lwc-test/dom';
 import {
-  MINUS,
-  clearBody,
-  factorLines,
-  flush,
-  parsePoints,
-  q,
-  qa,
-  text,
-} from 'leadlens-lwc-test/dom';
+  LEADLENS_FIELD_NAMES,
+  NOW,
+  expectErrorWithoutHint,
+  expectFieldAccessError,
+  expectRetryThroughLds,
+  mountCard,
+  spinner,
+  useCardTestHooks,
+} from 'leadlens-lwc-test/card';
 
 const SCORED = require('./data/scored.json');
 const STALE = require('./data/stale.json');
 const NOT_SCORED = require('./data/notScored.json');
 const CONTACT = require('./data/contact.json');
 
-const NOW = new Date('2026-03-10T12:00:00.000Z');
-
-const FIELD_NAMES = [
-  'LeadLens_Score__c',
-  'LeadLens_Tier__c',
-  'LeadLens_Factors__c',
-  'LeadLens_Reasons__c',
-  'LeadLens_Model_Version__c',
-  'LeadLens_Scored_At__c',
-  'LeadLens_Score_Change__c',
-];
-
-function mount(record, objectApiName = record.apiName) {
-  const element = createElement('c-lead-lens-score-card', { is: LeadLensScoreCard });
-  element.recordId = record.id;
-  element.objectApiName = objectApiName;
-  document.body.appendChild(element);
-  return element;
-}
+const mount = (record, objectApiName) =>
+  mountCard('c-lead-lens-score-card', LeadLensScoreCard, record, objectApiName);
 
 describe('c-lead-lens-score-card', () => {
-  beforeEach(() => {
-    // A fixed clock for freshness; microtasks stay real so the engine re-renders.
-    jest.useFakeTimers({ now: NOW, doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
-  });
-
-  afterEach(() => {
-    clearBody();
-    jest.useRealTimers();
-    jest.clearAllMocks();
-  });
+  useCardTestHooks();
 
   it('asks getRecord for the LeadLens fields of the page object, by field import', async () => {
     mount(SCORED);
@@ -60,20 +34,20 @@ describe('c-lead-lens-score-card', () => {
     const lead = getRecord.getLastConfig();
     expect(lead.recordId).toBe(SCORED.id);
     expect(lead.fields.map((f) => `${f.objectApiName}.${f.fieldApiName}`)).toEqual(
-      FIELD_NAMES.map((n) => `Lead.${n}`),
+      LEADLENS_FIELD_NAMES.map((n) => `Lead.${n}`),
     );
 
     mount(CONTACT, 'Contact');
     await flush();
     expect(getRecord.getLastConfig().fields.map((f) => f.objectApiName)).toEqual(
-      FIELD_NAMES.map(() => 'Contact'),
+      LEADLENS_FIELD_NAMES.map(() => 'Contact'),
     );
   });
 
   it('shows a spinner until the record arrives', async () => {
     const el = mount(SCORED);
     await flush();
-    expect(el.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
+    expect(spinner(el)).not.toBeNull();
     expect(q(el, 'score')).toBeNull();
   });
 
@@ -136,42 +110,19 @@ describe('c-lead-lens-score-card', () => {
 
   it('shows the LDS error (e.g. no field access) and retries through LDS', async () => {
     const el = mount(SCORED);
-    getRecord.error(
-      [
-        {
-          errorCode: 'INVALID_FIELD',
-          message: "No such column 'LeadLens_Score__c' on entity 'Lead'.",
-        },
-      ],
-      400,
+    await expectFieldAccessError(
+      el,
+      SCORED,
+      'LeadLens_Score__c',
+      'Could not load the LeadLens score.',
     );
-    await flush();
-    expect(text(q(el, 'error-title'))).toBe('Could not load the LeadLens score.');
-    expect(text(q(el, 'error-message'))).toBe(
-      "No such column 'LeadLens_Score__c' on entity 'Lead'.",
-    );
-    expect(text(q(el, 'error-hint'))).toBe(
-      'Ask your Salesforce admin to assign you the LeadLens Read permission set.',
-    );
-    expect(q(el, 'score')).toBeNull();
-
-    q(el, 'retry').click();
-    await flush();
-    expect(notifyRecordUpdateAvailable).toHaveBeenCalledWith([{ recordId: SCORED.id }]);
-    expect(el.shadowRoot.querySelector('lightning-spinner')).not.toBeNull();
-
-    getRecord.emit(SCORED);
-    await flush();
+    await expectRetryThroughLds(el, SCORED);
     expect(text(q(el, 'score'))).toBe('78');
-    expect(q(el, 'error')).toBeNull();
   });
 
   it('shows the message of an error body that is an object', async () => {
-    const el = mount(SCORED);
-    getRecord.error({ message: 'The requested resource does not exist' }, 404, 'Not Found');
-    await flush();
-    expect(text(q(el, 'error-message'))).toBe('The requested resource does not exist');
-    expect(q(el, 'error-hint')).toBeNull();
+    const message = 'The requested resource does not exist';
+    await expectErrorWithoutHint(mount(SCORED), message, { message }, 404, 'Not Found');
   });
 
   it('shows no factors when they explain another score than the shown one (stale)', async () => {
