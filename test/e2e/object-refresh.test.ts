@@ -6,7 +6,10 @@
  * gets its new score written (only the changed properties), a closed deal is not scored, a
  * company is re-scored with the account model; and without a published model the answer says so.
  */
+import fs from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
+import { startHubSpotEmulator, type Enrollment } from '../../emulator/hubspot';
 import { parseFactors } from '../../src/contracts/factors';
 import type { ScoreRecordResult } from '../../src/contracts/functions';
 import { runToCompletion } from '../../src/pipeline';
@@ -17,7 +20,7 @@ import {
   emulatorJson,
   listenLocal,
   sqlsAsConversions,
-  startPortal,
+  TOKEN,
   tempDb,
   writesOf,
   type Emulator,
@@ -35,7 +38,17 @@ describe('refreshing one deal or company from its card', () => {
   let base: string;
 
   beforeAll(async () => {
-    emu = await startPortal(400, 'few-deals');
+    // startPortal's portal, with the app's client secret the LeadLens server verifies (the
+    // emulator signs workflow action requests with it) and workflow retries on a short clock.
+    emu = await startHubSpotEmulator({
+      port: 0,
+      token: TOKEN,
+      clientSecret: SECRET,
+      seed: 'few-deals',
+      contacts: 400,
+      rateLimit: { tenSecondly: null, secondly: null, daily: null },
+      workflows: { timeScale: 0.0005 },
+    });
     deps = await depsFor(emu.url, tempDb('object-refresh'), now);
     await sqlsAsConversions(deps, now);
     expect((await runToCompletion(deps, { deals: true, stepBudgetMs: 5000 })).status).toBe('done');
@@ -209,5 +222,95 @@ describe('refreshing one deal or company from its card', () => {
       await new Promise((r) => local.server.close(r));
       await fresh.close();
     }
+  });
+
+  it('company and deal workflows with the LeadLens action branch on the account and deal scores', async () => {
+    const component = JSON.parse(
+      fs.readFileSync(
+        path.join(
+          __dirname,
+          '..',
+          '..',
+          'app',
+          'workflow-actions',
+          'lead-score-action-hsmeta.json',
+        ),
+        'utf8',
+      ),
+    ) as unknown;
+    const def = await emulatorJson<{ actionDefinitionId: string }>(
+      emu.url,
+      `/__emulator/apps/${emu.defaultApp.appId}/components`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ component, baseUrl: base }),
+      },
+    );
+    const run = async (objectType: 'COMPANY' | 'DEAL', ids: string[]) => {
+      const w = await emulatorJson<{ id: number }>(emu.url, '/__emulator/workflows', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: `LeadLens ${objectType}`,
+          objectType,
+          steps: [
+            { id: 'score', type: 'CUSTOM_ACTION', actionDefinitionId: def.actionDefinitionId },
+            {
+              id: 'route',
+              type: 'BRANCH',
+              on: { stepId: 'score', outputField: 'tier' },
+              branches: { tier_1: 'first', tier_2: 'second', tier_3: 'third', tier_4: 'fourth' },
+              defaultBranch: 'not scored',
+            },
+          ],
+        }),
+      });
+      await emulatorJson(emu.url, `/__emulator/workflows/${w.id}/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ objectIds: ids }),
+      });
+      await emu.workflows.idle();
+      return (
+        await emulatorJson<{ results: Enrollment[] }>(
+          emu.url,
+          `/__emulator/workflows/${w.id}/enrollments`,
+        )
+      ).results;
+    };
+
+    // Companies: scored ones answer their account score; one without contacts continues.
+    const companies = (await scored('company')).slice(0, 5);
+    const lonely = await emulatorJson<{ id: string }>(emu.url, '/__emulator/objects/companies', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { name: 'Nobody Yet Ltd' } }),
+    });
+    const results = await run('COMPANY', [...companies.map((c) => c.id), String(lonely.id)]);
+    expect(results).toHaveLength(companies.length + 1);
+    for (const e of results) {
+      const action = e.steps[0]!;
+      const row = companies.find((c) => c.id === String(e.objectId));
+      if (row) {
+        expect(action.status).toBe('SUCCESS');
+        expect(action.outputFields).toMatchObject({ score: row.score, tier: row.tier });
+        expect(String(action.outputFields!.top_reason)).not.toBe('');
+        expect(e.branch).not.toBe('not scored');
+      } else {
+        expect(action.status).toBe('FAIL_CONTINUE');
+        expect(String(action.outputFields!.top_reason)).toMatch(/no account score/);
+        expect(e.branch).toBe('not scored');
+      }
+    }
+
+    // A deal: its deal score (never the contact or company of the same id).
+    const deal = (await scored('deal')).find((d) => d.id !== companies[0]!.id)!;
+    const stored = (await deps.store.getScore('deal', deal.id))!;
+    const [enrolled] = await run('DEAL', [deal.id]);
+    expect(enrolled!.steps[0]).toMatchObject({
+      status: 'SUCCESS',
+      outputFields: { score: stored.score, tier: stored.tier },
+    });
   });
 });
