@@ -1,4 +1,5 @@
 import {
+  Alert,
   Button,
   EmptyState,
   ErrorState,
@@ -8,7 +9,9 @@ import {
   Text,
 } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
+import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
 import { CompanyScoreCard } from './CompanyScoreCard';
+import type { Serverless } from './FeedbackForm';
 import { SAMPLE_FACTORS } from './testing/sample-factors';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
@@ -64,6 +67,7 @@ interface Setup {
   members?: typeof COMMITTEE;
   membersError?: Error | null;
   hasNextPage?: boolean;
+  serverless?: Serverless;
 }
 
 function render(s: Setup = {}) {
@@ -107,7 +111,7 @@ function render(s: Setup = {}) {
       refetch: async () => {},
     };
   });
-  r.render(<CompanyScoreCard now={() => NOW} />);
+  r.render(<CompanyScoreCard serverless={s.serverless ?? (async () => ({}))} now={() => NOW} />);
   return { r, nextPage };
 }
 
@@ -160,5 +164,75 @@ describe('CompanyScoreCard', () => {
     const { r } = render({ membersError: new Error('nope') });
     expect(r.find(StatisticsItem).props.number).toBe(78);
     expect(r.find(ErrorState).props.title).toMatch(/buying committee/);
+  });
+
+  it('refreshes the account score through score-record (objectType company), committee kept', async () => {
+    const calls: unknown[] = [];
+    const { r } = render({
+      serverless: async (name, options) => {
+        calls.push({ name, options });
+        const objectId = String((options?.parameters as { objectId?: string }).objectId);
+        const card: CardData = {
+          objectType: 'company',
+          objectId,
+          source: { objectType: 'company', objectId },
+          score: 61,
+          tier: { value: 'tier_2', label: 'Warm' },
+          factors: { ...SAMPLE_FACTORS, score: 61 },
+          reasons: null,
+          modelVersion: '2',
+          scoredAt: NOW.toISOString(),
+          scoreChange: -17,
+        };
+        const result: ScoreRecordResult = { card, written: true };
+        return result;
+      },
+    });
+    r.findAll(Button)
+      .find((b) => b.text === 'Refresh score')!
+      .trigger('onClick');
+    await r.waitFor(() => expect(r.find(Alert).props.title).toBe('Score refreshed'));
+    expect(calls).toEqual([
+      {
+        name: 'score-record',
+        options: {
+          parameters: { objectType: 'company', objectId: expect.stringMatching(/^\d+$/) },
+        },
+      },
+    ]);
+    expect(r.find(StatisticsItem).props.number).toBe(61);
+    expect(r.findAll(Tag)[0]!.text).toBe('Warm');
+    expect(r.findAll(TableRow)).toHaveLength(1 + COMMITTEE.length);
+  });
+
+  it('a refresh without an account model, or of a company without contacts, says which', async () => {
+    let code = 'NO_MODEL';
+    const { r } = render({
+      raw: {},
+      serverless: async () => ({
+        error:
+          code === 'NO_MODEL'
+            ? { code, message: 'There is no published account model yet.', hint: 'Run later.' }
+            : {
+                code,
+                message: 'Company 1 has no contacts.',
+                hint: 'Associate the company’s contacts with it in HubSpot, then refresh.',
+              },
+      }),
+    });
+    const refresh = () =>
+      r
+        .findAll(Button)
+        .find((b) => b.text === 'Refresh score')!
+        .trigger('onClick');
+    refresh();
+    await r.waitFor(() => expect(r.find(EmptyState).props.title).toBe('No account model yet'));
+    expect(r.find(Alert).text).toContain('no published account model');
+    code = 'NOT_ENOUGH_DATA';
+    refresh();
+    await r.waitFor(() => expect(r.find(Alert).text).toContain('has no contacts'));
+    // Not the portal-wide "no model" state: this company cannot be scored, others can.
+    expect(r.find(EmptyState).props.title).toBe('Not scored');
+    expect(r.find(Alert).text).toContain('Associate the company');
   });
 });

@@ -2,7 +2,9 @@
  * LeadLens account card (crm.record.sidebar on companies): how likely this company is to buy,
  * its tier and the factors behind it, read from the company's `leadlens_account_*` properties
  * with no backend call, and the buying committee — the company's contacts with their role,
- * seniority and own LeadLens score — read through HubSpot's associations.
+ * seniority and own LeadLens score — read through HubSpot's associations. **Refresh score**
+ * re-scores the company now with the published account model (`score-record`, objectType
+ * company) and shows the card it answers.
  */
 import {
   Button,
@@ -31,7 +33,11 @@ import {
   toCardView,
 } from './card-view';
 import { COMMITTEE_PROPERTIES, toCommitteeView, type CommitteeView } from './committee-view';
+import { DISTRIBUTION } from './distribution';
+import type { Serverless } from './FeedbackForm';
+import { useObjectRefresh } from './object-refresh';
 import { FactorList, ScoreSummary } from './score-parts';
+import { functionCaller } from './transport';
 
 const PROPS = objectCardProperties('company');
 const TIER = 'leadlens_account_tier';
@@ -40,12 +46,21 @@ const CONTACTS = '0-1';
 /** Members listed; a bigger committee pages. */
 const PAGE = 10;
 
-hubspot.extend<'crm.record.sidebar'>(() => <CompanyScoreCard />);
+hubspot.extend<'crm.record.sidebar'>(() => (
+  <CompanyScoreCard serverless={functionCaller(DISTRIBUTION, hubspot)} />
+));
 
-export function CompanyScoreCard({ now = () => new Date() }: { now?: () => Date }) {
+export function CompanyScoreCard({
+  serverless,
+  now = () => new Date(),
+}: {
+  serverless: Serverless;
+  now?: () => Date;
+}) {
   const context = useExtensionContext<'crm.record.sidebar'>();
   const record = { objectType: 'company' as const, objectId: String(context.crm.objectId) };
   const own = useCrmProperties(PROPS);
+  const refresh = useObjectRefresh(record, serverless);
   const formatted = useCrmProperties([TIER], { propertiesToFormat: [TIER] });
   const committee = useAssociations({
     toObjectType: CONTACTS,
@@ -65,12 +80,14 @@ export function CompanyScoreCard({ now = () => new Date() }: { now?: () => Date 
       </ErrorState>
     );
   }
-  const card = cardFromProps(
-    record,
-    record,
-    cardPropsOf('company', own.properties),
-    formatted.properties[TIER] ?? null,
-  );
+  const card =
+    refresh.refreshed ??
+    cardFromProps(
+      record,
+      record,
+      cardPropsOf('company', own.properties),
+      formatted.properties[TIER] ?? null,
+    );
   const view = toCardView(card, now());
   const members = (
     <Committee
@@ -88,12 +105,24 @@ export function CompanyScoreCard({ now = () => new Date() }: { now?: () => Date 
   if (view.kind === 'not_scored') {
     return (
       <Flex direction="column" gap="sm">
-        <EmptyState title="Not scored" layout="vertical" imageName="companies">
-          <Text>
-            LeadLens scores companies with at least one contact once the portal has enough won and
-            lost deals to learn from.
-          </Text>
-        </EmptyState>
+        {refresh.noModel ? (
+          <EmptyState title="No account model yet" layout="vertical" imageName="companies">
+            <Text>
+              LeadLens trains an account model once the portal has enough companies with won and
+              lost deals to learn from. Until then companies have no account score.
+            </Text>
+          </EmptyState>
+        ) : (
+          <EmptyState title="Not scored" layout="vertical" imageName="companies">
+            <Text>
+              LeadLens scores companies with at least one contact once the portal has enough won and
+              lost deals to learn from. Scores appear after the next scoring run, or refresh this
+              one now.
+            </Text>
+          </EmptyState>
+        )}
+        {refresh.button}
+        {refresh.notice}
         {members}
       </Flex>
     );
@@ -106,6 +135,8 @@ export function CompanyScoreCard({ now = () => new Date() }: { now?: () => Date 
       <Text variant="microcopy" testId="score-meta">
         {metaLine(view)}
       </Text>
+      {refresh.button}
+      {refresh.notice}
       {members}
     </Flex>
   );

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TIER_VALUES } from '../src/contracts/settings';
-import { workflowOutput } from '../src/server/workflow-action';
+import { workflowObjectType, workflowOutput } from '../src/server/workflow-action';
 import { SAMPLE_FACTORS } from '../cards/testing/sample-factors';
 
 const definition = JSON.parse(
@@ -44,6 +44,12 @@ describe('the LeadLens score workflow action', () => {
       expect(definition.config.labels.en.outputFieldLabels[name]).toBeTruthy();
     }
     expect(out.outputFields.tier_label).toBe('Hot');
+  });
+
+  it('is offered in contact, deal and company workflows, and the server reads each', () => {
+    const types = (definition.config as unknown as { objectTypes: string[] }).objectTypes;
+    expect(types).toEqual(['CONTACT', 'DEAL', 'COMPANY']);
+    expect(types.map(workflowObjectType)).toEqual(['contact', 'deal', 'company']);
   });
 
   it('offers the stable tier values workflows branch on', () => {

@@ -14,6 +14,7 @@
 import { type Hub, type Portal } from './hub';
 import { HUBSPOT_USER_AGENT, signatureHeaders } from './signing';
 import { type ChangeEvent } from './state/portal';
+import { type ObjectTypeName } from './state/types';
 
 export interface FieldDef {
   typeDefinition: {
@@ -55,12 +56,21 @@ export type WorkflowStep =
       defaultBranch: string;
     };
 
+/** The objects a workflow can be based on here, and the store each reads. */
+export const WORKFLOW_OBJECT_STORES = {
+  CONTACT: 'contacts',
+  DEAL: 'deals',
+  COMPANY: 'companies',
+} as const satisfies Record<string, ObjectTypeName>;
+export type WorkflowObjectType = keyof typeof WORKFLOW_OBJECT_STORES;
+
 export interface WorkflowDef {
   id: number;
   hubId: number;
   name: string;
-  objectType: 'CONTACT';
-  /** Contacts enrol when one of these properties changes (HubSpot's property-change trigger). */
+  /** What the workflow enrols: contacts, deals or companies (HubSpot's workflow types). */
+  objectType: WorkflowObjectType;
+  /** Records enrol when one of these properties changes (HubSpot's property-change trigger). */
   enrollOnPropertyChange: string[];
   /** Enrol a contact again on a later trigger (HubSpot: re-enrollment off by default). */
   reenroll: boolean;
@@ -220,6 +230,11 @@ export class WorkflowRunner {
       const def = this.actions.get(s.actionDefinitionId);
       if (!def) throw new Error(`No custom action definition ${s.actionDefinitionId}.`);
       if (!def.published) throw new Error(`Action ${def.id} is not published.`);
+      // HubSpot offers an action only in workflows of the objects its definition lists.
+      if (!def.objectTypes.includes(w.objectType))
+        throw new Error(
+          `Action ${def.id} is not offered in ${w.objectType} workflows (objectTypes ${def.objectTypes.join(', ')}).`,
+        );
       if (!this.hub.portal(w.hubId)?.installed.has(def.appId))
         throw new Error(`The app of action ${def.id} is not installed in portal ${w.hubId}.`);
       for (const f of def.inputFields)
@@ -239,7 +254,7 @@ export class WorkflowRunner {
       if (w.hubId !== portal.hubId) continue;
       for (const e of events)
         if (
-          e.objectType === 'contacts' &&
+          e.objectType === WORKFLOW_OBJECT_STORES[w.objectType] &&
           e.kind === 'propertyChange' &&
           w.enrollOnPropertyChange.includes(e.propertyName ?? '')
         )
@@ -336,9 +351,9 @@ export class WorkflowRunner {
       if (step.type === 'BRANCH') {
         let value: string | null = null;
         if ('property' in step.on) {
-          const contacts = portal.state.stores.contacts;
-          const rec = contacts.get(e.objectId, true);
-          value = rec ? contacts.value(rec, step.on.property) : null;
+          const store = portal.state.stores[WORKFLOW_OBJECT_STORES[w.objectType]];
+          const rec = store.get(e.objectId, true);
+          value = rec ? store.value(rec, step.on.property) : null;
         } else {
           const { stepId, outputField } = step.on;
           const from = e.steps.find((s) => s.stepId === stepId);
@@ -381,15 +396,15 @@ export class WorkflowRunner {
       result.error = 'The app is no longer installed in this account.';
       return result;
     }
-    const contacts = portal.state.stores.contacts;
-    const rec = contacts.get(e.objectId);
+    const records = portal.state.stores[WORKFLOW_OBJECT_STORES[w.objectType]];
+    const rec = records.get(e.objectId);
     if (!rec) {
-      result.error = `Contact ${e.objectId} no longer exists.`;
+      result.error = `${w.objectType} ${e.objectId} no longer exists.`;
       return result;
     }
     const inputFields: Record<string, string | null> = {};
     for (const [name, v] of Object.entries(step.inputFields ?? {}))
-      inputFields[name] = typeof v === 'string' ? v : contacts.value(rec, v.propertyName);
+      inputFields[name] = typeof v === 'string' ? v : records.value(rec, v.propertyName);
     const callbackId = `ap-${def.appId}-${portal.hubId}-${e.id}-${w.steps.indexOf(step)}-0`;
     result.callbackId = callbackId;
     const request: Record<string, unknown> = {
@@ -402,11 +417,11 @@ export class WorkflowRunner {
       context: { source: 'WORKFLOWS', workflowId: w.id },
       object: {
         objectId: e.objectId,
-        objectType: 'CONTACT',
+        objectType: w.objectType,
         ...(def.objectRequestOptions
           ? {
               properties: Object.fromEntries(
-                def.objectRequestOptions.properties.map((p) => [p, contacts.value(rec, p)]),
+                def.objectRequestOptions.properties.map((p) => [p, records.value(rec, p)]),
               ),
             }
           : {}),

@@ -52,11 +52,23 @@ export interface CardData {
   scoreChange: number | null;
 }
 
-export const ScoreRecordRequestSchema = RecordRefSchema;
+/**
+ * The card's refresh of one record: a contact or lead (the contact model), an open deal (the
+ * deal model) or a company (the account model).
+ */
+export const ScoreRecordRequestSchema = RecordRefSchema.extend({
+  objectType: z.enum(['contact', 'lead', 'deal', 'company']).default('contact'),
+});
+export type ScoreRecordRequest = z.infer<typeof ScoreRecordRequestSchema>;
 export interface ScoreRecordResult {
   card: CardData;
   /** False when the score did not change and nothing was written. */
   written: boolean;
+  /**
+   * A deal closed (won or lost) by now: LeadLens scores open deals only, so nothing was scored
+   * and `card` is what the deal's properties hold (its last score while open, if any).
+   */
+  closed?: boolean;
   /**
    * Set when the CRM refused the new values: the card shows the new score, the store keeps it
    * and the next write-back sends it again.

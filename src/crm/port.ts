@@ -118,6 +118,17 @@ export interface CrmPort {
     },
   ): Promise<Page<CrmRecord>>;
 
+  /**
+   * One deal or company now, with the history of `historyProperties` and its contact / company
+   * associations (the card's refresh of one record: one call). Null when it does not exist.
+   * Optional, as `listObjects`: an adapter without it refreshes no deal or company on demand.
+   */
+  readObject?(
+    objectType: AccountObjectType,
+    id: string,
+    opts: { properties: readonly string[]; historyProperties: readonly string[] },
+  ): Promise<CrmRecord | null>;
+
   /** One page of lead records (HubSpot 0-136) with `associations.contact`. */
   listLeads(opts: {
     properties: readonly string[];

@@ -4,7 +4,12 @@
  * fresh from the CRM with history, scores them with the one scorer, writes only what changed
  * through the one write-back path, and keeps the mirror current.
  */
-import type { CardData, RecordRef, ScoreRecordResult } from '../contracts/functions';
+import type {
+  CardData,
+  RecordRef,
+  ScoreRecordRequest,
+  ScoreRecordResult,
+} from '../contracts/functions';
 import { LEADLENS_PROPERTY_NAMES } from '../contracts/properties';
 import type { CrmRecord } from '../contracts/records';
 import { isLeadLensError, LeadLensError } from '../errors';
@@ -12,6 +17,7 @@ import { dealIndex, readPlan } from '../features';
 import type { ScoreRow } from '../store/port';
 import { cardFromProperties, storedCard } from './card';
 import type { PipelineDeps } from './deps';
+import { scoreObjectRecord } from './objects/object-refresh';
 import { isOpenContact, scoringAsOf } from './score';
 import { scoreRecords } from './score-records';
 import { publishedModel } from './scoring-model';
@@ -58,8 +64,22 @@ export async function rescoreContacts(
   return { scored: rows.length, written, rows, failed };
 }
 
-/** The card's refresh: score one contact (or a lead's contact) now and return the card. */
-export async function scoreRecord(deps: PipelineDeps, ref: RecordRef): Promise<ScoreRecordResult> {
+/**
+ * The card's refresh: score one record now and return the card — a contact (or a lead's
+ * contact) with the contact model, an open deal with the deal model, a company with the account
+ * model (objects/object-refresh.ts).
+ */
+export async function scoreRecord(
+  deps: PipelineDeps,
+  ref: ScoreRecordRequest,
+): Promise<ScoreRecordResult> {
+  if (ref.objectType === 'deal' || ref.objectType === 'company') {
+    return scoreObjectRecord(deps, { objectType: ref.objectType, objectId: ref.objectId });
+  }
+  return scoreLeadRecord(deps, { objectType: ref.objectType, objectId: ref.objectId });
+}
+
+async function scoreLeadRecord(deps: PipelineDeps, ref: RecordRef): Promise<ScoreRecordResult> {
   const { crm, store } = deps;
   let contactId = ref.objectId;
   if (ref.objectType === 'lead') {
@@ -125,24 +145,28 @@ function notFound(ref: RecordRef) {
 }
 
 /**
- * The workflow action's card: the stored score, or — for a contact never scored (a workflow
- * enrolling it on creation can run before its webhook rescore) — its first score, now. Null
- * when LeadLens cannot score it: no model yet, or no such contact.
+ * The workflow action's card: the stored score, or — for a record never scored (a workflow
+ * enrolling it on creation can run before its webhook rescore or the next run) — its first
+ * score, now, through the card's refresh. Null when LeadLens cannot score it: no model yet, no
+ * such record, a company without contacts; a closed deal answers its card without a new score.
  */
 export async function workflowCard(
   deps: PipelineDeps,
-  contactId: string,
-  objectType: 'contact' | 'deal' = 'contact',
+  objectId: string,
+  objectType: 'contact' | 'deal' | 'company' = 'contact',
 ): Promise<CardData | null> {
-  // A deal's score is the deal run's (no model scores one deal on demand): the stored one.
-  if (objectType === 'deal') return storedCard(deps.store, { objectType, objectId: contactId });
-  const ref = { objectType: 'contact' as const, objectId: contactId };
+  const ref = { objectType, objectId };
   const stored = await storedCard(deps.store, ref);
   if (stored) return stored;
   try {
     return (await scoreRecord(deps, ref)).card;
   } catch (e) {
-    if (isLeadLensError(e, 'NO_MODEL') || isLeadLensError(e, 'CRM_NOT_FOUND')) return null;
+    if (
+      isLeadLensError(e, 'NO_MODEL') ||
+      isLeadLensError(e, 'CRM_NOT_FOUND') ||
+      isLeadLensError(e, 'NOT_ENOUGH_DATA')
+    )
+      return null;
     throw e;
   }
 }

@@ -36,8 +36,10 @@ describe('workflowActionRouter (real HTTP)', () => {
         clientSecret: SECRET,
         acceptsPortal: (portalId) => String(portalId) === '62515',
         getCard: async (id, _portal, objectType) => {
-          calls.push(objectType === 'deal' ? `deal:${id}` : id);
-          if (objectType === 'deal' && id === '999') return null;
+          calls.push(objectType === 'contact' ? id : `${objectType}:${id}`);
+          if (objectType !== 'contact' && id === '999') return null;
+          if (objectType === 'company')
+            return { ...card(id), objectType, tier: { value: 'tier_2', label: 'Warm' } };
           if (id === '999') return null;
           if (id === '500') throw new Error('store down');
           return card(id);
@@ -121,6 +123,44 @@ describe('workflowActionRouter (real HTTP)', () => {
     expect(calls).toContain('deal:7001');
     const none = await call({ ...execution(999), object: { objectId: 999, objectType: 'DEAL' } });
     expect((await none.json()).outputFields.top_reason).toMatch(/no score for this deal/);
+  });
+
+  it('reads the account score of a company enrolled in a company workflow (COMPANY or 0-2)', async () => {
+    for (const objectType of ['COMPANY', '0-2']) {
+      const res = await call({ ...execution(8001), object: { objectId: 8001, objectType } });
+      expect(res.status).toBe(200);
+      expect((await res.json()).outputFields).toEqual({
+        score: 78,
+        tier: 'tier_2',
+        tier_label: 'Warm',
+        top_reason: 'Lead source is Referral: +34',
+        hs_execution_state: 'SUCCESS',
+      });
+    }
+    expect(calls.filter((c) => c === 'company:8001')).toHaveLength(2);
+    // Never the contact of the same id.
+    expect(calls).not.toContain('8001');
+    const none = await call({
+      ...execution(999),
+      object: { objectId: 999, objectType: 'COMPANY' },
+    });
+    expect((await none.json()).outputFields).toMatchObject({
+      score: null,
+      hs_execution_state: 'FAIL_CONTINUE',
+      top_reason: expect.stringMatching(/no account score for this company/),
+    });
+  });
+
+  it('answers FAIL_CONTINUE for an object LeadLens does not score, reading nothing', async () => {
+    const before = calls.length;
+    const res = await call({ ...execution(614), object: { objectId: 614, objectType: 'TICKET' } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).outputFields).toMatchObject({
+      score: null,
+      hs_execution_state: 'FAIL_CONTINUE',
+      top_reason: expect.stringMatching(/contacts, deals and companies, not TICKET/),
+    });
+    expect(calls).toHaveLength(before);
   });
 
   it('rejects forged and stale requests before reading anything', async () => {

@@ -1,6 +1,7 @@
 /**
  * The "LeadLens score" custom workflow action (app/workflow-actions). HubSpot POSTs an execution
- * request per enrolled contact; we answer with output fields later workflow steps can branch on.
+ * request per enrolled record — a contact (its lead score), a deal (its deal score) or a company
+ * (its account score); we answer with output fields later workflow steps can branch on.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
@@ -28,12 +29,27 @@ const ExecutionRequestSchema = z
   })
   .passthrough();
 
-export type WorkflowObjectType = 'contact' | 'deal';
+export type WorkflowObjectType = 'contact' | 'deal' | 'company';
 
-/** HubSpot's `object.objectType` of the enrolled record ('CONTACT', 'DEAL', or an id like 0-3). */
-export function workflowObjectType(raw: string): WorkflowObjectType {
-  return /^(deal|deals|0-3)$/i.test(raw) ? 'deal' : 'contact';
+/**
+ * HubSpot's `object.objectType` of the enrolled record ('CONTACT', 'DEAL', 'COMPANY', or a type
+ * id: 0-1, 0-3, 0-2); null for any other object (a ticket, a custom object), which LeadLens does
+ * not score — never read as a contact of the same id.
+ */
+export function workflowObjectType(raw: string): WorkflowObjectType | null {
+  if (/^(contact|contacts|0-1)$/i.test(raw)) return 'contact';
+  if (/^(deal|deals|0-3)$/i.test(raw)) return 'deal';
+  if (/^(company|companies|0-2)$/i.test(raw)) return 'company';
+  return null;
 }
+
+/** Why an enrolled record has no output, per object (the action's `top_reason` then). */
+const NOT_SCORED: Record<WorkflowObjectType, string> = {
+  contact: 'Not scored: LeadLens has no score for this contact (a customer, or no model yet).',
+  deal: 'Not scored: LeadLens has no score for this deal (closed, or no deal model yet).',
+  company:
+    'Not scored: LeadLens has no account score for this company (no contacts, or no account model yet).',
+};
 
 export interface WorkflowOutput {
   outputFields: {
@@ -49,8 +65,9 @@ export interface WorkflowOutput {
 
 export interface WorkflowActionRouterOptions extends HubSpotVerifyOptions {
   /**
-   * The card of a record of the request's portal (`origin.portalId`): a contact's, or a deal's
-   * (the action is offered in deal workflows too: `objectTypes` CONTACT and DEAL).
+   * The card of a record of the request's portal (`origin.portalId`): a contact's, a deal's or a
+   * company's (the action is offered in contact, deal and company workflows: `objectTypes`
+   * CONTACT, DEAL and COMPANY).
    */
   getCard(
     objectId: string,
@@ -79,10 +96,7 @@ export function workflowOutput(
         score: null,
         tier: null,
         tier_label: null,
-        top_reason:
-          objectType === 'deal'
-            ? 'Not scored: LeadLens has no score for this deal (closed, or no deal model yet).'
-            : 'Not scored: LeadLens has no score for this contact (a customer, or no model yet).',
+        top_reason: NOT_SCORED[objectType],
         hs_execution_state: 'FAIL_CONTINUE',
       },
     };
@@ -136,6 +150,20 @@ export function workflowActionRouter(opts: WorkflowActionRouterOptions): Router 
       }
       const objectId = String(request.object.objectId);
       const objectType = workflowObjectType(request.object.objectType);
+      if (objectType === null) {
+        // The definition offers the action for contacts, deals and companies only; anything
+        // else is answered, not retried: the workflow continues without a score.
+        res.status(200).json({
+          outputFields: {
+            score: null,
+            tier: null,
+            tier_label: null,
+            top_reason: `Not scored: LeadLens scores contacts, deals and companies, not ${request.object.objectType} records.`,
+            hs_execution_state: 'FAIL_CONTINUE',
+          },
+        } satisfies WorkflowOutput);
+        return;
+      }
       try {
         res
           .status(200)

@@ -194,6 +194,63 @@ describe('workflows with a custom action', () => {
     }
   });
 
+  test('[action-objects] a company or deal workflow sends its own records; an action is offered only for the objects it lists', async () => {
+    const a = await action(() => ({ status: 200, body: { outputFields: { score: 55 } } }));
+    try {
+      const c = new Client({ accessToken: TOKEN, basePath: emu.url });
+      const company = (await c.crm.companies.basicApi.getPage(1, undefined, ['name'])).results[0]!;
+      // The contacts-only action of the other tests is not offered in a company workflow.
+      await expect(workflow(a.base, { objectType: 'COMPANY' })).rejects.toThrow(
+        /not offered in COMPANY workflows/,
+      );
+      const def = await post(emu.url, `/apps/${emu.defaultApp.appId}/components`, {
+        component: {
+          ...ACTION,
+          config: {
+            ...ACTION.config,
+            objectTypes: ['CONTACT', 'DEAL', 'COMPANY'],
+            objectRequestOptions: { properties: ['name'] },
+          },
+        },
+        baseUrl: a.base,
+      });
+      const w = await post(emu.url, '/workflows', {
+        name: 'Companies',
+        objectType: 'COMPANY',
+        steps: [
+          {
+            id: 'score',
+            type: 'CUSTOM_ACTION',
+            actionDefinitionId: def.actionDefinitionId,
+            inputFields: { source: { propertyName: 'industry' } },
+          },
+          {
+            id: 'by-name',
+            type: 'BRANCH',
+            on: { property: 'name' },
+            branches: { [String(company.properties.name)]: 'named' },
+            defaultBranch: 'other',
+          },
+        ],
+      });
+      await post(emu.url, `/workflows/${w.id}/enroll`, { objectIds: [company.id] });
+      const { results } = await enrollments(emu, w.id);
+      expect(a.calls[0]!.body.object).toEqual({
+        objectId: Number(company.id),
+        objectType: 'COMPANY',
+        properties: { name: company.properties.name },
+      });
+      // The company's own property, read from the company (not a contact of the same id).
+      expect(results[0]!.branch).toBe('named');
+      expect(results[0]!.steps[0]).toMatchObject({
+        status: 'SUCCESS',
+        outputFields: { score: 55 },
+      });
+    } finally {
+      await a.close();
+    }
+  });
+
   test('[action-outputs] declared outputs feed the branch; undeclared ones are dropped; an off-list option fails the step', async () => {
     const replies = [
       { outputFields: { score: '81', tier: 'tier_1', extra: 'x', hs_execution_state: 'SUCCESS' } },

@@ -122,7 +122,7 @@ const WorkflowSchema = z
   .object({
     portalId: z.number().int().optional(),
     name: z.string().min(1),
-    objectType: z.literal('CONTACT').default('CONTACT'),
+    objectType: z.enum(['CONTACT', 'DEAL', 'COMPANY']).default('CONTACT'),
     enrollOnPropertyChange: z.array(z.string()).default([]),
     reenroll: z.boolean().default(false),
     steps: z.array(StepSchema).min(1),

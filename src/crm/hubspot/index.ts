@@ -174,6 +174,25 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       };
     },
 
+    async readObject(objectType, id, { properties, historyProperties }) {
+      const spec = objectType === 'deal' ? DEAL_RECORDS : COMPANIES;
+      const { status, data } = await caller.call(
+        objectType === 'deal' ? 'deals.get' : 'companies.get',
+        () =>
+          client.crm.objects.basicApi.getByIdWithHttpInfo(
+            spec.type,
+            id,
+            [...properties],
+            [...historyProperties],
+            spec.associations,
+            false,
+          ),
+        { tolerate: [404] },
+      );
+      if (status === 404 || !data) return null;
+      return toCrmRecord(data as unknown as HubSpotObject, objectType);
+    },
+
     async listLeads({ properties, after, modifiedSince }) {
       const page = await readPage(client, caller, basePath, LEADS, {
         properties,

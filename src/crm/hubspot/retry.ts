@@ -17,6 +17,8 @@ export type CallKind =
   | 'contacts.search'
   | 'contacts.batchRead'
   | 'contacts.get'
+  | 'deals.get'
+  | 'companies.get'
   | 'contacts.batchUpdate'
   | 'deals.list'
   | 'deals.search'
@@ -51,6 +53,8 @@ export const SAFE_TO_REPEAT: ReadonlySet<CallKind> = new Set<CallKind>([
   'contacts.search',
   'contacts.batchRead',
   'contacts.get',
+  'deals.get',
+  'companies.get',
   'contacts.batchUpdate',
   'deals.list',
   'deals.search',
