@@ -79,8 +79,13 @@ export interface CrmPort {
   /**
    * Create the deal and company properties of deal and account scores (HubSpot:
    * `leadlens_deal_*`, `leadlens_account_*`) if missing. Idempotent. Optional, as `listObjects`.
+   * `objectTypes` (default both) lets the deal stage provision deals alone, so an install that
+   * may read deals but not companies still gets deal scores (the account stage skips alone).
    */
-  provisionObjects?(tiers: readonly Tier[]): Promise<void>;
+  provisionObjects?(
+    tiers: readonly Tier[],
+    objectTypes?: readonly AccountObjectType[],
+  ): Promise<void>;
 
   /** Contact property metadata (schema inference, admin pickers, type checks). */
   describeContactProperties(): Promise<CrmPropertyMeta[]>;

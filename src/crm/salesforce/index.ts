@@ -218,9 +218,9 @@ export function createSalesforceCrm(
 
     // Deal and account scores: the LeadLens fields on Opportunity and Account, Opportunities with
     // their field history.
-    provisionObjects: async (tiers) => {
-      await provision(conn, caller, tiers, 'Opportunity');
-      await provision(conn, caller, tiers, 'Account');
+    provisionObjects: async (tiers, objectTypes = ['deal', 'company']) => {
+      if (objectTypes.includes('deal')) await provision(conn, caller, tiers, 'Opportunity');
+      if (objectTypes.includes('company')) await provision(conn, caller, tiers, 'Account');
     },
     listObjects: (objectType, { after }) =>
       listSalesforceObjects(conn, caller, objectType, after ?? null),
