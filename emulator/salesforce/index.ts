@@ -48,6 +48,11 @@ export interface SalesforceEmulatorOptions {
   committees?: boolean;
   /** Paid-source Leads convert on drivers of their own (segment models). Default off. */
   segmentDrivers?: boolean;
+  /**
+   * Objects the integration user has no object permission on (e.g. `['Opportunity']`): the
+   * org holds them, the user's API calls do not see them (Org.deniedObjects). Default none.
+   */
+  deniedObjects?: string[];
 }
 
 export interface SalesforceEmulator {
@@ -107,6 +112,7 @@ export async function startSalesforceEmulator(
       segmentDrivers: opts.segmentDrivers === true,
       accountTruth,
     });
+    for (const o of opts.deniedObjects ?? []) org.deniedObjects.add(o.toLowerCase());
     // Change events start with the org's life, not with its generated past.
     changes.clear();
     org.onChange = (object, id, type, changed, at) =>

@@ -22,6 +22,7 @@ import { type Connection } from 'jsforce';
 import type { CrmRecord, PropertyVersion } from '../../contracts/records';
 import type { AccountObjectType, Page } from '../port';
 import type { Caller } from './caller';
+import { withObjectAccess } from './errors';
 import { endOfDay, isoOf, stageHistoryOf, toStringValue, type SfRecord } from './mapping';
 import { childFilters, quote, readAll, readBatch } from './reads';
 
@@ -233,13 +234,15 @@ export async function listSalesforceObjects(
 ): Promise<Page<CrmRecord>> {
   const bound = (afterId: string | null) => (afterId ? ` WHERE Id > ${quote(afterId)}` : '');
   if (objectType === 'company') {
-    const batch = await readBatch(
-      conn,
-      caller,
-      'accounts.query',
-      (afterId) =>
-        `SELECT Id, Name, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
-      after,
+    const batch = await withObjectAccess('Account', 'Account scores', () =>
+      readBatch(
+        conn,
+        caller,
+        'accounts.query',
+        (afterId) =>
+          `SELECT Id, Name, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
+        after,
+      ),
     );
     const ids = batch.records.map((r) => String(r.Id));
     const leads = await convertedLeads(conn, caller, 'ConvertedAccountId', ids);
@@ -252,13 +255,15 @@ export async function listSalesforceObjects(
       historyIncluded: true,
     };
   }
-  const batch = await readBatch(
-    conn,
-    caller,
-    'opportunities.query',
-    (afterId) =>
-      `SELECT Id, CreatedDate, SystemModstamp, AccountId, StageName, Amount, CloseDate, IsClosed, IsWon FROM Opportunity${bound(afterId)} ORDER BY Id`,
-    after,
+  const batch = await withObjectAccess('Opportunity', 'Deal scores', () =>
+    readBatch(
+      conn,
+      caller,
+      'opportunities.query',
+      (afterId) =>
+        `SELECT Id, CreatedDate, SystemModstamp, AccountId, StageName, Amount, CloseDate, IsClosed, IsWon FROM Opportunity${bound(afterId)} ORDER BY Id`,
+      after,
+    ),
   );
   const ids = batch.records.map((r) => String(r.Id));
   const history = new Map<string, SfRecord[]>();
