@@ -12,6 +12,13 @@ export interface Page<T> {
   next: string | null;
   /** The items carry the property history asked for (`historyProperties`), complete. */
   historyIncluded?: boolean;
+  /**
+   * Company pages: committee members of these companies that the contact mirror does not hold
+   * (Salesforce: Contacts created directly on an Account), contact-shaped (the contact plan's
+   * property names, with history), objectType `account_contact`, named in the companies'
+   * `associations.contact`. Account scores read them as members; nothing else does.
+   */
+  members?: CrmRecord[];
 }
 
 export interface CrmPropertyMeta {

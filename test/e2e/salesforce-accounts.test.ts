@@ -24,6 +24,7 @@ import {
   contactModelAt,
   contactScorerOf,
   trainingContactScorer,
+  type ContactScorer,
   trainAccountModel,
 } from '../../src/pipeline/objects/accounts';
 import { committeeOf, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
@@ -76,20 +77,26 @@ describe('Salesforce Account scores on an org with buying committees', () => {
     await emu?.close();
   });
 
-  it('reads each Account with its committee: Leads converted into it and open Leads of its Company', () => {
+  it('reads each Account with its committee: Leads converted into it, open Leads of its Company, Contacts created on it', () => {
     const accounts = [...emu.org.table('Account').values()];
     expect(world.companies.size).toBe(accounts.length);
     const leads = [...emu.org.table('Lead').values()];
+    const converted = new Set(leads.map((l) => String(l.ConvertedContactId)));
+    const direct = [...emu.org.table('Contact').values()].filter(
+      (c) => !converted.has(String(c.Id)),
+    );
     let committees = 0;
     for (const a of accounts) {
-      const expected = leads
-        .filter((l) =>
-          l.IsConverted === true
-            ? l.ConvertedAccountId === a.Id
-            : String(l.Company).toLowerCase() === String(a.Name).toLowerCase(),
-        )
-        .map((l) => String(l.Id))
-        .sort();
+      const expected = [
+        ...leads
+          .filter((l) =>
+            l.IsConverted === true
+              ? l.ConvertedAccountId === a.Id
+              : String(l.Company).toLowerCase() === String(a.Name).toLowerCase(),
+          )
+          .map((l) => String(l.Id)),
+        ...direct.filter((c) => c.AccountId === a.Id).map((c) => String(c.Id)),
+      ].sort();
       const read = [...(world.companies.get(String(a.Id))!.associations.contact ?? [])].sort();
       expect(read).toEqual(expected);
       if (read.length >= 2) committees++;
@@ -108,6 +115,12 @@ describe('Salesforce Account scores on an org with buying committees', () => {
     const names = new Set(accounts.map((a) => String(a.Name).toLowerCase()));
     expect(readByKind['matchedLeads.query']).toBe(Math.ceil(names.size / 150));
     expect(readByKind['contactRoles.query']).toBe(1);
+    // The Contacts created on the Accounts: one query over the page's Id range (≤ 2,000 rows a
+    // batch, converted Contacts included), then their Tasks and Events by ⌈direct / 150⌉ each.
+    const contacts = emu.org.table('Contact').size;
+    expect(readByKind['accountContacts.query']).toBe(Math.max(1, Math.ceil(contacts / 2000)));
+    expect(readByKind['accountContactTasks.query']).toBe(Math.ceil(direct.length / 150));
+    expect(readByKind['accountContactEvents.query']).toBe(Math.ceil(direct.length / 150));
     const perThousand = (1000 * readCalls) / (accounts.length + world.deals.length);
     console.log(
       JSON.stringify({
@@ -118,9 +131,69 @@ describe('Salesforce Account scores on an org with buying committees', () => {
         readCalls,
         readByKind,
         perThousandRecords: Number(perThousand.toFixed(1)),
+        directContacts: direct.length,
+        directContactCalls:
+          (readByKind['accountContacts.query'] ?? 0) +
+          (readByKind['accountContactTasks.query'] ?? 0) +
+          (readByKind['accountContactEvents.query'] ?? 0),
       }),
     );
     expect(perThousand).toBeLessThan(40);
+  });
+
+  it('counts the Contacts created on an Account as members and scores them with the contact model', () => {
+    const leads = [...emu.org.table('Lead').values()];
+    const converted = new Set(leads.map((l) => String(l.ConvertedContactId)));
+    const direct = [...emu.org.table('Contact').values()].filter(
+      (c) => !converted.has(String(c.Id)),
+    );
+    expect(direct.length).toBeGreaterThan(30);
+    // Mirrored apart from the Leads: in the committee, never among the contacts trained on.
+    for (const c of direct) {
+      expect(world.contacts.has(String(c.Id))).toBe(false);
+      const m = world.members!.get(String(c.Id))!;
+      expect(m).toBeDefined();
+      expect(m.objectType).toBe('account_contact');
+      expect(m.properties.title).toBe(c.Title);
+      // A Contact's company and firmographics are its Account's.
+      const account = emu.org.get('Account', String(c.AccountId))!;
+      expect(m.properties.company).toBe(account.Name);
+      expect(m.properties.industry).toBe(account.Industry);
+      // Its logged calls and e-mails (Task.WhoId = the Contact), dated.
+      const tasks = [...emu.org.table('Task').values()].filter((t) => t.WhoId === c.Id);
+      expect(Number(m.properties.activity_tasks)).toBe(tasks.length);
+      expect(m.history.activity_tasks!.length).toBe(tasks.length + 1);
+    }
+    // The account features count them: committee size as of now is Leads + direct Contacts.
+    let withDirect = 0;
+    for (const company of world.companies.values()) {
+      const mine = direct.filter((c) => c.AccountId === company.id);
+      if (mine.length === 0) continue;
+      withDirect++;
+      const members = committeeOf(world, company, [], NOW);
+      for (const c of mine) expect(members.map((m) => m.id)).toContain(String(c.Id));
+      const leadsOnly = { ...world, members: new Map() };
+      expect(accountRow(world, company, NOW, null).committee_size).toBe(
+        Number(accountRow(leadsOnly, company, NOW, null).committee_size) + mine.length,
+      );
+    }
+    expect(withDirect).toBeGreaterThan(20);
+    // And the contact scorer scores them as members (best / combined / summed contact score).
+    const lm = contactModelAt(world, NOW, contacts)!;
+    expect(lm).not.toBeNull();
+    const scored = new Map<string, number>();
+    const base = contactScorerOf(lm);
+    const spy: ContactScorer = (cs, asOf) => {
+      const ps = base(cs, asOf);
+      cs.forEach((c, i) => scored.set(c.id, ps![i]!));
+      return ps;
+    };
+    for (const company of world.companies.values()) accountRow(world, company, NOW, spy);
+    for (const c of direct) {
+      const p = scored.get(String(c.Id));
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+    }
   });
 
   it('builds each Account row from what was known at its asOf only', () => {

@@ -91,10 +91,11 @@ const HISTORY: Record<AccountObjectType, readonly string[]> = {
 /** The world of deals and companies from the store's mirror (read by the job's first phases). */
 export async function worldFromStore(deps: PipelineDeps): Promise<ObjectWorld> {
   const { store } = deps;
-  const [deals, companies, contacts, { spec }] = await Promise.all([
+  const [deals, companies, contacts, members, { spec }] = await Promise.all([
     allRecords(store, 'deal'),
     allRecords(store, 'company'),
     allRecords(store, 'contact'),
+    allRecords(store, 'account_contact'),
     featurePlanOf(store),
   ]);
   return {
@@ -102,6 +103,7 @@ export async function worldFromStore(deps: PipelineDeps): Promise<ObjectWorld> {
     companies: new Map(companies.map((c) => [c.id, c])),
     contacts: new Map(contacts.map((c) => [c.id, c])),
     contactSpec: spec,
+    members: new Map(members.map((c) => [c.id, c])),
   };
 }
 
@@ -215,7 +217,11 @@ export function dealScoresJob(opts: DealJobOptions = {}): JobDefinition<DealJobS
           next = { ...next, phase: after, after: null };
         }
         next = counted(next);
-        const items: CrmRecord[] = page.items.map((r) => ({ ...r, objectType: type }));
+        const items: CrmRecord[] = [
+          ...page.items.map((r) => ({ ...r, objectType: type })),
+          // Account-only committee members (Salesforce Contacts made on the Account).
+          ...(page.members ?? []).map((r) => ({ ...r, objectType: 'account_contact' as const })),
+        ];
         await ctx.commit(next, (tx) => tx.upsertRecords(items));
         return {
           state: next,
