@@ -16,7 +16,8 @@ import { parseFactors } from '../../src/contracts/factors';
 import { SALESFORCE_FIELDS } from '../../src/contracts/properties';
 import type { CrmRecord, DealOutcome } from '../../src/contracts/records';
 import type { Conversion, Tier } from '../../src/contracts/settings';
-import { scoreRows } from '../../src/pipeline';
+import { runJobToEnd, scoreRows } from '../../src/pipeline';
+import { dealScoresJob, worldFromStore } from '../../src/pipeline/objects/job';
 import { runAccountScores } from '../../src/pipeline/objects/account-run';
 import {
   accountRow,
@@ -297,6 +298,22 @@ describe('Salesforce Account scores on an org with buying committees', () => {
     expect(trained.result.report.verdict.ok).toBe(true);
     expect(modelAuc).toBeGreaterThan(sizeAuc + MARGIN);
     expect(rankVsTruth).toBeGreaterThan(0.2);
+  });
+
+  it("the run's read keeps the directly created Contacts in the mirror, apart from the Leads", async () => {
+    const read = await runJobToEnd(deps, () => dealScoresJob({ readOnly: true }));
+    expect(read.status).toBe('done');
+    const stored = await worldFromStore(deps);
+    expect(stored.members!.size).toBe(world.members!.size);
+    expect([...stored.members!.keys()].sort()).toEqual([...world.members!.keys()].sort());
+    expect(stored.contacts.size).toBe(world.contacts.size);
+    for (const id of stored.members!.keys()) expect(stored.contacts.has(id)).toBe(false);
+    const some = [...stored.companies.values()].find((c) =>
+      (c.associations.contact ?? []).some((id) => stored.members!.has(id)),
+    )!;
+    expect(committeeOf(stored, some, [], NOW).map((m) => m.id)).toEqual(
+      committeeOf(world, world.companies.get(some.id)!, [], NOW).map((m) => m.id),
+    );
   });
 
   it('provisions the fields on Account and writes account scores with factors that add up; nothing twice', async () => {
