@@ -43,7 +43,8 @@ export interface SalesforceEmulatorOptions {
   cometdTimeoutMs?: number;
   /**
    * Buying committees in the demo org (emulator/salesforce/committees.ts): several Leads per
-   * company, one Account per company, account Opportunities with contact roles. Default off.
+   * company, one Account per company, account Opportunities with contact roles, and Contacts
+   * created directly on about a third of the Accounts (direct-contacts.ts). Default off.
    */
   committees?: boolean;
   /** Paid-source Leads convert on drivers of their own (segment models). Default off. */

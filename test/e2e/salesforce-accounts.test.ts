@@ -4,7 +4,9 @@
  * their Account from the first Lead on, converted Leads as the Account's Contacts, account
  * Opportunities with OpportunityContactRole rows; the hidden company propensity is the HubSpot
  * demo's `companyLogit`). The committee is read as the Leads converted into each Account and the
- * open Leads whose Company is its Name; rows hold only what was known at asOf; on a time-held-out
+ * open Leads whose Company is its Name, plus the Contacts created on it directly (no Lead: read as
+ * account-only members, counted and scored in the account features, never trained on as
+ * contacts); rows hold only what was known at asOf; on a time-held-out
  * slice the model beats the committee size alone by a stated margin and is reported against the
  * best and combined contact score and the generator's truth; the LeadLens fields are provisioned
  * on Account and written through the one write-back path with factors adding up, nothing twice.
