@@ -10,6 +10,7 @@
  */
 import { Rng } from '../demo/rng';
 import { planAccountDeals, planCompanies, type AccountTruth, type SfCompany } from './committees';
+import { planDirectContacts } from './direct-contacts';
 import { type Org } from './org';
 import { INDUSTRY, LEAD_SOURCE } from './schema';
 
@@ -76,7 +77,7 @@ const INDUSTRY_EFFECT: Record<string, number> = {
   Education: -0.45,
   'Not For Profit': -0.55,
 };
-const TITLES: Array<[string, number]> = [
+export const TITLES: Array<[string, number]> = [
   ['Intern', 0],
   ['Student', 0],
   ['Analyst', 1],
@@ -102,7 +103,7 @@ const COUNTRIES = [
   'India',
   'Brazil',
 ];
-const FIRST = [
+export const FIRST = [
   'Ada',
   'Ben',
   'Chloe',
@@ -120,7 +121,7 @@ const FIRST = [
   'Owen',
   'Pia',
 ];
-const LAST = [
+export const LAST = [
   'Abbott',
   'Baker',
   'Chen',
@@ -570,6 +571,8 @@ export function generateOrg(
         now,
         opts.accountTruth ?? new Map(),
       ),
+      // Contacts created on the Accounts directly (no Lead), from their own stream.
+      ...planDirectContacts(org, opts.seed, opts.leads, plan.companies, now),
     );
   // Stable order: by time, then by insertion.
   ops

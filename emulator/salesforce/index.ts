@@ -43,11 +43,17 @@ export interface SalesforceEmulatorOptions {
   cometdTimeoutMs?: number;
   /**
    * Buying committees in the demo org (emulator/salesforce/committees.ts): several Leads per
-   * company, one Account per company, account Opportunities with contact roles. Default off.
+   * company, one Account per company, account Opportunities with contact roles, and Contacts
+   * created directly on about a third of the Accounts (direct-contacts.ts). Default off.
    */
   committees?: boolean;
   /** Paid-source Leads convert on drivers of their own (segment models). Default off. */
   segmentDrivers?: boolean;
+  /**
+   * Objects the integration user has no object permission on (e.g. `['Opportunity']`): the
+   * org holds them, the user's API calls do not see them (Org.deniedObjects). Default none.
+   */
+  deniedObjects?: string[];
 }
 
 export interface SalesforceEmulator {
@@ -107,6 +113,7 @@ export async function startSalesforceEmulator(
       segmentDrivers: opts.segmentDrivers === true,
       accountTruth,
     });
+    for (const o of opts.deniedObjects ?? []) org.deniedObjects.add(o.toLowerCase());
     // Change events start with the org's life, not with its generated past.
     changes.clear();
     org.onChange = (object, id, type, changed, at) =>

@@ -60,6 +60,15 @@ export class Org {
       ) => void)
     | null = null;
 
+  /**
+   * Objects the integration user's profile and permission sets grant no Read on (lower-cased).
+   * For that user the object does not exist: absent from describeGlobal, describe and the
+   * sObject routes answer 404 NOT_FOUND, SOQL answers INVALID_TYPE ("sObject type 'X' is not
+   * supported."), and a relationship into it is not understood (INVALID_FIELD). The generator
+   * still writes it (the org's data is there; the user cannot see it).
+   */
+  deniedObjects = new Set<string>();
+
   constructor(opts: { dailyMax: number; accessTtlMs: number }) {
     this.dailyMax = opts.dailyMax;
     this.accessTtlMs = opts.accessTtlMs;
@@ -131,6 +140,11 @@ export class Org {
 
   object(name: string): SObjectDef | undefined {
     return this.schema.get(name.toLowerCase());
+  }
+
+  /** An object as the integration user sees it through the API: none without object access. */
+  apiObject(name: string): SObjectDef | undefined {
+    return this.deniedObjects.has(name.toLowerCase()) ? undefined : this.object(name);
   }
 
   table(object: string): Map<string, Rec> {
@@ -276,7 +290,7 @@ export class Org {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const org = this;
     return {
-      object: (n) => org.object(n),
+      object: (n) => org.apiObject(n),
       records: (o) => org.table(o).values(),
       get: (o, id) => org.get(o, id),
       now: () => org.now(),

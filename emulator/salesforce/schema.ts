@@ -249,7 +249,9 @@ const OBJECTS: Array<{ name: string; label: string; keyPrefix: string; fields: S
     keyPrefix: '00T',
     fields: [
       ...AUDIT,
-      ref('WhoId', 'Lead', 'Who'),
+      // WhoId is polymorphic: "a Contact or a Lead" (Task and Event field references). Lead
+      // first: the emulator follows `Who.` into the first target only.
+      ref('WhoId', 'Lead', 'Who', { referenceTo: ['Lead', 'Contact'] }),
       // Task field reference (sforce_api_objects_task.htm): OwnerId, Description (32,000),
       // Priority (High / Normal / Low) beside Subject, ActivityDate and Status.
       ref('OwnerId', 'User', 'Owner'),
@@ -267,7 +269,7 @@ const OBJECTS: Array<{ name: string; label: string; keyPrefix: string; fields: S
     keyPrefix: '00U',
     fields: [
       ...AUDIT,
-      ref('WhoId', 'Lead', 'Who'),
+      ref('WhoId', 'Lead', 'Who', { referenceTo: ['Lead', 'Contact'] }),
       { name: 'Subject', type: 'string', length: 255 },
       { name: 'ActivityDateTime', type: 'datetime' },
       { name: 'DurationInMinutes', type: 'int', precision: 8, scale: 0 },

@@ -12,7 +12,18 @@ export const PropertyVersionSchema = z.object({
 });
 export type PropertyVersion = z.infer<typeof PropertyVersionSchema>;
 
-export const CrmObjectTypeSchema = z.enum(['contact', 'lead', 'deal', 'company']);
+/**
+ * `account_contact`: a company's committee member that is not one of the scored contacts
+ * (Salesforce: a Contact created directly on an Account, not from a Lead). Account scores read it
+ * as a member; it is never trained on, scored as a contact or written.
+ */
+export const CrmObjectTypeSchema = z.enum([
+  'contact',
+  'lead',
+  'deal',
+  'company',
+  'account_contact',
+]);
 export type CrmObjectType = z.infer<typeof CrmObjectTypeSchema>;
 
 export const CrmRecordSchema = z.object({

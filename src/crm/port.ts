@@ -12,6 +12,13 @@ export interface Page<T> {
   next: string | null;
   /** The items carry the property history asked for (`historyProperties`), complete. */
   historyIncluded?: boolean;
+  /**
+   * Company pages: committee members of these companies that the contact mirror does not hold
+   * (Salesforce: Contacts created directly on an Account), contact-shaped (the contact plan's
+   * property names, with history), objectType `account_contact`, named in the companies'
+   * `associations.contact`. Account scores read them as members; nothing else does.
+   */
+  members?: CrmRecord[];
 }
 
 export interface CrmPropertyMeta {
@@ -79,8 +86,13 @@ export interface CrmPort {
   /**
    * Create the deal and company properties of deal and account scores (HubSpot:
    * `leadlens_deal_*`, `leadlens_account_*`) if missing. Idempotent. Optional, as `listObjects`.
+   * `objectTypes` (default both) lets the deal stage provision deals alone, so an install that
+   * may read deals but not companies still gets deal scores (the account stage skips alone).
    */
-  provisionObjects?(tiers: readonly Tier[]): Promise<void>;
+  provisionObjects?(
+    tiers: readonly Tier[],
+    objectTypes?: readonly AccountObjectType[],
+  ): Promise<void>;
 
   /** Contact property metadata (schema inference, admin pickers, type checks). */
   describeContactProperties(): Promise<CrmPropertyMeta[]>;

@@ -1,10 +1,10 @@
 /** Reading the whole mirror in chunks (the store pages by id). */
 import type { CrmRecord } from '../contracts/records';
-import type { StoredObjectType, StoreOps } from '../store/port';
+import type { MirroredObjectType, StoreOps } from '../store/port';
 
 export async function allRecords(
   store: StoreOps,
-  objectType: StoredObjectType,
+  objectType: MirroredObjectType,
 ): Promise<CrmRecord[]> {
   const out: CrmRecord[] = [];
   let after: string | null = null;

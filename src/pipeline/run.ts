@@ -171,11 +171,14 @@ function accountStages(opts: RunOptions): Stage[] {
     // The deal stage reads the companies; without its permission nothing was mirrored.
     // `leadlens accounts` reads them in its own stage, with the account label already.
     if (isScopeSkip(results.read)) return results.read;
-    if (isScopeSkip(results.deals))
+    if (isScopeSkip(results.deals) && results.deals.mirrored !== true)
       return {
         ...results.deals,
-        skipped: `account scores need the companies the deal stage reads — ${results.deals.skipped}`,
+        skipped: `account scores need the companies the deal stage reads and its deals (their outcomes) — ${results.deals.skipped}`,
       };
+    // Deals were read and scored, the companies refused: only the account stages skip.
+    const companies = results.deals?.companiesSkipped as Record<string, unknown> | undefined;
+    if (isScopeSkip(companies)) return companies;
     return dealScoresUnavailable(deps) ?? (await accountScoresSkipReason(deps));
   };
   return [

@@ -18,6 +18,8 @@ import type { Secret } from './secrets';
 
 /** Leads (contacts, lead records), and deals and companies since issue 16. */
 export type StoredObjectType = 'contact' | 'lead' | 'deal' | 'company';
+/** What the record mirror holds: the scored types, and account-only committee members. */
+export type MirroredObjectType = StoredObjectType | 'account_contact';
 
 export type JobStatus = 'running' | 'paused' | 'done' | 'failed';
 
@@ -321,7 +323,7 @@ export interface StoreOps extends GovernanceOps, ObjectModelOps {
   getRecord(objectType: StoredObjectType, id: string): Promise<CrmRecord | null>;
   /** Records in id order (numeric when ids are numeric), `limit` after `afterId`, for chunking. */
   listRecords(
-    objectType: StoredObjectType,
+    objectType: MirroredObjectType,
     opts: { afterId?: string | null; limit: number },
   ): Promise<CrmRecord[]>;
   countRecords(objectType: StoredObjectType): Promise<number>;

@@ -4,7 +4,9 @@
  * their Account from the first Lead on, converted Leads as the Account's Contacts, account
  * Opportunities with OpportunityContactRole rows; the hidden company propensity is the HubSpot
  * demo's `companyLogit`). The committee is read as the Leads converted into each Account and the
- * open Leads whose Company is its Name; rows hold only what was known at asOf; on a time-held-out
+ * open Leads whose Company is its Name, plus the Contacts created on it directly (no Lead: read as
+ * account-only members, counted and scored in the account features, never trained on as
+ * contacts); rows hold only what was known at asOf; on a time-held-out
  * slice the model beats the committee size alone by a stated margin and is reported against the
  * best and combined contact score and the generator's truth; the LeadLens fields are provisioned
  * on Account and written through the one write-back path with factors adding up, nothing twice.
@@ -16,7 +18,8 @@ import { parseFactors } from '../../src/contracts/factors';
 import { SALESFORCE_FIELDS } from '../../src/contracts/properties';
 import type { CrmRecord, DealOutcome } from '../../src/contracts/records';
 import type { Conversion, Tier } from '../../src/contracts/settings';
-import { scoreRows } from '../../src/pipeline';
+import { runJobToEnd, scoreRows } from '../../src/pipeline';
+import { dealScoresJob, worldFromStore } from '../../src/pipeline/objects/job';
 import { runAccountScores } from '../../src/pipeline/objects/account-run';
 import {
   accountRow,
@@ -24,6 +27,7 @@ import {
   contactModelAt,
   contactScorerOf,
   trainingContactScorer,
+  type ContactScorer,
   trainAccountModel,
 } from '../../src/pipeline/objects/accounts';
 import { committeeOf, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
@@ -76,20 +80,26 @@ describe('Salesforce Account scores on an org with buying committees', () => {
     await emu?.close();
   });
 
-  it('reads each Account with its committee: Leads converted into it and open Leads of its Company', () => {
+  it('reads each Account with its committee: Leads converted into it, open Leads of its Company, Contacts created on it', () => {
     const accounts = [...emu.org.table('Account').values()];
     expect(world.companies.size).toBe(accounts.length);
     const leads = [...emu.org.table('Lead').values()];
+    const converted = new Set(leads.map((l) => String(l.ConvertedContactId)));
+    const direct = [...emu.org.table('Contact').values()].filter(
+      (c) => !converted.has(String(c.Id)),
+    );
     let committees = 0;
     for (const a of accounts) {
-      const expected = leads
-        .filter((l) =>
-          l.IsConverted === true
-            ? l.ConvertedAccountId === a.Id
-            : String(l.Company).toLowerCase() === String(a.Name).toLowerCase(),
-        )
-        .map((l) => String(l.Id))
-        .sort();
+      const expected = [
+        ...leads
+          .filter((l) =>
+            l.IsConverted === true
+              ? l.ConvertedAccountId === a.Id
+              : String(l.Company).toLowerCase() === String(a.Name).toLowerCase(),
+          )
+          .map((l) => String(l.Id)),
+        ...direct.filter((c) => c.AccountId === a.Id).map((c) => String(c.Id)),
+      ].sort();
       const read = [...(world.companies.get(String(a.Id))!.associations.contact ?? [])].sort();
       expect(read).toEqual(expected);
       if (read.length >= 2) committees++;
@@ -108,6 +118,12 @@ describe('Salesforce Account scores on an org with buying committees', () => {
     const names = new Set(accounts.map((a) => String(a.Name).toLowerCase()));
     expect(readByKind['matchedLeads.query']).toBe(Math.ceil(names.size / 150));
     expect(readByKind['contactRoles.query']).toBe(1);
+    // The Contacts created on the Accounts: one query over the page's Id range (≤ 2,000 rows a
+    // batch, converted Contacts included), then their Tasks and Events by ⌈direct / 150⌉ each.
+    const contacts = emu.org.table('Contact').size;
+    expect(readByKind['accountContacts.query']).toBe(Math.max(1, Math.ceil(contacts / 2000)));
+    expect(readByKind['accountContactTasks.query']).toBe(Math.ceil(direct.length / 150));
+    expect(readByKind['accountContactEvents.query']).toBe(Math.ceil(direct.length / 150));
     const perThousand = (1000 * readCalls) / (accounts.length + world.deals.length);
     console.log(
       JSON.stringify({
@@ -118,9 +134,69 @@ describe('Salesforce Account scores on an org with buying committees', () => {
         readCalls,
         readByKind,
         perThousandRecords: Number(perThousand.toFixed(1)),
+        directContacts: direct.length,
+        directContactCalls:
+          (readByKind['accountContacts.query'] ?? 0) +
+          (readByKind['accountContactTasks.query'] ?? 0) +
+          (readByKind['accountContactEvents.query'] ?? 0),
       }),
     );
     expect(perThousand).toBeLessThan(40);
+  });
+
+  it('counts the Contacts created on an Account as members and scores them with the contact model', () => {
+    const leads = [...emu.org.table('Lead').values()];
+    const converted = new Set(leads.map((l) => String(l.ConvertedContactId)));
+    const direct = [...emu.org.table('Contact').values()].filter(
+      (c) => !converted.has(String(c.Id)),
+    );
+    expect(direct.length).toBeGreaterThan(30);
+    // Mirrored apart from the Leads: in the committee, never among the contacts trained on.
+    for (const c of direct) {
+      expect(world.contacts.has(String(c.Id))).toBe(false);
+      const m = world.members!.get(String(c.Id))!;
+      expect(m).toBeDefined();
+      expect(m.objectType).toBe('account_contact');
+      expect(m.properties.title).toBe(c.Title);
+      // A Contact's company and firmographics are its Account's.
+      const account = emu.org.get('Account', String(c.AccountId))!;
+      expect(m.properties.company).toBe(account.Name);
+      expect(m.properties.industry).toBe(account.Industry);
+      // Its logged calls and e-mails (Task.WhoId = the Contact), dated.
+      const tasks = [...emu.org.table('Task').values()].filter((t) => t.WhoId === c.Id);
+      expect(Number(m.properties.activity_tasks)).toBe(tasks.length);
+      expect(m.history.activity_tasks!.length).toBe(tasks.length + 1);
+    }
+    // The account features count them: committee size as of now is Leads + direct Contacts.
+    let withDirect = 0;
+    for (const company of world.companies.values()) {
+      const mine = direct.filter((c) => c.AccountId === company.id);
+      if (mine.length === 0) continue;
+      withDirect++;
+      const members = committeeOf(world, company, [], NOW);
+      for (const c of mine) expect(members.map((m) => m.id)).toContain(String(c.Id));
+      const leadsOnly = { ...world, members: new Map() };
+      expect(accountRow(world, company, NOW, null).committee_size).toBe(
+        Number(accountRow(leadsOnly, company, NOW, null).committee_size) + mine.length,
+      );
+    }
+    expect(withDirect).toBeGreaterThan(20);
+    // And the contact scorer scores them as members (best / combined / summed contact score).
+    const lm = contactModelAt(world, NOW, contacts)!;
+    expect(lm).not.toBeNull();
+    const scored = new Map<string, number>();
+    const base = contactScorerOf(lm);
+    const spy: ContactScorer = (cs, asOf) => {
+      const ps = base(cs, asOf);
+      cs.forEach((c, i) => scored.set(c.id, ps![i]!));
+      return ps;
+    };
+    for (const company of world.companies.values()) accountRow(world, company, NOW, spy);
+    for (const c of direct) {
+      const p = scored.get(String(c.Id));
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+    }
   });
 
   it('builds each Account row from what was known at its asOf only', () => {
@@ -224,6 +300,22 @@ describe('Salesforce Account scores on an org with buying committees', () => {
     expect(trained.result.report.verdict.ok).toBe(true);
     expect(modelAuc).toBeGreaterThan(sizeAuc + MARGIN);
     expect(rankVsTruth).toBeGreaterThan(0.2);
+  });
+
+  it("the run's read keeps the directly created Contacts in the mirror, apart from the Leads", async () => {
+    const read = await runJobToEnd(deps, () => dealScoresJob({ readOnly: true }));
+    expect(read.status).toBe('done');
+    const stored = await worldFromStore(deps);
+    expect(stored.members!.size).toBe(world.members!.size);
+    expect([...stored.members!.keys()].sort()).toEqual([...world.members!.keys()].sort());
+    expect(stored.contacts.size).toBe(world.contacts.size);
+    for (const id of stored.members!.keys()) expect(stored.contacts.has(id)).toBe(false);
+    const some = [...stored.companies.values()].find((c) =>
+      (c.associations.contact ?? []).some((id) => stored.members!.has(id)),
+    )!;
+    expect(committeeOf(stored, some, [], NOW).map((m) => m.id)).toEqual(
+      committeeOf(world, world.companies.get(some.id)!, [], NOW).map((m) => m.id),
+    );
   });
 
   it('provisions the fields on Account and writes account scores with factors that add up; nothing twice', async () => {

@@ -56,7 +56,7 @@ export function registerSObjects(
   wrap: Wrap,
 ): void {
   const objectOf = (name: unknown): SObjectDef => {
-    const def = org.object(String(name ?? ''));
+    const def = org.apiObject(String(name ?? ''));
     if (!def) throw notFound();
     return def;
   };
@@ -68,16 +68,18 @@ export function registerSObjects(
       sendJson(res, 200, {
         encoding: 'UTF-8',
         maxBatchSize: 200,
-        sobjects: [...org.schema.values()].map((d) => ({
-          name: d.name,
-          label: d.label,
-          keyPrefix: d.keyPrefix,
-          custom: d.custom,
-          queryable: d.queryable,
-          updateable: d.updateable,
-          createable: d.updateable,
-          urls: urls(version(req), d.name),
-        })),
+        sobjects: [...org.schema.values()]
+          .filter((d) => org.apiObject(d.name))
+          .map((d) => ({
+            name: d.name,
+            label: d.label,
+            keyPrefix: d.keyPrefix,
+            custom: d.custom,
+            queryable: d.queryable,
+            updateable: d.updateable,
+            createable: d.updateable,
+            urls: urls(version(req), d.name),
+          })),
       }),
     ),
   );
@@ -347,7 +349,7 @@ function createHooks(org: Org, object: string, values: Record<string, Value>): v
         'ParentId',
       ]);
     const [obj, field] = String(values.Field ?? '').split('.');
-    const def = org.object(String(values.SobjectType ?? ''));
+    const def = org.apiObject(String(values.SobjectType ?? ''));
     if (
       !def ||
       obj?.toLowerCase() !== def.name.toLowerCase() ||

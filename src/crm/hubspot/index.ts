@@ -100,7 +100,7 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     kind: 'hubspot',
 
     provision: (tiers) => provision(client, caller, tiers),
-    provisionObjects: (tiers) => provisionObjects(client, caller, tiers),
+    provisionObjects: (tiers, objectTypes) => provisionObjects(client, caller, tiers, objectTypes),
 
     async describeContactProperties(): Promise<CrmPropertyMeta[]> {
       const { data } = await caller.call('properties.list', () =>

@@ -110,12 +110,14 @@ export async function provisionObjects(
   client: Client,
   caller: Caller,
   tiers: readonly Tier[],
+  objectTypes: ReadonlyArray<'deal' | 'company'> = ['deal', 'company'],
 ): Promise<void> {
   const noun = { deal: 'deal', company: 'account' } as const;
   for (const [path, type] of [
     ['deals', 'deal'],
     ['companies', 'company'],
   ] as const) {
+    if (!objectTypes.includes(type)) continue;
     const defs = propertyDefinitions(tiers).map((d) => ({
       ...d,
       name: crmPropertyName(type, d.name),

@@ -88,3 +88,47 @@ export function translateError(e: unknown, kind: string, now: number): LeadLensE
     });
   return new LeadLensError('CRM_ERROR', text, { cause: e });
 }
+
+/**
+ * Salesforce's answers when the integration user has no object permission on an object: for that
+ * user it does not exist — describe → 404 NOT_FOUND, SOQL → INVALID_TYPE "sObject type 'X' is not
+ * supported." (jsforce#423, jsforce#1404: "check your profile setting has an object access"), and
+ * INSUFFICIENT_ACCESS(_OR_READONLY) where it exists but may not be read or edited.
+ */
+const NO_OBJECT_ACCESS = new Set([
+  'NOT_FOUND',
+  'INVALID_TYPE',
+  'INSUFFICIENT_ACCESS',
+  'INSUFFICIENT_ACCESS_OR_READONLY',
+]);
+
+/** The provider code behind a translated error (its cause), or the error's own. */
+const codeBehind = (e: unknown): string =>
+  e instanceof LeadLensError && e.cause !== undefined ? errorCodeOf(e.cause) : errorCodeOf(e);
+
+/**
+ * Runs a call on an object deal or account scores need; an answer that says the integration user
+ * cannot access the object becomes CRM_SCOPES naming it, so the run skips that stage with the
+ * fix instead of failing (src/pipeline/objects/stage-skip.ts).
+ */
+export async function withObjectAccess<T>(
+  sobject: string,
+  scores: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const code = codeBehind(e);
+    if (!NO_OBJECT_ACCESS.has(code)) throw e;
+    throw new LeadLensError(
+      'CRM_SCOPES',
+      `The Salesforce integration user cannot access ${sobject} (Salesforce answered ${code}).`,
+      {
+        cause: e,
+        hint: `${scores} need Read and Edit on ${sobject} (object permissions, in the integration user's profile or a permission set assigned to it, e.g. LeadLens); grant them and run again`,
+        details: { object: sobject, code },
+      },
+    );
+  }
+}

@@ -36,6 +36,7 @@ import {
   type SfField,
   type SfRecord,
 } from './mapping';
+import { errorCodeOf, withObjectAccess } from './errors';
 import { listSalesforceObjects } from './objects';
 import { provision } from './provision';
 import { childFilters, quote, readAll, readBatch, soqlDateTime } from './reads';
@@ -218,9 +219,15 @@ export function createSalesforceCrm(
 
     // Deal and account scores: the LeadLens fields on Opportunity and Account, Opportunities with
     // their field history.
-    provisionObjects: async (tiers) => {
-      await provision(conn, caller, tiers, 'Opportunity');
-      await provision(conn, caller, tiers, 'Account');
+    provisionObjects: async (tiers, objectTypes = ['deal', 'company']) => {
+      if (objectTypes.includes('deal'))
+        await withObjectAccess('Opportunity', 'Deal scores', () =>
+          provision(conn, caller, tiers, 'Opportunity'),
+        );
+      if (objectTypes.includes('company'))
+        await withObjectAccess('Account', 'Account scores', () =>
+          provision(conn, caller, tiers, 'Account'),
+        );
     },
     listObjects: (objectType, { after }) =>
       listSalesforceObjects(conn, caller, objectType, after ?? null),
@@ -290,14 +297,23 @@ export function createSalesforceCrm(
             : []),
           ...(afterId ? [`Id > ${quote(afterId)}`] : []),
         ].join(' AND ');
-      const batch = await readBatch(
-        conn,
-        caller,
-        'deals.query',
-        (afterId) =>
-          `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, ConvertedOpportunity.IsClosed, ConvertedOpportunity.IsWon, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Amount, ConvertedOpportunity.StageName FROM Lead WHERE ${where(afterId)} ORDER BY Id`,
-        after ?? null,
-      );
+      let batch: Awaited<ReturnType<typeof readBatch>>;
+      try {
+        batch = await readBatch(
+          conn,
+          caller,
+          'deals.query',
+          (afterId) =>
+            `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, ConvertedOpportunity.IsClosed, ConvertedOpportunity.IsWon, ConvertedOpportunity.CloseDate, ConvertedOpportunity.Amount, ConvertedOpportunity.StageName FROM Lead WHERE ${where(afterId)} ORDER BY Id`,
+          after ?? null,
+        );
+      } catch (e) {
+        // An integration user without Read on Opportunity cannot follow ConvertedOpportunity
+        // ("Didn't understand relationship"): the contact sync reads no deals (Lead conversion
+        // labels do not need them) and the deal stage skips, naming Opportunity.
+        if (opportunityUnreadable(e)) return { items: [], next: null };
+        throw e;
+      }
       const deals = batch.records.map(toDealOutcome).filter((d) => d !== null);
       // Stage history (OpportunityFieldHistory) for point-in-time deal features: one query
       // per page of deals, IN lists short enough for the URI limit.
@@ -464,6 +480,16 @@ export function createSalesforceCrm(
 
     usage: () => caller.usage(),
   };
+}
+
+/** The deals query failed because the user cannot see Opportunity (no object permission). */
+function opportunityUnreadable(e: unknown): boolean {
+  if (!(e instanceof LeadLensError) || e.code !== 'CRM_VALIDATION') return false;
+  const code = errorCodeOf(e.cause);
+  return (
+    (code === 'INVALID_FIELD' && /relationship 'ConvertedOpportunity'/i.test(e.message)) ||
+    (code === 'INVALID_TYPE' && /'Opportunity'/.test(e.message))
+  );
 }
 
 function salesforceFieldOf(property: string): string | undefined {

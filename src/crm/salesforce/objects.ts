@@ -13,7 +13,8 @@
  * Accounts carry `industry` and `numberofemployees` (no AccountHistory is read: their one
  * version is dated at the Account's creation) and their buying committee: the Leads converted
  * into them and the open Leads whose Company is the Account's Name (lead-to-account matching;
- * SOQL compares strings case-insensitively), by ⌈names / 150⌉ `IN` queries a page. An
+ * SOQL compares strings case-insensitively), by ⌈names / 150⌉ `IN` queries a page, and the
+ * Contacts created on them directly (account-contacts.ts; on the page as `members`). An
  * Opportunity's contacts are the Leads converted into it and, through OpportunityContactRole,
  * the Leads converted into its role Contacts (one range query a page, and ⌈contacts / 150⌉
  * Lead lookups only when a page has roles).
@@ -21,7 +22,9 @@
 import { type Connection } from 'jsforce';
 import type { CrmRecord, PropertyVersion } from '../../contracts/records';
 import type { AccountObjectType, Page } from '../port';
+import { directContacts } from './account-contacts';
 import type { Caller } from './caller';
+import { withObjectAccess } from './errors';
 import { endOfDay, isoOf, stageHistoryOf, toStringValue, type SfRecord } from './mapping';
 import { childFilters, quote, readAll, readBatch } from './reads';
 
@@ -47,24 +50,31 @@ function versionsOf(
   return out;
 }
 
-/** Leads converted into these records (by `field`), grouped by that record's id. */
+/**
+ * Leads converted into these records (by `field`), grouped by that record's id; `contacts`, when
+ * given, collects the Contacts they became (for Accounts: every other Contact of the Account was
+ * created on it directly).
+ */
 async function convertedLeads(
   conn: Connection,
   caller: Caller,
   field: 'ConvertedOpportunityId' | 'ConvertedAccountId',
   ids: readonly string[],
+  contacts?: Set<string>,
 ): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const wanted = new Set(ids);
+  const also = contacts ? ', ConvertedContactId' : '';
   for (const f of childFilters(field, ids, true))
     for (const r of await readAll(
       conn,
       caller,
       'convertedLeads.query',
-      `SELECT Id, ${field} FROM Lead WHERE ${f}`,
+      `SELECT Id, ${field}${also} FROM Lead WHERE ${f}`,
     )) {
       const key = String(r[field]);
       if (!wanted.has(key)) continue;
+      if (contacts && r.ConvertedContactId) contacts.add(String(r.ConvertedContactId));
       const list = out.get(key) ?? [];
       list.push(String(r.Id));
       out.set(key, list);
@@ -233,32 +243,46 @@ export async function listSalesforceObjects(
 ): Promise<Page<CrmRecord>> {
   const bound = (afterId: string | null) => (afterId ? ` WHERE Id > ${quote(afterId)}` : '');
   if (objectType === 'company') {
-    const batch = await readBatch(
-      conn,
-      caller,
-      'accounts.query',
-      (afterId) =>
-        `SELECT Id, Name, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
-      after,
+    const batch = await withObjectAccess('Account', 'Account scores', () =>
+      readBatch(
+        conn,
+        caller,
+        'accounts.query',
+        (afterId) =>
+          `SELECT Id, Name, CreatedDate, SystemModstamp, Industry, NumberOfEmployees FROM Account${bound(afterId)} ORDER BY Id`,
+        after,
+      ),
     );
     const ids = batch.records.map((r) => String(r.Id));
-    const leads = await convertedLeads(conn, caller, 'ConvertedAccountId', ids);
+    const fromLeads = new Set<string>();
+    const leads = await convertedLeads(conn, caller, 'ConvertedAccountId', ids, fromLeads);
     const matched = await matchedLeads(conn, caller, batch.records);
+    const direct = await directContacts(conn, caller, ids, fromLeads);
     return {
       items: batch.records.map((r) =>
-        toCompanyRecord(r, union(leads.get(String(r.Id)), matched.get(String(r.Id)))),
+        toCompanyRecord(
+          r,
+          union(
+            leads.get(String(r.Id)),
+            matched.get(String(r.Id)),
+            direct.byAccount.get(String(r.Id)),
+          ),
+        ),
       ),
       next: batch.next,
       historyIncluded: true,
+      members: direct.records,
     };
   }
-  const batch = await readBatch(
-    conn,
-    caller,
-    'opportunities.query',
-    (afterId) =>
-      `SELECT Id, CreatedDate, SystemModstamp, AccountId, StageName, Amount, CloseDate, IsClosed, IsWon FROM Opportunity${bound(afterId)} ORDER BY Id`,
-    after,
+  const batch = await withObjectAccess('Opportunity', 'Deal scores', () =>
+    readBatch(
+      conn,
+      caller,
+      'opportunities.query',
+      (afterId) =>
+        `SELECT Id, CreatedDate, SystemModstamp, AccountId, StageName, Amount, CloseDate, IsClosed, IsWon FROM Opportunity${bound(afterId)} ORDER BY Id`,
+      after,
+    ),
   );
   const ids = batch.records.map((r) => String(r.Id));
   const history = new Map<string, SfRecord[]>();

@@ -33,6 +33,7 @@ import {
   companyFields,
   companyRowAt,
   dealOutcome,
+  memberOf,
   titleSeniority,
   type ObjectWorld,
 } from './snapshot';
@@ -283,7 +284,7 @@ function wonClosesByCompany(world: ObjectWorld): Map<string, number[]> {
 /** The moments a company is seen: its first members' 30-day marks, by `now`. */
 export function accountMoments(world: ObjectWorld, company: CrmRecord, now: number): number[] {
   const created = (company.associations.contact ?? [])
-    .map((id) => parseDate(world.contacts.get(id)?.createdAt ?? null))
+    .map((id) => parseDate(memberOf(world, id)?.createdAt ?? null))
     .filter((t): t is number => t !== null)
     .sort((a, b) => a - b)
     .slice(0, ACCOUNT_MAX_MOMENTS);

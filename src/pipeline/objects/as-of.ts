@@ -44,5 +44,6 @@ export function worldAt(w: ObjectWorld, t: number): ObjectWorld {
     companies: map(w.companies),
     deals: w.deals.flatMap((d) => recordAt(d, t) ?? []),
     contactSpec: w.contactSpec,
+    ...(w.members ? { members: map(w.members) } : {}),
   };
 }

@@ -10,7 +10,7 @@
  * signal (the core's verdict): it is stored retired, never published.
  */
 import type { CrmRecord } from '../../contracts/records';
-import type { AccountObjectType } from '../../crm/port';
+import type { AccountObjectType, Page } from '../../crm/port';
 import { LeadLensError } from '../../errors';
 import type { StoredModel } from '../../store/port';
 import type { PipelineDeps } from '../deps';
@@ -19,6 +19,7 @@ import { featurePlanOf } from '../feature-plan';
 import { allRecords } from '../records';
 import { loadedModel } from '../scoring-model';
 import { dealModelReport, type DealModelReport } from './deal-report';
+import { scopeSkipOf, type ScopeSkip } from './stage-skip';
 import { scoreDeals, trainDealModel } from './deals';
 import {
   COMPANY_HISTORY_PROPERTIES,
@@ -50,6 +51,17 @@ export interface DealJobState extends Record<string, unknown> {
   stageAuc: number | null;
   scored: number;
   calls: number;
+  /**
+   * The CRM refused the companies (no company scopes on HubSpot, no access to Account on
+   * Salesforce): deals are scored without company features and the account stages skip with
+   * this reason. Null when the companies were read (or not reached yet).
+   */
+  companiesSkipped?: ScopeSkip | null;
+  /**
+   * The CRM refused the deal properties (deals readable, not writable): the deals and companies
+   * are still read into the mirror for the account stages, and the deal stage ends skipped.
+   */
+  dealsSkipped?: ScopeSkip | null;
 }
 
 export interface DealJobOptions {
@@ -79,10 +91,11 @@ const HISTORY: Record<AccountObjectType, readonly string[]> = {
 /** The world of deals and companies from the store's mirror (read by the job's first phases). */
 export async function worldFromStore(deps: PipelineDeps): Promise<ObjectWorld> {
   const { store } = deps;
-  const [deals, companies, contacts, { spec }] = await Promise.all([
+  const [deals, companies, contacts, members, { spec }] = await Promise.all([
     allRecords(store, 'deal'),
     allRecords(store, 'company'),
     allRecords(store, 'contact'),
+    allRecords(store, 'account_contact'),
     featurePlanOf(store),
   ]);
   return {
@@ -90,6 +103,7 @@ export async function worldFromStore(deps: PipelineDeps): Promise<ObjectWorld> {
     companies: new Map(companies.map((c) => [c.id, c])),
     contacts: new Map(contacts.map((c) => [c.id, c])),
     contactSpec: spec,
+    members: new Map(members.map((c) => [c.id, c])),
   };
 }
 
@@ -139,15 +153,47 @@ export function dealScoresJob(opts: DealJobOptions = {}): JobDefinition<DealJobS
 
       if (state.phase === 'read-deals' || state.phase === 'read-companies') {
         const type: AccountObjectType = state.phase === 'read-deals' ? 'deal' : 'company';
-        if (type === 'deal' && state.after === null)
-          await crm.provisionObjects((await store.getSettings()).tiers);
-        const page = await crm.listObjects(type, {
-          properties: HISTORY[type],
-          historyProperties: HISTORY[type],
-          after: state.after,
-        });
+        let page: Page<CrmRecord>;
+        let dealsSkipped = state.dealsSkipped ?? null;
+        try {
+          // Each object's properties when its read starts: a refusal of the companies is then
+          // met after the deals are read, and only costs the account stages.
+          if (state.after === null) {
+            try {
+              await crm.provisionObjects((await store.getSettings()).tiers, [type]);
+            } catch (e) {
+              // Deals readable but their properties not writable (HubSpot: deals.read without
+              // deals.write / schemas.deals): no deal scores, but the deals are still read —
+              // the account stages learn from them.
+              const skip = type === 'deal' ? scopeSkipOf(e, 'deals') : null;
+              if (!skip) throw e;
+              dealsSkipped = skip;
+            }
+          }
+          page = await crm.listObjects(type, {
+            properties: HISTORY[type],
+            historyProperties: HISTORY[type],
+            after: state.after,
+          });
+        } catch (e) {
+          // `leadlens accounts` reads for account scores only: its read stage skips instead.
+          const skip = type === 'company' && !opts.readOnly ? scopeSkipOf(e, 'accounts') : null;
+          if (!skip) throw e;
+          deps.log.warn('companies not read: missing CRM permission', {
+            missingScopes: skip.missingScopes,
+          });
+          const next = counted({
+            ...state,
+            phase: state.dealsSkipped ? 'done' : 'train',
+            after: null,
+            companiesSkipped: skip,
+          });
+          await ctx.commit(next);
+          return { state: next, done: false, progress: `companies skipped (${skip.skipped})` };
+        }
         let next: DealJobState = {
           ...state,
+          dealsSkipped,
           after: page.next,
           deals: state.deals + (type === 'deal' ? page.items.length : 0),
           companies: state.companies + (type === 'company' ? page.items.length : 0),
@@ -163,11 +209,19 @@ export function dealScoresJob(opts: DealJobOptions = {}): JobDefinition<DealJobS
         }
         if (page.next === null) {
           const after: DealPhase =
-            type === 'deal' ? 'read-companies' : opts.readOnly ? 'done' : 'train';
+            type === 'deal'
+              ? 'read-companies'
+              : opts.readOnly || next.dealsSkipped
+                ? 'done'
+                : 'train';
           next = { ...next, phase: after, after: null };
         }
         next = counted(next);
-        const items: CrmRecord[] = page.items.map((r) => ({ ...r, objectType: type }));
+        const items: CrmRecord[] = [
+          ...page.items.map((r) => ({ ...r, objectType: type })),
+          // Account-only committee members (Salesforce Contacts made on the Account).
+          ...(page.members ?? []).map((r) => ({ ...r, objectType: 'account_contact' as const })),
+        ];
         await ctx.commit(next, (tx) => tx.upsertRecords(items));
         return {
           state: next,
@@ -288,6 +342,10 @@ export function dealScoresJob(opts: DealJobOptions = {}): JobDefinition<DealJobS
       scored: s.scored,
       calls: s.calls,
       ...(s.skipped ? { skipped: s.skipped } : {}),
+      ...(s.companiesSkipped ? { companiesSkipped: s.companiesSkipped } : {}),
+      // A permission skip of the deal stage whose read still filled the mirror (`mirrored`):
+      // the deal write-back skips, the account stages run.
+      ...(s.dealsSkipped && !opts.readOnly ? { ...s.dealsSkipped, mirrored: true } : {}),
     }),
   };
 }

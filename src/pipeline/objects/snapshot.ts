@@ -23,6 +23,17 @@ export interface ObjectWorld {
   deals: readonly CrmRecord[];
   /** The contact feature plan: the committee's engagement is read through it. */
   contactSpec: FeatureSpec;
+  /**
+   * Committee members that are not scored contacts (`account_contact`: Salesforce Contacts
+   * created directly on an Account). In committees and account features; never in contact
+   * training (`contacts` alone is), never written.
+   */
+  members?: ReadonlyMap<string, CrmRecord>;
+}
+
+/** A committee member by id: a scored contact, else an account-only member. */
+export function memberOf(world: ObjectWorld, id: string): CrmRecord | undefined {
+  return world.contacts.get(id) ?? world.members?.get(id);
 }
 
 /** Deal properties read with history. */
@@ -128,7 +139,7 @@ export function committeeOf(
   const ids = new Set([...(company?.associations.contact ?? []), ...extra]);
   const out: CrmRecord[] = [];
   for (const id of ids) {
-    const c = world.contacts.get(id);
+    const c = memberOf(world, id);
     const created = c ? parseDate(c.createdAt) : null;
     if (c && created !== null && created <= asOf) out.push(c);
   }

@@ -16,6 +16,7 @@ async function allObjects(
   crm: CrmPort,
   objectType: AccountObjectType,
   properties: readonly string[],
+  members: CrmRecord[] = [],
 ): Promise<CrmRecord[]> {
   if (!crm.listObjects) {
     throw new LeadLensError(
@@ -33,6 +34,7 @@ async function allObjects(
       after,
     });
     out.push(...page.items);
+    members.push(...(page.members ?? []));
     after = page.next;
   } while (after);
   return out;
@@ -40,7 +42,8 @@ async function allObjects(
 
 export async function loadWorld(crm: CrmPort, store: StoreOps): Promise<ObjectWorld> {
   const deals = await allObjects(crm, 'deal', DEAL_HISTORY_PROPERTIES);
-  const companies = await allObjects(crm, 'company', COMPANY_HISTORY_PROPERTIES);
+  const members: CrmRecord[] = [];
+  const companies = await allObjects(crm, 'company', COMPANY_HISTORY_PROPERTIES, members);
   const contacts = await allRecords(store, 'contact');
   const { spec } = await featurePlanOf(store);
   return {
@@ -48,5 +51,6 @@ export async function loadWorld(crm: CrmPort, store: StoreOps): Promise<ObjectWo
     companies: new Map(companies.map((c) => [c.id, c])),
     contacts: new Map(contacts.map((c) => [c.id, c])),
     contactSpec: spec,
+    members: new Map(members.map((c) => [c.id, c])),
   };
 }
