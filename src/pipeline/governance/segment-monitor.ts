@@ -62,6 +62,8 @@ export interface SegmentChallenger {
 export interface SegmentDecay {
   /** Which model's backtests the estimate comes from. */
   source: 'own' | 'global';
+  /** The admin's metric the two numbers are in. */
+  metric: Settings['governance']['metric'];
   expected: number | null;
   /** Held-out rows behind the estimate (converted / not), and in the top tier. */
   expectedPositives: number;
@@ -205,6 +207,7 @@ export function judgeDecay(
   const top = settings.tiers[0]!.value;
   const out: SegmentDecay = {
     source: expectation?.decision === 'own' ? 'own' : 'global',
+    metric: g.metric,
     expected: null,
     expectedPositives: 0,
     expectedNegatives: 0,
