@@ -7,9 +7,17 @@
  * history the way HubSpot's tracking would — and the next sync, score and monitor run must name
  * the paid segment in a drift alert, leave the search segment without one, and show the
  * breakdown where governance is shown (status, report page, CLI JSON).
+ *
+ * Then 121 days pass on the test's clock and the outcomes of v1's first scores arrive: the paid
+ * segment's follow the world (the generator's hidden future conversions of those very contacts,
+ * moved to the scoring moment), while the search segment's stop following the model — as many
+ * of its leads convert, at the same moments, but they are drawn at random from its open leads.
+ * The monitor must raise a decay alert naming the search segment (its realised AUC against the
+ * backtest estimate on its own held-out rows, beyond its noise) and none for the paid segment.
  */
 import { DEFAULT_SETTINGS, type Settings } from '../../src/contracts/settings';
 import { valueAt } from '../../src/features';
+import { makeRng } from '../../src/model';
 import {
   governanceCharts,
   governanceStatus,
@@ -17,29 +25,34 @@ import {
   monitorJob,
   runJob,
   scoreJob,
+  silentLogger,
   syncJob,
   trainJob,
   type MonitorData,
 } from '../../src/pipeline';
+import { readReport } from '../../src/pipeline/report';
 import { baselineOf } from '../../src/pipeline/governance/shadow';
 import { allRecords } from '../../src/pipeline/records';
-import type { AppDeps } from '../../src/server/compose';
+import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { renderGovernancePage } from '../../src/server/governance-page';
 import { esc } from '../../src/server/html';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
 import { buildProgram } from '../../src/cli/main';
-import { depsFor, PORTAL, TOKEN, tempDb, type Emulator } from './helpers';
+import { PORTAL, TOKEN, tempDb, type Emulator } from './helpers';
 
 // About 20 s of CPU; the wall time on a loaded shared machine is several times that.
 jest.setTimeout(240_000);
 
 const PAID = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
 const FIELD = 'hs_analytics_num_page_views';
+const DAY = 86_400_000;
 
 describe('governance per segment: a shift in one segment is caught and named', () => {
   let emu: Emulator;
   let deps: AppDeps;
   const now = Date.now() + 3_600_000;
+  /** The pipeline's clock: `now`, then the day v1's first scores have all matured. */
+  let clock = now;
   const settings: Settings = {
     ...DEFAULT_SETTINGS,
     model: 'logistic',
@@ -70,7 +83,15 @@ describe('governance per segment: a shift in one segment is caught and named', (
       stableSeed: true,
       rateLimit: { tenSecondly: null, secondly: null, daily: null },
     });
-    deps = await depsFor(emu.url, dbFile, now);
+    deps = await composeDeps({
+      baseUrl: emu.url,
+      token: TOKEN,
+      portalId: PORTAL,
+      databaseUrl: null,
+      dbFile,
+      log: silentLogger,
+      now: () => clock,
+    });
     await deps.store.saveSettings(settings, new Date(now).toISOString());
   });
 
@@ -86,6 +107,36 @@ describe('governance per segment: a shift in one segment is caught and named', (
     const runs = await deps.store.listMonitorRuns({ limit: 1 });
     return JSON.parse(runs[0]!.data) as MonitorData;
   }
+
+  /** `leadlens governance` (text) and `--json`, through the CLI. */
+  const cli = async (...extra: string[]) => {
+    const printed: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    process.env.HUBSPOT_ACCESS_TOKEN = TOKEN;
+    try {
+      await buildProgram()
+        .exitOverride()
+        .parseAsync([
+          'node',
+          'leadlens',
+          'governance',
+          '--base-url',
+          emu.url,
+          '--portal',
+          PORTAL,
+          '--db',
+          dbFile,
+          ...extra,
+        ]);
+    } finally {
+      spy.mockRestore();
+      delete process.env.HUBSPOT_ACCESS_TOKEN;
+    }
+    return printed.join('');
+  };
 
   it('monitors each segment, and a shift injected into the paid segment only is alerted by name', async () => {
     expect((await runJob(deps, syncJob({}), { budget: budget() })).status).toBe('done');
@@ -141,13 +192,6 @@ describe('governance per segment: a shift in one segment is caught and named', (
     const paidRow = paid.drift.rows.find((r) => r.subject === FIELD)!;
     const searchRow = search.drift.rows.find((r) => r.subject === FIELD)!;
     const globalRow = second.drift.rows.find((r) => r.subject === FIELD)!;
-    process.stdout.write(
-      `segment drift of ${FIELD}: paid PSI ${paidRow.psi.toFixed(3)} (chance ${paidRow.noise.toFixed(
-        3,
-      )}, ${paid.scored} rows), search PSI ${searchRow.psi.toFixed(3)} (chance ${searchRow.noise.toFixed(
-        3,
-      )}, ${search.scored} rows); all records ${globalRow.psiReference?.toFixed(3)}\n`,
-    );
     expect(paidRow.excess).toBeGreaterThanOrEqual(settings.governance.psiAlert);
     expect(searchRow.excess).toBeLessThan(settings.governance.psiWarn);
     // The segment's drift on this field is larger than the one over all records.
@@ -190,34 +234,6 @@ describe('governance per segment: a shift in one segment is caught and named', (
     expect(line('search')[1]!).toBeLessThan(settings.governance.psiWarn);
 
     // The CLI: `leadlens governance` and its --json.
-    const cli = async (...extra: string[]) => {
-      const printed: string[] = [];
-      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-        printed.push(String(chunk));
-        return true;
-      });
-      process.env.HUBSPOT_ACCESS_TOKEN = TOKEN;
-      try {
-        await buildProgram()
-          .exitOverride()
-          .parseAsync([
-            'node',
-            'leadlens',
-            'governance',
-            '--base-url',
-            emu.url,
-            '--portal',
-            PORTAL,
-            '--db',
-            dbFile,
-            ...extra,
-          ]);
-      } finally {
-        spy.mockRestore();
-        delete process.env.HUBSPOT_ACCESS_TOKEN;
-      }
-      return printed.join('');
-    };
     const json = JSON.parse(await cli('--json')) as typeof status;
     expect(json.segments.find((s) => s.key === 'paid')!.drift.judged).toBe(true);
     expect(json.alerts.map((a) => a.subject)).toContain(`segment paid: ${FIELD}`);
@@ -225,5 +241,107 @@ describe('governance per segment: a shift in one segment is caught and named', (
     expect(text).toMatch(/Per segment/);
     expect(text).toMatch(/\n {2}paid \(Paid channels, (own|global) model\): \d+ scored; drift: /);
     expect(text).toContain(`segment paid: ${FIELD}: Segment "Paid channels"`);
+  });
+
+  it('decay per segment: outcomes of one segment stop following the model, and the alert names it', async () => {
+    const v1 = (await deps.store.getPublishedModel())!;
+    // Training kept each segment's held-out rows, scored by the model that serves it.
+    const expected = readReport(v1)!.segments!;
+    for (const s of expected) expect(s.heldOut!.labels.length).toBeGreaterThan(100);
+
+    // v1's first score of each open contact (the reference run), in the segment it recorded.
+    const first = await deps.store.listModelScores(v1.version, { limit: 10_000 });
+    const T0 = Date.parse(first[0]!.scoredAt);
+    expect(first.every((r) => Date.parse(r.scoredAt) === T0)).toBe(true);
+    const ids = (key: string) => first.filter((r) => r.segment === key).map((r) => r.id);
+    // The world's next 120 days: the generator's hidden conversions after its clock, moved to
+    // the scoring moment (the portal's history ends before the test's clock).
+    const G = Date.parse(emu.portal.now);
+    const future = (id: string): number | null => {
+      const t = emu.portal.truth(id);
+      const at = t?.converted && t.convertedAt ? Date.parse(t.convertedAt) : NaN;
+      return at > G && at <= G + 119 * DAY ? at - G : null;
+    };
+    const contacts = emu.portal.state.stores.contacts;
+    const convert = (id: string, offset: number) =>
+      contacts.write(
+        contacts.get(id)!,
+        { lifecyclestage: 'customer' },
+        { timestamp: T0 + offset, sourceType: 'CRM_UI' },
+      );
+    // Paid: as the world has it.
+    let paidConversions = 0;
+    for (const id of ids('paid')) {
+      const off = future(id);
+      if (off === null) continue;
+      convert(id, off);
+      paidConversions += 1;
+    }
+    // Search: as many conversions, at the same moments, on leads drawn at random.
+    const search = ids('search');
+    const offsets = search.map(future).filter((x): x is number => x !== null);
+    const rng = makeRng(16);
+    const pool = [...search];
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    offsets.forEach((off, i) => convert(pool[i]!, off));
+    const min = settings.governance.segmentMinOutcomes;
+    expect(paidConversions).toBeGreaterThanOrEqual(min);
+    expect(offsets.length).toBeGreaterThanOrEqual(min);
+
+    // Every first score's outcome has arrived (120-day horizon).
+    clock = T0 + 121 * DAY;
+    const data = await scoreAndMonitor();
+    const seg = (key: string) => data.segments!.find((s) => s.key === key)!;
+    const paid = seg('paid').decay!;
+    const searchDecay = seg('search').decay!;
+    expect(seg('paid').realised.positives).toBe(paidConversions);
+    expect(seg('search').realised.positives).toBe(offsets.length);
+    expect(paid.judged && searchDecay.judged).toBe(true);
+    // Search is scored by the global model: its estimate is the global backtest on its rows.
+    expect(searchDecay.source).toBe(
+      expected.find((s) => s.key === 'search')!.decision === 'own' ? 'own' : 'global',
+    );
+    expect(searchDecay.realised!).toBeLessThan(searchDecay.expected! - 2 * searchDecay.se!);
+    expect(searchDecay.decayed).toBe(true);
+    expect(searchDecay.excess!).toBeGreaterThanOrEqual(settings.governance.decayDrop);
+    expect(paid.decayed).toBe(false);
+
+    const open = await deps.store.listAlerts({ open: true, limit: 100 });
+    // Per segment, only search (the drop over all records may raise the model's own alert too,
+    // without saying where).
+    const decay = open.filter((a) => a.kind === 'decay' && a.subject.startsWith('segment '));
+    expect(decay.map((a) => a.subject)).toEqual(['segment search: auc']);
+    expect(decay[0]!.modelVersion).toBe(v1.version);
+    expect(decay[0]!.message).toMatch(
+      /^Segment "Search and direct" \(search, (its own model|scored by the global model)\): model v1 has decayed — AUC 0\.\d{3} on \d+ outcomes/,
+    );
+
+    // Shown where the segment alerts are shown.
+    const status = await governanceStatus(deps.store);
+    const s = status.segments.find((x) => x.key === 'search')!;
+    expect(s.decay).toMatchObject({ judged: true, decayed: true });
+    expect(status.segments.find((x) => x.key === 'paid')!.decay).toMatchObject({
+      judged: true,
+      decayed: false,
+    });
+    const html = renderGovernancePage({
+      models: await deps.store.listModels(),
+      alerts: open,
+      runs: await deps.store.listMonitorRuns({ limit: 100 }),
+      decisions: [],
+    });
+    expect(html).toContain('decayed beyond its noise');
+    expect(html).toContain(esc(decay[0]!.message));
+    const charts = await governanceCharts(deps.store);
+    const line = (key: string) => charts.segmentDecay!.series.find((x) => x.key === key)!.values;
+    expect(line('search').at(-1)!).toBeGreaterThanOrEqual(settings.governance.decayDrop);
+    expect(line('paid').at(-1)!).toBeLessThan(settings.governance.decayDrop);
+    const json = JSON.parse(await cli('--json')) as typeof status;
+    expect(json.alerts.map((a) => a.subject)).toContain('segment search: auc');
+    expect(json.segments.find((x) => x.key === 'search')!.decay!.decayed).toBe(true);
+    expect(await cli()).toMatch(/\n {2}search \(Search and direct, .*DECAYED beyond its noise/);
   });
 });
