@@ -429,20 +429,21 @@ describe('governance per segment: a challenger that wins overall but loses a seg
     await run(scoreJob());
     await run(monitorJob());
 
-    // Outcomes where the two disagree: outside paid the 15 % v2 rates most above v1 convert,
+    // Outcomes where the two disagree: outside paid the 25 % v2 rates most above v1 convert,
     // inside it the 15 % v1 rates most above v2.
     const kept = await deps.store.listModelScores(2, { limit: 10_000 });
     expect(kept.length).toBeGreaterThan(500);
     const at = Date.parse(kept[0]!.scoredAt);
-    const top = (rows: typeof kept, p: (r: (typeof kept)[number]) => number) =>
-      [...rows].sort((a, b) => p(b) - p(a)).slice(0, Math.round(rows.length * 0.15));
+    const top = (rows: typeof kept, p: (r: (typeof kept)[number]) => number, share: number) =>
+      [...rows].sort((a, b) => p(b) - p(a)).slice(0, Math.round(rows.length * share));
     const paidRows = kept.filter((r) => r.segment === 'paid');
     const converting = [
       ...top(
         kept.filter((r) => r.segment !== 'paid'),
         (r) => r.probability - r.pairedProbability!,
+        0.25,
       ),
-      ...top(paidRows, (r) => r.pairedProbability! - r.probability),
+      ...top(paidRows, (r) => r.pairedProbability! - r.probability, 0.15),
     ];
     const contacts = emu.portal.state.stores.contacts;
     for (const r of converting)
@@ -474,6 +475,26 @@ describe('governance per segment: a challenger that wins overall but loses a seg
     expect(search.worse).toBe(false);
     expect(search.difference!).toBeGreaterThan(0);
 
+    require('fs').writeFileSync(
+      '/tmp/seggov-shadow4.json',
+      JSON.stringify(
+        {
+          all: [c.metrics.auc, c.championOnSame.auc, c.metrics.positives, c.metrics.negatives],
+          paid: [
+            paid.metrics.auc,
+            paid.championOnSame.auc,
+            paid.difference,
+            paid.se,
+            paid.metrics.positives,
+            paid.metrics.negatives,
+          ],
+          search: [search.metrics.auc, search.championOnSame.auc, search.difference, search.se],
+          rec: data.recommendation,
+        },
+        null,
+        1,
+      ),
+    );
     // Held: v1 stays published; the recommendation says which segment and why.
     expect((await deps.store.getPublishedModel())!.version).toBe(1);
     expect(data.promoted).toBeNull();
