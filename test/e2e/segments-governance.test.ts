@@ -351,8 +351,9 @@ describe('governance per segment: a shift in one segment is caught and named', (
  * fitted without the page-view count, so the two rank differently) score the same open contacts
  * of a segment-drivers portal. 121 days later their outcomes have arrived, written by the test
  * through the emulator's store the way HubSpot's lifecycle updates land: outside the paid segment
- * the leads v2 rates most above v1 converted, inside it the leads v1 rates most above v2 — so v2
- * wins over all records and loses the paid segment by more than its noise. The promotion rule with
+ * the quarter of leads v2 rates most above v1 converted, inside it the 15 % v1 rates most above
+ * v2 — so v2 wins over all records (both AUCs are low: outcomes picked where the models disagree,
+ * not where either ranks high) and loses the paid segment by more than its noise. The promotion rule with
  * `segmentGuard: 'hold'` keeps v1 and says why; with `'warn'` it promotes v2 and the decision
  * carries the warning. (Outcomes chosen from the models' own ranks, as in governance.test.ts:
  * this checks the guard's wiring through the SDK, store and monitor; the statistics are checked
@@ -475,26 +476,6 @@ describe('governance per segment: a challenger that wins overall but loses a seg
     expect(search.worse).toBe(false);
     expect(search.difference!).toBeGreaterThan(0);
 
-    require('fs').writeFileSync(
-      '/tmp/seggov-shadow4.json',
-      JSON.stringify(
-        {
-          all: [c.metrics.auc, c.championOnSame.auc, c.metrics.positives, c.metrics.negatives],
-          paid: [
-            paid.metrics.auc,
-            paid.championOnSame.auc,
-            paid.difference,
-            paid.se,
-            paid.metrics.positives,
-            paid.metrics.negatives,
-          ],
-          search: [search.metrics.auc, search.championOnSame.auc, search.difference, search.se],
-          rec: data.recommendation,
-        },
-        null,
-        1,
-      ),
-    );
     // Held: v1 stays published; the recommendation says which segment and why.
     expect((await deps.store.getPublishedModel())!.version).toBe(1);
     expect(data.promoted).toBeNull();
