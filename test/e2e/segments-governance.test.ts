@@ -34,6 +34,7 @@ import { readReport } from '../../src/pipeline/report';
 import { baselineOf } from '../../src/pipeline/governance/shadow';
 import { allRecords } from '../../src/pipeline/records';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
+import { drawGovernanceCharts } from '../../src/server/governance-charts';
 import { renderGovernancePage } from '../../src/server/governance-page';
 import { esc } from '../../src/server/html';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
@@ -339,6 +340,10 @@ describe('governance per segment: a shift in one segment is caught and named', (
     const line = (key: string) => charts.segmentDecay!.series.find((x) => x.key === key)!.values;
     expect(line('search').at(-1)!).toBeGreaterThanOrEqual(settings.governance.decayDrop);
     expect(line('paid').at(-1)!).toBeLessThan(settings.governance.decayDrop);
+    const drawn = drawGovernanceCharts(charts).find((d) => d.key === 'segmentDecay');
+    expect(drawn?.title).toBe('Decay per segment over the runs');
+    expect(drawn?.svg).toContain('<svg');
+    expect(drawn?.series).toBe(2);
     const json = JSON.parse(await cli('--json')) as typeof status;
     expect(json.alerts.map((a) => a.subject)).toContain('segment search: auc');
     expect(json.segments.find((x) => x.key === 'search')!.decay!.decayed).toBe(true);
