@@ -2,7 +2,7 @@
  * The governance charts inside HubSpot, with HubSpot's own chart components (`LineChart`,
  * `BarChart` of @hubspot/ui-extensions; it has no other chart type): alerts over time, PSI by
  * field over the monitored runs, the live model's AUC against its backtest (with the challenger
- * and the decay line), the live calibration and the drift per admin segment — the same `GovernanceCharts` data as the
+ * and the decay line), the live calibration and the drift and decay per admin segment — the same `GovernanceCharts` data as the
  * self-hosted `/report/governance` page (the `settings` function's 'governanceCharts' action,
  * built by src/pipeline/charts-governance.ts). A chart without data says why.
  */
@@ -105,6 +105,17 @@ export function governanceRows(c: Charts) {
           ),
         ]
       : [],
+    segmentDecay: c.segmentDecay
+      ? [
+          ...c.segmentDecay.series.flatMap((s) => points(runs, short(s.label), s.values, 'drop')),
+          ...points(
+            runs,
+            `Alert (${c.segmentDecay.decayDrop})`,
+            runs.map(() => c.segmentDecay!.decayDrop),
+            'drop',
+          ),
+        ]
+      : [],
     liveCalibration: (c.liveCalibration?.bins ?? []).map((b) => ({
       predicted: pct(b.meanPredicted),
       observed: pct(b.observedRate),
@@ -190,6 +201,28 @@ export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
             </>
           ) : (
             <Empty charts={c} which="segmentDrift" />
+          )}
+        </>
+      ) : null}
+
+      {c.segmentDecay || c.empty.segmentDecay ? (
+        <>
+          <Heading>Decay per segment over the runs</Heading>
+          {rows.segmentDecay.length ? (
+            <>
+              <LineChart
+                data={rows.segmentDecay}
+                axes={{
+                  x: { field: 'run', fieldType: 'category', label: 'Monitored run' },
+                  y: { field: 'drop', fieldType: 'linear', label: 'Drop beyond noise' },
+                  options: { groupFieldByColor: 'series' },
+                }}
+                options={{ showLegend: true, showTooltips: true }}
+              />
+              <Text variant="microcopy">{`Per segment, how far the live model fell under its backtest on the segment, relative to it and net of the segment's noise (2 standard errors); the alert names the segment.`}</Text>
+            </>
+          ) : (
+            <Empty charts={c} which="segmentDecay" />
           )}
         </>
       ) : null}

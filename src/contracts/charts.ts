@@ -84,7 +84,7 @@ export interface ModelCharts {
 }
 
 export type GovernanceChartKey =
-  'alerts' | 'psiOverRuns' | 'aucOverRuns' | 'liveCalibration' | 'segmentDrift';
+  'alerts' | 'psiOverRuns' | 'aucOverRuns' | 'liveCalibration' | 'segmentDrift' | 'segmentDecay';
 
 /**
  * The governance page's charts (`/report/governance`), across model versions: built from the
@@ -121,6 +121,16 @@ export interface GovernanceCharts {
   segmentDrift?: {
     warn: number;
     alert: number;
+    series: Array<{ key: string; label: string; values: Array<number | null> }>;
+  } | null;
+  /**
+   * Per admin segment and run: how far the live model's realised metric on the segment fell
+   * under its backtest estimate there, relative to it and net of the segment's noise (2 s.e.);
+   * the alert is at `decayDrop`. Null where the run did not judge the segment.
+   */
+  segmentDecay?: {
+    decayDrop: number;
+    metric: 'auc' | 'precision_top_tier';
     series: Array<{ key: string; label: string; values: Array<number | null> }>;
   } | null;
   empty: Partial<Record<GovernanceChartKey, string>>;

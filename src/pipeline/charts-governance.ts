@@ -152,6 +152,24 @@ export async function governanceCharts(store: StoreOps): Promise<GovernanceChart
     }
   }
 
+  // Per segment: the live model's drop under its backtest on the segment, net of the noise.
+  let segmentDecay: GovernanceCharts['segmentDecay'] = null;
+  if (segKeys.size > 0) {
+    const series = [...segKeys].map(([key, label]) => ({
+      key,
+      label,
+      values: runs.map((r) => {
+        const d = r.data.segments?.find((x) => x.key === key)?.decay;
+        return d?.judged ? d.excess : null;
+      }),
+    }));
+    if (series.some((x) => x.values.some((v) => v !== null))) {
+      segmentDecay = { decayDrop: g.decayDrop, metric: g.metric, series };
+    } else {
+      empty.segmentDecay = `No segment's decay has been judged yet: a segment needs ${g.segmentMinOutcomes} arrived outcomes of each class, and as many in its backtests.`;
+    }
+  }
+
   return {
     runs: runs.map((r) => ({
       at: r.at,
@@ -164,6 +182,7 @@ export async function governanceCharts(store: StoreOps): Promise<GovernanceChart
     auc,
     liveCalibration,
     segmentDrift,
+    segmentDecay,
     empty,
   };
 }

@@ -115,6 +115,13 @@ export const SegmentReportSchema = z
     why: z.string(),
     /** The own model's family when it is used. */
     modelType: z.string().nullable(),
+    /**
+     * The segment's held-out rows as the backtests scored them with the model that serves the
+     * segment (its own model's out-of-fold scores when it keeps one, else the global model's):
+     * scores 0–100 and outcomes. What monitoring expects of the segment (per-segment decay).
+     * Absent in versions trained before it.
+     */
+    heldOut: z.object({ scores: z.array(z.number()), labels: z.array(z.number()) }).optional(),
   })
   .passthrough();
 export type SegmentReport = z.infer<typeof SegmentReportSchema>;

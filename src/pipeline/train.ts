@@ -623,7 +623,10 @@ async function publish(
     auc: r.metrics?.auc ?? null,
     verdict: r.verdict.code,
     warning,
-    ...(segmentOutcomes.length ? { segments: segmentOutcomes.map((o) => o.report) } : {}),
+    // Without each segment's held-out rows (kept in the stored report for monitoring only).
+    ...(segmentOutcomes.length
+      ? { segments: segmentOutcomes.map(({ report: { heldOut: _rows, ...rest } }) => rest) }
+      : {}),
   };
   await ctx.commit(next, async (tx) => {
     version = await tx.saveModel({

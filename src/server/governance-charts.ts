@@ -116,6 +116,39 @@ function segmentDriftOption(c: GovernanceCharts): EChartsOption {
   };
 }
 
+function segmentDecayOption(c: GovernanceCharts): EChartsOption {
+  const p = c.segmentDecay!;
+  return {
+    legend: { bottom: 0, itemGap: 20 },
+    grid: { left: 60, right: 20, top: 20, bottom: 90 },
+    xAxis: {
+      type: 'category',
+      data: c.runs.map((r) => runLabel(r.at)),
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
+    },
+    yAxis: { type: 'value', name: 'Drop beyond noise', ...AXIS },
+    series: p.series.map((s, i) => ({
+      name: s.label.length > 28 ? `${s.label.slice(0, 27)}…` : s.label,
+      type: 'line',
+      showSymbol: true,
+      showAllSymbol: true,
+      connectNulls: false,
+      data: s.values.map((v) => (v === null ? null : r3(v))),
+      ...(i === 0
+        ? {
+            markLine: {
+              symbol: 'none',
+              label: { formatter: 'alert' },
+              lineStyle: { type: 'dashed', color: '#b91c1c' },
+              data: [{ yAxis: p.decayDrop }],
+            },
+          }
+        : {}),
+    })),
+  };
+}
+
 function aucOption(c: GovernanceCharts): EChartsOption {
   const a = c.auc!;
   const line = (name: string, values: Array<number | null>, extra: object = {}) => ({
@@ -207,6 +240,18 @@ export function drawGovernanceCharts(c: GovernanceCharts): Drawn<GovernanceChart
         : '',
       c.segmentDrift
         ? () => [svgChart(segmentDriftOption(c), 360), c.segmentDrift!.series.length, c.runs.length]
+        : null,
+    );
+  }
+  if (c.segmentDecay || c.empty.segmentDecay) {
+    add(
+      'segmentDecay',
+      'Decay per segment over the runs',
+      c.segmentDecay
+        ? `Per segment, how far the live model's ${c.segmentDecay.metric === 'auc' ? 'AUC' : 'precision in the top tier'} on arrived outcomes fell under its backtest estimate on the segment, relative to it and net of the segment's noise (2 standard errors at its size); the alert is at ${c.segmentDecay.decayDrop} and names the segment.`
+        : '',
+      c.segmentDecay
+        ? () => [svgChart(segmentDecayOption(c), 360), c.segmentDecay!.series.length, c.runs.length]
         : null,
     );
   }

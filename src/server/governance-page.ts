@@ -71,7 +71,7 @@ ${segmentsSection(latest)}
 ${
   runs.length === 0
     ? '<p>No scoring run has been monitored yet.</p>'
-    : `<table><tr><th>When</th><th>Model</th><th>Scored</th><th>Outcomes</th><th>Realised AUC</th><th>Expected AUC</th><th>Largest PSI</th>${tiers
+    : `<table><tr><th>When</th><th>Model</th><th>Scored</th><th>Outcomes</th><th>Realised vs backtest</th><th>Expected AUC</th><th>Largest PSI</th>${tiers
         .map((t) => `<th>Conversion ${esc(t)}</th>`)
         .join('')}</tr>${runs
         .map(({ at, data }) => {
@@ -156,19 +156,29 @@ function segmentsSection(latest: MonitorData | null): string {
                   c.worse ? ' <b>worse beyond its noise</b>' : ''
                 }`
           }`;
+      const d = s.decay;
+      const decay = !d
+        ? `${fmt.num(s.realised.auc)} <span class="muted">on ${s.realised.positives + s.realised.negatives}</span>`
+        : `${d.metric === 'auc' ? '' : 'top-tier precision '}${fmt.num(d.realised)} vs ${fmt.num(d.expected)} <span class="muted">(${d.source === 'own' ? 'its own' : 'the global'} model's backtest) on ${
+            s.realised.positives + s.realised.negatives
+          }</span>${
+            d.judged
+              ? ` (${signed(-d.drop! * 100)} %, noise ${fmt.num(d.allowance === null ? null : d.allowance * 100)} %)${
+                  d.decayed ? ' <b>decayed beyond its noise</b>' : ''
+                }`
+              : ` <span class="muted">(not judged: ${esc(d.notJudged ?? '')})</span>`
+          }`;
       const moves = !c
         ? '—'
         : `${c.meanScoreChange === null ? '—' : signed(c.meanScoreChange)} / ${c.tierFlips}`;
       return `<tr><td>${esc(s.label)} <span class="muted">${esc(s.key)}</span></td><td>${
         s.ownModel > 0 ? 'own' : 'global'
-      }</td><td>${s.scored}</td><td>${drift}</td><td>${fmt.num(s.realised.auc)} <span class="muted">on ${
-        s.realised.positives + s.realised.negatives
-      }</span></td><td>${challenger}</td><td>${moves}</td></tr>`;
+      }</td><td>${s.scored}</td><td>${drift}</td><td>${decay}</td><td>${challenger}</td><td>${moves}</td></tr>`;
     })
     .join('');
   return `<h2>Per segment</h2>
 <table><tr><th>Segment</th><th>Model</th><th>Scored</th><th>Largest drift</th><th>Realised AUC</th><th>Challenger AUC vs champion, same records</th><th>Score move / tier flips</th></tr>${rows}</table>
-<p class="muted">Each record counts in the segment its score's payload recorded. A segment's drift is against its own records in the model's first monitored run and is judged (alerts, named by segment) from the settings' minimum rows on both sides, net of the PSI chance alone reaches at those sizes. "Worse beyond its noise": the challenger's AUC is more than two standard errors (Hanley–McNeil) under the champion's on the segment's records.</p>`;
+<p class="muted">Each record counts in the segment its score's payload recorded. A segment's drift is against its own records in the model's first monitored run and is judged (alerts, named by segment) from the settings' minimum rows on both sides, net of the PSI chance alone reaches at those sizes. "Decayed beyond its noise": the live model's realised metric on the segment's arrived outcomes is under its backtest estimate on the segment's held-out rows by the settings' decay drop or more after two standard errors of the difference (the segment's noise at its size) are allowed for; judged from the settings' minimum outcomes of each class on both sides. "Worse beyond its noise": the challenger's AUC is more than two standard errors (Hanley–McNeil) under the champion's on the segment's records.</p>`;
 }
 
 export function renderModelCardPage(c: ModelCard, charts?: ModelCharts | null): string {

@@ -109,10 +109,20 @@ export function governanceText(g: GovernanceView): string {
                   c.worse ? ' WORSE beyond its noise' : ''
                 }`
           }, scores move ${signed(c.meanScoreChange)}, ${c.tierFlips} tier flips`;
+      const d = s.decay;
+      const decay = !d
+        ? ''
+        : `; ${d.metric === 'auc' ? 'AUC' : 'precision in the top tier'} ${n3(d.realised)} against ${n3(d.expected)} in its backtest${
+            d.judged
+              ? ` (${signed(d.drop === null ? null : -d.drop * 100)} %, noise ${n3(
+                  d.allowance === null ? null : d.allowance * 100,
+                )} %)${d.decayed ? ' DECAYED beyond its noise' : ''}`
+              : ` (decay not judged: ${d.notJudged})`
+          }`;
       lines.push(
         `  ${s.key} (${s.label}, ${s.ownModel > 0 ? 'own model' : 'global model'}): ${s.scored} scored; ${drift}; realised AUC ${n3(
           s.realised.auc,
-        )} on ${s.realised.outcomes}${ch}`,
+        )} on ${s.realised.outcomes}${decay}${ch}`,
       );
     }
   }

@@ -54,7 +54,13 @@ export function register(program: Command): void {
       const report = published ? readReport(published) : null;
       printJson({
         ...settings.segments,
-        model: published ? { version: published.version, segments: report?.segments ?? [] } : null,
+        // Each segment's held-out rows are for monitoring, not for reading here.
+        model: published
+          ? {
+              version: published.version,
+              segments: (report?.segments ?? []).map(({ heldOut: _rows, ...rest }) => rest),
+            }
+          : null,
       });
     });
   });

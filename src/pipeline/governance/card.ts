@@ -289,6 +289,21 @@ export function segmentStatus(last: MonitorData | null) {
       auc: s.realised.auc,
       precisionTopTier: s.realised.precisionTopTier,
     },
+    /** The live model's realised metric against its backtest on the segment (null: older run). */
+    decay: s.decay
+      ? {
+          judged: s.decay.judged,
+          decayed: s.decay.decayed,
+          source: s.decay.source,
+          metric: s.decay.metric,
+          expected: s.decay.expected,
+          realised: s.decay.realised,
+          drop: s.decay.drop,
+          allowance: s.decay.allowance,
+          excess: s.decay.excess,
+          notJudged: s.decay.notJudged,
+        }
+      : null,
     challenger: s.challenger
       ? {
           scored: s.challenger.scored,

@@ -137,7 +137,7 @@ export function findingsOf(data: MonitorData, settings: Settings): Finding[] {
       });
     }
   }
-  out.push(...segmentFindings(data.segments, settings));
+  out.push(...segmentFindings(data.segments, settings, data.championVersion));
   return out;
 }
 
@@ -277,7 +277,14 @@ export async function measure(
     (a, b) => (b.psiReference ?? b.psiTraining ?? 0) - (a.psiReference ?? a.psiTraining ?? 0),
   );
   const top = settings.tiers[0]!.value;
-  const segments = measureSegments(gov.segments, ref?.segments, settings, gov.challengerVersion);
+  const segments = measureSegments(
+    gov.segments,
+    ref?.segments,
+    settings,
+    gov.challengerVersion,
+    report?.segments ?? [],
+    champion.version,
+  );
   return {
     scoreRunId,
     championVersion: champion.version,

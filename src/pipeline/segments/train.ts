@@ -108,13 +108,19 @@ export function decideSegments(
       modelType: null,
     };
     const result = run.refused ? null : finished(run.key);
+    const idx = segmentIndex(keys, run.key);
+    // The global model's out-of-fold scores of the segment's rows: its backtest estimate there.
+    const globalHeldOut = heldOutOf(global.outOfFold, (i) => i, new Set(idx), labels);
     if (!result) {
       return {
-        report: { ...base, why: `Global model: ${run.refused ?? 'no model was trained'}.` },
+        report: {
+          ...base,
+          why: `Global model: ${run.refused ?? 'no model was trained'}.`,
+          heldOut: globalHeldOut,
+        },
         own: null,
       };
     }
-    const idx = segmentIndex(keys, run.key);
     const cmp = compareWithGlobal(
       result.outOfFold,
       idx,
@@ -135,7 +141,10 @@ export function decideSegments(
       const why = cmp.beats
         ? `its own model has no signal (${result.report.verdict.message})`
         : cmp.why;
-      return { report: { ...base, ...stats, why: `Global model: ${why}.` }, own: null };
+      return {
+        report: { ...base, ...stats, why: `Global model: ${why}.`, heldOut: globalHeldOut },
+        own: null,
+      };
     }
     const used = new Set(result.model.encoder.fields.map((f) => f.name));
     return {
@@ -145,10 +154,33 @@ export function decideSegments(
         decision: 'own',
         why: `Own model: ${cmp.why}.`,
         modelType: result.report.chosen,
+        heldOut: heldOutOf(result.outOfFold, (i) => idx[i]!, null, labels),
       },
       own: { result, planned: fields.filter((f) => used.has(f.name)) },
     };
   });
+}
+
+/**
+ * Out-of-fold scores (0–100, one decimal like the report's `heldOut`) and outcomes of the rows of
+ * `oof` that are in `keep` (all when null); `toSet` maps an out-of-fold index to the run's row.
+ */
+function heldOutOf(
+  oof: { index: readonly number[]; probability: ArrayLike<number> },
+  toSet: (i: number) => number,
+  keep: ReadonlySet<number> | null,
+  labels: readonly Label[],
+): { scores: number[]; labels: number[] } {
+  const scores: number[] = [];
+  const ys: number[] = [];
+  oof.index.forEach((i, j) => {
+    const g = toSet(i);
+    const y = labels[g];
+    if ((keep && !keep.has(g)) || y === null || y === undefined) return;
+    scores.push(Math.round(oof.probability[j]! * 1000) / 10);
+    ys.push(y === 1 ? 1 : 0);
+  });
+  return { scores, labels: ys };
 }
 
 /** One line per segment for the CLI and logs. */
