@@ -44,47 +44,27 @@ export const ACCOUNT_HORIZON_DAYS = 90;
 /** A company is seen at its first members' 30-day marks, at most this many times. */
 export const ACCOUNT_MAX_MOMENTS = 5;
 const MEMBER_AGE_DAYS = 30;
-/** A member is in this cycle's buying group when it engaged within this many days of asOf. */
-const ENGAGED_WINDOW_DAYS = 90;
 
 /**
  * Each contact's probability of converting as of `asOf` (0–1), from the contact model a
  * deployment would have had then; null when there was none (the features are missing then).
- * `at: 'mark'` (the default) scores each member as it was at its 30-day mark (or at asOf, if
- * younger); `'asOf'` scores it as the CRM shows it at asOf (what a rep sees on the contact).
  */
-export type ContactScorer = (
-  contacts: readonly CrmRecord[],
-  asOf: number,
-  at?: 'mark' | 'asOf',
-) => number[] | null;
+export type ContactScorer = (contacts: readonly CrmRecord[], asOf: number) => number[] | null;
 
-const probabilities = (
-  lm: LoadedModel,
-  contacts: readonly CrmRecord[],
-  asOf: number,
-  at: 'mark' | 'asOf' = 'mark',
-) => {
+const probabilities = (lm: LoadedModel, contacts: readonly CrmRecord[], asOf: number) => {
   if (contacts.length === 0) return [];
   const spec = { fields: lm.features, skipped: [] };
   // The score each member had at its 30-day mark (or now, if younger): the moment the contact
-  // model was trained to read; an older snapshot is outside what it learned. `asOf`: the
-  // member's state now (its later engagement, its lifecycle stage), read by the same model.
+  // model was trained to read; an older snapshot is outside what it learned.
   const rows = contacts.map((c) =>
-    snapshot(
-      c,
-      at === 'asOf'
-        ? asOf
-        : Math.min(asOf, (parseDate(c.createdAt) ?? asOf) + MEMBER_AGE_DAYS * DAY),
-      spec,
-    ),
+    snapshot(c, Math.min(asOf, (parseDate(c.createdAt) ?? asOf) + MEMBER_AGE_DAYS * DAY), spec),
   );
   return scoreRows(lm, rows, { top: 0, explain: false }).map((s) => s.probability);
 };
 
 /** The contact scorer of one loaded contact model, whatever the moment (the published one, now). */
 export function contactScorerOf(lm: LoadedModel): ContactScorer {
-  return (contacts, asOf, at) => probabilities(lm, contacts, asOf, at);
+  return (contacts, asOf) => probabilities(lm, contacts, asOf);
 }
 
 /**
@@ -163,7 +143,7 @@ export function trainingContactScorer(
     const contacts = new Map([...world.contacts].filter(([, c]) => fold(c) !== f));
     return contactModelAt({ ...world, contacts }, now, opts);
   });
-  return (contacts, asOf, at) => {
+  return (contacts, asOf) => {
     const out = new Array<number>(contacts.length);
     for (let f = 0; f < k; f++) {
       const idx = contacts.flatMap((c, i) => (fold(c) === f ? [i] : []));
@@ -174,7 +154,6 @@ export function trainingContactScorer(
         lm,
         idx.map((i) => contacts[i]!),
         asOf,
-        at,
       );
       idx.forEach((i, j) => (out[i] = ps[j]!));
     }
@@ -193,7 +172,6 @@ const ACCOUNT_OWN_FIELDS: readonly FeatureField[] = [
   field('committee_best_score', 'Best contact score in the committee'),
   field('committee_combined_score', 'Combined contact score of the committee'),
   field('committee_score_sum', "Sum of the committee's contact scores"),
-  field('committee_combined_score_now', 'Combined contact score of the committee as of today'),
   field('committee_functions', 'Functions in the committee'),
   field('committee_decision_makers', 'VPs and C-level in the committee'),
   field('committee_last_seen_days', 'Days since a committee member last engaged'),
@@ -249,17 +227,8 @@ export function accountRow(
   row.committee_combined_score = ps?.length ? Math.round(100 * (1 - none)) : null;
   // Expected converters among the members (× 100): several likely buyers beat one.
   row.committee_score_sum = ps ? Math.round(100 * ps.reduce((a, p) => a + p, 0)) : null;
-  // The same members as the CRM shows them at asOf: what they did after their first 30 days
-  // (and where their lifecycle stands) is known by now, and a committee moves together.
-  const now = scorer && prospects.length ? scorer(prospects, asOf, 'asOf') : null;
-  row.committee_combined_score_now = now?.length
-    ? Math.round(100 * (1 - now.reduce((a, p) => a * (1 - p), 1)))
-    : null;
   const functions = new Set<string>();
-  const functionsEngaged = new Set<string>();
   let decision = 0;
-  let engaged90 = 0;
-  let seniorEngaged90 = 0;
   let last: number | null = null;
   const counters = counterNames(world);
   for (const c of members) {
@@ -267,30 +236,17 @@ export function accountRow(
     const title = valueAt(c, 'jobtitle', asOf) ?? valueAt(c, 'title', asOf);
     const fn = titleFunction(title);
     if (fn) functions.add(fn);
-    const seniority = titleSeniority(title) ?? 0;
-    if (seniority >= 4) decision++;
-    let mine: number | null = null;
+    if ((titleSeniority(title) ?? 0) >= 4) decision++;
     for (const p of counters) {
       for (const v of c.history[p] ?? []) {
         const t = parseDate(v.timestamp);
         if (t === null || t > asOf) break;
-        if (mine === null || t > mine) mine = t;
+        if (last === null || t > last) last = t;
       }
-    }
-    if (mine !== null && (last === null || mine > last)) last = mine;
-    // The buying group of this cycle: who engaged within one buying window, at which level and
-    // in which functions (a purchase needs its budget holder and several parts of the firm).
-    if (mine !== null && mine > asOf - ENGAGED_WINDOW_DAYS * DAY) {
-      engaged90++;
-      if (seniority >= 3) seniorEngaged90++;
-      if (fn) functionsEngaged.add(fn);
     }
   }
   row.committee_functions = functions.size;
   row.committee_decision_makers = decision;
-  row.committee_engaged_90d = engaged90;
-  row.committee_senior_engaged_90d = seniorEngaged90;
-  row.committee_functions_engaged_90d = functionsEngaged.size;
   row.committee_last_seen_days = last === null ? null : (asOf - last) / DAY;
   // Deals as they stood at asOf: open ones (created, not closed by then), the last close.
   let open = 0;
