@@ -1,5 +1,5 @@
 /**
- * Buying committees (generator option `committees`, off by default): at companies of 25 employees
+ * Buying committees (generator option `committees`, off by default): at companies of 5 employees
  * and more, no contact buys alone — the company buys, through one deal its committee reaches.
  * The mechanism follows public descriptions of B2B buying (docs/account-scores.md, "The demo
  * portal with committees", has the sources):
@@ -24,7 +24,10 @@ import { DAY, type CompanyInfo } from './contact';
 import { type Observables } from './propensity';
 import { type Rng } from './rng';
 
-/** A company of at least this size index (5–25 employees) buys through a committee; in a firm of 1–5 the owner decides alone. */
+/**
+ * A company of at least this size index (5–25 employees) buys through a committee; in a firm of
+ * 1–5 the owner decides alone.
+ */
 export const COMMITTEE_MIN_SIZE = 1;
 /** The champion's and the decision maker's 30-day marks fall within this many days. */
 export const CONSENSUS_WINDOW_DAYS = 90;

@@ -59,7 +59,7 @@ export interface GenerateOptions {
    */
   stableSeed?: boolean;
   /**
-   * Off by default: companies of 25 employees and more buy as buying committees
+   * Off by default: companies of 5 employees and more buy as buying committees
    * (`committees.ts`): their contacts arrive within an in-market window, none buys alone, and
    * the company's one deal opens when a champion and a decision maker are engaged, wins on its
    * committee (champion's intent, engaged members, functions, a C-level sponsor, passive
