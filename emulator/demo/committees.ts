@@ -2,7 +2,7 @@
  * Buying committees (generator option `committees`, off by default): at companies of 5 employees
  * and more, no contact buys alone — the company buys, through one deal its committee reaches.
  * The mechanism follows public descriptions of B2B buying (docs/account-scores.md, "The demo
- * portal with committees", has the sources):
+ * portal with buying committees (HubSpot)", has the sources):
  * - a purchase is a group decision of several stakeholders across functions, who research over
  *   the same months of a buying cycle (Gartner: a buying group of 6–10; CEB: 5.4 in 2014, 6.8 in
  *   2016), so a company's contacts arrive within an in-market window;
