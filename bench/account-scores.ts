@@ -7,7 +7,8 @@
  *   propensity; the best member's true contact propensity);
  * - extra API calls of account scores per 1,000 companies: reading deals and companies
  *   (with history), provisioning, writing (first run), and a second run with nothing changed.
- *   npm run bench:accounts -- [contacts=5000] [seeds=accounts,s2,s3]
+ *   npm run bench:accounts -- [contacts=5000] [seeds=accounts,s2,s3] [committees]
+ * `committees` generates the portal with buying committees (emulator/demo/committees.ts).
  */
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,7 +42,7 @@ interface Row extends AccountSlice {
   seconds: number;
 }
 
-async function measure(seed: string, contacts: number): Promise<Row> {
+async function measure(seed: string, contacts: number, committees: boolean): Promise<Row> {
   const t0 = Date.now();
   const emu = await startHubSpotEmulator({
     port: 0,
@@ -49,6 +50,7 @@ async function measure(seed: string, contacts: number): Promise<Row> {
     seed,
     contacts,
     rateLimit: { tenSecondly: null, secondly: null, daily: null },
+    ...(committees ? { committees: true } : {}),
   });
   const now = Date.now() + 3_600_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-bench-accounts-'));
@@ -110,11 +112,12 @@ async function measure(seed: string, contacts: number): Promise<Row> {
 async function main() {
   const contacts = Number(process.argv[2] ?? 5000);
   const seeds = (process.argv[3] ?? 'accounts,s2,s3').split(',');
+  const committees = process.argv[4] === 'committees';
   const load = () => execSync('uptime').toString().trim();
-  process.stdout.write(`start: ${load()}\n`);
+  process.stdout.write(`start: ${load()}${committees ? ' (portal with buying committees)' : ''}\n`);
   const rows: Row[] = [];
   for (const seed of seeds) {
-    const r = await measure(seed, contacts);
+    const r = await measure(seed, contacts, committees);
     rows.push(r);
     process.stdout.write(`${JSON.stringify(r)}\n`);
   }

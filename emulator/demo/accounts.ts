@@ -192,7 +192,12 @@ interface AccountDealPlan {
   contactIds: number[];
 }
 
-function planAccountDeal(rng: Rng, company: CompanyInfo, z: number, asOf: number): AccountDealPlan {
+export function planAccountDeal(
+  rng: Rng,
+  company: CompanyInfo,
+  z: number,
+  asOf: number,
+): AccountDealPlan {
   const openAt = Math.round(asOf + rng.uniform(1, 15) * DAY);
   const surprise = rng.normal();
   const amount = Math.round(4000 * (1 + company.sizeIndex) * Math.exp(0.5 * surprise));

@@ -98,6 +98,44 @@ export function planContact(
   /** Paid-channel leads convert on their own drivers (propensity.ts `paidSegmentLogit`). */
   segmentDrivers = false,
 ): ContactPlan {
+  const early = planContactEarly(rng, s, now, span, shift, segmentDrivers);
+  return early.finish(early.drawOwn());
+}
+
+/**
+ * How a contact's story ends after its asOf. `own`: it converts on its own propensity (drawn by
+ * `drawOwn`) with a deal of its own, as every contact of the default portal does. `account`: it
+ * is on its company's buying-committee deal (`committees` option) and becomes a customer when,
+ * and only when, that deal closes won.
+ */
+export type ContactOutcome =
+  | { kind: 'own'; converted: boolean; convertedAt: number | null }
+  | { kind: 'account'; openAt: number; closeAt: number; won: boolean }
+  | { kind: 'none' };
+
+export interface EarlyPlan {
+  asOf: number;
+  obs: Observables;
+  /** The contact's own propensity (its truth in the default portal). */
+  propensity: number;
+  /** The default ending: the conversion drawn from the contact's own propensity. */
+  drawOwn(): ContactOutcome;
+  finish(outcome: ContactOutcome): ContactPlan;
+}
+
+/**
+ * A contact's life up to its asOf (which alone sets its propensity), and `finish` for what follows
+ * once its outcome is decided. The default portal finishes each contact at once with `drawOwn`,
+ * drawing from the one random stream in the same order as before the split.
+ */
+export function planContactEarly(
+  rng: Rng,
+  s: ContactSeed,
+  now: number,
+  span: [number, number],
+  shift?: MarketShift,
+  segmentDrivers = false,
+): EarlyPlan {
   const asOf = s.createdAt + SNAPSHOT_DAYS * DAY;
   const events: PlannedEvent[] = [];
   const push = (t: number, props: Record<string, string>, source: SourceType) => {
@@ -252,69 +290,128 @@ export function planContact(
     calendar: (asOf - span[0]) / (span[1] - span[0]),
   };
   const p = s.imported ? 1 : propensity(obs, shift, segmentDrivers);
-  const converted = s.imported || rng.chance(p);
-  const convertedAt = s.imported
-    ? s.createdAt
-    : converted
-      ? asOf + rng.int(1, HORIZON_DAYS - 1) * DAY + rng.uniform(0, DAY)
-      : null;
-  postMult = converted ? 1.6 : 0.6;
-  const stageAtAsOf = stage;
-  const plan: ContactPlan = {
-    createdAt: s.createdAt,
-    initial,
-    initialSource: s.imported ? 'IMPORT' : formCreated ? 'FORM' : 'ANALYTICS',
-    events,
-    obs,
-    hubspotScore: hubspotStyleScore(obs),
-    truth: {
-      propensity: p,
-      converted,
-      convertedAt: convertedAt === null ? null : iso(convertedAt),
-      asOf: iso(asOf),
-      censored: asOf + HORIZON_DAYS * DAY > now,
-      customerAtAsOf: s.imported,
-    },
+  const drawOwn = (): ContactOutcome => {
+    const converted = s.imported || rng.chance(p);
+    const convertedAt = s.imported
+      ? s.createdAt
+      : converted
+        ? asOf + rng.int(1, HORIZON_DAYS - 1) * DAY + rng.uniform(0, DAY)
+        : null;
+    return { kind: 'own', converted, convertedAt };
   };
-  if (s.imported) return plan;
+  const finish = (outcome: ContactOutcome): ContactPlan =>
+    outcome.kind === 'account'
+      ? finishOnAccount(outcome)
+      : finishOwn(outcome.kind === 'own' ? outcome : { converted: false, convertedAt: null });
+  const finishOwn = ({
+    converted,
+    convertedAt,
+  }: {
+    converted: boolean;
+    convertedAt: number | null;
+  }): ContactPlan => {
+    postMult = converted ? 1.6 : 0.6;
+    const stageAtAsOf = stage;
+    const plan: ContactPlan = {
+      createdAt: s.createdAt,
+      initial,
+      initialSource: s.imported ? 'IMPORT' : formCreated ? 'FORM' : 'ANALYTICS',
+      events,
+      obs,
+      hubspotScore: hubspotStyleScore(obs),
+      truth: {
+        propensity: p,
+        converted,
+        convertedAt: convertedAt === null ? null : iso(convertedAt),
+        asOf: iso(asOf),
+        censored: asOf + HORIZON_DAYS * DAY > now,
+        customerAtAsOf: s.imported,
+      },
+    };
+    if (s.imported) return plan;
 
-  simulate(asOf, now);
-  emails(emailStart + Math.ceil((asOf - emailStart) / (30 * DAY)) * 30 * DAY, now);
-  const name = `${s.firstname} ${s.lastname}`;
-  let sqlAt = -1;
-  let oppAt = -1;
-  if (convertedAt !== null) {
-    const span2 = convertedAt - asOf;
-    sqlAt = stageAtAsOf >= 3 ? -1 : asOf + 0.25 * span2;
-    oppAt = asOf + 0.5 * span2;
+    simulate(asOf, now);
+    emails(emailStart + Math.ceil((asOf - emailStart) / (30 * DAY)) * 30 * DAY, now);
+    const name = `${s.firstname} ${s.lastname}`;
+    let sqlAt = -1;
+    let oppAt = -1;
+    if (convertedAt !== null) {
+      const span2 = convertedAt - asOf;
+      sqlAt = stageAtAsOf >= 3 ? -1 : asOf + 0.25 * span2;
+      oppAt = asOf + 0.5 * span2;
+      if (sqlAt > 0) advance(sqlAt, 3);
+      advance(oppAt, 4);
+      advance(convertedAt, 5);
+      push(convertedAt, { contract_signed_date: iso(convertedAt).slice(0, 10) }, 'CRM_UI');
+      const onboard = convertedAt + rng.uniform(1, 3) * DAY;
+      push(onboard, { onboarding_status: 'not_started' }, 'CRM_UI');
+      push(onboard + rng.uniform(6, 12) * DAY, { onboarding_status: 'in_progress' }, 'CRM_UI');
+      push(onboard + rng.uniform(30, 60) * DAY, { onboarding_status: 'live' }, 'CRM_UI');
+      plan.deal = dealPlan(rng, name, s.company.sizeIndex, oppAt, convertedAt, true, now);
+    } else if (stageAtAsOf >= 3 || rng.chance(0.15 + 0.6 * p)) {
+      sqlAt = asOf + rng.uniform(5, 90) * DAY;
+      advance(sqlAt, 3);
+      if (rng.chance(0.6)) {
+        oppAt = sqlAt + rng.uniform(3, 20) * DAY;
+        advance(oppAt, 4);
+        const lostAt = oppAt + rng.uniform(20, 80) * DAY;
+        plan.deal = dealPlan(rng, name, s.company.sizeIndex, oppAt, lostAt, false, now);
+        push(lostAt, { hs_lead_status: 'UNQUALIFIED' }, 'CRM_UI');
+      }
+    }
+    if (plan.deal) {
+      const r = stageAtAsOf >= 3 ? 1 : 0.15 + 0.6 * p;
+      plan.deal.winPropensity = p / (p + (1 - p) * 0.6 * r);
+    }
+    events.sort((a, b) => a.t - b.t);
+    plan.events = forwardOnly(events, formCreated ? 1 : 0);
+    plan.lead = leadPlan(rng, name, plan.events, sqlAt, oppAt, now);
+    return plan;
+  };
+  /**
+   * A member of its company's committee deal: an opportunity from the deal's opening, a customer
+   * at its won close (no deal of its own: the company's deal is the purchase), unqualified at a
+   * lost one. Its truth says whether it became a customer within its horizon.
+   */
+  const finishOnAccount = (a: { openAt: number; closeAt: number; won: boolean }): ContactPlan => {
+    const converted = a.won && a.closeAt <= asOf + HORIZON_DAYS * DAY;
+    postMult = a.won ? 1.6 : 0.6;
+    const stageAtAsOf = stage;
+    const plan: ContactPlan = {
+      createdAt: s.createdAt,
+      initial,
+      initialSource: formCreated ? 'FORM' : 'ANALYTICS',
+      events,
+      obs,
+      hubspotScore: hubspotStyleScore(obs),
+      truth: {
+        propensity: p,
+        converted,
+        convertedAt: a.won ? iso(a.closeAt) : null,
+        asOf: iso(asOf),
+        censored: asOf + HORIZON_DAYS * DAY > now,
+        customerAtAsOf: false,
+      },
+    };
+    simulate(asOf, now);
+    emails(emailStart + Math.ceil((asOf - emailStart) / (30 * DAY)) * 30 * DAY, now);
+    const oppAt = Math.max(a.openAt, asOf + 60_000);
+    const sqlAt = stageAtAsOf >= 3 ? -1 : Math.max(asOf + 30_000, oppAt - DAY);
     if (sqlAt > 0) advance(sqlAt, 3);
     advance(oppAt, 4);
-    advance(convertedAt, 5);
-    push(convertedAt, { contract_signed_date: iso(convertedAt).slice(0, 10) }, 'CRM_UI');
-    const onboard = convertedAt + rng.uniform(1, 3) * DAY;
-    push(onboard, { onboarding_status: 'not_started' }, 'CRM_UI');
-    push(onboard + rng.uniform(6, 12) * DAY, { onboarding_status: 'in_progress' }, 'CRM_UI');
-    push(onboard + rng.uniform(30, 60) * DAY, { onboarding_status: 'live' }, 'CRM_UI');
-    plan.deal = dealPlan(rng, name, s.company.sizeIndex, oppAt, convertedAt, true, now);
-  } else if (stageAtAsOf >= 3 || rng.chance(0.15 + 0.6 * p)) {
-    sqlAt = asOf + rng.uniform(5, 90) * DAY;
-    advance(sqlAt, 3);
-    if (rng.chance(0.6)) {
-      oppAt = sqlAt + rng.uniform(3, 20) * DAY;
-      advance(oppAt, 4);
-      const lostAt = oppAt + rng.uniform(20, 80) * DAY;
-      plan.deal = dealPlan(rng, name, s.company.sizeIndex, oppAt, lostAt, false, now);
-      push(lostAt, { hs_lead_status: 'UNQUALIFIED' }, 'CRM_UI');
-    }
-  }
-  if (plan.deal) {
-    const r = stageAtAsOf >= 3 ? 1 : 0.15 + 0.6 * p;
-    plan.deal.winPropensity = p / (p + (1 - p) * 0.6 * r);
-  }
-  events.sort((a, b) => a.t - b.t);
-  plan.events = forwardOnly(events, formCreated ? 1 : 0);
-  plan.lead = leadPlan(rng, name, plan.events, sqlAt, oppAt, now);
-  return plan;
+    if (a.won) {
+      advance(a.closeAt, 5);
+      push(a.closeAt, { contract_signed_date: iso(a.closeAt).slice(0, 10) }, 'CRM_UI');
+      const onboard = a.closeAt + rng.uniform(1, 3) * DAY;
+      push(onboard, { onboarding_status: 'not_started' }, 'CRM_UI');
+      push(onboard + rng.uniform(30, 60) * DAY, { onboarding_status: 'live' }, 'CRM_UI');
+    } else push(a.closeAt, { hs_lead_status: 'UNQUALIFIED' }, 'CRM_UI');
+    events.sort((x, y) => x.t - y.t);
+    plan.events = forwardOnly(events, formCreated ? 1 : 0);
+    plan.lead = leadPlan(rng, `${s.firstname} ${s.lastname}`, plan.events, sqlAt, oppAt, now);
+    return plan;
+  };
+  return { asOf, obs, propensity: p, drawOwn, finish };
 }
 
 /**

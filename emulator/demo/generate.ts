@@ -5,14 +5,32 @@
  */
 import { PortalState } from '../hubspot/state/portal';
 import { type ObjectStore } from '../hubspot/state/records';
-import { addAccounts, type CompanyTruth, type DealTruth, type Member } from './accounts';
+import {
+  addAccounts,
+  committeeAt,
+  planAccountDeal,
+  type CompanyTruth,
+  type DealTruth,
+  type Member,
+} from './accounts';
 import * as C from './catalog';
+import {
+  COMMITTEE_MIN_SIZE,
+  consensusOf,
+  inMarketWindows,
+  IN_MARKET_DAYS,
+  type CommitteeCandidate,
+} from './committees';
 import {
   DAY,
   planContact,
+  planContactEarly,
   type ChildPlan,
   type CompanyInfo,
+  type ContactOutcome,
   type ContactPlan,
+  type ContactSeed,
+  type EarlyPlan,
   type Truth,
 } from './contact';
 import { type MarketShift } from './propensity';
@@ -40,6 +58,15 @@ export interface GenerateOptions {
    * tests whose clock follows the real one but whose data must not change run to run).
    */
   stableSeed?: boolean;
+  /**
+   * Off by default: companies of 5 employees and more buy as buying committees
+   * (`committees.ts`): their contacts arrive within an in-market window, none buys alone, and
+   * the company's one deal opens when a champion and a decision maker are engaged, wins on its
+   * committee (champion's intent, engaged members, functions, a C-level sponsor, passive
+   * stakeholders) and is associated with several contacts, who become customers when it wins.
+   * An off portal is byte-identical to one generated before the option.
+   */
+  committees?: boolean;
 }
 export type { Truth } from './contact';
 export type { CompanyTruth, DealTruth, CommitteeObservables } from './accounts';
@@ -130,7 +157,17 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
   };
 
   if (n > 0) {
-    const companies = makeCompanies(rng, state, Math.max(3, Math.round(n / 4)), start);
+    // With committees, fewer companies with more contacts each (a buying group is several people).
+    const companies = makeCompanies(
+      rng,
+      state,
+      Math.max(3, Math.round(n / (opts.committees ? 5 : 4))),
+      start,
+    );
+    const windows = opts.committees
+      ? inMarketWindows(new Rng(`${streamKey}|committees`), companies, start, now)
+      : null;
+    const inMarket = windows ? inMarketIndex(companies, windows) : () => null;
     const universities = makeUniversities(state, start);
     summary.companies = companies.length + universities.length;
     const createdTimes = Array.from(
@@ -149,9 +186,8 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
     const scores: Array<[number, number, number]> = [];
     const members: Member[] = [];
     const contacts = state.stores.contacts;
-    for (const { createdAt, surge } of arrivals) {
-      const cs = contactSeed(rng, createdAt, companies, universities, emails, surge);
-      const plan = planContact(rng, cs, now, [start, now], opts.marketShift, !!opts.segmentDrivers);
+    const span: [number, number] = [start, now];
+    const emit = (cs: ContactSeed, plan: ContactPlan) => {
       const rec = contacts.create(plan.initial, {
         timestamp: plan.createdAt,
         sourceType: plan.initialSource,
@@ -179,6 +215,29 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
         children.push({ kind: 'deals', plan: plan.deal, contactId: rec.id, companyId });
       if (plan.lead)
         children.push({ kind: 'leads', plan: plan.lead, contactId: rec.id, companyId });
+      return rec.id;
+    };
+    let committeeDeals: CommitteeDeal[] = [];
+    if (!opts.committees)
+      for (const { createdAt, surge } of arrivals) {
+        const cs = contactSeed(rng, createdAt, companies, universities, emails, surge);
+        emit(cs, planContact(rng, cs, now, span, opts.marketShift, !!opts.segmentDrivers));
+      }
+    else {
+      // Everyone's life up to its 30-day mark first; then each company's committee decides;
+      // then each contact's story ends as its company's deal (or its own draw) says.
+      const early: Array<{ cs: ContactSeed; plan: EarlyPlan }> = [];
+      for (const { createdAt, surge } of arrivals) {
+        const cs = contactSeed(rng, createdAt, companies, universities, emails, surge, inMarket);
+        const plan = planContactEarly(rng, cs, now, span, opts.marketShift, !!opts.segmentDrivers);
+        early.push({ cs, plan });
+      }
+      const decided = decideCommittees(new Rng(`${streamKey}|consensus`), companies, early, now);
+      committeeDeals = decided.deals;
+      const ids = early.map(({ cs, plan }, i) =>
+        emit(cs, plan.finish(decided.outcomes.get(i) ?? plan.drawOwn())),
+      );
+      for (const d of committeeDeals) d.contactIds = d.members.map((i) => ids[i]!);
     }
     writeHubSpotScores(contacts, scores);
     // Children are created in time order so their ids grow with createdate, as in HubSpot.
@@ -208,7 +267,9 @@ export function generatePortal(opts: GenerateOptions = {}): DemoPortal {
       }
     }
     // Their own stream: the contacts above are the same with or without accounts.
-    const accounts = addAccounts(state, new Rng(`${streamKey}|accounts`), companies, members, now);
+    const accounts = opts.committees
+      ? addCommitteeDeals(state, committeeDeals, members, now)
+      : addAccounts(state, new Rng(`${streamKey}|accounts`), companies, members, now);
     companyTruths = accounts.companies;
     for (const [id, t] of accounts.deals) dealTruths.set(id, t);
     summary.accountDeals = accounts.deals.size;
@@ -361,14 +422,18 @@ function contactSeed(
   universities: CompanyInfo[],
   emails: Set<string>,
   surge = false,
-): Parameters<typeof planContact>[1] {
+  /** Committees: the companies in market at `createdAt` (a contact joins one of them). */
+  inMarket: (t: number) => CompanyInfo[] | null = () => null,
+): ContactSeed {
   const emailKind = rng.weighted([
     ['corporate', 60],
     ['free', 30],
     ['education', 10],
   ] as const);
   // The shift's wave comes from small firms (the segment the shift favours).
-  const firms = surge ? companies.filter((c) => c.sizeIndex <= 2) : companies;
+  const open = inMarket(createdAt);
+  const pool = open && open.length > 0 ? open : companies;
+  const firms = surge ? pool.filter((c) => c.sizeIndex <= 2) : pool;
   const company =
     emailKind === 'education'
       ? rng.pick(universities)
@@ -402,4 +467,146 @@ function contactSeed(
     imported,
     surge,
   };
+}
+
+/**
+ * The companies in market at `t` (window start in (t − IN_MARKET_DAYS, t]), in company order:
+ * starts sorted once and searched, so a 100,000-contact portal does not scan every company.
+ */
+function inMarketIndex(
+  companies: readonly CompanyInfo[],
+  windows: Map<number, number>,
+): (t: number) => CompanyInfo[] {
+  const order = companies.map((c, i) => ({ c, i, s: windows.get(c.id)! }));
+  order.sort((a, b) => a.s - b.s || a.i - b.i);
+  const starts = order.map((o) => o.s);
+  const firstAbove = (x: number) => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (t) =>
+    order
+      .slice(firstAbove(t - IN_MARKET_DAYS * DAY), firstAbove(t))
+      .sort((a, b) => a.i - b.i)
+      .map((o) => o.c);
+}
+
+interface CommitteeDeal {
+  company: CompanyInfo;
+  /** Contact positions (generator order) on the deal; `contactIds` once created. */
+  members: number[];
+  contactIds: number[];
+  at: number;
+  z: number;
+  plan: ReturnType<typeof planAccountDeal>;
+}
+
+/**
+ * Each committee company's deal, from its members' lives up to their 30-day marks: who is on it
+ * and how it ends (the members' outcomes); every other contact keeps its own draw.
+ */
+function decideCommittees(
+  rng: Rng,
+  companies: readonly CompanyInfo[],
+  early: ReadonlyArray<{ cs: ContactSeed; plan: EarlyPlan }>,
+  now: number,
+): { outcomes: Map<number, ContactOutcome>; deals: CommitteeDeal[] } {
+  const byCompany = new Map<number, CommitteeCandidate[]>();
+  early.forEach(({ cs, plan }, index) => {
+    if (cs.imported || cs.company.sizeIndex < COMMITTEE_MIN_SIZE) return;
+    const m: CommitteeCandidate = {
+      index,
+      companyId: cs.company.id,
+      createdAt: cs.createdAt,
+      asOf: plan.asOf,
+      seniority: cs.seniority,
+      title: cs.jobtitle,
+      obs: plan.obs,
+      propensity: plan.propensity,
+    };
+    const list = byCompany.get(m.companyId);
+    if (list) list.push(m);
+    else byCompany.set(m.companyId, [m]);
+  });
+  const outcomes = new Map<number, ContactOutcome>();
+  const deals: CommitteeDeal[] = [];
+  for (const company of companies) {
+    const members = byCompany.get(company.id);
+    if (!members) continue;
+    // A committee member never buys alone: without a deal of its company, it does not convert.
+    for (const m of members) outcomes.set(m.index, { kind: 'none' });
+    const consensus = consensusOf(members, company);
+    if (!consensus || consensus.at > now) continue;
+    const plan = planAccountDeal(rng, company, consensus.z, consensus.at);
+    if (plan.openAt > now) continue;
+    for (const m of consensus.members)
+      outcomes.set(m.index, {
+        kind: 'account',
+        openAt: plan.openAt,
+        closeAt: plan.closeAt,
+        won: plan.won,
+      });
+    deals.push({
+      company,
+      members: consensus.members.map((m) => m.index),
+      contactIds: [],
+      at: consensus.at,
+      z: consensus.z,
+      plan,
+    });
+  }
+  return { outcomes, deals };
+}
+
+/** The committee deals in the portal, with their company and deal truths. */
+function addCommitteeDeals(
+  state: PortalState,
+  planned: CommitteeDeal[],
+  members: readonly Member[],
+  now: number,
+): { companies: Map<number, CompanyTruth>; deals: Map<number, DealTruth> } {
+  const companyTruths = new Map<number, CompanyTruth>();
+  const dealTruths = new Map<number, DealTruth>();
+  const byCompany = new Map<number, Member[]>();
+  for (const m of members) {
+    if (m.imported) continue;
+    const list = byCompany.get(m.companyId);
+    if (list) list.push(m);
+    else byCompany.set(m.companyId, [m]);
+  }
+  const deals = state.stores.deals;
+  const iso = (t: number) => new Date(t).toISOString();
+  // Ids grow with createdate among account deals, as in HubSpot.
+  for (const d of [...planned].sort((a, b) => a.plan.openAt - b.plan.openAt)) {
+    const { plan, company } = d;
+    const rec = deals.create(plan.props, { timestamp: plan.openAt, sourceType: 'CRM_UI' });
+    for (const e of plan.events) {
+      if (e.t > now) break;
+      deals.write(rec, e.props, { timestamp: e.t, sourceType: 'CRM_UI' });
+    }
+    state.associations.add('deals', rec.id, 'companies', company.id, 341);
+    for (const c of d.contactIds) state.associations.add('deals', rec.id, 'contacts', c, 3);
+    const closed = plan.closeAt <= now;
+    companyTruths.set(company.id, {
+      propensity: 1 / (1 + Math.exp(-d.z)),
+      asOf: iso(d.at),
+      committee: committeeAt(byCompany.get(company.id) ?? [], d.at, company),
+      dealId: rec.id,
+      won: closed ? plan.won : null,
+    });
+    dealTruths.set(rec.id, {
+      propensity: plan.propensity,
+      kind: 'account',
+      won: closed ? plan.won : null,
+      openedAt: iso(plan.openAt),
+      closedAt: closed ? iso(plan.closeAt) : null,
+    });
+  }
+  return { companies: companyTruths, deals: dealTruths };
 }

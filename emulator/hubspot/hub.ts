@@ -84,6 +84,8 @@ export interface PortalOptions {
   /** The demo generator's paid-channel segment with drivers of its own; off by default. */
   segmentDrivers?: boolean;
   stableSeed?: boolean;
+  /** The demo generator's buying committees (emulator/demo/committees.ts); off by default. */
+  committees?: boolean;
 }
 
 /** One HubSpot account: data (regenerable), limits, and which apps are installed. */
@@ -95,6 +97,7 @@ export class Portal {
   readonly marketShift: MarketShift | undefined;
   readonly segmentDrivers: boolean;
   readonly stableSeed: boolean;
+  readonly committees: boolean;
   readonly tier: Tier;
   readonly limits: Limits;
   private current: DemoPortal;
@@ -110,6 +113,7 @@ export class Portal {
     this.marketShift = opts.marketShift;
     this.segmentDrivers = !!opts.segmentDrivers;
     this.stableSeed = !!opts.stableSeed;
+    this.committees = !!opts.committees;
     this.tier = opts.tier ?? 'enterprise';
     const base = TIER_LIMITS[this.tier];
     const r = opts.rateLimit ?? {};
@@ -129,6 +133,7 @@ export class Portal {
       ...(this.marketShift ? { marketShift: this.marketShift } : {}),
       ...(this.segmentDrivers ? { segmentDrivers: true } : {}),
       ...(this.stableSeed ? { stableSeed: true } : {}),
+      ...(this.committees ? { committees: true } : {}),
     });
     p.state.onChange = (events) => this.sink?.(this, events);
     return p;

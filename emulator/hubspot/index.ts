@@ -45,6 +45,8 @@ export interface HubSpotEmulatorOptions {
   segmentDrivers?: boolean;
   /** The demo portal's data independent of `now` (see GenerateOptions.stableSeed). */
   stableSeed?: boolean;
+  /** The demo portal's companies buy as buying committees (emulator/demo/committees.ts); off by default. */
+  committees?: boolean;
   /** More tokens, each a private app of its own with only the listed scopes. */
   extraTokens?: Record<string, string[]>;
   /** Tokens answered with 401 EXPIRED_AUTHENTICATION. */
@@ -103,6 +105,7 @@ export async function startHubSpotEmulator(
     ...(opts.marketShift ? { marketShift: opts.marketShift } : {}),
     ...(opts.segmentDrivers ? { segmentDrivers: true } : {}),
     ...(opts.stableSeed ? { stableSeed: true } : {}),
+    ...(opts.committees ? { committees: true } : {}),
   });
   const defaultApp = hub.registerApp({
     appId: DEFAULT_APP_ID,
