@@ -103,6 +103,10 @@ export function asFrame(input: TableInput): Frame {
 /** The rows at `idx`, in that order (a copy of each column's slice; text dictionaries shared). */
 export function takeRows(frame: Frame, idx: ArrayLike<number>): Frame {
   const m = idx.length;
+  // Every row in order (the shipped model's fit when all rows are labelled and in time order):
+  // the frame itself — frames are never written — not a copy of every column (on the 1M × 32
+  // bench file, 224 MB allocated and written for nothing).
+  if (m === frame.n && isIdentity(idx)) return frame;
   const cols: Array<[string, FrameColumn]> = [];
   for (const name of frame.names) {
     const col = frame.columns.get(name)!;
@@ -121,6 +125,11 @@ export function takeRows(frame: Frame, idx: ArrayLike<number>): Frame {
     }
   }
   return makeFrame(m, cols);
+}
+
+function isIdentity(idx: ArrayLike<number>): boolean {
+  for (let k = 0; k < idx.length; k++) if (idx[k] !== k) return false;
+  return true;
 }
 
 /** One cell as a value (for messages and displays; not for hot loops). */

@@ -130,4 +130,33 @@ describe('parseCsvColumns', () => {
     expect(u.encoding).toBe('utf8');
     expect((u.frame.columns.get('city') as { dict: readonly string[] }).dict).toEqual(['Zürich']);
   });
+  it('gives each distinct text one code whether met in the sample or after, as bytes or text', () => {
+    // 3,000 distinct values (the byte-keyed table rehashes several times), values met first in
+    // the 1,000-row sample (read as text) and again after it (read as bytes), quoted and
+    // unquoted spellings of one value, escaped quotes, multi-byte UTF-8, and a number column
+    // that turns into text past the sample.
+    const values = [
+      'Oslo',
+      'Zürich',
+      'say "hi"',
+      '東京',
+      'a,b',
+      ...Array.from({ length: 3000 }, (_, k) => `v${k}`),
+    ];
+    const cell = (v: string, i: number): string =>
+      v.includes('"') || v.includes(',') || i % 3 === 0 ? `"${v.replaceAll('"', '""')}"` : v;
+    const rows = Array.from({ length: 9000 }, (_, i) => {
+      const v = values[(i * 7919) % values.length]!;
+      const num = i === 8000 ? 'n/a' : String(i % 11);
+      return `${cell(v, i)},${num}`;
+    });
+    const text = `t,num\n${rows.join('\n')}\n`;
+    const ours = parse(text);
+    expect(rowsOf(ours.frame)).toEqual(parseCsv(text).rows);
+    const t = ours.frame.columns.get('t') as { kind: 'text'; dict: readonly string[] };
+    expect(new Set(t.dict).size).toBe(t.dict.length);
+    const num = ours.frame.columns.get('num') as { kind: 'text'; dict: readonly string[] };
+    expect(num.kind).toBe('text');
+    expect(new Set(num.dict).size).toBe(num.dict.length);
+  });
 });

@@ -62,8 +62,8 @@ describe('matrices held as a column layout', () => {
     }
   });
 
-  // 70,001 rows: the Hessian's dense part is subsampled (p·3000 < n is false here, so 50,000
-  // rows), which exercises the subsample classification of 0/1 columns.
+  // 70,001 rows: taller than a pass block many times over, and (from when the Hessian was
+  // subsampled above 50,000 rows) past that limit.
   it.each([[9001], [70_001]])(
     'X·v, Xᵀr and the Newton system equal the dense ones bit for bit (n = %i)',
     (n) => {

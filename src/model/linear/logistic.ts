@@ -4,10 +4,10 @@
  * so coefficients match LogisticRegression(C) to solver precision. Two solvers, picked by shape
  * (chooseLogisticSolver): L-BFGS (lbfgs.ts) for tall, mostly dense data, where one pass over X
  * per iteration beats building a Hessian; Newton's method (IRLS) otherwise, above all for
- * one-hot-heavy data. In Newton the gradient is always exact; the Hessian (logistic-hessian.ts)
- * is exact up to 50,000 rows and row-subsampled on taller data, so a step costs two fused passes
- * over X (X·d for the line search, Xᵀr for the gradient) plus O(rows·p²) on the subsample, never
- * O(n·p²). The p+1 system is Cholesky-factorised (lbfgs.ts), and a factor is reused for later
+ * one-hot-heavy data. In Newton the gradient is always exact and so is the Hessian
+ * (logistic-hessian.ts: sparse columns summed over their non-zero rows only, so a build costs
+ * n·(dense² + non-zeros per row × dense), not n·p²); a step costs two fused passes over X (X·d
+ * for the line search, Xᵀr for the gradient) besides. The p+1 system is Cholesky-factorised (lbfgs.ts), and a factor is reused for later
  * steps — and by the next fit of an L2 grid — while the steps it gives stay full and cut the
  * gradient fast; building the Hessian was ~40 % of `leadlens train --csv` before (bench:product).
  */
