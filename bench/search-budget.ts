@@ -3,7 +3,8 @@
  * "Search schedule") costs in accuracy. On the bench:product CSV (BENCH_ROWS, default 200,000)
  * the newest 20 % of rows are held out (their labels hidden, so training never sees them), the
  * model is trained with each variant of the schedule, and the held-out rows are scored:
- * `budget` (the default), `no-ladder` (GBDT rounds as the subsampled backtests chose them) and,
+ * `budget` (the default), `no-ladder` (GBDT rounds as the subsampled backtests chose them),
+ * `no-prune` (every weighting run on every fold) and,
  * with BENCH_FULL=1, `full` (no budget: every fold on its whole window — slow).
  * BENCH_FAMILIES=logistic,gbdt (default both). CPU seconds from process.cpuUsage.
  */
@@ -37,6 +38,7 @@ const heldRows = takeRows(table.frame, holdout);
 const variants: Array<[string, BudgetOptions]> = [
   ['budget', {}],
   ['no-ladder', { ladder: false }],
+  ['no-prune', { prune: false }],
   ...(process.env.BENCH_FULL === '1'
     ? [['full', { threshold: Infinity }] as [string, BudgetOptions]]
     : []),
@@ -61,6 +63,8 @@ for (const model of families) {
         heldOutAuc: Number(auc.toFixed(4)),
         backtestAuc: Number(r.report.backtest.meanAuc.toFixed(4)),
         settings: r.report.settings,
+        weighting: r.report.weighting,
+        pruned: r.report.backtest.candidates.filter((x) => x.pruned).length,
         backtestRounds: s.backtestRounds,
         ladder: s.ladder.map((x) => [x.rows, x.nRounds]),
         trainCap: s.trainCap,

@@ -32,6 +32,8 @@ export interface BacktestEntry {
   seAuc: number;
   /** Test-row margins per fold (not reported; the chosen entry's become the out-of-fold scores). */
   foldMargins: Float64Array[];
+  /** A second-stage weighting stopped early (budgeted runs): fewer folds, never chosen. */
+  pruned?: boolean;
 }
 
 export interface BacktestResult {
@@ -82,6 +84,11 @@ export interface BacktestInput {
   weightings: readonly Weighting[];
   /** The GBDT round-count ladder (budgeted runs only). */
   ladder?: LadderInput | null;
+  /**
+   * Budgeted runs: stop a second-stage weighting as soon as it is not ahead of the unweighted
+   * winner on the folds done (see `pruned`); it can then no longer be chosen.
+   */
+  prune?: boolean;
 }
 
 const yOf = (labels: readonly Label[], idx: readonly number[]): Float64Array =>
@@ -105,6 +112,11 @@ export interface SweepState {
   points: SweepPointState[];
   /** What the family carries from one fold to the next (warm starts), after fold `done - 1`. */
   carry: Record<string, unknown>;
+  /**
+   * Second stage, budgeted runs: stopped after `done` folds because it was not ahead of the
+   * unweighted winner there (absent in states saved before pruning existed: not stopped).
+   */
+  pruned?: boolean;
 }
 
 /** Everything the backtests have computed so far. */
@@ -134,6 +146,7 @@ const entriesOf = (s: SweepState): BacktestEntry[] =>
       meanAuc: mean,
       seAuc: se,
       foldMargins: p.foldMargins,
+      ...(s.pruned ? { pruned: true } : {}),
     };
   });
 
@@ -176,7 +189,9 @@ export class Backtester {
   progress(): { done: number; total: number } {
     const sweeps = [...this.st.stage1, ...this.st.stage2];
     const ladder = this.input.ladder?.sizes.length ?? 0;
-    const sweepsDone = sweeps.reduce((a, s) => a + s.done, 0);
+    const nFolds = this.input.folds.length;
+    // A pruned weighting's remaining folds count as done: they are never run.
+    const sweepsDone = sweeps.reduce((a, s) => a + (s.pruned ? nFolds : s.done), 0);
     const sweepTotal =
       (this.input.kinds.length + this.input.weightings.length) * this.input.folds.length;
     // The ladder's steps count as done once it stops (it may stop before its last size).
@@ -221,6 +236,29 @@ export class Backtester {
     });
     sweep.carry = Object.fromEntries(carry);
     sweep.done = k + 1;
+    if (this.input.prune && this.st.stage2.includes(sweep) && sweep.done < folds.length) {
+      sweep.pruned = !this.aheadOfWinner(sweep);
+    }
+  }
+
+  /**
+   * Whether a second-stage weighting (one point: the winner's setting) is ahead of the
+   * unweighted winner on the folds both have done: a mean paired AUC difference above 0. One
+   * that is not has lost the folds so far, and the tie rule keeps a weighting only when it
+   * wins on the mean by more than the noise of those differences.
+   */
+  private aheadOfWinner(sweep: SweepState): boolean {
+    const { winner } = this.firstStage();
+    const mine = sweep.points[0]!.foldAuc;
+    const d: number[] = [];
+    for (let f = 0; f < mine.length; f++) {
+      const a = mine[f]!;
+      const b = winner.foldAuc[f]!;
+      if (Number.isFinite(a) && Number.isFinite(b)) d.push(a - b);
+    }
+    // No comparable fold (one class only): no evidence either way, keep going.
+    if (d.length === 0) return true;
+    return d.reduce((x, y) => x + y, 0) / d.length > 0;
   }
 
   /**
@@ -244,7 +282,8 @@ export class Backtester {
     const { kinds, weightings } = this.input;
     const first = (sweeps: SweepState[]): SweepState | null => {
       let best: SweepState | null = null;
-      for (const s of sweeps) if (s.done < nFolds && (!best || s.done < best.done)) best = s;
+      for (const s of sweeps)
+        if (s.done < nFolds && !s.pruned && (!best || s.done < best.done)) best = s;
       return best;
     };
     kinds.forEach((kind, i) => (stage1[i] ??= fresh(kind, NO_WEIGHTING, null)));
@@ -268,7 +307,7 @@ export class Backtester {
   /** The chosen entry of the two stages (both must be done). */
   private stagesChoice(): { chosen: BacktestEntry; pick: number; winner: BacktestEntry } {
     const { winner } = this.firstStage();
-    const pool = [winner, ...this.st.stage2.flatMap(entriesOf)];
+    const pool = [winner, ...this.stage2Eligible()];
     const pick = pickWithTieRule(pool).index;
     return { chosen: pool[pick]!, pick, winner };
   }
@@ -390,9 +429,10 @@ export class Backtester {
     const stage2 = this.st.stage2.flatMap(entriesOf);
     // The unweighted winner is listed first: weights are kept only when they beat it clearly
     // (the same objects as `entries`: the report marks the chosen one by identity).
-    const pool = [winner, ...stage2];
+    const eligible = this.stage2Eligible(stage2);
+    const pool = [winner, ...eligible];
     const pick = pickWithTieRule(pool).index;
-    const chosen = pool[pick]!;
+    const chosen = pick === 0 ? winner : stage2[pick - 1]!;
     const carrySweep =
       pick === 0
         ? this.st.stage1.find((s) => s.kind === winner.kind)!
@@ -408,6 +448,25 @@ export class Backtester {
         rounds === undefined ? chosen.settings : { ...chosen.settings, nRounds: rounds },
       ladder: chosen.kind === 'gbdt' ? this.ladderRungs.slice() : [],
     };
+  }
+
+  /**
+   * The second-stage entries as the tie rule sees them: a pruned weighting's folds are hidden
+   * (no usable fold), so it is neither the best nor tied and can never be chosen. Same order
+   * and count as the entries, so indices match.
+   */
+  private stage2Eligible(
+    stage2: BacktestEntry[] = this.st.stage2.flatMap(entriesOf),
+  ): BacktestEntry[] {
+    let j = 0;
+    const out: BacktestEntry[] = [];
+    for (const s of this.st.stage2) {
+      for (let k = 0; k < s.points.length; k++, j++) {
+        const e = stage2[j]!;
+        out.push(s.pruned ? { ...e, foldAuc: [] } : e);
+      }
+    }
+    return out;
   }
 
   /** The second-stage sweep the `j`-th second-stage entry came from. */

@@ -8,7 +8,7 @@ import { fitLogistic, linearPredictor, type NewtonCache } from './linear/logisti
 import type { MissingMode } from './encoding/encoder';
 import type { Rng } from './rng';
 import { fitTree, type TreeParams } from './trees/tree';
-import { leafIndex, predictEnsemble } from './trees/tree-ensemble';
+import { predictEnsemble } from './trees/tree-ensemble';
 import { DEFAULT_GBDT_PARAMS } from './trees/gbdt';
 import { DEFAULT_TREE_PARAMS } from './trees/tree';
 import type { EncodedMatrix, ModelCore } from './types';
@@ -185,29 +185,23 @@ const gbdt: Candidate = {
     for (const maxDepth of gbdtDepths(s, only)) {
       // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
       // counts of the grid are then scored as the last fitted one (already past the best).
-      const { ensemble } = fitGbdt(Xtr, ytr, {
+      const grid = only ? [nRounds] : roundGrid(nRounds);
+      // The fit hands back the test rows' margins after each round count of the grid (trees
+      // are added one by one): the same sums as walking the trees again, without the walk.
+      const { validMargins, validFinal } = fitGbdt(Xtr, ytr, {
         params: { ...s.gbdtParams, maxDepth, nRounds, earlyStoppingRounds: GBDT_PATIENCE },
         valid: { X: Xte, y: yte },
         weights: w,
         rng: s.makeRng(s.seed),
         keepAll: true,
+        validAt: grid,
       });
-
-      // One model per depth, scored after every round count of the grid (trees are added one
-      // by one).
-      const n = Xte.n;
-      const m = new Float64Array(n).fill(ensemble.baseMargin);
-      const grid = only ? [nRounds] : roundGrid(nRounds);
-      let g = 0;
-      ensemble.trees.forEach((tree, t) => {
-        for (let i = 0; i < n; i++) m[i] += tree.value[leafIndex(tree, Xte.data, n, i, true)]!;
-        while (g < grid.length && grid[g] === t + 1) {
-          out.push({ settings: { maxDepth, nRounds: grid[g]! }, margin: Float64Array.from(m) });
-          g++;
-        }
+      // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
+      // counts of the grid are then scored as the last fitted one (already past the best).
+      grid.forEach((r, g) => {
+        const margin = validMargins[g] ?? Float64Array.from(validFinal!);
+        out.push({ settings: { maxDepth, nRounds: r }, margin });
       });
-      for (; g < grid.length; g++)
-        out.push({ settings: { maxDepth, nRounds: grid[g]! }, margin: Float64Array.from(m) });
     }
     return out;
   },

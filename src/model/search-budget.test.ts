@@ -1,5 +1,5 @@
 import { syntheticLeads } from './testing/synthetic';
-import { trainModel, TrainingSession, type TrainingState } from './train';
+import { trainModel, TrainingSession, type CandidateReport, type TrainingState } from './train';
 
 describe('training on a budgeted search schedule (large data)', () => {
   // A threshold and an AUC error target that make 2,500 rows "large", so the schedule runs here.
@@ -35,21 +35,59 @@ describe('training on a budgeted search schedule (large data)', () => {
     expect(r.settings.nRounds).toBeGreaterThanOrEqual(sch.backtestRounds!);
 
     let state: TrainingState | undefined;
-    let units = 0;
+    // Progress grows with every unit (a stopped weighting's folds count as done at once) and
+    // ends at its total.
+    let last = -1;
     for (;;) {
       const s = new TrainingSession(input, state && structuredClone(state));
-      expect(s.progress().done).toBe(units);
+      const { done, total } = s.progress();
+      expect(done).toBeGreaterThan(last);
+      last = done;
       if (s.done()) {
+        expect(done).toBe(total);
         const again = s.finish();
         expect(again.report).toEqual(r);
         expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
         break;
       }
       s.step();
-      units++;
       state = s.state;
     }
     expect(state!.backtest.ladder).toEqual(sch.ladder);
+  });
+
+  it('stops a weighting on the first fold it is not ahead of the unweighted winner', () => {
+    const r = trainModel(input).report;
+    const full = trainModel({
+      ...input,
+      options: { ...input.options, budget: { ...budget, prune: false } },
+    }).report;
+    const nFolds = r.backtest.folds.length;
+    const weighted = (c: CandidateReport) => !!(c.weighting.classWeight || c.weighting.recency);
+    const ws = r.backtest.candidates.filter(weighted);
+    const wsFull = full.backtest.candidates.filter(weighted);
+    expect(ws).toHaveLength(3);
+    // Weightings run at the first stage's winner's setting; that entry is the reference.
+    const winner = r.backtest.candidates.find(
+      (c) => !weighted(c) && JSON.stringify(c.settings) === JSON.stringify(ws[0]!.settings),
+    )!;
+    let pruned = 0;
+    ws.forEach((w, j) => {
+      // The same fits as without pruning, on the folds it ran.
+      expect(w.foldAuc).toEqual(wsFull[j]!.foldAuc.slice(0, w.foldAuc.length));
+      const ahead = (k: number) =>
+        w.foldAuc.slice(0, k).reduce((a, x, f) => a + x - winner.foldAuc[f]!, 0) > 0;
+      if (w.pruned) {
+        pruned++;
+        expect(w.foldAuc.length).toBeLessThan(nFolds);
+        expect(ahead(w.foldAuc.length)).toBe(false);
+        expect(w.chosen).toBe(false);
+      } else expect(w.foldAuc).toHaveLength(nFolds);
+      // Every fold before the last one run was one it was ahead on.
+      for (let k = 1; k < w.foldAuc.length; k++) expect(ahead(k)).toBe(true);
+    });
+    expect(pruned).toBeGreaterThan(0);
+    expect(wsFull.every((w) => !w.pruned && w.foldAuc.length === nFolds)).toBe(true);
   });
 
   it('without the ladder ships the backtests’ round count', () => {

@@ -101,6 +101,8 @@ export interface CandidateReport {
   /** Within the folds' noise of the best family/setting (first stage). */
   tied: boolean;
   chosen: boolean;
+  /** A weighting stopped after the folds listed: not ahead of the unweighted winner there. */
+  pruned?: boolean;
 }
 
 export interface FoldReport {
@@ -327,6 +329,7 @@ export class TrainingSession {
         encoder: encoderOptions,
         weightings,
         ladder,
+        prune: schedule.report.budgeted && o.budget?.prune !== false,
       },
       state?.backtest,
     );
@@ -471,6 +474,7 @@ export class TrainingSession {
       seAuc: e.seAuc,
       tied: bt.tied.includes(i),
       chosen: e === chosen,
+      ...(e.pruned ? { pruned: true } : {}),
     });
     const all = bt.entries.map(toReport);
     // Summary: the best (by mean AUC) unweighted entry per family, then each weighting tried.

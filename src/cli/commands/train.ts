@@ -149,7 +149,7 @@ function summary(r: TrainReport, timed: boolean, saved: string): string {
   );
   for (const c of r.candidates) {
     lines.push(
-      `  ${c.chosen ? '*' : ' '} ${describeCandidate(c).padEnd(40)} mean AUC ${fmt(c.meanAuc)} ± ${fmt(c.seAuc)}  folds ${c.foldAuc.map((a) => fmt(a)).join(' ')}${c.tied && !c.chosen ? '  (tied)' : ''}`,
+      `  ${c.chosen ? '*' : ' '} ${describeCandidate(c).padEnd(40)} mean AUC ${fmt(c.meanAuc)} ± ${fmt(c.seAuc)}  folds ${c.foldAuc.map((a) => fmt(a)).join(' ')}${c.tied && !c.chosen ? '  (tied)' : ''}${c.pruned ? `  (stopped after ${c.foldAuc.length} fold(s): not ahead of the unweighted winner)` : ''}`,
     );
   }
   lines.push(`  rule: ${bt.rule}`);

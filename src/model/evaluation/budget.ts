@@ -28,6 +28,11 @@ export interface BudgetOptions {
   aucSe?: number;
   /** Check a GBDT winner's round count at growing sizes (default true; false to measure it). */
   ladder?: boolean;
+  /**
+   * Stop a row weighting after a fold on which it is not ahead of the unweighted winner
+   * (default true; false to measure it).
+   */
+  prune?: boolean;
 }
 
 export const DEFAULT_BUDGET_THRESHOLD = 50_000;
@@ -52,7 +57,7 @@ export interface SearchSchedule {
 }
 
 export const SCHEDULE_RULE =
-  'Above the threshold, each fold is fitted on a time-stratified seeded sample of its training window of at most max(test cap, N ÷ (folds × sweeps)) rows — all the backtest fits together no more rows than the one final fit — and scored on a sample of its block of at most 1 ÷ (12·SE²·p·(1−p)) rows, where the AUC standard error SE is 0.005 and p the converted share. A GBDT winner’s round count is then checked on the newest fold at 4× more rows per step up to its whole window, and raised while it grows.';
+  'Above the threshold, each fold is fitted on a time-stratified seeded sample of its training window of at most max(test cap, N ÷ (folds × sweeps)) rows — all the backtest fits together no more rows than the one final fit — and scored on a sample of its block of at most 1 ÷ (12·SE²·p·(1−p)) rows, where the AUC standard error SE is 0.005 and p the converted share. A GBDT winner’s round count is then checked on the newest fold at 4× more rows per step up to its whole window, and raised while it grows. A row weighting (second stage) is run fold by fold and stopped as soon as its mean AUC difference to the unweighted winner over the folds done is not above 0; a stopped weighting is never chosen.';
 
 /** Rows of a block past which a fold's AUC error is below `se` (p: converted share). */
 export function testCapFor(p: number, se = DEFAULT_AUC_SE): number | null {

@@ -7,9 +7,8 @@
 import { z } from 'zod';
 import { GrowWorkspace, type GrownTree } from './gbdt-grow';
 import { defaultThreads } from './gbdt-hist-pool';
-import { binMatrix, type BinnedMatrix } from './histogram';
+import { binMatrix, binWithCuts, type BinnedMatrix } from './histogram';
 import type { Rng } from '../rng';
-import { leafIndex } from './tree-ensemble';
 import { TreeModelError } from './tree-errors';
 import type { EncodedMatrix, FlatTree, TreeEnsemble } from '../types';
 
@@ -81,9 +80,16 @@ export function checkTrainingInput(
   const bad = (msg: string, hint: string): never => {
     throw new TreeModelError('INPUT_INVALID', msg, hint);
   };
-  if (X.data.length !== X.n * X.p)
+  // A matrix held as a column layout is checked on its columns: reading `data` would make it.
+  const held = X.layout
+    ? X.layout.dense.length === X.p &&
+      X.layout.dense.every((c, j) => (c ? c.length === X.n : X.layout!.ones[j] != null))
+      ? X.n * X.p
+      : -1
+    : X.data.length;
+  if (held !== X.n * X.p)
     bad(
-      `The matrix holds ${X.data.length} values, not n·p = ${X.n * X.p}.`,
+      `The matrix holds ${held < 0 ? 'columns of the wrong shape' : `${held} values`}, not n·p = ${X.n * X.p}.`,
       'Build it with the encoder.',
     );
   if (y.length !== X.n)
@@ -119,9 +125,18 @@ export function toFlatTree(g: GrownTree): FlatTree {
   };
 }
 
-/** Route training rows on their bins (exactly what the float thresholds do on the raw values). */
-function addTreeOnBins(g: GrownTree, B: BinnedMatrix, margin: Float64Array): void {
-  const { bins, n, nValueBins } = B;
+/**
+ * Route rows on their bins (column-major, n rows) and add each row's leaf value: exactly what
+ * the float thresholds do on the raw values (see binWithCuts).
+ */
+function addTreeOnBins(
+  g: GrownTree,
+  bins: Uint8Array,
+  n: number,
+  nValueBins: Int32Array,
+  value: ArrayLike<number>,
+  margin: Float64Array,
+): void {
   for (let i = 0; i < n; i++) {
     let j = 0;
     while (g.left[j] !== -1) {
@@ -130,7 +145,7 @@ function addTreeOnBins(g: GrownTree, B: BinnedMatrix, margin: Float64Array): voi
       const goLeft = b === nValueBins[f] ? g.defaultLeft[j] === 1 : b <= g.splitBin[j];
       j = goLeft ? g.left[j] : g.right[j];
     }
-    margin[i] += g.value[j];
+    margin[i] += value[j];
   }
 }
 
@@ -166,13 +181,23 @@ export function weightedBaseMargin(y: Float64Array, w?: Float64Array): number {
 export interface FitGbdtOptions extends FitTreeOptions<GbdtParams> {
   /** Keep every tree fitted, also those after the best validation round (backtest sweeps). */
   keepAll?: boolean;
+  /**
+   * Round counts (ascending) after which the validation rows' margins are copied out, so a
+   * sweep scores its round grid without walking the trees over those rows again.
+   */
+  validAt?: readonly number[];
 }
 
-export function fitGbdt(
-  X: EncodedMatrix,
-  y: Float64Array,
-  opts: FitGbdtOptions,
-): { ensemble: TreeEnsemble; bestIteration: number } {
+export interface FitGbdtResult {
+  ensemble: TreeEnsemble;
+  bestIteration: number;
+  /** The validation margins after each `validAt` count reached (fewer when boosting stopped). */
+  validMargins: Float64Array[];
+  /** The validation margins after the last round fitted (null without validation rows). */
+  validFinal: Float64Array | null;
+}
+
+export function fitGbdt(X: EncodedMatrix, y: Float64Array, opts: FitGbdtOptions): FitGbdtResult {
   const P = resolveParams(GbdtParamsSchema, DEFAULT_GBDT_PARAMS, opts.params ?? {});
   checkTrainingInput(X, y, opts.weights);
   const valid = opts.valid;
@@ -186,12 +211,15 @@ export function fitGbdt(
       );
     }
   }
+  // Binned from the encoder's column layout: a GBDT fit never makes the dense matrix.
   const B = binMatrix(X, P.maxBins);
+  // Validation rows are routed on their bins under the training cuts (the same leaves).
+  const vBins = valid ? binWithCuts(valid.X, B) : null;
   // Histograms of large nodes on two threads; the trees are the same bit for bit either way.
   const threads = opts.threads ?? defaultThreads();
   const ws = new GrowWorkspace(B, X.n, threads, true);
   try {
-    return boost(X, y, opts, P, B, ws);
+    return boost(X, y, opts, P, B, ws, vBins);
   } finally {
     ws.close();
   }
@@ -204,7 +232,8 @@ function boost(
   P: GbdtParams,
   B: BinnedMatrix,
   ws: GrowWorkspace,
-): { ensemble: TreeEnsemble; bestIteration: number } {
+  vBins: Uint8Array | null,
+): FitGbdtResult {
   const { n, p } = X;
   const w = opts.weights;
   const valid = opts.valid;
@@ -216,6 +245,8 @@ function boost(
   if (w) ws.weights.set(w);
   else ws.weights.fill(1);
   const vMargin = valid ? new Float64Array(valid.X.n).fill(base) : undefined;
+  const validAt = opts.validAt ?? [];
+  const validMargins: Float64Array[] = [];
   const growP = {
     maxDepth: P.maxDepth,
     maxLeaves: P.maxLeaves === 0 ? 2 ** Math.min(P.maxDepth, 30) : P.maxLeaves,
@@ -258,14 +289,14 @@ function boost(
         for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) margin[ws.rows[k]] += v;
       }
     } else {
-      addTreeOnBins(grown, B, margin);
+      addTreeOnBins(grown, B.bins, n, B.nValueBins, grown.value, margin);
     }
     const tree = toFlatTree(grown);
     trees.push(tree);
-    if (valid && vMargin) {
-      const vn = valid.X.n;
-      for (let i = 0; i < vn; i++)
-        vMargin[i] += tree.value[leafIndex(tree, valid.X.data, vn, i, true)];
+    if (valid && vMargin && vBins) {
+      addTreeOnBins(grown, vBins, valid.X.n, B.nValueBins, tree.value, vMargin);
+      while (validMargins.length < validAt.length && validAt[validMargins.length] === round + 1)
+        validMargins.push(Float64Array.from(vMargin));
       const loss = logLoss(vMargin, valid.y);
       if (loss < best - 1e-12) {
         best = loss;
@@ -287,6 +318,8 @@ function boost(
       output: 'logit',
     },
     bestIteration,
+    validMargins,
+    validFinal: vMargin ?? null,
   };
 }
 

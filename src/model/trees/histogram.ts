@@ -3,6 +3,7 @@
  * (column-major, like EncodedMatrix); the last bin index of a feature holds its missing values,
  * so split search never has to look at a float again.
  */
+import type { ColumnLayout } from '../linear/dense';
 import type { EncodedMatrix } from '../types';
 
 export interface BinnedMatrix {
@@ -99,23 +100,85 @@ export function binOf(cuts: Float64Array, x: number): number {
   return lo;
 }
 
+/**
+ * Bins every column. A matrix held as a column layout (the encoder's) is binned from it, and
+ * its dense form is never made: a 0/1 column held as its rows of 1s bins trivially (one cut at
+ * ½ when the sketch saw both values, none when it saw one), exactly as its dense column would.
+ */
 export function binMatrix(X: EncodedMatrix, maxBins: number): BinnedMatrix {
-  const { n, p, data } = X;
+  const { n, p } = X;
+  const layout = X.layout;
   const bins = new Uint8Array(n * p);
   const cuts: Float64Array[] = [];
   const nValueBins = new Int32Array(p);
   const offsets = new Int32Array(p);
+  let sketched: Uint8Array | null | undefined;
   let total = 0;
   for (let f = 0; f < p; f++) {
-    const col = data.subarray(f * n, (f + 1) * n);
-    const c = computeCuts(col, maxBins);
+    const out = bins.subarray(f * n, (f + 1) * n);
+    const ones = layout ? onesOf(layout, f) : null;
+    let c: Float64Array;
+    if (ones) {
+      sketched ??= sketchRows(n);
+      c = zeroOneCuts(n, ones, sketched);
+      if (c.length) for (let t = 0; t < ones.length; t++) out[ones[t]] = 1;
+    } else {
+      const col = layout ? layout.dense[f]! : X.data.subarray(f * n, (f + 1) * n);
+      c = computeCuts(col, maxBins);
+      binColumn(col, c, out);
+    }
     cuts.push(c);
     nValueBins[f] = c.length + 1;
     offsets[f] = total;
     total += c.length + 2;
-    binColumn(col, c, bins.subarray(f * n, (f + 1) * n));
   }
   return { n, p, bins, cuts, nValueBins, offsets, totalBins: total };
+}
+
+/**
+ * Column-major bins of another matrix (validation rows) on the cuts of `B`: bin b ≤ a split's
+ * bin exactly when the value is below its threshold, so routing on these bins is routing on the
+ * values. Reads a column layout without making the dense form.
+ */
+export function binWithCuts(X: EncodedMatrix, B: BinnedMatrix): Uint8Array {
+  const { n, p } = X;
+  const layout = X.layout;
+  const bins = new Uint8Array(n * p);
+  for (let f = 0; f < p; f++) {
+    const out = bins.subarray(f * n, (f + 1) * n);
+    const ones = layout ? onesOf(layout, f) : null;
+    if (ones) {
+      const zero = binOf(B.cuts[f], 0);
+      const one = binOf(B.cuts[f], 1);
+      if (zero) out.fill(zero);
+      for (let t = 0; t < ones.length; t++) out[ones[t]] = one;
+    } else {
+      const col = layout ? layout.dense[f]! : X.data.subarray(f * n, (f + 1) * n);
+      binColumn(col, B.cuts[f], out);
+    }
+  }
+  return bins;
+}
+
+const onesOf = (layout: ColumnLayout, f: number): Uint32Array | null =>
+  layout.dense[f] ? null : (layout.ones[f] ?? null);
+
+/** The rows `computeCuts` sketches (null: all of them): k·n/SKETCH_ROWS rounded down. */
+function sketchRows(n: number): Uint8Array | null {
+  if (n <= SKETCH_ROWS) return null;
+  const step = n / SKETCH_ROWS;
+  const mark = new Uint8Array(n);
+  for (let k = 0; k < SKETCH_ROWS; k++) mark[Math.floor(k * step)] = 1;
+  return mark;
+}
+
+/** `computeCuts` of a 0/1 column given as its rows of 1s: [½] when the sketch has both values. */
+function zeroOneCuts(n: number, ones: Uint32Array, sketched: Uint8Array | null): Float64Array {
+  const m = Math.min(n, SKETCH_ROWS);
+  let seenOnes = 0;
+  if (sketched) for (let t = 0; t < ones.length; t++) seenOnes += sketched[ones[t]];
+  else seenOnes = ones.length;
+  return seenOnes > 0 && seenOnes < m ? Float64Array.of(0.5) : new Float64Array(0);
 }
 
 /** Cells of the uniform grid over [first cut, last cut] that narrows each binary search. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TreeModelError } from './tree-errors';
+import type { ColumnLayout } from '../linear/dense';
 import type { EncodedMatrix, FlatTree, TreeEnsemble } from '../types';
 
 /** The leaf a row of `X` (row `i`) reaches in `tree`. */
@@ -39,8 +40,11 @@ export function predictEnsemble(e: TreeEnsemble, X: EncodedMatrix): Float64Array
   const n = X.n;
   const out = new Float64Array(n);
   const lt = e.comparison === 'lt';
-  for (const tree of e.trees) {
-    for (let i = 0; i < n; i++) out[i] += tree.value[leafIndex(tree, X.data, n, i, lt)];
+  if (X.layout) addTreesFromLayout(e, X.layout, n, lt, out);
+  else {
+    for (const tree of e.trees) {
+      for (let i = 0; i < n; i++) out[i] += tree.value[leafIndex(tree, X.data, n, i, lt)];
+    }
   }
   if (e.aggregate === 'mean' && e.trees.length > 0) {
     const inv = 1 / e.trees.length;
@@ -48,6 +52,54 @@ export function predictEnsemble(e: TreeEnsemble, X: EncodedMatrix): Float64Array
   }
   for (let i = 0; i < n; i++) out[i] += e.baseMargin;
   return out;
+}
+
+/**
+ * `predictEnsemble`'s tree walk on a matrix held as a column layout, without making its dense
+ * form: a number column is read as it is, a 0/1 column (its rows of 1s) as a bitset, which
+ * gives the same values (0 or 1, never missing) and so the same leaves.
+ */
+function addTreesFromLayout(
+  e: TreeEnsemble,
+  layout: ColumnLayout,
+  n: number,
+  lt: boolean,
+  out: Float64Array,
+): void {
+  const p = e.nFeatures;
+  const dense: Array<Float64Array | null> = new Array<Float64Array | null>(p).fill(null);
+  const bits: Array<Uint8Array | null> = new Array<Uint8Array | null>(p).fill(null);
+  const words = (n + 7) >>> 3;
+  for (const tree of e.trees) {
+    for (let j = 0; j < tree.feature.length; j++) {
+      const f = tree.feature[j];
+      if (tree.left[j] === -1 || dense[f] || bits[f]) continue;
+      const col = layout.dense[f];
+      if (col) dense[f] = col;
+      else {
+        const b = new Uint8Array(words);
+        const ones = layout.ones[f] ?? new Uint32Array(0);
+        for (let t = 0; t < ones.length; t++) b[ones[t] >>> 3] |= 1 << (ones[t] & 7);
+        bits[f] = b;
+      }
+    }
+  }
+  for (const tree of e.trees) {
+    const { left, right, feature, threshold, defaultLeft, value } = tree;
+    for (let i = 0; i < n; i++) {
+      let j = 0;
+      while (left[j] !== -1) {
+        const f = feature[j];
+        const col = dense[f];
+        const x = col ? col[i] : (bits[f]![i >>> 3] >>> (i & 7)) & 1;
+        let goLeft: boolean;
+        if (x !== x) goLeft = defaultLeft[j] === 1;
+        else goLeft = lt ? x < threshold[j] : x <= threshold[j];
+        j = goLeft ? left[j] : right[j];
+      }
+      out[i] += value[j];
+    }
+  }
 }
 
 export interface FlatTreeJSON {
