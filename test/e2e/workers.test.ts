@@ -193,11 +193,16 @@ describe('two workers, three portals, one PostgreSQL database', () => {
       240_000,
     );
 
-    // The survivor's watchdog failed the dead worker's job, and the survivor finished it.
+    // The dead worker's job went to the survivor, and the survivor finished it. Usually its
+    // watchdog fails the job once the lease lapses; once in CI (load from other jobs) the killed
+    // job's retry reached the survivor first, which was refused JOB_LOCKED until the lease
+    // lapsed and then ran it: either way the survivor ran the killed job itself.
     const lines = logLines(survivor);
-    expect(lines).toContainEqual(
-      expect.objectContaining({ msg: 'job of a dead worker handed on', jobId: killedJob }),
+    const handedOn = lines.some(
+      (l) => l.msg === 'job of a dead worker handed on' && l.jobId === killedJob,
     );
+    const ranKilledJob = lines.some((l) => l.msg === 'job slice' && l.jobId === killedJob);
+    expect({ handedOn, ranKilledJob }).not.toEqual({ handedOn: false, ranKilledJob: false });
     expect(lines).toContainEqual(
       expect.objectContaining({ msg: 'job slice', portal: p1.id, status: 'done' }),
     );
