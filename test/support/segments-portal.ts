@@ -10,9 +10,9 @@ import {
   type Segments,
   type Settings,
 } from '../../src/contracts/settings';
-import { makeBudget, runJob, syncJob } from '../../src/pipeline';
-import type { AppDeps } from '../../src/server/compose';
-import { depsFor, TOKEN, tempDb, type Emulator } from '../e2e/helpers';
+import { makeBudget, runJob, silentLogger, syncJob } from '../../src/pipeline';
+import { composeDeps, type AppDeps } from '../../src/server/compose';
+import { depsFor, PORTAL, TOKEN, tempDb, type Emulator } from '../e2e/helpers';
 
 /** The lead sources whose leads convert on drivers of their own (generator `segmentDrivers`). */
 export const PAID_SOURCES = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
@@ -23,6 +23,14 @@ export const PAID_SEGMENT: Segment = {
   label: 'Paid channels',
   property: 'hs_analytics_source',
   values: PAID_SOURCES,
+};
+
+/** The organic segment the governance tests compare the paid one with. */
+export const SEARCH_SEGMENT: Segment = {
+  key: 'search',
+  label: 'Search and direct',
+  property: 'hs_analytics_source',
+  values: ['ORGANIC_SEARCH', 'DIRECT_TRAFFIC'],
 };
 
 /** Default settings with logistic models and `list` as the admin's segments. */
@@ -57,6 +65,47 @@ export async function startSegmentsPortal(
     await deps.store.saveSettings(opts.settings, new Date(opts.now).toISOString());
     const r = await runJob(deps, syncJob({}), { budget: makeBudget(Infinity, deps.now) });
     if (r.status !== 'done') throw new Error(`sync of the emulated portal: ${r.status}`);
+    return { emu, deps };
+  } catch (e) {
+    await deps?.close();
+    await emu.close();
+    throw e;
+  }
+}
+
+/**
+ * A segment-drivers portal with a stable seed (the same world whatever else the generator adds),
+ * its deps reading the time from `clock` (tests that move time on), the settings saved at
+ * `clock()` and nothing synced yet. On any failure both are closed before the error goes on.
+ */
+export async function startClockedSegmentsPortal(opts: {
+  seed: string;
+  contacts: number;
+  settings: Settings;
+  dbFile: string;
+  clock: () => number;
+}): Promise<{ emu: Emulator; deps: AppDeps }> {
+  const emu = await startHubSpotEmulator({
+    port: 0,
+    token: TOKEN,
+    seed: opts.seed,
+    contacts: opts.contacts,
+    segmentDrivers: true,
+    stableSeed: true,
+    rateLimit: { tenSecondly: null, secondly: null, daily: null },
+  });
+  let deps: AppDeps | undefined;
+  try {
+    deps = await composeDeps({
+      baseUrl: emu.url,
+      token: TOKEN,
+      portalId: PORTAL,
+      databaseUrl: null,
+      dbFile: opts.dbFile,
+      log: silentLogger,
+      now: opts.clock,
+    });
+    await deps.store.saveSettings(opts.settings, new Date(opts.clock()).toISOString());
     return { emu, deps };
   } catch (e) {
     await deps?.close();
