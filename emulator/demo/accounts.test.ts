@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { generatePortal, type DemoPortal } from './generate';
+import { rankAuc as auc } from '../../test/support/rank-auc';
 
 const STAGE_ORDER = [
   'appointmentscheduled',
@@ -8,19 +9,6 @@ const STAGE_ORDER = [
   'decisionmakerboughtin',
   'contractsent',
 ];
-
-function auc(scores: number[], labels: boolean[]): number {
-  const idx = scores.map((s, i) => [s, labels[i]] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let pos = 0;
-  idx.forEach(([, y], i) => {
-    if (y) {
-      rankSum += i + 1;
-      pos++;
-    }
-  });
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * (idx.length - pos));
-}
 
 /** Contacts, leads and the first `contactDeals` deals with their history, and the contact truths. */
 function contactsHash(p: DemoPortal, contactDeals: number): string {

@@ -2,19 +2,7 @@ import * as C from './catalog';
 import { COMMITTEE_MIN_SIZE, IN_MARKET_DAYS, isDecisionMaker } from './committees';
 import { DAY } from './contact';
 import { generatePortal } from './generate';
-
-function auc(scores: number[], labels: boolean[]): number {
-  const idx = scores.map((s, i) => [s, labels[i]] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let pos = 0;
-  idx.forEach(([, y], i) => {
-    if (y) {
-      rankSum += i + 1;
-      pos++;
-    }
-  });
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * (idx.length - pos));
-}
+import { rankAuc as auc } from '../../test/support/rank-auc';
 
 const seniorityOf = (title: string) => C.TITLES.findIndex((ts) => ts.includes(title));
 const SIZES = ['1-5', '5-25', '25-50', '50-100', '100-500', '500-1000', '1000+'];
