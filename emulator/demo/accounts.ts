@@ -126,13 +126,7 @@ export function addAccounts(
   members: readonly Member[],
   now: number,
 ): { companies: Map<number, CompanyTruth>; deals: Map<number, DealTruth> } {
-  const byCompany = new Map<number, Member[]>();
-  for (const m of members) {
-    if (m.imported) continue;
-    const list = byCompany.get(m.companyId);
-    if (list) list.push(m);
-    else byCompany.set(m.companyId, [m]);
-  }
+  const byCompany = membersByCompany(members);
   const planned: Array<{ company: CompanyInfo; truth: CompanyTruth; deal: AccountDealPlan }> = [];
   for (const company of companies) {
     const list = byCompany.get(company.id);
@@ -166,6 +160,18 @@ export function addAccounts(
     dealTruths.set(created.id, created.truth);
   }
   return { companies: companyTruths, deals: dealTruths };
+}
+
+/** The committee members of each company, in generator order; imported contacts are not. */
+export function membersByCompany(members: readonly Member[]): Map<number, Member[]> {
+  const byCompany = new Map<number, Member[]>();
+  for (const m of members) {
+    if (m.imported) continue;
+    const list = byCompany.get(m.companyId);
+    if (list) list.push(m);
+    else byCompany.set(m.companyId, [m]);
+  }
+  return byCompany;
 }
 
 /**

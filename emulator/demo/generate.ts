@@ -9,6 +9,7 @@ import {
   addAccounts,
   committeeAt,
   createAccountDeal,
+  membersByCompany,
   planAccountDeal,
   type CompanyTruth,
   type DealTruth,
@@ -574,13 +575,7 @@ function addCommitteeDeals(
 ): { companies: Map<number, CompanyTruth>; deals: Map<number, DealTruth> } {
   const companyTruths = new Map<number, CompanyTruth>();
   const dealTruths = new Map<number, DealTruth>();
-  const byCompany = new Map<number, Member[]>();
-  for (const m of members) {
-    if (m.imported) continue;
-    const list = byCompany.get(m.companyId);
-    if (list) list.push(m);
-    else byCompany.set(m.companyId, [m]);
-  }
+  const byCompany = membersByCompany(members);
   const iso = (t: number) => new Date(t).toISOString();
   // Ids grow with createdate among account deals, as in HubSpot.
   for (const d of [...planned].sort((a, b) => a.plan.openAt - b.plan.openAt)) {
