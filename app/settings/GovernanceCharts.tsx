@@ -125,7 +125,7 @@ export function governanceRows(c: Charts) {
 
 /**
  * A line per segment over the monitored runs with the alert drawn as a flat line, or why there
- * is none: the segment drift and segment decay charts alike.
+ * is none (nothing at all without segments): the segment drift and decay charts alike.
  */
 function SegmentRunsChart({
   charts,
@@ -142,6 +142,8 @@ function SegmentRunsChart({
   y: { field: string; label: string };
   note: string;
 }) {
+  // Drawn once the store holds the series or says why it has none: absent without segments.
+  if (!charts[which] && !charts.empty[which]) return null;
   return (
     <>
       <Heading>{title}</Heading>
@@ -225,27 +227,23 @@ export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
       ) : null}
       {c.empty.psiOverRuns ? <Empty charts={c} which="psiOverRuns" /> : null}
 
-      {c.segmentDrift || c.empty.segmentDrift ? (
-        <SegmentRunsChart
-          charts={c}
-          which="segmentDrift"
-          title="Drift per segment over the runs"
-          data={rows.segmentDrift}
-          y={{ field: 'psi', label: 'PSI beyond chance' }}
-          note="Each segment's largest PSI net of what chance reaches at its size, against the segment in the live model's first run; an alert names the segment."
-        />
-      ) : null}
+      <SegmentRunsChart
+        charts={c}
+        which="segmentDrift"
+        title="Drift per segment over the runs"
+        data={rows.segmentDrift}
+        y={{ field: 'psi', label: 'PSI beyond chance' }}
+        note="Each segment's largest PSI net of what chance reaches at its size, against the segment in the live model's first run; an alert names the segment."
+      />
 
-      {c.segmentDecay || c.empty.segmentDecay ? (
-        <SegmentRunsChart
-          charts={c}
-          which="segmentDecay"
-          title="Decay per segment over the runs"
-          data={rows.segmentDecay}
-          y={{ field: 'drop', label: 'Drop beyond noise' }}
-          note="Per segment, how far the live model fell under its backtest on the segment, relative to it and net of the segment's noise (2 standard errors); the alert names the segment."
-        />
-      ) : null}
+      <SegmentRunsChart
+        charts={c}
+        which="segmentDecay"
+        title="Decay per segment over the runs"
+        data={rows.segmentDecay}
+        y={{ field: 'drop', label: 'Drop beyond noise' }}
+        note="Per segment, how far the live model fell under its backtest on the segment, relative to it and net of the segment's noise (2 standard errors); the alert names the segment."
+      />
 
       <Heading>Live AUC against the backtest, per run</Heading>
       {rows.auc.length ? (
