@@ -48,23 +48,37 @@ interface PortalOptions {
   now: number;
 }
 
-export async function startSegmentsPortal(
-  opts: PortalOptions,
-): Promise<{ emu: Emulator; deps: AppDeps }> {
+/**
+ * The emulator with segment drivers, deps from `open`, the settings saved at `savedAt` and, with
+ * `sync`, the contacts synced. On any failure the emulator and the deps are closed before the
+ * error goes on.
+ */
+async function startDriversPortal(o: {
+  seed: string;
+  contacts: number;
+  stableSeed: boolean;
+  settings: Settings;
+  savedAt: number;
+  sync: boolean;
+  open: (url: string) => Promise<AppDeps>;
+}): Promise<{ emu: Emulator; deps: AppDeps }> {
   const emu = await startHubSpotEmulator({
     port: 0,
     token: TOKEN,
-    seed: opts.seed,
-    contacts: opts.contacts,
+    seed: o.seed,
+    contacts: o.contacts,
     segmentDrivers: true,
+    ...(o.stableSeed ? { stableSeed: true } : {}),
     rateLimit: { tenSecondly: null, secondly: null, daily: null },
   });
   let deps: AppDeps | undefined;
   try {
-    deps = await depsFor(emu.url, tempDb(opts.seed), opts.now);
-    await deps.store.saveSettings(opts.settings, new Date(opts.now).toISOString());
-    const r = await runJob(deps, syncJob({}), { budget: makeBudget(Infinity, deps.now) });
-    if (r.status !== 'done') throw new Error(`sync of the emulated portal: ${r.status}`);
+    deps = await o.open(emu.url);
+    await deps.store.saveSettings(o.settings, new Date(o.savedAt).toISOString());
+    if (o.sync) {
+      const r = await runJob(deps, syncJob({}), { budget: makeBudget(Infinity, deps.now) });
+      if (r.status !== 'done') throw new Error(`sync of the emulated portal: ${r.status}`);
+    }
     return { emu, deps };
   } catch (e) {
     await deps?.close();
@@ -73,45 +87,46 @@ export async function startSegmentsPortal(
   }
 }
 
+export function startSegmentsPortal(
+  opts: PortalOptions,
+): Promise<{ emu: Emulator; deps: AppDeps }> {
+  return startDriversPortal({
+    ...opts,
+    stableSeed: false,
+    savedAt: opts.now,
+    sync: true,
+    open: (url) => depsFor(url, tempDb(opts.seed), opts.now),
+  });
+}
+
 /**
  * A segment-drivers portal with a stable seed (the same world whatever else the generator adds),
  * its deps reading the time from `clock` (tests that move time on), the settings saved at
- * `clock()` and nothing synced yet. On any failure both are closed before the error goes on.
+ * `clock()` and nothing synced yet.
  */
-export async function startClockedSegmentsPortal(opts: {
+export function startClockedSegmentsPortal(opts: {
   seed: string;
   contacts: number;
   settings: Settings;
   dbFile: string;
   clock: () => number;
 }): Promise<{ emu: Emulator; deps: AppDeps }> {
-  const emu = await startHubSpotEmulator({
-    port: 0,
-    token: TOKEN,
-    seed: opts.seed,
-    contacts: opts.contacts,
-    segmentDrivers: true,
+  return startDriversPortal({
+    ...opts,
     stableSeed: true,
-    rateLimit: { tenSecondly: null, secondly: null, daily: null },
+    savedAt: opts.clock(),
+    sync: false,
+    open: (url) =>
+      composeDeps({
+        baseUrl: url,
+        token: TOKEN,
+        portalId: PORTAL,
+        databaseUrl: null,
+        dbFile: opts.dbFile,
+        log: silentLogger,
+        now: opts.clock,
+      }),
   });
-  let deps: AppDeps | undefined;
-  try {
-    deps = await composeDeps({
-      baseUrl: emu.url,
-      token: TOKEN,
-      portalId: PORTAL,
-      databaseUrl: null,
-      dbFile: opts.dbFile,
-      log: silentLogger,
-      now: opts.clock,
-    });
-    await deps.store.saveSettings(opts.settings, new Date(opts.clock()).toISOString());
-    return { emu, deps };
-  } catch (e) {
-    await deps?.close();
-    await emu.close();
-    throw e;
-  }
 }
 
 /**
