@@ -15,3 +15,22 @@ export function rankAuc(scores: number[], labels: boolean[]): number {
   });
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * (idx.length - pos));
 }
+
+/**
+ * Closed deals' truths from the demo generator: both outcomes common (15–60 % won) and the hidden
+ * propensity separating them (AUC above 0.7), the planted signal a model can learn.
+ */
+export function expectSeparatedOutcomes(
+  truths: Array<{ propensity: number; won: boolean | null }>,
+) {
+  const closed = truths.filter((t) => t.won !== null);
+  const rate = closed.filter((t) => t.won).length / closed.length;
+  expect(rate).toBeGreaterThan(0.15);
+  expect(rate).toBeLessThan(0.6);
+  expect(
+    rankAuc(
+      closed.map((t) => t.propensity),
+      closed.map((t) => t.won!),
+    ),
+  ).toBeGreaterThan(0.7);
+}
