@@ -4,7 +4,6 @@
  * refresh one record (`score-record`) or to send feedback (`feedback`).
  */
 import {
-  Alert,
   Button,
   EmptyState,
   Flex,
@@ -14,8 +13,7 @@ import {
 } from '@hubspot/ui-extensions';
 import { useAssociations, useCrmProperties } from '@hubspot/ui-extensions/crm';
 import { useState } from 'react';
-import type { CardData, ScoreRecordResult } from '../src/contracts/functions';
-import { describeError, errorFromBody, unwrapResult } from '../src/errors';
+import type { CardData } from '../src/contracts/functions';
 import {
   CARD_PROPERTIES,
   cardFromProps,
@@ -25,6 +23,7 @@ import {
 } from './card-view';
 import { DISTRIBUTION } from './distribution';
 import { FeedbackForm, type Serverless } from './FeedbackForm';
+import { useScoreRefresh } from './object-refresh';
 import { CardLoadError, CardLoading, ScoreDetails } from './score-parts';
 import { functionCaller } from './transport';
 
@@ -133,17 +132,19 @@ function LeadSource({ record, serverless, now }: SourceProps) {
   return <ScoreBody record={record} serverless={serverless} now={now} card={card} />;
 }
 
-type Notice = { variant: 'success' | 'danger' | 'warning'; title: string; text: string };
-
 interface BodyProps extends SourceProps {
   card: CardData;
 }
 
 function ScoreBody({ record, serverless, now, card }: BodyProps) {
-  const [refreshed, setRefreshed] = useState<CardData | null>(null);
-  const [refreshing, setRefreshing] = useState(false);
-  const [notice, setNotice] = useState<Notice | null>(null);
-  const [noModel, setNoModel] = useState(false);
+  // A "no model" error keeps the not-enough-data state until the page reloads.
+  const {
+    refreshed,
+    noModel,
+    setNotice,
+    button: refreshButton,
+    notice: noticeAlert,
+  } = useScoreRefresh(record, serverless, (e, before) => before || isNoModelError(e));
   const [feedbackOpen, setFeedbackOpen] = useState(false);
 
   const shown = refreshed ?? card;
@@ -152,55 +153,6 @@ function ScoreBody({ record, serverless, now, card }: BodyProps) {
     shown.source.objectId !== shown.objectId || shown.source.objectType !== shown.objectType
       ? `From the associated ${shown.source.objectType} #${shown.source.objectId}`
       : null;
-
-  const refresh = async () => {
-    setRefreshing(true);
-    setNotice(null);
-    try {
-      const result = unwrapResult<ScoreRecordResult>(
-        await serverless('score-record', {
-          parameters: { objectType: record.objectType, objectId: record.objectId },
-        }),
-      );
-      setRefreshed(result.card);
-      setNoModel(false);
-      setNotice(
-        result.notWritten
-          ? {
-              variant: 'warning',
-              title: 'Score refreshed, not saved to the record',
-              text: describeError(errorFromBody(result.notWritten)),
-            }
-          : {
-              variant: 'success',
-              title: 'Score refreshed',
-              text: result.written
-                ? 'The new score was saved to the record.'
-                : 'The score is unchanged.',
-            },
-      );
-    } catch (e) {
-      if (isNoModelError(e)) setNoModel(true);
-      setNotice({
-        variant: 'danger',
-        title: 'Could not refresh the score',
-        text: describeError(e),
-      });
-    } finally {
-      setRefreshing(false);
-    }
-  };
-
-  const refreshButton = (
-    <Button variant="primary" disabled={refreshing} onClick={() => void refresh()}>
-      {refreshing ? 'Refreshing…' : 'Refresh score'}
-    </Button>
-  );
-  const noticeAlert = notice ? (
-    <Alert title={notice.title} variant={notice.variant}>
-      {notice.text}
-    </Alert>
-  ) : null;
 
   if (view.kind === 'not_scored') {
     return (

@@ -123,6 +123,50 @@ export function governanceRows(c: Charts) {
   };
 }
 
+/**
+ * A line per segment over the monitored runs with the alert drawn as a flat line, or why there
+ * is none (nothing at all without segments): the segment drift and decay charts alike.
+ */
+function SegmentRunsChart({
+  charts,
+  which,
+  title,
+  data,
+  y,
+  note,
+}: {
+  charts: Charts;
+  which: 'segmentDrift' | 'segmentDecay';
+  title: string;
+  data: Array<Record<string, string | number>>;
+  y: { field: string; label: string };
+  note: string;
+}) {
+  // Drawn once the store holds the series or says why it has none: absent without segments.
+  if (!charts[which] && !charts.empty[which]) return null;
+  return (
+    <>
+      <Heading>{title}</Heading>
+      {data.length ? (
+        <>
+          <LineChart
+            data={data}
+            axes={{
+              x: { field: 'run', fieldType: 'category', label: 'Monitored run' },
+              y: { field: y.field, fieldType: 'linear', label: y.label },
+              options: { groupFieldByColor: 'series' },
+            }}
+            options={{ showLegend: true, showTooltips: true }}
+          />
+          <Text variant="microcopy">{note}</Text>
+        </>
+      ) : (
+        <Empty charts={charts} which={which} />
+      )}
+    </>
+  );
+}
+
 export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
   const { load, reload } = useChartsLoad<Charts>(
     async () =>
@@ -183,49 +227,23 @@ export function GovernanceCharts({ serverless }: { serverless: Serverless }) {
       ) : null}
       {c.empty.psiOverRuns ? <Empty charts={c} which="psiOverRuns" /> : null}
 
-      {c.segmentDrift || c.empty.segmentDrift ? (
-        <>
-          <Heading>Drift per segment over the runs</Heading>
-          {rows.segmentDrift.length ? (
-            <>
-              <LineChart
-                data={rows.segmentDrift}
-                axes={{
-                  x: { field: 'run', fieldType: 'category', label: 'Monitored run' },
-                  y: { field: 'psi', fieldType: 'linear', label: 'PSI beyond chance' },
-                  options: { groupFieldByColor: 'series' },
-                }}
-                options={{ showLegend: true, showTooltips: true }}
-              />
-              <Text variant="microcopy">{`Each segment's largest PSI net of what chance reaches at its size, against the segment in the live model's first run; an alert names the segment.`}</Text>
-            </>
-          ) : (
-            <Empty charts={c} which="segmentDrift" />
-          )}
-        </>
-      ) : null}
+      <SegmentRunsChart
+        charts={c}
+        which="segmentDrift"
+        title="Drift per segment over the runs"
+        data={rows.segmentDrift}
+        y={{ field: 'psi', label: 'PSI beyond chance' }}
+        note="Each segment's largest PSI net of what chance reaches at its size, against the segment in the live model's first run; an alert names the segment."
+      />
 
-      {c.segmentDecay || c.empty.segmentDecay ? (
-        <>
-          <Heading>Decay per segment over the runs</Heading>
-          {rows.segmentDecay.length ? (
-            <>
-              <LineChart
-                data={rows.segmentDecay}
-                axes={{
-                  x: { field: 'run', fieldType: 'category', label: 'Monitored run' },
-                  y: { field: 'drop', fieldType: 'linear', label: 'Drop beyond noise' },
-                  options: { groupFieldByColor: 'series' },
-                }}
-                options={{ showLegend: true, showTooltips: true }}
-              />
-              <Text variant="microcopy">{`Per segment, how far the live model fell under its backtest on the segment, relative to it and net of the segment's noise (2 standard errors); the alert names the segment.`}</Text>
-            </>
-          ) : (
-            <Empty charts={c} which="segmentDecay" />
-          )}
-        </>
-      ) : null}
+      <SegmentRunsChart
+        charts={c}
+        which="segmentDecay"
+        title="Decay per segment over the runs"
+        data={rows.segmentDecay}
+        y={{ field: 'drop', label: 'Drop beyond noise' }}
+        note="Per segment, how far the live model fell under its backtest on the segment, relative to it and net of the segment's noise (2 standard errors); the alert names the segment."
+      />
 
       <Heading>Live AUC against the backtest, per run</Heading>
       {rows.auc.length ? (

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { generatePortal, type DemoPortal } from './generate';
+import { expectSeparatedOutcomes, rankAuc as auc } from '../../test/support/rank-auc';
 
 const STAGE_ORDER = [
   'appointmentscheduled',
@@ -8,19 +9,6 @@ const STAGE_ORDER = [
   'decisionmakerboughtin',
   'contractsent',
 ];
-
-function auc(scores: number[], labels: boolean[]): number {
-  const idx = scores.map((s, i) => [s, labels[i]] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let pos = 0;
-  idx.forEach(([, y], i) => {
-    if (y) {
-      rankSum += i + 1;
-      pos++;
-    }
-  });
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * (idx.length - pos));
-}
 
 /** Contacts, leads and the first `contactDeals` deals with their history, and the contact truths. */
 function contactsHash(p: DemoPortal, contactDeals: number): string {
@@ -115,16 +103,7 @@ describe('accounts: buying committees and account deals', () => {
   });
 
   test('the hidden propensities separate the outcomes; both outcomes are common', () => {
-    const closed = accountDeals.filter(([, t]) => t.won !== null);
-    const rate = closed.filter(([, t]) => t.won).length / closed.length;
-    expect(rate).toBeGreaterThan(0.15);
-    expect(rate).toBeLessThan(0.6);
-    expect(
-      auc(
-        closed.map(([, t]) => t.propensity),
-        closed.map(([, t]) => t.won!),
-      ),
-    ).toBeGreaterThan(0.7);
+    expectSeparatedOutcomes(accountDeals.map(([, t]) => t));
     const companies = companyTruths.filter(([, t]) => t.won !== null);
     expect(
       auc(

@@ -126,13 +126,7 @@ export function addAccounts(
   members: readonly Member[],
   now: number,
 ): { companies: Map<number, CompanyTruth>; deals: Map<number, DealTruth> } {
-  const byCompany = new Map<number, Member[]>();
-  for (const m of members) {
-    if (m.imported) continue;
-    const list = byCompany.get(m.companyId);
-    if (list) list.push(m);
-    else byCompany.set(m.companyId, [m]);
-  }
+  const byCompany = membersByCompany(members);
   const planned: Array<{ company: CompanyInfo; truth: CompanyTruth; deal: AccountDealPlan }> = [];
   for (const company of companies) {
     const list = byCompany.get(company.id);
@@ -157,29 +151,61 @@ export function addAccounts(
   planned.sort((a, b) => a.deal.openAt - b.deal.openAt);
   const companyTruths = new Map<number, CompanyTruth>();
   const dealTruths = new Map<number, DealTruth>();
-  const deals = state.stores.deals;
   for (const { company, truth, deal } of planned) {
     companyTruths.set(company.id, truth);
     if (deal.openAt > now) continue;
-    const rec = deals.create(deal.props, { timestamp: deal.openAt, sourceType: 'CRM_UI' });
-    for (const e of deal.events) {
-      if (e.t > now) break;
-      deals.write(rec, e.props, { timestamp: e.t, sourceType: 'CRM_UI' });
-    }
-    state.associations.add('deals', rec.id, 'companies', company.id, 341);
-    for (const c of deal.contactIds) state.associations.add('deals', rec.id, 'contacts', c, 3);
-    const closed = deal.closeAt <= now;
-    truth.dealId = rec.id;
-    truth.won = closed ? deal.won : null;
-    dealTruths.set(rec.id, {
-      propensity: deal.propensity,
-      kind: 'account',
-      won: closed ? deal.won : null,
-      openedAt: iso(deal.openAt),
-      closedAt: closed ? iso(deal.closeAt) : null,
-    });
+    const created = createAccountDeal(state, deal, company.id, deal.contactIds, now);
+    truth.dealId = created.id;
+    truth.won = created.won;
+    dealTruths.set(created.id, created.truth);
   }
   return { companies: companyTruths, deals: dealTruths };
+}
+
+/** The committee members of each company, in generator order; imported contacts are not. */
+export function membersByCompany(members: readonly Member[]): Map<number, Member[]> {
+  const byCompany = new Map<number, Member[]>();
+  for (const m of members) {
+    if (m.imported) continue;
+    const list = byCompany.get(m.companyId);
+    if (list) list.push(m);
+    else byCompany.set(m.companyId, [m]);
+  }
+  return byCompany;
+}
+
+/**
+ * A planned account deal created in the portal as it stands at `now` (its events up to then),
+ * associated with its company and `contactIds`: its id, its outcome if closed by then, and its
+ * truth. The accounts and committees options create their deals alike.
+ */
+export function createAccountDeal(
+  state: PortalState,
+  deal: AccountDealPlan,
+  companyId: number,
+  contactIds: readonly number[],
+  now: number,
+): { id: number; won: boolean | null; truth: DealTruth } {
+  const deals = state.stores.deals;
+  const rec = deals.create(deal.props, { timestamp: deal.openAt, sourceType: 'CRM_UI' });
+  for (const e of deal.events) {
+    if (e.t > now) break;
+    deals.write(rec, e.props, { timestamp: e.t, sourceType: 'CRM_UI' });
+  }
+  state.associations.add('deals', rec.id, 'companies', companyId, 341);
+  for (const c of contactIds) state.associations.add('deals', rec.id, 'contacts', c, 3);
+  const won = deal.closeAt <= now ? deal.won : null;
+  return {
+    id: rec.id,
+    won,
+    truth: {
+      propensity: deal.propensity,
+      kind: 'account',
+      won,
+      openedAt: iso(deal.openAt),
+      closedAt: won === null ? null : iso(deal.closeAt),
+    },
+  };
 }
 
 interface AccountDealPlan {

@@ -89,16 +89,9 @@ const SURGE_INTENT = 1.5;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const iso = (t: number) => new Date(t).toISOString();
 
-export function planContact(
-  rng: Rng,
-  s: ContactSeed,
-  now: number,
-  span: [number, number],
-  shift?: MarketShift,
-  /** Paid-channel leads convert on their own drivers (propensity.ts `paidSegmentLogit`). */
-  segmentDrivers = false,
-): ContactPlan {
-  const early = planContactEarly(rng, s, now, span, shift, segmentDrivers);
+/** A contact of the default portal: its early plan finished at once with its own conversion. */
+export function planContact(...args: Parameters<typeof planContactEarly>): ContactPlan {
+  const early = planContactEarly(...args);
   return early.finish(early.drawOwn());
 }
 
@@ -134,6 +127,7 @@ export function planContactEarly(
   now: number,
   span: [number, number],
   shift?: MarketShift,
+  /** Paid-channel leads convert on their own drivers (propensity.ts `paidSegmentLogit`). */
   segmentDrivers = false,
 ): EarlyPlan {
   const asOf = s.createdAt + SNAPSHOT_DAYS * DAY;

@@ -2,22 +2,9 @@ import { TITLES, FREE_DOMAINS } from './catalog';
 import { generatePortal, type DemoPortal } from './generate';
 import { propensity, HORIZON_DAYS, type Observables } from './propensity';
 import { EMPLOYEE_RANGES, LIFECYCLE_STAGES } from '../hubspot/state/schema';
+import { rankAuc as auc } from '../../test/support/rank-auc';
 
 const DAY = 86_400_000;
-
-function auc(scores: number[], labels: boolean[]): number {
-  const idx = scores.map((s, i) => [s, labels[i]] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let pos = 0;
-  idx.forEach(([, y], i) => {
-    if (y) {
-      rankSum += i + 1;
-      pos++;
-    }
-  });
-  const neg = idx.length - pos;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
 
 /** Value of a property at time t, read back from the portal's history (newest first). */
 function valueAt(p: DemoPortal, id: number, name: string, t: number): string | null {

@@ -8,6 +8,8 @@ import { type ObjectStore } from '../hubspot/state/records';
 import {
   addAccounts,
   committeeAt,
+  createAccountDeal,
+  membersByCompany,
   planAccountDeal,
   type CompanyTruth,
   type DealTruth,
@@ -573,40 +575,20 @@ function addCommitteeDeals(
 ): { companies: Map<number, CompanyTruth>; deals: Map<number, DealTruth> } {
   const companyTruths = new Map<number, CompanyTruth>();
   const dealTruths = new Map<number, DealTruth>();
-  const byCompany = new Map<number, Member[]>();
-  for (const m of members) {
-    if (m.imported) continue;
-    const list = byCompany.get(m.companyId);
-    if (list) list.push(m);
-    else byCompany.set(m.companyId, [m]);
-  }
-  const deals = state.stores.deals;
+  const byCompany = membersByCompany(members);
   const iso = (t: number) => new Date(t).toISOString();
   // Ids grow with createdate among account deals, as in HubSpot.
   for (const d of [...planned].sort((a, b) => a.plan.openAt - b.plan.openAt)) {
     const { plan, company } = d;
-    const rec = deals.create(plan.props, { timestamp: plan.openAt, sourceType: 'CRM_UI' });
-    for (const e of plan.events) {
-      if (e.t > now) break;
-      deals.write(rec, e.props, { timestamp: e.t, sourceType: 'CRM_UI' });
-    }
-    state.associations.add('deals', rec.id, 'companies', company.id, 341);
-    for (const c of d.contactIds) state.associations.add('deals', rec.id, 'contacts', c, 3);
-    const closed = plan.closeAt <= now;
+    const created = createAccountDeal(state, plan, company.id, d.contactIds, now);
     companyTruths.set(company.id, {
       propensity: 1 / (1 + Math.exp(-d.z)),
       asOf: iso(d.at),
       committee: committeeAt(byCompany.get(company.id) ?? [], d.at, company),
-      dealId: rec.id,
-      won: closed ? plan.won : null,
+      dealId: created.id,
+      won: created.won,
     });
-    dealTruths.set(rec.id, {
-      propensity: plan.propensity,
-      kind: 'account',
-      won: closed ? plan.won : null,
-      openedAt: iso(plan.openAt),
-      closedAt: closed ? iso(plan.closeAt) : null,
-    });
+    dealTruths.set(created.id, created.truth);
   }
   return { companies: companyTruths, deals: dealTruths };
 }

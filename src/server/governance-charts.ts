@@ -67,8 +67,18 @@ function thresholds(warn: number, alert: number): object {
   };
 }
 
-function psiOption(c: GovernanceCharts): EChartsOption {
-  const p = c.psi!;
+/**
+ * A line per series over the monitoring runs: the shape the PSI, segment drift and segment decay
+ * charts share. `first` is spread into the first series only (its alert lines), `style` into
+ * every series before its data.
+ */
+function runLinesOption<S extends { label: string; values: Array<number | null> }>(
+  c: GovernanceCharts,
+  yName: string,
+  series: S[],
+  first: object,
+  style: (s: S) => object = () => ({}),
+): EChartsOption {
   return {
     legend: { bottom: 0, itemGap: 20 },
     grid: { left: 60, right: 20, top: 20, bottom: 90 },
@@ -78,75 +88,42 @@ function psiOption(c: GovernanceCharts): EChartsOption {
       ...AXIS,
       axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
     },
-    yAxis: { type: 'value', name: 'PSI', ...AXIS },
-    series: p.series.map((s, i) => ({
+    yAxis: { type: 'value', name: yName, ...AXIS },
+    series: series.map((s, i) => ({
       name: s.label.length > 28 ? `${s.label.slice(0, 27)}…` : s.label,
       type: 'line',
       showSymbol: true,
       showAllSymbol: true,
       connectNulls: false,
-      lineStyle: { width: s.field === 'score' ? 3 : 1.5 },
+      ...style(s),
       data: s.values.map(r3),
-      ...(i === 0 ? thresholds(p.warn, p.alert) : {}),
+      ...(i === 0 ? first : {}),
     })),
   };
+}
+
+function psiOption(c: GovernanceCharts): EChartsOption {
+  const p = c.psi!;
+  return runLinesOption(c, 'PSI', p.series, thresholds(p.warn, p.alert), (s) => ({
+    lineStyle: { width: s.field === 'score' ? 3 : 1.5 },
+  }));
 }
 
 function segmentDriftOption(c: GovernanceCharts): EChartsOption {
   const p = c.segmentDrift!;
-  return {
-    legend: { bottom: 0, itemGap: 20 },
-    grid: { left: 60, right: 20, top: 20, bottom: 90 },
-    xAxis: {
-      type: 'category',
-      data: c.runs.map((r) => runLabel(r.at)),
-      ...AXIS,
-      axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
-    },
-    yAxis: { type: 'value', name: 'PSI beyond chance', ...AXIS },
-    series: p.series.map((s, i) => ({
-      name: s.label.length > 28 ? `${s.label.slice(0, 27)}…` : s.label,
-      type: 'line',
-      showSymbol: true,
-      showAllSymbol: true,
-      connectNulls: false,
-      data: s.values.map((v) => (v === null ? null : r3(v))),
-      ...(i === 0 ? thresholds(p.warn, p.alert) : {}),
-    })),
-  };
+  return runLinesOption(c, 'PSI beyond chance', p.series, thresholds(p.warn, p.alert));
 }
 
 function segmentDecayOption(c: GovernanceCharts): EChartsOption {
   const p = c.segmentDecay!;
-  return {
-    legend: { bottom: 0, itemGap: 20 },
-    grid: { left: 60, right: 20, top: 20, bottom: 90 },
-    xAxis: {
-      type: 'category',
-      data: c.runs.map((r) => runLabel(r.at)),
-      ...AXIS,
-      axisLabel: { ...AXIS.axisLabel, rotate: c.runs.length > 6 ? 30 : 0 },
+  return runLinesOption(c, 'Drop beyond noise', p.series, {
+    markLine: {
+      symbol: 'none',
+      label: { formatter: 'alert' },
+      lineStyle: { type: 'dashed', color: '#b91c1c' },
+      data: [{ yAxis: p.decayDrop }],
     },
-    yAxis: { type: 'value', name: 'Drop beyond noise', ...AXIS },
-    series: p.series.map((s, i) => ({
-      name: s.label.length > 28 ? `${s.label.slice(0, 27)}…` : s.label,
-      type: 'line',
-      showSymbol: true,
-      showAllSymbol: true,
-      connectNulls: false,
-      data: s.values.map((v) => (v === null ? null : r3(v))),
-      ...(i === 0
-        ? {
-            markLine: {
-              symbol: 'none',
-              label: { formatter: 'alert' },
-              lineStyle: { type: 'dashed', color: '#b91c1c' },
-              data: [{ yAxis: p.decayDrop }],
-            },
-          }
-        : {}),
-    })),
-  };
+  });
 }
 
 function aucOption(c: GovernanceCharts): EChartsOption {

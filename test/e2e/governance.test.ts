@@ -16,7 +16,7 @@ import {
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { silentLogger } from '../../src/pipeline';
 import { startHubSpotEmulator } from '../../emulator/hubspot';
-import { buildProgram } from '../../src/cli/main';
+import { cliOutput } from '../support/cli-output';
 import {
   AS_ADMIN,
   listenLocal,
@@ -246,33 +246,10 @@ describe('governance over simulated months', () => {
       await new Promise((r) => server.close(r));
     }
 
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    process.env.HUBSPOT_ACCESS_TOKEN = TOKEN;
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync([
-          'node',
-          'leadlens',
-          'models',
-          'card',
-          '2',
-          '--base-url',
-          emu.url,
-          '--portal',
-          PORTAL,
-          '--db',
-          dbFile,
-        ]);
-    } finally {
-      spy.mockRestore();
-      delete process.env.HUBSPOT_ACCESS_TOKEN;
-    }
-    const text = printed.join('');
+    const text = await cliOutput(
+      ['models', 'card', '2', '--base-url', emu.url, '--portal', PORTAL, '--db', dbFile],
+      TOKEN,
+    );
     expect(text).toMatch(/^Model v2 — logistic, published/);
     expect(text).toMatch(/promoted by rule: Promoted by the admin's rule/);
   });

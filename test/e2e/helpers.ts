@@ -28,16 +28,39 @@ export async function startPortal(contacts: number, seed = 'e2e'): Promise<Emula
   });
 }
 
+/**
+ * The few-deals portal (120 contacts, no rate limits) installed as `current-install`, with other
+ * private-app installs and their scopes (`extraTokens`: token → scopes) for the scope tests.
+ */
+export function startScopesPortal(extraTokens: Record<string, string[]>): Promise<Emulator> {
+  return startHubSpotEmulator({
+    rateLimit: { tenSecondly: null, secondly: null, daily: null },
+    port: 0,
+    token: 'current-install',
+    seed: 'few-deals',
+    contacts: 120,
+    extraTokens,
+  });
+}
+
 export function tempDb(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `leadlens-${name}-`));
   return path.join(dir, 'leadlens.db');
 }
 
-/** Deps against `url` with time pinned at `now` (an hour ahead: after every real write). */
-export function depsFor(url: string, dbFile: string, now: number): Promise<AppDeps> {
+/**
+ * Deps against `url` with time pinned at `now` (an hour ahead: after every real write), calling
+ * with `token` (another install's, for the scope tests).
+ */
+export function depsFor(
+  url: string,
+  dbFile: string,
+  now: number,
+  token: string = TOKEN,
+): Promise<AppDeps> {
   return composeDeps({
     baseUrl: url,
-    token: TOKEN,
+    token,
     portalId: PORTAL,
     databaseUrl: null,
     dbFile,

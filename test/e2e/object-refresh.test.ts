@@ -89,30 +89,40 @@ describe('refreshing one deal or company from its card', () => {
       (r) => r.score !== null,
     );
 
-  it('refuses a caller without the admin credential', async () => {
-    const res = await refresh('deal', '1', {});
-    expect(res.status).toBe(401);
-  });
-
-  it('re-scores an open deal with the published deal model: the batch score, nothing written', async () => {
-    const model = await deps.store.getPublishedObjectModel('deal');
+  /**
+   * Refreshes a scored record and checks the answer is its batch score: same moment, same
+   * published model, same scorer, so the same score and nothing to write.
+   */
+  const expectBatchScore = async (
+    objectType: 'deal' | 'company',
+    row: { id: string; score: number | null; tier: string | null },
+  ) => {
+    const model = await deps.store.getPublishedObjectModel(objectType);
     expect(model).not.toBeNull();
-    const rows = await scored('deal');
-    expect(rows.length).toBeGreaterThan(5);
-    const row = rows[0]!;
-    const writesBefore = (await ourWrites(row.id)).length;
-    const callsBefore = deps.crm.usage().calls;
-    const res = await refresh('deal', row.id);
+    const res = await refresh(objectType, row.id);
     expect(res.status).toBe(200);
-    // Same moment, same model, same scorer as the batch: the same score, so nothing to write.
     expect(res.body.card).toMatchObject({
-      objectType: 'deal',
+      objectType,
       objectId: row.id,
       score: row.score,
       tier: { value: row.tier },
       modelVersion: String(model!.version),
     });
     expect(res.body.written).toBe(false);
+  };
+
+  it('refuses a caller without the admin credential', async () => {
+    const res = await refresh('deal', '1', {});
+    expect(res.status).toBe(401);
+  });
+
+  it('re-scores an open deal with the published deal model: the batch score, nothing written', async () => {
+    const rows = await scored('deal');
+    expect(rows.length).toBeGreaterThan(5);
+    const row = rows[0]!;
+    const writesBefore = (await ourWrites(row.id)).length;
+    const callsBefore = deps.crm.usage().calls;
+    await expectBatchScore('deal', row);
     expect((await ourWrites(row.id)).length).toBe(writesBefore);
     // The deal with its history, and its company: at most two reads.
     expect(deps.crm.usage().calls - callsBefore).toBeLessThanOrEqual(2);
@@ -165,19 +175,7 @@ describe('refreshing one deal or company from its card', () => {
   });
 
   it('re-scores a company with the published account model, as the batch did', async () => {
-    const model = await deps.store.getPublishedObjectModel('company');
-    expect(model).not.toBeNull();
-    const row = (await scored('company'))[0]!;
-    const res = await refresh('company', row.id);
-    expect(res.status).toBe(200);
-    expect(res.body.card).toMatchObject({
-      objectType: 'company',
-      objectId: row.id,
-      score: row.score,
-      tier: { value: row.tier },
-      modelVersion: String(model!.version),
-    });
-    expect(res.body.written).toBe(false);
+    await expectBatchScore('company', (await scored('company'))[0]!);
   });
 
   it('a company without contacts cannot be scored, and the answer says why', async () => {

@@ -12,10 +12,15 @@
 import { runToCompletion } from '../../src/pipeline';
 import { accountSummaryOf } from '../../src/pipeline';
 import { dealSummaryOf } from '../../src/pipeline/objects/run';
-import { composeDeps, type AppDeps } from '../../src/server/compose';
-import { startHubSpotEmulator } from '../../emulator/hubspot';
-import { silentLogger } from '../../src/pipeline';
-import { PORTAL, sqlsAsConversions, tempDb, writesOf, type Emulator } from './helpers';
+import type { AppDeps } from '../../src/server/compose';
+import {
+  depsFor,
+  sqlsAsConversions,
+  startScopesPortal,
+  tempDb,
+  writesOf,
+  type Emulator,
+} from './helpers';
 
 const now = Date.now() + 3_600_000;
 const CONTACTS = [
@@ -45,16 +50,9 @@ describe('deal and account stages skip on their own scopes', () => {
   const open: AppDeps[] = [];
 
   beforeAll(async () => {
-    emu = await startHubSpotEmulator({
-      rateLimit: { tenSecondly: null, secondly: null, daily: null },
-      port: 0,
-      token: 'current-install',
-      seed: 'few-deals',
-      contacts: 120,
-      extraTokens: {
-        'no-companies': [...CONTACTS, ...DEALS],
-        'no-deal-writes': [...CONTACTS, 'crm.objects.deals.read', ...COMPANIES],
-      },
+    emu = await startScopesPortal({
+      'no-companies': [...CONTACTS, ...DEALS],
+      'no-deal-writes': [...CONTACTS, 'crm.objects.deals.read', ...COMPANIES],
     });
   });
   afterAll(async () => {
@@ -63,15 +61,7 @@ describe('deal and account stages skip on their own scopes', () => {
   });
 
   async function depsOf(token: string): Promise<AppDeps> {
-    const deps = await composeDeps({
-      baseUrl: emu.url,
-      token,
-      portalId: PORTAL,
-      databaseUrl: null,
-      dbFile: tempDb(`scopes-${token}`),
-      log: silentLogger,
-      now: () => now,
-    });
+    const deps = await depsFor(emu.url, tempDb(`scopes-${token}`), now, token);
     open.push(deps);
     await sqlsAsConversions(deps, now);
     return deps;

@@ -15,11 +15,16 @@ import {
   runDealScores,
   runToCompletion,
   settingsAction,
-  silentLogger,
 } from '../../src/pipeline';
-import { composeDeps, type AppDeps } from '../../src/server/compose';
-import { PORTAL, sqlsAsConversions, tempDb, writesOf, type Emulator } from './helpers';
-import { startHubSpotEmulator } from '../../emulator/hubspot';
+import type { AppDeps } from '../../src/server/compose';
+import {
+  depsFor,
+  sqlsAsConversions,
+  startScopesPortal,
+  tempDb,
+  writesOf,
+  type Emulator,
+} from './helpers';
 
 const now = Date.now() + 3_600_000;
 /** What the app asked for before deal and account scores (app/app-hsmeta.json at 859ce68). */
@@ -39,24 +44,9 @@ describe('deal and account stages on an install without their scopes', () => {
   let deps: AppDeps;
 
   beforeAll(async () => {
-    // startPortal's options, plus a second private app installed with the old scopes only.
-    emu = await startHubSpotEmulator({
-      rateLimit: { tenSecondly: null, secondly: null, daily: null },
-      port: 0,
-      token: 'current-install',
-      seed: 'few-deals',
-      contacts: 120,
-      extraTokens: { 'old-install': OLD_SCOPES },
-    });
-    deps = await composeDeps({
-      baseUrl: emu.url,
-      token: 'old-install',
-      portalId: PORTAL,
-      databaseUrl: null,
-      dbFile: tempDb('object-scopes'),
-      log: silentLogger,
-      now: () => now,
-    });
+    // A second private app installed with the old scopes only.
+    emu = await startScopesPortal({ 'old-install': OLD_SCOPES });
+    deps = await depsFor(emu.url, tempDb('object-scopes'), now, 'old-install');
     await sqlsAsConversions(deps, now);
   });
   afterAll(async () => {

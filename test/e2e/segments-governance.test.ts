@@ -25,7 +25,6 @@ import {
   monitorJob,
   runJob,
   scoreJob,
-  silentLogger,
   syncJob,
   trainJob,
   type MonitorData,
@@ -33,18 +32,25 @@ import {
 import { readReport } from '../../src/pipeline/report';
 import { baselineOf } from '../../src/pipeline/governance/shadow';
 import { allRecords } from '../../src/pipeline/records';
-import { composeDeps, type AppDeps } from '../../src/server/compose';
+import type { AppDeps } from '../../src/server/compose';
 import { drawGovernanceCharts } from '../../src/server/governance-charts';
 import { renderGovernancePage } from '../../src/server/governance-page';
 import { esc } from '../../src/server/html';
-import { startHubSpotEmulator } from '../../emulator/hubspot';
-import { buildProgram } from '../../src/cli/main';
+import { cliOutput } from '../support/cli-output';
+import {
+  PAID_SEGMENT,
+  PAID_SOURCES,
+  SEARCH_SEGMENT,
+  segmentSettings,
+  startClockedSegmentsPortal,
+} from '../support/segments-portal';
 import { PORTAL, TOKEN, tempDb, type Emulator } from './helpers';
 
 // About 20 s of CPU; the wall time on a loaded shared machine is several times that.
 jest.setTimeout(240_000);
 
-const PAID = ['PAID_SEARCH', 'PAID_SOCIAL', 'SOCIAL_MEDIA'];
+const PAID = PAID_SOURCES;
+const GATES = { minPositives: 30, minGain: 0.02 };
 const FIELD = 'hs_analytics_num_page_views';
 const DAY = 86_400_000;
 
@@ -54,46 +60,18 @@ describe('governance per segment: a shift in one segment is caught and named', (
   const now = Date.now() + 3_600_000;
   /** The pipeline's clock: `now`, then the day v1's first scores have all matured. */
   let clock = now;
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    model: 'logistic',
-    segments: {
-      list: [
-        { key: 'paid', label: 'Paid channels', property: 'hs_analytics_source', values: PAID },
-        {
-          key: 'search',
-          label: 'Search and direct',
-          property: 'hs_analytics_source',
-          values: ['ORGANIC_SEARCH', 'DIRECT_TRAFFIC'],
-        },
-      ],
-      minPositives: 30,
-      minGain: 0.02,
-    },
-  };
+  const settings: Settings = segmentSettings([PAID_SEGMENT, SEARCH_SEGMENT], GATES);
   const budget = () => makeBudget(Infinity, deps.now);
   const dbFile = tempDb('segments-gov');
 
   beforeAll(async () => {
-    emu = await startHubSpotEmulator({
-      port: 0,
-      token: TOKEN,
+    ({ emu, deps } = await startClockedSegmentsPortal({
       seed: 'segments-gov',
       contacts: 2000,
-      segmentDrivers: true,
-      stableSeed: true,
-      rateLimit: { tenSecondly: null, secondly: null, daily: null },
-    });
-    deps = await composeDeps({
-      baseUrl: emu.url,
-      token: TOKEN,
-      portalId: PORTAL,
-      databaseUrl: null,
+      settings,
       dbFile,
-      log: silentLogger,
-      now: () => clock,
-    });
-    await deps.store.saveSettings(settings, new Date(now).toISOString());
+      clock: () => clock,
+    }));
   });
 
   afterAll(async () => {
@@ -110,34 +88,11 @@ describe('governance per segment: a shift in one segment is caught and named', (
   }
 
   /** `leadlens governance` (text) and `--json`, through the CLI. */
-  const cli = async (...extra: string[]) => {
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    process.env.HUBSPOT_ACCESS_TOKEN = TOKEN;
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync([
-          'node',
-          'leadlens',
-          'governance',
-          '--base-url',
-          emu.url,
-          '--portal',
-          PORTAL,
-          '--db',
-          dbFile,
-          ...extra,
-        ]);
-    } finally {
-      spy.mockRestore();
-      delete process.env.HUBSPOT_ACCESS_TOKEN;
-    }
-    return printed.join('');
-  };
+  const cli = (...extra: string[]) =>
+    cliOutput(
+      ['governance', '--base-url', emu.url, '--portal', PORTAL, '--db', dbFile, ...extra],
+      TOKEN,
+    );
 
   it('monitors each segment, and a shift injected into the paid segment only is alerted by name', async () => {
     expect((await runJob(deps, syncJob({}), { budget: budget() })).status).toBe('done');
@@ -369,47 +324,21 @@ describe('governance per segment: a challenger that wins overall but loses a seg
   let deps: AppDeps;
   let clock = Date.now() + 3_600_000;
   const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    model: 'logistic',
+    ...segmentSettings([PAID_SEGMENT, SEARCH_SEGMENT], GATES),
     governance: { ...DEFAULT_SETTINGS.governance, promotion: 'rule', alertTasks: false },
-    segments: {
-      list: [
-        { key: 'paid', label: 'Paid channels', property: 'hs_analytics_source', values: PAID },
-        {
-          key: 'search',
-          label: 'Search and direct',
-          property: 'hs_analytics_source',
-          values: ['ORGANIC_SEARCH', 'DIRECT_TRAFFIC'],
-        },
-      ],
-      minPositives: 30,
-      minGain: 0.02,
-    },
   };
   const budget = () => makeBudget(Infinity, deps.now);
   const run = async (job: Parameters<typeof runJob>[1]) =>
     expect((await runJob(deps, job, { budget: budget() })).status).toBe('done');
 
   beforeAll(async () => {
-    emu = await startHubSpotEmulator({
-      port: 0,
-      token: TOKEN,
+    ({ emu, deps } = await startClockedSegmentsPortal({
       seed: 'segments-shadow',
       contacts: 1200,
-      segmentDrivers: true,
-      stableSeed: true,
-      rateLimit: { tenSecondly: null, secondly: null, daily: null },
-    });
-    deps = await composeDeps({
-      baseUrl: emu.url,
-      token: TOKEN,
-      portalId: PORTAL,
-      databaseUrl: null,
+      settings,
       dbFile: tempDb('segments-shadow'),
-      log: silentLogger,
-      now: () => clock,
-    });
-    await deps.store.saveSettings(settings, new Date(clock).toISOString());
+      clock: () => clock,
+    }));
   });
 
   afterAll(async () => {

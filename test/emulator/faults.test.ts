@@ -18,6 +18,25 @@ const status = async (p: Promise<unknown>) => {
   }
 };
 
+/**
+ * A read the emulator leaves unanswered: still silent after 300 ms, then given up by the client
+ * (the abort rejects it, so nothing is left open).
+ */
+async function expectUnanswered(url: string): Promise<void> {
+  const ac = new AbortController();
+  const hung = fetch(`${url}/crm/v3/objects/contacts?limit=1`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+    signal: ac.signal,
+  });
+  const raced = await Promise.race([
+    hung.then(() => 'answered'),
+    new Promise((r) => setTimeout(() => r('silent'), 300)),
+  ]);
+  expect(raced).toBe('silent');
+  ac.abort();
+  await expect(hung).rejects.toThrow();
+}
+
 describe('emulator faults', () => {
   let emu: HubSpotEmulator;
   let client: Client;
@@ -45,18 +64,7 @@ describe('emulator faults', () => {
 
   it('[fault-hang] (56) leaves a request unanswered until the client gives up', async () => {
     await control(emu.url, '/faults', { hangNextN: 1 });
-    const ac = new AbortController();
-    const hung = fetch(`${emu.url}/crm/v3/objects/contacts?limit=1`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-      signal: ac.signal,
-    });
-    const raced = await Promise.race([
-      hung.then(() => 'answered'),
-      new Promise((r) => setTimeout(() => r('silent'), 300)),
-    ]);
-    expect(raced).toBe('silent');
-    ac.abort();
-    await expect(hung).rejects.toThrow();
+    await expectUnanswered(emu.url);
     // Only the next N: the one after is answered.
     expect(await status(client.crm.contacts.basicApi.getPage(1))).toBe(200);
   });
@@ -105,18 +113,7 @@ describe('emulator faults', () => {
       });
     expect(await status(update())).toBe(200);
     // The request after it meets the hang.
-    const ac = new AbortController();
-    const hung = fetch(`${emu.url}/crm/v3/objects/contacts?limit=1`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-      signal: ac.signal,
-    });
-    const raced = await Promise.race([
-      hung.then(() => 'answered'),
-      new Promise((r) => setTimeout(() => r('silent'), 300)),
-    ]);
-    expect(raced).toBe('silent');
-    ac.abort();
-    await expect(hung).rejects.toThrow();
+    await expectUnanswered(emu.url);
     expect(await status(update())).toBe(200);
   });
 

@@ -23,15 +23,13 @@ import type { Caller } from './caller';
 import { withObjectAccess } from './errors';
 import {
   ACTIVITY_NAMES,
-  addEvent,
-  addTask,
   emptyActivity,
   isOurs,
   toLeadRecord,
   type Activity,
   type SfRecord,
 } from './mapping';
-import { childFilters, readAll } from './reads';
+import { childFilters, readAll, readWhoActivity } from './reads';
 
 /** Fields every record has; read apart (dates) or meaningless across objects (ids). */
 const SYSTEM = new Set([
@@ -130,23 +128,10 @@ export async function directContacts(
     if (!a) activity.set(id, (a = emptyActivity()));
     return a;
   };
-  const mine = new Set(ids);
-  for (const f of childFilters('WhoId', ids, false)) {
-    for (const r of await readAll(
-      conn,
-      caller,
-      'accountContactTasks.query',
-      `SELECT WhoId, TaskSubtype, CreatedDate FROM Task WHERE ${f}`,
-    ))
-      if (mine.has(String(r.WhoId))) addTask(act(String(r.WhoId)), r);
-    for (const r of await readAll(
-      conn,
-      caller,
-      'accountContactEvents.query',
-      `SELECT WhoId, ActivityDateTime FROM Event WHERE ${f}`,
-    ))
-      if (mine.has(String(r.WhoId))) addEvent(act(String(r.WhoId)), r);
-  }
+  await readWhoActivity(conn, caller, ids, false, act, {
+    tasks: 'accountContactTasks.query',
+    events: 'accountContactEvents.query',
+  });
 
   // Campaign responses are not read for Contacts: left unknown rather than counted as none.
   const asked = [

@@ -21,9 +21,7 @@ import { connect, type SalesforceAuth } from './connection';
 import {
   ACTIVITY_NAMES,
   ACTIVITY_PROPERTIES,
-  addEvent,
   addResponse,
-  addTask,
   emptyActivity,
   isOurs,
   toDealOutcome,
@@ -39,7 +37,7 @@ import {
 import { errorCodeOf, withObjectAccess } from './errors';
 import { listSalesforceObjects } from './objects';
 import { provision } from './provision';
-import { childFilters, quote, readAll, readBatch, soqlDateTime } from './reads';
+import { childFilters, quote, readAll, readBatch, readWhoActivity, soqlDateTime } from './reads';
 import { updateLeads, WRITE_BATCH } from './writes';
 
 export interface SalesforceCrmOptions extends SalesforceAuth {
@@ -131,22 +129,10 @@ export function createSalesforceCrm(
       ))
         if (wanted.has(String(r.LeadId))) addResponse(act(String(r.LeadId)), r);
     }
-    for (const f of childFilters('WhoId', ids, contiguous)) {
-      for (const r of await readAll(
-        conn,
-        caller,
-        'tasks.query',
-        `SELECT WhoId, TaskSubtype, CreatedDate FROM Task WHERE ${f}`,
-      ))
-        if (wanted.has(String(r.WhoId))) addTask(act(String(r.WhoId)), r);
-      for (const r of await readAll(
-        conn,
-        caller,
-        'events.query',
-        `SELECT WhoId, ActivityDateTime FROM Event WHERE ${f}`,
-      ))
-        if (wanted.has(String(r.WhoId))) addEvent(act(String(r.WhoId)), r);
-    }
+    await readWhoActivity(conn, caller, ids, contiguous, act, {
+      tasks: 'tasks.query',
+      events: 'events.query',
+    });
     return { history, activity };
   };
 

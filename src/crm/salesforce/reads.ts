@@ -10,7 +10,7 @@ import { type Connection } from 'jsforce';
 import { LeadLensError } from '../../contracts/errors';
 import type { Caller } from './caller';
 import { errorCodeOf } from './errors';
-import type { SfRecord } from './mapping';
+import { addEvent, addTask, type Activity, type SfRecord } from './mapping';
 
 export interface Batch {
   records: SfRecord[];
@@ -121,4 +121,35 @@ export function childFilters(field: string, ids: readonly string[], contiguous: 
         .join(',')})`,
     );
   return out;
+}
+
+/**
+ * The Tasks and Events of these Leads or Contacts (by WhoId), each added to `act(id)`: the same
+ * reads serve the lead port and Contacts created on Accounts; `kinds` name the counted calls.
+ */
+export async function readWhoActivity(
+  conn: Connection,
+  caller: Caller,
+  ids: readonly string[],
+  contiguous: boolean,
+  act: (id: string) => Activity,
+  kinds: { tasks: string; events: string },
+): Promise<void> {
+  const wanted = new Set(ids);
+  for (const f of childFilters('WhoId', ids, contiguous)) {
+    for (const r of await readAll(
+      conn,
+      caller,
+      kinds.tasks,
+      `SELECT WhoId, TaskSubtype, CreatedDate FROM Task WHERE ${f}`,
+    ))
+      if (wanted.has(String(r.WhoId))) addTask(act(String(r.WhoId)), r);
+    for (const r of await readAll(
+      conn,
+      caller,
+      kinds.events,
+      `SELECT WhoId, ActivityDateTime FROM Event WHERE ${f}`,
+    ))
+      if (wanted.has(String(r.WhoId))) addEvent(act(String(r.WhoId)), r);
+  }
 }
