@@ -116,8 +116,12 @@ describe('build:hubspot', () => {
     const card = await fs.readFile(path.join(out, 'src/app/cards/LeadScoreCard.tsx'), 'utf8');
     expect(card).toContain("from './contracts/functions'");
     expect(card).not.toContain('src/contracts');
-    // The error family travels with the card (contracts/errors.ts re-exports it from ../errors).
-    expect(card).toContain("from './errors'");
+    // The error family travels with the cards: the shared refresh hook they import reads it
+    // (contracts/errors.ts re-exports it from ../errors).
+    expect(card).toContain("from './object-refresh'");
+    const refresh = await fs.readFile(path.join(out, 'src/app/cards/object-refresh.tsx'), 'utf8');
+    expect(refresh).toContain("from './errors'");
+    expect(refresh).not.toContain('src/errors');
     await expect(
       fs.readFile(path.join(out, 'src/app/cards/errors/index.ts'), 'utf8'),
     ).resolves.toContain('export class LeadLensError');
