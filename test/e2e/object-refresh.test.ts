@@ -12,13 +12,22 @@ import path from 'node:path';
 import { startHubSpotEmulator, type Enrollment } from '../../emulator/hubspot';
 import { parseFactors } from '../../src/contracts/factors';
 import type { ScoreRecordResult } from '../../src/contracts/functions';
+import type { CrmRecord } from '../../src/contracts/records';
 import { runToCompletion } from '../../src/pipeline';
+import { featurePlanOf } from '../../src/pipeline/feature-plan';
+import { accountRow, contactScorerOf, scoreAccounts } from '../../src/pipeline/objects/accounts';
+import { scoreDeals } from '../../src/pipeline/objects/deals';
+import { refreshCalls, type RefreshReads } from '../../src/pipeline/objects/object-refresh';
+import { dealRow, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
+import { allRecords } from '../../src/pipeline/records';
+import { loadedModel } from '../../src/pipeline/scoring-model';
 import type { AppDeps } from '../../src/server/compose';
 import {
   AS_ADMIN,
   depsFor,
   emulatorJson,
   listenLocal,
+  sdk,
   sqlsAsConversions,
   TOKEN,
   tempDb,
@@ -89,6 +98,65 @@ describe('refreshing one deal or company from its card', () => {
       (r) => r.score !== null,
     );
 
+  /** Distinct ids of `objectType`'s associations of one record, as HubSpot lists them now. */
+  const associated = async (objectType: string, id: string, to: string[]) => {
+    const o = await sdk(emu.url).crm.objects.basicApi.getById(
+      objectType,
+      id,
+      undefined,
+      undefined,
+      to,
+    );
+    return Object.fromEntries(
+      to.map((t) => [t, [...new Set((o.associations?.[t]?.results ?? []).map((r) => r.id))]]),
+    ) as Record<string, string[]>;
+  };
+  /** What a refresh of the record must read, counted from HubSpot's side (not the adapter's). */
+  const readsOf = async (objectType: 'deal' | 'company', id: string): Promise<RefreshReads> => {
+    let companyId: string | undefined = id;
+    let own: string[] = [];
+    if (objectType === 'deal') {
+      const d = await associated('deals', id, ['contacts', 'companies']);
+      companyId = d.companies![0];
+      own = d.contacts!;
+    }
+    const c = companyId
+      ? await associated('companies', companyId, ['contacts', 'deals'])
+      : { contacts: [], deals: [] };
+    return {
+      company: objectType === 'deal' && companyId !== undefined,
+      members: new Set([...c.contacts!, ...own]).size,
+      otherDeals: c.deals!.filter((d) => d !== id).length,
+    };
+  };
+  /** The world scoring sees, built from the store's mirror as it stands. */
+  const mirrorWorld = async (company: CrmRecord, deal?: CrmRecord): Promise<ObjectWorld> => {
+    const contacts = new Map<string, CrmRecord>();
+    for (const id of [
+      ...(company.associations.contact ?? []),
+      ...(deal?.associations.contact ?? []),
+    ]) {
+      const c = await deps.store.getRecord('contact', id);
+      if (c) contacts.set(id, c);
+    }
+    return {
+      deals: await allRecords(deps.store, 'deal'),
+      companies: new Map([[company.id, company]]),
+      contacts,
+      contactSpec: (await featurePlanOf(deps.store)).spec,
+    };
+  };
+  const contactScorer = async () => {
+    const published = await deps.store.getPublishedModel();
+    return published ? contactScorerOf(loadedModel(published)) : null;
+  };
+  const createUi = (objectType: string, body: unknown) =>
+    emulatorJson<{ id: string }>(emu.url, `/__emulator/objects/${objectType}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
   /**
    * Refreshes a scored record and checks the answer is its batch score: same moment, same
    * published model, same scorer, so the same score and nothing to write.
@@ -121,11 +189,15 @@ describe('refreshing one deal or company from its card', () => {
     expect(rows.length).toBeGreaterThan(5);
     const row = rows[0]!;
     const writesBefore = (await ourWrites(row.id)).length;
+    const expected = refreshCalls(await readsOf('deal', row.id));
     const callsBefore = deps.crm.usage().calls;
     await expectBatchScore('deal', row);
     expect((await ourWrites(row.id)).length).toBe(writesBefore);
-    // The deal with its history, and its company: at most two reads.
-    expect(deps.crm.usage().calls - callsBefore).toBeLessThanOrEqual(2);
+    // The deal, its company, its committee and the company's other deals, nothing else (no
+    // write: the score did not change). Bounded whatever the committee's size.
+    expect(deps.crm.usage().calls - callsBefore).toBe(expected);
+    expect(expected).toBeGreaterThan(2);
+    expect(expected).toBeLessThanOrEqual(10);
   });
 
   it('writes the new score of a deal changed in HubSpot, only what changed', async () => {
@@ -176,6 +248,117 @@ describe('refreshing one deal or company from its card', () => {
 
   it('re-scores a company with the published account model, as the batch did', async () => {
     await expectBatchScore('company', (await scored('company'))[0]!);
+  });
+
+  it('a contact added to the company and a member engaging since the sync count in the refreshed account score', async () => {
+    const [row] = await scored('company');
+    const company = (await deps.store.getRecord('company', row!.id))!;
+    const scorer = await contactScorer();
+    const before = accountRow(await mirrorWorld(company), company, now, scorer);
+    // An engagement counter of the contact plan that a person (or HubSpot) can set.
+    const { spec } = await featurePlanOf(deps.store);
+    const props = await sdk(emu.url).crm.properties.coreApi.getAll('contacts');
+    const writable = new Set(
+      props.results.filter((p) => !p.modificationMetadata?.readOnlyValue).map((p) => p.name),
+    );
+    const counter = spec.fields.find(
+      (f) => f.source === 'property' && f.type === 'number' && writable.has(f.name),
+    );
+    expect(counter).toBeDefined();
+    const key = `committee_max_${counter!.name}`;
+    const high = Number(before[key] ?? 0) + 1000;
+    const member = company.associations.contact![0]!;
+    await edit('contacts', member, { [counter!.name]: String(high) });
+    const added = await createUi('contacts', {
+      properties: { email: 'new.buyer@refresh.example', jobtitle: 'Chief Executive Officer' },
+      associations: [
+        {
+          to: { id: company.id },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }],
+        },
+      ],
+    });
+    // Nothing synced since: the mirror does not know the new contact.
+    expect(await deps.store.getRecord('contact', String(added.id))).toBeNull();
+
+    const expected = refreshCalls(await readsOf('company', company.id));
+    const callsBefore = deps.crm.usage().calls;
+    const res = await refresh('company', company.id);
+    expect(res.status).toBe(200);
+    const calls = deps.crm.usage().calls - callsBefore;
+    // The reads, plus the write-back when the score changed.
+    expect(calls).toBe(expected + (res.body.written ? 1 : 0));
+
+    // The mirror now holds what was read; its committee is HubSpot's of now.
+    const freshCompany = (await deps.store.getRecord('company', company.id))!;
+    expect(freshCompany.associations.contact).toContain(String(added.id));
+    const world = await mirrorWorld(freshCompany);
+    expect(world.contacts.get(String(added.id))!.associations.company).toContain(company.id);
+    const after = accountRow(world, freshCompany, now, scorer);
+    expect(after.committee_size).toBe(Number(before.committee_size) + 1);
+    expect(after[key]).toBe(high);
+    // The refreshed score is the one scorer's on that world, not on the last sync's mirror.
+    const lm = loadedModel((await deps.store.getPublishedObjectModel('company'))!);
+    const settings = await deps.store.getSettings();
+    const opts = { asOf: now, tiers: settings.tiers, scoredAt: new Date(now).toISOString() };
+    const [fresh] = scoreAccounts(lm, world, { ...opts, scorer });
+    expect(res.body.card.score).toBe(fresh!.score);
+    expect((await deps.store.getScore('company', company.id))!.factors).toBe(fresh!.factors);
+  });
+
+  it("a deal of the company closed won since the sync counts in a deal's refreshed score", async () => {
+    // An open, scored deal with a company (not one an earlier test edited).
+    const rows = (await scored('deal')).slice(3);
+    let deal: CrmRecord | undefined;
+    for (const r of rows) {
+      const d = await deps.store.getRecord('deal', r.id);
+      if (d?.associations.company?.length && !/^closed/.test(d.properties.dealstage ?? '')) {
+        deal = d;
+        break;
+      }
+    }
+    expect(deal).toBeDefined();
+    const companyId = deal!.associations.company![0]!;
+    const company = (await deps.store.getRecord('company', companyId))!;
+    const before = dealRow(await mirrorWorld(company, deal), deal!, now);
+    // Another open deal of the company, closed won "in the UI"; else a new won deal of it.
+    const mirrored = await allRecords(deps.store, 'deal');
+    const other = mirrored.find(
+      (d) =>
+        d.id !== deal!.id &&
+        (d.associations.company ?? []).includes(companyId) &&
+        !/^closed/.test(d.properties.dealstage ?? ''),
+    );
+    if (other) await edit('deals', other.id, { dealstage: 'closedwon' });
+    else {
+      await createUi('deals', {
+        properties: { dealname: 'Won since the sync', dealstage: 'closedwon', amount: '5000' },
+        associations: [
+          {
+            to: { id: companyId },
+            types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 341 }],
+          },
+        ],
+      });
+    }
+
+    const expected = refreshCalls(await readsOf('deal', deal!.id));
+    const callsBefore = deps.crm.usage().calls;
+    const res = await refresh('deal', deal!.id);
+    expect(res.status).toBe(200);
+    expect(deps.crm.usage().calls - callsBefore).toBe(expected + (res.body.written ? 1 : 0));
+
+    const freshDeal = (await deps.store.getRecord('deal', deal!.id))!;
+    const freshCompany = (await deps.store.getRecord('company', companyId))!;
+    const after = dealRow(await mirrorWorld(freshCompany, freshDeal), freshDeal, now);
+    expect(after.company_won_before).toBe(Number(before.company_won_before) + 1);
+    // The refreshed score is the one scorer's on the fresh world.
+    const lm = loadedModel((await deps.store.getPublishedObjectModel('deal'))!);
+    const settings = await deps.store.getSettings();
+    const opts = { asOf: now, tiers: settings.tiers, scoredAt: new Date(now).toISOString() };
+    const [fresh] = scoreDeals(lm, await mirrorWorld(freshCompany, freshDeal), [freshDeal], opts);
+    expect(res.body.card.score).toBe(fresh!.score);
+    expect((await deps.store.getScore('deal', deal!.id))!.factors).toBe(fresh!.factors);
   });
 
   it('a company without contacts cannot be scored, and the answer says why', async () => {
