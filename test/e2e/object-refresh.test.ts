@@ -179,6 +179,66 @@ describe('refreshing one deal or company from its card', () => {
     expect(res.body.written).toBe(false);
   };
 
+  /** Registers the LeadLens action and answers a runner: a workflow of it, enrolled, run. */
+  const workflowRunner = async () => {
+    const component = JSON.parse(
+      fs.readFileSync(
+        path.join(
+          __dirname,
+          '..',
+          '..',
+          'app',
+          'workflow-actions',
+          'lead-score-action-hsmeta.json',
+        ),
+        'utf8',
+      ),
+    ) as unknown;
+    const def = await emulatorJson<{ actionDefinitionId: string }>(
+      emu.url,
+      `/__emulator/apps/${emu.defaultApp.appId}/components`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ component, baseUrl: base }),
+      },
+    );
+    const run = async (objectType: 'COMPANY' | 'DEAL', ids: string[]) => {
+      const w = await emulatorJson<{ id: number }>(emu.url, '/__emulator/workflows', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: `LeadLens ${objectType}`,
+          objectType,
+          steps: [
+            { id: 'score', type: 'CUSTOM_ACTION', actionDefinitionId: def.actionDefinitionId },
+            {
+              id: 'route',
+              type: 'BRANCH',
+              on: { stepId: 'score', outputField: 'tier' },
+              branches: { tier_1: 'first', tier_2: 'second', tier_3: 'third', tier_4: 'fourth' },
+              defaultBranch: 'not scored',
+            },
+          ],
+        }),
+      });
+      await emulatorJson(emu.url, `/__emulator/workflows/${w.id}/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ objectIds: ids }),
+      });
+      await emu.workflows.idle();
+      return (
+        await emulatorJson<{ results: Enrollment[] }>(
+          emu.url,
+          `/__emulator/workflows/${w.id}/enrollments`,
+        )
+      ).results;
+    };
+
+    return run;
+  };
+
   it('refuses a caller without the admin credential', async () => {
     const res = await refresh('deal', '1', {});
     expect(res.status).toBe(401);
@@ -405,61 +465,62 @@ describe('refreshing one deal or company from its card', () => {
     }
   });
 
-  it('company and deal workflows with the LeadLens action branch on the account and deal scores', async () => {
-    const component = JSON.parse(
-      fs.readFileSync(
-        path.join(
-          __dirname,
-          '..',
-          '..',
-          'app',
-          'workflow-actions',
-          'lead-score-action-hsmeta.json',
-        ),
-        'utf8',
-      ),
-    ) as unknown;
-    const def = await emulatorJson<{ actionDefinitionId: string }>(
-      emu.url,
-      `/__emulator/apps/${emu.defaultApp.appId}/components`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ component, baseUrl: base }),
+  it('a deal workflow scores a deal the batch never scored on the spot, within the action call', async () => {
+    const run = await workflowRunner();
+    // A deal created in HubSpot since the last run, with a company whose committee is synced.
+    const [company] = await scored('company');
+    const companyRecord = (await deps.store.getRecord('company', company!.id))!;
+    const contact = companyRecord.associations.contact![0]!;
+    const created = await createUi('deals', {
+      properties: {
+        dealname: 'New since the run',
+        dealstage: 'qualifiedtobuy',
+        amount: '42000',
+        closedate: new Date(now + 30 * 86_400_000).toISOString(),
       },
-    );
-    const run = async (objectType: 'COMPANY' | 'DEAL', ids: string[]) => {
-      const w = await emulatorJson<{ id: number }>(emu.url, '/__emulator/workflows', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: `LeadLens ${objectType}`,
-          objectType,
-          steps: [
-            { id: 'score', type: 'CUSTOM_ACTION', actionDefinitionId: def.actionDefinitionId },
-            {
-              id: 'route',
-              type: 'BRANCH',
-              on: { stepId: 'score', outputField: 'tier' },
-              branches: { tier_1: 'first', tier_2: 'second', tier_3: 'third', tier_4: 'fourth' },
-              defaultBranch: 'not scored',
-            },
-          ],
-        }),
-      });
-      await emulatorJson(emu.url, `/__emulator/workflows/${w.id}/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ objectIds: ids }),
-      });
-      await emu.workflows.idle();
-      return (
-        await emulatorJson<{ results: Enrollment[] }>(
-          emu.url,
-          `/__emulator/workflows/${w.id}/enrollments`,
-        )
-      ).results;
-    };
+      associations: [
+        {
+          to: { id: company!.id },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 341 }],
+        },
+        {
+          to: { id: contact },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 3 }],
+        },
+      ],
+    });
+    const id = String(created.id);
+    expect(await deps.store.getScore('deal', id)).toBeNull();
+    const expected = refreshCalls(await readsOf('deal', id));
+    const callsBefore = deps.crm.usage().calls;
+    const [enrolled] = await run('DEAL', [id]);
+    const stored = await deps.store.getScore('deal', id);
+    expect(stored).not.toBeNull();
+    expect(enrolled!.steps[0]).toMatchObject({
+      status: 'SUCCESS',
+      outputFields: { score: stored!.score, tier: stored!.tier },
+    });
+    expect(String(enrolled!.steps[0]!.outputFields!.top_reason)).not.toBe('');
+    expect(enrolled!.branch).not.toBe('not scored');
+    // The refresh's reads and the one write of the first score: nothing more in the call.
+    expect(deps.crm.usage().calls - callsBefore).toBe(expected + 1);
+    expect((await ourWrites(id)).at(-1)).toMatchObject({
+      leadlens_deal_score: String(stored!.score),
+    });
+
+    // A deal created already closed has nothing to predict: the workflow continues, unscored.
+    const closed = await createUi('deals', {
+      properties: { dealname: 'Closed on creation', dealstage: 'closedlost' },
+    });
+    const [continued] = await run('DEAL', [String(closed.id)]);
+    expect(continued!.steps[0]).toMatchObject({ status: 'FAIL_CONTINUE' });
+    expect(String(continued!.steps[0]!.outputFields!.top_reason)).toMatch(/closed/);
+    expect(continued!.branch).toBe('not scored');
+    expect(await deps.store.getScore('deal', String(closed.id))).toBeNull();
+  });
+
+  it('company and deal workflows with the LeadLens action branch on the account and deal scores', async () => {
+    const run = await workflowRunner();
 
     // Companies: scored ones answer their account score; one without contacts continues.
     const companies = (await scored('company')).slice(0, 5);
