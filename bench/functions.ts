@@ -201,6 +201,7 @@ async function objectRefreshes(
   });
   let deals: CrmRecord[];
   let companies: CrmRecord[];
+  let contactIds: string[];
   try {
     const d = await runDealScores(deps, { stepBudgetMs: 60_000 });
     const a = await runAccountStages(deps, { stepBudgetMs: 60_000 });
@@ -209,6 +210,7 @@ async function objectRefreshes(
     );
     deals = await allRecords(deps.store, 'deal');
     companies = await allRecords(deps.store, 'company');
+    contactIds = (await allRecords(deps.store, 'contact')).map((c) => c.id);
   } finally {
     await deps.close();
   }
@@ -244,6 +246,37 @@ async function objectRefreshes(
       call: await refresh('company', company.id),
     });
   }
+  // At the caps: a company with 250 contacts and 250 deals (a refresh reads 200 of each fresh,
+  // the rest from the mirror): the most one refresh can read.
+  const n = 250;
+  const api = async <T>(p: string, body: unknown): Promise<T> => {
+    const res = await fetch(`${baseUrl}${p}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const big = await api<{ id: string }>('/crm/v3/objects/companies', {
+    properties: { name: 'Bench Cap Co', numberofemployees: '5000', industry: 'COMPUTER_SOFTWARE' },
+  });
+  const link = (type: string, ids: string[]) =>
+    api(`/crm/v4/associations/${type}/companies/batch/associate/default`, {
+      inputs: ids.map((id) => ({ from: { id }, to: { id: big.id } })),
+    });
+  await link('contacts', contactIds.slice(0, n));
+  await link(
+    'deals',
+    deals.slice(0, n).map((d) => d.id),
+  );
+  out.push({
+    objectType: 'company',
+    objectId: big.id,
+    members: Math.min(n, contactIds.length),
+    deals: Math.min(n, deals.length),
+    call: await refresh('company', big.id),
+  });
   return out;
 }
 
