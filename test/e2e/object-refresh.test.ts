@@ -17,7 +17,11 @@ import { runToCompletion } from '../../src/pipeline';
 import { featurePlanOf } from '../../src/pipeline/feature-plan';
 import { accountRow, contactScorerOf, scoreAccounts } from '../../src/pipeline/objects/accounts';
 import { scoreDeals } from '../../src/pipeline/objects/deals';
-import { refreshCalls, type RefreshReads } from '../../src/pipeline/objects/object-refresh';
+import {
+  REFRESH_MEMBER_CAP,
+  refreshCalls,
+  type RefreshReads,
+} from '../../src/pipeline/objects/object-refresh';
 import { dealRow, type ObjectWorld } from '../../src/pipeline/objects/snapshot';
 import { allRecords } from '../../src/pipeline/records';
 import { loadedModel } from '../../src/pipeline/scoring-model';
@@ -364,6 +368,47 @@ describe('refreshing one deal or company from its card', () => {
     const [fresh] = scoreAccounts(lm, world, { ...opts, scorer });
     expect(res.body.card.score).toBe(fresh!.score);
     expect((await deps.store.getScore('company', company.id))!.factors).toBe(fresh!.factors);
+  });
+
+  it('a committee beyond the cap: 200 members read fresh, the rest from the mirror, the calls bounded', async () => {
+    const contacts = (await allRecords(deps.store, 'contact')).slice(0, REFRESH_MEMBER_CAP + 30);
+    expect(contacts.length).toBe(REFRESH_MEMBER_CAP + 30);
+    const big = await createUi('companies', {
+      properties: { name: 'Big Committee Inc', numberofemployees: '4000' },
+    });
+    const res0 = await fetch(
+      `${emu.url}/crm/v4/associations/contacts/companies/batch/associate/default`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: contacts.map((c) => ({ from: { id: c.id }, to: { id: String(big.id) } })),
+        }),
+      },
+    );
+    expect(res0.ok).toBe(true);
+    const reads = await readsOf('company', String(big.id));
+    expect(reads.members).toBe(REFRESH_MEMBER_CAP + 30);
+    const before = { ...deps.crm.usage().byKind };
+    const res = await refresh('company', String(big.id));
+    expect(res.status).toBe(200);
+    const delta = (k: string) => (deps.crm.usage().byKind[k] ?? 0) - (before[k] ?? 0);
+    // ⌈200 / 50⌉ contact reads, not ⌈230 / 50⌉; the company read; no deal of its own.
+    expect(delta('contacts.batchRead')).toBe(REFRESH_MEMBER_CAP / 50);
+    expect(delta('companies.get')).toBe(1);
+    expect(refreshCalls(reads)).toBe(1 + REFRESH_MEMBER_CAP / 50);
+    // The whole committee is scored: the 30 beyond the cap from the mirror.
+    const company = (await deps.store.getRecord('company', String(big.id)))!;
+    const world = await mirrorWorld(company);
+    expect(world.contacts.size).toBe(REFRESH_MEMBER_CAP + 30);
+    const scorer = await contactScorer();
+    expect(accountRow(world, company, now, scorer).committee_size).toBe(REFRESH_MEMBER_CAP + 30);
+    const lm = loadedModel((await deps.store.getPublishedObjectModel('company'))!);
+    const settings = await deps.store.getSettings();
+    const opts = { asOf: now, tiers: settings.tiers, scoredAt: new Date(now).toISOString() };
+    const [fresh] = scoreAccounts(lm, world, { ...opts, scorer });
+    expect(res.body.card.score).toBe(fresh!.score);
+    expect((await deps.store.getScore('company', String(big.id)))!.factors).toBe(fresh!.factors);
   });
 
   it("a deal of the company closed won since the sync counts in a deal's refreshed score", async () => {
