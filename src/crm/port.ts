@@ -131,8 +131,9 @@ export interface CrmPort {
   ): Promise<Page<CrmRecord>>;
 
   /**
-   * One deal or company now, with the history of `historyProperties` and its contact / company
-   * associations (the card's refresh of one record: one call). Null when it does not exist.
+   * One deal or company now, with the history of `historyProperties` and its associations (a
+   * deal: contacts and company; a company: contacts and deals), the card's refresh of one
+   * record: one call. Null when it does not exist.
    * Optional, as `listObjects`: an adapter without it refreshes no deal or company on demand.
    */
   readObject?(
@@ -140,6 +141,18 @@ export interface CrmPort {
     id: string,
     opts: { properties: readonly string[]; historyProperties: readonly string[] },
   ): Promise<CrmRecord | null>;
+
+  /**
+   * Current values and the history of `properties` of any number of deals or companies, by batch
+   * read (HubSpot: 50 a call with history); ids the CRM does not have are left out. No
+   * associations (HubSpot's batch read returns none). Optional, as `readObject`: the card's
+   * refresh reads a company's other deals with it, and keeps their mirrored copies without it.
+   */
+  readObjectHistory?(
+    objectType: AccountObjectType,
+    ids: readonly string[],
+    properties: readonly string[],
+  ): Promise<CrmRecord[]>;
 
   /** One page of lead records (HubSpot 0-136) with `associations.contact`. */
   listLeads(opts: {

@@ -16,7 +16,16 @@ import { provision, provisionObjects } from './provision';
 import { type RateBudgetStore } from './budget-store';
 import { deadlineAgent } from './deadline';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
-import { COMPANIES, CONTACTS, DEALS, DEAL_RECORDS, LEADS, readHistory, readPage } from './reads';
+import {
+  COMPANIES,
+  COMPANY_RECORD,
+  CONTACTS,
+  DEALS,
+  DEAL_RECORDS,
+  LEADS,
+  readHistory,
+  readPage,
+} from './reads';
 import { createRetryPolicy, type RetryOptions } from './retry';
 import { createHubSpotSdk } from './sdk';
 import { staticTokenSource, type AccessTokenSource } from './token';
@@ -175,7 +184,8 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
     },
 
     async readObject(objectType, id, { properties, historyProperties }) {
-      const spec = objectType === 'deal' ? DEAL_RECORDS : COMPANIES;
+      // A company read for a refresh carries its deals too: the refresh counts them fresh.
+      const spec = objectType === 'deal' ? DEAL_RECORDS : COMPANY_RECORD;
       const { status, data } = await caller.call(
         objectType === 'deal' ? 'deals.get' : 'companies.get',
         () =>
@@ -191,6 +201,12 @@ export function createHubSpotCrm(opts: HubSpotCrmOptions): CrmPort {
       );
       if (status === 404 || !data) return null;
       return toCrmRecord(data as unknown as HubSpotObject, objectType);
+    },
+
+    async readObjectHistory(objectType, ids, properties): Promise<CrmRecord[]> {
+      const spec = objectType === 'deal' ? DEAL_RECORDS : COMPANIES;
+      const objs = await readHistory(client, caller, spec, ids, properties);
+      return objs.map((o) => toCrmRecord(o, objectType));
     },
 
     async listLeads({ properties, after, modifiedSince }) {

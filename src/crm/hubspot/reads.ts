@@ -60,6 +60,8 @@ export const COMPANIES: ObjectSpec = {
   modifiedProperty: 'hs_lastmodifieddate',
   associations: ['contacts'],
 };
+/** One company read for the card's refresh: its committee and its deals on the same call. */
+export const COMPANY_RECORD: ObjectSpec = { ...COMPANIES, associations: ['contacts', 'deals'] };
 export const LEADS: ObjectSpec = {
   type: '0-136',
   kindPrefix: 'leads',

@@ -5,12 +5,14 @@
  * through the one write-back path (only what changed, the same `leadlens_deal_*` /
  * `leadlens_account_*` properties), and returned as the card.
  *
- * What is read fresh from the CRM: the record itself with its history and associations (one
- * call) and, for a deal, its company (one more). The committee's contacts and the portal's other
- * deals (a company's record of earlier wins and losses, its open deals) come from the store's
- * mirror, as in the batch run: contacts are kept current by sync and webhook rescoring, deals by
- * the deal run. Reading every contact of a large committee here would cost a call per 50 and
- * buy nothing the next run does not.
+ * What is read fresh from the CRM, so the card shows what HubSpot shows now rather than the last
+ * sync: the record with its history and associations (one call); for a deal, its company (one
+ * more) — a company read carries its contact and deal associations; the buying committee (the
+ * company's contacts and the deal's own) with the contact plan's values and history, and the
+ * company's other deals with their stage history, by batch reads of 50. Each list is capped
+ * (`REFRESH_MEMBER_CAP`, `REFRESH_DEAL_CAP`, first by association order); beyond a cap the
+ * mirror's copies are used. Calls: `refreshCalls` (≤ 10 for a deal, ≤ 9 for a company).
+ * Everything read is upserted into the mirror, so the next batch run starts from it.
  */
 import type { CardData, ScoreRecordResult } from '../../contracts/functions';
 import type { CrmRecord } from '../../contracts/records';
@@ -19,7 +21,6 @@ import { LeadLensError } from '../../errors';
 import { storedCard } from '../card';
 import type { PipelineDeps } from '../deps';
 import { featurePlanOf } from '../feature-plan';
-import { allRecords } from '../records';
 import { loadedModel } from '../scoring-model';
 import { writeNow, type WriteFailure } from '../writeback';
 import { contactScorerOf, scoreAccounts } from './accounts';
@@ -92,7 +93,7 @@ export async function scoreObjectRecord(
     if (outcome && outcome.closedAt <= at)
       return { card: await card(), written: false, closed: true };
   }
-  const world = await smallWorld(deps, fresh[0]!, company);
+  const world = await freshWorld(deps, fresh[0]!, company);
   const lm = loadedModel(stored);
   const opts = { asOf: at, tiers: settings.tiers, scoredAt: new Date(at).toISOString() };
   let rows;
@@ -128,33 +129,138 @@ const HISTORY: Record<AccountObjectType, readonly string[]> = {
 };
 
 /**
- * What scoring one record reads: the record, its company, the committee's contacts from the
- * mirror (the company's and the deal's own) and every deal of the mirror (a company's earlier
- * outcomes and open deals are counted over them; the fresh record replaces its mirrored copy).
+ * Committee members read fresh by one refresh, the first by association order; members beyond
+ * are taken from the mirror (their last-synced values), so the committee keeps its full size.
+ * 200 is 4 batch reads with history (50 a call): a committee larger than that is rare, and
+ * 4 calls keep a deal refresh at ≤ 10 calls, far inside HubSpot's burst limit (100 per 10 s)
+ * and its 10 s function limit.
  */
-async function smallWorld(
+export const REFRESH_MEMBER_CAP = 200;
+/** A company's other deals read fresh by one refresh (the rest from the mirror), as members. */
+export const REFRESH_DEAL_CAP = 200;
+/** HubSpot's batch read with history: 50 records a call (fidelity row 6). */
+const HISTORY_BATCH = 50;
+
+/** What one refresh reads: its size decides the calls (`refreshCalls`). */
+export interface RefreshReads {
+  /** The deal's company was read (a deal refresh with an associated company). */
+  company: boolean;
+  /** Distinct committee members named by the fresh record(s). */
+  members: number;
+  /** The company's deals other than the refreshed one. */
+  otherDeals: number;
+}
+
+/**
+ * Read calls of one refresh: the record (1), for a deal its company (1), the committee's
+ * members (⌈min(members, cap)/50⌉) and the company's other deals (⌈min(deals, cap)/50⌉).
+ * Bounded: a deal refresh makes at most 2 + 4 + 4 = 10 calls, a company refresh 9.
+ */
+export function refreshCalls(r: RefreshReads): number {
+  const batches = (n: number, cap: number) => Math.ceil(Math.min(n, cap) / HISTORY_BATCH);
+  return (
+    1 +
+    (r.company ? 1 : 0) +
+    batches(r.members, REFRESH_MEMBER_CAP) +
+    batches(r.otherDeals, REFRESH_DEAL_CAP)
+  );
+}
+
+/** Associations merged: what the mirror knew and what this refresh learned, ids once. */
+function mergeAssociations(
+  a: Record<string, string[]> | undefined,
+  b: Record<string, string[]>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = { ...(a ?? {}) };
+  for (const [k, ids] of Object.entries(b)) out[k] = [...new Set([...(out[k] ?? []), ...ids])];
+  return out;
+}
+
+/**
+ * What scoring one record reads, fresh from the CRM: the committee (the company's contacts and,
+ * for a deal, its own) with the contact plan's values and history, and the company's other
+ * deals with their stage history — so a contact added or engaged, or a deal closed, since the
+ * last sync counts now. Batch reads, capped (`REFRESH_MEMBER_CAP`, `REFRESH_DEAL_CAP`); what
+ * lies beyond a cap comes from the mirror. Everything read is upserted into the mirror.
+ */
+async function freshWorld(
   deps: PipelineDeps,
   record: CrmRecord,
   company: CrmRecord | undefined,
 ): Promise<ObjectWorld> {
-  const { store } = deps;
-  const [mirrored, { spec }] = await Promise.all([allRecords(store, 'deal'), featurePlanOf(store)]);
-  const deals = mirrored.filter((d) => d.id !== record.id || record.objectType !== 'deal');
-  if (record.objectType === 'deal') deals.push(record);
-  const ids = new Set([
-    ...(company?.associations.contact ?? []),
-    ...(record.objectType === 'deal' ? (record.associations.contact ?? []) : []),
+  const { crm, store } = deps;
+  const plan = await featurePlanOf(store);
+  const isDeal = record.objectType === 'deal';
+  const dealContacts = isDeal ? (record.associations.contact ?? []) : [];
+  const memberIds = [...new Set([...(company?.associations.contact ?? []), ...dealContacts])];
+  // The company's deals as HubSpot lists them now; a deal the mirror still files under the
+  // company but HubSpot no longer does has moved (or gone) and is not counted.
+  const dealIds = (company?.associations.deal ?? []).filter((id) => !(isDeal && id === record.id));
+  const freshMembers = memberIds.slice(0, REFRESH_MEMBER_CAP);
+  const freshDeals = crm.readObjectHistory ? dealIds.slice(0, REFRESH_DEAL_CAP) : [];
+  // Current values of the plan's properties, history where the plan keeps it: what sync
+  // mirrors, so an unchanged contact snapshots as the batch saw it.
+  const keep = new Set(plan.history);
+  const [contacts, deals] = await Promise.all([
+    freshMembers.length
+      ? crm.readContactHistory(freshMembers, [...new Set([...plan.read, ...plan.history])])
+      : Promise.resolve([]),
+    freshDeals.length
+      ? crm.readObjectHistory!('deal', freshDeals, DEAL_HISTORY_PROPERTIES)
+      : Promise.resolve([]),
   ]);
-  const contacts = new Map<string, CrmRecord>();
-  for (const id of ids) {
-    const c = await store.getRecord('contact', id);
-    if (c) contacts.set(id, c);
+
+  const own = new Set(dealContacts);
+  const memberRecords = new Map<string, CrmRecord>();
+  for (const c of contacts) {
+    const mirrored = await store.getRecord('contact', c.id);
+    memberRecords.set(c.id, {
+      ...c,
+      objectType: 'contact',
+      properties: { ...(mirrored?.properties ?? {}), ...c.properties },
+      history: Object.fromEntries(Object.entries(c.history).filter(([k]) => keep.has(k))),
+      // HubSpot's batch read carries no associations: the mirror's, and what this read showed.
+      associations: mergeAssociations(mirrored?.associations, {
+        ...(company && company.associations.contact?.includes(c.id)
+          ? { company: [company.id] }
+          : {}),
+        ...(own.has(c.id) ? { deal: [record.id] } : {}),
+      }),
+    });
   }
+  const dealRecords: CrmRecord[] = [];
+  for (const d of deals) {
+    const mirrored = await store.getRecord('deal', d.id);
+    dealRecords.push({
+      ...d,
+      objectType: 'deal',
+      associations: mergeAssociations(mirrored?.associations, { company: [company!.id] }),
+    });
+  }
+  await store.upsertRecords([...memberRecords.values(), ...dealRecords]);
+
+  // Beyond the caps (or unread by this CRM): the mirrored copies.
+  for (const id of memberIds.slice(freshMembers.length)) {
+    const c = await store.getRecord('contact', id);
+    if (c) memberRecords.set(id, c);
+  }
+  const read = new Set(dealRecords.map((d) => d.id));
+  for (const id of dealIds) {
+    if (read.has(id) || freshDeals.includes(id)) continue;
+    const d = await store.getRecord('deal', id);
+    if (d) {
+      dealRecords.push({
+        ...d,
+        associations: mergeAssociations(d.associations, { company: [company!.id] }),
+      });
+    }
+  }
+  if (isDeal) dealRecords.push(record);
   return {
-    deals,
+    deals: dealRecords,
     companies: new Map(company ? [[company.id, company]] : []),
-    contacts,
-    contactSpec: spec,
+    contacts: memberRecords,
+    contactSpec: plan.spec,
   };
 }
 
