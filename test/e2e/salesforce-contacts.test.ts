@@ -13,10 +13,13 @@ import { Connection } from 'jsforce';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
 import { parseFactors } from '../../src/contracts/factors';
 import { SALESFORCE_FIELDS } from '../../src/contracts/properties';
-import { runToCompletion, silentLogger } from '../../src/pipeline';
+import { runJobToEnd, runToCompletion, silentLogger } from '../../src/pipeline';
+import { memberScoresJob } from '../../src/pipeline/objects/member-scores';
 import { scoringAsOf } from '../../src/pipeline/score';
 import { scoreRecords } from '../../src/pipeline/score-records';
 import { loadedModel } from '../../src/pipeline/scoring-model';
+import { initialWritebackState, writebackJob } from '../../src/pipeline/writeback';
+import { planRecordWrite } from '../../src/pipeline/writeback-plan';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
 import { tempDb } from './helpers';
 
@@ -200,6 +203,59 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
         },
       }),
     );
+  }, 60_000);
+  it('reads an interrupted batch of Contacts back instead of writing it twice', async () => {
+    // New thresholds move members to other tiers: their Contacts need a write again.
+    const settings = await deps.store.getSettings();
+    const tiers = settings.tiers.map((t, i, all) => ({
+      ...t,
+      minScore: i === all.length - 1 ? 0 : 99 - i,
+    }));
+    await deps.store.saveSettings({ ...settings, tiers }, new Date(NOW).toISOString());
+    expect((await runJobToEnd(deps, () => memberScoresJob())).status).toBe('done');
+    const rows = await deps.store.listScores('account_contact', { afterId: null, limit: 1000 });
+    const ledger = await deps.store.getWritten(
+      'account_contact',
+      rows.map((r) => r.id),
+    );
+    const due = rows
+      .map((r) => ({
+        id: r.id,
+        properties: planRecordWrite(r, ledger.get(r.id), settings.scoreJumpPoints),
+      }))
+      .filter((u): u is { id: string; properties: Record<string, string> } => !!u.properties);
+    expect(due.length).toBeGreaterThan(5);
+    // The process died after Salesforce applied a batch and before the answer was recorded.
+    const inflight = due.slice(0, 5);
+    const applied = await deps.crm.members!.updateRecords(inflight);
+    expect(applied.written).toHaveLength(5);
+    const at = new Date(NOW).toISOString();
+    await deps.store.saveJob({
+      job: 'member-writeback',
+      runId: 'interrupted',
+      status: 'running',
+      state: {
+        ...initialWritebackState(),
+        objectType: 'account_contact',
+        inflight: { objectType: 'account_contact', updates: inflight },
+      },
+      startedAt: at,
+      updatedAt: at,
+    });
+    const mark = contactWrites(emu).length;
+    const before = { ...deps.crm.usage().byKind };
+    const res = await runJobToEnd(deps, () =>
+      writebackJob({ name: 'member-writeback', objectTypes: ['account_contact'] }),
+    );
+    expect(res.status).toBe('done');
+    expect(res.summary.written).toBe(due.length);
+    const byKind = delta(deps.crm.usage().byKind, before);
+    expect(byKind['contacts.read']).toBe(1);
+    const sent = contactWrites(emu).slice(mark);
+    expect(sent).toHaveLength(due.length - inflight.length);
+    const settled = new Set(inflight.map((u) => u.id));
+    expect(sent.filter((w) => settled.has(w.id))).toEqual([]);
+    for (const r of rows) expect(emu.org.get('Contact', r.id)![F.tier]).toBe(r.tier);
   }, 60_000);
 });
 
