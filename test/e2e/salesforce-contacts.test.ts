@@ -164,9 +164,19 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
     expect(byKind['contacts.update']).toBe(Math.ceil(direct.length / 200));
     const extra =
       Number(scores.calls) + (byKind['contacts.update'] ?? 0) + (byKind['contacts.read'] ?? 0);
+    // What a Contact cannot say that a Lead can: the lead model's CRM fields no Contact has.
+    const members = await Promise.all(
+      direct.map((c) => deps.store.getRecord('account_contact', String(c.Id))),
+    );
+    const absent = lm.features
+      .filter((f) => f.source === 'property')
+      .filter((f) => members.every((m) => (m!.properties[f.name] ?? null) === null))
+      .map((f) => f.name);
     console.log(
       JSON.stringify({
         directContacts: direct.length,
+        modelFields: lm.features.map((f) => f.name),
+        missingOnEveryContact: absent,
         firstRun: {
           extraCalls: extra,
           provisioningCalls: scores.calls,
