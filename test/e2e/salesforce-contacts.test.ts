@@ -21,6 +21,8 @@ import { loadedModel } from '../../src/pipeline/scoring-model';
 import { initialWritebackState, writebackJob } from '../../src/pipeline/writeback';
 import { planRecordWrite } from '../../src/pipeline/writeback-plan';
 import { composeDeps, type AppDeps } from '../../src/server/compose';
+import { summarizeRun } from '../../src/cli/commands/pipeline';
+import { memberLine } from '../../src/pipeline/objects/member-scores';
 import { tempDb } from './helpers';
 
 const NOW = Date.parse('2026-11-01T00:00:00.000Z');
@@ -124,6 +126,13 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
     expect(scores.scored).toBe(direct.length);
     expect(written.written).toBe(direct.length);
     expect(written.failed).toBe(0);
+    expect((await summarizeRun(deps, res)).accountContacts).toEqual({
+      scored: direct.length,
+      written: direct.length,
+      unchanged: 0,
+      failed: 0,
+      skipped: null,
+    });
 
     const published = (await deps.store.getPublishedModel())!;
     expect(scores.modelVersion).toBe(published.version);
@@ -294,5 +303,9 @@ describe('Salesforce: an integration user without access to Contact', () => {
     expect(scores.skipped).toMatch(/need Read and Edit on Contact \(object permissions/);
     expect(res.summary['member-writeback']).toMatchObject({ skipped: scores.skipped });
     expect(contactWrites(emu)).toEqual([]);
+    // The CLI's line and --json carry the reason.
+    const summary = (await summarizeRun(deps, res)).accountContacts!;
+    expect(summary).toMatchObject({ scored: 0, written: 0, skipped: scores.skipped });
+    expect(memberLine(summary)).toBe(`account contacts skipped: ${String(scores.skipped)}`);
   }, 60_000);
 });

@@ -160,3 +160,35 @@ export function memberScoresJob(): JobDefinition<MemberScoreState> {
     }),
   };
 }
+
+/** Scores on Contacts created on Accounts in a run's summary (`--json`, the CLI line). */
+export interface MemberRunSummary {
+  scored: number;
+  written: number;
+  unchanged: number;
+  failed: number;
+  /** Why nothing was scored or written (a refused permission names the object and the fix). */
+  skipped: string | null;
+}
+
+/** The member stages of a chain's summary; null when the run did not reach them. */
+export function memberSummaryOf(summary: Record<string, unknown>): MemberRunSummary | null {
+  const s = summary['member-scores'] as Record<string, unknown> | undefined;
+  if (!s) return null;
+  const w = (summary['member-writeback'] ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return {
+    scored: num(s.scored),
+    written: num(w.written),
+    unchanged: num(w.unchanged),
+    failed: num(w.failed),
+    skipped: typeof s.skipped === 'string' ? s.skipped : null,
+  };
+}
+
+/** One line on them for the CLI. */
+export function memberLine(m: MemberRunSummary): string {
+  return m.skipped
+    ? `account contacts skipped: ${m.skipped}`
+    : `account contacts ${m.scored} scored (Contacts created on Accounts), ${m.written} written, ${m.unchanged} unchanged${m.failed ? `, ${m.failed} failed` : ''}`;
+}
