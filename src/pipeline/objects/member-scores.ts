@@ -9,7 +9,7 @@
  * values), in the run after the account stages, because the deal stage's company read is what
  * mirrors them.
  *
- * What differs from a Lead, on purpose and said in docs/account-scores.md: no field history
+ * What differs from a Lead, on purpose and said in docs/salesforce-contacts.md: no field history
  * is read for a Contact (each value counts as it is now from the Contact's creation on), its
  * campaign responses are unknown (not zero), fields Contact lacks are missing, and Contacts
  * converted from a Lead are not scored here at all: their Lead was, as a prospect.
