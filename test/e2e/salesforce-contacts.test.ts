@@ -276,6 +276,19 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
     expect(sent.filter((w) => settled.has(w.id))).toEqual([]);
     for (const r of rows) expect(emu.org.get('Contact', r.id)![F.tier]).toBe(r.tier);
   }, 60_000);
+  it('stops scoring a Contact that left its committee (deleted in Salesforce)', async () => {
+    const [gone] = directContacts(emu).direct;
+    const writesOf = () => contactWrites(emu).filter((w) => w.id === String(gone!.Id)).length;
+    const before = writesOf();
+    emu.org.table('Contact').delete(String(gone!.Id));
+    const res = await runToCompletion(deps, { deals: true, stepBudgetMs: 5000, restart: true });
+    expect(res.status).toBe('done');
+    const scores = res.summary['member-scores'] as Record<string, unknown>;
+    expect(scores.scored).toBe(directContacts(emu).direct.length);
+    expect(scores.left).toBe(1);
+    expect(writesOf()).toBe(before);
+    expect(res.summary['member-writeback']).toMatchObject({ written: 0, failed: 0 });
+  }, 60_000);
 });
 
 describe('Salesforce: an integration user without access to Contact', () => {

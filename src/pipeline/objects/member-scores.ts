@@ -17,6 +17,7 @@
  * The Contact fields are provisioned first; an integration user that may not access Contact
  * (or edit the fields) skips the stage with the reason and the fix; Leads are never affected.
  */
+import type { CrmRecord } from '../../contracts/records';
 import { isLeadLensError } from '../../errors';
 import type { PipelineDeps } from '../deps';
 import type { JobDefinition } from '../jobs';
@@ -37,6 +38,11 @@ export interface MemberScoreState extends Record<string, unknown> {
   scoredAt: string;
   asOf: number;
   scored: number;
+  /**
+   * Mirrored members no company lists any more (the Contact was deleted, or a Lead was merged
+   * into it, so it is a converted Contact now): not scored.
+   */
+  left?: number;
   /** Why nothing was scored (no published lead model, a refused permission), or null. */
   skipped: string | null;
   missingScopes?: string[];
@@ -128,9 +134,18 @@ export function memberScoresJob(): JobDefinition<MemberScoreState> {
           await ctx.commit(next);
           return { state: next, done: true, progress: `scored ${state.scored} account members` };
         }
+        // The mirror keeps every member ever read; a company's committee is as of its last read.
+        const companies = new Map<string, CrmRecord | null>();
+        const current: CrmRecord[] = [];
+        for (const m of page) {
+          const id = m.associations.company?.[0];
+          if (!id) continue;
+          if (!companies.has(id)) companies.set(id, await store.getRecord('company', id));
+          if (companies.get(id)?.associations.contact?.includes(m.id)) current.push(m);
+        }
         const settings = await store.getSettings();
         const quality: QualityTally = structuredClone(state.readAsMissing ?? {});
-        const rows = scoreRecords(lm, page, {
+        const rows = scoreRecords(lm, current, {
           objectType: 'account_contact',
           asOf: state.asOf,
           tiers: settings.tiers,
@@ -143,6 +158,7 @@ export function memberScoresJob(): JobDefinition<MemberScoreState> {
           cursor: page[page.length - 1]!.id,
           modelVersion: lm.version,
           scored: state.scored + rows.length,
+          left: (state.left ?? 0) + page.length - current.length,
           readAsMissing: quality,
         });
         await ctx.commit(next, (tx) => tx.putScores(rows));
@@ -152,6 +168,7 @@ export function memberScoresJob(): JobDefinition<MemberScoreState> {
     },
     summary: (s) => ({
       scored: s.scored,
+      left: s.left ?? 0,
       modelVersion: s.modelVersion,
       calls: s.calls,
       readAsMissing: s.readAsMissing ?? {},
