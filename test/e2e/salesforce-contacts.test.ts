@@ -31,11 +31,13 @@ const F = SALESFORCE_FIELDS;
 async function start(
   name: string,
   denied: string[] = [],
+  committees = true,
 ): Promise<{ emu: SalesforceEmulator; deps: AppDeps }> {
   const emu = await startSalesforceEmulator({
-    leads: 400,
+    // Without committees fewer Leads convert: 800 give the lead model enough outcomes.
+    leads: committees ? 400 : 800,
     seed: 'accounts',
-    committees: true,
+    committees,
     deniedObjects: denied,
   });
   try {
@@ -320,5 +322,31 @@ describe('Salesforce: an integration user without access to Contact', () => {
     const summary = (await summarizeRun(deps, res)).accountContacts!;
     expect(summary).toMatchObject({ scored: 0, written: 0, skipped: scores.skipped });
     expect(memberLine(summary)).toBe(`account contacts skipped: ${String(scores.skipped)}`);
+  }, 60_000);
+});
+
+describe('Salesforce: an org without Contacts created on Accounts', () => {
+  let emu: SalesforceEmulator;
+  let deps: AppDeps;
+  beforeAll(async () => {
+    ({ emu, deps } = await start('sf-contacts-none', [], false));
+  }, 60_000);
+  afterAll(async () => {
+    await deps?.close();
+    await emu?.close();
+  });
+
+  it('skips the stage saying so, without a call or a field on Contact', async () => {
+    expect(directContacts(emu).direct).toEqual([]);
+    const res = await runToCompletion(deps, { deals: true, stepBudgetMs: 5000 });
+    expect(res.status).toBe('done');
+    const scores = res.summary['member-scores'] as Record<string, unknown>;
+    expect(scores).toMatchObject({
+      skipped: 'no Contacts created directly on Accounts were read',
+      scored: 0,
+      calls: 0,
+    });
+    expect(emu.org.object('Contact')!.fields.some((f) => f.name === F.score)).toBe(false);
+    expect(contactWrites(emu)).toEqual([]);
   }, 60_000);
 });

@@ -95,6 +95,13 @@ export function memberScoresJob(): JobDefinition<MemberScoreState> {
           next = { ...state, phase: 'done', skipped: memberScoresUnavailable(ctx.deps) };
         else if (!(await store.getPublishedModel()))
           next = { ...state, phase: 'done', skipped: 'no published lead model yet' };
+        // An org without them gets no fields on Contact and spends no call on them.
+        else if ((await store.countRecords('account_contact')) === 0)
+          next = {
+            ...state,
+            phase: 'done',
+            skipped: 'no Contacts created directly on Accounts were read',
+          };
         else {
           try {
             await members.provision(settings.tiers);
