@@ -183,7 +183,7 @@ async function keepSpikes(
  * The CRM's write and read-back of one object type: account-only committee members (Salesforce
  * Contacts made on an Account) through the adapter's `members`, every other type as it is.
  */
-function crmRecordsOf(
+export function crmRecordsOf(
   crm: CrmPort,
   objectType: StoredObjectType,
 ): {

@@ -13,7 +13,7 @@ import { Connection } from 'jsforce';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
 import { parseFactors } from '../../src/contracts/factors';
 import { SALESFORCE_FIELDS } from '../../src/contracts/properties';
-import { runJobToEnd, runToCompletion, silentLogger } from '../../src/pipeline';
+import { runJobToEnd, runToCompletion, silentLogger, verifyWriteback } from '../../src/pipeline';
 import { memberScoresJob } from '../../src/pipeline/objects/member-scores';
 import { scoringAsOf } from '../../src/pipeline/score';
 import { scoreRecords } from '../../src/pipeline/score-records';
@@ -162,6 +162,10 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
       });
       expect(again!.score).toBe(score);
     }
+    // Reading the org back: every Contact (and Lead) holds what the store says.
+    const verified = await verifyWriteback(deps);
+    expect(verified).toMatchObject({ missing: 0, mismatchCount: 0, knownFailures: [] });
+    expect(verified.checked).toBeGreaterThan(direct.length);
     // Contacts converted from a Lead: their Lead is the scored prospect; nothing written here.
     const convertedIds = new Set(converted.map((c) => String(c.Id)));
     expect(contactWrites(emu).filter((w) => convertedIds.has(w.id))).toEqual([]);
@@ -289,6 +293,10 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
     expect(scores.scored).toBe(directContacts(emu).direct.length);
     expect(scores.left).toBe(1);
     expect(writesOf()).toBe(before);
+    // `leadlens verify` reports the deleted Contact (its stored score stays) and nothing else.
+    const verified = await verifyWriteback(deps);
+    expect(verified.missing).toBe(1);
+    expect(new Set(verified.mismatches.map((m) => m.id))).toEqual(new Set([String(gone!.Id)]));
     expect(res.summary['member-writeback']).toMatchObject({ written: 0, failed: 0 });
   }, 60_000);
 });
