@@ -359,6 +359,8 @@ describe('build:salesforce', () => {
     const all = await fixtures();
     expect(all.map(([n]) => n)).toEqual([
       'contact.json',
+      // A Contact created on an Account, scored by the lead model (issue 16).
+      'contactOnAccount.json',
       'notScored.json',
       'scored.json',
       'stale.json',
@@ -384,7 +386,7 @@ describe('build:salesforce', () => {
       kinds.push(hubspot.kind === 'scored' && hubspot.factors ? 'factors' : hubspot.kind);
     }
     // The payloads cover a scored card with factors, scored ones without, and no score.
-    expect(kinds.sort()).toEqual(['factors', 'not_scored', 'scored', 'scored']);
+    expect(kinds.sort()).toEqual(['factors', 'factors', 'not_scored', 'scored', 'scored']);
   });
 
   it('the deal and account cards get the HubSpot deal and company card views for the same values', async () => {

@@ -185,6 +185,19 @@ export interface CrmPort {
     updates: readonly RecordUpdate[],
   ): Promise<BatchWriteResult>;
 
+  /**
+   * Account-only committee members (`account_contact`; Salesforce: Contacts created directly on
+   * an Account), scored with the lead model since issue 16: their LeadLens properties
+   * provisioned, read back (an interrupted write-back batch) and written, as `readRecords` /
+   * `updateRecords` do for the other scored objects. Absent where every committee member is a
+   * scored contact (HubSpot).
+   */
+  readonly members?: {
+    provision(tiers: readonly Tier[]): Promise<void>;
+    readRecords(ids: readonly string[], properties: readonly string[]): Promise<CrmRecord[]>;
+    updateRecords(updates: readonly RecordUpdate[]): Promise<BatchWriteResult>;
+  };
+
   /** Creates one task; answers its CRM id. Never repeated by the adapter (a repeat duplicates). */
   createTask(task: CrmTaskInput): Promise<{ id: string }>;
 

@@ -10,7 +10,9 @@ import type { Tier } from '../contracts/settings';
 import type { ScoreRow, StoredObjectType, StoreOps } from '../store/port';
 import { desiredCoreValues } from './writeback-plan';
 
-type Ref = { objectType: StoredObjectType; objectId: string };
+// Account-only members (Salesforce Contacts made on an Account) have no backend card: their
+// Lightning card reads the record's own fields.
+type Ref = { objectType: Exclude<StoredObjectType, 'account_contact'>; objectId: string };
 
 function tierOf(value: string | null | undefined, tiers: readonly Tier[]): CardData['tier'] {
   if (!value) return null;
@@ -44,6 +46,7 @@ export function cardFromProperties(
  * confirmed write when the score is the one written (else this score's own time, no change yet).
  */
 function cardFromStore(
+  ref: Ref,
   row: ScoreRow,
   written: Record<string, string> | undefined,
   tiers: readonly Tier[],
@@ -52,7 +55,6 @@ function cardFromStore(
   if (!written?.[P.scoredAt] || written[P.score] !== String(row.score)) {
     props[P.scoredAt] = row.scoredAt;
   }
-  const ref = { objectType: row.objectType, objectId: row.id };
   return cardFromProperties(ref, ref, props, tiers);
 }
 
@@ -61,5 +63,5 @@ export async function storedCard(store: StoreOps, ref: Ref): Promise<CardData | 
   const row = await store.getScore(ref.objectType, ref.objectId);
   if (!row) return null;
   const written = (await store.getWritten(ref.objectType, [ref.objectId])).get(ref.objectId);
-  return cardFromStore(row, written, (await store.getSettings()).tiers);
+  return cardFromStore(ref, row, written, (await store.getSettings()).tiers);
 }

@@ -21,6 +21,7 @@ export type { DealModelReport } from './objects/deal-report';
 export { accountLine, accountSummaryOf, type AccountStageSummary } from './objects/account-job';
 export { objectStageStatus, scopeSkipOf, isScopeSkip, type ScopeSkip } from './objects/stage-skip';
 export { runAccountStages, type AccountsCommandSummary } from './objects/account-stages';
+export { memberLine, memberSummaryOf, type MemberRunSummary } from './objects/member-scores';
 export { scoreRecord, rescoreContacts, workflowCard } from './refresh';
 export { settingsAction, modelSummary, tierInputs, currentEconomics } from './settings';
 export { recordFeedback } from './feedback';

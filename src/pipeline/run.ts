@@ -13,6 +13,7 @@ import { spikeTasksJob } from './governance/spikes';
 import { runJob, runJobToEnd, type JobDefinition, type StepContext } from './jobs';
 import { accountScoresJob, accountScoresSkipReason } from './objects/account-job';
 import { dealScoresJob, dealScoresUnavailable } from './objects/job';
+import { memberScoresJob, memberScoresUnavailable } from './objects/member-scores';
 import { isScopeSkip, scopeSkipOf, type ScopeSkip } from './objects/stage-skip';
 import { scoreJob } from './score';
 import { syncJob } from './sync';
@@ -199,6 +200,52 @@ function accountStages(opts: RunOptions): Stage[] {
   ];
 }
 
+/**
+ * Own scores of account-only committee members (Salesforce Contacts made on an Account), after
+ * the account stages: the deal stage's company read mirrors them, the lead model scores them,
+ * the one write-back writes them. Skipped where the companies were not read, with that reason.
+ */
+function memberStages(opts: RunOptions): Stage[] {
+  const off = async (deps: PipelineDeps, results: Record<string, Record<string, unknown>>) => {
+    if (opts.deals !== true)
+      return 'scores on Contacts created on Accounts run with deal scores (--no-deals)';
+    const unavailable = memberScoresUnavailable(deps) ?? dealScoresUnavailable(deps);
+    if (unavailable) return unavailable;
+    const companies = results.deals?.companiesSkipped as Record<string, unknown> | undefined;
+    const refused =
+      isScopeSkip(results.deals) && results.deals.mirrored !== true
+        ? results.deals
+        : isScopeSkip(companies)
+          ? companies
+          : null;
+    // The Accounts (and their Contacts) were not read: what is missing is what the read met.
+    return refused
+      ? {
+          ...refused,
+          skipped: `scores on Contacts created on Accounts need the Accounts and Contacts the deal stage reads — ${refused.skipped}`,
+        }
+      : null;
+  };
+  return [
+    { name: 'member-scores', job: () => asAny(memberScoresJob()), skip: off },
+    {
+      name: 'member-writeback',
+      job: () =>
+        asAny(writebackJob({ name: 'member-writeback', objectTypes: ['account_contact'] })),
+      skip: async (deps, results) => {
+        const why = await off(deps, results);
+        if (why) return why;
+        const scored = results['member-scores'];
+        return typeof scored?.skipped === 'string'
+          ? isScopeSkip(scored)
+            ? scored
+            : scored.skipped
+          : null;
+      },
+    },
+  ];
+}
+
 /** `leadlens deals` and the worker's `deals` task: deal scores on their own. */
 export function dealsPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState> {
   return chainJob('deals-run', dealStages({ ...opts, deals: true }));
@@ -253,6 +300,7 @@ export function runPipelineJob(opts: RunOptions = {}): JobDefinition<ChainState>
     { name: 'spikes', job: () => asAny(spikeTasksJob()) },
     ...dealStages(opts),
     ...accountStages(opts),
+    ...memberStages(opts),
   ]);
 }
 

@@ -8,7 +8,7 @@
 import { LEADLENS_PROPERTY_NAMES } from '../contracts/properties';
 import type { StoredObjectType } from '../store/port';
 import type { PipelineDeps } from './deps';
-import { sameCrmValue } from './writeback';
+import { crmRecordsOf, sameCrmValue } from './writeback';
 import { desiredCoreValues } from './writeback-plan';
 
 export interface VerifyMismatch {
@@ -60,7 +60,11 @@ export async function verifyWriteback(
     knownFailures: [],
     calls: 0,
   };
-  for (const objectType of ['contact', 'lead'] as const) {
+  // Salesforce Contacts created on Accounts carry their own scores too (`crm.members`).
+  const types: StoredObjectType[] = crm.members
+    ? ['contact', 'lead', 'account_contact']
+    : ['contact', 'lead'];
+  for (const objectType of types) {
     let after: string | null = null;
     for (;;) {
       const rows = await store.listScores(objectType, { afterId: after, limit: SCAN });
@@ -70,7 +74,7 @@ export async function verifyWriteback(
         const chunk = rows.slice(i, i + READ_BATCH);
         const ids = chunk.map((r) => r.id);
         const [held, ledger, failures] = await Promise.all([
-          crm.readRecords(objectType, ids, LEADLENS_PROPERTY_NAMES),
+          crmRecordsOf(crm, objectType).read(ids, LEADLENS_PROPERTY_NAMES),
           store.getWritten(objectType, ids),
           store.getWriteFailures(objectType, ids),
         ]);

@@ -21,7 +21,9 @@
  * records back and records what the CRM already holds instead of sending it twice.
  */
 import { createHash } from 'node:crypto';
-import type { CrmPort } from '../crm/port';
+import type { CrmRecord } from '../contracts/records';
+import type { BatchWriteResult, CrmPort, RecordUpdate } from '../crm/port';
+import { LeadLensError } from '../contracts/errors';
 import type { ScoreRow, StoredObjectType, StoreOps, WriteFailureRow } from '../store/port';
 import type { PipelineDeps } from './deps';
 import type { JobDefinition, StepContext } from './jobs';
@@ -177,6 +179,31 @@ async function keepSpikes(
   }
 }
 
+/**
+ * The CRM's write and read-back of one object type: account-only committee members (Salesforce
+ * Contacts made on an Account) through the adapter's `members`, every other type as it is.
+ */
+export function crmRecordsOf(
+  crm: CrmPort,
+  objectType: StoredObjectType,
+): {
+  update(updates: readonly RecordUpdate[]): Promise<BatchWriteResult>;
+  read(ids: readonly string[], properties: readonly string[]): Promise<CrmRecord[]>;
+} {
+  if (objectType !== 'account_contact')
+    return {
+      update: (u) => crm.updateRecords(objectType, u),
+      read: (ids, p) => crm.readRecords(objectType, ids, p),
+    };
+  const members = crm.members;
+  if (!members)
+    throw new LeadLensError(
+      'INTERNAL',
+      `The ${crm.kind} adapter writes no account-only committee members.`,
+    );
+  return { update: (u) => members.updateRecords(u), read: (ids, p) => members.readRecords(ids, p) };
+}
+
 interface SendResult {
   confirmed: PlannedWrite[];
   /** Every failure, with its tries counted (this one included). */
@@ -195,7 +222,7 @@ async function sendWrites(
   updates: readonly PlannedWrite[],
 ): Promise<SendResult> {
   if (updates.length === 0) return { confirmed: [], failed: [], record: async () => undefined };
-  const res = await crm.updateRecords(objectType, updates);
+  const res = await crmRecordsOf(crm, objectType).update(updates);
   const ok = new Set(res.written);
   // With the CRM's time after the write: the next sync knows this change was ours.
   const confirmed = updates
@@ -324,8 +351,7 @@ async function settleInflight(
 ) {
   const { objectType, updates } = inflight;
   const names = [...new Set(updates.flatMap((u) => Object.keys(u.properties)))];
-  const records = await ctx.deps.crm.readRecords(
-    objectType,
+  const records = await crmRecordsOf(ctx.deps.crm, objectType).read(
     updates.map((u) => u.id),
     names,
   );

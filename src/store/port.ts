@@ -16,8 +16,11 @@ import type { CrmRecord, DealOutcome } from '../contracts/records';
 import type { Settings } from '../contracts/settings';
 import type { Secret } from './secrets';
 
-/** Leads (contacts, lead records), and deals and companies since issue 16. */
-export type StoredObjectType = 'contact' | 'lead' | 'deal' | 'company';
+/**
+ * Leads (contacts, lead records), and deals and companies since issue 16; account-only committee
+ * members (`account_contact`, Salesforce Contacts made on an Account) are scored and written too.
+ */
+export type StoredObjectType = 'contact' | 'lead' | 'deal' | 'company' | 'account_contact';
 /** What the record mirror holds: the scored types, and account-only committee members. */
 export type MirroredObjectType = StoredObjectType | 'account_contact';
 

@@ -11,7 +11,10 @@ import {
   dealSummaryOf,
   accountLine,
   accountSummaryOf,
+  memberLine,
+  memberSummaryOf,
   type AccountStageSummary,
+  type MemberRunSummary,
   type DealRunSummary,
   governanceStatus,
   modelSummary,
@@ -58,6 +61,8 @@ export interface RunSummary {
   deals: DealRunSummary | null;
   /** Account scores of this run (null when the run did not reach them). */
   accounts: AccountStageSummary | null;
+  /** Own scores of Salesforce Contacts created on Accounts (null when the run did not reach them). */
+  accountContacts: MemberRunSummary | null;
 }
 
 export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<RunSummary> {
@@ -81,6 +86,8 @@ export async function summarizeRun(deps: PipelineDeps, res: JobResult): Promise<
     ...(res.resumeAt ? { resumeAt: res.resumeAt } : {}),
     deals: dealSummaryOf(res.summary, Number((s.deals as { calls?: number })?.calls ?? 0)),
     accounts: accountSummaryOf(res.summary),
+    // Only where committee members can be other than the scored contacts (Salesforce).
+    accountContacts: deps.crm.members ? memberSummaryOf(res.summary) : null,
   };
 }
 
@@ -229,6 +236,8 @@ export function register(program: Command): void {
         'object-read',
         'account-scores',
         'account-writeback',
+        'member-scores',
+        'member-writeback',
       ]) {
         const cp = await deps.store.getJob(j);
         jobs.push(
@@ -255,6 +264,7 @@ export function register(program: Command): void {
         dealModel: (await deps.store.getPublishedObjectModel('deal'))?.version ?? null,
         accountsScored: await deps.store.countScores('company'),
         accountModel: (await deps.store.getPublishedObjectModel('company'))?.version ?? null,
+        accountContactsScored: await deps.store.countScores('account_contact'),
         governance: await governanceStatus(deps.store),
         running: lease
           ? {
@@ -344,6 +354,7 @@ export function printRunSummary(s: RunSummary): void {
   ];
   if (s.deals) lines.push(dealLine(s.deals));
   if (s.accounts) lines.push(accountLine(s.accounts));
+  if (s.accountContacts) lines.push(memberLine(s.accountContacts));
   if (s.failed > 0) {
     lines.push(`not written     ${s.failed} (the CRM refused them; not retried until they change)`);
     for (const f of s.failures) lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);

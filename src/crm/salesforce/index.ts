@@ -52,6 +52,9 @@ export interface SalesforceCrmOptions extends SalesforceAuth {
   bulk?: Partial<BulkOptions>;
 }
 
+/** What needs Contact when the integration user cannot access it (the stage's skip says so). */
+const MEMBER_SCORES = 'Scores on Contacts created on Accounts';
+
 /** Fields every lead read includes, whatever the feature plan asks. */
 const ALWAYS = ['Id', 'CreatedDate', 'SystemModstamp', 'IsConverted', 'ConvertedDate'];
 const ALIASES: Record<string, string> = {
@@ -155,12 +158,21 @@ export function createSalesforceCrm(
     );
   };
 
-  /** Our fields of these Opportunities or Accounts, under the pipeline's names (interrupted batches). */
+  /**
+   * Our fields of these Opportunities, Accounts or Contacts (made on an Account), under the
+   * pipeline's names (interrupted batches).
+   */
   const readOpportunities = async (
     ids: readonly string[],
     properties: readonly string[],
-    sobject: 'Opportunity' | 'Account' = 'Opportunity',
+    sobject: 'Opportunity' | 'Account' | 'Contact' = 'Opportunity',
   ): Promise<CrmRecord[]> => {
+    const kind = {
+      Opportunity: 'opportunities.read',
+      Account: 'accounts.read',
+      Contact: 'contacts.read',
+    };
+    const type = { Opportunity: 'deal', Account: 'company', Contact: 'account_contact' } as const;
     const F = new Map<string, string>();
     for (const p of properties) {
       const sf = salesforceFieldOf(p.toLowerCase());
@@ -171,14 +183,14 @@ export function createSalesforceCrm(
       for (const r of await readAll(
         conn,
         caller,
-        sobject === 'Account' ? 'accounts.read' : 'opportunities.read',
+        kind[sobject],
         `SELECT ${['Id', 'CreatedDate', 'SystemModstamp', ...F.values()].join(', ')} FROM ${sobject} WHERE ${f}`,
       )) {
         const props: Record<string, string | null> = {};
         for (const [n, sf] of F) props[n] = r[sf] === undefined ? null : toStringValue(r[sf]);
         out.push({
           id: String(r.Id),
-          objectType: sobject === 'Account' ? 'company' : 'deal',
+          objectType: type[sobject],
           createdAt: toStringValue(r.CreatedDate) ?? '',
           updatedAt: toStringValue(r.SystemModstamp) ?? '',
           properties: props,
@@ -214,6 +226,14 @@ export function createSalesforceCrm(
         await withObjectAccess('Account', 'Account scores', () =>
           provision(conn, caller, tiers, 'Account'),
         );
+    },
+    // Contacts created directly on an Account (account-contacts.ts): scored with the lead model,
+    // their LeadLens fields provisioned on Contact, read back and written like the others.
+    members: {
+      provision: (tiers) =>
+        withObjectAccess('Contact', MEMBER_SCORES, () => provision(conn, caller, tiers, 'Contact')),
+      readRecords: (ids, properties) => readOpportunities(ids, properties, 'Contact'),
+      updateRecords: (updates) => updateLeads(conn, caller, updates, 'Contact'),
     },
     listObjects: (objectType, { after }) =>
       listSalesforceObjects(conn, caller, objectType, after ?? null),

@@ -1,5 +1,5 @@
 /**
- * Provisioning on Lead: the LeadLens_*__c custom fields (Tooling API), a permission set that
+ * Provisioning on Lead (and Opportunity, Account, Contact): the LeadLens_*__c custom fields (Tooling API), a permission set that
  * grants the integration user read and edit on them (FieldPermissions), and its assignment. A
  * new custom field has no field-level security: describe hides it and SOQL/DML reject it until
  * the grant — so provisioning ends by describing Lead again and checking every field is
@@ -85,8 +85,11 @@ export async function provision(
   conn: Connection,
   caller: Caller,
   tiers: readonly Tier[],
-  /** Lead, Opportunity (deal scores) or Account (account scores): the same fields on each. */
-  sobject: 'Lead' | 'Opportunity' | 'Account' = 'Lead',
+  /**
+   * Lead, Opportunity (deal scores), Account (account scores) or Contact (Contacts created on an
+   * Account, scored with the lead model): the same fields on each.
+   */
+  sobject: 'Lead' | 'Opportunity' | 'Account' | 'Contact' = 'Lead',
 ): Promise<void> {
   const describe = async () =>
     (await caller.call(`${sobject.toLowerCase()}.describe`, () =>

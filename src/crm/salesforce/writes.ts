@@ -58,13 +58,17 @@ export async function updateLeads(
   conn: Connection,
   caller: Caller,
   updates: readonly RecordUpdate[],
-  /** Lead, Opportunity for deal scores or Account for account scores (the same LeadLens fields). */
-  sobject: 'Lead' | 'Opportunity' | 'Account' = 'Lead',
+  /**
+   * Lead, Opportunity for deal scores, Account for account scores or Contact for Contacts
+   * created on an Account (the same LeadLens fields).
+   */
+  sobject: 'Lead' | 'Opportunity' | 'Account' | 'Contact' = 'Lead',
 ): Promise<BatchWriteResult> {
   const kind = {
     Lead: 'leads.update',
     Opportunity: 'opportunities.update',
     Account: 'accounts.update',
+    Contact: 'contacts.update',
   }[sobject];
   const out: BatchWriteResult = { written: [], failed: [] };
   for (let i = 0; i < updates.length; i += WRITE_BATCH) {

@@ -21,6 +21,8 @@ const SCORED = require('./data/scored.json');
 const STALE = require('./data/stale.json');
 const NOT_SCORED = require('./data/notScored.json');
 const CONTACT = require('./data/contact.json');
+// A Contact created on an Account (no Lead): scored by the lead model, as the run writes it.
+const CONTACT_ON_ACCOUNT = require('./data/contactOnAccount.json');
 
 const mount = (record, objectApiName) =>
   mountCard('c-lead-lens-score-card', LeadLensScoreCard, record, objectApiName);
@@ -158,5 +160,31 @@ describe('c-lead-lens-score-card', () => {
       'model v2 · scored just now · No change since the last score',
     );
     expect(q(el, 'note').dataset.kind).toBe('withheld');
+  });
+
+  it('renders a Contact created on an Account: its own score, tier and factors that add up', async () => {
+    const el = mount(CONTACT_ON_ACCOUNT, 'Contact');
+    getRecord.emit(CONTACT_ON_ACCOUNT);
+    await flush();
+    expect(getRecord.getLastConfig().recordId).toBe(CONTACT_ON_ACCOUNT.id);
+    expect(el.shadowRoot.querySelector('lightning-card').iconName).toBe('standard:contact');
+    expect(text(q(el, 'score'))).toBe('46');
+    expect(text(q(el, 'tier'))).toBe('Warm');
+    const positives = factorLines(el, 'positives');
+    const negatives = factorLines(el, 'negatives');
+    expect(positives.map((f) => f.label)).toEqual([
+      'Job title',
+      'Logged calls and e-mails',
+      'Industry',
+    ]);
+    expect(negatives.map((f) => f.label)).toEqual(['Campaign responses']);
+    const meta = text(q(el, 'score-meta'));
+    const shown = [...positives, ...negatives].reduce((s, f) => s + parsePoints(f.points), 0);
+    const base = Number(/Baseline (\d+)/.exec(meta)[1]);
+    const other = parsePoints(/other factors ([+−]\d+)/.exec(meta)[1]);
+    expect(base + shown + other).toBe(46);
+    expect(q(el, 'note')).toBeNull();
+    const { view } = salesforceCard('Contact', CONTACT_ON_ACCOUNT.id, CONTACT_ON_ACCOUNT, NOW);
+    expect(positives.map((f) => f.points)).toEqual(view.positives.map((f) => f.pointsText));
   });
 });
