@@ -31,6 +31,8 @@ import {
   type TierInputs,
 } from './tiers';
 import { economicsView } from './economics';
+import { economicsDeals } from './economics-deals';
+import { allRecords } from './records';
 import { governanceStatus } from './governance/card';
 import { modelCharts } from './charts';
 import { governanceCharts } from './charts-governance';
@@ -221,7 +223,8 @@ export async function dealEconomics(deps: PipelineDeps): Promise<DealEconomics |
   if (!report || !h?.asOf || h.asOf.length !== h.ids.length) return null;
   return {
     heldOut: { ids: h.ids, scores: h.scores, asOf: h.asOf },
-    deals: await deps.store.listDeals(),
+    // The deal stage's mirror adds what the contact sync cannot see (economics-deals.ts).
+    deals: economicsDeals(await deps.store.listDeals(), await allRecords(deps.store, 'deal')),
     horizonDays: report.conversion.horizonDays,
   };
 }
