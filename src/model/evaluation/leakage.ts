@@ -177,15 +177,16 @@ function rowsForShare(p: number): number {
 
 /**
  * Rows of the smaller class an AUC near `a` needs so its Hanley–McNeil standard error is at
- * most NOISE_SHARE·(1 − a). With m rows in the smaller class (the other at least as large),
- * Var ≤ (Q1 + Q2 − 2a² + a(1 − a)/m)/m, Q1 = a/(2 − a), Q2 = 2a²/(1 + a). Either direction
- * counts (the guard reads max(AUC, 1 − AUC)), so the bound takes both classes as the smaller.
+ * most tol = NOISE_SHARE·(1 − a). With m rows in the smaller class (the other at least as
+ * large), Var ≤ (q + a(1 − a)/m)/m with q = Q1 + Q2 − 2a², Q1 = a/(2 − a), Q2 = 2a²/(1 + a):
+ * m ≥ (q + √(q² + 4·tol²·a(1 − a)))/(2·tol²) — 1,018 at a = 0.95. Either direction counts
+ * (the guard reads max(AUC, 1 − AUC)), so the bound is asked of the smaller class.
  */
 function rowsForAuc(a: number): number {
   if (!(a > 0.5 && a < 1)) return 0;
   const q = a / (2 - a) + (2 * a * a) / (1 + a) - 2 * a * a;
-  const tol = NOISE_SHARE * (1 - a);
-  return Math.ceil((q + a * (1 - a)) / (tol * tol));
+  const tol2 = (NOISE_SHARE * (1 - a)) ** 2;
+  return Math.ceil((q + Math.sqrt(q * q + 4 * tol2 * a * (1 - a))) / (2 * tol2));
 }
 
 export interface GuardSample {
