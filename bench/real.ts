@@ -146,6 +146,8 @@ interface Result {
   chosen: string;
   verdict: string;
   backtestMeanAuc: number;
+  /** The leakage guard's findings (field: reason): the guard must find the same on every change. */
+  leakage: string[];
   seconds: number;
   peers: Record<string, number>;
   bestPeer: number;
@@ -195,11 +197,12 @@ function main(): void {
       chosen: `${report.chosen} ${JSON.stringify(report.settings)}${report.weighting.classWeight ? ' balanced' : ''}${report.weighting.recency ? ' recency' : ''}`,
       verdict: report.verdict.code,
       backtestMeanAuc: report.backtest.meanAuc,
+      leakage: report.leakage.map((f) => `${f.field}: ${f.reason}`),
       seconds,
       control: !!d.control,
     };
     process.stderr.write(
-      `${d.name}: ours ${r.ours.toFixed(4)} (${r.chosen}, ${r.verdict}) in ${seconds.toFixed(1)} s\n`,
+      `${d.name}: ours ${r.ours.toFixed(4)} (${r.chosen}, ${r.verdict}) in ${seconds.toFixed(1)} s; leakage guard: ${r.leakage.join(', ') || 'nothing flagged'}\n`,
     );
     ours.push(r);
   }

@@ -5,34 +5,48 @@
  */
 /**
  * Puts the k-th smallest of a[from..to) at a[k], smaller-or-equal values before it and
- * greater-or-equal after (Hoare quickselect, median-of-three pivots): O(n), where a sort was
- * O(n log n) — the encoder and the leakage guard need a few order statistics per number field
- * and backtest fold.
+ * greater-or-equal after: O(n), where a sort was O(n log n) — the encoder and the leakage guard
+ * need a few order statistics per number field and backtest fold.
+ *
+ * Floyd–Rivest: on a range of more than 600 values it first places k within a small sample
+ * around its expected rank (recursively), so the partition that follows brackets k tightly and
+ * takes about n + min(k, n − k) comparisons — against ≈ 3n for median-of-three Hoare, which
+ * was the encoder's clip quantiles' whole cost (0.5 % and 99.5 % of every number column, per
+ * fold). Deterministic (no random pivots); the order statistic is the same either way.
  */
 export function selectKth(a: Float64Array, k: number, from: number, to: number): void {
-  let lo = from;
-  let hi = to - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // Median of three as the pivot: sorted inputs (common: exported by date) stay linear.
-    if (a[mid]! < a[lo]!) swap(a, mid, lo);
-    if (a[hi]! < a[lo]!) swap(a, hi, lo);
-    if (a[hi]! < a[mid]!) swap(a, hi, mid);
-    const pivot = a[mid]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
+  let left = from;
+  let right = to - 1;
+  while (right > left) {
+    if (right - left > 600) {
+      const n = right - left + 1;
+      const m = k - left + 1;
+      const z = Math.log(n);
+      const s = 0.5 * Math.exp((2 * z) / 3);
+      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
+      const l2 = Math.max(left, Math.floor(k - (m * s) / n + sd));
+      const r2 = Math.min(right, Math.floor(k + ((n - m) * s) / n + sd));
+      selectKth(a, k, l2, r2 + 1);
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
+    const t = a[k]!;
+    let i = left;
+    let j = right;
+    swap(a, left, k);
+    if (a[right]! > t) swap(a, left, right);
+    while (i < j) {
+      swap(a, i, j);
+      i++;
+      j--;
+      while (a[i]! < t) i++;
+      while (a[j]! > t) j--;
+    }
+    if (a[left] === t) swap(a, left, j);
+    else {
+      j++;
+      swap(a, j, right);
+    }
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
 }
 

@@ -9,7 +9,7 @@ import { ModelError } from '../errors';
 import { quantiles } from '../order-statistics';
 import { asFrame, type Frame, type FrameColumn, type TableInput } from '../frame';
 import { layoutMatrix } from '../linear/dense';
-import { readCategories, readMulti, readScalars } from './read';
+import { countCategories, readCategories, readMulti, readScalars } from './read';
 import {
   placeholderSet,
   DEFAULT_PLACEHOLDERS,
@@ -145,14 +145,7 @@ export function fitEncoder(
       let names: string[];
       let missing = 0;
       if (f.type === 'category') {
-        const { codes, values } = readCategories(col, phCat);
-        names = values;
-        counts = new Float64Array(values.length);
-        for (let i = 0; i < n; i++) {
-          const c = codes[i]!;
-          if (c < 0) missing++;
-          else counts[c]!++;
-        }
+        ({ values: names, counts, missing } = countCategories(col, phCat));
       } else {
         const { offsets, items, values } = readMulti(col, phCat, sep);
         names = values;
@@ -327,20 +320,26 @@ export class FittedEncoder implements FittedEncoderLike {
         let rowsOf: Uint32Array[];
         if (f.type === 'category') {
           const { codes, values } = readCategories(source, this.phCat, counts);
+          // Each code's target column, missing and unseen values sent to the indicator (or
+          // nowhere); two passes over the codes (count, then fill) and no per-row target array.
           const to = Int32Array.from(values, target);
-          const tgt = new Int32Array(n);
+          let indRows = 0;
+          for (let c = 0; c < to.length; c++) if (to[c]! < 0) to[c] = indLocal;
           for (let i = 0; i < n; i++) {
             const c = codes[i]!;
-            let j = c < 0 ? -1 : to[c]!;
-            if (c >= 0 && j < 0) unseen++;
-            if (j < 0) j = indLocal;
-            tgt[i] = j;
-            if (j >= 0) sizes[j]!++;
+            if (c < 0) indRows++;
+            else {
+              const j = to[c]!;
+              if (j >= 0) sizes[j]!++;
+              if (j === indLocal) unseen++;
+            }
           }
+          if (indLocal >= 0) sizes[indLocal]! += indRows;
           rowsOf = Array.from(sizes, (m) => new Uint32Array(m));
           const fill = new Int32Array(width);
           for (let i = 0; i < n; i++) {
-            const j = tgt[i]!;
+            const c = codes[i]!;
+            const j = c < 0 ? indLocal : to[c]!;
             if (j >= 0) rowsOf[j]![fill[j]!++] = i;
           }
         } else {

@@ -93,6 +93,9 @@ function note(counts: ReadCounts | undefined): void {
   if (counts) counts.wrongType++;
 }
 
+/** Integers below this are read as categories through a table (readCategories). */
+const SMALL_INT = 1 << 16;
+
 /** Canonical text of a number used as a category ("3", not "3.0"). */
 const numberKey = (x: number): string => String(x);
 
@@ -120,10 +123,35 @@ export function readCategories(
     const n = col.values.length;
     const codes = new Int32Array(n);
     const byNumber = new Map<number, number>();
+    // Small non-negative integers — the usual number read as a category (a region 1–9, a
+    // browser id 1–13) — are looked up in a table (code + 1, 0 = not seen yet), not a Map keyed
+    // by doubles: on 1M rows that was most of the read. Codes are given in order of first
+    // appearance either way, so the result is the same.
+    let table = new Int32Array(64);
     for (let i = 0; i < n; i++) {
       const v = col.values[i]!;
       if (v !== v) {
         codes[i] = -1;
+        continue;
+      }
+      if (v >= 0 && v < SMALL_INT && (v | 0) === v) {
+        if (v >= table.length) {
+          const t = new Int32Array(Math.min(SMALL_INT, 2 ** Math.ceil(Math.log2(v + 1))));
+          t.set(table);
+          table = t;
+        }
+        let c1 = table[v]!;
+        if (c1 === 0) {
+          // Through the Map too, so 3 and 3.0 from another path share one code.
+          let c = byNumber.get(v);
+          if (c === undefined) {
+            c = code(numberKey(v));
+            byNumber.set(v, c);
+          }
+          c1 = c + 1;
+          table[v] = c1;
+        }
+        codes[i] = c1 - 1;
         continue;
       }
       let c = byNumber.get(v);
@@ -160,6 +188,60 @@ export function readCategories(
     } else codes[i] = code(typeof v === 'number' ? numberKey(v) : String(v).trim());
   }
   return { codes, values };
+}
+
+/**
+ * How many rows hold each category value (`values` as `readCategories` codes them) and how many
+ * are missing — what fitting an encoder needs, without a code per row: a text column is counted
+ * per dictionary entry in one pass over its codes, and each entry is trimmed once.
+ */
+export function countCategories(
+  col: FrameColumn,
+  ph: PlaceholderSet,
+): { values: string[]; counts: Float64Array; missing: number } {
+  if (col.kind !== 'text') {
+    const { codes, values } = readCategories(col, ph);
+    const counts = new Float64Array(values.length);
+    let missing = 0;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
+      if (c < 0) missing++;
+      else counts[c]!++;
+    }
+    return { values, counts, missing };
+  }
+  const d = col.dict.length;
+  const perEntry = new Float64Array(d);
+  let missing = 0;
+  for (let i = 0; i < col.codes.length; i++) {
+    const c = col.codes[i]!;
+    if (c < 0) missing++;
+    else perEntry[c]!++;
+  }
+  const values: string[] = [];
+  const index = new Map<string, number>();
+  const remap = new Int32Array(d);
+  for (let c = 0; c < d; c++) {
+    const s = col.dict[c]!;
+    if (isMissing(s, ph)) {
+      remap[c] = -1;
+      continue;
+    }
+    const t = s.trim();
+    let k = index.get(t);
+    if (k === undefined) {
+      k = values.length;
+      values.push(t);
+      index.set(t, k);
+    }
+    remap[c] = k;
+  }
+  const counts = new Float64Array(values.length);
+  for (let c = 0; c < d; c++) {
+    if (remap[c]! < 0) missing += perEntry[c]!;
+    else counts[remap[c]!]! += perEntry[c]!;
+  }
+  return { values, counts, missing };
 }
 
 /**

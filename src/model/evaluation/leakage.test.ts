@@ -1,8 +1,11 @@
-import { findLeakage } from './leakage';
+import { findLeakage, guardSample, keyedAuc, type LeakageFinding } from './leakage';
 import { inferSchema } from '../encoding/schema';
-import { splitByTime } from './split';
+import { rocAuc } from './metrics';
+import { splitByTime, type Label } from './split';
+import { makeFrame, rowAt, type Frame, type FrameColumn } from '../frame';
+import { makeRng } from '../rng';
 import { syntheticLeads } from '../testing/synthetic';
-import type { RawRow } from '../types';
+import type { FieldInfo, RawRow } from '../types';
 
 describe('findLeakage', () => {
   it('flags a field present almost only for converted leads, and nothing on clean data', () => {
@@ -68,5 +71,130 @@ describe('findLeakage', () => {
       'closed',
       'wrong number',
     ]);
+  });
+});
+
+describe('the guard on a sample', () => {
+  /**
+   * 200,000 leads in time order (row order), converting ~30 %: five weakly informative numbers
+   * and a region code, plus three planted leaks — `echo` (a number that alone all but gives the
+   * label: single-field AUC), `tag` (15 % of leads carry "Closed won" / "Wrong number":
+   * decisive values), `note` (a free-text note, different on every lead, filled in for 40 % of
+   * converted leads and 0.3 % of the rest: presence).
+   */
+  function planted(
+    n: number,
+    seed: number,
+  ): { frame: Frame; labels: Label[]; schema: FieldInfo[] } {
+    const rng = makeRng(seed);
+    const gauss = (): number =>
+      Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+    const labels: Label[] = new Array<Label>(n);
+    const nums = Array.from({ length: 5 }, () => new Float64Array(n));
+    const region = new Float64Array(n);
+    const echo = new Float64Array(n);
+    const tagCodes = new Int32Array(n);
+    const noteCodes = new Int32Array(n);
+    const notes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const z = Array.from({ length: 5 }, gauss);
+      region[i] = 1 + rng.int(9);
+      const eta = -0.85 + 0.3 * z[0]! - 0.2 * z[1]! + 0.1 * z[2]! + 0.05 * (region[i]! - 5);
+      const yi = rng.next() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+      labels[i] = yi;
+      for (let j = 0; j < 5; j++) nums[j]![i] = z[j]!;
+      echo[i] = 3 * yi + gauss() * 0.6;
+      tagCodes[i] = rng.next() < 0.15 ? (yi === 1 ? 0 : 1) : 2 + rng.int(2);
+      if (rng.next() < (yi === 1 ? 0.4 : 0.003)) {
+        noteCodes[i] = notes.length;
+        notes.push(`called back ${i}`);
+      } else noteCodes[i] = -1;
+    }
+    const cols: Array<[string, FrameColumn]> = [
+      ...nums.map((values, j): [string, FrameColumn] => [`x${j + 1}`, { kind: 'number', values }]),
+      ['region', { kind: 'number', values: region }],
+      ['echo', { kind: 'number', values: echo }],
+      [
+        'tag',
+        {
+          kind: 'text',
+          codes: tagCodes,
+          dict: ['Closed won', 'Wrong number', 'Ringing', 'Follow up'],
+        },
+      ],
+      ['note', { kind: 'text', codes: noteCodes, dict: notes }],
+    ];
+    const schema: FieldInfo[] = cols.map(([name]) => ({
+      name,
+      label: name,
+      type: name === 'region' || name === 'tag' || name === 'note' ? 'category' : 'number',
+    }));
+    return { frame: makeFrame(n, cols), labels, schema };
+  }
+
+  it('flags the same fields for the same reasons as the guard reading every row (≥ 200k rows)', () => {
+    const { frame, labels, schema } = planted(200_000, 11);
+    const split = splitByTime(labels, undefined, { valid: 0.2, test: 0 });
+    const y = Int8Array.from(labels, (l) => (l === 1 ? 1 : l === 0 ? 0 : -1));
+    const sample = guardSample(y, split);
+    // Large enough to sample, and the sample is a small share of the rows.
+    expect(sample.fraction).toBeLessThan(0.25);
+    expect(sample.train.length + sample.valid.length).toBeLessThan(0.25 * frame.n);
+    // Time-stratified: the sample spans the whole training window and the whole validation one.
+    expect(sample.train[0]!).toBeLessThan(split.train.length * 0.01);
+    expect(sample.train[sample.train.length - 1]!).toBeGreaterThan(split.train.length * 0.99);
+    expect(sample.valid[0]!).toBeLessThan(split.train.length + split.valid.length * 0.01);
+
+    const full = findLeakage(frame, schema, labels, split, { sample: false });
+    const sampled = findLeakage(frame, schema, labels, split);
+    const verdicts = (fs: LeakageFinding[]): string[][] => fs.map((f) => [f.field, f.reason]);
+    expect(verdicts(full)).toEqual([
+      ['echo', 'single-field-auc'],
+      ['tag', 'decisive-values'],
+      ['note', 'presence'],
+    ]);
+    expect(verdicts(sampled)).toEqual(verdicts(full));
+    // The statistics behind them agree within their sampling noise.
+    for (let k = 0; k < full.length; k++) {
+      expect(Math.abs(sampled[k]!.auc! - full[k]!.auc!)).toBeLessThan(0.02);
+    }
+    expect(Math.abs(sampled[1]!.decisiveShare! - full[1]!.decisiveShare!)).toBeLessThan(0.02);
+    expect(
+      Math.abs(sampled[2]!.presentWhenConverted! - full[2]!.presentWhenConverted!),
+    ).toBeLessThan(0.03);
+    // The same from row objects (the CRM path): the sample is drawn before any frame is built.
+    const rows = Array.from({ length: frame.n }, (_, i) => rowAt(frame, i));
+    expect(findLeakage(rows, schema, labels, split)).toEqual(sampled);
+  });
+
+  it('reads small data sets whole', () => {
+    const rng = makeRng(3);
+    const labels: Label[] = Array.from({ length: 20_000 }, () => (rng.next() < 0.3 ? 1 : 0));
+    const split = splitByTime(labels, undefined, { valid: 0.2, test: 0 });
+    const y = Int8Array.from(labels, (l) => (l === 1 ? 1 : l === 0 ? 0 : -1));
+    const s = guardSample(y, split);
+    expect(s.fraction).toBe(1);
+    expect(Array.from(s.train)).toEqual(split.train);
+    expect(Array.from(s.valid)).toEqual(split.valid);
+  });
+
+  it('keyedAuc equals the AUC over rows, ties across keys included', () => {
+    const rng = makeRng(5);
+    const keys = 12;
+    // Scores with repeats: keys 2k and 2k + 1 share a score.
+    const score = Float64Array.from({ length: keys }, (_, k) => Math.floor(k / 2) / 7);
+    const pos = new Float64Array(keys);
+    const neg = new Float64Array(keys);
+    const y: number[] = [];
+    const s: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const k = rng.int(keys);
+      const yi = rng.next() < 0.2 + 0.05 * k ? 1 : 0;
+      (yi === 1 ? pos : neg)[k]!++;
+      y.push(yi);
+      s.push(score[k]!);
+    }
+    expect(keyedAuc(score, pos, neg)).toBeCloseTo(rocAuc(y, s), 12);
+    expect(keyedAuc(score, pos, new Float64Array(keys))).toBeNaN();
   });
 });

@@ -5,11 +5,19 @@
  * testing and useless on new leads, so it is flagged and, by default, left out.
  */
 import { selectKth } from '../order-statistics';
-import { rocAuc } from './metrics';
 import { readCategories, readMulti, readScalars } from '../encoding/read';
 import { placeholderSet, DEFAULT_PLACEHOLDERS, type PlaceholderSet } from '../encoding/schema';
-import { asFrame, type FrameColumn, type TableInput } from '../frame';
-import type { FieldInfo } from '../types';
+import {
+  asFrame,
+  frameFromRows,
+  isFrame,
+  takeRows,
+  type Frame,
+  type FrameColumn,
+  type TableInput,
+} from '../frame';
+import { makeRng } from '../rng';
+import type { FieldInfo, RawRow } from '../types';
 
 export interface LeakageOptions {
   /** Flag when the single-field validation AUC (either direction) exceeds this. */
@@ -25,6 +33,12 @@ export interface LeakageOptions {
    */
   decisiveShareMin?: number;
   placeholders?: readonly string[];
+  /**
+   * Judge a time-stratified sample of the rows when the data set is large enough for the
+   * sample's noise to stay far below every threshold (`guardSample`); `false` reads every row.
+   * Default true.
+   */
+  sample?: boolean;
 }
 
 export interface LeakageFinding {
@@ -37,7 +51,10 @@ export interface LeakageFinding {
   presentWhenNotConverted?: number;
   /** decisive-values: the share of training rows whose value settles the outcome. */
   decisiveShare?: number;
-  /** decisive-values: the values, their training row counts and conversion rates. */
+  /**
+   * decisive-values: the values, their training row counts and conversion rates. When the guard
+   * judged a sample, `rows` is the sample's count scaled to the whole training window.
+   */
   decisiveValues?: Array<{ value: string; rows: number; conversionRate: number }>;
 }
 
@@ -143,8 +160,148 @@ function rowKeys(
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
 /**
+ * How far a statistic computed on a sample may wander from the whole data's value, as a share
+ * of the distance between its threshold and the nearest bound (AUC 0.95 → ±0.005; presence
+ * under 1 % → ±0.1 points; decisive share 10 % → ±1 point): one standard error of sampling
+ * noise is a tenth of the room the threshold leaves, so a field flips between the sample's
+ * verdict and the whole data's only when it already sits within a hair of a threshold — where
+ * the whole data's own verdict is a coin toss too.
+ */
+const NOISE_SHARE = 0.1;
+
+/** Rows a share p needs so its standard error √(p(1−p)/m) is at most NOISE_SHARE·p. */
+function rowsForShare(p: number): number {
+  if (!(p > 0 && p < 1)) return 0;
+  return Math.ceil((1 - p) / (NOISE_SHARE * NOISE_SHARE * p));
+}
+
+/**
+ * Rows of the smaller class an AUC near `a` needs so its Hanley–McNeil standard error is at
+ * most tol = NOISE_SHARE·(1 − a). With m rows in the smaller class (the other at least as
+ * large), Var ≤ (q + a(1 − a)/m)/m with q = Q1 + Q2 − 2a², Q1 = a/(2 − a), Q2 = 2a²/(1 + a):
+ * m ≥ (q + √(q² + 4·tol²·a(1 − a)))/(2·tol²) — 1,018 at a = 0.95. Either direction counts
+ * (the guard reads max(AUC, 1 − AUC)), so the bound is asked of the smaller class.
+ */
+function rowsForAuc(a: number): number {
+  if (!(a > 0.5 && a < 1)) return 0;
+  const q = a / (2 - a) + (2 * a * a) / (1 + a) - 2 * a * a;
+  const tol2 = (NOISE_SHARE * (1 - a)) ** 2;
+  return Math.ceil((q + Math.sqrt(q * q + 4 * tol2 * a * (1 - a))) / (2 * tol2));
+}
+
+export interface GuardSample {
+  /** Rows the guard learns from and judges on (time order kept); the split's own when not sampled. */
+  train: Int32Array;
+  valid: Int32Array;
+  /** Share of the split's rows kept (1 = every row). */
+  fraction: number;
+}
+
+/**
+ * The rows the guard reads. Its verdicts are statistics (single-field AUC on the validation
+ * rows, presence rates per class, the share of decisive values), and each has a sampling noise
+ * that shrinks with the rows of the smaller class: the fraction kept is the least that holds
+ * every one of them within NOISE_SHARE of its threshold's room (`rowsForAuc`, `rowsForShare`)
+ * — about 1,000 rows of each class in the validation window for the AUC and 9,900 of each
+ * class for presence under 1 % at the defaults, whatever the data set. Small data sets
+ * (fewer rows than that, or a sample that would keep half or more) are read whole.
+ *
+ * Time-stratified: train and valid are each cut into as many consecutive time strata as rows
+ * kept, and one row is drawn from each (seeded), so every period is represented as it is in
+ * the data and no periodic pattern in row order can alias with the draw.
+ */
+export function guardSample(
+  y: Int8Array,
+  split: { train: ArrayLike<number>; valid: ArrayLike<number> },
+  opts: LeakageOptions = {},
+): GuardSample {
+  const train = Int32Array.from(split.train);
+  const valid = Int32Array.from(split.valid);
+  const all = { train, valid, fraction: 1 };
+  if (opts.sample === false) return all;
+  const count = (rows: Int32Array): [number, number] => {
+    let pos = 0;
+    let neg = 0;
+    for (let t = 0; t < rows.length; t++) {
+      const v = y[rows[t]!];
+      if (v === 1) pos++;
+      else if (v === 0) neg++;
+    }
+    return [pos, neg];
+  };
+  const [tPos, tNeg] = count(train);
+  const [vPos, vNeg] = count(valid);
+  const need = (rows: number, have: number): number =>
+    rows === 0 ? 0 : have > 0 ? rows / have : 1;
+  const fraction = Math.max(
+    need(rowsForAuc(opts.aucThreshold ?? 0.95), Math.min(vPos, vNeg)),
+    need(
+      Math.max(
+        rowsForShare(opts.presenceRareMax ?? 0.01),
+        rowsForShare(opts.presenceCommonMin ?? 0.2),
+      ),
+      Math.min(tPos + vPos, tNeg + vNeg),
+    ),
+    need(rowsForShare(opts.decisiveShareMin ?? 0.1), train.length),
+  );
+  if (fraction >= 0.5) return all;
+  const rng = makeRng(0x1ea6);
+  const strata = (rows: Int32Array): Int32Array => {
+    const L = rows.length;
+    const k = Math.min(L, Math.ceil(fraction * L));
+    const out = new Int32Array(k);
+    for (let j = 0; j < k; j++) {
+      const from = Math.floor((j * L) / k);
+      const to = Math.floor(((j + 1) * L) / k);
+      out[j] = rows[from + rng.int(to - from)]!;
+    }
+    return out;
+  };
+  return { train: strata(train), valid: strata(valid), fraction };
+}
+
+/**
+ * The single-field AUC from per-key counts: a row's score is its key's, so the rank sum of
+ * the positives (with ties at their mean rank, as `rocAuc` does) is a sum over the distinct
+ * scores — linear in rows, with no sort of the rows. NaN when one class is absent.
+ */
+export function keyedAuc(score: Float64Array, pos: Float64Array, neg: Float64Array): number {
+  const order: number[] = [];
+  for (let k = 0; k < score.length; k++) if (pos[k]! + neg[k]! > 0) order.push(k);
+  order.sort((a, b) => score[a]! - score[b]!);
+  let below = 0;
+  let rankSum = 0;
+  let nPos = 0;
+  for (let i = 0; i < order.length;) {
+    let p = 0;
+    let m = 0;
+    let j = i;
+    for (; j < order.length && score[order[j]!] === score[order[i]!]; j++) {
+      p += pos[order[j]!]!;
+      m += pos[order[j]!]! + neg[order[j]!]!;
+    }
+    // Ranks below + 1 … below + m share the mean rank below + (m + 1)/2.
+    rankSum += p * (below + (m + 1) / 2);
+    nPos += p;
+    below += m;
+    i = j;
+  }
+  const nNeg = below - nPos;
+  if (nPos === 0 || nNeg === 0) return NaN;
+  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** The sampled rows as a frame: train rows first, then valid (only those rows are read). */
+function sampleFrame(input: TableInput, rows: Int32Array): Frame {
+  if (isFrame(input)) return takeRows(input, rows);
+  const raw = input as readonly RawRow[];
+  return frameFromRows(Array.from(rows, (i) => raw[i]!));
+}
+
+/**
  * Checks every field: the single-field AUC on the validation rows (each value scored by its
- * conversion rate on the training rows) and the presence rates per class on train + valid.
+ * conversion rate on the training rows) and the presence rates per class on train + valid —
+ * on the time-stratified sample `guardSample` chooses when the data set is large.
  */
 export function findLeakage(
   input: TableInput,
@@ -158,69 +315,91 @@ export function findLeakage(
   const commonMin = opts.presenceCommonMin ?? 0.2;
   const decisiveMin = opts.decisiveShareMin ?? 0.1;
   const ph = placeholderSet(opts.placeholders ?? DEFAULT_PLACEHOLDERS);
-  // Typed once for every field's loops: the rows, and each row's label (1, 0, -1 unlabelled).
-  const train = Int32Array.from(split.train);
-  const valid = Int32Array.from(split.valid);
-  const y = Int8Array.from({ length: labels.length }, (_, i) =>
-    labels[i] === 1 ? 1 : labels[i] === 0 ? 0 : -1,
-  );
+  const yAll = new Int8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) yAll[i] = labels[i] === 1 ? 1 : labels[i] === 0 ? 0 : -1;
+  // The base rate from every training row (cheap, and one less noisy number in the rules).
   let trainPos = 0;
-  for (let t = 0; t < train.length; t++) trainPos += y[train[t]!] === 1 ? 1 : 0;
-  const prior = train.length ? trainPos / train.length : 0.5;
-  const yValid = Float64Array.from(valid, (i) => (y[i] === 1 ? 1 : 0));
+  for (let t = 0; t < split.train.length; t++) trainPos += yAll[split.train[t]!] === 1 ? 1 : 0;
+  const prior = split.train.length ? trainPos / split.train.length : 0.5;
+  const sample = guardSample(yAll, split, opts);
+  const nTrain = sample.train.length;
+  const nValid = sample.valid.length;
+  // Sampled: a frame of just the sampled rows (training rows 0 … nTrain − 1, then validation),
+  // so no field is read beyond them. Whole: the input itself, never a copy of it.
+  let frame: Frame;
+  let y = yAll;
+  let trainIdx = sample.train;
+  let validIdx = sample.valid;
+  if (sample.fraction < 1) {
+    const picked = new Int32Array(nTrain + nValid);
+    picked.set(sample.train);
+    picked.set(sample.valid, nTrain);
+    frame = sampleFrame(input, picked);
+    y = Int8Array.from(picked, (i) => yAll[i]!);
+    trainIdx = Int32Array.from({ length: nTrain }, (_, t) => t);
+    validIdx = Int32Array.from({ length: nValid }, (_, t) => nTrain + t);
+  } else frame = asFrame(input);
+  const scale = nTrain ? split.train.length / nTrain : 1;
+  const about = sample.fraction < 1 ? 'about ' : '';
   const findings: LeakageFinding[] = [];
-  const frame = asFrame(input);
 
   for (const f of schema) {
     const col = frame.columns.get(f.name);
     if (!col) continue;
-    const { keys, names } = rowKeys(col, f, train, ph);
-    // Per key (slot 0 = missing): training rows and conversions.
-    const seen = new Float64Array(names.length + 1);
-    const conv = new Float64Array(names.length + 1);
-    for (let t = 0; t < train.length; t++) {
-      const i = train[t]!;
-      const k = keys[i]! + 1;
-      seen[k]!++;
-      if (y[i] === 1) conv[k]!++;
-    }
-    const score = Float64Array.from(valid, (i) => {
-      const k = keys[i]! + 1;
-      return seen[k]! > 0 ? (conv[k]! + SMOOTHING * prior) / (seen[k]! + SMOOTHING) : prior;
-    });
-    const decisive: NonNullable<LeakageFinding['decisiveValues']> = [];
-    let decisiveRows = 0;
-    for (let k = 1; k < seen.length; k++) {
-      const n = seen[k]!;
-      if (n < DECISIVE_MIN_ROWS) continue;
-      const rate = conv[k]! / n;
-      if (rate >= 1 - DECISIVE_FACTOR * (1 - prior) || rate <= DECISIVE_FACTOR * prior) {
-        decisive.push({ value: names[k - 1]!, rows: n, conversionRate: rate });
-        decisiveRows += n;
-      }
-    }
-    const decisiveShare = train.length ? decisiveRows / train.length : 0;
-    const raw = rocAuc(yValid, score);
-    const auc = Number.isNaN(raw) ? NaN : Math.max(raw, 1 - raw);
-
+    const { keys, names } = rowKeys(col, f, trainIdx, ph);
+    // Per key (slot 0 = missing): training rows and conversions; validation rows per class.
+    const slots = names.length + 1;
+    const seen = new Float64Array(slots);
+    const conv = new Float64Array(slots);
+    const vPos = new Float64Array(slots);
+    const vNeg = new Float64Array(slots);
+    const tNeg = new Float64Array(slots);
     let posN = 0;
     let negN = 0;
     let posPresent = 0;
     let negPresent = 0;
-    for (const rows of [train, valid]) {
-      for (let t = 0; t < rows.length; t++) {
-        const i = rows[t]!;
-        const present = keys[i] !== -1;
-        const yi = y[i];
-        if (yi === 1) {
-          posN++;
-          posPresent += present ? 1 : 0;
-        } else if (yi === 0) {
-          negN++;
-          negPresent += present ? 1 : 0;
-        }
+    for (let t = 0; t < nTrain; t++) {
+      const i = trainIdx[t]!;
+      const k = keys[i]! + 1;
+      seen[k]!++;
+      if (y[i] === 1) conv[k]!++;
+      else if (y[i] === 0) tNeg[k]!++;
+    }
+    for (let t = 0; t < nValid; t++) {
+      const i = validIdx[t]!;
+      const k = keys[i]! + 1;
+      if (y[i] === 1) vPos[k]!++;
+      else if (y[i] === 0) vNeg[k]!++;
+    }
+    // Presence per class on train + valid, from the per-key counts (slot 0 = missing).
+    for (let k = 0; k < slots; k++) {
+      const p = conv[k]! + vPos[k]!;
+      const m = tNeg[k]! + vNeg[k]!;
+      posN += p;
+      negN += m;
+      if (k > 0) {
+        posPresent += p;
+        negPresent += m;
       }
     }
+    const score = new Float64Array(slots);
+    for (let k = 0; k < slots; k++) {
+      score[k] = seen[k]! > 0 ? (conv[k]! + SMOOTHING * prior) / (seen[k]! + SMOOTHING) : prior;
+    }
+    const decisive: NonNullable<LeakageFinding['decisiveValues']> = [];
+    let decisiveRows = 0;
+    for (let k = 1; k < slots; k++) {
+      const n = seen[k]!;
+      if (n < DECISIVE_MIN_ROWS) continue;
+      const rate = conv[k]! / n;
+      if (rate >= 1 - DECISIVE_FACTOR * (1 - prior) || rate <= DECISIVE_FACTOR * prior) {
+        decisive.push({ value: names[k - 1]!, rows: Math.round(n * scale), conversionRate: rate });
+        decisiveRows += n;
+      }
+    }
+    const decisiveShare = nTrain ? decisiveRows / nTrain : 0;
+    const raw = keyedAuc(score, vPos, vNeg);
+    const auc = Number.isNaN(raw) ? NaN : Math.max(raw, 1 - raw);
     const pPos = posN ? posPresent / posN : 0;
     const pNeg = negN ? negPresent / negN : 0;
 
@@ -237,7 +416,7 @@ export function findLeakage(
       decisive.sort((a, b) => b.rows - a.rows);
       const shown = decisive
         .slice(0, 3)
-        .map((d) => `"${d.value}" ${pct(d.conversionRate)} of ${d.rows}`)
+        .map((d) => `"${d.value}" ${pct(d.conversionRate)} of ${about}${d.rows}`)
         .join(', ');
       findings.push({
         field: f.name,

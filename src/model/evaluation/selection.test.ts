@@ -67,6 +67,22 @@ describe('the signal verdict', () => {
     expect(scoreSpread(near).distinct).toBe(5);
   });
 
+  it('scoreSpread reads the 5th and 95th percentiles of a sorted copy, without sorting', () => {
+    let seed = 7;
+    const next = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 100;
+    for (const n of [1, 2, 19, 20, 21, 1000, 4099]) {
+      // Repeated values (scores of a tree) mixed with continuous ones.
+      const scores = Array.from({ length: n }, (_, i) =>
+        i % 3 === 0 ? Math.round(next()) : next(),
+      );
+      const sorted = [...scores].sort((a, b) => a - b);
+      const at = (q: number): number => sorted[Math.min(n - 1, Math.floor(q * (n - 1)))]!;
+      const got = scoreSpread(scores);
+      expect(got.spread).toBe(at(0.95) - at(0.05));
+      expect(got.distinct).toBe(new Set(sorted.map((x) => Math.round(x * 10))).size);
+    }
+  });
+
   it('Hanley–McNeil: more rows, smaller error; 0.5 on balanced classes matches the closed form', () => {
     expect(aucStandardError(0.8, 400, 400)).toBeLessThan(aucStandardError(0.8, 40, 40));
     // At AUC 0.5, Q1 = 1/3 and Q2 = 1/3: var = (0.25 + (m+n-2)/12) / (m n).
