@@ -505,8 +505,11 @@ export class TrainingSession {
       const own = all.filter(
         (c) => c.kind === kind && !c.weighting.classWeight && !c.weighting.recency,
       );
+      // A stopped GBDT depth's mean covers fewer folds: not comparable, never the summary's.
+      const ran = own.filter((c) => !c.pruned);
       const pickBest =
-        own.find((c) => c.chosen) ?? own.reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
+        own.find((c) => c.chosen) ??
+        (ran.length ? ran : own).reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
       if (pickBest) summary.push(pickBest);
     }
     for (const c of all) {
