@@ -205,3 +205,33 @@ describe('budgeted GBDT search: depth pruning, the ladder’s first step, the ve
     }
   });
 });
+
+describe('the train cap counts one fit per GBDT depth', () => {
+  const data = syntheticLeads(2500, 7);
+  const run = (gbdtParams: { nRounds: number; maxDepth?: number }) =>
+    trainModel({
+      ...data,
+      options: {
+        exclude: ['id'],
+        model: 'gbdt',
+        // A loose AUC error target: the test cap is below N ÷ (folds × fits), so the rule shows.
+        budget: { threshold: 1000, aucSe: 0.1, ladder: false },
+        gbdtParams,
+        weightings: [{ classWeight: 'balanced', recency: false }],
+      },
+    }).report;
+
+  it('divides by folds × (depths + weightings)', () => {
+    for (const [params, fits] of [
+      [{ nRounds: 10 }, 2 + 1],
+      [{ nRounds: 10, maxDepth: 3 }, 1 + 1],
+    ] as const) {
+      const r = run(params);
+      const { trainCap, testCap } = r.backtest.schedule;
+      const n = r.splits.train;
+      const k = r.backtest.folds.length;
+      expect(testCap!).toBeLessThan(n / (k * fits));
+      expect(trainCap).toBe(Math.ceil(n / (k * fits)));
+    }
+  });
+});
