@@ -99,6 +99,11 @@ export interface SweepPointState {
   settings: Record<string, number>;
   foldAuc: number[];
   foldMargins: Float64Array[];
+  /**
+   * First stage, budgeted runs: a GBDT depth stopped after `foldAuc.length` folds because it
+   * was not ahead of the shallower depths there (absent: not stopped). Never chosen.
+   */
+  pruned?: boolean;
 }
 
 /** A sweep (one family × one weighting) in progress. Plain data: persistable as it is. */
@@ -117,6 +122,12 @@ export interface SweepState {
    * unweighted winner there (absent in states saved before pruning existed: not stopped).
    */
   pruned?: boolean;
+  /**
+   * Second-stage GBDT sweeps: the AUC after each round count of the grid up to the pinned one
+   * on the last fold done (the same boosting run, scored on the way: no extra fit). The round-
+   * count ladder's first step reads it instead of refitting (see `rungFromBacktests`).
+   */
+  curve?: { fold: number; points: Array<{ nRounds: number; auc: number }> };
 }
 
 /** Everything the backtests have computed so far. */
@@ -146,9 +157,52 @@ const entriesOf = (s: SweepState): BacktestEntry[] =>
       meanAuc: mean,
       seAuc: se,
       foldMargins: p.foldMargins,
-      ...(s.pruned ? { pruned: true } : {}),
+      ...(s.pruned || p.pruned ? { pruned: true } : {}),
     };
   });
+
+/** A setting's identity within a sweep (its points are matched to a fold's fits by it). */
+const settingKey = (settings: Record<string, number>): string =>
+  Object.entries(settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/**
+ * The tie rule's view of entries: a stopped entry's folds are hidden (no usable fold), so it is
+ * neither the best nor tied and can never be chosen. Same order and count, so indices match.
+ */
+const eligible = (entries: readonly BacktestEntry[]): BacktestEntry[] =>
+  entries.map((e) => (e.pruned ? { ...e, foldAuc: [] } : e));
+
+/**
+ * Depths of a first-stage GBDT sweep to stop after the folds done (budgeted runs): a depth is
+ * stopped when its best setting's mean AUC over those folds is not above the best of the
+ * shallower depths still running. The tie rule prefers the shallower depth whenever the deeper
+ * one is not ahead beyond the folds' noise, so a deeper depth that is behind so far could only
+ * be chosen if the remaining folds reversed the order by more than their spread — the same
+ * bet as stopping a weighting (docs/model.md, "Search schedule"). The shallowest running depth
+ * is never stopped.
+ */
+export function depthsToStop(points: readonly SweepPointState[]): number[] {
+  const bestByDepth = new Map<number, number>();
+  for (const p of points) {
+    if (p.pruned) continue;
+    const d = p.settings.maxDepth!;
+    const m = meanSe(p.foldAuc).mean;
+    const prev = bestByDepth.get(d);
+    if (prev === undefined || (Number.isFinite(m) && !(m <= prev))) bestByDepth.set(d, m);
+  }
+  const depths = [...bestByDepth.keys()].sort((a, b) => a - b);
+  const stop: number[] = [];
+  let shallower = -Infinity;
+  depths.forEach((d, i) => {
+    const m = bestByDepth.get(d)!;
+    // No usable fold (one class only): no evidence either way, keep going.
+    if (i > 0 && Number.isFinite(m) && Number.isFinite(shallower) && m <= shallower) stop.push(d);
+    else if (Number.isFinite(m)) shallower = Math.max(shallower, m);
+  });
+  return stop;
+}
 
 /** The backtests as units of work over a persistable state (see the file comment). */
 export class Backtester {
@@ -164,7 +218,9 @@ export class Backtester {
   ) {
     const nFolds = input.folds.length;
     const bad = [...state.stage1, ...state.stage2].find(
-      (s) => s.done > nFolds || s.points.some((p) => p.foldAuc.length !== s.done),
+      (s) =>
+        s.done > nFolds ||
+        s.points.some((p) => (p.pruned ? p.foldAuc.length > s.done : p.foldAuc.length !== s.done)),
     );
     const rungs = state.ladder?.length ?? 0;
     if (
@@ -225,19 +281,52 @@ export class Backtester {
     const yte = yOf(labels, f.test);
     const w = rowWeights(ytr, sweep.weighting);
     const carry = new Map(Object.entries(sweep.carry));
-    const points = cand.sweep(Xtr, ytr, w, Xte, yte, settings, sweep.only ?? undefined, carry);
+    const stopped = [
+      ...new Set(sweep.points.filter((p) => p.pruned).map((p) => p.settings.maxDepth!)),
+    ];
+    // A second-stage GBDT sweep boosts to its pinned round count as before and scores the round
+    // grid on the way (free: margins are copied after each grid count); only the pinned count
+    // is its entry, the rest is the ladder's first step (`curve`).
+    const pinned = sweep.kind === 'gbdt' && sweep.only !== null && this.st.stage2.includes(sweep);
+    const all = cand.sweep(
+      Xtr,
+      ytr,
+      w,
+      Xte,
+      yte,
+      pinned
+        ? { ...settings, gbdtParams: { ...settings.gbdtParams, nRounds: sweep.only!.nRounds! } }
+        : settings,
+      pinned ? { maxDepth: sweep.only!.maxDepth! } : (sweep.only ?? undefined),
+      carry,
+      stopped,
+    );
+    let points = all;
+    if (pinned) {
+      const key = settingKey(sweep.only!);
+      points = all.filter((p) => settingKey(p.settings) === key);
+      sweep.curve = {
+        fold: k,
+        points: all.map((p) => ({ nRounds: p.settings.nRounds!, auc: rocAuc(yte, p.margin) })),
+      };
+    }
     if (k === 0) {
       sweep.points = points.map((p) => ({ settings: p.settings, foldAuc: [], foldMargins: [] }));
     }
-    points.forEach((p, j) => {
-      const e = sweep.points[j]!;
+    const byKey = new Map(sweep.points.map((e) => [settingKey(e.settings), e]));
+    for (const p of points) {
+      const e = byKey.get(settingKey(p.settings))!;
       e.foldAuc.push(rocAuc(yte, p.margin));
       e.foldMargins.push(p.margin);
-    });
+    }
     sweep.carry = Object.fromEntries(carry);
     sweep.done = k + 1;
-    if (this.input.prune && this.st.stage2.includes(sweep) && sweep.done < folds.length) {
-      sweep.pruned = !this.aheadOfWinner(sweep);
+    if (this.input.prune && sweep.done < folds.length) {
+      if (this.st.stage2.includes(sweep)) sweep.pruned = !this.aheadOfWinner(sweep);
+      else if (sweep.kind === 'gbdt') {
+        const stop = depthsToStop(sweep.points);
+        for (const e of sweep.points) if (stop.includes(e.settings.maxDepth!)) e.pruned = true;
+      }
     }
   }
 
@@ -337,6 +426,11 @@ export class Backtester {
     const { chosen } = this.stagesChoice();
     const k = folds.length - 1;
     const f = folds[k]!;
+    const known = j === 0 ? this.rungFromBacktests(chosen) : null;
+    if (known) {
+      this.ladderRungs.push(known);
+      return;
+    }
     const sample = stratifiedSample(
       ladder.window,
       ladder.sizes[j]!,
@@ -364,6 +458,45 @@ export class Backtester {
   }
 
   /**
+   * The ladder's first step without a fit, when the backtests already made it: the first step
+   * fits the winner on the train cap's rows of the newest fold's window and scores the round
+   * grid on the fold's block — which is what the backtests did on that fold for the winner
+   * (the same window, number of rows, grid, early stopping and block; only the sample's draw
+   * differs). An unweighted winner's points are the stage-1 entries of its depth; a weighted
+   * one's, its second-stage sweep's `curve`. Null (fit it) when neither has them, e.g. a state
+   * saved before curves existed.
+   */
+  private rungFromBacktests(chosen: BacktestEntry): LadderRung | null {
+    const { folds, ladder } = this.input;
+    if (chosen.kind !== 'gbdt') return null;
+    const k = folds.length - 1;
+    const rows = folds[k]!.train.length;
+    if (!ladder || rows !== ladder.sizes[0]) return null;
+    let curve: Array<{ nRounds: number; auc: number | undefined }>;
+    if (!chosen.weighting.classWeight && !chosen.weighting.recency) {
+      curve = this.firstStage()
+        .stage1.filter((e) => e.kind === 'gbdt' && e.settings.maxDepth === chosen.settings.maxDepth)
+        .map((e) => ({ nRounds: e.settings.nRounds!, auc: e.foldAuc[k] }));
+    } else {
+      const sweep = this.st.stage2.find(
+        (s) =>
+          s.kind === 'gbdt' &&
+          s.weighting.classWeight === chosen.weighting.classWeight &&
+          s.weighting.recency === chosen.weighting.recency,
+      );
+      if (!sweep?.curve || sweep.curve.fold !== k) return null;
+      curve = sweep.curve.points;
+    }
+    let best = { nRounds: 0, auc: -Infinity };
+    // The grid is listed fewer rounds first: a tie keeps the fewer.
+    for (const { nRounds, auc } of curve) {
+      if (auc === undefined) return null;
+      if (auc > best.auc) best = { nRounds, auc };
+    }
+    return best.nRounds > 0 ? { rows, nRounds: best.nRounds, auc: best.auc } : null;
+  }
+
+  /**
    * The round count the ladder supports: the count of the last step of its growing run, when
    * it grew at all past its first step (the backtests' own size); else the backtests' choice.
    */
@@ -380,7 +513,7 @@ export class Backtester {
 
   private firstStage() {
     const stage1 = this.st.stage1.flatMap(entriesOf);
-    const first = pickWithTieRule(stage1);
+    const first = pickWithTieRule(eligible(stage1));
     return { stage1, first, winner: stage1[first.index]! };
   }
 
@@ -458,15 +591,7 @@ export class Backtester {
   private stage2Eligible(
     stage2: BacktestEntry[] = this.st.stage2.flatMap(entriesOf),
   ): BacktestEntry[] {
-    let j = 0;
-    const out: BacktestEntry[] = [];
-    for (const s of this.st.stage2) {
-      for (let k = 0; k < s.points.length; k++, j++) {
-        const e = stage2[j]!;
-        out.push(s.pruned ? { ...e, foldAuc: [] } : e);
-      }
-    }
-    return out;
+    return eligible(stage2);
   }
 
   /** The second-stage sweep the `j`-th second-stage entry came from. */

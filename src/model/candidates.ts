@@ -56,6 +56,8 @@ export interface Candidate {
     only?: Record<string, number>,
     /** State a family carries from one fold to the next (e.g. warm starts); per sweep. */
     carry?: Map<string, unknown>,
+    /** GBDT: depths stopped by the schedule (`backtest.ts`, depth pruning): not fitted. */
+    skipDepths?: readonly number[],
   ): SweepPoint[];
   fit(
     X: EncodedMatrix,
@@ -179,13 +181,15 @@ export function gbdtDepths(s: CandidateSettings, only?: Record<string, number>):
 const gbdt: Candidate = {
   kind: 'gbdt',
   missing: 'nan',
-  sweep(Xtr, ytr, w, Xte, yte, s, only) {
+  sweep(Xtr, ytr, w, Xte, yte, s, only, _carry, skipDepths) {
     const nRounds = only?.nRounds ?? s.gbdtParams?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
     const out: SweepPoint[] = [];
     for (const maxDepth of gbdtDepths(s, only)) {
+      if (skipDepths?.includes(maxDepth)) continue;
       // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
       // counts of the grid are then scored as the last fitted one (already past the best).
-      const grid = only ? [nRounds] : roundGrid(nRounds);
+      // A pinned round count is scored alone; else the grid up to the most rounds.
+      const grid = only?.nRounds !== undefined ? [nRounds] : roundGrid(nRounds);
       // The fit hands back the test rows' margins after each round count of the grid (trees
       // are added one by one): the same sums as walking the trees again, without the walk.
       const { validMargins, validFinal } = fitGbdt(Xtr, ytr, {

@@ -8,7 +8,9 @@ import { toArtifact, type ModelArtifact } from './artifact';
 import { Backtester, type BacktestEntry, type BacktestState, type LadderRung } from './backtest';
 import {
   ladderSizes,
+  sampleSeed,
   scheduleSearch,
+  stratifiedSample,
   type BudgetOptions,
   type ScheduleReport,
 } from './evaluation/budget';
@@ -21,6 +23,7 @@ import {
 } from './evaluation/calibration';
 import {
   CANDIDATES,
+  gbdtDepths,
   margins,
   outputOf,
   rowWeights,
@@ -297,7 +300,12 @@ export class TrainingSession {
     const encoderOptions: EncoderOptions = { ...o.encoder, placeholders: o.placeholders };
     const weightings = o.weightings ?? DEFAULT_WEIGHTINGS;
     const sweeps = kinds.length + weightings.length;
-    const schedule = scheduleSearch(plan, labels, sweeps, settings.seed, o.budget);
+    // The train cap's divisor counts model fits per fold, not sweeps: a GBDT first-stage sweep
+    // boosts once per depth, so its depths count one each.
+    const fits =
+      kinds.reduce((a, k) => a + (k === 'gbdt' ? gbdtDepths(settings).length : 1), 0) +
+      weightings.length;
+    const schedule = scheduleSearch(plan, labels, fits, settings.seed, o.budget);
     const newest = folds[folds.length - 1]!;
     const ladder =
       schedule.report.trainCap !== null && kinds.includes('gbdt') && o.budget?.ladder !== false
@@ -432,7 +440,21 @@ export class TrainingSession {
     }
     const metrics = ooIndex.length > 0 ? evaluate(ooY, ooProb, o.tiers) : null;
 
-    const finalScores = Float64Array.from(margins(core, Xfit), (m) => 100 * model.calibrate(m));
+    // The verdict's spread check reads the shipped model's scores on the labelled rows. Budgeted
+    // (large data), on a time-stratified seeded sample of them as large as all the folds'
+    // scored blocks together: the 5th and 95th percentiles of k·(test cap) rows are within a
+    // fraction of a percentile of the whole's, and scoring every row was a fifth of the
+    // process at 1M rows (docs/model.md, "Search schedule").
+    const { testCap } = this.schedule;
+    const verdictRows =
+      this.schedule.budgeted && testCap !== null
+        ? stratifiedSample(labelled, testCap * folds.length, sampleSeed(this.settings.seed, 0, 4))
+        : null;
+    const Xverdict =
+      verdictRows && verdictRows.length < labelled.length
+        ? encoder.transform(takeRows(this.rows, verdictRows))
+        : Xfit;
+    const finalScores = Float64Array.from(margins(core, Xverdict), (m) => 100 * model.calibrate(m));
     const foldReports: FoldReport[] = folds.map((f, k) => {
       const y = yOf(labels, f.test);
       const pos = y.reduce((a, b) => a + b, 0);
@@ -483,8 +505,11 @@ export class TrainingSession {
       const own = all.filter(
         (c) => c.kind === kind && !c.weighting.classWeight && !c.weighting.recency,
       );
+      // A stopped GBDT depth's mean covers fewer folds: not comparable, never the summary's.
+      const ran = own.filter((c) => !c.pruned);
       const pickBest =
-        own.find((c) => c.chosen) ?? own.reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
+        own.find((c) => c.chosen) ??
+        (ran.length ? ran : own).reduce((a, b) => (b.meanAuc > a.meanAuc ? b : a));
       if (pickBest) summary.push(pickBest);
     }
     for (const c of all) {

@@ -8,9 +8,9 @@
  *   converted leads gives an AUC whose standard error is about √(1 / (12·m·p·(1−p))) (Hanley &
  *   McNeil at no signal, the widest case). Past the m where that is below `aucSe` (0.005, the
  *   tolerance the accuracy goal itself uses), more rows no longer change which candidate wins.
- * - **Train cap** — from the cost of one final fit: all the sweeps over all the folds together
- *   fit no more rows than the shipped model's one fit on all N rows, i.e. N / (folds × sweeps)
- *   per fold and sweep; never fewer than the test cap (a model fitted on fewer rows than it is
+ * - **Train cap** — from the cost of one final fit: all the fits over all the folds together
+ *   fit no more rows than the shipped model's one fit on all N rows, i.e. N / (folds × fits)
+ *   per fold and fit (a fit: one family setting's model, one GBDT depth's boosting run); never fewer than the test cap (a model fitted on fewer rows than it is
  *   judged on would be judged on its own noise).
  *
  * A sample is drawn per fold: the window (time order) is cut into m equal strata and one row is
@@ -57,7 +57,7 @@ export interface SearchSchedule {
 }
 
 export const SCHEDULE_RULE =
-  'Above the threshold, each fold is fitted on a time-stratified seeded sample of its training window of at most max(test cap, N ÷ (folds × sweeps)) rows — all the backtest fits together no more rows than the one final fit — and scored on a sample of its block of at most 1 ÷ (12·SE²·p·(1−p)) rows, where the AUC standard error SE is 0.005 and p the converted share. A GBDT winner’s round count is then checked on the newest fold at 4× more rows per step up to its whole window, and raised while it grows. A row weighting (second stage) is run fold by fold and stopped as soon as its mean AUC difference to the unweighted winner over the folds done is not above 0; a stopped weighting is never chosen.';
+  'Above the threshold, each fold is fitted on a time-stratified seeded sample of its training window of at most max(test cap, N ÷ (folds × fits per fold)) rows (a GBDT depth counts one fit) — all the backtest fits together no more rows than the one final fit — and scored on a sample of its block of at most 1 ÷ (12·SE²·p·(1−p)) rows, where the AUC standard error SE is 0.005 and p the converted share. A GBDT winner’s round count is then checked on the newest fold at 4× more rows per step up to its whole window, and raised while it grows. A row weighting (second stage) is run fold by fold and stopped as soon as its mean AUC difference to the unweighted winner over the folds done is not above 0, and a deeper GBDT depth (first stage) as soon as its best mean AUC over the folds done is not above the shallower depths’; a stopped candidate is never chosen. The verdict’s score spread is read on a time-stratified sample of folds × test cap labelled rows.';
 
 /** Rows of a block past which a fold's AUC error is below `se` (p: converted share). */
 export function testCapFor(p: number, se = DEFAULT_AUC_SE): number | null {
@@ -89,8 +89,8 @@ export const sampleSeed = (seed: number, fold: number, purpose: number): number 
   0;
 
 /**
- * The schedule for a fold plan. `sweeps`: how many sweeps (family × weighting) run over every
- * fold — the train cap's divisor.
+ * The schedule for a fold plan. `sweeps`: how many fits (family × weighting, one per GBDT
+ * depth) run over every fold — the train cap's divisor.
  */
 export function scheduleSearch(
   plan: FoldPlan,
