@@ -22,7 +22,7 @@ import {
 
 export { chunkRange } from './gbdt-hist-worker';
 
-const { SEQ, START, COUNT, CHUNKS, NEXT, FINISHED, READY, STOP, KIND, NF, BY_WORKER } = SLOT;
+const { SEQ, START, COUNT, CHUNKS, NEXT, FINISHED, READY, STOP, KIND, NF, BY_WORKER, HIST } = SLOT;
 
 /**
  * Milliseconds the worker polls for the next job before it sleeps. While trees grow, jobs come
@@ -40,14 +40,16 @@ export function defaultThreads(): number {
 
 /**
  * Work for both threads: histogram chunks of rows[start, start + m) over all features (nf 0 or
- * absent) or the nf listed at `feats`, or the gradients of rows [start, start + m).
+ * absent) or the nf listed at `feats`, the gradients of rows [start, start + m), or the two
+ * halves (chunks 2) of a sparse histogram of rows[start, start + m) into the one at `hist`.
  */
 export interface HelperJob {
-  kind: 'histograms' | 'gradients';
+  kind: 'histograms' | 'gradients' | 'sparse';
   start: number;
   m: number;
   chunks: number;
   nf?: number;
+  hist?: number;
 }
 
 /** The worker's program, made once per process. */
@@ -133,7 +135,8 @@ export class HistHelper {
     // rather than wait for it.
     if (!this.alive || Atomics.load(this.ctl, READY) !== 1) return false;
     const c = this.ctl;
-    c[KIND] = job.kind === 'gradients' ? 1 : 0;
+    c[KIND] = job.kind === 'gradients' ? 1 : job.kind === 'sparse' ? 2 : 0;
+    c[HIST] = job.hist ?? 0;
     c[START] = job.start;
     c[COUNT] = job.m;
     c[CHUNKS] = job.chunks;
