@@ -6,7 +6,10 @@
  * - one sparse histogram (all rows, then a scattered 40 %): the JS reference loop
  *   (`accumulateSparse`) against the WebAssembly kernel on one thread;
  * - a whole fit (300 rounds, depth 3 and depth 6) on one thread and on two: wall and CPU
- *   (process.cpuUsage covers both threads).
+ *   (process.cpuUsage covers both threads);
+ * - predicting the rows with the depth-3 ensemble: the coded walk (predictEnsemble) against the
+ *   float walk (the same ensemble as 'le' with each threshold's next double below, which takes
+ *   the float path and reaches the same leaves).
  * Nothing here is asserted: it reports, and the machine's load (shared) is printed with it.
  */
 import os from 'node:os';
@@ -19,6 +22,7 @@ import {
   sparsePlan,
 } from '../src/model/trees/gbdt-sparse';
 import { binMatrix } from '../src/model/trees/histogram';
+import { predictEnsemble } from '../src/model/trees/tree-ensemble';
 import { makeRng } from '../src/model/rng';
 import type { EncodedMatrix } from '../src/model/types';
 
@@ -156,6 +160,26 @@ function histBench(X: EncodedMatrix, y: Float64Array): void {
 }
 
 function fitBench(X: EncodedMatrix, y: Float64Array): void {
+  const e = fitGbdt(X, y, { params: { nRounds: 300, maxDepth: 3 }, rng: makeRng(1) }).ensemble;
+  // x < t ⟺ x ≤ the largest double below t: an 'le' twin that walks the floats.
+  const below = (t: number): number => {
+    const b = new Float64Array([t]);
+    const u = new BigInt64Array(b.buffer);
+    u[0] += t > 0 ? -1n : t < 0 ? 1n : 0n;
+    return b[0];
+  };
+  const le = {
+    ...e,
+    comparison: 'le' as const,
+    trees: e.trees.map((t) => ({ ...t, threshold: t.threshold.map(below) })),
+  };
+  const coded = timed(() => predictEnsemble(e, X));
+  const float = timed(() => predictEnsemble(le, X));
+  console.log(
+    `  predict ${X.n} rows, ${e.trees.length} trees of depth 3: coded ${coded.cpu.toFixed(2)} s CPU, ` +
+      `float walk ${float.cpu.toFixed(2)} s CPU (${(float.cpu / coded.cpu).toFixed(2)}×), ` +
+      `same: ${coded.out.every((v, i) => v === float.out[i])} (load ${load()})`,
+  );
   for (const maxDepth of [3, 6]) {
     for (const threads of [1, 2]) {
       const r = timed(() =>
