@@ -77,4 +77,41 @@ describe('GrowWorkspace with a helper thread', () => {
     const pr = 1 / (1 + Math.exp(-margin[i]));
     expect(one.gh[2 * i]).toBeCloseTo((pr - labels[i]) * weights[i], 12);
   });
+
+  it('grows the same tree bit for bit on two threads from one-hot (sparse) data', () => {
+    const rng = makeRng(5);
+    const n = 30_000;
+    const p = 120;
+    // Twelve categorical columns of ten levels each, one-hot: one 1 per group per row.
+    const data = new Float64Array(n * p);
+    const level = new Int32Array(n);
+    for (let g = 0; g < 12; g++) {
+      for (let i = 0; i < n; i++) {
+        const l = Math.min(9, Math.floor(-Math.log(1 - rng.next()) * 3));
+        if (g === 0) level[i] = l;
+        data[(10 * g + l) * n + i] = 1;
+      }
+    }
+    const grad = Float64Array.from({ length: n }, (_, i) => level[i] / 5 - 0.6 + rng.next() - 0.5);
+    const hess = Float64Array.from({ length: n }, () => 0.05 + rng.next() * 0.2);
+    const B = binMatrix({ n, p, data, columns: [] }, 255);
+    const features = Int32Array.from({ length: p }, (_, f) => f);
+    const grown = (threads: number): { tree: unknown; threaded: boolean; helped: number } => {
+      const ws = new GrowWorkspace(B, n, threads, false, true);
+      try {
+        if (threads > 1) expect(ws.waitForHelper()).toBe(true);
+        for (let i = 0; i < n; i++) ws.rows[i] = i;
+        const tree = ws.grow(n, grad, hess, features, GROW_PARAMS);
+        return { tree, threaded: ws.threaded, helped: ws.helperChunks };
+      } finally {
+        ws.close();
+      }
+    };
+    const one = grown(1);
+    const two = grown(2);
+    expect(two.threaded).toBe(true);
+    expect(two.helped).toBeGreaterThan(0);
+    expect(two.tree).toEqual(one.tree);
+    expect((one.tree as { left: number[] }).left.length).toBeGreaterThan(10);
+  });
 });

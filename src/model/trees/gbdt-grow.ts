@@ -8,12 +8,19 @@
 import { chunkRange, HistHelper } from './gbdt-hist-pool';
 import { KernelMemory, kernelModule, rowStride, stageBytes, type GbdtKernels } from './gbdt-memory';
 import { logisticGradients } from './gbdt-accumulate';
-import { accumulateSparse, sparseBinsOf, type SparseBins } from './gbdt-sparse';
+import { fillDefaultBins, fillSparse, sparsePlan, type SparseBins } from './gbdt-sparse';
 import type { BinnedMatrix } from './histogram';
 import { TreeModelError } from './tree-errors';
 
 /** Below this many bin cells (n·p) a helper thread costs more to start than it saves. */
 const HELPER_MIN_CELLS = 1_000_000;
+/**
+ * Sparse data: a helper thread pays from this many stored entries (a 16,667-row backtest fold
+ * of one-hot data has about half a million), and a node's histogram is shared between the two
+ * threads from this many rows (below, handing it over costs about what it saves).
+ */
+const HELPER_MIN_ENTRIES = 250_000;
+const SPARSE_SPLIT_MIN_ROWS = 2048;
 /** A node's histogram is built in row chunks (shared between threads) above this many updates. */
 const SPLIT_MIN_UPDATES = 200_000;
 /** Bin updates per chunk, and the most chunks (each adds one histogram-sized sum). */
@@ -104,6 +111,10 @@ export class GrowWorkspace {
     table: number;
     /** Active features as u16 byte offsets into a row (2f), for `histSome`. */
     feats: number;
+    /** Sparse rows (0 when dense): entry bounds per row (u32) and the entries (u16). */
+    rowPtr: number;
+    rowMid: number;
+    ent: number;
   };
   private readonly histBytes: number;
   private readonly table: Uint8Array;
@@ -132,9 +143,10 @@ export class GrowWorkspace {
         'Use fewer bins (maxBins) or fewer numeric features.',
       );
     }
-    this.sparse = sparseBinsOf(B);
-    const dense = this.sparse === null;
-    const useHelper = threads > 1 && n * p >= HELPER_MIN_CELLS && dense;
+    const plan = sparsePlan(B);
+    const dense = plan === null;
+    const useHelper =
+      threads > 1 && (plan ? plan.nnz >= HELPER_MIN_ENTRIES : n * p >= HELPER_MIN_CELLS);
     const nb = boosting ? n : 0;
     this.histBytes = 16 * totalBins;
     const partBytes = this.histBytes;
@@ -153,6 +165,9 @@ export class GrowWorkspace {
       margin: 8 * nb,
       labels: 8 * nb,
       weights: 8 * nb,
+      rowPtr: plan ? 4 * (n + 1) : 0,
+      rowMid: plan ? 4 * n : 0,
+      ent: plan ? 2 * plan.nnz : 0,
     };
     const total = Object.values(sizes).reduce((a, b) => a + b + 64, 0);
     this.mem = new KernelMemory(total + INITIAL_HISTS * (this.histBytes + 64));
@@ -169,6 +184,9 @@ export class GrowWorkspace {
       stage: mem.alloc(sizes.stage),
       table: mem.alloc(sizes.table),
       feats: mem.alloc(sizes.feats),
+      rowPtr: mem.alloc(sizes.rowPtr),
+      rowMid: mem.alloc(sizes.rowMid),
+      ent: mem.alloc(sizes.ent),
     };
     this.at = at;
     this.rows = mem.u32(at.rows, nRows);
@@ -176,6 +194,15 @@ export class GrowWorkspace {
     this.table = mem.u8(at.table, 256);
     this.feats = mem.u16(at.feats, p);
     mem.u8(at.col, n * p).set(bins);
+    this.sparse = plan
+      ? fillSparse(
+          B,
+          plan,
+          mem.u32(at.rowPtr, n + 1),
+          mem.u32(at.rowMid, n),
+          mem.u16(at.ent, plan.nnz),
+        )
+      : null;
     mem.u16(at.offs, p).set(offsets);
     if (dense) {
       // A row-major copy of the bins: a histogram pass over scattered rows then reads each row's
@@ -212,6 +239,9 @@ export class GrowWorkspace {
           nBoost: nb,
           p,
           partBytes,
+          rowPtr: at.rowPtr,
+          rowMid: at.rowMid,
+          ent: at.ent,
         },
         helperFirst,
       );
@@ -269,11 +299,7 @@ export class GrowWorkspace {
     const m = end - start;
     const p = this.B.p;
     const nf = features.length;
-    if (this.sparse) {
-      const hist = this.takeHist();
-      accumulateSparse(hist.a, this.sparse, this.B, this.rows, start, m, this.gh);
-      return hist;
-    }
+    if (this.sparse) return this.buildSparseHist(start, m);
     const all = nf === p;
     if (!all) this.listFeatures(features);
     if (m * nf >= SPLIT_MIN_UPDATES) {
@@ -292,6 +318,33 @@ export class GrowWorkspace {
     }
     const hist = this.takeHist();
     this.accumulate(hist.at, start, m, features);
+    return hist;
+  }
+
+  /**
+   * The sparse form's histogram of rows[start, start + m): the stored entries summed by the
+   * kernel (large nodes: each thread the entries on its side of rowMid, so disjoint bins), then
+   * the default bins derived from the node totals, as `accumulateSparse` does.
+   */
+  private buildSparseHist(start: number, m: number): Hist {
+    const hist = this.takeHist();
+    const { at, k, gh } = this;
+    const rows = at.rows + 4 * start;
+    if (this.helper && m >= SPARSE_SPLIT_MIN_ROWS) {
+      this.helper.run({ kind: 'sparse', start, m, chunks: 2, hist: hist.at }, (c) => {
+        if (c === 0) k.histSparse(hist.at, at.rowPtr, at.rowMid, at.ent, rows, m, at.gh);
+        else k.histSparse(hist.at, at.rowMid, at.rowPtr + 4, at.ent, rows, m, at.gh);
+      });
+    } else k.histSparse(hist.at, at.rowPtr, at.rowPtr + 4, at.ent, rows, m, at.gh);
+    let G = 0;
+    let H = 0;
+    const rowIds = this.rows;
+    for (let q = start; q < start + m; q++) {
+      const r = rowIds[q];
+      G += gh[2 * r];
+      H += gh[2 * r + 1];
+    }
+    fillDefaultBins(hist.a, this.sparse as SparseBins, this.B, G, H);
     return hist;
   }
 

@@ -25,12 +25,18 @@ export const SLOT = {
   FINISHED: 5,
   READY: 6,
   STOP: 7,
-  /** 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT). */
+  /**
+   * 0: histogram chunks of rows[START, START + COUNT); 1: gradients of rows [START, START + COUNT);
+   * 2: a sparse histogram of rows[START, START + COUNT) into HIST, chunk 0 the entries below
+   * rowMid, chunk 1 those from it (disjoint bins, so both threads write the same histogram).
+   */
   KIND: 8,
   /** For KIND 0: how many features are listed at `feats` (0 = all p features). */
   NF: 9,
   /** Chunks the worker has done in all (for tests: proof that it took part). */
   BY_WORKER: 10,
+  /** For KIND 2: the histogram's byte offset. */
+  HIST: 11,
 } as const;
 export const CONTROL_SLOTS = 12;
 
@@ -52,6 +58,10 @@ export interface HelperLayout {
   p: number;
   /** Bytes of one partial histogram. */
   partBytes: number;
+  /** Sparse rows (gbdt-sparse.ts; 0 when dense): entry bounds per row and the entries. */
+  rowPtr: number;
+  rowMid: number;
+  ent: number;
 }
 
 /** The worker's `workerData`. */
@@ -124,7 +134,11 @@ function helperMain(d: HelperData, code: HelperCode): void {
       const a = r[0];
       const b = r[1];
       if (kind === 1) code.gradients(margin, labels, weights, gh, a, b);
-      else {
+      else if (kind === 2) {
+        const begin = c === 0 ? o.rowPtr : o.rowMid;
+        const end = c === 0 ? o.rowMid : o.rowPtr + 4;
+        k.histSparse(ctl[s.HIST], begin, end, o.ent, o.rows + 4 * start, m, o.gh);
+      } else {
         const part = o.parts + c * o.partBytes;
         k.zero(part, o.partBytes);
         const rows = o.rows + 4 * a;

@@ -153,6 +153,54 @@
         (local.set $rows (i32.add (local.get $rows) (i32.shl (local.get $n) (i32.const 2))))
         (br $batch))))
 
+  ;; Sparse rows (gbdt-sparse.ts): hist[ent[e]] += gh[row] for e in [begin[row], end[row]) of
+  ;; every row in rows[0, m). begin and end are u32 entry indices per row (rowPtr / rowMid /
+  ;; rowPtr + 4), ent holds u16 flat histogram bins. Rows and each row's entries are taken in
+  ;; order, so every bin receives the same additions in the same order as the plain JS loop.
+  (func (export "histSparse") (param $hist i32) (param $begin i32) (param $end i32) (param $ent i32)
+      (param $rows i32) (param $m i32) (param $gh i32)
+    (local $rend i32) (local $r4 i32) (local $e i32) (local $ee i32) (local $ee4 i32)
+    (local $v v128) (local $a i32)
+    (local.set $rend (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $rend)))
+        (local.set $r4 (i32.shl (i32.load (local.get $rows)) (i32.const 2)))
+        (local.set $e (i32.add (local.get $ent)
+          (i32.shl (i32.load (i32.add (local.get $begin) (local.get $r4))) (i32.const 1))))
+        (local.set $ee (i32.add (local.get $ent)
+          (i32.shl (i32.load (i32.add (local.get $end) (local.get $r4))) (i32.const 1))))
+        (local.set $v (v128.load (i32.add (local.get $gh) (i32.shl (local.get $r4) (i32.const 2)))))
+        ;; Four entries per step while at least four remain (e + 8 ≤ ee).
+        (local.set $ee4 (i32.sub (local.get $ee) (i32.const 6)))
+        (block $d4
+          (loop $f4
+            (br_if $d4 (i32.ge_u (local.get $e) (local.get $ee4)))
+            (local.set $a (i32.add (local.get $hist)
+              (i32.shl (i32.load16_u (local.get $e)) (i32.const 4))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+            (local.set $a (i32.add (local.get $hist)
+              (i32.shl (i32.load16_u offset=2 (local.get $e)) (i32.const 4))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+            (local.set $a (i32.add (local.get $hist)
+              (i32.shl (i32.load16_u offset=4 (local.get $e)) (i32.const 4))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+            (local.set $a (i32.add (local.get $hist)
+              (i32.shl (i32.load16_u offset=6 (local.get $e)) (i32.const 4))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+            (local.set $e (i32.add (local.get $e) (i32.const 8)))
+            (br $f4)))
+        (block $d1
+          (loop $f1
+            (br_if $d1 (i32.ge_u (local.get $e) (local.get $ee)))
+            (local.set $a (i32.add (local.get $hist)
+              (i32.shl (i32.load16_u (local.get $e)) (i32.const 4))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+            (local.set $e (i32.add (local.get $e) (i32.const 2)))
+            (br $f1)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (br $row))))
+
   ;; Stable partition of the u32 row ids rows[0, m): a row goes left when table[col[row]] is 1
   ;; (col: one feature's u8 bins, column-major). Rights are collected at $scratch and copied
   ;; back after the lefts. Returns the number of lefts. Branch-free: a left/right branch per row

@@ -28,6 +28,15 @@ export interface GbdtKernels {
   sumParts(dst: number, src: number, stride: number, count: number, nBytes: number): void;
   subtract(dst: number, src: number, nBytes: number): void;
   zero(dst: number, nBytes: number): void;
+  histSparse(
+    hist: number,
+    begin: number,
+    end: number,
+    ent: number,
+    rows: number,
+    m: number,
+    gh: number,
+  ): void;
 }
 
 /** Rows per staging batch in the kernels ($BATCH). */

@@ -1,4 +1,11 @@
-import { accumulateSparse, sparseBinsOf } from './gbdt-sparse';
+import { KernelMemory } from './gbdt-memory';
+import {
+  accumulateSparse,
+  fillDefaultBins,
+  fillSparse,
+  sparseBinsOf,
+  sparsePlan,
+} from './gbdt-sparse';
 import { binMatrix } from './histogram';
 import { makeRng } from '../rng';
 
@@ -39,5 +46,64 @@ describe('sparse histograms', () => {
   it('is not chosen for dense data', () => {
     const d = Float64Array.from({ length: n * p }, () => rng.next());
     expect(sparseBinsOf(binMatrix({ n, p, data: d, columns: [] }, 255))).toBeNull();
+  });
+
+  it('the kernel, on one thread or as the two halves of rowMid, sums bit for bit as the JS loop', () => {
+    const plan = sparsePlan(B)!;
+    expect(plan.splitFeature).toBeGreaterThan(0);
+    expect(plan.splitFeature).toBeLessThan(p);
+    const mem = new KernelMemory(0);
+    const at = {
+      rowPtr: mem.alloc(4 * (n + 1)),
+      rowMid: mem.alloc(4 * n),
+      ent: mem.alloc(2 * plan.nnz),
+      rows: mem.alloc(4 * n),
+      gh: mem.alloc(16 * n),
+      one: mem.alloc(16 * B.totalBins),
+      two: mem.alloc(16 * B.totalBins),
+    };
+    const S = fillSparse(
+      B,
+      plan,
+      mem.u32(at.rowPtr, n + 1),
+      mem.u32(at.rowMid, n),
+      mem.u16(at.ent, plan.nnz),
+    );
+    // rowMid splits each row's entries at the split feature.
+    const fOf = (e: number): number => {
+      let f = 0;
+      while (f + 1 < p && B.offsets[f + 1] <= e) f++;
+      return f;
+    };
+    for (let i = 0; i < n; i += 97) {
+      for (let e = S.rowPtr[i]; e < S.rowPtr[i + 1]; e++)
+        expect(fOf(S.ent[e]) < plan.splitFeature).toBe(e < S.rowMid[i]);
+    }
+    const picked = Uint32Array.from({ length: n }, (_, i) => i).filter(() => rng.next() < 0.4);
+    const m = picked.length;
+    mem.u32(at.rows, m).set(picked);
+    mem.f64(at.gh, 2 * n).set(gh);
+    const { k } = mem;
+    k.zero(at.one, 16 * B.totalBins);
+    k.zero(at.two, 16 * B.totalBins);
+    k.histSparse(at.one, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, m, at.gh);
+    // The second half first: the halves touch disjoint bins, so order cannot matter.
+    k.histSparse(at.two, at.rowMid, at.rowPtr + 4, at.ent, at.rows, m, at.gh);
+    k.histSparse(at.two, at.rowPtr, at.rowMid, at.ent, at.rows, m, at.gh);
+    let G = 0;
+    let H = 0;
+    for (const r of picked) {
+      G += gh[2 * r];
+      H += gh[2 * r + 1];
+    }
+    const one = mem.f64(at.one, 2 * B.totalBins);
+    const two = mem.f64(at.two, 2 * B.totalBins);
+    fillDefaultBins(one, S, B, G, H);
+    fillDefaultBins(two, S, B, G, H);
+    const ref = new Float64Array(2 * B.totalBins);
+    accumulateSparse(ref, S, B, picked, 0, m, gh);
+    expect(Buffer.from(one.slice().buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+    expect(Buffer.from(two.slice().buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+    expect(ref.some((v) => v !== 0)).toBe(true);
   });
 });

@@ -4,6 +4,11 @@
  * and a node's default bins are filled in afterwards as the node total minus the feature's
  * other bins. On X Education (69 columns, most of them one-hot) a row has a handful of
  * non-default bins, so a histogram costs a handful of updates per row instead of 69.
+ *
+ * Training sums the entries with the `histSparse` WebAssembly kernel (gbdt-grow.ts), two
+ * threads each taking the entries on one side of `rowMid` (a split by feature, so by histogram
+ * bin): every bin then receives the same additions in the same row order as the one-thread loop
+ * `accumulateSparse` below, which stays as the reference the kernel is tested against.
  */
 import type { BinnedMatrix } from './histogram';
 
@@ -13,16 +18,33 @@ const MAX_DENSITY = 0.35;
 export interface SparseBins {
   /** Row i's entries are ent[rowPtr[i] .. rowPtr[i + 1]). */
   rowPtr: Uint32Array;
-  /** Flat histogram bin (feature offset + bin) of each non-default cell. */
+  /**
+   * Row i's entries of features below `splitFeature` are ent[rowPtr[i] .. rowMid[i]), the rest
+   * ent[rowMid[i] .. rowPtr[i + 1]): the two threads' shares.
+   */
+  rowMid: Uint32Array;
+  /** Flat histogram bin (feature offset + bin) of each non-default cell, ascending per row. */
   ent: Uint16Array;
   /** Per feature, the flat index of its default bin. */
   def: Int32Array;
+  /** The first feature of the second share (about half of all entries lie below it). */
+  splitFeature: number;
 }
 
-export function sparseBinsOf(B: BinnedMatrix): SparseBins | null {
-  const { n, p, bins, nValueBins, offsets } = B;
+/** What `sparseBinsOf` decided before any entry is stored (so callers can place the arrays). */
+export interface SparsePlan {
+  /** Per feature, its default bin (feature-local). */
+  def: Int32Array;
+  nnz: number;
+  splitFeature: number;
+}
+
+/** Default bins and entry count, or null when the data are too dense for the sparse form. */
+export function sparsePlan(B: BinnedMatrix): SparsePlan | null {
+  const { n, p, bins, nValueBins } = B;
   const def = new Int32Array(p);
   const counts = new Int32Array(256);
+  const perFeature = new Float64Array(p);
   let nnz = 0;
   for (let f = 0; f < p; f++) {
     counts.fill(0);
@@ -32,19 +54,41 @@ export function sparseBinsOf(B: BinnedMatrix): SparseBins | null {
     // Value bins only: a derived missing bin could look non-empty through rounding.
     for (let b = 1; b < nValueBins[f]; b++) if (counts[b] > counts[best]) best = b;
     def[f] = best;
+    perFeature[f] = n - counts[best];
     nnz += n - counts[best];
   }
   if (nnz > MAX_DENSITY * n * p) return null;
-  const rowPtr = new Uint32Array(n + 1);
+  // Features [0, splitFeature) hold about half of the entries.
+  let below = 0;
+  let splitFeature = 0;
+  while (splitFeature < p && 2 * (below + perFeature[splitFeature]) <= nnz) {
+    below += perFeature[splitFeature];
+    splitFeature++;
+  }
+  return { def, nnz, splitFeature };
+}
+
+/** Fills rowPtr (n + 1), rowMid (n) and ent (plan.nnz) of `B` under `plan`. */
+export function fillSparse(
+  B: BinnedMatrix,
+  plan: SparsePlan,
+  rowPtr: Uint32Array,
+  rowMid: Uint32Array,
+  ent: Uint16Array,
+): SparseBins {
+  const { n, p, bins, offsets } = B;
+  const def = Int32Array.from(plan.def);
+  rowPtr.fill(0);
   for (let f = 0; f < p; f++) {
     const col = f * n;
     const d = def[f];
     for (let i = 0; i < n; i++) if (bins[col + i] !== d) rowPtr[i + 1]++;
   }
   for (let i = 0; i < n; i++) rowPtr[i + 1] += rowPtr[i];
-  const ent = new Uint16Array(nnz);
   const fill = rowPtr.slice(0, n);
   for (let f = 0; f < p; f++) {
+    // Where each row's entries stand when the second share's features begin.
+    if (f === plan.splitFeature) rowMid.set(fill);
     const col = f * n;
     const d = def[f];
     const off = offsets[f];
@@ -54,10 +98,52 @@ export function sparseBinsOf(B: BinnedMatrix): SparseBins | null {
     }
     def[f] = off + d;
   }
-  return { rowPtr, ent, def };
+  if (plan.splitFeature >= p) rowMid.set(fill);
+  return { rowPtr, rowMid, ent, def, splitFeature: plan.splitFeature };
 }
 
-/** Histogram of rows[start, start + m) into a zeroed `hist`, default bins derived. */
+export function sparseBinsOf(B: BinnedMatrix): SparseBins | null {
+  const plan = sparsePlan(B);
+  if (!plan) return null;
+  return fillSparse(
+    B,
+    plan,
+    new Uint32Array(B.n + 1),
+    new Uint32Array(B.n),
+    new Uint16Array(plan.nnz),
+  );
+}
+
+/**
+ * The default bins of a histogram that holds every other bin: the node totals (G, H) minus the
+ * feature's other bins.
+ */
+export function fillDefaultBins(
+  hist: Float64Array,
+  S: SparseBins,
+  B: BinnedMatrix,
+  G: number,
+  H: number,
+): void {
+  const { p, offsets, nValueBins } = B;
+  const def = S.def;
+  for (let f = 0; f < p; f++) {
+    const from = 2 * offsets[f];
+    const to = from + 2 * (nValueBins[f] + 1);
+    let sg = 0;
+    let sh = 0;
+    for (let k = from; k < to; k += 2) {
+      sg += hist[k];
+      sh += hist[k + 1];
+    }
+    const d = 2 * def[f];
+    hist[d] = G - sg;
+    // Never a negative hessian from rounding.
+    hist[d + 1] = Math.max(0, H - sh);
+  }
+}
+
+/** Histogram of rows[start, start + m) into a zeroed `hist`, default bins derived (reference). */
 export function accumulateSparse(
   hist: Float64Array,
   S: SparseBins,
@@ -67,7 +153,7 @@ export function accumulateSparse(
   m: number,
   gh: Float64Array,
 ): void {
-  const { rowPtr, ent, def } = S;
+  const { rowPtr, ent } = S;
   let G = 0;
   let H = 0;
   for (let k = 0; k < m; k++) {
@@ -83,19 +169,5 @@ export function accumulateSparse(
       hist[b + 1] += h;
     }
   }
-  const { p, offsets, nValueBins } = B;
-  for (let f = 0; f < p; f++) {
-    const from = 2 * offsets[f];
-    const to = from + 2 * (nValueBins[f] + 1);
-    let sg = 0;
-    let sh = 0;
-    for (let k = from; k < to; k += 2) {
-      sg += hist[k];
-      sh += hist[k + 1];
-    }
-    const d = 2 * def[f];
-    hist[d] = G - sg;
-    // Never a negative hessian from rounding.
-    hist[d + 1] = Math.max(0, H - sh);
-  }
+  fillDefaultBins(hist, S, B, G, H);
 }

@@ -127,7 +127,10 @@ export function toFlatTree(g: GrownTree): FlatTree {
 
 /**
  * Route rows on their bins (column-major, n rows) and add each row's leaf value: exactly what
- * the float thresholds do on the raw values (see binWithCuts).
+ * the float thresholds do on the raw values (see binWithCuts). Grown trees put a split's right
+ * child next to its left one, so a step is arithmetic: right when the bin is above the split's
+ * (splitBin − b negative) and is not the missing bin of a split that sends missing values left
+ * (b ^ missLeft nonzero; both below 512), instead of a branch mispredicted on every other row.
  */
 function addTreeOnBins(
   g: GrownTree,
@@ -137,13 +140,24 @@ function addTreeOnBins(
   value: ArrayLike<number>,
   margin: Float64Array,
 ): void {
+  const m = g.left.length;
+  const left = Int32Array.from(g.left);
+  const at = new Int32Array(m);
+  const split = new Int32Array(m);
+  const missLeft = new Int32Array(m);
+  for (let j = 0; j < m; j++) {
+    if (left[j] === -1) continue;
+    const f = g.feature[j];
+    at[j] = f * n;
+    split[j] = g.splitBin[j];
+    // The missing bin of feature f is nValueBins[f] (≤ 255); 256 matches no bin.
+    missLeft[j] = g.defaultLeft[j] === 1 ? nValueBins[f] : 256;
+  }
   for (let i = 0; i < n; i++) {
     let j = 0;
-    while (g.left[j] !== -1) {
-      const f = g.feature[j];
-      const b = bins[f * n + i];
-      const goLeft = b === nValueBins[f] ? g.defaultLeft[j] === 1 : b <= g.splitBin[j];
-      j = goLeft ? g.left[j] : g.right[j];
+    while (left[j] !== -1) {
+      const b = bins[at[j] + i];
+      j = left[j] + (((split[j] - b) >>> 31) & (((b ^ missLeft[j]) + 511) >>> 9));
     }
     margin[i] += value[j];
   }

@@ -190,7 +190,14 @@ const GRID_CELLS = 4096;
  * so most values need no search at all (a plain binary search mispredicts at every step).
  */
 export function binColumn(col: Float64Array, cuts: Float64Array, out: Uint8Array): void {
-  const n = col.length;
+  columnBinner(cuts)(col, out);
+}
+
+/**
+ * `binColumn` for one set of cuts, made once and applied to many pieces of columns (prediction
+ * bins rows block by block): the grid is built here, not per piece.
+ */
+export function columnBinner(cuts: Float64Array): (col: Float64Array, out: Uint8Array) => void {
   const nc = cuts.length;
   const missing = nc + 1;
   const first = cuts[0];
@@ -198,33 +205,36 @@ export function binColumn(col: Float64Array, cuts: Float64Array, out: Uint8Array
   const scale = GRID_CELLS / (last - first);
   // Few cuts need no grid; infinite cuts (from infinite values) admit none.
   if (nc < 16 || !(scale > 0 && scale < Infinity)) {
-    for (let i = 0; i < n; i++) {
-      const x = col[i];
-      out[i] = x === x ? binOf(cuts, x) : missing;
-    }
-    return;
+    return (col, out) => {
+      for (let i = 0; i < col.length; i++) {
+        const x = col[i];
+        out[i] = x === x ? binOf(cuts, x) : missing;
+      }
+    };
   }
   // start[g] = number of cuts ≤ the left edge of cell g; a value in cell g lies in
   // [start[g], start[g + 1]], widened by one on each side against rounding of the cell index.
   const start = new Int32Array(GRID_CELLS + 2);
   for (let g = 0; g < start.length; g++) start[g] = binOf(cuts, first + g / scale);
-  for (let i = 0; i < n; i++) {
-    const x = col[i];
-    if (x !== x) out[i] = missing;
-    else if (x < first) out[i] = 0;
-    else if (x >= last) out[i] = nc;
-    else {
-      const g = Math.floor((x - first) * scale);
-      let lo = start[g] > 0 ? start[g] - 1 : 0;
-      let hi = start[g + 1] < nc ? start[g + 1] + 1 : nc;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cuts[mid] <= x) lo = mid + 1;
-        else hi = mid;
+  return (col, out) => {
+    for (let i = 0; i < col.length; i++) {
+      const x = col[i];
+      if (x !== x) out[i] = missing;
+      else if (x < first) out[i] = 0;
+      else if (x >= last) out[i] = nc;
+      else {
+        const g = Math.floor((x - first) * scale);
+        let lo = start[g] > 0 ? start[g] - 1 : 0;
+        let hi = start[g + 1] < nc ? start[g + 1] + 1 : nc;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cuts[mid] <= x) lo = mid + 1;
+          else hi = mid;
+        }
+        out[i] = lo;
       }
-      out[i] = lo;
     }
-  }
+  };
 }
 
 /** Float64 words are little-endian here (low word first): what the radix sort relies on. */

@@ -4,6 +4,7 @@
  * walks trees for prediction.
  */
 import { z } from 'zod';
+import { binOf, columnBinner } from './histogram';
 import { TreeModelError } from './tree-errors';
 import type { ColumnLayout } from '../linear/dense';
 import type { EncodedMatrix, FlatTree, TreeEnsemble } from '../types';
@@ -40,7 +41,9 @@ export function predictEnsemble(e: TreeEnsemble, X: EncodedMatrix): Float64Array
   const n = X.n;
   const out = new Float64Array(n);
   const lt = e.comparison === 'lt';
-  if (X.layout) addTreesFromLayout(e, X.layout, n, lt, out);
+  if (lt && addTreesCoded(e, X, out)) {
+    // Done on byte codes of the thresholds (the same leaves, the same sums).
+  } else if (X.layout) addTreesFromLayout(e, X.layout, n, lt, out);
   else {
     for (const tree of e.trees) {
       for (let i = 0; i < n; i++) out[i] += tree.value[leafIndex(tree, X.data, n, i, lt)];
@@ -52,6 +55,121 @@ export function predictEnsemble(e: TreeEnsemble, X: EncodedMatrix): Float64Array
   }
   for (let i = 0; i < n; i++) out[i] += e.baseMargin;
   return out;
+}
+
+/** Rows per block of the coded walk: their codes stay in cache while every tree walks them. */
+const BLOCK_ROWS = 8192;
+/** Most distinct thresholds one feature may have for its codes to fit a byte (with missing). */
+const MAX_CODED = 254;
+
+/**
+ * `predictEnsemble`'s tree walk ('lt' ensembles) on byte codes: each feature a tree splits on
+ * gets the ascending distinct thresholds of all its splits as cuts, and a value's code is the
+ * number of cuts ≤ it (missing: one more than the cuts), so `x < threshold` is exactly `code ≤
+ * the threshold's index`. Rows go in blocks whose codes (one byte per used feature) stay in
+ * cache across all trees, instead of every tree streaming whole float columns; each row still
+ * adds its trees' leaf values in tree order, so the output is the same bits as the float walk.
+ * Returns false (nothing written) when a feature has too many thresholds for a byte.
+ */
+function addTreesCoded(e: TreeEnsemble, X: EncodedMatrix, out: Float64Array): boolean {
+  const { n } = X;
+  const p = e.nFeatures;
+  const thresholds: number[][] = new Array<number[]>(p);
+  for (const t of e.trees) {
+    for (let j = 0; j < t.left.length; j++) {
+      if (t.left[j] !== -1) (thresholds[t.feature[j]] ??= []).push(t.threshold[j]);
+    }
+  }
+  const slotOf = new Int32Array(p).fill(-1);
+  const used: number[] = [];
+  const cuts: Float64Array[] = [];
+  for (let f = 0; f < p; f++) {
+    const list = thresholds[f];
+    if (!list) continue;
+    const sorted = Float64Array.from(list).sort();
+    let u = 0;
+    for (let k = 0; k < sorted.length; k++)
+      if (k === 0 || sorted[k] !== sorted[u - 1]) sorted[u++] = sorted[k];
+    if (u > MAX_CODED) return false;
+    slotOf[f] = used.length;
+    used.push(f);
+    cuts.push(sorted.slice(0, u));
+  }
+  const B = Math.min(n, BLOCK_ROWS);
+  // Per tree node: where its feature's codes start in a block, the threshold's index, and the
+  // missing code with its side.
+  const nodes = e.trees.map((t) => {
+    const m = t.left.length;
+    const at = new Int32Array(m);
+    const k = new Int32Array(m);
+    // The missing code where missing values go left, else 256 (no code).
+    const missLeft = new Int32Array(m);
+    // Right child next to the left one at every split (our trees): the walk needs no branch.
+    let adjacent = true;
+    for (let j = 0; j < m; j++) {
+      if (t.left[j] === -1) continue;
+      const s = slotOf[t.feature[j]];
+      at[j] = s * B;
+      // The threshold is one of the cuts: the number of cuts ≤ it, less one.
+      k[j] = binOf(cuts[s], t.threshold[j]) - 1;
+      missLeft[j] = t.defaultLeft[j] === 1 ? cuts[s].length + 1 : 256;
+      if (t.right[j] !== t.left[j] + 1) adjacent = false;
+    }
+    return { left: t.left, right: t.right, value: t.value, at, k, missLeft, adjacent };
+  });
+  const layout = X.layout;
+  const binners = cuts.map((c) => columnBinner(c));
+  const ones = used.map((f) =>
+    layout && !layout.dense[f] ? (layout.ones[f] ?? new Uint32Array(0)) : null,
+  );
+  const onesAt = new Int32Array(used.length);
+  const codes = new Uint8Array(used.length * B);
+  for (let b0 = 0; b0 < n; b0 += B) {
+    const m = Math.min(B, n - b0);
+    for (let s = 0; s < used.length; s++) {
+      const f = used[s];
+      const o = codes.subarray(s * B, s * B + m);
+      const rows = ones[s];
+      if (rows) {
+        // A 0/1 column held as its rows of 1s (ascending): walk them block by block.
+        o.fill(binOf(cuts[s], 0));
+        const one = binOf(cuts[s], 1);
+        let t = onesAt[s];
+        while (t < rows.length && rows[t] < b0 + m) o[rows[t++] - b0] = one;
+        onesAt[s] = t;
+      } else {
+        const col = layout ? layout.dense[f]! : X.data.subarray(f * n, (f + 1) * n);
+        binners[s](col.subarray(b0, b0 + m), o);
+      }
+    }
+    for (const t of nodes) {
+      const { left, right, value, at, k, missLeft } = t;
+      if (t.adjacent) {
+        // Right = left + 1, taken when c > k (k − c negative) and c is not the missing code
+        // that goes left (c ^ missLeft nonzero; both below 512): arithmetic, not a branch
+        // that mispredicts on every other row.
+        for (let i = 0; i < m; i++) {
+          let j = 0;
+          while (left[j] !== -1) {
+            const c = codes[at[j] + i];
+            j = left[j] + (((k[j] - c) >>> 31) & (((c ^ missLeft[j]) + 511) >>> 9));
+          }
+          out[b0 + i] += value[j];
+        }
+        continue;
+      }
+      for (let i = 0; i < m; i++) {
+        let j = 0;
+        while (left[j] !== -1) {
+          const c = codes[at[j] + i];
+          // A missing value's code is above every k: it goes left only by the default.
+          j = c <= k[j] || c === missLeft[j] ? left[j] : right[j];
+        }
+        out[b0 + i] += value[j];
+      }
+    }
+  }
+  return true;
 }
 
 /**
