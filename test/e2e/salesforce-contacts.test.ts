@@ -187,6 +187,12 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
       .filter((f) => f.source === 'property')
       .filter((f) => members.every((m) => (m!.properties[f.name] ?? null) === null))
       .map((f) => f.name);
+    // A Contact's country is its mailing address's (Lead Country ← Contact MailingCountry).
+    for (const [i, c] of direct.entries()) {
+      expect(c.MailingCountry).toEqual(expect.any(String));
+      expect(members[i]!.properties.country).toBe(c.MailingCountry);
+    }
+    expect(absent).not.toContain('country');
     console.log(
       JSON.stringify({
         directContacts: direct.length,
