@@ -157,12 +157,12 @@ export function SettingsPage({ serverless }: { serverless: Serverless }) {
         </Alert>
       ) : null}
       {(result.objectStages ?? [])
-        .filter((st) => st.missingScopes.length > 0)
+        .filter((st) => st.missingScopes.length > 0 || (st.stage === 'members' && st.permission))
         .map((st) => (
           <Alert
             key={st.stage}
             testId={`${st.stage}-skipped`}
-            title={`${st.stage === 'deals' ? 'Deal' : 'Account'} scores skipped: missing permission`}
+            title={`${{ deals: 'Deal scores', accounts: 'Account scores', members: 'Scores on Contacts created on Accounts' }[st.stage]} skipped: missing permission`}
             variant="warning"
           >
             {st.skipped ?? ''}

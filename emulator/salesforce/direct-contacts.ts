@@ -2,8 +2,8 @@
  * Contacts created directly on an Account (not converted from a Lead), for the demo org with
  * `committees`: real orgs have them — people a rep adds to the account by hand, an import, an
  * integration. About a third of the committee Accounts get one or two, dated after the Account
- * exists, with a title from the Leads' title pool and a few logged calls and e-mails (Task,
- * WhoId = the Contact).
+ * exists, with a title from the Leads' title pool, the country of the company's first Lead as
+ * their mailing country, and a few logged calls and e-mails (Task, WhoId = the Contact).
  *
  * They carry no signal in the generator: the account truth (`companyLogit` of the Lead committee,
  * committees.ts) does not read them, so they test that LeadLens reads and counts them, not that
@@ -36,6 +36,7 @@ export function planDirectContacts(
     const has = rng.chance(SHARE);
     const n = rng.int(1, 2);
     const firstLead = Math.min(...company.members.map((m) => m.createdAt));
+    const firstLeadId = company.members.find((m) => m.createdAt === firstLead)!.leadId;
     for (let i = 0; i < n; i++) {
       const at = Math.round(firstLead + rng.uniform(1, 240) * DAY);
       const [title] = rng.pick(TITLES);
@@ -58,6 +59,8 @@ export function planDirectContacts(
                 LastName: last,
                 Email: `${first}.${last}@${company.domain}`.toLowerCase(),
                 Title: title,
+                // Where the company's first Lead is (no draw: the other Contacts' draws stay).
+                MailingCountry: org.get('Lead', firstLeadId)?.Country ?? null,
                 AccountId: company.accountId,
                 OwnerId: org.userId,
               },

@@ -208,6 +208,13 @@ const OBJECTS: Array<{ name: string; label: string; keyPrefix: string; fields: S
       { name: 'LastName', type: 'string', length: 80, nillable: false },
       { name: 'Email', type: 'email', length: 80 },
       { name: 'Title', type: 'string', length: 128 },
+      // The mailing address's components (Address Compound Fields: "known as MailingCity on
+      // Contact", …), as on Lead without the prefix; Street is a textarea there.
+      { name: 'MailingStreet', type: 'textarea', length: 255 },
+      { name: 'MailingCity', type: 'string', length: 40 },
+      { name: 'MailingState', type: 'string', length: 80 },
+      { name: 'MailingPostalCode', type: 'string', length: 20 },
+      { name: 'MailingCountry', type: 'string', length: 80 },
       ref('AccountId', 'Account', 'Account'),
       ref('OwnerId', 'User', 'Owner'),
     ],

@@ -254,14 +254,19 @@ export interface SettingsResult {
   objectStages?: ObjectStageStatus[];
 }
 
-/** A deal or account stage of a run, and why it scored nothing (e.g. a missing CRM scope). */
+/**
+ * A deal or account stage of a run, or the scores on Salesforce Contacts created on Accounts
+ * (`members`), and why it scored nothing (e.g. a missing CRM scope).
+ */
 export interface ObjectStageStatus {
-  stage: 'deals' | 'accounts';
+  stage: 'deals' | 'accounts' | 'members';
   /** When that run last moved. */
   at: string;
   skipped: string | null;
   /** The scopes a permission skip needs; empty otherwise. */
   missingScopes: string[];
+  /** Whether the skip is a refused CRM permission (Salesforce names no scopes). */
+  permission?: boolean;
 }
 
 export interface WriteFailuresSummary {

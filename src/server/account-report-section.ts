@@ -38,11 +38,20 @@ function parse(m: StoredModel): AccountReport {
   }
 }
 
-/** A stage the newest run skipped, as an alert (used by the deal section too). */
-export function stageSkipNote(stages: readonly ObjectStageStatus[], stage: 'deals' | 'accounts') {
+const STAGE_TITLE = {
+  deals: 'Deal scores',
+  accounts: 'Account scores',
+  members: 'Scores on Contacts created on Accounts',
+} as const;
+
+/** A stage the newest run skipped, as an alert (used by the deal section and the report too). */
+export function stageSkipNote(
+  stages: readonly ObjectStageStatus[],
+  stage: ObjectStageStatus['stage'],
+) {
   const s = stages.find((x) => x.stage === stage);
   if (!s?.skipped) return '';
-  return `<div class="alert" role="alert" id="${stage}-skipped"><b>${stage === 'deals' ? 'Deal' : 'Account'} scores were skipped in the run of ${esc(s.at)}.</b> ${esc(s.skipped)}</div>`;
+  return `<div class="alert" role="alert" id="${stage}-skipped"><b>${STAGE_TITLE[stage]} were skipped in the run of ${esc(s.at)}.</b> ${esc(s.skipped)}</div>`;
 }
 
 /** Mean points of each factor over the scored companies' shown factors, strongest first. */

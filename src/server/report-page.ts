@@ -180,7 +180,11 @@ function objectSections(d: ReportPageData): string {
         `<h2 id="deal-model">Deal model</h2>\n${stageSkipNote(stages, 'deals')}`,
       )
     : '';
-  return deals + (d.accounts ? accountModelSection({ ...d.accounts, stages }) : '');
+  return (
+    deals +
+    (d.accounts ? accountModelSection({ ...d.accounts, stages }) : '') +
+    stageSkipNote(stages, 'members')
+  );
 }
 
 export function renderReportPage(d: ReportPageData): string {

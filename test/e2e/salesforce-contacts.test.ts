@@ -13,7 +13,15 @@ import { Connection } from 'jsforce';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulator/salesforce';
 import { parseFactors } from '../../src/contracts/factors';
 import { SALESFORCE_FIELDS } from '../../src/contracts/properties';
-import { runJobToEnd, runToCompletion, silentLogger, verifyWriteback } from '../../src/pipeline';
+import {
+  runJobToEnd,
+  runToCompletion,
+  settingsAction,
+  silentLogger,
+  verifyWriteback,
+} from '../../src/pipeline';
+import { objectStageStatus } from '../../src/pipeline/objects/stage-skip';
+import { renderReportPage } from '../../src/server/report-page';
 import { memberScoresJob } from '../../src/pipeline/objects/member-scores';
 import { scoringAsOf } from '../../src/pipeline/score';
 import { scoreRecords } from '../../src/pipeline/score-records';
@@ -187,6 +195,12 @@ describe('Salesforce Contacts created on Accounts get their own LeadLens score',
       .filter((f) => f.source === 'property')
       .filter((f) => members.every((m) => (m!.properties[f.name] ?? null) === null))
       .map((f) => f.name);
+    // A Contact's country is its mailing address's (Lead Country ← Contact MailingCountry).
+    for (const [i, c] of direct.entries()) {
+      expect(c.MailingCountry).toEqual(expect.any(String));
+      expect(members[i]!.properties.country).toBe(c.MailingCountry);
+    }
+    expect(absent).not.toContain('country');
     console.log(
       JSON.stringify({
         directContacts: direct.length,
@@ -330,6 +344,21 @@ describe('Salesforce: an integration user without access to Contact', () => {
     const summary = (await summarizeRun(deps, res)).accountContacts!;
     expect(summary).toMatchObject({ scored: 0, written: 0, skipped: scores.skipped });
     expect(memberLine(summary)).toBe(`account contacts skipped: ${String(scores.skipped)}`);
+    // The settings page's data and the report page carry it too, as a refused permission.
+    const settings = await settingsAction(deps, { action: 'get' });
+    const members = settings.objectStages?.find((s) => s.stage === 'members');
+    expect(members).toMatchObject({ skipped: scores.skipped, permission: true });
+    const html = renderReportPage({
+      models: [],
+      stats: [],
+      feedback: [],
+      drift: null,
+      published: null,
+      report: null,
+      objectStages: await objectStageStatus(deps.store),
+    } as never);
+    expect(html).toContain('id="members-skipped"');
+    expect(html).toContain('need Read and Edit on Contact (object permissions');
   }, 60_000);
 });
 

@@ -6,7 +6,8 @@
  * never written.
  *
  * Fields: every Contact field with the name of a Lead field (Title, Email, LeadSource, Phone, …,
- * as describe shows them to the integration user), and for the Lead's firmographics the
+ * as describe shows them to the integration user), the Lead's address components from the
+ * Contact's mailing address (Country ← MailingCountry, …), and for the Lead's firmographics the
  * Account's: Company ← Account.Name, and Industry, NumberOfEmployees, AnnualRevenue, … where
  * Account has a field of that name (a Contact's company is its Account). No ContactHistory is
  * read: a value is taken as it is now from the Contact's creation on, as for a Lead field
@@ -30,6 +31,25 @@ import {
   type SfRecord,
 } from './mapping';
 import { childFilters, readAll, readWhoActivity } from './reads';
+
+/**
+ * A Lead's address components (the Address compound field's parts) and their names on Contact's
+ * mailing address: "City … known as MailingCity on Contact", and so for every component
+ * (Address Compound Fields, API developer guide `compound_fields_address.htm`). A Contact's
+ * country is its MailingCountry, not its Account's billing country.
+ */
+const MAILING: Readonly<Record<string, string>> = {
+  street: 'mailingstreet',
+  city: 'mailingcity',
+  state: 'mailingstate',
+  statecode: 'mailingstatecode',
+  postalcode: 'mailingpostalcode',
+  country: 'mailingcountry',
+  countrycode: 'mailingcountrycode',
+  latitude: 'mailinglatitude',
+  longitude: 'mailinglongitude',
+  geocodeaccuracy: 'mailinggeocodeaccuracy',
+};
 
 /** Fields every record has; read apart (dates) or meaningless across objects (ids). */
 const SYSTEM = new Set([
@@ -77,7 +97,7 @@ export function contactPlan(conn: Connection, caller: Caller): Promise<ContactPl
       ]);
       for (const name of lead.keys()) {
         if (SYSTEM.has(name) || isOurs(name) || name.endsWith('id')) continue;
-        const own = contact.get(name);
+        const own = contact.get(name) ?? contact.get(MAILING[name] ?? '');
         if (own) fields.set(name, own);
         else if (account.has(name)) fields.set(name, `Account.${account.get(name)!}`);
       }

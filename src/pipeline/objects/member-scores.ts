@@ -50,11 +50,16 @@ export interface MemberScoreState extends Record<string, unknown> {
   calls: number;
 }
 
+const NONE_HERE = 'committee member is a scored contact already';
+
 /** Why this CRM has no account-only members to score, or null. */
 export function memberScoresUnavailable(deps: PipelineDeps): string | null {
-  return deps.crm.members
-    ? null
-    : `every ${deps.crm.kind} committee member is a scored contact already`;
+  return deps.crm.members ? null : `every ${deps.crm.kind} ${NONE_HERE}`;
+}
+
+/** Whether a skip says the CRM has no such members (HubSpot): nothing to tell anyone then. */
+export function isNoMembersSkip(skipped: string): boolean {
+  return skipped.endsWith(NONE_HERE);
 }
 
 /** The skip of a refused Contact permission (CRM_SCOPES), or null for any other error. */

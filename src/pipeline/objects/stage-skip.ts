@@ -9,6 +9,7 @@
 import type { ObjectStageStatus } from '../../contracts/functions';
 import { isLeadLensError } from '../../errors';
 import type { StoreOps } from '../../store/port';
+import { isNoMembersSkip } from './member-scores';
 
 /** What a stage's summary holds when the CRM refused it a permission. */
 export interface ScopeSkip extends Record<string, unknown> {
@@ -40,7 +41,8 @@ export function isScopeSkip(summary: Record<string, unknown> | undefined): summa
 }
 
 /**
- * The deal and account stages of the newest run that reached them, for the report and settings,
+ * The deal and account stages, and the scores on Contacts created on Accounts (`members`,
+ * Salesforce only), of the newest run that reached them, for the report and settings,
  * read from the chain checkpoints (`run`, and `deals-run` for `leadlens deals`): the newest that
  * has the stage wins. No new table: the checkpoint already keeps each stage's summary.
  */
@@ -51,16 +53,23 @@ export async function objectStageStatus(
     .filter((c) => c !== null)
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   const out: ObjectStageStatus[] = [];
-  for (const stage of ['deals', 'accounts'] as const) {
+  for (const stage of ['deals', 'accounts', 'members'] as const) {
     for (const cp of cps) {
       const results = (cp.state.results ?? {}) as Record<string, Record<string, unknown>>;
-      const s = results[stage];
+      const s = results[stage === 'members' ? 'member-scores' : stage];
       if (!s) continue;
+      if (stage === 'members' && typeof s.skipped === 'string') {
+        // On a CRM without such members (HubSpot) the stage has nothing to say; skipped only
+        // because the deal stage was (--no-deals, no deals), the deal note says it already.
+        if (isNoMembersSkip(s.skipped)) break;
+        if (typeof results.deals?.skipped === 'string' && !isScopeSkip(s)) break;
+      }
       out.push({
         stage,
         at: cp.updatedAt,
         skipped: typeof s.skipped === 'string' ? s.skipped : null,
         missingScopes: isScopeSkip(s) ? s.missingScopes : [],
+        permission: isScopeSkip(s),
       });
       break;
     }
