@@ -10,7 +10,13 @@
  * result depends only on the input and the state before it (the RNG is seeded per sweep and
  * fold; encoders are refitted per fold), so any split of the units gives the same result.
  */
-import { CANDIDATES, NO_WEIGHTING, rowWeights, type CandidateKind } from './candidates';
+import {
+  CANDIDATES,
+  GBDT_FAST_RATE,
+  NO_WEIGHTING,
+  rowWeights,
+  type CandidateKind,
+} from './candidates';
 import { DEFAULT_GBDT_PARAMS } from './trees/gbdt';
 import { sampleSeed, stratifiedSample } from './evaluation/budget';
 import type { CandidateSettings, Weighting } from './candidates';
@@ -49,6 +55,20 @@ export interface BacktestResult {
   finalSettings: Record<string, number>;
   /** The GBDT round-count ladder's steps (empty when it did not run). */
   ladder: LadderRung[];
+  /** The GBDT learning-rate step (null when it did not run). */
+  rate: RateStep | null;
+}
+
+/**
+ * The GBDT learning-rate step (see `BacktestInput.rate`): the winner's best AUC on the newest
+ * fold at the configured rate (the backtests' own curve) and at the faster rate (one more fit
+ * of the same rows), each with its best round count, and the rate the final fit uses.
+ */
+export interface RateStep {
+  base: { learningRate: number; nRounds: number; auc: number };
+  fast: { learningRate: number; nRounds: number; auc: number };
+  /** The learning rate shipped: the fast one only when its AUC is above the base one's. */
+  chosen: number;
 }
 
 /** One step of the GBDT round-count ladder (see `BacktestInput.ladder`). */
@@ -84,6 +104,14 @@ export interface BacktestInput {
   weightings: readonly Weighting[];
   /** The GBDT round-count ladder (budgeted runs only). */
   ladder?: LadderInput | null;
+  /**
+   * Budgeted runs: when the GBDT winner's round count (after the ladder) sits at the grid's
+   * maximum — its curve had not turned, so it is under-boosted at this rate — fit it once more
+   * at GBDT_FAST_RATE on the newest fold's own training rows and score the round grid on the
+   * fold's block; ship the faster rate (at its best round count) when its best AUC is above
+   * the configured rate's best on the same fold. One boosting run: the cost of one fold fit.
+   */
+  rate?: boolean;
   /**
    * Budgeted runs: stop a second-stage weighting as soon as it is not ahead of the unweighted
    * winner on the folds done (see `pruned`); it can then no longer be chosen.
@@ -136,6 +164,8 @@ export interface BacktestState {
   stage2: SweepState[];
   /** The GBDT round-count ladder's steps done (absent in states saved before it existed). */
   ladder?: LadderRung[];
+  /** The GBDT learning-rate step, once run (absent: not run, or not needed). */
+  rate?: RateStep;
 }
 
 export const emptyBacktestState = (): BacktestState => ({ stage1: [], stage2: [], ladder: [] });
@@ -253,11 +283,15 @@ export class Backtester {
     // The ladder's steps count as done once it stops (it may stop before its last size).
     const ladderDone =
       sweepsDone < sweepTotal ? 0 : this.nextRung() === null ? ladder : this.ladderRungs.length;
-    return { done: sweepsDone + ladderDone, total: sweepTotal + ladder };
+    // The rate step counts as done once it ran or is known not to be needed.
+    const rate = this.input.rate ? 1 : 0;
+    const rateDone =
+      rate && sweepsDone === sweepTotal && this.nextRung() === null && !this.needsRate() ? 1 : 0;
+    return { done: sweepsDone + ladderDone + rateDone, total: sweepTotal + ladder + rate };
   }
 
   done(): boolean {
-    return this.next() === null && this.nextRung() === null;
+    return this.next() === null && this.nextRung() === null && !this.needsRate();
   }
 
   private get ladderRungs(): LadderRung[] {
@@ -270,6 +304,7 @@ export class Backtester {
     if (!sweep) {
       const j = this.nextRung();
       if (j !== null) this.runRung(j);
+      else if (this.needsRate()) this.runRate();
       return;
     }
     const { folds, labels, settings } = this.input;
@@ -468,10 +503,20 @@ export class Backtester {
    */
   private rungFromBacktests(chosen: BacktestEntry): LadderRung | null {
     const { folds, ladder } = this.input;
-    if (chosen.kind !== 'gbdt') return null;
-    const k = folds.length - 1;
-    const rows = folds[k]!.train.length;
+    const rows = folds[folds.length - 1]!.train.length;
     if (!ladder || rows !== ladder.sizes[0]) return null;
+    const best = this.newestBest(chosen);
+    return best ? { rows, ...best } : null;
+  }
+
+  /**
+   * The GBDT winner's best round count and AUC on the newest fold, read from the backtests (the
+   * round grid scored on the fold's block): the stage-1 entries of its depth, or a weighted
+   * winner's second-stage `curve`. Null when they are missing (a state saved before curves).
+   */
+  private newestBest(chosen: BacktestEntry): { nRounds: number; auc: number } | null {
+    if (chosen.kind !== 'gbdt') return null;
+    const k = this.input.folds.length - 1;
     let curve: Array<{ nRounds: number; auc: number | undefined }>;
     if (!chosen.weighting.classWeight && !chosen.weighting.recency) {
       curve = this.firstStage()
@@ -493,7 +538,61 @@ export class Backtester {
       if (auc === undefined) return null;
       if (auc > best.auc) best = { nRounds, auc };
     }
-    return best.nRounds > 0 ? { rows, nRounds: best.nRounds, auc: best.auc } : null;
+    return best.nRounds > 0 ? best : null;
+  }
+
+  /**
+   * Whether the learning-rate step is still to run: given, not run, both stages and the ladder
+   * done, a GBDT winner whose round count to ship sits at the grid's maximum, a configured rate
+   * below the fast one, and the backtests' curve on the newest fold to compare with.
+   */
+  private needsRate(): boolean {
+    if (!this.input.rate || this.st.rate || this.next() !== null || this.nextRung() !== null)
+      return false;
+    const { chosen } = this.stagesChoice();
+    if (chosen.kind !== 'gbdt') return false;
+    const gp = this.input.settings.gbdtParams;
+    const max = gp?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
+    const rate = gp?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
+    const rounds = this.ladderRounds(chosen) ?? chosen.settings.nRounds!;
+    return rounds >= max && rate < GBDT_FAST_RATE && this.newestBest(chosen) !== null;
+  }
+
+  /**
+   * The learning-rate step: the winner (its depth and weighting) fitted at GBDT_FAST_RATE on
+   * the newest fold's own training rows — the rows its backtest curve was fitted on, so both
+   * curves differ only in the rate — with the round grid scored on the fold's block.
+   */
+  private runRate(): void {
+    const { folds, labels, settings } = this.input;
+    const { chosen } = this.stagesChoice();
+    const k = folds.length - 1;
+    const f = folds[k]!;
+    const { Xtr, Xte } = this.encodedFor(k, 'nan');
+    const ytr = yOf(labels, f.train);
+    const yte = yOf(labels, f.test);
+    const points = CANDIDATES.gbdt.sweep(Xtr, ytr, rowWeights(ytr, chosen.weighting), Xte, yte, {
+      ...settings,
+      gbdtParams: {
+        ...settings.gbdtParams,
+        maxDepth: chosen.settings.maxDepth,
+        learningRate: GBDT_FAST_RATE,
+      },
+    });
+    let fast = { nRounds: 0, auc: -Infinity };
+    // Grid order is fewer rounds first: a tie keeps the fewer.
+    for (const p of points) {
+      const auc = rocAuc(yte, p.margin);
+      if (auc > fast.auc) fast = { nRounds: p.settings.nRounds!, auc };
+    }
+    const base = this.newestBest(chosen)!;
+    const baseRate = settings.gbdtParams?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
+    this.st.rate = {
+      base: { learningRate: baseRate, ...base },
+      fast: { learningRate: GBDT_FAST_RATE, ...fast },
+      // Strictly ahead: on a tie (or a fold with one class: NaN) the configured rate stays.
+      chosen: fast.auc > base.auc ? GBDT_FAST_RATE : baseRate,
+    };
   }
 
   /**
@@ -571,15 +670,21 @@ export class Backtester {
         ? this.st.stage1.find((s) => s.kind === winner.kind)!
         : this.sweepOfStage2Entry(pick - 1);
     const rounds = this.ladderRounds(chosen);
+    const rate = chosen.kind === 'gbdt' ? (this.st.rate ?? null) : null;
+    const fast = rate && rate.chosen === rate.fast.learningRate ? rate.fast : null;
     return {
       entries: [...stage1, ...stage2],
       chosen,
       tied: first.tied,
       best: first.best,
       carry: new Map(Object.entries(carrySweep.carry)),
-      finalSettings:
-        rounds === undefined ? chosen.settings : { ...chosen.settings, nRounds: rounds },
+      finalSettings: fast
+        ? { ...chosen.settings, nRounds: fast.nRounds, learningRate: fast.learningRate }
+        : rounds === undefined
+          ? chosen.settings
+          : { ...chosen.settings, nRounds: rounds },
       ladder: chosen.kind === 'gbdt' ? this.ladderRungs.slice() : [],
+      rate,
     };
   }
 

@@ -163,6 +163,13 @@ export function roundGrid(nRounds: number): number[] {
 }
 
 /**
+ * The faster learning rate a budgeted run tries when the GBDT winner's round count sits at the
+ * grid's maximum (its curve has not turned): the step of the usual 0.1 → 0.3 range of boosting
+ * rates, not a value fitted to one data set; the backtests decide whether it is kept.
+ */
+export const GBDT_FAST_RATE = 0.3;
+
+/**
  * Tree depths a GBDT sweep tries, shallowest first (the simpler model), unless the caller fixes
  * `gbdtParams.maxDepth`. Depth bounds how many features one tree can combine: shallow trees
  * (few interactions, more rounds) carry over better when behaviour shifts between the
@@ -215,6 +222,8 @@ const gbdt: Candidate = {
       params: {
         ...s.gbdtParams,
         ...(maxDepth !== undefined ? { maxDepth } : {}),
+        // Set only when the search's rate step kept the faster rate (see backtest.ts).
+        ...(settings.learningRate !== undefined ? { learningRate: settings.learningRate } : {}),
         nRounds: Math.max(1, settings.nRounds!),
       },
       weights: w,

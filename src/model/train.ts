@@ -5,7 +5,13 @@
  * whether the model beats chance → artifact + report. The honest estimate is the backtests'.
  */
 import { toArtifact, type ModelArtifact } from './artifact';
-import { Backtester, type BacktestEntry, type BacktestState, type LadderRung } from './backtest';
+import {
+  Backtester,
+  type BacktestEntry,
+  type BacktestState,
+  type LadderRung,
+  type RateStep,
+} from './backtest';
 import {
   ladderSizes,
   sampleSeed,
@@ -145,6 +151,8 @@ export interface TrainReport {
       /** Sweeps (family × weighting) run over every fold. */
       sweeps: number;
       ladder: LadderRung[];
+      /** The GBDT learning-rate step: both rates' AUCs on the newest fold and the one kept. */
+      rate: RateStep | null;
       /** The chosen round count before the ladder (GBDT only; null otherwise). */
       backtestRounds: number | null;
     };
@@ -337,6 +345,7 @@ export class TrainingSession {
         encoder: encoderOptions,
         weightings,
         ladder,
+        rate: schedule.report.budgeted && kinds.includes('gbdt') && o.budget?.rate !== false,
         prune: schedule.report.budgeted && o.budget?.prune !== false,
       },
       state?.backtest,
@@ -553,6 +562,7 @@ export class TrainingSession {
         schedule: {
           ...this.schedule,
           ladder: bt.ladder,
+          rate: bt.rate,
           backtestRounds: chosen.kind === 'gbdt' ? (chosen.settings.nRounds ?? null) : null,
         },
       },

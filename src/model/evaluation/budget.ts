@@ -29,6 +29,11 @@ export interface BudgetOptions {
   /** Check a GBDT winner's round count at growing sizes (default true; false to measure it). */
   ladder?: boolean;
   /**
+   * Try a GBDT winner whose round count sits at the grid's maximum once more at a faster
+   * learning rate (default true; false to measure it). See docs/model.md, "Search schedule".
+   */
+  rate?: boolean;
+  /**
    * Stop a row weighting after a fold on which it is not ahead of the unweighted winner
    * (default true; false to measure it).
    */
