@@ -258,7 +258,7 @@ describe('decisive values in ordered fields', () => {
     ]);
   });
 
-  it('still flags a decisive value in the middle of a number’s range (a numeric status code)', () => {
+  it('leaves a decisive value in the middle of a number’s range to the other rules, and flags it typed as a category', () => {
     const rng = makeRng(8);
     const rows: RawRow[] = [];
     const labels: Label[] = [];
@@ -270,10 +270,15 @@ describe('decisive values in ordered fields', () => {
       rows.push({ id: `L${i}`, outcome_code: String(code) });
     }
     const split = splitByTime(labels, undefined, { valid: 0.2, test: 0 });
-    const schema: FieldInfo[] = [{ name: 'outcome_code', label: 'outcome_code', type: 'number' }];
-    const found = findLeakage(rows, schema, labels, split);
+    const typed = (type: FieldInfo['type']): FieldInfo[] => [
+      { name: 'outcome_code', label: 'outcome_code', type },
+    ];
+    // As a number: an interior bin that never converts is not judged a tag (the documented
+    // cost), and the field is no near-perfect predictor nor one-outcome-only.
+    expect(findLeakage(rows, typed('number'), labels, split)).toEqual([]);
+    const found = findLeakage(rows, typed('category'), labels, split);
     expect(found.map((f) => [f.field, f.reason])).toEqual([['outcome_code', 'decisive-values']]);
-    expect(found[0]!.decisiveValues).toHaveLength(1);
+    expect(found[0]!.decisiveValues!.map((v) => v.value)).toEqual(['5']);
     expect(found[0]!.decisiveShare!).toBeGreaterThan(0.1);
   });
 });

@@ -158,61 +158,22 @@ function rowKeys(
 }
 
 /**
- * Which way a value's training rows settle the outcome: -1 when its conversion rate is within
- * DECISIVE_FACTOR of the base rate from 0 (never converts), +1 when within DECISIVE_FACTOR of
- * (1 − base rate) from 1 (always converts), 0 otherwise.
+ * Whether the decisive-values rule applies to a field: only to unordered ones (category,
+ * yes/no, multi-select). The rule exists for status-like levels a rep sets after contact
+ * ("Closed by …", "Wrong number"): a label that settles the outcome whatever else is known.
+ * In an ordered, point-in-time field (number, date) a quantile bin that never (or always)
+ * converts is ordinary signal: at an end of the range it is a monotone threshold (a lead score
+ * of 0–3, one-person companies, no time on site), and inside the range it is usually a mass
+ * point with a meaning of its own (a page-view trend of exactly 0 = no visits either month; a
+ * decayed-activity value left by one old event). On the demo portal the rule applied to numbers
+ * dropped `activity_decayed`, `page_views_trend_30d` (interior bins) and
+ * `hs_analytics_num_page_views` (low bins) from the contact models the account model reads. A number that leaks shows instead as a near-perfect
+ * single-field AUC or as presence for one outcome only, and both rules still judge numbers and
+ * dates. The cost: a status kept as a numeric code (disposition 1–9) is not judged by this
+ * rule unless it is typed as a category (`types` / CLI `--categorical`).
  */
-function decisiveSide(prior: number): (conversions: number, rows: number) => -1 | 0 | 1 {
-  return (c, n) => {
-    if (!(n > 0)) return 0;
-    const rate = c / n;
-    if (rate <= DECISIVE_FACTOR * prior) return -1;
-    if (rate >= 1 - DECISIVE_FACTOR * (1 - prior)) return 1;
-    return 0;
-  };
-}
-
-/**
- * Whether a decisive bin of an ordered field (number, date: slots 1 … are its quantile bins in
- * ascending order) is ordinary monotone signal rather than a tag. The decisive-values rule
- * exists for status-like values set after contact ("Closed by …", "Wrong number"): a level that
- * settles the outcome whatever the rest of the field says. In an ordered, point-in-time field a
- * bin that never (or always) converts is what a strong signal looks like at the end of its range
- * — a lead score of 0–3, a company of 1–2 employees, no time on site — and a threshold on it is
- * exactly what the model should learn; how strong such a field is on its own is judged by the
- * single-field AUC rule, and a field written only for one outcome by the presence rule.
- *
- * So a decisive bin is excused when the whole half-range from either end up to and
- * including it settles the outcome the same way (pooled rows and conversions): the bin is then
- * the inside edge of a threshold region "x ≤ t never converts" / "x ≥ t always converts". The
- * pooled test, not "every bin on the way is decisive", keeps one noisy bin inside such a region
- * from turning the rest of the region into flagged values. A decisive bin with ordinary bins on
- * both sides of it — a numeric status code in the middle of the range, the shape of a
- * non-monotone tag — is not excused and counts as before. (A status code that happens to sit at
- * an end of the range cannot be told from monotone signal by its rates; the AUC and presence
- * rules still apply to it.)
- */
-function atOrderedEnd(
-  seen: Float64Array,
-  conv: Float64Array,
-  k: number,
-  dir: -1 | 1,
-  side: (conversions: number, rows: number) => -1 | 0 | 1,
-): boolean {
-  let n = 0;
-  let c = 0;
-  for (let j = 1; j <= k; j++) {
-    n += seen[j]!;
-    c += conv[j]!;
-  }
-  if (side(c, n) === dir) return true;
-  n = 0;
-  c = 0;
-  for (let j = seen.length - 1; j >= k; j--) {
-    n += seen[j]!;
-    c += conv[j]!;
-  }
-  return side(c, n) === dir;
+function judgesDecisiveValues(f: FieldInfo): boolean {
+  return f.type !== 'number' && f.type !== 'date';
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
@@ -446,20 +407,15 @@ export function findLeakage(
     }
     const decisive: NonNullable<LeakageFinding['decisiveValues']> = [];
     let decisiveRows = 0;
-    const ordered = f.type === 'number' || f.type === 'date';
-    const side = decisiveSide(prior);
-    for (let k = 1; k < slots; k++) {
+    // Decisive values are judged in unordered fields only: see `judgesDecisiveValues`.
+    for (let k = 1; judgesDecisiveValues(f) && k < slots; k++) {
       const n = seen[k]!;
       if (n < DECISIVE_MIN_ROWS) continue;
-      const dir = side(conv[k]!, n);
-      if (dir === 0) continue;
-      if (ordered && atOrderedEnd(seen, conv, k, dir, side)) continue;
-      decisive.push({
-        value: names[k - 1]!,
-        rows: Math.round(n * scale),
-        conversionRate: conv[k]! / n,
-      });
-      decisiveRows += n;
+      const rate = conv[k]! / n;
+      if (rate >= 1 - DECISIVE_FACTOR * (1 - prior) || rate <= DECISIVE_FACTOR * prior) {
+        decisive.push({ value: names[k - 1]!, rows: Math.round(n * scale), conversionRate: rate });
+        decisiveRows += n;
+      }
     }
     const decisiveShare = nTrain ? decisiveRows / nTrain : 0;
     const raw = keyedAuc(score, vPos, vNeg);
