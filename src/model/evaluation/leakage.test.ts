@@ -248,8 +248,8 @@ describe('decisive values in ordered fields', () => {
     const auc = all.find((f) => f.field === 'score')!.auc!;
     expect(auc).toBeGreaterThan(0.7);
     expect(auc).toBeLessThan(0.95);
-    // …and read as unordered levels the same values are decisive: it is the order that excuses
-    // the never-converting bins at the end of the range, in either direction (`top` = 99 − score).
+    // …and read as unordered levels the same values are decisive (so the old rule, which read
+    // numbers through their bins, flagged both): the field's order is what keeps them out.
     const asLevels = findLeakage(rows, schemaOf('category'), labels, split);
     expect(asLevels.map((f) => [f.field, f.reason])).toEqual([
       ['score', 'decisive-values'],
