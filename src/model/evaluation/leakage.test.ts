@@ -198,3 +198,87 @@ describe('the guard on a sample', () => {
     expect(keyedAuc(score, pos, new Float64Array(keys))).toBeNaN();
   });
 });
+
+describe('decisive values in ordered fields', () => {
+  /**
+   * 4,000 leads: `score` (0–99) is a strong, monotone, point-in-time signal — a lead scored
+   * under 30 never converts, one scored 90 or more always does, in between the chance rises
+   * with the score — and `top` is the same read backwards (99 − score). `status` is a rep's tag
+   * set after contact: "Wrong number" on a fifth of the leads that did not convert, "Closed" on a
+   * fifth of those that did.
+   */
+  function leads(seed: number): { rows: RawRow[]; labels: Label[] } {
+    const rng = makeRng(seed);
+    const rows: RawRow[] = [];
+    const labels: Label[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const score = rng.int(100);
+      const y: Label = score >= 90 || (score >= 30 && rng.next() < (score - 30) / 110) ? 1 : 0;
+      const status =
+        rng.next() < 0.2
+          ? y === 1
+            ? 'Closed'
+            : 'Wrong number'
+          : ['Ringing', 'Follow up', 'Interested'][rng.int(3)]!;
+      rows.push({ id: `L${i}`, score: String(score), top: String(99 - score), status });
+      labels.push(y);
+    }
+    return { rows, labels };
+  }
+  const schemaOf = (score: FieldInfo['type']): FieldInfo[] => [
+    { name: 'score', label: 'score', type: score },
+    { name: 'top', label: 'top', type: score },
+    { name: 'status', label: 'status', type: 'category' },
+  ];
+
+  it('does not flag a monotone number whose end bins never (or always) convert, and still flags a status tag', () => {
+    const { rows, labels } = leads(21);
+    const split = splitByTime(labels, undefined, { valid: 0.2, test: 0 });
+    const found = findLeakage(rows, schemaOf('number'), labels, split);
+    expect(found.map((f) => [f.field, f.reason])).toEqual([['status', 'decisive-values']]);
+    expect(found[0]!.decisiveValues!.map((v) => v.value).sort()).toEqual([
+      'closed',
+      'wrong number',
+    ]);
+    // The number is a strong signal, not a near-perfect one (the AUC rule has nothing to say)…
+    const all = findLeakage(rows, schemaOf('number'), labels, split, {
+      aucThreshold: 0.5,
+      decisiveShareMin: 1.1,
+    });
+    const auc = all.find((f) => f.field === 'score')!.auc!;
+    expect(auc).toBeGreaterThan(0.7);
+    expect(auc).toBeLessThan(0.95);
+    // …and read as unordered levels the same values are decisive (so the old rule, which read
+    // numbers through their bins, flagged both): the field's order is what keeps them out.
+    const asLevels = findLeakage(rows, schemaOf('category'), labels, split);
+    expect(asLevels.map((f) => [f.field, f.reason])).toEqual([
+      ['score', 'decisive-values'],
+      ['top', 'decisive-values'],
+      ['status', 'decisive-values'],
+    ]);
+  });
+
+  it('leaves a decisive value in the middle of a number’s range to the other rules, and flags it typed as a category', () => {
+    const rng = makeRng(8);
+    const rows: RawRow[] = [];
+    const labels: Label[] = [];
+    for (let i = 0; i < 4000; i++) {
+      // Codes 1–9; code 5 ("wrong number") on ~15 % of leads never converts, the others
+      // convert at 30 % whatever their code.
+      const code = rng.next() < 0.15 ? 5 : [1, 2, 3, 4, 6, 7, 8, 9][rng.int(8)]!;
+      labels.push(code !== 5 && rng.next() < 0.3 ? 1 : 0);
+      rows.push({ id: `L${i}`, outcome_code: String(code) });
+    }
+    const split = splitByTime(labels, undefined, { valid: 0.2, test: 0 });
+    const typed = (type: FieldInfo['type']): FieldInfo[] => [
+      { name: 'outcome_code', label: 'outcome_code', type },
+    ];
+    // As a number: an interior bin that never converts is not judged a tag (the documented
+    // cost), and the field is no near-perfect predictor nor one-outcome-only.
+    expect(findLeakage(rows, typed('number'), labels, split)).toEqual([]);
+    const found = findLeakage(rows, typed('category'), labels, split);
+    expect(found.map((f) => [f.field, f.reason])).toEqual([['outcome_code', 'decisive-values']]);
+    expect(found[0]!.decisiveValues!.map((v) => v.value)).toEqual(['5']);
+    expect(found[0]!.decisiveShare!).toBeGreaterThan(0.1);
+  });
+});

@@ -30,6 +30,7 @@ export interface LeakageOptions {
    * Flag when at least this share of the training rows carry a value that settles the outcome:
    * a value (seen on ≥ 20 rows) whose conversion rate is within 10 % of the base rate from 0, or
    * within 10 % of (1 − base rate) from 1 — "Closed by …" or "Wrong number" style tags.
+   * Category, yes/no and multi-select fields only (`judgesDecisiveValues`).
    */
   decisiveShareMin?: number;
   placeholders?: readonly string[];
@@ -155,6 +156,25 @@ function rowKeys(
   const keys = new Int32Array(codes.length);
   for (let i = 0; i < codes.length; i++) keys[i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
   return { keys, names };
+}
+
+/**
+ * Whether the decisive-values rule applies to a field: only to unordered ones (category,
+ * yes/no, multi-select). The rule exists for status-like levels a rep sets after contact
+ * ("Closed by …", "Wrong number"): a label that settles the outcome whatever else is known.
+ * In an ordered, point-in-time field (number, date) a quantile bin that never (or always)
+ * converts is ordinary signal: at an end of the range it is a monotone threshold (a lead score
+ * of 0–3, one-person companies, no time on site), and inside the range it is usually a mass
+ * point with a meaning of its own (a page-view trend of exactly 0 = no visits either month).
+ * On the demo portal the rule applied to numbers dropped `activity_decayed`,
+ * `page_views_trend_30d` (interior bins) and `hs_analytics_num_page_views` from the contact
+ * models the account model reads (docs/data.md). A number that leaks shows instead as a
+ * near-perfect single-field AUC or as presence for one outcome only, and both rules still
+ * judge numbers and dates. The cost: a status kept as a numeric code (disposition 1–9) is not
+ * judged by this rule unless it is typed as a category (`types` / CLI `--categorical`).
+ */
+function judgesDecisiveValues(f: FieldInfo): boolean {
+  return f.type !== 'number' && f.type !== 'date';
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
@@ -388,7 +408,8 @@ export function findLeakage(
     }
     const decisive: NonNullable<LeakageFinding['decisiveValues']> = [];
     let decisiveRows = 0;
-    for (let k = 1; k < slots; k++) {
+    // Decisive values are judged in unordered fields only: see `judgesDecisiveValues`.
+    for (let k = 1; judgesDecisiveValues(f) && k < slots; k++) {
       const n = seen[k]!;
       if (n < DECISIVE_MIN_ROWS) continue;
       const rate = conv[k]! / n;
