@@ -253,6 +253,7 @@ interface Row {
   trainSeconds?: number;
   error?: string;
   noSignal?: boolean;
+  chosen?: string;
 }
 
 function run(args: string[]): { code: number; out: string; err: string } {
@@ -340,11 +341,10 @@ function main() {
       row.error = `train exit ${tr.code}: ${tr.err.trim().split('\n').slice(0, 3).join(' | ')}`;
     } else {
       try {
-        const j = JSON.parse(tr.out);
-        row.noSignal =
-          JSON.stringify(j).toLowerCase().includes('no signal') ||
-          j.signal === false ||
-          j.noSignal === true;
+        const j = JSON.parse(tr.out) as { verdict?: { ok: boolean }; chosen?: unknown };
+        // `verdict.ok === false` is the CLI's no-signal verdict (also a WARNING on stderr).
+        row.noSignal = j.verdict?.ok === false;
+        row.chosen = JSON.stringify(j.chosen);
       } catch {
         /* the summary is informative only */
       }
