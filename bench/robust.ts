@@ -421,7 +421,9 @@ function main() {
       `| ${r.name} | ${r.rows} | ${r.ours?.toFixed(4) ?? '-'} | ${r.bestPeer?.toFixed(4) ?? '-'} | ${r.verdict}${r.error ? `: ${r.error}` : ''} | ${r.trainSeconds} |`,
     );
   console.log(`load ${load}`);
-  fs.rmSync(dir, { recursive: true, force: true });
+  // ROBUST_KEEP=1 keeps the generated CSVs and models for a look (the path is printed).
+  if (process.env.ROBUST_KEEP) console.error(`kept ${dir}`);
+  else fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main();
