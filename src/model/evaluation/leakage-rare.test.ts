@@ -2,7 +2,8 @@ import { findLeakage } from './leakage';
 import { inferSchema } from '../encoding/schema';
 import { splitByTime } from './split';
 import { makeRng } from '../rng';
-import type { Label, RawRow } from '../types';
+import type { RawRow } from '../types';
+import type { Label } from './split';
 
 describe('decisive values with rare positives', () => {
   it('does not call a value decisive when its 0 % is what chance gives at a 3 % prior', () => {
