@@ -42,6 +42,24 @@ export function isMissing(v: Cell, placeholders: PlaceholderSet): boolean {
 }
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * Numbers as spreadsheets and CRM exports format them: thousands separators (`1,532`), a
+ * currency sign (`$2.50`, `€ 1,200`) or a percent sign (`12%`, kept as 12 — only the order
+ * matters to the model). Comma groups must be exactly three digits, so `1,5` (a European
+ * decimal) is not misread as 15; it stays text.
+ */
+const FORMATTED_NUMBER_RE = /^([+-]?)[$€£¥]?\s?([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?$/;
+
+/** A formatted number cell as a plain one (`$1,532.50` → 1532.5); NaN when it is not one. */
+function parseFormatted(s: string): number {
+  const m = FORMATTED_NUMBER_RE.exec(s);
+  if (!m || (m[1] && m[2])) return NaN;
+  const v = Number(`${m[3]!.replace(/,/g, '')}${m[4] ?? ''}`);
+  return m[1] === '-' || m[2] === '-' ? -v : v;
+}
+
+const isNumberText = (d: string): boolean => NUMBER_RE.test(d) || !Number.isNaN(parseFormatted(d));
+
 const DATE_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const TRUE_WORDS = new Set(['true', 'yes', 'y', 't', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'n', 'f', '0']);
@@ -52,7 +70,7 @@ export function parseNumber(v: Cell): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     const s = v.trim();
-    return NUMBER_RE.test(s) ? Number(s) : NaN;
+    return NUMBER_RE.test(s) ? Number(s) : parseFormatted(s);
   }
   return NaN;
 }
@@ -196,7 +214,7 @@ function looksLikeCode(
   distinct: readonly string[],
   counts: readonly number[],
 ): boolean {
-  const nums = distinct.map(Number);
+  const nums = distinct.map((d) => parseNumber(d));
   if (!nums.every((x) => Number.isInteger(x))) return false;
   if (distinct.some((d) => /^[+-]?0\d/.test(d))) return true;
   if (distinct.length > 20) return false;
@@ -294,12 +312,12 @@ export function inferSchema(
       continue;
     }
     let type: FieldType;
-    const numeric = distinct.every((d) => NUMBER_RE.test(d));
+    const numeric = distinct.every((d) => isNumberText(d.trim()));
     const bools = distinct.every((d) => !Number.isNaN(parseBool(d)));
     if (ev.lists > 0) type = 'multi';
     else if (bools && distinct.length <= 2) type = 'bool';
     else if (numeric) {
-      const integers = distinct.every((d) => Number.isInteger(Number(d)));
+      const integers = distinct.every((d) => Number.isInteger(parseNumber(d)));
       if (integers && present >= 50 && distinct.length > 0.9 * present) {
         const words = nameWords(name);
         if (words.some((w) => w === 'id' || w === 'key' || w === 'uuid')) {

@@ -61,6 +61,14 @@ export interface LeakageFinding {
 
 const DECISIVE_MIN_ROWS = 20;
 const DECISIVE_FACTOR = 0.1;
+/**
+ * A value only "settles" the outcome when chance could not explain it: its rate must stay
+ * past the threshold even with 3 more rows of the side it lacks (3 / n is the 95 % upper
+ * bound for 0 events in n, the "rule of three"). Without it, with rare positives (3 %) bins
+ * of a few hundred rows show 0 % by chance and the strongest genuine field is thrown out as
+ * a leak.
+ */
+const CHANCE_ROWS = 3;
 
 const BINS = 20;
 /** Pseudo-rows of the overall rate mixed into each value's rate, so rare values are not extreme. */
@@ -413,7 +421,9 @@ export function findLeakage(
       const n = seen[k]!;
       if (n < DECISIVE_MIN_ROWS) continue;
       const rate = conv[k]! / n;
-      if (rate >= 1 - DECISIVE_FACTOR * (1 - prior) || rate <= DECISIVE_FACTOR * prior) {
+      const high = (conv[k]! - CHANCE_ROWS) / n >= 1 - DECISIVE_FACTOR * (1 - prior);
+      const low = (conv[k]! + CHANCE_ROWS) / n <= DECISIVE_FACTOR * prior;
+      if (high || low) {
         decisive.push({ value: names[k - 1]!, rows: Math.round(n * scale), conversionRate: rate });
         decisiveRows += n;
       }
