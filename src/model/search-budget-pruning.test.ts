@@ -5,7 +5,8 @@ import { scoreSpread } from './evaluation/selection';
 import { takeRows, asFrame } from './frame';
 import { makeRng } from './rng';
 import { syntheticLeads } from './testing/synthetic';
-import { trainModel, TrainingSession, type CandidateReport, type TrainingState } from './train';
+import { budgetedGbdtInput, TEST_BUDGET, trainUnitByUnit } from './testing/budgeted';
+import { trainModel, type CandidateReport } from './train';
 
 const point = (maxDepth: number, nRounds: number, foldAuc: number[], pruned?: boolean) =>
   ({
@@ -94,18 +95,9 @@ describe('a pinned GBDT sweep scoring its round grid on the way', () => {
 });
 
 describe('budgeted GBDT search: depth pruning, the ladder’s first step, the verdict sample', () => {
-  const data = syntheticLeads(2500, 5);
-  const budget = { threshold: 1000, aucSe: 0.05 };
-  const input = {
-    ...data,
-    options: {
-      exclude: ['id'],
-      seed: 4,
-      model: 'gbdt' as const,
-      budget,
-      gbdtParams: { nRounds: 150 },
-    },
-  };
+  const input = budgetedGbdtInput();
+  const data = input;
+  const budget = TEST_BUDGET;
   const once = trainModel(input);
   const r = once.report;
   const full = trainModel({
@@ -191,18 +183,9 @@ describe('budgeted GBDT search: depth pruning, the ladder’s first step, the ve
   });
 
   it('resumes from any split of the units to the same result', () => {
-    let state: TrainingState | undefined;
-    for (;;) {
-      const s = new TrainingSession(input, state && structuredClone(state));
-      if (s.done()) {
-        const again = s.finish();
-        expect(again.report).toEqual(r);
-        expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
-        break;
-      }
-      s.step();
-      state = s.state;
-    }
+    const { result: again } = trainUnitByUnit(input);
+    expect(again.report).toEqual(r);
+    expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
   });
 });
 

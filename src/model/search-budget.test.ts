@@ -1,20 +1,10 @@
-import { syntheticLeads } from './testing/synthetic';
-import { trainModel, TrainingSession, type CandidateReport, type TrainingState } from './train';
+import { budgetedGbdtInput, TEST_BUDGET, trainUnitByUnit } from './testing/budgeted';
+import { trainModel, type CandidateReport } from './train';
 
 describe('training on a budgeted search schedule (large data)', () => {
-  // A threshold and an AUC error target that make 2,500 rows "large", so the schedule runs here.
-  const data = syntheticLeads(2500, 5);
-  const budget = { threshold: 1000, aucSe: 0.05 };
-  const input = {
-    ...data,
-    options: {
-      exclude: ['id'],
-      seed: 4,
-      model: 'gbdt' as const,
-      budget,
-      gbdtParams: { nRounds: 150 },
-    },
-  };
+  const input = budgetedGbdtInput();
+  const data = input;
+  const budget = TEST_BUDGET;
 
   it('fits folds on samples, reports them, and any split of the units gives the same result', () => {
     const once = trainModel(input);
@@ -34,25 +24,14 @@ describe('training on a budgeted search schedule (large data)', () => {
     expect(sch.ladder[0]!.rows).toBe(sch.trainCap);
     expect(r.settings.nRounds).toBeGreaterThanOrEqual(sch.backtestRounds!);
 
-    let state: TrainingState | undefined;
     // Progress grows with every unit (a stopped weighting's folds count as done at once) and
     // ends at its total.
-    let last = -1;
-    for (;;) {
-      const s = new TrainingSession(input, state && structuredClone(state));
-      const { done, total } = s.progress();
-      expect(done).toBeGreaterThan(last);
-      last = done;
-      if (s.done()) {
-        expect(done).toBe(total);
-        const again = s.finish();
-        expect(again.report).toEqual(r);
-        expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
-        break;
-      }
-      s.step();
-      state = s.state;
-    }
+    const { result: again, state, progress } = trainUnitByUnit(input);
+    progress.forEach((p, k) => k > 0 && expect(p.done).toBeGreaterThan(progress[k - 1]!.done));
+    const end = progress[progress.length - 1]!;
+    expect(end.done).toBe(end.total);
+    expect(again.report).toEqual(r);
+    expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
     expect(state!.backtest.ladder).toEqual(sch.ladder);
   });
 

@@ -1,21 +1,11 @@
 import { GBDT_FAST_RATE } from './candidates';
-import { syntheticLeads } from './testing/synthetic';
-import { trainModel, TrainingSession, type TrainingState } from './train';
+import { budgetedGbdtInput, TEST_BUDGET, trainUnitByUnit } from './testing/budgeted';
+import { trainModel } from './train';
 
 describe('the GBDT learning-rate step of a budgeted search', () => {
-  // A threshold and an AUC error target that make 2,500 rows "large", so the schedule runs here.
-  const data = syntheticLeads(2500, 5);
-  const budget = { threshold: 1000, aucSe: 0.05 };
-  const withRounds = (nRounds: number, extra: Record<string, unknown> = {}) => ({
-    ...data,
-    options: {
-      exclude: ['id'],
-      seed: 4,
-      model: 'gbdt' as const,
-      budget: { ...budget, ...extra },
-      gbdtParams: { nRounds },
-    },
-  });
+  const budget = TEST_BUDGET;
+  const withRounds = (nRounds: number, extra: Record<string, unknown> = {}) =>
+    budgetedGbdtInput(nRounds, extra);
 
   it('fires when the curve is still rising at the grid maximum and ships the faster rate', () => {
     // 20 rounds at rate 0.1 are far too few: the winner's best round count is the maximum.
@@ -71,23 +61,12 @@ describe('the GBDT learning-rate step of a budgeted search', () => {
     expect(JSON.stringify(off.artifact)).not.toBe(JSON.stringify(once.artifact));
 
     // The step is one unit of the resumable run: any split of the units gives the same result.
-    let state: TrainingState | undefined;
-    let last2 = -1;
-    for (;;) {
-      const s = new TrainingSession(input, state && structuredClone(state));
-      const { done, total } = s.progress();
-      expect(done).toBeGreaterThan(last2);
-      last2 = done;
-      if (s.done()) {
-        expect(done).toBe(total);
-        const again = s.finish();
-        expect(again.report).toEqual(r);
-        expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
-        break;
-      }
-      s.step();
-      state = s.state;
-    }
+    const { result: again, state, progress } = trainUnitByUnit(input);
+    progress.forEach((p, k) => k > 0 && expect(p.done).toBeGreaterThan(progress[k - 1]!.done));
+    const end = progress[progress.length - 1]!;
+    expect(end.done).toBe(end.total);
+    expect(again.report).toEqual(r);
+    expect(JSON.stringify(again.artifact)).toBe(JSON.stringify(once.artifact));
     expect(state!.backtest.rate).toEqual(rate);
   });
 
