@@ -46,3 +46,22 @@ export function trainUnitByUnit(input: TrainInput): UnitByUnit {
     state = s.state;
   }
 }
+
+/**
+ * What a resumed run must show: progress grew with every unit and ended at its total, and the
+ * unit-by-unit result is byte for byte the uninterrupted one. The list of what fails (empty when
+ * all holds), so a test reads `expect(resumeFaults(…)).toEqual([])` and sees which.
+ */
+export function resumeFaults(run: UnitByUnit, once: TrainResult): string[] {
+  const faults: string[] = [];
+  const { progress, result } = run;
+  progress.forEach((p, k) => {
+    if (k > 0 && !(p.done > progress[k - 1]!.done)) faults.push(`progress stalled at unit ${k}`);
+  });
+  const end = progress[progress.length - 1]!;
+  if (end.done !== end.total) faults.push(`ended at ${end.done} of ${end.total}`);
+  if (JSON.stringify(result.report) !== JSON.stringify(once.report)) faults.push('report differs');
+  if (JSON.stringify(result.artifact) !== JSON.stringify(once.artifact))
+    faults.push('artifact differs');
+  return faults;
+}
