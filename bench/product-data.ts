@@ -78,3 +78,68 @@ if (require.main === module) {
   const [file, n] = process.argv.slice(2);
   writeProductCsv(file!, Number(n));
 }
+
+export interface HeldOutSplit {
+  /** The oldest rows (file order), with the label: what `leadlens train --csv` reads. */
+  train: string;
+  /** The newest rows without the label column: what `leadlens score --csv` reads. */
+  test: string;
+  trainRows: number;
+  /** The held-back labels (0/1) and ids of the test file's rows, in file order. */
+  testLabels: Uint8Array;
+  testIds: string[];
+}
+
+/**
+ * Splits a bench:product CSV in file order as the peers do (bench/product-peers.py: the first
+ * ⌊0.8 n⌋ rows train, the rest test), writing the test rows without the label column, so our
+ * CLI is run as a user would for a held-out check. Files are written under a temporary name and
+ * renamed, so a run cut short never leaves half a file that a later run would take as done.
+ */
+export function splitProductCsv(
+  file: string,
+  opts: { label: string; id: string; trainFraction?: number },
+): HeldOutSplit {
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const header = lines[0]!.split(',');
+  const li = header.indexOf(opts.label);
+  const ii = header.indexOf(opts.id);
+  if (li < 0 || ii < 0) throw new Error(`${file}: no ${opts.label} or ${opts.id} column`);
+  const n = lines.length - 1;
+  // int(len(y) * 0.8) in the peer script.
+  const cut = Math.floor(n * (opts.trainFraction ?? 0.8));
+  const base = file.replace(/\.csv$/, '');
+  const train = `${base}-train.csv`;
+  const test = `${base}-test.csv`;
+  const testLabels = new Uint8Array(n - cut);
+  const testIds: string[] = new Array<string>(n - cut);
+  const testLines: string[] = [header.filter((_, j) => j !== li).join(',')];
+  for (let k = cut + 1; k <= n; k++) {
+    // The generator writes no quoted cells, so a plain split is exact here.
+    const cells = lines[k]!.split(',');
+    if (cells.length !== header.length) throw new Error(`${file}: line ${k + 1} has a quoted cell`);
+    testLabels[k - cut - 1] = cells[li] === '1' ? 1 : 0;
+    testIds[k - cut - 1] = cells[ii]!;
+    cells.splice(li, 1);
+    testLines.push(cells.join(','));
+  }
+  const write = (target: string, body: () => string[]): void => {
+    if (fs.existsSync(target)) return;
+    const tmp = `${target}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const parts = body();
+      for (let s = 0; s < parts.length; s += 10_000) {
+        fs.writeSync(fd, `${parts.slice(s, s + 10_000).join('\n')}\n`);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+  };
+  write(train, () => lines.slice(0, cut + 1));
+  write(test, () => testLines);
+  return { train, test, trainRows: cut, testLabels, testIds };
+}
