@@ -126,7 +126,8 @@ export function splitProductCsv(
     testLines.push(cells.join(','));
   }
   const write = (target: string, body: () => string[]): void => {
-    if (fs.existsSync(target)) return;
+    // Kept between runs, unless the source file is newer (written again since).
+    if (fs.existsSync(target) && fs.statSync(target).mtimeMs >= fs.statSync(file).mtimeMs) return;
     const tmp = `${target}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {

@@ -10,6 +10,7 @@
 import type { Factor } from '../contracts/factors';
 import { describeExplanation, explainRows, explanationBase } from '../explain';
 import type { FieldQuality, RawRow } from '../model';
+import { isFrame, rowAt, type TableInput } from '../model/frame';
 import type { ScoringModel } from './scoring-model';
 
 /** One scored row: base + Σ top points + otherPoints = score, always. */
@@ -61,9 +62,12 @@ export function describeQuality(tally: QualityTally): string {
     .join('; ');
 }
 
-/** The scorer. Rows hold each field of the model by name, raw or typed. */
-export function scoreRows(sm: ScoringModel, rows: readonly RawRow[], opts: ScoreOptions): Scored[] {
-  if (rows.length === 0) return [];
+/**
+ * The scorer. Rows hold each field of the model by name, raw or typed; or a frame (a CSV read
+ * column by column: `leadlens score --csv`), which the encoder reads as it is.
+ */
+export function scoreRows(sm: ScoringModel, rows: TableInput, opts: ScoreOptions): Scored[] {
+  if ((isFrame(rows) ? rows.n : rows.length) === 0) return [];
   const { model, valueLabels } = sm;
   if (opts.explain === false) {
     const base = Math.round(100 * model.calibrate(explanationBase(model)));
@@ -78,7 +82,11 @@ export function scoreRows(sm: ScoringModel, rows: readonly RawRow[], opts: Score
   }
   const show = (field: string, value: string): string => valueLabels.get(field)?.[value] ?? value;
   const quality: FieldQuality[] = [];
-  const explained = explainRows(model, rows, { quality });
+  // Explanations show each row's values: a frame's rows become objects here (a chunk at a time).
+  const objects: readonly RawRow[] = isFrame(rows)
+    ? Array.from({ length: rows.n }, (_, i) => rowAt(rows, i))
+    : (rows as readonly RawRow[]);
+  const explained = explainRows(model, objects, { quality });
   if (opts.quality) addQuality(opts.quality, quality);
   return explained.map((expl) => {
     const d = describeExplanation(model, expl, opts.top, show);

@@ -162,4 +162,69 @@ describe('leadlens score', () => {
       /Read as missing \(scored without them\): Source: 1 never seen in training; Visits: 1 not a number\n/,
     );
   });
+
+  it('reads values as `train --csv` read them: zero-padded codes ("02") are the categories the model learnt', async () => {
+    // `train --csv` reads "02" as the number 2 (category "2"); scoring read it as the text "02",
+    // never seen in training, so every row fell back to the same score.
+    let s = 5;
+    const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const lines = ['id,region,visits,converted'];
+    for (let i = 0; i < 1200; i++) {
+      const r = 1 + Math.floor(rnd() * 9);
+      const p = r === 2 || r === 5 || r === 7 ? 0.8 : 0.15;
+      lines.push(`00${i},0${r},${Math.floor(rnd() * 10)},${rnd() < p ? 1 : 0}`);
+    }
+    const padded = path.join(dir, 'padded.csv');
+    const paddedModel = path.join(dir, 'padded-model.json');
+    fs.writeFileSync(padded, `${lines.join('\n')}\n`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const spyOut = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      await buildProgram()
+        .exitOverride()
+        .parseAsync([
+          'node',
+          'leadlens',
+          'train',
+          '--csv',
+          padded,
+          '--label',
+          'converted',
+          '--id',
+          'id',
+          '--model',
+          'logistic',
+          '--out',
+          paddedModel,
+          '--json',
+        ]);
+      await run('--model', paddedModel, '--csv', padded, '--id', 'id', '--out', outFile);
+    } finally {
+      spyOut.mockRestore();
+      spyErr.mockRestore();
+    }
+    const report = JSON.parse(out.join('').trim().split('\n').pop()!);
+    expect(report.features).toContainEqual({ name: 'region', type: 'category' });
+    expect(err.join('')).not.toMatch(/never seen in training/);
+    const scored = printed();
+    // Ids stay as written, leading zeros included.
+    expect(scored.slice(0, 2).map((l) => l.id)).toEqual(['000', '001']);
+    const byRegion = new Map<string, Set<number>>();
+    lines.slice(1).forEach((l, k) => {
+      const region = l.split(',')[1]!;
+      if (!byRegion.has(region)) byRegion.set(region, new Set());
+      byRegion.get(region)!.add(scored[k].score);
+    });
+    const strong = Math.min(...[...byRegion.get('02')!, ...byRegion.get('05')!]);
+    const weak = Math.max(...byRegion.get('01')!, ...byRegion.get('03')!);
+    expect(strong).toBeGreaterThan(weak);
+  });
 });

@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { factorsView } from '../../../cards/factors-view';
 import { LeadLensError } from '../../errors';
-import { readCsvFile } from '../../crm/csv/read';
+import type { ColumnTable, TableColumn } from '../../contracts/columns';
+import { readCsvColumns } from '../../crm/csv/columns';
 import {
   runJobToEnd,
   withRunLease,
@@ -34,8 +35,13 @@ const OptionsSchema = z.object({
 });
 type ScoreOptions = z.infer<typeof OptionsSchema>;
 
-/** Rows are scored in chunks so a large file never holds all explanations at once. */
-const CHUNK = 2000;
+/**
+ * Rows are scored in chunks so a large file never holds all explanations (or all of a tree
+ * model's dense encoded matrix) at once; chunks without explanations are larger, since each
+ * chunk pays the encoder's per-field set-up.
+ */
+const CHUNK_EXPLAINED = 2000;
+const CHUNK_SCORED = 20_000;
 
 export interface ScoredLine {
   id: string | number;
@@ -96,7 +102,7 @@ export function toLine(
 /** Score (and explain) rows of one chunk. */
 function scoreLines(
   sm: ScoringModel,
-  rows: ReadonlyArray<Record<string, string>>,
+  rows: ColumnTable,
   ids: ReadonlyArray<string | number>,
   opts: { explain: boolean; top: number; quality: QualityTally },
 ): ScoredLine[] {
@@ -104,30 +110,80 @@ function scoreLines(
     top: opts.top,
     explain: opts.explain,
     quality: opts.quality,
-  }).map((s, i) => toLine(ids[i], s, opts));
+  }).map((s, i) => toLine(ids[i]!, s, opts));
+}
+
+/**
+ * Rows [start, end) of a table: number columns and codes as views (no copy). A text column
+ * whose dictionary is larger than the chunk gets a dictionary of the chunk's own values, so
+ * the encoder's per-distinct-value work stays proportional to the chunk, not to the file.
+ */
+function sliceRows(t: ColumnTable, start: number, end: number): ColumnTable {
+  const m = end - start;
+  const cols = t.names.map((name): [string, TableColumn] => {
+    const c = t.columns.get(name)!;
+    if (c.kind === 'number')
+      return [name, { kind: 'number', values: c.values.subarray(start, end) }];
+    if (c.dict.length <= m) {
+      return [name, { kind: 'text', codes: c.codes.subarray(start, end), dict: c.dict }];
+    }
+    const local = new Map<number, number>();
+    const dict: string[] = [];
+    const codes = new Int32Array(m);
+    for (let k = 0; k < m; k++) {
+      const g = c.codes[start + k]!;
+      if (g < 0) {
+        codes[k] = -1;
+        continue;
+      }
+      let l = local.get(g);
+      if (l === undefined) {
+        l = dict.length;
+        dict.push(c.dict[g]!);
+        local.set(g, l);
+      }
+      codes[k] = l;
+    }
+    return [name, { kind: 'text', codes, dict }];
+  });
+  return { kind: 'frame', n: m, names: t.names, columns: new Map(cols) };
 }
 
 function run(o: ScoreOptions): void {
   const model = readModel(o.model);
-  const table = readCsvFile(o.csv);
+  // Column by column, as `train --csv` reads its file: the values the model sees at scoring are
+  // read exactly as in training (a code "007" is the number 7 in both), and 1M rows take a few
+  // hundred MB rather than an object per row. The id column stays the text in the file.
+  const table = readCsvColumns(o.csv, { text: o.id !== undefined ? [o.id] : [] });
   if (table.encoding === 'latin1') {
     process.stderr.write(
       `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,
     );
   }
+  const frame = table.frame;
   const quality: QualityTally = {};
-  if (o.id !== undefined && !table.columns.includes(o.id)) {
+  if (o.id !== undefined && !frame.names.includes(o.id)) {
     throw new LeadLensError('INPUT_INVALID', `The --id column "${o.id}" is not in the CSV.`, {
-      hint: `Columns found: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}.`,
+      hint: `Columns found: ${frame.names.slice(0, 20).join(', ')}${frame.names.length > 20 ? ', …' : ''}.`,
     });
   }
+  const idColumn = o.id !== undefined ? frame.columns.get(o.id) : undefined;
+  const idAt = (i: number): string | number => {
+    if (!idColumn) return i + 1;
+    // Kept as text by readCsvColumns; a number column cannot occur, but is printed as read.
+    if (idColumn.kind === 'number') return String(idColumn.values[i]);
+    const c = idColumn.codes[i]!;
+    return c < 0 ? '' : idColumn.dict[c]!;
+  };
+  const explain = o.explain === true;
+  const chunk = explain ? CHUNK_EXPLAINED : CHUNK_SCORED;
   const fd = o.out ? fs.openSync(o.out, 'w') : 1;
   try {
-    for (let start = 0; start < table.rows.length; start += CHUNK) {
-      const rows = table.rows.slice(start, start + CHUNK);
-      const ids = rows.map((r, k) => (o.id !== undefined ? (r[o.id] ?? '') : start + k + 1));
-      const lines = scoreLines(model, rows, ids, {
-        explain: o.explain === true,
+    for (let start = 0; start < frame.n; start += chunk) {
+      const end = Math.min(frame.n, start + chunk);
+      const ids = Array.from({ length: end - start }, (_, k) => idAt(start + k));
+      const lines = scoreLines(model, sliceRows(frame, start, end), ids, {
+        explain,
         top: o.top,
         quality,
       });
@@ -142,7 +198,7 @@ function run(o: ScoreOptions): void {
   } finally {
     if (fd !== 1) fs.closeSync(fd);
   }
-  if (o.out) process.stderr.write(`Scored ${table.rows.length} rows into ${o.out}\n`);
+  if (o.out) process.stderr.write(`Scored ${frame.n} rows into ${o.out}\n`);
   // Odd values never stop a run; they are scored as missing and said here.
   const odd = describeQuality(quality);
   if (odd) process.stderr.write(`Read as missing (scored without them): ${odd}\n`);

@@ -159,4 +159,13 @@ describe('parseCsvColumns', () => {
     expect(num.kind).toBe('text');
     expect(new Set(num.dict).size).toBe(num.dict.length);
   });
+  it('keeps the columns named in `text` as written, numbers or not (ids such as 00123)', () => {
+    const text = 'id,n\n00123,1\n7.50,2\n,3\n';
+    const t = parseCsvColumns(Buffer.from(text), 'leads.csv', { text: ['id'] }).frame;
+    const id = t.columns.get('id') as { kind: string; codes: Int32Array; dict: readonly string[] };
+    expect(id.kind).toBe('text');
+    expect(Array.from(id.codes, (c) => id.dict[c])).toEqual(['00123', '7.50', '']);
+    expect(t.columns.get('n')!.kind).toBe('number');
+    expect(parse(text).frame.columns.get('id')!.kind).toBe('number');
+  });
 });

@@ -335,8 +335,20 @@ function readRecord(
   }
 }
 
+export interface CsvColumnsOptions {
+  /**
+   * Columns kept as the text in the file even when every value is a number: identifiers, whose
+   * "00123" must come back as written, not as 123.
+   */
+  text?: readonly string[];
+}
+
 /** Parses CSV bytes into a frame of typed columns. */
-export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
+export function parseCsvColumns(
+  input: Buffer,
+  source = 'CSV',
+  opts: CsvColumnsOptions = {},
+): CsvFrame {
   let buf = input;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const utf8 = isUtf8(buf);
@@ -390,10 +402,12 @@ export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
       const perRow = (pos - bodyStart) / rows;
       guess = Math.max(rows + 16, Math.ceil((1.02 * (buf.length - bodyStart)) / perRow) + 16);
     }
-    return sample.map((cellsOf) => {
+    const asText = new Set(opts.text ?? []);
+    return sample.map((cellsOf, k) => {
       // Numbers when every non-empty sample cell is one; text otherwise (it can still take
       // numbers). A number column that meets text later turns into text itself.
-      const numeric = cellsOf.every((c) => c === '' || NUMBER_RE.test(c.trim()));
+      const numeric =
+        !asText.has(names[k]!) && cellsOf.every((c) => c === '' || NUMBER_RE.test(c.trim()));
       const cap = Math.max(guess, cellsOf.length);
       const b = numeric ? new NumberBuilder(cap, utf8) : new TextBuilder(cap, utf8);
       for (const c of cellsOf) b.pushText(c);
@@ -448,7 +462,7 @@ export function parseCsvColumns(input: Buffer, source = 'CSV'): CsvFrame {
   };
 }
 
-export function readCsvColumns(path: string): CsvFrame {
+export function readCsvColumns(path: string, opts: CsvColumnsOptions = {}): CsvFrame {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(path);
@@ -459,5 +473,5 @@ export function readCsvColumns(path: string): CsvFrame {
       { hint: 'Check the path and that the file is readable.', cause: e },
     );
   }
-  return parseCsvColumns(buf, path);
+  return parseCsvColumns(buf, path, opts);
 }
