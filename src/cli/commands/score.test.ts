@@ -227,4 +227,42 @@ describe('leadlens score', () => {
     const weak = Math.max(...byRegion.get('01')!, ...byRegion.get('03')!);
     expect(strong).toBeGreaterThan(weak);
   });
+
+  it('scores a chunk alike whether its text column keeps the file dictionary or its own', async () => {
+    // 2,500 rows, --explain (2,000-row chunks): half the Source values are distinct, so the
+    // file's dictionary (≈ 1,250 values) is larger than the last chunk (500 rows), which gets a
+    // dictionary of its own values; the same row must score the same in either chunk.
+    const lines = ['Lead Id;Source;Visits;Converted'];
+    for (let i = 0; i < 2500; i++) {
+      const source = i % 2 === 0 ? ['Reference', 'Google'][(i / 2) % 2]! : `X${i}`;
+      lines.push(`L${i};${source};${i % 10};`);
+    }
+    const many = path.join(dir, 'many.csv');
+    fs.writeFileSync(many, `${lines.join('\n')}\n`);
+    const err: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      await run('--model', modelFile, '--csv', many, '--explain', '--out', outFile);
+    } finally {
+      spy.mockRestore();
+    }
+    const scored = printed();
+    expect(scored).toHaveLength(2500);
+    const first = new Map<string, number>();
+    let compared = 0;
+    lines.slice(1).forEach((l, k) => {
+      const [, source, visits] = l.split(';');
+      const key = `${source!.startsWith('X') ? 'unseen' : source};${visits}`;
+      if (k < 2000) first.set(key, scored[k].probability);
+      else {
+        expect(scored[k].probability).toBe(first.get(key));
+        compared++;
+      }
+    });
+    expect(compared).toBe(500);
+    expect(err.join('')).toMatch(/Source: 1250 never seen in training/);
+  });
 });
