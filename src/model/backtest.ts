@@ -247,6 +247,27 @@ export function depthsToStop(points: readonly SweepPointState[]): number[] {
   return stop;
 }
 
+/**
+ * The standard error of one AUC on a block with these labels, at no signal (Hanley & McNeil):
+ * √(m / (12·n₁·n₀)) — the noise the test cap is set from (`evaluation/budget.ts`). NaN with
+ * one class only.
+ */
+export function aucNoise(y: Float64Array): number {
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) pos += y[i]!;
+  const neg = y.length - pos;
+  return pos > 0 && neg > 0 ? Math.sqrt(y.length / (12 * pos * neg)) : NaN;
+}
+
+/**
+ * The learning-rate step's tie rule: the faster rate is kept unless its best AUC is behind the
+ * configured rate's by more than the block's AUC standard error — within the noise, the
+ * cheaper model. No usable noise (one class: NaN) or AUC keeps the configured rate.
+ */
+export function keepFastRate(baseAuc: number, fastAuc: number, se: number): boolean {
+  return Number.isFinite(se) && Number.isFinite(fastAuc) && fastAuc >= baseAuc - se;
+}
+
 /** The backtests as units of work over a persistable state (see the file comment). */
 export class Backtester {
   private readonly st: BacktestState;
@@ -651,14 +672,9 @@ export class Backtester {
       running.map((p) => ({ settings: p.settings, auc: p.foldAuc[0]! })),
     )!;
     const fast = Backtester.bestOnFirstFold(fastPoints);
-    let pos = 0;
-    for (let i = 0; i < yte.length; i++) pos += yte[i]!;
-    const neg = yte.length - pos;
-    const se = pos > 0 && neg > 0 ? Math.sqrt(yte.length / (12 * pos * neg)) : NaN;
+    const se = aucNoise(yte);
     const baseRate = settings.gbdtParams?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
-    // Within the noise the faster rate is kept (the cheaper model); a fold with one class
-    // (NaN) keeps the configured rate.
-    const keep = fast !== null && Number.isFinite(se) && fast.auc >= base.auc - se;
+    const keep = fast !== null && keepFastRate(base.auc, fast.auc, se);
     this.st.rate = {
       base: { learningRate: baseRate, ...base },
       fast: fast

@@ -1,3 +1,4 @@
+import { aucNoise, keepFastRate } from './backtest';
 import { GBDT_FAST_RATE } from './candidates';
 import { budgetedGbdtInput, resumeFaults, TEST_BUDGET, trainUnitByUnit } from './testing/budgeted';
 import { trainModel } from './train';
@@ -121,5 +122,20 @@ describe('the GBDT learning-rate step of a budgeted search', () => {
       options: { ...small.options, budget: { ...small.options.budget, rate: false } },
     });
     expect(JSON.stringify(a.artifact)).toBe(JSON.stringify(b.artifact));
+  });
+
+  it('keeps the faster rate within the noise and not beyond it', () => {
+    // 30 converted of 100: SE = √(100 / (12 · 30 · 70)) ≈ 0.0630.
+    const y = Float64Array.from({ length: 100 }, (_, i) => (i < 30 ? 1 : 0));
+    const se = aucNoise(y);
+    expect(se).toBeCloseTo(Math.sqrt(100 / (12 * 30 * 70)), 12);
+    expect(keepFastRate(0.8, 0.81, se)).toBe(true); // ahead
+    expect(keepFastRate(0.8, 0.8, se)).toBe(true); // level: the cheaper model
+    expect(keepFastRate(0.8, 0.8 - se / 2, se)).toBe(true); // behind within the noise
+    expect(keepFastRate(0.8, 0.8 - 2 * se, se)).toBe(false); // behind beyond it
+    // One class: no noise estimate, no evidence — the configured rate stays.
+    expect(aucNoise(new Float64Array(10).fill(1))).toBeNaN();
+    expect(keepFastRate(0.8, 0.9, NaN)).toBe(false);
+    expect(keepFastRate(0.8, NaN, se)).toBe(false);
   });
 });
