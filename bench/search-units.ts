@@ -59,6 +59,7 @@ while (!session.done()) {
     stage1: st.backtest.stage1.map((s) => s.done),
     stage2: st.backtest.stage2.map((s) => `${s.done}${s.pruned ? 'p' : ''}`),
     ladder: st.backtest.ladder,
+    rate: st.backtest.rate ?? null,
     final: st.final !== null,
   });
 }

@@ -60,14 +60,23 @@ export interface BacktestResult {
 }
 
 /**
- * The GBDT learning-rate step (see `BacktestInput.rate`): the winner's best AUC on the newest
- * fold at the configured rate (the backtests' own curve) and at the faster rate (one more fit
- * of the same rows), each with its best round count, and the rate the final fit uses.
+ * The GBDT learning-rate step (see `BacktestInput.rate`): on the first fold, the best AUC over
+ * the first stage's GBDT depths still running and the round grid at the configured rate (the
+ * backtests' own fold-1 results) and at the faster rate (one more boosting run per depth on
+ * the same rows), each with its depth and best round count; the noise it was judged against;
+ * and the rate every later GBDT fit of the run uses (backtests, ladder, final fit).
  */
 export interface RateStep {
-  base: { learningRate: number; nRounds: number; auc: number };
-  fast: { learningRate: number; nRounds: number; auc: number };
-  /** The learning rate shipped: the fast one only when its AUC is above the base one's. */
+  base: { learningRate: number; nRounds: number; auc: number; maxDepth?: number };
+  fast: { learningRate: number; nRounds: number; auc: number; maxDepth?: number };
+  /**
+   * The standard error of one AUC on the fold's block (Hanley & McNeil at no signal): the fast
+   * rate is kept unless it is behind by more than this (absent in states saved before).
+   */
+  se?: number;
+  /** The fold the rates were compared on (absent in states saved before: the newest). */
+  fold?: number;
+  /** The learning rate used from then on and shipped. */
   chosen: number;
 }
 
@@ -105,11 +114,15 @@ export interface BacktestInput {
   /** The GBDT round-count ladder (budgeted runs only). */
   ladder?: LadderInput | null;
   /**
-   * Budgeted runs: when the GBDT winner's round count (after the ladder) sits at the grid's
-   * maximum — its curve had not turned, so it is under-boosted at this rate — fit it once more
-   * at GBDT_FAST_RATE on the newest fold's own training rows and score the round grid on the
-   * fold's block; ship the faster rate (at its best round count) when its best AUC is above
-   * the configured rate's best on the same fold. One boosting run: the cost of one fold fit.
+   * Budgeted runs: decide the GBDT learning rate on the first fold, before any other GBDT fit.
+   * When the first stage's best setting on fold 1 sits at the grid's maximum round count — its
+   * curve had not turned, so it is under-boosted at the configured rate — the depths still
+   * running are boosted once more at GBDT_FAST_RATE on the same rows; the faster rate is kept
+   * unless its best AUC is behind the configured rate's by more than the fold's AUC standard
+   * error (the tie rule: within the noise, the cheaper model — it reaches a given fit in
+   * fewer rounds, and a sample under-states how far more rows carry it). Every later GBDT fit
+   * (the other folds, the weightings, the ladder, the final fit) then uses the rate kept, and
+   * fold 1's entries are replaced by the fast fits when it is kept. One unit.
    */
   rate?: boolean;
   /**
@@ -234,6 +247,27 @@ export function depthsToStop(points: readonly SweepPointState[]): number[] {
   return stop;
 }
 
+/**
+ * The standard error of one AUC on a block with these labels, at no signal (Hanley & McNeil):
+ * √(m / (12·n₁·n₀)) — the noise the test cap is set from (`evaluation/budget.ts`). NaN with
+ * one class only.
+ */
+export function aucNoise(y: Float64Array): number {
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) pos += y[i]!;
+  const neg = y.length - pos;
+  return pos > 0 && neg > 0 ? Math.sqrt(y.length / (12 * pos * neg)) : NaN;
+}
+
+/**
+ * The learning-rate step's tie rule: the faster rate is kept unless its best AUC is behind the
+ * configured rate's by more than the block's AUC standard error — within the noise, the
+ * cheaper model. No usable noise (one class: NaN) or AUC keeps the configured rate.
+ */
+export function keepFastRate(baseAuc: number, fastAuc: number, se: number): boolean {
+  return Number.isFinite(se) && Number.isFinite(fastAuc) && fastAuc >= baseAuc - se;
+}
+
 /** The backtests as units of work over a persistable state (see the file comment). */
 export class Backtester {
   private readonly st: BacktestState;
@@ -283,10 +317,13 @@ export class Backtester {
     // The ladder's steps count as done once it stops (it may stop before its last size).
     const ladderDone =
       sweepsDone < sweepTotal ? 0 : this.nextRung() === null ? ladder : this.ladderRungs.length;
-    // The rate step counts as done once it ran or is known not to be needed.
+    // The rate step counts as done once it ran or is known not to be needed (the GBDT sweep's
+    // first fold is done and it did not ask for it, or there is no GBDT sweep).
     const rate = this.input.rate ? 1 : 0;
+    const gbdt = this.st.stage1.find((s) => s.kind === 'gbdt');
+    const noGbdt = !this.input.kinds.includes('gbdt');
     const rateDone =
-      rate && sweepsDone === sweepTotal && this.nextRung() === null && !this.needsRate() ? 1 : 0;
+      rate && (this.st.rate || noGbdt || (gbdt && gbdt.done >= 1 && !this.needsRate())) ? 1 : 0;
     return { done: sweepsDone + ladderDone + rateDone, total: sweepTotal + ladder + rate };
   }
 
@@ -300,14 +337,18 @@ export class Backtester {
 
   /** Run the next unit: one sweep on one fold, or one step of the GBDT ladder. */
   step(): void {
+    if (this.needsRate()) {
+      this.runRate();
+      return;
+    }
     const sweep = this.next();
     if (!sweep) {
       const j = this.nextRung();
       if (j !== null) this.runRung(j);
-      else if (this.needsRate()) this.runRate();
       return;
     }
-    const { folds, labels, settings } = this.input;
+    const { folds, labels } = this.input;
+    const settings = sweep.kind === 'gbdt' ? this.gbdtSettings() : this.input.settings;
     const k = sweep.done;
     const f = folds[k]!;
     const cand = CANDIDATES[sweep.kind];
@@ -479,9 +520,10 @@ export class Backtester {
     const Xte = encoder.transform(takeRows(rows, f.test));
     const ytr = yOf(labels, sample);
     const yte = yOf(labels, f.test);
+    const at = this.gbdtSettings();
     const points = CANDIDATES.gbdt.sweep(Xtr, ytr, rowWeights(ytr, chosen.weighting), Xte, yte, {
-      ...settings,
-      gbdtParams: { ...settings.gbdtParams, maxDepth: chosen.settings.maxDepth },
+      ...at,
+      gbdtParams: { ...at.gbdtParams, maxDepth: chosen.settings.maxDepth },
     });
     let best = { nRounds: 0, auc: -Infinity };
     // Grid order is fewer rounds first: a tie keeps the fewer.
@@ -541,58 +583,118 @@ export class Backtester {
     return best.nRounds > 0 ? best : null;
   }
 
-  /**
-   * Whether the learning-rate step is still to run: given, not run, both stages and the ladder
-   * done, a GBDT winner whose round count to ship sits at the grid's maximum, a configured rate
-   * below the fast one, and the backtests' curve on the newest fold to compare with.
-   */
-  private needsRate(): boolean {
-    if (!this.input.rate || this.st.rate || this.next() !== null || this.nextRung() !== null)
-      return false;
-    const { chosen } = this.stagesChoice();
-    if (chosen.kind !== 'gbdt') return false;
-    const gp = this.input.settings.gbdtParams;
-    const max = gp?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
-    const rate = gp?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
-    const rounds = this.ladderRounds(chosen) ?? chosen.settings.nRounds!;
-    return rounds >= max && rate < GBDT_FAST_RATE && this.newestBest(chosen) !== null;
+  /** The run's GBDT settings at the learning rate the rate step kept (the configured one before). */
+  private gbdtSettings(): CandidateSettings {
+    const { settings } = this.input;
+    const rate = this.st.rate;
+    const configured = settings.gbdtParams?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
+    if (!rate || rate.fold === undefined || rate.chosen === configured) return settings;
+    return { ...settings, gbdtParams: { ...settings.gbdtParams, learningRate: rate.chosen } };
+  }
+
+  /** The first stage's GBDT sweep, once created. */
+  private gbdtSweep(): SweepState | undefined {
+    return this.st.stage1.find((s) => s.kind === 'gbdt');
+  }
+
+  /** Fold 1's best GBDT point (fewer rounds, then shallower, on a tie) among `points`. */
+  private static bestOnFirstFold(
+    points: ReadonlyArray<{ settings: Record<string, number>; auc: number }>,
+  ): { nRounds: number; auc: number; maxDepth: number } | null {
+    let best: { nRounds: number; auc: number; maxDepth: number } | null = null;
+    for (const { settings, auc } of points) {
+      if (!Number.isFinite(auc)) continue;
+      const better =
+        !best ||
+        auc > best.auc ||
+        (auc === best.auc &&
+          (settings.nRounds! < best.nRounds ||
+            (settings.nRounds === best.nRounds && settings.maxDepth! < best.maxDepth)));
+      if (better) best = { nRounds: settings.nRounds!, auc, maxDepth: settings.maxDepth! };
+    }
+    return best;
   }
 
   /**
-   * The learning-rate step: the winner (its depth and weighting) fitted at GBDT_FAST_RATE on
-   * the newest fold's own training rows — the rows its backtest curve was fitted on, so both
-   * curves differ only in the rate — with the round grid scored on the fold's block.
+   * Whether the learning-rate step is to run now: given, not run, the first stage's GBDT sweep
+   * has done exactly its first fold, the configured rate is below the fast one, and that
+   * fold's best setting sits at the grid's maximum round count (under-boosted at this rate).
+   */
+  private needsRate(): boolean {
+    if (!this.input.rate || this.st.rate) return false;
+    const sweep = this.gbdtSweep();
+    if (!sweep || sweep.done !== 1) return false;
+    const gp = this.input.settings.gbdtParams;
+    const max = gp?.nRounds ?? DEFAULT_GBDT_PARAMS.nRounds;
+    const rate = gp?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
+    if (rate >= GBDT_FAST_RATE) return false;
+    const base = Backtester.bestOnFirstFold(
+      sweep.points
+        .filter((p) => !p.pruned)
+        .map((p) => ({ settings: p.settings, auc: p.foldAuc[0]! })),
+    );
+    return base !== null && base.nRounds >= max;
+  }
+
+  /**
+   * The learning-rate step (see `BacktestInput.rate`): the first fold's GBDT depths still
+   * running boosted at GBDT_FAST_RATE on the same rows and scored on the same block; kept
+   * unless behind the configured rate's best by more than the block's AUC standard error.
+   * When kept, the sweep's first-fold results become the fast ones (so every fold of every
+   * later comparison is at one rate) and the depth pruning is judged again on them.
    */
   private runRate(): void {
     const { folds, labels, settings } = this.input;
-    const { chosen } = this.stagesChoice();
-    const k = folds.length - 1;
-    const f = folds[k]!;
-    const { Xtr, Xte } = this.encodedFor(k, 'nan');
+    const sweep = this.gbdtSweep()!;
+    const f = folds[0]!;
+    const { Xtr, Xte } = this.encodedFor(0, 'nan');
     const ytr = yOf(labels, f.train);
     const yte = yOf(labels, f.test);
-    const points = CANDIDATES.gbdt.sweep(Xtr, ytr, rowWeights(ytr, chosen.weighting), Xte, yte, {
-      ...settings,
-      gbdtParams: {
-        ...settings.gbdtParams,
-        maxDepth: chosen.settings.maxDepth,
-        learningRate: GBDT_FAST_RATE,
-      },
-    });
-    let fast = { nRounds: 0, auc: -Infinity };
-    // Grid order is fewer rounds first: a tie keeps the fewer.
-    for (const p of points) {
-      const auc = rocAuc(yte, p.margin);
-      if (auc > fast.auc) fast = { nRounds: p.settings.nRounds!, auc };
-    }
-    const base = this.newestBest(chosen)!;
+    const running = sweep.points.filter((p) => !p.pruned);
+    const depths = [...new Set(running.map((p) => p.settings.maxDepth!))];
+    const stopped = [...new Set(sweep.points.map((p) => p.settings.maxDepth!))].filter(
+      (d) => !depths.includes(d),
+    );
+    const fastPoints = CANDIDATES.gbdt
+      .sweep(
+        Xtr,
+        ytr,
+        rowWeights(ytr, sweep.weighting),
+        Xte,
+        yte,
+        { ...settings, gbdtParams: { ...settings.gbdtParams, learningRate: GBDT_FAST_RATE } },
+        undefined,
+        undefined,
+        stopped,
+      )
+      .map((p) => ({ ...p, auc: rocAuc(yte, p.margin) }));
+    const base = Backtester.bestOnFirstFold(
+      running.map((p) => ({ settings: p.settings, auc: p.foldAuc[0]! })),
+    )!;
+    const fast = Backtester.bestOnFirstFold(fastPoints);
+    const se = aucNoise(yte);
     const baseRate = settings.gbdtParams?.learningRate ?? DEFAULT_GBDT_PARAMS.learningRate;
+    const keep = fast !== null && keepFastRate(base.auc, fast.auc, se);
     this.st.rate = {
       base: { learningRate: baseRate, ...base },
-      fast: { learningRate: GBDT_FAST_RATE, ...fast },
-      // Strictly ahead: on a tie (or a fold with one class: NaN) the configured rate stays.
-      chosen: fast.auc > base.auc ? GBDT_FAST_RATE : baseRate,
+      fast: fast
+        ? { learningRate: GBDT_FAST_RATE, ...fast }
+        : { learningRate: GBDT_FAST_RATE, nRounds: 0, auc: NaN },
+      se,
+      fold: 0,
+      chosen: keep ? GBDT_FAST_RATE : baseRate,
     };
+    if (!keep) return;
+    const byKey = new Map(fastPoints.map((p) => [settingKey(p.settings), p]));
+    for (const p of running) {
+      const q = byKey.get(settingKey(p.settings))!;
+      p.foldAuc[0] = q.auc;
+      p.foldMargins[0] = q.margin;
+    }
+    if (this.input.prune && folds.length > 1) {
+      const stop = depthsToStop(running);
+      for (const p of running) if (stop.includes(p.settings.maxDepth!)) p.pruned = true;
+    }
   }
 
   /**
@@ -672,6 +774,10 @@ export class Backtester {
     const rounds = this.ladderRounds(chosen);
     const rate = chosen.kind === 'gbdt' ? (this.st.rate ?? null) : null;
     const fast = rate && rate.chosen === rate.fast.learningRate ? rate.fast : null;
+    // Decided on the first fold (`fold` set): every GBDT fit since ran at the kept rate, so the
+    // chosen entry's (and the ladder's) round count is already at that rate. A state saved
+    // before (the step ran last, on the newest fold) ships the fast rate's own best count.
+    const early = rate?.fold !== undefined;
     return {
       entries: [...stage1, ...stage2],
       chosen,
@@ -679,7 +785,11 @@ export class Backtester {
       best: first.best,
       carry: new Map(Object.entries(carrySweep.carry)),
       finalSettings: fast
-        ? { ...chosen.settings, nRounds: fast.nRounds, learningRate: fast.learningRate }
+        ? {
+            ...chosen.settings,
+            nRounds: early ? (rounds ?? chosen.settings.nRounds!) : fast.nRounds,
+            learningRate: fast.learningRate,
+          }
         : rounds === undefined
           ? chosen.settings
           : { ...chosen.settings, nRounds: rounds },

@@ -151,7 +151,7 @@ export interface TrainReport {
       /** Sweeps (family × weighting) run over every fold. */
       sweeps: number;
       ladder: LadderRung[];
-      /** The GBDT learning-rate step: both rates' AUCs on the newest fold and the one kept. */
+      /** The GBDT learning-rate step: both rates’ best AUCs on the first fold and the one kept. */
       rate: RateStep | null;
       /** The chosen round count before the ladder (GBDT only; null otherwise). */
       backtestRounds: number | null;

@@ -163,6 +163,14 @@ function summary(r: TrainReport, timed: boolean, saved: string): string {
         `  GBDT rounds on the newest fold at growing size: ${sch.ladder.map((x) => `${x.rows} rows → ${x.nRounds}`).join(', ')}; backtests chose ${sch.backtestRounds}, shipped ${r.settings.nRounds}`,
       );
     }
+    const rate = sch.rate;
+    if (rate?.fold !== undefined) {
+      const at = (x: typeof rate.base) =>
+        `${x.learningRate} → ${x.auc.toFixed(4)} (depth ${x.maxDepth ?? '?'} × ${x.nRounds})`;
+      lines.push(
+        `  GBDT learning rate on fold ${rate.fold + 1}: ${at(rate.base)} vs ${at(rate.fast)}, AUC SE ${rate.se?.toFixed(4) ?? '—'}; kept ${rate.chosen} for every later fit`,
+      );
+    }
   }
   if (r.metrics) {
     const m = r.metrics;
