@@ -109,8 +109,7 @@ function main(): void {
   const offset = Number(process.env.SMALL_OFFSET ?? 0);
   const wins = sets.flatMap((d) => sizes.flatMap((s) => windows(d, s, max, offset)));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-bench-small-'));
-  const ours: Record<string, Record<string, { auc: number; chosen: string; verdict: string }>> =
-    {};
+  const ours: Record<string, Record<string, { auc: number; chosen: string; verdict: string }>> = {};
   for (const w of wins) {
     writeCsv(
       path.join(dir, `${w.name}.train.csv`),
@@ -134,10 +133,7 @@ function main(): void {
           times: w.tr.map((i) => w.d.times[i]!),
           options: CONFIGS[c],
         });
-        auc = rocAuc(
-          w.y,
-          model.predictProba(w.te.map((i) => w.d.rows[i]!)),
-        );
+        auc = rocAuc(w.y, model.predictProba(w.te.map((i) => w.d.rows[i]!)));
         chosen = `${report.chosen} ${JSON.stringify(report.settings)}${report.weighting.classWeight ? ' balanced' : ''}${report.weighting.recency ? ' recency' : ''}`;
         verdict = report.verdict.code;
       } catch (e) {
