@@ -112,7 +112,8 @@ function main(): void {
   const offset = Number(process.env.SMALL_OFFSET ?? 0);
   const wins = sets.flatMap((d) => sizes.flatMap((s) => windows(d, s, max, offset)));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-bench-small-'));
-  const ours: Record<string, Record<string, { auc: number; chosen: string; verdict: string }>> = {};
+  type Ours = { auc: number; chosen: string; verdict: string; details?: Record<string, number> };
+  const ours: Record<string, Record<string, Ours>> = {};
   for (const w of wins) {
     writeCsv(
       path.join(dir, `${w.name}.train.csv`),
@@ -129,6 +130,8 @@ function main(): void {
       let auc = NaN;
       let chosen = 'error';
       let verdict = '';
+      // The verdict's own numbers (mean fold AUC, SE, folds): other floors can be judged offline.
+      let details: Record<string, number> | undefined;
       try {
         const { model, report } = trainModel({
           rows: w.tr.map((i) => w.d.rows[i]!),
@@ -139,10 +142,11 @@ function main(): void {
         auc = rocAuc(w.y, model.predictProba(w.te.map((i) => w.d.rows[i]!)));
         chosen = `${report.chosen} ${JSON.stringify(report.settings)}${report.weighting.classWeight ? ' balanced' : ''}${report.weighting.recency ? ' recency' : ''}`;
         verdict = report.verdict.code;
+        details = report.verdict.details;
       } catch (e) {
         chosen = `error ${(e as { code?: string }).code ?? (e as Error).message}`;
       }
-      ours[w.name]![c] = { auc, chosen, verdict };
+      ours[w.name]![c] = { auc, chosen, verdict, details };
       process.stderr.write(`${w.name} ${c}: ${auc.toFixed(4)} ${chosen} ${verdict}\n`);
     }
   }
