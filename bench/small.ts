@@ -8,14 +8,16 @@
  * by default 1,000, 2,000 and 5,000 rows — and each window is handled like bench:real: every
  * model learns from the window's oldest 80 % (ours runs its backtests inside it) and is scored
  * on its newest 20 %. Peers (bench/real-peers.py: scikit-learn LogisticRegression,
- * HistGradientBoosting, xgboost, defaults) get the same rows in the same run.
+ * HistGradientBoosting, xgboost, defaults) get the same rows in the same run. The shuffled-label
+ * X Education windows are the no-signal control: reported apart (mean AUC, largest distance
+ * from 0.5, windows whose verdict said OK — must be none).
  *
  * Printed: per configuration and window size, the mean paired difference ours − best peer and
  * ours − each peer over the windows, with its standard error, and how many windows are within
  * the goal (≥ best peer − 0.005). Configurations are `trainModel` options (CONFIGS below);
  * `base` is the shipped default. Writes bench/results/small-latest.json.
  *
- * Env: SMALL_SIZES (default 1000,2000,5000), SMALL_SETS (prefixes, default all three),
+ * Env: SMALL_SIZES (default 1000,2000,5000), SMALL_SETS (name prefixes, default all four),
  * SMALL_MAX_WINDOWS (per set and size, default all), SMALL_OFFSET (windows start this share of a
  * window later, default 0: a second cut to check a rule chosen on the first).
  */
