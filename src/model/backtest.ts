@@ -24,7 +24,7 @@ import { fitEncoder, type EncoderOptions, type FittedEncoder } from './encoding/
 import { ModelError } from './errors';
 import type { Fold } from './evaluation/folds';
 import { rocAuc } from './evaluation/metrics';
-import { meanSe, pickWithTieRule } from './evaluation/selection';
+import { meanSe, pickWithTieRule, type TiePreference } from './evaluation/selection';
 import type { Label } from './evaluation/split';
 import { takeRows, type Frame } from './frame';
 import type { EncodedMatrix, FieldInfo } from './types';
@@ -130,6 +130,8 @@ export interface BacktestInput {
    * winner on the folds done (see `pruned`); it can then no longer be chosen.
    */
   prune?: boolean;
+  /** Which tied candidate wins (default 'simplest'): `pickWithTieRule`. */
+  prefer?: TiePreference;
 }
 
 const yOf = (labels: readonly Label[], idx: readonly number[]): Float64Array =>
@@ -473,7 +475,7 @@ export class Backtester {
   private stagesChoice(): { chosen: BacktestEntry; pick: number; winner: BacktestEntry } {
     const { winner } = this.firstStage();
     const pool = [winner, ...this.stage2Eligible()];
-    const pick = pickWithTieRule(pool).index;
+    const pick = pickWithTieRule(pool, this.input.prefer).index;
     return { chosen: pool[pick]!, pick, winner };
   }
 
@@ -714,7 +716,7 @@ export class Backtester {
 
   private firstStage() {
     const stage1 = this.st.stage1.flatMap(entriesOf);
-    const first = pickWithTieRule(eligible(stage1));
+    const first = pickWithTieRule(eligible(stage1), this.input.prefer);
     return { stage1, first, winner: stage1[first.index]! };
   }
 
@@ -765,7 +767,7 @@ export class Backtester {
     // (the same objects as `entries`: the report marks the chosen one by identity).
     const eligible = this.stage2Eligible(stage2);
     const pool = [winner, ...eligible];
-    const pick = pickWithTieRule(pool).index;
+    const pick = pickWithTieRule(pool, this.input.prefer).index;
     const chosen = pick === 0 ? winner : stage2[pick - 1]!;
     const carrySweep =
       pick === 0

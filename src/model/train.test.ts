@@ -87,6 +87,24 @@ describe('trainModel', () => {
     expect(weighted.map((c) => c.kind)).toEqual(['logistic', 'logistic', 'logistic']);
   });
 
+  it("selection.prefer 'best' ships the best mean fold AUC; the default the simplest tied", () => {
+    // Few rows: C = 0.1 is within the folds' noise of the best mean (C = 1).
+    const small = syntheticLeads(600, 5);
+    const run = (prefer?: 'best') =>
+      trainModel({
+        ...small,
+        options: { exclude: ['id'], model: 'logistic', weightings: [], selection: { prefer } },
+      }).report.backtest.candidates;
+    const best = run('best');
+    const top = Math.max(...best.map((c) => c.meanAuc));
+    const simplest = run();
+    // Candidates are listed simplest first (strongest L2): the first tied one is the default's.
+    const firstTied = simplest.findIndex((c) => c.tied);
+    expect(simplest.findIndex((c) => c.chosen)).toBe(firstTied);
+    expect(simplest[firstTied]!.meanAuc).toBeLessThan(top);
+    expect(best.find((c) => c.chosen)!.meanAuc).toBe(top);
+  });
+
   it('keeps a form placeholder as a level of its own: "Select" and a blank differ, and the model uses it', () => {
     // A field whose blank (never shown) and "Select" (shown, left at the default) convert at
     // different rates; merging both into "missing" throws that difference away.

@@ -45,7 +45,12 @@ import type { GbdtParams } from './trees/gbdt';
 import { findLeakage, type LeakageFinding, type LeakageOptions } from './evaluation/leakage';
 import { evaluate, type EvaluationMetrics, type Tier } from './evaluation/metrics';
 import { rollingOriginFolds, type Fold, type FoldOptions } from './evaluation/folds';
-import { signalVerdict, type Verdict, type VerdictOptions } from './evaluation/selection';
+import {
+  signalVerdict,
+  type TiePreference,
+  type Verdict,
+  type VerdictOptions,
+} from './evaluation/selection';
 import { makeRng } from './rng';
 import { inferSchema, type SkippedField } from './encoding/schema';
 import { splitByTime, type Label } from './evaluation/split';
@@ -81,6 +86,8 @@ export interface TrainOptions {
   gbdtParams?: Partial<GbdtParams>;
   treeParams?: Partial<TreeParams>;
   verdict?: VerdictOptions;
+  /** The tie rule's preference among tied candidates (default 'simplest'). */
+  selection?: { prefer?: TiePreference };
   minPositives?: number;
   /** Tiers (0–100 score floors): conversion, precision and recall at each cut-off. */
   tiers?: readonly Tier[];
@@ -347,6 +354,7 @@ export class TrainingSession {
         ladder,
         rate: schedule.report.budgeted && kinds.includes('gbdt') && o.budget?.rate !== false,
         prune: schedule.report.budgeted && o.budget?.prune !== false,
+        prefer: o.selection?.prefer,
       },
       state?.backtest,
     );

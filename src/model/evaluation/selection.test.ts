@@ -30,6 +30,13 @@ describe('the tie rule', () => {
     expect(pickWithTieRule([b, a]).index).toBe(1);
     expect(meanSe([NaN, 1, 3])).toEqual({ mean: 2, se: 1, n: 2 });
   });
+
+  it("prefer 'best' takes the best mean even inside the noise, and reports the same ties", () => {
+    const simple = { foldAuc: [0.7, 0.74, 0.69, 0.73] };
+    const complex = { foldAuc: [0.72, 0.72, 0.71, 0.72] };
+    expect(pickWithTieRule([simple, complex], 'best')).toEqual({ index: 1, best: 1, tied: [0, 1] });
+    expect(pickWithTieRule([simple, complex], 'simplest').index).toBe(0);
+  });
 });
 
 describe('the signal verdict', () => {

@@ -21,6 +21,12 @@ export interface Scored {
 }
 
 /**
+ * Which of the tied candidates wins: 'simplest' (the default: the first listed) or 'best'
+ * (the best mean, whatever the noise; an experiment for bench/small.ts, docs/robustness.md).
+ */
+export type TiePreference = 'simplest' | 'best';
+
+/**
  * The tie rule. The candidate with the best mean fold AUC is the reference. Every candidate
  * is compared with it fold by fold (paired differences, so a fold that is hard for everyone
  * does not count as noise); a candidate whose mean shortfall is smaller than the standard
@@ -30,6 +36,7 @@ export interface Scored {
  */
 export function pickWithTieRule<T extends Scored>(
   cands: readonly T[],
+  prefer: TiePreference = 'simplest',
 ): { index: number; best: number; tied: number[] } {
   if (cands.length === 0) throw new Error('pickWithTieRule: no candidates');
   const means = cands.map((c) => meanSe(c.foldAuc).mean);
@@ -54,7 +61,7 @@ export function pickWithTieRule<T extends Scored>(
     if (!Number.isFinite(mean)) continue;
     if (mean <= 0 || (Number.isFinite(se) && mean < se)) tied.push(i);
   }
-  return { index: Math.min(...tied), best, tied };
+  return { index: prefer === 'best' ? best : Math.min(...tied), best, tied };
 }
 
 /**
