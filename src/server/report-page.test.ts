@@ -110,6 +110,13 @@ describe('the model report page', () => {
             { rows: 1400, nRounds: 100, auc: 0.8 },
             { rows: 5600, nRounds: 150, auc: 0.81 },
           ],
+          rate: {
+            base: { learningRate: 0.1, nRounds: 300, auc: 0.8606 },
+            fast: { learningRate: 0.3, nRounds: 300, auc: 0.8666 },
+            se: 0.005,
+            fold: 0,
+            chosen: 0.3,
+          },
         },
       },
     } as StoredReport;
@@ -118,6 +125,9 @@ describe('the model report page', () => {
     expect(html).toContain('<td>200 of 5000</td>');
     expect(html).toContain('at most 1400 contacts of its window and scored on at most 200');
     expect(html).toContain('1400 contacts → 100, 5600 contacts → 150');
+    expect(html).toContain(
+      'learning rate compared on fold 1: 0.1 (AUC 0.8606) vs 0.3 (AUC 0.8666); 0.3 used for every later fit',
+    );
     // Not budgeted (a small portal, or a report stored before the schedule): no note.
     expect(renderReportPage({ ...base, published: model(3, r), report: r })).not.toContain(
       'Large data',

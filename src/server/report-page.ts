@@ -74,13 +74,24 @@ function scheduleNote(s: unknown): string {
         trainCap?: number | null;
         testCap?: number | null;
         ladder?: Array<{ rows: number; nRounds: number }>;
+        rate?: {
+          chosen: number;
+          fold?: number;
+          base: { learningRate: number; auc: number };
+          fast: { learningRate: number; auc: number };
+        } | null;
       }
     | undefined;
   if (!sch?.budgeted) return '';
   const ladder = sch.ladder?.length
     ? ` GBDT rounds checked on the newest fold at growing size: ${sch.ladder.map((x) => `${x.rows} contacts → ${x.nRounds}`).join(', ')}.`
     : '';
-  return `<p class="muted">Large data (over ${esc(String(sch.threshold))} labelled contacts): each fold was fitted on a time-stratified sample of at most ${esc(String(sch.trainCap))} contacts of its window and scored on at most ${esc(String(sch.testCap))} of its block; the shipped model uses all of them.${esc(ladder)}</p>`;
+  const r = sch.rate;
+  // Which rate shipped changes the model's size and smoothness: say it, with the evidence.
+  const rate = r
+    ? ` GBDT learning rate compared on fold ${(r.fold ?? 0) + 1}: ${r.base.learningRate} (AUC ${r.base.auc.toFixed(4)}) vs ${r.fast.learningRate} (AUC ${r.fast.auc.toFixed(4)}); ${r.chosen} used for every later fit.`
+    : '';
+  return `<p class="muted">Large data (over ${esc(String(sch.threshold))} labelled contacts): each fold was fitted on a time-stratified sample of at most ${esc(String(sch.trainCap))} contacts of its window and scored on at most ${esc(String(sch.testCap))} of its block; the shipped model uses all of them.${esc(ladder)}${esc(rate)}</p>`;
 }
 
 function verdictBanner(r: StoredReport): string {
