@@ -140,7 +140,7 @@ function histBench(X: EncodedMatrix, y: Float64Array): void {
     const wasm = timed(() => {
       for (let r = 0; r < reps; r++) {
         mem.k.zero(at.hist, 16 * B.totalBins);
-        mem.k.histSparse(at.hist, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, rows.length, at.gh);
+        mem.k.histSparse(at.hist, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, rows.length, at.gh, 0);
         let G = 0;
         let H = 0;
         for (let q = 0; q < rows.length; q++) {

@@ -115,8 +115,12 @@ export class GrowWorkspace {
     rowPtr: number;
     rowMid: number;
     ent: number;
+    /** (ΣG, ΣH) of the last sparse histogram's rows, from the kernel (f64 pair). */
+    sum: number;
   };
   private readonly histBytes: number;
+  /** View of `at.sum`. */
+  private readonly sum: Float64Array;
   private readonly table: Uint8Array;
   private readonly feats: Uint16Array;
   /** The features `feats` currently lists (so it is rewritten only when they change). */
@@ -168,6 +172,7 @@ export class GrowWorkspace {
       rowPtr: plan ? 4 * (n + 1) : 0,
       rowMid: plan ? 4 * n : 0,
       ent: plan ? 2 * plan.nnz : 0,
+      sum: 16,
     };
     const total = Object.values(sizes).reduce((a, b) => a + b + 64, 0);
     this.mem = new KernelMemory(total + INITIAL_HISTS * (this.histBytes + 64));
@@ -187,11 +192,13 @@ export class GrowWorkspace {
       rowPtr: mem.alloc(sizes.rowPtr),
       rowMid: mem.alloc(sizes.rowMid),
       ent: mem.alloc(sizes.ent),
+      sum: mem.alloc(sizes.sum),
     };
     this.at = at;
     this.rows = mem.u32(at.rows, nRows);
     this.gh = mem.f64(at.gh, 2 * n);
     this.table = mem.u8(at.table, 256);
+    this.sum = mem.f64(at.sum, 2);
     this.feats = mem.u16(at.feats, p);
     mem.u8(at.col, n * p).set(bins);
     this.sparse = plan
@@ -242,6 +249,7 @@ export class GrowWorkspace {
           rowPtr: at.rowPtr,
           rowMid: at.rowMid,
           ent: at.ent,
+          sum: at.sum,
         },
         helperFirst,
       );
@@ -328,22 +336,17 @@ export class GrowWorkspace {
    */
   private buildSparseHist(start: number, m: number): Hist {
     const hist = this.takeHist();
-    const { at, k, gh } = this;
+    const { at, k } = this;
     const rows = at.rows + 4 * start;
+    // The pass that takes the entries below rowMid also sums the rows' gradients (ΣG, ΣH).
     if (this.helper && m >= SPARSE_SPLIT_MIN_ROWS) {
       this.helper.run({ kind: 'sparse', start, m, chunks: 2, hist: hist.at }, (c) => {
-        if (c === 0) k.histSparse(hist.at, at.rowPtr, at.rowMid, at.ent, rows, m, at.gh);
-        else k.histSparse(hist.at, at.rowMid, at.rowPtr + 4, at.ent, rows, m, at.gh);
+        if (c === 0) k.histSparse(hist.at, at.rowPtr, at.rowMid, at.ent, rows, m, at.gh, at.sum);
+        else k.histSparse(hist.at, at.rowMid, at.rowPtr + 4, at.ent, rows, m, at.gh, 0);
       });
-    } else k.histSparse(hist.at, at.rowPtr, at.rowPtr + 4, at.ent, rows, m, at.gh);
-    let G = 0;
-    let H = 0;
-    const rowIds = this.rows;
-    for (let q = start; q < start + m; q++) {
-      const r = rowIds[q];
-      G += gh[2 * r];
-      H += gh[2 * r + 1];
-    }
+    } else k.histSparse(hist.at, at.rowPtr, at.rowPtr + 4, at.ent, rows, m, at.gh, at.sum);
+    const G = this.sum[0];
+    const H = this.sum[1];
     fillDefaultBins(hist.a, this.sparse as SparseBins, this.B, G, H);
     return hist;
   }
@@ -523,10 +526,16 @@ export class GrowWorkspace {
     const rootHist = this.buildHist(0, nActive, features);
     let G = 0;
     let H = 0;
-    for (let k = 0; k < nActive; k++) {
-      const r = this.rows[k];
-      G += gh[2 * r];
-      H += gh[2 * r + 1];
+    if (this.sparse) {
+      // The kernel summed the same rows in the same order while building the histogram.
+      G = this.sum[0];
+      H = this.sum[1];
+    } else {
+      for (let k = 0; k < nActive; k++) {
+        const r = this.rows[k];
+        G += gh[2 * r];
+        H += gh[2 * r + 1];
+      }
     }
     const root: Candidate = {
       id: newNode(G, H, 0, nActive),

@@ -62,6 +62,8 @@ export interface HelperLayout {
   rowPtr: number;
   rowMid: number;
   ent: number;
+  /** Where a sparse histogram's first half stores the node's (ΣG, ΣH). */
+  sum: number;
 }
 
 /** The worker's `workerData`. */
@@ -137,7 +139,8 @@ function helperMain(d: HelperData, code: HelperCode): void {
       else if (kind === 2) {
         const begin = c === 0 ? o.rowPtr : o.rowMid;
         const end = c === 0 ? o.rowMid : o.rowPtr + 4;
-        k.histSparse(ctl[s.HIST], begin, end, o.ent, o.rows + 4 * start, m, o.gh);
+        const sum = c === 0 ? o.sum : 0;
+        k.histSparse(ctl[s.HIST], begin, end, o.ent, o.rows + 4 * start, m, o.gh, sum);
       } else {
         const part = o.parts + c * o.partBytes;
         k.zero(part, o.partBytes);

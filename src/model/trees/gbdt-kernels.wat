@@ -157,10 +157,13 @@
   ;; every row in rows[0, m). begin and end are u32 entry indices per row (rowPtr / rowMid /
   ;; rowPtr + 4), ent holds u16 flat histogram bins. Rows and each row's entries are taken in
   ;; order, so every bin receives the same additions in the same order as the plain JS loop.
+  ;; When $sum is not 0, the node's totals (ΣG, ΣH over the rows, in row order from zero, as the
+  ;; JS loop `G += g; H += h` adds them) are stored there as one f64x2: the default bins need
+  ;; them, and a second pass over scattered rows for them cost a quarter of the kernel's time.
   (func (export "histSparse") (param $hist i32) (param $begin i32) (param $end i32) (param $ent i32)
-      (param $rows i32) (param $m i32) (param $gh i32)
+      (param $rows i32) (param $m i32) (param $gh i32) (param $sum i32)
     (local $rend i32) (local $r4 i32) (local $e i32) (local $ee i32) (local $ee4 i32)
-    (local $v v128) (local $a i32)
+    (local $v v128) (local $a i32) (local $tot v128)
     (local.set $rend (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
     (block $done
       (loop $row
@@ -171,6 +174,7 @@
         (local.set $ee (i32.add (local.get $ent)
           (i32.shl (i32.load (i32.add (local.get $end) (local.get $r4))) (i32.const 1))))
         (local.set $v (v128.load (i32.add (local.get $gh) (i32.shl (local.get $r4) (i32.const 2)))))
+        (local.set $tot (f64x2.add (local.get $tot) (local.get $v)))
         ;; Four entries per step while at least four remain (e + 8 ≤ ee).
         (local.set $ee4 (i32.sub (local.get $ee) (i32.const 6)))
         (block $d4
@@ -199,7 +203,8 @@
             (local.set $e (i32.add (local.get $e) (i32.const 2)))
             (br $f1)))
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
-        (br $row))))
+        (br $row)))
+    (if (local.get $sum) (then (v128.store (local.get $sum) (local.get $tot)))))
 
   ;; Stable partition of the u32 row ids rows[0, m): a row goes left when table[col[row]] is 1
   ;; (col: one feature's u8 bins, column-major). Rights are collected at $scratch and copied

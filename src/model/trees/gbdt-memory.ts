@@ -36,6 +36,8 @@ export interface GbdtKernels {
     rows: number,
     m: number,
     gh: number,
+    /** Where to store the rows' (ΣG, ΣH) as an f64 pair; 0: not wanted. */
+    sum: number,
   ): void;
 }
 

@@ -61,6 +61,8 @@ describe('sparse histograms', () => {
       gh: mem.alloc(16 * n),
       one: mem.alloc(16 * B.totalBins),
       two: mem.alloc(16 * B.totalBins),
+      sumOne: mem.alloc(16),
+      sumTwo: mem.alloc(16),
     };
     const S = fillSparse(
       B,
@@ -86,16 +88,20 @@ describe('sparse histograms', () => {
     const { k } = mem;
     k.zero(at.one, 16 * B.totalBins);
     k.zero(at.two, 16 * B.totalBins);
-    k.histSparse(at.one, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, m, at.gh);
+    k.histSparse(at.one, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, m, at.gh, at.sumOne);
     // The second half first: the halves touch disjoint bins, so order cannot matter.
-    k.histSparse(at.two, at.rowMid, at.rowPtr + 4, at.ent, at.rows, m, at.gh);
-    k.histSparse(at.two, at.rowPtr, at.rowMid, at.ent, at.rows, m, at.gh);
+    k.histSparse(at.two, at.rowMid, at.rowPtr + 4, at.ent, at.rows, m, at.gh, 0);
+    k.histSparse(at.two, at.rowPtr, at.rowMid, at.ent, at.rows, m, at.gh, at.sumTwo);
     let G = 0;
     let H = 0;
     for (const r of picked) {
       G += gh[2 * r];
       H += gh[2 * r + 1];
     }
+    // The kernel's node totals are the JS loop's, bit for bit (the default bins rest on them).
+    expect(Array.from(mem.f64(at.sumOne, 2))).toEqual([G, H]);
+    expect(Array.from(mem.f64(at.sumTwo, 2))).toEqual([G, H]);
+    expect(G).not.toBe(0);
     const one = mem.f64(at.one, 2 * B.totalBins);
     const two = mem.f64(at.two, 2 * B.totalBins);
     fillDefaultBins(one, S, B, G, H);
