@@ -8,7 +8,13 @@
 import { chunkRange, HistHelper } from './gbdt-hist-pool';
 import { KernelMemory, kernelModule, rowStride, stageBytes, type GbdtKernels } from './gbdt-memory';
 import { logisticGradients } from './gbdt-accumulate';
-import { fillDefaultBins, fillSparse, sparsePlan, type SparseBins } from './gbdt-sparse';
+import {
+  fillDefaultBins,
+  fillSparse,
+  sparsePlan,
+  type SparseBins,
+  type SparsePlan,
+} from './gbdt-sparse';
 import type { BinnedMatrix } from './histogram';
 import { TreeModelError } from './tree-errors';
 
@@ -129,7 +135,8 @@ export class GrowWorkspace {
   /**
    * `threads` > 1 lets histograms of large nodes be built by two threads (same result bit for
    * bit); call `close()` when done with such a workspace. `helperFirst` is for tests (see
-   * HistHelper).
+   * HistHelper). `prepared`: the sparse form of `B` made before (`sparseBinsOf(B)`, null when
+   * `B` is too dense for it), copied in instead of derived again (fits sharing one binning).
    */
   constructor(
     private readonly B: BinnedMatrix,
@@ -137,6 +144,7 @@ export class GrowWorkspace {
     threads = 1,
     boosting = false,
     helperFirst = false,
+    prepared?: SparseBins | null,
   ) {
     const { n, p, bins, offsets, totalBins } = B;
     if (totalBins > 65_536) {
@@ -147,7 +155,14 @@ export class GrowWorkspace {
         'Use fewer bins (maxBins) or fewer numeric features.',
       );
     }
-    const plan = sparsePlan(B);
+    const plan: SparsePlan | null =
+      prepared === undefined
+        ? sparsePlan(B)
+        : prepared && {
+            def: prepared.def,
+            nnz: prepared.ent.length,
+            splitFeature: prepared.splitFeature,
+          };
     const dense = plan === null;
     const useHelper =
       threads > 1 && (plan ? plan.nnz >= HELPER_MIN_ENTRIES : n * p >= HELPER_MIN_CELLS);
@@ -202,13 +217,15 @@ export class GrowWorkspace {
     this.feats = mem.u16(at.feats, p);
     mem.u8(at.col, n * p).set(bins);
     this.sparse = plan
-      ? fillSparse(
-          B,
-          plan,
-          mem.u32(at.rowPtr, n + 1),
-          mem.u32(at.rowMid, n),
-          mem.u16(at.ent, plan.nnz),
-        )
+      ? prepared
+        ? copySparse(prepared, mem, at)
+        : fillSparse(
+            B,
+            plan,
+            mem.u32(at.rowPtr, n + 1),
+            mem.u32(at.rowMid, n),
+            mem.u16(at.ent, plan.nnz),
+          )
       : null;
     mem.u16(at.offs, p).set(offsets);
     if (dense) {
@@ -654,4 +671,19 @@ export class GrowWorkspace {
     for (const c of open) if (c.hist) this.releaseHist(c.hist);
     return t;
   }
+}
+
+/** A prepared sparse form copied into kernel memory (its `def` is already flat). */
+function copySparse(
+  S: SparseBins,
+  mem: KernelMemory,
+  at: { rowPtr: number; rowMid: number; ent: number },
+): SparseBins {
+  const rowPtr = mem.u32(at.rowPtr, S.rowPtr.length);
+  const rowMid = mem.u32(at.rowMid, S.rowMid.length);
+  const ent = mem.u16(at.ent, S.ent.length);
+  rowPtr.set(S.rowPtr);
+  rowMid.set(S.rowMid);
+  ent.set(S.ent);
+  return { rowPtr, rowMid, ent, def: S.def, splitFeature: S.splitFeature };
 }
