@@ -355,13 +355,22 @@ export class GrowWorkspace {
     const hist = this.takeHist();
     const { at, k } = this;
     const rows = at.rows + 4 * start;
+    // A child's rows are scattered over the row arrays: the batched kernel reads a batch's
+    // bounds and gradients up front so the cache misses overlap (measured at 1M rows: the same
+    // time on a 40 % subset, about a third of it on a 10 % one, a little slower on all rows).
+    const scattered = 2 * m <= this.B.n;
+    const sum = (begin: number, end: number, to: number): void => {
+      if (scattered) k.histSparseBatched(hist.at, begin, end, at.ent, rows, m, at.gh, to, at.stage);
+      else k.histSparse(hist.at, begin, end, at.ent, rows, m, at.gh, to);
+    };
     // The pass that takes the entries below rowMid also sums the rows' gradients (ΣG, ΣH).
     if (this.helper && m >= SPARSE_SPLIT_MIN_ROWS) {
-      this.helper.run({ kind: 'sparse', start, m, chunks: 2, hist: hist.at }, (c) => {
-        if (c === 0) k.histSparse(hist.at, at.rowPtr, at.rowMid, at.ent, rows, m, at.gh, at.sum);
-        else k.histSparse(hist.at, at.rowMid, at.rowPtr + 4, at.ent, rows, m, at.gh, 0);
+      const job = { kind: 'sparse', start, m, chunks: 2, hist: hist.at, scattered } as const;
+      this.helper.run(job, (c) => {
+        if (c === 0) sum(at.rowPtr, at.rowMid, at.sum);
+        else sum(at.rowMid, at.rowPtr + 4, 0);
       });
-    } else k.histSparse(hist.at, at.rowPtr, at.rowPtr + 4, at.ent, rows, m, at.gh, at.sum);
+    } else sum(at.rowPtr, at.rowPtr + 4, at.sum);
     const G = this.sum[0];
     const H = this.sum[1];
     fillDefaultBins(hist.a, this.sparse as SparseBins, this.B, G, H);

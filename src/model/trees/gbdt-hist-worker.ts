@@ -31,7 +31,10 @@ export const SLOT = {
    * rowMid, chunk 1 those from it (disjoint bins, so both threads write the same histogram).
    */
   KIND: 8,
-  /** For KIND 0: how many features are listed at `feats` (0 = all p features). */
+  /**
+   * For KIND 0: how many features are listed at `feats` (0 = all p features). For KIND 2: 1
+   * when the rows are scattered (histSparseBatched), 0 for the plain kernel.
+   */
   NF: 9,
   /** Chunks the worker has done in all (for tests: proof that it took part). */
   BY_WORKER: 10,
@@ -140,7 +143,10 @@ function helperMain(d: HelperData, code: HelperCode): void {
         const begin = c === 0 ? o.rowPtr : o.rowMid;
         const end = c === 0 ? o.rowMid : o.rowPtr + 4;
         const sum = c === 0 ? o.sum : 0;
-        k.histSparse(ctl[s.HIST], begin, end, o.ent, o.rows + 4 * start, m, o.gh, sum);
+        const rows = o.rows + 4 * start;
+        if (nf === 1)
+          k.histSparseBatched(ctl[s.HIST], begin, end, o.ent, rows, m, o.gh, sum, o.stage);
+        else k.histSparse(ctl[s.HIST], begin, end, o.ent, rows, m, o.gh, sum);
       } else {
         const part = o.parts + c * o.partBytes;
         k.zero(part, o.partBytes);
