@@ -5,7 +5,7 @@
  * (the larger one is parent − smaller). All buffers live in a GrowWorkspace reused across trees;
  * the hot loops (histograms, partitions) are WebAssembly kernels over its memory (gbdt-memory.ts).
  */
-import { chunkRange, HistHelper } from './gbdt-hist-pool';
+import { chunkRange, HistHelper, type HelperJob } from './gbdt-hist-pool';
 import { KernelMemory, kernelModule, rowStride, stageBytes, type GbdtKernels } from './gbdt-memory';
 import { logisticGradients } from './gbdt-accumulate';
 import {
@@ -34,6 +34,8 @@ const CHUNK_UPDATES = 250_000;
 const MAX_CHUNKS = 8;
 /** Pieces the per-row gradients are cut into, for the two threads to share. */
 const GRADIENT_CHUNKS = 4;
+/** Leaves a tree may have for its values to be deferred to the next gradients (u16 leaf ids). */
+const LEAF_SLOTS = 65_535;
 /** Histogram slots reserved up front; more are allocated when a tree keeps more nodes open. */
 const INITIAL_HISTS = 8;
 
@@ -93,6 +95,11 @@ export class GrowWorkspace {
   readonly margin: Float64Array;
   readonly labels: Float64Array;
   readonly weights: Float64Array;
+  /** Each row's leaf in the last tree, and the leaves' values (see deferLeafValues). */
+  private readonly leafOf: Uint16Array;
+  private readonly leafVal: Float64Array;
+  /** Whether leafOf/leafVal hold values not yet added to `margin`. */
+  private deferred = false;
   private readonly mem: KernelMemory;
   private readonly k: GbdtKernels;
   private readonly pool: Hist[] = [];
@@ -184,6 +191,8 @@ export class GrowWorkspace {
       margin: 8 * nb,
       labels: 8 * nb,
       weights: 8 * nb,
+      leafOf: 2 * nb,
+      leafVal: boosting ? 8 * LEAF_SLOTS : 0,
       rowPtr: plan ? 4 * (n + 1) : 0,
       rowMid: plan ? 4 * n : 0,
       ent: plan ? 2 * plan.nnz : 0,
@@ -241,9 +250,13 @@ export class GrowWorkspace {
     const margin = mem.alloc(sizes.margin);
     const labels = mem.alloc(sizes.labels);
     const weights = mem.alloc(sizes.weights);
+    const leafOf = mem.alloc(sizes.leafOf);
+    const leafVal = mem.alloc(sizes.leafVal);
     this.margin = mem.f64(margin, nb);
     this.labels = mem.f64(labels, nb);
     this.weights = mem.f64(weights, nb);
+    this.leafOf = mem.u16(leafOf, nb);
+    this.leafVal = mem.f64(leafVal, sizes.leafVal / 8);
     for (let h = 0; h < INITIAL_HISTS; h++) this.pool.push(this.newHist());
     if (useHelper) {
       this.helper = new HistHelper(
@@ -261,6 +274,9 @@ export class GrowWorkspace {
           labels,
           weights,
           nBoost: nb,
+          leafOf,
+          leafVal,
+          leafSlots: sizes.leafVal / 8,
           p,
           partBytes,
           rowPtr: at.rowPtr,
@@ -393,14 +409,48 @@ export class GrowWorkspace {
   gradients(): void {
     const n = this.margin.length;
     const { margin, labels, weights, gh } = this;
+    const leafOf = this.deferred ? this.leafOf : null;
+    const leafVal = this.deferred ? this.leafVal : null;
+    this.deferred = false;
     if (!this.helper) {
-      logisticGradients(margin, labels, weights, gh, 0, n);
+      logisticGradients(margin, labels, weights, gh, 0, n, leafOf, leafVal);
       return;
     }
-    this.helper.run({ kind: 'gradients', start: 0, m: n, chunks: GRADIENT_CHUNKS }, (c) => {
+    const job: HelperJob = {
+      kind: 'gradients',
+      start: 0,
+      m: n,
+      chunks: GRADIENT_CHUNKS,
+      nf: leafOf ? 1 : 0,
+    };
+    this.helper.run(job, (c) => {
       const [a, b] = chunkRange(0, n, GRADIENT_CHUNKS, c);
-      logisticGradients(margin, labels, weights, gh, a, b);
+      logisticGradients(margin, labels, weights, gh, a, b, leafOf, leafVal);
     });
+  }
+
+  /**
+   * Adds the tree's leaf values to `margin` (grown over every row, so each row sits in one
+   * leaf's segment of `rows`): rather than adding them now, row by scattered row (a
+   * read-modify-write over the whole margin array), each row's leaf id is noted (2 bytes) and
+   * the next `gradients()` adds the values over the rows in order, on both threads. The sums
+   * are the same. Returns false (nothing noted) when the tree has more leaves than ids; the
+   * caller then adds the values itself. Call `gradients()` before reading `margin` again.
+   */
+  deferLeafValues(t: GrownTree): boolean {
+    const { leafOf, leafVal, rows } = this;
+    let q = 0;
+    for (let j = 0; j < t.left.length; j++) if (t.left[j] === -1) q++;
+    if (q > leafVal.length || this.deferred) return false;
+    q = 0;
+    for (let j = 0; j < t.left.length; j++) {
+      if (t.left[j] !== -1) continue;
+      leafVal[q] = t.value[j];
+      for (let k = t.leafStart[j]; k < t.leafEnd[j]; k++) leafOf[rows[k]] = q;
+      q++;
+    }
+    this.deferred = true;
+    return true;
   }
 
   /** Chunk c of `chunks` of rows[start, start + m) into its partial histogram. */

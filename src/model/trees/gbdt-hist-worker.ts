@@ -33,7 +33,8 @@ export const SLOT = {
   KIND: 8,
   /**
    * For KIND 0: how many features are listed at `feats` (0 = all p features). For KIND 2: 1
-   * when the rows are scattered (histSparseBatched), 0 for the plain kernel.
+   * when the rows are scattered (histSparseBatched), 0 for the plain kernel. For KIND 1: 1 when
+   * the last tree's leaf values are to be added to the margins first.
    */
   NF: 9,
   /** Chunks the worker has done in all (for tests: proof that it took part). */
@@ -58,6 +59,10 @@ export interface HelperLayout {
   weights: number;
   /** Rows with boosting state (margin, labels, weights). */
   nBoost: number;
+  /** Deferred leaf values (GrowWorkspace.deferLeafValues): each row's leaf (u16), their values. */
+  leafOf: number;
+  leafVal: number;
+  leafSlots: number;
   p: number;
   /** Bytes of one partial histogram. */
   partBytes: number;
@@ -107,6 +112,8 @@ function helperMain(d: HelperData, code: HelperCode): void {
   const labels = new Float64Array(buf, o.labels, o.nBoost);
   const weights = new Float64Array(buf, o.weights, o.nBoost);
   const gh = new Float64Array(buf, o.gh, 2 * o.nBoost);
+  const leafOf = new Uint16Array(buf, o.leafOf, o.nBoost);
+  const leafVal = new Float64Array(buf, o.leafVal, o.leafSlots);
   Atomics.store(ctl, s.READY, 1);
   Atomics.notify(ctl, s.READY);
   let seen = 0;
@@ -138,8 +145,11 @@ function helperMain(d: HelperData, code: HelperCode): void {
       const r = code.range(start, m, chunks, c);
       const a = r[0];
       const b = r[1];
-      if (kind === 1) code.gradients(margin, labels, weights, gh, a, b);
-      else if (kind === 2) {
+      if (kind === 1) {
+        const lo = nf === 1 ? leafOf : null;
+        const lv = nf === 1 ? leafVal : null;
+        code.gradients(margin, labels, weights, gh, a, b, lo, lv);
+      } else if (kind === 2) {
         const begin = c === 0 ? o.rowPtr : o.rowMid;
         const end = c === 0 ? o.rowMid : o.rowPtr + 4;
         const sum = c === 0 ? o.sum : 0;

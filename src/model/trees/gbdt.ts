@@ -338,12 +338,14 @@ function boost(
     }
     const grown = ws.growPrepared(nActive, features, growP);
     if (nActive === n) {
-      // Every row sits in exactly one leaf segment: no tree walk needed.
-      for (let j = 0; j < grown.left.length; j++) {
-        if (grown.left[j] !== -1) continue;
-        const v = grown.value[j];
-        for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) margin[ws.rows[k]] += v;
-      }
+      // Every row sits in exactly one leaf segment: no tree walk needed, and the values are
+      // added by the next round's gradients (in row order) when the tree has few enough leaves.
+      if (!ws.deferLeafValues(grown))
+        for (let j = 0; j < grown.left.length; j++) {
+          if (grown.left[j] !== -1) continue;
+          const v = grown.value[j];
+          for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) margin[ws.rows[k]] += v;
+        }
     } else {
       addTreeOnBins(grown, B.bins, n, B.nValueBins, grown.value, margin);
     }
