@@ -1,17 +1,19 @@
 /**
- * `npx tsx bench/model-kernel.ts [rows]`: the GBDT kernel alone on data shaped like the product
+ * `npx tsx bench/model-kernel.ts [rows] [rounds]`: the GBDT kernel alone on data shaped like the product
  * benchmark's CSV once encoded (18 numbers, 4 integer codes, 6 categories one-hot into 30
  * levels each, 2 flags: 201 columns, ~14 % of the cells away from their column's default, so
  * the sparse histogram form). Prints, per row count:
  * - one sparse histogram (all rows, then a scattered 40 %): the JS reference loop
  *   (`accumulateSparse`) against the WebAssembly kernel on one thread;
- * - a whole fit (300 rounds, depth 3 and depth 6) on one thread and on two: wall and CPU
- *   (process.cpuUsage covers both threads);
+ * - a whole fit (300 rounds unless given, depth 3 and depth 6) on one thread and on two: wall and
+ *   CPU (process.cpuUsage covers both threads), per round, and a fingerprint of the trees (the
+ *   same on one thread and two, and before and after a kernel change that must keep the model);
  * - predicting the rows with the depth-3 ensemble: the coded walk (predictEnsemble) against the
  *   float walk (the same ensemble as 'le' with each threshold's next double below, which takes
  *   the float path and reaches the same leaves).
  * Nothing here is asserted: it reports, and the machine's load (shared) is printed with it.
  */
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fitGbdt } from '../src/model/trees/gbdt';
 import { KernelMemory } from '../src/model/trees/gbdt-memory';
@@ -24,7 +26,7 @@ import {
 import { binMatrix } from '../src/model/trees/histogram';
 import { predictEnsemble } from '../src/model/trees/tree-ensemble';
 import { makeRng } from '../src/model/rng';
-import type { EncodedMatrix } from '../src/model/types';
+import type { EncodedMatrix, TreeEnsemble } from '../src/model/types';
 
 function productLike(n: number, seed: number): { X: EncodedMatrix; y: Float64Array } {
   const rng = makeRng(seed);
@@ -140,7 +142,7 @@ function histBench(X: EncodedMatrix, y: Float64Array): void {
     const wasm = timed(() => {
       for (let r = 0; r < reps; r++) {
         mem.k.zero(at.hist, 16 * B.totalBins);
-        mem.k.histSparse(at.hist, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, rows.length, at.gh);
+        mem.k.histSparse(at.hist, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, rows.length, at.gh, 0);
         let G = 0;
         let H = 0;
         for (let q = 0; q < rows.length; q++) {
@@ -159,7 +161,16 @@ function histBench(X: EncodedMatrix, y: Float64Array): void {
   }
 }
 
-function fitBench(X: EncodedMatrix, y: Float64Array): void {
+/** The first 12 hex digits of a hash over every tree array: equal models, equal prints. */
+function fingerprint(e: TreeEnsemble): string {
+  const h = createHash('sha1');
+  for (const t of e.trees)
+    for (const a of [t.left, t.right, t.feature, t.threshold, t.defaultLeft, t.value, t.cover])
+      h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex').slice(0, 12);
+}
+
+function fitBench(X: EncodedMatrix, y: Float64Array, nRounds: number): void {
   const e = fitGbdt(X, y, { params: { nRounds: 300, maxDepth: 3 }, rng: makeRng(1) }).ensemble;
   // x < t ⟺ x ≤ the largest double below t: an 'le' twin that walks the floats.
   const below = (t: number): number => {
@@ -184,14 +195,16 @@ function fitBench(X: EncodedMatrix, y: Float64Array): void {
     for (const threads of [1, 2]) {
       const r = timed(() =>
         fitGbdt(X, y, {
-          params: { nRounds: 300, maxDepth, learningRate: 0.1 },
+          params: { nRounds, maxDepth, learningRate: 0.1 },
           rng: makeRng(1),
           threads,
         }),
       );
       console.log(
-        `  fit depth ${maxDepth}, 300 rounds, ${threads} thread(s): ${r.wall.toFixed(2)} s wall, ` +
-          `${r.cpu.toFixed(2)} s CPU (load ${load()})`,
+        `  fit depth ${maxDepth}, ${nRounds} rounds, ${threads} thread(s): ${r.wall.toFixed(2)} s wall, ` +
+          `${r.cpu.toFixed(2)} s CPU; per round ${((1000 * r.wall) / nRounds).toFixed(0)} ms wall, ` +
+          `${((1000 * r.cpu) / nRounds).toFixed(0)} ms CPU (binning included); ` +
+          `trees ${fingerprint(r.out.ensemble)} (load ${load()})`,
       );
     }
   }
@@ -199,11 +212,12 @@ function fitBench(X: EncodedMatrix, y: Float64Array): void {
 
 function main(): void {
   const sizes = process.argv[2] ? [Number(process.argv[2])] : [16_667, 200_000];
+  const nRounds = process.argv[3] ? Number(process.argv[3]) : 300;
   for (const n of sizes) {
     const { X, y } = productLike(n, 7);
     console.log(`${n} × ${X.p} (product-like, one-hot), ${os.availableParallelism()} cores:`);
     histBench(X, y);
-    fitBench(X, y);
+    fitBench(X, y, nRounds);
   }
 }
 

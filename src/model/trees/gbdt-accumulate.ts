@@ -5,7 +5,12 @@
  * self-contained (no reference outside its own body).
  */
 
-/** Rows [a, b) of `gh` (gradient, hessian pairs) from the margins, labels and weights. */
+/**
+ * Rows [a, b) of `gh` (gradient, hessian pairs) from the margins, labels and weights. With
+ * `leafOf` and `leafVal`, the last tree's leaf values are added to the margins first (row i's
+ * leaf is leafOf[i]): one addition per row, as adding them leaf by leaf would, but over the
+ * rows in order instead of scattered (GrowWorkspace.deferLeafValues).
+ */
 export function logisticGradients(
   margin: Float64Array,
   y: Float64Array,
@@ -13,7 +18,12 @@ export function logisticGradients(
   gh: Float64Array,
   a: number,
   b: number,
+  leafOf: Uint16Array | null,
+  leafVal: Float64Array | null,
 ): void {
+  if (leafOf !== null && leafVal !== null) {
+    for (let i = a; i < b; i++) margin[i] += leafVal[leafOf[i]];
+  }
   for (let i = a; i < b; i++) {
     const pr = 1 / (1 + Math.exp(-margin[i]));
     const wi = w[i];

@@ -78,6 +78,59 @@ describe('GrowWorkspace with a helper thread', () => {
     expect(one.gh[2 * i]).toBeCloseTo((pr - labels[i]) * weights[i], 12);
   });
 
+  it('adds deferred leaf values in the next gradients exactly as adding them at once', () => {
+    const rng = makeRng(6);
+    const n = 40_000;
+    // n·p past HELPER_MIN_CELLS, so two threads really take part.
+    const p = 30;
+    const data = Float64Array.from({ length: n * p }, () => rng.next());
+    const B = binMatrix({ n, p, data, columns: [] }, 255);
+    const features = Int32Array.from({ length: p }, (_, f) => f);
+    const margin = Float64Array.from({ length: n }, () => (rng.next() - 0.5) * 4);
+    const labels = Float64Array.from({ length: n }, (_, i) => (data[i]! + rng.next() > 1 ? 1 : 0));
+    const run = (threads: number, defer: boolean) => {
+      const ws = new GrowWorkspace(B, n, threads, true, true);
+      try {
+        if (threads > 1) expect(ws.waitForHelper()).toBe(true);
+        ws.margin.set(margin);
+        ws.labels.set(labels);
+        ws.weights.fill(1);
+        let deferred = 0;
+        for (let round = 0; round < 3; round++) {
+          ws.gradients();
+          for (let i = 0; i < n; i++) ws.rows[i] = i;
+          const t = ws.growPrepared(n, features, GROW_PARAMS);
+          if (defer && ws.deferLeafValues(t)) deferred++;
+          else
+            for (let j = 0; j < t.left.length; j++) {
+              if (t.left[j] !== -1) continue;
+              for (let k = t.leafStart[j]!; k < t.leafEnd[j]!; k++)
+                ws.margin[ws.rows[k]!] += t.value[j]!;
+            }
+        }
+        ws.gradients();
+        const helped = ws.helperChunks;
+        return {
+          margin: Float64Array.from(ws.margin),
+          gh: Float64Array.from(ws.gh),
+          deferred,
+          helped,
+        };
+      } finally {
+        ws.close();
+      }
+    };
+    const direct = run(1, false);
+    expect(direct.margin).not.toEqual(margin);
+    for (const threads of [1, 2]) {
+      const d = run(threads, true);
+      expect(d.deferred).toBe(3);
+      expect(d.helped > 0).toBe(threads > 1);
+      expect(Buffer.from(d.margin.buffer).equals(Buffer.from(direct.margin.buffer))).toBe(true);
+      expect(Buffer.from(d.gh.buffer).equals(Buffer.from(direct.gh.buffer))).toBe(true);
+    }
+  });
+
   it('grows the same tree bit for bit on two threads from one-hot (sparse) data', () => {
     const rng = makeRng(5);
     const n = 30_000;

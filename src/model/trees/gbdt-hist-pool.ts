@@ -64,6 +64,8 @@ export interface HelperJob {
   chunks: number;
   nf?: number;
   hist?: number;
+  /** For 'sparse': the rows are a scattered subset (the batched kernel, histSparseBatched). */
+  scattered?: boolean;
 }
 
 /** The worker's program, made once per process. */
@@ -174,7 +176,7 @@ export class HistHelper {
     c[START] = job.start;
     c[COUNT] = job.m;
     c[CHUNKS] = job.chunks;
-    c[NF] = job.nf ?? 0;
+    c[NF] = job.kind === 'sparse' ? (job.scattered ? 1 : 0) : (job.nf ?? 0);
     Atomics.store(c, FINISHED, 0);
     this.seq = (this.seq % 0xffffff) + 1;
     Atomics.store(c, NEXT, this.seq << 8);

@@ -31,7 +31,11 @@ export const SLOT = {
    * rowMid, chunk 1 those from it (disjoint bins, so both threads write the same histogram).
    */
   KIND: 8,
-  /** For KIND 0: how many features are listed at `feats` (0 = all p features). */
+  /**
+   * For KIND 0: how many features are listed at `feats` (0 = all p features). For KIND 2: 1
+   * when the rows are scattered (histSparseBatched), 0 for the plain kernel. For KIND 1: 1 when
+   * the last tree's leaf values are to be added to the margins first.
+   */
   NF: 9,
   /** Chunks the worker has done in all (for tests: proof that it took part). */
   BY_WORKER: 10,
@@ -55,6 +59,10 @@ export interface HelperLayout {
   weights: number;
   /** Rows with boosting state (margin, labels, weights). */
   nBoost: number;
+  /** Deferred leaf values (GrowWorkspace.deferLeafValues): each row's leaf (u16), their values. */
+  leafOf: number;
+  leafVal: number;
+  leafSlots: number;
   p: number;
   /** Bytes of one partial histogram. */
   partBytes: number;
@@ -62,6 +70,8 @@ export interface HelperLayout {
   rowPtr: number;
   rowMid: number;
   ent: number;
+  /** Where a sparse histogram's first half stores the node's (ΣG, ΣH). */
+  sum: number;
 }
 
 /** The worker's `workerData`. */
@@ -102,6 +112,8 @@ function helperMain(d: HelperData, code: HelperCode): void {
   const labels = new Float64Array(buf, o.labels, o.nBoost);
   const weights = new Float64Array(buf, o.weights, o.nBoost);
   const gh = new Float64Array(buf, o.gh, 2 * o.nBoost);
+  const leafOf = new Uint16Array(buf, o.leafOf, o.nBoost);
+  const leafVal = new Float64Array(buf, o.leafVal, o.leafSlots);
   Atomics.store(ctl, s.READY, 1);
   Atomics.notify(ctl, s.READY);
   let seen = 0;
@@ -133,11 +145,18 @@ function helperMain(d: HelperData, code: HelperCode): void {
       const r = code.range(start, m, chunks, c);
       const a = r[0];
       const b = r[1];
-      if (kind === 1) code.gradients(margin, labels, weights, gh, a, b);
-      else if (kind === 2) {
+      if (kind === 1) {
+        const lo = nf === 1 ? leafOf : null;
+        const lv = nf === 1 ? leafVal : null;
+        code.gradients(margin, labels, weights, gh, a, b, lo, lv);
+      } else if (kind === 2) {
         const begin = c === 0 ? o.rowPtr : o.rowMid;
         const end = c === 0 ? o.rowMid : o.rowPtr + 4;
-        k.histSparse(ctl[s.HIST], begin, end, o.ent, o.rows + 4 * start, m, o.gh);
+        const sum = c === 0 ? o.sum : 0;
+        const rows = o.rows + 4 * start;
+        if (nf === 1)
+          k.histSparseBatched(ctl[s.HIST], begin, end, o.ent, rows, m, o.gh, sum, o.stage);
+        else k.histSparse(ctl[s.HIST], begin, end, o.ent, rows, m, o.gh, sum);
       } else {
         const part = o.parts + c * o.partBytes;
         k.zero(part, o.partBytes);

@@ -157,10 +157,13 @@
   ;; every row in rows[0, m). begin and end are u32 entry indices per row (rowPtr / rowMid /
   ;; rowPtr + 4), ent holds u16 flat histogram bins. Rows and each row's entries are taken in
   ;; order, so every bin receives the same additions in the same order as the plain JS loop.
+  ;; When $sum is not 0, the node's totals (ΣG, ΣH over the rows, in row order from zero, as the
+  ;; JS loop `G += g; H += h` adds them) are stored there as one f64x2: the default bins need
+  ;; them, and a second pass over scattered rows for them cost a quarter of the kernel's time.
   (func (export "histSparse") (param $hist i32) (param $begin i32) (param $end i32) (param $ent i32)
-      (param $rows i32) (param $m i32) (param $gh i32)
+      (param $rows i32) (param $m i32) (param $gh i32) (param $sum i32)
     (local $rend i32) (local $r4 i32) (local $e i32) (local $ee i32) (local $ee4 i32)
-    (local $v v128) (local $a i32)
+    (local $v v128) (local $a i32) (local $tot v128)
     (local.set $rend (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
     (block $done
       (loop $row
@@ -171,6 +174,7 @@
         (local.set $ee (i32.add (local.get $ent)
           (i32.shl (i32.load (i32.add (local.get $end) (local.get $r4))) (i32.const 1))))
         (local.set $v (v128.load (i32.add (local.get $gh) (i32.shl (local.get $r4) (i32.const 2)))))
+        (local.set $tot (f64x2.add (local.get $tot) (local.get $v)))
         ;; Four entries per step while at least four remain (e + 8 ≤ ee).
         (local.set $ee4 (i32.sub (local.get $ee) (i32.const 6)))
         (block $d4
@@ -199,7 +203,82 @@
             (local.set $e (i32.add (local.get $e) (i32.const 2)))
             (br $f1)))
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
-        (br $row))))
+        (br $row)))
+    (if (local.get $sum) (then (v128.store (local.get $sum) (local.get $tot)))))
+
+  ;; histSparse over rows in batches of BATCH, each batch in two steps: first every row's entry
+  ;; bounds and gradient pair are read into the staging area at $stage (32 bytes a row) and the
+  ;; first entry of each row is touched, all independent loads, so the cache misses of scattered
+  ;; rows overlap; then the staged rows are summed exactly as histSparse does, in row order
+  ;; (the same additions in the same order, so the same bits). $stage needs BATCH·32 + 16 bytes.
+  (func (export "histSparseBatched") (param $hist i32) (param $begin i32) (param $end i32)
+      (param $ent i32) (param $rows i32) (param $m i32) (param $gh i32) (param $sum i32)
+      (param $stage i32)
+    (local $rend i32) (local $r4 i32) (local $e i32) (local $ee i32) (local $ee4 i32)
+    (local $v v128) (local $a i32) (local $tot v128) (local $n i32) (local $sp i32)
+    (local $send i32) (local $touch i32)
+    (local.set $rend (i32.add (local.get $rows) (i32.shl (local.get $m) (i32.const 2))))
+    (block $done
+      (loop $batch
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $rend)))
+        (local.set $n (i32.shr_u (i32.sub (local.get $rend) (local.get $rows)) (i32.const 2)))
+        (if (i32.gt_u (local.get $n) (global.get $BATCH)) (then (local.set $n (global.get $BATCH))))
+        (local.set $send (i32.add (local.get $stage) (i32.shl (local.get $n) (i32.const 5))))
+        (local.set $sp (local.get $stage))
+        (loop $pre
+          (local.set $r4 (i32.shl (i32.load (local.get $rows)) (i32.const 2)))
+          (local.set $e (i32.add (local.get $ent)
+            (i32.shl (i32.load (i32.add (local.get $begin) (local.get $r4))) (i32.const 1))))
+          (local.set $ee (i32.add (local.get $ent)
+            (i32.shl (i32.load (i32.add (local.get $end) (local.get $r4))) (i32.const 1))))
+          (v128.store (local.get $sp)
+            (v128.load (i32.add (local.get $gh) (i32.shl (local.get $r4) (i32.const 2)))))
+          (i32.store offset=16 (local.get $sp) (local.get $e))
+          (i32.store offset=20 (local.get $sp) (local.get $ee))
+          (if (i32.lt_u (local.get $e) (local.get $ee))
+            (then (local.set $touch (i32.add (local.get $touch) (i32.load16_u (local.get $e))))))
+          (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+          (local.set $sp (i32.add (local.get $sp) (i32.const 32)))
+          (br_if $pre (i32.lt_u (local.get $sp) (local.get $send))))
+        (local.set $sp (local.get $stage))
+        (loop $row
+          (local.set $v (v128.load (local.get $sp)))
+          (local.set $e (i32.load offset=16 (local.get $sp)))
+          (local.set $ee (i32.load offset=20 (local.get $sp)))
+          (local.set $tot (f64x2.add (local.get $tot) (local.get $v)))
+          (local.set $ee4 (i32.sub (local.get $ee) (i32.const 6)))
+          (block $d4
+            (loop $f4
+              (br_if $d4 (i32.ge_u (local.get $e) (local.get $ee4)))
+              (local.set $a (i32.add (local.get $hist)
+                (i32.shl (i32.load16_u (local.get $e)) (i32.const 4))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+              (local.set $a (i32.add (local.get $hist)
+                (i32.shl (i32.load16_u offset=2 (local.get $e)) (i32.const 4))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+              (local.set $a (i32.add (local.get $hist)
+                (i32.shl (i32.load16_u offset=4 (local.get $e)) (i32.const 4))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+              (local.set $a (i32.add (local.get $hist)
+                (i32.shl (i32.load16_u offset=6 (local.get $e)) (i32.const 4))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+              (local.set $e (i32.add (local.get $e) (i32.const 8)))
+              (br $f4)))
+          (block $d1
+            (loop $f1
+              (br_if $d1 (i32.ge_u (local.get $e) (local.get $ee)))
+              (local.set $a (i32.add (local.get $hist)
+                (i32.shl (i32.load16_u (local.get $e)) (i32.const 4))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $v)))
+              (local.set $e (i32.add (local.get $e) (i32.const 2)))
+              (br $f1)))
+          (local.set $sp (i32.add (local.get $sp) (i32.const 32)))
+          (br_if $row (i32.lt_u (local.get $sp) (local.get $send))))
+        (br $batch)))
+    ;; The touched values are stored so the loads that bring rows into cache are not dropped.
+    (i32.store (i32.add (local.get $stage) (i32.shl (global.get $BATCH) (i32.const 5)))
+      (local.get $touch))
+    (if (local.get $sum) (then (v128.store (local.get $sum) (local.get $tot)))))
 
   ;; Stable partition of the u32 row ids rows[0, m): a row goes left when table[col[row]] is 1
   ;; (col: one feature's u8 bins, column-major). Rights are collected at $scratch and copied

@@ -36,6 +36,19 @@ export interface GbdtKernels {
     rows: number,
     m: number,
     gh: number,
+    /** Where to store the rows' (ΣG, ΣH) as an f64 pair; 0: not wanted. */
+    sum: number,
+  ): void;
+  histSparseBatched(
+    hist: number,
+    begin: number,
+    end: number,
+    ent: number,
+    rows: number,
+    m: number,
+    gh: number,
+    sum: number,
+    stage: number,
   ): void;
 }
 

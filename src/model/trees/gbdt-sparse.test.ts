@@ -61,6 +61,11 @@ describe('sparse histograms', () => {
       gh: mem.alloc(16 * n),
       one: mem.alloc(16 * B.totalBins),
       two: mem.alloc(16 * B.totalBins),
+      three: mem.alloc(16 * B.totalBins),
+      sumOne: mem.alloc(16),
+      sumTwo: mem.alloc(16),
+      sumThree: mem.alloc(16),
+      stage: mem.alloc(64 * 32 + 16),
     };
     const S = fillSparse(
       B,
@@ -86,24 +91,38 @@ describe('sparse histograms', () => {
     const { k } = mem;
     k.zero(at.one, 16 * B.totalBins);
     k.zero(at.two, 16 * B.totalBins);
-    k.histSparse(at.one, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, m, at.gh);
+    k.histSparse(at.one, at.rowPtr, at.rowPtr + 4, at.ent, at.rows, m, at.gh, at.sumOne);
     // The second half first: the halves touch disjoint bins, so order cannot matter.
-    k.histSparse(at.two, at.rowMid, at.rowPtr + 4, at.ent, at.rows, m, at.gh);
-    k.histSparse(at.two, at.rowPtr, at.rowMid, at.ent, at.rows, m, at.gh);
+    k.histSparse(at.two, at.rowMid, at.rowPtr + 4, at.ent, at.rows, m, at.gh, 0);
+    k.histSparse(at.two, at.rowPtr, at.rowMid, at.ent, at.rows, m, at.gh, at.sumTwo);
+    // The batched kernel (scattered rows), as the two halves; m is not a multiple of the batch.
+    expect(m % 64).not.toBe(0);
+    k.zero(at.three, 16 * B.totalBins);
+    const { rowPtr, rowMid, ent, rows, gh: ghAt, stage } = at;
+    k.histSparseBatched(at.three, rowMid, rowPtr + 4, ent, rows, m, ghAt, 0, stage);
+    k.histSparseBatched(at.three, rowPtr, rowMid, ent, rows, m, ghAt, at.sumThree, stage);
     let G = 0;
     let H = 0;
     for (const r of picked) {
       G += gh[2 * r];
       H += gh[2 * r + 1];
     }
+    // The kernel's node totals are the JS loop's, bit for bit (the default bins rest on them).
+    expect(Array.from(mem.f64(at.sumOne, 2))).toEqual([G, H]);
+    expect(Array.from(mem.f64(at.sumTwo, 2))).toEqual([G, H]);
+    expect(Array.from(mem.f64(at.sumThree, 2))).toEqual([G, H]);
+    expect(G).not.toBe(0);
     const one = mem.f64(at.one, 2 * B.totalBins);
     const two = mem.f64(at.two, 2 * B.totalBins);
+    const three = mem.f64(at.three, 2 * B.totalBins);
     fillDefaultBins(one, S, B, G, H);
     fillDefaultBins(two, S, B, G, H);
+    fillDefaultBins(three, S, B, G, H);
     const ref = new Float64Array(2 * B.totalBins);
     accumulateSparse(ref, S, B, picked, 0, m, gh);
     expect(Buffer.from(one.slice().buffer).equals(Buffer.from(ref.buffer))).toBe(true);
     expect(Buffer.from(two.slice().buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+    expect(Buffer.from(three.slice().buffer).equals(Buffer.from(ref.buffer))).toBe(true);
     expect(ref.some((v) => v !== 0)).toBe(true);
   });
 });

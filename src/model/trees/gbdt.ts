@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { GrowWorkspace, type GrownTree } from './gbdt-grow';
 import { defaultThreads } from './gbdt-hist-pool';
+import { sparseBinsOf, type SparseBins } from './gbdt-sparse';
 import { binMatrix, binWithCuts, type BinnedMatrix } from './histogram';
 import type { Rng } from '../rng';
 import { TreeModelError } from './tree-errors';
@@ -192,7 +193,46 @@ export function weightedBaseMargin(y: Float64Array, w?: Float64Array): number {
   return Math.log(p / (1 - p));
 }
 
+/**
+ * Binned rows kept between fits of the same matrices: a backtest fold's sweep fits one training
+ * matrix at several depths, weightings and rates, and binning it (quantile sketch, bins, the
+ * sparse form) is the same work each time. Keyed on the matrix objects (held weakly), so it is
+ * only for matrices not changed between fits; a fit with a cache gives the same model as one
+ * without. Drop the cache when the fold is done (it holds about n·p bytes per matrix).
+ */
+export class GbdtBinCache {
+  private readonly train = new WeakMap<
+    EncodedMatrix,
+    Map<number, { B: BinnedMatrix; sparse: SparseBins | null }>
+  >();
+  private readonly valid = new WeakMap<EncodedMatrix, WeakMap<BinnedMatrix, Uint8Array>>();
+
+  /** The bins of `X` under `maxBins` and their sparse form (null when too dense for it). */
+  binned(X: EncodedMatrix, maxBins: number): { B: BinnedMatrix; sparse: SparseBins | null } {
+    let byBins = this.train.get(X);
+    if (!byBins) this.train.set(X, (byBins = new Map()));
+    let got = byBins.get(maxBins);
+    if (!got) {
+      const B = binMatrix(X, maxBins);
+      got = { B, sparse: sparseBinsOf(B) };
+      byBins.set(maxBins, got);
+    }
+    return got;
+  }
+
+  /** `binWithCuts(V, B)`, once per pair. */
+  binnedWith(V: EncodedMatrix, B: BinnedMatrix): Uint8Array {
+    let byB = this.valid.get(V);
+    if (!byB) this.valid.set(V, (byB = new WeakMap()));
+    let bins = byB.get(B);
+    if (!bins) byB.set(B, (bins = binWithCuts(V, B)));
+    return bins;
+  }
+}
+
 export interface FitGbdtOptions extends FitTreeOptions<GbdtParams> {
+  /** Bins shared with other fits of the same matrices (see GbdtBinCache). */
+  binCache?: GbdtBinCache;
   /** Keep every tree fitted, also those after the best validation round (backtest sweeps). */
   keepAll?: boolean;
   /**
@@ -226,12 +266,14 @@ export function fitGbdt(X: EncodedMatrix, y: Float64Array, opts: FitGbdtOptions)
     }
   }
   // Binned from the encoder's column layout: a GBDT fit never makes the dense matrix.
-  const B = binMatrix(X, P.maxBins);
+  const cache = opts.binCache;
+  const shared = cache?.binned(X, P.maxBins);
+  const B = shared?.B ?? binMatrix(X, P.maxBins);
   // Validation rows are routed on their bins under the training cuts (the same leaves).
-  const vBins = valid ? binWithCuts(valid.X, B) : null;
+  const vBins = valid ? (cache ? cache.binnedWith(valid.X, B) : binWithCuts(valid.X, B)) : null;
   // Histograms of large nodes on two threads; the trees are the same bit for bit either way.
   const threads = opts.threads ?? defaultThreads();
-  const ws = new GrowWorkspace(B, X.n, threads, true);
+  const ws = new GrowWorkspace(B, X.n, threads, true, false, shared?.sparse);
   try {
     return boost(X, y, opts, P, B, ws, vBins);
   } finally {
@@ -296,12 +338,14 @@ function boost(
     }
     const grown = ws.growPrepared(nActive, features, growP);
     if (nActive === n) {
-      // Every row sits in exactly one leaf segment: no tree walk needed.
-      for (let j = 0; j < grown.left.length; j++) {
-        if (grown.left[j] !== -1) continue;
-        const v = grown.value[j];
-        for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) margin[ws.rows[k]] += v;
-      }
+      // Every row sits in exactly one leaf segment: no tree walk needed, and the values are
+      // added by the next round's gradients (in row order) when the tree has few enough leaves.
+      if (!ws.deferLeafValues(grown))
+        for (let j = 0; j < grown.left.length; j++) {
+          if (grown.left[j] !== -1) continue;
+          const v = grown.value[j];
+          for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) margin[ws.rows[k]] += v;
+        }
     } else {
       addTreeOnBins(grown, B.bins, n, B.nValueBins, grown.value, margin);
     }
