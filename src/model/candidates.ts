@@ -3,7 +3,7 @@
  * settings (every setting fitted on a fold's training rows and scored on the fold's test rows,
  * simplest first), and how to fit one chosen setting on all the rows.
  */
-import { fitGbdt, type GbdtParams } from './trees/gbdt';
+import { fitGbdt, GbdtBinCache, type GbdtParams } from './trees/gbdt';
 import { fitLogistic, linearPredictor, type NewtonCache } from './linear/logistic';
 import type { MissingMode } from './encoding/encoder';
 import type { Rng } from './rng';
@@ -185,6 +185,15 @@ export function gbdtDepths(s: CandidateSettings, only?: Record<string, number>):
   return [...GBDT_DEPTHS];
 }
 
+/**
+ * A backtest fold's training matrix is fitted several times — each depth, each weighting, the
+ * learning-rate step — and binning it is the same work each time. Keyed weakly on the fold's
+ * matrices (the backtester drops a fold's encodings when it moves on, and the bins go with
+ * them); the same models as fresh binning (`gbdt-bin-cache.test.ts`). The final fit is one fit
+ * of its own matrix and does not use it.
+ */
+const FOLD_BINS = new GbdtBinCache();
+
 const gbdt: Candidate = {
   kind: 'gbdt',
   missing: 'nan',
@@ -206,6 +215,7 @@ const gbdt: Candidate = {
         rng: s.makeRng(s.seed),
         keepAll: true,
         validAt: grid,
+        binCache: FOLD_BINS,
       });
       // Boosting stops once the fold's test loss has not improved for 50 rounds: later round
       // counts of the grid are then scored as the last fitted one (already past the best).
