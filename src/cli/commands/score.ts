@@ -11,19 +11,15 @@ import { factorsView } from '../../../cards/factors-view';
 import { LeadLensError } from '../../errors';
 import type { ColumnTable, TableColumn } from '../../contracts/columns';
 import { readCsvColumns } from '../../crm/csv/columns';
-import {
-  runJobToEnd,
-  withRunLease,
-  scoreAndWriteJob,
-  scoreRows,
-  scoringModelFromFile,
-  describeQuality,
-  type QualityTally,
-  type Scored,
-  type ScoringModel,
-} from '../../pipeline';
-import { DEFAULT_DB_FILE } from '../../server/compose';
-import { leaseTtlFromEnv, openDeps, printJson, type CrmFlags } from '../context';
+// The CSV path imports only the scorer; the CRM path's modules (the pipeline's jobs, the HubSpot
+// client, the stores, express) are required when it runs — `score --csv` is a short process and
+// loading them cost about half a second of its start.
+import { describeQuality, scoreRows, type QualityTally, type Scored } from '../../pipeline/scoring';
+import { scoringModelFromFile, type ScoringModel } from '../../pipeline/scoring-model';
+import { DEFAULT_DB_FILE } from '../../store/default-file';
+import type * as Pipeline from '../../pipeline';
+import type * as Context from '../context';
+import type { CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
   model: z.string().min(1),
@@ -253,6 +249,9 @@ export function register(program: Command): void {
 
 /** `leadlens score` without --csv: the pipeline's score → write-back chain on the CRM mirror. */
 async function scoreCrm(flags: CrmFlags): Promise<void> {
+  const { runJobToEnd, withRunLease, scoreAndWriteJob } =
+    require('../../pipeline') as typeof Pipeline;
+  const { leaseTtlFromEnv, openDeps, printJson } = require('../context') as typeof Context;
   const deps = await openDeps(flags);
   try {
     const res = await withRunLease(
