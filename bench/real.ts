@@ -130,7 +130,8 @@ export function demoWithShift(): Dataset {
 
 const csvCell = (v: unknown): string => `"${String(v ?? '').replace(/"/g, '""')}"`;
 
-function writeCsv(file: string, rows: RawRow[], labels: number[]): void {
+/** The peers' CSV (every cell quoted, the label as `__y`); bench/small.ts writes its windows with it. */
+export function writeCsv(file: string, rows: RawRow[], labels: number[]): void {
   const cols = Object.keys(rows[0]!);
   const lines = [[...cols, '__y'].map(csvCell).join(',')];
   rows.forEach((r, i) => lines.push([...cols.map((c) => csvCell(r[c])), labels[i]].join(',')));

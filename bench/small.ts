@@ -25,8 +25,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { meanSe, rocAuc, trainModel, type RawRow, type TrainOptions } from '../src/model';
-import { demoWithShift, olist, shuffledControl, xEducation, type Dataset } from './real';
+import { meanSe, rocAuc, trainModel, type TrainOptions } from '../src/model';
+import { demoWithShift, olist, shuffledControl, writeCsv, xEducation, type Dataset } from './real';
 
 const ROOT = path.resolve(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
@@ -52,15 +52,6 @@ const CONFIGS: Record<string, TrainOptions> = {
   'tie-best': { selection: { prefer: 'best' } },
   'tie-best-folds-10': { selection: { prefer: 'best' }, backtest: { folds: 10 } },
 };
-
-const csvCell = (v: unknown): string => `"${String(v ?? '').replace(/"/g, '""')}"`;
-
-function writeCsv(file: string, rows: RawRow[], labels: number[]): void {
-  const cols = Object.keys(rows[0]!);
-  const lines = [[...cols, '__y'].map(csvCell).join(',')];
-  rows.forEach((r, i) => lines.push([...cols.map((c) => csvCell(r[c])), labels[i]].join(',')));
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
-}
 
 interface Window {
   name: string;
