@@ -130,6 +130,22 @@ export function demoWithShift(): Dataset {
 
 const csvCell = (v: unknown): string => `"${String(v ?? '').replace(/"/g, '""')}"`;
 
+/**
+ * The peers (bench/real-peers.py) on every CSV written into `dir`, which is removed after:
+ * data set name → peer name → AUC. Shared with bench/small.ts.
+ */
+export function runPeers(dir: string): Record<string, Record<string, number>> {
+  const py = spawnSync(PYTHON, [path.join(ROOT, 'bench/real-peers.py'), dir], {
+    encoding: 'utf8',
+    // One thread: OpenMP's spinning workers crawl on a busy shared machine.
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    maxBuffer: 1 << 26,
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (py.status !== 0) throw new Error(`bench/real-peers.py failed: ${py.stderr}`);
+  return JSON.parse(py.stdout) as Record<string, Record<string, number>>;
+}
+
 /** The peers' CSV (every cell quoted, the label as `__y`); bench/small.ts writes its windows with it. */
 export function writeCsv(file: string, rows: RawRow[], labels: number[]): void {
   const cols = Object.keys(rows[0]!);
@@ -207,15 +223,7 @@ function main(): void {
     );
     ours.push(r);
   }
-  const py = spawnSync(PYTHON, [path.join(ROOT, 'bench/real-peers.py'), dir], {
-    encoding: 'utf8',
-    // One thread: OpenMP's spinning workers crawl on a busy shared machine.
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
-    maxBuffer: 1 << 26,
-  });
-  fs.rmSync(dir, { recursive: true, force: true });
-  if (py.status !== 0) throw new Error(`bench/real-peers.py failed: ${py.stderr}`);
-  const peers = JSON.parse(py.stdout) as Record<string, Record<string, number>>;
+  const peers = runPeers(dir);
   const results: Result[] = ours.map((r) => {
     const ps = peers[r.name]!;
     const bestPeer = Math.max(...Object.values(ps));

@@ -21,15 +21,21 @@
  * SMALL_MAX_WINDOWS (per set and size, default all), SMALL_OFFSET (windows start this share of a
  * window later, default 0: a second cut to check a rule chosen on the first).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { meanSe, rocAuc, trainModel, type TrainOptions } from '../src/model';
-import { demoWithShift, olist, shuffledControl, writeCsv, xEducation, type Dataset } from './real';
+import {
+  demoWithShift,
+  olist,
+  runPeers,
+  shuffledControl,
+  writeCsv,
+  xEducation,
+  type Dataset,
+} from './real';
 
 const ROOT = path.resolve(__dirname, '..');
-const PYTHON = '/usr/bin/python3';
 
 /** Each is one change to `trainModel`'s options; `base` = the defaults users get. */
 const CONFIGS: Record<string, TrainOptions> = {
@@ -143,14 +149,7 @@ function main(): void {
       process.stderr.write(`${w.name} ${c}: ${auc.toFixed(4)} ${chosen} ${verdict}\n`);
     }
   }
-  const py = spawnSync(PYTHON, [path.join(ROOT, 'bench/real-peers.py'), dir], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
-    maxBuffer: 1 << 26,
-  });
-  fs.rmSync(dir, { recursive: true, force: true });
-  if (py.status !== 0) throw new Error(`bench/real-peers.py failed: ${py.stderr}`);
-  const peers = JSON.parse(py.stdout) as Record<string, Record<string, number>>;
+  const peers = runPeers(dir);
   const peerNames = Object.keys(Object.values(peers)[0] ?? {});
   const signal = (w: Window): boolean => !w.d.control;
   const groups: Array<[string, (w: Window) => boolean]> = [
