@@ -3,6 +3,17 @@ import { GBDT_FAST_RATE } from './candidates';
 import { budgetedGbdtInput, resumeFaults, TEST_BUDGET, trainUnitByUnit } from './testing/budgeted';
 import { trainModel } from './train';
 
+/** The same run configured at the fast rate from the start, with the step off: what the step must equal once kept. */
+const configuredAtFastRate = (input: Parameters<typeof trainModel>[0]) =>
+  trainModel({
+    ...input,
+    options: {
+      ...input.options,
+      budget: { ...TEST_BUDGET, rate: false },
+      gbdtParams: { nRounds: 10, learningRate: GBDT_FAST_RATE },
+    },
+  }).report;
+
 describe('the GBDT learning-rate step of a budgeted search', () => {
   const budget = TEST_BUDGET;
   const withRounds = (nRounds: number, extra: Record<string, unknown> = {}) =>
@@ -45,14 +56,7 @@ describe('the GBDT learning-rate step of a budgeted search', () => {
     expect(rate.base.auc).toBe(firstFoldBest(off.report, stillRunning));
     // The fast one is what the backtests see on that fold when configured at the fast rate
     // (same rows, same seed).
-    const at3 = trainModel({
-      ...input,
-      options: {
-        ...input.options,
-        budget: { ...budget, rate: false },
-        gbdtParams: { nRounds: 10, learningRate: GBDT_FAST_RATE },
-      },
-    }).report;
+    const at3 = configuredAtFastRate(input);
     expect(rate.fast.auc).toBe(firstFoldBest(at3, stillRunning));
     // The tie rule: kept unless behind by more than the block's AUC standard error.
     expect(rate.se).toBeGreaterThan(0);
@@ -83,14 +87,7 @@ describe('the GBDT learning-rate step of a budgeted search', () => {
     const rate = once.report.backtest.schedule.rate!;
     expect(rate.chosen).toBe(GBDT_FAST_RATE);
     // The weightings (second stage) ran at the fast rate too: the same as a run configured at it.
-    const at3 = trainModel({
-      ...input,
-      options: {
-        ...input.options,
-        budget: { ...budget, rate: false },
-        gbdtParams: { nRounds: 10, learningRate: GBDT_FAST_RATE },
-      },
-    }).report;
+    const at3 = configuredAtFastRate(input);
     const weighted = (rep: typeof at3) =>
       rep.backtest.candidates
         .filter((c) => c.weighting.classWeight || c.weighting.recency)

@@ -39,17 +39,8 @@ export interface GbdtKernels {
     /** Where to store the rows' (ΣG, ΣH) as an f64 pair; 0: not wanted. */
     sum: number,
   ): void;
-  histSparseBatched(
-    hist: number,
-    begin: number,
-    end: number,
-    ent: number,
-    rows: number,
-    m: number,
-    gh: number,
-    sum: number,
-    stage: number,
-  ): void;
+  /** `histSparse` over scattered rows, staged through `stage` a batch at a time. */
+  histSparseBatched(...args: [...Parameters<GbdtKernels['histSparse']>, stage: number]): void;
 }
 
 /** Rows per staging batch in the kernels ($BATCH). */
