@@ -26,7 +26,8 @@ export function register(program: Command): void {
     run: runAccountStages,
     text: (out) =>
       `status          ${out.status}${out.resumeAt ? ` (resumes at ${out.resumeAt})` : ''}\nread            ${out.deals} deals, ${out.companies} companies (${out.calls} API calls)\n${accountLine(out)}`,
-    modelsDescription: 'List the stored account model versions with their backtest.',
+    modelsDescription:
+      'List the stored account model versions with their backtest. Which portal and store: the options of `leadlens accounts` (--crm, --portal, --db, …), given before or after `models`.',
     objectModel: 'company',
     reportFields: (report) => {
       const r = JSON.parse(report) as AccountReportFields;

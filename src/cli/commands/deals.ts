@@ -16,7 +16,8 @@ export function register(program: Command): void {
     model: 'deal model',
     run: runDealScores,
     text: (out) => `status          ${out.status}\n${dealLine(out)}`,
-    modelsDescription: 'List the stored deal model versions with their backtest.',
+    modelsDescription:
+      'List the stored deal model versions with their backtest. Which portal and store: the options of `leadlens deals` (--crm, --portal, --db, …), given before or after `models`.',
     objectModel: 'deal',
     reportFields: (report) => {
       const r = JSON.parse(report) as Partial<DealModelReport>;

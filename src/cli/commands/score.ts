@@ -204,7 +204,7 @@ export function register(program: Command): void {
   program
     .command('score')
     .description(
-      'Without --csv: score every open contact and lead synced from the CRM with the published model and write back what changed. With --csv: score a CSV with a saved model, one JSON object per row { id, probability, score, base, factors, otherPoints } where base + Σ factor points + otherPoints = score.',
+      'Without --csv: score every open contact and lead synced from the CRM with the published model and write back what changed. With --csv: score a CSV with a saved model, one JSON object per row { id, probability, score, base }, plus { factors, otherPoints } with --explain, where base + Σ factor points + otherPoints = score.',
     )
     .option('--model <file>', 'with --csv: model JSON written by `leadlens train --out`')
     .option('--csv <file>', 'CSV export to score (`,` `;` or tab, quotes, BOM handled)')
