@@ -1,8 +1,9 @@
 /**
  * What README.md and docs/*.md tell a user to type must exist: every `leadlens <command> …` they
  * show names a command of the CLI, and every `--flag` written after it is one that command (or,
- * for `deals models` and the like, its parent) accepts. A renamed or removed flag fails here
- * instead of in a newcomer's terminal.
+ * for `deals models` and the like, its parent) accepts; every `npm run <script>` is a script of
+ * package.json, and every bench, script or test file they name is in the tree. A renamed or
+ * removed flag, script or file fails here instead of in a newcomer's terminal.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,5 +107,34 @@ describe('the commands README.md and docs/ show', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('run npm scripts package.json has', () => {
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    const missing = files.flatMap((file) =>
+      [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/\bnpm run ([a-z][a-z0-9:-]*)/g)]
+        .map((m) => m[1]!)
+        .filter((name) => !Object.hasOwn(scripts, name))
+        .map((name) => `${file}: npm run ${name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('name bench, script and test files that exist', () => {
+    const missing = files.flatMap((file) =>
+      [
+        ...fs
+          .readFileSync(path.join(ROOT, file), 'utf8')
+          .matchAll(/(?<![\w/.-])((?:bench|scripts|test)\/[\w./-]+\.(?:ts|tsx|mjs|js))\b/g),
+      ]
+        .map((m) => m[1]!)
+        .filter((p) => !fs.existsSync(path.join(ROOT, p)))
+        .map((p) => `${file}: ${p}`),
+    );
+    expect(missing).toEqual([]);
   });
 });
