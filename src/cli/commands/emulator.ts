@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'port on 127.0.0.1 (0 = a free port)', int('--port', 0), 4010)
     .option(
       '--token <token>',
-      'bearer token granted every scope (Salesforce: the ready access token; default local-dev-sf-token)',
+      'bearer token granted every scope (default local-dev-token, the one hubspot.config.yml uses; Salesforce: the ready access token, default local-dev-sf-token)',
     )
     .option(
       '--daily-api-limit <n>',

@@ -21,7 +21,9 @@ async function withEngine<T>(db: string, fn: (engine: StoreEngine) => Promise<T>
   }
 }
 
-function readToken(file: string | undefined): string {
+function readToken(flagFile: string | undefined): string {
+  // The same sources, in the same order, as every other command's HubSpot token.
+  const file = flagFile ?? (process.env.HUBSPOT_ACCESS_TOKEN_FILE || undefined);
   if (file) {
     try {
       const token = readFileSync(file, 'utf8').trim();
@@ -36,7 +38,7 @@ function readToken(file: string | undefined): string {
   const env = process.env.HUBSPOT_ACCESS_TOKEN;
   if (env) return env.trim();
   throw new LeadLensError('CONFIG_INVALID', 'No private app token was given.', {
-    hint: 'Pass --token-file FILE or set HUBSPOT_ACCESS_TOKEN.',
+    hint: 'Pass --token-file FILE, or set HUBSPOT_ACCESS_TOKEN_FILE or HUBSPOT_ACCESS_TOKEN.',
   });
 }
 
@@ -59,7 +61,7 @@ export function register(program: Command): void {
     .option('--base-url <url>', 'API base URL', HUBSPOT_API)
     .option(
       '--token-file <file>',
-      'file holding the private app token (default: HUBSPOT_ACCESS_TOKEN)',
+      'file holding the private app token (default: HUBSPOT_ACCESS_TOKEN_FILE, then HUBSPOT_ACCESS_TOKEN)',
     )
     .option('--scopes <list>', 'comma-separated scopes the token was granted', '')
     .option(...dbOption)
