@@ -8,13 +8,20 @@ import {
   changePublished,
   governanceStatus,
   modelCard,
+  readReport,
   withRunLease,
   type ModelCard,
 } from '../../pipeline';
 import { leaseTtlFromEnv, openDeps, printJson, withCrmFlags, type CrmFlags } from '../context';
 import { parseVersion } from './pipeline';
 
-function cardText(c: ModelCard): string {
+/**
+ * How a version's metrics were measured: versions trained with the rolling-origin backtests
+ * report the pooled out-of-fold scores; older ones a time-held-out newest slice.
+ */
+export type MetricsBasis = 'out_of_fold' | 'held_out';
+
+export function cardText(c: ModelCard, basis: MetricsBasis): string {
   const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
   const n3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
   const lines = [
@@ -27,7 +34,7 @@ function cardText(c: ModelCard): string {
       c.dataWindow.trainingRows ?? '—'
     } labelled contacts, ${pct(c.dataWindow.conversionRate)} converted, ${c.dataWindow.censored ?? '—'} censored`,
     '',
-    `Metrics (held-out, newest slice): AUC ${n3(c.metrics.auc)}, PR AUC ${n3(c.metrics.prAuc)}, Brier ${n3(
+    `Metrics (${basis === 'out_of_fold' ? 'out of fold: each backtest block scored by its fold’s model' : 'held-out, newest slice'}): AUC ${n3(c.metrics.auc)}, PR AUC ${n3(c.metrics.prAuc)}, Brier ${n3(
       c.metrics.brier,
     )}, ECE ${n3(c.metrics.ece)}, top-decile lift ${n3(c.metrics.liftTopDecile)}`,
     '',
@@ -201,9 +208,14 @@ export function register(program: Command): void {
   ).action(async (version: string, flags: CrmFlags & { json?: boolean }) => {
     const deps = await openDeps(flags);
     try {
-      const card = await modelCard(deps.store, parseVersion(version));
+      const v = parseVersion(version);
+      const card = await modelCard(deps.store, v);
       if (flags.json) printJson(card);
-      else process.stdout.write(cardText(card));
+      else {
+        const stored = await deps.store.getModel(v);
+        const backtested = stored ? readReport(stored)?.backtest !== undefined : false;
+        process.stdout.write(cardText(card, backtested ? 'out_of_fold' : 'held_out'));
+      }
     } finally {
       await deps.close();
     }
