@@ -1,6 +1,7 @@
 /**
  * `leadlens demo` (what `npm start` runs): a local HubSpot emulator with a generated demo
- * portal, the full pipeline against it through the real API client, a summary, then the
+ * portal, the contact pipeline against it through the real API client (deal and account scores
+ * are left to `leadlens run`), a summary, then the
  * server with the scored-contacts page, card previews and the model report.
  */
 import fs from 'node:fs';
@@ -70,7 +71,7 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description(
-      'Start the local HubSpot emulator with a demo portal, run the whole pipeline against it, print a summary, then serve the scored contacts, card previews and the model report.',
+      'Start the local HubSpot emulator with a demo portal (or, with --crm salesforce, the Salesforce one with a demo org), run the contact pipeline against it (provision, sync, train, score every open contact and lead, write back; deal and account scores are `leadlens run`’s), print a summary, then serve the scored contacts, card previews and the model report.',
     )
     .addOption(
       new Option('--crm <crm>', 'which CRM to emulate')
