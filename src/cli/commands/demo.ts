@@ -1,7 +1,7 @@
 /**
  * `leadlens demo` (what `npm start` runs): a local HubSpot emulator with a generated demo
  * portal, the contact pipeline against it through the real API client (deal and account scores
- * are left to `leadlens run`), a summary, then the
+ * are left to `leadlens run`: they would double the demo's CPU and memory), a summary, then the
  * server with the scored-contacts page, card previews and the model report.
  */
 import fs from 'node:fs';
