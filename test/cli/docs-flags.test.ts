@@ -2,8 +2,9 @@
  * What README.md and docs/*.md tell a user to type must exist: every `leadlens <command> …` they
  * show names a command of the CLI, and every `--flag` written after it is one that command (or,
  * for `deals models` and the like, its parent) accepts; every `npm run <script>` is a script of
- * package.json, and every bench, script or test file they name is in the tree. A renamed or
- * removed flag, script or file fails here instead of in a newcomer's terminal.
+ * package.json, every bench, script or test file they name is in the tree, and every
+ * LEADLENS_ / HUBSPOT_ / SALESFORCE_ / BENCH_ variable they name is read somewhere in the code. A
+ * renamed or removed flag, script, file or variable fails here instead of in a newcomer's terminal.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -134,6 +135,35 @@ describe('the commands README.md and docs/ show', () => {
         .map((m) => m[1]!)
         .filter((p) => !fs.existsSync(path.join(ROOT, p)))
         .map((p) => `${file}: ${p}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('name environment variables the code reads', () => {
+    const code: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (/\.(ts|tsx|js|mjs|py)$/.test(e.name) || rel === path.join('.ci', 'run'))
+          code.push(fs.readFileSync(path.join(ROOT, rel), 'utf8'));
+      }
+    };
+    for (const dir of ['src', 'bench', 'emulator', 'functions', 'scripts', 'test', 'bin', '.ci'])
+      walk(dir);
+    const all = code.join('\n');
+    const missing = files.flatMap((file) =>
+      [
+        ...new Set(
+          [
+            ...fs
+              .readFileSync(path.join(ROOT, file), 'utf8')
+              .matchAll(/\b((?:LEADLENS|HUBSPOT|SALESFORCE|BENCH)_[A-Z0-9_]*[A-Z0-9])\b/g),
+          ].map((m) => m[1]!),
+        ),
+      ]
+        .filter((v) => !all.includes(v))
+        .map((v) => `${file}: ${v}`),
     );
     expect(missing).toEqual([]);
   });
