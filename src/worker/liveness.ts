@@ -19,10 +19,13 @@
  * A starved but alive worker (its event loop blocked, say, by a long model fit) misses its
  * heartbeats too: after the TTL its job is handed on like a dead worker's. Nothing is written
  * twice: its lease lapses in the same TTL, so the retry takes the lease over and the stalled
- * slice's next write is refused by the lease's fence (LEASE_LOST); if the stalled worker wakes
- * before anyone took the lease, it renews it and the retry is refused JOB_LOCKED until the slice
- * ends. Either way one slice's time is wasted, no record is written twice
- * (`liveness.test.ts`). The TTL is the lease's, long enough for the longest blocking step.
+ * slice's next write is refused by the lease's fence (JOB_LOCKED: "this run lost portal …'s
+ * lease"); if the stalled worker wakes before anyone took the lease, it renews it and the retry
+ * is refused JOB_LOCKED until the slice ends. Either way one slice's time is wasted and no record
+ * is written twice (`liveness.test.ts`). One pg-boss quirk remains: when the stalled handler
+ * returns, pg-boss completes (or fails) the job by id, which may by then be the retry's attempt
+ * on another worker; that slice still ends under its lease and queues its continuation. The TTL
+ * is the lease's, long enough for the longest blocking step.
  *
  * All times are the database's `now()`: workers' clocks never meet.
  *
