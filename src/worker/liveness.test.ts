@@ -268,10 +268,17 @@ describe('job liveness: a dead worker’s job is handed on, a live one’s is no
     expect(after).toMatchObject({ state: 'retry', retry_count: 0 });
     // A later pass finds nothing: the job is waiting for its retry, not active.
     expect(await watchdogs[0].sweep()).toEqual([]);
-    // Fetched again, it is a fresh attempt: protected until its own TTL passes.
+    // Fetched again, it is a fresh attempt: its start is the fetch's, so the TTL counts anew.
+    const startOf = async () =>
+      (
+        await sql<{ started_on: Date }>(`SELECT started_on FROM ${JOBS_SCHEMA}.job WHERE id = $1`, [
+          job.id,
+        ])
+      )[0].started_on.getTime();
+    const firstStart = await startOf();
     const again = await fetchRetry(boss);
     expect(again).toMatchObject({ id: job.id, retryCount: 1 });
-    expect(await watchdogs[1].sweep()).toEqual([]);
+    expect(await startOf()).toBeGreaterThan(firstStart + TTL_MS);
   });
 
   it('a starved worker (no heartbeat, no lease renewal past the TTL) is handed on, and nothing it writes afterwards lands', async () => {
@@ -361,12 +368,11 @@ describe('job liveness: a dead worker’s job is handed on, a live one’s is no
     await claimAndDie(liveness('worker deadhost:1', TTL_MS, dead), job);
     // The job ended some other way (here: completed; pg-boss's expiry or a cancel alike).
     await boss.complete(PIPELINE_QUEUE, job.id);
-    const watcher = liveness('worker survivor:2');
-    expect(await watcher.sweep()).toEqual([]);
-    // Fresh: kept (its worker may still be finishing).
+    // Within the TTL: kept (its worker may still be finishing).
+    expect(await liveness('worker patient:3', 60_000).sweep()).toEqual([]);
     expect(await claimsOf(job.id)).toHaveLength(1);
     await sleep(TTL_MS + 300);
-    expect(await watcher.sweep()).toEqual([]);
+    expect(await liveness('worker survivor:2').sweep()).toEqual([]);
     expect(await claimsOf(job.id)).toEqual([]);
   });
 });
