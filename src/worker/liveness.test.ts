@@ -317,16 +317,20 @@ describe('job liveness: a dead worker’s job is handed on, a live one’s is no
     const retry = await fetchRetry(boss);
     expect(retry).toMatchObject({ id: job.id, retryCount: 1 });
     let finish!: () => void;
+    let leased!: () => void;
+    const tookLease = new Promise<void>((r) => (leased = r));
     const retried = survivor.run(retry, async () => {
       const lease = await store.acquireLease({
         holder: holderForJob('survivor', 2, retry.id),
         purpose: 'run',
         ttlMs: 60_000,
       });
-      await new Promise<void>((r) => (finish = r));
+      const finished = new Promise<void>((r) => (finish = r));
+      leased();
+      await finished;
       await store.releaseLease(lease.token);
     });
-    await sleep(200);
+    await tookLease;
     expect(await claimsOf(job.id)).toEqual([{ attempt: 1, holder: 'worker survivor:2' }]);
 
     // The starved worker wakes: its write is fenced out, its heartbeat and its clean-up touch
