@@ -92,13 +92,29 @@ export async function openBoss(databaseUrl: string, opts: BossOptions): Promise<
   return boss;
 }
 
+/**
+ * Which worker runs which job, and when it was last seen alive (`liveness.ts`). Beside
+ * pg-boss's own tables: the rows describe its jobs, and the watchdog locks a job's row and
+ * fails it through pg-boss in the transaction that reads them.
+ */
+export const CLAIMS_TABLE = `${JOBS_SCHEMA}.job_claim`;
+
+const CREATE_CLAIMS_TABLE = `CREATE TABLE IF NOT EXISTS ${CLAIMS_TABLE} (
+  job_id uuid PRIMARY KEY,
+  attempt integer NOT NULL,
+  holder text NOT NULL,
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  seen_at timestamptz NOT NULL DEFAULT now()
+)`;
+
 /** Any fixed 64-bit number distinct from the store's migration lock. */
 const QUEUE_SETUP_LOCK = '5494771541204551233';
 
 /**
- * Creates the queues if missing and applies the current retry/expiry settings. Idempotent;
- * serialised across processes, because creating a queue's partition while another process
- * does the same deadlocks in PostgreSQL.
+ * Creates the queues (and the workers' claims table) if missing and applies the current
+ * retry/expiry settings. Idempotent; serialised across processes, because creating a queue's
+ * partition while another process does the same deadlocks in PostgreSQL (and two concurrent
+ * CREATE TABLE IF NOT EXISTS can both try to create it).
  */
 export async function ensureQueues(
   boss: PgBoss,
@@ -116,6 +132,7 @@ export async function ensureQueues(
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK]);
+    await lock.query(CREATE_CLAIMS_TABLE);
     for (const name of [PIPELINE_QUEUE, SCHEDULE_QUEUE]) {
       const q = await boss.getQueue(name);
       if (!q) await boss.createQueue(name, { name, ...options });

@@ -3,10 +3,10 @@
  * number of workers share one PostgreSQL database; each job takes its portal's run lease, runs
  * one slice of its resumable job and queues its continuation.
  *
- * pg-boss 10 has no heartbeat: a job whose worker died stays 'active' until it expires. The
- * lease is our heartbeat — a holder renews it while alive — so each worker's watchdog fails the
- * job of any lapsed lease it finds still active, and pg-boss retries it on whichever worker
- * fetches it next, which resumes from the store's checkpoints.
+ * pg-boss 10 has no heartbeat: a job whose worker died stays 'active' until it expires. Each
+ * job runs under a claim its worker keeps fresh (`liveness.ts`); each worker's watchdog fails
+ * every active job whose claim went stale, whatever moment its worker died at, and pg-boss
+ * retries it on whichever worker fetches it next, which resumes from the store's checkpoints.
  */
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
@@ -33,7 +33,6 @@ import {
   capRetryDelays,
   ensureQueues,
   holderForJob,
-  jobIdOfHolder,
   openBoss,
   PIPELINE_QUEUE,
   PipelineJobSchema,
@@ -42,6 +41,7 @@ import {
   type PipelineJob,
   type QueueConfig,
 } from './queue';
+import { JobLiveness } from './liveness';
 import { isDue } from './schedule';
 
 export interface WorkerOptions {
@@ -117,6 +117,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       })
     : undefined;
   if (opts.schedule) await boss.schedule(SCHEDULE_QUEUE, '* * * * *', {}, { tz: 'UTC' });
+  const liveness = new JobLiveness({
+    boss,
+    databaseUrl: opts.databaseUrl,
+    holder: `worker ${host}:${process.pid}`,
+    // A claim is as patient as the run lease: long enough for the longest blocking step.
+    ttlMs: opts.leaseTtlMs,
+    queues: [PIPELINE_QUEUE, SCHEDULE_QUEUE],
+    log,
+  });
 
   async function runSlice(job: PgBoss.JobWithMetadata<unknown>) {
     const parsed = PipelineJobSchema.safeParse(job.data);
@@ -164,7 +173,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   const handle = async ([job]: PgBoss.JobWithMetadata<unknown>[]) => {
     try {
-      return await runSlice(job);
+      // The claim first: a worker that dies from here on leaves a job some watchdog hands on.
+      return await liveness.run(job, () => runSlice(job));
     } catch (e) {
       const { message, code } = errorBody(e);
       // JOB_LOCKED (another run holds the portal) and CRM/store faults: pg-boss retries with
@@ -189,27 +199,43 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   await boss.work(
     SCHEDULE_QUEUE,
     { batchSize: 1, pollingIntervalSeconds: Math.max(opts.pollSeconds, 2), includeMetadata: true },
-    async ([tick]) => {
-      // The minute the tick stands for is when pg-boss created it, not when it is handled.
-      const at = new Date(tick.createdOn).getTime();
-      let sent = 0;
-      for (const inst of await engine.listInstalls({ status: 'installed' })) {
-        try {
-          const settings = await engine.forPortal(inst.portalId).getSettings();
-          if (!isDue(settings.schedule, at)) continue;
-          const id = await sendPipelineJob(
-            boss,
-            { portalId: inst.portalId, task: 'run', restart: false, full: false },
-            { singletonSeconds: 60 },
-          );
-          if (id) sent++;
-        } catch (e) {
-          log.warn('schedule skipped', { portal: inst.portalId, error: describeError(e) });
+    async ([tick]) =>
+      liveness.run(tick, async () => {
+        // The minute the tick stands for is when pg-boss created it, not when it is handled.
+        const at = new Date(tick.createdOn).getTime();
+        let sent = 0;
+        for (const inst of await engine.listInstalls({ status: 'installed' })) {
+          try {
+            const settings = await engine.forPortal(inst.portalId).getSettings();
+            if (!isDue(settings.schedule, at)) continue;
+            const id = await sendPipelineJob(
+              boss,
+              { portalId: inst.portalId, task: 'run', restart: false, full: false },
+              { singletonSeconds: 60 },
+            );
+            if (id) sent++;
+          } catch (e) {
+            log.warn('schedule skipped', { portal: inst.portalId, error: describeError(e) });
+          }
         }
-      }
-      return { sent };
-    },
+        return { sent };
+      }),
   );
+
+  // Heartbeats apart from the watchdog's pass: a slow pass (or a long watchdog interval) must
+  // not make this worker's own jobs look dead.
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    void liveness
+      .heartbeat()
+      .catch((e: unknown) => log.warn('job heartbeat failed', { error: describeError(e) }))
+      .finally(() => {
+        beating = false;
+      });
+  }, liveness.heartbeatMs);
+  heartbeat.unref();
 
   let watching = false;
   const watchdog = setInterval(() => {
@@ -218,22 +244,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     void (async () => {
       const capped = await capRetryDelays(boss, opts.queue.retryDelayMaxSeconds);
       if (capped > 0) log.info('job retries brought forward to the cap', { jobs: capped });
-      for (const lease of await engine.listLeases()) {
-        if (lease.live) continue;
-        const jobId = jobIdOfHolder(lease.holder);
-        if (!jobId) continue;
-        const job = await boss.getJobById(PIPELINE_QUEUE, jobId);
-        // Only the attempt that took this lease; a newer attempt started after it.
-        if (
-          job?.state !== 'active' ||
-          new Date(job.startedOn).getTime() > Date.parse(lease.acquiredAt)
-        ) {
-          continue;
-        }
-        await boss.fail(PIPELINE_QUEUE, jobId, {
-          reason: `the lease of portal ${lease.portalId} lapsed at ${lease.expiresAt}: its worker (${lease.holder}) stopped renewing it`,
+      for (const h of await liveness.sweep()) {
+        log.warn('job of a dead worker handed on', {
+          portal: h.portal,
+          jobId: h.jobId,
+          queue: h.queue,
+          holder: h.holder,
+          lastSeen: h.lastSeen,
         });
-        log.warn('job of a dead worker handed on', { portal: lease.portalId, jobId });
       }
     })()
       .catch((e: unknown) => log.warn('watchdog failed', { error: describeError(e) }))
@@ -248,7 +266,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     async stop() {
       clearInterval(watchdog);
       // Graceful: no new jobs; running slices finish (they are short) or are retried later.
+      // Heartbeats go on until they have: a slice still finishing is alive.
       await boss.stop({ graceful: true, wait: true, timeout: Math.max(10_000, opts.sliceMs * 2) });
+      clearInterval(heartbeat);
+      await liveness.close();
     },
   };
 }

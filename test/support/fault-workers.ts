@@ -232,8 +232,8 @@ export async function runWorkersCase(
       result.problems.push('the run did not reach done');
 
     // Slices run and slices that failed (JOB_LOCKED apart: the second run waiting its turn);
-    // a job handed on by a watchdog (its lease lapsed: the worker was killed, or starved of CPU
-    // past the lease's TTL) is an interruption too.
+    // a job handed on by a watchdog (its claim went stale: the worker was killed, or starved of
+    // CPU past the lease's TTL; src/worker/liveness.ts) is an interruption too.
     let handedOn = 0;
     for (const w of [...workers, ...retired]) {
       for (const l of logLines(w)) {
