@@ -194,6 +194,9 @@ function run(o: ScoreOptions): void {
   // read exactly as in training (a code "007" is the number 7 in both), and 1M rows take a few
   // hundred MB rather than an object per row. The id column stays the text in the file.
   const table = readCsvColumns(o.csv, { text: o.id !== undefined ? [o.id] : [] });
+  if (table.renamed.length) {
+    process.stderr.write(`Warning: the header of ${o.csv}: ${table.renamed.join('; ')}.\n`);
+  }
   if (table.encoding === 'latin1') {
     process.stderr.write(
       `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,

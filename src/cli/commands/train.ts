@@ -10,6 +10,7 @@ import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
 import { readCsvColumns, type CsvFrame } from '../../crm/csv/columns';
+import { parseTimeTexts } from '../../model/encoding/dates';
 import { DEFAULT_SETTINGS } from '../../contracts/settings';
 import {
   labelsFrom,
@@ -53,7 +54,11 @@ function requireColumn(table: CsvFrame, name: string, flag: string): void {
   }
 }
 
-/** Times as numbers: numeric values as they are, otherwise ISO dates as epoch ms. */
+/**
+ * Times as numbers: numeric values as they are (epoch seconds, ms, a counter: only the order
+ * counts), dates as epoch ms — ISO with or without offsets, and DD/MM/YYYY or MM/DD/YYYY with
+ * the order read from the column (`parseTimeTexts`).
+ */
 function readTimes(table: CsvFrame, column: string): number[] {
   const col = table.frame.columns.get(column)!;
   const bad = (k: number): LeadLensError =>
@@ -70,11 +75,13 @@ function readTimes(table: CsvFrame, column: string): number[] {
       return t;
     });
   }
-  // Each distinct text value is parsed once.
-  const parsed = col.dict.map((raw) => {
-    const s = raw.trim();
-    return /^[+-]?\d+(\.\d+)?$/.test(s) ? Number(s) : Date.parse(s);
-  });
+  // Each distinct text value is parsed once; day/month order is decided for the column.
+  const { times: parsed, order, ambiguous, example } = parseTimeTexts(col.dict);
+  if (ambiguous) {
+    process.stderr.write(
+      `Warning: the --time column "${column}" has dates such as "${example}" where no day is above 12; they were read ${order === 'day-first' ? 'day first (DD/MM/YYYY)' : 'month first (MM/DD/YYYY)'}. Export ISO dates (YYYY-MM-DD) to be sure of the order.\n`,
+    );
+  }
   return Array.from(col.codes, (c, k) => {
     const t = c < 0 ? NaN : parsed[c]!;
     if (!Number.isFinite(t)) throw bad(k);
@@ -209,6 +216,9 @@ export function runTrain(raw: Record<string, unknown>): void {
   }
   const o: TrainCliOptions = parsed.data;
   const table = readCsvColumns(o.csv);
+  if (table.renamed.length) {
+    process.stderr.write(`Warning: the header of ${o.csv}: ${table.renamed.join('; ')}.\n`);
+  }
   if (table.encoding === 'latin1') {
     process.stderr.write(
       `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,

@@ -18,7 +18,7 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { LeadLensError } from '../../contracts/errors';
 import type { ColumnTable, TableColumn } from '../../contracts/columns';
-import { checkHeaderNames, detectDelimiter, invalid } from './read';
+import { detectDelimiter, headerNames, invalid } from './read';
 
 export interface CsvFrame {
   frame: ColumnTable;
@@ -27,6 +27,8 @@ export interface CsvFrame {
   encoding: 'utf8' | 'latin1';
   /** The 1-based file line each row starts on (for messages further down). */
   lines: Int32Array;
+  /** Header names made present or unique (blank, repeated), one sentence each: warn. */
+  renamed: string[];
 }
 
 const QUOTE = 0x22;
@@ -385,8 +387,7 @@ export function parseCsvColumns(
   const width = header.length;
   // Exports that end every line with the delimiter produce one empty, unnamed last column.
   const trailing = width > 1 && header[width - 1] === '';
-  const names = trailing ? header.slice(0, -1) : header;
-  checkHeaderNames(names, source);
+  const { names, renamed } = headerNames(trailing ? header.slice(0, -1) : header);
 
   // Rough row count from the bytes (the header's length stands for a row's until the sample is
   // read; then the sample's bytes per row), so columns rarely grow: each growth copies a
@@ -459,6 +460,7 @@ export function parseCsvColumns(
     delimiter,
     encoding: utf8 ? 'utf8' : 'latin1',
     lines: lines.subarray(0, rows),
+    renamed,
   };
 }
 

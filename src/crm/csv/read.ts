@@ -19,6 +19,8 @@ export interface CsvTable {
   lines: number[];
   /** 'latin1' when the bytes were not valid UTF-8 and were read as Latin-1 (callers warn). */
   encoding: 'utf8' | 'latin1';
+  /** Header names made present or unique (`headerNames`), one sentence each. */
+  renamed: string[];
 }
 
 const DELIMITERS = [',', ';', '\t'] as const;
@@ -63,26 +65,39 @@ export function invalid(
   return new LeadLensError('CSV_INVALID', `${source}: ${message}`, { hint, cause });
 }
 
-/** Every header name present and unique (both readers check the header the same way). */
-export function checkHeaderNames(names: readonly string[], source: string): void {
+/**
+ * Header names made present and unique, as pandas does rather than refusing the file: real
+ * exports repeat a name (two "Email" columns from two objects, a report's "Owner" twice) or
+ * leave one blank. A blank name becomes `column N` (N its 1-based position), a repeat
+ * `name (2)`, `name (3)`…; `renamed` says what was done, for the caller to warn. Both readers
+ * (this one and the columnar `columns.ts`) name columns the same way, so a score file with the
+ * training file's header gets the training names.
+ */
+export function headerNames(header: readonly string[]): { names: string[]; renamed: string[] } {
+  const taken = new Set(header.filter((h) => h !== ''));
   const seen = new Set<string>();
-  names.forEach((name, k) => {
+  const renamed: string[] = [];
+  const free = (base: string, from: number): string => {
+    let k = from;
+    while (taken.has(`${base} (${k})`) || seen.has(`${base} (${k})`)) k++;
+    return `${base} (${k})`;
+  };
+  const names = header.map((h, k) => {
+    let name = h;
     if (name === '') {
-      throw invalid(
-        source,
-        `line 1: column ${k + 1} has no name.`,
-        'Name every column in the header line.',
-      );
-    }
-    if (seen.has(name)) {
-      throw invalid(
-        source,
-        `line 1: the column "${name}" appears twice in the header.`,
-        'Rename or remove one of the duplicate columns.',
-      );
+      name =
+        taken.has(`column ${k + 1}`) || seen.has(`column ${k + 1}`)
+          ? free(`column ${k + 1}`, 2)
+          : `column ${k + 1}`;
+      renamed.push(`column ${k + 1} has no name: read as "${name}"`);
+    } else if (seen.has(name)) {
+      name = free(h, 2);
+      renamed.push(`"${h}" appears again as column ${k + 1}: read as "${name}"`);
     }
     seen.add(name);
+    return name;
   });
+  return { names, renamed };
 }
 
 export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
@@ -153,8 +168,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
     }
     width--;
   }
-  const names = header.slice(0, width);
-  checkHeaderNames(names, source);
+  const { names, renamed } = headerNames(header.slice(0, width));
   const rows: CsvRow[] = [];
   for (let k = 1; k < records.length; k++) {
     const rec = records[k]!.record;
@@ -166,7 +180,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
   const starts = recordStartLines(text);
   const lines =
     starts.length === records.length ? starts.slice(1) : records.slice(1).map((r) => r.info.lines);
-  return { columns: names, rows, delimiter, lines, encoding };
+  return { columns: names, rows, delimiter, lines, encoding, renamed };
 }
 
 /** The 1-based line on which every non-empty record starts (quoted line breaks stay inside). */

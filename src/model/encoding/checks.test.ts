@@ -19,6 +19,14 @@ describe('data checks', () => {
     expect(labelsFrom([{ c: 'SQL' }, { c: 'MQL' }], 'c', { positive: 'SQL' })).toEqual([1, 0]);
   });
 
+  it('reads 1.0/0.0 and TRUE/FALSE; N/A and blank are open leads (null), not losses', () => {
+    const rows = [{ c: '1.0' }, { c: '0.0' }, { c: 'N/A' }, { c: '' }, { c: '1.0' }];
+    expect(labelsFrom(rows, 'c')).toEqual([1, 0, null, null, 1]);
+    expect(labelsFrom([{ c: 'TRUE' }, { c: 'FALSE' }], 'c')).toEqual([1, 0]);
+    // Numbers other than 1 and 0 still need --positive.
+    expect(codeOf(() => labelsFrom([{ c: '2.0' }, { c: '1.5' }], 'c'))).toBe('UNKNOWN_POSITIVE');
+  });
+
   it('empty input', () => {
     expect(() => labelsFrom([], 'c')).toThrow('The input has no data rows.');
     expect(codeOf(() => checkTrainable([]))).toBe('EMPTY_INPUT');

@@ -91,7 +91,10 @@ export function labelsFrom(input: TableInput, label: string, opts: LabelOptions 
       );
     }
   } else {
-    const lower = distinct.map((d) => d.toLowerCase());
+    // `1.0` / `0.0` (a float column exported from pandas or a spreadsheet) read as 1 / 0.
+    const lower = distinct.map((d) =>
+      /^[+-]?\d+(\.\d*)?$/.test(d) ? String(Number(d)) : d.toLowerCase(),
+    );
     const k = POSITIVE_WORDS.findIndex((w) => lower.includes(w));
     const known = lower.every((d) => POSITIVE_WORDS.includes(d) || NEGATIVE_WORDS.includes(d));
     if (k < 0 || !known) {
