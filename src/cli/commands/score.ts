@@ -194,6 +194,12 @@ function run(o: ScoreOptions): void {
   // read exactly as in training (a code "007" is the number 7 in both), and 1M rows take a few
   // hundred MB rather than an object per row. The id column stays the text in the file.
   const table = readCsvColumns(o.csv, { text: o.id !== undefined ? [o.id] : [] });
+  if (table.decimalComma) {
+    // Said on every read: a training file and a score file must be read the same way.
+    process.stderr.write(
+      `Note: ${o.csv} writes numbers with a decimal comma (1.234,5); they were read that way.\n`,
+    );
+  }
   if (table.renamed.length) {
     process.stderr.write(`Warning: the header of ${o.csv}: ${table.renamed.join('; ')}.\n`);
   }

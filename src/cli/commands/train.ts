@@ -216,6 +216,12 @@ export function runTrain(raw: Record<string, unknown>): void {
   }
   const o: TrainCliOptions = parsed.data;
   const table = readCsvColumns(o.csv);
+  if (table.decimalComma) {
+    // Said on every read: a training file and a score file must be read the same way.
+    process.stderr.write(
+      `Note: ${o.csv} writes numbers with a decimal comma (1.234,5); they were read that way.\n`,
+    );
+  }
   if (table.renamed.length) {
     process.stderr.write(`Warning: the header of ${o.csv}: ${table.renamed.join('; ')}.\n`);
   }

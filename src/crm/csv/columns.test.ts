@@ -114,6 +114,30 @@ describe('parseCsvColumns', () => {
     }
   });
 
+  it('reads numbers with a decimal comma when the file writes them so (1.234,5), and only then', () => {
+    const eu = parse('id;visits;time;pages\n1;3;1.532;2,5\n2;10;674;1,25\n3;;2.001.000;0,5\n');
+    expect(eu.decimalComma).toBe(true);
+    const col = (t: typeof eu, name: string) => t.frame.columns.get(name)!;
+    expect(col(eu, 'time')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([1532, 674, 2001000]),
+    });
+    expect(col(eu, 'pages')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([2.5, 1.25, 0.5]),
+    });
+    expect(Array.from((col(eu, 'visits') as { values: Float64Array }).values)).toEqual([
+      3,
+      10,
+      NaN,
+    ]);
+    // The point way: a `;` file whose cells say so, a file with no telling cell, any `,` file.
+    expect(parse('a;b\n1.532;2.5\n674;1.25\n').decimalComma).toBe(false);
+    expect(parse('a;b\n1.532;1,532\n674;3\n').decimalComma).toBe(false);
+    expect(parse('a,b\n"2,5",1\n"1,25",2\n').decimalComma).toBe(false);
+    expect(parse('a\tb\n€ 2,50\t1\n0,5\t2\n').decimalComma).toBe(true);
+  });
+
   it('reads a Latin-1 file as Latin-1 and says so; UTF-8 stays UTF-8', () => {
     const latin1 = Buffer.from('city,n\nZürich,1\nMálaga,2\n', 'latin1');
     const t = parse(latin1);

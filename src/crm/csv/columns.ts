@@ -29,6 +29,8 @@ export interface CsvFrame {
   lines: Int32Array;
   /** Header names made present or unique (blank, repeated), one sentence each: warn. */
   renamed: string[];
+  /** Numbers were read with a decimal comma (`1.234,5`): `detectDecimalComma`. */
+  decimalComma: boolean;
 }
 
 const QUOTE = 0x22;
@@ -78,6 +80,58 @@ function parseNumberBytes(buf: Buffer, s: number, e: number): number {
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** A number written with a decimal comma: `1.234,5`, `2,5`, `1.532`, `-12`. */
+const EURO_RE = /^([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$/;
+
+/** A decimal-comma number as a number (`1.234,5` → 1234.5); NaN when it is not one. */
+export function parseEuroNumber(text: string): number {
+  const m = EURO_RE.exec(text.trim());
+  if (!m) return NaN;
+  const v = Number(`${m[2]!.replace(/\./g, '')}${m[3] ? `.${m[3]}` : ''}`);
+  return m[1] === '-' ? -v : v;
+}
+
+/** Cells only a decimal-comma file writes: `2,5`, `0,125`, `1.234,5`, `1.234.567`. */
+const EURO_ONLY = [
+  /^[+-]?\d+,(\d{1,2}|\d{4,})$/,
+  /^[+-]?0,\d+$/,
+  /^[+-]?\d{1,3}(\.\d{3})+,\d+$/,
+  /^[+-]?\d{1,3}(\.\d{3}){2,}$/,
+];
+/** Cells only a decimal-point file writes: `2.5`, `0.125`, `1,234.5`, `1,234,567`. */
+const POINT_ONLY = [
+  /^[+-]?\d+\.(\d{1,2}|\d{4,})$/,
+  /^[+-]?0\.\d+$/,
+  /^[+-]?\d{1,3}(,\d{3})+\.\d+$/,
+  /^[+-]?\d{1,3}(,\d{3}){2,}$/,
+];
+
+/**
+ * Whether a file writes numbers with a decimal comma (European exports: `1.234,5`, usually
+ * with `;` between fields). Decided once for the file, from the sample's cells: cells only one
+ * convention writes (`2,5` vs `2.5`, `€ 1.234,50` vs `$1,234.50`) vote, and the decimal comma
+ * needs a 4-to-1 majority. Without such a cell the file is read the point way: `1,532` and
+ * `1.532` alone cannot say which they are, and the point way is how the file was read before.
+ * A `,`-delimited file is never read with a decimal comma.
+ */
+export function detectDecimalComma(sample: readonly string[][], delimiter: string): boolean {
+  if (delimiter === ',') return false;
+  let euro = 0;
+  let point = 0;
+  for (const cells of sample) {
+    for (const c of cells) {
+      if (c.length < 3 || c.length > 32) continue;
+      const t = c
+        .trim()
+        .replace(/^[$€£¥]\s?/, '')
+        .replace(/\s?[%€]$/, '');
+      if (EURO_ONLY.some((r) => r.test(t))) euro++;
+      else if (POINT_ONLY.some((r) => r.test(t))) point++;
+    }
+  }
+  return euro > 4 * point;
+}
 
 interface ColumnBuilder {
   /** Bytes [s, e) of one cell; `escaped`: quoted with `""` inside. */
@@ -187,13 +241,17 @@ class NumberBuilder implements ColumnBuilder {
   constructor(
     capacity: number,
     private readonly utf8: boolean,
+    /** The file writes `1.234,5` (`detectDecimalComma`). */
+    private readonly euro = false,
   ) {
     this.values = new Float64Array(capacity);
   }
   push(buf: Buffer, s: number, e: number, escaped: boolean): void {
     if (this.fallback) return this.fallback.push(buf, s, e, escaped);
     if (s === e) return this.add(NaN);
-    const v = parseNumberBytes(buf, s, e);
+    const v = this.euro
+      ? parseEuroNumber(buf.toString('latin1', s, e))
+      : parseNumberBytes(buf, s, e);
     if (v === v) return this.add(v);
     this.toText().push(buf, s, e, escaped);
   }
@@ -201,7 +259,10 @@ class NumberBuilder implements ColumnBuilder {
     if (this.fallback) return this.fallback.pushText(text);
     if (text === '') return this.add(NaN);
     const t = text.trim();
-    if (NUMBER_RE.test(t)) return this.add(Number(t));
+    if (this.euro) {
+      const v = parseEuroNumber(t);
+      if (v === v) return this.add(v);
+    } else if (NUMBER_RE.test(t)) return this.add(Number(t));
     this.toText().pushText(text);
   }
   private add(v: number): void {
@@ -398,19 +459,26 @@ export function parseCsvColumns(
   let rows = 0;
   const sample: string[][] = names.map(() => []);
   let builders: ColumnBuilder[] | null = null;
+  let decimalComma = false;
   const choose = (): ColumnBuilder[] => {
     if (rows > 0 && pos > bodyStart) {
       const perRow = (pos - bodyStart) / rows;
       guess = Math.max(rows + 16, Math.ceil((1.02 * (buf.length - bodyStart)) / perRow) + 16);
     }
     const asText = new Set(opts.text ?? []);
+    decimalComma = detectDecimalComma(
+      sample.filter((_, k) => !asText.has(names[k]!)),
+      delimiter,
+    );
+    const isNumber = decimalComma
+      ? (c: string) => !Number.isNaN(parseEuroNumber(c))
+      : (c: string) => NUMBER_RE.test(c.trim());
     return sample.map((cellsOf, k) => {
       // Numbers when every non-empty sample cell is one; text otherwise (it can still take
       // numbers). A number column that meets text later turns into text itself.
-      const numeric =
-        !asText.has(names[k]!) && cellsOf.every((c) => c === '' || NUMBER_RE.test(c.trim()));
+      const numeric = !asText.has(names[k]!) && cellsOf.every((c) => c === '' || isNumber(c));
       const cap = Math.max(guess, cellsOf.length);
-      const b = numeric ? new NumberBuilder(cap, utf8) : new TextBuilder(cap, utf8);
+      const b = numeric ? new NumberBuilder(cap, utf8, decimalComma) : new TextBuilder(cap, utf8);
       for (const c of cellsOf) b.pushText(c);
       return b;
     });
@@ -461,6 +529,7 @@ export function parseCsvColumns(
     encoding: utf8 ? 'utf8' : 'latin1',
     lines: lines.subarray(0, rows),
     renamed,
+    decimalComma,
   };
 }
 
