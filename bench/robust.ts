@@ -303,6 +303,21 @@ function unseen(X: Variant, O: Variant, ol: Dataset): Variant[] {
         rs.map((r) => ({ ...r, ...Object.fromEntries(XEDU_POST_OUTCOME.map((c) => [c, ''])) })),
     });
   }
+  // The same export as it really comes: its newest leads (the last 10 % of the training file)
+  // are still open — no outcome yet, and no post-outcome fields either.
+  {
+    const po = out[out.length - 1]!;
+    const openFrom = Math.floor(po.rows.length * 0.8 * 0.9);
+    const blank = Object.fromEntries(XEDU_POST_OUTCOME.map((c) => [c, '']));
+    out.push({
+      ...po,
+      name: 'x-education-post-outcome-open',
+      note: 'as post-outcome, and the newest 10 % of the training file are open leads (no label, no post-outcome values)',
+      rows: po.rows.map((r, i) => (i >= openFrom ? { ...r, ...blank } : r)),
+      labelText: (y, i) => (i >= openFrom ? '' : String(y)),
+      open: (i) => i >= openFrom,
+    });
+  }
   // European numbers: `;` delimiter, comma decimals, dot thousands.
   {
     const rows = X.rows.map((r) => {
