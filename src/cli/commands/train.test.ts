@@ -73,5 +73,22 @@ describe('leadlens train --csv', () => {
     expect(json.backtest.folds[0].trainFrom).toBe(START + Math.min(...days) * DAY);
     const names = json.features.map((f: { name: string }) => f.name);
     expect(names).toEqual(expect.arrayContaining(['visits', 'source', 'source (2)']));
+
+    // A few rows with no time: left out of training and said; a column of non-times: an error.
+    const text = fs.readFileSync(file, 'utf8').split('\n');
+    const some = text.map((l, k) =>
+      k > 0 && k % 100 === 1 ? l.replace(/,\d\d\/\d\d\/2018,/, ',,') : l,
+    );
+    fs.writeFileSync(file, some.join('\n'));
+    const partly = await train(file, '--label', 'converted', '--id', 'id', '--time', 'when');
+    expect(partly.err).toMatch(
+      /6 row\(s\) have no readable --time value "when" \(first at line 2\); they are left out of training/,
+    );
+    expect(partly.json.splits.censored).toBe(18);
+    await expect(
+      train(file, '--label', 'converted', '--id', 'id', '--time', 'source'),
+    ).rejects.toThrow(
+      /line 2: the --time column "source" is not a number or a date \(600 of 600 rows\)/,
+    );
   });
 });
