@@ -3,8 +3,10 @@
  * parsed from the bytes into a Float64Array, text stored once per distinct value with a code
  * per row. No row objects, no string per numeric cell. It reads what `read.ts` reads — `,` `;`
  * or tab (detected), quotes with `""` escapes and line breaks inside, a UTF-8 BOM, CRLF, empty
- * lines, the trailing empty column of exports like X Education — and fails the same way, with
- * CSV_INVALID naming the line.
+ * lines, the trailing empty column of exports like X Education, blank and repeated header
+ * names (`headerNames`) — and fails the same way, with CSV_INVALID naming the line. Beyond
+ * read.ts, it reads numbers written with a decimal comma (`1.234,5`) when the file's sample
+ * says the file writes them so (`detectDecimalComma`).
  *
  * Why not csv-parse here: on the 200k × 30 bench file csv-parse in its fastest mode (records
  * dropped in `on_record`, nothing kept) took longer than pandas' whole read + fit; docs/data.md
