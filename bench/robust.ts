@@ -45,7 +45,7 @@ interface Variant {
   time?: string;
   /** Variant-specific change to the score file's rows (type drift). */
   scoreRows?: (rows: RawRow[]) => RawRow[];
-  format?: { delim?: string; bom?: boolean; crlf?: boolean };
+  format?: { delim?: string; bom?: boolean; crlf?: boolean; sepLine?: boolean; utf16?: boolean };
   control?: boolean;
 }
 
@@ -57,8 +57,13 @@ function cell(v: string, delim: string): string {
 function writeCsv(file: string, cols: string[], rows: string[][], f: Variant['format'] = {}) {
   const d = f.delim ?? ',';
   const nl = f.crlf ? '\r\n' : '\n';
-  const text = [cols, ...rows].map((r) => r.map((v) => cell(v, d)).join(d)).join(nl) + nl;
-  fs.writeFileSync(file, (f.bom ? '\uFEFF' : '') + text);
+  const text =
+    (f.sepLine ? `sep=${d}${nl}` : '') +
+    [cols, ...rows].map((r) => r.map((v) => cell(v, d)).join(d)).join(nl) +
+    nl;
+  // Excel's "Unicode Text": UTF-16 little-endian with its byte order mark.
+  if (f.utf16) fs.writeFileSync(file, Buffer.from(`\uFEFF${text}`, 'utf16le'));
+  else fs.writeFileSync(file, (f.bom ? '\uFEFF' : '') + text);
 }
 
 const pick = <T>(xs: T[], idx: number[]) => idx.map((i) => xs[i]!);
@@ -337,6 +342,18 @@ function unseen(X: Variant, O: Variant, ol: Dataset): Variant[] {
     });
   }
   out.push({ ...X, name: 'x-education-tab', note: 'tab-delimited', format: { delim: '\t' } });
+  out.push({
+    ...X,
+    name: 'x-education-excel-sep-line',
+    note: "Excel's `sep=;` first line, `;` delimiter, CRLF",
+    format: { delim: ';', crlf: true, sepLine: true },
+  });
+  out.push({
+    ...X,
+    name: 'x-education-excel-utf16',
+    note: 'Excel "Unicode Text": UTF-16 LE with BOM, tab-delimited, CRLF',
+    format: { delim: '\t', crlf: true, utf16: true },
+  });
   out.push({
     ...base(ol, 'first_contact', dmyDate),
     name: 'olist-dates-dmy',

@@ -89,6 +89,9 @@ describe('parseCsvColumns', () => {
       'a\tb\n1\t2\n\n3\t4',
       // Blank and repeated header names: renamed alike by both readers.
       'a,,a,b\n1,2,3,x\n',
+      // Excel's delimiter line, then the header.
+      'sep=;\r\na;b,c\r\n1;x,y\r\n2;z\r\n',
+      '"sep=,"\na;b,c\n1;2,3\n',
     ];
     for (const text of cases) {
       const ours = parse(text);
@@ -112,6 +115,19 @@ describe('parseCsvColumns', () => {
       }
       expect(csvError(text)).toBe(expected);
     }
+  });
+
+  it('reads Excel\'s UTF-16 "Unicode Text" export (tab-delimited, BOM FF FE) as read.ts does', () => {
+    const text = 'name\tcity\nJosé\tSão Paulo\nAnn\tPune\n';
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const ours = parse(bytes);
+    expect(ours.frame.names).toEqual(['name', 'city']);
+    expect(rowsOf(ours.frame)).toEqual([
+      { name: 'José', city: 'São Paulo' },
+      { name: 'Ann', city: 'Pune' },
+    ]);
+    expect(rowsOf(ours.frame)).toEqual(parseCsv(bytes).rows);
+    expect(ours.encoding).toBe('utf8');
   });
 
   it('reads numbers with a decimal comma when the file writes them so (1.234,5), and only then', () => {

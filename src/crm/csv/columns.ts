@@ -20,7 +20,7 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { LeadLensError } from '../../contracts/errors';
 import type { ColumnTable, TableColumn } from '../../contracts/columns';
-import { detectDelimiter, headerNames, invalid } from './read';
+import { detectDelimiter, excelSepLine, fromUtf16, headerNames, invalid } from './read';
 
 export interface CsvFrame {
   frame: ColumnTable;
@@ -414,7 +414,7 @@ export function parseCsvColumns(
   source = 'CSV',
   opts: CsvColumnsOptions = {},
 ): CsvFrame {
-  let buf = input;
+  let buf = fromUtf16(input);
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const utf8 = isUtf8(buf);
   const firstLineEnd = buf.indexOf(LF);
@@ -427,10 +427,13 @@ export function parseCsvColumns(
       'Export the data again with a header line and at least one row.',
     );
   }
-  const delimiter = detectDelimiter(headText);
+  // Excel's `sep=;` line names the delimiter; the header is the line after it.
+  const sep = excelSepLine(headText);
+  const delimiter =
+    sep ?? detectDelimiter(headText.trim() === '' ? buf.toString('latin1').trimStart() : headText);
   const delim = delimiter.charCodeAt(0);
   const cells: Cells = { starts: [], ends: [], escaped: [], count: 0 };
-  const line = { at: 1, start: 1 };
+  const line = { at: sep ? 2 : 1, start: 1 };
   const text = (k: number): string => {
     const t = utf8
       ? buf.toString('utf8', cells.starts[k]!, cells.ends[k]!)
@@ -438,7 +441,7 @@ export function parseCsvColumns(
     return cells.escaped[k] ? t.replaceAll('""', '"') : t;
   };
 
-  let pos = readRecord(buf, 0, delim, cells, line, source);
+  let pos = readRecord(buf, sep ? firstLineEnd + 1 : 0, delim, cells, line, source);
   if (pos < 0) {
     throw invalid(
       source,

@@ -40,6 +40,25 @@ export function detectDelimiter(text: string): CsvTable['delimiter'] {
   return best;
 }
 
+/**
+ * Excel's `sep=;` first line (written so Excel opens the file with that delimiter): the
+ * delimiter it names, or null when the line is a header.
+ */
+export function excelSepLine(firstLine: string): CsvTable['delimiter'] | null {
+  const m = /^"?sep=([,;\t])"?\r?$/i.exec(firstLine);
+  return m ? (m[1] as CsvTable['delimiter']) : null;
+}
+
+/**
+ * A UTF-16 file (Excel's "Unicode Text" export, byte order mark FF FE) as UTF-8 bytes; any
+ * other input as it is.
+ */
+export function fromUtf16(buf: Buffer): Buffer {
+  if (buf[0] === 0xff && buf[1] === 0xfe)
+    return Buffer.from(buf.subarray(2).toString('utf16le'), 'utf8');
+  return buf;
+}
+
 /** The line a quote was opened on and never closed, or -1. */
 function unclosedQuoteLine(text: string): number {
   let quoted = false;
@@ -103,9 +122,15 @@ export function headerNames(header: readonly string[]): { names: string[]; renam
 export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
   // Bytes that are not UTF-8 are most likely a Windows (Latin-1) export: read them as such,
   // where every byte is a character, rather than turning accents into U+FFFD.
-  const encoding = typeof input === 'string' || isUtf8(input) ? 'utf8' : 'latin1';
-  let text = typeof input === 'string' ? input : input.toString(encoding);
+  const bytes = typeof input === 'string' ? input : fromUtf16(input);
+  const encoding = typeof bytes === 'string' || isUtf8(bytes) ? 'utf8' : 'latin1';
+  let text = typeof bytes === 'string' ? bytes : bytes.toString(encoding);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const nl = text.indexOf('\n');
+  const sep = excelSepLine(nl < 0 ? text : text.slice(0, nl));
+  // The `sep=` line is blanked, not cut, so every line keeps its number.
+  // (csv-parse takes the record delimiter from the first line end: CRLF stays CRLF.)
+  if (sep) text = text.slice(nl < 0 ? text.length : text[nl - 1] === '\r' ? nl - 1 : nl);
   if (text.trim() === '') {
     throw invalid(
       source,
@@ -113,7 +138,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
       'Export the data again with a header line and at least one row.',
     );
   }
-  const delimiter = detectDelimiter(text);
+  const delimiter = sep ?? detectDelimiter(text.replace(/^[\r\n]+/, ''));
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     records = parse(text, {
