@@ -408,6 +408,12 @@ function unseen(X: Variant, O: Variant, ol: Dataset): Variant[] {
   });
   out.push({
     ...X,
+    name: 'x-education-label-mixed-case',
+    note: 'label Yes / yes / YES and No / no (a hand-edited sheet)',
+    labelText: (y, i) => (y ? ['Yes', 'yes', 'YES'][i % 3]! : ['No', 'no'][i % 2]!),
+  });
+  out.push({
+    ...X,
     name: 'x-education-label-three-class',
     note: 'label with a third value (must stop with a clear error)',
     labelText: (y, i) => (i % 50 === 0 ? 'Pending' : y ? 'Won' : 'Lost'),
