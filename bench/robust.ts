@@ -341,6 +341,26 @@ function unseen(X: Variant, O: Variant, ol: Dataset): Variant[] {
       format: { delim: ';' },
     });
   }
+  // French: no-break space between thousands, decimal comma, a percent sign.
+  {
+    const rows = X.rows.map((r) => {
+      const o = { ...r };
+      for (const c of NUMS) {
+        const v = r[c] as string;
+        if (v === '') continue;
+        const e = european(Number(v), 2).replace(/\./g, '\u00a0');
+        o[c] = c === 'Page Views Per Visit' ? `${e} %` : e;
+      }
+      return o;
+    });
+    out.push({
+      ...X,
+      name: 'x-education-french-numbers',
+      note: '`;` delimiter, numbers as `1 532` (no-break space) and `2,5 %`',
+      rows,
+      format: { delim: ';' },
+    });
+  }
   out.push({ ...X, name: 'x-education-tab', note: 'tab-delimited', format: { delim: '\t' } });
   out.push({
     ...X,

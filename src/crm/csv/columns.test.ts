@@ -152,6 +152,21 @@ describe('parseCsvColumns', () => {
     expect(parse('a;b\n1.532;1,532\n674;3\n').decimalComma).toBe(false);
     expect(parse('a,b\n"2,5",1\n"1,25",2\n').decimalComma).toBe(false);
     expect(parse('a\tb\n€ 2,50\t1\n0,5\t2\n').decimalComma).toBe(true);
+    // French: space (or no-break space) between thousands, percent and euro signs.
+    const fr = parse('a;b;c\n1 532,5;12,5 %;1.234,50 €\n2\u00a0001;3 %;€ 7\n');
+    expect(fr.decimalComma).toBe(true);
+    expect(fr.frame.columns.get('a')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([1532.5, 2001]),
+    });
+    expect(fr.frame.columns.get('b')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([12.5, 3]),
+    });
+    expect(fr.frame.columns.get('c')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([1234.5, 7]),
+    });
   });
 
   it('reads a Latin-1 file as Latin-1 and says so; UTF-8 stays UTF-8', () => {

@@ -83,23 +83,29 @@ function parseNumberBytes(buf: Buffer, s: number, e: number): number {
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
-/** A number written with a decimal comma: `1.234,5`, `2,5`, `1.532`, `-12`. */
-const EURO_RE = /^([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$/;
+/**
+ * A number written with a decimal comma: `1.234,5`, `2,5`, `1.532`, `-12`, and as French and
+ * other exports format them: `1 234,5` (space or no-break space between thousands), `12,5 %`,
+ * `€ 1.234,50`, `1.234,50 €` (the percent kept as 12.5, like the point-way `12%`).
+ */
+const EURO_RE =
+  /^([+-]?)(?:[€$£¥]\s?)?(\d{1,3}(?:([.\s])\d{3})(?:\3\d{3})*|\d+)(?:,(\d+))?(?:\s?[%€])?$/;
 
 /** A decimal-comma number as a number (`1.234,5` → 1234.5); NaN when it is not one. */
 export function parseEuroNumber(text: string): number {
   const m = EURO_RE.exec(text.trim());
   if (!m) return NaN;
-  const v = Number(`${m[2]!.replace(/\./g, '')}${m[3] ? `.${m[3]}` : ''}`);
+  const v = Number(`${m[2]!.replace(/\D/g, '')}${m[4] ? `.${m[4]}` : ''}`);
   return m[1] === '-' ? -v : v;
 }
 
-/** Cells only a decimal-comma file writes: `2,5`, `0,125`, `1.234,5`, `1.234.567`. */
+/** Cells only a decimal-comma file writes: `2,5`, `0,125`, `1.234,5`, `1.234.567`, `1 234,5`. */
 const EURO_ONLY = [
   /^[+-]?\d+,(\d{1,2}|\d{4,})$/,
   /^[+-]?0,\d+$/,
   /^[+-]?\d{1,3}(\.\d{3})+,\d+$/,
   /^[+-]?\d{1,3}(\.\d{3}){2,}$/,
+  /^[+-]?\d{1,3}(\s\d{3})+,\d+$/,
 ];
 /** Cells only a decimal-point file writes: `2.5`, `0.125`, `1,234.5`, `1,234,567`. */
 const POINT_ONLY = [
