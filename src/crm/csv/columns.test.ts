@@ -167,6 +167,13 @@ describe('parseCsvColumns', () => {
       kind: 'number',
       values: Float64Array.from([1234.5, 7]),
     });
+    // Past the 1,000-row sample cells are read from the bytes: the no-break space is 2 of them.
+    const long = parse(
+      `a;b\n${Array.from({ length: 1500 }, (_, i) => `${1 + (i % 999)}\u00a0532;${i},5 %`).join('\n')}\n`,
+    );
+    const a = (long.frame.columns.get('a') as { values: Float64Array }).values;
+    expect([a[0], a[1499]]).toEqual([1532, 501_532]);
+    expect((long.frame.columns.get('b') as { values: Float64Array }).values[1499]).toBe(1499.5);
   });
 
   it('reads a Latin-1 file as Latin-1 and says so; UTF-8 stays UTF-8', () => {

@@ -258,7 +258,7 @@ class NumberBuilder implements ColumnBuilder {
     if (this.fallback) return this.fallback.push(buf, s, e, escaped);
     if (s === e) return this.add(NaN);
     const v = this.euro
-      ? parseEuroNumber(buf.toString('latin1', s, e))
+      ? parseEuroNumber(buf.toString(this.utf8 ? 'utf8' : 'latin1', s, e))
       : parseNumberBytes(buf, s, e);
     if (v === v) return this.add(v);
     this.toText().push(buf, s, e, escaped);
