@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeRng, rocAuc, type Label, type RawRow } from '../src/model';
+import { readXEducation } from './datasets';
 import { olist, xEducation, type Dataset } from './real';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -30,13 +31,21 @@ interface Variant {
   labels: Label[];
   /** Clean feature rows for the peers (same rows, same order). */
   clean: RawRow[];
-  /** The label as the file spells it. */
-  labelText?: (y: Label) => string;
+  /** The label as the file spells it (`i`: the row's index in time order). */
+  labelText?: (y: Label, i: number) => string;
+  /** Training rows whose label the file leaves blank (open leads): the peers do not train on them. */
+  open?: (i: number) => boolean;
+  /** The header as the file spells it (duplicate or empty names); the peers keep `cols`. */
+  header?: (cols: string[]) => string[];
+  /** Variant-specific change to the score file as written (column order, extra, missing). */
+  scoreCsv?: (header: string[], rows: string[][]) => { header: string[]; rows: string[][] };
+  /** Training must stop with a clear error (what, why, how to fix) matching this. */
+  expectError?: RegExp;
   /** Column holding the time, if the file has one (already in `rows`). */
   time?: string;
   /** Variant-specific change to the score file's rows (type drift). */
   scoreRows?: (rows: RawRow[]) => RawRow[];
-  format?: { delim?: string; bom?: boolean; crlf?: boolean };
+  format?: { delim?: string; bom?: boolean; crlf?: boolean; sepLine?: boolean; utf16?: boolean };
   control?: boolean;
 }
 
@@ -48,8 +57,13 @@ function cell(v: string, delim: string): string {
 function writeCsv(file: string, cols: string[], rows: string[][], f: Variant['format'] = {}) {
   const d = f.delim ?? ',';
   const nl = f.crlf ? '\r\n' : '\n';
-  const text = [cols, ...rows].map((r) => r.map((v) => cell(v, d)).join(d)).join(nl) + nl;
-  fs.writeFileSync(file, (f.bom ? '\uFEFF' : '') + text);
+  const text =
+    (f.sepLine ? `sep=${d}${nl}` : '') +
+    [cols, ...rows].map((r) => r.map((v) => cell(v, d)).join(d)).join(nl) +
+    nl;
+  // Excel's "Unicode Text": UTF-16 little-endian with its byte order mark.
+  if (f.utf16) fs.writeFileSync(file, Buffer.from(`\uFEFF${text}`, 'utf16le'));
+  else fs.writeFileSync(file, (f.bom ? '\uFEFF' : '') + text);
 }
 
 const pick = <T>(xs: T[], idx: number[]) => idx.map((i) => xs[i]!);
@@ -238,6 +252,299 @@ function variants(): Variant[] {
       control: true,
     });
   }
+  out.push(...unseen(X, O, ol));
+  return out;
+}
+
+const XEDU_POST_OUTCOME = [
+  'Tags',
+  'Lead Quality',
+  'Lead Profile',
+  'Asymmetrique Activity Index',
+  'Asymmetrique Profile Index',
+  'Asymmetrique Activity Score',
+  'Asymmetrique Profile Score',
+  'Last Activity',
+  'Last Notable Activity',
+];
+
+/** `25/12/2018` (day/month/year, a European export). */
+const dmyDate = (t: number) => {
+  const d = new Date(t);
+  return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+};
+
+/** A number as a European export writes it: `1.532,5` (dots group thousands, comma decimal). */
+const european = (x: number, decimals: number) => {
+  const [int, frac] = Math.abs(x).toFixed(decimals).split('.');
+  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  return `${x < 0 ? '-' : ''}${grouped}${frac && Number(frac) !== 0 ? `,${frac.replace(/0+$/, '')}` : ''}`;
+};
+
+/**
+ * What real CRM and marketing exports do that the variants above do not: each is a way a new
+ * user's file differs from ours. Own random stream, so the variants above stay as they were.
+ */
+function unseen(X: Variant, O: Variant, ol: Dataset): Variant[] {
+  const rng = makeRng(20261204);
+  const out: Variant[] = [];
+  const NUMS = ['TotalVisits', 'Total Time Spent on Website', 'Page Views Per Visit'] as const;
+  // Post-outcome columns a new user does not know to drop. They are in the training file as
+  // recorded; in the score file the leads are open, so what is only written after the outcome
+  // (a rep's tag, a quality grade, the last activity so far) is not there yet: blank.
+  {
+    const all = readXEducation();
+    const byNumber = new Map(all.rows.map((r) => [r['Lead Number'], r]));
+    const rows = X.rows.map((r) => {
+      const src = byNumber.get(r['Lead Number'] as string)!;
+      return { ...r, ...Object.fromEntries(XEDU_POST_OUTCOME.map((c) => [c, src[c] ?? ''])) };
+    });
+    out.push({
+      ...X,
+      name: 'x-education-post-outcome',
+      note: `+ ${XEDU_POST_OUTCOME.length} post-outcome columns (Tags, Lead Quality, Last Activity…), blank in the score file`,
+      rows,
+      scoreRows: (rs) =>
+        rs.map((r) => ({ ...r, ...Object.fromEntries(XEDU_POST_OUTCOME.map((c) => [c, ''])) })),
+    });
+  }
+  // The same export as it really comes: its newest leads (the last 10 % of the training file)
+  // are still open — no outcome yet, and no post-outcome fields either.
+  {
+    const po = out[out.length - 1]!;
+    const openFrom = Math.floor(po.rows.length * 0.8 * 0.9);
+    const blank = Object.fromEntries(XEDU_POST_OUTCOME.map((c) => [c, '']));
+    out.push({
+      ...po,
+      name: 'x-education-post-outcome-open',
+      note: 'as post-outcome, and the newest 10 % of the training file are open leads (no label, no post-outcome values)',
+      rows: po.rows.map((r, i) => (i >= openFrom ? { ...r, ...blank } : r)),
+      labelText: (y, i) => (i >= openFrom ? '' : String(y)),
+      open: (i) => i >= openFrom,
+    });
+  }
+  // European numbers: `;` delimiter, comma decimals, dot thousands.
+  {
+    const rows = X.rows.map((r) => {
+      const o = { ...r };
+      for (const c of NUMS) {
+        const v = r[c] as string;
+        if (v !== '') o[c] = european(Number(v), 2);
+      }
+      return o;
+    });
+    out.push({
+      ...X,
+      name: 'x-education-european-numbers',
+      note: '`;` delimiter, numbers as `1.532` and `2,5`',
+      rows,
+      format: { delim: ';' },
+    });
+  }
+  // French: no-break space between thousands, decimal comma, a percent sign.
+  {
+    const rows = X.rows.map((r) => {
+      const o = { ...r };
+      for (const c of NUMS) {
+        const v = r[c] as string;
+        if (v === '') continue;
+        const e = european(Number(v), 2).replace(/\./g, '\u00a0');
+        o[c] = c === 'Page Views Per Visit' ? `${e} %` : e;
+      }
+      return o;
+    });
+    out.push({
+      ...X,
+      name: 'x-education-french-numbers',
+      note: '`;` delimiter, numbers as `1 532` (no-break space) and `2,5 %`',
+      rows,
+      format: { delim: ';' },
+    });
+  }
+  out.push({ ...X, name: 'x-education-tab', note: 'tab-delimited', format: { delim: '\t' } });
+  out.push({
+    ...X,
+    name: 'x-education-excel-sep-line',
+    note: "Excel's `sep=;` first line, `;` delimiter, CRLF",
+    format: { delim: ';', crlf: true, sepLine: true },
+  });
+  out.push({
+    ...X,
+    name: 'x-education-excel-utf16',
+    note: 'Excel "Unicode Text": UTF-16 LE with BOM, tab-delimited, CRLF',
+    format: { delim: '\t', crlf: true, utf16: true },
+  });
+  out.push({
+    ...base(ol, 'first_contact', dmyDate),
+    name: 'olist-dates-dmy',
+    note: 'time column as DD/MM/YYYY',
+  });
+  out.push({
+    ...base(ol, 'first_contact', (t) => String(Math.round(t / 1000) + rng.int(86_400))),
+    name: 'olist-dates-epoch-seconds',
+    note: 'time column as epoch seconds',
+  });
+  {
+    // ISO with offsets, some with a space instead of T, some bare dates: one column, mixed.
+    const fmt = (t: number) => {
+      const k = rng.int(4);
+      const iso = new Date(t + rng.int(86_400_000)).toISOString();
+      if (k === 0) return iso;
+      if (k === 1) return iso.slice(0, 10);
+      if (k === 2) return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+      const h = 1 + rng.int(9);
+      const local = new Date(Date.parse(iso) + h * 3_600_000).toISOString().slice(0, 19);
+      return `${local}+0${h}:00`;
+    };
+    out.push({
+      ...base(ol, 'first_contact', fmt),
+      name: 'olist-dates-mixed-iso',
+      note: 'time column mixing ISO with Z, +hh:mm offsets, date only, `YYYY-MM-DD hh:mm:ss`',
+    });
+  }
+  out.push({
+    ...X,
+    name: 'x-education-label-true-false',
+    note: 'label TRUE/FALSE',
+    labelText: (y) => (y ? 'TRUE' : 'FALSE'),
+  });
+  {
+    // Open leads: 10 % of the training rows have no outcome yet (blank label).
+    const open = new Set(O.rows.map((_, i) => i).filter(() => rng.next() < 0.1));
+    out.push({
+      ...O,
+      name: 'olist-label-won-lost-open',
+      note: 'label Won/Lost, 10 % of training rows blank (open leads)',
+      labelText: (y, i) => (open.has(i) ? '' : y ? 'Won' : 'Lost'),
+      open: (i) => open.has(i),
+    });
+  }
+  out.push({
+    ...X,
+    name: 'x-education-label-float',
+    note: 'label 1.0/0.0 with a few N/A (open)',
+    labelText: (y, i) => (i % 97 === 5 ? 'N/A' : y ? '1.0' : '0.0'),
+    open: (i) => i % 97 === 5,
+  });
+  out.push({
+    ...X,
+    name: 'x-education-label-mixed-case',
+    note: 'label Yes / yes / YES and No / no (a hand-edited sheet)',
+    labelText: (y, i) => (y ? ['Yes', 'yes', 'YES'][i % 3]! : ['No', 'no'][i % 2]!),
+  });
+  out.push({
+    ...X,
+    name: 'x-education-label-three-class',
+    note: 'label with a third value (must stop with a clear error)',
+    labelText: (y, i) => (i % 50 === 0 ? 'Pending' : y ? 'Won' : 'Lost'),
+    expectError: /LABEL_NOT_BINARY/,
+  });
+  out.push({
+    ...X,
+    name: 'x-education-label-one-class',
+    note: 'every known label is the same (must stop with a clear error)',
+    labelText: (y) => (y ? '' : 'Lost'),
+    expectError: /SINGLE_CLASS/,
+  });
+  // Header quirks: a duplicate name, an empty name over a column with values, an all-empty
+  // column and a constant one.
+  {
+    const rows = X.rows.map((r) => ({
+      ...r,
+      'Search (dup)': r.Search as string,
+      '(no name)': String(rng.int(5)),
+      'Empty Column': '',
+      Source: 'crm-export',
+    }));
+    out.push({
+      ...X,
+      name: 'x-education-header-quirks',
+      note: 'a duplicate header name, an unnamed column with values, an all-empty and a constant column',
+      rows,
+      clean: rows,
+      header: (cols) =>
+        cols.map((c) => (c === 'Search (dup)' ? 'Search' : c === '(no name)' ? '' : c)),
+    });
+  }
+  // High cardinality and width: a zip-like code with thousands of values (weakly tied to the
+  // outcome through the lead source), and 300 sparse 0/1 activity flags.
+  {
+    const sources = [...new Set(X.rows.map((r) => r['Lead Source'] as string))];
+    const rows = X.rows.map((r) => {
+      // The first two digits follow the lead source (a region), the rest is noise.
+      const src = sources.indexOf(r['Lead Source'] as string);
+      const o: Record<string, string> = {
+        ...(r as Record<string, string>),
+        zip: String(10_000 + src * 4000 + rng.int(4000)),
+        town: `T${src}-${rng.int(300)}`,
+      };
+      for (let k = 0; k < 300; k++) o[`activity_flag_${k}`] = rng.next() < 0.02 ? '1' : '0';
+      return o;
+    });
+    out.push({
+      ...X,
+      name: 'x-education-wide-high-cardinality',
+      note: '+ zip-like number and town-like text (thousands of values) + 300 sparse 0/1 flags',
+      rows,
+      clean: rows,
+    });
+  }
+  // Numeric dirt: outliers, inf / NaN / N/A / null / - spelled as text, negative durations.
+  {
+    const dirt = ['inf', 'NaN', 'N/A', 'null', '-', '#N/A', 'n.a.'];
+    const rows = X.rows.map((r) => {
+      const o = { ...r };
+      for (const c of NUMS) {
+        const u = rng.next();
+        if (u < 0.03) o[c] = dirt[rng.int(dirt.length)]!;
+        else if (u < 0.035 && o[c] !== '') o[c] = String(Number(o[c]) * 1e6);
+        else if (u < 0.045 && c === 'Total Time Spent on Website') o[c] = String(-1 - rng.int(100));
+      }
+      return o;
+    });
+    const clean = rows.map((r) => {
+      const o = { ...r };
+      for (const c of NUMS) if (!Number.isFinite(Number(o[c])) || o[c] === '-') o[c] = '';
+      return o;
+    });
+    out.push({
+      ...X,
+      name: 'x-education-dirty-numbers',
+      note: 'inf/NaN/N/A/null/-/#N/A/n.a. in 3 % of numeric cells, ×1e6 outliers, negative durations',
+      rows,
+      clean,
+    });
+  }
+  // Score file with its columns in another order, an extra column, a missing column.
+  out.push({
+    ...X,
+    name: 'x-education-score-columns',
+    note: 'score file: columns reordered, one extra, one (TotalVisits) missing',
+    scoreCsv: (header, rows) => {
+      const order = header.map((_, k) => k).reverse();
+      const drop = header.indexOf('TotalVisits');
+      const keep = order.filter((k) => k !== drop);
+      return {
+        header: [...keep.map((k) => header[k]!), 'Owner'],
+        rows: rows.map((r) => [...keep.map((k) => r[k]!), 'someone']),
+      };
+    },
+  });
+  // A monotonic record number (not named as an id) that follows time: a leak of time.
+  {
+    let seq = 500_000;
+    const rows = X.rows.map((r) => {
+      seq += 1 + rng.int(20);
+      return { ...r, 'Record Seq': String(seq) };
+    });
+    out.push({
+      ...X,
+      name: 'x-education-time-like-number',
+      note: '+ a monotonic record number that follows time (not named as an id)',
+      rows,
+      clean: rows,
+    });
+  }
   return out;
 }
 
@@ -254,6 +561,14 @@ interface Row {
   error?: string;
   noSignal?: boolean;
   chosen?: string;
+  /** Fields the leakage guard flagged (prefixed `kept ` when not excluded). */
+  leakage?: string[];
+  splits?: { train: number; censored: number };
+  features?: string[];
+  /** expectError variants: the error was the expected, clear one. */
+  expected?: boolean;
+  stderr?: string;
+  scoreStderr?: string;
 }
 
 function run(args: string[]): { code: number; out: string; err: string } {
@@ -282,29 +597,29 @@ function main() {
     const scoreFile = path.join(dir, `${v.name}.score.csv`);
     const model = path.join(dir, `${v.name}.model.json`);
     const scored = path.join(dir, `${v.name}.scores.jsonl`);
-    const header = ['lead_id', ...cols];
+    const header = ['lead_id', ...(v.header ? v.header(cols) : cols)];
     const line = (r: RawRow, i: number) => [ids[i]!, ...cols.map((c) => String(r[c] ?? ''))];
     writeCsv(
       trainFile,
       [...header, label],
-      v.rows.slice(0, cut).map((r, i) => [...line(r, i), lt(v.labels[i]!)]),
+      v.rows.slice(0, cut).map((r, i) => [...line(r, i), lt(v.labels[i]!, i)]),
       v.format,
     );
     const test = v.rows.slice(cut);
     const scoreRows = v.scoreRows ? v.scoreRows(test) : test;
-    writeCsv(
-      scoreFile,
-      header,
-      scoreRows.map((r, i) => line(r, cut + i)),
-      v.format,
-    );
+    const sc0 = { header, rows: scoreRows.map((r, i) => line(r, cut + i)) };
+    const sc1 = v.scoreCsv ? v.scoreCsv(sc0.header, sc0.rows) : sc0;
+    writeCsv(scoreFile, sc1.header, sc1.rows, v.format);
     // Peers: clean rows, label 0/1 as `__y`.
     const peerCols = Object.keys(v.clean[0]!).filter((c) => c !== v.time);
     const pl = (r: RawRow) => peerCols.map((c) => String(r[c] ?? ''));
     writeCsv(
       path.join(peerDir, `${v.name}.train.csv`),
       [...peerCols, '__y'],
-      v.clean.slice(0, cut).map((r, i) => [...pl(r), String(v.labels[i])]),
+      v.clean
+        .slice(0, cut)
+        .map((r, i) => [...pl(r), String(v.labels[i])])
+        .filter((_, i) => !v.open?.(i)),
     );
     writeCsv(
       path.join(peerDir, `${v.name}.test.csv`),
@@ -337,14 +652,33 @@ function main() {
     if (v.time) args.push('--time', v.time);
     const tr = run(args);
     row.trainSeconds = Math.round((Date.now() - t0) / 100) / 10;
-    if (tr.code !== 0) {
+    row.stderr = tr.err.trim() || undefined;
+    if (v.expectError) {
+      // A clear error: the expected code, a message, a hint, no stack, exit status ≠ 0.
+      const clear =
+        tr.code !== 0 &&
+        v.expectError.test(tr.err) &&
+        /^leadlens: .+\. .+\[[A-Z_]+\]$/m.test(tr.err);
+      row.expected = clear;
+      if (!clear)
+        row.error = `expected a clear ${v.expectError.source} error; got exit ${tr.code}: ${tr.err.trim().slice(0, 300)}`;
+    } else if (tr.code !== 0) {
       row.error = `train exit ${tr.code}: ${tr.err.trim().split('\n').slice(0, 3).join(' | ')}`;
     } else {
       try {
-        const j = JSON.parse(tr.out) as { verdict?: { ok: boolean }; chosen?: unknown };
+        const j = JSON.parse(tr.out) as {
+          verdict?: { ok: boolean };
+          chosen?: unknown;
+          leakage?: Array<{ field: string; excluded: boolean }>;
+          splits?: { train: number; censored: number };
+          features?: Array<{ name: string; type: string }>;
+        };
         // `verdict.ok === false` is the CLI's no-signal verdict (also a WARNING on stderr).
         row.noSignal = j.verdict?.ok === false;
         row.chosen = JSON.stringify(j.chosen);
+        row.leakage = (j.leakage ?? []).map((l) => `${l.excluded ? '' : 'kept '}${l.field}`);
+        row.splits = j.splits;
+        row.features = (j.features ?? []).map((f) => `${f.name}:${f.type}`);
       } catch {
         /* the summary is informative only */
       }
@@ -359,6 +693,7 @@ function main() {
         '--out',
         scored,
       ]);
+      row.scoreStderr = sc.err.trim() || undefined;
       if (sc.code !== 0)
         row.error = `score exit ${sc.code}: ${sc.err.trim().split('\n').slice(0, 3).join(' | ')}`;
       else {
@@ -380,7 +715,9 @@ function main() {
   }
   const py = spawnSync('/usr/bin/python3', [path.join(ROOT, 'bench/real-peers.py'), peerDir], {
     encoding: 'utf8',
-    timeout: 900_000,
+    timeout: 1_800_000,
+    // One thread, as bench/real.ts runs them: OpenMP's spinning workers crawl on a busy machine.
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
   });
   const peers =
     py.status === 0 ? (JSON.parse(py.stdout) as Record<string, Record<string, number>>) : {};
@@ -390,6 +727,7 @@ function main() {
     r.bestPeer = r.peers ? Math.max(...Object.values(r.peers)) : undefined;
     const ctrl = all.find((v) => v.name === r.name)!.control;
     if (r.error) r.verdict = 'FAIL (error)';
+    else if (r.expected) r.verdict = 'ok (clear error)';
     else if (ctrl)
       r.verdict =
         Math.abs(r.ours! - 0.5) <= 0.03

@@ -163,6 +163,36 @@ describe('leadlens score', () => {
     );
   });
 
+  it('scores a file missing a column the model uses: warned, that field missing on every row, never fatal', async () => {
+    // Columns in another order, one extra, "Visits" absent; then the same rows with Visits empty.
+    const noVisits = path.join(dir, 'no-visits.csv');
+    fs.writeFileSync(noVisits, 'Owner,Source,Lead Id\nann,Google,A\nbob,Reference,B\n');
+    const emptyVisits = path.join(dir, 'empty-visits.csv');
+    fs.writeFileSync(emptyVisits, 'Lead Id,Source,Visits\nA,Google,\nB,Reference,\n');
+    const err: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    let absent: unknown[];
+    try {
+      await run('--model', modelFile, '--csv', noVisits, '--id', 'Lead Id', '--out', outFile);
+      absent = printed();
+      await run('--model', modelFile, '--csv', emptyVisits, '--id', 'Lead Id', '--out', outFile);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(absent).toEqual(printed());
+    expect(absent.map((l) => (l as { id: string }).id)).toEqual(['A', 'B']);
+    const said = err.join('');
+    expect(said).toMatch(
+      /1 column\(s\) the model uses are not in .*no-visits\.csv: "Visits"; scored as missing on every row/,
+    );
+    expect(said).toMatch(
+      /1 column\(s\) the model uses are empty on every row of .*empty-visits\.csv: "Visits".*--exclude Visits/,
+    );
+  });
+
   it('reads values as `train --csv` read them: zero-padded codes ("02") are the categories the model learnt', async () => {
     // `train --csv` reads "02" as the number 2 (category "2"); scoring read it as the text "02",
     // never seen in training, so every row fell back to the same score.

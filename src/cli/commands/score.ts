@@ -145,18 +145,70 @@ function sliceRows(t: ColumnTable, start: number, end: number): ColumnTable {
   return { kind: 'frame', n: m, names: t.names, columns: new Map(cols) };
 }
 
+/** True when a column holds no value on any row (every cell empty or blank). */
+function allEmpty(c: TableColumn): boolean {
+  if (c.kind === 'number') return c.values.every((v) => v !== v);
+  const blank = c.dict.map((d) => d.trim() === '');
+  return c.codes.every((k) => k < 0 || blank[k]!);
+}
+
+const names = (xs: readonly string[]): string =>
+  xs
+    .slice(0, 10)
+    .map((x) => `"${x}"`)
+    .join(', ') + (xs.length > 10 ? `, … (${xs.length} in all)` : '');
+
+/**
+ * The file's columns plus an empty one for every field of the model the file lacks: a score
+ * export with a column dropped is scored with that field missing on every row — said on
+ * stderr, never fatal (the encoder itself insists on every field). Fields present but empty on
+ * every row are said too: that is what post-outcome fields (a rep's tag, a quality grade) look
+ * like on open leads, and a model that leaned on them has lost that signal here.
+ */
+function withModelFields(frame: ColumnTable, model: ScoringModel, file: string): ColumnTable {
+  const fields = model.model.encoder.fields.map((f) => f.name);
+  const absent = fields.filter((f) => !frame.columns.has(f));
+  const empty = fields.filter(
+    (f) => frame.n > 0 && frame.columns.has(f) && allEmpty(frame.columns.get(f)!),
+  );
+  if (absent.length) {
+    process.stderr.write(
+      `Warning: ${absent.length} column(s) the model uses are not in ${file}: ${names(absent)}; scored as missing on every row. Add them (empty values are fine) to silence this, or retrain without them.\n`,
+    );
+  }
+  if (empty.length) {
+    process.stderr.write(
+      `Warning: ${empty.length} column(s) the model uses are empty on every row of ${file}: ${names(empty)}; scored as missing. If they are only filled in after a lead's outcome is known, retrain with --exclude ${empty.join(',')}.\n`,
+    );
+  }
+  if (!absent.length) return frame;
+  const columns = new Map(frame.columns);
+  const none: TableColumn = { kind: 'text', codes: new Int32Array(frame.n).fill(-1), dict: [] };
+  for (const f of absent) columns.set(f, none);
+  return { ...frame, names: [...frame.names, ...absent], columns };
+}
+
 function run(o: ScoreOptions): void {
   const model = readModel(o.model);
   // Column by column, as `train --csv` reads its file: the values the model sees at scoring are
   // read exactly as in training (a code "007" is the number 7 in both), and 1M rows take a few
   // hundred MB rather than an object per row. The id column stays the text in the file.
   const table = readCsvColumns(o.csv, { text: o.id !== undefined ? [o.id] : [] });
+  if (table.decimalComma) {
+    // Said on every read: a training file and a score file must be read the same way.
+    process.stderr.write(
+      `Note: ${o.csv} writes numbers with a decimal comma (1.234,5); they were read that way.\n`,
+    );
+  }
+  if (table.renamed.length) {
+    process.stderr.write(`Warning: the header of ${o.csv}: ${table.renamed.join('; ')}.\n`);
+  }
   if (table.encoding === 'latin1') {
     process.stderr.write(
       `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,
     );
   }
-  const frame = table.frame;
+  const frame = withModelFields(table.frame, model, o.csv);
   const quality: QualityTally = {};
   if (o.id !== undefined && !frame.names.includes(o.id)) {
     throw new LeadLensError('INPUT_INVALID', `The --id column "${o.id}" is not in the CSV.`, {

@@ -10,12 +10,14 @@ import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { LeadLensError } from '../../contracts/errors';
 import { readCsvColumns, type CsvFrame } from '../../crm/csv/columns';
+import { parseTimeTexts } from '../../model/encoding/dates';
 import { DEFAULT_SETTINGS } from '../../contracts/settings';
 import {
   labelsFrom,
   trainModel,
   type CandidateReport,
   type FieldType,
+  type Label,
   type TrainReport,
 } from '../../model';
 import { DEFAULT_DB_FILE } from '../../store/default-file';
@@ -53,33 +55,60 @@ function requireColumn(table: CsvFrame, name: string, flag: string): void {
   }
 }
 
-/** Times as numbers: numeric values as they are, otherwise ISO dates as epoch ms. */
+/**
+ * Times as numbers: numeric values as they are (epoch seconds, ms, a counter: only the order
+ * counts), dates as epoch ms — ISO with or without offsets, and DD/MM/YYYY or MM/DD/YYYY with
+ * the order read from the column (`parseTimeTexts`).
+ */
 function readTimes(table: CsvFrame, column: string): number[] {
   const col = table.frame.columns.get(column)!;
-  const bad = (k: number): LeadLensError =>
-    new LeadLensError(
+  if (col.kind === 'number') return Array.from(col.values);
+  // Each distinct text value is parsed once; day/month order is decided for the column.
+  const { times: parsed, order, ambiguous, example } = parseTimeTexts(col.dict);
+  if (ambiguous) {
+    process.stderr.write(
+      `Warning: the --time column "${column}" has dates such as "${example}" where no day is above 12; they were read ${order === 'day-first' ? 'day first (DD/MM/YYYY)' : 'month first (MM/DD/YYYY)'}. Export ISO dates (YYYY-MM-DD) to be sure of the order.\n`,
+    );
+  }
+  return Array.from(col.codes, (c) => (c < 0 ? NaN : parsed[c]!));
+}
+
+/** Rows without a readable time may be at most this share of the file (else: an error). */
+const UNTIMED_MAX = 0.05;
+
+/**
+ * Rows whose --time is empty or unreadable: a few are left out of training (their label set
+ * unknown, their time the previous row's, so they sit where the file has them) and said on
+ * stderr; more than `UNTIMED_MAX` of the file means the column is not a time column, or in a
+ * form not read: an error naming the first such line.
+ */
+function untimed(table: CsvFrame, column: string, times: number[], labels: Label[]): void {
+  const bad: number[] = [];
+  times.forEach((t, k) => {
+    if (!Number.isFinite(t)) bad.push(k);
+  });
+  if (bad.length === 0) return;
+  if (bad.length > UNTIMED_MAX * times.length || bad.length === times.length) {
+    throw new LeadLensError(
       'CSV_INVALID',
-      `line ${table.lines[k]}: the --time column "${column}" is not a number or a date.`,
+      `line ${table.lines[bad[0]!]}: the --time column "${column}" is not a number or a date (${bad.length} of ${times.length} rows).`,
       {
-        hint: 'Give every row a time (a date or an increasing number), or drop --time to use file order.',
+        hint: 'Give the rows a time (an ISO date, DD/MM/YYYY, MM/DD/YYYY or an increasing number), or drop --time to use file order.',
       },
     );
-  if (col.kind === 'number') {
-    return Array.from(col.values, (t, k) => {
-      if (!Number.isFinite(t)) throw bad(k);
-      return t;
-    });
   }
-  // Each distinct text value is parsed once.
-  const parsed = col.dict.map((raw) => {
-    const s = raw.trim();
-    return /^[+-]?\d+(\.\d+)?$/.test(s) ? Number(s) : Date.parse(s);
-  });
-  return Array.from(col.codes, (c, k) => {
-    const t = c < 0 ? NaN : parsed[c]!;
-    if (!Number.isFinite(t)) throw bad(k);
-    return t;
-  });
+  const first = times.find((t) => Number.isFinite(t))!;
+  let last = first;
+  for (let k = 0; k < times.length; k++) {
+    if (Number.isFinite(times[k]!)) last = times[k]!;
+    else {
+      times[k] = last;
+      labels[k] = null;
+    }
+  }
+  process.stderr.write(
+    `Warning: ${bad.length} row(s) have no readable --time value "${column}" (first at line ${table.lines[bad[0]!]}); they are left out of training.\n`,
+  );
 }
 
 const list = (s: string | undefined): string[] =>
@@ -209,6 +238,15 @@ export function runTrain(raw: Record<string, unknown>): void {
   }
   const o: TrainCliOptions = parsed.data;
   const table = readCsvColumns(o.csv);
+  if (table.decimalComma) {
+    // Said on every read: a training file and a score file must be read the same way.
+    process.stderr.write(
+      `Note: ${o.csv} writes numbers with a decimal comma (1.234,5); they were read that way.\n`,
+    );
+  }
+  if (table.renamed.length) {
+    process.stderr.write(`Warning: the header of ${o.csv}: ${table.renamed.join('; ')}.\n`);
+  }
   if (table.encoding === 'latin1') {
     process.stderr.write(
       `Warning: ${o.csv} is not valid UTF-8; it was read as Latin-1 (Windows-1252 exports). Check accented values; re-export as UTF-8 to be sure.\n`,
@@ -226,6 +264,7 @@ export function runTrain(raw: Record<string, unknown>): void {
   if (o.time) requireColumn(table, o.time, '--time');
   const labels = labelsFrom(table.frame, o.label, { positive: o.positive });
   const times = o.time ? readTimes(table, o.time) : undefined;
+  if (o.time && times) untimed(table, o.time, times, labels);
   // The label, the id and the ordering column are never features.
   const never = [o.label, ...(o.id ? [o.id] : []), ...(o.time ? [o.time] : [])];
   const result = trainModel({

@@ -87,6 +87,11 @@ describe('parseCsvColumns', () => {
       '\ufeffid,note\r\n1,"said ""hi""\r\nthen left"\r\n2,ok\r\n',
       'a,b,\n1,Select,\n2,,\n',
       'a\tb\n1\t2\n\n3\t4',
+      // Blank and repeated header names: renamed alike by both readers.
+      'a,,a,b\n1,2,3,x\n',
+      // Excel's delimiter line, then the header.
+      'sep=;\r\na;b,c\r\n1;x,y\r\n2;z\r\n',
+      '"sep=,"\na;b,c\n1;2,3\n',
     ];
     for (const text of cases) {
       const ours = parse(text);
@@ -95,18 +100,12 @@ describe('parseCsvColumns', () => {
       expect(rowsOf(ours.frame)).toEqual(theirs.rows);
       expect(Array.from(ours.lines)).toEqual(theirs.lines);
       expect(ours.delimiter).toBe(theirs.delimiter);
+      expect(ours.renamed).toEqual(theirs.renamed);
     }
   });
 
   it('names the line and the problem for a bad file, as read.ts does', () => {
-    const bad = [
-      '',
-      'a,b\n1,2\n3,4,5\n',
-      'a,b\n1,2\n3,"open\n4,5\n',
-      'a,b,a\n1,2,3\n',
-      'a,,b\n1,2,3\n',
-      'a,b,\n1,2,\n3,4,x\n',
-    ];
+    const bad = ['', 'a,b\n1,2\n3,4,5\n', 'a,b\n1,2\n3,"open\n4,5\n', 'a,b,\n1,2,\n3,4,x\n'];
     for (const text of bad) {
       let expected = '';
       try {
@@ -116,6 +115,65 @@ describe('parseCsvColumns', () => {
       }
       expect(csvError(text)).toBe(expected);
     }
+  });
+
+  it('reads Excel\'s UTF-16 "Unicode Text" export (tab-delimited, BOM FF FE) as read.ts does', () => {
+    const text = 'name\tcity\nJosé\tSão Paulo\nAnn\tPune\n';
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const ours = parse(bytes);
+    expect(ours.frame.names).toEqual(['name', 'city']);
+    expect(rowsOf(ours.frame)).toEqual([
+      { name: 'José', city: 'São Paulo' },
+      { name: 'Ann', city: 'Pune' },
+    ]);
+    expect(rowsOf(ours.frame)).toEqual(parseCsv(bytes).rows);
+    expect(ours.encoding).toBe('utf8');
+  });
+
+  it('reads numbers with a decimal comma when the file writes them so (1.234,5), and only then', () => {
+    const eu = parse('id;visits;time;pages\n1;3;1.532;2,5\n2;10;674;1,25\n3;;2.001.000;0,5\n');
+    expect(eu.decimalComma).toBe(true);
+    const col = (t: typeof eu, name: string) => t.frame.columns.get(name)!;
+    expect(col(eu, 'time')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([1532, 674, 2001000]),
+    });
+    expect(col(eu, 'pages')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([2.5, 1.25, 0.5]),
+    });
+    expect(Array.from((col(eu, 'visits') as { values: Float64Array }).values)).toEqual([
+      3,
+      10,
+      NaN,
+    ]);
+    // The point way: a `;` file whose cells say so, a file with no telling cell, any `,` file.
+    expect(parse('a;b\n1.532;2.5\n674;1.25\n').decimalComma).toBe(false);
+    expect(parse('a;b\n1.532;1,532\n674;3\n').decimalComma).toBe(false);
+    expect(parse('a,b\n"2,5",1\n"1,25",2\n').decimalComma).toBe(false);
+    expect(parse('a\tb\n€ 2,50\t1\n0,5\t2\n').decimalComma).toBe(true);
+    // French: space (or no-break space) between thousands, percent and euro signs.
+    const fr = parse('a;b;c\n1 532,5;12,5 %;1.234,50 €\n2\u00a0001;3 %;€ 7\n');
+    expect(fr.decimalComma).toBe(true);
+    expect(fr.frame.columns.get('a')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([1532.5, 2001]),
+    });
+    expect(fr.frame.columns.get('b')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([12.5, 3]),
+    });
+    expect(fr.frame.columns.get('c')).toEqual({
+      kind: 'number',
+      values: Float64Array.from([1234.5, 7]),
+    });
+    // Past the 1,000-row sample cells are read from the bytes: the no-break space is 2 of them.
+    const long = parse(
+      `a;b\n${Array.from({ length: 1500 }, (_, i) => `${1 + (i % 999)}\u00a0532;${i},5 %`).join('\n')}\n`,
+    );
+    const a = (long.frame.columns.get('a') as { values: Float64Array }).values;
+    expect([a[0], a[1499]]).toEqual([1532, 501_532]);
+    expect((long.frame.columns.get('b') as { values: Float64Array }).values[1499]).toBe(1499.5);
   });
 
   it('reads a Latin-1 file as Latin-1 and says so; UTF-8 stays UTF-8', () => {

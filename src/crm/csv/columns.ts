@@ -3,8 +3,10 @@
  * parsed from the bytes into a Float64Array, text stored once per distinct value with a code
  * per row. No row objects, no string per numeric cell. It reads what `read.ts` reads — `,` `;`
  * or tab (detected), quotes with `""` escapes and line breaks inside, a UTF-8 BOM, CRLF, empty
- * lines, the trailing empty column of exports like X Education — and fails the same way, with
- * CSV_INVALID naming the line.
+ * lines, the trailing empty column of exports like X Education, blank and repeated header
+ * names (`headerNames`) — and fails the same way, with CSV_INVALID naming the line. Beyond
+ * read.ts, it reads numbers written with a decimal comma (`1.234,5`) when the file's sample
+ * says the file writes them so (`detectDecimalComma`).
  *
  * Why not csv-parse here: on the 200k × 30 bench file csv-parse in its fastest mode (records
  * dropped in `on_record`, nothing kept) took longer than pandas' whole read + fit; docs/data.md
@@ -18,7 +20,7 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { LeadLensError } from '../../contracts/errors';
 import type { ColumnTable, TableColumn } from '../../contracts/columns';
-import { checkHeaderNames, detectDelimiter, invalid } from './read';
+import { detectDelimiter, excelSepLine, fromUtf16, headerNames, invalid } from './read';
 
 export interface CsvFrame {
   frame: ColumnTable;
@@ -27,6 +29,10 @@ export interface CsvFrame {
   encoding: 'utf8' | 'latin1';
   /** The 1-based file line each row starts on (for messages further down). */
   lines: Int32Array;
+  /** Header names made present or unique (blank, repeated), one sentence each: warn. */
+  renamed: string[];
+  /** Numbers were read with a decimal comma (`1.234,5`): `detectDecimalComma`. */
+  decimalComma: boolean;
 }
 
 const QUOTE = 0x22;
@@ -76,6 +82,64 @@ function parseNumberBytes(buf: Buffer, s: number, e: number): number {
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A number written with a decimal comma: `1.234,5`, `2,5`, `1.532`, `-12`, and as French and
+ * other exports format them: `1 234,5` (space or no-break space between thousands), `12,5 %`,
+ * `€ 1.234,50`, `1.234,50 €` (the percent kept as 12.5, like the point-way `12%`).
+ */
+const EURO_RE =
+  /^([+-]?)(?:[€$£¥]\s?)?(\d{1,3}(?:([.\s])\d{3})(?:\3\d{3})*|\d+)(?:,(\d+))?(?:\s?[%€])?$/;
+
+/** A decimal-comma number as a number (`1.234,5` → 1234.5); NaN when it is not one. */
+export function parseEuroNumber(text: string): number {
+  const m = EURO_RE.exec(text.trim());
+  if (!m) return NaN;
+  const v = Number(`${m[2]!.replace(/\D/g, '')}${m[4] ? `.${m[4]}` : ''}`);
+  return m[1] === '-' ? -v : v;
+}
+
+/** Cells only a decimal-comma file writes: `2,5`, `0,125`, `1.234,5`, `1.234.567`, `1 234,5`. */
+const EURO_ONLY = [
+  /^[+-]?\d+,(\d{1,2}|\d{4,})$/,
+  /^[+-]?0,\d+$/,
+  /^[+-]?\d{1,3}(\.\d{3})+,\d+$/,
+  /^[+-]?\d{1,3}(\.\d{3}){2,}$/,
+  /^[+-]?\d{1,3}(\s\d{3})+,\d+$/,
+];
+/** Cells only a decimal-point file writes: `2.5`, `0.125`, `1,234.5`, `1,234,567`. */
+const POINT_ONLY = [
+  /^[+-]?\d+\.(\d{1,2}|\d{4,})$/,
+  /^[+-]?0\.\d+$/,
+  /^[+-]?\d{1,3}(,\d{3})+\.\d+$/,
+  /^[+-]?\d{1,3}(,\d{3}){2,}$/,
+];
+
+/**
+ * Whether a file writes numbers with a decimal comma (European exports: `1.234,5`, usually
+ * with `;` between fields). Decided once for the file, from the sample's cells: cells only one
+ * convention writes (`2,5` vs `2.5`, `€ 1.234,50` vs `$1,234.50`) vote, and the decimal comma
+ * needs a 4-to-1 majority. Without such a cell the file is read the point way: `1,532` and
+ * `1.532` alone cannot say which they are, and the point way is how the file was read before.
+ * A `,`-delimited file is never read with a decimal comma.
+ */
+export function detectDecimalComma(sample: readonly string[][], delimiter: string): boolean {
+  if (delimiter === ',') return false;
+  let euro = 0;
+  let point = 0;
+  for (const cells of sample) {
+    for (const c of cells) {
+      if (c.length < 3 || c.length > 32) continue;
+      const t = c
+        .trim()
+        .replace(/^[$€£¥]\s?/, '')
+        .replace(/\s?[%€]$/, '');
+      if (EURO_ONLY.some((r) => r.test(t))) euro++;
+      else if (POINT_ONLY.some((r) => r.test(t))) point++;
+    }
+  }
+  return euro > 4 * point;
+}
 
 interface ColumnBuilder {
   /** Bytes [s, e) of one cell; `escaped`: quoted with `""` inside. */
@@ -185,13 +249,17 @@ class NumberBuilder implements ColumnBuilder {
   constructor(
     capacity: number,
     private readonly utf8: boolean,
+    /** The file writes `1.234,5` (`detectDecimalComma`). */
+    private readonly euro = false,
   ) {
     this.values = new Float64Array(capacity);
   }
   push(buf: Buffer, s: number, e: number, escaped: boolean): void {
     if (this.fallback) return this.fallback.push(buf, s, e, escaped);
     if (s === e) return this.add(NaN);
-    const v = parseNumberBytes(buf, s, e);
+    const v = this.euro
+      ? parseEuroNumber(buf.toString(this.utf8 ? 'utf8' : 'latin1', s, e))
+      : parseNumberBytes(buf, s, e);
     if (v === v) return this.add(v);
     this.toText().push(buf, s, e, escaped);
   }
@@ -199,7 +267,10 @@ class NumberBuilder implements ColumnBuilder {
     if (this.fallback) return this.fallback.pushText(text);
     if (text === '') return this.add(NaN);
     const t = text.trim();
-    if (NUMBER_RE.test(t)) return this.add(Number(t));
+    if (this.euro) {
+      const v = parseEuroNumber(t);
+      if (v === v) return this.add(v);
+    } else if (NUMBER_RE.test(t)) return this.add(Number(t));
     this.toText().pushText(text);
   }
   private add(v: number): void {
@@ -349,7 +420,7 @@ export function parseCsvColumns(
   source = 'CSV',
   opts: CsvColumnsOptions = {},
 ): CsvFrame {
-  let buf = input;
+  let buf = fromUtf16(input);
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const utf8 = isUtf8(buf);
   const firstLineEnd = buf.indexOf(LF);
@@ -362,10 +433,13 @@ export function parseCsvColumns(
       'Export the data again with a header line and at least one row.',
     );
   }
-  const delimiter = detectDelimiter(headText);
+  // Excel's `sep=;` line names the delimiter; the header is the line after it.
+  const sep = excelSepLine(headText);
+  const delimiter =
+    sep ?? detectDelimiter(headText.trim() === '' ? buf.toString('latin1').trimStart() : headText);
   const delim = delimiter.charCodeAt(0);
   const cells: Cells = { starts: [], ends: [], escaped: [], count: 0 };
-  const line = { at: 1, start: 1 };
+  const line = { at: sep ? 2 : 1, start: 1 };
   const text = (k: number): string => {
     const t = utf8
       ? buf.toString('utf8', cells.starts[k]!, cells.ends[k]!)
@@ -373,7 +447,7 @@ export function parseCsvColumns(
     return cells.escaped[k] ? t.replaceAll('""', '"') : t;
   };
 
-  let pos = readRecord(buf, 0, delim, cells, line, source);
+  let pos = readRecord(buf, sep ? firstLineEnd + 1 : 0, delim, cells, line, source);
   if (pos < 0) {
     throw invalid(
       source,
@@ -385,8 +459,7 @@ export function parseCsvColumns(
   const width = header.length;
   // Exports that end every line with the delimiter produce one empty, unnamed last column.
   const trailing = width > 1 && header[width - 1] === '';
-  const names = trailing ? header.slice(0, -1) : header;
-  checkHeaderNames(names, source);
+  const { names, renamed } = headerNames(trailing ? header.slice(0, -1) : header);
 
   // Rough row count from the bytes (the header's length stands for a row's until the sample is
   // read; then the sample's bytes per row), so columns rarely grow: each growth copies a
@@ -397,19 +470,26 @@ export function parseCsvColumns(
   let rows = 0;
   const sample: string[][] = names.map(() => []);
   let builders: ColumnBuilder[] | null = null;
+  let decimalComma = false;
   const choose = (): ColumnBuilder[] => {
     if (rows > 0 && pos > bodyStart) {
       const perRow = (pos - bodyStart) / rows;
       guess = Math.max(rows + 16, Math.ceil((1.02 * (buf.length - bodyStart)) / perRow) + 16);
     }
     const asText = new Set(opts.text ?? []);
+    decimalComma = detectDecimalComma(
+      sample.filter((_, k) => !asText.has(names[k]!)),
+      delimiter,
+    );
+    const isNumber = decimalComma
+      ? (c: string) => !Number.isNaN(parseEuroNumber(c))
+      : (c: string) => NUMBER_RE.test(c.trim());
     return sample.map((cellsOf, k) => {
       // Numbers when every non-empty sample cell is one; text otherwise (it can still take
       // numbers). A number column that meets text later turns into text itself.
-      const numeric =
-        !asText.has(names[k]!) && cellsOf.every((c) => c === '' || NUMBER_RE.test(c.trim()));
+      const numeric = !asText.has(names[k]!) && cellsOf.every((c) => c === '' || isNumber(c));
       const cap = Math.max(guess, cellsOf.length);
-      const b = numeric ? new NumberBuilder(cap, utf8) : new TextBuilder(cap, utf8);
+      const b = numeric ? new NumberBuilder(cap, utf8, decimalComma) : new TextBuilder(cap, utf8);
       for (const c of cellsOf) b.pushText(c);
       return b;
     });
@@ -459,6 +539,8 @@ export function parseCsvColumns(
     delimiter,
     encoding: utf8 ? 'utf8' : 'latin1',
     lines: lines.subarray(0, rows),
+    renamed,
+    decimalComma,
   };
 }
 

@@ -50,13 +50,23 @@ describe('parseCsv', () => {
     expect(csvError('a,b\n1,2\n3,"open\n4,5\n')).toBe(
       'leads.csv: line 3: a quote (") is opened and never closed.',
     );
-    expect(csvError('a,b,a\n1,2,3\n')).toBe(
-      'leads.csv: line 1: the column "a" appears twice in the header.',
-    );
-    expect(csvError('a,,b\n1,2,3\n')).toBe('leads.csv: line 1: column 2 has no name.');
     expect(csvError('a,b,\n1,2,\n3,4,x\n')).toBe(
       'leads.csv: line 3 has a value in the last column, which has no name in the header.',
     );
+  });
+
+  it('names a blank header "column N" and a repeated one "name (2)", and says so', () => {
+    const t = parseCsv('a,,a,b,a\n1,2,3,4,5\n');
+    expect(t.columns).toEqual(['a', 'column 2', 'a (2)', 'b', 'a (3)']);
+    expect(t.rows).toEqual([{ a: '1', 'column 2': '2', 'a (2)': '3', b: '4', 'a (3)': '5' }]);
+    expect(t.renamed).toEqual([
+      'column 2 has no name: read as "column 2"',
+      '"a" appears again as column 3: read as "a (2)"',
+      '"a" appears again as column 5: read as "a (3)"',
+    ]);
+    // A name already in the header is not reused.
+    expect(parseCsv('a,a,a (2)\n1,2,3\n').columns).toEqual(['a', 'a (3)', 'a (2)']);
+    expect(parseCsv('a,b\n1,2\n').renamed).toEqual([]);
   });
 
   it('reads a file and reports an unreadable path as INPUT_INVALID', () => {

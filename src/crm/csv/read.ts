@@ -19,6 +19,8 @@ export interface CsvTable {
   lines: number[];
   /** 'latin1' when the bytes were not valid UTF-8 and were read as Latin-1 (callers warn). */
   encoding: 'utf8' | 'latin1';
+  /** Header names made present or unique (`headerNames`), one sentence each. */
+  renamed: string[];
 }
 
 const DELIMITERS = [',', ';', '\t'] as const;
@@ -36,6 +38,25 @@ export function detectDelimiter(text: string): CsvTable['delimiter'] {
   let best: CsvTable['delimiter'] = ',';
   for (const d of DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
   return best;
+}
+
+/**
+ * Excel's `sep=;` first line (written so Excel opens the file with that delimiter): the
+ * delimiter it names, or null when the line is a header.
+ */
+export function excelSepLine(firstLine: string): CsvTable['delimiter'] | null {
+  const m = /^"?sep=([,;\t])"?\r?$/i.exec(firstLine);
+  return m ? (m[1] as CsvTable['delimiter']) : null;
+}
+
+/**
+ * A UTF-16 file (Excel's "Unicode Text" export, byte order mark FF FE) as UTF-8 bytes; any
+ * other input as it is.
+ */
+export function fromUtf16(buf: Buffer): Buffer {
+  if (buf[0] === 0xff && buf[1] === 0xfe)
+    return Buffer.from(buf.subarray(2).toString('utf16le'), 'utf8');
+  return buf;
 }
 
 /** The line a quote was opened on and never closed, or -1. */
@@ -63,34 +84,53 @@ export function invalid(
   return new LeadLensError('CSV_INVALID', `${source}: ${message}`, { hint, cause });
 }
 
-/** Every header name present and unique (both readers check the header the same way). */
-export function checkHeaderNames(names: readonly string[], source: string): void {
+/**
+ * Header names made present and unique, as pandas does rather than refusing the file: real
+ * exports repeat a name (two "Email" columns from two objects, a report's "Owner" twice) or
+ * leave one blank. A blank name becomes `column N` (N its 1-based position), a repeat
+ * `name (2)`, `name (3)`…; `renamed` says what was done, for the caller to warn. Both readers
+ * (this one and the columnar `columns.ts`) name columns the same way, so a score file with the
+ * training file's header gets the training names.
+ */
+export function headerNames(header: readonly string[]): { names: string[]; renamed: string[] } {
+  const taken = new Set(header.filter((h) => h !== ''));
   const seen = new Set<string>();
-  names.forEach((name, k) => {
+  const renamed: string[] = [];
+  const free = (base: string, from: number): string => {
+    let k = from;
+    while (taken.has(`${base} (${k})`) || seen.has(`${base} (${k})`)) k++;
+    return `${base} (${k})`;
+  };
+  const names = header.map((h, k) => {
+    let name = h;
     if (name === '') {
-      throw invalid(
-        source,
-        `line 1: column ${k + 1} has no name.`,
-        'Name every column in the header line.',
-      );
-    }
-    if (seen.has(name)) {
-      throw invalid(
-        source,
-        `line 1: the column "${name}" appears twice in the header.`,
-        'Rename or remove one of the duplicate columns.',
-      );
+      name =
+        taken.has(`column ${k + 1}`) || seen.has(`column ${k + 1}`)
+          ? free(`column ${k + 1}`, 2)
+          : `column ${k + 1}`;
+      renamed.push(`column ${k + 1} has no name: read as "${name}"`);
+    } else if (seen.has(name)) {
+      name = free(h, 2);
+      renamed.push(`"${h}" appears again as column ${k + 1}: read as "${name}"`);
     }
     seen.add(name);
+    return name;
   });
+  return { names, renamed };
 }
 
 export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
   // Bytes that are not UTF-8 are most likely a Windows (Latin-1) export: read them as such,
   // where every byte is a character, rather than turning accents into U+FFFD.
-  const encoding = typeof input === 'string' || isUtf8(input) ? 'utf8' : 'latin1';
-  let text = typeof input === 'string' ? input : input.toString(encoding);
+  const bytes = typeof input === 'string' ? input : fromUtf16(input);
+  const encoding = typeof bytes === 'string' || isUtf8(bytes) ? 'utf8' : 'latin1';
+  let text = typeof bytes === 'string' ? bytes : bytes.toString(encoding);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const nl = text.indexOf('\n');
+  const sep = excelSepLine(nl < 0 ? text : text.slice(0, nl));
+  // The `sep=` line is blanked, not cut, so every line keeps its number.
+  // (csv-parse takes the record delimiter from the first line end: CRLF stays CRLF.)
+  if (sep) text = text.slice(nl < 0 ? text.length : text[nl - 1] === '\r' ? nl - 1 : nl);
   if (text.trim() === '') {
     throw invalid(
       source,
@@ -98,7 +138,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
       'Export the data again with a header line and at least one row.',
     );
   }
-  const delimiter = detectDelimiter(text);
+  const delimiter = sep ?? detectDelimiter(text.replace(/^[\r\n]+/, ''));
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     records = parse(text, {
@@ -153,8 +193,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
     }
     width--;
   }
-  const names = header.slice(0, width);
-  checkHeaderNames(names, source);
+  const { names, renamed } = headerNames(header.slice(0, width));
   const rows: CsvRow[] = [];
   for (let k = 1; k < records.length; k++) {
     const rec = records[k]!.record;
@@ -166,7 +205,7 @@ export function parseCsv(input: string | Buffer, source = 'CSV'): CsvTable {
   const starts = recordStartLines(text);
   const lines =
     starts.length === records.length ? starts.slice(1) : records.slice(1).map((r) => r.info.lines);
-  return { columns: names, rows, delimiter, lines, encoding };
+  return { columns: names, rows, delimiter, lines, encoding, renamed };
 }
 
 /** The 1-based line on which every non-empty record starts (quoted line breaks stay inside). */

@@ -19,6 +19,23 @@ describe('data checks', () => {
     expect(labelsFrom([{ c: 'SQL' }, { c: 'MQL' }], 'c', { positive: 'SQL' })).toEqual([1, 0]);
   });
 
+  it('reads 1.0/0.0 and TRUE/FALSE; N/A and blank are open leads (null), not losses', () => {
+    const rows = [{ c: '1.0' }, { c: '0.0' }, { c: 'N/A' }, { c: '' }, { c: '1.0' }];
+    expect(labelsFrom(rows, 'c')).toEqual([1, 0, null, null, 1]);
+    expect(labelsFrom([{ c: 'TRUE' }, { c: 'FALSE' }], 'c')).toEqual([1, 0]);
+    // Numbers other than 1 and 0 still need --positive.
+    expect(codeOf(() => labelsFrom([{ c: '2.0' }, { c: '1.5' }], 'c'))).toBe('UNKNOWN_POSITIVE');
+  });
+
+  it('merges label values that differ only in case, and --positive in any case', () => {
+    const rows = [{ c: 'Won' }, { c: 'won ' }, { c: 'LOST' }, { c: 'Lost' }, { c: '' }];
+    expect(labelsFrom(rows, 'c')).toEqual([1, 1, 0, 0, null]);
+    expect(
+      labelsFrom([{ c: 'SQL' }, { c: 'mql' }, { c: 'sql' }], 'c', { positive: 'sql' }),
+    ).toEqual([1, 0, 1]);
+    expect(codeOf(() => labelsFrom(rows, 'c', { positive: 'open' }))).toBe('UNKNOWN_POSITIVE');
+  });
+
   it('empty input', () => {
     expect(() => labelsFrom([], 'c')).toThrow('The input has no data rows.');
     expect(codeOf(() => checkTrainable([]))).toBe('EMPTY_INPUT');

@@ -55,7 +55,25 @@ export function labelsFrom(input: TableInput, label: string, opts: LabelOptions 
   requireLabelColumn(frame.names, label);
   const ph = placeholderSet(opts.placeholders ?? DEFAULT_PLACEHOLDERS);
   // Each distinct value is read once; rows only carry its code.
-  const { codes, values } = readCategories(frame.columns.get(label)!, ph);
+  const read = readCategories(frame.columns.get(label)!, ph);
+  // "Won", "won" and "WON" are one outcome (hand-edited sheets mix them): values that differ
+  // only in case are merged, under the spelling met first.
+  const byLower = new Map<string, number>();
+  const values: string[] = [];
+  const merge = Int32Array.from(read.values, (v) => {
+    const low = v.toLowerCase();
+    let k = byLower.get(low);
+    if (k === undefined) {
+      k = values.length;
+      values.push(v);
+      byLower.set(low, k);
+    }
+    return k;
+  });
+  const codes =
+    values.length === read.values.length
+      ? read.codes
+      : Int32Array.from(read.codes, (c) => (c < 0 ? -1 : merge[c]!));
   const distinct = [...values].sort();
   if (distinct.length === 0) {
     throw new ModelError(
@@ -82,16 +100,23 @@ export function labelsFrom(input: TableInput, label: string, opts: LabelOptions 
   }
   let positive = opts.positive;
   if (positive !== undefined) {
-    if (!distinct.includes(positive)) {
+    const given = positive;
+    positive =
+      distinct.find((d) => d === given) ??
+      distinct.find((d) => d.toLowerCase() === given.toLowerCase());
+    if (positive === undefined) {
       throw new ModelError(
         'UNKNOWN_POSITIVE',
-        `The positive value "${positive}" does not occur in "${label}"; values found: ${listValues(distinct)}.`,
+        `The positive value "${given}" does not occur in "${label}"; values found: ${listValues(distinct)}.`,
         `Pass one of the values found as --positive.`,
-        { label, positive, values: distinct },
+        { label, positive: given, values: distinct },
       );
     }
   } else {
-    const lower = distinct.map((d) => d.toLowerCase());
+    // `1.0` / `0.0` (a float column exported from pandas or a spreadsheet) read as 1 / 0.
+    const lower = distinct.map((d) =>
+      /^[+-]?\d+(\.\d*)?$/.test(d) ? String(Number(d)) : d.toLowerCase(),
+    );
     const k = POSITIVE_WORDS.findIndex((w) => lower.includes(w));
     const known = lower.every((d) => POSITIVE_WORDS.includes(d) || NEGATIVE_WORDS.includes(d));
     if (k < 0 || !known) {

@@ -24,6 +24,15 @@ export const DEFAULT_PLACEHOLDERS: readonly string[] = [
   'undefined',
   '-',
   '--',
+  // Spreadsheet errors: a failed lookup or formula exported as its error text.
+  '#n/a',
+  'n.a.',
+  '#value!',
+  '#div/0!',
+  '#ref!',
+  '#num!',
+  '#name?',
+  '#null!',
 ];
 
 export type PlaceholderSet = ReadonlySet<string>;
@@ -267,6 +276,32 @@ function evidenceOf(col: FrameColumn, ph: PlaceholderSet, sep: string): Evidence
 }
 
 /**
+ * Share of a field's present values that may be something other than a number for it still to
+ * be a number field. Real exports sprinkle a measure with stray text — `inf`, `#N/A` from a
+ * spreadsheet, `n.a.`, "unknown" spelled some new way — on a few rows; reading the whole column
+ * as a category for that throws its order away (X Education with 1.3 % such cells: AUC 0.77
+ * instead of 0.87). The stray values are read as missing (counted as wrong-type when scoring).
+ */
+const STRAY_TEXT_MAX = 0.05;
+
+/**
+ * Whether a field is numbers: every value is one, or all but a few stray texts (at most
+ * `STRAY_TEXT_MAX` of the present values, and fewer distinct texts than distinct numbers) are.
+ */
+function mostlyNumbers(ev: Evidence): boolean {
+  let text = 0;
+  let textDistinct = 0;
+  ev.distinct.forEach((d, k) => {
+    if (isNumberText(d.trim())) return;
+    text += ev.counts[k]!;
+    textDistinct++;
+  });
+  if (text === 0) return true;
+  const numDistinct = ev.distinct.length - textDistinct;
+  return numDistinct >= 2 && textDistinct < numDistinct && text <= STRAY_TEXT_MAX * ev.present;
+}
+
+/**
  * Infers a type for every field from a bounded sample of rows spread over the input, weighing
  * the evidence: the distinct values, whether integers look like codes, and the field's name.
  * A field with no value, a single value, or a distinct value on nearly every row (an
@@ -312,23 +347,25 @@ export function inferSchema(
       continue;
     }
     let type: FieldType;
-    const numeric = distinct.every((d) => isNumberText(d.trim()));
+    const numeric = mostlyNumbers(ev);
     const bools = distinct.every((d) => !Number.isNaN(parseBool(d)));
     if (ev.lists > 0) type = 'multi';
     else if (bools && distinct.length <= 2) type = 'bool';
     else if (numeric) {
-      const integers = distinct.every((d) => Number.isInteger(parseNumber(d)));
-      if (integers && present >= 50 && distinct.length > 0.9 * present) {
+      const nums = distinct.filter((d) => isNumberText(d.trim()));
+      const integers = nums.every((d) => Number.isInteger(parseNumber(d)));
+      if (integers && present >= 50 && nums.length > 0.9 * present) {
         const words = nameWords(name);
         if (words.some((w) => w === 'id' || w === 'key' || w === 'uuid')) {
           skipped.push({
             name,
-            reason: `looks like an identifier (${distinct.length} distinct whole numbers${ofSample})`,
+            reason: `looks like an identifier (${nums.length} distinct whole numbers${ofSample})`,
           });
           continue;
         }
       }
-      type = looksLikeCode(name, distinct, ev.counts) ? 'category' : 'number';
+      const numCounts = ev.counts.filter((_, k) => isNumberText(distinct[k]!.trim()));
+      type = looksLikeCode(name, nums, numCounts) ? 'category' : 'number';
     } else if (distinct.every((d) => DATE_RE.test(d))) type = 'date';
     else if (ev.withSep >= Math.max(1, 0.05 * present)) type = 'multi';
     else type = 'category';

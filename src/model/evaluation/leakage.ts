@@ -44,12 +44,16 @@ export interface LeakageOptions {
 
 export interface LeakageFinding {
   field: string;
-  reason: 'single-field-auc' | 'presence' | 'decisive-values';
+  reason: 'single-field-auc' | 'presence' | 'decisive-values' | 'empty-when-open';
   /** Human-readable: why, with the numbers. */
   detail: string;
   auc?: number;
   presentWhenConverted?: number;
   presentWhenNotConverted?: number;
+  /** empty-when-open: the share of open leads (unknown outcome) that have a value. */
+  presentWhenOpen?: number;
+  /** empty-when-open: the share of leads with a known outcome that have a value. */
+  presentWhenLabelled?: number;
   /** decisive-values: the share of training rows whose value settles the outcome. */
   decisiveShare?: number;
   /**
@@ -470,5 +474,75 @@ export function findLeakage(
       });
     }
   }
+  findings.push(...emptyWhenOpen(input, schema, yAll, ph, new Set(findings.map((f) => f.field))));
   return findings;
+}
+
+/** Open leads (outcome unknown) needed before their emptiness is read as evidence. */
+const OPEN_MIN = 30;
+/** Flag when open leads have the field at under this share of the labelled leads' rate… */
+const OPEN_PRESENCE_RATIO = 0.1;
+/** …and the labelled leads have it at least this often. */
+const LABELLED_PRESENCE_MIN = 0.2;
+
+/** Whether each row has a value (not missing, not a placeholder) in the field. */
+function presence(col: FrameColumn, f: FieldInfo, ph: PlaceholderSet): Uint8Array {
+  if (f.type === 'category') {
+    const { codes } = readCategories(col, ph);
+    return Uint8Array.from(codes, (c) => (c < 0 ? 0 : 1));
+  }
+  if (f.type === 'multi') {
+    const { offsets } = readMulti(col, ph, ';');
+    const out = new Uint8Array(offsets.length - 1);
+    for (let i = 0; i < out.length; i++) out[i] = offsets[i + 1]! > offsets[i]! ? 1 : 0;
+    return out;
+  }
+  const vals = readScalars(col, f.type, ph);
+  return Uint8Array.from(vals, (v) => (v === v ? 1 : 0));
+}
+
+/**
+ * Fields filled in for leads whose outcome is known but (nearly) empty on the open leads of
+ * the same export: a rep's tag, a quality grade, a "last activity" written at closing. On the
+ * leads a model will score — open ones — such a field is empty, so a model that learnt from it
+ * scores them on a value it will never see. Read from the open rows (`labels` −1) the caller
+ * passes; needs `OPEN_MIN` of them. Reads every row of the fields checked (one pass each).
+ */
+function emptyWhenOpen(
+  input: TableInput,
+  schema: readonly FieldInfo[],
+  y: Int8Array,
+  ph: PlaceholderSet,
+  flagged: ReadonlySet<string>,
+): LeakageFinding[] {
+  let open = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === -1) open++;
+  const labelled = y.length - open;
+  if (open < OPEN_MIN || labelled < OPEN_MIN) return [];
+  const frame = asFrame(input);
+  const out: LeakageFinding[] = [];
+  for (const f of schema) {
+    if (flagged.has(f.name)) continue;
+    const col = frame.columns.get(f.name);
+    if (!col) continue;
+    const has = presence(col, f, ph);
+    let inOpen = 0;
+    let inLabelled = 0;
+    for (let i = 0; i < has.length; i++) {
+      if (y[i] === -1) inOpen += has[i]!;
+      else inLabelled += has[i]!;
+    }
+    const pOpen = inOpen / open;
+    const pLab = inLabelled / labelled;
+    if (pLab >= LABELLED_PRESENCE_MIN && pOpen < OPEN_PRESENCE_RATIO * pLab) {
+      out.push({
+        field: f.name,
+        reason: 'empty-when-open',
+        detail: `It is filled in for ${pct(pLab)} of leads with a known outcome but only ${pct(pOpen)} of the ${open} open ones; it is probably written when the outcome is decided, and open leads (the ones scored) will not have it.`,
+        presentWhenOpen: pOpen,
+        presentWhenLabelled: pLab,
+      });
+    }
+  }
+  return out;
 }
