@@ -139,6 +139,11 @@ function summary(r: TrainReport, timed: boolean, saved: string): string {
   lines.push(
     `Backtests (${s.folds} folds, expanding window; each fold trains on rows before its test block):`,
   );
+  if (bt.moved) {
+    lines.push(
+      `  first test block starts at labelled row ${bt.moved.to + 1}, not ${bt.moved.from + 1}: the default first window (less the embargo) held only one outcome`,
+    );
+  }
   for (const f of bt.folds) {
     lines.push(
       `  fold ${f.fold}: train ${f.train}${f.trainWindow !== undefined && f.trainWindow !== f.train ? ` of ${f.trainWindow}` : ''} rows (${when(f.trainFrom, timed)} → before ${when(f.origin, timed)})${f.embargoed ? `, embargo ${f.embargoed}` : ''}; test ${f.test}${f.testBlock !== undefined && f.testBlock !== f.test ? ` of ${f.testBlock}` : ''} rows (${f.testPositives} converted, to ${when(f.testTo, timed)}); AUC ${fmt(f.auc)}`,
