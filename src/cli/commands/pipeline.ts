@@ -29,7 +29,7 @@ import {
   type VerifyReport,
 } from '../../pipeline';
 import { LeadLensError } from '../../contracts/errors';
-import { printJson, withCrmFlags, type CrmFlags } from '../context';
+import { printJson, requireExistingStore, withCrmFlags, type CrmFlags } from '../context';
 import {
   withDeps,
   withLeasedDeps,
@@ -204,6 +204,7 @@ export function register(program: Command): void {
       )
       .option('--limit <n>', 'mismatches to list', '100'),
   ).action(async (flags: CrmFlags & { limit: string }) => {
+    requireExistingStore(flags, 'verify');
     await withDeps(flags, async (deps) => {
       const report = await verifyWriteback(deps, { limit: Number(flags.limit) || 100 });
       if (flags.json) printJson(report);
@@ -219,6 +220,7 @@ export function register(program: Command): void {
         'Show the published model, who is running the pipeline now (the run lease), the jobs and their checkpoints.',
       ),
   ).action(async (flags: CrmFlags) => {
+    requireExistingStore(flags, 'status');
     await withDeps(flags, async (deps) => {
       const jobs = [];
       for (const j of [
@@ -298,6 +300,7 @@ export function register(program: Command): void {
     );
   withCrmFlags(models.command('list').description('List the stored model versions.')).action(
     async (flags: CrmFlags) => {
+      requireExistingStore(flags, 'models list');
       await withDeps(flags, async (deps) => {
         printJson(
           (await deps.store.listModels()).map((m) => ({

@@ -15,7 +15,7 @@ import {
 } from '../../contracts/settings';
 import { readReport, settingsAction } from '../../pipeline';
 import type { AppDeps } from '../../server/compose';
-import { printJson, withCrmFlags, type CrmFlags } from '../context';
+import { printJson, requireExistingStore, withCrmFlags, type CrmFlags } from '../context';
 import { withDeps } from '../run-options';
 
 const list = (s: string | undefined): string[] =>
@@ -48,6 +48,7 @@ export function register(program: Command): void {
   withCrmFlags(
     cmd.command('list').description('The segments, and what the published model decided for each.'),
   ).action(async (flags: CrmFlags) => {
+    requireExistingStore(flags, 'segments list');
     await withDeps(flags, async (deps) => {
       const settings = await deps.store.getSettings();
       const published = await deps.store.getPublishedModel();
