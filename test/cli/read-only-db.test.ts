@@ -76,5 +76,5 @@ it('reads an existing store as before, and a command that writes the store still
   const db = path.join(dir, 'created.db');
   await cli(['segments', 'rules', '--min-positives', '20', ...crm, '--db', db]);
   expect(fs.existsSync(db)).toBe(true);
-  expect(JSON.parse(await cli(['models', 'list', ...crm, '--db', db]))).toEqual([]);
+  expect(JSON.parse(await cli(['models', 'list', '--json', ...crm, '--db', db]))).toEqual([]);
 });
