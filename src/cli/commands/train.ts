@@ -287,7 +287,7 @@ export function register(program: Command): void {
   program
     .command('train')
     .description(
-      'Without --csv: train on the contacts synced from the CRM (point-in-time features, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export, rows ordered by --time (or file order). Rolling-origin backtests (3–5 folds by data size; each fold trains on the rows before its test block) choose the model family, its settings and row weights, and give the honest estimate; calibration comes from the out-of-fold scores; the chosen setting is then fitted on all labelled rows. Fields that leak the outcome are flagged and left out. A model that does not beat chance, or scores every lead alike, is not published (with --csv: not written) unless --publish-anyway.',
+      'Without --csv: train on the contacts synced from the CRM (point-in-time features, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export, rows ordered by --time (or file order). Rolling-origin backtests (2–5 folds by data size and the rarer outcome; each fold trains on the rows before its test block, and the first block starts later when the oldest rows hold one outcome only) choose the model family, its settings and row weights, and give the honest estimate; calibration comes from the out-of-fold scores; the chosen setting is then fitted on all labelled rows. Fields that leak the outcome are flagged and left out. A model that does not beat chance, or scores every lead alike, is not published (with --csv: not written) unless --publish-anyway.',
     )
     .option('--csv <file>', 'CSV file (delimiter , ; or tab detected; header line required)')
     .option(
