@@ -1,5 +1,6 @@
 /** Building the deps a CLI command needs from its flags, and the shared output helpers. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { JobResult } from '../contracts/functions';
@@ -52,7 +53,32 @@ export function withCrmFlags(cmd: Command): Command {
     .option('--json', 'print one machine-readable JSON summary on stdout');
 }
 
-export function openDeps(flags: CrmFlags): Promise<AppDeps> {
+/**
+ * Read-only commands (status, listings, cards, alerts, verify) never create the store. Opening a
+ * SQLite file that does not exist creates a new, empty one, and the command then answers
+ * "nothing" (`[]`, no model) — which reads as "no models yet", not "wrong file", and leaves a
+ * stray database behind. With DATABASE_URL set the store is PostgreSQL: nothing to check here.
+ */
+export function requireExistingStore(
+  flags: CrmFlags,
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (env.DATABASE_URL) return;
+  const file = flags.db ?? DEFAULT_DB_FILE;
+  if (file === ':memory:' || existsSync(file)) return;
+  throw new LeadLensError(
+    'NOT_FOUND',
+    `There is no LeadLens state file at ${path.resolve(file)}; \`leadlens ${command}\` only reads the state that \`leadlens run\` (or sync, train) writes, so it creates none.`,
+    {
+      hint: `Pass --db with the file those commands used (default ${DEFAULT_DB_FILE}, relative to the directory they ran in), or set DATABASE_URL for a PostgreSQL store; on a new install run \`leadlens run\` first.`,
+      details: { db: path.resolve(file) },
+    },
+  );
+}
+
+export function openDeps(flags: CrmFlags, opts: { readOnly?: string } = {}): Promise<AppDeps> {
+  if (opts.readOnly !== undefined) requireExistingStore(flags, opts.readOnly);
   if (flags.crm === 'salesforce') return openSalesforceDeps(flags);
   const portal = resolvePortal({
     baseUrl: flags.baseUrl,

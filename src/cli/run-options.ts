@@ -43,8 +43,12 @@ export function withRunOptions(cmd: Command, what: string, alsoWhen = ''): Comma
 }
 
 /** The deps of one command, closed when it ends. */
-export async function withDeps<T>(flags: CrmFlags, fn: (deps: AppDeps) => Promise<T>): Promise<T> {
-  const deps = await openDeps(flags);
+export async function withDeps<T>(
+  flags: CrmFlags,
+  fn: (deps: AppDeps) => Promise<T>,
+  opts: { readOnly?: string } = {},
+): Promise<T> {
+  const deps = await openDeps(flags, opts);
   try {
     return await fn(deps);
   } finally {
@@ -125,17 +129,21 @@ export function objectCommand<T extends { status: JobResult['status'] }>(
     .command('models')
     .description(spec.modelsDescription)
     .action(async () => {
-      await withDeps(cmd.opts<CrmFlags>(), async (deps) => {
-        const models = await deps.store.listObjectModels(spec.objectModel);
-        printJson(
-          models.map((m) => ({
-            version: m.version,
-            modelType: m.modelType,
-            status: m.status,
-            trainedAt: m.trainedAt,
-            ...spec.reportFields(m.report),
-          })),
-        );
-      });
+      await withDeps(
+        cmd.opts<CrmFlags>(),
+        async (deps) => {
+          const models = await deps.store.listObjectModels(spec.objectModel);
+          printJson(
+            models.map((m) => ({
+              version: m.version,
+              modelType: m.modelType,
+              status: m.status,
+              trainedAt: m.trainedAt,
+              ...spec.reportFields(m.report),
+            })),
+          );
+        },
+        { readOnly: `${spec.name} models` },
+      );
     });
 }

@@ -35,6 +35,7 @@ const CODES = {
   LABEL_NOT_BINARY: { status: 422 },
   UNKNOWN_POSITIVE: { status: 422 },
   SINGLE_CLASS: { status: 422 },
+  SHORT_HISTORY: { status: 422 },
   TOO_FEW_POSITIVES: { status: 422 },
   TOO_FEW_ROWS: { status: 422 },
   NO_FEATURES: { status: 422 },

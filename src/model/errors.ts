@@ -13,6 +13,7 @@ export type ModelErrorCode = Extract<
   | 'LABEL_NOT_BINARY'
   | 'UNKNOWN_POSITIVE'
   | 'SINGLE_CLASS'
+  | 'SHORT_HISTORY'
   | 'TOO_FEW_POSITIVES'
   | 'TOO_FEW_ROWS'
   | 'SCHEMA_MISMATCH'

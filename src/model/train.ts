@@ -153,6 +153,11 @@ export interface TrainReport {
     meanAuc: number;
     seAuc: number;
     rule: string;
+    /**
+     * Set when the first origin moved later than the initial share because that window held
+     * one outcome only (labelled positions in time order; `evaluation/folds.ts`).
+     */
+    moved?: { from: number; to: number };
     /** What the search schedule did: the caps, and the GBDT round-count ladder's steps. */
     schedule: ScheduleReport & {
       /** Sweeps (family × weighting) run over every fold. */
@@ -567,6 +572,7 @@ export class TrainingSession {
         meanAuc: chosen.meanAuc,
         seAuc: chosen.seAuc,
         rule: TIE_RULE,
+        ...(this.plan.moved ? { moved: this.plan.moved } : {}),
         schedule: {
           ...this.schedule,
           ladder: bt.ladder,

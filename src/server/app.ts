@@ -275,7 +275,17 @@ export function createServer(deps: PipelineDeps, opts: ServerOptions) {
         );
       }
       const card = await modelCard(deps.store, version);
-      res.type('html').send(renderModelCardPage(card, await modelCharts(deps.store, version)));
+      const stored = await deps.store.getModel(version);
+      const backtested = stored ? readReport(stored)?.backtest !== undefined : false;
+      res
+        .type('html')
+        .send(
+          renderModelCardPage(
+            card,
+            await modelCharts(deps.store, version),
+            backtested ? 'out_of_fold' : 'held_out',
+          ),
+        );
     }),
   );
 

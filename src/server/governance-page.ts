@@ -181,7 +181,18 @@ function segmentsSection(latest: MonitorData | null): string {
 <p class="muted">Each record counts in the segment its score's payload recorded. A segment's drift is against its own records in the model's first monitored run and is judged (alerts, named by segment) from the settings' minimum rows on both sides, net of the PSI chance alone reaches at those sizes. "Decayed beyond its noise": the live model's realised metric on the segment's arrived outcomes is under its backtest estimate on the segment's held-out rows by the settings' decay drop or more after two standard errors of the difference (the segment's noise at its size) are allowed for; judged from the settings' minimum outcomes of each class on both sides. "Worse beyond its noise": the challenger's AUC is more than two standard errors (Hanley–McNeil) under the champion's on the segment's records.</p>`;
 }
 
-export function renderModelCardPage(c: ModelCard, charts?: ModelCharts | null): string {
+/**
+ * How a version's metrics were measured: versions trained with the rolling-origin backtests
+ * report the pooled out-of-fold scores; older ones a time-held-out newest slice (as the CLI's
+ * `models card`).
+ */
+export type MetricsBasis = 'out_of_fold' | 'held_out';
+
+export function renderModelCardPage(
+  c: ModelCard,
+  charts?: ModelCharts | null,
+  basis: MetricsBasis = 'out_of_fold',
+): string {
   const body = `
 <h1>Model card · v${c.version} · ${esc(c.modelType)} <span class="muted">${esc(c.status)}</span></h1>
 <p class="muted">Trained ${esc(c.trainedAt)}${c.publishedAt ? `, published ${esc(c.publishedAt)}` : ''}. <a href="/report/governance">Governance</a></p>
@@ -190,7 +201,7 @@ export function renderModelCardPage(c: ModelCard, charts?: ModelCharts | null): 
 <h2>Data</h2><p>${esc(c.dataWindow.from?.slice(0, 10) ?? '—')} → ${esc(c.dataWindow.to?.slice(0, 10) ?? '—')}: ${esc(
     c.dataWindow.trainingRows ?? '—',
   )} labelled contacts, ${fmt.pct(c.dataWindow.conversionRate)} converted, ${esc(c.dataWindow.censored ?? '—')} censored.</p>
-<h2>Metrics (held-out, newest slice)</h2>
+<h2>Metrics (${basis === 'out_of_fold' ? 'out of fold: each backtest block scored by its fold’s model' : 'held-out, newest slice'})</h2>
 <table><tr>${Object.keys(c.metrics)
     .map((k) => `<th>${esc(k)}</th>`)
     .join('')}</tr><tr>${Object.values(c.metrics)

@@ -101,7 +101,9 @@ describe('leadlens accounts', () => {
     expect(text).toMatch(/^accounts +\d+ companies scored, 0 written; /m);
 
     // `leadlens status` shows the account chain and its stages beside the contact jobs.
-    const status = JSON.parse(await cli(['status', '--base-url', emu.url, '--db', db])) as {
+    const status = JSON.parse(
+      await cli(['status', '--json', '--base-url', emu.url, '--db', db]),
+    ) as {
       jobs: Array<{ job: string; status: string }>;
       accountsScored: number;
       accountModel: number | null;

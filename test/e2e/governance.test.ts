@@ -240,6 +240,9 @@ describe('governance over simulated months', () => {
       expect(cardHtml).toContain('Model card · v1');
       expect(cardHtml).toContain('Intended use');
       expect(cardHtml).toContain(SHIFTED);
+      // Versions trained with the backtests: their metrics are out of fold, not a held-out slice.
+      expect(cardHtml).toContain('Metrics (out of fold');
+      expect(cardHtml).not.toContain('newest slice');
       expect((await fetch(`${base}/report/models/99`, { headers: AS_ADMIN })).status).toBe(409);
       expect((await fetch(`${base}/report/governance`)).status).toBe(401);
     } finally {

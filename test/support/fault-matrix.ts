@@ -484,7 +484,7 @@ async function runCliCase(
     await post(emu.url, '/__emulator/faults', {});
     await judge(emu.url, token, clean, permanentIds, result);
     // Every permanent failure listed by `leadlens status`.
-    const statusRun = cli(['status', '--db', db, '--base-url', emu.url], env(), 60_000);
+    const statusRun = cli(['status', '--json', '--db', db, '--base-url', emu.url], env(), 60_000);
     procs.push(statusRun);
     const status = await statusRun.done;
     if (status.hung) result.problems.push(statusRun.describeHang());

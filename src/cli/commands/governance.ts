@@ -144,7 +144,7 @@ export function register(program: Command): void {
         'Governance at a glance: open alerts, the live model and its challenger, and the same per segment (drift, realised AUC, the challenger on the segment’s records).',
       ),
   ).action(async (flags: CrmFlags & { json?: boolean }) => {
-    const deps = await openDeps(flags);
+    const deps = await openDeps(flags, { readOnly: 'governance' });
     try {
       const view = await governanceStatus(deps.store);
       if (flags.json) printJson(view);
@@ -206,7 +206,7 @@ export function register(program: Command): void {
         "A version's model card: intended use, label, data window, features used and left out, metrics, limitations, decisions, monitoring.",
       ),
   ).action(async (version: string, flags: CrmFlags & { json?: boolean }) => {
-    const deps = await openDeps(flags);
+    const deps = await openDeps(flags, { readOnly: 'models card' });
     try {
       const v = parseVersion(version);
       const card = await modelCard(deps.store, v);
@@ -226,7 +226,7 @@ export function register(program: Command): void {
       .command('decisions')
       .description('The decision log: every publish, promotion and roll-back.'),
   ).action(async (flags: CrmFlags) => {
-    const deps = await openDeps(flags);
+    const deps = await openDeps(flags, { readOnly: 'models decisions' });
     try {
       printJson(
         (await deps.store.listDecisions({ limit: 10_000 })).map((d) => ({
@@ -245,7 +245,7 @@ export function register(program: Command): void {
       .description('Monitoring alerts (drift, decay): open ones, or all with --all.')
       .option('--all', 'include resolved alerts'),
   ).action(async (flags: CrmFlags & { all?: boolean }) => {
-    const deps = await openDeps(flags);
+    const deps = await openDeps(flags, { readOnly: 'alerts' });
     try {
       printJson(await deps.store.listAlerts({ open: !flags.all, limit: 1000 }));
     } finally {

@@ -29,7 +29,7 @@ import {
   type VerifyReport,
 } from '../../pipeline';
 import { LeadLensError } from '../../contracts/errors';
-import { printJson, withCrmFlags, type CrmFlags } from '../context';
+import { printJson, requireExistingStore, withCrmFlags, type CrmFlags } from '../context';
 import {
   withDeps,
   withLeasedDeps,
@@ -168,7 +168,9 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags & { full?: boolean }) => {
     await withLeasedDeps(flags, 'sync', async (deps) => {
       const res = await loopJob(deps, () => syncJob({ full: flags.full }), flags);
-      printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
+      const out = { ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls };
+      if (flags.json) printJson(out);
+      else printLines(syncText(out));
     });
   });
 
@@ -181,7 +183,12 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags) => {
     await withLeasedDeps(flags, 'provision', async (deps) => {
       await deps.crm.provision((await deps.store.getSettings()).tiers);
-      printJson({ provisioned: true, apiCalls: deps.crm.usage().calls });
+      const calls = deps.crm.usage().calls;
+      if (flags.json) printJson({ provisioned: true, apiCalls: calls });
+      else
+        printLines([
+          `provisioned     the leadlens property group and properties on contacts and leads (${calls} API calls)`,
+        ]);
     });
   });
 
@@ -192,7 +199,9 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags) => {
     await withLeasedDeps(flags, 'writeback', async (deps) => {
       const res = await loopJob(deps, () => writebackJob(), flags);
-      printJson({ ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls });
+      const out = { ...res.summary, status: res.status, apiCalls: deps.crm.usage().calls };
+      if (flags.json) printJson(out);
+      else printLines(writebackText(out));
     });
   });
 
@@ -204,6 +213,7 @@ export function register(program: Command): void {
       )
       .option('--limit <n>', 'mismatches to list', '100'),
   ).action(async (flags: CrmFlags & { limit: string }) => {
+    requireExistingStore(flags, 'verify');
     await withDeps(flags, async (deps) => {
       const report = await verifyWriteback(deps, { limit: Number(flags.limit) || 100 });
       if (flags.json) printJson(report);
@@ -219,6 +229,7 @@ export function register(program: Command): void {
         'Show the published model, who is running the pipeline now (the run lease), the jobs and their checkpoints.',
       ),
   ).action(async (flags: CrmFlags) => {
+    requireExistingStore(flags, 'status');
     await withDeps(flags, async (deps) => {
       const jobs = [];
       for (const j of [
@@ -254,7 +265,7 @@ export function register(program: Command): void {
       }
       const lease = await deps.store.getLease();
       const failures = await deps.store.listWriteFailures({ limit: 20 });
-      printJson({
+      const status = {
         portal: deps.store.portalId,
         model: await modelSummary(deps),
         contacts: await deps.store.countRecords('contact'),
@@ -287,7 +298,9 @@ export function register(program: Command): void {
             failedAt: f.failedAt,
           })),
         },
-      });
+      };
+      if (flags.json) printJson(status);
+      else printLines(statusText(status));
     });
   });
 
@@ -298,16 +311,25 @@ export function register(program: Command): void {
     );
   withCrmFlags(models.command('list').description('List the stored model versions.')).action(
     async (flags: CrmFlags) => {
+      requireExistingStore(flags, 'models list');
       await withDeps(flags, async (deps) => {
-        printJson(
-          (await deps.store.listModels()).map((m) => ({
-            version: m.version,
-            modelType: m.modelType,
-            status: m.status,
-            trainedAt: m.trainedAt,
-            auc: readReport(m)?.metrics.auc ?? null,
-          })),
-        );
+        const list = (await deps.store.listModels()).map((m) => ({
+          version: m.version,
+          modelType: m.modelType,
+          status: m.status,
+          trainedAt: m.trainedAt,
+          auc: readReport(m)?.metrics.auc ?? null,
+        }));
+        if (flags.json) printJson(list);
+        else
+          printLines(
+            list.length === 0
+              ? ['No model versions yet: `leadlens train` (or `leadlens run`) trains the first.']
+              : list.map(
+                  (m) =>
+                    `v${String(m.version).padEnd(4)} ${m.modelType.padEnd(9)} ${m.status.padEnd(10)} trained ${m.trainedAt}  AUC ${m.auc === null ? '—' : m.auc.toFixed(3)}`,
+                ),
+          );
       });
     },
   );
@@ -395,4 +417,89 @@ export function printVerifyReport(r: VerifyReport): void {
       lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+const printLines = (lines: readonly string[]): void => {
+  process.stdout.write(`${lines.join('\n')}\n`);
+};
+
+/** `leadlens sync` without --json. */
+export function syncText(s: Record<string, unknown>): string[] {
+  return [
+    `status          ${String(s.status)}`,
+    `synced          ${Number(s.contacts ?? 0)} contacts (${s.incremental ? 'changed since the last sync' : 'all'}), ${Number(s.deals ?? 0)} deals, ${Number(s.leads ?? 0)} leads`,
+    `API calls       ${Number(s.apiCalls ?? 0)}`,
+  ];
+}
+
+/** `leadlens writeback` without --json. */
+export function writebackText(s: Record<string, unknown>): string[] {
+  const failures = (s.failures ?? []) as Array<{
+    objectType: string;
+    id: string;
+    code: string;
+    message: string;
+  }>;
+  const failed = Number(s.failed ?? 0);
+  const lines = [
+    `status          ${String(s.status)}`,
+    `written         ${Number(s.written ?? 0)} (${Number(s.unchanged ?? 0)} unchanged, not sent)`,
+    `API calls       ${Number(s.apiCalls ?? 0)}`,
+  ];
+  if (failed > 0) {
+    lines.push(`not written     ${failed} (the CRM refused them; not retried until they change)`);
+    for (const f of failures) lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);
+    if (failures.length < failed) lines.push('  … see `leadlens status`');
+  }
+  return lines;
+}
+
+interface StatusView {
+  portal: string;
+  model: { version: number; modelType: string; trainedAt: string; auc: number | null } | null;
+  contacts: number;
+  leads: number;
+  scored: number;
+  dealsScored: number;
+  dealModel: number | null;
+  accountsScored: number;
+  accountModel: number | null;
+  accountContactsScored: number;
+  governance: { alerts: unknown[]; lastMonitoredAt: string | null };
+  running: { holder: string; purpose: string; since: string; expiresAt: string } | null;
+  jobs: Array<{
+    job: string;
+    status: string;
+    updatedAt?: string;
+    message?: string | null;
+    resumeAt?: string | null;
+  }>;
+  writeFailures: {
+    total: number;
+    recent: Array<{ objectType: string; id: string; code: string; message: string }>;
+  };
+}
+
+/** `leadlens status` without --json: the same facts, one line each. */
+export function statusText(s: StatusView): string[] {
+  const m = s.model;
+  const ran = s.jobs.filter((j) => j.status !== 'never run');
+  const never = s.jobs.filter((j) => j.status === 'never run').map((j) => j.job);
+  const lines = [
+    `portal          ${s.portal}`,
+    `model           ${m ? `v${m.version} ${m.modelType}, trained ${m.trainedAt}, AUC ${m.auc === null ? '—' : m.auc.toFixed(3)}` : 'none published'}`,
+    `records         ${s.contacts} contacts, ${s.leads} leads`,
+    `scores          ${s.scored} contacts; ${s.dealsScored} deals (${s.dealModel === null ? 'no deal model' : `deal model v${s.dealModel}`}); ${s.accountsScored} companies (${s.accountModel === null ? 'no account model' : `account model v${s.accountModel}`})${s.accountContactsScored ? `; ${s.accountContactsScored} account contacts` : ''}`,
+    `running         ${s.running ? `${s.running.purpose} by ${s.running.holder} since ${s.running.since} (lease expires ${s.running.expiresAt})` : 'nothing'}`,
+    `alerts          ${s.governance.alerts.length} open; last monitored ${s.governance.lastMonitoredAt ?? 'never'} (\`leadlens governance\`)`,
+    'jobs',
+    ...ran.map(
+      (j) =>
+        `  ${j.job.padEnd(18)} ${j.status}${j.updatedAt ? ` ${j.updatedAt}` : ''}${j.resumeAt ? ` (resumes at ${j.resumeAt})` : ''}${j.message ? ` — ${j.message}` : ''}`,
+    ),
+    ...(never.length ? [`  never run: ${never.join(', ')}`] : []),
+    `not written     ${s.writeFailures.total}${s.writeFailures.total ? ' (the CRM refused them; not retried until they change)' : ''}`,
+    ...s.writeFailures.recent.map((f) => `  ${f.objectType} ${f.id}: ${f.code} ${f.message}`),
+  ];
+  return lines;
 }

@@ -19,6 +19,7 @@ import { scoringModelFromFile, type ScoringModel } from '../../pipeline/scoring-
 import { DEFAULT_DB_FILE } from '../../store/default-file';
 import type * as Pipeline from '../../pipeline';
 import type * as Context from '../context';
+import type * as PipelineCommands from './pipeline';
 import type { CrmFlags } from '../context';
 
 const OptionsSchema = z.object({
@@ -313,7 +314,32 @@ async function scoreCrm(flags: CrmFlags): Promise<void> {
     );
     if (flags.json)
       printJson({ status: res.status, ...res.summary, apiCalls: deps.crm.usage().calls });
-    else process.stdout.write(`${res.progress}\n`);
+    else {
+      // What `leadlens run` prints for its score stage: the chain's last progress line alone
+      // (its final stage's) said nothing about what was scored or written.
+      const { summarizeRun } = require('./pipeline') as typeof PipelineCommands;
+      const { tierStats, tierInputs } = require('../../pipeline') as typeof Pipeline;
+      const s = await summarizeRun(deps, res);
+      const stages = res.summary as Record<string, Record<string, unknown> | undefined>;
+      const contacts = Number(stages.score?.scored ?? 0);
+      const leads = Number(stages.score?.leads ?? 0);
+      const tiers = tierStats((await deps.store.getSettings()).tiers, await tierInputs(deps));
+      const lines = [
+        `status          ${s.status}${s.resumeAt ? ` (resumes at ${s.resumeAt})` : ''}`,
+        `model           v${s.modelVersion ?? '—'} ${s.modelType ?? ''}`.trimEnd(),
+        `scored          ${s.scored} (${contacts} contacts, ${leads} leads)`,
+        `tiers           ${tiers.map((t) => `${t.label} ${t.count}`).join(' · ')}`,
+        `written         ${s.written}`,
+        `API calls       ${s.apiCalls}, ${s.throttled} answered 429`,
+      ];
+      if (s.failed > 0) {
+        lines.push(
+          `not written     ${s.failed} (the CRM refused them; not retried until they change)`,
+        );
+        for (const f of s.failures) lines.push(`  ${f.objectType} ${f.id}: ${f.code} ${f.message}`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
   } finally {
     await deps.close();
   }

@@ -15,7 +15,7 @@ import {
 } from '../../contracts/settings';
 import { readReport, settingsAction } from '../../pipeline';
 import type { AppDeps } from '../../server/compose';
-import { printJson, withCrmFlags, type CrmFlags } from '../context';
+import { printJson, requireExistingStore, withCrmFlags, type CrmFlags } from '../context';
 import { withDeps } from '../run-options';
 
 const list = (s: string | undefined): string[] =>
@@ -24,7 +24,27 @@ const list = (s: string | undefined): string[] =>
     .map((x) => x.trim())
     .filter((x) => x !== '');
 
-async function save(deps: AppDeps, settings: Settings): Promise<void> {
+/** The segments and their rules, one line each (the text the commands print without --json). */
+function segmentsText(g: Settings['segments']): string[] {
+  return [
+    `rules           a segment gets a model of its own from ${g.minPositives} converted training leads, when its backtests beat the global model by ≥ ${g.minGain} AUC`,
+    ...(g.list.length === 0
+      ? ['segments        none (`leadlens segments add KEY --property P --values A,B`)']
+      : [
+          `segments        ${g.list.length}`,
+          ...g.list.map(
+            (x) =>
+              `  ${x.key}${x.label !== x.key ? ` (${x.label})` : ''}: ${x.property} in ${x.values.join(', ')}${x.minScores ? `; tiers from ${x.minScores.join(' / ')}` : ''}`,
+          ),
+        ]),
+  ];
+}
+
+const printLines = (lines: readonly string[]): void => {
+  process.stdout.write(`${lines.join('\n')}\n`);
+};
+
+async function save(deps: AppDeps, settings: Settings, json?: boolean): Promise<void> {
   // The settings schema at the edge, as the settings function parses the page's request.
   const parsed = SettingsSchema.safeParse(settings);
   if (!parsed.success) {
@@ -36,7 +56,12 @@ async function save(deps: AppDeps, settings: Settings): Promise<void> {
     );
   }
   const res = await settingsAction(deps, { action: 'save', settings: parsed.data });
-  printJson({ segments: res.settings.segments, retiered: res.retiered ?? 0 });
+  if (json) printJson({ segments: res.settings.segments, retiered: res.retiered ?? 0 });
+  else
+    printLines([
+      ...segmentsText(res.settings.segments),
+      `saved           ${res.retiered ?? 0} stored score(s) moved to another tier`,
+    ]);
 }
 
 export function register(program: Command): void {
@@ -48,20 +73,29 @@ export function register(program: Command): void {
   withCrmFlags(
     cmd.command('list').description('The segments, and what the published model decided for each.'),
   ).action(async (flags: CrmFlags) => {
+    requireExistingStore(flags, 'segments list');
     await withDeps(flags, async (deps) => {
       const settings = await deps.store.getSettings();
       const published = await deps.store.getPublishedModel();
       const report = published ? readReport(published) : null;
-      printJson({
-        ...settings.segments,
-        // Each segment's held-out rows are for monitoring, not for reading here.
-        model: published
-          ? {
-              version: published.version,
-              segments: (report?.segments ?? []).map(({ heldOut: _rows, ...rest }) => rest),
-            }
-          : null,
-      });
+      const decided = (report?.segments ?? []).map(({ heldOut: _rows, ...rest }) => rest);
+      if (flags.json)
+        printJson({
+          ...settings.segments,
+          // Each segment's held-out rows are for monitoring, not for reading here.
+          model: published ? { version: published.version, segments: decided } : null,
+        });
+      else
+        printLines([
+          ...segmentsText(settings.segments),
+          published
+            ? `model           v${published.version}${decided.length === 0 ? ' (trained before these segments, or without any)' : ', per segment:'}`
+            : 'model           none published',
+          ...decided.map(
+            (d) =>
+              `  ${d.key}: ${d.decision === 'own' ? `own model (${d.modelType ?? '—'})` : 'global model'}; ${d.rows} rows, ${d.positives} converted; ${d.why}`,
+          ),
+        ]);
     });
   });
   withCrmFlags(
@@ -105,7 +139,11 @@ export function register(program: Command): void {
         const at = settings.segments.list.findIndex((s) => s.key === seg.key);
         const next = [...others];
         next.splice(at < 0 ? next.length : at, 0, seg);
-        await save(deps, { ...settings, segments: { ...settings.segments, list: next } });
+        await save(
+          deps,
+          { ...settings, segments: { ...settings.segments, list: next } },
+          flags.json,
+        );
       });
     },
   );
@@ -119,7 +157,11 @@ export function register(program: Command): void {
           });
         }
         const next = settings.segments.list.filter((s) => s.key !== key);
-        await save(deps, { ...settings, segments: { ...settings.segments, list: next } });
+        await save(
+          deps,
+          { ...settings, segments: { ...settings.segments, list: next } },
+          flags.json,
+        );
       });
     },
   );
@@ -132,14 +174,20 @@ export function register(program: Command): void {
   ).action(async (flags: CrmFlags & { minPositives?: string; minGain?: string }) => {
     await withDeps(flags, async (deps) => {
       const settings = await deps.store.getSettings();
-      await save(deps, {
-        ...settings,
-        segments: {
-          ...settings.segments,
-          ...(flags.minPositives !== undefined ? { minPositives: Number(flags.minPositives) } : {}),
-          ...(flags.minGain !== undefined ? { minGain: Number(flags.minGain) } : {}),
+      await save(
+        deps,
+        {
+          ...settings,
+          segments: {
+            ...settings.segments,
+            ...(flags.minPositives !== undefined
+              ? { minPositives: Number(flags.minPositives) }
+              : {}),
+            ...(flags.minGain !== undefined ? { minGain: Number(flags.minGain) } : {}),
+          },
         },
-      });
+        flags.json,
+      );
     });
   });
 }

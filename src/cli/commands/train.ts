@@ -168,6 +168,11 @@ function summary(r: TrainReport, timed: boolean, saved: string): string {
   lines.push(
     `Backtests (${s.folds} folds, expanding window; each fold trains on rows before its test block):`,
   );
+  if (bt.moved) {
+    lines.push(
+      `  first test block starts at labelled row ${bt.moved.to + 1}, not ${bt.moved.from + 1}: the default first window (less the embargo) held only one outcome`,
+    );
+  }
   for (const f of bt.folds) {
     lines.push(
       `  fold ${f.fold}: train ${f.train}${f.trainWindow !== undefined && f.trainWindow !== f.train ? ` of ${f.trainWindow}` : ''} rows (${when(f.trainFrom, timed)} → before ${when(f.origin, timed)})${f.embargoed ? `, embargo ${f.embargoed}` : ''}; test ${f.test}${f.testBlock !== undefined && f.testBlock !== f.test ? ` of ${f.testBlock}` : ''} rows (${f.testPositives} converted, to ${when(f.testTo, timed)}); AUC ${fmt(f.auc)}`,
@@ -321,7 +326,7 @@ export function register(program: Command): void {
   program
     .command('train')
     .description(
-      'Without --csv: train on the contacts synced from the CRM (point-in-time features, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export, rows ordered by --time (or file order). Rolling-origin backtests (3–5 folds by data size; each fold trains on the rows before its test block) choose the model family, its settings and row weights, and give the honest estimate; calibration comes from the out-of-fold scores; the chosen setting is then fitted on all labelled rows. Fields that leak the outcome are flagged and left out. A model that does not beat chance, or scores every lead alike, is not published (with --csv: not written) unless --publish-anyway.',
+      'Without --csv: train on the contacts synced from the CRM (point-in-time features, leakage guard) and publish a new model version. With --csv: train a lead-scoring model from a CSV export, rows ordered by --time (or file order). Rolling-origin backtests (2–5 folds by data size and the rarer outcome; each fold trains on the rows before its test block, and the first block starts later when the oldest rows hold one outcome only) choose the model family, its settings and row weights, and give the honest estimate; calibration comes from the out-of-fold scores; the chosen setting is then fitted on all labelled rows. Fields that leak the outcome are flagged and left out. A model that does not beat chance, or scores every lead alike, is not published (with --csv: not written) unless --publish-anyway.',
     )
     .option('--csv <file>', 'CSV file (delimiter , ; or tab detected; header line required)')
     .option(

@@ -472,7 +472,7 @@ export function monitorJob(): JobDefinition<MonitorState> {
         return {
           state: next,
           done: false,
-          progress: `monitor: ${alerts.raised} alert(s) raised, ${alerts.resolved} resolved`,
+          progress: `${alerts.raised} alert(s) raised, ${alerts.resolved} resolved`,
         };
       }
       if (state.phase === 'tasks') {
@@ -524,7 +524,7 @@ export function monitorJob(): JobDefinition<MonitorState> {
           summary: { ...state.summary, tasksCreated: tasks, tasksPending: pending },
         };
         await ctx.commit(next);
-        return { state: next, done: true, progress: `monitor: ${tasks} task(s) created` };
+        return { state: next, done: true, progress: `${tasks} task(s) created` };
       }
       return { state, done: true, progress: 'done' };
     },

@@ -55,7 +55,7 @@ export function spikeTasksJob(): JobDefinition<SpikeState> {
         return {
           state: next,
           done: true,
-          progress: `spikes: ${state.created} task(s) for owners`,
+          progress: `${state.created} task(s) for owners`,
         };
       }
       // The owner now (a reassigned record's task goes to its current owner).
@@ -117,7 +117,7 @@ export function spikeTasksJob(): JobDefinition<SpikeState> {
         }
       }
       await ctx.commit(next);
-      return { state: next, done: false, progress: `spikes: ${next.created} task(s) so far` };
+      return { state: next, done: false, progress: `${next.created} task(s) for owners so far` };
     },
     summary: (s) => ({ tasksCreated: s.created, noOwner: s.noOwner, pending: s.pending }),
   };
