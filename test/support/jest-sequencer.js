@@ -9,30 +9,30 @@
  * duration, the suites below go first, in this order (longest first); the rest follow in Jest's
  * own order. A stale or missing entry only costs ordering, never a test.
  *
- * Durations (wall s, 2 workers, machine shared, load ~8) from
- * `npx jest --maxWorkers=2 --json --outputFile=…` on 2026-12-03; fault-workers from its
- * owner's runs (2–6 min). Re-measure when a suite's cost moves by a minute.
+ * Durations (wall s) from `npx jest --json --outputFile=…` with two workers on 2026-12-03, the
+ * shared 2-core machine at load ~1–4 (fault-workers: its owner's runs, 2–6 min). Re-measure
+ * when a suite's cost moves by half a minute.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
 const LONGEST_FIRST = [
   'test/e2e/fault-workers.test.ts', // 120–360
-  'test/e2e/governance-weeks.test.ts', // 146
-  'test/e2e/fault-matrix.test.ts', // 81
-  'test/e2e/lease.test.ts', // 78
-  'test/e2e/functions.test.ts', // 71
-  'test/e2e/salesforce-crash.test.ts', // 71
-  'test/e2e/salesforce.test.ts', // 65
-  'test/e2e/worker-oauth.test.ts', // 63
-  'test/e2e/crash.test.ts', // 56
-  'test/e2e/governance.test.ts', // 50
-  'test/e2e/account-scores.test.ts', // 45
-  'test/e2e/pipeline.test.ts', // 39
-  'test/e2e/workers.test.ts', // 38
-  'test/xeducation.test.ts', // 34
-  'test/e2e/deal-scores.test.ts', // 32
-  'test/e2e/limits.test.ts', // 30
-  'src/explain/explain.test.ts', // 29
+  'test/e2e/governance-weeks.test.ts', // 117
+  'test/e2e/lease.test.ts', // 56
+  'test/e2e/worker-oauth.test.ts', // 51
+  'test/e2e/fault-matrix.test.ts', // 47
+  'test/e2e/governance.test.ts', // 40
+  'test/e2e/crash.test.ts', // 38
+  'test/e2e/functions.test.ts', // 37
+  'test/e2e/salesforce-crash.test.ts', // 34
+  'test/e2e/pipeline.test.ts', // 28
+  'test/e2e/salesforce.test.ts', // 25
+  'test/crm/hubspot.test.ts', // 24
+  'test/e2e/account-scores.test.ts', // 23
+  'test/e2e/limits.test.ts', // 22
+  'test/e2e/workers.test.ts', // 20
+  'test/e2e/segments-governance.test.ts', // 18
+  'test/e2e/fault-converge.test.ts', // 16
 ];
 
 class LongestFirstSequencer extends Sequencer {
