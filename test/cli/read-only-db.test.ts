@@ -6,24 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildProgram } from '../../src/cli/main';
+import { cliInProcess } from '../support/cli-output';
 import { isLeadLensError } from '../../src/errors';
 
-async function cli(args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
-  try {
-    await buildProgram(['node', 'leadlens', ...args])
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => void out.push(s) })
-      .parseAsync(['node', 'leadlens', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join('');
-}
+const cli = cliInProcess;
 
 const env = { ...process.env };
 let dir: string;

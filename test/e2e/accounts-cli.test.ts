@@ -4,6 +4,7 @@
  * naming the options the shared wiring gives `deals` and `run` too.
  */
 import { buildProgram } from '../../src/cli/main';
+import { cliInProcess } from '../support/cli-output';
 import { runToCompletion } from '../../src/pipeline';
 import type { AccountsCommandSummary } from '../../src/pipeline';
 import type { AppDeps } from '../../src/server/compose';
@@ -20,22 +21,7 @@ import {
 
 const now = Date.now() + 3_600_000;
 
-/** Runs the CLI in-process; returns what it printed on stdout. */
-async function cli(args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
-  try {
-    await buildProgram(['node', 'leadlens', ...args])
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => void out.push(s) })
-      .parseAsync(['node', 'leadlens', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join('');
-}
+const cli = cliInProcess;
 
 describe('leadlens accounts', () => {
   let emu: Emulator;

@@ -5,27 +5,13 @@
  * one-step commands (status, provision, sync, writeback, models list, segments) print short text
  * for people by default and their JSON under --json, as their help says.
  */
-import { buildProgram } from '../../src/cli/main';
+import { cliInProcess } from '../support/cli-output';
 import { provisionJob, runJobToEnd, syncJob, trainJob } from '../../src/pipeline';
 import { depsFor, PORTAL, startPortal, tempDb, TOKEN, writesOf, type Emulator } from './helpers';
 
 const now = Date.now() + 3_600_000;
 
-async function cli(args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
-  try {
-    await buildProgram(['node', 'leadlens', ...args])
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => void out.push(s) })
-      .parseAsync(['node', 'leadlens', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join('');
-}
+const cli = cliInProcess;
 
 describe('leadlens score (CRM)', () => {
   let emu: Emulator;

@@ -1,8 +1,27 @@
 /**
- * What a `leadlens` CLI command prints on stdout, run in-process (commander with exitOverride):
- * the token in the environment for the command only, stdout restored whatever happens.
+ * What a `leadlens` CLI command prints on stdout, run in-process (commander with exitOverride),
+ * stdout restored whatever happens.
  */
 import { buildProgram } from '../../src/cli/main';
+
+/** The command's stdout and commander's own output (help, version), in order. */
+export async function cliInProcess(args: string[]): Promise<string> {
+  const out: string[] = [];
+  const spy = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+  try {
+    await buildProgram(['node', 'leadlens', ...args])
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => void out.push(s) })
+      .parseAsync(['node', 'leadlens', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out.join('');
+}
+
+/** As `cliInProcess`, with `token` in the environment for the command only. */
 
 export async function cliOutput(args: string[], token: string): Promise<string> {
   const printed: string[] = [];
