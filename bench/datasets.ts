@@ -9,12 +9,9 @@ import { labelsFrom, type Label } from '../src/model';
 export const DATASETS = path.resolve(__dirname, '../../shared/datasets');
 export const XEDU_CSV = path.join(DATASETS, 'x-education-leads/Leads.csv');
 
-/** Post-contact and outcome-like X Education columns (reference/ml.md §4.5 "form/web only"),
- * plus the ids and the label. */
-export const XEDU_EXCLUDE = [
-  'Prospect ID',
-  'Lead Number',
-  'Converted',
+/** X Education's columns filled in after the first contact, some from its outcome (Tags, Lead
+ * Quality): what a user who exports every column would train on (bench/robust.ts). */
+export const XEDU_POST_OUTCOME = [
   'Tags',
   'Lead Quality',
   'Lead Profile',
@@ -24,6 +21,15 @@ export const XEDU_EXCLUDE = [
   'Asymmetrique Profile Score',
   'Last Activity',
   'Last Notable Activity',
+];
+
+/** Post-contact and outcome-like X Education columns (reference/ml.md §4.5 "form/web only"),
+ * plus the ids and the label. */
+export const XEDU_EXCLUDE = [
+  'Prospect ID',
+  'Lead Number',
+  'Converted',
+  ...XEDU_POST_OUTCOME,
   'What is your current occupation',
   'What matters most to you in choosing a course',
 ];

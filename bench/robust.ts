@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeRng, rocAuc, type Label, type RawRow } from '../src/model';
-import { readXEducation } from './datasets';
+import { readXEducation, XEDU_POST_OUTCOME } from './datasets';
 import { olist, xEducation, type Dataset } from './real';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -255,18 +255,6 @@ function variants(): Variant[] {
   out.push(...unseen(X, O, ol));
   return out;
 }
-
-const XEDU_POST_OUTCOME = [
-  'Tags',
-  'Lead Quality',
-  'Lead Profile',
-  'Asymmetrique Activity Index',
-  'Asymmetrique Profile Index',
-  'Asymmetrique Activity Score',
-  'Asymmetrique Profile Score',
-  'Last Activity',
-  'Last Notable Activity',
-];
 
 /** `25/12/2018` (day/month/year, a European export). */
 const dmyDate = (t: number) => {
