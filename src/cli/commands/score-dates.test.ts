@@ -132,4 +132,36 @@ describe('train --csv / score --csv with a DD/MM/YYYY date feature', () => {
     expect(badScored.p).toHaveLength(2);
     expect(badScored.err).toMatch(/Read as missing \(scored without them\): .*first_contact/);
   });
+
+  it('warns at training when no day is above 12 (the order is a guess, stored and kept)', async () => {
+    const rng = makeRng(5);
+    const lines = ['id,seen,visits,converted'];
+    for (let i = 0; i < 400; i++) {
+      const visits = rng.int(8);
+      const y = rng.next() < 0.2 + 0.08 * visits ? 1 : 0;
+      lines.push(`L${i},${1 + rng.int(12)}/${1 + rng.int(12)}/2020,${visits},${y}`);
+    }
+    const file = path.join(dir, 'guess.csv');
+    const modelFile = path.join(dir, 'guess.json');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await cli(
+      'train',
+      '--csv',
+      file,
+      '--label',
+      'converted',
+      '--model',
+      'logistic',
+      '--json',
+      '--out',
+      modelFile,
+      '--publish-anyway',
+    );
+    expect(JSON.parse(r.out).features).toEqual(
+      expect.arrayContaining([{ name: 'seen', type: 'date' }]),
+    );
+    expect(r.err).toMatch(
+      /the date column "seen" has no day above 12; its dates were read month first \(MM\/DD\/YYYY\)/,
+    );
+  });
 });
