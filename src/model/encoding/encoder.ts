@@ -9,8 +9,8 @@ import { ModelError } from '../errors';
 import { quantiles } from '../order-statistics';
 import { asFrame, type Frame, type FrameColumn, type TableInput } from '../frame';
 import { layoutMatrix } from '../linear/dense';
-import { dayMonthOrder, type DateOrder } from './dates';
-import { countCategories, readCategories, readMulti, readScalars } from './read';
+import type { DateOrder } from './dates';
+import { columnDateOrder, countCategories, readCategories, readMulti, readScalars } from './read';
 import {
   placeholderSet,
   DEFAULT_PLACEHOLDERS,
@@ -124,14 +124,6 @@ function columnFor(frame: Frame, field: { name: string }): FrameColumn {
   return col;
 }
 
-/** The day/month order of a date column's texts, decided once over all its training values. */
-function dateOrderOf(col: FrameColumn): ReturnType<typeof dayMonthOrder> | null {
-  if (col.kind === 'number') return null;
-  const texts =
-    col.kind === 'text' ? col.dict : col.values.filter((v): v is string => typeof v === 'string');
-  return dayMonthOrder(texts);
-}
-
 /** Values seen in training but too rare for a column of their own (they go to "(other)"). */
 const MAX_RARE = 2000;
 
@@ -189,7 +181,7 @@ export function fitEncoder(
       fields.push(state);
       continue;
     }
-    const order = f.type === 'date' ? dateOrderOf(col) : null;
+    const order = f.type === 'date' ? columnDateOrder(col) : null;
     const raw = readScalars(col, f.type, ph, undefined, order?.order);
     let reference = opts.referenceTime ?? 0;
     if (f.type === 'date' && opts.referenceTime === undefined) {

@@ -4,7 +4,7 @@
  * value in a later batch must not stop a scoring job. Text columns are read through their
  * dictionary, so each distinct value is parsed once.
  */
-import type { DateOrder } from './dates';
+import { dayMonthOrder, type DateOrder, type DayMonthOrder } from './dates';
 import type { FrameColumn } from '../frame';
 import type { Cell } from '../types';
 import {
@@ -89,6 +89,17 @@ export function readScalars(
     out[i] = x;
   }
   return out;
+}
+
+/**
+ * The day/month order of a date column's `a/b/yyyy` texts, decided once over all of them (a
+ * CSV column's dictionary: the whole file's values); null for a column of numbers.
+ */
+export function columnDateOrder(col: FrameColumn): DayMonthOrder | null {
+  if (col.kind === 'number') return null;
+  const texts =
+    col.kind === 'text' ? col.dict : col.values.filter((v): v is string => typeof v === 'string');
+  return dayMonthOrder(texts);
 }
 
 // Only counted: the values themselves may be personal data and are never echoed.

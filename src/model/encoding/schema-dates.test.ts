@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fitEncoder, FittedEncoder } from './encoder';
 import { inferSchema } from './schema';
+import { findLeakage } from '../evaluation/leakage';
+import { splitByTime } from '../evaluation/split';
 
 const DAY = 86_400_000;
 const p2 = (n: number) => String(n).padStart(2, '0');
@@ -172,5 +174,26 @@ describe('ISO date feature columns are inferred and encoded exactly as before', 
       fs.readFileSync(path.join(__dirname, 'iso-dates.pinned.json'), 'utf8'),
     );
     expect(got).toEqual(pinned);
+  });
+});
+
+describe('date feature columns: the leakage guard reads them as the encoder does', () => {
+  it('flags a DD/MM/YYYY date filled in only for converted leads (a close date)', () => {
+    const rows: Array<Record<string, string>> = [];
+    const labels: Array<0 | 1> = [];
+    const times: number[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const y = (i * 7919) % 10 < 3 ? 1 : 0;
+      labels.push(y);
+      times.push(i);
+      rows.push({
+        plan: ['a', 'b', 'c'][i % 3]!,
+        closed_on: y ? dmy(Date.UTC(2020, 0, 1) + (i % 300) * DAY) : '',
+      });
+    }
+    const { schema } = inferSchema(rows);
+    expect(schema.find((f) => f.name === 'closed_on')?.type).toBe('date');
+    const found = findLeakage(rows, schema, labels, splitByTime(labels, times));
+    expect(found.map((f) => f.field)).toEqual(['closed_on']);
   });
 });
