@@ -367,6 +367,20 @@ function unseen(X: Variant, O: Variant, ol: Dataset): Variant[] {
     name: 'olist-dates-dmy',
     note: 'time column as DD/MM/YYYY',
   });
+  {
+    // The first-contact date as a feature column written DD/MM/YYYY, not as --time (row order
+    // only): it must be read as a date (an age), not as a category of a few hundred days. The
+    // peers get it as a number of days, as an analyst would prepare it.
+    const days = (i: number) => String(Math.floor(ol.times[i]! / 86_400_000));
+    out.push({
+      ...O,
+      name: 'olist-date-feature-dmy',
+      note: 'first-contact date as a DD/MM/YYYY feature column, no --time',
+      rows: O.rows.map((r, i) => ({ ...r, first_contact: dmyDate(ol.times[i]!) })),
+      clean: O.rows.map((r, i) => ({ ...r, first_contact: days(i) })),
+      time: undefined,
+    });
+  }
   out.push({
     ...base(ol, 'first_contact', (t) => String(Math.round(t / 1000) + rng.int(86_400))),
     name: 'olist-dates-epoch-seconds',

@@ -31,6 +31,9 @@ const FieldStateSchema = z.discriminatedUnion('type', [
     scale: finite.refine((v) => v > 0, 'must be > 0'),
     indicator: z.boolean(),
     reference: finite.optional(),
+    // Dates written a/b/yyyy: the order decided at training (zod would drop it unlisted).
+    dateOrder: z.enum(['day-first', 'month-first']).optional(),
+    dateOrderGuessed: z.boolean().optional(),
   }),
   z.object({
     name: z.string(),

@@ -73,6 +73,22 @@ function readTimes(table: CsvFrame, column: string): number[] {
   return Array.from(col.codes, (c) => (c < 0 ? NaN : parsed[c]!));
 }
 
+/**
+ * Date feature columns written `a/b/yyyy` with no day above 12 in the training file: the order
+ * was a guess (as for --time) and is stored with the model, so scoring reads later files the
+ * same way; said so the user can check it.
+ */
+function warnGuessedDateOrder(
+  fields: ReadonlyArray<{ name: string; dateOrder?: string; dateOrderGuessed?: boolean }>,
+): void {
+  for (const f of fields) {
+    if (!f.dateOrderGuessed) continue;
+    process.stderr.write(
+      `Warning: the date column "${f.name}" has no day above 12; its dates were read ${f.dateOrder === 'day-first' ? 'day first (DD/MM/YYYY)' : 'month first (MM/DD/YYYY)'}, and the model reads later files the same way. Export ISO dates (YYYY-MM-DD) to be sure of the order.\n`,
+    );
+  }
+}
+
 /** Rows without a readable time may be at most this share of the file (else: an error). */
 const UNTIMED_MAX = 0.05;
 
@@ -287,6 +303,7 @@ export function runTrain(raw: Record<string, unknown>): void {
     },
   });
   const r = result.report;
+  warnGuessedDateOrder(result.artifact.encoder.fields);
   // Writing --out is publishing here: a model without signal is not written unless asked.
   const publish = r.verdict.ok || !!o.publishAnyway;
   if (o.out && publish) fs.writeFileSync(o.out, `${JSON.stringify(result.artifact, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { parseTimeTexts } from './dates';
+import { dayMonthOrder, parseDateText, parseTimeTexts } from './dates';
 
 const utc = (y: number, m: number, d: number, h = 0, mi = 0) => Date.UTC(y, m - 1, d, h, mi);
 
@@ -60,5 +60,31 @@ describe('parseTimeTexts', () => {
   it('gives NaN for what is not a time, and for impossible dates', () => {
     const r = parseTimeTexts(['soon', '31/02/2018', '25/13/2018', '']);
     expect(Array.from(r.times).every((t) => Number.isNaN(t))).toBe(true);
+  });
+});
+
+describe('parseDateText (date feature columns)', () => {
+  it('reads a/b/yyyy only in the order given, never guessing per value', () => {
+    expect(parseDateText('03/04/2018', 'day-first')).toBe(utc(2018, 4, 3));
+    expect(parseDateText('03/04/2018', 'month-first')).toBe(utc(2018, 3, 4));
+    expect(parseDateText('25/12/2018', 'month-first')).toBeNaN();
+    expect(parseDateText('12/25/2018 2:05 PM', 'month-first')).toBe(utc(2018, 12, 25, 14, 5));
+    expect(parseDateText('03/04/2018')).toBeNaN();
+  });
+
+  it('reads ISO as Date.parse did, plus the short-zone forms --time reads', () => {
+    for (const s of ['2018-03-01', '2018-03-01T10:05:00Z', '2021-05-13 14:02:11+02:00'])
+      expect(parseDateText(s)).toBe(Date.parse(s));
+    expect(parseDateText('2018-03-01 9:05+01')).toBe(utc(2018, 3, 1, 8, 5));
+    for (const s of ['1522540800', 'Dec 3, 2018', 'Option 1', ''])
+      expect(parseDateText(s, 'day-first')).toBeNaN();
+  });
+
+  it('decides the order once for the column', () => {
+    expect(dayMonthOrder(['03/04/2018', '25/12/2018'])).toEqual(
+      expect.objectContaining({ order: 'day-first', ambiguous: false, mixed: false }),
+    );
+    expect(dayMonthOrder(['25/12/2018', '12/25/2018']).mixed).toBe(true);
+    expect(dayMonthOrder(['2018-03-01']).order).toBeNull();
   });
 });

@@ -9,7 +9,8 @@ import { ModelError } from '../errors';
 import { quantiles } from '../order-statistics';
 import { asFrame, type Frame, type FrameColumn, type TableInput } from '../frame';
 import { layoutMatrix } from '../linear/dense';
-import { countCategories, readCategories, readMulti, readScalars } from './read';
+import type { DateOrder } from './dates';
+import { columnDateOrder, countCategories, readCategories, readMulti, readScalars } from './read';
 import {
   placeholderSet,
   DEFAULT_PLACEHOLDERS,
@@ -65,6 +66,14 @@ interface NumericState {
   indicator: boolean;
   /** Dates: the reference time (epoch ms) ages in days are measured from. */
   reference?: number;
+  /**
+   * Dates written `a/b/yyyy`: the day/month order read from the training column, so a later
+   * file is read the same way whatever its own values suggest. Absent for ISO-only columns (and
+   * older artifacts: such texts were then not dates).
+   */
+  dateOrder?: DateOrder;
+  /** True when no training value had a part above 12: `dateOrder` was a guess. */
+  dateOrderGuessed?: boolean;
 }
 interface BoolState {
   name: string;
@@ -172,7 +181,8 @@ export function fitEncoder(
       fields.push(state);
       continue;
     }
-    const raw = readScalars(col, f.type, ph);
+    const order = f.type === 'date' ? columnDateOrder(col) : null;
+    const raw = readScalars(col, f.type, ph, undefined, order?.order);
     let reference = opts.referenceTime ?? 0;
     if (f.type === 'date' && opts.referenceTime === undefined) {
       let latest = -Infinity;
@@ -214,6 +224,10 @@ export function fitEncoder(
       indicator,
     };
     if (f.type === 'date') state.reference = reference;
+    if (order?.order) {
+      state.dateOrder = order.order;
+      if (order.ambiguous) state.dateOrderGuessed = true;
+    }
     fields.push(state);
   }
   return new FittedEncoder({
@@ -380,7 +394,13 @@ export class FittedEncoder implements FittedEncoderLike {
         for (let j = 0; j < width; j++) ones[col + j] = rowsOf[j]!;
         col = other + 1 + (f.indicator ? 1 : 0);
       } else {
-        const raw = readScalars(source, f.type, this.ph, counts);
+        const raw = readScalars(
+          source,
+          f.type,
+          this.ph,
+          counts,
+          f.type === 'date' ? f.dateOrder : undefined,
+        );
         const out = new Float64Array(n);
         dense[col] = out;
         let nMissing = 0;

@@ -4,6 +4,7 @@
  * value in a later batch must not stop a scoring job. Text columns are read through their
  * dictionary, so each distinct value is parsed once.
  */
+import { dayMonthOrder, type DateOrder, type DayMonthOrder } from './dates';
 import type { FrameColumn } from '../frame';
 import type { Cell } from '../types';
 import {
@@ -22,14 +23,15 @@ export interface ReadCounts {
   wrongType: number;
 }
 
-function parseAs(type: ScalarType, v: Cell): number {
+function parseAs(type: ScalarType, v: Cell, order?: DateOrder | null): number {
   if (type === 'number') return parseNumber(v);
   if (type === 'bool') return parseBool(v);
-  return parseDate(v);
+  return parseDate(v, order);
 }
 
 /**
- * The column as numbers (NaN = missing or wrong type). Dates are epoch ms. May return the
+ * The column as numbers (NaN = missing or wrong type). Dates are epoch ms; `dateOrder` is how
+ * the field reads `a/b/yyyy` texts (decided at training, stored with the model). May return the
  * column's own array: callers read it, never write it.
  */
 export function readScalars(
@@ -37,6 +39,7 @@ export function readScalars(
   type: ScalarType,
   ph: PlaceholderSet,
   counts?: ReadCounts,
+  dateOrder?: DateOrder | null,
 ): Float64Array {
   if (col.kind === 'number') {
     if (type !== 'bool') return col.values;
@@ -58,7 +61,7 @@ export function readScalars(
         parsed[c] = NaN;
         continue;
       }
-      parsed[c] = parseAs(type, s);
+      parsed[c] = parseAs(type, s, dateOrder);
       if (Number.isNaN(parsed[c]!)) wrong[c] = 1;
     }
     const n = col.codes.length;
@@ -81,11 +84,22 @@ export function readScalars(
       out[i] = NaN;
       continue;
     }
-    const x = Array.isArray(v) ? NaN : parseAs(type, v);
+    const x = Array.isArray(v) ? NaN : parseAs(type, v, dateOrder);
     if (Number.isNaN(x)) note(counts);
     out[i] = x;
   }
   return out;
+}
+
+/**
+ * The day/month order of a date column's `a/b/yyyy` texts, decided once over all of them (a
+ * CSV column's dictionary: the whole file's values); null for a column of numbers.
+ */
+export function columnDateOrder(col: FrameColumn): DayMonthOrder | null {
+  if (col.kind === 'number') return null;
+  const texts =
+    col.kind === 'text' ? col.dict : col.values.filter((v): v is string => typeof v === 'string');
+  return dayMonthOrder(texts);
 }
 
 // Only counted: the values themselves may be personal data and are never echoed.

@@ -5,6 +5,7 @@
  */
 import { ModelError } from '../errors';
 import { asFrame, takeRows, type FrameColumn, type TableInput } from '../frame';
+import { dayMonthOrder, parseDateText, type DateOrder } from './dates';
 import { readCategories } from './read';
 import type { Cell, FieldInfo } from '../types';
 
@@ -95,14 +96,24 @@ export function parseBool(v: Cell): number {
   return NaN;
 }
 
-/** Parses a date cell (ISO string or epoch milliseconds) to epoch ms; NaN when it is not one. */
-export function parseDate(v: Cell): number {
+/**
+ * Parses a date cell (ISO string, epoch milliseconds, or `a/b/yyyy` in the column's `order`,
+ * decided once for the column: see dates.ts) to epoch ms; NaN when it is not one.
+ */
+export function parseDate(v: Cell, order?: DateOrder | null): number {
   if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const s = v.trim();
-    return DATE_RE.test(s) ? Date.parse(s) : NaN;
-  }
+  if (typeof v === 'string') return parseDateText(v.trim(), order);
   return NaN;
+}
+
+/**
+ * Whether a field's distinct texts are all dates: ISO, or day/month dates whose order the column
+ * settles one way (a column with both `25/12/…` and `12/25/…` is not read as dates).
+ */
+function allDates(distinct: readonly string[]): boolean {
+  if (distinct.every((d) => DATE_RE.test(d))) return true;
+  const { order, mixed } = dayMonthOrder(distinct);
+  return !mixed && distinct.every((d) => !Number.isNaN(parseDateText(d.trim(), order)));
 }
 
 /** Splits a multi-select cell (`a;b` or a list) into trimmed values. */
@@ -366,7 +377,7 @@ export function inferSchema(
       }
       const numCounts = ev.counts.filter((_, k) => isNumberText(distinct[k]!.trim()));
       type = looksLikeCode(name, nums, numCounts) ? 'category' : 'number';
-    } else if (distinct.every((d) => DATE_RE.test(d))) type = 'date';
+    } else if (allDates(distinct)) type = 'date';
     else if (ev.withSep >= Math.max(1, 0.05 * present)) type = 'multi';
     else type = 'category';
     if (type === 'category' && !numeric && present >= 50 && distinct.length > 0.9 * present) {

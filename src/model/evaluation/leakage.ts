@@ -5,7 +5,7 @@
  * testing and useless on new leads, so it is flagged and, by default, left out.
  */
 import { selectKth } from '../order-statistics';
-import { readCategories, readMulti, readScalars } from '../encoding/read';
+import { columnDateOrder, readCategories, readMulti, readScalars } from '../encoding/read';
 import { placeholderSet, DEFAULT_PLACEHOLDERS, type PlaceholderSet } from '../encoding/schema';
 import {
   asFrame,
@@ -89,7 +89,7 @@ function rowKeys(
   ph: PlaceholderSet,
 ): { keys: Int32Array; names: string[] } {
   if (f.type === 'number' || f.type === 'date') {
-    const vals = readScalars(col, f.type, ph);
+    const vals = readScalars(col, f.type, ph, undefined, dateOrder(col, f));
     const train = new Float64Array(trainIdx.length);
     let m = 0;
     for (let t = 0; t < trainIdx.length; t++) {
@@ -497,8 +497,13 @@ function presence(col: FrameColumn, f: FieldInfo, ph: PlaceholderSet): Uint8Arra
     for (let i = 0; i < out.length; i++) out[i] = offsets[i + 1]! > offsets[i]! ? 1 : 0;
     return out;
   }
-  const vals = readScalars(col, f.type, ph);
+  const vals = readScalars(col, f.type, ph, undefined, dateOrder(col, f));
   return Uint8Array.from(vals, (v) => (v === v ? 1 : 0));
+}
+
+/** `DD/MM/YYYY` dates are judged as the encoder reads them: in the column's one order. */
+function dateOrder(col: FrameColumn, f: FieldInfo) {
+  return f.type === 'date' ? columnDateOrder(col)?.order : undefined;
 }
 
 /**
