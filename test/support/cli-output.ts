@@ -21,6 +21,29 @@ export async function cliInProcess(args: string[]): Promise<string> {
   return out.join('');
 }
 
+/** A command's stdout and stderr, run in-process; both restored whatever happens. */
+export async function cliCaptured(args: string[]): Promise<{ out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    out.push(String(c));
+    return true;
+  });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    err.push(String(c));
+    return true;
+  });
+  try {
+    await buildProgram()
+      .exitOverride()
+      .parseAsync(['node', 'leadlens', ...args]);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  return { out: out.join(''), err: err.join('') };
+}
+
 /** As `cliInProcess`, with `token` in the environment for the command only. */
 
 export async function cliOutput(args: string[], token: string): Promise<string> {

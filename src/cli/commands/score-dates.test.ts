@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeRng } from '../../model';
-import { buildProgram } from '../main';
+import { cliCaptured } from '../../../test/support/cli-output';
 
 const DAY = 86_400_000;
 const p2 = (n: number) => String(n).padStart(2, '0');
@@ -21,27 +21,7 @@ describe('train --csv / score --csv with a DD/MM/YYYY date feature', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadlens-dates-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function cli(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-      out.push(String(c));
-      return true;
-    });
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-      err.push(String(c));
-      return true;
-    });
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync(['node', 'leadlens', ...args]);
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-    return { out: out.join(''), err: err.join('') };
-  }
+  const cli = (...args: string[]) => cliCaptured(args);
 
   it('trains on the date as an age and scores a later ambiguous file with the same reading', async () => {
     const rng = makeRng(11);

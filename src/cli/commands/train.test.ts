@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeRng } from '../../model';
-import { buildProgram } from '../main';
+import { cliCaptured } from '../../../test/support/cli-output';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2018, 0, 1);
@@ -23,25 +23,8 @@ describe('leadlens train --csv', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   async function train(file: string, ...extra: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-      out.push(String(c));
-      return true;
-    });
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-      err.push(String(c));
-      return true;
-    });
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync(['node', 'leadlens', 'train', '--csv', file, '--json', ...extra]);
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-    return { json: JSON.parse(out.join('')), err: err.join('') };
+    const { out, err } = await cliCaptured(['train', '--csv', file, '--json', ...extra]);
+    return { json: JSON.parse(out), err };
   }
 
   it('orders rows by DD/MM/YYYY dates, names repeated and blank headers, reads 1.0/0.0 labels with open leads', async () => {
