@@ -22,6 +22,22 @@ describe('train --csv / score --csv with a DD/MM/YYYY date feature', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const cli = (...args: string[]) => cliCaptured(args);
+  /** A logistic model on `file`'s `converted`, written to `model` (published whatever its verdict). */
+  const train = (file: string, model: string, ...extra: string[]) =>
+    cli(
+      'train',
+      '--csv',
+      file,
+      '--label',
+      'converted',
+      '--model',
+      'logistic',
+      '--json',
+      '--out',
+      model,
+      '--publish-anyway',
+      ...extra,
+    );
 
   it('trains on the date as an age and scores a later ambiguous file with the same reading', async () => {
     const rng = makeRng(11);
@@ -37,21 +53,7 @@ describe('train --csv / score --csv with a DD/MM/YYYY date feature', () => {
     const trainFile = path.join(dir, 'train.csv');
     const modelFile = path.join(dir, 'model.json');
     fs.writeFileSync(trainFile, `${lines.join('\n')}\n`);
-    const trained = await cli(
-      'train',
-      '--csv',
-      trainFile,
-      '--label',
-      'converted',
-      '--id',
-      'id',
-      '--model',
-      'logistic',
-      '--json',
-      '--out',
-      modelFile,
-      '--publish-anyway',
-    );
+    const trained = await train(trainFile, modelFile, '--id', 'id');
     const json = JSON.parse(trained.out);
     expect(json.features).toEqual(
       expect.arrayContaining([{ name: 'first_contact', type: 'date' }]),
@@ -124,19 +126,7 @@ describe('train --csv / score --csv with a DD/MM/YYYY date feature', () => {
     const file = path.join(dir, 'guess.csv');
     const modelFile = path.join(dir, 'guess.json');
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
-    const r = await cli(
-      'train',
-      '--csv',
-      file,
-      '--label',
-      'converted',
-      '--model',
-      'logistic',
-      '--json',
-      '--out',
-      modelFile,
-      '--publish-anyway',
-    );
+    const r = await train(file, modelFile);
     expect(JSON.parse(r.out).features).toEqual(
       expect.arrayContaining([{ name: 'seen', type: 'date' }]),
     );
